@@ -1,0 +1,214 @@
+/**
+ * The shared circuit breaker. CLOSED until `failureThreshold` failures fall inside `windowSeconds`,
+ * then OPEN (calls fail fast with `Baton.CircuitOpen`) for `cooldownSeconds`, then HALF_OPEN where
+ * exactly one caller (the one whose conditional write wins) probes: success closes the circuit,
+ * failure opens it again. Every transition is a compare-and-set on the record's version.
+ *
+ * The breaker protects the services, not Baton: if its own store fails (throttling), calls go
+ * through as if CLOSED and the error is logged.
+ */
+import { randomUUID } from "node:crypto";
+import { CircuitOpenError } from "../errors.ts";
+import { type CircuitEventDetail, DetailType, type EventPublisher } from "../events.ts";
+import type { CircuitConfig, CircuitRecord, CircuitStateName } from "../registry/model.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { CircuitStore } from "./store.ts";
+
+/** The right to make one call, returned by `acquire` and handed back with its outcome. */
+export interface CircuitPermit {
+  readonly service: string;
+  readonly config: CircuitConfig;
+  /** True for the single half-open probe. */
+  readonly probe: boolean;
+  /** Probe owner token (probes only). */
+  readonly token: string | null;
+}
+
+export interface CircuitBreakerOptions {
+  readonly store: CircuitStore;
+  readonly events: EventPublisher;
+  readonly clock?: Clock;
+  /** Compare-and-set attempts before a failure is given up on (contention). Default 5. */
+  readonly maxWriteAttempts?: number;
+  readonly newToken?: () => string;
+  readonly log?: (message: string, error: unknown) => void;
+}
+
+export interface AcquireOptions {
+  /**
+   * How long a probe may run before another caller may take it over (the prober may have crashed).
+   * Defaults to the cooldown.
+   */
+  readonly probeLeaseMs?: number;
+}
+
+export class CircuitBreaker {
+  readonly #store: CircuitStore;
+  readonly #events: EventPublisher;
+  readonly #clock: Clock;
+  readonly #maxWriteAttempts: number;
+  readonly #newToken: () => string;
+  readonly #log: (message: string, error: unknown) => void;
+
+  constructor(options: CircuitBreakerOptions) {
+    this.#store = options.store;
+    this.#events = options.events;
+    this.#clock = options.clock ?? systemClock;
+    this.#maxWriteAttempts = options.maxWriteAttempts ?? 5;
+    this.#newToken = options.newToken ?? randomUUID;
+    this.#log = options.log ?? defaultLog;
+  }
+
+  /** Allows a call, or throws `CircuitOpenError` while the circuit is open or another caller probes. */
+  async acquire(service: string, config: CircuitConfig, options: AcquireOptions = {}): Promise<CircuitPermit> {
+    const normal: CircuitPermit = { service, config, probe: false, token: null };
+    let current: CircuitRecord;
+    try {
+      current = await this.#store.readCircuit(service);
+    } catch (error) {
+      this.#log(`circuit of ${service} unreadable; allowing the call`, error);
+      return normal;
+    }
+    if (current.state === "CLOSED") return normal;
+
+    const now = this.#clock.now();
+    if (current.state === "OPEN") {
+      const reopensAt = (current.openedAt ?? 0) + config.cooldownSeconds * 1000;
+      if (now < reopensAt) {
+        throw new CircuitOpenError(
+          `Circuit of service ${service} is open until ${new Date(reopensAt).toISOString()}.`,
+        );
+      }
+    } else {
+      const leaseMs = options.probeLeaseMs ?? config.cooldownSeconds * 1000;
+      if (now < (current.probeStartedAt ?? 0) + leaseMs) {
+        throw new CircuitOpenError(`Circuit of service ${service} is half-open and another call is probing it.`);
+      }
+    }
+    return this.#claimProbe(service, config, current, now);
+  }
+
+  /** Records a successful call (or a call the service answered, e.g. with a 4xx). */
+  async recordSuccess(permit: CircuitPermit): Promise<void> {
+    // A success outside a probe changes nothing: failures age out of the window on their own.
+    if (!permit.probe) return;
+    await this.#guard(permit.service, async () => {
+      const current = await this.#store.readCircuit(permit.service);
+      if (current.state !== "HALF_OPEN" || current.probeOwner !== permit.token) return;
+      const next: CircuitRecord = {
+        state: "CLOSED",
+        failures: [],
+        openedAt: current.openedAt,
+        probeOwner: null,
+        probeStartedAt: null,
+        version: current.version + 1,
+      };
+      if (await this.#store.writeCircuit(permit.service, next, current.version)) {
+        await this.#announce(permit.service, current.state, next, 0);
+      }
+    });
+  }
+
+  /** Records a failure that counts against the service (5xx, 429, 408, timeout, connection error). */
+  async recordFailure(permit: CircuitPermit): Promise<void> {
+    await this.#guard(permit.service, async () => {
+      for (let attempt = 0; attempt < this.#maxWriteAttempts; attempt += 1) {
+        const current = await this.#store.readCircuit(permit.service);
+        const next = this.#afterFailure(permit, current);
+        if (next === undefined) return;
+        if (await this.#store.writeCircuit(permit.service, next, current.version)) {
+          if (next.state !== current.state) {
+            await this.#announce(permit.service, current.state, next, next.failures.length);
+          }
+          return;
+        }
+      }
+      this.#log(`circuit of ${permit.service}: failure not recorded after contention`, undefined);
+    });
+  }
+
+  #afterFailure(permit: CircuitPermit, current: CircuitRecord): CircuitRecord | undefined {
+    const now = this.#clock.now();
+    if (permit.probe) {
+      // Only the probe owner may reopen; a lost lease means someone else decides.
+      if (current.state !== "HALF_OPEN" || current.probeOwner !== permit.token) return undefined;
+      return { ...current, state: "OPEN", openedAt: now, probeOwner: null, probeStartedAt: null, version: current.version + 1 };
+    }
+    // Already open or probing: this failure was in flight before the circuit opened.
+    if (current.state !== "CLOSED") return undefined;
+    const { failureThreshold, windowSeconds } = permit.config;
+    const windowStart = now - windowSeconds * 1000;
+    const failures = [...current.failures.filter((at) => at > windowStart), now].slice(-failureThreshold);
+    const opens = failures.length >= failureThreshold;
+    return {
+      state: opens ? "OPEN" : "CLOSED",
+      failures,
+      openedAt: opens ? now : current.openedAt,
+      probeOwner: null,
+      probeStartedAt: null,
+      version: current.version + 1,
+    };
+  }
+
+  async #claimProbe(
+    service: string,
+    config: CircuitConfig,
+    current: CircuitRecord,
+    now: number,
+  ): Promise<CircuitPermit> {
+    const token = this.#newToken();
+    const next: CircuitRecord = {
+      ...current,
+      state: "HALF_OPEN",
+      probeOwner: token,
+      probeStartedAt: now,
+      version: current.version + 1,
+    };
+    let won: boolean;
+    try {
+      won = await this.#store.writeCircuit(service, next, current.version);
+    } catch (error) {
+      this.#log(`circuit of ${service}: probe claim failed`, error);
+      won = false;
+    }
+    if (!won) {
+      throw new CircuitOpenError(`Circuit of service ${service} is half-open and another call is probing it.`);
+    }
+    if (current.state === "OPEN") await this.#announce(service, current.state, next, current.failures.length);
+    return { service, config, probe: true, token };
+  }
+
+  async #announce(
+    service: string,
+    previousState: CircuitStateName,
+    next: CircuitRecord,
+    failures: number,
+  ): Promise<void> {
+    const detailType = {
+      OPEN: DetailType.CircuitOpened,
+      HALF_OPEN: DetailType.CircuitHalfOpened,
+      CLOSED: DetailType.CircuitClosed,
+    }[next.state];
+    const detail: CircuitEventDetail = {
+      service,
+      state: next.state,
+      previousState,
+      failures,
+      at: new Date(this.#clock.now()).toISOString(),
+    };
+    await this.#events.publish([{ detailType, detail }]);
+  }
+
+  async #guard(service: string, action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.#log(`circuit of ${service}: outcome not recorded`, error);
+    }
+  }
+}
+
+function defaultLog(message: string, error: unknown): void {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : error === undefined ? undefined : String(error);
+  console.warn(JSON.stringify({ level: "WARN", message, ...(reason === undefined ? {} : { error: reason }) }));
+}

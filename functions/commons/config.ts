@@ -1,0 +1,27 @@
+/**
+ * Environment variables shared by every handler. The CDK stack sets them; the local runtime sets
+ * them to its embedded equivalents. `AWS_ENDPOINT_URL` (read by the SDK itself) points every client
+ * at an emulator such as LocalStack or MiniStack.
+ */
+export const ENV = {
+  registryTable: "BATON_REGISTRY_TABLE",
+  executionsTable: "BATON_EXECUTIONS_TABLE",
+  eventBus: "BATON_EVENT_BUS",
+  dlqUrl: "BATON_DLQ_URL",
+  /** JSON file with the compiled workflow catalogue (see `lib/core/catalogue.ts`). */
+  catalogueFile: "BATON_CATALOGUE_FILE",
+  /** JSON object: workflow name → state machine ARN. */
+  stateMachines: "BATON_STATE_MACHINES",
+  /** Days execution records are kept (TTL). */
+  retentionDays: "BATON_RETENTION_DAYS",
+  /** Set to `1` to allow loopback/private service URLs (local dev and tests only). */
+  allowPrivateUrls: "BATON_ALLOW_PRIVATE_URLS",
+} as const;
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`Missing environment variable ${name}: the stack or local runtime must set it.`);
+  }
+  return value;
+}

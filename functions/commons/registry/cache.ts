@@ -1,0 +1,66 @@
+/**
+ * A short per-container cache in front of registry lookups on the call path. Concurrent lookups of
+ * one service share a request; a failed refresh serves the stale entry rather than failing calls.
+ * Misses are not cached, so a service registered a moment ago is found at once.
+ */
+import { type Clock, systemClock } from "../circuit/clock.ts";
+import type { ServiceRecord } from "./model.ts";
+
+export interface ServiceLookup {
+  getService(name: string): Promise<ServiceRecord | undefined>;
+}
+
+export interface ServiceCacheOptions {
+  readonly ttlMs?: number;
+  readonly clock?: Clock;
+}
+
+interface Entry {
+  readonly record: ServiceRecord;
+  readonly expires: number;
+}
+
+export class ServiceCache implements ServiceLookup {
+  readonly #source: ServiceLookup;
+  readonly #ttlMs: number;
+  readonly #clock: Clock;
+  readonly #entries = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<ServiceRecord | undefined>>();
+
+  constructor(source: ServiceLookup, options: ServiceCacheOptions = {}) {
+    this.#source = source;
+    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async getService(name: string): Promise<ServiceRecord | undefined> {
+    const entry = this.#entries.get(name);
+    if (entry !== undefined && entry.expires > this.#clock.now()) return entry.record;
+    let pending = this.#inFlight.get(name);
+    if (pending === undefined) {
+      pending = this.#refresh(name, entry);
+      this.#inFlight.set(name, pending);
+    }
+    return pending;
+  }
+
+  /** Forgets one service (or all), e.g. after the API changed it in this container. */
+  invalidate(name?: string): void {
+    if (name === undefined) this.#entries.clear();
+    else this.#entries.delete(name);
+  }
+
+  async #refresh(name: string, stale: Entry | undefined): Promise<ServiceRecord | undefined> {
+    try {
+      const record = await this.#source.getService(name);
+      if (record === undefined) this.#entries.delete(name);
+      else this.#entries.set(name, { record, expires: this.#clock.now() + this.#ttlMs });
+      return record;
+    } catch (error) {
+      if (stale !== undefined) return stale.record;
+      throw error;
+    } finally {
+      this.#inFlight.delete(name);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The service registry model: entries as written in services.yaml or sent to `PUT /services/{name}`
+ * (after validation and defaults), and the stored view with instance health and circuit state.
+ */
+
+export const BALANCING_STRATEGIES = ["round_robin", "least_outstanding", "weighted_random"] as const;
+export type BalancingStrategy = (typeof BALANCING_STRATEGIES)[number];
+
+export interface InstanceEntry {
+  readonly id: string;
+  /** Base URL; a call's path is appended to it. */
+  readonly url: string;
+  /** Share of traffic under `weighted_random`. */
+  readonly weight: number;
+}
+
+export interface HealthConfig {
+  /** Path probed with GET on every instance; 2xx means healthy. */
+  readonly path: string;
+  readonly intervalSeconds: number;
+  /** Consecutive failed probes before a healthy instance is taken out of rotation. */
+  readonly unhealthyAfter: number;
+  /** Consecutive successful probes before an unhealthy instance gets traffic again. */
+  readonly healthyAfter: number;
+}
+
+export interface CircuitConfig {
+  readonly failureThreshold: number;
+  readonly windowSeconds: number;
+  readonly cooldownSeconds: number;
+}
+
+/** A validated services.yaml entry, every default applied. */
+export interface ServiceEntry {
+  readonly name: string;
+  readonly instances: readonly InstanceEntry[];
+  readonly health: HealthConfig;
+  readonly balancing: BalancingStrategy;
+  readonly circuit: CircuitConfig;
+  /**
+   * Seconds: the health-probe timeout, and the call timeout when a request carries none. A step's
+   * own `timeout` (always present in compiled workflows) wins for calls.
+   */
+  readonly timeout: number;
+  /** Sent on every call; secret values are `{{ secret:<name> }}` references resolved per call. */
+  readonly headers: { readonly [name: string]: string };
+}
+
+/** The service settings without instances (instances are stored and changed one by one). */
+export type ServiceSettings = Omit<ServiceEntry, "instances">;
+
+export interface InstanceHealth {
+  readonly healthy: boolean;
+  readonly consecutiveFailures: number;
+  readonly consecutiveSuccesses: number;
+  /** Epoch ms of the last probe; null before the first one. */
+  readonly lastCheckedAt: number | null;
+  /** Why the last probe succeeded or failed, e.g. `HTTP 503`. */
+  readonly lastReason: string | null;
+}
+
+export interface InstanceRecord extends InstanceEntry, InstanceHealth {
+  readonly registeredAt: number;
+  /** Epoch ms of the last register/heartbeat call. */
+  readonly lastHeartbeatAt: number;
+}
+
+export type CircuitStateName = "CLOSED" | "OPEN" | "HALF_OPEN";
+
+/** The shared circuit of one service (DynamoDB item `sk = CIRCUIT`). */
+export interface CircuitRecord {
+  readonly state: CircuitStateName;
+  /** Epoch ms of recent failures, oldest first, at most `failureThreshold` of them. */
+  readonly failures: readonly number[];
+  /** Epoch ms the circuit last opened; null when never. */
+  readonly openedAt: number | null;
+  /** Token of the caller holding the half-open probe. */
+  readonly probeOwner: string | null;
+  readonly probeStartedAt: number | null;
+  /** Incremented by every write; 0 means no item yet. Writes are conditional on it. */
+  readonly version: number;
+}
+
+export const CLOSED_CIRCUIT: CircuitRecord = {
+  state: "CLOSED",
+  failures: [],
+  openedAt: null,
+  probeOwner: null,
+  probeStartedAt: null,
+  version: 0,
+};
+
+/** A service as stored: what `GET /services/{name}` shows. */
+export interface ServiceRecord extends ServiceSettings {
+  readonly instances: readonly InstanceRecord[];
+  readonly circuit: CircuitConfig;
+  readonly circuitState: CircuitRecord;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export const DEFAULT_HEALTH: HealthConfig = {
+  path: "/health",
+  intervalSeconds: 60,
+  unhealthyAfter: 2,
+  healthyAfter: 1,
+};
+export const DEFAULT_CIRCUIT: CircuitConfig = {
+  failureThreshold: 5,
+  windowSeconds: 30,
+  cooldownSeconds: 30,
+};
+export const DEFAULT_BALANCING: BalancingStrategy = "round_robin";
+export const DEFAULT_SERVICE_TIMEOUT = 10;
+export const DEFAULT_WEIGHT = 1;
+
+/** A new instance gets traffic until probes say otherwise, so registration takes effect at once. */
+export const INITIAL_HEALTH: InstanceHealth = {
+  healthy: true,
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 0,
+  lastCheckedAt: null,
+  lastReason: null,
+};
+
+export const settingsOf = (entry: ServiceEntry): ServiceSettings => {
+  const { instances: _instances, ...settings } = entry;
+  return settings;
+};

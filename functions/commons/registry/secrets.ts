@@ -1,0 +1,180 @@
+/**
+ * Secret header values. A registry entry stores only references, `{{ secret:<name> }}` (optionally
+ * `{{ secret:<name>#<jsonKey> }}`), resolved per call through a `SecretResolver`: Secrets Manager
+ * in AWS, `BATON_SECRET_<NAME>` environment variables locally.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { type Clock, systemClock } from "../circuit/clock.ts";
+import { ClientError, ServiceError } from "../errors.ts";
+
+const SECRET_NAME = "[A-Za-z0-9/_+=.@-]+";
+const SECRET_REFERENCE = new RegExp(`\\{\\{\\s*secret:(${SECRET_NAME})(?:#([^}\\s]+))?\\s*\\}\\}`, "g");
+/** Anything that starts like a template but is not a well-formed secret reference. */
+const TEMPLATE_START = /\{\{/;
+
+export interface SecretReference {
+  readonly name: string;
+  readonly key?: string;
+}
+
+export function secretReferences(value: string): SecretReference[] {
+  return [...value.matchAll(SECRET_REFERENCE)].map((match) => ({
+    name: match[1] ?? "",
+    ...(match[2] === undefined ? {} : { key: match[2] }),
+  }));
+}
+
+/** The header value with every secret reference removed (what would be stored in plain text). */
+export const withoutReferences = (value: string): string => value.replace(SECRET_REFERENCE, "");
+
+const SENSITIVE_NAME = /authorization|api[-_]?key|token|secret|password|passwd|credential|cookie|session|signature/i;
+
+export const isSensitiveHeaderName = (name: string): boolean => SENSITIVE_NAME.test(name);
+
+const SECRET_LOOKING: readonly RegExp[] = [
+  /^(bearer|basic|digest|token)\s+\S{6,}/i,
+  /\bAKIA[0-9A-Z]{16}\b/,
+  /\b(sk|pk|rk)_(live|test)_[0-9A-Za-z]{8,}/,
+  /\bgh[pousr]_[0-9A-Za-z]{20,}/,
+  /\beyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}/, // JWT
+  /[0-9A-Za-z+/_=-]{32,}/, // long opaque token
+];
+
+/** Whether a plain (non-reference) header value looks like a credential. */
+export const looksLikeSecret = (value: string): boolean =>
+  SECRET_LOOKING.some((pattern) => pattern.test(value));
+
+/**
+ * Problems with one configured header value: malformed references, and plain secrets (in a header
+ * named like a credential, or a value that looks like one).
+ */
+export function checkHeaderValue(name: string, value: string): string[] {
+  const plain = withoutReferences(value);
+  const references = secretReferences(value);
+  if (TEMPLATE_START.test(plain)) {
+    return ["has a malformed template; secret references are written {{ secret:<name> }}"];
+  }
+  if (isSensitiveHeaderName(name) && references.length === 0) {
+    return [
+      `header ${name} carries a credential and must be a secret reference such as "{{ secret:${name.toLowerCase()} }}", not a plain value`,
+    ];
+  }
+  if (looksLikeSecret(plain)) {
+    return [`the value looks like a secret; store it in a secret and write {{ secret:<name> }}`];
+  }
+  return [];
+}
+
+export interface SecretResolver {
+  /** The secret's value; throws `ClientError` when it does not exist, `ServiceError` when unreachable. */
+  resolve(reference: SecretReference): Promise<string>;
+}
+
+/** Replaces every secret reference in header values. */
+export async function resolveSecretHeaders(
+  headers: { readonly [name: string]: string },
+  resolver: SecretResolver,
+): Promise<Record<string, string>> {
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const references = secretReferences(value);
+    if (references.length === 0) {
+      resolved[name] = value;
+      continue;
+    }
+    const values = await Promise.all(references.map((reference) => resolver.resolve(reference)));
+    let index = 0;
+    resolved[name] = value.replace(SECRET_REFERENCE, () => values[index++] ?? "");
+  }
+  return resolved;
+}
+
+function pickKey(raw: string, reference: SecretReference): string {
+  if (reference.key === undefined) return raw;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ClientError(`Secret ${reference.name} is not JSON, so key ${reference.key} cannot be read.`);
+  }
+  const value = (parsed as Record<string, unknown> | null)?.[reference.key];
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw new ClientError(`Secret ${reference.name} has no string key ${reference.key}.`);
+  }
+  return String(value);
+}
+
+/** `BATON_SECRET_<NAME>`: name uppercased, every character outside A-Z0-9 replaced by `_`. */
+export const secretEnvName = (name: string): string =>
+  `BATON_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+
+export class EnvSecretResolver implements SecretResolver {
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.#env = env;
+  }
+
+  async resolve(reference: SecretReference): Promise<string> {
+    const variable = secretEnvName(reference.name);
+    const raw = this.#env[variable];
+    if (raw === undefined) {
+      throw new ClientError(`Secret ${reference.name} is not set; define ${variable}.`);
+    }
+    return pickKey(raw, reference);
+  }
+}
+
+export interface SecretsManagerResolverOptions {
+  readonly client?: SecretsManagerClient;
+  /** How long a value is reused before it is fetched again (rotation takes effect after it). */
+  readonly ttlMs?: number;
+  readonly clock?: Clock;
+}
+
+export class SecretsManagerResolver implements SecretResolver {
+  readonly #client: SecretsManagerClient;
+  readonly #ttlMs: number;
+  readonly #clock: Clock;
+  readonly #cache = new Map<string, { readonly value: Promise<string>; readonly expires: number }>();
+
+  constructor(options: SecretsManagerResolverOptions = {}) {
+    this.#client = options.client ?? new SecretsManagerClient({});
+    this.#ttlMs = options.ttlMs ?? 60_000;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async resolve(reference: SecretReference): Promise<string> {
+    const now = this.#clock.now();
+    let cached = this.#cache.get(reference.name);
+    if (cached === undefined || cached.expires <= now) {
+      // Concurrent callers share one request; a failure is not cached.
+      const value = this.#fetch(reference.name);
+      cached = { value, expires: now + this.#ttlMs };
+      this.#cache.set(reference.name, cached);
+      value.catch(() => {
+        if (this.#cache.get(reference.name)?.value === value) this.#cache.delete(reference.name);
+      });
+    }
+    return pickKey(await cached.value, reference);
+  }
+
+  async #fetch(name: string): Promise<string> {
+    try {
+      const result = await this.#client.send(new GetSecretValueCommand({ SecretId: name }));
+      if (result.SecretString === undefined) {
+        throw new ClientError(`Secret ${name} has no string value (binary secrets are not supported).`);
+      }
+      return result.SecretString;
+    } catch (error) {
+      if (error instanceof ClientError) throw error;
+      const errorName = error instanceof Error ? error.name : "";
+      if (errorName === "ResourceNotFoundException") {
+        throw new ClientError(`Secret ${name} does not exist in Secrets Manager.`, { cause: error });
+      }
+      throw new ServiceError(`Secret ${name} could not be read: ${errorName || String(error)}.`, {
+        cause: error,
+      });
+    }
+  }
+}

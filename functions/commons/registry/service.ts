@@ -1,0 +1,170 @@
+/**
+ * Registry use cases shared by the API (`/services` routes), the seeding of services.yaml and the
+ * local runtime: validate (with DNS checks), store, publish `Service Registered` /
+ * `Service Deregistered`. Validation failures throw `ValidationError` (the API's problem+json 400);
+ * an instance for an unknown service throws `UnknownServiceError` (404).
+ */
+import { parseDocument } from "yaml";
+import { type FieldError, UnknownServiceError, ValidationError } from "../errors.ts";
+import { DetailType, type EventPublisher, type ServiceEventDetail } from "../events.ts";
+import type { ServiceEntry, ServiceRecord } from "./model.ts";
+import type { RegistryStore } from "./store.ts";
+import type { HostResolver, UrlPolicy } from "./url-policy.ts";
+import { validateInstanceRegistration, validateServiceRegistration } from "./validate.ts";
+
+export interface RegistryServiceDeps {
+  readonly store: RegistryStore;
+  readonly events: EventPublisher;
+  /** Defaults to `dns.lookup` with `all: true`. */
+  readonly resolver?: HostResolver;
+  /** Defaults to `BATON_ALLOW_PRIVATE_URLS` from the environment. */
+  readonly policy?: UrlPolicy;
+}
+
+export interface RegistrationResult {
+  readonly created: boolean;
+  readonly service: ServiceRecord;
+}
+
+export class RegistryService {
+  readonly #deps: RegistryServiceDeps;
+
+  constructor(deps: RegistryServiceDeps) {
+    this.#deps = deps;
+  }
+
+  get(name: string): Promise<ServiceRecord | undefined> {
+    return this.#deps.store.getService(name);
+  }
+
+  list(): Promise<ServiceRecord[]> {
+    return this.#deps.store.listServices();
+  }
+
+  /** `PUT /services/{name}`: registers or replaces a service. */
+  async register(name: string, body: unknown): Promise<RegistrationResult> {
+    const result = await validateServiceRegistration(body, { ...this.#validation(), name });
+    if (!result.ok) throw new ValidationError(result.errors);
+    return this.#store(result.value);
+  }
+
+  /** `PUT /services/{name}/instances/{id}`: registers an instance or heartbeats it. */
+  async registerInstance(name: string, instanceId: string, body: unknown): Promise<RegistrationResult> {
+    const result = await validateInstanceRegistration(body ?? {}, { ...this.#validation(), id: instanceId });
+    if (!result.ok) throw new ValidationError(result.errors);
+    const { created } = await this.#deps.store.putInstance(name, result.value);
+    if (created) {
+      await this.#publish(DetailType.ServiceRegistered, { service: name, instance: instanceId, created });
+    }
+    return { created, service: await this.#mustGet(name) };
+  }
+
+  /** `DELETE /services/{name}`: false when it did not exist. */
+  async deregister(name: string): Promise<boolean> {
+    const existed = await this.#deps.store.deleteService(name);
+    if (existed) await this.#publish(DetailType.ServiceDeregistered, { service: name });
+    return existed;
+  }
+
+  /** `DELETE /services/{name}/instances/{id}`: false when it did not exist. */
+  async deregisterInstance(name: string, instanceId: string): Promise<boolean> {
+    const existed = await this.#deps.store.deleteInstance(name, instanceId);
+    if (existed) await this.#publish(DetailType.ServiceDeregistered, { service: name, instance: instanceId });
+    return existed;
+  }
+
+  /** Stores an already validated entry and announces it. */
+  async #store(entry: ServiceEntry): Promise<RegistrationResult> {
+    const { created } = await this.#deps.store.putService(entry);
+    await this.#publish(DetailType.ServiceRegistered, {
+      service: entry.name,
+      instances: entry.instances.map((instance) => instance.id),
+      created,
+    });
+    return { created, service: await this.#mustGet(entry.name) };
+  }
+
+  async #mustGet(name: string): Promise<ServiceRecord> {
+    const service = await this.#deps.store.getService(name);
+    if (service === undefined) throw new UnknownServiceError(`Service ${name} was deleted meanwhile.`);
+    return service;
+  }
+
+  #validation(): { policy?: UrlPolicy; resolver?: HostResolver } {
+    return {
+      ...(this.#deps.policy === undefined ? {} : { policy: this.#deps.policy }),
+      ...(this.#deps.resolver === undefined ? {} : { resolver: this.#deps.resolver }),
+    };
+  }
+
+  #publish(detailType: string, detail: ServiceEventDetail): Promise<void> {
+    return this.#deps.events.publish([{ detailType, detail }]);
+  }
+
+  /** Validates every entry of a services.yaml text and stores them; all-or-nothing on validation. */
+  async seed(yamlText: string): Promise<ServiceRecord[]> {
+    const entries = await parseServicesYaml(yamlText, this.#validation());
+    const stored: ServiceRecord[] = [];
+    for (const entry of entries) stored.push((await this.#store(entry)).service);
+    return stored;
+  }
+}
+
+/** Seeds the registry from services.yaml (`services: [...]`). Throws `ValidationError` listing every problem. */
+export function seedRegistry(
+  store: RegistryStore,
+  yamlText: string,
+  options: Omit<RegistryServiceDeps, "store" | "events"> & { readonly events?: EventPublisher } = {},
+): Promise<ServiceRecord[]> {
+  const events = options.events ?? { publish: async () => {} };
+  return new RegistryService({ ...options, store, events }).seed(yamlText);
+}
+
+/** Parses and validates services.yaml; paths are JSON pointers into the document. */
+export async function parseServicesYaml(
+  yamlText: string,
+  options: { readonly policy?: UrlPolicy; readonly resolver?: HostResolver } = {},
+): Promise<ServiceEntry[]> {
+  const document = parseDocument(yamlText, { prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ValidationError(
+      document.errors.map((error) => ({
+        path: "",
+        message: `YAML syntax: ${error.message.split("\n")[0]}${error.linePos ? ` (line ${error.linePos[0].line})` : ""}`,
+      })),
+    );
+  }
+  const root: unknown = document.toJS();
+  if (root === null || root === undefined) return [];
+  if (typeof root !== "object" || Array.isArray(root)) {
+    throw new ValidationError([{ path: "", message: "must be a mapping with a `services` list" }]);
+  }
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(root)) {
+    if (key !== "services") errors.push({ path: `/${key}`, message: `unknown field "${key}"; allowed: services` });
+  }
+  const list = (root as { services?: unknown }).services ?? [];
+  if (!Array.isArray(list)) {
+    throw new ValidationError([...errors, { path: "/services", message: "must be a list" }]);
+  }
+  const entries: ServiceEntry[] = [];
+  const names = new Map<string, number>();
+  const results = await Promise.all(list.map((item: unknown) => validateServiceRegistration(item, options)));
+  results.forEach((result, index) => {
+    if (!result.ok) {
+      for (const error of result.errors) errors.push({ path: `/services/${index}${error.path}`, message: error.message });
+      return;
+    }
+    const first = names.get(result.value.name);
+    if (first !== undefined) {
+      errors.push({
+        path: `/services/${index}/name`,
+        message: `duplicate service "${result.value.name}" (first at /services/${first})`,
+      });
+    }
+    names.set(result.value.name, index);
+    entries.push(result.value);
+  });
+  if (errors.length > 0) throw new ValidationError(errors);
+  return entries;
+}

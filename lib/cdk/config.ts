@@ -1,0 +1,153 @@
+/**
+ * The CDK app's configuration, read from CDK context (`cdk.json` or `-c key=value`) and validated
+ * in one place. Every problem is reported at once, naming the key, the value received and what is
+ * allowed, so a bad `cdk synth` fails before any construct is built.
+ */
+import { resolve } from "node:path";
+
+export const API_AUTH_MODES = ["iam", "jwt", "cognito", "none"] as const;
+export type ApiAuthMode = (typeof API_AUTH_MODES)[number];
+
+/** How the HTTP API authenticates callers. */
+export type ApiAuth =
+  | { readonly mode: "iam" | "cognito" | "none" }
+  | { readonly mode: "jwt"; readonly issuer: string; readonly audience?: string };
+
+export interface BatonConfig {
+  /** Absolute path of the folder holding the workflow files. */
+  readonly workflowsDir: string;
+  /** Absolute path of the optional services.yaml seeding the registry. */
+  readonly servicesFile: string;
+  /** Deployment stage; part of every physical name (`baton-<stage>-…`). */
+  readonly stage: string;
+  readonly apiAuth: ApiAuth;
+  /** Days execution records and logs are kept. */
+  readonly retentionDays: number;
+  readonly alarmEmail?: string;
+  /** Production stages keep their data when the stack is deleted. */
+  readonly retainData: boolean;
+}
+
+/** The context keys, as written in cdk.json. */
+export const CONTEXT_KEYS = {
+  workflowsDir: "baton:workflowsDir",
+  servicesFile: "baton:servicesFile",
+  stage: "baton:stage",
+  apiAuth: "baton:apiAuth",
+  retentionDays: "baton:retentionDays",
+  alarmEmail: "baton:alarmEmail",
+  jwtIssuer: "baton:jwtIssuer",
+  jwtAudience: "baton:jwtAudience",
+} as const;
+
+/** Stages whose tables, keys and logs are retained on stack deletion. */
+export const PRODUCTION_STAGES: readonly string[] = ["prod", "production"];
+
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,9}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** `https://cognito-idp.<region>.amazonaws.com/<poolId>`: the only issuer a REST API can verify. */
+export const COGNITO_ISSUER_PATTERN =
+  /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9-]+_[0-9A-Za-z]+)$/;
+const MAX_RETENTION_DAYS = 3650;
+
+export class BatonConfigError extends Error {
+  override readonly name = "BatonConfigError";
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid Baton configuration in CDK context:\n  - ${problems.join("\n  - ")}`);
+    this.problems = problems;
+  }
+}
+
+/** Reads context values by key; `Node.tryGetContext` satisfies it. */
+export interface ContextSource {
+  tryGetContext(key: string): unknown;
+}
+
+/**
+ * Reads and validates the Baton context keys. Relative paths resolve against `cwd` (the folder
+ * `cdk` runs in). Throws `BatonConfigError` listing every problem.
+ */
+export function readBatonConfig(source: ContextSource, cwd: string = process.cwd()): BatonConfig {
+  const problems: string[] = [];
+  const text = (key: string, fallback: string | undefined): string | undefined => {
+    const value = source.tryGetContext(key);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+    problems.push(`${key} = ${show(value)}: expected a non-empty string.`);
+    return fallback;
+  };
+
+  const workflowsDir = text(CONTEXT_KEYS.workflowsDir, "workflows") ?? "workflows";
+  const servicesFile = text(CONTEXT_KEYS.servicesFile, "services.yaml") ?? "services.yaml";
+  const stage = text(CONTEXT_KEYS.stage, "dev") ?? "dev";
+  if (!STAGE_PATTERN.test(stage)) {
+    problems.push(
+      `${CONTEXT_KEYS.stage} = ${show(stage)}: expected 1-10 characters matching ${STAGE_PATTERN.source} (it prefixes every resource name).`,
+    );
+  }
+  const apiAuth = readApiAuth(text, problems);
+  const retentionDays = readRetentionDays(source.tryGetContext(CONTEXT_KEYS.retentionDays), problems);
+  const alarmEmail = text(CONTEXT_KEYS.alarmEmail, undefined);
+  if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
+    problems.push(`${CONTEXT_KEYS.alarmEmail} = ${show(alarmEmail)}: expected an email address.`);
+  }
+  if (problems.length > 0) throw new BatonConfigError(problems);
+  return {
+    workflowsDir: resolve(cwd, workflowsDir),
+    servicesFile: resolve(cwd, servicesFile),
+    stage,
+    apiAuth,
+    retentionDays,
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    retainData: PRODUCTION_STAGES.includes(stage),
+  };
+}
+
+type TextReader = (key: string, fallback: string | undefined) => string | undefined;
+
+function readApiAuth(text: TextReader, problems: string[]): ApiAuth {
+  const mode = text(CONTEXT_KEYS.apiAuth, "iam") ?? "iam";
+  const issuer = text(CONTEXT_KEYS.jwtIssuer, undefined);
+  const audience = text(CONTEXT_KEYS.jwtAudience, undefined);
+  if (!isApiAuthMode(mode)) {
+    problems.push(`${CONTEXT_KEYS.apiAuth} = ${show(mode)}: expected one of ${API_AUTH_MODES.join(", ")}.`);
+    return { mode: "iam" };
+  }
+  if (mode !== "jwt") {
+    if (issuer !== undefined || audience !== undefined) {
+      problems.push(
+        `${CONTEXT_KEYS.jwtIssuer}/${CONTEXT_KEYS.jwtAudience} are set but ${CONTEXT_KEYS.apiAuth} = ${show(mode)}: set ${CONTEXT_KEYS.apiAuth} to "jwt" or remove them.`,
+      );
+    }
+    return { mode };
+  }
+  if (issuer === undefined) {
+    problems.push(
+      `${CONTEXT_KEYS.jwtIssuer} is missing: ${CONTEXT_KEYS.apiAuth} = "jwt" needs the token issuer URL.`,
+    );
+  } else if (!COGNITO_ISSUER_PATTERN.test(issuer)) {
+    problems.push(
+      `${CONTEXT_KEYS.jwtIssuer} = ${show(issuer)}: expected a Cognito user pool issuer https://cognito-idp.<region>.amazonaws.com/<userPoolId> (REST API authorizers verify Cognito tokens only).`,
+    );
+  }
+  return { mode, issuer: issuer ?? "", ...(audience === undefined ? {} : { audience }) };
+}
+
+function readRetentionDays(value: unknown, problems: string[]): number {
+  if (value === undefined || value === null) return 30;
+  const days = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof days === "number" && Number.isInteger(days) && days >= 1 && days <= MAX_RETENTION_DAYS) {
+    return days;
+  }
+  problems.push(
+    `${CONTEXT_KEYS.retentionDays} = ${show(value)}: expected a whole number of days from 1 to ${MAX_RETENTION_DAYS}.`,
+  );
+  return 30;
+}
+
+const isApiAuthMode = (value: string): value is ApiAuthMode =>
+  (API_AUTH_MODES as readonly string[]).includes(value);
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);

@@ -1,0 +1,65 @@
+/**
+ * Every problem code `validate`, `compile` and the loaders can report, with a one-line description
+ * (rendered in the README). `E_` codes are errors, `W_` codes warnings (`W_NO_COMPENSATION` keeps
+ * its code but becomes an error under `--strict`).
+ */
+export const PROBLEM_CODES = {
+  // Reading files
+  E_READ: "The file or folder cannot be read.",
+  E_YAML: "The file is not valid YAML or JSON (syntax error, several documents).",
+  E_DUPLICATE_KEY: "A mapping repeats a key.",
+  E_ROOT: "The document is not a mapping.",
+  // Shape of fields
+  E_UNKNOWN_FIELD: "A field that the workflow language does not define (often a typo).",
+  E_TYPE: "A field has the wrong JSON type.",
+  E_REQUIRED: "A required field is missing.",
+  E_ENUM: "A field's value is not one of the allowed values.",
+  E_RESERVED_KEY: "A key ends with `.$`, which Step Functions would read as a path.",
+  // Workflow fields
+  E_WORKFLOW_NAME: "The workflow name does not match ^[a-z][a-z0-9-]{0,62}$.",
+  E_VERSION: "`version` is not a positive integer.",
+  E_TIMEOUT: "A timeout is not a whole number of seconds between 1 and 31536000 (one year).",
+  E_EXPRESS_TIMEOUT: "An express workflow's timeout is over 300 seconds.",
+  E_EXPRESS_STEP: "An express workflow contains an `await` or `workflow` step.",
+  E_INPUT_SCHEMA: "`input` is not a valid JSON Schema (2020-12).",
+  E_TRIGGER: "A trigger is malformed (event pattern or schedule expression).",
+  // Steps
+  E_STEPS_EMPTY: "A list of steps (workflow, branch, case, map body) is missing or empty.",
+  E_STEP_KIND: "A step has no kind or several kinds.",
+  E_STEP_ID: "A step id does not match ^[a-z][a-z0-9_]{0,62}$.",
+  E_DUPLICATE_ID: "Two steps share an id (ids are unique across the whole workflow).",
+  E_UNKNOWN_DEPENDENCY: "`dependsOn` names a step that is not in the same list.",
+  E_SELF_DEPENDENCY: "A step lists itself in `dependsOn`.",
+  W_DUPLICATE_DEPENDENCY: "`dependsOn` lists the same step twice.",
+  E_CYCLE: "Steps depend on each other in a cycle.",
+  W_UNREACHABLE_STEP: "A step runs after a `fail` or `succeed` step, so it never runs.",
+  E_CALL: "A call string is not `<service> <METHOD> <path>`.",
+  E_SERVICE_NAME: "A service name does not match ^[a-z][a-z0-9-]{0,62}$.",
+  E_METHOD: "An HTTP method is not one of GET, POST, PUT, PATCH, DELETE, HEAD.",
+  E_CALL_PATH: "A call path does not start with `/`.",
+  E_CALL_WITH: "`with` is used with the object form of `call` (put the body in `body`).",
+  E_SELECT: "`select` is not a path like `body.items[0]` starting at status, headers or body.",
+  E_RETRY: "A retry field is out of range (see WORKFLOWS.md, Retry and timeouts).",
+  E_RETRY_ERROR: "`retry.on` names an unknown `Baton.*` error or misuses `States.ALL`.",
+  E_RANGE: "A number is out of range or not whole (wait seconds, maxConcurrency).",
+  E_MAP_ITEMS: "A map's `items` is not exactly one template (`{{ … }}`).",
+  E_WAIT: "A wait step needs exactly one of `seconds` or `until` (a template or an ISO-8601 time).",
+  E_FAIL_ERROR: "A fail step's `error` is empty, templated, or starts with `States.` or `Baton.`.",
+  E_SIGNAL_NAME: "An await signal name does not match ^[a-zA-Z][a-zA-Z0-9_.-]{0,127}$.",
+  // Templates and conditions
+  E_TEMPLATE: "A `{{ … }}` template cannot be parsed (empty, unclosed, unknown root, bad path).",
+  E_TEMPLATE_SCOPE: "A template uses `item`/`index` outside a map or `error` outside `compensate`.",
+  E_TEMPLATE_UNSUPPORTED: "A templated value that Step Functions cannot build (see the message).",
+  E_UNKNOWN_STEP_REF: "A template or condition reads a step that does not exist.",
+  E_STEP_NOT_FINISHED: "A template or condition reads a step not guaranteed to have finished.",
+  E_WHEN: "A `when` condition cannot be parsed.",
+  // Recommendations
+  W_NO_COMPENSATION:
+    "A POST, PUT, PATCH or DELETE call has neither `compensate` nor `idempotent: true` (error under --strict).",
+  // Across files
+  E_DUPLICATE_WORKFLOW: "Two files define a workflow with the same name.",
+  E_UNKNOWN_WORKFLOW: "A `workflow` step names a workflow that is not in the set being loaded.",
+  E_RECURSION: "Workflows start each other in a cycle (a workflow may not run itself).",
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;

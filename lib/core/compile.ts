@@ -1,0 +1,121 @@
+/**
+ * Compiles a validated workflow to Amazon States Language (JSONPath).
+ *
+ *   Start ─▶ steps (Parallel for independent steps) ─▶ Finish (output)
+ *               │ any failure: $.failure = {name, message, step}
+ *               ▼
+ *   Compensation started ─▶ compensations in reverse completion order ─▶ Failed
+ *                                                          └─ any failed ─▶ Compensation incomplete
+ *
+ * Call steps and compensations target the `${BatonServiceCall}` placeholder, so the same ASL runs in
+ * AWS (CDK substitutes the Lambda ARN) and locally (the runtime routes the Task in-process).
+ */
+import type { Payload, State, StateMachineDefinition } from "./asl.ts";
+import { TaskResource } from "./contract.ts";
+import { BatonError } from "./errors.ts";
+import type { Json, Workflow } from "./model.ts";
+import { StateGraph } from "./compiler/builder.ts";
+import { compileCompensation, hasCompensation } from "./compiler/compensation.ts";
+import { TOP } from "./compiler/names.ts";
+import { topScope } from "./compiler/scope.ts";
+import { type Compilation, compileList } from "./compiler/steps.ts";
+import { entry } from "./compiler/templates.ts";
+
+export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
+  let groups = 0;
+  const comp: Compilation = { workflow, nextGroup: () => ++groups };
+  const graph = new StateGraph();
+  const scope = topScope(workflow.steps, TOP.finish);
+  const onFailure = addFailurePath(comp, graph, scope);
+  graph.add(TOP.finish, finishState(comp, workflow.output));
+  const first = compileList({ comp, graph, scope, onFailure }, workflow.steps, TOP.finish) ?? TOP.finish;
+  graph.add(TOP.start, {
+    Type: "Pass",
+    Comment: "Execution state: input, context, and each step's result under steps",
+    Parameters: {
+      "input.$": "$",
+      context: { "executionId.$": "$$.Execution.Id", "startedAt.$": "$$.Execution.StartTime" },
+      steps: {},
+    },
+    Next: first,
+  });
+  return graph.toDefinition(TOP.start, {
+    Comment: `${workflow.name} v${workflow.version}${workflow.description ? `: ${workflow.description}` : ""}`,
+    ...(workflow.timeout === undefined ? {} : { TimeoutSeconds: workflow.timeout }),
+  });
+}
+
+/** Adds what runs after a failure; returns its entry state. */
+function addFailurePath(comp: Compilation, graph: StateGraph, scope: ReturnType<typeof topScope>): string {
+  graph.add(TOP.failed, {
+    Type: "Fail",
+    Comment: "Compensation completed (or nothing to compensate); fail with the original error",
+    ErrorPath: "$.failure.name",
+    CausePath: "$.failureCause.text",
+  });
+  const describe = graph.add("Describe failure", {
+    Type: "Pass",
+    Comment: "Cause is the failure as JSON: {name, message, step}",
+    Parameters: { "text.$": "States.JsonToString($.failure)" },
+    ResultPath: "$.failureCause",
+    Next: TOP.failed,
+  });
+  if (!hasCompensation(comp.workflow.steps)) return describe;
+
+  graph.add(TOP.compensationFailed, {
+    Type: "Fail",
+    Comment: "At least one compensation failed after its retries",
+    Error: BatonError.CompensationFailed,
+    CausePath: "$.failureCause.text",
+  });
+  const incomplete = graph.add("Describe incomplete compensation", {
+    Type: "Pass",
+    Parameters: { "text.$": "States.JsonToString($.failure)" },
+    ResultPath: "$.failureCause",
+    Next: TOP.compensationFailed,
+  });
+  const completedEvent = graph.add(TOP.compensationCompleted, eventState(comp, "Compensation Completed", describe));
+  const failedEvent = graph.add(TOP.compensationFailedEvent, eventState(comp, "Compensation Failed", incomplete));
+  const finished = graph.add(TOP.compensationFinished, {
+    Type: "Choice",
+    Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: failedEvent }],
+    Default: completedEvent,
+  });
+  const chain = compileCompensation(comp, graph, scope, comp.workflow.steps, finished) ?? finished;
+  return graph.add(TOP.compensationStarted, eventState(comp, "Compensation Started", chain));
+}
+
+/** Publishes a saga event on the orchestration bus; a publish failure never blocks compensation. */
+function eventState(comp: Compilation, detailType: string, next: string): State {
+  return {
+    Type: "Task",
+    Resource: TaskResource.Emit,
+    Parameters: {
+      Entries: [
+        {
+          EventBusName: "${BatonEventBus}",
+          Source: "baton",
+          DetailType: detailType,
+          Detail: {
+            "executionId.$": "$.context.executionId",
+            workflow: comp.workflow.name,
+            version: comp.workflow.version,
+            "error.$": "$.failure",
+          },
+        },
+      ],
+    },
+    ResultPath: null,
+    Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.eventError", Next: next }],
+    Next: next,
+  };
+}
+
+/** The execution output: the `output` template, or every step's result when there is none. */
+function finishState(comp: Compilation, output: Json | undefined): State {
+  const scope = topScope(comp.workflow.steps, TOP.finish);
+  const parameters: Payload =
+    output === undefined ? { "output.$": "$.steps" } : Object.fromEntries([entry(comp, scope, "output", output)]);
+  return { Type: "Pass", Comment: "Execution output", Parameters: parameters, OutputPath: "$.output", End: true };
+}

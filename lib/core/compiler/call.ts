@@ -1,0 +1,36 @@
+/** The service-call Task payload shared by call steps and their compensations. */
+import type { Payload } from "../asl.ts";
+import type { CallSpec } from "../model.ts";
+import { type CompileEnv, entry, payload } from "./templates.ts";
+import type { Scope } from "./scope.ts";
+
+/** Seconds a call task may run past its own timeout before Step Functions gives up on it. */
+export const TASK_TIMEOUT_GRACE = 5;
+
+export function callParameters(
+  env: CompileEnv,
+  scope: Scope,
+  stepId: string,
+  mode: "call" | "compensate",
+  call: CallSpec,
+  timeout: number,
+  idempotent = false,
+): Payload {
+  const [pathKey, pathValue] = entry(env, scope, "path", call.path);
+  return {
+    workflow: env.workflow.name,
+    version: env.workflow.version,
+    "executionId.$": "$.context.executionId",
+    stepId,
+    mode,
+    "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
+    timeout,
+    ...(idempotent ? { idempotent: true } : {}),
+    service: call.service,
+    method: call.method,
+    [pathKey]: pathValue,
+    ...(call.query ? { query: payload(env, scope, call.query) } : {}),
+    ...(call.headers ? { headers: payload(env, scope, call.headers) } : {}),
+    ...(call.body === undefined ? {} : Object.fromEntries([entry(env, scope, "body", call.body)])),
+  };
+}

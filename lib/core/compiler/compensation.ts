@@ -1,0 +1,155 @@
+/**
+ * The compensation chain (saga). Every compensable step appears once, in reverse completion order:
+ * children complete before their container, and a list completes in dependency order. Each entry
+ * is guarded by "did this step succeed?" (`$.steps.<id>` present), so skipped and failed steps are
+ * never compensated. A compensation that fails after its retries sets `$.compensationFailed` and
+ * the chain goes on. Map steps compensate each item's steps in a Map of their own.
+ */
+import { topologicalOrder } from "../graph.ts";
+import type { CallStep, MapStep, Step } from "../model.ts";
+import { StateGraph, goTo } from "./builder.ts";
+import { TASK_TIMEOUT_GRACE, callParameters } from "./call.ts";
+import { stateName } from "./names.ts";
+import { callRetries, catchAll } from "./retry.ts";
+import { type Scope, iterationScope, outerForChild } from "./scope.ts";
+import type { Compilation } from "./steps.ts";
+import { exactPath } from "./templates.ts";
+
+type Compensable = (CallStep & { readonly compensate: NonNullable<CallStep["compensate"]> }) | MapStep;
+
+/** Steps of a scope that need compensating, in the order compensation runs. */
+export function compensationOrder(steps: readonly Step[]): Compensable[] {
+  return completionOrder(steps).filter(needsCompensation).reverse();
+}
+
+export const hasCompensation = (steps: readonly Step[]): boolean => compensationOrder(steps).length > 0;
+
+/** Adds the chain to `graph`; returns its first state (or `next` when nothing compensates). */
+export function compileCompensation(
+  comp: Compilation,
+  graph: StateGraph,
+  scope: Scope,
+  steps: readonly Step[],
+  next: string | null,
+): string | null {
+  return compensationOrder(steps).reduceRight<string | null>(
+    (after, step) =>
+      step.kind === "map" ? compensateMap(comp, graph, scope, step, after) : compensateCall(comp, graph, scope, step, after),
+    next,
+  );
+}
+
+function compensateCall(
+  comp: Compilation,
+  graph: StateGraph,
+  scope: Scope,
+  step: Compensable & CallStep,
+  next: string | null,
+): string {
+  const after = next ?? graph.add(`${step.id}#undo-done`, { Type: "Pass", End: true });
+  const failed = graph.add(stateName.undoFailed(step.id), {
+    Type: "Pass",
+    Comment: "Compensation failed after its retries: remember it and keep compensating",
+    Result: true,
+    ResultPath: "$.compensationFailed",
+    Next: after,
+  });
+  const undo = graph.add(stateName.undo(step.id), {
+    Type: "Task",
+    Comment: `Compensate ${step.id}`,
+    Resource: "${BatonServiceCall}",
+    Parameters: callParameters(comp, scope, step.id, "compensate", step.compensate.call, step.compensate.timeout),
+    ResultPath: null,
+    TimeoutSeconds: step.compensate.timeout + TASK_TIMEOUT_GRACE,
+    Retry: callRetries(step.compensate.retry),
+    Catch: [catchAll(failed)],
+    Next: after,
+  });
+  return guard(graph, step.id, `$.steps.${step.id}`, undo, after);
+}
+
+function compensateMap(comp: Compilation, graph: StateGraph, scope: Scope, step: MapStep, next: string | null): string {
+  const after = next ?? graph.add(`${step.id}#undo-done`, { Type: "Pass", End: true });
+  const itemsPath = exactPath(comp, scope, step.items);
+  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
+  const inner = new StateGraph();
+  const innerScope = iterationScope(step.steps);
+  const end = inner.add(stateName.undoEnd(step.id), { Type: "Pass", End: true });
+  const chain = compileCompensation(comp, inner, innerScope, step.steps, end) ?? end;
+  inner.add(stateName.undoLoad(step.id), {
+    Type: "Pass",
+    Comment: "This item's step results",
+    Parameters: {
+      "item.$": "$.item",
+      "index.$": "$.index",
+      "input.$": "$.input",
+      "context.$": "$.context",
+      "outer.$": "$.outer",
+      "failure.$": "$.failure",
+      "steps.$": "States.ArrayGetItem($.all, $.index)",
+    },
+    Next: chain,
+  });
+  const failed = graph.add(stateName.undoFailed(step.id), {
+    Type: "Pass",
+    Result: true,
+    ResultPath: "$.compensationFailed",
+    Next: after,
+  });
+  const check = graph.add(stateName.undoCheck(step.id), {
+    Type: "Choice",
+    Choices: [{ Variable: "$.undone.failed[0]", IsPresent: true, Next: failed }],
+    Default: after,
+  });
+  const each = graph.add(stateName.undoEach(step.id), {
+    Type: "Map",
+    Comment: `Compensate every item of ${step.id}`,
+    ItemsPath: itemsPath,
+    ItemSelector: {
+      "item.$": "$$.Map.Item.Value",
+      "index.$": "$$.Map.Item.Index",
+      "input.$": "$.input",
+      "context.$": "$.context",
+      "outer.$": outerForChild(scope),
+      "failure.$": "$.failure",
+      "all.$": `$.steps.${step.id}`,
+    },
+    ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, ...inner.toDefinition(stateName.undoLoad(step.id)) },
+    MaxConcurrency: step.maxConcurrency,
+    ResultSelector: { "failed.$": "$[*].compensationFailed" },
+    ResultPath: "$.undone",
+    Catch: [catchAll(failed)],
+    ...goTo(check),
+  });
+  return guard(graph, step.id, `$.steps.${step.id}`, each, after);
+}
+
+function guard(graph: StateGraph, id: string, path: string, then: string, otherwise: string): string {
+  return graph.add(stateName.undoGuard(id), {
+    Type: "Choice",
+    Comment: `Compensate ${id} only if it succeeded`,
+    Choices: [{ Variable: path, IsPresent: true, Next: then }],
+    Default: otherwise,
+  });
+}
+
+/** Post-order over a list in dependency order: nested steps complete before their container. */
+function completionOrder(steps: readonly Step[]): Step[] {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  return topologicalOrder(steps).flatMap((id) => {
+    const step = byId.get(id);
+    if (!step) return [];
+    const nested =
+      step.kind === "parallel"
+        ? step.branches.flatMap(completionOrder)
+        : step.kind === "choice"
+          ? [...step.cases.map((c) => c.steps), step.otherwise].flatMap(completionOrder)
+          : [];
+    return [...nested, step];
+  });
+}
+
+function needsCompensation(step: Step): step is Compensable {
+  if (step.kind === "call") return step.compensate !== undefined;
+  return step.kind === "map" && hasCompensation(step.steps);
+}

@@ -1,0 +1,39 @@
+/**
+ * State names. Step ids are `^[a-z][a-z0-9_]{0,62}$`, so a step's own state is its id and helper
+ * states add a `#suffix` no id can contain; every name stays under the 80-character ASL limit.
+ */
+export const stateName = {
+  step: (id: string) => id,
+  when: (id: string) => `${id}#when`,
+  failed: (id: string) => `${id}#failed`,
+  timedOut: (id: string) => `${id}#timed-out`,
+  childFailed: (id: string) => `${id}#child-failed`,
+  output: (id: string) => `${id}#output`,
+  until: (id: string) => `${id}#until`,
+  merge: (id: string) => `${id}#merge`,
+  check: (id: string) => `${id}#check`,
+  propagate: (id: string) => `${id}#propagate`,
+  branchStopped: (id: string, branch: number) => `${id}#${branch}#stopped`,
+  iterationStopped: (id: string) => `${id}#item#stopped`,
+  undoGuard: (id: string) => `${id}#undo?`,
+  undo: (id: string) => `${id}#undo`,
+  undoFailed: (id: string) => `${id}#undo-failed`,
+  undoEach: (id: string) => `${id}#undo-each`,
+  undoLoad: (id: string) => `${id}#undo-load`,
+  undoCheck: (id: string) => `${id}#undo-check`,
+  undoEnd: (id: string) => `${id}#undo-end`,
+} as const;
+
+/** Top-level states shared by the whole machine. */
+export const TOP = {
+  start: "Start",
+  finish: "Finish",
+  compensationStarted: "Compensation started",
+  compensationFinished: "Compensation finished?",
+  compensationCompleted: "Compensation completed",
+  compensationFailedEvent: "Compensation failed",
+  failed: "Failed",
+  compensationFailed: "Compensation incomplete",
+  resumeCheck: "Resume?",
+  resume: "Resume compensation",
+} as const;

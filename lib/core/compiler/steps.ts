@@ -1,0 +1,433 @@
+/**
+ * Forward compilation: step lists → states. Every step either continues to `next` or, on failure,
+ * records `$.failure` and goes to the scope's `onFailure` state (compensation at the top level; the
+ * end of the branch or iteration inside Parallel and Map, so siblings finish and nothing is lost).
+ */
+import type { Payload, State, StateMachineDefinition } from "../asl.ts";
+import { TaskResource, childWorkflowSubstitution } from "../contract.ts";
+import { type Plan, lower } from "../graph.ts";
+import type {
+  AwaitStep,
+  CallStep,
+  ChoiceStep,
+  EmitStep,
+  MapStep,
+  ParallelStep,
+  Step,
+  WaitStep,
+  WorkflowStep,
+} from "../model.ts";
+import { StateGraph, goTo } from "./builder.ts";
+import { TASK_TIMEOUT_GRACE, callParameters } from "./call.ts";
+import { stateName } from "./names.ts";
+import { CAUGHT_PATH, LAMBDA_TRANSIENT_RETRIER, callRetries, catchAll } from "./retry.ts";
+import { type Scope, branchScope, carriedFields, childInput, iterationScope } from "./scope.ts";
+import { type CompileEnv, condition, entry, exactPath, payload } from "./templates.ts";
+
+export interface Compilation extends CompileEnv {
+  /** Names implicit parallel groups (`parallel#1`, …) uniquely across the machine. */
+  nextGroup(): number;
+}
+
+interface Ctx {
+  readonly comp: Compilation;
+  readonly graph: StateGraph;
+  readonly scope: Scope;
+  readonly onFailure: string;
+}
+
+/** Compiles a step list (dependencies lowered to sequences and Parallel states); returns its entry. */
+export function compileList(ctx: Ctx, steps: readonly Step[], next: string | null): string | null {
+  if (steps.length === 0) return next;
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  return compilePlan(ctx, lower(steps), byId, next);
+}
+
+function compilePlan(ctx: Ctx, plan: Plan, byId: ReadonlyMap<string, Step>, next: string | null): string | null {
+  switch (plan.kind) {
+    case "step":
+      return compileStep(ctx, stepOf(byId, plan.id), next);
+    case "sequence":
+      return plan.items.reduceRight<string | null>((after, item) => compilePlan(ctx, item, byId, after), next);
+    case "parallel": {
+      const name = `parallel#${ctx.comp.nextGroup()}`;
+      const branches = plan.branches.map((branch, i) => {
+        const steps = planIds(branch).map((id) => stepOf(byId, id));
+        return compileBranch(ctx, `${name}#${i}#stopped`, steps, (c) => compilePlan(c, branch, byId, null));
+      });
+      return addParallel(ctx, name, branches, undefined, next);
+    }
+  }
+}
+
+function compileStep(ctx: Ctx, step: Step, next: string | null): string {
+  const start = compileKind(ctx, step, next);
+  if (step.when === undefined) return start;
+  const rule = condition(ctx.comp, ctx.scope, step.when);
+  const skip = next ?? addEnd(ctx, `${step.id}#skipped`);
+  return ctx.graph.add(stateName.when(step.id), {
+    Type: "Choice",
+    Comment: `when: ${step.when}`,
+    Choices: [{ ...rule, Next: start }],
+    Default: skip,
+  });
+}
+
+function compileKind(ctx: Ctx, step: Step, next: string | null): string {
+  switch (step.kind) {
+    case "call":
+      return compileCall(ctx, step, next);
+    case "parallel":
+      return compileParallelStep(ctx, step, next);
+    case "choice":
+      return compileChoice(ctx, step, next);
+    case "map":
+      return compileMap(ctx, step, next);
+    case "wait":
+      return compileWait(ctx, step, next);
+    case "emit":
+      return compileEmit(ctx, step, next);
+    case "await":
+      return compileAwait(ctx, step, next);
+    case "workflow":
+      return compileChild(ctx, step, next);
+    case "fail":
+      return ctx.graph.add(step.id, {
+        Type: "Pass",
+        Comment: step.description ?? `fail with ${step.error}`,
+        Result: { name: step.error, message: step.cause ?? step.error, step: step.id },
+        ResultPath: "$.failure",
+        Next: ctx.onFailure,
+      });
+    case "succeed":
+      return ctx.scope.finish === null
+        ? ctx.graph.add(step.id, { Type: "Succeed", ...comment(step) })
+        : ctx.graph.add(step.id, { Type: "Pass", ...comment(step), Next: ctx.scope.finish });
+  }
+}
+
+function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
+  const failed = addFailureRecord(ctx, step.id);
+  return ctx.graph.add(step.id, {
+    Type: "Task",
+    ...comment(step),
+    Resource: TaskResource.ServiceCall,
+    Parameters: callParameters(ctx.comp, ctx.scope, step.id, "call", step.call, step.timeout, step.idempotent),
+    ...(step.select === undefined ? {} : { ResultSelector: selectBody(step.select) }),
+    ResultPath: `$.steps.${step.id}`,
+    TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
+    Retry: callRetries(step.retry),
+    Catch: [catchAll(failed)],
+    ...goTo(next),
+  });
+}
+
+function selectBody(select: string): Payload {
+  const path = select.split(".").join(".");
+  return {
+    "status.$": "$.status",
+    "headers.$": "$.headers",
+    "body.$": `$.${path}`,
+    "instance.$": "$.instance",
+    "attempt.$": "$.attempt",
+  };
+}
+
+function compileParallelStep(ctx: Ctx, step: ParallelStep, next: string | null): string {
+  const branches = step.branches.map((steps, i) =>
+    compileBranch(ctx, stateName.branchStopped(step.id, i), steps, (c) => compileList(c, steps, null)),
+  );
+  return addParallel(ctx, step.id, branches, step, next);
+}
+
+/** A branch definition in its own scope; a failure inside ends the branch at a Succeed state. */
+function compileBranch(
+  ctx: Ctx,
+  stopName: string,
+  steps: readonly Step[],
+  body: (c: Ctx) => string | null,
+): StateMachineDefinition {
+  const graph = new StateGraph();
+  const scope = branchScope(ctx.scope, steps);
+  const stop = graph.add(stopName, {
+    Type: "Succeed",
+    Comment: "A step failed: end this branch and let the Parallel state report it",
+  });
+  const start = body({ comp: ctx.comp, graph, scope, onFailure: stop });
+  return graph.toDefinition(start ?? addEndIn(graph, `${stopName}#empty`));
+}
+
+/**
+ * A Parallel state whose branches never fail: after it, branch results merge into `$.steps` and the
+ * first recorded failure (if any) routes to the scope's failure handling.
+ */
+function addParallel(
+  ctx: Ctx,
+  name: string,
+  branches: readonly StateMachineDefinition[],
+  step: ParallelStep | undefined,
+  next: string | null,
+): string {
+  const merged =
+    branches.length === 1
+      ? "$[0].steps"
+      : branches
+          .slice(1)
+          .reduce((acc, _, i) => `States.JsonMerge(${acc}, $[${i + 1}].steps, false)`, "$[0].steps");
+  const check = addMergeAndCheck(ctx, name, next, step !== undefined);
+  return ctx.graph.add(name, {
+    Type: "Parallel",
+    ...(step ? comment(step) : { Comment: "Independent steps run concurrently" }),
+    Branches: branches,
+    Parameters: childInput(ctx.scope),
+    ResultSelector: {
+      "steps.$": merged,
+      ...(step ? { own: { [`${step.id}.$`]: merged } } : {}),
+      "failures.$": "$[*].failure",
+    },
+    ResultPath: "$.joined",
+    Catch: [catchAll(addFailureRecord(ctx, name))],
+    Next: check,
+  });
+}
+
+/**
+ * After a Parallel or Map stored `{steps, own?, failures}` at `$.joined`: merge the results into
+ * `$.steps` (always, so compensation sees what succeeded), then fail on the first failure.
+ */
+function addMergeAndCheck(ctx: Ctx, name: string, next: string | null, hasOwn: boolean): string {
+  const then = next ?? addEnd(ctx, `${name}#done`);
+  const propagate = ctx.graph.add(stateName.propagate(name), {
+    Type: "Pass",
+    Comment: "Report the first failure from inside",
+    InputPath: "$.pending[0]",
+    ResultPath: "$.failure",
+    Next: ctx.onFailure,
+  });
+  const check = ctx.graph.add(stateName.check(name), {
+    Type: "Choice",
+    Choices: [{ Variable: "$.pending[0]", IsPresent: true, Next: propagate }],
+    Default: then,
+  });
+  const withBranches = hasOwn
+    ? "States.JsonMerge(States.JsonMerge($.steps, $.joined.steps, false), $.joined.own, false)"
+    : "States.JsonMerge($.steps, $.joined.steps, false)";
+  ctx.graph.add(stateName.merge(name), {
+    Type: "Pass",
+    Parameters: {
+      ...carriedFields(ctx.scope),
+      "steps.$": withBranches,
+      "pending.$": "$.joined.failures",
+    },
+    Next: check,
+  });
+  return stateName.merge(name);
+}
+
+function compileChoice(ctx: Ctx, step: ChoiceStep, next: string | null): string {
+  const after = next ?? addEnd(ctx, `${step.id}#done`);
+  const choices = step.cases.map((c, i) => {
+    const start = compileList(ctx, c.steps, after) ?? after;
+    return { ...condition(ctx.comp, ctx.scope, c.when), Next: start, _i: i };
+  });
+  const otherwise = compileList(ctx, step.otherwise, after) ?? after;
+  return ctx.graph.add(step.id, {
+    Type: "Choice",
+    ...comment(step),
+    Choices: choices.map(({ _i, ...rule }) => rule),
+    Default: otherwise,
+  });
+}
+
+function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
+  const itemsPath = exactPath(ctx.comp, ctx.scope, step.items);
+  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
+  const graph = new StateGraph();
+  const scope = iterationScope(step.steps);
+  const stop = graph.add(stateName.iterationStopped(step.id), {
+    Type: "Succeed",
+    Comment: "A step failed: end this item and let the Map state report it",
+  });
+  const start = compileList({ comp: ctx.comp, graph, scope, onFailure: stop }, step.steps, null);
+  const check = addMergeAndCheck(ctx, step.id, next, true);
+  return ctx.graph.add(step.id, {
+    Type: "Map",
+    ...comment(step),
+    ItemsPath: itemsPath,
+    ItemSelector: {
+      "item.$": "$$.Map.Item.Value",
+      "index.$": "$$.Map.Item.Index",
+      "input.$": "$.input",
+      "context.$": "$.context",
+      "outer.$": ctx.scope.nested ? "States.JsonMerge($.outer, $.steps, false)" : "$.steps",
+      steps: {},
+    },
+    ItemProcessor: {
+      ProcessorConfig: { Mode: "INLINE" },
+      ...graph.toDefinition(start ?? addEndIn(graph, `${step.id}#item#empty`)),
+    },
+    MaxConcurrency: step.maxConcurrency,
+    ResultSelector: {
+      steps: {},
+      own: { [`${step.id}.$`]: "$[*].steps" },
+      "failures.$": "$[*].failure",
+    },
+    ResultPath: "$.joined",
+    Catch: [catchAll(addFailureRecord(ctx, step.id))],
+    Next: check,
+  });
+}
+
+function compileWait(ctx: Ctx, step: WaitStep, next: string | null): string {
+  if (step.seconds !== undefined) {
+    return ctx.graph.add(step.id, { Type: "Wait", ...comment(step), Seconds: step.seconds, ...goTo(next) });
+  }
+  const path = exactPath(ctx.comp, ctx.scope, step.until);
+  if (path !== undefined) {
+    return ctx.graph.add(step.id, { Type: "Wait", ...comment(step), TimestampPath: path, ...goTo(next) });
+  }
+  const [key, value] = entry(ctx.comp, ctx.scope, "at", step.until);
+  if (!key.endsWith(".$")) {
+    return ctx.graph.add(step.id, { Type: "Wait", ...comment(step), Timestamp: step.until, ...goTo(next) });
+  }
+  const wait = ctx.graph.add(step.id, {
+    Type: "Wait",
+    ...comment(step),
+    TimestampPath: "$.waitUntil.at",
+    ...goTo(next),
+  });
+  ctx.graph.add(stateName.until(step.id), {
+    Type: "Pass",
+    Parameters: { [key]: value },
+    ResultPath: "$.waitUntil",
+    Next: wait,
+  });
+  return stateName.until(step.id);
+}
+
+function compileEmit(ctx: Ctx, step: EmitStep, next: string | null): string {
+  const detail = isObject(step.detail) ? payload(ctx.comp, ctx.scope, step.detail) : Object.fromEntries([entry(ctx.comp, ctx.scope, "value", step.detail)]);
+  const [typeKey, typeValue] = entry(ctx.comp, ctx.scope, "DetailType", step.detailType);
+  return ctx.graph.add(step.id, {
+    Type: "Task",
+    ...comment(step),
+    Resource: TaskResource.Emit,
+    Parameters: {
+      Entries: [
+        {
+          EventBusName: "${BatonEventBus}",
+          Source: "baton",
+          [typeKey]: typeValue,
+          Detail: {
+            ...detail,
+            "executionId.$": "$.context.executionId",
+            workflow: ctx.comp.workflow.name,
+            version: ctx.comp.workflow.version,
+            stepId: step.id,
+          },
+        },
+      ],
+    },
+    ResultPath: null,
+    Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
+    Catch: [catchAll(addFailureRecord(ctx, step.id))],
+    ...goTo(next),
+  });
+}
+
+function compileAwait(ctx: Ctx, step: AwaitStep, next: string | null): string {
+  const timedOut = addFailureRecord(ctx, step.id, stateName.timedOut(step.id), "Baton.SignalTimeout");
+  return ctx.graph.add(step.id, {
+    Type: "Task",
+    ...comment(step),
+    Resource: TaskResource.AwaitSignal,
+    Parameters: {
+      FunctionName: "${BatonAwaitSignal}",
+      Payload: {
+        workflow: ctx.comp.workflow.name,
+        "executionId.$": "$.context.executionId",
+        stepId: step.id,
+        signal: step.signal,
+        "taskToken.$": "$$.Task.Token",
+        timeout: step.timeout,
+      },
+    },
+    TimeoutSeconds: step.timeout,
+    ResultPath: `$.steps.${step.id}`,
+    Retry: [LAMBDA_TRANSIENT_RETRIER],
+    Catch: [
+      { ErrorEquals: ["States.Timeout"], ResultPath: CAUGHT_PATH, Next: timedOut },
+      catchAll(addFailureRecord(ctx, step.id)),
+    ],
+    ...goTo(next),
+  });
+}
+
+function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string {
+  const childFailed = addFailureRecord(ctx, step.id, stateName.childFailed(step.id), "Baton.ChildWorkflowFailed");
+  const unwrap = ctx.graph.add(stateName.output(step.id), {
+    Type: "Pass",
+    Comment: "Keep only the child's output as this step's result",
+    InputPath: `$.steps.${step.id}.Output`,
+    ResultPath: `$.steps.${step.id}`,
+    ...goTo(next),
+  });
+  const input = isObject(step.input)
+    ? { Input: payload(ctx.comp, ctx.scope, step.input) }
+    : Object.fromEntries([entry(ctx.comp, ctx.scope, "Input", step.input)]);
+  return ctx.graph.add(step.id, {
+    Type: "Task",
+    ...comment(step),
+    Resource: TaskResource.ChildWorkflow,
+    Parameters: { StateMachineArn: `\${${childWorkflowSubstitution(step.name)}}`, ...input },
+    ResultPath: `$.steps.${step.id}`,
+    Catch: [
+      { ErrorEquals: ["States.TaskFailed"], ResultPath: CAUGHT_PATH, Next: childFailed },
+      catchAll(addFailureRecord(ctx, step.id)),
+    ],
+    Next: unwrap,
+  });
+}
+
+/**
+ * Records `$.failure = {name, message, step}` from the caught error and goes to `onFailure`.
+ * `name` overrides the caught error's name (e.g. a task timeout is reported as `Baton.SignalTimeout`).
+ */
+function addFailureRecord(ctx: Ctx, stepId: string, state = stateName.failed(stepId), name?: string): string {
+  return ctx.graph.add(state, {
+    Type: "Pass",
+    Parameters: {
+      ...(name === undefined ? { "name.$": `${CAUGHT_PATH}.Error` } : { name }),
+      "message.$": `${CAUGHT_PATH}.Cause`,
+      step: stepId,
+    },
+    ResultPath: "$.failure",
+    Next: ctx.onFailure,
+  });
+}
+
+const addEnd = (ctx: Ctx, name: string): string => addEndIn(ctx.graph, name);
+
+function addEndIn(graph: StateGraph, name: string): string {
+  return graph.add(name, { Type: "Pass", End: true });
+}
+
+function stepOf(byId: ReadonlyMap<string, Step>, id: string): Step {
+  const step = byId.get(id);
+  if (!step) throw new Error(`Unknown step "${id}" in plan (compiler bug)`);
+  return step;
+}
+
+function planIds(plan: Plan): string[] {
+  if (plan.kind === "step") return [plan.id];
+  return (plan.kind === "sequence" ? plan.items : plan.branches).flatMap(planIds);
+}
+
+const comment = (step: Step): { Comment?: string } =>
+  step.description === undefined ? {} : { Comment: step.description };
+
+const isObject = (v: unknown): v is Record<string, never> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+export type { Ctx as StepContext };
+export type { State };

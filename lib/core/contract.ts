@@ -1,0 +1,124 @@
+/**
+ * The contract between compiled ASL and the runtime: the task resources the compiler emits as
+ * placeholders, the payload each task receives, and the execution state layout. CDK substitutes
+ * the placeholders with ARNs (`DefinitionSubstitutions`); the local runtime routes them to the same
+ * handlers in-process. Nothing here imports AWS code.
+ */
+import type { HttpMethod, Json } from "./model.ts";
+
+/**
+ * `Resource` values of the Task states the compiler emits. Placeholders use CDK
+ * `DefinitionSubstitutions` syntax; the local runtime routes every Task by its `Resource`.
+ */
+export const TaskResource = {
+  /** The service-call Lambda (direct ARN form): every `call` step and every compensation. */
+  ServiceCall: "${BatonServiceCall}",
+  /** `emit` steps: the native EventBridge integration; `EventBusName` is `${BatonEventBus}`. */
+  Emit: "arn:aws:states:::events:putEvents",
+  /** `await` steps: the await-signal Lambda parks the task token (`FunctionName` placeholder). */
+  AwaitSignal: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+  /** `workflow` steps: start the child and wait; `StateMachineArn` is a per-child placeholder. */
+  ChildWorkflow: "arn:aws:states:::states:startExecution.sync:2",
+} as const;
+export type TaskResourceName = keyof typeof TaskResource;
+
+/** Substitution keys (without `${}`) for CDK `DefinitionSubstitutions`. */
+export const SUBSTITUTION_KEYS = {
+  ServiceCall: "BatonServiceCall",
+  EventBus: "BatonEventBus",
+  AwaitSignal: "BatonAwaitSignal",
+} as const;
+
+/** Child workflows are referenced by name; CDK maps this key to the child's state machine ARN. */
+export const childWorkflowSubstitution = (name: string): string =>
+  `ChildWorkflow_${name.replace(/-/g, "_")}`;
+
+/** Every `${Key}` placeholder in a compiled definition, for substitution and checks. */
+export const placeholdersIn = (asl: string): string[] => [
+  ...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] ?? "")),
+];
+
+/** What the service-call task receives (resolved `Parameters` of a call or compensation Task). */
+export interface ServiceCallRequest {
+  readonly workflow: string;
+  readonly version: number;
+  /** `$$.Execution.Id`: an ARN in AWS, an id locally. */
+  readonly executionId: string;
+  /** The step this call belongs to (for a compensation, the step being compensated). */
+  readonly stepId: string;
+  /** `call` for the step itself, `compensate` for its compensation. */
+  readonly mode: "call" | "compensate";
+  /** `$$.State.RetryCount` + 1. */
+  readonly attempt: number;
+  /** Seconds for this attempt; the handler aborts the request after it. */
+  readonly timeout: number;
+  /** Whether the workflow declared `idempotent: true` (informational). */
+  readonly idempotent?: boolean;
+  readonly service: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly query?: { readonly [key: string]: Json };
+  readonly headers?: { readonly [key: string]: Json };
+  readonly body?: Json;
+}
+
+/** What the service-call task returns on success; stored at `$.steps.<id>`. */
+export interface ServiceCallResult {
+  readonly status: number;
+  readonly headers: { readonly [key: string]: string };
+  readonly body: Json;
+  /** Instance id that served the call. */
+  readonly instance: string;
+  readonly attempt: number;
+}
+
+/**
+ * A failed call throws an error whose `name` is from `errors.ts` and whose message is a JSON string
+ * of this shape, so ASL `Cause` carries it to the execution record.
+ */
+export interface ServiceCallFailure {
+  readonly message: string;
+  readonly step: string;
+  readonly status?: number;
+  readonly instance?: string;
+}
+
+/** Payload of the emit task. */
+export interface EmitRequest {
+  readonly workflow: string;
+  readonly version: number;
+  readonly executionId: string;
+  readonly stepId: string;
+  readonly detailType: string;
+  readonly detail: Json;
+}
+
+/** Payload of the await-signal task (`.waitForTaskToken`). */
+export interface AwaitSignalRequest {
+  readonly workflow: string;
+  readonly executionId: string;
+  readonly stepId: string;
+  readonly signal: string;
+  readonly taskToken: string;
+  readonly timeout: number;
+}
+
+/**
+ * Execution state layout while a compiled workflow runs (the JSONPath `$`):
+ * - `$.input`: the execution input.
+ * - `$.context`: `{ executionId, startedAt }`.
+ * - `$.steps.<id>`: each finished step's result. Skipped and failed steps are absent, so
+ *   `IsPresent` on `$.steps.<id>` means "succeeded" (compensation guards rely on it).
+ * - `$.item`, `$.index`: inside a map iteration.
+ * - `$.failure`: `{ name, message, step }` once a step failed (read by compensations as `error`).
+ * - `$.compensationFailed`: set when a compensation failed after its retries.
+ */
+export const STATE = {
+  input: "$.input",
+  context: "$.context",
+  steps: "$.steps",
+  item: "$.item",
+  index: "$.index",
+  failure: "$.failure",
+  compensationFailed: "$.compensationFailed",
+} as const;

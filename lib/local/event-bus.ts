@@ -1,0 +1,170 @@
+/**
+ * A local EventBridge bus: events in the EventBridge envelope, rules with event patterns
+ * (`event-pattern.ts`), asynchronous delivery to in-process targets with a few retries, and a
+ * dead-letter queue for events a target kept refusing. One bus carries what AWS splits over the
+ * orchestration bus and the default bus (Step Functions status changes), which is enough locally.
+ */
+import { randomUUID } from "node:crypto";
+import type { EventEntry, EventPublisher } from "../../functions/commons/events.ts";
+import type { Json } from "../core/model.ts";
+import type { DeadLetter, LocalDeadLetterQueue, RedriveOutcome } from "./dead-letters.ts";
+import { assertPattern, type EventPattern, matchesPattern } from "./event-pattern.ts";
+
+export const LOCAL_ACCOUNT = "000000000000";
+export const LOCAL_REGION = "local";
+
+/** The EventBridge event envelope. */
+export interface BusEvent {
+  readonly version: "0";
+  readonly id: string;
+  readonly "detail-type": string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: Json;
+}
+
+export interface PutEntry {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: unknown;
+  readonly resources?: readonly string[];
+  readonly time?: string;
+}
+
+export type RuleTarget = (event: BusEvent) => Promise<void> | void;
+
+export interface EventBusOptions {
+  /** Where events go after the target failed every retry; dropped with a log line otherwise. */
+  readonly deadLetters?: LocalDeadLetterQueue;
+  /** Pauses before each retry of a failing target. @default [50, 250] */
+  readonly retryDelaysMs?: readonly number[];
+  /** Called when a target fails for good (after retries), e.g. to log it. */
+  readonly onTargetFailure?: (rule: string, event: BusEvent, reason: string) => void;
+}
+
+interface Rule {
+  readonly name: string;
+  readonly pattern: EventPattern;
+  readonly target: RuleTarget;
+}
+
+export class LocalEventBus {
+  readonly #rules = new Map<string, Rule>();
+  readonly #pending = new Set<Promise<void>>();
+  readonly #listeners = new Set<(event: BusEvent) => void>();
+  readonly #options: EventBusOptions;
+
+  constructor(options: EventBusOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Adds (or replaces) a rule. Throws `EventPatternError` when the pattern is invalid. */
+  addRule(name: string, pattern: unknown, target: RuleTarget): void {
+    assertPattern(pattern);
+    this.#rules.set(name, { name, pattern, target });
+  }
+
+  removeRule(name: string): boolean {
+    return this.#rules.delete(name);
+  }
+
+  ruleNames(): string[] {
+    return [...this.#rules.keys()];
+  }
+
+  /** Observes every event put on the bus, synchronously, before delivery (timelines, tests). */
+  listen(listener: (event: BusEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Puts events on the bus; delivery to matching rules happens in the background. */
+  put(entries: readonly PutEntry[]): BusEvent[] {
+    const events = entries.map(toBusEvent);
+    for (const event of events) {
+      for (const listener of this.#listeners) listener(event);
+      for (const rule of this.#rules.values()) {
+        if (matchesPattern(rule.pattern, event)) this.#track(this.#deliver(rule, event));
+      }
+    }
+    return events;
+  }
+
+  /** Resolves once every delivery started so far (and any they caused) has finished. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Delivers a dead letter again to its rule; throws when the rule is gone or the target fails. */
+  async redeliver(letter: DeadLetter): Promise<void> {
+    const rule = this.#rules.get(letter.rule);
+    if (rule === undefined) throw new Error(`rule "${letter.rule}" no longer exists`);
+    await rule.target(letter.event);
+  }
+
+  /** Redrives the dead-letter queue (all letters, or the listed ids). */
+  async redriveDeadLetters(ids?: readonly string[]): Promise<RedriveOutcome> {
+    const queue = this.#options.deadLetters;
+    if (queue === undefined) return { redriven: 0, failed: [] };
+    return queue.redrive((letter) => this.redeliver(letter), ids);
+  }
+
+  /** An `EventPublisher` (the handlers' interface) publishing with `source: baton`. */
+  publisher(source = "baton"): EventPublisher {
+    return {
+      publish: async (entries: readonly EventEntry[]): Promise<void> => {
+        this.put(entries.map((e) => ({ source, detailType: e.detailType, detail: e.detail })));
+      },
+    };
+  }
+
+  #track(delivery: Promise<void>): void {
+    this.#pending.add(delivery);
+    void delivery.finally(() => this.#pending.delete(delivery));
+  }
+
+  async #deliver(rule: Rule, event: BusEvent): Promise<void> {
+    const delays = this.#options.retryDelaysMs ?? [50, 250];
+    let reason = "";
+    for (let attempt = 0; attempt <= delays.length; attempt++) {
+      if (attempt > 0) await sleep(delays[attempt - 1] ?? 0);
+      try {
+        await rule.target(event);
+        return;
+      } catch (error) {
+        reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+    }
+    this.#options.onTargetFailure?.(rule.name, event, reason);
+    const queue = this.#options.deadLetters;
+    if (queue === undefined) return;
+    await queue.add({
+      rule: rule.name,
+      event,
+      reason,
+      failedAt: new Date().toISOString(),
+      attempts: delays.length + 1,
+    });
+  }
+}
+
+function toBusEvent(entry: PutEntry): BusEvent {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": entry.detailType,
+    source: entry.source,
+    account: LOCAL_ACCOUNT,
+    time: entry.time ?? new Date().toISOString(),
+    region: LOCAL_REGION,
+    resources: [...(entry.resources ?? [])],
+    // A JSON round trip, as the real bus delivers a copy and never the publisher's object.
+    detail: JSON.parse(JSON.stringify(entry.detail ?? {})) as Json,
+  };
+}
+
+const sleep = (ms: number): Promise<void> =>
+  ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
