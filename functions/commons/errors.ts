@@ -3,8 +3,9 @@
  * (what ASL `ErrorEquals` matches) and `message` is a `ServiceCallFailure` JSON string, so the
  * ASL `Cause` carries `{message, step, status?, instance?}` to the execution record.
  */
-import { BatonError, type BatonErrorName, isRetryable } from "../../lib/core/errors.ts";
+
 import type { ServiceCallFailure } from "../../lib/core/contract.ts";
+import { BatonError, type BatonErrorName, isRetryable } from "../../lib/core/errors.ts";
 
 export interface BatonRuntimeErrorOptions {
   readonly cause?: unknown;
@@ -56,7 +57,11 @@ export class BatonRuntimeError extends Error {
 
 function toFailure(
   reason: string,
-  options: { readonly step?: string; readonly status?: number | undefined; readonly instance?: string | undefined },
+  options: {
+    readonly step?: string;
+    readonly status?: number | undefined;
+    readonly instance?: string | undefined;
+  },
 ): ServiceCallFailure {
   return {
     message: reason,

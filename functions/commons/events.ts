@@ -3,10 +3,11 @@
  * `EventBridgePublisher`, tests use `RecordingPublisher`, the local runtime brings its own.
  * Publishing never throws: entries EventBridge refuses go to the dead-letter queue with the reason.
  */
-import { type PutEventsRequestEntry, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import type { Json } from "../../lib/core/model.ts";
 import { getClients } from "./clients.ts";
 import { ENV, requireEnv } from "./config.ts";
@@ -72,7 +73,11 @@ export interface StepEventDetail {
   /** HTTP status of the response, null when there was none. */
   readonly status: number | null;
   /** `name` is a `Baton.*` catalogue name; `retryable` says whether the ASL retry may run again. */
-  readonly error: { readonly name: string; readonly message: string; readonly retryable: boolean } | null;
+  readonly error: {
+    readonly name: string;
+    readonly message: string;
+    readonly retryable: boolean;
+  } | null;
 }
 
 /** Detail of `Service Registered` / `Service Deregistered`. */
@@ -169,7 +174,10 @@ export class EventBridgePublisher implements EventPublisher {
         const outcome = result.Entries?.[index];
         if (outcome?.EventId === undefined || outcome.ErrorCode !== undefined) {
           const code = outcome?.ErrorCode ?? "Unknown";
-          failed.push({ entry, reason: `PutEvents ${code}: ${outcome?.ErrorMessage ?? "no message"}` });
+          failed.push({
+            entry,
+            reason: `PutEvents ${code}: ${outcome?.ErrorMessage ?? "no message"}`,
+          });
         }
       });
     } catch (error) {
@@ -204,7 +212,8 @@ export class EventBridgePublisher implements EventPublisher {
           if (letter !== undefined) this.#lost(letter, `SQS ${failure.Code}: ${failure.Message}`);
         }
       } catch (error) {
-        for (const letter of batch) this.#lost(letter, `SendMessageBatch failed: ${describe(error)}`);
+        for (const letter of batch)
+          this.#lost(letter, `SendMessageBatch failed: ${describe(error)}`);
       }
     }
   }

@@ -3,13 +3,13 @@
  * rest: ASL, Mermaid graph, parsed source, and what each definition references (the basis of its
  * IAM policy and substitutions). Pure synth-time code: no constructs are created here.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import type { StateMachineDefinition } from "../core/asl.ts";
 import { compileWorkflow } from "../core/compile.ts";
 import { childWorkflowSubstitution, placeholdersIn, SUBSTITUTION_KEYS } from "../core/contract.ts";
-import { loadWorkflowDir } from "../core/load.ts";
+import { loadWorkflowFiles, WORKFLOW_EXTENSIONS } from "../core/load.ts";
 import { toMermaid } from "../core/mermaid.ts";
 import { allSteps, type Json, type Workflow } from "../core/model.ts";
 import type { Problem } from "../core/problems.ts";
@@ -50,14 +50,21 @@ export class WorkflowLoadError extends Error {
   }
 }
 
-/** Loads, validates and compiles the workflows of `dir`; throws `WorkflowLoadError` on any error. */
-export function loadCompiledWorkflows(dir: string, cwd: string = process.cwd()): LoadedWorkflows {
+/**
+ * Loads, validates and compiles the workflows of `dir`; throws `WorkflowLoadError` on any error.
+ * The registry seed (`services.yaml`, or `servicesFile`) shares the folder but is not a workflow.
+ */
+export function loadCompiledWorkflows(
+  dir: string,
+  options: { readonly servicesFile?: string; readonly cwd?: string } = {},
+): LoadedWorkflows {
+  const cwd = options.cwd ?? process.cwd();
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new WorkflowLoadError(dir, [
       `${dir}: E_NO_WORKFLOWS_DIR the workflows folder does not exist (set baton:workflowsDir).`,
     ]);
   }
-  const loaded = loadWorkflowDir(dir);
+  const loaded = loadWorkflowFiles(workflowFiles(dir, options.servicesFile));
   const display = (file: string): string => relative(cwd, file) || file;
   const errors = loaded.problems
     .filter(({ problem }) => problem.severity === "error")
@@ -69,6 +76,19 @@ export function loadCompiledWorkflows(dir: string, cwd: string = process.cwd()):
   const entries = loaded.workflows.map(({ file, workflow }) => ({ file: display(file), workflow }));
   return { workflows: compileWorkflows(entries, (file) => readSource(file, cwd)), warnings };
 }
+
+/** Workflow files directly in `dir`, in name order, without the registry seed. */
+export function workflowFiles(dir: string, servicesFile?: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => WORKFLOW_EXTENSIONS.some((ext) => name.endsWith(ext)))
+    .filter((name) => !SERVICES_FILE.test(name))
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((file) => file !== servicesFile && statSync(file).isFile());
+}
+
+/** The registry seed's conventional names (as the CLI's `isServicesFile`). */
+const SERVICES_FILE = /^services\.(ya?ml|json)$/;
 
 /**
  * Compiles validated workflows and checks what only the whole set can tell: unique names, child

@@ -16,7 +16,10 @@ export type ApiAuth =
 export interface BatonConfig {
   /** Absolute path of the folder holding the workflow files. */
   readonly workflowsDir: string;
-  /** Absolute path of the optional services.yaml seeding the registry. */
+  /**
+   * Absolute path of the optional services.yaml seeding the registry; a relative context value is
+   * resolved against the workflows folder, where `baton dev` looks for it too.
+   */
   readonly servicesFile: string;
   /** Deployment stage; part of every physical name (`baton-<stage>-…`). */
   readonly stage: string;
@@ -96,7 +99,7 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
   if (problems.length > 0) throw new BatonConfigError(problems);
   return {
     workflowsDir: resolve(cwd, workflowsDir),
-    servicesFile: resolve(cwd, servicesFile),
+    servicesFile: resolve(cwd, workflowsDir, servicesFile),
     stage,
     apiAuth,
     retentionDays,

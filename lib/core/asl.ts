@@ -3,7 +3,9 @@
  * A union discriminated on `Type`; `Next` XOR `End` is enforced by the types.
  */
 
-export type Transition = { readonly Next: string; readonly End?: never } | { readonly End: true; readonly Next?: never };
+export type Transition =
+  | { readonly Next: string; readonly End?: never }
+  | { readonly End: true; readonly Next?: never };
 
 export interface Retrier {
   readonly ErrorEquals: readonly string[];
@@ -21,7 +23,13 @@ export interface Catcher {
 }
 
 /** A JSON value in `Parameters`/`Result`; keys ending in `.$` hold paths or intrinsics. */
-export type AslJson = null | boolean | number | string | readonly AslJson[] | { readonly [key: string]: AslJson };
+export type AslJson =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly AslJson[]
+  | { readonly [key: string]: AslJson };
 export type Payload = { readonly [key: string]: AslJson };
 
 interface Common {

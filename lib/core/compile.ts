@@ -11,15 +11,15 @@
  * AWS (CDK substitutes the Lambda ARN) and locally (the runtime routes the Task in-process).
  */
 import type { Payload, State, StateMachineDefinition } from "./asl.ts";
-import { TaskResource } from "./contract.ts";
-import { BatonError } from "./errors.ts";
-import type { Json, Workflow } from "./model.ts";
 import { StateGraph } from "./compiler/builder.ts";
 import { compileCompensation, hasCompensation } from "./compiler/compensation.ts";
 import { TOP } from "./compiler/names.ts";
 import { topScope } from "./compiler/scope.ts";
 import { type Compilation, compileList } from "./compiler/steps.ts";
 import { entry } from "./compiler/templates.ts";
+import { TaskResource } from "./contract.ts";
+import { BatonError } from "./errors.ts";
+import type { Json, Workflow } from "./model.ts";
 
 export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
   let groups = 0;
@@ -28,7 +28,8 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
   const scope = topScope(workflow.steps, TOP.finish);
   const onFailure = addFailurePath(comp, graph, scope);
   graph.add(TOP.finish, finishState(comp, workflow.output));
-  const first = compileList({ comp, graph, scope, onFailure }, workflow.steps, TOP.finish) ?? TOP.finish;
+  const first =
+    compileList({ comp, graph, scope, onFailure }, workflow.steps, TOP.finish) ?? TOP.finish;
   graph.add(TOP.start, {
     Type: "Pass",
     Comment: "Execution state: input, context, and each step's result under steps",
@@ -46,7 +47,11 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
 }
 
 /** Adds what runs after a failure; returns its entry state. */
-function addFailurePath(comp: Compilation, graph: StateGraph, scope: ReturnType<typeof topScope>): string {
+function addFailurePath(
+  comp: Compilation,
+  graph: StateGraph,
+  scope: ReturnType<typeof topScope>,
+): string {
   graph.add(TOP.failed, {
     Type: "Fail",
     Comment: "Compensation completed (or nothing to compensate); fail with the original error",
@@ -74,8 +79,14 @@ function addFailurePath(comp: Compilation, graph: StateGraph, scope: ReturnType<
     ResultPath: "$.failureCause",
     Next: TOP.compensationFailed,
   });
-  const completedEvent = graph.add(TOP.compensationCompleted, eventState(comp, "Compensation Completed", describe));
-  const failedEvent = graph.add(TOP.compensationFailedEvent, eventState(comp, "Compensation Failed", incomplete));
+  const completedEvent = graph.add(
+    TOP.compensationCompleted,
+    eventState(comp, "Compensation Completed", describe),
+  );
+  const failedEvent = graph.add(
+    TOP.compensationFailedEvent,
+    eventState(comp, "Compensation Failed", incomplete),
+  );
   const finished = graph.add(TOP.compensationFinished, {
     Type: "Choice",
     Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: failedEvent }],
@@ -106,7 +117,9 @@ function eventState(comp: Compilation, detailType: string, next: string): State 
       ],
     },
     ResultPath: null,
-    Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
+    Retry: [
+      { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+    ],
     Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.eventError", Next: next }],
     Next: next,
   };
@@ -116,6 +129,14 @@ function eventState(comp: Compilation, detailType: string, next: string): State 
 function finishState(comp: Compilation, output: Json | undefined): State {
   const scope = topScope(comp.workflow.steps, TOP.finish);
   const parameters: Payload =
-    output === undefined ? { "output.$": "$.steps" } : Object.fromEntries([entry(comp, scope, "output", output)]);
-  return { Type: "Pass", Comment: "Execution output", Parameters: parameters, OutputPath: "$.output", End: true };
+    output === undefined
+      ? { "output.$": "$.steps" }
+      : Object.fromEntries([entry(comp, scope, "output", output)]);
+  return {
+    Type: "Pass",
+    Comment: "Execution output",
+    Parameters: parameters,
+    OutputPath: "$.output",
+    End: true,
+  };
 }

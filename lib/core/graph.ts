@@ -63,8 +63,11 @@ export function topologicalOrder(nodes: readonly GraphNode[]): string[] {
   const done = new Set<string>();
   const order: string[] = [];
   while (order.length < nodes.length) {
-    const next = nodes.find((n) => !done.has(n.id) && (deps.get(n.id) ?? []).every((d) => done.has(d)));
-    if (!next) throw new Error(`Cannot order steps: cycle among ${nodes.map((n) => n.id).join(", ")}`);
+    const next = nodes.find(
+      (n) => !done.has(n.id) && (deps.get(n.id) ?? []).every((d) => done.has(d)),
+    );
+    if (!next)
+      throw new Error(`Cannot order steps: cycle among ${nodes.map((n) => n.id).join(", ")}`);
     done.add(next.id);
     order.push(next.id);
   }
@@ -104,7 +107,11 @@ function lowerLocal(nodes: readonly GraphNode[]): Plan {
   ]);
 }
 
-function sequenceAround(nodes: readonly GraphNode[], order: readonly string[], pivots: ReadonlySet<string>): Plan {
+function sequenceAround(
+  nodes: readonly GraphNode[],
+  order: readonly string[],
+  pivots: ReadonlySet<string>,
+): Plan {
   const items: Plan[] = [];
   let segment: string[] = [];
   const flush = () => {
@@ -129,9 +136,14 @@ function sequence(items: readonly Plan[]): Plan {
   return flat.length === 1 && only ? only : { kind: "sequence", items: flat };
 }
 
-function restricted(nodes: readonly GraphNode[], keep: ReadonlySet<string> | ((id: string) => boolean)): GraphNode[] {
+function restricted(
+  nodes: readonly GraphNode[],
+  keep: ReadonlySet<string> | ((id: string) => boolean),
+): GraphNode[] {
   const has = typeof keep === "function" ? keep : (id: string) => keep.has(id);
-  return nodes.filter((n) => has(n.id)).map((n) => ({ id: n.id, dependsOn: n.dependsOn.filter(has) }));
+  return nodes
+    .filter((n) => has(n.id))
+    .map((n) => ({ id: n.id, dependsOn: n.dependsOn.filter(has) }));
 }
 
 function connectedComponents(nodes: readonly GraphNode[]): GraphNode[][] {

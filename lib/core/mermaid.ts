@@ -5,7 +5,7 @@
  * (`end`, `subgraph`, …); every label is quoted and escaped.
  */
 import { topologicalOrder } from "./graph.ts";
-import { type CallSpec, type ChoiceStep, type Step, type Workflow, childLists } from "./model.ts";
+import { type CallSpec, type ChoiceStep, childLists, type Step, type Workflow } from "./model.ts";
 
 const START = "start_";
 const END = "end_";
@@ -38,6 +38,8 @@ export function escapeLabel(text: string): string {
     .replace(/>/g, "#gt;")
     .replace(/\|/g, "#124;")
     .replace(/`/g, "#96;")
+    .replace(/\{/g, "#123;")
+    .replace(/\}/g, "#125;")
     .replace(/\s+/g, " ");
 }
 
@@ -50,7 +52,9 @@ const quoted = (...parts: string[]): string => `"${parts.map(escapeLabel).join("
 
 function edge(from: string, to: string, label?: string, dashed = false): string {
   const arrow = dashed ? "-.->" : "-->";
-  return label === undefined ? `${from} ${arrow} ${to}` : `${from} ${arrow}|${quoted(label)}| ${to}`;
+  return label === undefined
+    ? `${from} ${arrow} ${to}`
+    : `${from} ${arrow}|${quoted(label)}| ${to}`;
 }
 
 /**
@@ -69,33 +73,50 @@ function renderList(steps: readonly Step[], indent: string, headsGetEdges: boole
   const ref = (id: string): string => refs.get(id) ?? nodeId(id);
   const depended = new Set(steps.flatMap((s) => s.dependsOn));
   for (const step of steps) {
-    for (const dep of step.dependsOn) lines.push(`${indent}${edge(ref(dep), ref(step.id), step.when)}`);
+    for (const dep of step.dependsOn)
+      lines.push(`${indent}${edge(ref(dep), ref(step.id), step.when)}`);
   }
   return {
     lines,
-    heads: steps.filter((s) => s.dependsOn.length === 0).map((step) => ({ ref: ref(step.id), step })),
+    heads: steps
+      .filter((s) => s.dependsOn.length === 0)
+      .map((step) => ({ ref: ref(step.id), step })),
     tails: steps.filter((s) => !depended.has(s.id) && s.kind !== "fail").map((s) => ref(s.id)),
   };
 }
 
 /** Renders one step; `ref` is what edges from and to the step attach to. */
-function renderStep(step: Step, indent: string, whenLine: readonly string[]): { lines: string[]; ref: string } {
+function renderStep(
+  step: Step,
+  indent: string,
+  whenLine: readonly string[],
+): { lines: string[]; ref: string } {
   const id = nodeId(step.id);
   switch (step.kind) {
     case "call":
-      return { lines: [`${indent}${id}[${quoted(step.id, describeCall(step.call), ...whenLine)}]`], ref: id };
+      return {
+        lines: [`${indent}${id}[${quoted(step.id, describeCall(step.call), ...whenLine)}]`],
+        ref: id,
+      };
     case "wait": {
-      const what = step.seconds !== undefined ? `wait ${step.seconds}s` : `wait until ${step.until}`;
+      const what =
+        step.seconds !== undefined ? `wait ${step.seconds}s` : `wait until ${step.until}`;
       return { lines: [`${indent}${id}(${quoted(step.id, what, ...whenLine)})`], ref: id };
     }
     case "emit":
-      return { lines: [`${indent}${id}>${quoted(step.id, `emit ${step.detailType}`, ...whenLine)}]`], ref: id };
+      return {
+        lines: [`${indent}${id}>${quoted(step.id, `emit ${step.detailType}`, ...whenLine)}]`],
+        ref: id,
+      };
     case "await": {
       const what = `await signal ${step.signal} (timeout ${step.timeout}s)`;
       return { lines: [`${indent}${id}[/${quoted(step.id, what, ...whenLine)}/]`], ref: id };
     }
     case "workflow":
-      return { lines: [`${indent}${id}[[${quoted(step.id, `workflow ${step.name}`, ...whenLine)}]]`], ref: id };
+      return {
+        lines: [`${indent}${id}[[${quoted(step.id, `workflow ${step.name}`, ...whenLine)}]]`],
+        ref: id,
+      };
     case "fail": {
       const what = `fail ${step.error}`;
       return { lines: [`${indent}${id}{{${quoted(step.id, what, ...whenLine)}}}`], ref: id };
@@ -105,18 +126,29 @@ function renderStep(step: Step, indent: string, whenLine: readonly string[]): { 
     case "parallel":
       return renderGroup(step, id, indent, [`parallel`, ...whenLine], (inner) =>
         step.branches.flatMap((branch, index) =>
-          renderSubgraph(nodeId(`${step.id}__branch${index + 1}`), `branch ${index + 1}`, branch, inner),
+          renderSubgraph(
+            nodeId(`${step.id}__branch${index + 1}`),
+            `branch ${index + 1}`,
+            branch,
+            inner,
+          ),
         ),
       );
     case "map": {
       const concurrency = step.maxConcurrency > 0 ? `, at most ${step.maxConcurrency} at once` : "";
       const what = `map over ${step.items}${concurrency}`;
-      return renderGroup(step, id, indent, [what, ...whenLine], (inner) =>
-        renderList(step.steps, inner, false).lines,
+      return renderGroup(
+        step,
+        id,
+        indent,
+        [what, ...whenLine],
+        (inner) => renderList(step.steps, inner, false).lines,
       );
     }
     case "choice":
-      return renderGroup(step, id, indent, ["choice", ...whenLine], (inner) => renderChoice(step, id, inner));
+      return renderGroup(step, id, indent, ["choice", ...whenLine], (inner) =>
+        renderChoice(step, id, inner),
+      );
   }
 }
 
@@ -130,15 +162,32 @@ function renderGroup(
 ): { lines: string[]; ref: string } {
   const inner = `${indent}  `;
   return {
-    lines: [`${indent}subgraph ${id}[${quoted(step.id, ...title)}]`, ...body(inner), `${indent}end`],
+    lines: [
+      `${indent}subgraph ${id}[${quoted(step.id, ...title)}]`,
+      ...body(inner),
+      `${indent}end`,
+    ],
     ref: id,
   };
 }
 
-function renderSubgraph(id: string, title: string, steps: readonly Step[], indent: string): string[] {
+function renderSubgraph(
+  id: string,
+  title: string,
+  steps: readonly Step[],
+  indent: string,
+): string[] {
   const inner = `${indent}  `;
-  const body = steps.length > 0 ? renderList(steps, inner, false).lines : [`${inner}${id}_empty(["(no steps)"])`];
-  return [`${indent}subgraph ${id}[${quoted(title)}]`, `${inner}direction TB`, ...body, `${indent}end`];
+  const body =
+    steps.length > 0
+      ? renderList(steps, inner, false).lines
+      : [`${inner}${id}_empty(["(no steps)"])`];
+  return [
+    `${indent}subgraph ${id}[${quoted(title)}]`,
+    `${inner}direction TB`,
+    ...body,
+    `${indent}end`,
+  ];
 }
 
 function renderChoice(step: ChoiceStep, id: string, indent: string): string[] {
@@ -157,7 +206,10 @@ function renderChoice(step: ChoiceStep, id: string, indent: string): string[] {
     const rendered = renderList(option.steps, indent, true);
     lines.push(...rendered.lines);
     for (const head of rendered.heads) {
-      const label = head.step.when === undefined ? option.label : `${option.label}, then when ${head.step.when}`;
+      const label =
+        head.step.when === undefined
+          ? option.label
+          : `${option.label}, then when ${head.step.when}`;
       lines.push(`${indent}${edge(decision, head.ref, label)}`);
     }
   });
@@ -187,7 +239,9 @@ function renderCompensation(steps: readonly Step[]): string[] {
   const lines = ['  subgraph compensation_["compensation, on failure, in reverse order"]'];
   for (const step of compensable) {
     if (!step.compensate) continue;
-    lines.push(`    ${nodeId(step.id, "c_")}[${quoted(`undo ${step.id}`, describeCall(step.compensate.call))}]`);
+    lines.push(
+      `    ${nodeId(step.id, "c_")}[${quoted(`undo ${step.id}`, describeCall(step.compensate.call))}]`,
+    );
   }
   lines.push("  end");
   for (const step of compensable) {
@@ -197,7 +251,8 @@ function renderCompensation(steps: readonly Step[]): string[] {
   for (let i = 1; i < reversed.length; i++) {
     const from = reversed[i - 1];
     const to = reversed[i];
-    if (from && to) lines.push(`  ${edge(nodeId(from.id, "c_"), nodeId(to.id, "c_"), undefined, true)}`);
+    if (from && to)
+      lines.push(`  ${edge(nodeId(from.id, "c_"), nodeId(to.id, "c_"), undefined, true)}`);
   }
   lines.push("  classDef compensation stroke-dasharray: 5 5");
   lines.push(`  class ${compensable.map((s) => nodeId(s.id, "c_")).join(",")} compensation`);

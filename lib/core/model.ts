@@ -11,7 +11,13 @@ export const WORKFLOW_TYPES = ["standard", "express"] as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 
 /** A JSON value as found in a definition; strings may contain `{{ template }}` expressions. */
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+export type Json =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly Json[]
+  | { readonly [key: string]: Json };
 export type JsonObject = { readonly [key: string]: Json };
 
 export interface RetryPolicy {

@@ -1,13 +1,16 @@
 /**
  * The local dead-letter queue: events whose rule target kept failing. Persisted as one JSON file
  * (written atomically) so `baton dev` keeps them across restarts; in memory when no file is given.
+ * Implements the API's `DeadLetterQueue`, so `GET /dlq` and `POST /dlq/redrive` serve it.
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { DeadLetter, DeadLetterQueue, RedriveResult } from "../../functions/commons/api/dead-letter-queue.ts";
 import type { BusEvent } from "./event-bus.ts";
 
-export interface DeadLetter {
+/** A stored dead letter: the event, the rule whose target refused it, and why. */
+export interface LocalDeadLetter {
   readonly id: string;
   /** Name of the rule whose target failed. */
   readonly rule: string;
@@ -17,14 +20,12 @@ export interface DeadLetter {
   readonly attempts: number;
 }
 
-export interface RedriveOutcome {
-  readonly redriven: number;
-  readonly failed: readonly { readonly id: string; readonly reason: string }[];
-}
+export type Redeliver = (letter: LocalDeadLetter) => Promise<void>;
 
-export class LocalDeadLetterQueue {
+export class LocalDeadLetterQueue implements DeadLetterQueue {
   readonly #file: string | undefined;
-  #letters: DeadLetter[] = [];
+  #letters: LocalDeadLetter[] = [];
+  #redeliver: Redeliver | undefined;
   #writing: Promise<void> = Promise.resolve();
 
   private constructor(file: string | undefined) {
@@ -43,18 +44,39 @@ export class LocalDeadLetterQueue {
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) queue.#letters = parsed as DeadLetter[];
+      if (Array.isArray(parsed)) queue.#letters = parsed as LocalDeadLetter[];
     } catch {
       await rename(file, `${file}.corrupt-${Date.now()}`);
     }
     return queue;
   }
 
-  list(): readonly DeadLetter[] {
+  /** Where `redrive` delivers letters (the bus sets itself). */
+  attach(redeliver: Redeliver): void {
+    this.#redeliver = redeliver;
+  }
+
+  letters(): readonly LocalDeadLetter[] {
     return [...this.#letters];
   }
 
-  async add(letter: Omit<DeadLetter, "id">): Promise<DeadLetter> {
+  async list(limit: number): Promise<DeadLetter[]> {
+    return this.#letters.slice(0, limit).map(toApiLetter);
+  }
+
+  async count(): Promise<number> {
+    return this.#letters.length;
+  }
+
+  async redrive(max: number): Promise<RedriveResult> {
+    const redeliver = this.#redeliver;
+    if (redeliver === undefined) {
+      return { redriven: 0, failed: this.#letters.slice(0, max).map((l) => ({ id: l.id, reason: "no bus attached" })) };
+    }
+    return this.redriveWith(redeliver, this.#letters.slice(0, max).map((l) => l.id));
+  }
+
+  async add(letter: Omit<LocalDeadLetter, "id">): Promise<LocalDeadLetter> {
     const stored = { id: randomUUID(), ...letter };
     this.#letters.push(stored);
     await this.#persist();
@@ -65,10 +87,7 @@ export class LocalDeadLetterQueue {
    * Redelivers the listed letters (all when `ids` is omitted) through `deliver`; delivered ones
    * leave the queue, failed ones stay with the new reason.
    */
-  async redrive(
-    deliver: (letter: DeadLetter) => Promise<void>,
-    ids?: readonly string[],
-  ): Promise<RedriveOutcome> {
+  async redriveWith(deliver: Redeliver, ids?: readonly string[]): Promise<RedriveResult> {
     const chosen = this.#letters.filter((l) => ids === undefined || ids.includes(l.id));
     let redriven = 0;
     const failed: { id: string; reason: string }[] = [];
@@ -81,7 +100,9 @@ export class LocalDeadLetterQueue {
         const reason = error instanceof Error ? error.message : String(error);
         failed.push({ id: letter.id, reason });
         this.#letters = this.#letters.map((l) =>
-          l.id === letter.id ? { ...l, reason, attempts: l.attempts + 1, failedAt: new Date().toISOString() } : l,
+          l.id === letter.id
+            ? { ...l, reason, attempts: l.attempts + 1, failedAt: new Date().toISOString() }
+            : l,
         );
       }
     }
@@ -101,11 +122,23 @@ export class LocalDeadLetterQueue {
     this.#writing = this.#writing
       .catch(() => undefined) // one failed write must not block every later one
       .then(async () => {
-      await mkdir(dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
-      await writeFile(temporary, snapshot);
-      await rename(temporary, file);
-    });
+        await mkdir(dirname(file), { recursive: true });
+        const temporary = `${file}.${process.pid}.tmp`;
+        await writeFile(temporary, snapshot);
+        await rename(temporary, file);
+      });
     return this.#writing;
   }
+}
+
+function toApiLetter(letter: LocalDeadLetter): DeadLetter {
+  return {
+    id: letter.id,
+    source: letter.event.source,
+    detailType: letter.event["detail-type"],
+    detail: letter.event.detail,
+    reason: `rule ${letter.rule}: ${letter.reason}`,
+    sentAt: letter.failedAt,
+    receiveCount: letter.attempts,
+  };
 }

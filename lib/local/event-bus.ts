@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type { EventEntry, EventPublisher } from "../../functions/commons/events.ts";
 import type { Json } from "../core/model.ts";
-import type { DeadLetter, LocalDeadLetterQueue, RedriveOutcome } from "./dead-letters.ts";
+import type { RedriveResult } from "../../functions/commons/api/dead-letter-queue.ts";
+import type { LocalDeadLetter, LocalDeadLetterQueue } from "./dead-letters.ts";
 import { assertPattern, type EventPattern, matchesPattern } from "./event-pattern.ts";
 
 export const LOCAL_ACCOUNT = "000000000000";
@@ -59,6 +60,7 @@ export class LocalEventBus {
 
   constructor(options: EventBusOptions = {}) {
     this.#options = options;
+    options.deadLetters?.attach((letter) => this.redeliver(letter));
   }
 
   /** Adds (or replaces) a rule. Throws `EventPatternError` when the pattern is invalid. */
@@ -99,24 +101,31 @@ export class LocalEventBus {
   }
 
   /** Delivers a dead letter again to its rule; throws when the rule is gone or the target fails. */
-  async redeliver(letter: DeadLetter): Promise<void> {
+  async redeliver(letter: LocalDeadLetter): Promise<void> {
     const rule = this.#rules.get(letter.rule);
     if (rule === undefined) throw new Error(`rule "${letter.rule}" no longer exists`);
     await rule.target(letter.event);
   }
 
   /** Redrives the dead-letter queue (all letters, or the listed ids). */
-  async redriveDeadLetters(ids?: readonly string[]): Promise<RedriveOutcome> {
+  async redriveDeadLetters(ids?: readonly string[]): Promise<RedriveResult> {
     const queue = this.#options.deadLetters;
     if (queue === undefined) return { redriven: 0, failed: [] };
-    return queue.redrive((letter) => this.redeliver(letter), ids);
+    return queue.redriveWith((letter) => this.redeliver(letter), ids);
   }
 
   /** An `EventPublisher` (the handlers' interface) publishing with `source: baton`. */
   publisher(source = "baton"): EventPublisher {
     return {
       publish: async (entries: readonly EventEntry[]): Promise<void> => {
-        this.put(entries.map((e) => ({ source, detailType: e.detailType, detail: e.detail })));
+        for (const entry of entries) {
+          try {
+            this.put([{ source, detailType: entry.detailType, detail: entry.detail }]);
+          } catch (error) {
+            // Publishing never throws (EventPublisher contract): an unserialisable detail is logged.
+            console.error(`baton dev: event "${entry.detailType}" could not be published:`, error);
+          }
+        }
       },
     };
   }

@@ -76,7 +76,8 @@ function validateObject(pattern: PatternObject, path: string, problems: Problem[
         validateObject(sub as PatternObject, `${here}/${i}`, problems);
       });
     } else if (Array.isArray(value)) {
-      if (value.length === 0) problems.push({ path: here, message: "an empty array matches nothing" });
+      if (value.length === 0)
+        problems.push({ path: here, message: "an empty array matches nothing" });
       value.forEach((matcher, i) => {
         validateMatcher(matcher, `${here}/${i}`, problems);
       });
@@ -93,13 +94,17 @@ function validateObject(pattern: PatternObject, path: string, problems: Problem[
 
 function validateMatcher(matcher: PatternValue, path: string, problems: Problem[]): void {
   if (!isObject(matcher)) {
-    if (Array.isArray(matcher)) problems.push({ path, message: "matchers cannot be nested arrays" });
+    if (Array.isArray(matcher))
+      problems.push({ path, message: "matchers cannot be nested arrays" });
     return;
   }
   const keys = Object.keys(matcher);
   const [operator] = keys;
   if (keys.length !== 1 || operator === undefined) {
-    problems.push({ path, message: `a matcher object has exactly one operator; got ${keys.length}` });
+    problems.push({
+      path,
+      message: `a matcher object has exactly one operator; got ${keys.length}`,
+    });
     return;
   }
   const value = matcher[operator];
@@ -108,19 +113,27 @@ function validateMatcher(matcher: PatternValue, path: string, problems: Problem[
     case "prefix":
     case "suffix":
       if (!isStringOrIgnoreCase(value)) {
-        problems.push({ path: here, message: `${operator} takes a string or {"equals-ignore-case": string}` });
+        problems.push({
+          path: here,
+          message: `${operator} takes a string or {"equals-ignore-case": string}`,
+        });
       }
       return;
     case "equals-ignore-case":
     case "wildcard":
     case "cidr":
-      if (typeof value !== "string") problems.push({ path: here, message: `${operator} takes a string` });
+      if (typeof value !== "string")
+        problems.push({ path: here, message: `${operator} takes a string` });
       else if (operator === "cidr" && parseCidr(value) === undefined) {
-        problems.push({ path: here, message: `"${value}" is not an IPv4 CIDR block such as 10.0.0.0/24` });
+        problems.push({
+          path: here,
+          message: `"${value}" is not an IPv4 CIDR block such as 10.0.0.0/24`,
+        });
       }
       return;
     case "exists":
-      if (typeof value !== "boolean") problems.push({ path: here, message: "exists takes true or false" });
+      if (typeof value !== "boolean")
+        problems.push({ path: here, message: "exists takes true or false" });
       return;
     case "numeric":
       validateNumeric(value, here, problems);
@@ -141,20 +154,35 @@ function validateNumeric(value: PatternValue | undefined, path: string, problems
   }
   for (let i = 0; i < value.length; i += 2) {
     const op = value[i];
-    if (typeof op !== "string" || !(NUMERIC_OPS as readonly string[]).includes(op) || typeof value[i + 1] !== "number") {
+    if (
+      typeof op !== "string" ||
+      !(NUMERIC_OPS as readonly string[]).includes(op) ||
+      typeof value[i + 1] !== "number"
+    ) {
       problems.push({ path, message });
       return;
     }
   }
   if (value.length === 4) {
     const [low, lowValue, high, highValue] = value as [string, number, string, number];
-    if (!(low === ">" || low === ">=") || !(high === "<" || high === "<=") || lowValue > highValue) {
-      problems.push({ path, message: "a numeric range is a lower bound (> or >=) then a higher upper bound (< or <=)" });
+    if (
+      !(low === ">" || low === ">=") ||
+      !(high === "<" || high === "<=") ||
+      lowValue > highValue
+    ) {
+      problems.push({
+        path,
+        message: "a numeric range is a lower bound (> or >=) then a higher upper bound (< or <=)",
+      });
     }
   }
 }
 
-function validateAnythingBut(value: PatternValue | undefined, path: string, problems: Problem[]): void {
+function validateAnythingBut(
+  value: PatternValue | undefined,
+  path: string,
+  problems: Problem[],
+): void {
   if (value === undefined) return;
   if (Array.isArray(value)) {
     if (value.length === 0 || !value.every((v) => typeof v === "string" || typeof v === "number")) {
@@ -166,16 +194,28 @@ function validateAnythingBut(value: PatternValue | undefined, path: string, prob
     const keys = Object.keys(value);
     const [operator] = keys;
     if (keys.length !== 1 || operator === undefined || !ANYTHING_BUT_OPERATORS.has(operator)) {
-      problems.push({ path, message: `anything-but takes one of ${[...ANYTHING_BUT_OPERATORS].join(", ")}` });
+      problems.push({
+        path,
+        message: `anything-but takes one of ${[...ANYTHING_BUT_OPERATORS].join(", ")}`,
+      });
       return;
     }
     const inner = value[operator];
-    const ok = typeof inner === "string" || (Array.isArray(inner) && inner.length > 0 && inner.every((v) => typeof v === "string"));
-    if (!ok) problems.push({ path: `${path}/${operator}`, message: `anything-but ${operator} takes a string or a list of strings` });
+    const ok =
+      typeof inner === "string" ||
+      (Array.isArray(inner) && inner.length > 0 && inner.every((v) => typeof v === "string"));
+    if (!ok)
+      problems.push({
+        path: `${path}/${operator}`,
+        message: `anything-but ${operator} takes a string or a list of strings`,
+      });
     return;
   }
   if (typeof value === "string" || typeof value === "number") return;
-  problems.push({ path, message: `anything-but takes a string, a number, a list or an operator; got ${describe(value)}` });
+  problems.push({
+    path,
+    message: `anything-but takes a string, a number, a list or an operator; got ${describe(value)}`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +254,12 @@ type Leaf = null | boolean | number | string;
 /** Leaf values of an event field: arrays are flattened; objects are not leaves. */
 function leaves(value: unknown): Leaf[] {
   if (Array.isArray(value)) return value.flatMap(leaves);
-  if (value === null || typeof value === "boolean" || typeof value === "number" || typeof value === "string") {
+  if (
+    value === null ||
+    typeof value === "boolean" ||
+    typeof value === "number" ||
+    typeof value === "string"
+  ) {
     return [value];
   }
   return [];
@@ -231,13 +276,19 @@ function matchOne(matcher: PatternValue, value: Leaf): boolean {
   if (!isObject(matcher)) return matcher === value;
   const [operator] = Object.keys(matcher);
   const argument = operator === undefined ? undefined : matcher[operator];
-  if (operator === "numeric") return typeof value === "number" && inRange(argument as PatternValue[], value);
+  if (operator === "numeric")
+    return typeof value === "number" && inRange(argument as PatternValue[], value);
   if (operator === "anything-but") return anythingBut(argument, value);
-  if (typeof value !== "string" || operator === undefined || !STRING_OPERATORS.has(operator)) return false;
+  if (typeof value !== "string" || operator === undefined || !STRING_OPERATORS.has(operator))
+    return false;
   return stringMatches(operator, argument, value);
 }
 
-function stringMatches(operator: string, argument: PatternValue | undefined, value: string): boolean {
+function stringMatches(
+  operator: string,
+  argument: PatternValue | undefined,
+  value: string,
+): boolean {
   switch (operator) {
     case "prefix":
       return isObject(argument)
@@ -318,14 +369,17 @@ function parseCidr(cidr: string): { base: number; mask: number } | undefined {
 
 function parseIpv4(text: string): number | undefined {
   const parts = text.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    return undefined;
   return parts.reduce((acc, part) => ((acc << 8) | part) >>> 0, 0);
 }
 
 function inCidr(cidr: string, ip: string): boolean {
   const block = parseCidr(cidr);
   const address = parseIpv4(ip);
-  return block !== undefined && address !== undefined && ((address & block.mask) >>> 0) === block.base;
+  return (
+    block !== undefined && address !== undefined && (address & block.mask) >>> 0 === block.base
+  );
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -337,7 +391,11 @@ function isObject(value: unknown): value is PatternObject {
 
 function isStringOrIgnoreCase(value: PatternValue | undefined): boolean {
   if (typeof value === "string") return true;
-  return isObject(value) && Object.keys(value).length === 1 && typeof value["equals-ignore-case"] === "string";
+  return (
+    isObject(value) &&
+    Object.keys(value).length === 1 &&
+    typeof value["equals-ignore-case"] === "string"
+  );
 }
 
 function describe(value: unknown): string {

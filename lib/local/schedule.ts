@@ -42,10 +42,14 @@ export function parseSchedule(expression: string): Schedule {
     const unit = (rate[2] ?? "").toLowerCase();
     const ms = UNIT_MS[unit];
     if (ms === undefined || value < 1) {
-      throw new ScheduleError(`"${expression}": rate takes a positive whole number and minute(s), hour(s) or day(s)`);
+      throw new ScheduleError(
+        `"${expression}": rate takes a positive whole number and minute(s), hour(s) or day(s)`,
+      );
     }
     if ((value === 1) !== !unit.endsWith("s")) {
-      throw new ScheduleError(`"${expression}": write "rate(1 ${unit.replace(/s$/, "")})" or "rate(${value} ${unit.replace(/s?$/, "s")})"`);
+      throw new ScheduleError(
+        `"${expression}": write "rate(1 ${unit.replace(/s$/, "")})" or "rate(${value} ${unit.replace(/s?$/, "s")})"`,
+      );
     }
     return { kind: "rate", everyMs: value * ms };
   }
@@ -55,7 +59,11 @@ export function parseSchedule(expression: string): Schedule {
 }
 
 /** The first time strictly after `after` at which the schedule fires. */
-export function nextFire(schedule: Schedule, after: Date, startedAt: Date = after): Date | undefined {
+export function nextFire(
+  schedule: Schedule,
+  after: Date,
+  startedAt: Date = after,
+): Date | undefined {
   if (schedule.kind === "rate") {
     const elapsed = after.getTime() - startedAt.getTime();
     const periods = Math.floor(elapsed / schedule.everyMs) + 1;
@@ -86,11 +94,22 @@ function nextCron(spec: CronSpec, after: Date): Date | undefined {
 function parseCron(body: string, expression: string): CronSpec {
   const fields = body.trim().split(/\s+/);
   if (fields.length !== 6) {
-    throw new ScheduleError(`"${expression}": cron takes 6 fields (minutes hours day-of-month month day-of-week year); got ${fields.length}`);
+    throw new ScheduleError(
+      `"${expression}": cron takes 6 fields (minutes hours day-of-month month day-of-week year); got ${fields.length}`,
+    );
   }
-  const [min, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
+  const [min, hour, dom, month, dow, year] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if ((dom === "?") === (dow === "?")) {
-    throw new ScheduleError(`"${expression}": exactly one of day-of-month and day-of-week must be "?"`);
+    throw new ScheduleError(
+      `"${expression}": exactly one of day-of-month and day-of-week must be "?"`,
+    );
   }
   const fail = (message: string): never => {
     throw new ScheduleError(`"${expression}": ${message}`);
@@ -116,13 +135,15 @@ function parseField(
   const value = (token: string): number => {
     const index = names.indexOf(token.toUpperCase());
     const n = index >= 0 ? index + min : Number(token);
-    if (!Number.isInteger(n) || n < min || n > max) fail(`${label} value "${token}" is not in ${min}-${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      fail(`${label} value "${token}" is not in ${min}-${max}`);
     return n;
   };
   for (const part of field.split(",")) {
     const [range = "", stepText] = part.split("/");
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) fail(`${label} step "${stepText}" is not a positive whole number`);
+    if (!Number.isInteger(step) || step < 1)
+      fail(`${label} step "${stepText}" is not a positive whole number`);
     let low: number;
     let high: number;
     if (range === "*") {
@@ -142,7 +163,8 @@ function parseField(
 }
 
 function monthDayMatcher(field: string, fail: (message: string) => never): (date: Date) => boolean {
-  if (/W/i.test(field)) fail(`day-of-month "${field}": W (nearest weekday) is not supported by the local scheduler`);
+  if (/W/i.test(field))
+    fail(`day-of-month "${field}": W (nearest weekday) is not supported by the local scheduler`);
   if (field.toUpperCase() === "L") return (date) => date.getUTCDate() === daysInMonth(date);
   const days = parseField(field, 1, 31, [], fail, "day-of-month");
   return (date) => days.has(date.getUTCDate());
@@ -184,14 +206,17 @@ export function startSchedule(
     if (next === undefined || stopped) return;
     // setTimeout cannot wait longer than ~24.8 days: re-arm in steps.
     const delay = Math.min(next.getTime() - now().getTime(), 2_000_000_000);
-    timer = setTimeout(() => {
-      if (now().getTime() >= next.getTime()) {
-        fire(next);
-        arm(next);
-      } else {
-        arm(after);
-      }
-    }, Math.max(0, delay));
+    timer = setTimeout(
+      () => {
+        if (now().getTime() >= next.getTime()) {
+          fire(next);
+          arm(next);
+        } else {
+          arm(after);
+        }
+      },
+      Math.max(0, delay),
+    );
     timer.unref();
   };
   arm(startedAt);

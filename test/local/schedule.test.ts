@@ -22,12 +22,15 @@ describe("schedule expressions", () => {
     ["cron(0 0 L * ? *)", "2026-02-03T00:00:00Z", "2026-02-28T00:00:00.000Z"],
     ["cron(0 9 ? * 2#1 *)", "2026-03-04T00:00:00Z", "2026-04-06T09:00:00.000Z"],
     ["cron(0 9 ? * 6L *)", "2026-03-01T00:00:00Z", "2026-03-27T09:00:00.000Z"],
-  ])("fires %s after %s at %s (AWS scheduled-expression examples)", (expression, after, expected) => {
-    // Act
-    const next = nextFire(parseSchedule(expression), at(after));
-    // Assess
-    expect(next?.toISOString()).toEqual(expected);
-  });
+  ])(
+    "fires %s after %s at %s (AWS scheduled-expression examples)",
+    (expression, after, expected) => {
+      // Act
+      const next = nextFire(parseSchedule(expression), at(after));
+      // Assess
+      expect(next?.toISOString()).toEqual(expected);
+    },
+  );
 
   it.each([
     ["rate(0 minutes)"],

@@ -36,8 +36,8 @@ export interface CircuitBreakerOptions {
 
 export interface AcquireOptions {
   /**
-   * How long a probe may run before another caller may take it over (the prober may have crashed).
-   * Defaults to the cooldown.
+   * How long this caller's probe may run before another caller may take it over (the prober may
+   * have crashed). Defaults to the cooldown.
    */
   readonly probeLeaseMs?: number;
 }
@@ -60,7 +60,11 @@ export class CircuitBreaker {
   }
 
   /** Allows a call, or throws `CircuitOpenError` while the circuit is open or another caller probes. */
-  async acquire(service: string, config: CircuitConfig, options: AcquireOptions = {}): Promise<CircuitPermit> {
+  async acquire(
+    service: string,
+    config: CircuitConfig,
+    options: AcquireOptions = {},
+  ): Promise<CircuitPermit> {
     const normal: CircuitPermit = { service, config, probe: false, token: null };
     let current: CircuitRecord;
     try {
@@ -79,13 +83,13 @@ export class CircuitBreaker {
           `Circuit of service ${service} is open until ${new Date(reopensAt).toISOString()}.`,
         );
       }
-    } else {
-      const leaseMs = options.probeLeaseMs ?? config.cooldownSeconds * 1000;
-      if (now < (current.probeStartedAt ?? 0) + leaseMs) {
-        throw new CircuitOpenError(`Circuit of service ${service} is half-open and another call is probing it.`);
-      }
+    } else if (now < (current.probeExpiresAt ?? 0)) {
+      throw new CircuitOpenError(
+        `Circuit of service ${service} is half-open and another call is probing it.`,
+      );
     }
-    return this.#claimProbe(service, config, current, now);
+    const leaseMs = options.probeLeaseMs ?? config.cooldownSeconds * 1000;
+    return this.#claimProbe(service, config, current, now + leaseMs);
   }
 
   /** Records a successful call (or a call the service answered, e.g. with a 4xx). */
@@ -100,7 +104,7 @@ export class CircuitBreaker {
         failures: [],
         openedAt: current.openedAt,
         probeOwner: null,
-        probeStartedAt: null,
+        probeExpiresAt: null,
         version: current.version + 1,
       };
       if (await this.#store.writeCircuit(permit.service, next, current.version)) {
@@ -132,20 +136,29 @@ export class CircuitBreaker {
     if (permit.probe) {
       // Only the probe owner may reopen; a lost lease means someone else decides.
       if (current.state !== "HALF_OPEN" || current.probeOwner !== permit.token) return undefined;
-      return { ...current, state: "OPEN", openedAt: now, probeOwner: null, probeStartedAt: null, version: current.version + 1 };
+      return {
+        ...current,
+        state: "OPEN",
+        openedAt: now,
+        probeOwner: null,
+        probeExpiresAt: null,
+        version: current.version + 1,
+      };
     }
     // Already open or probing: this failure was in flight before the circuit opened.
     if (current.state !== "CLOSED") return undefined;
     const { failureThreshold, windowSeconds } = permit.config;
     const windowStart = now - windowSeconds * 1000;
-    const failures = [...current.failures.filter((at) => at > windowStart), now].slice(-failureThreshold);
+    const failures = [...current.failures.filter((at) => at > windowStart), now].slice(
+      -failureThreshold,
+    );
     const opens = failures.length >= failureThreshold;
     return {
       state: opens ? "OPEN" : "CLOSED",
       failures,
       openedAt: opens ? now : current.openedAt,
       probeOwner: null,
-      probeStartedAt: null,
+      probeExpiresAt: null,
       version: current.version + 1,
     };
   }
@@ -154,14 +167,14 @@ export class CircuitBreaker {
     service: string,
     config: CircuitConfig,
     current: CircuitRecord,
-    now: number,
+    leaseEnd: number,
   ): Promise<CircuitPermit> {
     const token = this.#newToken();
     const next: CircuitRecord = {
       ...current,
       state: "HALF_OPEN",
       probeOwner: token,
-      probeStartedAt: now,
+      probeExpiresAt: leaseEnd,
       version: current.version + 1,
     };
     let won: boolean;
@@ -172,9 +185,12 @@ export class CircuitBreaker {
       won = false;
     }
     if (!won) {
-      throw new CircuitOpenError(`Circuit of service ${service} is half-open and another call is probing it.`);
+      throw new CircuitOpenError(
+        `Circuit of service ${service} is half-open and another call is probing it.`,
+      );
     }
-    if (current.state === "OPEN") await this.#announce(service, current.state, next, current.failures.length);
+    if (current.state === "OPEN")
+      await this.#announce(service, current.state, next, current.failures.length);
     return { service, config, probe: true, token };
   }
 
@@ -209,6 +225,13 @@ export class CircuitBreaker {
 }
 
 function defaultLog(message: string, error: unknown): void {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : error === undefined ? undefined : String(error);
-  console.warn(JSON.stringify({ level: "WARN", message, ...(reason === undefined ? {} : { error: reason }) }));
+  const reason =
+    error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : error === undefined
+        ? undefined
+        : String(error);
+  console.warn(
+    JSON.stringify({ level: "WARN", message, ...(reason === undefined ? {} : { error: reason }) }),
+  );
 }

@@ -28,12 +28,19 @@ export interface HttpResponse {
 }
 
 /** Sends the request; resolves with a 2xx response or throws a classified `BatonRuntimeError`. */
-export async function sendRequest(request: HttpRequest, fetchImpl: Fetch = globalThis.fetch): Promise<HttpResponse> {
+export async function sendRequest(
+  request: HttpRequest,
+  fetchImpl: Fetch = globalThis.fetch,
+): Promise<HttpResponse> {
   const context = { step: request.step, instance: request.instance };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), request.timeoutMs);
-  const hasBody = request.body !== undefined && request.method !== "GET" && request.method !== "HEAD";
-  const headers: Record<string, string> = { accept: "application/json, */*;q=0.5", ...request.headers };
+  const hasBody =
+    request.body !== undefined && request.method !== "GET" && request.method !== "HEAD";
+  const headers: Record<string, string> = {
+    accept: "application/json, */*;q=0.5",
+    ...request.headers,
+  };
   if (hasBody && !Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
     headers["content-type"] = "application/json";
   }
@@ -81,7 +88,7 @@ export function classifyStatus(
   const summary = `HTTP ${status}${bodyHint(response.body)}`;
   if (status === 408 || status === 429 || status >= 500) return new ServiceError(summary, options);
   if (status >= 300 && status < 400) {
-    const location = response.headers["location"];
+    const location = response.headers.location;
     return new ClientError(
       `HTTP ${status} redirect${location === undefined ? "" : ` to ${redact(location)}`} not followed; register the final URL instead.`,
       options,
@@ -111,7 +118,8 @@ function bodyHint(body: Json): string {
     typeof body === "string"
       ? body
       : typeof body === "object" && !Array.isArray(body)
-        ? firstString(body as Record<string, Json>, ["detail", "message", "error", "title"]) ?? JSON.stringify(body)
+        ? (firstString(body as Record<string, Json>, ["detail", "message", "error", "title"]) ??
+          JSON.stringify(body))
         : JSON.stringify(body);
   const trimmed = message.replace(/\s+/g, " ").trim();
   if (trimmed === "") return "";
@@ -127,7 +135,10 @@ function firstString(body: Record<string, Json>, keys: readonly string[]): strin
 }
 
 function networkReason(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const cause =
+    error instanceof Error
+      ? (error.cause as { code?: unknown; message?: unknown } | undefined)
+      : undefined;
   const code = typeof cause?.code === "string" ? cause.code : undefined;
   switch (code) {
     case "ECONNREFUSED":

@@ -19,7 +19,10 @@ export function buildUrl(
   }
   // `//evil.example/x` or `/@evil.example` would otherwise move the call to another host.
   if (url.origin !== base.origin) {
-    throw new ClientError(`Path ${JSON.stringify(path)} leaves the instance's origin ${base.origin}.`, context);
+    throw new ClientError(
+      `Path ${JSON.stringify(path)} leaves the instance's origin ${base.origin}.`,
+      context,
+    );
   }
   for (const [key, value] of Object.entries(query ?? {})) {
     for (const item of Array.isArray(value) ? value : [value]) {

@@ -142,7 +142,7 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
     return ignored(`"${type}" is not an execution event`);
   }
   const id = executionIdOf(rawId);
-  const time = iso(d.timestamp) ?? iso(d.time) ?? iso(d.at) ?? iso(e.time) ?? EPOCH;
+  const time = iso(d.timestamp) ?? iso(d.time) ?? iso(d.at) ?? ownTime(type, d) ?? iso(e.time) ?? EPOCH;
   const redrive = num(d.redriveCount) ?? 0;
   const version = num(d.version);
   const workflow = str(d.workflow);
@@ -234,7 +234,8 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
   const durationMs = num(d.durationMs);
   const instance = str(d.instance);
   const startedAt =
-    type === "Step Started" ? time : ended && durationMs !== undefined ? shift(time, -durationMs) : undefined;
+    iso(d.startedAt) ??
+    (type === "Step Started" ? time : ended && durationMs !== undefined ? shift(time, -durationMs) : undefined);
   return {
     run: { k: key, v: outcome },
     attempts: attempt,
@@ -245,6 +246,14 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
       : {}),
     ...(instance === undefined ? {} : { instance: { k: [redrive, attempt], v: instance } }),
   };
+}
+
+/** The event's own timestamp field: when an attempt or execution started or ended. */
+function ownTime(type: string, d: Detail): string | undefined {
+  if (type === "Step Started" || type === "Step Retried" || type === "Execution Started") return iso(d.startedAt);
+  if (type.startsWith("Step ")) return iso(d.endedAt);
+  if (type.startsWith("Execution ")) return iso(d.stoppedAt);
+  return undefined;
 }
 
 const runRegister = (redrive: number, run: ExecutionRun): Register<ExecutionRun> => ({
@@ -342,4 +351,27 @@ function parseJsonText(value: unknown): Json | undefined {
 
 function toJson(value: unknown): Json {
   return JSON.parse(JSON.stringify(value ?? null)) as Json;
+}
+
+/** The delta the API records when it starts an execution (before Step Functions reports it). */
+export function startDelta(
+  id: string,
+  workflow: { readonly name: string; readonly version: number },
+  input: Json,
+  startedAt: string | undefined,
+): RecordState {
+  const time = startedAt === undefined ? undefined : iso(startedAt);
+  return {
+    id,
+    workflow: workflow.name,
+    version: { k: [VERSION_PRIORITY.api], v: workflow.version },
+    ...(time === undefined ? {} : { startedAt: time, firstSeen: time, lastSeen: time }),
+    input: { k: [0], v: input },
+    run: runRegister(0, { status: "RUNNING" }),
+  };
+}
+
+/** The delta the API records when it cancels an execution. */
+export function cancelDelta(id: string, compensate: boolean): RecordState {
+  return { id, cancel: { k: [compensate ? 1 : 0], v: { compensate } } };
 }

@@ -10,8 +10,10 @@ export const S = (value: string): AttributeValue => ({ S: value });
 export const N = (value: number): AttributeValue => ({ N: String(value) });
 export const BOOL = (value: boolean): AttributeValue => ({ BOOL: value });
 export const NULL: AttributeValue = { NULL: true };
-export const nullableN = (value: number | null): AttributeValue => (value === null ? NULL : N(value));
-export const nullableS = (value: string | null): AttributeValue => (value === null ? NULL : S(value));
+export const nullableN = (value: number | null): AttributeValue =>
+  value === null ? NULL : N(value);
+export const nullableS = (value: string | null): AttributeValue =>
+  value === null ? NULL : S(value);
 export const stringMap = (value: { readonly [key: string]: string }): AttributeValue => ({
   M: Object.fromEntries(Object.entries(value).map(([key, v]) => [key, S(v)])),
 });

@@ -52,7 +52,11 @@ export class Balancer {
     return this.#outstanding.get(outstandingKey(service, instanceId)) ?? 0;
   }
 
-  #choose<T extends InstanceEntry>(service: string, strategy: BalancingStrategy, instances: readonly T[]): T {
+  #choose<T extends InstanceEntry>(
+    service: string,
+    strategy: BalancingStrategy,
+    instances: readonly T[],
+  ): T {
     switch (strategy) {
       case "round_robin":
         return this.#roundRobin(service, instances);
@@ -96,4 +100,5 @@ export class Balancer {
   }
 }
 
-const outstandingKey = (service: string, instanceId: string): string => `${service}\u0000${instanceId}`;
+const outstandingKey = (service: string, instanceId: string): string =>
+  `${service}\u0000${instanceId}`;

@@ -6,6 +6,9 @@ import { DynamoRegistryStore } from "./dynamo-store.ts";
 let store: DynamoRegistryStore | undefined;
 
 export function getDefaultRegistryStore(): DynamoRegistryStore {
-  store ??= new DynamoRegistryStore({ client: getClients().dynamo, tableName: requireEnv(ENV.registryTable) });
+  store ??= new DynamoRegistryStore({
+    client: getClients().dynamo,
+    tableName: requireEnv(ENV.registryTable),
+  });
   return store;
 }

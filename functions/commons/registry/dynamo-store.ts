@@ -14,8 +14,8 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { CircuitStore } from "../circuit/store.ts";
 import { type Clock, systemClock } from "../circuit/clock.ts";
+import type { CircuitStore } from "../circuit/store.ts";
 import { UnknownServiceError } from "../errors.ts";
 import { BOOL, type Item, N, NULL, S } from "./attributes.ts";
 import {
@@ -33,10 +33,10 @@ import {
 } from "./items.ts";
 import {
   type CircuitRecord,
+  INITIAL_HEALTH,
   type InstanceEntry,
   type InstanceHealth,
   type InstanceRecord,
-  INITIAL_HEALTH,
   type ServiceEntry,
   type ServiceRecord,
   settingsOf,
@@ -70,10 +70,14 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.#client.send(
-        new ScanCommand({ TableName: this.#table, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        new ScanCommand({
+          TableName: this.#table,
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
       );
       for (const item of page.Items ?? []) {
-        const pk = item["pk"]?.S;
+        const pk = item.pk?.S;
         if (pk === undefined) continue;
         const list = partitions.get(pk) ?? [];
         list.push(item);
@@ -103,11 +107,17 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
     await Promise.all([
       ...entry.instances.map((instance) => this.#upsertInstance(entry.name, instance, now)),
       ...existing
-        .map((item) => item["sk"]?.S ?? "")
-        .filter((sk) => sk.startsWith(INSTANCE_PREFIX) && !keep.has(sk.slice(INSTANCE_PREFIX.length)))
-        .map((sk) => this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: key(entry.name, sk) }))),
+        .map((item) => item.sk?.S ?? "")
+        .filter(
+          (sk) => sk.startsWith(INSTANCE_PREFIX) && !keep.has(sk.slice(INSTANCE_PREFIX.length)),
+        )
+        .map((sk) =>
+          this.#client.send(
+            new DeleteItemCommand({ TableName: this.#table, Key: key(entry.name, sk) }),
+          ),
+        ),
     ]);
-    return { created: meta.Attributes?.["createdAt"] === undefined };
+    return { created: meta.Attributes?.createdAt === undefined };
   }
 
   async deleteService(name: string): Promise<boolean> {
@@ -117,7 +127,7 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
     await Promise.all(
       rest.map((item) =>
         this.#client.send(
-          new DeleteItemCommand({ TableName: this.#table, Key: key(name, item["sk"]?.S ?? "") }),
+          new DeleteItemCommand({ TableName: this.#table, Key: key(name, item.sk?.S ?? "") }),
         ),
       ),
     );
@@ -134,7 +144,9 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
       }),
     );
     if (meta.Item === undefined) {
-      throw new UnknownServiceError(`Service ${service} is not registered; PUT /services/${service} first.`);
+      throw new UnknownServiceError(
+        `Service ${service} is not registered; PUT /services/${service} first.`,
+      );
     }
     return this.#upsertInstance(service, instance, this.#clock.now());
   }
@@ -143,7 +155,11 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
     return this.#deleteIfExists(key(service, instanceSk(instanceId)));
   }
 
-  async setInstanceHealth(service: string, instanceId: string, health: InstanceHealth): Promise<boolean> {
+  async setInstanceHealth(
+    service: string,
+    instanceId: string,
+    health: InstanceHealth,
+  ): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateItemCommand({
@@ -162,12 +178,20 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
 
   async readCircuit(service: string): Promise<CircuitRecord> {
     const result = await this.#client.send(
-      new GetItemCommand({ TableName: this.#table, Key: key(service, CIRCUIT_SK), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: key(service, CIRCUIT_SK),
+        ConsistentRead: true,
+      }),
     );
     return circuitFromItem(result.Item);
   }
 
-  async writeCircuit(service: string, next: CircuitRecord, expectedVersion: number): Promise<boolean> {
+  async writeCircuit(
+    service: string,
+    next: CircuitRecord,
+    expectedVersion: number,
+  ): Promise<boolean> {
     try {
       await this.#client.send(
         new PutItemCommand({
@@ -195,13 +219,18 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
         TableName: this.#table,
         Key: key(service, instanceSk(instance.id)),
         ...updateExpression(
-          { id: S(instance.id), url: S(instance.url), weight: N(instance.weight), lastHeartbeatAt: N(now) },
+          {
+            id: S(instance.id),
+            url: S(instance.url),
+            weight: N(instance.weight),
+            lastHeartbeatAt: N(now),
+          },
           { registeredAt: N(now), ...healthAttributes(INITIAL_HEALTH) },
         ),
         ReturnValues: "UPDATED_OLD",
       }),
     );
-    return { created: result.Attributes?.["registeredAt"] === undefined };
+    return { created: result.Attributes?.registeredAt === undefined };
   }
 
   async #deleteIfExists(itemKey: Item): Promise<boolean> {
@@ -269,7 +298,9 @@ function updateExpression(
     index += 1;
     names[name] = attribute;
     values[placeholder] = value;
-    clauses.push(ifMissing ? `${name} = if_not_exists(${name}, ${placeholder})` : `${name} = ${placeholder}`);
+    clauses.push(
+      ifMissing ? `${name} = if_not_exists(${name}, ${placeholder})` : `${name} = ${placeholder}`,
+    );
   };
   for (const [attribute, value] of Object.entries(set)) add(attribute, value, false);
   for (const [attribute, value] of Object.entries(setIfMissing)) add(attribute, value, true);
@@ -281,14 +312,14 @@ function updateExpression(
 }
 
 function toServiceRecord(items: readonly Item[]): ServiceRecord | undefined {
-  const metaItem = items.find((item) => item["sk"]?.S === META_SK);
+  const metaItem = items.find((item) => item.sk?.S === META_SK);
   if (metaItem === undefined) return undefined;
   const meta = metaFromItem(metaItem);
   const instances: InstanceRecord[] = items
-    .filter((item) => item["sk"]?.S?.startsWith(INSTANCE_PREFIX) === true)
+    .filter((item) => item.sk?.S?.startsWith(INSTANCE_PREFIX) === true)
     .map(instanceFromItem)
     .sort((a, b) => a.id.localeCompare(b.id));
-  const circuitState = circuitFromItem(items.find((item) => item["sk"]?.S === CIRCUIT_SK));
+  const circuitState = circuitFromItem(items.find((item) => item.sk?.S === CIRCUIT_SK));
   return {
     ...meta.settings,
     instances,

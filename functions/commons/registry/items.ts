@@ -21,9 +21,9 @@ import {
 import {
   BALANCING_STRATEGIES,
   type BalancingStrategy,
-  CLOSED_CIRCUIT,
   type CircuitRecord,
   type CircuitStateName,
+  CLOSED_CIRCUIT,
   DEFAULT_BALANCING,
   DEFAULT_CIRCUIT,
   DEFAULT_HEALTH,
@@ -116,11 +116,13 @@ export function circuitFromItem(item: Item | undefined): CircuitRecord {
   if (item === undefined) return CLOSED_CIRCUIT;
   const state = readS(item, "state", "CLOSED");
   return {
-    state: (CIRCUIT_STATES as readonly string[]).includes(state) ? (state as CircuitStateName) : "CLOSED",
+    state: (CIRCUIT_STATES as readonly string[]).includes(state)
+      ? (state as CircuitStateName)
+      : "CLOSED",
     failures: readNumberList(item, "failures"),
     openedAt: readNullableN(item, "openedAt"),
     probeOwner: readNullableS(item, "probeOwner"),
-    probeStartedAt: readNullableN(item, "probeStartedAt"),
+    probeExpiresAt: readNullableN(item, "probeExpiresAt"),
     version: readN(item, "version", 0),
   };
 }
@@ -132,7 +134,7 @@ export function circuitItem(service: string, circuit: CircuitRecord): Item {
     failures: { L: circuit.failures.map(N) },
     openedAt: nullableN(circuit.openedAt),
     probeOwner: nullableS(circuit.probeOwner),
-    probeStartedAt: nullableN(circuit.probeStartedAt),
+    probeExpiresAt: nullableN(circuit.probeExpiresAt),
     version: N(circuit.version),
   };
 }

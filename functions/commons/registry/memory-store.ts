@@ -3,16 +3,17 @@
  * writes included). Used by tests and benchmarks; every operation yields to the event loop first so
  * concurrent callers interleave as they would against a remote table.
  */
-import type { CircuitStore } from "../circuit/store.ts";
+
 import { type Clock, systemClock } from "../circuit/clock.ts";
+import type { CircuitStore } from "../circuit/store.ts";
 import { UnknownServiceError } from "../errors.ts";
 import {
-  CLOSED_CIRCUIT,
   type CircuitRecord,
+  CLOSED_CIRCUIT,
+  INITIAL_HEALTH,
   type InstanceEntry,
   type InstanceHealth,
   type InstanceRecord,
-  INITIAL_HEALTH,
   type ServiceEntry,
   type ServiceRecord,
   type ServiceSettings,
@@ -87,7 +88,9 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
     await this.#tick();
     const stored = this.#services.get(service);
     if (stored === undefined) {
-      throw new UnknownServiceError(`Service ${service} is not registered; PUT /services/${service} first.`);
+      throw new UnknownServiceError(
+        `Service ${service} is not registered; PUT /services/${service} first.`,
+      );
     }
     return upsert(stored, instance, this.#clock.now());
   }
@@ -97,7 +100,11 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
     return this.#services.get(service)?.instances.delete(instanceId) ?? false;
   }
 
-  async setInstanceHealth(service: string, instanceId: string, health: InstanceHealth): Promise<boolean> {
+  async setInstanceHealth(
+    service: string,
+    instanceId: string,
+    health: InstanceHealth,
+  ): Promise<boolean> {
     await this.#tick();
     const instances = this.#services.get(service)?.instances;
     const current = instances?.get(instanceId);
@@ -111,7 +118,11 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
     return this.#circuits.get(service) ?? CLOSED_CIRCUIT;
   }
 
-  async writeCircuit(service: string, next: CircuitRecord, expectedVersion: number): Promise<boolean> {
+  async writeCircuit(
+    service: string,
+    next: CircuitRecord,
+    expectedVersion: number,
+  ): Promise<boolean> {
     await this.#tick();
     // Check and set run without an await in between: atomic, like a DynamoDB conditional write.
     const currentVersion = this.#circuits.get(service)?.version ?? 0;

@@ -3,7 +3,11 @@
  * (after validation and defaults), and the stored view with instance health and circuit state.
  */
 
-export const BALANCING_STRATEGIES = ["round_robin", "least_outstanding", "weighted_random"] as const;
+export const BALANCING_STRATEGIES = [
+  "round_robin",
+  "least_outstanding",
+  "weighted_random",
+] as const;
 export type BalancingStrategy = (typeof BALANCING_STRATEGIES)[number];
 
 export interface InstanceEntry {
@@ -76,7 +80,8 @@ export interface CircuitRecord {
   readonly openedAt: number | null;
   /** Token of the caller holding the half-open probe. */
   readonly probeOwner: string | null;
-  readonly probeStartedAt: number | null;
+  /** Epoch ms after which another caller may take the probe over (the prober may have died). */
+  readonly probeExpiresAt: number | null;
   /** Incremented by every write; 0 means no item yet. Writes are conditional on it. */
   readonly version: number;
 }
@@ -86,7 +91,7 @@ export const CLOSED_CIRCUIT: CircuitRecord = {
   failures: [],
   openedAt: null,
   probeOwner: null,
-  probeStartedAt: null,
+  probeExpiresAt: null,
   version: 0,
 };
 

@@ -8,7 +8,10 @@ import { type Clock, systemClock } from "../circuit/clock.ts";
 import { ClientError, ServiceError } from "../errors.ts";
 
 const SECRET_NAME = "[A-Za-z0-9/_+=.@-]+";
-const SECRET_REFERENCE = new RegExp(`\\{\\{\\s*secret:(${SECRET_NAME})(?:#([^}\\s]+))?\\s*\\}\\}`, "g");
+const SECRET_REFERENCE = new RegExp(
+  `\\{\\{\\s*secret:(${SECRET_NAME})(?:#([^}\\s]+))?\\s*\\}\\}`,
+  "g",
+);
 /** Anything that starts like a template but is not a well-formed secret reference. */
 const TEMPLATE_START = /\{\{/;
 
@@ -27,7 +30,8 @@ export function secretReferences(value: string): SecretReference[] {
 /** The header value with every secret reference removed (what would be stored in plain text). */
 export const withoutReferences = (value: string): string => value.replace(SECRET_REFERENCE, "");
 
-const SENSITIVE_NAME = /authorization|api[-_]?key|token|secret|password|passwd|credential|cookie|session|signature/i;
+const SENSITIVE_NAME =
+  /authorization|api[-_]?key|token|secret|password|passwd|credential|cookie|session|signature/i;
 
 export const isSensitiveHeaderName = (name: string): boolean => SENSITIVE_NAME.test(name);
 
@@ -95,7 +99,9 @@ function pickKey(raw: string, reference: SecretReference): string {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ClientError(`Secret ${reference.name} is not JSON, so key ${reference.key} cannot be read.`);
+    throw new ClientError(
+      `Secret ${reference.name} is not JSON, so key ${reference.key} cannot be read.`,
+    );
   }
   const value = (parsed as Record<string, unknown> | null)?.[reference.key];
   if (typeof value !== "string" && typeof value !== "number") {
@@ -125,8 +131,13 @@ export class EnvSecretResolver implements SecretResolver {
   }
 }
 
+/** The namespace Baton's handlers may read (the stack grants `secretsmanager:GetSecretValue` on it). */
+export const SECRET_NAME_PREFIX = "baton/";
+
 export interface SecretsManagerResolverOptions {
   readonly client?: SecretsManagerClient;
+  /** Prepended to reference names that lack it: `{{ secret:inv-key }}` reads `baton/inv-key`. @default "baton/" */
+  readonly prefix?: string;
   /** How long a value is reused before it is fetched again (rotation takes effect after it). */
   readonly ttlMs?: number;
   readonly clock?: Clock;
@@ -136,12 +147,17 @@ export class SecretsManagerResolver implements SecretResolver {
   readonly #client: SecretsManagerClient;
   readonly #ttlMs: number;
   readonly #clock: Clock;
-  readonly #cache = new Map<string, { readonly value: Promise<string>; readonly expires: number }>();
+  readonly #prefix: string;
+  readonly #cache = new Map<
+    string,
+    { readonly value: Promise<string>; readonly expires: number }
+  >();
 
   constructor(options: SecretsManagerResolverOptions = {}) {
     this.#client = options.client ?? new SecretsManagerClient({});
     this.#ttlMs = options.ttlMs ?? 60_000;
     this.#clock = options.clock ?? systemClock;
+    this.#prefix = options.prefix ?? SECRET_NAME_PREFIX;
   }
 
   async resolve(reference: SecretReference): Promise<string> {
@@ -160,17 +176,22 @@ export class SecretsManagerResolver implements SecretResolver {
   }
 
   async #fetch(name: string): Promise<string> {
+    const secretId = name.startsWith(this.#prefix) ? name : `${this.#prefix}${name}`;
     try {
-      const result = await this.#client.send(new GetSecretValueCommand({ SecretId: name }));
+      const result = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId }));
       if (result.SecretString === undefined) {
-        throw new ClientError(`Secret ${name} has no string value (binary secrets are not supported).`);
+        throw new ClientError(
+          `Secret ${name} has no string value (binary secrets are not supported).`,
+        );
       }
       return result.SecretString;
     } catch (error) {
       if (error instanceof ClientError) throw error;
       const errorName = error instanceof Error ? error.name : "";
       if (errorName === "ResourceNotFoundException") {
-        throw new ClientError(`Secret ${name} does not exist in Secrets Manager.`, { cause: error });
+        throw new ClientError(`Secret ${secretId} does not exist in Secrets Manager.`, {
+          cause: error,
+        });
       }
       throw new ServiceError(`Secret ${name} could not be read: ${errorName || String(error)}.`, {
         cause: error,

@@ -4,7 +4,7 @@
  * `Service Deregistered`. Validation failures throw `ValidationError` (the API's problem+json 400);
  * an instance for an unknown service throws `UnknownServiceError` (404).
  */
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { type FieldError, UnknownServiceError, ValidationError } from "../errors.ts";
 import { DetailType, type EventPublisher, type ServiceEventDetail } from "../events.ts";
 import type { ServiceEntry, ServiceRecord } from "./model.ts";
@@ -49,12 +49,23 @@ export class RegistryService {
   }
 
   /** `PUT /services/{name}/instances/{id}`: registers an instance or heartbeats it. */
-  async registerInstance(name: string, instanceId: string, body: unknown): Promise<RegistrationResult> {
-    const result = await validateInstanceRegistration(body ?? {}, { ...this.#validation(), id: instanceId });
+  async registerInstance(
+    name: string,
+    instanceId: string,
+    body: unknown,
+  ): Promise<RegistrationResult> {
+    const result = await validateInstanceRegistration(body ?? {}, {
+      ...this.#validation(),
+      id: instanceId,
+    });
     if (!result.ok) throw new ValidationError(result.errors);
     const { created } = await this.#deps.store.putInstance(name, result.value);
     if (created) {
-      await this.#publish(DetailType.ServiceRegistered, { service: name, instance: instanceId, created });
+      await this.#publish(DetailType.ServiceRegistered, {
+        service: name,
+        instance: instanceId,
+        created,
+      });
     }
     return { created, service: await this.#mustGet(name) };
   }
@@ -69,7 +80,8 @@ export class RegistryService {
   /** `DELETE /services/{name}/instances/{id}`: false when it did not exist. */
   async deregisterInstance(name: string, instanceId: string): Promise<boolean> {
     const existed = await this.#deps.store.deleteInstance(name, instanceId);
-    if (existed) await this.#publish(DetailType.ServiceDeregistered, { service: name, instance: instanceId });
+    if (existed)
+      await this.#publish(DetailType.ServiceDeregistered, { service: name, instance: instanceId });
     return existed;
   }
 
@@ -86,7 +98,8 @@ export class RegistryService {
 
   async #mustGet(name: string): Promise<ServiceRecord> {
     const service = await this.#deps.store.getService(name);
-    if (service === undefined) throw new UnknownServiceError(`Service ${name} was deleted meanwhile.`);
+    if (service === undefined)
+      throw new UnknownServiceError(`Service ${name} was deleted meanwhile.`);
     return service;
   }
 
@@ -114,7 +127,9 @@ export class RegistryService {
 export function seedRegistry(
   store: RegistryStore,
   yamlText: string,
-  options: Omit<RegistryServiceDeps, "store" | "events"> & { readonly events?: EventPublisher } = {},
+  options: Omit<RegistryServiceDeps, "store" | "events"> & {
+    readonly events?: EventPublisher;
+  } = {},
 ): Promise<ServiceRecord[]> {
   const events = options.events ?? { publish: async () => {} };
   return new RegistryService({ ...options, store, events }).seed(yamlText);
@@ -125,12 +140,13 @@ export async function parseServicesYaml(
   yamlText: string,
   options: { readonly policy?: UrlPolicy; readonly resolver?: HostResolver } = {},
 ): Promise<ServiceEntry[]> {
-  const document = parseDocument(yamlText, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(yamlText, { lineCounter });
   if (document.errors.length > 0) {
     throw new ValidationError(
       document.errors.map((error) => ({
         path: "",
-        message: `YAML syntax: ${error.message.split("\n")[0]}${error.linePos ? ` (line ${error.linePos[0].line})` : ""}`,
+        message: `YAML syntax: ${error.message.split("\n")[0]} (line ${lineCounter.linePos(error.pos[0]).line})`,
       })),
     );
   }
@@ -141,7 +157,8 @@ export async function parseServicesYaml(
   }
   const errors: FieldError[] = [];
   for (const key of Object.keys(root)) {
-    if (key !== "services") errors.push({ path: `/${key}`, message: `unknown field "${key}"; allowed: services` });
+    if (key !== "services")
+      errors.push({ path: `/${key}`, message: `unknown field "${key}"; allowed: services` });
   }
   const list = (root as { services?: unknown }).services ?? [];
   if (!Array.isArray(list)) {
@@ -149,21 +166,28 @@ export async function parseServicesYaml(
   }
   const entries: ServiceEntry[] = [];
   const names = new Map<string, number>();
-  const results = await Promise.all(list.map((item: unknown) => validateServiceRegistration(item, options)));
+  const results = await Promise.all(
+    list.map((item: unknown) => validateServiceRegistration(item, options)),
+  );
   results.forEach((result, index) => {
     if (!result.ok) {
-      for (const error of result.errors) errors.push({ path: `/services/${index}${error.path}`, message: error.message });
-      return;
+      for (const error of result.errors) {
+        errors.push({ path: `/services/${index}${error.path}`, message: error.message });
+      }
+    } else {
+      entries.push(result.value);
     }
-    const first = names.get(result.value.name);
-    if (first !== undefined) {
+    // Duplicates are reported even when an entry has other problems.
+    const name: unknown = (list[index] as { name?: unknown } | null | undefined)?.name;
+    if (typeof name !== "string") return;
+    const first = names.get(name);
+    if (first === undefined) names.set(name, index);
+    else {
       errors.push({
         path: `/services/${index}/name`,
-        message: `duplicate service "${result.value.name}" (first at /services/${first})`,
+        message: `duplicate service "${name}" (first at /services/${first})`,
       });
     }
-    names.set(result.value.name, index);
-    entries.push(result.value);
   });
   if (errors.length > 0) throw new ValidationError(errors);
   return entries;

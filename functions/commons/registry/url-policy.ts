@@ -101,7 +101,10 @@ export function refuseAddress(address: string, policy: UrlPolicy): string | unde
 
 /** The hostname without IPv6 brackets and without a trailing dot, lowercased. */
 export const bareHostname = (url: URL): string =>
-  url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  url.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
 
 /** Syntax and literal-address checks of a service URL; returns every problem found. */
 export function checkServiceUrl(value: string, policy: UrlPolicy): string[] {
@@ -111,10 +114,10 @@ export function checkServiceUrl(value: string, policy: UrlPolicy): string[] {
   } catch {
     return [`"${value}" is not an absolute URL; use e.g. https://inventory.internal:8443`];
   }
-  const problems: string[] = [];
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    problems.push(`scheme "${url.protocol.replace(/:$/, "")}" is not allowed; use http or https`);
+    return [`scheme "${url.protocol.replace(/:$/, "")}" is not allowed; use http or https`];
   }
+  const problems: string[] = [];
   if (url.username !== "" || url.password !== "") {
     problems.push("credentials in the URL are not allowed; use a secret header instead");
   }

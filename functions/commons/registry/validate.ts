@@ -72,7 +72,15 @@ const MAX_TIMEOUT = 900;
 const MAX_WEIGHT = 1000;
 const MAX_INSTANCES = 100;
 
-const SERVICE_FIELDS = ["name", "instances", "health", "balancing", "circuit", "timeout", "headers"];
+const SERVICE_FIELDS = [
+  "name",
+  "instances",
+  "health",
+  "balancing",
+  "circuit",
+  "timeout",
+  "headers",
+];
 const INSTANCE_FIELDS = ["id", "url", "weight"];
 const HEALTH_FIELDS = ["path", "intervalSeconds", "unhealthyAfter", "healthyAfter"];
 const CIRCUIT_FIELDS = ["failureThreshold", "windowSeconds", "cooldownSeconds"];
@@ -94,13 +102,23 @@ class Collector {
     const fields = value as Fields;
     for (const key of Object.keys(fields)) {
       if (!allowed.includes(key)) {
-        this.add(`${path}/${escape(key)}`, `unknown field "${key}"; allowed: ${allowed.join(", ")}`);
+        this.add(
+          `${path}/${pointerSegment(key)}`,
+          `unknown field "${key}"; allowed: ${allowed.join(", ")}`,
+        );
       }
     }
     return fields;
   }
 
-  integer(fields: Fields, key: string, path: string, min: number, max: number, fallback: number): number {
+  integer(
+    fields: Fields,
+    key: string,
+    path: string,
+    min: number,
+    max: number,
+    fallback: number,
+  ): number {
     const value = fields[key];
     if (value === undefined) return fallback;
     if (typeof value !== "number" || !Number.isInteger(value)) {
@@ -116,19 +134,22 @@ class Collector {
 }
 
 /** Validates a services.yaml entry or `PUT /services/{name}` body and applies defaults. */
-export function validateServiceEntry(input: unknown, options: ValidateOptions = {}): ValidationResult<ServiceEntry> {
+export function validateServiceEntry(
+  input: unknown,
+  options: ValidateOptions = {},
+): ValidationResult<ServiceEntry> {
   const policy = options.policy ?? urlPolicyFromEnv();
   const c = new Collector();
   const fields = c.object(input, "", SERVICE_FIELDS);
   if (fields === undefined) return { ok: false, errors: c.errors };
 
-  const name = serviceName(c, fields["name"], options.name);
-  const instances = instanceList(c, fields["instances"], policy);
-  const health = healthConfig(c, fields["health"]);
-  const balancing = balancingStrategy(c, fields["balancing"]);
-  const circuit = circuitConfig(c, fields["circuit"]);
+  const name = serviceName(c, fields.name, options.name);
+  const instances = instanceList(c, fields.instances, policy);
+  const health = healthConfig(c, fields.health);
+  const balancing = balancingStrategy(c, fields.balancing);
+  const circuit = circuitConfig(c, fields.circuit);
   const timeout = c.integer(fields, "timeout", "", 1, MAX_TIMEOUT, DEFAULT_SERVICE_TIMEOUT);
-  const headers = headerMap(c, fields["headers"]);
+  const headers = headerMap(c, fields.headers);
 
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return { ok: true, value: { name, instances, health, balancing, circuit, timeout, headers } };
@@ -154,7 +175,12 @@ export async function validateServiceRegistration(
   const policy = options.policy ?? urlPolicyFromEnv();
   const result = validateServiceEntry(input, { ...options, policy });
   if (!result.ok) return result;
-  const errors = await checkResolvedInstances(result.value.instances, "/instances", policy, options.resolver);
+  const errors = await checkResolvedInstances(
+    result.value.instances,
+    "/instances",
+    policy,
+    options.resolver,
+  );
   return errors.length > 0 ? { ok: false, errors } : result;
 }
 
@@ -166,7 +192,11 @@ export async function validateInstanceRegistration(
   const policy = options.policy ?? urlPolicyFromEnv();
   const result = validateInstanceEntry(input, { ...options, policy });
   if (!result.ok) return result;
-  const problems = await checkResolvedUrl(result.value.url, policy, options.resolver ?? dnsResolver);
+  const problems = await checkResolvedUrl(
+    result.value.url,
+    policy,
+    options.resolver ?? dnsResolver,
+  );
   if (problems.length === 0) return result;
   return { ok: false, errors: problems.map((message) => ({ path: "/url", message })) };
 }
@@ -240,7 +270,7 @@ function instanceEntry(
   if (fields === undefined) return undefined;
   const before = c.errors.length;
 
-  const id = fields["id"] ?? expectedId;
+  const id = fields.id ?? expectedId;
   if (id === undefined) {
     c.add(`${path}/id`, "is required");
   } else if (typeof id !== "string" || !INSTANCE_ID.test(id)) {
@@ -252,7 +282,7 @@ function instanceEntry(
     c.add(`${path}/id`, `"${id}" does not match the instance id in the URL, "${expectedId}"`);
   }
 
-  const url = fields["url"];
+  const url = fields.url;
   if (url === undefined) {
     c.add(`${path}/url`, "is required");
   } else if (typeof url !== "string") {
@@ -261,9 +291,17 @@ function instanceEntry(
     for (const problem of checkServiceUrl(url, policy)) c.add(`${path}/url`, problem);
   }
 
-  const weight = fields["weight"] ?? DEFAULT_WEIGHT;
-  if (typeof weight !== "number" || !Number.isFinite(weight) || weight <= 0 || weight > MAX_WEIGHT) {
-    c.add(`${path}/weight`, `must be a number greater than 0 and at most ${MAX_WEIGHT}, got ${describe(weight)}`);
+  const weight = fields.weight ?? DEFAULT_WEIGHT;
+  if (
+    typeof weight !== "number" ||
+    !Number.isFinite(weight) ||
+    weight <= 0 ||
+    weight > MAX_WEIGHT
+  ) {
+    c.add(
+      `${path}/weight`,
+      `must be a number greater than 0 and at most ${MAX_WEIGHT}, got ${describe(weight)}`,
+    );
   }
 
   if (c.errors.length > before) return undefined;
@@ -275,7 +313,7 @@ function healthConfig(c: Collector, value: unknown): HealthConfig {
   const fields = c.object(value, "/health", HEALTH_FIELDS);
   if (fields === undefined) return DEFAULT_HEALTH;
   let path = DEFAULT_HEALTH.path;
-  const rawPath = fields["path"];
+  const rawPath = fields.path;
   if (rawPath !== undefined) {
     if (typeof rawPath !== "string" || !/^\/[^\s?#]*(\?[^\s#]*)?$/.test(rawPath)) {
       c.add("/health/path", `must be a path starting with "/", got ${describe(rawPath)}`);
@@ -285,8 +323,22 @@ function healthConfig(c: Collector, value: unknown): HealthConfig {
   }
   return {
     path,
-    intervalSeconds: c.integer(fields, "intervalSeconds", "/health", 1, 86_400, DEFAULT_HEALTH.intervalSeconds),
-    unhealthyAfter: c.integer(fields, "unhealthyAfter", "/health", 1, 100, DEFAULT_HEALTH.unhealthyAfter),
+    intervalSeconds: c.integer(
+      fields,
+      "intervalSeconds",
+      "/health",
+      1,
+      86_400,
+      DEFAULT_HEALTH.intervalSeconds,
+    ),
+    unhealthyAfter: c.integer(
+      fields,
+      "unhealthyAfter",
+      "/health",
+      1,
+      100,
+      DEFAULT_HEALTH.unhealthyAfter,
+    ),
     healthyAfter: c.integer(fields, "healthyAfter", "/health", 1, 100, DEFAULT_HEALTH.healthyAfter),
   };
 }
@@ -305,9 +357,30 @@ function circuitConfig(c: Collector, value: unknown): CircuitConfig {
   const fields = c.object(value, "/circuit", CIRCUIT_FIELDS);
   if (fields === undefined) return DEFAULT_CIRCUIT;
   return {
-    failureThreshold: c.integer(fields, "failureThreshold", "/circuit", 1, 1000, DEFAULT_CIRCUIT.failureThreshold),
-    windowSeconds: c.integer(fields, "windowSeconds", "/circuit", 1, 3600, DEFAULT_CIRCUIT.windowSeconds),
-    cooldownSeconds: c.integer(fields, "cooldownSeconds", "/circuit", 1, 3600, DEFAULT_CIRCUIT.cooldownSeconds),
+    failureThreshold: c.integer(
+      fields,
+      "failureThreshold",
+      "/circuit",
+      1,
+      1000,
+      DEFAULT_CIRCUIT.failureThreshold,
+    ),
+    windowSeconds: c.integer(
+      fields,
+      "windowSeconds",
+      "/circuit",
+      1,
+      3600,
+      DEFAULT_CIRCUIT.windowSeconds,
+    ),
+    cooldownSeconds: c.integer(
+      fields,
+      "cooldownSeconds",
+      "/circuit",
+      1,
+      3600,
+      DEFAULT_CIRCUIT.cooldownSeconds,
+    ),
   };
 }
 
@@ -320,7 +393,7 @@ function headerMap(c: Collector, value: unknown): Record<string, string> {
   const headers: Record<string, string> = {};
   const seen = new Set<string>();
   for (const [name, raw] of Object.entries(value as Fields)) {
-    const path = `/headers/${escape(name)}`;
+    const path = `/headers/${pointerSegment(name)}`;
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) {
       c.add(path, `"${name}" is not a valid header name`);
@@ -347,12 +420,14 @@ function headerMap(c: Collector, value: unknown): Record<string, string> {
 }
 
 /** JSON pointer escaping of one segment. */
-const escape = (segment: string): string => segment.replace(/~/g, "~0").replace(/\//g, "~1");
+const pointerSegment = (segment: string): string =>
+  segment.replace(/~/g, "~0").replace(/\//g, "~1");
 
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === "object") return "an object";
   return String(value);
 }

@@ -11,9 +11,31 @@ export class StateGraph {
     return name;
   }
 
+  /** The definition with only the states reachable from `startAt` (ASL rejects unreachable ones). */
   toDefinition(startAt: string, extra: Partial<StateMachineDefinition> = {}): StateMachineDefinition {
-    return { ...extra, StartAt: startAt, States: Object.fromEntries(this.states) };
+    const reachable = new Set<string>();
+    const visit = (name: string): void => {
+      if (reachable.has(name)) return;
+      const state = this.states.get(name);
+      if (!state) throw new Error(`Transition to unknown state "${name}" (compiler bug)`);
+      reachable.add(name);
+      for (const next of successors(state)) visit(next);
+    };
+    visit(startAt);
+    const states = [...this.states].filter(([name]) => reachable.has(name));
+    return { ...extra, StartAt: startAt, States: Object.fromEntries(states) };
   }
+}
+
+function successors(state: State): string[] {
+  const next: string[] = [];
+  if ("Next" in state && typeof state.Next === "string") next.push(state.Next);
+  if (state.Type === "Choice") {
+    next.push(...state.Choices.map((c) => c.Next));
+    if (state.Default !== undefined) next.push(state.Default);
+  }
+  if ("Catch" in state && state.Catch) next.push(...state.Catch.map((c) => c.Next));
+  return next;
 }
 
 /** `Next` to a state, or `End` when there is no next state (end of a branch). */

@@ -1,8 +1,8 @@
 /** The service-call Task payload shared by call steps and their compensations. */
 import type { Payload } from "../asl.ts";
 import type { CallSpec } from "../model.ts";
-import { type CompileEnv, entry, payload } from "./templates.ts";
 import type { Scope } from "./scope.ts";
+import { type CompileEnv, entry, payload } from "./templates.ts";
 
 /** Seconds a call task may run past its own timeout before Step Functions gives up on it. */
 export const TASK_TIMEOUT_GRACE = 5;

@@ -7,22 +7,25 @@
  */
 import { topologicalOrder } from "../graph.ts";
 import type { CallStep, MapStep, Step } from "../model.ts";
-import { StateGraph, goTo } from "./builder.ts";
-import { TASK_TIMEOUT_GRACE, callParameters } from "./call.ts";
+import { goTo, StateGraph } from "./builder.ts";
+import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
 import { callRetries, catchAll } from "./retry.ts";
-import { type Scope, iterationScope, outerForChild } from "./scope.ts";
+import { iterationScope, outerForChild, type Scope } from "./scope.ts";
 import type { Compilation } from "./steps.ts";
 import { exactPath } from "./templates.ts";
 
-type Compensable = (CallStep & { readonly compensate: NonNullable<CallStep["compensate"]> }) | MapStep;
+type Compensable =
+  | (CallStep & { readonly compensate: NonNullable<CallStep["compensate"]> })
+  | MapStep;
 
 /** Steps of a scope that need compensating, in the order compensation runs. */
 export function compensationOrder(steps: readonly Step[]): Compensable[] {
   return completionOrder(steps).filter(needsCompensation).reverse();
 }
 
-export const hasCompensation = (steps: readonly Step[]): boolean => compensationOrder(steps).length > 0;
+export const hasCompensation = (steps: readonly Step[]): boolean =>
+  compensationOrder(steps).length > 0;
 
 /** Adds the chain to `graph`; returns its first state (or `next` when nothing compensates). */
 export function compileCompensation(
@@ -34,7 +37,9 @@ export function compileCompensation(
 ): string | null {
   return compensationOrder(steps).reduceRight<string | null>(
     (after, step) =>
-      step.kind === "map" ? compensateMap(comp, graph, scope, step, after) : compensateCall(comp, graph, scope, step, after),
+      step.kind === "map"
+        ? compensateMap(comp, graph, scope, step, after)
+        : compensateCall(comp, graph, scope, step, after),
     next,
   );
 }
@@ -58,7 +63,14 @@ function compensateCall(
     Type: "Task",
     Comment: `Compensate ${step.id}`,
     Resource: "${BatonServiceCall}",
-    Parameters: callParameters(comp, scope, step.id, "compensate", step.compensate.call, step.compensate.timeout),
+    Parameters: callParameters(
+      comp,
+      scope,
+      step.id,
+      "compensate",
+      step.compensate.call,
+      step.compensate.timeout,
+    ),
     ResultPath: null,
     TimeoutSeconds: step.compensate.timeout + TASK_TIMEOUT_GRACE,
     Retry: callRetries(step.compensate.retry),
@@ -68,10 +80,17 @@ function compensateCall(
   return guard(graph, step.id, `$.steps.${step.id}`, undo, after);
 }
 
-function compensateMap(comp: Compilation, graph: StateGraph, scope: Scope, step: MapStep, next: string | null): string {
+function compensateMap(
+  comp: Compilation,
+  graph: StateGraph,
+  scope: Scope,
+  step: MapStep,
+  next: string | null,
+): string {
   const after = next ?? graph.add(`${step.id}#undo-done`, { Type: "Pass", End: true });
   const itemsPath = exactPath(comp, scope, step.items);
-  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
+  if (itemsPath === undefined)
+    throw new Error(`map ${step.id}: items must be exactly one template`);
   const inner = new StateGraph();
   const innerScope = iterationScope(step.steps);
   const end = inner.add(stateName.undoEnd(step.id), { Type: "Pass", End: true });
@@ -114,7 +133,10 @@ function compensateMap(comp: Compilation, graph: StateGraph, scope: Scope, step:
       "failure.$": "$.failure",
       "all.$": `$.steps.${step.id}`,
     },
-    ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, ...inner.toDefinition(stateName.undoLoad(step.id)) },
+    ItemProcessor: {
+      ProcessorConfig: { Mode: "INLINE" },
+      ...inner.toDefinition(stateName.undoLoad(step.id)),
+    },
     MaxConcurrency: step.maxConcurrency,
     ResultSelector: { "failed.$": "$[*].compensationFailed" },
     ResultPath: "$.undone",
@@ -124,7 +146,13 @@ function compensateMap(comp: Compilation, graph: StateGraph, scope: Scope, step:
   return guard(graph, step.id, `$.steps.${step.id}`, each, after);
 }
 
-function guard(graph: StateGraph, id: string, path: string, then: string, otherwise: string): string {
+function guard(
+  graph: StateGraph,
+  id: string,
+  path: string,
+  then: string,
+  otherwise: string,
+): string {
   return graph.add(stateName.undoGuard(id), {
     Type: "Choice",
     Comment: `Compensate ${id} only if it succeeded`,

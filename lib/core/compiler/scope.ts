@@ -68,7 +68,8 @@ function localIds(steps: readonly Step[]): Set<string> {
   const ids = new Set<string>();
   for (const step of steps) {
     ids.add(step.id);
-    if (step.kind === "parallel") for (const b of step.branches) for (const id of localIds(b)) ids.add(id);
+    if (step.kind === "parallel")
+      for (const b of step.branches) for (const id of localIds(b)) ids.add(id);
     if (step.kind === "choice") {
       for (const list of [...step.cases.map((c) => c.steps), step.otherwise])
         for (const id of localIds(list)) ids.add(id);

@@ -4,8 +4,8 @@
  * end of the branch or iteration inside Parallel and Map, so siblings finish and nothing is lost).
  */
 import type { Payload, State, StateMachineDefinition } from "../asl.ts";
-import { TaskResource, childWorkflowSubstitution } from "../contract.ts";
-import { type Plan, lower } from "../graph.ts";
+import { childWorkflowSubstitution, TaskResource } from "../contract.ts";
+import { lower, type Plan } from "../graph.ts";
 import type {
   AwaitStep,
   CallStep,
@@ -17,11 +17,11 @@ import type {
   WaitStep,
   WorkflowStep,
 } from "../model.ts";
-import { StateGraph, goTo } from "./builder.ts";
-import { TASK_TIMEOUT_GRACE, callParameters } from "./call.ts";
+import { goTo, StateGraph } from "./builder.ts";
+import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
-import { CAUGHT_PATH, LAMBDA_TRANSIENT_RETRIER, callRetries, catchAll } from "./retry.ts";
-import { type Scope, branchScope, carriedFields, childInput, iterationScope } from "./scope.ts";
+import { CAUGHT_PATH, callRetries, catchAll, LAMBDA_TRANSIENT_RETRIER } from "./retry.ts";
+import { branchScope, carriedFields, childInput, iterationScope, type Scope } from "./scope.ts";
 import { type CompileEnv, condition, entry, exactPath, payload } from "./templates.ts";
 
 export interface Compilation extends CompileEnv {
@@ -43,17 +43,27 @@ export function compileList(ctx: Ctx, steps: readonly Step[], next: string | nul
   return compilePlan(ctx, lower(steps), byId, next);
 }
 
-function compilePlan(ctx: Ctx, plan: Plan, byId: ReadonlyMap<string, Step>, next: string | null): string | null {
+function compilePlan(
+  ctx: Ctx,
+  plan: Plan,
+  byId: ReadonlyMap<string, Step>,
+  next: string | null,
+): string | null {
   switch (plan.kind) {
     case "step":
       return compileStep(ctx, stepOf(byId, plan.id), next);
     case "sequence":
-      return plan.items.reduceRight<string | null>((after, item) => compilePlan(ctx, item, byId, after), next);
+      return plan.items.reduceRight<string | null>(
+        (after, item) => compilePlan(ctx, item, byId, after),
+        next,
+      );
     case "parallel": {
       const name = `parallel#${ctx.comp.nextGroup()}`;
       const branches = plan.branches.map((branch, i) => {
         const steps = planIds(branch).map((id) => stepOf(byId, id));
-        return compileBranch(ctx, `${name}#${i}#stopped`, steps, (c) => compilePlan(c, branch, byId, null));
+        return compileBranch(ctx, `${name}#${i}#stopped`, steps, (c) =>
+          compilePlan(c, branch, byId, null),
+        );
       });
       return addParallel(ctx, name, branches, undefined, next);
     }
@@ -112,7 +122,15 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
     Type: "Task",
     ...comment(step),
     Resource: TaskResource.ServiceCall,
-    Parameters: callParameters(ctx.comp, ctx.scope, step.id, "call", step.call, step.timeout, step.idempotent),
+    Parameters: callParameters(
+      ctx.comp,
+      ctx.scope,
+      step.id,
+      "call",
+      step.call,
+      step.timeout,
+      step.idempotent,
+    ),
     ...(step.select === undefined ? {} : { ResultSelector: selectBody(step.select) }),
     ResultPath: `$.steps.${step.id}`,
     TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
@@ -135,7 +153,9 @@ function selectBody(select: string): Payload {
 
 function compileParallelStep(ctx: Ctx, step: ParallelStep, next: string | null): string {
   const branches = step.branches.map((steps, i) =>
-    compileBranch(ctx, stateName.branchStopped(step.id, i), steps, (c) => compileList(c, steps, null)),
+    compileBranch(ctx, stateName.branchStopped(step.id, i), steps, (c) =>
+      compileList(c, steps, null),
+    ),
   );
   return addParallel(ctx, step.id, branches, step, next);
 }
@@ -173,7 +193,10 @@ function addParallel(
       ? "$[0].steps"
       : branches
           .slice(1)
-          .reduce((acc, _, i) => `States.JsonMerge(${acc}, $[${i + 1}].steps, false)`, "$[0].steps");
+          .reduce(
+            (acc, _, i) => `States.JsonMerge(${acc}, $[${i + 1}].steps, false)`,
+            "$[0].steps",
+          );
   const check = addMergeAndCheck(ctx, name, next, step !== undefined);
   return ctx.graph.add(name, {
     Type: "Parallel",
@@ -241,7 +264,8 @@ function compileChoice(ctx: Ctx, step: ChoiceStep, next: string | null): string 
 
 function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
   const itemsPath = exactPath(ctx.comp, ctx.scope, step.items);
-  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
+  if (itemsPath === undefined)
+    throw new Error(`map ${step.id}: items must be exactly one template`);
   const graph = new StateGraph();
   const scope = iterationScope(step.steps);
   const stop = graph.add(stateName.iterationStopped(step.id), {
@@ -280,15 +304,30 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
 
 function compileWait(ctx: Ctx, step: WaitStep, next: string | null): string {
   if (step.seconds !== undefined) {
-    return ctx.graph.add(step.id, { Type: "Wait", ...comment(step), Seconds: step.seconds, ...goTo(next) });
+    return ctx.graph.add(step.id, {
+      Type: "Wait",
+      ...comment(step),
+      Seconds: step.seconds,
+      ...goTo(next),
+    });
   }
   const path = exactPath(ctx.comp, ctx.scope, step.until);
   if (path !== undefined) {
-    return ctx.graph.add(step.id, { Type: "Wait", ...comment(step), TimestampPath: path, ...goTo(next) });
+    return ctx.graph.add(step.id, {
+      Type: "Wait",
+      ...comment(step),
+      TimestampPath: path,
+      ...goTo(next),
+    });
   }
   const [key, value] = entry(ctx.comp, ctx.scope, "at", step.until);
   if (!key.endsWith(".$")) {
-    return ctx.graph.add(step.id, { Type: "Wait", ...comment(step), Timestamp: step.until, ...goTo(next) });
+    return ctx.graph.add(step.id, {
+      Type: "Wait",
+      ...comment(step),
+      Timestamp: step.until,
+      ...goTo(next),
+    });
   }
   const wait = ctx.graph.add(step.id, {
     Type: "Wait",
@@ -306,7 +345,9 @@ function compileWait(ctx: Ctx, step: WaitStep, next: string | null): string {
 }
 
 function compileEmit(ctx: Ctx, step: EmitStep, next: string | null): string {
-  const detail = isObject(step.detail) ? payload(ctx.comp, ctx.scope, step.detail) : Object.fromEntries([entry(ctx.comp, ctx.scope, "value", step.detail)]);
+  const detail = isObject(step.detail)
+    ? payload(ctx.comp, ctx.scope, step.detail)
+    : Object.fromEntries([entry(ctx.comp, ctx.scope, "value", step.detail)]);
   const [typeKey, typeValue] = entry(ctx.comp, ctx.scope, "DetailType", step.detailType);
   return ctx.graph.add(step.id, {
     Type: "Task",
@@ -329,14 +370,21 @@ function compileEmit(ctx: Ctx, step: EmitStep, next: string | null): string {
       ],
     },
     ResultPath: null,
-    Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
+    Retry: [
+      { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+    ],
     Catch: [catchAll(addFailureRecord(ctx, step.id))],
     ...goTo(next),
   });
 }
 
 function compileAwait(ctx: Ctx, step: AwaitStep, next: string | null): string {
-  const timedOut = addFailureRecord(ctx, step.id, stateName.timedOut(step.id), "Baton.SignalTimeout");
+  const timedOut = addFailureRecord(
+    ctx,
+    step.id,
+    stateName.timedOut(step.id),
+    "Baton.SignalTimeout",
+  );
   return ctx.graph.add(step.id, {
     Type: "Task",
     ...comment(step),
@@ -364,7 +412,12 @@ function compileAwait(ctx: Ctx, step: AwaitStep, next: string | null): string {
 }
 
 function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string {
-  const childFailed = addFailureRecord(ctx, step.id, stateName.childFailed(step.id), "Baton.ChildWorkflowFailed");
+  const childFailed = addFailureRecord(
+    ctx,
+    step.id,
+    stateName.childFailed(step.id),
+    "Baton.ChildWorkflowFailed",
+  );
   const unwrap = ctx.graph.add(stateName.output(step.id), {
     Type: "Pass",
     Comment: "Keep only the child's output as this step's result",
@@ -393,7 +446,12 @@ function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string
  * Records `$.failure = {name, message, step}` from the caught error and goes to `onFailure`.
  * `name` overrides the caught error's name (e.g. a task timeout is reported as `Baton.SignalTimeout`).
  */
-function addFailureRecord(ctx: Ctx, stepId: string, state = stateName.failed(stepId), name?: string): string {
+function addFailureRecord(
+  ctx: Ctx,
+  stepId: string,
+  state = stateName.failed(stepId),
+  name?: string,
+): string {
   return ctx.graph.add(state, {
     Type: "Pass",
     Parameters: {
@@ -429,5 +487,4 @@ const comment = (step: Step): { Comment?: string } =>
 const isObject = (v: unknown): v is Record<string, never> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-export type { Ctx as StepContext };
-export type { State };
+export type { Ctx as StepContext, State };

@@ -2,7 +2,13 @@
 import type { AslJson, ChoiceRule, Payload } from "../asl.ts";
 import { compileCondition, parseCondition } from "../condition.ts";
 import type { Json, JsonObject, Workflow } from "../model.ts";
-import { compileEntry, compilePayload, parseTemplate, refToJsonPath, type TemplateContext } from "../template.ts";
+import {
+  compileEntry,
+  compilePayload,
+  parseTemplate,
+  refToJsonPath,
+  type TemplateContext,
+} from "../template.ts";
 import { type Scope, stepsRoot } from "./scope.ts";
 
 export interface CompileEnv {

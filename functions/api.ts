@@ -1,0 +1,27 @@
+/**
+ * The HTTP API Lambda (API Gateway REST proxy integration; HTTP API v2 events work too). A thin
+ * middy wrapper: the routes live in `commons/api`, and the local server calls `handleApiEvent`.
+ */
+import middy from "@middy/core";
+import { type ApiDeps, getDefaultApiDeps } from "./commons/api/deps.ts";
+import { handleApiEvent } from "./commons/api/app.ts";
+import { type ApiEvent, type ApiResponse, HttpProblem, problemResponse } from "./commons/api/http.ts";
+
+export { handleApiEvent };
+
+export async function handleWithDefaults(event: ApiEvent, deps?: ApiDeps): Promise<ApiResponse> {
+  let resolved = deps;
+  if (resolved === undefined) {
+    try {
+      resolved = await getDefaultApiDeps();
+    } catch (error) {
+      console.error(JSON.stringify({ level: "ERROR", message: "API not configured", error: String(error) }));
+      return problemResponse(
+        new HttpProblem(503, "unavailable", "Service unavailable", "The API is not configured; see the logs."),
+      );
+    }
+  }
+  return handleApiEvent(event, resolved);
+}
+
+export const handler = middy<ApiEvent, ApiResponse>().handler((event) => handleWithDefaults(event));

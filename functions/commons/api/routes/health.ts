@@ -1,0 +1,41 @@
+/** `GET /health`: liveness plus each dependency's status (503 when one is down). */
+import type { ApiDeps, HealthCheck } from "../deps.ts";
+import { json } from "../http.ts";
+import { type Route, route } from "../router.ts";
+
+/** A dependency slower than this counts as down. */
+export const HEALTH_TIMEOUT_MS = 3000;
+
+type DependencyStatus = { status: "ok" } | { status: "error"; detail: string };
+
+export const healthRoutes: readonly Route<ApiDeps>[] = [
+  route("GET", "/health", async ({ deps }) => {
+    const results = await Promise.all(deps.healthChecks.map(probe));
+    const dependencies: Record<string, DependencyStatus> = {
+      catalogue: { status: "ok" },
+      ...Object.fromEntries(results),
+    };
+    const healthy = Object.values(dependencies).every((d) => d.status === "ok");
+    return json(healthy ? 200 : 503, {
+      status: healthy ? "ok" : "degraded",
+      workflows: deps.catalogue.list().length,
+      dependencies,
+    });
+  }),
+];
+
+async function probe(check: HealthCheck): Promise<[string, DependencyStatus]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check.check(), timeout]);
+    return [check.name, { status: "ok" }];
+  } catch (error) {
+    const e = error as Error;
+    return [check.name, { status: "error", detail: `${e.name}: ${e.message}` }];
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,73 @@
+/** `GET /workflows`, `GET /workflows/{name}`, `GET /workflows/{name}/stats`. */
+import type { CatalogueWorkflow } from "../../catalogue.ts";
+import { computeStats } from "../../records/stats.ts";
+import type { ApiDeps } from "../deps.ts";
+import { badRequest, type HttpRequest, json, notFound } from "../http.ts";
+import { type Route, route } from "../router.ts";
+
+/** Executions examined at most for one stats request. */
+export const STATS_MAX_EXECUTIONS = 5000;
+const DEFAULT_STATS_WINDOW_MS = 7 * 86_400_000;
+
+export function requireWorkflow(deps: ApiDeps, name: string): CatalogueWorkflow {
+  const workflow = deps.catalogue.get(name);
+  if (workflow === undefined) throw notFound(`Workflow ${name} is not deployed.`);
+  return workflow;
+}
+
+export const workflowRoutes: readonly Route<ApiDeps>[] = [
+  route("GET", "/workflows", async ({ deps }) =>
+    json(200, {
+      items: deps.catalogue.list().map((w) => ({
+        name: w.name,
+        version: w.version,
+        type: w.type,
+        ...(w.description === undefined ? {} : { description: w.description }),
+      })),
+    }),
+  ),
+
+  route("GET", "/workflows/{name}", async ({ deps, params }) => {
+    const w = requireWorkflow(deps, params.name ?? "");
+    return json(200, {
+      name: w.name,
+      version: w.version,
+      type: w.type,
+      ...(w.description === undefined ? {} : { description: w.description }),
+      ...(w.inputSchema === undefined ? {} : { inputSchema: w.inputSchema }),
+      definition: w.definition,
+      asl: w.asl,
+      mermaid: w.mermaid,
+      steps: w.steps.map((s) => ({ id: s.id, kind: s.kind })),
+    });
+  }),
+
+  route("GET", "/workflows/{name}/stats", async ({ deps, params, request }) => {
+    const workflow = requireWorkflow(deps, params.name ?? "");
+    const now = (deps.clock ?? (() => new Date()))();
+    const since = parseSince(request, now);
+    const { items, truncated } = await deps.executions.listSince(workflow.name, since, STATS_MAX_EXECUTIONS);
+    return json(200, computeStats(workflow, items, since, truncated));
+  }),
+];
+
+/**
+ * `since` is an ISO-8601 time or a look-back like `30m`, `24h`, `7d`; the default is 7 days.
+ * Returns the ISO time (what the `byWorkflow` sort key starts with).
+ */
+export function parseSince(request: HttpRequest, now: Date): string {
+  const raw = request.query.since;
+  if (raw === undefined || raw === "") return new Date(now.getTime() - DEFAULT_STATS_WINDOW_MS).toISOString();
+  const relative = /^(\d{1,6})([mhd])$/.exec(raw.trim());
+  if (relative !== null) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"];
+    return new Date(now.getTime() - Number(relative[1]) * unit).toISOString();
+  }
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw badRequest(`Query parameter since must be an ISO-8601 time or a duration like 24h or 7d; got "${raw}".`, [
+      { path: "/query/since", message: "must be an ISO-8601 time or a duration such as 30m, 24h, 7d" },
+    ]);
+  }
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,162 @@
+/**
+ * `ExecutionEngine` on AWS Step Functions. Execution names are Baton execution ids, so an
+ * execution ARN is derived from the workflow's state machine ARN; the workflow of an execution id
+ * is looked up through `locate` (the execution record).
+ */
+import {
+  DescribeExecutionCommand,
+  RedriveExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import type { Json } from "../../../lib/core/model.ts";
+import {
+  type EngineExecutionStatus,
+  EngineError,
+  type ExecutionDescription,
+  type ExecutionEngine,
+  type StartedExecution,
+  type StopOptions,
+} from "./engine.ts";
+
+export interface SfnExecutionEngineOptions {
+  readonly client: SFNClient;
+  /** State machine ARN of a workflow, undefined when it is not deployed. */
+  readonly stateMachineArn: (workflow: string) => string | undefined;
+  /** Workflow name of an execution id, undefined when unknown. */
+  readonly locate: (executionId: string) => Promise<string | undefined>;
+}
+
+/** SFN limits task output and cause to 256 KB and 32 KB characters. */
+const MAX_CAUSE = 32_768;
+
+export class SfnExecutionEngine implements ExecutionEngine {
+  readonly #o: SfnExecutionEngineOptions;
+
+  constructor(options: SfnExecutionEngineOptions) {
+    this.#o = options;
+  }
+
+  async start(workflow: string, executionName: string, input: Json): Promise<StartedExecution> {
+    const stateMachineArn = this.#stateMachine(workflow);
+    try {
+      const result = await this.#o.client.send(
+        new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+      );
+      return { executionId: executionName, startedAt: (result.startDate ?? new Date()).toISOString() };
+    } catch (error) {
+      throw translate(error, `Starting ${workflow} execution ${executionName}`);
+    }
+  }
+
+  async stop(executionId: string, options: StopOptions): Promise<void> {
+    const executionArn = await this.#executionArn(executionId);
+    try {
+      await this.#o.client.send(
+        new StopExecutionCommand({ executionArn, error: options.error, cause: options.cause.slice(0, MAX_CAUSE) }),
+      );
+    } catch (error) {
+      throw translate(error, `Stopping execution ${executionId}`);
+    }
+  }
+
+  async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
+    const executionArn = await this.#executionArn(executionId);
+    try {
+      const result = await this.#o.client.send(new RedriveExecutionCommand({ executionArn }));
+      return { redriveDate: (result.redriveDate ?? new Date()).toISOString() };
+    } catch (error) {
+      throw translate(error, `Redriving execution ${executionId}`);
+    }
+  }
+
+  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
+    try {
+      await this.#o.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    } catch (error) {
+      throw translate(error, "Resuming a waiting task");
+    }
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    try {
+      await this.#o.client.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE) }));
+    } catch (caught) {
+      throw translate(caught, "Failing a waiting task");
+    }
+  }
+
+  async describe(executionId: string): Promise<ExecutionDescription | undefined> {
+    let executionArn: string;
+    try {
+      executionArn = await this.#executionArn(executionId);
+    } catch (error) {
+      if (error instanceof EngineError && error.reason === "not-found") return undefined;
+      throw error;
+    }
+    try {
+      const r = await this.#o.client.send(new DescribeExecutionCommand({ executionArn }));
+      return {
+        executionId,
+        status: (r.status ?? "RUNNING") as EngineExecutionStatus,
+        startedAt: (r.startDate ?? new Date(0)).toISOString(),
+        ...(r.stopDate === undefined ? {} : { stoppedAt: r.stopDate.toISOString() }),
+        ...(r.error === undefined ? {} : { error: r.error }),
+        ...(r.cause === undefined ? {} : { cause: r.cause }),
+        ...(r.output === undefined ? {} : { output: parseOutput(r.output) }),
+        ...(r.redriveCount === undefined ? {} : { redriveCount: r.redriveCount }),
+      };
+    } catch (error) {
+      const translated = translate(error, `Describing execution ${executionId}`);
+      if (translated instanceof EngineError && translated.reason === "not-found") return undefined;
+      throw translated;
+    }
+  }
+
+  #stateMachine(workflow: string): string {
+    const arn = this.#o.stateMachineArn(workflow);
+    if (arn === undefined) {
+      throw new EngineError("not-found", `Workflow ${workflow} has no deployed state machine.`);
+    }
+    return arn;
+  }
+
+  async #executionArn(executionId: string): Promise<string> {
+    const workflow = await this.#o.locate(executionId);
+    if (workflow === undefined) throw new EngineError("not-found", `Execution ${executionId} is not known.`);
+    return executionArnOf(this.#stateMachine(workflow), executionId);
+  }
+}
+
+/** `arn:aws:states:<region>:<account>:stateMachine:<name>` → `…:execution:<name>:<executionId>`. */
+export function executionArnOf(stateMachineArn: string, executionId: string): string {
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionId}`;
+}
+
+const REASONS: Readonly<Record<string, EngineError["reason"]>> = {
+  ExecutionDoesNotExist: "not-found",
+  StateMachineDoesNotExist: "not-found",
+  ExecutionAlreadyExists: "already-exists",
+  ExecutionNotRedrivable: "not-redrivable",
+  TaskDoesNotExist: "task-gone",
+  TaskTimedOut: "task-gone",
+  InvalidToken: "task-gone",
+};
+
+function translate(error: unknown, what: string): unknown {
+  const name = (error as { name?: unknown } | null)?.name;
+  const reason = typeof name === "string" ? REASONS[name] : undefined;
+  if (reason === undefined) return error;
+  return new EngineError(reason, `${what}: ${(error as Error).message || name}`, { cause: error });
+}
+
+function parseOutput(text: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return text;
+  }
+}

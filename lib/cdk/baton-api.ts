@@ -1,0 +1,186 @@
+/**
+ * The REST API of SERVICE.md: every route proxied to the api handler, authorized with IAM (SigV4)
+ * by default or a Cognito user pool, stage throttling, JSON access logs, execution logging and
+ * X-Ray. REST APIs cap request bodies at 10 MB and the limit cannot be lowered; the handler
+ * enforces the smaller Step Functions input limit (256 KB) itself.
+ */
+import { Annotations, RemovalPolicy, Stack } from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  type MethodOptions,
+  RequestValidator,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import { type IUserPool, Mfa, UserPool, type UserPoolClient } from "aws-cdk-lib/aws-cognito";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type ApiAuth, COGNITO_ISSUER_PATTERN } from "./config.ts";
+import { acknowledge } from "./nag.ts";
+
+export const API_STAGE_NAME = "v1";
+
+export interface BatonApiProps {
+  readonly restApiName: string;
+  readonly handler: IFunction;
+  /** @default { mode: "iam" } */
+  readonly auth?: ApiAuth;
+  /** Steady-state requests per second for the stage. @default 50 */
+  readonly throttlingRateLimit?: number;
+  /** @default 100 */
+  readonly throttlingBurstLimit?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Applies to the access log group and a created user pool. @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class BatonApi extends Construct {
+  readonly api: RestApi;
+  readonly accessLogs: LogGroup;
+  /** The user pool callers sign in to, when auth is `cognito` (created) or `jwt` (imported). */
+  readonly userPool?: IUserPool;
+  /** The app client created with a `cognito` user pool. */
+  readonly userPoolClient?: UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: BatonApiProps) {
+    super(scope, id);
+    const auth = props.auth ?? { mode: "iam" };
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    this.accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    this.api = new RestApi(this, "Api", {
+      restApiName: props.restApiName,
+      description: "Baton workflow orchestrator API",
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        throttlingRateLimit: props.throttlingRateLimit ?? 50,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    const validator = this.api.addRequestValidator("Validator", {
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    if (auth.mode === "cognito") {
+      const pool = this.createUserPool(removalPolicy);
+      this.userPool = pool;
+      this.userPoolClient = pool.addClient("ApiClient", {
+        authFlows: { userSrp: true },
+        generateSecret: false,
+      });
+    } else if (auth.mode === "jwt") {
+      this.userPool = this.importIssuerPool(auth.issuer, auth.audience);
+    }
+    const methodOptions = this.methodOptions(auth, validator);
+    this.api.root.addProxy({
+      anyMethod: true,
+      defaultIntegration: new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false }),
+      defaultMethodOptions: methodOptions,
+    });
+    this.acknowledgeNagFindings(auth);
+  }
+
+  private methodOptions(auth: ApiAuth, requestValidator: RequestValidator): MethodOptions {
+    if (auth.mode === "iam") return { requestValidator, authorizationType: AuthorizationType.IAM };
+    if (auth.mode === "none") {
+      Annotations.of(this).addWarningV2(
+        "baton:apiAuthNone",
+        "baton:apiAuth is \"none\": anyone who knows the URL can start and cancel workflows.",
+      );
+      return { requestValidator, authorizationType: AuthorizationType.NONE };
+    }
+    const authorizer = new CognitoUserPoolsAuthorizer(this, "Authorizer", {
+      cognitoUserPools: this.userPool === undefined ? [] : [this.userPool],
+    });
+    return { requestValidator, authorizationType: AuthorizationType.COGNITO, authorizer };
+  }
+
+  private createUserPool(removalPolicy: RemovalPolicy): UserPool {
+    const pool = new UserPool(this, "UserPool", {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+      },
+      removalPolicy,
+    });
+    acknowledge(
+      pool,
+      "AwsSolutions-COG3",
+      "Threat protection needs the Plus feature plan; operators opt in per account.",
+    );
+    return pool;
+  }
+
+  /** A Cognito issuer URL names the pool; REST authorizers cannot verify other issuers. */
+  private importIssuerPool(issuer: string, audience: string | undefined): IUserPool {
+    const match = COGNITO_ISSUER_PATTERN.exec(issuer);
+    if (match?.[1] === undefined || match[2] === undefined) {
+      throw new Error(`baton:jwtIssuer = "${issuer}" is not a Cognito user pool issuer URL.`);
+    }
+    if (audience !== undefined) {
+      Annotations.of(this).addWarningV2(
+        "baton:jwtAudience",
+        `baton:jwtAudience = "${audience}" is not checked by a REST API Cognito authorizer, which accepts tokens of every app client of the pool; keep only trusted app clients in it.`,
+      );
+    }
+    const arn = Stack.of(this).formatArn({
+      service: "cognito-idp",
+      region: match[1],
+      resource: "userpool",
+      resourceName: match[2],
+    });
+    return UserPool.fromUserPoolArn(this, "IssuerPool", arn);
+  }
+
+  private acknowledgeNagFindings(auth: ApiAuth): void {
+    acknowledge(
+      this,
+      "AwsSolutions-APIG3",
+      "No WAF: callers are authenticated and the stage is throttled; attach a web ACL per account if needed.",
+    );
+    acknowledge(
+      this,
+      "AwsSolutions-IAM4",
+      "API Gateway's account-level CloudWatch role needs the AWS managed push-to-logs policy.",
+      ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"],
+    );
+    if (auth.mode === "iam" || auth.mode === "none") {
+      acknowledge(
+        this,
+        "AwsSolutions-COG4",
+        `baton:apiAuth is "${auth.mode}": callers sign requests with IAM (SigV4), or the API is deliberately open.`,
+      );
+    }
+    if (auth.mode === "none") {
+      acknowledge(
+        this,
+        "AwsSolutions-APIG4",
+        'baton:apiAuth is "none", chosen explicitly for a private or test deployment.',
+      );
+    }
+  }
+}

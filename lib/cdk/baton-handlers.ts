@@ -1,0 +1,221 @@
+/**
+ * The Lambda handlers and exactly what each may touch. `HANDLER_ACCESS` is the single statement of
+ * that: every environment variable and IAM grant below is derived from it, and the tests read it.
+ */
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
+import type { CfnTable, Table } from "aws-cdk-lib/aws-dynamodb";
+import type { EventBus } from "aws-cdk-lib/aws-events";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { ENV } from "../../functions/commons/config.ts";
+import { BatonFunction } from "./baton-function.ts";
+import { CATALOGUE_FILE_NAME, CATALOGUE_RUNTIME_PATH } from "./catalogue-file.ts";
+import { executionsArn, stateMachineArn } from "./names.ts";
+import { accountArn, acknowledge, attributeRef } from "./nag.ts";
+
+export type HandlerName = "service-call" | "health-check" | "api" | "execution-records" | "await-signal";
+
+export interface HandlerAccess {
+  readonly registry?: true;
+  readonly executions?: true;
+  /** Publishes on the bus (and dead-letters what it refuses). */
+  readonly publishes?: true;
+  /** Reads and deletes dead-letter messages (`GET /dlq`, `POST /dlq/redrive`). */
+  readonly drainsDeadLetters?: true;
+  /** Ships the catalogue and knows every state machine ARN. */
+  readonly catalogue?: true;
+  /** Starts, stops, redrives and describes executions, and answers task tokens. */
+  readonly controlsWorkflows?: true;
+  /** Reads `baton/*` secrets for `{{ secret:… }}` headers. */
+  readonly readsSecrets?: true;
+}
+
+export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
+  "service-call": { registry: true, publishes: true, readsSecrets: true },
+  "health-check": { registry: true, publishes: true, readsSecrets: true },
+  api: {
+    registry: true,
+    executions: true,
+    publishes: true,
+    drainsDeadLetters: true,
+    catalogue: true,
+    controlsWorkflows: true,
+  },
+  "execution-records": { executions: true, publishes: true, catalogue: true },
+  "await-signal": { executions: true, publishes: true },
+};
+
+const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
+  "service-call": "Baton: calls a registered service for a workflow step or compensation",
+  "health-check": "Baton: probes every registered service instance",
+  api: "Baton: HTTP API (API Gateway proxy)",
+  "execution-records": "Baton: folds execution status and step events into execution records",
+  "await-signal": "Baton: parks an await step's task token until its signal arrives",
+};
+
+/** Secrets a service's `{{ secret:<name> }}` header may reference live under this prefix. */
+export const SECRET_PREFIX = "baton/";
+
+export interface WorkflowRef {
+  readonly name: string;
+  readonly stateMachineName: string;
+  readonly express: boolean;
+}
+
+export interface BatonHandlersProps {
+  readonly registryTable: Table;
+  readonly executionsTable: Table;
+  readonly eventBus: EventBus;
+  readonly deadLetterQueue: IQueue;
+  readonly workflows: readonly WorkflowRef[];
+  /** Absolute path of the catalogue JSON written at synth. */
+  readonly catalogueFile: string;
+  readonly retentionDays: number;
+  /** Longest per-attempt call timeout of any workflow, in seconds. @default 30 */
+  readonly maxCallTimeoutSeconds?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class BatonHandlers extends Construct {
+  readonly functions: Readonly<Record<HandlerName, BatonFunction>>;
+
+  constructor(scope: Construct, id: string, props: BatonHandlersProps) {
+    super(scope, id);
+    const make = (name: HandlerName, id: string, timeout: Duration, memorySize = 256): BatonFunction => {
+      const access = HANDLER_ACCESS[name];
+      const fn = new BatonFunction(this, id, {
+        handler: name,
+        description: DESCRIPTIONS[name],
+        timeout,
+        memorySize,
+        environment: this.environmentFor(access, props),
+        ...(access.catalogue
+          ? { bundledFiles: [{ source: props.catalogueFile, target: CATALOGUE_FILE_NAME }] }
+          : {}),
+        ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+        ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
+      });
+      this.grant(fn, access, props);
+      return fn;
+    };
+    // A call attempt may last its step timeout; the function must outlive the longest one.
+    const callSeconds = Math.min(900, Math.max(30, (props.maxCallTimeoutSeconds ?? 30) + 10));
+    this.functions = {
+      "service-call": make("service-call", "ServiceCall", Duration.seconds(callSeconds)),
+      "health-check": make("health-check", "HealthCheck", Duration.seconds(60)),
+      // API Gateway stops waiting after 29 s.
+      api: make("api", "Api", Duration.seconds(29), 512),
+      "execution-records": make("execution-records", "ExecutionRecords", Duration.seconds(30)),
+      "await-signal": make("await-signal", "AwaitSignal", Duration.seconds(10)),
+    };
+  }
+
+  private environmentFor(access: HandlerAccess, props: BatonHandlersProps): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (access.registry) env[ENV.registryTable] = props.registryTable.tableName;
+    if (access.executions) {
+      env[ENV.executionsTable] = props.executionsTable.tableName;
+      env[ENV.retentionDays] = String(props.retentionDays);
+    }
+    if (access.publishes) {
+      env[ENV.eventBus] = props.eventBus.eventBusName;
+      env[ENV.dlqUrl] = props.deadLetterQueue.queueUrl;
+    }
+    if (access.drainsDeadLetters) env[ENV.dlqUrl] = props.deadLetterQueue.queueUrl;
+    if (access.catalogue) {
+      env[ENV.catalogueFile] = CATALOGUE_RUNTIME_PATH;
+      env[ENV.stateMachines] = Stack.of(this).toJsonString(
+        Object.fromEntries(
+          props.workflows.map((w) => [w.name, stateMachineArn(this, w.stateMachineName)]),
+        ),
+      );
+    }
+    return env;
+  }
+
+  private grant(fn: BatonFunction, access: HandlerAccess, props: BatonHandlersProps): void {
+    const role = fn.role;
+    if (access.registry) props.registryTable.grantReadWriteData(role);
+    if (access.executions) props.executionsTable.grantReadWriteData(role);
+    if (access.publishes) {
+      props.eventBus.grantPutEventsTo(role);
+      props.deadLetterQueue.grantSendMessages(role);
+    }
+    if (access.drainsDeadLetters) props.deadLetterQueue.grantConsumeMessages(role);
+    if (access.readsSecrets) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [
+            Stack.of(this).formatArn({
+              service: "secretsmanager",
+              resource: "secret",
+              resourceName: `${SECRET_PREFIX}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
+    if (access.controlsWorkflows) this.grantWorkflowControl(fn, props.workflows);
+    this.acknowledgeWildcards(fn, access, props);
+  }
+
+  private grantWorkflowControl(fn: BatonFunction, workflows: readonly WorkflowRef[]): void {
+    if (workflows.length === 0) return;
+    const machines = workflows.map((w) => stateMachineArn(this, w.stateMachineName));
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure"],
+        resources: machines,
+      }),
+    );
+    // Express executions cannot be described, stopped or redriven through the API.
+    const standard = workflows.filter((w) => !w.express);
+    if (standard.length === 0) return;
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+        resources: standard.map((w) => executionsArn(this, w.stateMachineName)),
+      }),
+    );
+  }
+
+  private acknowledgeWildcards(fn: BatonFunction, access: HandlerAccess, props: BatonHandlersProps): void {
+    const indexes = [
+      ...(access.registry ? [props.registryTable] : []),
+      ...(access.executions ? [props.executionsTable] : []),
+    ].map((table) => `Resource::${attributeRef(table.node.defaultChild as CfnTable, "Arn")}/index/*`);
+    if (indexes.length > 0) {
+      acknowledge(
+        fn.role,
+        "AwsSolutions-IAM5",
+        "grantReadWriteData includes the table's own indexes, which the handler queries.",
+        indexes,
+      );
+    }
+    if (access.readsSecrets) {
+      acknowledge(
+        fn.role,
+        "AwsSolutions-IAM5",
+        `Service headers name secrets at run time; only the ${SECRET_PREFIX} namespace is readable.`,
+        [accountArn("secretsmanager", `secret:${SECRET_PREFIX}*`)],
+      );
+    }
+    if (access.controlsWorkflows) {
+      acknowledge(
+        fn.role,
+        "AwsSolutions-IAM5",
+        "Executions to stop, redrive or describe are chosen at run time; only Baton's state machines are covered.",
+        props.workflows
+          .filter((w) => !w.express)
+          .map((w) => accountArn("states", `execution:${w.stateMachineName}:*`)),
+      );
+    }
+  }
+}

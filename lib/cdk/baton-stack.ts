@@ -1,0 +1,204 @@
+/**
+ * The Baton stack: shared platform (key, dead-letter queue, bus, tables, handlers, API, alarms)
+ * plus one `BatonWorkflow` per workflow file. Workflows with validation errors fail the synth.
+ */
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Key } from "aws-cdk-lib/aws-kms";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { allSteps } from "../core/model.ts";
+import { AlarmTopic } from "./alarm-topic.ts";
+import { BatonApi } from "./baton-api.ts";
+import { BatonDashboard } from "./baton-dashboard.ts";
+import { BatonHandlers } from "./baton-handlers.ts";
+import { BatonTables } from "./baton-tables.ts";
+import { BatonWorkflow } from "./baton-workflow.ts";
+import { writeCatalogueFile } from "./catalogue-file.ts";
+import { type CompiledWorkflow, loadCompiledWorkflows } from "./compiled-workflows.ts";
+import type { BatonConfig } from "./config.ts";
+import { DeadLetterQueue } from "./dead-letter-queue.ts";
+import { ExecutionRecordsRules } from "./execution-records-rules.ts";
+import { HealthCheckSchedule } from "./health-check-schedule.ts";
+import { resourcePrefix, stateMachineName } from "./names.ts";
+import { OrchestrationBus } from "./orchestration-bus.ts";
+import { PlatformAlarms } from "./platform-alarms.ts";
+
+export interface BatonStackProps extends StackProps {
+  readonly config: BatonConfig;
+  /** Compiled workflows to deploy. @default loaded and compiled from `config.workflowsDir` */
+  readonly workflows?: readonly CompiledWorkflow[];
+}
+
+export class BatonStack extends Stack {
+  readonly workflows: Readonly<Record<string, BatonWorkflow>>;
+  readonly handlers: BatonHandlers;
+  readonly api: BatonApi;
+  readonly tables: BatonTables;
+  readonly bus: OrchestrationBus;
+  readonly deadLetterQueue: DeadLetterQueue;
+  /** Absolute path of the catalogue file written by this synth. */
+  readonly catalogueFile: string;
+
+  constructor(scope: Construct, id: string, props: BatonStackProps) {
+    super(scope, id, { description: "Baton serverless workflow orchestrator", ...props });
+    const { config } = props;
+    const compiled = props.workflows ?? this.loadWorkflows(config);
+    const prefix = resourcePrefix(config.stage);
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = logRetentionFor(config.retentionDays);
+    const names = Object.fromEntries(
+      compiled.map((c) => [c.workflow.name, stateMachineName(config.stage, c.workflow.name)]),
+    );
+
+    const key = new Key(this, "Key", {
+      alias: `alias/${prefix}`,
+      description: `Baton ${config.stage}: orchestration bus, its archive and the alarm topic`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(7),
+      removalPolicy,
+    });
+    this.deadLetterQueue = new DeadLetterQueue(this, "DeadLetters", {
+      queueName: `${prefix}-dlq`,
+      removalPolicy,
+    });
+    const dlq = this.deadLetterQueue.queue;
+    this.bus = new OrchestrationBus(this, "Orchestration", {
+      eventBusName: prefix,
+      encryptionKey: key,
+      deadLetterQueue: dlq,
+    });
+    const bus = this.bus.bus;
+    this.tables = new BatonTables(this, "Tables", { namePrefix: prefix, removalPolicy });
+    this.catalogueFile = writeCatalogueFile(compiled);
+    this.handlers = new BatonHandlers(this, "Handlers", {
+      registryTable: this.tables.registry,
+      executionsTable: this.tables.executions,
+      eventBus: bus,
+      deadLetterQueue: dlq,
+      workflows: compiled.map((c) => ({
+        name: c.workflow.name,
+        stateMachineName: names[c.workflow.name] ?? "",
+        express: c.workflow.type === "express",
+      })),
+      catalogueFile: this.catalogueFile,
+      retentionDays: config.retentionDays,
+      maxCallTimeoutSeconds: maxCallTimeout(compiled),
+      logRetention,
+      removalPolicy,
+    });
+    const fns = this.handlers.functions;
+    const topic = new AlarmTopic(this, "Alarms", {
+      topicName: `${prefix}-alarms`,
+      encryptionKey: key,
+      ...(config.alarmEmail === undefined ? {} : { email: config.alarmEmail }),
+    });
+    const alarmAction = new SnsAction(topic.topic);
+
+    const workflowsScope = new Construct(this, "Workflows");
+    this.workflows = Object.fromEntries(
+      compiled.map((c) => [
+        c.workflow.name,
+        new BatonWorkflow(workflowsScope, c.workflow.name, {
+          compiled: c,
+          stateMachineName: names[c.workflow.name] ?? "",
+          stateMachineNames: names,
+          serviceCall: fns["service-call"].function,
+          awaitSignal: fns["await-signal"].function,
+          eventBus: bus,
+          deadLetterQueue: dlq,
+          metricNamespace: `Baton/${config.stage}`,
+          alarmAction,
+          logRetention,
+          removalPolicy,
+        }),
+      ]),
+    );
+    const machines = Object.values(this.workflows).map((w) => w.machine.stateMachine);
+
+    new ExecutionRecordsRules(this, "Records", {
+      recordsFunction: fns["execution-records"].function,
+      stateMachineArns: machines.map((m) => m.stateMachineArn),
+      eventBus: bus,
+      deadLetterQueue: dlq,
+    });
+    new HealthCheckSchedule(this, "HealthChecks", {
+      healthCheck: fns["health-check"].function,
+      deadLetterQueue: dlq,
+    });
+    this.api = new BatonApi(this, "Http", {
+      restApiName: prefix,
+      handler: fns.api.function,
+      auth: config.apiAuth,
+      logRetention,
+      removalPolicy,
+    });
+    const lambdas = Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, f.function]));
+    new PlatformAlarms(this, "PlatformAlarms", {
+      alarmNamePrefix: prefix,
+      deadLetterQueue: dlq,
+      functions: lambdas,
+      alarmAction,
+    });
+    new BatonDashboard(this, "Dashboard", {
+      dashboardName: prefix,
+      workflows: Object.entries(this.workflows).map(([name, w]) => ({
+        name,
+        stateMachine: w.machine.stateMachine,
+        compensationFailed: w.alarms.compensationFailedMetric,
+      })),
+      functions: lambdas,
+      deadLetterQueue: dlq,
+      api: this.api.api,
+    });
+    this.addOutputs(prefix);
+  }
+
+  private loadWorkflows(config: BatonConfig): readonly CompiledWorkflow[] {
+    const dir = config.workflowsDir;
+    const loaded = loadCompiledWorkflows(dir, { servicesFile: config.servicesFile });
+    for (const warning of loaded.warnings) {
+      Annotations.of(this).addWarningV2("baton:workflowWarning", warning);
+    }
+    if (loaded.workflows.length === 0) {
+      Annotations.of(this).addWarningV2("baton:noWorkflows", `No workflow files in ${dir}.`);
+    }
+    return loaded.workflows;
+  }
+
+  private addOutputs(prefix: string): void {
+    new CfnOutput(this, "ApiUrl", { value: this.api.api.url, description: "Baton API base URL" });
+    new CfnOutput(this, "EventBusName", { value: this.bus.bus.eventBusName });
+    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetterQueue.queue.queueUrl });
+    new CfnOutput(this, "StateMachinePrefix", { value: `${prefix}-` });
+    if (this.api.userPool !== undefined) {
+      new CfnOutput(this, "UserPoolId", { value: this.api.userPool.userPoolId });
+    }
+    if (this.api.userPoolClient !== undefined) {
+      new CfnOutput(this, "UserPoolClientId", { value: this.api.userPoolClient.userPoolClientId });
+    }
+  }
+}
+
+/** The shortest CloudWatch Logs retention that keeps logs at least `days`. */
+export function logRetentionFor(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays)
+    .filter(
+      (value): value is RetentionDays =>
+        typeof value === "number" && value !== RetentionDays.INFINITE,
+    )
+    .sort((a, b) => a - b);
+  return allowed.find((value) => value >= days) ?? RetentionDays.TEN_YEARS;
+}
+
+/** The longest per-attempt timeout of any call or compensation, in seconds. */
+export function maxCallTimeout(workflows: readonly CompiledWorkflow[]): number {
+  let max = 0;
+  for (const { workflow } of workflows) {
+    for (const step of allSteps(workflow.steps)) {
+      if (step.kind !== "call") continue;
+      max = Math.max(max, step.timeout, step.compensate?.timeout ?? 0);
+    }
+  }
+  return max;
+}

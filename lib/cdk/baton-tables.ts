@@ -1,0 +1,65 @@
+/**
+ * The two DynamoDB tables: the service registry (services, instances, circuits) and the execution
+ * records (documents, step records, events, idempotency keys), both on-demand with point-in-time
+ * recovery. Key names are the handlers' contract (`functions/commons/registry`, `records`).
+ */
+import { RemovalPolicy } from "aws-cdk-lib";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from "aws-cdk-lib/aws-dynamodb";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import { Construct } from "constructs";
+
+/** Executions table GSI: a workflow's executions, newest first. */
+export const BY_WORKFLOW_INDEX = "byWorkflow";
+/** Epoch seconds after which DynamoDB deletes an execution item. */
+export const TTL_ATTRIBUTE = "expiresAt";
+
+export interface BatonTablesProps {
+  /** Physical names are `<prefix>-registry` and `<prefix>-executions`. */
+  readonly namePrefix: string;
+  /** @default RemovalPolicy.DESTROY (RETAIN also turns on deletion protection) */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Customer managed key for both tables. @default the AWS managed key `aws/dynamodb` */
+  readonly encryptionKey?: IKey;
+}
+
+export class BatonTables extends Construct {
+  readonly registry: Table;
+  readonly executions: Table;
+
+  constructor(scope: Construct, id: string, props: BatonTablesProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const common = {
+      partitionKey: { name: "pk", type: AttributeType.STRING },
+      sortKey: { name: "sk", type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      ...(props.encryptionKey === undefined
+        ? { encryption: TableEncryption.AWS_MANAGED }
+        : { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }),
+    };
+    this.registry = new Table(this, "Registry", {
+      ...common,
+      tableName: `${props.namePrefix}-registry`,
+    });
+    this.executions = new Table(this, "Executions", {
+      ...common,
+      tableName: `${props.namePrefix}-executions`,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+    });
+    this.executions.addGlobalSecondaryIndex({
+      indexName: BY_WORKFLOW_INDEX,
+      partitionKey: { name: "gsi1pk", type: AttributeType.STRING },
+      sortKey: { name: "gsi1sk", type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+  }
+}

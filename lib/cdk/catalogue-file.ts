@@ -1,0 +1,37 @@
+/**
+ * The workflow catalogue the API and records handlers read at run time, written once per synth and
+ * copied into their bundles, so no request ever compiles a workflow. State machine ARNs are not in
+ * it (they are deploy-time tokens); handlers take them from `BATON_STATE_MACHINES`.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type CatalogueFile,
+  type CatalogueWorkflow,
+  catalogueEntry,
+} from "../../functions/commons/catalogue.ts";
+import type { Json } from "../core/model.ts";
+import type { CompiledWorkflow } from "./compiled-workflows.ts";
+
+/** Name of the catalogue inside a bundle; Lambda unpacks bundles to `LAMBDA_TASK_ROOT`. */
+export const CATALOGUE_FILE_NAME = "catalogue.json";
+export const CATALOGUE_RUNTIME_PATH = `/var/task/${CATALOGUE_FILE_NAME}`;
+
+export function buildCatalogue(workflows: readonly CompiledWorkflow[]): CatalogueFile {
+  const entries: CatalogueWorkflow[] = workflows.map((compiled) =>
+    catalogueEntry(compiled.workflow, {
+      definition: compiled.source,
+      asl: compiled.asl as unknown as Json,
+      mermaid: compiled.mermaid,
+    }),
+  );
+  return { workflows: entries };
+}
+
+/** Writes the catalogue to a fresh temporary folder and returns the file's absolute path. */
+export function writeCatalogueFile(workflows: readonly CompiledWorkflow[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), "baton-catalogue-")), CATALOGUE_FILE_NAME);
+  writeFileSync(path, `${JSON.stringify(buildCatalogue(workflows))}\n`);
+  return path;
+}

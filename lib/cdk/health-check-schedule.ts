@@ -1,0 +1,34 @@
+/** Runs the health-check handler on a fixed schedule (every minute by default). */
+import { Duration } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+
+export interface HealthCheckScheduleProps {
+  readonly healthCheck: IFunction;
+  readonly deadLetterQueue: IQueue;
+  /** @default Duration.minutes(1) */
+  readonly interval?: Duration;
+}
+
+export class HealthCheckSchedule extends Construct {
+  readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: HealthCheckScheduleProps) {
+    super(scope, id);
+    this.rule = new Rule(this, "Rule", {
+      description: "Probes every registered Baton service instance",
+      schedule: Schedule.rate(props.interval ?? Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(props.healthCheck, {
+          deadLetterQueue: props.deadLetterQueue,
+          // The next run is a minute away; a stale probe is worth less than a fresh one.
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(1),
+        }),
+      ],
+    });
+  }
+}

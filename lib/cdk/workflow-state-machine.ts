@@ -1,0 +1,180 @@
+/**
+ * One workflow's state machine: the compiled ASL with its placeholders substituted, logging and
+ * tracing, a version published on every definition change behind the `live` alias, and a role that
+ * may do exactly what the definition references (its service calls, await steps, emits and
+ * child workflows) and nothing else.
+ */
+import { CfnDeletionPolicy, RemovalPolicy, Stack } from "aws-cdk-lib";
+import type { EventBus } from "aws-cdk-lib/aws-events";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import {
+  CfnStateMachineAlias,
+  CfnStateMachineVersion,
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import type { StateMachineDefinition } from "../core/asl.ts";
+import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../core/contract.ts";
+import type { WorkflowType } from "../core/model.ts";
+import type { WorkflowUses } from "./compiled-workflows.ts";
+import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./names.ts";
+import { accountArn, acknowledge } from "./nag.ts";
+
+/** The rule `startExecution.sync` manages to learn when a child execution ends. */
+export const SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule";
+
+export interface WorkflowStateMachineProps {
+  readonly stateMachineName: string;
+  readonly type: WorkflowType;
+  readonly version: number;
+  readonly definition: StateMachineDefinition;
+  readonly uses: WorkflowUses;
+  readonly serviceCall: IFunction;
+  /** Required when the definition has `await` steps. @default none */
+  readonly awaitSignal?: IFunction;
+  readonly eventBus: EventBus;
+  /**
+   * State machine name of every child workflow the definition starts, by workflow name.
+   * @default none
+   */
+  readonly childStateMachineNames?: Readonly<Record<string, string>>;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Applies to the log group and the state machine. @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class WorkflowStateMachine extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly logGroup: LogGroup;
+  readonly version: CfnStateMachineVersion;
+  readonly alias: CfnStateMachineAlias;
+
+  constructor(scope: Construct, id: string, props: WorkflowStateMachineProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const express = props.type === "express";
+    this.logGroup = new LogGroup(this, "Logs", {
+      // The vended-logs prefix keeps the CloudWatch Logs resource policy small.
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    this.stateMachine = new StateMachine(this, "StateMachine", {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: express ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(JSON.stringify(props.definition)),
+      definitionSubstitutions: this.substitutions(props),
+      logs: {
+        destination: this.logGroup,
+        // Express history exists only in the logs; standard keeps its own execution history.
+        level: express ? LogLevel.ALL : LogLevel.ERROR,
+        includeExecutionData: true,
+      },
+      tracingEnabled: true,
+      removalPolicy,
+    });
+    this.grantWhatTheDefinitionUses(props);
+    this.version = new CfnStateMachineVersion(this, "Version", {
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
+      description: `workflow version ${props.version}`,
+    });
+    // A new definition replaces the version resource; keep the old one for rollback and history.
+    this.version.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    this.alias = new CfnStateMachineAlias(this, "Alias", {
+      name: LIVE_ALIAS,
+      description: "The version published by the latest deploy",
+      routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
+    });
+    this.acknowledgeNagFindings(props);
+  }
+
+  private substitutions(props: WorkflowStateMachineProps): Record<string, string> {
+    const { uses } = props;
+    const values: Record<string, string> = {};
+    if (uses.serviceCall) values[SUBSTITUTION_KEYS.ServiceCall] = props.serviceCall.functionArn;
+    if (uses.eventBus) values[SUBSTITUTION_KEYS.EventBus] = props.eventBus.eventBusName;
+    if (uses.awaitSignal) {
+      if (props.awaitSignal === undefined) {
+        throw new Error(`${props.stateMachineName} has await steps but no awaitSignal function was given.`);
+      }
+      values[SUBSTITUTION_KEYS.AwaitSignal] = props.awaitSignal.functionArn;
+    }
+    for (const child of uses.childWorkflows) {
+      values[childWorkflowSubstitution(child)] = stateMachineArn(this, childName(props, child));
+    }
+    return values;
+  }
+
+  private grantWhatTheDefinitionUses(props: WorkflowStateMachineProps): void {
+    const { uses } = props;
+    const allow = (actions: string[], resources: string[]): void => {
+      this.stateMachine.addToRolePolicy(new PolicyStatement({ actions, resources }));
+    };
+    // Tasks name the unqualified function ARN, so no `:*` version wildcard is granted.
+    if (uses.serviceCall) allow(["lambda:InvokeFunction"], [props.serviceCall.functionArn]);
+    if (uses.awaitSignal && props.awaitSignal !== undefined) {
+      allow(["lambda:InvokeFunction"], [props.awaitSignal.functionArn]);
+    }
+    if (uses.eventBus) allow(["events:PutEvents"], [props.eventBus.eventBusArn]);
+    if (uses.childWorkflows.length === 0) return;
+    const children = uses.childWorkflows.map((child) => childName(props, child));
+    allow(
+      ["states:StartExecution"],
+      children.map((name) => stateMachineArn(this, name)),
+    );
+    allow(
+      ["states:DescribeExecution", "states:StopExecution"],
+      children.map((name) => executionsArn(this, name)),
+    );
+    allow(
+      ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+      [
+        Stack.of(this).formatArn({
+          service: "events",
+          resource: "rule",
+          resourceName: SYNC_EXECUTION_RULE,
+        }),
+      ],
+    );
+  }
+
+  private acknowledgeNagFindings(props: WorkflowStateMachineProps): void {
+    acknowledge(
+      this.stateMachine,
+      "AwsSolutions-IAM5",
+      "Log delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray actions support no resource-level permissions.",
+      ["Resource::*"],
+    );
+    const children = props.uses.childWorkflows.map((child) => childName(props, child));
+    if (children.length > 0) {
+      acknowledge(
+        this.stateMachine,
+        "AwsSolutions-IAM5",
+        "startExecution.sync describes and stops the child executions it starts, whose ids are made at run time.",
+        children.map((name) => accountArn("states", `execution:${name}:*`)),
+      );
+    }
+    if (props.type === "standard") {
+      acknowledge(
+        this.stateMachine,
+        "AwsSolutions-SF1",
+        "Standard workflows log ERROR events: Step Functions keeps their full history and Baton records every step in DynamoDB; ALL would multiply log cost.",
+      );
+    }
+  }
+}
+
+function childName(props: WorkflowStateMachineProps, child: string): string {
+  const name = props.childStateMachineNames?.[child];
+  if (name === undefined) {
+    throw new Error(`${props.stateMachineName} starts workflow "${child}" but no state machine name was given for it.`);
+  }
+  return name;
+}

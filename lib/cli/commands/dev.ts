@@ -1,0 +1,90 @@
+import { resolve } from "node:path";
+import { type Command, writeJson } from "../command.ts";
+import { EXIT, UsageError } from "../io.ts";
+import { importLocal } from "./local.ts";
+
+interface DevServer {
+  readonly url?: string;
+  close(): Promise<void> | void;
+}
+interface ServerModule {
+  startDevServer(options: {
+    port: number;
+    workflowsDir: string;
+    servicesFile?: string;
+    dataDir: string;
+    demo: boolean;
+  }): Promise<DevServer>;
+}
+
+export const dev: Command = {
+  name: "dev",
+  summary: "run the local server (API, Step Functions, registry) in one process",
+  synopsis: "dev [--port 3000] [--workflows dir] [--services services.yaml] [--data-dir .baton] [--demo]",
+  help: [
+    "--port n             HTTP port (default 3000)",
+    "--workflows dir      workflow folder (default workflows/)",
+    "--services file      service registry seed (default: <workflows>/services.yaml when present)",
+    "--data-dir dir       where local state is kept (default .baton/)",
+    "--demo               also start the demo services the examples call",
+  ],
+  options: {
+    port: { type: "string", short: "p" },
+    workflows: { type: "string" },
+    services: { type: "string" },
+    "data-dir": { type: "string" },
+    demo: { type: "boolean" },
+  },
+  positionals: { min: 0, max: 0 },
+  async run(ctx) {
+    const port = parsePort(ctx.values.port);
+    const text = (name: string): string | undefined => {
+      const value = ctx.values[name];
+      return typeof value === "string" ? value : undefined;
+    };
+    const workflowsDir = resolve(ctx.cwd, text("workflows") ?? "workflows");
+    const services = text("services");
+    const module = await importLocal<ServerModule>("server", "startDevServer");
+    const server = await module.startDevServer({
+      port,
+      workflowsDir,
+      ...(services === undefined ? {} : { servicesFile: resolve(ctx.cwd, services) }),
+      dataDir: resolve(ctx.cwd, text("data-dir") ?? ".baton"),
+      demo: ctx.values.demo === true,
+    });
+    const url = server.url ?? `http://127.0.0.1:${port}`;
+    if (ctx.json) writeJson(ctx.io, { ok: true, url });
+    else ctx.io.stdout(`baton dev: listening on ${url} (Ctrl-C to stop)\n`);
+    await stopped(ctx.io.signal);
+    await server.close();
+    if (!ctx.json) ctx.io.stdout("baton dev: stopped\n");
+    return EXIT.ok;
+  },
+};
+
+function parsePort(raw: string | boolean | undefined): number {
+  if (raw === undefined) return 3000;
+  const port = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535; got "${String(raw)}"`);
+  }
+  return port;
+}
+
+/** Resolves when the signal aborts, or on SIGINT/SIGTERM when there is no signal. */
+function stopped(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((done) => {
+    if (signal) {
+      if (signal.aborted) done();
+      else signal.addEventListener("abort", () => done(), { once: true });
+      return;
+    }
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      done();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,792 @@
+/**
+ * Walks a compiled state machine symbolically to count what an execution costs: states entered
+ * (Step Functions' billed "state transitions", retries included) and wall-clock time.
+ *
+ * The execution state is tracked as JSON with unknown holes (`UNKNOWN`), so Choice states that test
+ * data the machine wrote itself (`IsPresent` on a recorded failure, a step's result, …) resolve
+ * exactly, while conditions on input or service responses stay undecided. Undecided choices take
+ * the costliest branch. Service calls fail per attempt with a given probability (`expected` mode)
+ * or use every attempt and may end either way (`worst` mode, which keeps the costliest outcome).
+ */
+import type {
+  Catcher,
+  ChoiceRule,
+  Retrier,
+  State,
+  StateMachineDefinition,
+  TaskState,
+} from "./asl.ts";
+import { TaskResource } from "./contract.ts";
+
+/** A value the walk cannot know (execution input, service responses, intrinsic results). */
+export const UNKNOWN: unique symbol = Symbol("unknown");
+export type Sym =
+  | typeof UNKNOWN
+  | null
+  | boolean
+  | number
+  | string
+  | readonly Sym[]
+  | { readonly [key: string]: Sym };
+type SymObject = { readonly [key: string]: Sym };
+
+export interface WalkOptions {
+  /** `expected`: weigh outcomes by probability; `worst`: every call uses all attempts, keep the max. */
+  readonly mode: "expected" | "worst";
+  /** Probability that one service-call attempt fails (expected mode; 0 gives the happy path). */
+  readonly failureRate: number;
+  /** Iterations assumed for a Map whose items are not known. */
+  readonly mapItems: number;
+  /** Milliseconds per task attempt. */
+  readonly callMs: number;
+}
+
+/** One way an execution can end. Weights sum to 1 in expected mode; they are 1 in worst mode. */
+export interface Outcome {
+  readonly weight: number;
+  readonly transitions: number;
+  readonly durationMs: number;
+  readonly failed: boolean;
+}
+
+export interface WalkResult {
+  readonly outcomes: readonly Outcome[];
+  /** What the walk had to assume, in words (e.g. waits whose length it cannot know). */
+  readonly notes: readonly string[];
+}
+
+/** Combinations of branch or iteration outcomes kept before pruning. */
+const COMBINATION_LIMIT = 256;
+/** Paths less likely than this are dropped (expected mode); their weight is spread over the rest. */
+const NEGLIGIBLE = 1e-12;
+const MAX_DEPTH = 5_000;
+
+export function walkAsl(definition: StateMachineDefinition, options: WalkOptions): WalkResult {
+  const walker = new Walker(options);
+  const outcomes = walker.machine(definition, UNKNOWN, 0);
+  return {
+    outcomes: outcomes.map(({ weight, transitions, durationMs, failed }) => ({
+      weight,
+      transitions,
+      durationMs,
+      failed,
+    })),
+    notes: [...walker.notes],
+  };
+}
+
+/** An outcome of a (sub-)machine, with the state it ends with. */
+interface Path {
+  readonly weight: number;
+  readonly transitions: number;
+  readonly durationMs: number;
+  readonly failed: boolean;
+  readonly error?: string;
+  readonly output: Sym;
+}
+
+/** Where one state leads: the next state (or the end), what it cost, and the state it passes on. */
+interface Step {
+  readonly weight: number;
+  readonly transitions: number;
+  readonly durationMs: number;
+  readonly next: string | null;
+  readonly output: Sym;
+  readonly failed?: { readonly error: string };
+}
+
+class Walker {
+  readonly notes = new Set<string>();
+  private readonly memo = new WeakMap<StateMachineDefinition, Map<string, readonly Path[]>>();
+  /** States on the path being walked, per machine: meeting one again means the machine loops. */
+  private readonly onPath = new WeakMap<StateMachineDefinition, Set<string>>();
+
+  constructor(private readonly options: WalkOptions) {}
+
+  machine(definition: StateMachineDefinition, input: Sym, depth: number): readonly Path[] {
+    return this.from(definition, definition.StartAt, input, depth);
+  }
+
+  private from(
+    definition: StateMachineDefinition,
+    name: string,
+    input: Sym,
+    depth: number,
+  ): readonly Path[] {
+    const active = this.onPath.get(definition) ?? new Set<string>();
+    this.onPath.set(definition, active);
+    if (active.has(name) || depth > MAX_DEPTH) {
+      throw new Error(`The state machine loops (at state "${name}"); its cost cannot be estimated`);
+    }
+    const memo = this.memo.get(definition) ?? new Map<string, readonly Path[]>();
+    this.memo.set(definition, memo);
+    const key = `${name}\u0000${symKey(input)}`;
+    const known = memo.get(key);
+    if (known) return known;
+    const state = definition.States[name];
+    if (!state) throw new Error(`State "${name}" is referenced but not defined`);
+    active.add(name);
+    try {
+      const merged = this.merge(this.paths(definition, state, input, depth));
+      memo.set(key, merged);
+      return merged;
+    } finally {
+      active.delete(name);
+    }
+  }
+
+  private paths(
+    definition: StateMachineDefinition,
+    state: State,
+    input: Sym,
+    depth: number,
+  ): Path[] {
+    const paths: Path[] = [];
+    for (const step of this.enter(state, input, depth, (next, value) =>
+      this.from(definition, next, value, depth + 1),
+    )) {
+      if (step.failed) {
+        paths.push({ ...cost(step), failed: true, error: step.failed.error, output: step.output });
+      } else if (step.next === null) {
+        paths.push({ ...cost(step), failed: false, output: step.output });
+      } else {
+        for (const rest of this.from(definition, step.next, step.output, depth + 1)) {
+          paths.push(chain(step, rest));
+        }
+      }
+    }
+    return paths;
+  }
+
+  /** The possible ways through one state. */
+  private enter(
+    state: State,
+    raw: Sym,
+    depth: number,
+    walkFrom: (next: string, input: Sym) => readonly Path[],
+  ): Step[] {
+    switch (state.Type) {
+      case "Pass": {
+        const input = applyInputPath(raw, state.InputPath);
+        const result = state.Parameters
+          ? evalPayload(state.Parameters, input)
+          : (state.Result ?? input);
+        const output = applyOutputPath(
+          applyResultPath(raw, result, state.ResultPath),
+          state.OutputPath,
+        );
+        return [{ weight: 1, transitions: 1, durationMs: 0, next: nextOf(state), output }];
+      }
+      case "Wait": {
+        if (state.Seconds === undefined)
+          this.notes.add("Waits until a computed time are counted as 0 s.");
+        const output = applyOutputPath(raw, state.OutputPath);
+        return [
+          {
+            weight: 1,
+            transitions: 1,
+            durationMs: (state.Seconds ?? 0) * 1000,
+            next: nextOf(state),
+            output,
+          },
+        ];
+      }
+      case "Succeed":
+        return [
+          {
+            weight: 1,
+            transitions: 1,
+            durationMs: 0,
+            next: null,
+            output: applyOutputPath(raw, state.OutputPath),
+          },
+        ];
+      case "Fail":
+        return [
+          {
+            weight: 1,
+            transitions: 1,
+            durationMs: 0,
+            next: null,
+            output: raw,
+            failed: { error: state.Error ?? "States.Fail" },
+          },
+        ];
+      case "Choice":
+        return this.choice(state, raw, walkFrom);
+      case "Task":
+        return this.task(state, raw);
+      case "Parallel": {
+        const input = applyInputPath(raw, state.InputPath);
+        const branchInput = state.Parameters ? evalPayload(state.Parameters, input) : input;
+        const branches = state.Branches.map((b) => this.machine(b, branchInput, depth + 1));
+        return this.join(state, raw, this.combine(branches, "parallel"));
+      }
+      case "Map": {
+        const input = applyInputPath(raw, state.InputPath);
+        const items = state.ItemsPath === undefined ? input : readValue(input, state.ItemsPath);
+        const count = Array.isArray(items) ? items.length : this.options.mapItems;
+        if (!Array.isArray(items))
+          this.notes.add(`Map states run ${this.options.mapItems} iterations.`);
+        const itemInput = state.ItemSelector ? evalPayload(state.ItemSelector, input) : UNKNOWN;
+        const iteration = this.machine(state.ItemProcessor, itemInput, depth + 1);
+        const concurrency =
+          state.MaxConcurrency && state.MaxConcurrency > 0 ? state.MaxConcurrency : count;
+        const rounds = count === 0 ? 0 : Math.ceil(count / Math.max(1, concurrency));
+        const combos = this.combine(
+          Array.from({ length: count }, () => iteration),
+          "map",
+        );
+        // Iterations in one round overlap; rounds run one after another.
+        return this.join(
+          state,
+          raw,
+          combos.map((c) => ({ ...c, durationMs: c.durationMs * rounds })),
+        );
+      }
+    }
+  }
+
+  private choice(
+    state: Extract<State, { Type: "Choice" }>,
+    raw: Sym,
+    walkFrom: (next: string, input: Sym) => readonly Path[],
+  ): Step[] {
+    const input = applyInputPath(raw, state.InputPath);
+    const output = applyOutputPath(raw, state.OutputPath);
+    const candidates: string[] = [];
+    let decided = false;
+    for (const rule of state.Choices) {
+      const verdict = evaluateRule(rule, input);
+      if (verdict === false) continue;
+      candidates.push(rule.Next);
+      if (verdict === true) {
+        decided = true;
+        break;
+      }
+    }
+    if (!decided) {
+      if (state.Default === undefined) {
+        candidates.push("");
+      } else {
+        candidates.push(state.Default);
+      }
+    }
+    const targets = [...new Set(candidates)];
+    const step = (next: string): Step =>
+      next === ""
+        ? {
+            weight: 1,
+            transitions: 1,
+            durationMs: 0,
+            next: null,
+            output,
+            failed: { error: "States.NoChoiceMatched" },
+          }
+        : { weight: 1, transitions: 1, durationMs: 0, next, output };
+    if (targets.length <= 1) return targets.map(step);
+    if (this.options.mode === "worst") return targets.map(step);
+    // Undecided condition: follow the costliest branch (a `when` is assumed true, a choice takes its
+    // most expensive case), so the figures never undercount.
+    let best = targets[0] ?? "";
+    let bestCost = -1;
+    for (const target of targets) {
+      const total = target === "" ? 0 : mean(walkFrom(target, output));
+      if (total > bestCost) {
+        best = target;
+        bestCost = total;
+      }
+    }
+    return [step(best)];
+  }
+
+  private task(state: TaskState, raw: Sym): Step[] {
+    const { callMs, failureRate, mode } = this.options;
+    const fallible = state.Resource === TaskResource.ServiceCall;
+    const error = representativeError(state);
+    const retrier = fallible ? matching(state.Retry, error) : undefined;
+    const retries = retrier ? (retrier.MaxAttempts ?? 3) : 0;
+    const delays = retryDelays(retrier, retries, mode === "expected");
+    const success = applyOutputPath(
+      applyResultPath(
+        raw,
+        state.ResultSelector ? evalPayload(state.ResultSelector, UNKNOWN) : UNKNOWN,
+        state.ResultPath,
+      ),
+      state.OutputPath,
+    );
+    const catcher = matching(state.Catch, error);
+    const failure = (): Step => {
+      const attempts = retries + 1;
+      const duration = attempts * callMs + sum(delays) * 1000;
+      const weight = mode === "worst" ? 1 : failureRate ** attempts;
+      if (!catcher) {
+        return {
+          weight,
+          transitions: attempts,
+          durationMs: duration,
+          next: null,
+          output: raw,
+          failed: { error },
+        };
+      }
+      const caught: Sym = { Error: error, Cause: UNKNOWN };
+      return {
+        weight,
+        transitions: attempts,
+        durationMs: duration,
+        next: catcher.Next,
+        output: applyResultPath(raw, caught, catcher.ResultPath),
+      };
+    };
+    const next = nextOf(state);
+    if (!fallible)
+      return [{ weight: 1, transitions: 1, durationMs: callMs, next, output: success }];
+    if (mode === "worst") {
+      const attempts = retries + 1;
+      const duration = attempts * callMs + sum(delays) * 1000;
+      return [
+        { weight: 1, transitions: attempts, durationMs: duration, next, output: success },
+        failure(),
+      ];
+    }
+    // Expected mode: attempt j succeeds with probability p^(j-1)(1-p).
+    let weight = 0;
+    let transitions = 0;
+    let duration = 0;
+    for (let j = 1; j <= retries + 1; j++) {
+      const pj = failureRate ** (j - 1) * (1 - failureRate);
+      weight += pj;
+      transitions += pj * j;
+      duration += pj * (j * callMs + sum(delays.slice(0, j - 1)) * 1000);
+    }
+    const steps: Step[] = [];
+    if (weight > 0) {
+      steps.push({
+        weight,
+        transitions: transitions / weight,
+        durationMs: duration / weight,
+        next,
+        output: success,
+      });
+    }
+    const failed = failure();
+    if (failed.weight > NEGLIGIBLE) steps.push(failed);
+    return steps;
+  }
+
+  /** Turns combined branch or iteration outcomes into the Parallel/Map state's own steps. */
+  private join(
+    state: Extract<State, { Type: "Parallel" | "Map" }>,
+    raw: Sym,
+    combos: readonly Combination[],
+  ): Step[] {
+    return combos.map((combo) => {
+      const failedError = combo.error;
+      if (failedError !== undefined) {
+        const catcher = matching(state.Catch, failedError);
+        const base = {
+          weight: combo.weight,
+          transitions: 1 + combo.transitions,
+          durationMs: combo.durationMs,
+        };
+        if (!catcher) return { ...base, next: null, output: raw, failed: { error: failedError } };
+        const caught: Sym = { Error: failedError, Cause: UNKNOWN };
+        return {
+          ...base,
+          next: catcher.Next,
+          output: applyResultPath(raw, caught, catcher.ResultPath),
+        };
+      }
+      const selected = state.ResultSelector
+        ? evalPayload(state.ResultSelector, combo.outputs)
+        : combo.outputs;
+      const output = applyOutputPath(
+        applyResultPath(raw, selected, state.ResultPath),
+        state.OutputPath,
+      );
+      return {
+        weight: combo.weight,
+        transitions: 1 + combo.transitions,
+        durationMs: combo.durationMs,
+        next: nextOf(state),
+        output,
+      };
+    });
+  }
+
+  /** Every combination of one outcome per branch (or iteration), pruned to a bounded number. */
+  private combine(lists: readonly (readonly Path[])[], kind: "parallel" | "map"): Combination[] {
+    let combos: Combination[] = [{ weight: 1, transitions: 0, durationMs: 0, outputs: [] }];
+    for (const list of lists) {
+      const next: Combination[] = [];
+      for (const combo of combos) {
+        for (const path of list) {
+          next.push({
+            weight: combo.weight * path.weight,
+            transitions: combo.transitions + path.transitions,
+            // Branches and the iterations of one round run concurrently.
+            durationMs: Math.max(combo.durationMs, path.durationMs),
+            outputs: [...combo.outputs, path.output],
+            ...(combo.error !== undefined
+              ? { error: combo.error }
+              : path.failed
+                ? { error: path.error ?? "States.BranchFailed" }
+                : {}),
+          });
+        }
+      }
+      combos = this.prune(next, kind);
+    }
+    return combos;
+  }
+
+  private prune(combos: Combination[], kind: "parallel" | "map"): Combination[] {
+    if (combos.length <= COMBINATION_LIMIT) return combos;
+    this.notes.add(
+      `Only the ${COMBINATION_LIMIT} ${this.options.mode === "worst" ? "costliest" : "likeliest"} combinations of ${kind} outcomes are followed.`,
+    );
+    const score = (c: Combination) => (this.options.mode === "worst" ? c.transitions : c.weight);
+    const kept = [...combos].sort((a, b) => score(b) - score(a)).slice(0, COMBINATION_LIMIT);
+    if (this.options.mode === "worst") return kept;
+    const total = sum(combos.map((c) => c.weight));
+    const keptWeight = sum(kept.map((c) => c.weight));
+    return kept.map((c) => ({ ...c, weight: (c.weight * total) / keptWeight }));
+  }
+
+  /** Merges paths that end the same way: weighted means (expected) or maxima (worst). */
+  private merge(paths: readonly Path[]): readonly Path[] {
+    const groups = new Map<string, Path>();
+    for (const path of paths) {
+      if (this.options.mode === "expected" && path.weight < NEGLIGIBLE) continue;
+      const key = `${path.failed}\u0000${path.error ?? ""}\u0000${symKey(path.output)}`;
+      const seen = groups.get(key);
+      if (!seen) {
+        groups.set(key, path);
+      } else if (this.options.mode === "worst") {
+        groups.set(key, {
+          ...seen,
+          transitions: Math.max(seen.transitions, path.transitions),
+          durationMs: Math.max(seen.durationMs, path.durationMs),
+        });
+      } else {
+        const weight = seen.weight + path.weight;
+        groups.set(key, {
+          ...seen,
+          weight,
+          transitions: (seen.transitions * seen.weight + path.transitions * path.weight) / weight,
+          durationMs: (seen.durationMs * seen.weight + path.durationMs * path.weight) / weight,
+        });
+      }
+    }
+    return [...groups.values()];
+  }
+}
+
+interface Combination {
+  readonly weight: number;
+  readonly transitions: number;
+  readonly durationMs: number;
+  readonly outputs: readonly Sym[];
+  readonly error?: string;
+}
+
+const cost = (step: Step) => ({
+  weight: step.weight,
+  transitions: step.transitions,
+  durationMs: step.durationMs,
+});
+
+function chain(step: Step, rest: Path): Path {
+  return {
+    ...rest,
+    weight: step.weight * rest.weight,
+    transitions: step.transitions + rest.transitions,
+    durationMs: step.durationMs + rest.durationMs,
+  };
+}
+
+/** Weighted mean of transitions over paths (weights need not sum to 1). */
+function mean(paths: readonly Path[]): number {
+  const weight = sum(paths.map((p) => p.weight));
+  return weight === 0 ? 0 : sum(paths.map((p) => p.weight * p.transitions)) / weight;
+}
+
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
+function nextOf(state: { readonly Next?: string; readonly End?: true }): string | null {
+  return state.Next ?? null;
+}
+
+/** The error a failing call is assumed to raise: the first its own retry policy names, if any. */
+function representativeError(state: TaskState): string {
+  const first = state.Retry?.[0]?.ErrorEquals.find((e) => e.startsWith("Baton."));
+  return first ?? "Baton.ServiceError";
+}
+
+/** The first retrier or catcher that handles `error`, as Step Functions picks it. */
+function matching<T extends Retrier | Catcher>(
+  list: readonly T[] | undefined,
+  error: string,
+): T | undefined {
+  return list?.find(
+    (r) =>
+      r.ErrorEquals.includes(error) ||
+      r.ErrorEquals.includes("States.ALL") ||
+      (r.ErrorEquals.includes("States.TaskFailed") && !error.startsWith("States.")),
+  );
+}
+
+/** Seconds waited before each retry; full jitter averages half the delay in expected mode. */
+function retryDelays(
+  retrier: Retrier | undefined,
+  retries: number,
+  averageJitter: boolean,
+): number[] {
+  if (!retrier) return [];
+  const interval = retrier.IntervalSeconds ?? 1;
+  const backoff = retrier.BackoffRate ?? 2;
+  const jitter = averageJitter && retrier.JitterStrategy === "FULL" ? 0.5 : 1;
+  return Array.from({ length: retries }, (_, k) => {
+    const delay = interval * backoff ** k;
+    return (
+      (retrier.MaxDelaySeconds === undefined ? delay : Math.min(delay, retrier.MaxDelaySeconds)) *
+      jitter
+    );
+  });
+}
+
+// ── Symbolic JSON ───────────────────────────────────────────────────────────────────────────────
+
+/** A stable text key for a symbolic value (for memoising and merging). */
+export function symKey(value: Sym): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v === UNKNOWN ? "\u0000?" : v)) ?? "\u0000?";
+}
+
+const isObject = (v: Sym): v is SymObject =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+type Segment = { kind: "name"; name: string } | { kind: "index"; index: number } | { kind: "all" };
+
+/** Parses the JSONPath subset Baton emits: `$`, `.name`, `['name']`, `[n]`, `[*]`. */
+function parsePath(path: string): Segment[] | undefined {
+  if (!path.startsWith("$") || path.startsWith("$$")) return undefined;
+  const segments: Segment[] = [];
+  const pattern = /\.([^.[\]]+)|\['([^']*)'\]|\[(\d+)\]|\[\*\]/y;
+  pattern.lastIndex = 1;
+  while (pattern.lastIndex < path.length) {
+    const match = pattern.exec(path);
+    if (!match) return undefined;
+    const [all, dotted, quoted, index] = match;
+    if (dotted !== undefined)
+      segments.push(dotted === "*" ? { kind: "all" } : { kind: "name", name: dotted });
+    else if (quoted !== undefined) segments.push({ kind: "name", name: quoted });
+    else if (index !== undefined) segments.push({ kind: "index", index: Number(index) });
+    else if (all === "[*]") segments.push({ kind: "all" });
+  }
+  return segments;
+}
+
+type Read =
+  | { readonly kind: "value"; readonly value: Sym }
+  | { readonly kind: "missing" }
+  | { readonly kind: "unknown" };
+
+/** Reads a path: a value (possibly UNKNOWN), known to be missing, or unknowable. */
+export function readPath(root: Sym, path: string): Read {
+  const segments = parsePath(path);
+  if (!segments) return { kind: "unknown" };
+  let nodes: Sym[] = [root];
+  let many = false;
+  for (const segment of segments) {
+    const next: Sym[] = [];
+    for (const node of nodes) {
+      if (node === UNKNOWN) return { kind: "unknown" };
+      if (segment.kind === "name" && isObject(node) && Object.hasOwn(node, segment.name)) {
+        next.push(node[segment.name] as Sym);
+      } else if (segment.kind === "index" && Array.isArray(node) && segment.index < node.length) {
+        next.push(node[segment.index] as Sym);
+      } else if (segment.kind === "all") {
+        many = true;
+        if (Array.isArray(node)) next.push(...(node as Sym[]));
+        else if (isObject(node)) next.push(...Object.values(node));
+      }
+    }
+    nodes = next;
+  }
+  if (many) return { kind: "value", value: nodes };
+  const [first] = nodes;
+  return first === undefined ? { kind: "missing" } : { kind: "value", value: first };
+}
+
+/** A path's value, UNKNOWN when it cannot be known (or is missing, a runtime error in ASL). */
+function readValue(root: Sym, path: string): Sym {
+  const read = readPath(root, path);
+  return read.kind === "value" ? read.value : UNKNOWN;
+}
+
+/** Evaluates `Parameters`/`ResultSelector`/`ItemSelector`: `.$` keys read paths or intrinsics. */
+export function evalPayload(payload: unknown, input: Sym): Sym {
+  if (Array.isArray(payload)) return payload.map((v: unknown) => evalPayload(v, input));
+  if (typeof payload !== "object" || payload === null) return payload as Sym;
+  const result: Record<string, Sym> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    if (key.endsWith(".$") && typeof value === "string")
+      result[key.slice(0, -2)] = evalExpression(value, input);
+    else result[key] = evalPayload(value, input);
+  }
+  return result;
+}
+
+function evalExpression(expression: string, input: Sym): Sym {
+  const text = expression.trim();
+  if (text.startsWith("States.")) return evalIntrinsic(text, input);
+  return readValue(input, text);
+}
+
+/** The intrinsics whose result matters for control flow; the rest give UNKNOWN. */
+function evalIntrinsic(text: string, input: Sym): Sym {
+  const open = text.indexOf("(");
+  if (open < 0 || !text.endsWith(")")) return UNKNOWN;
+  const name = text.slice(0, open);
+  const args = splitArguments(text.slice(open + 1, -1)).map((arg) => evalArgument(arg, input));
+  const [a, b] = args;
+  if (name === "States.JsonMerge" && a !== undefined && b !== undefined) {
+    return isObject(a) && isObject(b) ? { ...a, ...b } : UNKNOWN;
+  }
+  if (name === "States.Array") return args;
+  if (name === "States.ArrayGetItem" && Array.isArray(a) && typeof b === "number") {
+    return (a as Sym[])[b] ?? UNKNOWN;
+  }
+  return UNKNOWN;
+}
+
+function evalArgument(arg: string, input: Sym): Sym {
+  const text = arg.trim();
+  if (text.startsWith("$")) return evalExpression(text, input);
+  if (text.startsWith("States.")) return evalIntrinsic(text, input);
+  if (text.startsWith("'") && text.endsWith("'")) return text.slice(1, -1).replace(/\\(.)/g, "$1");
+  if (text === "true" || text === "false") return text === "true";
+  if (text === "null") return null;
+  const number = Number(text);
+  return text !== "" && Number.isFinite(number) ? number : UNKNOWN;
+}
+
+function splitArguments(text: string): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? "";
+    if (quoted) {
+      current += c;
+      if (c === "\\") current += text[++i] ?? "";
+      else if (c === "'") quoted = false;
+      continue;
+    }
+    if (c === "'") quoted = true;
+    if (c === "(") depth++;
+    if (c === ")") depth--;
+    if (c === "," && depth === 0) {
+      args.push(current);
+      current = "";
+      continue;
+    }
+    current += c;
+  }
+  if (current.trim() !== "") args.push(current);
+  return args;
+}
+
+function applyInputPath(raw: Sym, path: string | null | undefined): Sym {
+  if (path === null) return {};
+  return path === undefined || path === "$" ? raw : readValue(raw, path);
+}
+
+function applyOutputPath(value: Sym, path: string | null | undefined): Sym {
+  if (path === null) return {};
+  return path === undefined || path === "$" ? value : readValue(value, path);
+}
+
+/** Places a result in the raw input as `ResultPath` says (`$` replaces it, null discards it). */
+function applyResultPath(raw: Sym, result: Sym, path: string | null | undefined): Sym {
+  if (path === null) return raw;
+  if (path === undefined || path === "$") return result;
+  const segments = parsePath(path);
+  if (!segments || segments.some((s) => s.kind !== "name")) return UNKNOWN;
+  const names = segments.map((s) => (s.kind === "name" ? s.name : ""));
+  return setIn(raw, names, result);
+}
+
+function setIn(target: Sym, names: readonly string[], value: Sym): Sym {
+  const [head, ...rest] = names;
+  if (head === undefined) return value;
+  // Writing into an unknown value keeps it unknown: other keys may exist.
+  if (target === UNKNOWN) return UNKNOWN;
+  const base: SymObject = isObject(target) ? target : {};
+  return { ...base, [head]: setIn(base[head] ?? {}, rest, value) };
+}
+
+// ── Choice rules ────────────────────────────────────────────────────────────────────────────────
+
+/** true or false when the rule's outcome is known from the symbolic state, undefined otherwise. */
+export function evaluateRule(rule: ChoiceRule, input: Sym): boolean | undefined {
+  if ("And" in rule && Array.isArray(rule.And)) {
+    const verdicts = (rule.And as readonly ChoiceRule[]).map((r) => evaluateRule(r, input));
+    if (verdicts.includes(false)) return false;
+    return verdicts.every((v) => v === true) ? true : undefined;
+  }
+  if ("Or" in rule && Array.isArray(rule.Or)) {
+    const verdicts = (rule.Or as readonly ChoiceRule[]).map((r) => evaluateRule(r, input));
+    if (verdicts.includes(true)) return true;
+    return verdicts.every((v) => v === false) ? false : undefined;
+  }
+  if ("Not" in rule && typeof rule.Not === "object" && rule.Not !== null) {
+    const verdict = evaluateRule(rule.Not as ChoiceRule, input);
+    return verdict === undefined ? undefined : !verdict;
+  }
+  if (!("Variable" in rule) || typeof rule.Variable !== "string") return undefined;
+  const read = readPath(input, rule.Variable);
+  const record = rule as { readonly [operator: string]: unknown };
+  if ("IsPresent" in record) {
+    if (read.kind === "unknown") return undefined;
+    return (read.kind === "value") === record.IsPresent;
+  }
+  if (read.kind !== "value" || read.value === UNKNOWN) return undefined;
+  return compare(record, read.value);
+}
+
+function compare(rule: { readonly [operator: string]: unknown }, value: Sym): boolean | undefined {
+  const [operator, operand] =
+    Object.entries(rule).find(([key]) => key !== "Variable" && key !== "Next") ?? [];
+  if (operator === undefined || operator.endsWith("Path")) return undefined;
+  switch (operator) {
+    case "IsNull":
+      return (value === null) === operand;
+    case "IsString":
+      return (typeof value === "string") === operand;
+    case "IsNumeric":
+      return (typeof value === "number") === operand;
+    case "IsBoolean":
+      return (typeof value === "boolean") === operand;
+    case "StringEquals":
+    case "NumericEquals":
+    case "BooleanEquals":
+      return value === operand;
+    case "NumericLessThan":
+      return typeof value === "number" && typeof operand === "number" ? value < operand : undefined;
+    case "NumericLessThanEquals":
+      return typeof value === "number" && typeof operand === "number"
+        ? value <= operand
+        : undefined;
+    case "NumericGreaterThan":
+      return typeof value === "number" && typeof operand === "number" ? value > operand : undefined;
+    case "NumericGreaterThanEquals":
+      return typeof value === "number" && typeof operand === "number"
+        ? value >= operand
+        : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Reads a workflow file (YAML or JSON, since JSON is YAML) into a plain value, keeping the line of
+ * every node so problems can point at `file:line`. Duplicate keys are errors; anchors and aliases
+ * are allowed; merge keys (`<<`) are off, so they surface as unknown fields.
+ */
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "yaml";
+import type { Problem } from "./problems.ts";
+import { escapePointer } from "./template.ts";
+
+export interface ParsedSource {
+  readonly value: unknown;
+  readonly problems: Problem[];
+  /** 1-based line of the node at a JSON pointer, or of its nearest ancestor that exists. */
+  lineOf(pointer: string): number | undefined;
+}
+
+/** `_fileName` is accepted for symmetry with the loaders; messages carry lines, not names. */
+export function parseSource(text: string, _fileName: string): ParsedSource {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: counter,
+    merge: false,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
+  const lineAt = (offset: number): number => counter.linePos(offset).line;
+  const problems: Problem[] = doc.errors.map((e) => {
+    const line = lineAt(e.pos[0]);
+    const duplicate = e.code === "DUPLICATE_KEY";
+    return {
+      code: duplicate ? "E_DUPLICATE_KEY" : "E_YAML",
+      severity: "error",
+      path: "",
+      message: duplicate
+        ? "a key appears twice in the same mapping"
+        : `YAML syntax error: ${firstLine(e.message)}`,
+      line,
+    };
+  });
+  const lines = new Map<string, number>();
+  indexLines(doc.contents, "", lines, lineAt);
+  const value = problems.some((p) => p.code === "E_YAML") ? undefined : toValue(doc, problems);
+  return {
+    value,
+    problems,
+    lineOf(pointer: string): number | undefined {
+      for (let p = pointer; ; p = p.slice(0, p.lastIndexOf("/"))) {
+        const line = lines.get(p);
+        if (line !== undefined || p === "") return line;
+      }
+    },
+  };
+}
+
+/** Records the line of every node by JSON pointer; a mapping entry takes its key's line. */
+function indexLines(
+  node: unknown,
+  pointer: string,
+  lines: Map<string, number>,
+  lineAt: (offset: number) => number,
+): void {
+  if (!isNodeLike(node)) return;
+  if (node.range && !lines.has(pointer)) lines.set(pointer, lineAt(node.range[0]));
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const child = `${pointer}/${escapePointer(key)}`;
+      const keyRange = isNodeLike(pair.key) ? pair.key.range : undefined;
+      if (keyRange) lines.set(child, lineAt(keyRange[0]));
+      indexLines(pair.value, child, lines, lineAt);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => {
+      indexLines(item, `${pointer}/${i}`, lines, lineAt);
+    });
+  }
+}
+
+const isNodeLike = (value: unknown): value is Node =>
+  isMap(value) || isSeq(value) || isScalar(value) || isAlias(value);
+
+/** `toJS` throws on alias abuse (too many expansions): report it instead of crashing. */
+function toValue(doc: ReturnType<typeof parseDocument>, problems: Problem[]): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    problems.push({
+      code: "E_YAML",
+      severity: "error",
+      path: "",
+      message: `YAML error: ${message}`,
+      line: 1,
+    });
+    return undefined;
+  }
+}
+
+const firstLine = (message: string): string =>
+  message.split("\n")[0]?.replace(/ at line \d+.*$/, "") ?? message;

@@ -1,0 +1,182 @@
+/**
+ * Validates a parsed workflow file and normalizes it into the `Workflow` model. Every problem is
+ * reported at once; the workflow is returned only when there are no errors (warnings allowed).
+ * The checks live in `validate/`: field shapes (`steps.ts`, `kinds.ts`, `call.ts`, `retry.ts`,
+ * `triggers.ts`, `schema.ts`) and cross-step references (`references.ts`).
+ */
+import {
+  DEFAULT_CALL_TIMEOUT,
+  EXPRESS_MAX_TIMEOUT,
+  type JsonObject,
+  type Step,
+  WORKFLOW_TYPES,
+  type Workflow,
+  type WorkflowType,
+} from "./model.ts";
+import type { Problem } from "./problems.ts";
+import type { Defaults } from "./validate/call.ts";
+import { checkInt, FieldReader, TIMEOUT_RULE } from "./validate/fields.ts";
+import { WORKFLOW_NAME } from "./validate/kinds.ts";
+import type { StepContext, StepList, StepNode } from "./validate/nodes.ts";
+import { checkReferences } from "./validate/references.ts";
+import { at, checkFields, isFields, Report, typeName } from "./validate/report.ts";
+import { readRetry } from "./validate/retry.ts";
+import { checkInputSchema } from "./validate/schema.ts";
+import { readList } from "./validate/steps.ts";
+import { readTriggers } from "./validate/triggers.ts";
+
+export interface ValidateOptions {
+  /** Turns `W_NO_COMPENSATION` into an error (`--strict`). */
+  readonly strict?: boolean;
+}
+
+export interface ValidationResult {
+  readonly workflow?: Workflow;
+  readonly problems: Problem[];
+}
+
+const ROOT_FIELDS = [
+  "workflow",
+  "version",
+  "description",
+  "type",
+  "timeout",
+  "input",
+  "defaults",
+  "triggers",
+  "steps",
+  "output",
+] as const;
+
+const ROOT_MISPLACED: Readonly<Record<string, string>> = {
+  name: 'the workflow\'s name is written "workflow: <name>"',
+  retry: 'workflow-wide retry goes in "defaults: { retry: … }"',
+};
+
+export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): ValidationResult {
+  const report = new Report();
+  if (!isFields(value)) {
+    report.error(
+      "E_ROOT",
+      "",
+      `a workflow file must be a mapping of fields, got ${typeName(value)}`,
+      'start with "workflow: <name>"',
+    );
+    return { problems: report.problems };
+  }
+  checkFields(report, value, "", ROOT_FIELDS, ROOT_MISPLACED);
+  const r = new FieldReader(report, value, "");
+  const name = readName(report, r);
+  const version = r.has("version")
+    ? checkInt(report, value.version, "/version", { min: 1, code: "E_VERSION", what: "version" })
+    : 1;
+  const description = r.string("description");
+  const type = readType(report, r);
+  const timeout = r.int("timeout", TIMEOUT_RULE);
+  if (type === "express" && timeout !== undefined && timeout > EXPRESS_MAX_TIMEOUT) {
+    report.error(
+      "E_EXPRESS_TIMEOUT",
+      "/timeout",
+      `express workflows run at most ${EXPRESS_MAX_TIMEOUT} seconds, got ${timeout}`,
+      'lower the timeout or use "type: standard"',
+    );
+  }
+  const input = r.object("input");
+  if (input) checkInputSchema(report, input, "/input");
+  const defaults = readDefaults(report, r);
+  const triggers = readTriggers(report, value.triggers, "/triggers");
+  const ctx: StepContext = {
+    report,
+    defaults,
+    strict: opts.strict ?? false,
+    express: type === "express",
+    readList: (list, pointer, allowEmpty) => readList(ctx, list, pointer, allowEmpty),
+  };
+  const steps = readList(ctx, value.steps, "/steps");
+  const output = r.json("output");
+  const resolved = checkReferences(
+    report,
+    steps,
+    output === undefined ? undefined : { value: output, pointer: "/output" },
+  );
+
+  if (report.errorCount > 0 || name === undefined || version === undefined || type === undefined) {
+    return { problems: report.problems };
+  }
+  const built = buildList(steps, resolved);
+  if (!built) return { problems: report.problems };
+  const workflow: Workflow = {
+    name,
+    version,
+    ...(description !== undefined ? { description } : {}),
+    type,
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(input !== undefined ? { input: input as JsonObject } : {}),
+    triggers,
+    steps: built,
+    ...(output !== undefined ? { output } : {}),
+  };
+  return { workflow, problems: report.problems };
+}
+
+function readName(report: Report, r: FieldReader): string | undefined {
+  const name = r.string("workflow", true);
+  if (name !== undefined && !WORKFLOW_NAME.test(name)) {
+    const suggestion = name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^[^a-z]+/, "");
+    const hint = WORKFLOW_NAME.test(suggestion) ? `e.g. "${suggestion}"` : undefined;
+    report.error(
+      "E_WORKFLOW_NAME",
+      "/workflow",
+      `workflow name "${name}" does not match ${WORKFLOW_NAME.source}`,
+      hint,
+    );
+    return undefined;
+  }
+  return name;
+}
+
+function readType(report: Report, r: FieldReader): WorkflowType | undefined {
+  const type = r.string("type") ?? "standard";
+  if ((WORKFLOW_TYPES as readonly string[]).includes(type)) return type as WorkflowType;
+  report.error("E_ENUM", "/type", `type must be ${WORKFLOW_TYPES.join(" or ")}, got "${type}"`);
+  return undefined;
+}
+
+function readDefaults(report: Report, r: FieldReader): Defaults {
+  const defaults = r.object("defaults");
+  if (!defaults) return { timeout: DEFAULT_CALL_TIMEOUT, retry: undefined };
+  checkFields(report, defaults, "/defaults", ["timeout", "retry"]);
+  const d = new FieldReader(report, defaults, "/defaults");
+  return {
+    timeout: d.int("timeout", TIMEOUT_RULE) ?? DEFAULT_CALL_TIMEOUT,
+    retry: readRetry(report, defaults.retry, at("/defaults", "retry")),
+  };
+}
+
+/** Assembles normalized steps, children first; undefined if any step could not be built. */
+function buildList(
+  list: StepList,
+  resolved: ReadonlyMap<StepNode, readonly string[]>,
+): Step[] | undefined {
+  const steps: Step[] = [];
+  for (const node of list.nodes) {
+    const lists = node.children.map((child) => buildList(child, resolved));
+    const children = lists.filter((l): l is Step[] => l !== undefined);
+    if (!node.make || node.id === undefined || children.length !== lists.length) return undefined;
+    steps.push(
+      node.make(
+        {
+          id: node.id,
+          dependsOn: resolved.get(node) ?? [],
+          explicitDependsOn: node.dependsOn !== undefined,
+          pointer: node.pointer,
+        },
+        children,
+      ),
+    );
+  }
+  return steps;
+}

@@ -1,0 +1,262 @@
+/**
+ * Checks across steps: unique ids, `dependsOn` targets and cycles, and what every template and
+ * condition may read. A step may read the steps guaranteed to have finished before it runs: its
+ * ancestors in its list's dependency graph and the ancestors of the steps enclosing it. Steps
+ * inside a parallel step count as finished once the parallel step has; steps inside choice cases
+ * and map bodies are never readable from outside. A compensation may also read its own step.
+ */
+import { conditionRefs } from "../condition.ts";
+import { ancestors, findCycle, type GraphNode } from "../graph.ts";
+import { parseTemplate, strings, type TemplateRef, templateIssues } from "../template.ts";
+import type { Area, Site, StepList, StepNode } from "./nodes.ts";
+import { at, didYouMean, type Report } from "./report.ts";
+
+interface Scope {
+  /** Ids that are finished before anything in this list starts. */
+  readonly readable: ReadonlySet<string>;
+  readonly inMap: boolean;
+  /** A cycle upstream makes "finished before" meaningless; skip those checks. */
+  readonly cyclic: boolean;
+}
+
+interface Located {
+  readonly node: StepNode;
+  readonly list: StepList;
+  /** Whether a choice or map step encloses it (then it is unreadable from outside). */
+  readonly hidden: boolean;
+}
+
+/** Runs every cross-step check and returns each step's resolved `dependsOn`. */
+export function checkReferences(
+  report: Report,
+  steps: StepList,
+  output: { readonly value: unknown; readonly pointer: string } | undefined,
+): Map<StepNode, readonly string[]> {
+  const ids = indexIds(report, steps);
+  const checker = new Checker(report, ids);
+  checker.list(steps, { readable: new Set(), inMap: false, cyclic: false });
+  if (output !== undefined) {
+    const readable = new Set(steps.nodes.flatMap(exported));
+    checker.site(
+      { kind: "value", pointer: output.pointer, value: output.value as never, area: "step" },
+      readable,
+      {
+        inMap: false,
+        cyclic: false,
+        self: undefined,
+      },
+    );
+  }
+  return checker.resolved;
+}
+
+function indexIds(report: Report, root: StepList): Map<string, Located> {
+  const ids = new Map<string, Located>();
+  const visit = (list: StepList, hidden: boolean): void => {
+    for (const node of list.nodes) {
+      if (node.id !== undefined) {
+        const first = ids.get(node.id);
+        if (first) {
+          report.error(
+            "E_DUPLICATE_ID",
+            at(node.pointer, "id"),
+            `id "${node.id}" is already used by the step at ${first.node.pointer}`,
+            "step ids are unique across the whole workflow, nested steps included",
+          );
+        } else {
+          ids.set(node.id, { node, list, hidden });
+        }
+      }
+      const hides = node.kind === "choice" || node.kind === "map";
+      for (const child of node.children) visit(child, hidden || hides);
+    }
+  };
+  visit(root, false);
+  return ids;
+}
+
+/** A step's id and, for parallel steps, the ids of the steps inside it. */
+function exported(node: StepNode): string[] {
+  const own = node.id === undefined ? [] : [node.id];
+  if (!node.exportsChildren) return own;
+  return [...own, ...node.children.flatMap((list) => list.nodes.flatMap(exported))];
+}
+
+interface SiteScope {
+  readonly inMap: boolean;
+  readonly cyclic: boolean;
+  /** The step whose fields these are (readable in its compensation). */
+  readonly self: StepNode | undefined;
+}
+
+class Checker {
+  readonly resolved = new Map<StepNode, readonly string[]>();
+
+  constructor(
+    private readonly report: Report,
+    private readonly ids: ReadonlyMap<string, Located>,
+  ) {}
+
+  list(list: StepList, scope: Scope): void {
+    const { nodes } = list;
+    const local = new Set(nodes.flatMap((n) => (n.id === undefined ? [] : [n.id])));
+    const graph: GraphNode[] = [];
+    nodes.forEach((node, i) => {
+      const deps = this.dependencies(node, nodes[i - 1], local);
+      this.resolved.set(node, deps);
+      if (node.id !== undefined) graph.push({ id: node.id, dependsOn: deps });
+    });
+    const cycle = findCycle(graph);
+    if (cycle) this.reportCycle(cycle, nodes);
+    const cyclic = scope.cyclic || cycle !== undefined;
+    const anc = ancestors(graph);
+    const byId = new Map(nodes.flatMap((n) => (n.id === undefined ? [] : [[n.id, n] as const])));
+    for (const node of nodes) {
+      const before = [...(node.id === undefined ? [] : (anc.get(node.id) ?? []))];
+      const readable = new Set(scope.readable);
+      for (const id of before) {
+        const dep = byId.get(id);
+        if (dep) for (const e of exported(dep)) readable.add(e);
+      }
+      const ender = before
+        .map((id) => byId.get(id))
+        .find((n) => n?.kind === "fail" || n?.kind === "succeed");
+      if (ender && !cyclic) {
+        this.report.warning(
+          "W_UNREACHABLE_STEP",
+          node.pointer,
+          `step "${node.id}" runs after ${ender.kind} step "${ender.id}", so it never runs`,
+        );
+      }
+      for (const site of node.sites)
+        this.site(site, readable, { inMap: scope.inMap, cyclic, self: node });
+      const inner: Scope = { readable, inMap: scope.inMap || node.kind === "map", cyclic };
+      for (const child of node.children) this.list(child, inner);
+    }
+  }
+
+  /** Resolves a step's dependencies, reporting unknown ones and itself. */
+  private dependencies(
+    node: StepNode,
+    previous: StepNode | undefined,
+    local: ReadonlySet<string>,
+  ): string[] {
+    if (node.dependsOn === undefined) return previous?.id === undefined ? [] : [previous.id];
+    const deps: string[] = [];
+    for (const dep of node.dependsOn) {
+      if (dep.id === node.id) {
+        this.report.error(
+          "E_SELF_DEPENDENCY",
+          dep.pointer,
+          `step "${dep.id}" cannot depend on itself`,
+        );
+      } else if (!local.has(dep.id)) {
+        const elsewhere = this.ids.get(dep.id);
+        const message = elsewhere
+          ? `dependsOn "${dep.id}" names a step in another list (${elsewhere.node.pointer})`
+          : `dependsOn names unknown step "${dep.id}"`;
+        const hint = elsewhere
+          ? "dependsOn only orders steps of the same list; templates may still read finished steps"
+          : didYouMean(dep.id, local);
+        this.report.error("E_UNKNOWN_DEPENDENCY", dep.pointer, message, hint);
+      } else {
+        deps.push(dep.id);
+      }
+    }
+    return deps;
+  }
+
+  private reportCycle(cycle: readonly string[], nodes: readonly StepNode[]): void {
+    const first = nodes.find((n) => n.id === cycle[0]);
+    const pointer =
+      first === undefined
+        ? ""
+        : first.dependsOn === undefined
+          ? first.pointer
+          : at(first.pointer, "dependsOn");
+    this.report.error(
+      "E_CYCLE",
+      pointer,
+      `steps depend on each other in a cycle: ${cycle.join(" → ")}`,
+      "remove one of these dependsOn entries",
+    );
+  }
+
+  site(site: Site, readable: ReadonlySet<string>, scope: SiteScope): void {
+    if (site.kind === "when") {
+      for (const ref of conditionRefs(site.condition))
+        this.ref(ref, site.pointer, readable, "step", scope);
+      return;
+    }
+    const ownRead = new Set(readable);
+    if (site.area === "compensate" && scope.self?.id !== undefined) ownRead.add(scope.self.id);
+    for (const [pointer, text] of strings(site.value, site.pointer)) {
+      const parsed = parseTemplate(text);
+      if ("error" in parsed) {
+        this.report.error(
+          "E_TEMPLATE",
+          pointer,
+          `cannot parse template: ${parsed.error}`,
+          'write "{{ input.field }}", "{{ steps.<id>.body.field }}"…',
+        );
+        continue;
+      }
+      for (const part of parsed.parts)
+        if ("ref" in part) this.ref(part.ref, pointer, ownRead, site.area, scope);
+    }
+    for (const issue of templateIssues(site.value)) {
+      this.report.error(issue.code, `${site.pointer}${issue.pointer}`, issue.message);
+    }
+  }
+
+  private ref(
+    ref: TemplateRef,
+    pointer: string,
+    readable: ReadonlySet<string>,
+    area: Area,
+    scope: SiteScope,
+  ): void {
+    const { report } = this;
+    if ((ref.root === "item" || ref.root === "index") && !scope.inMap) {
+      report.error(
+        "E_TEMPLATE_SCOPE",
+        pointer,
+        `"${ref.source}" is only bound inside a map step's steps`,
+      );
+    } else if (ref.root === "error" && area !== "compensate") {
+      report.error(
+        "E_TEMPLATE_SCOPE",
+        pointer,
+        `"${ref.source}" is only bound inside "compensate"`,
+      );
+    } else if (ref.root === "steps") {
+      const id = String(ref.path[0]);
+      const target = this.ids.get(id);
+      if (!target) {
+        report.error(
+          "E_UNKNOWN_STEP_REF",
+          pointer,
+          `"${ref.source}" reads unknown step "${id}"`,
+          didYouMean(id, this.ids.keys()),
+        );
+      } else if (!readable.has(id) && !scope.cyclic) {
+        report.error(
+          "E_STEP_NOT_FINISHED",
+          pointer,
+          `"${ref.source}" reads step "${id}", which is not guaranteed to have finished here`,
+          this.notFinishedHint(id, target, scope.self),
+        );
+      }
+    }
+  }
+
+  private notFinishedHint(id: string, target: Located, self: StepNode | undefined): string {
+    if (self !== undefined && target.node === self)
+      return "a step can read its own result only in its compensate";
+    if (self !== undefined && target.list.nodes.includes(self))
+      return `add "${id}" to this step's dependsOn`;
+    if (target.hidden)
+      return "steps inside a choice case or a map are not readable outside it; read the choice or map step's result";
+    return "only steps that finish before this one (its dependencies and theirs) can be read";
+  }
+}

@@ -1,0 +1,56 @@
+/** The workflow's `input` JSON Schema, checked by compiling it with Ajv (draft 2020-12). */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import formats from "ajv-formats";
+import type { Report } from "./report.ts";
+
+let ajv: Ajv2020 | undefined;
+
+/**
+ * Strict about keywords, so typos such as `minLenght` are caught; `example` is accepted as an
+ * annotation because OpenAPI users write it. Formats come from ajv-formats.
+ */
+export function schemaCompiler(): Ajv2020 {
+  if (!ajv) {
+    ajv = new Ajv2020({
+      strict: true,
+      strictTypes: false,
+      strictTuples: false,
+      strictRequired: false,
+      allErrors: true,
+      logger: false,
+    });
+    formats.default(ajv);
+    ajv.addVocabulary(["example"]);
+  }
+  return ajv;
+}
+
+/** Reports every reason the schema at `pointer` is not a usable JSON Schema. */
+export function checkInputSchema(report: Report, schema: object, pointer: string): boolean {
+  const compiler = schemaCompiler();
+  try {
+    if (!compiler.validateSchema(schema)) {
+      // Meta-schema errors repeat per anyOf branch; keep one message per location.
+      const seen = new Set<string>();
+      for (const e of compiler.errors ?? []) {
+        if (seen.has(e.instancePath)) continue;
+        seen.add(e.instancePath);
+        const where = pointer + e.instancePath;
+        report.error(
+          "E_INPUT_SCHEMA",
+          where,
+          `invalid JSON Schema at ${where}: ${e.message ?? "invalid"}`,
+        );
+      }
+      return false;
+    }
+    compiler.compile(schema);
+    return true;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    report.error("E_INPUT_SCHEMA", pointer, `invalid JSON Schema: ${message}`);
+    return false;
+  } finally {
+    compiler.removeSchema(schema);
+  }
+}

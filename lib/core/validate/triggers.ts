@@ -1,0 +1,175 @@
+/** `triggers`: EventBridge patterns (camelCase `detailType` accepted) and schedule expressions. */
+import type { Json, JsonObject, Trigger } from "../model.ts";
+import { isTemplated } from "../template.ts";
+import { FieldReader } from "./fields.ts";
+import { at, checkFields, didYouMean, isFields, isJson, type Report, typeName } from "./report.ts";
+
+/** Top-level pattern fields, in the file's camelCase, mapped to EventBridge's names. */
+const PATTERN_FIELDS: Readonly<Record<string, string>> = {
+  source: "source",
+  detailType: "detail-type",
+  "detail-type": "detail-type",
+  detail: "detail",
+  account: "account",
+  region: "region",
+  resources: "resources",
+  time: "time",
+  id: "id",
+  version: "version",
+};
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\((.*)\)$/;
+const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
+
+export function readTriggers(report: Report, value: unknown, pointer: string): Trigger[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    report.error("E_TYPE", pointer, `"triggers" must be a list, got ${typeName(value)}`);
+    return [];
+  }
+  return value.flatMap((item, i) => {
+    const trigger = readTrigger(report, item, at(pointer, i));
+    return trigger ? [trigger] : [];
+  });
+}
+
+function readTrigger(report: Report, value: unknown, pointer: string): Trigger | undefined {
+  if (!isFields(value)) {
+    report.error(
+      "E_TYPE",
+      pointer,
+      `a trigger must be an object with "event" or "schedule", got ${typeName(value)}`,
+    );
+    return undefined;
+  }
+  checkFields(report, value, pointer, ["event", "schedule", "input"]);
+  const r = new FieldReader(report, value, pointer);
+  if (r.has("event") === r.has("schedule")) {
+    report.error("E_TRIGGER", pointer, 'a trigger needs exactly one of "event" or "schedule"');
+    return undefined;
+  }
+  const input = r.json("input");
+  if (input !== undefined && isTemplated(input)) {
+    report.error(
+      "E_TEMPLATE_SCOPE",
+      r.at("input"),
+      "a trigger's input is fixed JSON: templates are not evaluated there",
+    );
+  }
+  const extra: { input?: Json } = input === undefined ? {} : { input };
+  if (r.has("event")) {
+    const pattern = readPattern(report, value.event, r.at("event"));
+    return pattern && { kind: "event", pattern, ...extra };
+  }
+  const expression = r.string("schedule");
+  if (expression === undefined || !checkSchedule(report, expression, r.at("schedule")))
+    return undefined;
+  return { kind: "schedule", expression, ...extra };
+}
+
+/** Checks a pattern and renames camelCase top-level fields to EventBridge's. */
+function readPattern(report: Report, value: unknown, pointer: string): JsonObject | undefined {
+  if (!isFields(value) || Object.keys(value).length === 0 || !isJson(value)) {
+    report.error(
+      "E_TRIGGER",
+      pointer,
+      `an event pattern must be a non-empty object, got ${typeName(value)}`,
+      "e.g. { source: [shop.orders], detailType: [Order Placed] }",
+    );
+    return undefined;
+  }
+  if ("detailType" in value && "detail-type" in value) {
+    report.error("E_TRIGGER", pointer, 'write "detailType" or "detail-type", not both');
+    return undefined;
+  }
+  let ok = true;
+  const pattern: Record<string, Json> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const name = PATTERN_FIELDS[key];
+    const p = at(pointer, key);
+    if (name === undefined) {
+      report.error(
+        "E_UNKNOWN_FIELD",
+        p,
+        `unknown event pattern field "${key}"`,
+        didYouMean(key, Object.keys(PATTERN_FIELDS)),
+      );
+      ok = false;
+    } else if (!checkMatchers(report, field, p, key === "detail")) {
+      ok = false;
+    } else {
+      pattern[name] = field as Json;
+    }
+  }
+  return ok ? pattern : undefined;
+}
+
+/** Every leaf of a pattern is a list of values or matchers; `detail` may nest objects. */
+function checkMatchers(report: Report, value: unknown, pointer: string, nested: boolean): boolean {
+  if (Array.isArray(value)) {
+    if (value.length > 0) return true;
+    report.error("E_TRIGGER", pointer, "an event pattern list must not be empty");
+    return false;
+  }
+  if (nested && isFields(value)) {
+    return Object.entries(value).every(([key, item]) =>
+      checkMatchers(report, item, at(pointer, key), true),
+    );
+  }
+  const hint = typeof value === "string" ? `wrap it in a list: [${value}]` : undefined;
+  report.error(
+    "E_TRIGGER",
+    pointer,
+    `event pattern values are lists, got ${typeName(value)}`,
+    hint,
+  );
+  return false;
+}
+
+/** `rate(5 minutes)` (singular unit for 1) or a six-field EventBridge `cron(...)`. */
+function checkSchedule(report: Report, expression: string, pointer: string): boolean {
+  const rate = RATE.exec(expression);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const unit = rate[2] ?? "";
+    const singular = !unit.endsWith("s");
+    if (amount >= 1 && singular === (amount === 1)) return true;
+    const fixed = amount === 1 ? unit.replace(/s$/, "") : `${unit.replace(/s$/, "")}s`;
+    report.error(
+      "E_TRIGGER",
+      pointer,
+      `invalid schedule "${expression}"`,
+      amount < 1 ? "the rate must be at least 1" : `write rate(${amount} ${fixed})`,
+    );
+    return false;
+  }
+  const cron = CRON.exec(expression);
+  if (cron) {
+    const fields = (cron[1] ?? "").trim().split(/\s+/);
+    const [, , dayOfMonth, , dayOfWeek] = fields;
+    const problem =
+      fields.length !== 6
+        ? `cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`
+        : !fields.every((f) => CRON_FIELD.test(f))
+          ? "cron fields hold only digits, letters, * ? , / - #"
+          : (dayOfMonth === "?") === (dayOfWeek === "?")
+            ? 'exactly one of day-of-month and day-of-week must be "?"'
+            : undefined;
+    if (problem === undefined) return true;
+    report.error(
+      "E_TRIGGER",
+      pointer,
+      `invalid schedule "${expression}": ${problem}`,
+      "e.g. cron(0 12 * * ? *)",
+    );
+    return false;
+  }
+  report.error(
+    "E_TRIGGER",
+    pointer,
+    `invalid schedule "${expression}"`,
+    "use rate(<n> minutes|hours|days) or cron(<6 fields>)",
+  );
+  return false;
+}

@@ -1,0 +1,100 @@
+/**
+ * DynamoDB for the local runtime: dynalite on a loopback port, persisted under `<dataDir>/db`
+ * (in memory when no path is given), with the registry and executions tables created if absent.
+ * dynalite has no transactions, TTL or PartiQL; Baton's stores use none of them.
+ */
+import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ensureTable, executionsTable, type TableDefinition } from "../../functions/commons/records/schema.ts";
+
+type Dynalite = (options: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
+
+// dynalite ships no type declarations: load it through require and type the one call we make.
+const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
+
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_CREDENTIALS = { accessKeyId: "baton-local", secretAccessKey: "baton-local" } as const;
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/** The registry table: `pk`/`sk` strings (as in `lib/cdk/baton-tables.ts`). */
+export function registryTable(tableName: string): TableDefinition {
+  return {
+    create: {
+      TableName: tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+    },
+  };
+}
+
+export async function startLocalDynamo(options: {
+  /** LevelDB directory; in memory when absent. */
+  readonly path?: string;
+  readonly tables: { readonly registry: string; readonly executions: string };
+}): Promise<LocalDynamo> {
+  if (options.path !== undefined) await mkdir(options.path, { recursive: true });
+  const server = dynalite({
+    ...(options.path === undefined ? {} : { path: options.path }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 3,
+  });
+  try {
+    await ensureTable(client, registryTable(options.tables.registry));
+    await ensureTable(client, executionsTable(options.tables.executions));
+  } catch (error) {
+    client.destroy();
+    await closeServer(server);
+    throw error;
+  }
+  return {
+    endpoint,
+    client,
+    close: async () => {
+      client.destroy();
+      await closeServer(server);
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * The API's `ExecutionEngine` over the local engine: same calls as `SfnExecutionEngine`, same
+ * `EngineError` reasons, so the API handler cannot tell it is not talking to Step Functions.
+ */
+import {
+  EngineError,
+  type EngineErrorReason,
+  type ExecutionDescription,
+  type ExecutionEngine,
+  type StartedExecution,
+  type StopOptions,
+} from "../../functions/commons/engine/engine.ts";
+import type { Json } from "../core/model.ts";
+import { EngineError as LocalEngineError, type LocalEngine } from "./engine.ts";
+import { TaskTokenError } from "./task-tokens.ts";
+
+const REASONS: Readonly<Record<string, EngineErrorReason>> = {
+  ExecutionDoesNotExist: "not-found",
+  StateMachineDoesNotExist: "not-found",
+  ExecutionAlreadyExists: "already-exists",
+  ExecutionNotRedrivable: "not-redrivable",
+  TaskTimedOut: "task-gone",
+  InvalidToken: "task-gone",
+};
+
+export class LocalExecutionEngine implements ExecutionEngine {
+  readonly #engine: LocalEngine;
+
+  constructor(engine: LocalEngine) {
+    this.#engine = engine;
+  }
+
+  async start(workflow: string, executionName: string, input: Json): Promise<StartedExecution> {
+    const started = translating(() => this.#engine.start(workflow, input, { executionId: executionName }));
+    return { executionId: started.executionId, startedAt: new Date(started.startDate).toISOString() };
+  }
+
+  async stop(executionId: string, options: StopOptions): Promise<void> {
+    translating(() => this.#engine.stop(executionId, { error: options.error, cause: options.cause }));
+  }
+
+  async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
+    const redriven = translating(() => this.#engine.redrive(executionId));
+    return { redriveDate: new Date(redriven.redriveDate ?? Date.now()).toISOString() };
+  }
+
+  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
+    translating(() => this.#engine.sendTaskSuccess(taskToken, output));
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    translating(() => this.#engine.sendTaskFailure(taskToken, error, cause));
+  }
+
+  async describe(executionId: string): Promise<ExecutionDescription | undefined> {
+    const found = this.#engine.describe(executionId);
+    if (found === undefined) return undefined;
+    return {
+      executionId: found.executionId,
+      status: found.status,
+      startedAt: new Date(found.startDate).toISOString(),
+      ...(found.stopDate === null ? {} : { stoppedAt: new Date(found.stopDate).toISOString() }),
+      ...(found.error === null ? {} : { error: found.error }),
+      ...(found.cause === null ? {} : { cause: found.cause }),
+      ...(found.status === "SUCCEEDED" ? { output: found.output } : {}),
+      redriveCount: found.redriveCount,
+    };
+  }
+}
+
+function translating<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    const code = error instanceof LocalEngineError ? error.code : error instanceof TaskTokenError ? error.code : undefined;
+    const reason = code === undefined ? undefined : REASONS[code];
+    if (reason !== undefined) throw new EngineError(reason, (error as Error).message, { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,682 @@
+/**
+ * The local execution engine: runs compiled ASL with aws-local-stepfunctions in this process, as
+ * Step Functions would run it in AWS.
+ *
+ * - `start` returns at once; the execution runs in the background and reports Step Functions
+ *   "Execution Status Change" events (RUNNING, then SUCCEEDED / FAILED / TIMED_OUT / ABORTED).
+ * - Tasks are routed by kind (see `machine.ts`) to the runtime: service calls to the real
+ *   service-call handler, `emit` to the local bus, `await` to a task token parked by the real
+ *   await-signal handler and resumed by `sendTaskSuccess`/`sendTaskFailure`, child workflows to
+ *   nested executions of this engine (`startExecution.sync:2` semantics).
+ * - `stop` aborts the interpreter, fails the execution's waiting tokens and stops its children.
+ * - `redrive` re-runs the execution from the top with its original input, replaying the recorded
+ *   result of every task that already succeeded instead of running it again, so work resumes at
+ *   the failed step. Work that a compensation undid is not replayed: a compensation that succeeds
+ *   drops the results of its step, so that step runs again. Status events carry `redriveCount`.
+ * - Executions that were RUNNING when the process stopped are found in the journal at startup
+ *   and failed with `Baton.Interrupted` (`recoverInterrupted`); they can be redriven.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+} from "aws-local-stepfunctions";
+import type {
+  AwaitSignalRequest,
+  ServiceCallRequest,
+  ServiceCallResult,
+} from "../core/contract.ts";
+import type { Json } from "../core/model.ts";
+import type { PutEntry } from "./event-bus.ts";
+import { type EngineStatus, type ExecutionEntry, ExecutionJournal } from "./journal.ts";
+import {
+  executionArn,
+  LOCAL_EVENT_BUS,
+  type PreparedMachine,
+  RUN_PARAMETER,
+  stateMachineArn,
+  type TaskInfo,
+  workflowOfArn,
+} from "./machine.ts";
+import { TaskTokens, taskError } from "./task-tokens.ts";
+
+export const INTERRUPTED = "Baton.Interrupted";
+
+/** Detail of a Step Functions "Execution Status Change" event (the fields Step Functions sends). */
+export interface StatusChangeDetail {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly status: EngineStatus;
+  readonly startDate: number;
+  readonly stopDate: number | null;
+  readonly input: string;
+  readonly inputDetails: { readonly included: true };
+  readonly output: string | null;
+  readonly outputDetails: { readonly included: true } | null;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly redriveCount: number;
+  readonly redriveDate: number | null;
+}
+
+/** What the engine needs from the rest of the runtime. */
+export interface EngineRuntime {
+  /** The service-call task (the real handler). Throws `Baton.*` errors. */
+  callService(
+    request: ServiceCallRequest,
+    meta: { readonly redriveCount: number },
+  ): Promise<ServiceCallResult>;
+  /** `emit` tasks: puts entries on the local bus. */
+  emit(entries: readonly PutEntry[]): void;
+  /** The await-signal task: parks the token (it may complete it at once when the signal came early). */
+  parkSignal(request: AwaitSignalRequest): Promise<void>;
+  /** Step Functions status changes (onto the bus, for the execution records). */
+  statusChanged(detail: StatusChangeDetail): void;
+}
+
+export interface LocalEngineOptions {
+  readonly machines: (workflow: string) => PreparedMachine | undefined;
+  readonly runtime: EngineRuntime;
+  readonly journal?: ExecutionJournal;
+  /** Zero pauses for `Retry` and `Wait` states (a virtual clock for tests). @default false */
+  readonly skipDelays?: boolean;
+  /** Maps an await step's timeout (seconds) to the one enforced. @default identity */
+  readonly awaitTimeout?: (seconds: number) => number;
+  readonly newId?: () => string;
+  readonly now?: () => number;
+}
+
+export interface StartOptions {
+  /** Execution id (name); generated when absent. `[A-Za-z0-9_-]{1,80}`. */
+  readonly executionId?: string;
+  readonly parentId?: string;
+}
+
+export interface ExecutionDescription {
+  readonly executionId: string;
+  readonly executionArn: string;
+  readonly workflow: string;
+  readonly status: EngineStatus;
+  readonly input: Json;
+  readonly output: Json | null;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly startDate: number;
+  readonly stopDate: number | null;
+  readonly redriveCount: number;
+  readonly redriveDate: number | null;
+  readonly parentId: string | null;
+}
+
+export class EngineError extends Error {
+  /** Step Functions-style code: ExecutionDoesNotExist, ExecutionAlreadyExists, ExecutionNotRedrivable, StateMachineDoesNotExist, InvalidName. */
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = code;
+    this.code = code;
+  }
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+interface Live {
+  abort: () => void;
+  stopRequest: { error: string | null; cause: string | null } | undefined;
+  readonly done: Promise<void>;
+  readonly children: Set<string>;
+}
+
+export class LocalEngine {
+  readonly #options: LocalEngineOptions;
+  readonly #journal: ExecutionJournal;
+  readonly #tokens = new TaskTokens();
+  readonly #live = new Map<string, Live>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #newId: () => string;
+  readonly #now: () => number;
+  #crashed = false;
+
+  private constructor(options: LocalEngineOptions, journal: ExecutionJournal) {
+    this.#options = options;
+    this.#journal = journal;
+    this.#newId = options.newId ?? randomUUID;
+    this.#now = options.now ?? Date.now;
+  }
+
+  static async create(options: LocalEngineOptions): Promise<LocalEngine> {
+    return new LocalEngine(options, options.journal ?? (await ExecutionJournal.open()));
+  }
+
+  /** Starts an execution; returns as soon as it is RUNNING. */
+  start(workflow: string, input: Json, options: StartOptions = {}): ExecutionDescription {
+    if (this.#options.machines(workflow) === undefined) {
+      throw new EngineError("StateMachineDoesNotExist", `Workflow ${workflow} is not loaded.`);
+    }
+    const id = options.executionId ?? this.#newId();
+    if (!NAME.test(id))
+      throw new EngineError("InvalidName", `Execution name "${id}" must match ${NAME.source}.`);
+    if (this.#journal.get(id) !== undefined) {
+      throw new EngineError("ExecutionAlreadyExists", `Execution ${id} already exists.`);
+    }
+    const entry: ExecutionEntry = {
+      id,
+      workflow,
+      input,
+      status: "RUNNING",
+      startDate: this.#now(),
+      stopDate: null,
+      output: null,
+      error: null,
+      cause: null,
+      redriveCount: 0,
+      redriveDate: null,
+      parentId: options.parentId ?? null,
+      results: {},
+    };
+    this.#journal.put(entry);
+    if (options.parentId !== undefined) this.#live.get(options.parentId)?.children.add(id);
+    this.#launch(entry);
+    return describeEntry(entry);
+  }
+
+  /** Stops a running execution (Step Functions `StopExecution`). */
+  stop(
+    executionId: string,
+    details: { error?: string; cause?: string } = {},
+  ): ExecutionDescription {
+    const entry = this.#require(executionId);
+    const live = this.#live.get(executionId);
+    if (entry.status === "RUNNING" && live !== undefined) {
+      live.stopRequest = { error: details.error ?? null, cause: details.cause ?? null };
+      live.abort();
+      this.#tokens.abandon(executionId, taskError("States.Runtime", "The execution was stopped."));
+      for (const child of live.children) {
+        if (this.#journal.get(child)?.status === "RUNNING") this.stop(child, details);
+      }
+    }
+    return describeEntry(entry);
+  }
+
+  /** Redrives a FAILED, TIMED_OUT or ABORTED execution (see the module comment). */
+  redrive(executionId: string): ExecutionDescription {
+    const entry = this.#require(executionId);
+    if (entry.status === "RUNNING" || entry.status === "SUCCEEDED") {
+      throw new EngineError(
+        "ExecutionNotRedrivable",
+        `Execution ${executionId} is ${entry.status}; only failed, timed-out or aborted executions can be redriven.`,
+      );
+    }
+    if (this.#options.machines(entry.workflow) === undefined) {
+      throw new EngineError(
+        "StateMachineDoesNotExist",
+        `Workflow ${entry.workflow} is not loaded.`,
+      );
+    }
+    entry.status = "RUNNING";
+    entry.redriveCount += 1;
+    entry.redriveDate = this.#now();
+    entry.stopDate = null;
+    entry.output = null;
+    entry.error = null;
+    entry.cause = null;
+    this.#journal.touch(entry.id);
+    this.#launch(entry);
+    return describeEntry(entry);
+  }
+
+  sendTaskSuccess(taskToken: string, output: Json): void {
+    this.#tokens.succeed(taskToken, output);
+  }
+
+  sendTaskFailure(taskToken: string, error: string, cause: string): void {
+    this.#tokens.fail(taskToken, error, cause);
+  }
+
+  describe(executionId: string): ExecutionDescription | undefined {
+    const entry = this.#journal.get(executionId);
+    return entry === undefined ? undefined : describeEntry(entry);
+  }
+
+  list(): ExecutionDescription[] {
+    return this.#journal.all().map(describeEntry);
+  }
+
+  /** Resolves with the description once the execution is no longer RUNNING. */
+  async waitFor(executionId: string): Promise<ExecutionDescription> {
+    const entry = this.#require(executionId);
+    if (entry.status !== "RUNNING") return describeEntry(entry);
+    await new Promise<void>((resolve) => {
+      const set = this.#waiters.get(executionId) ?? new Set();
+      set.add(resolve);
+      this.#waiters.set(executionId, set);
+    });
+    return describeEntry(this.#require(executionId));
+  }
+
+  /** Fails executions left RUNNING by a previous process; returns their ids. */
+  recoverInterrupted(): string[] {
+    const ids: string[] = [];
+    for (const entry of this.#journal.all()) {
+      if (entry.status !== "RUNNING" || this.#live.has(entry.id)) continue;
+      this.#finish(entry, {
+        status: "FAILED",
+        error: INTERRUPTED,
+        cause: JSON.stringify({
+          message:
+            "The local server stopped while this execution was running; redrive it to resume.",
+          step: "",
+        }),
+      });
+      ids.push(entry.id);
+    }
+    return ids;
+  }
+
+  /** Executions currently running in this process. */
+  get running(): number {
+    return this.#live.size;
+  }
+
+  /** Stops every running execution without reporting them (the process is going away). */
+  async close(): Promise<void> {
+    for (const live of this.#live.values()) live.abort();
+    await Promise.allSettled([...this.#live.values()].map((l) => l.done));
+    await this.#journal.close();
+  }
+
+  /** Aborts live executions and leaves them RUNNING in the journal, as a crash would. */
+  async crash(): Promise<void> {
+    const entries = [...this.#live.keys()];
+    this.#crashed = true;
+    for (const live of this.#live.values()) live.abort();
+    await Promise.allSettled([...this.#live.values()].map((l) => l.done));
+    for (const id of entries) this.#journal.touch(id);
+    await this.#journal.close();
+  }
+
+  #require(executionId: string): ExecutionEntry {
+    const entry = this.#journal.get(executionId);
+    if (entry === undefined)
+      throw new EngineError("ExecutionDoesNotExist", `Execution ${executionId} does not exist.`);
+    return entry;
+  }
+
+  #launch(entry: ExecutionEntry): void {
+    const machine = this.#options.machines(entry.workflow) as PreparedMachine;
+    this.#report(entry);
+    const run = new ExecutionRun(this, entry, machine);
+    const execution = machine.machine.run(entry.input as never, {
+      overrides: {
+        taskResourceLocalHandlers: run.handlers() as never,
+        ...(this.#options.skipDelays === true
+          ? {
+              retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((s) => [s, 0])),
+              waitTimeOverrides: Object.fromEntries(machine.waitStates.map((s) => [s, 0])),
+            }
+          : {}),
+      },
+      context: run.context() as never,
+    });
+    const live: Live = {
+      abort: execution.abort,
+      stopRequest: undefined,
+      children: new Set(),
+      done: execution.result.then(
+        (output) => this.#settle(entry, { status: "SUCCEEDED", output: (output ?? null) as Json }),
+        (error: unknown) => this.#settle(entry, outcomeOf(error, live.stopRequest)),
+      ),
+    };
+    this.#live.set(entry.id, live);
+  }
+
+  #settle(entry: ExecutionEntry, outcome: Outcome): void {
+    this.#live.delete(entry.id);
+    if (this.#crashed) return;
+    this.#finish(entry, outcome);
+  }
+
+  #finish(entry: ExecutionEntry, outcome: Outcome): void {
+    entry.status = outcome.status;
+    entry.stopDate = this.#now();
+    entry.output = outcome.output ?? null;
+    entry.error = outcome.error ?? null;
+    entry.cause = outcome.cause ?? null;
+    this.#journal.touch(entry.id);
+    this.#report(entry);
+    const waiters = this.#waiters.get(entry.id);
+    this.#waiters.delete(entry.id);
+    for (const wake of waiters ?? []) wake();
+  }
+
+  #report(entry: ExecutionEntry): void {
+    this.#options.runtime.statusChanged(statusDetail(entry));
+  }
+
+  // Used by ExecutionRun -------------------------------------------------------------------------
+
+  /** @internal */
+  get runtime(): EngineRuntime {
+    return this.#options.runtime;
+  }
+
+  /** @internal */
+  get tokens(): TaskTokens {
+    return this.#tokens;
+  }
+
+  /** @internal */
+  awaitTimeout(seconds: number): number {
+    return this.#options.awaitTimeout?.(seconds) ?? seconds;
+  }
+
+  /** @internal */
+  record(entry: ExecutionEntry): void {
+    this.#journal.touch(entry.id);
+  }
+}
+
+type Outcome = {
+  readonly status: EngineStatus;
+  readonly output?: Json;
+  readonly error?: string | null;
+  readonly cause?: string | null;
+};
+
+function outcomeOf(error: unknown, stop: Live["stopRequest"]): Outcome {
+  if (error instanceof ExecutionAbortedError) {
+    return { status: "ABORTED", error: stop?.error ?? null, cause: stop?.cause ?? null };
+  }
+  if (error instanceof ExecutionTimeoutError) {
+    return {
+      status: "TIMED_OUT",
+      error: "States.Timeout",
+      cause: "The execution exceeded its TimeoutSeconds.",
+    };
+  }
+  if (error instanceof ExecutionError && error.cause instanceof Error) {
+    return { status: "FAILED", error: error.cause.name, cause: error.cause.message };
+  }
+  const failure = error instanceof Error ? error : new Error(String(error));
+  return { status: "FAILED", error: "States.Runtime", cause: failure.message };
+}
+
+function describeEntry(entry: ExecutionEntry): ExecutionDescription {
+  return {
+    executionId: entry.id,
+    executionArn: executionArn(entry.workflow, entry.id),
+    workflow: entry.workflow,
+    status: entry.status,
+    input: entry.input,
+    output: entry.output,
+    error: entry.error,
+    cause: entry.cause,
+    startDate: entry.startDate,
+    stopDate: entry.stopDate,
+    redriveCount: entry.redriveCount,
+    redriveDate: entry.redriveDate,
+    parentId: entry.parentId,
+  };
+}
+
+function statusDetail(entry: ExecutionEntry): StatusChangeDetail {
+  const succeeded = entry.status === "SUCCEEDED";
+  return {
+    executionArn: executionArn(entry.workflow, entry.id),
+    stateMachineArn: stateMachineArn(entry.workflow),
+    name: entry.id,
+    status: entry.status,
+    startDate: entry.startDate,
+    stopDate: entry.status === "RUNNING" ? null : entry.stopDate,
+    input: JSON.stringify(entry.input),
+    inputDetails: { included: true },
+    output: succeeded ? JSON.stringify(entry.output) : null,
+    outputDetails: succeeded ? { included: true } : null,
+    error: entry.error,
+    cause: entry.cause,
+    redriveCount: entry.redriveCount,
+    redriveDate: entry.redriveDate,
+  };
+}
+
+/**
+ * One run (the first, or a redrive) of an execution: the interpreter's context object and the
+ * in-process handlers of its Task states.
+ */
+class ExecutionRun {
+  readonly #engine: LocalEngine;
+  readonly #entry: ExecutionEntry;
+  readonly #machine: PreparedMachine;
+  /** Attempts per (sub-)execution and state; a retry calls the handler again in the same run. */
+  readonly #attempts = new Map<string, number>();
+  #runs = 0;
+
+  constructor(engine: LocalEngine, entry: ExecutionEntry, machine: PreparedMachine) {
+    this.#engine = engine;
+    this.#entry = entry;
+    this.#machine = machine;
+  }
+
+  /**
+   * The Context Object. The interpreter copies it (spreading it) into every (sub-)execution it
+   * starts, so the `BatonRun` getter hands each Parallel branch and Map iteration its own number.
+   */
+  context(): object {
+    const entry = this.#entry;
+    // biome-ignore lint/complexity/noUselessThisAlias: the getter below needs the run, not the object
+    const run = this;
+    return {
+      Execution: {
+        Id: entry.id,
+        Name: entry.id,
+        RoleArn: "arn:aws:iam::000000000000:role/baton-local",
+        RedriveCount: entry.redriveCount,
+      },
+      StateMachine: { Id: stateMachineArn(entry.workflow), Name: entry.workflow },
+      State: { Name: "", EnteredTime: new Date().toISOString(), RetryCount: 0 },
+      Task: { Token: "" },
+      get BatonRun(): number {
+        run.#runs += 1;
+        return run.#runs;
+      },
+    };
+  }
+
+  handlers(): Record<string, (input: unknown) => Promise<unknown>> {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const task of this.#machine.tasks.values()) {
+      handlers[task.name] = (input: unknown) => this.#handle(task, input);
+    }
+    return handlers;
+  }
+
+  async #handle(task: TaskInfo, raw: unknown): Promise<unknown> {
+    const { [RUN_PARAMETER]: runId, ...input } = (raw ?? {}) as Record<string, unknown>;
+    if (task.kind === "jsonToString") return stringifyKeys(input, task.stringify ?? []);
+    const attemptKey = `${String(runId)}:${task.name}`;
+    const attempt = (this.#attempts.get(attemptKey) ?? 0) + 1;
+    this.#attempts.set(attemptKey, attempt);
+    // Emits always run again (events are at-least-once); other finished work is replayed.
+    const replayKey =
+      task.kind === "emit"
+        ? undefined
+        : `${task.name}|${canonical(withoutVolatile(task.kind, input))}`;
+    const recorded = replayKey === undefined ? undefined : this.#entry.results[replayKey];
+    if (recorded !== undefined) return recorded.output;
+    const { output, stepId, compensated } = await this.#run(task, input, attempt);
+    if (replayKey === undefined) return output;
+    if (compensated !== undefined) {
+      for (const [key, result] of Object.entries(this.#entry.results)) {
+        if (result.stepId === compensated) delete this.#entry.results[key];
+      }
+    } else {
+      this.#entry.results[replayKey] = { stepId, output };
+    }
+    this.#engine.record(this.#entry);
+    return output;
+  }
+
+  async #run(
+    task: TaskInfo,
+    input: Record<string, unknown>,
+    attempt: number,
+  ): Promise<{ output: Json; stepId: string; compensated?: string }> {
+    switch (task.kind) {
+      case "serviceCall":
+        return this.#serviceCall(input, attempt);
+      case "emit":
+        return { output: this.#emit(input), stepId: task.name };
+      case "awaitSignal":
+        return { output: await this.#await(task, input), stepId: task.name };
+      case "childWorkflow":
+        return { output: await this.#child(input), stepId: task.name };
+      case "jsonToString":
+        return { output: stringifyKeys(input, task.stringify ?? []) as Json, stepId: task.name };
+    }
+  }
+
+  async #serviceCall(
+    input: Record<string, unknown>,
+    attempt: number,
+  ): Promise<{ output: Json; stepId: string; compensated?: string }> {
+    const request = { ...input, attempt } as unknown as ServiceCallRequest;
+    try {
+      const result = await this.#engine.runtime.callService(request, {
+        redriveCount: this.#entry.redriveCount,
+      });
+      const output = result as unknown as Json;
+      return request.mode === "compensate"
+        ? { output, stepId: request.stepId, compensated: request.stepId }
+        : { output, stepId: request.stepId };
+    } catch (error) {
+      throw lambdaError(error);
+    }
+  }
+
+  #emit(input: Record<string, unknown>): Json {
+    const entries = Array.isArray(input.Entries)
+      ? (input.Entries as Record<string, unknown>[])
+      : [];
+    const bad = entries.find(
+      (e) => e.EventBusName !== undefined && e.EventBusName !== LOCAL_EVENT_BUS,
+    );
+    if (bad !== undefined) {
+      throw taskError(
+        "EventBridge.ResourceNotFoundException",
+        `Event bus ${String(bad.EventBusName)} does not exist.`,
+      );
+    }
+    const events = entries.map((e) => ({
+      source: String(e.Source ?? ""),
+      detailType: String(e.DetailType ?? ""),
+      detail: e.Detail ?? {},
+      ...(Array.isArray(e.Resources) ? { resources: e.Resources as string[] } : {}),
+    }));
+    const ids = events.map(() => randomUUID());
+    this.#engine.runtime.emit(events);
+    return { Entries: ids.map((EventId) => ({ EventId })), FailedEntryCount: 0 };
+  }
+
+  async #await(task: TaskInfo, input: Record<string, unknown>): Promise<Json> {
+    const payload = (input.Payload ?? {}) as Record<string, unknown>;
+    const token = TaskTokens.newToken();
+    const declared =
+      task.timeoutSeconds ?? (typeof payload.timeout === "number" ? payload.timeout : undefined);
+    const waiting = this.#engine.tokens.wait(
+      token,
+      this.#entry.id,
+      declared === undefined ? undefined : this.#engine.awaitTimeout(declared),
+    );
+    // The token must be parked before the handler runs: it may deliver an early signal at once.
+    try {
+      await this.#engine.runtime.parkSignal({
+        ...payload,
+        taskToken: token,
+      } as unknown as AwaitSignalRequest);
+    } catch (error) {
+      if (this.#engine.tokens.has(token))
+        this.#engine.tokens.fail(token, nameOf(error), messageOf(error));
+    }
+    return waiting;
+  }
+
+  async #child(input: Record<string, unknown>): Promise<Json> {
+    const arn = String(input.StateMachineArn ?? "");
+    const workflow = workflowOfArn(arn);
+    if (workflow === undefined) throw taskError("States.Runtime", `Unknown state machine ${arn}.`);
+    let started: ExecutionDescription;
+    try {
+      started = this.#engine.start(workflow, (input.Input ?? {}) as Json, {
+        parentId: this.#entry.id,
+      });
+    } catch (error) {
+      throw taskError("StepFunctions.StateMachineDoesNotExistException", messageOf(error));
+    }
+    const done = await this.#engine.waitFor(started.executionId);
+    const description = {
+      ExecutionArn: done.executionArn,
+      StateMachineArn: arn,
+      Name: done.executionId,
+      Status: done.status,
+      StartDate: done.startDate,
+      StopDate: done.stopDate,
+      Input: JSON.stringify(done.input),
+    };
+    if (done.status === "SUCCEEDED") return { ...description, Output: done.output } as Json;
+    throw taskError(
+      "States.TaskFailed",
+      JSON.stringify({ ...description, Error: done.error, Cause: done.cause }),
+    );
+  }
+}
+
+function stringifyKeys(
+  input: Record<string, unknown>,
+  keys: readonly string[],
+): Record<string, unknown> {
+  const result = { ...input };
+  for (const key of keys) result[key] = JSON.stringify(input[key] ?? null);
+  return result;
+}
+
+/** Fields that differ between tries of the same work (and must not defeat replay). */
+function withoutVolatile(kind: TaskInfo["kind"], input: Record<string, unknown>): unknown {
+  if (kind === "serviceCall") {
+    const { attempt: _attempt, ...rest } = input;
+    return rest;
+  }
+  if (kind === "awaitSignal") {
+    const { taskToken: _token, ...payload } = (input.Payload ?? {}) as Record<string, unknown>;
+    return { ...input, Payload: payload };
+  }
+  return input;
+}
+
+/**
+ * A handler failure as Step Functions sees a Lambda function error: `Error` is the error's name
+ * and `Cause` the runtime's JSON envelope `{errorType, errorMessage, trace}`.
+ */
+export function lambdaError(error: unknown): Error {
+  const name = nameOf(error);
+  const message = messageOf(error);
+  return taskError(name, JSON.stringify({ errorType: name, errorMessage: message, trace: [] }));
+}
+
+const nameOf = (error: unknown): string => (error instanceof Error ? error.name : "Error");
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
+      : v,
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * What the local engine must not forget across restarts: each execution's input, status and the
+ * results of the work it has done (for redrive). One JSON file per execution under
+ * `<dataDir>/executions/`, written atomically; in memory only when no directory is given.
+ */
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Json } from "../core/model.ts";
+
+export type EngineStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+
+/** A finished unit of work, replayed instead of re-run by a redrive. */
+export interface RecordedResult {
+  /** The step it belongs to (a compensation of the step invalidates it). */
+  readonly stepId: string;
+  readonly output: Json;
+}
+
+export interface ExecutionEntry {
+  readonly id: string;
+  readonly workflow: string;
+  readonly input: Json;
+  status: EngineStatus;
+  readonly startDate: number;
+  stopDate: number | null;
+  output: Json | null;
+  error: string | null;
+  cause: string | null;
+  redriveCount: number;
+  redriveDate: number | null;
+  /** Execution id of the parent when started by a `workflow` step. */
+  readonly parentId: string | null;
+  /** Keyed by state name and canonical task input. */
+  results: Record<string, RecordedResult>;
+}
+
+export class ExecutionJournal {
+  readonly #dir: string | undefined;
+  readonly #entries = new Map<string, ExecutionEntry>();
+  readonly #dirty = new Set<string>();
+  #flushing: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(dir: string | undefined) {
+    this.#dir = dir;
+  }
+
+  /** Opens the journal, loading every entry found in `dir`; unreadable files are skipped. */
+  static async open(dir?: string): Promise<ExecutionJournal> {
+    const journal = new ExecutionJournal(dir);
+    if (dir === undefined) return journal;
+    await mkdir(dir, { recursive: true });
+    for (const name of await readdir(dir)) {
+      if (!name.endsWith(".json")) continue;
+      try {
+        const entry = JSON.parse(await readFile(join(dir, name), "utf8")) as ExecutionEntry;
+        if (typeof entry.id === "string" && typeof entry.workflow === "string")
+          journal.#entries.set(entry.id, entry);
+      } catch {
+        // A torn or foreign file: leave it for inspection rather than crash the server.
+      }
+    }
+    return journal;
+  }
+
+  get(id: string): ExecutionEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  all(): ExecutionEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  /** Adds or replaces an entry and schedules its write. */
+  put(entry: ExecutionEntry): void {
+    this.#entries.set(entry.id, entry);
+    this.touch(entry.id);
+  }
+
+  /** Marks an entry changed (it was mutated in place); written soon, in a batch. */
+  touch(id: string): void {
+    if (this.#dir === undefined) return;
+    this.#dirty.add(id);
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.flush();
+      }, 20);
+      this.#timer.unref();
+    }
+  }
+
+  /** Writes every pending change; resolves when they are on disk. */
+  flush(): Promise<void> {
+    const dir = this.#dir;
+    if (dir === undefined) return Promise.resolve();
+    const ids = [...this.#dirty];
+    this.#dirty.clear();
+    const snapshots = ids.flatMap((id) => {
+      const entry = this.#entries.get(id);
+      return entry === undefined ? [] : [[id, JSON.stringify(entry)] as const];
+    });
+    this.#flushing = this.#flushing
+      .catch(() => undefined)
+      .then(async () => {
+        await Promise.all(
+          snapshots.map(async ([id, text]) => {
+            const file = join(dir, `${id}.json`);
+            const temporary = `${file}.tmp`;
+            await writeFile(temporary, text);
+            await rename(temporary, file);
+          }),
+        );
+      });
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Prepares compiled ASL for aws-local-stepfunctions, once per workflow (construction validates the
+ * definition and is slow; executions reuse the machine).
+ *
+ * - Placeholders are substituted as CDK's `DefinitionSubstitutions` would, with local ARNs, so the
+ *   definition passes the library's validation unchanged.
+ * - Every Task state (Parallel branches and Map processors included) is classified by its original
+ *   `Resource`, to be routed in-process by state name (state names are unique machine-wide).
+ * - The library's context object is static and lacks `$$.State.RetryCount` and `$$.Task.Token`; the
+ *   runtime provides stand-ins (`runContext`) and each routed Task gets a `__batonRun` parameter
+ *   naming the (sub-)execution it runs in, so the runtime counts attempts per run and state.
+ * - aws-local-stepfunctions strips every backslash from the string result of an intrinsic, which
+ *   corrupts `States.JsonToString` of values holding JSON text (the failure description). Pass
+ *   states whose Parameters are `"k.$": "States.JsonToString(<path>)"` become local Tasks that
+ *   stringify exactly (kind `jsonToString`); same input, same output, no escapes lost.
+ * - Task timeouts: the library defaults to 60 s when `TimeoutSeconds` is absent (AWS: 99999999 s)
+ *   and `setTimeout` overflows past ~24.8 days; both are clamped to a long finite value.
+ */
+import {
+  type StateMachineDefinition as LibraryDefinition,
+  StateMachine,
+} from "aws-local-stepfunctions";
+import type { AslJson, State, StateMachineDefinition, TaskState } from "../core/asl.ts";
+import { SUBSTITUTION_KEYS, TaskResource } from "../core/contract.ts";
+
+export const LOCAL_ACCOUNT_ARN = "local:000000000000";
+const JSON_TO_STRING_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-json-to-string`;
+export const SERVICE_CALL_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-service-call`;
+export const AWAIT_SIGNAL_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-await-signal`;
+export const LOCAL_EVENT_BUS = "baton-local";
+/** Parameter added to routed Task states; removed before the handler sees its input. */
+export const RUN_PARAMETER = "__batonRun";
+
+/** Longest timer Node supports, in seconds (setTimeout takes at most 2^31-1 ms). */
+const MAX_TIMEOUT_SECONDS = 2_147_483;
+
+export const stateMachineArn = (workflow: string): string =>
+  `arn:aws:states:${LOCAL_ACCOUNT_ARN}:stateMachine:${workflow}`;
+
+/** The workflow name of a local state machine ARN, or undefined. */
+export function workflowOfArn(arn: string): string | undefined {
+  const prefix = `arn:aws:states:${LOCAL_ACCOUNT_ARN}:stateMachine:`;
+  return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
+}
+
+export const executionArn = (workflow: string, id: string): string =>
+  `arn:aws:states:${LOCAL_ACCOUNT_ARN}:execution:${workflow}:${id}`;
+
+export type TaskKind = "serviceCall" | "emit" | "awaitSignal" | "childWorkflow" | "jsonToString";
+
+export interface TaskInfo {
+  readonly name: string;
+  readonly kind: TaskKind;
+  /** `TimeoutSeconds` as compiled (undefined when absent). */
+  readonly timeoutSeconds: number | undefined;
+  /** `jsonToString`: the Parameters keys to stringify. */
+  readonly stringify?: readonly string[];
+}
+
+export interface PreparedMachine {
+  readonly workflow: string;
+  readonly definition: StateMachineDefinition;
+  readonly machine: StateMachine;
+  readonly tasks: ReadonlyMap<string, TaskInfo>;
+  /** Wait states and states with `Retry`, for zero-delay overrides. */
+  readonly waitStates: readonly string[];
+  readonly retryStates: readonly string[];
+}
+
+export class UnsupportedTaskError extends Error {
+  override readonly name = "UnsupportedTaskError";
+}
+
+export function prepareMachine(
+  workflow: string,
+  compiled: StateMachineDefinition,
+): PreparedMachine {
+  const tasks = new Map<string, TaskInfo>();
+  const waitStates: string[] = [];
+  const retryStates: string[] = [];
+  const definition = rewriteDefinition(compiled, (name, state) => {
+    if (state.Type === "Wait") waitStates.push(name);
+    if ("Retry" in state && state.Retry !== undefined && state.Retry.length > 0)
+      retryStates.push(name);
+    if (state.Type === "Pass") {
+      const shim = jsonToStringTask(state);
+      if (shim === undefined) return state;
+      tasks.set(name, {
+        name,
+        kind: "jsonToString",
+        timeoutSeconds: undefined,
+        stringify: shim.keys,
+      });
+      return localTask(shim.task);
+    }
+    if (state.Type !== "Task") return state;
+    const kind = taskKind(state);
+    if (kind === undefined) {
+      throw new UnsupportedTaskError(
+        `${workflow}: state "${name}" has Resource ${state.Resource}, which the local runtime cannot run; ` +
+          `expected one of ${Object.values(TaskResource).join(", ")}.`,
+      );
+    }
+    tasks.set(name, { name, kind, timeoutSeconds: state.TimeoutSeconds });
+    return localTask(state);
+  });
+  const substituted = substitute(definition);
+  const machine = new StateMachine(substituted as unknown as LibraryDefinition, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  return { workflow, definition: compiled, machine, tasks, waitStates, retryStates };
+}
+
+function taskKind(state: TaskState): TaskKind | undefined {
+  switch (state.Resource) {
+    case TaskResource.ServiceCall:
+      return "serviceCall";
+    case TaskResource.Emit:
+      return "emit";
+    case TaskResource.AwaitSignal:
+      return "awaitSignal";
+    case TaskResource.ChildWorkflow:
+      return "childWorkflow";
+    default:
+      return undefined;
+  }
+}
+
+const JSON_TO_STRING = /^States\.JsonToString\((\$[^()]*)\)$/;
+
+/** The Task standing in for a Pass state that uses `States.JsonToString(<path>)`. */
+function jsonToStringTask(
+  state: Extract<State, { Type: "Pass" }>,
+): { task: TaskState; keys: string[] } | undefined {
+  const parameters = state.Parameters;
+  if (parameters === undefined || state.Result !== undefined) return undefined;
+  const keys: string[] = [];
+  const rewritten: Record<string, AslJson> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    const match =
+      typeof value === "string" && key.endsWith(".$") ? JSON_TO_STRING.exec(value) : null;
+    if (match?.[1] === undefined) {
+      rewritten[key] = value;
+      continue;
+    }
+    keys.push(key.slice(0, -2));
+    rewritten[key] = match[1];
+  }
+  if (keys.length === 0) return undefined;
+  const { Type: _type, Parameters: _parameters, Result: _result, ...rest } = state;
+  const task = {
+    ...rest,
+    Type: "Task",
+    Resource: JSON_TO_STRING_ARN,
+    Parameters: rewritten,
+  } as TaskState;
+  return { task, keys };
+}
+
+function localTask(state: TaskState): TaskState {
+  const timeout = state.TimeoutSeconds ?? MAX_TIMEOUT_SECONDS;
+  return {
+    ...state,
+    ...(state.Parameters === undefined
+      ? {}
+      : { Parameters: { ...state.Parameters, [`${RUN_PARAMETER}.$`]: "$$.BatonRun" } }),
+    TimeoutSeconds: Math.min(timeout, MAX_TIMEOUT_SECONDS),
+  };
+}
+
+type Visitor = (name: string, state: State) => State;
+
+function rewriteDefinition(
+  definition: StateMachineDefinition,
+  visit: Visitor,
+): StateMachineDefinition {
+  const states: Record<string, State> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    let next = visit(name, state);
+    if (next.Type === "Parallel") {
+      next = { ...next, Branches: next.Branches.map((branch) => rewriteDefinition(branch, visit)) };
+    } else if (next.Type === "Map") {
+      next = {
+        ...next,
+        ItemProcessor: { ...next.ItemProcessor, ...rewriteDefinition(next.ItemProcessor, visit) },
+      };
+    }
+    states[name] = next;
+  }
+  return {
+    ...definition,
+    States: states,
+    ...(definition.TimeoutSeconds === undefined
+      ? {}
+      : { TimeoutSeconds: Math.min(definition.TimeoutSeconds, MAX_TIMEOUT_SECONDS) }),
+  };
+}
+
+/** Replaces `${Key}` placeholders the way CDK `DefinitionSubstitutions` does, with local values. */
+function substitute(definition: StateMachineDefinition): unknown {
+  const text = JSON.stringify(definition).replace(
+    /\$\{([A-Za-z0-9_]+)\}/g,
+    (whole, key: string) => {
+      if (key === SUBSTITUTION_KEYS.ServiceCall) return SERVICE_CALL_ARN;
+      if (key === SUBSTITUTION_KEYS.AwaitSignal) return AWAIT_SIGNAL_ARN;
+      if (key === SUBSTITUTION_KEYS.EventBus) return LOCAL_EVENT_BUS;
+      if (key.startsWith("ChildWorkflow_"))
+        return stateMachineArn(key.slice("ChildWorkflow_".length).replace(/_/g, "-"));
+      return whole;
+    },
+  );
+  return JSON.parse(text);
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import { compileWorkflow } from "../../lib/core/compile.ts";
+import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry.ts";
+import { DEFAULT_RETRY } from "../../lib/core/model.ts";
+import { call, sequential, workflow } from "../support/workflows.ts";
+
+const START = {
+  Type: "Pass",
+  Comment: "Execution state: input, context, and each step's result under steps",
+  Parameters: {
+    "input.$": "$",
+    context: { "executionId.$": "$$.Execution.Id", "startedAt.$": "$$.Execution.StartTime" },
+    steps: {},
+  },
+};
+const FINISH = {
+  Type: "Pass",
+  Comment: "Execution output",
+  Parameters: { "output.$": "$.steps" },
+  OutputPath: "$.output",
+  End: true,
+};
+const FAILED = {
+  Type: "Fail",
+  Comment: "Compensation completed (or nothing to compensate); fail with the original error",
+  ErrorPath: "$.failure.name",
+  CausePath: "$.failureCause.text",
+};
+const DESCRIBE = {
+  Type: "Pass",
+  Comment: "Cause is the failure as JSON: {name, message, step}",
+  Parameters: { "text.$": "States.JsonToString($.failure)" },
+  ResultPath: "$.failureCause",
+  Next: "Failed",
+};
+const DEFAULT_RETRIER = {
+  ErrorEquals: [
+    "Baton.ServiceError",
+    "Baton.Timeout",
+    "Baton.CircuitOpen",
+    "Baton.NoHealthyInstance",
+    "States.Timeout",
+  ],
+  IntervalSeconds: 1,
+  MaxAttempts: 2,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+const callParams = (stepId: string, extra: Record<string, unknown> = {}) => ({
+  workflow: "test-flow",
+  version: 1,
+  "executionId.$": "$.context.executionId",
+  stepId,
+  mode: "call",
+  "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
+  timeout: 30,
+  service: "svc",
+  method: "POST",
+  ...("path.$" in extra ? {} : { path: `/${stepId}` }),
+  ...extra,
+});
+const failureRecord = (stepId: string, next: string) => ({
+  Type: "Pass",
+  Parameters: { "name.$": "$.caught.Error", "message.$": "$.caught.Cause", step: stepId },
+  ResultPath: "$.failure",
+  Next: next,
+});
+const catchTo = (next: string) => [{ ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: next }];
+
+describe("compileWorkflow", () => {
+  it("compiles a call step to a service-call Task with retry, timeout and failure routing", () => {
+    // Prepare
+    const wf = workflow([call("a")]);
+
+    // Act
+    const asl = compileWorkflow(wf);
+
+    // Assess
+    expect(asl).toEqual({
+      Comment: "test-flow v1",
+      StartAt: "Start",
+      States: {
+        Start: { ...START, Next: "a" },
+        a: {
+          Type: "Task",
+          Resource: "${BatonServiceCall}",
+          Parameters: callParams("a"),
+          ResultPath: "$.steps.a",
+          TimeoutSeconds: 35,
+          Retry: [DEFAULT_RETRIER, LAMBDA_TRANSIENT_RETRIER],
+          Catch: catchTo("a#failed"),
+          Next: "Finish",
+        },
+        "a#failed": failureRecord("a", "Describe failure"),
+        Finish: FINISH,
+        "Describe failure": DESCRIBE,
+        Failed: FAILED,
+      },
+    });
+  });
+
+  it("renders retry options: attempts, interval, backoff, max delay, jitter and error names", () => {
+    const wf = workflow([
+      call("a", {
+        retry: { maxAttempts: 5, interval: 2, backoff: 3, maxDelay: 10, jitter: "none", on: ["Baton.ClientError"] },
+      }),
+    ]);
+
+    const state = compileWorkflow(wf).States.a;
+
+    expect(state).toMatchObject({
+      Retry: [
+        {
+          ErrorEquals: ["Baton.ClientError"],
+          IntervalSeconds: 2,
+          MaxAttempts: 4,
+          BackoffRate: 3,
+          MaxDelaySeconds: 10,
+          JitterStrategy: "NONE",
+        },
+        LAMBDA_TRANSIENT_RETRIER,
+      ],
+    });
+  });
+
+  it("omits the policy retrier when retry is disabled or maxAttempts is 1", () => {
+    const disabled = compileWorkflow(workflow([call("a", { retry: null })])).States.a;
+    const single = compileWorkflow(workflow([call("a", { retry: { ...DEFAULT_RETRY, maxAttempts: 1 } })])).States.a;
+
+    expect(disabled).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER] });
+    expect(single).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER] });
+  });
+
+  it("compiles a when condition to a Choice that skips to the next step", () => {
+    const wf = workflow(sequential([call("a"), call("b", { when: "input.amount < 100" }), call("c")]));
+
+    const asl = compileWorkflow(wf);
+
+    expect(asl.States["b#when"]).toEqual({
+      Type: "Choice",
+      Comment: "when: input.amount < 100",
+      Choices: [
+        {
+          And: [
+            { Variable: "$.input.amount", IsPresent: true },
+            { Variable: "$.input.amount", IsNumeric: true },
+            { Variable: "$.input.amount", NumericLessThan: 100 },
+          ],
+          Next: "b",
+        },
+      ],
+      Default: "c",
+    });
+    expect(asl.States.a).toMatchObject({ Next: "b#when" });
+  });
+
+  it("compiles select to a ResultSelector that keeps only that part as body", () => {
+    const asl = compileWorkflow(workflow([call("a", { select: "body.items" })]));
+
+    expect(asl.States.a).toMatchObject({
+      ResultSelector: {
+        "status.$": "$.status",
+        "headers.$": "$.headers",
+        "body.$": "$.body.items",
+        "instance.$": "$.instance",
+        "attempt.$": "$.attempt",
+      },
+    });
+  });
+
+  it("compiles templated paths and bodies to JSONPath parameters", () => {
+    const wf = workflow(
+      sequential([
+        call("a"),
+        call("b", { path: "/orders/{{ steps.a.body.id }}", body: { id: "{{ input.orderId }}", n: 1 } }),
+      ]),
+    );
+
+    const asl = compileWorkflow(wf);
+
+    expect(asl.States.b).toMatchObject({
+      Parameters: callParams("b", {
+        "path.$": "States.Format('/orders/{}', $.steps.a.body.id)",
+        body: { "id.$": "$.input.orderId", n: 1 },
+      }),
+    });
+  });
+
+  it("sets the workflow timeout as the machine's TimeoutSeconds", () => {
+    expect(compileWorkflow(workflow([call("a")], { timeout: 900 })).TimeoutSeconds).toBe(900);
+  });
+
+  it("uses the output template for the execution output", () => {
+    const asl = compileWorkflow(workflow([call("a")], { output: { id: "{{ steps.a.body.id }}" } }));
+
+    expect(asl.States.Finish).toEqual({ ...FINISH, Parameters: { output: { "id.$": "$.steps.a.body.id" } } });
+  });
+});

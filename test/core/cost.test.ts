@@ -1,0 +1,283 @@
+import { describe, expect, it } from "vitest";
+import type { StateMachineDefinition } from "../../lib/core/asl.ts";
+import { walkAsl, type Outcome } from "../../lib/core/asl-walk.ts";
+import { compileWorkflow } from "../../lib/core/compile.ts";
+import { estimateCost, expressPrice } from "../../lib/core/cost.ts";
+import { DEFAULT_RETRY, type CallStep, type Step, type Workflow } from "../../lib/core/model.ts";
+
+const CALL = "${BatonServiceCall}";
+
+const mean = (outcomes: readonly Outcome[], f: (o: Outcome) => number): number =>
+  outcomes.reduce((t, o) => t + o.weight * f(o), 0) / outcomes.reduce((t, o) => t + o.weight, 0);
+const max = (outcomes: readonly Outcome[], f: (o: Outcome) => number): number => Math.max(...outcomes.map(f));
+
+const options = { failureRate: 0.5, mapItems: 4, callMs: 100 };
+
+/** Start → call (2 retries, 1 s then 2 s) → Done; a failure goes to a Fail state. */
+const singleCall: StateMachineDefinition = {
+  StartAt: "Start",
+  States: {
+    Start: { Type: "Pass", Parameters: { "input.$": "$", steps: {} }, Next: "call" },
+    call: {
+      Type: "Task",
+      Resource: CALL,
+      ResultPath: "$.steps.call",
+      Retry: [{ ErrorEquals: ["Baton.ServiceError"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "NONE" }],
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "Failed" }],
+      Next: "Done",
+    },
+    Done: { Type: "Succeed" },
+    Failed: { Type: "Fail", Error: "Boom" },
+  },
+};
+
+describe("walkAsl on hand-written ASL", () => {
+  it("counts one transition per state entered on the happy path", () => {
+    // Prepare / Act
+    const result = walkAsl(singleCall, { ...options, mode: "expected", failureRate: 0 });
+
+    // Assess: Start, call, Done
+    expect(result.outcomes).toEqual([{ weight: 1, transitions: 3, durationMs: 100, failed: false }]);
+  });
+
+  it("weighs retries and the failure path by the per-attempt failure probability", () => {
+    // Prepare / Act
+    const result = walkAsl(singleCall, { ...options, mode: "expected" });
+
+    // Assess: E[attempts] = 1 + 0.5 + 0.25; 1 + 1.75 + 1 (Done or Failed) = 3.75
+    expect(mean(result.outcomes, (o) => o.transitions)).toBeCloseTo(3.75, 10);
+    // failure: 3 attempts (300 ms) + 1 s + 2 s of backoff, with probability 0.125
+    const failed = result.outcomes.find((o) => o.failed);
+    expect(failed).toEqual({ weight: 0.125, transitions: 5, durationMs: 3300, failed: true });
+  });
+
+  it("uses every attempt in the worst case and keeps the costliest ending", () => {
+    // Prepare / Act
+    const result = walkAsl(singleCall, { ...options, mode: "worst" });
+
+    // Assess: 1 + 3 + 1 either way; both endings are kept
+    expect(result.outcomes).toEqual([
+      { weight: 1, transitions: 5, durationMs: 3300, failed: false },
+      { weight: 1, transitions: 5, durationMs: 3300, failed: true },
+    ]);
+  });
+
+  it("decides IsPresent choices from what the machine wrote instead of taking the costliest branch", () => {
+    // Prepare: $.failure is never written on the happy path, so the long branch never runs
+    const asl: StateMachineDefinition = {
+      StartAt: "Start",
+      States: {
+        Start: { Type: "Pass", Parameters: { steps: {} }, Next: "Failed?" },
+        "Failed?": {
+          Type: "Choice",
+          Choices: [{ Variable: "$.failure", IsPresent: true, Next: "A" }],
+          Default: "Done",
+        },
+        A: { Type: "Pass", Next: "B" },
+        B: { Type: "Pass", Next: "C" },
+        C: { Type: "Pass", End: true },
+        Done: { Type: "Succeed" },
+      },
+    };
+
+    // Act
+    const result = walkAsl(asl, { ...options, mode: "worst" });
+
+    // Assess: Start, Failed?, Done
+    expect(result.outcomes).toEqual([{ weight: 1, transitions: 3, durationMs: 0, failed: false }]);
+  });
+
+  it("takes the costliest branch of a condition on unknown input", () => {
+    // Prepare
+    const asl: StateMachineDefinition = {
+      StartAt: "Check",
+      States: {
+        Check: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.amount", NumericLessThan: 10, Next: "Done" }],
+          Default: "A",
+        },
+        A: { Type: "Pass", Next: "B" },
+        B: { Type: "Pass", Next: "Done" },
+        Done: { Type: "Succeed" },
+      },
+    };
+
+    // Act
+    const result = walkAsl(asl, { ...options, mode: "expected", failureRate: 0 });
+
+    // Assess: Check, A, B, Done
+    expect(result.outcomes).toEqual([{ weight: 1, transitions: 4, durationMs: 0, failed: false }]);
+  });
+
+  it("counts a Parallel state, its branches, and their longest duration", () => {
+    // Prepare: branch 1 is one call, branch 2 two Pass states and a 2 s wait
+    const asl: StateMachineDefinition = {
+      StartAt: "Fan",
+      States: {
+        Fan: {
+          Type: "Parallel",
+          Branches: [
+            { StartAt: "c", States: { c: { Type: "Task", Resource: CALL, End: true } } },
+            {
+              StartAt: "p1",
+              States: {
+                p1: { Type: "Pass", Next: "w" },
+                w: { Type: "Wait", Seconds: 2, Next: "p2" },
+                p2: { Type: "Pass", End: true },
+              },
+            },
+          ],
+          End: true,
+        },
+      },
+    };
+
+    // Act
+    const result = walkAsl(asl, { ...options, mode: "expected", failureRate: 0 });
+
+    // Assess: Fan + c + p1, w, p2 = 5; max(100 ms, 2000 ms)
+    expect(result.outcomes).toEqual([{ weight: 1, transitions: 5, durationMs: 2000, failed: false }]);
+  });
+
+  it("runs a Map body the assumed number of times when its items are unknown", () => {
+    // Prepare: 4 items, at most 2 at once, 2 states per item (one a call)
+    const asl: StateMachineDefinition = {
+      StartAt: "Each",
+      States: {
+        Each: {
+          Type: "Map",
+          ItemsPath: "$.items",
+          MaxConcurrency: 2,
+          ItemProcessor: {
+            StartAt: "c",
+            States: { c: { Type: "Task", Resource: CALL, Next: "p" }, p: { Type: "Pass", End: true } },
+          },
+          End: true,
+        },
+      },
+    };
+
+    // Act
+    const result = walkAsl(asl, { ...options, mode: "expected", failureRate: 0 });
+
+    // Assess: 1 + 4 × 2 transitions; 2 rounds of 100 ms
+    expect(result.outcomes).toEqual([{ weight: 1, transitions: 9, durationMs: 200, failed: false }]);
+    expect(result.notes).toEqual(["Map states run 4 iterations."]);
+  });
+
+  it("fails when the machine loops", () => {
+    // Prepare
+    const asl: StateMachineDefinition = {
+      StartAt: "A",
+      States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Pass", Next: "A" } },
+    };
+
+    // Act / Assess
+    expect(() => walkAsl(asl, { ...options, mode: "worst" })).toThrow(/loops/);
+  });
+});
+
+// ── On compiled workflows ───────────────────────────────────────────────────────────────────────
+
+function call(id: string, extra: Partial<CallStep> = {}, dependsOn: string[] = []): CallStep {
+  return {
+    id,
+    kind: "call",
+    call: { service: "svc", method: "POST", path: `/${id}` },
+    timeout: 10,
+    retry: DEFAULT_RETRY,
+    idempotent: true,
+    dependsOn,
+    explicitDependsOn: false,
+    pointer: `/steps/${id}`,
+    ...extra,
+  };
+}
+
+function workflow(steps: Step[]): Workflow {
+  return { name: "wf", version: 1, type: "standard", triggers: [], steps };
+}
+
+const noJitter = { ...DEFAULT_RETRY, jitter: "none" as const };
+
+describe("estimateCost on compiled workflows", () => {
+  it("prices one call: 3 transitions at best, 7 at worst", () => {
+    // Prepare: Start → a → Finish; on failure a#failed → Describe failure → Failed
+    const wf = workflow([call("a", { retry: noJitter })]);
+
+    // Act
+    const report = estimateCost(wf, compileWorkflow(wf), { executions: 2_000_000, failureRate: 0.05 });
+
+    // Assess
+    expect(report.best.transitions).toBe(3);
+    expect(report.worst.transitions).toBe(7);
+    // 1 + (1 + 0.05 + 0.0025) + 1 + 0.05^3 × 2 (the failure path is 3 states instead of 1)
+    expect(report.expected.transitions).toBeCloseTo(3.05275, 10);
+    expect(report.best.standard.perExecution).toBeCloseTo(0.000075, 12);
+    expect(report.best.standard.perMillion).toBeCloseTo(75, 9);
+    expect(report.best.standard.total).toBeCloseTo(150, 9);
+    expect(report.worst.durationMs).toBe(3 * 100 + (1 + 2) * 1000);
+    expect(report.worst.failureRate).toBe(1);
+  });
+
+  it("counts every compensation with its retries in the worst case", () => {
+    // Prepare: a (compensated) → b (compensated) → c
+    const undo = (id: string) => ({
+      call: { service: "svc", method: "DELETE" as const, path: `/${id}` },
+      timeout: 10,
+      retry: { ...noJitter, maxAttempts: 5 },
+    });
+    const wf = workflow([
+      call("a", { compensate: undo("a") }),
+      call("b", { compensate: undo("b") }, ["a"]),
+      call("c", {}, ["b"]),
+    ]);
+
+    // Act
+    const report = estimateCost(wf, compileWorkflow(wf), { failureRate: 0.05 });
+
+    // Assess
+    // best: Start, a, b, c, Finish
+    expect(report.best.transitions).toBe(5);
+    // worst: Start 1 + a 3 + b 3 + c 3 + c#failed 1 + Compensation started 1 (events never fail)
+    //   + b#undo? 1 + b#undo 5 + b#undo-failed 1 + a#undo? 1 + a#undo 5 + a#undo-failed 1
+    //   + Compensation finished? 1 + Compensation failed 1 + Describe incomplete compensation 1
+    //   + Compensation incomplete 1 = 30
+    expect(report.worst.transitions).toBe(30);
+    // expected, p = 0.05: calls take A = 1 + p + p² attempts and fail with q = p³; compensations take
+    // C = 1 + … + p⁴ and fail with p⁵. A failure at a, b or c then costs 8, 8 + C + p⁵ or
+    // 8 + 2C + 2p⁵ more transitions (guards of steps that never succeeded skip their compensation):
+    // 1 + A + s(A + s(A + s + q(8 + 2C + 2p⁵)) + q(8 + C + p⁵)) + 8q, with s = 1 - q
+    expect(report.expected.transitions).toBeCloseTo(5.160124655437193, 10);
+  });
+
+  it("takes the guarded step when its condition depends on input", () => {
+    // Prepare: a, then b only when input.go == true
+    const wf = workflow([call("a"), call("b", { when: "input.go == true" }, ["a"])]);
+
+    // Act
+    const report = estimateCost(wf, compileWorkflow(wf));
+
+    // Assess: Start, a, b#when, b, Finish
+    expect(report.best.transitions).toBe(5);
+  });
+
+  it("fails when an option is out of range", () => {
+    // Prepare
+    const wf = workflow([call("a")]);
+
+    // Act / Assess
+    expect(() => estimateCost(wf, compileWorkflow(wf), { failureRate: 1 })).toThrow(
+      "failureRate must be a number in [0, 1); got 1",
+    );
+    expect(() => estimateCost(wf, compileWorkflow(wf), { executions: 0.5 })).toThrow(/executions must be an integer/);
+  });
+});
+
+describe("expressPrice", () => {
+  it("bills 64 MB in 100 ms increments plus the request", () => {
+    // Prepare / Act / Assess: 250 ms is billed as 300 ms
+    expect(expressPrice({ durationMs: 250 })).toBeCloseTo(1e-6 + (64 / 1024) * 0.3 * 0.00001667, 15);
+  });
+});

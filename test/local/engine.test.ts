@@ -1,0 +1,301 @@
+/**
+ * The local engine on hand-written ASL (the compiler's shape) with a scripted runtime: routing,
+ * attempts, compensation order, stop, await tokens, child workflows, redrive and interruption.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ClientError, ServiceError } from "../../functions/commons/errors.ts";
+import type {
+  AwaitSignalRequest,
+  ServiceCallRequest,
+  ServiceCallResult,
+} from "../../lib/core/contract.ts";
+import {
+  type EngineRuntime,
+  LocalEngine,
+  type StatusChangeDetail,
+} from "../../lib/local/engine.ts";
+import type { PutEntry } from "../../lib/local/event-bus.ts";
+import { ExecutionJournal } from "../../lib/local/journal.ts";
+import { type PreparedMachine, prepareMachine } from "../../lib/local/machine.ts";
+import { awaitAsl, parentAsl, sagaAsl } from "./fixtures/hand-asl.ts";
+
+type Script = (request: ServiceCallRequest) => Error | undefined;
+
+class FakeRuntime implements EngineRuntime {
+  readonly calls: ServiceCallRequest[] = [];
+  readonly statuses: StatusChangeDetail[] = [];
+  readonly emitted: PutEntry[] = [];
+  readonly parked: AwaitSignalRequest[] = [];
+  script: Script = () => undefined;
+
+  async callService(request: ServiceCallRequest): Promise<ServiceCallResult> {
+    this.calls.push(request);
+    const error = this.script(request);
+    if (error) throw error;
+    return {
+      status: 200,
+      headers: {},
+      body: { id: `${request.stepId}-1` },
+      instance: `${request.service}-a`,
+      attempt: request.attempt,
+    };
+  }
+  emit(entries: readonly PutEntry[]): void {
+    this.emitted.push(...entries);
+  }
+  async parkSignal(request: AwaitSignalRequest): Promise<void> {
+    this.parked.push(request);
+  }
+  statusChanged(detail: StatusChangeDetail): void {
+    this.statuses.push(detail);
+  }
+  callOrder(): string[] {
+    return this.calls.map((c) => `${c.mode}:${c.stepId}:${c.attempt}`);
+  }
+}
+
+const machines = new Map<string, PreparedMachine>([
+  ["saga", prepareMachine("saga", sagaAsl("saga"))],
+  ["approval", prepareMachine("approval", awaitAsl("approval", 30))],
+  ["parent", prepareMachine("parent", parentAsl("saga"))],
+]);
+
+let dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  dirs = [];
+});
+
+async function engineWith(
+  runtime: FakeRuntime,
+  options: { dir?: string; awaitTimeout?: (s: number) => number } = {},
+) {
+  const journal = await ExecutionJournal.open(options.dir);
+  return LocalEngine.create({
+    machines: (name) => machines.get(name),
+    runtime,
+    journal,
+    skipDelays: true,
+    ...(options.awaitTimeout ? { awaitTimeout: options.awaitTimeout } : {}),
+  });
+}
+
+describe("LocalEngine", () => {
+  it("runs a saga to success and reports RUNNING then SUCCEEDED", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    const engine = await engineWith(runtime);
+    // Act
+    const started = engine.start("saga", { orderId: "o-1" });
+    const done = await engine.waitFor(started.executionId);
+    // Assess
+    expect(done.status).toEqual("SUCCEEDED");
+    expect(runtime.callOrder()).toEqual(["call:reserve:1", "call:charge:1", "call:ship:1"]);
+    expect(runtime.statuses.map((s) => s.status)).toEqual(["RUNNING", "SUCCEEDED"]);
+    expect((done.output as Record<string, { body: unknown }>).charge?.body).toEqual({
+      id: "charge-1",
+    });
+  });
+
+  it("retries a retryable error and counts the attempt", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    runtime.script = (r) =>
+      r.stepId === "charge" && r.attempt === 1
+        ? new ServiceError("503", { step: "charge" })
+        : undefined;
+    const engine = await engineWith(runtime);
+    // Act
+    const done = await engine.waitFor(engine.start("saga", {}).executionId);
+    // Assess
+    expect(done.status).toEqual("SUCCEEDED");
+    expect(runtime.callOrder()).toEqual([
+      "call:reserve:1",
+      "call:charge:1",
+      "call:charge:2",
+      "call:ship:1",
+    ]);
+  });
+
+  it("compensates succeeded steps in reverse order when a step fails without retry", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    runtime.script = (r) =>
+      r.stepId === "ship" && r.mode === "call"
+        ? new ClientError("400", { step: "ship" })
+        : undefined;
+    const engine = await engineWith(runtime);
+    // Act
+    const done = await engine.waitFor(engine.start("saga", {}).executionId);
+    // Assess
+    expect(done.status).toEqual("FAILED");
+    expect(done.error).toEqual("Baton.ClientError");
+    expect(runtime.callOrder()).toEqual([
+      "call:reserve:1",
+      "call:charge:1",
+      "call:ship:1",
+      "compensate:charge:1",
+      "compensate:reserve:1",
+    ]);
+    expect(runtime.emitted.map((e) => e.detailType)).toEqual([
+      "Compensation Started",
+      "Compensation Completed",
+    ]);
+    const cause = JSON.parse(done.cause ?? "{}") as { name: string; step: string; message: string };
+    expect([cause.name, cause.step]).toEqual(["Baton.ClientError", "ship"]);
+    expect(JSON.parse(cause.message)).toEqual({
+      errorType: "Baton.ClientError",
+      errorMessage: JSON.stringify({ message: "400", step: "ship" }),
+      trace: [],
+    });
+  });
+
+  it("stops a running execution as ABORTED with the given error", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    const engine = await engineWith(runtime);
+    const started = engine.start("approval", {});
+    await until(() => runtime.parked.length === 1);
+    // Act
+    engine.stop(started.executionId, { error: "Baton.Cancelled", cause: "by test" });
+    const done = await engine.waitFor(started.executionId);
+    // Assess
+    expect([done.status, done.error, done.cause]).toEqual([
+      "ABORTED",
+      "Baton.Cancelled",
+      "by test",
+    ]);
+  });
+
+  it("resumes an await step when its task token succeeds", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    const engine = await engineWith(runtime);
+    const started = engine.start("approval", {});
+    await until(() => runtime.parked.length === 1);
+    const parked = runtime.parked[0] as AwaitSignalRequest;
+    // Act
+    engine.sendTaskSuccess(parked.taskToken, { approved: true });
+    const done = await engine.waitFor(started.executionId);
+    // Assess
+    expect(done.status).toEqual("SUCCEEDED");
+    expect(done.output).toEqual({ approve: { approved: true } });
+    expect([parked.signal, parked.stepId, parked.executionId]).toEqual([
+      "approval",
+      "approve",
+      started.executionId,
+    ]);
+  });
+
+  it("fails an await step with States.Timeout when no signal comes in time", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    const engine = await engineWith(runtime, { awaitTimeout: () => 0 });
+    // Act
+    const done = await engine.waitFor(engine.start("approval", {}).executionId);
+    // Assess
+    expect([done.status, done.error]).toEqual(["FAILED", "Baton.SignalTimeout"]);
+    expect(() => engine.sendTaskSuccess(runtime.parked[0]?.taskToken ?? "", {})).toThrow(
+      /unknown, already completed/,
+    );
+  });
+
+  it("runs a child workflow and returns its output", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    const engine = await engineWith(runtime);
+    // Act
+    const done = await engine.waitFor(engine.start("parent", { orderId: "o-2" }).executionId);
+    // Assess
+    expect(done.status).toEqual("SUCCEEDED");
+    expect(Object.keys((done.output as { sub: object }).sub)).toEqual([
+      "reserve",
+      "charge",
+      "ship",
+    ]);
+    expect(engine.list().map((e) => [e.workflow, e.status, e.parentId === null])).toEqual([
+      ["parent", "SUCCEEDED", true],
+      ["saga", "SUCCEEDED", false],
+    ]);
+  });
+
+  it("fails the parent with Baton.ChildWorkflowFailed when the child fails", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    runtime.script = (r) =>
+      r.stepId === "reserve" && r.mode === "call"
+        ? new ClientError("409", { step: "reserve" })
+        : undefined;
+    const engine = await engineWith(runtime);
+    // Act
+    const done = await engine.waitFor(engine.start("parent", {}).executionId);
+    // Assess
+    expect([done.status, done.error]).toEqual(["FAILED", "Baton.ChildWorkflowFailed"]);
+  });
+
+  it("redrives from the failed step, replaying work that was not compensated", async () => {
+    // Prepare: reserve and charge have no compensation in effect when ship fails during compensation-free run
+    const runtime = new FakeRuntime();
+    let shipFails = true;
+    runtime.script = (r) => {
+      if (r.stepId === "ship" && r.mode === "call" && shipFails)
+        return new ClientError("400", { step: "ship" });
+      if (r.mode === "compensate" && r.stepId === "reserve")
+        return new ClientError("gone", { step: "reserve" });
+      return undefined;
+    };
+    const engine = await engineWith(runtime);
+    const first = await engine.waitFor(engine.start("saga", {}).executionId);
+    runtime.calls.length = 0;
+    shipFails = false;
+    // Act
+    engine.redrive(first.executionId);
+    const done = await engine.waitFor(first.executionId);
+    // Assess: charge was compensated (runs again); reserve's compensation failed (replayed)
+    expect([first.status, done.status, done.redriveCount]).toEqual(["FAILED", "SUCCEEDED", 1]);
+    expect(runtime.callOrder()).toEqual(["call:charge:1", "call:ship:1"]);
+    expect(runtime.statuses.map((s) => `${s.status}:${s.redriveCount}`)).toEqual([
+      "RUNNING:0",
+      "FAILED:0",
+      "RUNNING:1",
+      "SUCCEEDED:1",
+    ]);
+  });
+
+  it("fails executions left running by a crash with Baton.Interrupted, and they can be redriven", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "baton-engine-"));
+    dirs.push(dir);
+    const before = new FakeRuntime();
+    const crashed = await engineWith(before, { dir });
+    const started = crashed.start("approval", { n: 1 });
+    await until(() => before.parked.length === 1);
+    await crashed.crash();
+    const after = new FakeRuntime();
+    const engine = await engineWith(after, { dir });
+    // Act
+    const recovered = engine.recoverInterrupted();
+    // Assess
+    expect(recovered).toEqual([started.executionId]);
+    expect([
+      engine.describe(started.executionId)?.status,
+      engine.describe(started.executionId)?.error,
+    ]).toEqual(["FAILED", "Baton.Interrupted"]);
+    engine.redrive(started.executionId);
+    await until(() => after.parked.length === 1);
+    engine.sendTaskSuccess(after.parked[0]?.taskToken ?? "", { ok: true });
+    expect((await engine.waitFor(started.executionId)).status).toEqual("SUCCEEDED");
+    await engine.close();
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs compiled ASL in aws-local-stepfunctions with in-process task handlers and zero delays, for
+ * flow tests of the compiler. Services are plain functions; each Task is routed by its `Resource`.
+ */
+import { StateMachine } from "aws-local-stepfunctions";
+import type { StateMachineDefinition } from "../../lib/core/asl.ts";
+import { TaskResource, type ServiceCallRequest } from "../../lib/core/contract.ts";
+
+export type ServiceReply = { status?: number; body?: unknown };
+export type FakeService = (req: ServiceCallRequest) => ServiceReply | Promise<ServiceReply>;
+
+export class TaskError extends Error {
+  constructor(name: string, message = name) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export interface FlowResult {
+  readonly status: "SUCCEEDED" | "FAILED";
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** Every service call and compensation, in the order they were made. */
+  readonly calls: ServiceCallRequest[];
+  readonly events: { detailType: string; detail: Record<string, unknown> }[];
+}
+
+export interface FlowOptions {
+  readonly services?: Record<string, FakeService>;
+  /** Answers `await` steps: a payload, or an error (e.g. `States.Timeout`). */
+  readonly signals?: Record<string, unknown | TaskError>;
+  readonly children?: Record<string, (input: unknown) => unknown>;
+}
+
+type Handler = (input: Record<string, unknown>) => Promise<unknown>;
+
+export async function runFlow(asl: StateMachineDefinition, input: unknown, options: FlowOptions = {}): Promise<FlowResult> {
+  const calls: ServiceCallRequest[] = [];
+  const events: FlowResult["events"] = [];
+  const attempts = new Map<string, number>();
+  const handlers: Record<string, Handler> = {};
+  const zero: Record<string, number> = {};
+
+  for (const [name, state] of allStates(asl)) {
+    if (state.Type === "Wait") zero[name] = 0;
+    if (state.Type !== "Task") continue;
+    zero[name] = 0;
+    handlers[name] = async (params) => {
+      switch (state.Resource) {
+        case TaskResource.ServiceCall: {
+          const key = `${name}:${JSON.stringify({ ...params, attempt: 0 })}`;
+          const attempt = (attempts.get(key) ?? 0) + 1;
+          attempts.set(key, attempt);
+          const req = { ...(params as unknown as ServiceCallRequest), attempt };
+          calls.push(req);
+          const service = options.services?.[req.service];
+          if (!service) throw new TaskError("Baton.UnknownService", `No service ${req.service}`);
+          const reply = await service(req);
+          return { status: reply.status ?? 200, headers: {}, body: reply.body ?? {}, instance: `${req.service}-1`, attempt };
+        }
+        case TaskResource.Emit: {
+          for (const e of (params.Entries as { DetailType: string; Detail: Record<string, unknown> }[]) ?? [])
+            events.push({ detailType: e.DetailType, detail: e.Detail });
+          return { FailedEntryCount: 0 };
+        }
+        case TaskResource.AwaitSignal: {
+          const payload = params.Payload as { signal: string };
+          const answer = options.signals?.[payload.signal];
+          if (answer instanceof TaskError) throw answer;
+          if (answer === undefined) throw new TaskError("States.Timeout", "no signal");
+          return answer;
+        }
+        case TaskResource.ChildWorkflow: {
+          const arn = String(params.StateMachineArn);
+          const child = Object.entries(options.children ?? {}).find(([n]) => arn.includes(n.replace(/-/g, "_")));
+          if (!child) throw new TaskError("States.TaskFailed", `no child for ${arn}`);
+          return { Output: child[1](params.Input), Status: "SUCCEEDED" };
+        }
+        default:
+          throw new Error(`Unroutable resource ${state.Resource}`);
+      }
+    };
+  }
+
+  const machine = new StateMachine(asl as never, { validationOptions: { checkPaths: false } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zero, waitTimeOverrides: zero },
+    context: { Execution: { Id: "exec-1" }, State: { RetryCount: 0 }, Task: { Token: "token-1" } },
+  } as never);
+  try {
+    const output = await execution.result;
+    return { status: "SUCCEEDED", output, calls, events };
+  } catch (err) {
+    // aws-local-stepfunctions wraps the final error (e.g. a Fail state's) as `cause`.
+    const inner = (err as { cause?: unknown }).cause;
+    const failure = inner instanceof Error ? inner : (err as Error);
+    return { status: "FAILED", error: failure.name, cause: failure.message, calls, events };
+  }
+}
+
+type AnyState = { Type: string; Resource?: string; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition };
+
+function* allStates(def: StateMachineDefinition): Generator<[string, AnyState]> {
+  for (const [name, state] of Object.entries(def.States) as [string, AnyState][]) {
+    yield [name, state];
+    for (const branch of state.Branches ?? []) yield* allStates(branch);
+    if (state.ItemProcessor) yield* allStates(state.ItemProcessor);
+  }
+}
