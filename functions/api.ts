@@ -3,9 +3,14 @@
  * middy wrapper: the routes live in `commons/api`, and the local server calls `handleApiEvent`.
  */
 import middy from "@middy/core";
-import { type ApiDeps, getDefaultApiDeps } from "./commons/api/deps.ts";
 import { handleApiEvent } from "./commons/api/app.ts";
-import { type ApiEvent, type ApiResponse, HttpProblem, problemResponse } from "./commons/api/http.ts";
+import { type ApiDeps, getDefaultApiDeps } from "./commons/api/deps.ts";
+import {
+  type ApiEvent,
+  type ApiResponse,
+  HttpProblem,
+  problemResponse,
+} from "./commons/api/http.ts";
 
 export { handleApiEvent };
 
@@ -15,9 +20,16 @@ export async function handleWithDefaults(event: ApiEvent, deps?: ApiDeps): Promi
     try {
       resolved = await getDefaultApiDeps();
     } catch (error) {
-      console.error(JSON.stringify({ level: "ERROR", message: "API not configured", error: String(error) }));
+      console.error(
+        JSON.stringify({ level: "ERROR", message: "API not configured", error: String(error) }),
+      );
       return problemResponse(
-        new HttpProblem(503, "unavailable", "Service unavailable", "The API is not configured; see the logs."),
+        new HttpProblem(
+          503,
+          "unavailable",
+          "Service unavailable",
+          "The API is not configured; see the logs.",
+        ),
       );
     }
   }

@@ -26,10 +26,15 @@ export interface AwaitSignalResult {
   readonly outcome: "waiting" | "resumed";
 }
 
-export async function awaitSignal(request: AwaitSignalRequest, deps: AwaitSignalDeps): Promise<AwaitSignalResult> {
+export async function awaitSignal(
+  request: AwaitSignalRequest,
+  deps: AwaitSignalDeps,
+): Promise<AwaitSignalResult> {
   const problem = requestProblem(request);
   if (problem !== undefined) {
-    throw new ClientError(problem, { step: typeof request?.stepId === "string" ? request.stepId : "" });
+    throw new ClientError(problem, {
+      step: typeof request?.stepId === "string" ? request.stepId : "",
+    });
   }
   const executionId = executionIdOf(request.executionId);
   const registered = await deps.signals.registerWaiter(executionId, request.signal, {
@@ -51,7 +56,8 @@ export async function awaitSignal(request: AwaitSignalRequest, deps: AwaitSignal
 }
 
 function requestProblem(request: AwaitSignalRequest | undefined): string | undefined {
-  if (typeof request !== "object" || request === null) return "the await task received no request object";
+  if (typeof request !== "object" || request === null)
+    return "the await task received no request object";
   for (const field of ["executionId", "stepId", "signal", "taskToken"] as const) {
     if (typeof request[field] !== "string" || request[field] === "") {
       return `await request field ${field} must be a non-empty string`;

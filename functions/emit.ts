@@ -25,7 +25,9 @@ export interface EmitResult {
 export async function emitEvent(request: EmitRequest, deps: EmitDeps): Promise<EmitResult> {
   const problem = requestProblem(request);
   if (problem !== undefined) {
-    throw new ClientError(problem, { step: typeof request?.stepId === "string" ? request.stepId : "" });
+    throw new ClientError(problem, {
+      step: typeof request?.stepId === "string" ? request.stepId : "",
+    });
   }
   const own =
     typeof request.detail === "object" && request.detail !== null && !Array.isArray(request.detail)
@@ -47,9 +49,11 @@ export async function emitEvent(request: EmitRequest, deps: EmitDeps): Promise<E
 }
 
 function requestProblem(request: EmitRequest | undefined): string | undefined {
-  if (typeof request !== "object" || request === null) return "the emit task received no request object";
+  if (typeof request !== "object" || request === null)
+    return "the emit task received no request object";
   for (const field of ["workflow", "executionId", "stepId", "detailType"] as const) {
-    if (typeof request[field] !== "string" || request[field] === "") return `emit request field ${field} must be a non-empty string`;
+    if (typeof request[field] !== "string" || request[field] === "")
+      return `emit request field ${field} must be a non-empty string`;
   }
   if (typeof request.version !== "number") return "emit request field version must be a number";
   if (request.detailType.length > MAX_DETAIL_TYPE) {

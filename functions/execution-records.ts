@@ -41,7 +41,9 @@ export function getDefaultUpdaterDeps(): Promise<UpdaterDeps> {
 export async function recordEvent(event: unknown, deps?: UpdaterDeps): Promise<ApplyResult> {
   const result = await applyEvent(event, deps ?? (await getDefaultUpdaterDeps()));
   if (result.outcome === "ignored") {
-    console.warn(JSON.stringify({ level: "WARN", message: "event ignored", reason: result.reason }));
+    console.warn(
+      JSON.stringify({ level: "WARN", message: "event ignored", reason: result.reason }),
+    );
   }
   return result;
 }

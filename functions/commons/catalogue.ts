@@ -94,7 +94,10 @@ export interface CompiledArtifacts {
 }
 
 /** Builds a catalogue entry from a normalized workflow and its compiled artifacts. */
-export function catalogueEntry(workflow: Workflow, artifacts: CompiledArtifacts): CatalogueWorkflow {
+export function catalogueEntry(
+  workflow: Workflow,
+  artifacts: CompiledArtifacts,
+): CatalogueWorkflow {
   return {
     name: workflow.name,
     version: workflow.version,
@@ -104,7 +107,9 @@ export function catalogueEntry(workflow: Workflow, artifacts: CompiledArtifacts)
     definition: artifacts.definition,
     asl: artifacts.asl,
     mermaid: artifacts.mermaid,
-    ...(artifacts.stateMachineArn === undefined ? {} : { stateMachineArn: artifacts.stateMachineArn }),
+    ...(artifacts.stateMachineArn === undefined
+      ? {}
+      : { stateMachineArn: artifacts.stateMachineArn }),
     steps: catalogueSteps(workflow.steps),
   };
 }
@@ -144,17 +149,27 @@ function describeStep(step: Step, scope: string, ids: ReadonlySet<string>): Cata
   };
 }
 
-const IGNORED_KEYS = new Set(["id", "description", "pointer", "dependsOn", "explicitDependsOn"]);
+/** A step's own metadata, which never holds templates (a user's `detail.id` still counts). */
+const STEP_METADATA = new Set(["id", "description", "pointer", "dependsOn", "explicitDependsOn"]);
 
 /** Step ids referenced as `steps.<id>` anywhere in the step's templates and conditions. */
 function readsOf(step: Step): string[] {
-  const text = JSON.stringify(step, (key, value: unknown) =>
-    IGNORED_KEYS.has(key) ? undefined : value,
-  );
   const found = new Set<string>();
-  for (const match of text.matchAll(/\bsteps\.([a-z][a-z0-9_]*)/g)) {
-    if (match[1] !== undefined) found.add(match[1]);
-  }
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") {
+      for (const match of value.matchAll(/\bsteps\.([a-z][a-z0-9_]*)/g)) {
+        if (match[1] !== undefined) found.add(match[1]);
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (typeof value === "object" && value !== null) {
+      const isStep = "kind" in value && "pointer" in value;
+      for (const [key, child] of Object.entries(value)) {
+        if (!(isStep && STEP_METADATA.has(key))) visit(child);
+      }
+    }
+  };
+  visit(step);
   return [...found].sort();
 }
 
@@ -166,7 +181,9 @@ export function getCatalogue(): Promise<WorkflowCatalogue> {
     const path = process.env[ENV.catalogueFile];
     if (path === undefined || path === "") {
       return Promise.reject(
-        new Error(`Missing environment variable ${ENV.catalogueFile}: set it to the catalogue JSON file.`),
+        new Error(
+          `Missing environment variable ${ENV.catalogueFile}: set it to the catalogue JSON file.`,
+        ),
       );
     }
     cached = loadCatalogue(path);
@@ -194,7 +211,9 @@ export function parseCatalogue(text: string, source = "catalogue"): WorkflowCata
   } catch (error) {
     throw new Error(`${source} is not valid JSON: ${(error as Error).message}`);
   }
-  const list: unknown = Array.isArray(parsed) ? parsed : (parsed as { workflows?: unknown } | null)?.workflows;
+  const list: unknown = Array.isArray(parsed)
+    ? parsed
+    : (parsed as { workflows?: unknown } | null)?.workflows;
   if (!Array.isArray(list)) {
     throw new Error(`${source} must be an object with a "workflows" array; got ${typeof parsed}.`);
   }
@@ -212,7 +231,8 @@ function entryProblem(entry: unknown): string | undefined {
   if (typeof e.version !== "number") return `(${e.name}) has no numeric version`;
   if (!Array.isArray(e.steps)) return `(${e.name}) has no steps array`;
   const bad = e.steps.findIndex(
-    (s: unknown) => typeof s !== "object" || s === null || typeof (s as { id?: unknown }).id !== "string",
+    (s: unknown) =>
+      typeof s !== "object" || s === null || typeof (s as { id?: unknown }).id !== "string",
   );
   if (bad >= 0) return `(${e.name}) steps[${bad}] has no id`;
   return undefined;

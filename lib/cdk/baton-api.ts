@@ -74,10 +74,6 @@ export class BatonApi extends Construct {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
     });
-    const validator = this.api.addRequestValidator("Validator", {
-      validateRequestParameters: true,
-      validateRequestBody: true,
-    });
     if (auth.mode === "cognito") {
       const pool = this.createUserPool(removalPolicy);
       this.userPool = pool;
@@ -88,12 +84,15 @@ export class BatonApi extends Construct {
     } else if (auth.mode === "jwt") {
       this.userPool = this.importIssuerPool(auth.issuer, auth.audience);
     }
-    const methodOptions = this.methodOptions(auth, validator);
-    this.api.root.addProxy({
-      anyMethod: true,
-      defaultIntegration: new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false }),
-      defaultMethodOptions: methodOptions,
+    const validator = this.api.addRequestValidator("Validator", {
+      validateRequestParameters: true,
+      validateRequestBody: true,
     });
+    const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    const options = this.methodOptions(auth, validator);
+    // Declared first so `/{proxy+}` does not add its own, unauthorized ANY method on `/`.
+    this.api.root.addMethod("ANY", integration, options);
+    this.api.root.addProxy({ anyMethod: true, defaultIntegration: integration, defaultMethodOptions: options });
     this.acknowledgeNagFindings(auth);
   }
 

@@ -1,6 +1,6 @@
 /**
  * One Baton Lambda handler (`functions/<name>.ts`) with the house defaults: ESM bundle built by the
- * local esbuild (never Docker), minified with source maps, Node.js 22 on ARM, X-Ray, JSON logs in
+ * local esbuild (never Docker), minified with source maps, Node.js 24 on ARM, X-Ray, JSON logs in
  * a log group with retention, and a role that may write only to that log group.
  */
 import { join } from "node:path";
@@ -23,7 +23,8 @@ import { acknowledge } from "./nag.ts";
 /** The project root (holding package-lock.json, functions/ and lib/). */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-export const HANDLER_RUNTIME = Runtime.NODEJS_22_X;
+/** The newest Node.js runtime (cdk-nag L1); bundles target Node 22 so they also run where 24 is missing. */
+export const HANDLER_RUNTIME = Runtime.NODEJS_24_X;
 
 /** ESM bundles have no `require`; some CommonJS dependencies still call it. */
 export const ESM_REQUIRE_BANNER =

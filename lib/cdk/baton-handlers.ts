@@ -30,11 +30,13 @@ export interface HandlerAccess {
   readonly controlsWorkflows?: true;
   /** Reads `baton/*` secrets for `{{ secret:… }}` headers. */
   readonly readsSecrets?: true;
+  /** Completes `await` steps whose signal arrived first (`SendTaskSuccess`). */
+  readonly answersTaskTokens?: true;
 }
 
 export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
   "service-call": { registry: true, publishes: true, readsSecrets: true },
-  "health-check": { registry: true, publishes: true, readsSecrets: true },
+  "health-check": { registry: true, publishes: true },
   api: {
     registry: true,
     executions: true,
@@ -44,7 +46,7 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
     controlsWorkflows: true,
   },
   "execution-records": { executions: true, publishes: true, catalogue: true },
-  "await-signal": { executions: true, publishes: true },
+  "await-signal": { executions: true, answersTaskTokens: true },
 };
 
 const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
@@ -62,6 +64,8 @@ export interface WorkflowRef {
   readonly name: string;
   readonly stateMachineName: string;
   readonly express: boolean;
+  /** Whether it has `await` steps (their task tokens go through the await-signal handler). */
+  readonly awaits: boolean;
 }
 
 export interface BatonHandlersProps {
@@ -163,6 +167,15 @@ export class BatonHandlers extends Construct {
       );
     }
     if (access.controlsWorkflows) this.grantWorkflowControl(fn, props.workflows);
+    const awaiting = props.workflows.filter((w) => w.awaits);
+    if (access.answersTaskTokens && awaiting.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["states:SendTaskSuccess"],
+          resources: awaiting.map((w) => stateMachineArn(this, w.stateMachineName)),
+        }),
+      );
+    }
     this.acknowledgeWildcards(fn, access, props);
   }
 

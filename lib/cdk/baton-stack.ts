@@ -80,6 +80,7 @@ export class BatonStack extends Stack {
         name: c.workflow.name,
         stateMachineName: names[c.workflow.name] ?? "",
         express: c.workflow.type === "express",
+        awaits: c.uses.awaitSignal,
       })),
       catalogueFile: this.catalogueFile,
       retentionDays: config.retentionDays,

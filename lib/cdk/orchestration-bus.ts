@@ -30,12 +30,19 @@ export class OrchestrationBus extends Construct {
       kmsKey: props.encryptionKey,
       deadLetterQueue: props.deadLetterQueue,
     });
+    // The archive's key policy names the bus ARN; built from the name it creates no Key <-> Bus cycle.
+    const busArn = Stack.of(this).formatArn({
+      service: "events",
+      resource: "event-bus",
+      resourceName: props.eventBusName,
+    });
     this.archive = new Archive(this, "Archive", {
-      sourceEventBus: this.bus,
+      sourceEventBus: EventBus.fromEventBusArn(this, "BusByArn", busArn),
       description: `Replayable copy of every event on ${props.eventBusName}`,
       eventPattern: { account: [Stack.of(this).account] },
       retention: props.archiveRetention ?? Duration.days(30),
       kmsKey: props.encryptionKey,
     });
+    this.archive.node.addDependency(this.bus);
   }
 }

@@ -86,7 +86,9 @@ export class WorkflowStateMachine extends Construct {
       description: `workflow version ${props.version}`,
     });
     // A new definition replaces the version resource; keep the old one for rollback and history.
+    // Deleting the stack still deletes the state machine and, with it, every version.
     this.version.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    this.version.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
     this.alias = new CfnStateMachineAlias(this, "Alias", {
       name: LIVE_ALIAS,
       description: "The version published by the latest deploy",

@@ -30,7 +30,8 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
-export const writeJson = (io: CliIo, value: unknown): void => io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+export const writeJson = (io: CliIo, value: unknown): void =>
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 
 /**
  * Loads the command's one workflow file. With errors, reports them (stderr, or the JSON object on

@@ -37,7 +37,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     if (name === "help") return help(io, argv[index + 1]);
     if (name !== undefined && !command) {
-      throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
+      throw new UsageError(
+        `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")})`,
+      );
     }
     const rest = index < 0 ? [...argv] : [...argv.slice(0, index), ...argv.slice(index + 1)];
     const parsed = parse(rest, command);
@@ -52,9 +54,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     }
     if (!command) throw new UsageError("missing command");
     const { min, max } = command.positionals;
-    if (parsed.positionals.length < min) throw new UsageError(`missing argument: baton ${command.synopsis}`);
+    if (parsed.positionals.length < min)
+      throw new UsageError(`missing argument: baton ${command.synopsis}`);
     if (parsed.positionals.length > max) {
-      throw new UsageError(`unexpected argument "${parsed.positionals[max]}": baton ${command.synopsis}`);
+      throw new UsageError(
+        `unexpected argument "${parsed.positionals[max]}": baton ${command.synopsis}`,
+      );
     }
     return await command.run({
       io,
@@ -67,7 +72,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr(`baton: ${error.message}\n\n${command ? commandUsage(command) : usage()}`);
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: "usage", message: error.message })}\n`);
+    if (json)
+      io.stdout(`${JSON.stringify({ ok: false, error: "usage", message: error.message })}\n`);
     return EXIT.usage;
   }
 }
@@ -83,7 +89,8 @@ function parse(args: string[], command: Command | undefined) {
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
     // parseArgs explains unknown flags and missing values well; keep its first sentence.
-    const message = error instanceof Error ? error.message.split(". ")[0] ?? error.message : String(error);
+    const message =
+      error instanceof Error ? (error.message.split(". ")[0] ?? error.message) : String(error);
     throw new UsageError(message);
   }
 }
@@ -131,7 +138,9 @@ const VERSION = readVersion();
 
 function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    const pkg = JSON.parse(
+      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+    ) as {
       version?: unknown;
     };
     return typeof pkg.version === "string" ? pkg.version : "0.0.0";

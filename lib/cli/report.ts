@@ -14,7 +14,11 @@ export interface FileProblems {
  */
 export function formatProblem(file: string, problem: Problem): string {
   const where =
-    problem.line !== undefined ? `${file}:${problem.line}` : problem.path ? `${file}#${problem.path}` : file;
+    problem.line !== undefined
+      ? `${file}:${problem.line}`
+      : problem.path
+        ? `${file}#${problem.path}`
+        : file;
   const marker = problem.severity === "warning" ? "warning: " : "";
   const hint = problem.hint ? ` (${problem.hint})` : "";
   return `${where}: ${problem.code} ${marker}${problem.message}${hint}`;

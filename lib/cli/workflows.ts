@@ -20,7 +20,10 @@ export function strictly(problem: Problem, strict: boolean): Problem {
 }
 
 /** Loads one workflow file; a path that cannot be read is a usage error. */
-export async function loadFile(path: string, options: { cwd: string; strict: boolean }): Promise<LoadedFile> {
+export async function loadFile(
+  path: string,
+  options: { cwd: string; strict: boolean },
+): Promise<LoadedFile> {
   const full = resolve(options.cwd, path);
   const kind = await pathKind(full, path);
   if (kind === "directory") throw new UsageError(`${path} is a directory; give a workflow file`);
@@ -43,7 +46,10 @@ export async function loadFile(path: string, options: { cwd: string; strict: boo
  * (duplicate names, child workflows) see them all. A folder contributes its `*.yaml`, `*.yml` and
  * `*.json` files except the service registry seed (`services.yaml`, SERVICE.md).
  */
-export async function loadPaths(paths: readonly string[], options: { cwd: string; strict: boolean }): Promise<LoadedFile[]> {
+export async function loadPaths(
+  paths: readonly string[],
+  options: { cwd: string; strict: boolean },
+): Promise<LoadedFile[]> {
   const files: string[] = [];
   for (const path of paths) {
     const full = resolve(options.cwd, path);
@@ -57,7 +63,9 @@ export async function loadPaths(paths: readonly string[], options: { cwd: string
     } catch (error) {
       throw new UsageError(`cannot read ${path}: ${reason(error)}`);
     }
-    const workflows = names.filter((n) => WORKFLOW_EXTENSIONS.some((e) => n.endsWith(e)) && !isServicesFile(n)).sort();
+    const workflows = names
+      .filter((n) => WORKFLOW_EXTENSIONS.some((e) => n.endsWith(e)) && !isServicesFile(n))
+      .sort();
     for (const name of workflows) {
       const file = join(full, name);
       if ((await stat(file)).isFile()) files.push(file);
@@ -65,7 +73,10 @@ export async function loadPaths(paths: readonly string[], options: { cwd: string
   }
   const unique = [...new Set(files)];
   const loaded = loadWorkflowFiles(unique, { strict: options.strict });
-  return group(unique, loaded, options.strict).map((f) => ({ ...f, file: displayName(f.file, options.cwd) }));
+  return group(unique, loaded, options.strict).map((f) => ({
+    ...f,
+    file: displayName(f.file, options.cwd),
+  }));
 }
 
 /** The registry seed shares the folder with workflows but is not one. */
@@ -80,8 +91,14 @@ interface SetResult {
 function group(files: readonly string[], loaded: SetResult, strict: boolean): LoadedFile[] {
   return files.map((file) => {
     const workflow = loaded.workflows.find((w) => w.file === file)?.workflow;
-    const problems = loaded.problems.filter((p) => p.file === file).map((p) => strictly(p.problem, strict));
-    return { file, ...(workflow ? { workflow: workflow.name, definition: workflow } : {}), problems };
+    const problems = loaded.problems
+      .filter((p) => p.file === file)
+      .map((p) => strictly(p.problem, strict));
+    return {
+      file,
+      ...(workflow ? { workflow: workflow.name, definition: workflow } : {}),
+      problems,
+    };
   });
 }
 

@@ -286,18 +286,15 @@ class Walker {
         : { weight: 1, transitions: 1, durationMs: 0, next, output };
     if (targets.length <= 1) return targets.map(step);
     if (this.options.mode === "worst") return targets.map(step);
-    // Undecided condition: follow the costliest branch (a `when` is assumed true, a choice takes its
-    // most expensive case), so the figures never undercount.
-    let best = targets[0] ?? "";
-    let bestCost = -1;
-    for (const target of targets) {
-      const total = target === "" ? 0 : mean(walkFrom(target, output));
-      if (total > bestCost) {
-        best = target;
-        bestCost = total;
-      }
-    }
-    return [step(best)];
+    // Undecided condition: follow the happy path (branches that mostly succeed over those that
+    // mostly fail, e.g. into a `fail` step), and among those the costliest, so a `when` counts as
+    // true and a choice as its most expensive case.
+    const scored = targets.map((target) => {
+      const paths = target === "" ? [] : walkFrom(target, output);
+      return { target, fails: failureShare(paths) >= 0.5, transitions: mean(paths) };
+    });
+    scored.sort((a, b) => Number(a.fails) - Number(b.fails) || b.transitions - a.transitions);
+    return [step(scored[0]?.target ?? "")];
   }
 
   private task(state: TaskState, raw: Sym): Step[] {
@@ -510,6 +507,12 @@ function chain(step: Step, rest: Path): Path {
 function mean(paths: readonly Path[]): number {
   const weight = sum(paths.map((p) => p.weight));
   return weight === 0 ? 0 : sum(paths.map((p) => p.weight * p.transitions)) / weight;
+}
+
+/** Weighted share of paths that end failed. */
+function failureShare(paths: readonly Path[]): number {
+  const weight = sum(paths.map((p) => p.weight));
+  return weight === 0 ? 1 : sum(paths.filter((p) => p.failed).map((p) => p.weight)) / weight;
 }
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);

@@ -92,7 +92,7 @@ function addFailurePath(
     Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: failedEvent }],
     Default: completedEvent,
   });
-  const chain = compileCompensation(comp, graph, scope, comp.workflow.steps, finished) ?? finished;
+  const chain = compileCompensation(comp, graph, scope, comp.workflow.steps, finished);
   return graph.add(TOP.compensationStarted, eventState(comp, "Compensation Started", chain));
 }
 

@@ -29,7 +29,11 @@ export function toMermaid(workflow: Workflow): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Escapes text for a quoted Mermaid label (entity codes, no raw quotes, brackets or pipes). */
+/**
+ * Escapes text for a quoted Mermaid label: entity codes for what would end the string or the edge
+ * label (`"`, `|`), open a markdown string (`` ` ``) or be read as HTML (`<`, `>`). Brackets and
+ * braces are plain text inside quotes, so templates stay readable.
+ */
 export function escapeLabel(text: string): string {
   return text
     .replace(/#/g, "#35;")
@@ -38,8 +42,6 @@ export function escapeLabel(text: string): string {
     .replace(/>/g, "#gt;")
     .replace(/\|/g, "#124;")
     .replace(/`/g, "#96;")
-    .replace(/\{/g, "#123;")
-    .replace(/\}/g, "#125;")
     .replace(/\s+/g, " ");
 }
 

@@ -33,8 +33,10 @@ export function parseSource(text: string, _fileName: string): ParsedSource {
     prettyErrors: false,
   });
   const lineAt = (offset: number): number => counter.linePos(offset).line;
+  // Errors found at the end of the input (unclosed quotes) point at the last line with content.
+  const lastContent = Math.max(0, text.trimEnd().length - 1);
   const problems: Problem[] = doc.errors.map((e) => {
-    const line = lineAt(e.pos[0]);
+    const line = lineAt(Math.min(e.pos[0], lastContent));
     const duplicate = e.code === "DUPLICATE_KEY";
     return {
       code: duplicate ? "E_DUPLICATE_KEY" : "E_YAML",

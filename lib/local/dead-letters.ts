@@ -6,7 +6,11 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { DeadLetter, DeadLetterQueue, RedriveResult } from "../../functions/commons/api/dead-letter-queue.ts";
+import type {
+  DeadLetter,
+  DeadLetterQueue,
+  RedriveResult,
+} from "../../functions/commons/api/dead-letter-queue.ts";
 import type { BusEvent } from "./event-bus.ts";
 
 /** A stored dead letter: the event, the rule whose target refused it, and why. */
@@ -71,9 +75,15 @@ export class LocalDeadLetterQueue implements DeadLetterQueue {
   async redrive(max: number): Promise<RedriveResult> {
     const redeliver = this.#redeliver;
     if (redeliver === undefined) {
-      return { redriven: 0, failed: this.#letters.slice(0, max).map((l) => ({ id: l.id, reason: "no bus attached" })) };
+      return {
+        redriven: 0,
+        failed: this.#letters.slice(0, max).map((l) => ({ id: l.id, reason: "no bus attached" })),
+      };
     }
-    return this.redriveWith(redeliver, this.#letters.slice(0, max).map((l) => l.id));
+    return this.redriveWith(
+      redeliver,
+      this.#letters.slice(0, max).map((l) => l.id),
+    );
   }
 
   async add(letter: Omit<LocalDeadLetter, "id">): Promise<LocalDeadLetter> {

@@ -4,11 +4,15 @@
  * dynalite has no transactions, TTL or PartiQL; Baton's stores use none of them.
  */
 import { mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import type { Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ensureTable, executionsTable, type TableDefinition } from "../../functions/commons/records/schema.ts";
+import {
+  ensureTable,
+  executionsTable,
+  type TableDefinition,
+} from "../../functions/commons/records/schema.ts";
 
 type Dynalite = (options: {
   path?: string;
@@ -21,7 +25,10 @@ type Dynalite = (options: {
 const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
 
 export const LOCAL_REGION = "us-east-1";
-export const LOCAL_CREDENTIALS = { accessKeyId: "baton-local", secretAccessKey: "baton-local" } as const;
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: "baton-local",
+  secretAccessKey: "baton-local",
+} as const;
 
 export interface LocalDynamo {
   readonly endpoint: string;

@@ -11,7 +11,7 @@ import {
   type StopOptions,
 } from "../../functions/commons/engine/engine.ts";
 import type { Json } from "../core/model.ts";
-import { EngineError as LocalEngineError, type LocalEngine } from "./engine.ts";
+import { type LocalEngine, EngineError as LocalEngineError } from "./engine.ts";
 import { TaskTokenError } from "./task-tokens.ts";
 
 const REASONS: Readonly<Record<string, EngineErrorReason>> = {
@@ -31,12 +31,19 @@ export class LocalExecutionEngine implements ExecutionEngine {
   }
 
   async start(workflow: string, executionName: string, input: Json): Promise<StartedExecution> {
-    const started = translating(() => this.#engine.start(workflow, input, { executionId: executionName }));
-    return { executionId: started.executionId, startedAt: new Date(started.startDate).toISOString() };
+    const started = translating(() =>
+      this.#engine.start(workflow, input, { executionId: executionName }),
+    );
+    return {
+      executionId: started.executionId,
+      startedAt: new Date(started.startDate).toISOString(),
+    };
   }
 
   async stop(executionId: string, options: StopOptions): Promise<void> {
-    translating(() => this.#engine.stop(executionId, { error: options.error, cause: options.cause }));
+    translating(() =>
+      this.#engine.stop(executionId, { error: options.error, cause: options.cause }),
+    );
   }
 
   async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
@@ -72,9 +79,15 @@ function translating<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    const code = error instanceof LocalEngineError ? error.code : error instanceof TaskTokenError ? error.code : undefined;
+    const code =
+      error instanceof LocalEngineError
+        ? error.code
+        : error instanceof TaskTokenError
+          ? error.code
+          : undefined;
     const reason = code === undefined ? undefined : REASONS[code];
-    if (reason !== undefined) throw new EngineError(reason, (error as Error).message, { cause: error });
+    if (reason !== undefined)
+      throw new EngineError(reason, (error as Error).message, { cause: error });
     throw error;
   }
 }

@@ -281,20 +281,16 @@ export class LocalEngine {
     return this.#live.size;
   }
 
-  /** Stops every running execution without reporting them (the process is going away). */
+  /**
+   * Stops every running execution without reporting it: the process is going away, and the
+   * journal keeps them RUNNING so the next process fails them with `Baton.Interrupted`.
+   */
   async close(): Promise<void> {
-    for (const live of this.#live.values()) live.abort();
-    await Promise.allSettled([...this.#live.values()].map((l) => l.done));
-    await this.#journal.close();
-  }
-
-  /** Aborts live executions and leaves them RUNNING in the journal, as a crash would. */
-  async crash(): Promise<void> {
-    const entries = [...this.#live.keys()];
     this.#crashed = true;
     for (const live of this.#live.values()) live.abort();
+    for (const id of this.#live.keys())
+      this.#tokens.abandon(id, taskError("States.Runtime", "The process stopped."));
     await Promise.allSettled([...this.#live.values()].map((l) => l.done));
-    for (const id of entries) this.#journal.touch(id);
     await this.#journal.close();
   }
 

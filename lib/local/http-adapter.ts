@@ -136,14 +136,29 @@ export async function serveProxyHandler(
   };
 }
 
-async function serveOne(handler: ProxyHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveOne(
+  handler: ProxyHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   try {
     const body = await readBody(req);
     if (body === undefined) {
-      writeProblem(res, 413, "Payload Too Large", `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+      writeProblem(
+        res,
+        413,
+        "Payload Too Large",
+        `The request body exceeds ${MAX_BODY_BYTES} bytes.`,
+      );
       return;
     }
-    const event = toProxyEvent(req.method ?? "GET", req.url ?? "/", req.rawHeaders, body, req.socket.remoteAddress ?? "127.0.0.1");
+    const event = toProxyEvent(
+      req.method ?? "GET",
+      req.url ?? "/",
+      req.rawHeaders,
+      body,
+      req.socket.remoteAddress ?? "127.0.0.1",
+    );
     const result = await handler(event);
     writeResult(res, result);
   } catch (error) {
@@ -159,7 +174,8 @@ function writeResult(res: ServerResponse, result: ProxyResult): void {
     return;
   }
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
     headers[name.toLowerCase()] = values.map(String);
   }
@@ -178,7 +194,10 @@ function writeProblem(res: ServerResponse, status: number, title: string, detail
     return;
   }
   const body = JSON.stringify({ type: "about:blank", title, status, detail });
-  res.writeHead(status, { "content-type": "application/problem+json", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, {
+    "content-type": "application/problem+json",
+    "content-length": Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
-import { walkAsl, type Outcome } from "../../lib/core/asl-walk.ts";
+import { type Outcome, walkAsl } from "../../lib/core/asl-walk.ts";
 import { compileWorkflow } from "../../lib/core/compile.ts";
+import { TaskResource } from "../../lib/core/contract.ts";
 import { estimateCost, expressPrice } from "../../lib/core/cost.ts";
-import { DEFAULT_RETRY, type CallStep, type Step, type Workflow } from "../../lib/core/model.ts";
+import { type CallStep, DEFAULT_RETRY, type Step, type Workflow } from "../../lib/core/model.ts";
 
-const CALL = "${BatonServiceCall}";
+const CALL = TaskResource.ServiceCall;
 
 const mean = (outcomes: readonly Outcome[], f: (o: Outcome) => number): number =>
   outcomes.reduce((t, o) => t + o.weight * f(o), 0) / outcomes.reduce((t, o) => t + o.weight, 0);
-const max = (outcomes: readonly Outcome[], f: (o: Outcome) => number): number => Math.max(...outcomes.map(f));
 
 const options = { failureRate: 0.5, mapItems: 4, callMs: 100 };
 
@@ -22,7 +22,15 @@ const singleCall: StateMachineDefinition = {
       Type: "Task",
       Resource: CALL,
       ResultPath: "$.steps.call",
-      Retry: [{ ErrorEquals: ["Baton.ServiceError"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "NONE" }],
+      Retry: [
+        {
+          ErrorEquals: ["Baton.ServiceError"],
+          IntervalSeconds: 1,
+          MaxAttempts: 2,
+          BackoffRate: 2,
+          JitterStrategy: "NONE",
+        },
+      ],
       Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "Failed" }],
       Next: "Done",
     },
@@ -37,7 +45,9 @@ describe("walkAsl on hand-written ASL", () => {
     const result = walkAsl(singleCall, { ...options, mode: "expected", failureRate: 0 });
 
     // Assess: Start, call, Done
-    expect(result.outcomes).toEqual([{ weight: 1, transitions: 3, durationMs: 100, failed: false }]);
+    expect(result.outcomes).toEqual([
+      { weight: 1, transitions: 3, durationMs: 100, failed: false },
+    ]);
   });
 
   it("weighs retries and the failure path by the per-attempt failure probability", () => {
@@ -137,7 +147,9 @@ describe("walkAsl on hand-written ASL", () => {
     const result = walkAsl(asl, { ...options, mode: "expected", failureRate: 0 });
 
     // Assess: Fan + c + p1, w, p2 = 5; max(100 ms, 2000 ms)
-    expect(result.outcomes).toEqual([{ weight: 1, transitions: 5, durationMs: 2000, failed: false }]);
+    expect(result.outcomes).toEqual([
+      { weight: 1, transitions: 5, durationMs: 2000, failed: false },
+    ]);
   });
 
   it("runs a Map body the assumed number of times when its items are unknown", () => {
@@ -151,7 +163,10 @@ describe("walkAsl on hand-written ASL", () => {
           MaxConcurrency: 2,
           ItemProcessor: {
             StartAt: "c",
-            States: { c: { Type: "Task", Resource: CALL, Next: "p" }, p: { Type: "Pass", End: true } },
+            States: {
+              c: { Type: "Task", Resource: CALL, Next: "p" },
+              p: { Type: "Pass", End: true },
+            },
           },
           End: true,
         },
@@ -162,7 +177,9 @@ describe("walkAsl on hand-written ASL", () => {
     const result = walkAsl(asl, { ...options, mode: "expected", failureRate: 0 });
 
     // Assess: 1 + 4 × 2 transitions; 2 rounds of 100 ms
-    expect(result.outcomes).toEqual([{ weight: 1, transitions: 9, durationMs: 200, failed: false }]);
+    expect(result.outcomes).toEqual([
+      { weight: 1, transitions: 9, durationMs: 200, failed: false },
+    ]);
     expect(result.notes).toEqual(["Map states run 4 iterations."]);
   });
 
@@ -207,7 +224,10 @@ describe("estimateCost on compiled workflows", () => {
     const wf = workflow([call("a", { retry: noJitter })]);
 
     // Act
-    const report = estimateCost(wf, compileWorkflow(wf), { executions: 2_000_000, failureRate: 0.05 });
+    const report = estimateCost(wf, compileWorkflow(wf), {
+      executions: 2_000_000,
+      failureRate: 0.05,
+    });
 
     // Assess
     expect(report.best.transitions).toBe(3);
@@ -271,13 +291,18 @@ describe("estimateCost on compiled workflows", () => {
     expect(() => estimateCost(wf, compileWorkflow(wf), { failureRate: 1 })).toThrow(
       "failureRate must be a number in [0, 1); got 1",
     );
-    expect(() => estimateCost(wf, compileWorkflow(wf), { executions: 0.5 })).toThrow(/executions must be an integer/);
+    expect(() => estimateCost(wf, compileWorkflow(wf), { executions: 0.5 })).toThrow(
+      /executions must be an integer/,
+    );
   });
 });
 
 describe("expressPrice", () => {
   it("bills 64 MB in 100 ms increments plus the request", () => {
     // Prepare / Act / Assess: 250 ms is billed as 300 ms
-    expect(expressPrice({ durationMs: 250 })).toBeCloseTo(1e-6 + (64 / 1024) * 0.3 * 0.00001667, 15);
+    expect(expressPrice({ durationMs: 250 })).toBeCloseTo(
+      1e-6 + (64 / 1024) * 0.3 * 0.00001667,
+      15,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { escapeLabel, nodeId, toMermaid } from "../../lib/core/mermaid.ts";
-import { type CallStep, type Compensation, DEFAULT_RETRY, type Step, type Workflow } from "../../lib/core/model.ts";
+import {
+  type CallStep,
+  type Compensation,
+  DEFAULT_RETRY,
+  type Step,
+  type Workflow,
+} from "../../lib/core/model.ts";
 
 function call(id: string, extra: Partial<CallStep> = {}, dependsOn: string[] = []): CallStep {
   return {
@@ -23,7 +29,13 @@ const undo = (path: string): Compensation => ({
   retry: DEFAULT_RETRY,
 });
 
-const workflow = (steps: Step[]): Workflow => ({ name: "wf", version: 1, type: "standard", triggers: [], steps });
+const workflow = (steps: Step[]): Workflow => ({
+  name: "wf",
+  version: 1,
+  type: "standard",
+  triggers: [],
+  steps,
+});
 
 const lines = (text: string): string[] => text.trimEnd().split("\n");
 
@@ -50,13 +62,18 @@ describe("toMermaid", () => {
 
   it("labels the edges into a step with its when condition, escaped", () => {
     // Prepare
-    const wf = workflow([call("a"), call("b", { when: "input.amount < 10 and input.note == 'say \"hi\"'" }, ["a"])]);
+    const wf = workflow([
+      call("a"),
+      call("b", { when: "input.amount < 10 and input.note == 'say \"hi\"'" }, ["a"]),
+    ]);
 
     // Act
     const chart = lines(toMermaid(wf));
 
     // Assess
-    expect(chart).toContain(`  s_a -->|"input.amount #lt; 10 and input.note == 'say #quot;hi#quot;'"| s_b`);
+    expect(chart).toContain(
+      `  s_a -->|"input.amount #lt; 10 and input.note == 'say #quot;hi#quot;'"| s_b`,
+    );
   });
 
   it("fans independent steps out from start and back in to their dependent", () => {
@@ -79,7 +96,14 @@ describe("toMermaid", () => {
   it("puts parallel branches, choice cases and map bodies in subgraphs", () => {
     // Prepare
     const wf = workflow([
-      { id: "fan", kind: "parallel", dependsOn: [], explicitDependsOn: false, pointer: "", branches: [[call("a")], [call("b")]] },
+      {
+        id: "fan",
+        kind: "parallel",
+        dependsOn: [],
+        explicitDependsOn: false,
+        pointer: "",
+        branches: [[call("a")], [call("b")]],
+      },
       {
         id: "pick",
         kind: "choice",
@@ -123,7 +147,7 @@ describe("toMermaid", () => {
       '    s_pick__skip2(["skip"])',
       '    s_pick__decide -->|"otherwise"| s_pick__skip2',
       "  end",
-      '  subgraph s_each["each<br/>map over #123;#123; input.items #125;#125;"]',
+      '  subgraph s_each["each<br/>map over {{ input.items }}"]',
       '    s_item["item<br/>POST inventory /item"]',
       "  end",
       "  s_fan --> s_pick",
@@ -145,10 +169,12 @@ describe("toMermaid", () => {
     const chart = lines(toMermaid(wf));
 
     // Assess
-    const start = chart.indexOf('  subgraph compensation_["compensation, on failure, in reverse order"]');
+    const start = chart.indexOf(
+      '  subgraph compensation_["compensation, on failure, in reverse order"]',
+    );
     expect(chart.slice(start)).toEqual([
       '  subgraph compensation_["compensation, on failure, in reverse order"]',
-      '    c_reserve["undo reserve<br/>DELETE inventory /reservations/#123;#123; steps.reserve.body.id #125;#125;"]',
+      '    c_reserve["undo reserve<br/>DELETE inventory /reservations/{{ steps.reserve.body.id }}"]',
       '    c_charge["undo charge<br/>DELETE inventory /charges"]',
       "  end",
       "  s_reserve -.->|compensate| c_reserve",
@@ -164,9 +190,30 @@ describe("toMermaid", () => {
     const base = { explicitDependsOn: false, pointer: "" } as const;
     const wf = workflow([
       { ...base, id: "pause", kind: "wait", seconds: 5, dependsOn: [] },
-      { ...base, id: "tell", kind: "emit", detailType: "Order Shipped", detail: {}, dependsOn: ["pause"] },
-      { ...base, id: "approve", kind: "await", signal: "approval", timeout: 60, dependsOn: ["tell"] },
-      { ...base, id: "child", kind: "workflow", name: "billing", input: {}, dependsOn: ["approve"] },
+      {
+        ...base,
+        id: "tell",
+        kind: "emit",
+        detailType: "Order Shipped",
+        detail: {},
+        dependsOn: ["pause"],
+      },
+      {
+        ...base,
+        id: "approve",
+        kind: "await",
+        signal: "approval",
+        timeout: 60,
+        dependsOn: ["tell"],
+      },
+      {
+        ...base,
+        id: "child",
+        kind: "workflow",
+        name: "billing",
+        input: {},
+        dependsOn: ["approve"],
+      },
       { ...base, id: "stop", kind: "fail", error: "Rejected", dependsOn: ["child"] },
     ]);
 
@@ -195,7 +242,7 @@ describe("escaping", () => {
   it("encodes characters that would end a label", () => {
     // Prepare / Act / Assess
     expect(escapeLabel('a "b" | <c> #d `e` {f}\nnext')).toBe(
-      "a #quot;b#quot; #124; #lt;c#gt; #35;d #96;e#96; #123;f#125; next",
+      "a #quot;b#quot; #124; #lt;c#gt; #35;d #96;e#96; {f} next",
     );
   });
 });

@@ -90,7 +90,7 @@ describe("saga compensation", () => {
       services: { svc: byPath({ "/charge/2": "Baton.ClientError" }) },
     });
 
-    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("Baton.ClientError");
     expect(result.calls.map((c) => `${c.mode} ${c.path}`)).toEqual([
       "call /charge/1",
       "call /charge/2",

@@ -28,14 +28,25 @@ export const WORK_ROOT = join(REPO_ROOT, ".integration");
 
 export const DEFAULT_REGION = "us-east-1";
 
-/** Resource types MiniStack 1.5.33's CloudFormation rejects ("Unrecognized resource types"). */
-export const MINISTACK_UNSUPPORTED_TYPES: readonly string[] = ["AWS::Events::Archive"];
+/**
+ * Resource types to remove from templates before deploying to MiniStack. With the launcher's
+ * patches (default) none: it adds AWS::Events::Archive, AWS::StepFunctions::StateMachineVersion
+ * and ::StateMachineAlias. Unpatched (BATON_MINISTACK_PATCHES=0) the archive is removed; a
+ * version or alias cannot be, as other resources reference it.
+ */
+export const ministackStripTypes = (patched: boolean): readonly string[] =>
+  patched ? [] : ["AWS::Events::Archive"];
+
+/** Whether MiniStack runs with ministack_launch.py's patches (env BATON_MINISTACK_PATCHES). */
+export const patchesEnabled = (): boolean => process.env.BATON_MINISTACK_PATCHES !== "0";
 
 export interface Emulator {
   /** `http://127.0.0.1:<port>` for MiniStack, or the external AWS_ENDPOINT_URL. */
   readonly endpoint: string;
   readonly port: number;
   readonly kind: "ministack" | "external";
+  /** PID (and process group id) of the spawned MiniStack; undefined for an external endpoint. */
+  readonly pid: number | undefined;
   /** MiniStack's state, Lambda code and log live here. */
   readonly dataDir: string;
   /** MiniStack's log file (empty for an external endpoint). */
@@ -133,8 +144,7 @@ async function launch(port: number, options: StartEmulatorOptions): Promise<Emul
     TMPDIR: tmpDir,
     LOG_LEVEL: options.logLevel ?? "WARNING",
     SFN_WAIT_SCALE: String(options.sfnWaitScale ?? Number(process.env.BATON_SFN_WAIT_SCALE ?? 1)),
-    BATON_MINISTACK_PATCHES:
-      (options.patches ?? process.env.BATON_MINISTACK_PATCHES !== "0") ? "1" : "0",
+    BATON_MINISTACK_PATCHES: (options.patches ?? patchesEnabled()) ? "1" : "0",
     PYTHONUNBUFFERED: "1",
   };
   const child = spawn(VENV_PYTHON, [LAUNCHER], {
@@ -163,7 +173,7 @@ async function launch(port: number, options: StartEmulatorOptions): Promise<Emul
       throw new Error(`MiniStack exited with code ${exitCode} before it was ready:\n${tail}`);
     }
     if (await healthy(endpoint)) {
-      return { endpoint, port, kind: "ministack", dataDir, logFile, stop };
+      return { endpoint, port, kind: "ministack", pid: child.pid, dataDir, logFile, stop };
     }
     await sleep(100);
   }
@@ -222,6 +232,7 @@ export function externalEmulator(endpoint: string): Emulator {
     endpoint: endpoint.replace(/\/+$/, ""),
     port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
     kind: "external",
+    pid: undefined,
     dataDir: "",
     logFile: "",
     stop: async () => {},

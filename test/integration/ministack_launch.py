@@ -9,9 +9,17 @@ Functions matches `Retry`/`Catch` `ErrorEquals` against it, so Baton's `Baton.*`
 never match. The patch below makes the worker send `error.name` and the stack trace, and puts them
 into the invoke result exactly as AWS does ({errorType, errorMessage, trace}).
 
+It also registers CloudFormation provisioners for three resource types MiniStack's CloudFormation
+rejects ("Template format error: Unrecognized resource types: [...]") although its service APIs
+implement them: AWS::Events::Archive, AWS::StepFunctions::StateMachineVersion and
+AWS::StepFunctions::StateMachineAlias. Each calls MiniStack's own API handler, so the resources
+exist and behave as when created through the API (StartExecution on an alias ARN works).
+
 Set BATON_MINISTACK_PATCHES=0 to run MiniStack unpatched (to check whether a gap still exists).
 """
 
+import json
+import logging
 import os
 import sys
 import threading
@@ -81,9 +89,142 @@ def _patch_lambda_error_type() -> None:
     lambda_svc._execute_function_warm = execute_function_warm
 
 
+def _ok(response, what):
+    status, _headers, body = response
+    payload = json.loads(body) if body else {}
+    if status >= 400:
+        raise ValueError(f"{what} failed: {payload.get('message') or payload.get('Message') or payload}")
+    return payload
+
+
+def _register_cloudformation_types() -> None:
+    from ministack.services import eventbridge as eb
+    from ministack.services import stepfunctions as sfn
+    from ministack.services.cloudformation import provisioners as cfn
+
+    log = logging.getLogger("baton-patches")
+
+    def quiet(fn, what):
+        def delete(physical_id, _props):
+            try:
+                _ok(fn(physical_id), what)
+            except ValueError as error:  # already gone: CloudFormation deletes idempotently
+                log.info("%s: %s", what, error)
+
+        return delete
+
+    # --- AWS::Events::Archive (Ref: ArchiveName; GetAtt: Arn, ArchiveName) ---
+    def archive_request(name, props):
+        data = {
+            "ArchiveName": name,
+            "EventSourceArn": props.get("SourceArn", ""),
+            "Description": props.get("Description", ""),
+            "RetentionDays": int(props.get("RetentionDays", 0) or 0),
+        }
+        pattern = props.get("EventPattern")
+        if pattern is not None:
+            data["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+        if props.get("KmsKeyIdentifier"):
+            data["KmsKeyIdentifier"] = props["KmsKeyIdentifier"]
+        return data
+
+    def archive_create(logical_id, props, stack_name):
+        name = props.get("ArchiveName") or cfn._physical_name(stack_name, logical_id, max_len=48)
+        created = _ok(eb._create_archive(archive_request(name, props)), "CreateArchive")
+        return name, {"Arn": created.get("ArchiveArn", ""), "ArchiveName": name}
+
+    def archive_update(physical_id, old_props, new_props, stack_name):
+        if new_props.get("SourceArn") != old_props.get("SourceArn") or (
+            new_props.get("ArchiveName") != old_props.get("ArchiveName")
+        ):
+            archive_delete(physical_id, old_props)
+            return archive_create(physical_id, new_props, stack_name)
+        data = archive_request(physical_id, new_props)
+        data.pop("EventSourceArn", None)
+        updated = _ok(eb._update_archive(data), "UpdateArchive")
+        arn = updated.get("ArchiveArn") or _ok(
+            eb._describe_archive({"ArchiveName": physical_id}), "DescribeArchive"
+        ).get("ArchiveArn", "")
+        return physical_id, {"Arn": arn, "ArchiveName": physical_id}
+
+    archive_delete = quiet(lambda pid: eb._delete_archive({"ArchiveName": pid}), "DeleteArchive")
+
+    # --- AWS::StepFunctions::StateMachineVersion (Ref and GetAtt Arn: the version ARN) ---
+    def version_create(_logical_id, props, _stack_name):
+        data = {"stateMachineArn": props.get("StateMachineArn", "")}
+        if props.get("Description"):
+            data["description"] = props["Description"]
+        published = _ok(sfn._publish_state_machine_version(data), "PublishStateMachineVersion")
+        arn = published["stateMachineVersionArn"]
+        return arn, {"Arn": arn}
+
+    version_delete = quiet(
+        lambda pid: sfn._delete_state_machine_version({"stateMachineVersionArn": pid}),
+        "DeleteStateMachineVersion",
+    )
+
+    # --- AWS::StepFunctions::StateMachineAlias (Ref and GetAtt Arn: the alias ARN) ---
+    def routing(props):
+        config = props.get("RoutingConfiguration")
+        if config:
+            return [
+                {"stateMachineVersionArn": r["StateMachineVersionArn"], "weight": int(r["Weight"])}
+                for r in config
+            ]
+        preference = props.get("DeploymentPreference") or {}
+        # Every deployment type ends with all traffic on the new version; tests see that end state.
+        return [{"stateMachineVersionArn": preference["StateMachineVersionArn"], "weight": 100}]
+
+    def alias_create(logical_id, props, stack_name):
+        name = props.get("Name") or cfn._physical_name(stack_name, logical_id, max_len=80)
+        data = {"name": name, "routingConfiguration": routing(props)}
+        if props.get("Description"):
+            data["description"] = props["Description"]
+        created = _ok(sfn._create_state_machine_alias(data), "CreateStateMachineAlias")
+        arn = created["stateMachineAliasArn"]
+        return arn, {"Arn": arn}
+
+    def alias_update(physical_id, old_props, new_props, stack_name):
+        if new_props.get("Name") != old_props.get("Name"):
+            alias_delete(physical_id, old_props)
+            return alias_create(physical_id, new_props, stack_name)
+        data = {"stateMachineAliasArn": physical_id, "routingConfiguration": routing(new_props)}
+        if "Description" in new_props:
+            data["description"] = new_props["Description"]
+        _ok(sfn._update_state_machine_alias(data), "UpdateStateMachineAlias")
+        return physical_id, {"Arn": physical_id}
+
+    alias_delete = quiet(
+        lambda pid: sfn._delete_state_machine_alias({"stateMachineAliasArn": pid}),
+        "DeleteStateMachineAlias",
+    )
+
+    added = {
+        "AWS::Events::Archive": {
+            "create": archive_create,
+            "update": archive_update,
+            "delete": archive_delete,
+        },
+        "AWS::StepFunctions::StateMachineVersion": {
+            "create": version_create,
+            "delete": version_delete,
+        },
+        "AWS::StepFunctions::StateMachineAlias": {
+            "create": alias_create,
+            "update": alias_update,
+            "delete": alias_delete,
+        },
+    }
+    for resource_type, handler in added.items():
+        if resource_type in cfn._RESOURCE_HANDLERS:
+            continue  # MiniStack supports it natively now: prefer its own provisioner
+        cfn._RESOURCE_HANDLERS[resource_type] = handler
+
+
 def main() -> None:
     if PATCHES_ON:
         _patch_lambda_error_type()
+        _register_cloudformation_types()
     from ministack.app import main as ministack_main
 
     sys.argv = ["ministack"]

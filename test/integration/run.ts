@@ -16,7 +16,8 @@ import {
   type Emulator,
   externalEmulator,
   isMiniStack,
-  MINISTACK_UNSUPPORTED_TYPES,
+  ministackStripTypes,
+  patchesEnabled,
   REPO_ROOT,
   startEmulator,
   teardown,
@@ -80,7 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
       region,
       stripTypes:
         emulator.kind === "ministack" || (await isMiniStack(emulator.endpoint))
-          ? MINISTACK_UNSUPPORTED_TYPES
+          ? ministackStripTypes(patchesEnabled())
           : [],
       inheritCredentials: emulator.kind === "external",
     });
@@ -101,7 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
     log(`scenarios ${ms(performance.now() - tests)} (vitest exit ${code})`);
     if (args.keep) {
       log(`--keep: left running at ${emulator.endpoint}; outputs in ${deployment.workDir}`);
-      if (emulator.kind === "ministack") log(`stop it with: kill -- -<pid of ministack_launch.py>`);
+      if (emulator.pid !== undefined) log(`stop it with: kill -TERM -- -${emulator.pid}`);
     }
     return code;
   } catch (error) {

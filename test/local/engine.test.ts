@@ -273,7 +273,7 @@ describe("LocalEngine", () => {
     const crashed = await engineWith(before, { dir });
     const started = crashed.start("approval", { n: 1 });
     await until(() => before.parked.length === 1);
-    await crashed.crash();
+    await crashed.close();
     const after = new FakeRuntime();
     const engine = await engineWith(after, { dir });
     // Act

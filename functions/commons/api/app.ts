@@ -2,8 +2,9 @@
  * The API as a plain function: API Gateway proxy event in, proxy response out. Every failure
  * becomes an RFC 9457 problem document; only unexpected faults are 500s, without internals.
  */
-import { UnknownServiceError, ValidationError } from "../errors.ts";
+
 import { EngineError } from "../engine/engine.ts";
+import { UnknownServiceError, ValidationError } from "../errors.ts";
 import { InvalidCursorError } from "../records/cursor.ts";
 import { isThrottling, RetriesExhaustedError } from "../records/retry.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -31,7 +32,11 @@ export interface Logger {
 
 const consoleLogger: Logger = { error: (entry) => console.error(JSON.stringify(entry)) };
 
-export async function handleApiEvent(event: unknown, deps: ApiDeps, logger: Logger = consoleLogger): Promise<ApiResponse> {
+export async function handleApiEvent(
+  event: unknown,
+  deps: ApiDeps,
+  logger: Logger = consoleLogger,
+): Promise<ApiResponse> {
   let requestId: string | undefined;
   try {
     const request = toRequest(event);
@@ -44,7 +49,10 @@ export async function handleApiEvent(event: unknown, deps: ApiDeps, logger: Logg
         level: "ERROR",
         message: "API request failed",
         requestId,
-        error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+        error:
+          error instanceof Error
+            ? { name: error.name, message: error.message, stack: error.stack }
+            : String(error),
       });
     }
     return problemResponse(problem);
@@ -53,20 +61,30 @@ export async function handleApiEvent(event: unknown, deps: ApiDeps, logger: Logg
 
 export function toProblem(error: unknown, requestId?: string): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  if (error instanceof InvalidCursorError) return badRequest(error.message, [{ path: "/query/cursor", message: error.message }]);
+  if (error instanceof InvalidCursorError)
+    return badRequest(error.message, [{ path: "/query/cursor", message: error.message }]);
   if (error instanceof ValidationError) {
-    return new HttpProblem(400, "validation-failed", "Validation failed", error.message, { errors: error.errors });
+    return new HttpProblem(400, "validation-failed", "Validation failed", error.message, {
+      errors: error.errors,
+    });
   }
-  if (error instanceof UnknownServiceError) return new HttpProblem(404, "not-found", "Not found", error.reason);
+  if (error instanceof UnknownServiceError)
+    return new HttpProblem(404, "not-found", "Not found", error.reason);
   if (error instanceof EngineError) {
     return error.reason === "not-found"
       ? new HttpProblem(404, "not-found", "Not found", error.message)
       : new HttpProblem(409, "conflict", "Conflict", error.message);
   }
   if (error instanceof RetriesExhaustedError || isThrottling(error)) {
-    return new HttpProblem(503, "unavailable", "Service unavailable", "A dependency is busy; retry shortly.", {
-      headers: { "retry-after": "1" },
-    });
+    return new HttpProblem(
+      503,
+      "unavailable",
+      "Service unavailable",
+      "A dependency is busy; retry shortly.",
+      {
+        headers: { "retry-after": "1" },
+      },
+    );
   }
   return new HttpProblem(
     500,

@@ -77,7 +77,11 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   async list(limit: number): Promise<DeadLetter[]> {
     const seen = new Map<string, DeadLetter>();
     // Peeking (visibility 0) can return the same message twice and fewer than asked: a few rounds.
-    for (let round = 0; round < Math.ceil(limit / SQS_MAX_BATCH) + 2 && seen.size < limit; round++) {
+    for (
+      let round = 0;
+      round < Math.ceil(limit / SQS_MAX_BATCH) + 2 && seen.size < limit;
+      round++
+    ) {
       const messages = await this.#receive(Math.min(SQS_MAX_BATCH, limit - seen.size), 0);
       let fresh = 0;
       for (const message of messages) {
@@ -109,7 +113,10 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
         const reason = await this.#redeliver(message);
         if (reason === undefined) {
           await this.#o.client.send(
-            new DeleteMessageCommand({ QueueUrl: this.#o.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+            new DeleteMessageCommand({
+              QueueUrl: this.#o.queueUrl,
+              ReceiptHandle: message.ReceiptHandle,
+            }),
           );
           redriven += 1;
         } else {
@@ -144,14 +151,19 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
     if (letter === undefined || letter.detailType === null || letter.source === null) {
       return "the message is not an event Baton recognizes";
     }
-    if (typeof letter.detail !== "object" || letter.detail === null || Array.isArray(letter.detail)) {
+    if (
+      typeof letter.detail !== "object" ||
+      letter.detail === null ||
+      Array.isArray(letter.detail)
+    ) {
       return "the event detail is not a JSON object";
     }
     if (letter.source === "baton") {
       await this.#o.publisher.publish([{ detailType: letter.detailType, detail: letter.detail }]);
       return undefined;
     }
-    if (this.#o.redeliverForeign === undefined) return `events from ${letter.source} cannot be republished`;
+    if (this.#o.redeliverForeign === undefined)
+      return `events from ${letter.source} cannot be republished`;
     const envelope = parseBody(message.Body) as Partial<ForeignEvent> | undefined;
     try {
       await this.#o.redeliverForeign({
@@ -184,11 +196,16 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
 export function toDeadLetter(message: Message): DeadLetter | undefined {
   if (message.MessageId === undefined) return undefined;
   const body = parseBody(message.Body);
-  const o = (typeof body === "object" && body !== null && !Array.isArray(body) ? body : {}) as Record<string, Json>;
+  const o = (
+    typeof body === "object" && body !== null && !Array.isArray(body) ? body : {}
+  ) as Record<string, Json>;
   const attr = (name: string): string | undefined => message.MessageAttributes?.[name]?.StringValue;
-  const text = (value: Json | undefined): string | null => (typeof value === "string" ? value : null);
+  const text = (value: Json | undefined): string | null =>
+    typeof value === "string" ? value : null;
   const sent = Number(message.Attributes?.SentTimestamp);
-  const attributeReason = [attr("ERROR_CODE"), attr("ERROR_MESSAGE")].filter((s) => s !== undefined).join(": ");
+  const attributeReason = [attr("ERROR_CODE"), attr("ERROR_MESSAGE")]
+    .filter((s) => s !== undefined)
+    .join(": ");
   return {
     id: message.MessageId,
     source: text(o.source),

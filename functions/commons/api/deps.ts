@@ -2,13 +2,12 @@
  * Everything the API handlers use, injected as one object. `getDefaultApiDeps` builds the AWS
  * implementations once per container; tests and the local runtime pass their own.
  */
-import { randomUUID } from "node:crypto";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { type WorkflowCatalogue, getCatalogue } from "../catalogue.ts";
+import { getCatalogue, type WorkflowCatalogue } from "../catalogue.ts";
 import { getClients } from "../clients.ts";
 import { ENV, requireEnv } from "../config.ts";
-import { SfnExecutionEngine } from "../engine/sfn-engine.ts";
 import type { ExecutionEngine } from "../engine/engine.ts";
+import { SfnExecutionEngine } from "../engine/sfn-engine.ts";
 import { getDefaultEventPublisher } from "../events.ts";
 import { DynamoExecutionStore, type ExecutionStore } from "../records/execution-store.ts";
 import { retentionDaysFromEnv } from "../records/keys.ts";
@@ -81,7 +80,11 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
   return {
     catalogue,
     executions,
-    signals: new DynamoSignalStore({ client: clients.dynamo, tableName: executionsTable, retentionDays }),
+    signals: new DynamoSignalStore({
+      client: clients.dynamo,
+      tableName: executionsTable,
+      retentionDays,
+    }),
     engine: new SfnExecutionEngine({
       client: clients.sfn,
       stateMachineArn: (workflow) => catalogue.stateMachineArn(workflow),

@@ -14,7 +14,9 @@ export interface ApiGatewayProxyEvent {
   readonly headers?: StringMap | null;
   readonly multiValueHeaders?: { readonly [key: string]: readonly string[] | undefined } | null;
   readonly queryStringParameters?: StringMap | null;
-  readonly multiValueQueryStringParameters?: { readonly [key: string]: readonly string[] | undefined } | null;
+  readonly multiValueQueryStringParameters?: {
+    readonly [key: string]: readonly string[] | undefined;
+  } | null;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
   readonly requestContext?: { readonly requestId?: string };
@@ -28,7 +30,10 @@ export interface ApiGatewayProxyEventV2 {
   readonly headers?: StringMap | null;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
-  readonly requestContext: { readonly http: { readonly method: string }; readonly requestId?: string };
+  readonly requestContext: {
+    readonly http: { readonly method: string };
+    readonly requestId?: string;
+  };
 }
 
 export type ApiEvent = ApiGatewayProxyEvent | ApiGatewayProxyEventV2;
@@ -72,7 +77,10 @@ export class HttpProblem extends Error {
     slug: string,
     title: string,
     detail: string,
-    options: { errors?: readonly FieldProblem[]; headers?: { readonly [key: string]: string } } = {},
+    options: {
+      errors?: readonly FieldProblem[];
+      headers?: { readonly [key: string]: string };
+    } = {},
   ) {
     super(detail);
     this.status = status;
@@ -86,11 +94,23 @@ export class HttpProblem extends Error {
 export const problemType = (slug: string): string => `urn:baton:problem:${slug}`;
 
 export const badRequest = (detail: string, errors?: readonly FieldProblem[]): HttpProblem =>
-  new HttpProblem(400, "invalid-request", "Invalid request", detail, errors === undefined ? {} : { errors });
-export const notFound = (detail: string): HttpProblem => new HttpProblem(404, "not-found", "Not found", detail);
-export const conflict = (detail: string): HttpProblem => new HttpProblem(409, "conflict", "Conflict", detail);
+  new HttpProblem(
+    400,
+    "invalid-request",
+    "Invalid request",
+    detail,
+    errors === undefined ? {} : { errors },
+  );
+export const notFound = (detail: string): HttpProblem =>
+  new HttpProblem(404, "not-found", "Not found", detail);
+export const conflict = (detail: string): HttpProblem =>
+  new HttpProblem(409, "conflict", "Conflict", detail);
 
-export function json(statusCode: number, body: unknown, headers: { readonly [key: string]: string } = {}): ApiResponse {
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: { readonly [key: string]: string } = {},
+): ApiResponse {
   return {
     statusCode,
     headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
@@ -101,7 +121,11 @@ export function json(statusCode: number, body: unknown, headers: { readonly [key
 export function problemResponse(problem: HttpProblem): ApiResponse {
   return {
     statusCode: problem.status,
-    headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...problem.headers },
+    headers: {
+      "content-type": "application/problem+json",
+      "cache-control": "no-store",
+      ...problem.headers,
+    },
     body: JSON.stringify({
       type: problem.type,
       title: problem.title,
@@ -114,7 +138,8 @@ export function problemResponse(problem: HttpProblem): ApiResponse {
 
 /** Normalizes either event format; a malformed event is a 400 problem. */
 export function toRequest(event: unknown): HttpRequest {
-  if (typeof event !== "object" || event === null) throw badRequest("The request event is not an object.");
+  if (typeof event !== "object" || event === null)
+    throw badRequest("The request event is not an object.");
   const e = event as Partial<ApiGatewayProxyEvent> & Partial<ApiGatewayProxyEventV2>;
   const v2 = e.version === "2.0" && typeof e.rawPath === "string";
   const method = v2 ? e.requestContext?.http?.method : e.httpMethod;
@@ -139,9 +164,13 @@ export function toRequest(event: unknown): HttpRequest {
     }
   }
   let body = typeof e.body === "string" && e.body !== "" ? e.body : undefined;
-  if (body !== undefined && e.isBase64Encoded === true) body = Buffer.from(body, "base64").toString("utf8");
-  const path = rawPath.length > 1 && rawPath.endsWith("/") ? rawPath.replace(/\/+$/, "") || "/" : rawPath;
-  const requestId = v2 ? e.requestContext?.requestId : (e.requestContext as { requestId?: string } | undefined)?.requestId;
+  if (body !== undefined && e.isBase64Encoded === true)
+    body = Buffer.from(body, "base64").toString("utf8");
+  const path =
+    rawPath.length > 1 && rawPath.endsWith("/") ? rawPath.replace(/\/+$/, "") || "/" : rawPath;
+  const requestId = v2
+    ? e.requestContext?.requestId
+    : (e.requestContext as { requestId?: string } | undefined)?.requestId;
   return {
     method: method.toUpperCase(),
     path,
@@ -183,14 +212,21 @@ export function readJson(request: HttpRequest, empty: Json | undefined): Json | 
 }
 
 /** Reads an optional integer query parameter within `[min, max]`. */
-export function intParam(request: HttpRequest, name: string, fallback: number, min: number, max: number): number {
+export function intParam(
+  request: HttpRequest,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = request.query[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw badRequest(`Query parameter ${name} must be an integer from ${min} to ${max}; got "${raw}".`, [
-      { path: `/query/${name}`, message: `must be an integer from ${min} to ${max}` },
-    ]);
+    throw badRequest(
+      `Query parameter ${name} must be an integer from ${min} to ${max}; got "${raw}".`,
+      [{ path: `/query/${name}`, message: `must be an integer from ${min} to ${max}` }],
+    );
   }
   return value;
 }

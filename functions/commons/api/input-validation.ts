@@ -12,7 +12,8 @@ type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
 const addFormats = ((formatsModule as unknown as { default?: unknown }).default ?? formatsModule) as
   | FormatsPlugin
   | { default: FormatsPlugin };
-const applyFormats: FormatsPlugin = typeof addFormats === "function" ? addFormats : addFormats.default;
+const applyFormats: FormatsPlugin =
+  typeof addFormats === "function" ? addFormats : addFormats.default;
 
 export class SchemaCompileError extends Error {
   override readonly name = "SchemaCompileError";
@@ -41,7 +42,9 @@ export class InputValidator {
       try {
         compiled = this.#ajv.compile(schema as object);
       } catch (error) {
-        compiled = new SchemaCompileError(`The input schema of ${cacheKey} is invalid: ${(error as Error).message}`);
+        compiled = new SchemaCompileError(
+          `The input schema of ${cacheKey} is invalid: ${(error as Error).message}`,
+        );
       }
       this.#compiled.set(cacheKey, compiled);
     }
@@ -57,7 +60,10 @@ function toProblem(error: ErrorObject): FieldProblem {
     return { path: `${base}/${escapePointer(params.missingProperty)}`, message: "is required" };
   }
   if (error.keyword === "additionalProperties" && typeof params.additionalProperty === "string") {
-    return { path: `${base}/${escapePointer(params.additionalProperty)}`, message: "is not allowed" };
+    return {
+      path: `${base}/${escapePointer(params.additionalProperty)}`,
+      message: "is not allowed",
+    };
   }
   return { path: base, message: error.message ?? `fails ${error.keyword}` };
 }

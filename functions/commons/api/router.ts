@@ -2,7 +2,7 @@
  * A small router: `METHOD /path/{param}` patterns, decoded path parameters, 404 for unknown paths
  * and 405 (with `Allow`) for known paths with another method.
  */
-import { type ApiResponse, badRequest, type HttpRequest, HttpProblem, notFound } from "./http.ts";
+import { type ApiResponse, badRequest, HttpProblem, type HttpRequest, notFound } from "./http.ts";
 
 export interface RouteContext<D> {
   readonly request: HttpRequest;
@@ -67,7 +67,10 @@ export class Router<D> {
 
 const split = (path: string): string[] => path.split("/").filter((s) => s !== "");
 
-function match(pattern: readonly string[], actual: readonly string[]): Record<string, string> | undefined {
+function match(
+  pattern: readonly string[],
+  actual: readonly string[],
+): Record<string, string> | undefined {
   if (pattern.length !== actual.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {

@@ -84,12 +84,15 @@ export function parseCancelCause(cause: string | undefined): CancelCause | undef
   if (cause === undefined) return undefined;
   try {
     const parsed = JSON.parse(cause) as Partial<CancelCause> | null;
-    if (typeof parsed !== "object" || parsed === null || typeof parsed.compensate !== "boolean") return undefined;
+    if (typeof parsed !== "object" || parsed === null || typeof parsed.compensate !== "boolean")
+      return undefined;
     return {
       message: typeof parsed.message === "string" ? parsed.message : "",
       compensate: parsed.compensate,
       compensation:
-        parsed.compensation === "in-workflow" || parsed.compensation === "pending" ? parsed.compensation : "none",
+        parsed.compensation === "in-workflow" || parsed.compensation === "pending"
+          ? parsed.compensation
+          : "none",
       requestedAt: typeof parsed.requestedAt === "string" ? parsed.requestedAt : "",
     };
   } catch {

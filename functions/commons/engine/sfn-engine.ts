@@ -14,8 +14,8 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { Json } from "../../../lib/core/model.ts";
 import {
-  type EngineExecutionStatus,
   EngineError,
+  type EngineExecutionStatus,
   type ExecutionDescription,
   type ExecutionEngine,
   type StartedExecution,
@@ -44,9 +44,16 @@ export class SfnExecutionEngine implements ExecutionEngine {
     const stateMachineArn = this.#stateMachine(workflow);
     try {
       const result = await this.#o.client.send(
-        new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: executionName,
+          input: JSON.stringify(input),
+        }),
       );
-      return { executionId: executionName, startedAt: (result.startDate ?? new Date()).toISOString() };
+      return {
+        executionId: executionName,
+        startedAt: (result.startDate ?? new Date()).toISOString(),
+      };
     } catch (error) {
       throw translate(error, `Starting ${workflow} execution ${executionName}`);
     }
@@ -56,7 +63,11 @@ export class SfnExecutionEngine implements ExecutionEngine {
     const executionArn = await this.#executionArn(executionId);
     try {
       await this.#o.client.send(
-        new StopExecutionCommand({ executionArn, error: options.error, cause: options.cause.slice(0, MAX_CAUSE) }),
+        new StopExecutionCommand({
+          executionArn,
+          error: options.error,
+          cause: options.cause.slice(0, MAX_CAUSE),
+        }),
       );
     } catch (error) {
       throw translate(error, `Stopping execution ${executionId}`);
@@ -75,7 +86,9 @@ export class SfnExecutionEngine implements ExecutionEngine {
 
   async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
     try {
-      await this.#o.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+      await this.#o.client.send(
+        new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }),
+      );
     } catch (error) {
       throw translate(error, "Resuming a waiting task");
     }
@@ -83,7 +96,9 @@ export class SfnExecutionEngine implements ExecutionEngine {
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
     try {
-      await this.#o.client.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE) }));
+      await this.#o.client.send(
+        new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE) }),
+      );
     } catch (caught) {
       throw translate(caught, "Failing a waiting task");
     }
@@ -126,7 +141,8 @@ export class SfnExecutionEngine implements ExecutionEngine {
 
   async #executionArn(executionId: string): Promise<string> {
     const workflow = await this.#o.locate(executionId);
-    if (workflow === undefined) throw new EngineError("not-found", `Execution ${executionId} is not known.`);
+    if (workflow === undefined)
+      throw new EngineError("not-found", `Execution ${executionId} is not known.`);
     return executionArnOf(this.#stateMachine(workflow), executionId);
   }
 }

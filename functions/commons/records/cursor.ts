@@ -30,7 +30,8 @@ export function decodeCursor(
 ): Record<string, AttributeValue> {
   const invalid = (): InvalidCursorError =>
     new InvalidCursorError("The cursor is not one this listing returned; start again without it.");
-  if (cursor.length === 0 || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
+  if (cursor.length === 0 || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor))
+    throw invalid();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));

@@ -18,12 +18,19 @@ import type { RecordState, StepState } from "./state.ts";
 export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): ExecutionDocument {
   const status = executionStatus(state);
   const terminal = status !== "RUNNING";
-  const catalogueSteps = workflow !== undefined && workflow.version === state.version?.v ? workflow.steps : undefined;
-  const steps = stepRecords(state, catalogueSteps?.map((s) => s.id), status);
+  const catalogueSteps =
+    workflow !== undefined && workflow.version === state.version?.v ? workflow.steps : undefined;
+  const steps = stepRecords(
+    state,
+    catalogueSteps?.map((s) => s.id),
+    status,
+  );
   const startedAt = state.startedAt ?? state.firstSeen ?? "";
   const stoppedAt = terminal ? (state.stoppedAt ?? state.lastSeen ?? null) : null;
   const durationMs =
-    stoppedAt !== null && startedAt !== "" ? Math.max(0, Date.parse(stoppedAt) - Date.parse(startedAt)) : null;
+    stoppedAt !== null && startedAt !== ""
+      ? Math.max(0, Date.parse(stoppedAt) - Date.parse(startedAt))
+      : null;
   return {
     id: state.id,
     workflow: state.workflow ?? workflow?.name ?? "",
@@ -42,7 +49,11 @@ export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): Ex
   };
 }
 
-const COMPLETED: ReadonlySet<StepStatus> = new Set(["SUCCEEDED", "COMPENSATED", "COMPENSATION_FAILED"]);
+const COMPLETED: ReadonlySet<StepStatus> = new Set([
+  "SUCCEEDED",
+  "COMPENSATED",
+  "COMPENSATION_FAILED",
+]);
 
 export function executionStatus(state: RecordState): ExecutionStatus {
   const run = state.run?.v;
@@ -72,8 +83,10 @@ function compensationStatus(
   if (status === "COMPENSATION_FAILED") return "FAILED";
   const phase = state.compensation?.v;
   if (phase !== undefined) return phase;
-  if (steps.some((s) => s.status === "COMPENSATION_FAILED")) return status === "RUNNING" ? "RUNNING" : "FAILED";
-  if (steps.some((s) => s.status === "COMPENSATED")) return status === "RUNNING" ? "RUNNING" : "COMPLETED";
+  if (steps.some((s) => s.status === "COMPENSATION_FAILED"))
+    return status === "RUNNING" ? "RUNNING" : "FAILED";
+  if (steps.some((s) => s.status === "COMPENSATED"))
+    return status === "RUNNING" ? "RUNNING" : "COMPLETED";
   if (status === "CANCELLED" && state.cancel?.v.compensate === true) return "PENDING";
   return "NONE";
 }
@@ -82,7 +95,8 @@ function executionError(state: RecordState, steps: readonly StepRecord[]): Execu
   const error = state.run?.v.error;
   const failedStep = steps.find((s) => s.status === "FAILED");
   if (error === undefined) {
-    if (state.run?.v.status === "ABORTED") return { name: BatonError.Cancelled, message: "The execution was stopped." };
+    if (state.run?.v.status === "ABORTED")
+      return { name: BatonError.Cancelled, message: "The execution was stopped." };
     return failedStep?.error ? { ...failedStep.error, step: failedStep.id } : null;
   }
   if (error.step !== undefined || failedStep === undefined) return error;
@@ -102,10 +116,15 @@ function stepRecords(
   return [...(catalogueIds ?? []), ...extra].map((id) => stepRecord(id, seen[id], status));
 }
 
-function stepRecord(id: string, step: StepState | undefined, execution: ExecutionStatus): StepRecord {
+function stepRecord(
+  id: string,
+  step: StepState | undefined,
+  execution: ExecutionStatus,
+): StepRecord {
   const status = stepStatus(step, execution);
   const durationMs = stepDuration(step);
-  const error = step?.compensation?.v.status === "FAILED" ? step.compensation.v.error : step?.run?.v.error;
+  const error =
+    step?.compensation?.v.status === "FAILED" ? step.compensation.v.error : step?.run?.v.error;
   return {
     id,
     status,

@@ -75,7 +75,11 @@ export interface ExecutionStore {
   /** A workflow's executions, newest first. Throws `InvalidCursorError` for a foreign cursor. */
   list(workflow: string, options: ExecutionListOptions): Promise<Page<ExecutionDocument>>;
   /** Executions started at or after `since` (ISO), newest first, at most `max`. */
-  listSince(workflow: string, since: string, max: number): Promise<{ items: ExecutionDocument[]; truncated: boolean }>;
+  listSince(
+    workflow: string,
+    since: string,
+    max: number,
+  ): Promise<{ items: ExecutionDocument[]; truncated: boolean }>;
   /** Claims an idempotency key for an execution, or returns the existing claim. */
   claimIdempotencyKey(workflow: string, key: string, claim: IdempotencyClaim): Promise<ClaimResult>;
 }
@@ -115,7 +119,11 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async merge(id: string, delta: RecordState): Promise<MergeResult> {
-    return retrying(`Merging into execution record ${id}`, () => this.#tryMerge(id, delta), this.#o.retry);
+    return retrying(
+      `Merging into execution record ${id}`,
+      () => this.#tryMerge(id, delta),
+      this.#o.retry,
+    );
   }
 
   async #tryMerge(id: string, delta: RecordState): Promise<MergeResult | undefined> {
@@ -150,7 +158,10 @@ export class DynamoExecutionStore implements ExecutionStore {
           Item: item,
           ...(current === undefined
             ? { ConditionExpression: "attribute_not_exists(pk)" }
-            : { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": { N: String(current.rev) } } }),
+            : {
+                ConditionExpression: "rev = :rev",
+                ExpressionAttributeValues: { ":rev": { N: String(current.rev) } },
+              }),
         }),
       );
     } catch (error) {
@@ -161,26 +172,30 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async putEvent(id: string, order: string, event: ExecutionEvent): Promise<boolean> {
-    return retrying(`Storing event ${event.id}`, async () => {
-      try {
-        await this.#o.client.send(
-          new PutItemCommand({
-            TableName: this.#o.tableName,
-            Item: {
-              pk: { S: executionPk(id) },
-              sk: { S: eventSk(order) },
-              event: { S: JSON.stringify(event) },
-              expiresAt: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) return false;
-        throw error;
-      }
-    }, this.#o.retry);
+    return retrying(
+      `Storing event ${event.id}`,
+      async () => {
+        try {
+          await this.#o.client.send(
+            new PutItemCommand({
+              TableName: this.#o.tableName,
+              Item: {
+                pk: { S: executionPk(id) },
+                sk: { S: eventSk(order) },
+                event: { S: JSON.stringify(event) },
+                expiresAt: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          );
+          return true;
+        } catch (error) {
+          if (isConditionalCheckFailed(error)) return false;
+          throw error;
+        }
+      },
+      this.#o.retry,
+    );
   }
 
   async listEvents(id: string, options: ListOptions): Promise<Page<ExecutionEvent>> {
@@ -188,7 +203,11 @@ export class DynamoExecutionStore implements ExecutionStore {
     const start =
       options.cursor === undefined
         ? undefined
-        : decodeCursor(options.cursor, ["pk", "sk"], (k) => k.pk === pk && (k.sk ?? "").startsWith(EVENT_PREFIX));
+        : decodeCursor(
+            options.cursor,
+            ["pk", "sk"],
+            (k) => k.pk === pk && (k.sk ?? "").startsWith(EVENT_PREFIX),
+          );
     const page = await this.#query(
       {
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
@@ -210,7 +229,11 @@ export class DynamoExecutionStore implements ExecutionStore {
     const start =
       options.cursor === undefined
         ? undefined
-        : decodeCursor(options.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], (k) => k.gsi1pk === gsi1pk && k.sk === META);
+        : decodeCursor(
+            options.cursor,
+            ["pk", "sk", "gsi1pk", "gsi1sk"],
+            (k) => k.gsi1pk === gsi1pk && k.sk === META,
+          );
     const page = await this.#query(
       {
         IndexName: BY_WORKFLOW_INDEX.name,
@@ -221,7 +244,10 @@ export class DynamoExecutionStore implements ExecutionStore {
         },
         ...(options.status === undefined
           ? {}
-          : { FilterExpression: "#status = :status", ExpressionAttributeNames: { "#status": "status" } }),
+          : {
+              FilterExpression: "#status = :status",
+              ExpressionAttributeNames: { "#status": "status" },
+            }),
         ScanIndexForward: false,
       },
       options.limit,
@@ -249,39 +275,47 @@ export class DynamoExecutionStore implements ExecutionStore {
     return { items: this.#documents(page.items), truncated: page.lastKey !== undefined };
   }
 
-  async claimIdempotencyKey(workflow: string, key: string, claim: IdempotencyClaim): Promise<ClaimResult> {
+  async claimIdempotencyKey(
+    workflow: string,
+    key: string,
+    claim: IdempotencyClaim,
+  ): Promise<ClaimResult> {
     const pk = idempotencyPk(workflow, key);
-    return retrying(`Claiming idempotency key ${key}`, async (): Promise<ClaimResult | undefined> => {
-      try {
-        await this.#o.client.send(
-          new PutItemCommand({
+    return retrying(
+      `Claiming idempotency key ${key}`,
+      async (): Promise<ClaimResult | undefined> => {
+        try {
+          await this.#o.client.send(
+            new PutItemCommand({
+              TableName: this.#o.tableName,
+              Item: {
+                pk: { S: pk },
+                sk: { S: IDEMPOTENCY_SK },
+                executionId: { S: claim.executionId },
+                requestHash: { S: claim.requestHash },
+                createdAt: { S: this.#o.clock().toISOString() },
+                expiresAt: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          );
+          return { claimed: true };
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+        const existing = await this.#o.client.send(
+          new GetItemCommand({
             TableName: this.#o.tableName,
-            Item: {
-              pk: { S: pk },
-              sk: { S: IDEMPOTENCY_SK },
-              executionId: { S: claim.executionId },
-              requestHash: { S: claim.requestHash },
-              createdAt: { S: this.#o.clock().toISOString() },
-              expiresAt: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
+            Key: { pk: { S: pk }, sk: { S: IDEMPOTENCY_SK } },
+            ConsistentRead: true,
           }),
         );
-        return { claimed: true };
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-      const existing = await this.#o.client.send(
-        new GetItemCommand({
-          TableName: this.#o.tableName,
-          Key: { pk: { S: pk }, sk: { S: IDEMPOTENCY_SK } },
-          ConsistentRead: true,
-        }),
-      );
-      const executionId = existing.Item?.executionId?.S;
-      if (executionId === undefined) return undefined; // expired between the two calls: claim again
-      return { claimed: false, executionId, requestHash: existing.Item?.requestHash?.S ?? "" };
-    }, this.#o.retry);
+        const executionId = existing.Item?.executionId?.S;
+        if (executionId === undefined) return undefined; // expired between the two calls: claim again
+        return { claimed: false, executionId, requestHash: existing.Item?.requestHash?.S ?? "" };
+      },
+      this.#o.retry,
+    );
   }
 
   async #getMeta(id: string): Promise<{ state: RecordState; rev: number } | undefined> {
@@ -295,7 +329,8 @@ export class DynamoExecutionStore implements ExecutionStore {
     const item = result.Item;
     if (item === undefined) return undefined;
     const state = parseJson<RecordState>(item.state?.S);
-    if (state === undefined) throw new Error(`Execution record ${id} has an unreadable state attribute.`);
+    if (state === undefined)
+      throw new Error(`Execution record ${id} has an unreadable state attribute.`);
     return { state, rev: Number(item.rev?.N ?? "0") };
   }
 
@@ -305,7 +340,10 @@ export class DynamoExecutionStore implements ExecutionStore {
     limit: number,
     start: Record<string, AttributeValue> | undefined,
     maxPages = MAX_QUERY_PAGES,
-  ): Promise<{ items: Record<string, AttributeValue>[]; lastKey: Record<string, AttributeValue> | undefined }> {
+  ): Promise<{
+    items: Record<string, AttributeValue>[];
+    lastKey: Record<string, AttributeValue> | undefined;
+  }> {
     const items: Record<string, AttributeValue>[] = [];
     let lastKey = start;
     for (let page = 0; page < maxPages && items.length < limit; page++) {
@@ -337,11 +375,17 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   #document(state: RecordState): ExecutionDocument {
-    return toDocument(state, state.workflow === undefined ? undefined : this.#o.catalogue.get(state.workflow));
+    return toDocument(
+      state,
+      state.workflow === undefined ? undefined : this.#o.catalogue.get(state.workflow),
+    );
   }
 }
 
-function withCursor<T>(items: readonly T[], lastKey: Record<string, AttributeValue> | undefined): Page<T> {
+function withCursor<T>(
+  items: readonly T[],
+  lastKey: Record<string, AttributeValue> | undefined,
+): Page<T> {
   const cursor = encodeCursor(lastKey);
   return cursor === undefined ? { items } : { items, cursor };
 }
@@ -366,7 +410,11 @@ export function limitSize(state: RecordState, maxBytes: number): RecordState {
     const register = result[field];
     if (register === undefined) continue;
     const bytes = Buffer.byteLength(canonicalJson(register.v));
-    const marker: Json = { truncated: true, bytes, reason: `${field} too large to keep in the execution record` };
+    const marker: Json = {
+      truncated: true,
+      bytes,
+      reason: `${field} too large to keep in the execution record`,
+    };
     result = { ...result, [field]: { k: register.k, v: marker } };
   }
   return result;

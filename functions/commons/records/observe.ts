@@ -51,9 +51,11 @@ export function observe(envelope: unknown, catalogue?: WorkflowCatalogue): Obser
   const e = envelope as EventEnvelope;
   const type = e["detail-type"];
   if (typeof type !== "string") return ignored("event has no detail-type");
-  if (typeof e.detail !== "object" || e.detail === null) return ignored(`"${type}" event has no detail`);
+  if (typeof e.detail !== "object" || e.detail === null)
+    return ignored(`"${type}" event has no detail`);
   const detail = e.detail as Detail;
-  if (e.source === "aws.states" && type === SFN_STATUS_CHANGE) return observeStatusChange(e, detail, catalogue);
+  if (e.source === "aws.states" && type === SFN_STATUS_CHANGE)
+    return observeStatusChange(e, detail, catalogue);
   if (e.source === "baton") return observeBaton(e, type, detail);
   return ignored(`"${type}" from ${String(e.source)} is not an execution event`);
 }
@@ -63,7 +65,11 @@ export function executionIdOf(value: string): string {
   return value.slice(value.lastIndexOf(":") + 1);
 }
 
-function observeStatusChange(e: EventEnvelope, d: Detail, catalogue?: WorkflowCatalogue): Observation {
+function observeStatusChange(
+  e: EventEnvelope,
+  d: Detail,
+  catalogue?: WorkflowCatalogue,
+): Observation {
   const arn = str(d.executionArn);
   const id = arn === undefined ? str(d.name) : executionIdOf(arn);
   if (id === undefined || id === "") return ignored("status change has no executionArn");
@@ -73,7 +79,10 @@ function observeStatusChange(e: EventEnvelope, d: Detail, catalogue?: WorkflowCa
   const started = isoFromMs(d.startDate);
   const stopped = isoFromMs(d.stopDate);
   const time = (status === "RUNNING" ? started : stopped) ?? iso(e.time) ?? EPOCH;
-  const workflow = str(d.stateMachineArn) === undefined ? undefined : catalogue?.byStateMachineArn(str(d.stateMachineArn) ?? "");
+  const workflow =
+    str(d.stateMachineArn) === undefined
+      ? undefined
+      : catalogue?.byStateMachineArn(str(d.stateMachineArn) ?? "");
   const error = status === "RUNNING" || status === "SUCCEEDED" ? undefined : sfnError(status, d);
   const input = parseJsonText(d.input);
   const output = parseJsonText(d.output);
@@ -81,14 +90,19 @@ function observeStatusChange(e: EventEnvelope, d: Detail, catalogue?: WorkflowCa
     id,
     ...(workflow === undefined
       ? {}
-      : { workflow: workflow.name, version: { k: [VERSION_PRIORITY.catalogue], v: workflow.version } }),
+      : {
+          workflow: workflow.name,
+          version: { k: [VERSION_PRIORITY.catalogue], v: workflow.version },
+        }),
     ...(started === undefined ? {} : { startedAt: started }),
     ...(stopped === undefined || status === "RUNNING" ? {} : { stoppedAt: stopped }),
     firstSeen: time,
     lastSeen: time,
     run: runRegister(redrive, { status, ...(error === undefined ? {} : { error }) }),
     ...(input === undefined ? {} : { input: { k: [0], v: input } }),
-    ...(output === undefined || status !== "SUCCEEDED" ? {} : { output: { k: [redrive], v: output } }),
+    ...(output === undefined || status !== "SUCCEEDED"
+      ? {}
+      : { output: { k: [redrive], v: output } }),
   };
   const { input: _i, output: _o, inputDetails: _id, outputDetails: _od, ...rest } = d;
   return {
@@ -114,8 +128,18 @@ const EXECUTION_EVENTS: Readonly<Record<string, RunStatus>> = {
   "Execution Timed Out": "TIMED_OUT",
 };
 
-const STEP_EVENTS = new Set(["Step Started", "Step Succeeded", "Step Failed", "Step Retried", "Step Compensated"]);
-const COMPENSATION_EVENTS = new Set(["Compensation Started", "Compensation Completed", "Compensation Failed"]);
+const STEP_EVENTS = new Set([
+  "Step Started",
+  "Step Succeeded",
+  "Step Failed",
+  "Step Retried",
+  "Step Compensated",
+]);
+const COMPENSATION_EVENTS = new Set([
+  "Compensation Started",
+  "Compensation Completed",
+  "Compensation Failed",
+]);
 
 /** Relative order of event types that share a timestamp. */
 const TYPE_RANK: Readonly<Record<string, number>> = {
@@ -142,7 +166,8 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
     return ignored(`"${type}" is not an execution event`);
   }
   const id = executionIdOf(rawId);
-  const time = iso(d.timestamp) ?? iso(d.time) ?? iso(d.at) ?? ownTime(type, d) ?? iso(e.time) ?? EPOCH;
+  const time =
+    iso(d.timestamp) ?? iso(d.time) ?? iso(d.at) ?? ownTime(type, d) ?? iso(e.time) ?? EPOCH;
   const redrive = num(d.redriveCount) ?? 0;
   const version = num(d.version);
   const workflow = str(d.workflow);
@@ -185,17 +210,27 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
 type Partial = Omit<RecordState, "id">;
 
 function executionDelta(status: RunStatus, d: Detail, time: string, redrive: number): Partial {
-  const error = status === "RUNNING" || status === "SUCCEEDED" ? undefined : (errorOf(d.error) ?? defaultError(status));
+  const error =
+    status === "RUNNING" || status === "SUCCEEDED"
+      ? undefined
+      : (errorOf(d.error) ?? defaultError(status));
   const output = d.output === undefined ? undefined : toJson(d.output);
   return {
     ...(status === "RUNNING" ? { startedAt: time } : { stoppedAt: time }),
     run: runRegister(redrive, { status, ...(error === undefined ? {} : { error }) }),
-    ...(output === undefined || status !== "SUCCEEDED" ? {} : { output: { k: [redrive], v: output } }),
+    ...(output === undefined || status !== "SUCCEEDED"
+      ? {}
+      : { output: { k: [redrive], v: output } }),
   };
 }
 
 function compensationDelta(type: string, d: Detail, redrive: number): Partial {
-  const phase = type === "Compensation Started" ? "RUNNING" : type === "Compensation Completed" ? "COMPLETED" : "FAILED";
+  const phase =
+    type === "Compensation Started"
+      ? "RUNNING"
+      : type === "Compensation Completed"
+        ? "COMPLETED"
+        : "FAILED";
   const stepId = str(d.stepId);
   const error = errorOf(d.error);
   const steps: Record<string, StepState> =
@@ -210,7 +245,10 @@ function compensationDelta(type: string, d: Detail, redrive: number): Partial {
         }
       : {};
   return {
-    compensation: { k: [redrive, phase === "RUNNING" ? 0 : phase === "COMPLETED" ? 1 : 2], v: phase },
+    compensation: {
+      k: [redrive, phase === "RUNNING" ? 0 : phase === "COMPLETED" ? 1 : 2],
+      v: phase,
+    },
     ...(Object.keys(steps).length > 0 ? { steps } : {}),
   };
 }
@@ -220,12 +258,14 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
   const error = errorOf(d.error);
   const ended = type === "Step Succeeded" || type === "Step Failed" || type === "Step Compensated";
   const failed =
-    type === "Step Failed" || (type === "Step Compensated" && (error !== undefined || isFailedStatus(d.status)));
+    type === "Step Failed" ||
+    (type === "Step Compensated" && (error !== undefined || isFailedStatus(d.status)));
   const rank = !ended ? 0 : failed ? 1 : 2;
   const key = [redrive, attempt, rank];
   const withError = failed && error !== undefined ? { error } : {};
   if (type === "Step Compensated" || d.mode === "compensate") {
-    const status: StepCompensationStatus = rank === 0 ? "RUNNING" : rank === 1 ? "FAILED" : "COMPENSATED";
+    const status: StepCompensationStatus =
+      rank === 0 ? "RUNNING" : rank === 1 ? "FAILED" : "COMPENSATED";
     const outcome: StepOutcome<StepCompensationStatus> = { status, ...withError };
     return { compensation: { k: key, v: outcome } };
   }
@@ -235,7 +275,11 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
   const instance = str(d.instance);
   const startedAt =
     iso(d.startedAt) ??
-    (type === "Step Started" ? time : ended && durationMs !== undefined ? shift(time, -durationMs) : undefined);
+    (type === "Step Started"
+      ? time
+      : ended && durationMs !== undefined
+        ? shift(time, -durationMs)
+        : undefined);
   return {
     run: { k: key, v: outcome },
     attempts: attempt,
@@ -250,20 +294,27 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
 
 /** The event's own timestamp field: when an attempt or execution started or ended. */
 function ownTime(type: string, d: Detail): string | undefined {
-  if (type === "Step Started" || type === "Step Retried" || type === "Execution Started") return iso(d.startedAt);
+  if (type === "Step Started" || type === "Step Retried" || type === "Execution Started")
+    return iso(d.startedAt);
   if (type.startsWith("Step ")) return iso(d.endedAt);
   if (type.startsWith("Execution ")) return iso(d.stoppedAt);
   return undefined;
 }
 
 const runRegister = (redrive: number, run: ExecutionRun): Register<ExecutionRun> => ({
-  k: [redrive, run.status === "RUNNING" ? 0 : 1, run.error === undefined ? 0 : run.error.step === undefined ? 1 : 2],
+  k: [
+    redrive,
+    run.status === "RUNNING" ? 0 : 1,
+    run.error === undefined ? 0 : run.error.step === undefined ? 1 : 2,
+  ],
   v: run,
 });
 
 function defaultError(status: RunStatus): ExecutionError {
-  if (status === "ABORTED") return { name: BatonError.Cancelled, message: "The execution was cancelled." };
-  if (status === "TIMED_OUT") return { name: "States.Timeout", message: "The execution timed out." };
+  if (status === "ABORTED")
+    return { name: BatonError.Cancelled, message: "The execution was cancelled." };
+  if (status === "TIMED_OUT")
+    return { name: "States.Timeout", message: "The execution timed out." };
   return { name: "States.Runtime", message: "The execution failed." };
 }
 
@@ -283,7 +334,8 @@ export function sfnError(status: RunStatus, d: Detail): ExecutionError {
 export function parseCause(cause: string | undefined): { message?: string; step?: string } {
   if (cause === undefined) return {};
   const json = parseJsonText(cause);
-  if (json === undefined || typeof json !== "object" || json === null || Array.isArray(json)) return { message: cause };
+  if (json === undefined || typeof json !== "object" || json === null || Array.isArray(json))
+    return { message: cause };
   const o = json as Readonly<Record<string, unknown>>;
   if (typeof o.errorMessage === "string") {
     const inner = parseCause(o.errorMessage);
@@ -306,7 +358,13 @@ const isFailedStatus = (value: unknown): boolean =>
   value === "FAILED" || value === "COMPENSATION_FAILED";
 
 function isRunStatus(value: string | undefined): value is RunStatus {
-  return value === "RUNNING" || value === "SUCCEEDED" || value === "FAILED" || value === "TIMED_OUT" || value === "ABORTED";
+  return (
+    value === "RUNNING" ||
+    value === "SUCCEEDED" ||
+    value === "FAILED" ||
+    value === "TIMED_OUT" ||
+    value === "ABORTED"
+  );
 }
 
 function orderKey(time: string, rank: number, e: EventEnvelope, d: Detail): string {
@@ -334,7 +392,8 @@ function iso(value: unknown): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-const isoFromMs = (value: unknown): string | undefined => (typeof value === "number" ? iso(value) : undefined);
+const isoFromMs = (value: unknown): string | undefined =>
+  typeof value === "number" ? iso(value) : undefined;
 
 function shift(time: string, ms: number): string | undefined {
   return iso(Date.parse(time) + ms);

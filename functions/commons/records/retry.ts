@@ -28,7 +28,8 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Thrown when a conflict or throttling outlasted every retry. */
 export class RetriesExhaustedError extends Error {
@@ -60,6 +61,9 @@ export async function retrying<T>(
     }
     if (n < maxAttempts) await sleep(Math.floor(random() * base * 2 ** (n - 1)));
   }
-  const reason = last === undefined ? "concurrent writers kept winning" : `throttled (${(last as Error).name})`;
-  throw new RetriesExhaustedError(`${what}: gave up after ${maxAttempts} attempts, ${reason}.`, { cause: last });
+  const reason =
+    last === undefined ? "concurrent writers kept winning" : `throttled (${(last as Error).name})`;
+  throw new RetriesExhaustedError(`${what}: gave up after ${maxAttempts} attempts, ${reason}.`, {
+    cause: last,
+  });
 }

@@ -3,8 +3,8 @@
  * environment agrees on keys, the `byWorkflow` index and the TTL attribute.
  */
 import {
-  type CreateTableCommandInput,
   CreateTableCommand,
+  type CreateTableCommandInput,
   type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -63,11 +63,18 @@ export function executionsTable(tableName: string): TableDefinition {
  * Creates a table unless it exists (local runtime and tests). DynamoDB Local-style emulators that do
  * not support TTL are tolerated: TTL only matters in AWS, where CDK enables it.
  */
-export async function ensureTable(client: DynamoDBClient, definition: TableDefinition): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  definition: TableDefinition,
+): Promise<void> {
   try {
     await client.send(new CreateTableCommand(definition.create));
   } catch (error) {
-    if (!(error instanceof ResourceInUseException) && (error as Error).name !== "ResourceInUseException") throw error;
+    if (
+      !(error instanceof ResourceInUseException) &&
+      (error as Error).name !== "ResourceInUseException"
+    )
+      throw error;
     return;
   }
   if (definition.ttlAttribute === undefined) return;

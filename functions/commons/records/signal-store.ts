@@ -46,7 +46,12 @@ export type DeliverResult =
 export interface SignalStore {
   registerWaiter(executionId: string, signal: string, waiter: Waiter): Promise<RegisterResult>;
   /** `acceptEarly`: keep the signal when no step waits yet (the execution will reach the await). */
-  deliver(executionId: string, signal: string, payload: Json, options: { acceptEarly: boolean }): Promise<DeliverResult>;
+  deliver(
+    executionId: string,
+    signal: string,
+    payload: Json,
+    options: { acceptEarly: boolean },
+  ): Promise<DeliverResult>;
   markDelivered(executionId: string, signal: string, taskToken: string): Promise<void>;
   /** Marks a claimed delivery whose task no longer exists. */
   markExpired(executionId: string, signal: string, taskToken: string): Promise<void>;
@@ -83,54 +88,65 @@ export class DynamoSignalStore implements SignalStore {
   }
 
   registerWaiter(executionId: string, signal: string, waiter: Waiter): Promise<RegisterResult> {
-    return retrying(`Registering waiter for signal ${signal}`, async (): Promise<RegisterResult | undefined> => {
-      const now = this.#clock();
-      try {
-        // A previous waiter (redrive, loop) or a consumed signal is replaced; a pending signal is not.
-        await this.#client.send(
-          new PutItemCommand({
-            TableName: this.#table,
-            Item: {
-              ...this.#key(executionId, signal),
-              state: { S: "WAITING" },
-              taskToken: { S: waiter.taskToken },
-              stepId: { S: waiter.stepId },
-              updatedAt: { S: now.toISOString() },
-              expiresAt: { N: String(expiresAt(now, this.#retentionDays) + waiter.timeoutSeconds) },
-            },
-            ConditionExpression: "attribute_not_exists(pk) OR NOT (#state IN (:pending, :delivering))",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: { ":pending": { S: "PENDING" }, ":delivering": { S: "DELIVERING" } },
-          }),
-        );
-        return { kind: "waiting" };
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-      try {
-        const result = await this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#table,
-            Key: this.#key(executionId, signal),
-            UpdateExpression: "SET #state = :delivering, taskToken = :token, stepId = :step, updatedAt = :now",
-            ConditionExpression: "#state = :pending",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: {
-              ":delivering": { S: "DELIVERING" },
-              ":pending": { S: "PENDING" },
-              ":token": { S: waiter.taskToken },
-              ":step": { S: waiter.stepId },
-              ":now": { S: now.toISOString() },
-            },
-            ReturnValues: "ALL_OLD",
-          }),
-        );
-        return { kind: "early", payload: parsePayload(result.Attributes?.payload) };
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) return undefined; // changed meanwhile: start over
-        throw error;
-      }
-    }, this.#retry);
+    return retrying(
+      `Registering waiter for signal ${signal}`,
+      async (): Promise<RegisterResult | undefined> => {
+        const now = this.#clock();
+        try {
+          // A previous waiter (redrive, loop) or a consumed signal is replaced; a pending signal is not.
+          await this.#client.send(
+            new PutItemCommand({
+              TableName: this.#table,
+              Item: {
+                ...this.#key(executionId, signal),
+                state: { S: "WAITING" },
+                taskToken: { S: waiter.taskToken },
+                stepId: { S: waiter.stepId },
+                updatedAt: { S: now.toISOString() },
+                expiresAt: {
+                  N: String(expiresAt(now, this.#retentionDays) + waiter.timeoutSeconds),
+                },
+              },
+              ConditionExpression:
+                "attribute_not_exists(pk) OR NOT (#state IN (:pending, :delivering))",
+              ExpressionAttributeNames: { "#state": "state" },
+              ExpressionAttributeValues: {
+                ":pending": { S: "PENDING" },
+                ":delivering": { S: "DELIVERING" },
+              },
+            }),
+          );
+          return { kind: "waiting" };
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+        try {
+          const result = await this.#client.send(
+            new UpdateItemCommand({
+              TableName: this.#table,
+              Key: this.#key(executionId, signal),
+              UpdateExpression:
+                "SET #state = :delivering, taskToken = :token, stepId = :step, updatedAt = :now",
+              ConditionExpression: "#state = :pending",
+              ExpressionAttributeNames: { "#state": "state" },
+              ExpressionAttributeValues: {
+                ":delivering": { S: "DELIVERING" },
+                ":pending": { S: "PENDING" },
+                ":token": { S: waiter.taskToken },
+                ":step": { S: waiter.stepId },
+                ":now": { S: now.toISOString() },
+              },
+              ReturnValues: "ALL_OLD",
+            }),
+          );
+          return { kind: "early", payload: parsePayload(result.Attributes?.payload) };
+        } catch (error) {
+          if (isConditionalCheckFailed(error)) return undefined; // changed meanwhile: start over
+          throw error;
+        }
+      },
+      this.#retry,
+    );
   }
 
   deliver(
@@ -139,62 +155,70 @@ export class DynamoSignalStore implements SignalStore {
     payload: Json,
     options: { acceptEarly: boolean },
   ): Promise<DeliverResult> {
-    return retrying(`Delivering signal ${signal}`, async (): Promise<DeliverResult | undefined> => {
-      const now = this.#clock().toISOString();
-      try {
-        const result = await this.#client.send(
-          new UpdateItemCommand({
+    return retrying(
+      `Delivering signal ${signal}`,
+      async (): Promise<DeliverResult | undefined> => {
+        const now = this.#clock().toISOString();
+        try {
+          const result = await this.#client.send(
+            new UpdateItemCommand({
+              TableName: this.#table,
+              Key: this.#key(executionId, signal),
+              UpdateExpression: "SET #state = :delivering, payload = :payload, updatedAt = :now",
+              ConditionExpression: "#state = :waiting",
+              ExpressionAttributeNames: { "#state": "state" },
+              ExpressionAttributeValues: {
+                ":delivering": { S: "DELIVERING" },
+                ":waiting": { S: "WAITING" },
+                ":payload": { S: JSON.stringify(payload) },
+                ":now": { S: now },
+              },
+              ReturnValues: "ALL_NEW",
+            }),
+          );
+          return {
+            kind: "waiter",
+            taskToken: result.Attributes?.taskToken?.S ?? "",
+            stepId: result.Attributes?.stepId?.S ?? "",
+          };
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+        const existing = await this.#client.send(
+          new GetItemCommand({
             TableName: this.#table,
             Key: this.#key(executionId, signal),
-            UpdateExpression: "SET #state = :delivering, payload = :payload, updatedAt = :now",
-            ConditionExpression: "#state = :waiting",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: {
-              ":delivering": { S: "DELIVERING" },
-              ":waiting": { S: "WAITING" },
-              ":payload": { S: JSON.stringify(payload) },
-              ":now": { S: now },
-            },
-            ReturnValues: "ALL_NEW",
+            ConsistentRead: true,
           }),
         );
-        return {
-          kind: "waiter",
-          taskToken: result.Attributes?.taskToken?.S ?? "",
-          stepId: result.Attributes?.stepId?.S ?? "",
-        };
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-      const existing = await this.#client.send(
-        new GetItemCommand({ TableName: this.#table, Key: this.#key(executionId, signal), ConsistentRead: true }),
-      );
-      const state = existing.Item?.state?.S;
-      if (state === "WAITING") return undefined; // registered meanwhile: claim it
-      if (state !== undefined && state !== "EXPIRED") return { kind: "already-delivered" };
-      if (!options.acceptEarly) return { kind: "not-waiting" };
-      try {
-        await this.#client.send(
-          new PutItemCommand({
-            TableName: this.#table,
-            Item: {
-              ...this.#key(executionId, signal),
-              state: { S: "PENDING" },
-              payload: { S: JSON.stringify(payload) },
-              updatedAt: { S: now },
-              expiresAt: { N: String(expiresAt(this.#clock(), this.#retentionDays)) },
-            },
-            ConditionExpression: "attribute_not_exists(pk) OR #state = :expired",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: { ":expired": { S: "EXPIRED" } },
-          }),
-        );
-        return { kind: "stored" };
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) return undefined;
-        throw error;
-      }
-    }, this.#retry);
+        const state = existing.Item?.state?.S;
+        if (state === "WAITING") return undefined; // registered meanwhile: claim it
+        if (state !== undefined && state !== "EXPIRED") return { kind: "already-delivered" };
+        if (!options.acceptEarly) return { kind: "not-waiting" };
+        try {
+          await this.#client.send(
+            new PutItemCommand({
+              TableName: this.#table,
+              Item: {
+                ...this.#key(executionId, signal),
+                state: { S: "PENDING" },
+                payload: { S: JSON.stringify(payload) },
+                updatedAt: { S: now },
+                expiresAt: { N: String(expiresAt(this.#clock(), this.#retentionDays)) },
+              },
+              ConditionExpression: "attribute_not_exists(pk) OR #state = :expired",
+              ExpressionAttributeNames: { "#state": "state" },
+              ExpressionAttributeValues: { ":expired": { S: "EXPIRED" } },
+            }),
+          );
+          return { kind: "stored" };
+        } catch (error) {
+          if (isConditionalCheckFailed(error)) return undefined;
+          throw error;
+        }
+      },
+      this.#retry,
+    );
   }
 
   markDelivered(executionId: string, signal: string, taskToken: string): Promise<void> {
@@ -213,7 +237,9 @@ export class DynamoSignalStore implements SignalStore {
     return this.#transition(executionId, signal, taskToken, "PENDING");
   }
 
-  async waiting(executionId: string): Promise<{ signal: string; taskToken: string; stepId: string }[]> {
+  async waiting(
+    executionId: string,
+  ): Promise<{ signal: string; taskToken: string; stepId: string }[]> {
     const result = await retrying(
       "Listing signal waiters",
       () =>
@@ -241,32 +267,41 @@ export class DynamoSignalStore implements SignalStore {
   }
 
   /** Moves a claimed delivery on; a token mismatch means a newer waiter replaced it (nothing to do). */
-  async #transition(executionId: string, signal: string, taskToken: string, state: SignalState): Promise<void> {
-    await retrying(`Marking signal ${signal} ${state}`, async () => {
-      try {
-        await this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#table,
-            Key: this.#key(executionId, signal),
-            UpdateExpression:
-              state === "WAITING"
-                ? "SET #state = :state, updatedAt = :now REMOVE payload"
-                : "SET #state = :state, updatedAt = :now",
-            ConditionExpression: "#state = :delivering AND taskToken = :token",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: {
-              ":state": { S: state },
-              ":delivering": { S: "DELIVERING" },
-              ":token": { S: taskToken },
-              ":now": { S: this.#clock().toISOString() },
-            },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-      return true;
-    }, this.#retry);
+  async #transition(
+    executionId: string,
+    signal: string,
+    taskToken: string,
+    state: SignalState,
+  ): Promise<void> {
+    await retrying(
+      `Marking signal ${signal} ${state}`,
+      async () => {
+        try {
+          await this.#client.send(
+            new UpdateItemCommand({
+              TableName: this.#table,
+              Key: this.#key(executionId, signal),
+              UpdateExpression:
+                state === "WAITING"
+                  ? "SET #state = :state, updatedAt = :now REMOVE payload"
+                  : "SET #state = :state, updatedAt = :now",
+              ConditionExpression: "#state = :delivering AND taskToken = :token",
+              ExpressionAttributeNames: { "#state": "state" },
+              ExpressionAttributeValues: {
+                ":state": { S: state },
+                ":delivering": { S: "DELIVERING" },
+                ":token": { S: taskToken },
+                ":now": { S: this.#clock().toISOString() },
+              },
+            }),
+          );
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+        return true;
+      },
+      this.#retry,
+    );
   }
 
   #key(executionId: string, signal: string): Record<string, AttributeValue> {

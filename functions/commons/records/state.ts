@@ -78,7 +78,11 @@ export const RUN_PHASE: Readonly<Record<RunStatus, number>> = {
   TIMED_OUT: 1,
   ABORTED: 1,
 };
-export const STEP_RUN_RANK: Readonly<Record<StepRunStatus, number>> = { RUNNING: 0, FAILED: 1, SUCCEEDED: 2 };
+export const STEP_RUN_RANK: Readonly<Record<StepRunStatus, number>> = {
+  RUNNING: 0,
+  FAILED: 1,
+  SUCCEEDED: 2,
+};
 export const STEP_COMPENSATION_RANK: Readonly<Record<StepCompensationStatus, number>> = {
   RUNNING: 0,
   FAILED: 1,
@@ -150,7 +154,10 @@ function mergeMax(
 }
 
 /** The register with the greater key; equal keys are broken by canonical JSON (a total order). */
-export function pick<T>(a: Register<T> | undefined, b: Register<T> | undefined): Register<T> | undefined {
+export function pick<T>(
+  a: Register<T> | undefined,
+  b: Register<T> | undefined,
+): Register<T> | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   const byKey = compareKeys(a.k, b.k);
@@ -176,7 +183,11 @@ export function compareKeys(a: Key, b: Key): number {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([x], [y]) =>
+            x < y ? -1 : x > y ? 1 : 0,
+          ),
+        )
       : v,
   );
 }

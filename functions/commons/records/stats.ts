@@ -42,7 +42,11 @@ export interface WorkflowStats {
   readonly compensationRate: number | null;
   readonly byStatus: { readonly [status: string]: number };
   /** The step with the highest average duration. */
-  readonly bottleneck: { readonly step: string; readonly avgDurationMs: number; readonly p95DurationMs: number } | null;
+  readonly bottleneck: {
+    readonly step: string;
+    readonly avgDurationMs: number;
+    readonly p95DurationMs: number;
+  } | null;
   readonly steps: readonly StepStats[];
   readonly suggestions: readonly Suggestion[];
 }
@@ -65,13 +69,21 @@ export function computeStats(
   truncated: boolean,
   options: StatsOptions = {},
 ): WorkflowStats {
-  const opts = { frequentCalls: 20, dominantShare: 0.5, flakyRetryRate: 0.2, minRuns: 5, ...options };
+  const opts = {
+    frequentCalls: 20,
+    dominantShare: 0.5,
+    flakyRetryRate: 0.2,
+    minRuns: 5,
+    ...options,
+  };
   const finished = documents.filter((d) => d.status !== "RUNNING");
   const durations = finished.flatMap((d) => (d.durationMs === null ? [] : [d.durationMs]));
   const byStatus: Record<string, number> = {};
   for (const d of documents) byStatus[d.status] = (byStatus[d.status] ?? 0) + 1;
   const steps = stepStats(workflow, documents);
-  const bottleneck = [...steps].sort((a, b) => b.avgDurationMs - a.avgDurationMs || a.id.localeCompare(b.id))[0];
+  const bottleneck = [...steps].sort(
+    (a, b) => b.avgDurationMs - a.avgDurationMs || a.id.localeCompare(b.id),
+  )[0];
   const p95 = percentile(durations, 0.95);
   return {
     workflow: workflow.name,
@@ -82,13 +94,20 @@ export function computeStats(
     successRate: ratio(finished.filter((d) => d.status === "SUCCEEDED").length, finished.length),
     avgDurationMs: average(durations),
     p95DurationMs: p95,
-    retryRate: ratio(documents.filter((d) => d.steps.some((s) => s.attempts > 1)).length, documents.length),
+    retryRate: ratio(
+      documents.filter((d) => d.steps.some((s) => s.attempts > 1)).length,
+      documents.length,
+    ),
     compensationRate: ratio(finished.filter(compensated).length, finished.length),
     byStatus,
     bottleneck:
       bottleneck === undefined
         ? null
-        : { step: bottleneck.id, avgDurationMs: bottleneck.avgDurationMs, p95DurationMs: bottleneck.p95DurationMs },
+        : {
+            step: bottleneck.id,
+            avgDurationMs: bottleneck.avgDurationMs,
+            p95DurationMs: bottleneck.p95DurationMs,
+          },
     steps,
     suggestions: [
       ...parallelizable(workflow.steps, steps, opts.minRuns),
@@ -100,11 +119,18 @@ export function computeStats(
 }
 
 const compensated = (d: ExecutionDocument): boolean =>
-  d.compensation !== "NONE" || d.steps.some((s) => s.status === "COMPENSATED" || s.status === "COMPENSATION_FAILED");
+  d.compensation !== "NONE" ||
+  d.steps.some((s) => s.status === "COMPENSATED" || s.status === "COMPENSATION_FAILED");
 
-function stepStats(workflow: CatalogueWorkflow, documents: readonly ExecutionDocument[]): StepStats[] {
+function stepStats(
+  workflow: CatalogueWorkflow,
+  documents: readonly ExecutionDocument[],
+): StepStats[] {
   const order = new Map(workflow.steps.map((s, i) => [s.id, i]));
-  const samples = new Map<string, { durations: number[]; runs: number; retried: number; failed: number }>();
+  const samples = new Map<
+    string,
+    { durations: number[]; runs: number; retried: number; failed: number }
+  >();
   for (const doc of documents) {
     for (const step of doc.steps) {
       if (step.attempts === 0) continue;
@@ -125,7 +151,10 @@ function stepStats(workflow: CatalogueWorkflow, documents: readonly ExecutionDoc
       retryRate: ratio(s.retried, s.runs) ?? 0,
       failureRate: ratio(s.failed, s.runs) ?? 0,
     }))
-    .sort((a, b) => (order.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.id) ?? Number.MAX_SAFE_INTEGER));
+    .sort(
+      (a, b) =>
+        (order.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.id) ?? Number.MAX_SAFE_INTEGER),
+    );
 }
 
 /**
@@ -186,10 +215,16 @@ function reads(step: CatalogueStep, other: CatalogueStep, all: readonly Catalogu
 function nestedIds(step: CatalogueStep, all: readonly CatalogueStep[]): string[] {
   const prefix = `${step.id}/`;
   const direct = all.filter((s) => s.scope.startsWith(prefix));
-  return direct.flatMap((s) => [s.id, ...nestedIds(s, all)]).filter((id, i, ids) => ids.indexOf(id) === i);
+  return direct
+    .flatMap((s) => [s.id, ...nestedIds(s, all)])
+    .filter((id, i, ids) => ids.indexOf(id) === i);
 }
 
-function cacheable(definition: readonly CatalogueStep[], stats: readonly StepStats[], frequent: number): Suggestion[] {
+function cacheable(
+  definition: readonly CatalogueStep[],
+  stats: readonly StepStats[],
+  frequent: number,
+): Suggestion[] {
   const byId = new Map(stats.map((s) => [s.id, s]));
   const gets = definition.filter((s) => s.kind === "call" && s.call?.method === "GET");
   const suggestions: Suggestion[] = [];
@@ -202,7 +237,9 @@ function cacheable(definition: readonly CatalogueStep[], stats: readonly StepSta
       message:
         `Step ${step.id} calls GET ${step.call?.service ?? ""} ${step.call?.path ?? ""} in ${s.runs} executions ` +
         `(avg ${Math.round(s.avgDurationMs)} ms): cache the response in front of the service` +
-        (step.idempotent === true ? "." : ", and mark the step `idempotent: true` so retries are known to be safe."),
+        (step.idempotent === true
+          ? "."
+          : ", and mark the step `idempotent: true` so retries are known to be safe."),
     });
   }
   const byTarget = new Map<string, string[]>();
@@ -221,7 +258,12 @@ function cacheable(definition: readonly CatalogueStep[], stats: readonly StepSta
   return suggestions;
 }
 
-function dominant(stats: readonly StepStats[], p95: number | null, share: number, minRuns: number): Suggestion[] {
+function dominant(
+  stats: readonly StepStats[],
+  p95: number | null,
+  share: number,
+  minRuns: number,
+): Suggestion[] {
   if (p95 === null || p95 <= 0) return [];
   return stats
     .filter((s) => s.runs >= minRuns && s.p95DurationMs >= share * p95)

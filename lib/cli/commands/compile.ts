@@ -20,7 +20,13 @@ export const compile: Command = {
     if (!asl) return EXIT.failed;
     const out = ctx.values.out;
     if (typeof out !== "string") {
-      if (ctx.json) writeJson(ctx.io, { ok: true, workflow: loaded.workflow.name, asl, problems: loaded.file.problems });
+      if (ctx.json)
+        writeJson(ctx.io, {
+          ok: true,
+          workflow: loaded.workflow.name,
+          asl,
+          problems: loaded.file.problems,
+        });
       else writeJson(ctx.io, asl);
       return EXIT.ok;
     }
@@ -30,17 +36,28 @@ export const compile: Command = {
       await mkdir(dir, { recursive: true });
       await writeFile(target, `${JSON.stringify(asl, null, 2)}\n`);
     } catch (error) {
-      throw new UsageError(`cannot write ${out}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UsageError(
+        `cannot write ${out}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const shown = relative(ctx.cwd, target) || target;
-    if (ctx.json) writeJson(ctx.io, { ok: true, workflow: loaded.workflow.name, out: shown, problems: loaded.file.problems });
+    if (ctx.json)
+      writeJson(ctx.io, {
+        ok: true,
+        workflow: loaded.workflow.name,
+        out: shown,
+        problems: loaded.file.problems,
+      });
     else ctx.io.stdout(`wrote ${shown}\n`);
     return EXIT.ok;
   },
 };
 
 /** Compiles; a compiler failure on a valid workflow is reported as `E_COMPILE` (a bug to report). */
-export function compileOrReport(ctx: CommandContext, workflow: Workflow): StateMachineDefinition | undefined {
+export function compileOrReport(
+  ctx: CommandContext,
+  workflow: Workflow,
+): StateMachineDefinition | undefined {
   try {
     return compileWorkflow(workflow);
   } catch (error) {
@@ -48,7 +65,10 @@ export function compileOrReport(ctx: CommandContext, workflow: Workflow): StateM
     const problem = { code: "E_COMPILE", severity: "error", path: "", message };
     const [file = ""] = ctx.positionals;
     if (ctx.json) writeJson(ctx.io, { ok: false, file, problems: [problem] });
-    else ctx.io.stderr(`${file}: E_COMPILE ${message} (please report this: the workflow validated but did not compile)\n`);
+    else
+      ctx.io.stderr(
+        `${file}: E_COMPILE ${message} (please report this: the workflow validated but did not compile)\n`,
+      );
     return undefined;
   }
 }

@@ -1,4 +1,9 @@
-import { COST_DEFAULTS, type CostReport, estimateCost, type ScenarioCost } from "../../core/cost.ts";
+import {
+  COST_DEFAULTS,
+  type CostReport,
+  estimateCost,
+  type ScenarioCost,
+} from "../../core/cost.ts";
 import { type Command, type CommandContext, loadOne, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
 import { compileOrReport } from "./compile.ts";
@@ -22,8 +27,14 @@ export const cost: Command = {
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const options = {
-      executions: numberOption(ctx, "executions", COST_DEFAULTS.executions, { integer: true, min: 1 }),
-      failureRate: numberOption(ctx, "failure-rate", COST_DEFAULTS.failureRate, { min: 0, below: 1 }),
+      executions: numberOption(ctx, "executions", COST_DEFAULTS.executions, {
+        integer: true,
+        min: 1,
+      }),
+      failureRate: numberOption(ctx, "failure-rate", COST_DEFAULTS.failureRate, {
+        min: 0,
+        below: 1,
+      }),
       mapItems: numberOption(ctx, "map-items", COST_DEFAULTS.mapItems, { integer: true, min: 0 }),
       callMs: numberOption(ctx, "call-ms", COST_DEFAULTS.callMs, { min: 0 }),
     };
@@ -35,7 +46,9 @@ export const cost: Command = {
     try {
       report = estimateCost(loaded.workflow, asl, options);
     } catch (error) {
-      ctx.io.stderr(`${loaded.file.file}: ${error instanceof Error ? error.message : String(error)}\n`);
+      ctx.io.stderr(
+        `${loaded.file.file}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       return EXIT.failed;
     }
     if (ctx.json) writeJson(ctx.io, { ok: true, ...report });
@@ -52,15 +65,21 @@ function numberOption(
 ): number {
   const raw = ctx.values[name];
   if (raw === undefined) return fallback;
-  const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw.replaceAll("_", "")) : Number.NaN;
+  const value =
+    typeof raw === "string" && raw.trim() !== "" ? Number(raw.replaceAll("_", "")) : Number.NaN;
   const ok =
     Number.isFinite(value) &&
     value >= rule.min &&
     (!rule.integer || Number.isInteger(value)) &&
     (rule.below === undefined || value < rule.below);
   if (!ok) {
-    const range = rule.below === undefined ? `>= ${rule.min}` : `from ${rule.min} up to (not including) ${rule.below}`;
-    throw new UsageError(`--${name} must be ${rule.integer ? "a whole number" : "a number"} ${range}; got "${String(raw)}"`);
+    const range =
+      rule.below === undefined
+        ? `>= ${rule.min}`
+        : `from ${rule.min} up to (not including) ${rule.below}`;
+    throw new UsageError(
+      `--${name} must be ${rule.integer ? "a whole number" : "a number"} ${range}; got "${String(raw)}"`,
+    );
   }
   return value;
 }
@@ -84,13 +103,18 @@ export function formatReport(report: CostReport): string {
   ];
   const labelWidth = Math.max(...rows.map(([label]) => label.length));
   const cells = rows.map(([label, f]) => [label, ...scenarios.map(([, s]) => f(s))]);
-  const widths = scenarios.map(([name], i) => Math.max(name.length, ...cells.map((c) => (c[i + 1] ?? "").length)));
+  const widths = scenarios.map(([name], i) =>
+    Math.max(name.length, ...cells.map((c) => (c[i + 1] ?? "").length)),
+  );
   const line = (label: string, values: readonly string[]) =>
     `${label.padEnd(labelWidth)}  ${values.map((v, i) => v.padStart(widths[i] ?? 0)).join("  ")}`.trimEnd();
   return [
     `${report.workflow} v${report.version} (${report.type}): estimated Step Functions cost, ${report.pricing.region}`,
     "",
-    line("", scenarios.map(([name]) => name)),
+    line(
+      "",
+      scenarios.map(([name]) => name),
+    ),
     ...cells.map(([label = "", ...values]) => line(label, values)),
     "",
     `Assumptions (failure rate ${report.assumptions.failureRate} per call attempt, ${report.assumptions.mapItems} map items, ${report.assumptions.callMs} ms per call):`,
@@ -101,7 +125,8 @@ export function formatReport(report: CostReport): string {
 
 const count = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-const percent = (share: number): string => `${(share * 100).toFixed(share > 0 && share < 0.001 ? 4 : 1)}%`;
+const percent = (share: number): string =>
+  `${(share * 100).toFixed(share > 0 && share < 0.001 ? 4 : 1)}%`;
 
 function dollars(usd: number): string {
   if (usd === 0) return "$0";

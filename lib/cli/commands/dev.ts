@@ -20,7 +20,8 @@ interface ServerModule {
 export const dev: Command = {
   name: "dev",
   summary: "run the local server (API, Step Functions, registry) in one process",
-  synopsis: "dev [--port 3000] [--workflows dir] [--services services.yaml] [--data-dir .baton] [--demo]",
+  synopsis:
+    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--data-dir .baton] [--demo]",
   help: [
     "--port n             HTTP port (default 3000)",
     "--workflows dir      workflow folder (default workflows/)",

@@ -13,7 +13,13 @@ export const graph: Command = {
     const loaded = await loadOne(ctx);
     if ("exit" in loaded) return loaded.exit;
     const mermaid = toMermaid(loaded.workflow);
-    if (ctx.json) writeJson(ctx.io, { ok: true, workflow: loaded.workflow.name, mermaid, problems: loaded.file.problems });
+    if (ctx.json)
+      writeJson(ctx.io, {
+        ok: true,
+        workflow: loaded.workflow.name,
+        mermaid,
+        problems: loaded.file.problems,
+      });
     else ctx.io.stdout(mermaid);
     return EXIT.ok;
   },

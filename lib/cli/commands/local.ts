@@ -11,8 +11,13 @@ export async function importLocal<T>(name: "server" | "run", exported: string): 
     module = (await import(specifier)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(`local/${name}.ts`)) {
-      throw new UsageError(`the local runtime is not available in this build (lib/local/${name}.ts is missing)`);
+    if (
+      code === "ERR_MODULE_NOT_FOUND" &&
+      String((error as Error).message).includes(`local/${name}.ts`)
+    ) {
+      throw new UsageError(
+        `the local runtime is not available in this build (lib/local/${name}.ts is missing)`,
+      );
     }
     throw error;
   }

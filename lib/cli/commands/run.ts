@@ -6,7 +6,11 @@ import { EXIT, UsageError } from "../io.ts";
 import { importLocal } from "./local.ts";
 
 interface RunModule {
-  runOnce(options: { file: string; input: Json; json: boolean }): Promise<number | { readonly exitCode: number }>;
+  runOnce(options: {
+    file: string;
+    input: Json;
+    json: boolean;
+  }): Promise<number | { readonly exitCode: number }>;
 }
 
 export const run: Command = {
@@ -37,13 +41,16 @@ export async function readInput(raw: string | boolean | undefined, cwd: string):
     try {
       text = await readFile(resolve(cwd, source), "utf8");
     } catch (error) {
-      const reason = (error as { code?: unknown }).code === "ENOENT" ? "no such file" : String(error);
+      const reason =
+        (error as { code?: unknown }).code === "ENOENT" ? "no such file" : String(error);
       throw new UsageError(`cannot read ${source}: ${reason}`);
     }
   }
   try {
     return JSON.parse(text) as Json;
   } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(
+      `${source} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -1,7 +1,7 @@
+import { type Command, writeJson } from "../command.ts";
 import { EXIT } from "../io.ts";
 import { formatProblems, plural, tally } from "../report.ts";
 import { loadPaths } from "../workflows.ts";
-import { type Command, writeJson } from "../command.ts";
 
 export const validate: Command = {
   name: "validate",
@@ -19,7 +19,11 @@ export const validate: Command = {
         ok: errors === 0,
         errors,
         warnings,
-        files: files.map((f) => ({ file: f.file, ...(f.workflow ? { workflow: f.workflow } : {}), problems: f.problems })),
+        files: files.map((f) => ({
+          file: f.file,
+          ...(f.workflow ? { workflow: f.workflow } : {}),
+          problems: f.problems,
+        })),
       });
       return errors > 0 ? EXIT.failed : EXIT.ok;
     }
@@ -30,7 +34,9 @@ export const validate: Command = {
     } else if (errors > 0) {
       ctx.io.stdout(`✗ ${counts} in ${plural(files.length, "file")}\n`);
     } else {
-      ctx.io.stdout(`✓ ${plural(files.length, "workflow")} valid, ${plural(warnings, "warning")}\n`);
+      ctx.io.stdout(
+        `✓ ${plural(files.length, "workflow")} valid, ${plural(warnings, "warning")}\n`,
+      );
     }
     return errors > 0 ? EXIT.failed : EXIT.ok;
   },

@@ -33,9 +33,9 @@ export function compileCompensation(
   graph: StateGraph,
   scope: Scope,
   steps: readonly Step[],
-  next: string | null,
-): string | null {
-  return compensationOrder(steps).reduceRight<string | null>(
+  next: string,
+): string {
+  return compensationOrder(steps).reduceRight<string>(
     (after, step) =>
       step.kind === "map"
         ? compensateMap(comp, graph, scope, step, after)
@@ -49,9 +49,8 @@ function compensateCall(
   graph: StateGraph,
   scope: Scope,
   step: Compensable & CallStep,
-  next: string | null,
+  after: string,
 ): string {
-  const after = next ?? graph.add(`${step.id}#undo-done`, { Type: "Pass", End: true });
   const failed = graph.add(stateName.undoFailed(step.id), {
     Type: "Pass",
     Comment: "Compensation failed after its retries: remember it and keep compensating",
@@ -85,16 +84,21 @@ function compensateMap(
   graph: StateGraph,
   scope: Scope,
   step: MapStep,
-  next: string | null,
+  next: string,
 ): string {
-  const after = next ?? graph.add(`${step.id}#undo-done`, { Type: "Pass", End: true });
   const itemsPath = exactPath(comp, scope, step.items);
-  if (itemsPath === undefined)
-    throw new Error(`map ${step.id}: items must be exactly one template`);
+  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
   const inner = new StateGraph();
   const innerScope = iterationScope(step.steps);
-  const end = inner.add(stateName.undoEnd(step.id), { Type: "Pass", End: true });
-  const chain = compileCompensation(comp, inner, innerScope, step.steps, end) ?? end;
+  const ok = inner.add(`${step.id}#undo-ok`, { Type: "Pass", Result: { failed: false }, End: true });
+  const notOk = inner.add(`${step.id}#undo-not-ok`, { Type: "Pass", Result: { failed: true }, End: true });
+  const end = inner.add(stateName.undoEnd(step.id), {
+    Type: "Choice",
+    Comment: "Report whether any compensation of this item failed",
+    Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: notOk }],
+    Default: ok,
+  });
+  const chain = compileCompensation(comp, inner, innerScope, step.steps, end);
   inner.add(stateName.undoLoad(step.id), {
     Type: "Pass",
     Comment: "This item's step results",
@@ -113,12 +117,12 @@ function compensateMap(
     Type: "Pass",
     Result: true,
     ResultPath: "$.compensationFailed",
-    Next: after,
+    Next: next,
   });
   const check = graph.add(stateName.undoCheck(step.id), {
     Type: "Choice",
-    Choices: [{ Variable: "$.undone.failed[0]", IsPresent: true, Next: failed }],
-    Default: after,
+    Choices: [{ Variable: "$.undone.failed", BooleanEquals: true, Next: failed }],
+    Default: next,
   });
   const each = graph.add(stateName.undoEach(step.id), {
     Type: "Map",
@@ -138,12 +142,12 @@ function compensateMap(
       ...inner.toDefinition(stateName.undoLoad(step.id)),
     },
     MaxConcurrency: step.maxConcurrency,
-    ResultSelector: { "failed.$": "$[*].compensationFailed" },
+    ResultSelector: { "failed.$": "States.ArrayContains($[*].failed, true)" },
     ResultPath: "$.undone",
     Catch: [catchAll(failed)],
     ...goTo(check),
   });
-  return guard(graph, step.id, `$.steps.${step.id}`, each, after);
+  return guard(graph, step.id, `$.steps.${step.id}[0]`, each, next);
 }
 
 function guard(

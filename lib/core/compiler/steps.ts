@@ -21,7 +21,7 @@ import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
 import { CAUGHT_PATH, callRetries, catchAll, LAMBDA_TRANSIENT_RETRIER } from "./retry.ts";
-import { branchScope, carriedFields, childInput, iterationScope, type Scope } from "./scope.ts";
+import { branchScope, carriedFields, childInput, iterationScope, outerForChild, type Scope } from "./scope.ts";
 import { type CompileEnv, condition, entry, exactPath, payload } from "./templates.ts";
 
 export interface Compilation extends CompileEnv {
@@ -153,33 +153,38 @@ function selectBody(select: string): Payload {
 
 function compileParallelStep(ctx: Ctx, step: ParallelStep, next: string | null): string {
   const branches = step.branches.map((steps, i) =>
-    compileBranch(ctx, stateName.branchStopped(step.id, i), steps, (c) =>
-      compileList(c, steps, null),
-    ),
+    compileBranch(ctx, `${step.id}#${i}`, steps, (c, end) => compileList(c, steps, end)),
   );
   return addParallel(ctx, step.id, branches, step, next);
 }
 
-/** A branch definition in its own scope; a failure inside ends the branch at a Succeed state. */
+/**
+ * A branch in its own scope. It never fails: it ends with `{steps}`, or `{steps, failure}` when a
+ * step inside failed, so the Parallel state waits for every sibling and loses no result.
+ */
 function compileBranch(
   ctx: Ctx,
-  stopName: string,
+  prefix: string,
   steps: readonly Step[],
-  body: (c: Ctx) => string | null,
+  body: (c: Ctx, end: string) => string | null,
 ): StateMachineDefinition {
   const graph = new StateGraph();
   const scope = branchScope(ctx.scope, steps);
-  const stop = graph.add(stopName, {
-    Type: "Succeed",
+  const stop = graph.add(`${prefix}#stopped`, {
+    Type: "Pass",
     Comment: "A step failed: end this branch and let the Parallel state report it",
+    Parameters: { "steps.$": "$.steps", "failure.$": "$.failure" },
+    End: true,
   });
-  const start = body({ comp: ctx.comp, graph, scope, onFailure: stop });
-  return graph.toDefinition(start ?? addEndIn(graph, `${stopName}#empty`));
+  const end = graph.add(`${prefix}#done`, { Type: "Pass", Parameters: { "steps.$": "$.steps" }, End: true });
+  const start = body({ comp: ctx.comp, graph, scope: { ...scope, finish: end }, onFailure: stop }, end);
+  return graph.toDefinition(start ?? end);
 }
 
 /**
- * A Parallel state whose branches never fail: after it, branch results merge into `$.steps` and the
- * first recorded failure (if any) routes to the scope's failure handling.
+ * A Parallel state whose branches never fail. Afterwards their results merge into `$.steps` (also on
+ * failure, so compensation sees every step that succeeded) and a branch's failure is re-raised. An
+ * explicit parallel step's own result is the object of its branches' results, keyed by step id.
  */
 function addParallel(
   ctx: Ctx,
@@ -188,63 +193,42 @@ function addParallel(
   step: ParallelStep | undefined,
   next: string | null,
 ): string {
-  const merged =
-    branches.length === 1
-      ? "$[0].steps"
-      : branches
-          .slice(1)
-          .reduce(
-            (acc, _, i) => `States.JsonMerge(${acc}, $[${i + 1}].steps, false)`,
-            "$[0].steps",
-          );
-  const check = addMergeAndCheck(ctx, name, next, step !== undefined);
+  const branchSteps = (root: string) =>
+    branches
+      .slice(1)
+      .reduce((acc, _, i) => `States.JsonMerge(${acc}, ${root}[${i + 1}].steps, false)`, `${root}[0].steps`);
+  const inner = `States.JsonMerge($.steps, ${branchSteps("$.joined.branches")}, false)`;
+  const merged = step ? `States.JsonMerge(${inner}, $.joined.own, false)` : inner;
+  const then = next ?? addEnd(ctx, `${name}#end`);
+  const mergeParameters = (extra: Payload): Payload => ({ ...carriedFields(ctx.scope), "steps.$": merged, ...extra });
+  const failedBranches = branches.map((_, i) =>
+    ctx.graph.add(`${name}#failed-${i}`, {
+      Type: "Pass",
+      Comment: `Branch ${i} failed: keep every result, report its failure`,
+      Parameters: mergeParameters({ "failure.$": `$.joined.branches[${i}].failure` }),
+      Next: ctx.onFailure,
+    }),
+  );
+  const merge = ctx.graph.add(stateName.merge(name), { Type: "Pass", Parameters: mergeParameters({}), Next: then });
+  const check = ctx.graph.add(stateName.check(name), {
+    Type: "Choice",
+    Choices: failedBranches.map((failed, i) => ({
+      Variable: `$.joined.branches[${i}].failure`,
+      IsPresent: true,
+      Next: failed,
+    })),
+    Default: merge,
+  });
   return ctx.graph.add(name, {
     Type: "Parallel",
     ...(step ? comment(step) : { Comment: "Independent steps run concurrently" }),
     Branches: branches,
     Parameters: childInput(ctx.scope),
-    ResultSelector: {
-      "steps.$": merged,
-      ...(step ? { own: { [`${step.id}.$`]: merged } } : {}),
-      "failures.$": "$[*].failure",
-    },
+    ResultSelector: { "branches.$": "$", ...(step ? { own: { [`${step.id}.$`]: branchSteps("$") } } : {}) },
     ResultPath: "$.joined",
     Catch: [catchAll(addFailureRecord(ctx, name))],
     Next: check,
   });
-}
-
-/**
- * After a Parallel or Map stored `{steps, own?, failures}` at `$.joined`: merge the results into
- * `$.steps` (always, so compensation sees what succeeded), then fail on the first failure.
- */
-function addMergeAndCheck(ctx: Ctx, name: string, next: string | null, hasOwn: boolean): string {
-  const then = next ?? addEnd(ctx, `${name}#done`);
-  const propagate = ctx.graph.add(stateName.propagate(name), {
-    Type: "Pass",
-    Comment: "Report the first failure from inside",
-    InputPath: "$.pending[0]",
-    ResultPath: "$.failure",
-    Next: ctx.onFailure,
-  });
-  const check = ctx.graph.add(stateName.check(name), {
-    Type: "Choice",
-    Choices: [{ Variable: "$.pending[0]", IsPresent: true, Next: propagate }],
-    Default: then,
-  });
-  const withBranches = hasOwn
-    ? "States.JsonMerge(States.JsonMerge($.steps, $.joined.steps, false), $.joined.own, false)"
-    : "States.JsonMerge($.steps, $.joined.steps, false)";
-  ctx.graph.add(stateName.merge(name), {
-    Type: "Pass",
-    Parameters: {
-      ...carriedFields(ctx.scope),
-      "steps.$": withBranches,
-      "pending.$": "$.joined.failures",
-    },
-    Next: check,
-  });
-  return stateName.merge(name);
 }
 
 function compileChoice(ctx: Ctx, step: ChoiceStep, next: string | null): string {
@@ -264,17 +248,47 @@ function compileChoice(ctx: Ctx, step: ChoiceStep, next: string | null): string 
 
 function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
   const itemsPath = exactPath(ctx.comp, ctx.scope, step.items);
-  if (itemsPath === undefined)
-    throw new Error(`map ${step.id}: items must be exactly one template`);
+  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
   const graph = new StateGraph();
   const scope = iterationScope(step.steps);
   const stop = graph.add(stateName.iterationStopped(step.id), {
-    Type: "Succeed",
+    Type: "Pass",
     Comment: "A step failed: end this item and let the Map state report it",
+    Parameters: { "steps.$": "$.steps", failed: true, "failure.$": "$.failure" },
+    End: true,
   });
-  const start = compileList({ comp: ctx.comp, graph, scope, onFailure: stop }, step.steps, null);
-  const check = addMergeAndCheck(ctx, step.id, next, true);
-  return ctx.graph.add(step.id, {
+  const end = graph.add(`${step.id}#item#done`, {
+    Type: "Pass",
+    Parameters: { "steps.$": "$.steps", failed: false },
+    End: true,
+  });
+  const start = compileList({ comp: ctx.comp, graph, scope: { ...scope, finish: end }, onFailure: stop }, step.steps, end);
+  const then = next ?? addEnd(ctx, `${step.id}#end`);
+  const merged = "States.JsonMerge($.steps, $.joined.own, false)";
+  const propagate = ctx.graph.add(stateName.propagate(step.id), {
+    Type: "Pass",
+    Comment: "Report the first failed item's failure",
+    InputPath: "$.failures[0]",
+    ResultPath: "$.failure",
+    Next: ctx.onFailure,
+  });
+  const failed = ctx.graph.add(`${step.id}#failed-items`, {
+    Type: "Pass",
+    Comment: "Keep every item's results, collect the failures",
+    Parameters: { ...carriedFields(ctx.scope), "steps.$": merged, "failures.$": "$.joined.items[?(@.failed == true)].failure" },
+    Next: propagate,
+  });
+  const merge = ctx.graph.add(stateName.merge(step.id), {
+    Type: "Pass",
+    Parameters: { ...carriedFields(ctx.scope), "steps.$": merged },
+    Next: then,
+  });
+  const check = ctx.graph.add(stateName.check(step.id), {
+    Type: "Choice",
+    Choices: [{ Variable: "$.joined.failed", BooleanEquals: true, Next: failed }],
+    Default: merge,
+  });
+  const map = ctx.graph.add(step.id, {
     Type: "Map",
     ...comment(step),
     ItemsPath: itemsPath,
@@ -283,22 +297,32 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
       "index.$": "$$.Map.Item.Index",
       "input.$": "$.input",
       "context.$": "$.context",
-      "outer.$": ctx.scope.nested ? "States.JsonMerge($.outer, $.steps, false)" : "$.steps",
+      "outer.$": outerForChild(ctx.scope),
       steps: {},
     },
-    ItemProcessor: {
-      ProcessorConfig: { Mode: "INLINE" },
-      ...graph.toDefinition(start ?? addEndIn(graph, `${step.id}#item#empty`)),
-    },
+    ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, ...graph.toDefinition(start ?? end) },
     MaxConcurrency: step.maxConcurrency,
     ResultSelector: {
-      steps: {},
       own: { [`${step.id}.$`]: "$[*].steps" },
-      "failures.$": "$[*].failure",
+      "failed.$": "States.ArrayContains($[*].failed, true)",
+      "items.$": "$",
     },
     ResultPath: "$.joined",
     Catch: [catchAll(addFailureRecord(ctx, step.id))],
     Next: check,
+  });
+  const empty = ctx.graph.add(`${step.id}#no-items`, {
+    Type: "Pass",
+    Comment: "No items: the result is an empty list",
+    Result: [],
+    ResultPath: `$.steps.${step.id}`,
+    Next: then,
+  });
+  return ctx.graph.add(`${step.id}#any?`, {
+    Type: "Choice",
+    Comment: "Map over at least one item",
+    Choices: [{ Variable: `${itemsPath}[0]`, IsPresent: true, Next: map }],
+    Default: empty,
   });
 }
 

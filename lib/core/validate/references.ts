@@ -104,7 +104,10 @@ class Checker {
     nodes.forEach((node, i) => {
       const deps = this.dependencies(node, nodes[i - 1], local);
       this.resolved.set(node, deps);
-      if (node.id !== undefined) graph.push({ id: node.id, dependsOn: deps });
+      // A duplicate id is reported already; keeping it out of the graph avoids a bogus cycle.
+      if (node.id !== undefined && !graph.some((g) => g.id === node.id)) {
+        graph.push({ id: node.id, dependsOn: deps.filter((d) => d !== node.id) });
+      }
     });
     const cycle = findCycle(graph);
     if (cycle) this.reportCycle(cycle, nodes);

@@ -23,7 +23,10 @@ export interface DemoResponse {
 }
 
 /** A route handler; undefined falls through to the generic resource behaviour. */
-export type DemoRoute = (request: DemoRequest, service: DemoServiceState) => DemoResponse | undefined;
+export type DemoRoute = (
+  request: DemoRequest,
+  service: DemoServiceState,
+) => DemoResponse | undefined;
 
 export interface DemoSettings {
   /** Probability (0–1) that a request fails with `failStatus`. */
@@ -37,9 +40,14 @@ export interface DemoSettings {
 }
 
 export interface ReceivedCall extends DemoRequest {
+  /** Process-wide arrival order across every demo service (timestamps can tie). */
+  readonly seq: number;
+  readonly service: string;
   readonly at: string;
   readonly status: number;
 }
+
+let arrivals = 0;
 
 export interface DemoServiceState {
   readonly name: string;
@@ -129,7 +137,7 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Run
     };
     if (settings.latencyMs > 0) await sleep(settings.latencyMs);
     const response = respond(request, state, options.routes);
-    calls.push({ ...request, at: new Date().toISOString(), status: response.status });
+    calls.push({ ...request, seq: ++arrivals, service: options.name, at: new Date().toISOString(), status: response.status });
     if (calls.length > keep) calls.splice(0, calls.length - keep);
     send(res, response.status, response.body ?? null);
   }
@@ -155,7 +163,13 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Run
   };
 }
 
-function control(method: string, body: Json, settings: DemoSettings, state: DemoServiceState, calls: ReceivedCall[]): void {
+function control(
+  method: string,
+  body: Json,
+  settings: DemoSettings,
+  state: DemoServiceState,
+  calls: ReceivedCall[],
+): void {
   if (method !== "POST" || body === null || typeof body !== "object" || Array.isArray(body)) return;
   const b = body as Record<string, Json>;
   if (b.reset === true) {
@@ -163,28 +177,44 @@ function control(method: string, body: Json, settings: DemoSettings, state: Demo
     calls.length = 0;
     state.items.clear();
   }
-  if (typeof b.failureRate === "number") settings.failureRate = Math.min(1, Math.max(0, b.failureRate));
+  if (typeof b.failureRate === "number")
+    settings.failureRate = Math.min(1, Math.max(0, b.failureRate));
   if (typeof b.latencyMs === "number") settings.latencyMs = Math.max(0, b.latencyMs);
   if (typeof b.failNext === "number") settings.failNext = Math.max(0, Math.trunc(b.failNext));
-  if (typeof b.failStatus === "number" && b.failStatus >= 400 && b.failStatus <= 599) settings.failStatus = b.failStatus;
+  if (typeof b.failStatus === "number" && b.failStatus >= 400 && b.failStatus <= 599)
+    settings.failStatus = b.failStatus;
   if (typeof b.healthy === "boolean") settings.healthy = b.healthy;
 }
 
-function respond(request: DemoRequest, state: DemoServiceState, routes: DemoRoute | undefined): DemoResponse {
+function respond(
+  request: DemoRequest,
+  state: DemoServiceState,
+  routes: DemoRoute | undefined,
+): DemoResponse {
   const { settings } = state;
   if (settings.failNext > 0) {
     settings.failNext -= 1;
-    return { status: settings.failStatus, body: { error: `${state.name} failed on purpose (failNext)` } };
+    return {
+      status: settings.failStatus,
+      body: { error: `${state.name} failed on purpose (failNext)` },
+    };
   }
   if (settings.failureRate > 0 && Math.random() < settings.failureRate) {
-    return { status: settings.failStatus, body: { error: `${state.name} failed on purpose (failureRate)` } };
+    return {
+      status: settings.failStatus,
+      body: { error: `${state.name} failed on purpose (failureRate)` },
+    };
   }
   return routes?.(request, state) ?? resource(request, state);
 }
 
 /** Generic REST behaviour over an in-memory map keyed by path. */
 function resource(request: DemoRequest, state: DemoServiceState): DemoResponse {
-  const body = isObject(request.body) ? request.body : request.body === null ? {} : { value: request.body };
+  const body = isObject(request.body)
+    ? request.body
+    : request.body === null
+      ? {}
+      : { value: request.body };
   switch (request.method) {
     case "POST": {
       const id = state.nextId();
@@ -218,7 +248,10 @@ function resource(request: DemoRequest, state: DemoServiceState): DemoResponse {
 function send(res: ServerResponse, status: number, body: Json): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -1,9 +1,14 @@
 /** In-memory stand-ins for the API's dependencies, for route tests where AWS is not the point. */
-import { ManualClock } from "../../../functions/commons/circuit/clock.ts";
+
+import type {
+  DeadLetter,
+  DeadLetterQueue,
+  RedriveResult,
+} from "../../../functions/commons/api/dead-letter-queue.ts";
 import type { ApiDeps, HealthCheck } from "../../../functions/commons/api/deps.ts";
-import type { DeadLetter, DeadLetterQueue, RedriveResult } from "../../../functions/commons/api/dead-letter-queue.ts";
 import { InputValidator } from "../../../functions/commons/api/input-validation.ts";
 import { WorkflowCatalogue } from "../../../functions/commons/catalogue.ts";
+import { ManualClock } from "../../../functions/commons/circuit/clock.ts";
 import {
   EngineError,
   type ExecutionDescription,
@@ -14,7 +19,11 @@ import {
 import { RecordingPublisher } from "../../../functions/commons/events.ts";
 import { InvalidCursorError } from "../../../functions/commons/records/cursor.ts";
 import { toDocument } from "../../../functions/commons/records/derive.ts";
-import type { ExecutionDocument, ExecutionEvent, Page } from "../../../functions/commons/records/document.ts";
+import type {
+  ExecutionDocument,
+  ExecutionEvent,
+  Page,
+} from "../../../functions/commons/records/document.ts";
 import type {
   ClaimResult,
   ExecutionListOptions,
@@ -23,8 +32,13 @@ import type {
   ListOptions,
   MergeResult,
 } from "../../../functions/commons/records/execution-store.ts";
+import type {
+  DeliverResult,
+  RegisterResult,
+  SignalStore,
+  Waiter,
+} from "../../../functions/commons/records/signal-store.ts";
 import { merge, type RecordState, sameState } from "../../../functions/commons/records/state.ts";
-import type { DeliverResult, RegisterResult, SignalStore, Waiter } from "../../../functions/commons/records/signal-store.ts";
 import { InMemoryRegistryStore } from "../../../functions/commons/registry/memory-store.ts";
 import { RegistryService } from "../../../functions/commons/registry/service.ts";
 import type { Json } from "../../../lib/core/model.ts";
@@ -40,7 +54,9 @@ function readOffset(cursor: string | undefined): number {
 function paginate<T>(items: readonly T[], options: ListOptions): Page<T> {
   const start = readOffset(options.cursor);
   const page = items.slice(start, start + options.limit);
-  return start + options.limit < items.length ? { items: page, cursor: offsetCursor(start + options.limit) } : { items: page };
+  return start + options.limit < items.length
+    ? { items: page, cursor: offsetCursor(start + options.limit) }
+    : { items: page };
 }
 
 export class MemoryExecutionStore implements ExecutionStore {
@@ -80,17 +96,27 @@ export class MemoryExecutionStore implements ExecutionStore {
 
   async list(workflow: string, options: ExecutionListOptions): Promise<Page<ExecutionDocument>> {
     return paginate(
-      this.#newestFirst(workflow).filter((d) => options.status === undefined || d.status === options.status),
+      this.#newestFirst(workflow).filter(
+        (d) => options.status === undefined || d.status === options.status,
+      ),
       options,
     );
   }
 
-  async listSince(workflow: string, since: string, max: number): Promise<{ items: ExecutionDocument[]; truncated: boolean }> {
+  async listSince(
+    workflow: string,
+    since: string,
+    max: number,
+  ): Promise<{ items: ExecutionDocument[]; truncated: boolean }> {
     const all = this.#newestFirst(workflow).filter((d) => d.startedAt >= since);
     return { items: all.slice(0, max), truncated: all.length > max };
   }
 
-  async claimIdempotencyKey(workflow: string, key: string, claim: IdempotencyClaim): Promise<ClaimResult> {
+  async claimIdempotencyKey(
+    workflow: string,
+    key: string,
+    claim: IdempotencyClaim,
+  ): Promise<ClaimResult> {
     const existing = this.claims.get(`${workflow}#${key}`);
     if (existing !== undefined) return { claimed: false, ...existing };
     this.claims.set(`${workflow}#${key}`, claim);
@@ -105,7 +131,10 @@ export class MemoryExecutionStore implements ExecutionStore {
   }
 
   #document(state: RecordState): ExecutionDocument {
-    return toDocument(state, state.workflow === undefined ? undefined : this.catalogue.get(state.workflow));
+    return toDocument(
+      state,
+      state.workflow === undefined ? undefined : this.catalogue.get(state.workflow),
+    );
   }
 }
 
@@ -119,18 +148,32 @@ interface SignalItem {
 export class MemorySignalStore implements SignalStore {
   readonly items = new Map<string, SignalItem>();
 
-  async registerWaiter(executionId: string, signal: string, waiter: Waiter): Promise<RegisterResult> {
+  async registerWaiter(
+    executionId: string,
+    signal: string,
+    waiter: Waiter,
+  ): Promise<RegisterResult> {
     const key = `${executionId}/${signal}`;
     const item = this.items.get(key);
     if (item?.state === "PENDING") {
-      this.items.set(key, { ...item, state: "DELIVERING", taskToken: waiter.taskToken, stepId: waiter.stepId });
+      this.items.set(key, {
+        ...item,
+        state: "DELIVERING",
+        taskToken: waiter.taskToken,
+        stepId: waiter.stepId,
+      });
       return { kind: "early", payload: item.payload ?? null };
     }
     this.items.set(key, { state: "WAITING", taskToken: waiter.taskToken, stepId: waiter.stepId });
     return { kind: "waiting" };
   }
 
-  async deliver(executionId: string, signal: string, payload: Json, options: { acceptEarly: boolean }): Promise<DeliverResult> {
+  async deliver(
+    executionId: string,
+    signal: string,
+    payload: Json,
+    options: { acceptEarly: boolean },
+  ): Promise<DeliverResult> {
     const key = `${executionId}/${signal}`;
     const item = this.items.get(key);
     if (item?.state === "WAITING") {
@@ -146,7 +189,8 @@ export class MemorySignalStore implements SignalStore {
   #move(executionId: string, signal: string, token: string, state: SignalItem["state"]): void {
     const key = `${executionId}/${signal}`;
     const item = this.items.get(key);
-    if (item?.state === "DELIVERING" && item.taskToken === token) this.items.set(key, { ...item, state });
+    if (item?.state === "DELIVERING" && item.taskToken === token)
+      this.items.set(key, { ...item, state });
   }
 
   async markDelivered(executionId: string, signal: string, token: string): Promise<void> {
@@ -161,7 +205,9 @@ export class MemorySignalStore implements SignalStore {
   async restorePending(executionId: string, signal: string, token: string): Promise<void> {
     this.#move(executionId, signal, token, "PENDING");
   }
-  async waiting(executionId: string): Promise<{ signal: string; taskToken: string; stepId: string }[]> {
+  async waiting(
+    executionId: string,
+  ): Promise<{ signal: string; taskToken: string; stepId: string }[]> {
     return [...this.items.entries()]
       .filter(([key, item]) => key.startsWith(`${executionId}/`) && item.state === "WAITING")
       .map(([key, item]) => ({
@@ -237,14 +283,6 @@ export class FakeDeadLetterQueue implements DeadLetterQueue {
   }
 }
 
-export const expressWorkflow = {
-  ...orderWorkflow,
-  name: "quick-check",
-  type: "express" as const,
-  inputSchema: undefined,
-  steps: [],
-};
-
 export function fakeDeps(overrides: Partial<ApiDeps> = {}) {
   const catalogue = new WorkflowCatalogue([
     orderWorkflow,
@@ -257,7 +295,15 @@ export function fakeDeps(overrides: Partial<ApiDeps> = {}) {
       mermaid: "",
       steps: [{ id: "wait_ok", kind: "await", scope: "/", dependsOn: [], signal: "approved" }],
     },
-    { name: "quick-check", version: 1, type: "express", definition: {}, asl: {}, mermaid: "", steps: [] },
+    {
+      name: "quick-check",
+      version: 1,
+      type: "express",
+      definition: {},
+      asl: {},
+      mermaid: "",
+      steps: [],
+    },
   ]);
   const executions = new MemoryExecutionStore(catalogue);
   const signals = new MemorySignalStore();
@@ -289,13 +335,19 @@ export function fakeDeps(overrides: Partial<ApiDeps> = {}) {
   return { deps, executions, signals, engine, dlq, events, registryStore };
 }
 
-export const engineError = (reason: EngineError["reason"], message: string) => new EngineError(reason, message);
+export const engineError = (reason: EngineError["reason"], message: string) =>
+  new EngineError(reason, message);
 
 /** A REST API (v1) proxy event. */
 export function restEvent(
   method: string,
   path: string,
-  o: { body?: unknown; query?: Record<string, string>; headers?: Record<string, string>; rawBody?: string } = {},
+  o: {
+    body?: unknown;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+    rawBody?: string;
+  } = {},
 ) {
   return {
     resource: "/{proxy+}",

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { awaitSignal } from "../../../functions/await-signal.ts";
-import type { AwaitSignalRequest } from "../../../lib/core/contract.ts";
 import { EngineError } from "../../../functions/commons/engine/engine.ts";
 import type { SignalStore } from "../../../functions/commons/records/signal-store.ts";
+import type { AwaitSignalRequest } from "../../../lib/core/contract.ts";
 import type { Json } from "../../../lib/core/model.ts";
 
 const request: AwaitSignalRequest = {
@@ -57,7 +57,11 @@ describe("awaitSignal", () => {
     const result = await awaitSignal(request, { signals: store, engine: sfn });
 
     // Assess
-    expect([result, calls, sfn.sent]).toEqual([{ outcome: "waiting" }, ["register e1 approved token-1 3600"], []]);
+    expect([result, calls, sfn.sent]).toEqual([
+      { outcome: "waiting" },
+      ["register e1 approved token-1 3600"],
+      [],
+    ]);
   });
 
   it("completes the task at once with a signal that arrived first", async () => {
@@ -108,7 +112,10 @@ describe("awaitSignal", () => {
     const { store } = signals({ kind: "waiting" });
 
     // Act
-    const running = awaitSignal({ ...request, taskToken: "" }, { signals: store, engine: engine() });
+    const running = awaitSignal(
+      { ...request, taskToken: "" },
+      { signals: store, engine: engine() },
+    );
 
     // Assess
     await expect(running).rejects.toMatchObject({

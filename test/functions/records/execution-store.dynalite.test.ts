@@ -9,7 +9,14 @@ import { ensureTable, executionsTable } from "../../../functions/commons/records
 import { DynamoSignalStore } from "../../../functions/commons/records/signal-store.ts";
 import { merge, type RecordState } from "../../../functions/commons/records/state.ts";
 import { applyEvent } from "../../../functions/commons/records/updater.ts";
-import { at, catalogue, failedSagaEvents, orderWorkflow, sfnStatus, startDynalite } from "./fixtures.ts";
+import {
+  at,
+  catalogue,
+  failedSagaEvents,
+  orderWorkflow,
+  sfnStatus,
+  startDynalite,
+} from "./fixtures.ts";
 
 const TABLE = "baton-executions";
 
@@ -41,10 +48,13 @@ describe("records on a real DynamoDB (dynalite)", () => {
       const o = observe(event, catalogue);
       if (o.kind === "observed") expected = merge(expected, o.delta);
     }
-    const shuffled = fc.sample(fc.shuffledSubarray([...events, ...events.slice(0, 6)], { minLength: events.length + 6 }), {
-      numRuns: 1,
-      seed: 42,
-    })[0];
+    const shuffled = fc.sample(
+      fc.shuffledSubarray([...events, ...events.slice(0, 6)], { minLength: events.length + 6 }),
+      {
+        numRuns: 1,
+        seed: 42,
+      },
+    )[0];
 
     // Act
     await Promise.all((shuffled ?? []).map((event) => applyEvent(event, { store, catalogue })));
@@ -61,14 +71,25 @@ describe("records on a real DynamoDB (dynalite)", () => {
       const id = `list-${i}`;
       await store.merge(id, startDelta(id, orderWorkflow, { n: i }, at(60_000 * (i + 1))));
       if (i % 2 === 0) {
-        const o = observe(sfnStatus(id, { status: "SUCCEEDED", startMs: 60_000 * (i + 1), stopMs: 60_000 * (i + 1) + 5 }), catalogue);
+        const o = observe(
+          sfnStatus(id, {
+            status: "SUCCEEDED",
+            startMs: 60_000 * (i + 1),
+            stopMs: 60_000 * (i + 1) + 5,
+          }),
+          catalogue,
+        );
         if (o.kind === "observed") await store.merge(id, o.delta);
       }
     }
 
     // Act
     const first = await store.list("order-fulfillment", { limit: 2, status: "SUCCEEDED" });
-    const second = await store.list("order-fulfillment", { limit: 2, status: "SUCCEEDED", cursor: first.cursor ?? "" });
+    const second = await store.list("order-fulfillment", {
+      limit: 2,
+      status: "SUCCEEDED",
+      cursor: first.cursor ?? "",
+    });
     const running = await store.list("order-fulfillment", { limit: 10, status: "RUNNING" });
 
     // Assess
@@ -98,16 +119,29 @@ describe("records on a real DynamoDB (dynalite)", () => {
 
   it("claims an idempotency key once", async () => {
     // Act
-    const first = await store.claimIdempotencyKey("order-fulfillment", "k", { executionId: "a", requestHash: "h" });
-    const second = await store.claimIdempotencyKey("order-fulfillment", "k", { executionId: "b", requestHash: "h" });
+    const first = await store.claimIdempotencyKey("order-fulfillment", "k", {
+      executionId: "a",
+      requestHash: "h",
+    });
+    const second = await store.claimIdempotencyKey("order-fulfillment", "k", {
+      executionId: "b",
+      requestHash: "h",
+    });
 
     // Assess
-    expect([first, second]).toEqual([{ claimed: true }, { claimed: false, executionId: "a", requestHash: "h" }]);
+    expect([first, second]).toEqual([
+      { claimed: true },
+      { claimed: false, executionId: "a", requestHash: "h" },
+    ]);
   });
 
   it("hands a waiting step's token to exactly one signal", async () => {
     // Prepare
-    await signals.registerWaiter("sig-1", "approved", { taskToken: "token-1", stepId: "approve", timeoutSeconds: 60 });
+    await signals.registerWaiter("sig-1", "approved", {
+      taskToken: "token-1",
+      stepId: "approve",
+      timeoutSeconds: 60,
+    });
 
     // Act
     const results = await Promise.all([
@@ -117,7 +151,11 @@ describe("records on a real DynamoDB (dynalite)", () => {
 
     // Assess
     expect(results.map((r) => r.kind).sort()).toEqual(["already-delivered", "waiter"]);
-    expect(results.find((r) => r.kind === "waiter")).toEqual({ kind: "waiter", taskToken: "token-1", stepId: "approve" });
+    expect(results.find((r) => r.kind === "waiter")).toEqual({
+      kind: "waiter",
+      taskToken: "token-1",
+      stepId: "approve",
+    });
     expect(await signals.waiting("sig-1")).toEqual([]);
   });
 
@@ -152,24 +190,38 @@ describe("records on a real DynamoDB (dynalite)", () => {
 
   it("gives a claimed waiter back after a failed resume, and lists it as waiting", async () => {
     // Prepare
-    await signals.registerWaiter("sig-4", "go", { taskToken: "token-4", stepId: "wait_go", timeoutSeconds: 5 });
+    await signals.registerWaiter("sig-4", "go", {
+      taskToken: "token-4",
+      stepId: "wait_go",
+      timeoutSeconds: 5,
+    });
     await signals.deliver("sig-4", "go", 1, { acceptEarly: true });
 
     // Act
     await signals.release("sig-4", "go", "token-4");
 
     // Assess
-    expect(await signals.waiting("sig-4")).toEqual([{ signal: "go", taskToken: "token-4", stepId: "wait_go" }]);
+    expect(await signals.waiting("sig-4")).toEqual([
+      { signal: "go", taskToken: "token-4", stepId: "wait_go" },
+    ]);
   });
 
   it("restores an early signal whose resume failed, for the next try of the await step", async () => {
     // Prepare
     await signals.deliver("sig-5", "go", { n: 5 }, { acceptEarly: true });
-    await signals.registerWaiter("sig-5", "go", { taskToken: "token-5a", stepId: "wait_go", timeoutSeconds: 5 });
+    await signals.registerWaiter("sig-5", "go", {
+      taskToken: "token-5a",
+      stepId: "wait_go",
+      timeoutSeconds: 5,
+    });
 
     // Act
     await signals.restorePending("sig-5", "go", "token-5a");
-    const retried = await signals.registerWaiter("sig-5", "go", { taskToken: "token-5b", stepId: "wait_go", timeoutSeconds: 5 });
+    const retried = await signals.registerWaiter("sig-5", "go", {
+      taskToken: "token-5b",
+      stepId: "wait_go",
+      timeoutSeconds: 5,
+    });
 
     // Assess
     expect(retried).toEqual({ kind: "early", payload: { n: 5 } });

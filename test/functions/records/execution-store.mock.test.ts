@@ -15,8 +15,10 @@ import { RetriesExhaustedError } from "../../../functions/commons/records/retry.
 import { merge, type RecordState } from "../../../functions/commons/records/state.ts";
 import { catalogue, sfnStatus, stepEvent } from "./fixtures.ts";
 
-const conditionFailed = () => new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
-const throttled = () => new ProvisionedThroughputExceededException({ message: "Rate exceeded", $metadata: {} });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+const throttled = () =>
+  new ProvisionedThroughputExceededException({ message: "Rate exceeded", $metadata: {} });
 
 function deltaOf(event: unknown): RecordState {
   const o = observe(event, catalogue);
@@ -27,7 +29,12 @@ function deltaOf(event: unknown): RecordState {
 const running = deltaOf(sfnStatus("e1", { status: "RUNNING" }));
 const reserveStarted = deltaOf(stepEvent("Step Started", "e1", { stepId: "reserve", startMs: 10 }));
 const metaItem = (state: RecordState, rev: number) => ({
-  Item: { pk: { S: "EXEC#e1" }, sk: { S: "META" }, rev: { N: String(rev) }, state: { S: JSON.stringify(state) } },
+  Item: {
+    pk: { S: "EXEC#e1" },
+    sk: { S: "META" },
+    rev: { N: String(rev) },
+    state: { S: JSON.stringify(state) },
+  },
 });
 
 describe("DynamoExecutionStore with a mocked client", () => {
@@ -88,7 +95,9 @@ describe("DynamoExecutionStore with a mocked client", () => {
 
     // Assess
     const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => [p.ConditionExpression, p.ExpressionAttributeValues, p.Item?.rev])).toEqual([
+    expect(
+      puts.map((p) => [p.ConditionExpression, p.ExpressionAttributeValues, p.Item?.rev]),
+    ).toEqual([
       ["attribute_not_exists(pk)", undefined, { N: "1" }],
       ["rev = :rev", { ":rev": { N: "1" } }, { N: "2" }],
     ]);
@@ -105,7 +114,10 @@ describe("DynamoExecutionStore with a mocked client", () => {
     const result = await store.merge("e1", running);
 
     // Assess
-    expect([dynamo.commandCalls(GetItemCommand).length, dynamo.commandCalls(PutItemCommand).length]).toEqual([3, 1]);
+    expect([
+      dynamo.commandCalls(GetItemCommand).length,
+      dynamo.commandCalls(PutItemCommand).length,
+    ]).toEqual([3, 1]);
     expect(result.changed).toEqual(true);
   });
 
@@ -130,12 +142,16 @@ describe("DynamoExecutionStore with a mocked client", () => {
     const merging = store.merge("e1", running);
 
     // Assess
-    await expect(merging).rejects.toThrow(/gave up after 4 attempts, concurrent writers kept winning/);
+    await expect(merging).rejects.toThrow(
+      /gave up after 4 attempts, concurrent writers kept winning/,
+    );
   });
 
   it("does not retry other errors", async () => {
     // Prepare
-    const invalid = Object.assign(new Error("One or more parameter values were invalid"), { name: "ValidationException" });
+    const invalid = Object.assign(new Error("One or more parameter values were invalid"), {
+      name: "ValidationException",
+    });
     dynamo.on(GetItemCommand).rejects(invalid);
 
     // Act
@@ -177,10 +193,15 @@ describe("DynamoExecutionStore with a mocked client", () => {
   it("returns the existing claim of an idempotency key", async () => {
     // Prepare
     dynamo.on(PutItemCommand).rejects(conditionFailed());
-    dynamo.on(GetItemCommand).resolves({ Item: { executionId: { S: "first" }, requestHash: { S: "h1" } } });
+    dynamo
+      .on(GetItemCommand)
+      .resolves({ Item: { executionId: { S: "first" }, requestHash: { S: "h1" } } });
 
     // Act
-    const claim = await store.claimIdempotencyKey("order-fulfillment", "key-1", { executionId: "second", requestHash: "h2" });
+    const claim = await store.claimIdempotencyKey("order-fulfillment", "key-1", {
+      executionId: "second",
+      requestHash: "h2",
+    });
 
     // Assess
     expect(claim).toEqual({ claimed: false, executionId: "first", requestHash: "h1" });
@@ -213,7 +234,9 @@ describe("DynamoExecutionStore with a mocked client", () => {
 
     // Assess
     const queries = dynamo.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(queries.map((q) => [q.Limit, q.FilterExpression, q.ScanIndexForward, q.IndexName])).toEqual([
+    expect(
+      queries.map((q) => [q.Limit, q.FilterExpression, q.ScanIndexForward, q.IndexName]),
+    ).toEqual([
       [2, "#status = :status", false, "byWorkflow"],
       [1, "#status = :status", false, "byWorkflow"],
       [1, "#status = :status", false, "byWorkflow"],
@@ -230,7 +253,12 @@ describe("DynamoExecutionStore with a mocked client", () => {
   it("passes a returned cursor back as the start key", async () => {
     // Prepare
     const cursor = Buffer.from(
-      JSON.stringify({ pk: "EXEC#b", sk: "META", gsi1pk: "WORKFLOW#order-fulfillment", gsi1sk: "t#b" }),
+      JSON.stringify({
+        pk: "EXEC#b",
+        sk: "META",
+        gsi1pk: "WORKFLOW#order-fulfillment",
+        gsi1sk: "t#b",
+      }),
     ).toString("base64url");
     dynamo.on(QueryCommand).resolves({ Items: [] });
 
@@ -251,9 +279,9 @@ describe("DynamoExecutionStore with a mocked client", () => {
     ["not JSON", Buffer.from("nope").toString("base64url")],
     [
       "another workflow's",
-      Buffer.from(JSON.stringify({ pk: "EXEC#b", sk: "META", gsi1pk: "WORKFLOW#other", gsi1sk: "t#b" })).toString(
-        "base64url",
-      ),
+      Buffer.from(
+        JSON.stringify({ pk: "EXEC#b", sk: "META", gsi1pk: "WORKFLOW#other", gsi1sk: "t#b" }),
+      ).toString("base64url"),
     ],
     ["missing keys", Buffer.from(JSON.stringify({ pk: "EXEC#b" })).toString("base64url")],
   ])("fails with InvalidCursorError for a cursor that is %s", async (_what, cursor) => {

@@ -8,7 +8,8 @@ import { ensureTable, executionsTable } from "../../../functions/commons/records
 
 export const REGION_ACCOUNT = "us-east-1:123456789012";
 export const STATE_MACHINE_ARN = `arn:aws:states:${REGION_ACCOUNT}:stateMachine:order-fulfillment`;
-export const executionArn = (id: string): string => `arn:aws:states:${REGION_ACCOUNT}:execution:order-fulfillment:${id}`;
+export const executionArn = (id: string): string =>
+  `arn:aws:states:${REGION_ACCOUNT}:execution:order-fulfillment:${id}`;
 
 /** 2026-11-22T10:00:00.000Z */
 export const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
@@ -23,7 +24,10 @@ export const orderWorkflow: CatalogueWorkflow = {
   inputSchema: {
     type: "object",
     required: ["orderId", "amount"],
-    properties: { orderId: { type: "string", minLength: 1 }, amount: { type: "number", exclusiveMinimum: 0 } },
+    properties: {
+      orderId: { type: "string", minLength: 1 },
+      amount: { type: "number", exclusiveMinimum: 0 },
+    },
   },
   asl: { StartAt: "reserve", States: {} },
   mermaid: "flowchart TD",
@@ -159,7 +163,12 @@ export function stepEvent(
 }
 
 /** Any other Baton event (`Compensation *`, `Execution *`). */
-export function batonEvent(type: string, id: string, detail: Record<string, unknown>, timeMs: number) {
+export function batonEvent(
+  type: string,
+  id: string,
+  detail: Record<string, unknown>,
+  timeMs: number,
+) {
   return {
     version: "0",
     id: nextId(),
@@ -170,7 +179,11 @@ export function batonEvent(type: string, id: string, detail: Record<string, unkn
   };
 }
 
-const failure = (name: string, message: string, retryable: boolean) => ({ name, message, retryable });
+const failure = (name: string, message: string, retryable: boolean) => ({
+  name,
+  message,
+  retryable,
+});
 
 /**
  * A saga that fails: reserve succeeds on attempt 2 (first attempt 503), charge succeeds, ship fails
@@ -190,9 +203,20 @@ export function failedSagaEvents(id: string) {
     }),
     stepEvent("Step Started", id, { stepId: "reserve", attempt: 2, startMs: 1040 }),
     stepEvent("Step Retried", id, { stepId: "reserve", attempt: 2, startMs: 1040 }),
-    stepEvent("Step Succeeded", id, { stepId: "reserve", attempt: 2, startMs: 1040, endMs: 1081, instance: "inventory-b" }),
+    stepEvent("Step Succeeded", id, {
+      stepId: "reserve",
+      attempt: 2,
+      startMs: 1040,
+      endMs: 1081,
+      instance: "inventory-b",
+    }),
     stepEvent("Step Started", id, { stepId: "charge", startMs: 1100 }),
-    stepEvent("Step Succeeded", id, { stepId: "charge", startMs: 1100, endMs: 1300, instance: "payments-a" }),
+    stepEvent("Step Succeeded", id, {
+      stepId: "charge",
+      startMs: 1100,
+      endMs: 1300,
+      instance: "payments-a",
+    }),
     stepEvent("Step Started", id, { stepId: "ship", startMs: 1310 }),
     stepEvent("Step Failed", id, {
       stepId: "ship",
@@ -203,7 +227,12 @@ export function failedSagaEvents(id: string) {
     }),
     batonEvent("Compensation Started", id, {}, 1410),
     stepEvent("Step Started", id, { stepId: "charge", mode: "compensate", startMs: 1420 }),
-    stepEvent("Step Compensated", id, { stepId: "charge", mode: "compensate", startMs: 1420, endMs: 1500 }),
+    stepEvent("Step Compensated", id, {
+      stepId: "charge",
+      mode: "compensate",
+      startMs: 1420,
+      endMs: 1500,
+    }),
     stepEvent("Step Started", id, { stepId: "reserve", mode: "compensate", startMs: 1510 }),
     stepEvent("Step Failed", id, {
       stepId: "reserve",
@@ -212,20 +241,38 @@ export function failedSagaEvents(id: string) {
       endMs: 1520,
       error: failure("Baton.ServiceError", "HTTP 502", true),
     }),
-    stepEvent("Step Started", id, { stepId: "reserve", mode: "compensate", attempt: 2, startMs: 2520 }),
-    stepEvent("Step Compensated", id, { stepId: "reserve", mode: "compensate", attempt: 2, startMs: 2520, endMs: 2600 }),
+    stepEvent("Step Started", id, {
+      stepId: "reserve",
+      mode: "compensate",
+      attempt: 2,
+      startMs: 2520,
+    }),
+    stepEvent("Step Compensated", id, {
+      stepId: "reserve",
+      mode: "compensate",
+      attempt: 2,
+      startMs: 2520,
+      endMs: 2600,
+    }),
     batonEvent("Compensation Completed", id, {}, 2610),
     sfnStatus(id, {
       status: "FAILED",
       stopMs: 5123,
       error: "Baton.ClientError",
-      cause: JSON.stringify({ message: "HTTP 400: bad address", step: "ship", status: 400, instance: "shipping-a" }),
+      cause: JSON.stringify({
+        message: "HTTP 400: bad address",
+        step: "ship",
+        status: 400,
+        instance: "shipping-a",
+      }),
     }),
   ];
 }
 
 /** A real dynalite server on a random port with the executions table and its index. */
-export async function startDynalite(tableName: string): Promise<{ client: DynamoDBClient; close(): Promise<void> }> {
+export async function startDynalite(
+  tableName: string,
+): Promise<{ client: DynamoDBClient; close(): Promise<void> }> {
   const require = createRequire(import.meta.url);
   const dynalite = require("dynalite") as (options: { createTableMs: number }) => Server;
   const server = dynalite({ createTableMs: 0 });

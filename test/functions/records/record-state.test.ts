@@ -1,9 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ExecutionDocument } from "../../../functions/commons/records/document.ts";
 import { toDocument } from "../../../functions/commons/records/derive.ts";
+import type { ExecutionDocument } from "../../../functions/commons/records/document.ts";
 import { observe } from "../../../functions/commons/records/observe.ts";
-import { canonicalJson, merge, type RecordState } from "../../../functions/commons/records/state.ts";
+import {
+  canonicalJson,
+  merge,
+  type RecordState,
+} from "../../../functions/commons/records/state.ts";
 import {
   at,
   batonEvent,
@@ -131,7 +135,12 @@ describe("execution record state", () => {
       sfnStatus(id, { status: "RUNNING", redriveCount: 1 }),
       stepEvent("Step Started", id, { stepId: "charge", startMs: 60_000 }),
       stepEvent("Step Succeeded", id, { stepId: "charge", startMs: 60_000, endMs: 60_100 }),
-      sfnStatus(id, { status: "SUCCEEDED", stopMs: 60_200, redriveCount: 1, output: { charge: "c-1" } }),
+      sfnStatus(id, {
+        status: "SUCCEEDED",
+        stopMs: 60_200,
+        redriveCount: 1,
+        output: { charge: "c-1" },
+      }),
     ];
     const expected = replay(events, id);
 
@@ -154,12 +163,13 @@ describe("execution record state", () => {
 
   it("merges idempotently, commutatively and associatively", () => {
     // Prepare
-    const deltas = [...failedSagaEvents("exec-3"), sfnStatus("exec-3", { status: "ABORTED", stopMs: 99 })].flatMap(
-      (event) => {
-        const o = observe(event, catalogue);
-        return o.kind === "observed" ? [o.delta] : [];
-      },
-    );
+    const deltas = [
+      ...failedSagaEvents("exec-3"),
+      sfnStatus("exec-3", { status: "ABORTED", stopMs: 99 }),
+    ].flatMap((event) => {
+      const o = observe(event, catalogue);
+      return o.kind === "observed" ? [o.delta] : [];
+    });
     const delta = fc.constantFrom(...deltas);
 
     // Act / Assess
@@ -182,7 +192,11 @@ describe("execution status mapping", () => {
     // Prepare
     const events = [
       ...base,
-      sfnStatus(id, { status: "FAILED", error: "Baton.CompensationFailed", cause: "refund failed" }),
+      sfnStatus(id, {
+        status: "FAILED",
+        error: "Baton.CompensationFailed",
+        cause: "refund failed",
+      }),
     ];
 
     // Act
@@ -222,7 +236,10 @@ describe("execution status mapping", () => {
 
   it("maps ABORTED to CANCELLED with a Baton.Cancelled error", () => {
     // Prepare
-    const events = [...base, sfnStatus(id, { status: "ABORTED", error: "Baton.Cancelled", cause: "by user" })];
+    const events = [
+      ...base,
+      sfnStatus(id, { status: "ABORTED", error: "Baton.Cancelled", cause: "by user" }),
+    ];
 
     // Act
     const document = replay(events, id);
@@ -238,7 +255,11 @@ describe("execution status mapping", () => {
     // Prepare
     const events = [
       ...base,
-      sfnStatus(id, { status: "FAILED", error: "Baton.ClientError", cause: '{"message":"HTTP 404","step":"reserve"}' }),
+      sfnStatus(id, {
+        status: "FAILED",
+        error: "Baton.ClientError",
+        cause: '{"message":"HTTP 404","step":"reserve"}',
+      }),
     ];
 
     // Act
@@ -254,13 +275,20 @@ describe("execution status mapping", () => {
 
   it("never regresses a terminal status to RUNNING when the start arrives last", () => {
     // Prepare
-    const events = [sfnStatus(id, { status: "TIMED_OUT", stopMs: 900 }), sfnStatus(id, { status: "RUNNING" })];
+    const events = [
+      sfnStatus(id, { status: "TIMED_OUT", stopMs: 900 }),
+      sfnStatus(id, { status: "RUNNING" }),
+    ];
 
     // Act
     const document = replay(events, id);
 
     // Assess
-    expect([document.status, document.stoppedAt, document.durationMs]).toEqual(["TIMED_OUT", at(900), 900]);
+    expect([document.status, document.stoppedAt, document.durationMs]).toEqual([
+      "TIMED_OUT",
+      at(900),
+      900,
+    ]);
   });
 
   it("unwraps a Lambda error envelope in the cause to find the failed step", () => {
@@ -270,12 +298,19 @@ describe("execution status mapping", () => {
       errorMessage: JSON.stringify({ message: "HTTP 503", step: "charge" }),
       trace: [],
     });
-    const events = [...base, sfnStatus(id, { status: "FAILED", error: "Baton.ServiceError", cause })];
+    const events = [
+      ...base,
+      sfnStatus(id, { status: "FAILED", error: "Baton.ServiceError", cause }),
+    ];
 
     // Act
     const document = replay(events, id);
 
     // Assess
-    expect(document.error).toEqual({ name: "Baton.ServiceError", message: "HTTP 503", step: "charge" });
+    expect(document.error).toEqual({
+      name: "Baton.ServiceError",
+      message: "HTTP 503",
+      step: "charge",
+    });
   });
 });

@@ -11,7 +11,8 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { RetriesExhaustedError } from "../../../functions/commons/records/retry.ts";
 import { DynamoSignalStore } from "../../../functions/commons/records/signal-store.ts";
 
-const conditionFailed = () => new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
 const throttled = () => new ThrottlingException({ message: "Rate exceeded", $metadata: {} });
 
 describe("DynamoSignalStore with a mocked client", () => {
@@ -31,11 +32,22 @@ describe("DynamoSignalStore with a mocked client", () => {
     dynamo.on(PutItemCommand).resolves({});
 
     // Act
-    const result = await store.registerWaiter("e1", "approved", { taskToken: "t", stepId: "s", timeoutSeconds: 60 });
+    const result = await store.registerWaiter("e1", "approved", {
+      taskToken: "t",
+      stepId: "s",
+      timeoutSeconds: 60,
+    });
 
     // Assess
     const put = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
-    expect([result, put?.Key, put?.Item?.pk, put?.Item?.sk, put?.Item?.state, put?.ConditionExpression]).toEqual([
+    expect([
+      result,
+      put?.Key,
+      put?.Item?.pk,
+      put?.Item?.sk,
+      put?.Item?.state,
+      put?.ConditionExpression,
+    ]).toEqual([
       { kind: "waiting" },
       undefined,
       { S: "EXEC#e1" },
@@ -51,11 +63,17 @@ describe("DynamoSignalStore with a mocked client", () => {
     dynamo.on(UpdateItemCommand).resolves({ Attributes: { payload: { S: '{"ok":true}' } } });
 
     // Act
-    const result = await store.registerWaiter("e1", "approved", { taskToken: "t", stepId: "s", timeoutSeconds: 60 });
+    const result = await store.registerWaiter("e1", "approved", {
+      taskToken: "t",
+      stepId: "s",
+      timeoutSeconds: 60,
+    });
 
     // Assess
     expect(result).toEqual({ kind: "early", payload: { ok: true } });
-    expect(dynamo.commandCalls(UpdateItemCommand)[0]?.args[0].input.ConditionExpression).toEqual("#state = :pending");
+    expect(dynamo.commandCalls(UpdateItemCommand)[0]?.args[0].input.ConditionExpression).toEqual(
+      "#state = :pending",
+    );
   });
 
   it("retries a throttled delivery, then claims the waiter", async () => {

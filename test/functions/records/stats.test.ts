@@ -24,13 +24,21 @@ const workflow: CatalogueWorkflow = {
   mermaid: "",
   steps: [
     call("profile", "GET"),
-    call("stock", "GET", { dependsOn: ["profile"], call: { service: "svc", method: "GET", path: "/profile" } }),
+    call("stock", "GET", {
+      dependsOn: ["profile"],
+      call: { service: "svc", method: "GET", path: "/profile" },
+    }),
     call("charge", "POST", { dependsOn: ["stock"], reads: ["stock"] }),
     call("notify", "POST", { dependsOn: ["charge"], explicitDependsOn: true }),
   ],
 };
 
-const step = (id: string, durationMs: number, attempts = 1, status: StepRecord["status"] = "SUCCEEDED"): StepRecord => ({
+const step = (
+  id: string,
+  durationMs: number,
+  attempts = 1,
+  status: StepRecord["status"] = "SUCCEEDED",
+): StepRecord => ({
   id,
   status,
   attempts,
@@ -65,7 +73,12 @@ describe("computeStats", () => {
       execution(18, {
         status: "FAILED",
         compensation: "COMPLETED",
-        steps: [step("profile", 100, 3), step("stock", 50), step("charge", 800, 1, "COMPENSATED"), step("notify", 0, 0, "PENDING")],
+        steps: [
+          step("profile", 100, 3),
+          step("stock", 50),
+          step("charge", 800, 1, "COMPENSATED"),
+          step("notify", 0, 0, "PENDING"),
+        ],
       }),
       execution(19, { status: "RUNNING", stoppedAt: null, durationMs: null }),
     ];
@@ -74,7 +87,11 @@ describe("computeStats", () => {
     const stats = computeStats(workflow, documents, "2026-11-15T10:00:00.000Z", false);
 
     // Assess
-    expect({ ...stats, steps: stats.steps.map((s) => s.id), suggestions: stats.suggestions.map((s) => [s.rule, s.steps]) }).toEqual({
+    expect({
+      ...stats,
+      steps: stats.steps.map((s) => s.id),
+      suggestions: stats.suggestions.map((s) => [s.rule, s.steps]),
+    }).toEqual({
       workflow: "checkout",
       since: "2026-11-15T10:00:00.000Z",
       count: 20,
@@ -103,7 +120,9 @@ describe("computeStats", () => {
     const documents = Array.from({ length: 5 }, (_, n) => execution(n));
 
     // Act
-    const parallelize = computeStats(workflow, documents, "t", false).suggestions.find((s) => s.rule === "parallelize");
+    const parallelize = computeStats(workflow, documents, "t", false).suggestions.find(
+      (s) => s.rule === "parallelize",
+    );
 
     // Assess
     expect(parallelize).toEqual({
@@ -122,17 +141,21 @@ describe("computeStats", () => {
     const stats = computeStats({ ...workflow, steps: [call("only", "POST")] }, [], "t", false);
 
     // Assess
-    expect([stats.count, stats.successRate, stats.avgDurationMs, stats.bottleneck, stats.suggestions]).toEqual([
-      0,
-      null,
-      null,
-      null,
-      [],
-    ]);
+    expect([
+      stats.count,
+      stats.successRate,
+      stats.avgDurationMs,
+      stats.bottleneck,
+      stats.suggestions,
+    ]).toEqual([0, null, null, null, []]);
   });
 
   it("takes the nearest-rank percentile", () => {
     // Act / Assess
-    expect([percentile([5, 1, 4, 2, 3], 0.95), percentile([1, 2, 3, 4], 0.5), percentile([], 0.5)]).toEqual([5, 2, null]);
+    expect([
+      percentile([5, 1, 4, 2, 3], 0.95),
+      percentile([1, 2, 3, 4], 0.5),
+      percentile([], 0.5),
+    ]).toEqual([5, 2, null]);
   });
 });

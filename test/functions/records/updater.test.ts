@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { RecordingPublisher } from "../../../functions/commons/events.ts";
-import type { ExecutionDocument, ExecutionEvent, Page } from "../../../functions/commons/records/document.ts";
 import { toDocument } from "../../../functions/commons/records/derive.ts";
-import type { ExecutionStore, MergeResult } from "../../../functions/commons/records/execution-store.ts";
+import type {
+  ExecutionDocument,
+  ExecutionEvent,
+  Page,
+} from "../../../functions/commons/records/document.ts";
+import type {
+  ExecutionStore,
+  MergeResult,
+} from "../../../functions/commons/records/execution-store.ts";
 import { observe } from "../../../functions/commons/records/observe.ts";
 import { merge, type RecordState, sameState } from "../../../functions/commons/records/state.ts";
 import { applyEvent } from "../../../functions/commons/records/updater.ts";
@@ -55,7 +62,12 @@ describe("applyEvent", () => {
     const records = new MemoryRecords();
     const publisher = new RecordingPublisher();
     const deps = { store: storeOf(records), catalogue, publisher };
-    const failed = sfnStatus("u1", { status: "FAILED", stopMs: 2000, error: "Baton.ClientError", cause: "HTTP 400" });
+    const failed = sfnStatus("u1", {
+      status: "FAILED",
+      stopMs: 2000,
+      error: "Baton.ClientError",
+      cause: "HTTP 400",
+    });
 
     // Act
     const first = await applyEvent(sfnStatus("u1", { status: "RUNNING" }), deps);
@@ -110,7 +122,11 @@ describe("applyEvent", () => {
     const publisher = new RecordingPublisher();
 
     // Act
-    await applyEvent(batonEvent("Execution Succeeded", "u2", {}, 100), { store: storeOf(records), catalogue, publisher });
+    await applyEvent(batonEvent("Execution Succeeded", "u2", {}, 100), {
+      store: storeOf(records),
+      catalogue,
+      publisher,
+    });
 
     // Assess
     expect(publisher.events).toEqual([]);
@@ -121,13 +137,25 @@ describe("applyEvent", () => {
     ["an event without detail-type", { source: "baton", detail: {} }, "event has no detail-type"],
     [
       "a registry event",
-      { source: "baton", "detail-type": "Service Registered", detail: { service: "inventory", executionId: "x" } },
+      {
+        source: "baton",
+        "detail-type": "Service Registered",
+        detail: { service: "inventory", executionId: "x" },
+      },
       '"Service Registered" is not an execution event',
     ],
-    ["a step event without stepId", { source: "baton", "detail-type": "Step Started", detail: { executionId: "x" } }, '"Step Started" has no stepId'],
+    [
+      "a step event without stepId",
+      { source: "baton", "detail-type": "Step Started", detail: { executionId: "x" } },
+      '"Step Started" has no stepId',
+    ],
     [
       "a status change with an unknown status",
-      { source: "aws.states", "detail-type": "Step Functions Execution Status Change", detail: { executionArn: "a:b", status: "PAUSED" } },
+      {
+        source: "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        detail: { executionArn: "a:b", status: "PAUSED" },
+      },
       "status change has unknown status PAUSED",
     ],
   ])("ignores %s with a reason", async (_what, event, reason) => {
@@ -144,11 +172,19 @@ describe("applyEvent", () => {
   it("takes the id from the execution ARN and the attempt times from the step detail", () => {
     // Act
     const observation = observe(
-      stepEvent("Step Succeeded", "u3", { stepId: "charge", attempt: 2, startMs: 100, endMs: 350, instance: "p-1" }),
+      stepEvent("Step Succeeded", "u3", {
+        stepId: "charge",
+        attempt: 2,
+        startMs: 100,
+        endMs: 350,
+        instance: "p-1",
+      }),
     );
 
     // Assess
-    expect(observation.kind === "observed" ? [observation.executionId, observation.delta.steps] : []).toEqual([
+    expect(
+      observation.kind === "observed" ? [observation.executionId, observation.delta.steps] : [],
+    ).toEqual([
       "u3",
       {
         charge: {

@@ -14,22 +14,26 @@ import { BatonError } from "../../../../lib/core/errors.ts";
 import type { Json } from "../../../../lib/core/model.ts";
 import type { CatalogueWorkflow } from "../../catalogue.ts";
 import { type CancelCause, isEngineError } from "../../engine/engine.ts";
-import { EXECUTION_STATUSES, type ExecutionDocument, isExecutionStatus } from "../../records/document.ts";
+import {
+  EXECUTION_STATUSES,
+  type ExecutionDocument,
+  isExecutionStatus,
+} from "../../records/document.ts";
 import { cancelDelta, startDelta } from "../../records/observe.ts";
 import { canonicalJson } from "../../records/state.ts";
 import type { ApiDeps } from "../deps.ts";
-import { SchemaCompileError } from "../input-validation.ts";
 import {
   badRequest,
   conflict,
   type FieldProblem,
-  type HttpRequest,
   HttpProblem,
+  type HttpRequest,
   intParam,
   json,
   notFound,
   readJson,
 } from "../http.ts";
+import { SchemaCompileError } from "../input-validation.ts";
 import { type Route, route } from "../router.ts";
 import { requireWorkflow } from "./workflows.ts";
 
@@ -38,10 +42,13 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export async function requireExecution(deps: ApiDeps, id: string): Promise<ExecutionDocument> {
   if (!EXECUTION_ID.test(id)) {
-    throw badRequest(`"${id.slice(0, 100)}" is not an execution id (letters, digits, . _ : -, at most 256).`);
+    throw badRequest(
+      `"${id.slice(0, 100)}" is not an execution id (letters, digits, . _ : -, at most 256).`,
+    );
   }
   const document = await deps.executions.get(id);
-  if (document === undefined) throw notFound(`Execution ${id} does not exist (or its record has expired).`);
+  if (document === undefined)
+    throw notFound(`Execution ${id} does not exist (or its record has expired).`);
   return document;
 }
 
@@ -63,10 +70,15 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
       ...(status === undefined ? {} : { status }),
       ...(cursor === undefined || cursor === "" ? {} : { cursor }),
     });
-    return json(200, { items: page.items, ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }) });
+    return json(200, {
+      items: page.items,
+      ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
+    });
   }),
 
-  route("GET", "/executions/{id}", async ({ deps, params }) => json(200, await requireExecution(deps, params.id ?? ""))),
+  route("GET", "/executions/{id}", async ({ deps, params }) =>
+    json(200, await requireExecution(deps, params.id ?? "")),
+  ),
 
   route("GET", "/executions/{id}/events", async ({ deps, params, request }) => {
     const execution = await requireExecution(deps, params.id ?? "");
@@ -76,27 +88,39 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
       limit,
       ...(cursor === undefined || cursor === "" ? {} : { cursor }),
     });
-    return json(200, { items: page.items, ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }) });
+    return json(200, {
+      items: page.items,
+      ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
+    });
   }),
 
   route("POST", "/executions/{id}/cancel", async ({ deps, params, request }) => {
     const options = cancelOptions(readJson(request, {}));
     const execution = await requireExecution(deps, params.id ?? "");
     if (execution.status !== "RUNNING") {
-      throw conflict(`Execution ${execution.id} is ${execution.status}; only a RUNNING execution can be cancelled.`);
+      throw conflict(
+        `Execution ${execution.id} is ${execution.status}; only a RUNNING execution can be cancelled.`,
+      );
     }
     const compensation = await cancel(deps, execution.id, options);
-    const { document } = await deps.executions.merge(execution.id, cancelDelta(execution.id, options.compensate));
+    const { document } = await deps.executions.merge(
+      execution.id,
+      cancelDelta(execution.id, options.compensate),
+    );
     return json(202, { execution: document, compensation });
   }),
 
   route("POST", "/executions/{id}/redrive", async ({ deps, params }) => {
     const execution = await requireExecution(deps, params.id ?? "");
     if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
-      throw conflict(`Execution ${execution.id} is ${execution.status}; only a failed, timed out or cancelled one can be redriven.`);
+      throw conflict(
+        `Execution ${execution.id} is ${execution.status}; only a failed, timed out or cancelled one can be redriven.`,
+      );
     }
     if (deps.catalogue.get(execution.workflow)?.type === "express") {
-      throw conflict(`Execution ${execution.id} belongs to an express workflow; express executions cannot be redriven.`);
+      throw conflict(
+        `Execution ${execution.id} belongs to an express workflow; express executions cannot be redriven.`,
+      );
     }
     try {
       const { redriveDate } = await deps.engine.redrive(execution.id);
@@ -114,7 +138,11 @@ function validateInput(deps: ApiDeps, workflow: CatalogueWorkflow, input: Json):
   if (workflow.inputSchema === undefined) return;
   let errors: FieldProblem[];
   try {
-    errors = deps.inputValidator.validate(`${workflow.name}@${workflow.version}`, workflow.inputSchema, input);
+    errors = deps.inputValidator.validate(
+      `${workflow.name}@${workflow.version}`,
+      workflow.inputSchema,
+      input,
+    );
   } catch (error) {
     if (error instanceof SchemaCompileError) {
       throw new HttpProblem(500, "workflow-misconfigured", "Workflow misconfigured", error.message);
@@ -143,7 +171,10 @@ async function startExecution(
   let replay = false;
   if (key !== undefined) {
     const requestHash = createHash("sha256").update(canonicalJson(input)).digest("hex");
-    const claim = await deps.executions.claimIdempotencyKey(workflow.name, key, { executionId, requestHash });
+    const claim = await deps.executions.claimIdempotencyKey(workflow.name, key, {
+      executionId,
+      requestHash,
+    });
     if (!claim.claimed) {
       if (claim.requestHash !== requestHash) {
         throw new HttpProblem(
@@ -166,14 +197,24 @@ async function startExecution(
     // A replayed key whose first request died after starting: the execution exists, record it.
     if (!(replay && isEngineError(error, "already-exists"))) {
       if (isEngineError(error, "not-found")) {
-        throw new HttpProblem(503, "workflow-unavailable", "Workflow unavailable", (error as Error).message);
+        throw new HttpProblem(
+          503,
+          "workflow-unavailable",
+          "Workflow unavailable",
+          (error as Error).message,
+        );
       }
       throw error;
     }
   }
   const { document } = await deps.executions.merge(
     executionId,
-    startDelta(executionId, workflow, input, startedAt ?? (replay ? undefined : clock().toISOString())),
+    startDelta(
+      executionId,
+      workflow,
+      input,
+      startedAt ?? (replay ? undefined : clock().toISOString()),
+    ),
   );
   return json(replay ? 200 : 201, document, location(executionId));
 }
@@ -196,9 +237,10 @@ function statusParam(request: HttpRequest) {
   if (raw === undefined || raw === "") return undefined;
   const status = raw.toUpperCase();
   if (!isExecutionStatus(status)) {
-    throw badRequest(`Query parameter status must be one of ${EXECUTION_STATUSES.join(", ")}; got "${raw}".`, [
-      { path: "/query/status", message: `must be one of ${EXECUTION_STATUSES.join(", ")}` },
-    ]);
+    throw badRequest(
+      `Query parameter status must be one of ${EXECUTION_STATUSES.join(", ")}; got "${raw}".`,
+      [{ path: "/query/status", message: `must be one of ${EXECUTION_STATUSES.join(", ")}` }],
+    );
   }
   return status;
 }
@@ -210,12 +252,13 @@ interface CancelOptions {
 
 function cancelOptions(body: Json | undefined): CancelOptions {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest("The body must be a JSON object such as {\"compensate\": true}.");
+    throw badRequest('The body must be a JSON object such as {"compensate": true}.');
   }
   const o = body as { readonly [key: string]: Json };
   const errors: FieldProblem[] = [];
   for (const key of Object.keys(o)) {
-    if (key !== "compensate" && key !== "reason") errors.push({ path: `/${key}`, message: "is not allowed" });
+    if (key !== "compensate" && key !== "reason")
+      errors.push({ path: `/${key}`, message: "is not allowed" });
   }
   if (o.compensate !== undefined && typeof o.compensate !== "boolean") {
     errors.push({ path: "/compensate", message: "must be a boolean" });
@@ -224,11 +267,18 @@ function cancelOptions(body: Json | undefined): CancelOptions {
     errors.push({ path: "/reason", message: "must be a string of at most 1000 characters" });
   }
   if (errors.length > 0) throw badRequest("The cancel request is invalid.", errors);
-  return { compensate: o.compensate === true, ...(typeof o.reason === "string" ? { reason: o.reason } : {}) };
+  return {
+    compensate: o.compensate === true,
+    ...(typeof o.reason === "string" ? { reason: o.reason } : {}),
+  };
 }
 
 /** Cancels through the compensation path described at the top of this file; returns its name. */
-async function cancel(deps: ApiDeps, id: string, options: CancelOptions): Promise<CancelCause["compensation"]> {
+async function cancel(
+  deps: ApiDeps,
+  id: string,
+  options: CancelOptions,
+): Promise<CancelCause["compensation"]> {
   const requestedAt = (deps.clock ?? (() => new Date()))().toISOString();
   const cause = (compensation: CancelCause["compensation"]): string =>
     JSON.stringify({
@@ -240,7 +290,11 @@ async function cancel(deps: ApiDeps, id: string, options: CancelOptions): Promis
   if (options.compensate) {
     for (const waiter of await deps.signals.waiting(id)) {
       try {
-        await deps.engine.sendTaskFailure(waiter.taskToken, BatonError.Cancelled, cause("in-workflow"));
+        await deps.engine.sendTaskFailure(
+          waiter.taskToken,
+          BatonError.Cancelled,
+          cause("in-workflow"),
+        );
         return "in-workflow";
       } catch (error) {
         if (!isEngineError(error, "task-gone")) throw error;
@@ -251,7 +305,8 @@ async function cancel(deps: ApiDeps, id: string, options: CancelOptions): Promis
   try {
     await deps.engine.stop(id, { error: BatonError.Cancelled, cause: cause(compensation) });
   } catch (error) {
-    if (isEngineError(error, "not-found")) throw conflict(`Execution ${id} is not running in the engine.`);
+    if (isEngineError(error, "not-found"))
+      throw conflict(`Execution ${id} is not running in the engine.`);
     throw error;
   }
   return compensation;

@@ -27,7 +27,10 @@ export const healthRoutes: readonly Route<ApiDeps>[] = [
 async function probe(check: HealthCheck): Promise<[string, DependencyStatus]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)),
+      HEALTH_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([check.check(), timeout]);

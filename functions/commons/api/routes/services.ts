@@ -8,7 +8,8 @@ const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function registered(name: string | undefined): string {
-  if (name === undefined || !SERVICE_NAME.test(name)) throw notFound(`Service ${name?.slice(0, 100)} is not registered.`);
+  if (name === undefined || !SERVICE_NAME.test(name))
+    throw notFound(`Service ${name?.slice(0, 100)} is not registered.`);
   return name;
 }
 
@@ -24,12 +25,16 @@ export const serviceRoutes: readonly Route<ApiDeps>[] = [
   }),
 
   route("PUT", "/services/{name}", async ({ deps, params, request }) => {
-    const { created, service } = await deps.registry.register(params.name ?? "", readJson(request, undefined));
+    const { created, service } = await deps.registry.register(
+      params.name ?? "",
+      readJson(request, undefined),
+    );
     return json(created ? 201 : 200, service);
   }),
 
   route("DELETE", "/services/{name}", async ({ deps, params }) => {
-    if (!(await deps.registry.deregister(registered(params.name)))) throw notFound(`Service ${params.name} is not registered.`);
+    if (!(await deps.registry.deregister(registered(params.name))))
+      throw notFound(`Service ${params.name} is not registered.`);
     return noContent();
   }),
 
@@ -44,7 +49,9 @@ export const serviceRoutes: readonly Route<ApiDeps>[] = [
 
   route("DELETE", "/services/{name}/instances/{instanceId}", async ({ deps, params }) => {
     const instanceId = params.instanceId ?? "";
-    const found = INSTANCE_ID.test(instanceId) && (await deps.registry.deregisterInstance(registered(params.name), instanceId));
+    const found =
+      INSTANCE_ID.test(instanceId) &&
+      (await deps.registry.deregisterInstance(registered(params.name), instanceId));
     if (!found) {
       throw notFound(`Instance ${params.instanceId} of service ${params.name} is not registered.`);
     }

@@ -11,13 +11,15 @@ import { badRequest, conflict, json, notFound, readJson } from "../http.ts";
 import { type Route, route } from "../router.ts";
 import { requireExecution } from "./executions.ts";
 
-const SIGNAL_NAME = /^[^\s\x00-\x1f\x7f]{1,256}$/;
+const SIGNAL_NAME = /^[^\s\p{Cc}]{1,256}$/u;
 
 export const signalRoutes: readonly Route<ApiDeps>[] = [
   route("POST", "/executions/{id}/signals/{name}", async ({ deps, params, request }) => {
     const signal = params.name ?? "";
     if (!SIGNAL_NAME.test(signal)) {
-      throw badRequest("The signal name must be 1 to 256 characters without spaces or control characters.");
+      throw badRequest(
+        "The signal name must be 1 to 256 characters without spaces or control characters.",
+      );
     }
     const payload = readJson(request, null) ?? null;
     const execution = await requireExecution(deps, params.id ?? "");
@@ -44,13 +46,20 @@ export const signalRoutes: readonly Route<ApiDeps>[] = [
         } catch (error) {
           if (isEngineError(error, "task-gone")) {
             await deps.signals.markExpired(execution.id, signal, result.taskToken);
-            throw conflict(`Step ${result.stepId} no longer waits for signal ${signal} (it timed out or the execution stopped).`);
+            throw conflict(
+              `Step ${result.stepId} no longer waits for signal ${signal} (it timed out or the execution stopped).`,
+            );
           }
           await deps.signals.release(execution.id, signal, result.taskToken);
           throw error;
         }
         await deps.signals.markDelivered(execution.id, signal, result.taskToken);
-        return json(200, { executionId: execution.id, signal, delivered: true, step: result.stepId });
+        return json(200, {
+          executionId: execution.id,
+          signal,
+          delivered: true,
+          step: result.stepId,
+        });
     }
   }),
 ];

@@ -46,7 +46,11 @@ export const workflowRoutes: readonly Route<ApiDeps>[] = [
     const workflow = requireWorkflow(deps, params.name ?? "");
     const now = (deps.clock ?? (() => new Date()))();
     const since = parseSince(request, now);
-    const { items, truncated } = await deps.executions.listSince(workflow.name, since, STATS_MAX_EXECUTIONS);
+    const { items, truncated } = await deps.executions.listSince(
+      workflow.name,
+      since,
+      STATS_MAX_EXECUTIONS,
+    );
     return json(200, computeStats(workflow, items, since, truncated));
   }),
 ];
@@ -57,7 +61,8 @@ export const workflowRoutes: readonly Route<ApiDeps>[] = [
  */
 export function parseSince(request: HttpRequest, now: Date): string {
   const raw = request.query.since;
-  if (raw === undefined || raw === "") return new Date(now.getTime() - DEFAULT_STATS_WINDOW_MS).toISOString();
+  if (raw === undefined || raw === "")
+    return new Date(now.getTime() - DEFAULT_STATS_WINDOW_MS).toISOString();
   const relative = /^(\d{1,6})([mhd])$/.exec(raw.trim());
   if (relative !== null) {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"];
@@ -65,9 +70,15 @@ export function parseSince(request: HttpRequest, now: Date): string {
   }
   const ms = /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(ms)) {
-    throw badRequest(`Query parameter since must be an ISO-8601 time or a duration like 24h or 7d; got "${raw}".`, [
-      { path: "/query/since", message: "must be an ISO-8601 time or a duration such as 30m, 24h, 7d" },
-    ]);
+    throw badRequest(
+      `Query parameter since must be an ISO-8601 time or a duration like 24h or 7d; got "${raw}".`,
+      [
+        {
+          path: "/query/since",
+          message: "must be an ISO-8601 time or a duration such as 30m, 24h, 7d",
+        },
+      ],
+    );
   }
   return new Date(ms).toISOString();
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+/** The CDK app: one Baton stack, configured from CDK context, checked by cdk-nag on every synth. */
+import { App, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { BatonStack } from "../lib/cdk/baton-stack.ts";
+import { readBatonConfig } from "../lib/cdk/config.ts";
+
+const app = new App();
+const config = readBatonConfig(app.node);
+// Environment-agnostic: synth needs no credentials or lookups; the deploy target decides.
+new BatonStack(app, `Baton-${config.stage}`, { config });
+// cdk-nag v3 is a policy-validation plugin (it replaced the v2 Aspect).
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

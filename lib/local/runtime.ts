@@ -1,0 +1,203 @@
+/**
+ * The in-process runtime shared by `baton dev`, `baton run` and the test harness: the local bus
+ * (with its dead-letter queue), the engine wired to the real service-call handler, the records
+ * rule, and workflow triggers (event patterns on the bus, schedules on timers).
+ */
+
+import { CircuitBreaker } from "../../functions/commons/circuit/breaker.ts";
+import { systemClock } from "../../functions/commons/circuit/clock.ts";
+import type { CircuitStore } from "../../functions/commons/circuit/store.ts";
+import type { ExecutionEngine } from "../../functions/commons/engine/engine.ts";
+import type { EventEntry, EventPublisher } from "../../functions/commons/events.ts";
+import type { Fetch } from "../../functions/commons/http/caller.ts";
+import { ServiceCache } from "../../functions/commons/registry/cache.ts";
+import { EnvSecretResolver } from "../../functions/commons/registry/secrets.ts";
+import type { RegistryStore } from "../../functions/commons/registry/store.ts";
+import { callService, type ServiceCallDeps } from "../../functions/service-call.ts";
+import type {
+  AwaitSignalRequest,
+  ServiceCallRequest,
+  ServiceCallResult,
+} from "../core/contract.ts";
+import type { Json } from "../core/model.ts";
+import { LocalDeadLetterQueue } from "./dead-letters.ts";
+import { LocalEngine } from "./engine.ts";
+import { LocalExecutionEngine } from "./engine-adapter.ts";
+import { type BusEvent, LocalEventBus } from "./event-bus.ts";
+import { ExecutionJournal } from "./journal.ts";
+import { executionArn } from "./machine.ts";
+import { parseSchedule, startSchedule } from "./schedule.ts";
+import type { CompiledSet } from "./workflows.ts";
+
+export const STATUS_CHANGE = "Step Functions Execution Status Change";
+
+/** Wraps the real service call (the harness injects faults here). */
+export type CallInterceptor = (
+  request: ServiceCallRequest,
+  next: (request: ServiceCallRequest) => Promise<ServiceCallResult>,
+) => Promise<ServiceCallResult>;
+
+export interface LocalRuntimeOptions {
+  readonly compiled: CompiledSet;
+  readonly registry: RegistryStore & CircuitStore;
+  /** Receives every Baton and Step Functions event (the execution records). */
+  readonly records: (event: BusEvent) => Promise<void> | void;
+  /** The await-signal task; without it tokens wait until resumed through the engine or timed out. */
+  readonly parkSignal?: (request: AwaitSignalRequest, engine: ExecutionEngine) => Promise<unknown>;
+  readonly fetch?: Fetch;
+  readonly interceptCall?: CallInterceptor;
+  /** Zero pauses for retries and Wait states. */
+  readonly skipDelays?: boolean;
+  readonly awaitTimeout?: (seconds: number) => number;
+  /** Where the engine journal and the dead letters are kept; memory only when absent. */
+  readonly dataDir?: string;
+  /** Pauses before re-delivering to a failing bus target. @default [50, 250] */
+  readonly busRetryDelaysMs?: readonly number[];
+  /** Registry lookups are cached this long. @default 1000 */
+  readonly registryCacheMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly bus: LocalEventBus;
+  readonly engine: LocalEngine;
+  /** The API's view of the engine. */
+  readonly executionEngine: ExecutionEngine;
+  readonly deadLetters: LocalDeadLetterQueue;
+  /** Publishes with `source: baton` on the local bus (the handlers' `EventPublisher`). */
+  readonly publisher: EventPublisher;
+  /** Adds the workflows' event rules and starts their schedules. */
+  startTriggers(): void;
+  /** Waits until the bus has delivered everything published so far. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const deadLetters = await LocalDeadLetterQueue.open(
+    options.dataDir === undefined ? undefined : `${options.dataDir}/dead-letters.json`,
+  );
+  const bus = new LocalEventBus({
+    deadLetters,
+    ...(options.busRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.busRetryDelaysMs }),
+    onTargetFailure: (rule, event, reason) =>
+      log(
+        `baton dev: rule ${rule} could not deliver "${event["detail-type"]}" (${reason}); sent to the dead-letter queue`,
+      ),
+  });
+  const publisher = bus.publisher();
+  bus.addRule("execution-records", { source: ["baton", "aws.states"] }, options.records);
+
+  const registry = new ServiceCache(options.registry, { ttlMs: options.registryCacheMs ?? 1_000 });
+  const baseDeps: ServiceCallDeps = {
+    registry,
+    circuit: new CircuitBreaker({ store: options.registry, events: publisher }),
+    events: publisher,
+    secrets: new EnvSecretResolver(),
+    clock: systemClock,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  };
+  const call = (request: ServiceCallRequest, redriveCount: number): Promise<ServiceCallResult> => {
+    const deps =
+      redriveCount === 0
+        ? baseDeps
+        : { ...baseDeps, events: withRedriveCount(publisher, redriveCount) };
+    const next = (r: ServiceCallRequest) => callService(r, deps);
+    return options.interceptCall === undefined
+      ? next(request)
+      : options.interceptCall(request, next);
+  };
+
+  let executionEngine: ExecutionEngine | undefined;
+  const engine = await LocalEngine.create({
+    machines: (name) => options.compiled.machines.get(name),
+    journal: await ExecutionJournal.open(
+      options.dataDir === undefined ? undefined : `${options.dataDir}/executions`,
+    ),
+    ...(options.skipDelays === undefined ? {} : { skipDelays: options.skipDelays }),
+    ...(options.awaitTimeout === undefined ? {} : { awaitTimeout: options.awaitTimeout }),
+    runtime: {
+      callService: (request, meta) => call(request, meta.redriveCount),
+      emit: (entries) => {
+        bus.put(entries);
+      },
+      parkSignal: async (request) => {
+        if (options.parkSignal !== undefined && executionEngine !== undefined) {
+          await options.parkSignal(request, executionEngine);
+        }
+      },
+      statusChanged: (detail) => {
+        bus.put([
+          {
+            source: "aws.states",
+            detailType: STATUS_CHANGE,
+            detail,
+            resources: [detail.executionArn],
+          },
+        ]);
+      },
+    },
+  });
+  executionEngine = new LocalExecutionEngine(engine);
+
+  const schedules: { stop(): void }[] = [];
+  const startTriggers = (): void => {
+    for (const [name, workflow] of options.compiled.workflows) {
+      workflow.triggers.forEach((trigger, index) => {
+        const start = (input: Json): void => {
+          engine.start(name, input);
+        };
+        if (trigger.kind === "event") {
+          try {
+            bus.addRule(`trigger:${name}:${index}`, trigger.pattern, (event) =>
+              start(trigger.input ?? event.detail),
+            );
+          } catch (error) {
+            log(
+              `baton dev: ${name} trigger ${index} has an unusable event pattern: ${(error as Error).message}`,
+            );
+          }
+        } else {
+          try {
+            schedules.push(
+              startSchedule(parseSchedule(trigger.expression), () => start(trigger.input ?? {})),
+            );
+          } catch (error) {
+            log(
+              `baton dev: ${name} schedule ${trigger.expression} is not supported locally: ${(error as Error).message}`,
+            );
+          }
+        }
+      });
+    }
+  };
+
+  return {
+    bus,
+    engine,
+    executionEngine,
+    deadLetters,
+    publisher,
+    startTriggers,
+    idle: () => bus.idle(),
+    stop: async () => {
+      for (const schedule of schedules) schedule.stop();
+      await engine.close();
+      await bus.idle();
+      await deadLetters.flush();
+    },
+  };
+}
+
+/** Adds the run's `redriveCount` to the step events a redriven execution publishes. */
+function withRedriveCount(publisher: EventPublisher, redriveCount: number): EventPublisher {
+  return {
+    publish: (entries: readonly EventEntry[]) =>
+      publisher.publish(
+        entries.map((e) => ({ detailType: e.detailType, detail: { ...e.detail, redriveCount } })),
+      ),
+  };
+}
+
+export { executionArn };

@@ -1,0 +1,268 @@
+/**
+ * `baton dev`: the whole of Baton in one Node process, no AWS account. The same compiled ASL runs
+ * in aws-local-stepfunctions, the same handlers serve the same HTTP API (API Gateway proxy events
+ * built from node:http requests), DynamoDB is dynalite persisted under `<dataDir>/db`, EventBridge
+ * is the local bus. Executions that were running when the server stopped are failed with
+ * `Baton.Interrupted` at the next start, and can be redriven.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { handleApiEvent } from "../../functions/api.ts";
+import { awaitSignal } from "../../functions/await-signal.ts";
+import type { ApiDeps } from "../../functions/commons/api/deps.ts";
+import { InputValidator } from "../../functions/commons/api/input-validation.ts";
+import { systemClock } from "../../functions/commons/circuit/clock.ts";
+import { setClients } from "../../functions/commons/clients.ts";
+import { ENV } from "../../functions/commons/config.ts";
+import { ValidationError } from "../../functions/commons/errors.ts";
+import { DynamoExecutionStore } from "../../functions/commons/records/execution-store.ts";
+import { DynamoSignalStore, type SignalStore } from "../../functions/commons/records/signal-store.ts";
+import { applyEvent } from "../../functions/commons/records/updater.ts";
+import { DynamoRegistryStore } from "../../functions/commons/registry/dynamo-store.ts";
+import { RegistryService, seedRegistry } from "../../functions/commons/registry/service.ts";
+import { runHealthChecks } from "../../functions/health-check.ts";
+import { demoBanner } from "./demo/banner.ts";
+import { type DemoServices, startDemoServices } from "./demo/services.ts";
+import { startLocalDynamo } from "./dynamo.ts";
+import { serveProxyHandler } from "./http-adapter.ts";
+import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
+import { type CompiledSet, formatProblem, loadAndCompileDir } from "./workflows.ts";
+
+export interface DevServerOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly workflowsDir: string;
+  /** Registry seed; default `<workflowsDir>/services.yaml` when it exists. */
+  readonly servicesFile?: string;
+  readonly dataDir: string;
+  /** Also start the demo services (on the ports of the seed file) and print how to try them. */
+  readonly demo?: boolean;
+  /** Zero pauses for retries and Wait states (tests). @default false */
+  readonly skipDelays?: boolean;
+  /** Seconds between health-check rounds. @default 5 */
+  readonly healthCheckSeconds?: number;
+  /** Where lines for the user go. @default console.error for problems, console.log for the banner */
+  readonly log?: (line: string) => void;
+  readonly out?: (line: string) => void;
+}
+
+export interface DevServer {
+  readonly url: string;
+  readonly compiled: CompiledSet;
+  readonly runtime: LocalRuntime;
+  /** The signal waiters (tests use it to know an await step is parked). */
+  readonly signals: SignalStore;
+  readonly demo?: DemoServices;
+  stop(): Promise<void>;
+  /** Same as `stop` (the CLI calls `close`). */
+  close(): Promise<void>;
+}
+
+const TABLES = { registry: "baton-local-registry", executions: "baton-local-executions" } as const;
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const out = options.out ?? ((line: string) => console.log(line));
+  const dataDir = resolve(options.dataDir);
+  const servicesFile = options.servicesFile ?? defaultServicesFile(options.workflowsDir);
+  configureEnvironment();
+
+  const compiled = loadAndCompileDir(
+    options.workflowsDir,
+    servicesFile === undefined ? {} : { exclude: [servicesFile] },
+  );
+  for (const problem of compiled.problems) log(formatProblem(problem));
+  for (const file of compiled.refused)
+    log(`baton dev: ${file} refused (fix the errors above); the other workflows are served`);
+
+  const cleanup: (() => Promise<void>)[] = [];
+  const undo = async (): Promise<void> => {
+    for (const step of cleanup.reverse())
+      await step().catch((error: unknown) => log(`baton dev: ${String(error)}`));
+  };
+  try {
+    const demo = options.demo === true ? await startDemo(servicesFile) : undefined;
+    if (demo !== undefined) cleanup.push(() => demo.close());
+
+    const dynamo = await startLocalDynamo({ path: join(dataDir, "db"), tables: TABLES });
+    cleanup.push(() => dynamo.close());
+    setClients({ dynamo: dynamo.client });
+    const registryStore = new DynamoRegistryStore({
+      client: dynamo.client,
+      tableName: TABLES.registry,
+    });
+    const executions = new DynamoExecutionStore({
+      client: dynamo.client,
+      tableName: TABLES.executions,
+      catalogue: compiled.catalogue,
+    });
+    const signals = new DynamoSignalStore({ client: dynamo.client, tableName: TABLES.executions });
+
+    let runtime: LocalRuntime | undefined;
+    runtime = await createLocalRuntime({
+      compiled,
+      registry: registryStore,
+      dataDir,
+      skipDelays: options.skipDelays ?? false,
+      log,
+      records: async (event) => {
+        await applyEvent(event, {
+          store: executions,
+          catalogue: compiled.catalogue,
+          ...(runtime === undefined ? {} : { publisher: runtime.publisher }),
+        });
+      },
+      parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),
+    });
+    const live = runtime;
+    cleanup.push(() => live.stop());
+
+    const seedText =
+      demo !== undefined && servicesFile === undefined
+        ? demo.servicesYaml()
+        : await readSeed(servicesFile);
+    if (seedText !== undefined)
+      await seed(registryStore, seedText, live, servicesFile ?? "demo services", log);
+
+    const interrupted = live.engine.recoverInterrupted();
+    if (interrupted.length > 0) {
+      log(
+        `baton dev: ${interrupted.length} execution(s) were running when the server stopped; marked FAILED (Baton.Interrupted), redrivable`,
+      );
+    }
+    live.startTriggers();
+
+    const health = startHealthChecks(registryStore, live, options.healthCheckSeconds ?? 5, log);
+    cleanup.push(async () => health.stop());
+
+    const deps: ApiDeps = {
+      catalogue: compiled.catalogue,
+      executions,
+      signals,
+      engine: live.executionEngine,
+      registry: new RegistryService({ store: registryStore, events: live.publisher }),
+      dlq: live.deadLetters,
+      inputValidator: new InputValidator(),
+      healthChecks: [
+        { name: "executions", check: describeTable(dynamo.client, TABLES.executions) },
+        { name: "registry", check: describeTable(dynamo.client, TABLES.registry) },
+        { name: "dlq", check: async () => void (await live.deadLetters.count()) },
+      ],
+    };
+    const http = await serveProxyHandler((event) => handleApiEvent(event, deps), {
+      port: options.port,
+    });
+    cleanup.push(() => http.close());
+    if (demo !== undefined) out(demoBanner(http.url, compiled, demo));
+
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopped ??= undo();
+      return stopped;
+    };
+    return {
+      url: http.url,
+      compiled,
+      runtime: live,
+      signals,
+      ...(demo === undefined ? {} : { demo }),
+      stop,
+      close: stop,
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+/** Loopback service URLs are what local development is about; the handlers read these. */
+function configureEnvironment(): void {
+  process.env[ENV.allowPrivateUrls] = "1";
+  process.env[ENV.registryTable] ??= TABLES.registry;
+  process.env[ENV.executionsTable] ??= TABLES.executions;
+  process.env[ENV.eventBus] ??= "baton-local";
+  process.env.AWS_REGION ??= "us-east-1";
+}
+
+function defaultServicesFile(workflowsDir: string): string | undefined {
+  for (const name of ["services.yaml", "services.yml"]) {
+    const file = join(workflowsDir, name);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+async function readSeed(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read the services file ${file}: ${(error as Error).message}`);
+  }
+}
+
+async function seed(
+  store: DynamoRegistryStore,
+  text: string,
+  runtime: LocalRuntime,
+  source: string,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    const services = await seedRegistry(store, text, { events: runtime.publisher });
+    log(`baton dev: registry seeded from ${source} (${services.length} services)`);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    for (const problem of error.errors)
+      log(`${source}: ${problem.path || "/"}: ${problem.message}`);
+    log(`baton dev: ${source} refused; register services with PUT /services/{name}`);
+  }
+}
+
+/** Demo services listen on the ports of the seed file's instances (so the registry is right). */
+async function startDemo(servicesFile: string | undefined): Promise<DemoServices> {
+  const ports: Record<string, number> = {};
+  if (servicesFile !== undefined) {
+    const text = await readSeed(servicesFile);
+    for (const match of (text ?? "").matchAll(
+      /name:\s*([a-z][a-z0-9-]*)[\s\S]*?url:\s*"?http:\/\/127\.0\.0\.1:(\d+)/g,
+    )) {
+      const [, name, port] = match;
+      if (name !== undefined && port !== undefined && ports[name] === undefined)
+        ports[name] = Number(port);
+    }
+  }
+  return startDemoServices(servicesFile === undefined ? { basePort: 0 } : { ports });
+}
+
+function startHealthChecks(
+  store: DynamoRegistryStore,
+  runtime: LocalRuntime,
+  seconds: number,
+  log: (line: string) => void,
+): { stop(): void } {
+  let running = false;
+  const round = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      await runHealthChecks({ registry: store, events: runtime.publisher, clock: systemClock });
+    } catch (error) {
+      log(`baton dev: health checks failed: ${(error as Error).message}`);
+    } finally {
+      running = false;
+    }
+  };
+  void round();
+  const timer = setInterval(() => void round(), seconds * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+function describeTable(client: import("@aws-sdk/client-dynamodb").DynamoDBClient, table: string) {
+  return async (): Promise<void> => {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+  };
+}

@@ -1,0 +1,193 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  ExecutionNotRedrivable,
+  RedriveExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TaskTimedOut,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { EngineError } from "../../../functions/commons/engine/engine.ts";
+import {
+  executionArnOf,
+  SfnExecutionEngine,
+} from "../../../functions/commons/engine/sfn-engine.ts";
+
+const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:order-fulfillment";
+const EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:order-fulfillment:e1";
+
+describe("SfnExecutionEngine", () => {
+  const sfn = mockClient(SFNClient);
+  afterAll(() => sfn.restore());
+  const engine = new SfnExecutionEngine({
+    client: new SFNClient({ region: "us-east-1" }),
+    stateMachineArn: (workflow) => (workflow === "order-fulfillment" ? MACHINE : undefined),
+    locate: async (id) => (id === "e1" ? "order-fulfillment" : undefined),
+  });
+
+  beforeEach(() => sfn.reset());
+
+  it("starts an execution named by the Baton id", async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: EXECUTION, startDate: new Date("2026-11-22T10:00:00.000Z") });
+
+    // Act
+    const started = await engine.start("order-fulfillment", "e1", { orderId: "o-1" });
+
+    // Assess
+    expect(started).toEqual({ executionId: "e1", startedAt: "2026-11-22T10:00:00.000Z" });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: MACHINE,
+      name: "e1",
+      input: '{"orderId":"o-1"}',
+    });
+  });
+
+  it("stops, redrives and describes through the execution ARN", async () => {
+    // Prepare
+    sfn.on(StopExecutionCommand).resolves({});
+    sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date("2026-11-22T11:00:00.000Z") });
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: EXECUTION,
+      stateMachineArn: MACHINE,
+      status: "FAILED",
+      startDate: new Date("2026-11-22T10:00:00.000Z"),
+      stopDate: new Date("2026-11-22T10:00:05.000Z"),
+      error: "Baton.Timeout",
+      cause: "slow",
+    });
+
+    // Act
+    await engine.stop("e1", { error: "Baton.Cancelled", cause: "{}" });
+    const redriven = await engine.redrive("e1");
+    const described = await engine.describe("e1");
+
+    // Assess
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toEqual({
+      executionArn: EXECUTION,
+      error: "Baton.Cancelled",
+      cause: "{}",
+    });
+    expect(sfn.commandCalls(RedriveExecutionCommand)[0]?.args[0].input).toEqual({
+      executionArn: EXECUTION,
+    });
+    expect([redriven, described]).toEqual([
+      { redriveDate: "2026-11-22T11:00:00.000Z" },
+      {
+        executionId: "e1",
+        status: "FAILED",
+        startedAt: "2026-11-22T10:00:00.000Z",
+        stoppedAt: "2026-11-22T10:00:05.000Z",
+        error: "Baton.Timeout",
+        cause: "slow",
+      },
+    ]);
+  });
+
+  it("sends task success with JSON output and task failure with a bounded cause", async () => {
+    // Prepare
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    sfn.on(SendTaskFailureCommand).resolves({});
+
+    // Act
+    await engine.sendTaskSuccess("tok", { ok: true });
+    await engine.sendTaskFailure("tok", "Baton.Cancelled", "x".repeat(40_000));
+
+    // Assess
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: "tok",
+      output: '{"ok":true}',
+    });
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input.cause?.length).toEqual(
+      32_768,
+    );
+  });
+
+  it.each([
+    [
+      "ExecutionAlreadyExists",
+      () =>
+        sfn
+          .on(StartExecutionCommand)
+          .rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} })),
+      () => engine.start("order-fulfillment", "e1", {}),
+      "already-exists",
+    ],
+    [
+      "ExecutionNotRedrivable",
+      () =>
+        sfn
+          .on(RedriveExecutionCommand)
+          .rejects(new ExecutionNotRedrivable({ message: "no", $metadata: {} })),
+      () => engine.redrive("e1"),
+      "not-redrivable",
+    ],
+    [
+      "ExecutionDoesNotExist",
+      () =>
+        sfn
+          .on(StopExecutionCommand)
+          .rejects(new ExecutionDoesNotExist({ message: "gone", $metadata: {} })),
+      () => engine.stop("e1", { error: "e", cause: "c" }),
+      "not-found",
+    ],
+    [
+      "TaskTimedOut",
+      () =>
+        sfn
+          .on(SendTaskSuccessCommand)
+          .rejects(new TaskTimedOut({ message: "Task Timed Out", $metadata: {} })),
+      () => engine.sendTaskSuccess("tok", null),
+      "task-gone",
+    ],
+  ] as const)("translates %s into an EngineError", async (_name, arrange, act, reason) => {
+    // Prepare
+    arrange();
+
+    // Act
+    const error = await act().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect([error instanceof EngineError, (error as EngineError).reason]).toEqual([true, reason]);
+  });
+
+  it("passes throttling through for the caller to retry", async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+
+    // Act
+    const starting = engine.start("order-fulfillment", "e2", {});
+
+    // Assess
+    await expect(starting).rejects.toMatchObject({ name: "ThrottlingException" });
+  });
+
+  it("fails with not-found for an execution or workflow it cannot place", async () => {
+    // Act
+    const stopping = engine.stop("unknown", { error: "e", cause: "c" });
+    const starting = engine.start("not-deployed", "e3", {});
+
+    // Assess
+    await expect(stopping).rejects.toMatchObject({ reason: "not-found" });
+    await expect(starting).rejects.toMatchObject({ reason: "not-found" });
+    expect(await engine.describe("unknown")).toEqual(undefined);
+  });
+
+  it("derives execution ARNs from state machine ARNs", () => {
+    // Act / Assess
+    expect(executionArnOf(MACHINE, "e1")).toEqual(EXECUTION);
+  });
+});
