@@ -126,11 +126,9 @@ export class BatonApi extends Construct {
       },
       removalPolicy,
     });
-    acknowledge(
-      pool,
-      "AwsSolutions-COG3",
-      "Threat protection needs the Plus feature plan; operators opt in per account.",
-    );
+    for (const rule of ["AwsSolutions-COG3", "AwsSolutions-COG8"]) {
+      acknowledge(pool, rule, "Threat protection needs the Plus feature plan; operators opt in per account.");
+    }
     return pool;
   }
 

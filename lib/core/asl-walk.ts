@@ -566,26 +566,56 @@ export function symKey(value: Sym): string {
   return JSON.stringify(value, (_key, v: unknown) => (v === UNKNOWN ? "\u0000?" : v)) ?? "\u0000?";
 }
 
+/** Whether a value has an unknown part anywhere. */
+function containsUnknown(value: Sym): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return (value as readonly Sym[]).some(containsUnknown);
+  return isObject(value) && Object.values(value).some(containsUnknown);
+}
+
 const isObject = (v: Sym): v is SymObject =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-type Segment = { kind: "name"; name: string } | { kind: "index"; index: number } | { kind: "all" };
+type Segment =
+  | { readonly kind: "name"; readonly name: string }
+  | { readonly kind: "index"; readonly index: number }
+  | { readonly kind: "all" }
+  | {
+      readonly kind: "filter";
+      readonly field: readonly string[];
+      readonly equal: boolean;
+      readonly value: Sym;
+    };
 
-/** Parses the JSONPath subset Baton emits: `$`, `.name`, `['name']`, `[n]`, `[*]`. */
+/**
+ * Parses the JSONPath subset Baton emits: `$`, `.name`, `['name']`, `[n]`, `[*]`, and filters
+ * `[?(@.a.b == literal)]` (or `!=`) with a number, `true`, `false`, `null` or quoted string.
+ */
 function parsePath(path: string): Segment[] | undefined {
   if (!path.startsWith("$") || path.startsWith("$$")) return undefined;
   const segments: Segment[] = [];
-  const pattern = /\.([^.[\]]+)|\['([^']*)'\]|\[(\d+)\]|\[\*\]/y;
+  const pattern =
+    /\.([^.[\]]+)|\['([^']*)'\]|\[(\d+)\]|\[\*\]|\[\?\(@((?:\.[A-Za-z0-9_]+)+)\s*(==|!=)\s*([^)]+?)\s*\)\]/y;
   pattern.lastIndex = 1;
   while (pattern.lastIndex < path.length) {
     const match = pattern.exec(path);
     if (!match) return undefined;
-    const [all, dotted, quoted, index] = match;
+    const [all, dotted, quoted, index, field, operator, literal] = match;
     if (dotted !== undefined)
       segments.push(dotted === "*" ? { kind: "all" } : { kind: "name", name: dotted });
     else if (quoted !== undefined) segments.push({ kind: "name", name: quoted });
     else if (index !== undefined) segments.push({ kind: "index", index: Number(index) });
     else if (all === "[*]") segments.push({ kind: "all" });
+    else if (field !== undefined && literal !== undefined) {
+      const value = evalArgument(literal.replace(/^"(.*)"$/, "'$1'"), UNKNOWN);
+      if (value === UNKNOWN) return undefined;
+      segments.push({
+        kind: "filter",
+        field: field.slice(1).split("."),
+        equal: operator === "==",
+        value,
+      });
+    }
   }
   return segments;
 }
@@ -613,6 +643,24 @@ export function readPath(root: Sym, path: string): Read {
         many = true;
         if (Array.isArray(node)) next.push(...(node as Sym[]));
         else if (isObject(node)) next.push(...Object.values(node));
+      } else if (segment.kind === "filter") {
+        many = true;
+        const elements: readonly Sym[] = Array.isArray(node)
+          ? node
+          : isObject(node)
+            ? Object.values(node)
+            : [];
+        for (const element of elements) {
+          const field = readPath(element, `$.${segment.field.join(".")}`);
+          if (
+            field.kind === "unknown" ||
+            (field.kind === "value" && containsUnknown(field.value))
+          ) {
+            return { kind: "unknown" };
+          }
+          const equal = field.kind === "value" && symKey(field.value) === symKey(segment.value);
+          if (equal === segment.equal) next.push(element);
+        }
       }
     }
     nodes = next;
@@ -658,6 +706,13 @@ function evalIntrinsic(text: string, input: Sym): Sym {
     return isObject(a) && isObject(b) ? { ...a, ...b } : UNKNOWN;
   }
   if (name === "States.Array") return args;
+  if (name === "States.ArrayContains" && a !== undefined && b !== undefined) {
+    if (!Array.isArray(a) || containsUnknown(b)) return UNKNOWN;
+    const elements = a as readonly Sym[];
+    if (elements.some((e) => !containsUnknown(e) && symKey(e) === symKey(b))) return true;
+    return elements.some(containsUnknown) ? UNKNOWN : false;
+  }
+  if (name === "States.ArrayLength" && Array.isArray(a)) return a.length;
   if (name === "States.ArrayGetItem" && Array.isArray(a) && typeof b === "number") {
     return (a as Sym[])[b] ?? UNKNOWN;
   }

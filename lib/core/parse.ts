@@ -35,7 +35,10 @@ export function parseSource(text: string, _fileName: string): ParsedSource {
   const lineAt = (offset: number): number => counter.linePos(offset).line;
   // Errors found at the end of the input (unclosed quotes) point at the last line with content.
   const lastContent = Math.max(0, text.trimEnd().length - 1);
-  const problems: Problem[] = doc.errors.map((e) => {
+  // After a syntax error the parser's later errors are mostly consequences: keep the first.
+  const firstSyntax = doc.errors.find((e) => e.code !== "DUPLICATE_KEY");
+  const errors = doc.errors.filter((e) => e.code === "DUPLICATE_KEY" || e === firstSyntax);
+  const problems: Problem[] = errors.map((e) => {
     const line = lineAt(Math.min(e.pos[0], lastContent));
     const duplicate = e.code === "DUPLICATE_KEY";
     return {

@@ -16,7 +16,7 @@ import {
   WORKFLOW_EXTENSIONS,
 } from "../core/load.ts";
 import { toMermaid } from "../core/mermaid.ts";
-import type { Json, Workflow } from "../core/model.ts";
+import { allSteps, type Json, type Workflow } from "../core/model.ts";
 import type { Problem } from "../core/problems.ts";
 import { type PreparedMachine, prepareMachine, stateMachineArn } from "./machine.ts";
 
@@ -61,13 +61,19 @@ export function loadAndCompileDir(
   return compileSet(loadWorkflowFiles(files));
 }
 
-/** Loads the given files as one set and compiles them. */
-export function loadAndCompileFiles(files: readonly string[]): CompiledSet {
-  return compileSet(loadWorkflowFiles(files));
+/** Loads the given files as one set and compiles them (or only `roots` and the children they start). */
+export function loadAndCompileFiles(files: readonly string[], options: CompileOptions = {}): CompiledSet {
+  return compileSet(loadWorkflowFiles(files), options);
 }
 
-/** Compiles already-loaded workflows (the harness passes normalized ones). */
-export function compileSet(loaded: LoadedSet): CompiledSet {
+export interface CompileOptions {
+  /** Compile only these workflows and the child workflows they start (default: all). */
+  readonly roots?: readonly string[];
+}
+
+/** Compiles loaded workflows. */
+export function compileSet(loaded: LoadedSet, options: CompileOptions = {}): CompiledSet {
+  const wanted = options.roots === undefined ? undefined : closure(loaded, options.roots);
   const problems: FileProblem[] = [...loaded.problems];
   const refused = new Set(
     problems.filter((p) => p.problem.severity === "error").map((p) => p.file),
@@ -76,6 +82,7 @@ export function compileSet(loaded: LoadedSet): CompiledSet {
   const machines = new Map<string, PreparedMachine>();
   const workflows = new Map<string, Workflow>();
   for (const { file, workflow } of loaded.workflows) {
+    if (wanted !== undefined && !wanted.has(workflow.name)) continue;
     try {
       const asl = compileWorkflow(workflow);
       const machine = prepareMachine(workflow.name, asl);
@@ -109,6 +116,20 @@ export function compileSet(loaded: LoadedSet): CompiledSet {
     problems,
     refused: [...refused],
   };
+}
+
+/** The named workflows and every workflow they start, transitively. */
+function closure(loaded: LoadedSet, roots: readonly string[]): Set<string> {
+  const byName = new Map(loaded.workflows.map(({ workflow }) => [workflow.name, workflow]));
+  const found = new Set<string>();
+  const visit = (name: string): void => {
+    const workflow = byName.get(name);
+    if (workflow === undefined || found.has(name)) return;
+    found.add(name);
+    for (const step of allSteps(workflow.steps)) if (step.kind === "workflow") visit(step.name);
+  };
+  for (const root of roots) visit(root);
+  return found;
 }
 
 /** `file:line: code message (hint)`, the way every Baton tool prints a problem. */

@@ -65,7 +65,9 @@ const failureRecord = (stepId: string, next: string) => ({
   ResultPath: "$.failure",
   Next: next,
 });
-const catchTo = (next: string) => [{ ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: next }];
+const catchTo = (next: string) => [
+  { ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: next },
+];
 
 describe("compileWorkflow", () => {
   it("compiles a call step to a service-call Task with retry, timeout and failure routing", () => {
@@ -102,7 +104,14 @@ describe("compileWorkflow", () => {
   it("renders retry options: attempts, interval, backoff, max delay, jitter and error names", () => {
     const wf = workflow([
       call("a", {
-        retry: { maxAttempts: 5, interval: 2, backoff: 3, maxDelay: 10, jitter: "none", on: ["Baton.ClientError"] },
+        retry: {
+          maxAttempts: 5,
+          interval: 2,
+          backoff: 3,
+          maxDelay: 10,
+          jitter: "none",
+          on: ["Baton.ClientError"],
+        },
       }),
     ]);
 
@@ -125,14 +134,18 @@ describe("compileWorkflow", () => {
 
   it("omits the policy retrier when retry is disabled or maxAttempts is 1", () => {
     const disabled = compileWorkflow(workflow([call("a", { retry: null })])).States.a;
-    const single = compileWorkflow(workflow([call("a", { retry: { ...DEFAULT_RETRY, maxAttempts: 1 } })])).States.a;
+    const single = compileWorkflow(
+      workflow([call("a", { retry: { ...DEFAULT_RETRY, maxAttempts: 1 } })]),
+    ).States.a;
 
     expect(disabled).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER] });
     expect(single).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER] });
   });
 
   it("compiles a when condition to a Choice that skips to the next step", () => {
-    const wf = workflow(sequential([call("a"), call("b", { when: "input.amount < 100" }), call("c")]));
+    const wf = workflow(
+      sequential([call("a"), call("b", { when: "input.amount < 100" }), call("c")]),
+    );
 
     const asl = compileWorkflow(wf);
 
@@ -172,7 +185,10 @@ describe("compileWorkflow", () => {
     const wf = workflow(
       sequential([
         call("a"),
-        call("b", { path: "/orders/{{ steps.a.body.id }}", body: { id: "{{ input.orderId }}", n: 1 } }),
+        call("b", {
+          path: "/orders/{{ steps.a.body.id }}",
+          body: { id: "{{ input.orderId }}", n: 1 },
+        }),
       ]),
     );
 
@@ -193,6 +209,9 @@ describe("compileWorkflow", () => {
   it("uses the output template for the execution output", () => {
     const asl = compileWorkflow(workflow([call("a")], { output: { id: "{{ steps.a.body.id }}" } }));
 
-    expect(asl.States.Finish).toEqual({ ...FINISH, Parameters: { output: { "id.$": "$.steps.a.body.id" } } });
+    expect(asl.States.Finish).toEqual({
+      ...FINISH,
+      Parameters: { output: { "id.$": "$.steps.a.body.id" } },
+    });
   });
 });

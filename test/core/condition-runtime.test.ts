@@ -12,7 +12,11 @@ async function holds(when: string, input: Record<string, unknown>): Promise<bool
   const machine = new StateMachine({
     StartAt: "Test",
     States: {
-      Test: { Type: "Choice", Choices: [{ ...compileCondition(parsed.condition), Next: "Yes" }], Default: "No" },
+      Test: {
+        Type: "Choice",
+        Choices: [{ ...compileCondition(parsed.condition), Next: "Yes" }],
+        Default: "No",
+      },
       Yes: { Type: "Pass", Result: "yes", End: true },
       No: { Type: "Pass", Result: "no", End: true },
     },

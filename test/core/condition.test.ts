@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type Condition, compileCondition, conditionRefs, parseCondition } from "../../lib/core/condition.ts";
+import {
+  type Condition,
+  compileCondition,
+  conditionRefs,
+  parseCondition,
+} from "../../lib/core/condition.ts";
 import { singleRef, type TemplateRef } from "../../lib/core/template.ts";
 
 const ref = (source: string): TemplateRef => {
@@ -37,8 +42,18 @@ describe("parseCondition", () => {
   });
 
   it("flips a literal on the left", () => {
-    expect(parse("5 < input.x")).toEqual({ op: "compare", ref: ref("input.x"), cmp: ">", value: 5 });
-    expect(parse("'a' >= input.x")).toEqual({ op: "compare", ref: ref("input.x"), cmp: "<=", value: "a" });
+    expect(parse("5 < input.x")).toEqual({
+      op: "compare",
+      ref: ref("input.x"),
+      cmp: ">",
+      value: 5,
+    });
+    expect(parse("'a' >= input.x")).toEqual({
+      op: "compare",
+      ref: ref("input.x"),
+      cmp: "<=",
+      value: "a",
+    });
   });
 
   it("gives not precedence over and, and and over or", () => {
@@ -66,7 +81,11 @@ describe("parseCondition", () => {
 
   it.each([
     ["input.amount >", "expected a path or a literal but found the end", 15],
-    ["input.amount", 'expected a comparison operator but found the end (to test presence write "exists input.amount")', 13],
+    [
+      "input.amount",
+      'expected a comparison operator but found the end (to test presence write "exists input.amount")',
+      13,
+    ],
     ["input.a = 1", 'unknown operator "="; use "=="', 9],
     ["input.a == 1 && input.b == 2", 'unknown operator "&&"; use "and"', 14],
     ["input.a == 1 AND input.b == 2", 'keywords are lowercase: write "and"', 14],
@@ -79,7 +98,11 @@ describe("parseCondition", () => {
     ["(input.a == 1", 'expected ")" but found the end', 14],
     ["input.a == 1)", 'unexpected ")"', 13],
     ["exists 5", 'expected a path after "exists"', 8],
-    ["inputs.a == 1", 'unknown root "inputs" in "inputs.a"; use one of input, steps, item, index, execution, workflow, error', 1],
+    [
+      "inputs.a == 1",
+      'unknown root "inputs" in "inputs.a"; use one of input, steps, item, index, execution, workflow, error',
+      1,
+    ],
     ["input.a == 1 and", "expected a comparison but found the end", 17],
     ["{{ input.a == 1", 'unclosed "{{"', 1],
     ["input.a == 1 input.b", 'unexpected "input.b"', 14],
@@ -147,13 +170,19 @@ describe("compileCondition", () => {
 
   it("treats a missing value as null", () => {
     expect(compileCondition(parse("input.x == null"))).toEqual({
-      Or: [{ Not: { Variable: "$.input.x", IsPresent: true } }, { Variable: "$.input.x", IsNull: true }],
+      Or: [
+        { Not: { Variable: "$.input.x", IsPresent: true } },
+        { Variable: "$.input.x", IsNull: true },
+      ],
     });
   });
 
   it("compiles exists as present and not null", () => {
     expect(compileCondition(parse("exists steps.charge"))).toEqual({
-      And: [{ Variable: "$.steps.charge", IsPresent: true }, { Not: { Variable: "$.steps.charge", IsNull: true } }],
+      And: [
+        { Variable: "$.steps.charge", IsPresent: true },
+        { Not: { Variable: "$.steps.charge", IsNull: true } },
+      ],
     });
   });
 
@@ -161,14 +190,19 @@ describe("compileCondition", () => {
     const present = (v: string) => ({
       And: [{ Variable: v, IsPresent: true }, { Not: { Variable: v, IsNull: true } }],
     });
-    expect(compileCondition(parse("not exists input.a and exists input.b or exists index"))).toEqual({
+    expect(
+      compileCondition(parse("not exists input.a and exists input.b or exists index")),
+    ).toEqual({
       Or: [{ And: [{ Not: present("$.input.a") }, present("$.input.b")] }, present("$.index")],
     });
   });
 
   it("places step results under the root the context gives", () => {
     expect(compileCondition(parse("exists steps.a"), { stepsRoot: () => "$.outer" })).toEqual({
-      And: [{ Variable: "$.outer.a", IsPresent: true }, { Not: { Variable: "$.outer.a", IsNull: true } }],
+      And: [
+        { Variable: "$.outer.a", IsPresent: true },
+        { Not: { Variable: "$.outer.a", IsNull: true } },
+      ],
     });
   });
 });

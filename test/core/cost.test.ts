@@ -97,6 +97,52 @@ describe("walkAsl on hand-written ASL", () => {
     expect(result.outcomes).toEqual([{ weight: 1, transitions: 3, durationMs: 0, failed: false }]);
   });
 
+  it("follows data through ResultSelector, intrinsics and filters to decide a choice", () => {
+    // Prepare: every item reports failed: false, so neither test finds a failure
+    const asl: StateMachineDefinition = {
+      StartAt: "Start",
+      States: {
+        Start: { Type: "Pass", Parameters: { "items.$": "$.items" }, Next: "Each" },
+        Each: {
+          Type: "Map",
+          ItemsPath: "$.items",
+          ItemProcessor: {
+            StartAt: "Item",
+            States: { Item: { Type: "Pass", Parameters: { failed: false }, End: true } },
+          },
+          ResultSelector: { "failed.$": "States.ArrayContains($[*].failed, true)", "items.$": "$" },
+          ResultPath: "$.joined",
+          Next: "Collect",
+        },
+        Collect: {
+          Type: "Pass",
+          Parameters: {
+            "failures.$": "$.joined.items[?(@.failed == true)]",
+            "any.$": "$.joined.failed",
+          },
+          Next: "Any?",
+        },
+        "Any?": {
+          Type: "Choice",
+          Choices: [
+            { Variable: "$.any", BooleanEquals: true, Next: "Long" },
+            { Variable: "$.failures[0]", IsPresent: true, Next: "Long" },
+          ],
+          Default: "Done",
+        },
+        Long: { Type: "Pass", Next: "Longer" },
+        Longer: { Type: "Pass", Next: "Done" },
+        Done: { Type: "Succeed" },
+      },
+    };
+
+    // Act
+    const result = walkAsl(asl, { ...options, mode: "worst" });
+
+    // Assess: Start, Each + 4 items, Collect, Any?, Done
+    expect(result.outcomes).toEqual([{ weight: 1, transitions: 9, durationMs: 0, failed: false }]);
+  });
+
   it("takes the costliest branch of a condition on unknown input", () => {
     // Prepare
     const asl: StateMachineDefinition = {
@@ -270,6 +316,58 @@ describe("estimateCost on compiled workflows", () => {
     // 8 + 2C + 2p⁵ more transitions (guards of steps that never succeeded skip their compensation):
     // 1 + A + s(A + s(A + s + q(8 + 2C + 2p⁵)) + q(8 + C + p⁵)) + 8q, with s = 1 - q
     expect(report.expected.transitions).toBeCloseTo(5.160124655437193, 10);
+  });
+
+  it("counts each branch of independent steps and overlaps their durations", () => {
+    // Prepare: a and b run concurrently, c after both
+    const wf = workflow([
+      call("a", { retry: noJitter }),
+      call("b", { retry: noJitter }),
+      call("c", { retry: noJitter }, ["a", "b"]),
+    ]);
+
+    // Act
+    const report = estimateCost(wf, compileWorkflow(wf));
+
+    // Assess
+    // best: Start, parallel#1, a + branch done, b + branch done, check, merge, c, Finish = 10
+    expect(report.best.transitions).toBe(10);
+    expect(report.best.durationMs).toBe(200);
+    // worst: both branches use 3 attempts and succeed (8), then c fails after 3 attempts:
+    // Start, parallel#1, 8, check, merge, c ×3, c#failed, Describe failure, Failed = 18
+    expect(report.worst.transitions).toBe(18);
+  });
+
+  it("runs a map body once per assumed item", () => {
+    // Prepare
+    const wf = workflow([
+      {
+        id: "each",
+        kind: "map",
+        items: "{{ input.items }}",
+        maxConcurrency: 0,
+        dependsOn: [],
+        explicitDependsOn: false,
+        pointer: "/steps/0",
+        steps: [call("x", { retry: noJitter })],
+      },
+    ]);
+
+    // Act
+    const report = estimateCost(wf, compileWorkflow(wf), { mapItems: 3 });
+
+    // Assess
+    // best: Start, each#any?, each, 3 × (x, item done), each#check, each#merge, Finish = 12
+    expect(report.best.transitions).toBe(12);
+    // expected: an item costs A + 1 + q (x#failed) with A = 1 + p + p², q = p³; after the map,
+    // 2 states, or 4 when an item failed (probability 1 - (1 - q)³)
+    const p = 0.05;
+    const q = p ** 3;
+    const expected = 3 + 3 * (1 + p + p ** 2 + 1 + q) + 1 + 2 + 2 * (1 - (1 - q) ** 3);
+    expect(report.expected.transitions).toBeCloseTo(expected, 10);
+    // worst: every item fails after 3 attempts (3 × 5), then check, failed-items, propagate,
+    // Describe failure, Failed
+    expect(report.worst.transitions).toBe(3 + 15 + 5);
   });
 
   it("takes the guarded step when its condition depends on input", () => {

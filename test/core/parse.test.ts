@@ -4,14 +4,24 @@ import { parseSource } from "../../lib/core/parse.ts";
 describe("parseSource", () => {
   it("reads YAML and finds the line of every node", () => {
     // Prepare
-    const text = ["workflow: demo", "steps:", "  - id: a", "    call: svc GET /x", "    with:", "      k: 1"].join("\n");
+    const text = [
+      "workflow: demo",
+      "steps:",
+      "  - id: a",
+      "    call: svc GET /x",
+      "    with:",
+      "      k: 1",
+    ].join("\n");
 
     // Act
     const parsed = parseSource(text, "demo.yaml");
 
     // Assess
     expect(parsed.problems).toEqual([]);
-    expect(parsed.value).toEqual({ workflow: "demo", steps: [{ id: "a", call: "svc GET /x", with: { k: 1 } }] });
+    expect(parsed.value).toEqual({
+      workflow: "demo",
+      steps: [{ id: "a", call: "svc GET /x", with: { k: 1 } }],
+    });
     expect(parsed.lineOf("")).toBe(1);
     expect(parsed.lineOf("/workflow")).toBe(1);
     expect(parsed.lineOf("/steps")).toBe(2);
@@ -27,7 +37,10 @@ describe("parseSource", () => {
   });
 
   it("reads JSON with lines", () => {
-    const parsed = parseSource('{\n  "workflow": "demo",\n  "steps": [\n    {"id": "a"}\n  ]\n}', "demo.json");
+    const parsed = parseSource(
+      '{\n  "workflow": "demo",\n  "steps": [\n    {"id": "a"}\n  ]\n}',
+      "demo.json",
+    );
     expect(parsed.value).toEqual({ workflow: "demo", steps: [{ id: "a" }] });
     expect(parsed.lineOf("/steps/0/id")).toBe(4);
   });
@@ -56,7 +69,13 @@ describe("parseSource", () => {
     const parsed = parseSource('workflow: demo\nsteps:\n  - id: "a\n', "x.yaml");
     expect(parsed.value).toBeUndefined();
     expect(parsed.problems).toEqual([
-      { code: "E_YAML", severity: "error", path: "", message: 'YAML syntax error: Missing closing "quote', line: 3 },
+      {
+        code: "E_YAML",
+        severity: "error",
+        path: "",
+        message: 'YAML syntax error: Missing closing "quote',
+        line: 3,
+      },
     ]);
   });
 

@@ -10,7 +10,13 @@ import { compilePayload } from "../../lib/core/template.ts";
 const ctx = { workflowName: "orders", workflowVersion: 2 };
 
 const state = {
-  input: { orderId: "o-1", amount: 12.5, tags: ["a", "b"], customer: { name: "Ann O'Neil {x}" }, "order-no": 7 },
+  input: {
+    orderId: "o-1",
+    amount: 12.5,
+    tags: ["a", "b"],
+    customer: { name: "Ann O'Neil {x}" },
+    "order-no": 7,
+  },
   context: { executionId: "exec-1", startedAt: "2030-01-01T00:00:00Z" },
   steps: { reserve: { status: 201, body: { id: "r-9", lines: [{ sku: "s1" }] } } },
   item: { sku: "s2", qty: 3 },
@@ -31,15 +37,39 @@ describe("compiled templates at runtime", () => {
     ["a path keeps objects", "{{ steps.reserve.body }}", { id: "r-9", lines: [{ sku: "s1" }] }],
     ["a hyphenated key", "{{ input.order-no }}", 7],
     ["a quoted key", "{{ input['order-no'] }}", 7],
-    ["context values", "{{ execution.id }} at {{ execution.startedAt }}", "exec-1 at 2030-01-01T00:00:00Z"],
+    [
+      "context values",
+      "{{ execution.id }} at {{ execution.startedAt }}",
+      "exec-1 at 2030-01-01T00:00:00Z",
+    ],
     ["map bindings", "{{ item.sku }}#{{ index }}", "s2#4"],
-    ["mixed text with reserved characters", "it's {{ input.orderId }} {ok} (#{{ index }})", "it's o-1 {ok} (#4)"],
+    [
+      "mixed text with reserved characters",
+      "it's {{ input.orderId }} {ok} (#{{ index }})",
+      "it's o-1 {ok} (#4)",
+    ],
     ["values with reserved characters", "to {{ input.customer.name }}", "to Ann O'Neil {x}"],
-    ["constants", "{{ workflow.name }} v{{ workflow.version }} {{ input.orderId }}", "orders v2 o-1"],
-    ["arrays of paths and literals", ["{{ input.orderId }}", "n-{{ index }}", "it's", 1, -2, true, null, 2.5], ["o-1", "n-4", "it's", 1, -2, true, null, 2.5]],
-    ["arrays with JSON literals", ["{{ index }}", { k: [1, "x"] }, [1, 2]], [4, { k: [1, "x"] }, [1, 2]]],
+    [
+      "constants",
+      "{{ workflow.name }} v{{ workflow.version }} {{ input.orderId }}",
+      "orders v2 o-1",
+    ],
+    [
+      "arrays of paths and literals",
+      ["{{ input.orderId }}", "n-{{ index }}", "it's", 1, -2, true, null, 2.5],
+      ["o-1", "n-4", "it's", 1, -2, true, null, 2.5],
+    ],
+    [
+      "arrays with JSON literals",
+      ["{{ index }}", { k: [1, "x"] }, [1, 2]],
+      [4, { k: [1, "x"] }, [1, 2]],
+    ],
     ["nested arrays", [["{{ input.tags }}"], "{{ item }}"], [[["a", "b"]], { sku: "s2", qty: 3 }]],
-    ["arrays of objects", [{ sku: "{{ item.sku }}", qty: "{{ item.qty }}" }, { sku: "x" }], [{ sku: "s2", qty: 3 }, { sku: "x" }]],
+    [
+      "arrays of objects",
+      [{ sku: "{{ item.sku }}", qty: "{{ item.qty }}" }, { sku: "x" }],
+      [{ sku: "s2", qty: 3 }, { sku: "x" }],
+    ],
   ])("evaluates %s", async (_name, template, expected) => {
     // Act
     const result = await evaluate({ value: template, nested: { value: template } });

@@ -7,8 +7,8 @@ import {
   parseTemplate,
   refToJsonPath,
   singleRef,
-  type TemplateContext,
   TemplateCompileError,
+  type TemplateContext,
   templateIssues,
 } from "../../lib/core/template.ts";
 
@@ -72,7 +72,10 @@ describe("parseTemplate", () => {
     ["{{ workflow.id }}", '"workflow.id" is not workflow.name or workflow.version'],
     ["{{ index.x }}", '"index" is a number; "index.x" reads inside it'],
     ["{{ error.cause }}", '"error.cause" is not error, error.name, error.message or error.step'],
-    ["{{ input.items.0 }}", 'expected a key after "." (write array indexes as [0]) in "input.items.0"'],
+    [
+      "{{ input.items.0 }}",
+      'expected a key after "." (write array indexes as [0]) in "input.items.0"',
+    ],
     ["{{ input.a b }}", 'unexpected " b" after the path in "input.a b"'],
     [
       "{{ input['a(b'] }}",
@@ -85,7 +88,11 @@ describe("parseTemplate", () => {
 
 describe("references", () => {
   it("finds every reference in nested values, skipping unparsable strings", () => {
-    const refs = collectRefs({ a: ["{{ input.a }}", { b: "x {{ item.id }} {{ index }}" }], c: "{{ }}", d: 1 });
+    const refs = collectRefs({
+      a: ["{{ input.a }}", { b: "x {{ item.id }} {{ index }}" }],
+      c: "{{ }}",
+      d: 1,
+    });
     expect(refs.map((r) => r.source)).toEqual(["input.a", "item.id", "index"]);
   });
 
@@ -127,22 +134,32 @@ describe("references", () => {
 
   it("fails when asked for the path of a compile-time constant", () => {
     const ref = singleRef("{{ workflow.name }}");
-    expect(() => ref && refToJsonPath(ref)).toThrow("workflow.name is a compile-time constant, not a path");
+    expect(() => ref && refToJsonPath(ref)).toThrow(
+      "workflow.name is a compile-time constant, not a path",
+    );
   });
 });
 
 describe("compileEntry", () => {
   it("keeps literals as they are", () => {
-    expect(compileEntry("body", { a: [1, "x"], b: null }, ctx)).toEqual(["body", { a: [1, "x"], b: null }]);
+    expect(compileEntry("body", { a: [1, "x"], b: null }, ctx)).toEqual([
+      "body",
+      { a: [1, "x"], b: null },
+    ]);
     expect(compileEntry("n", 5, ctx)).toEqual(["n", 5]);
   });
 
   it("turns exactly one template into a path that keeps the JSON type", () => {
-    expect(compileEntry("amount", "{{ input.amount }}", ctx)).toEqual(["amount.$", "$.input.amount"]);
+    expect(compileEntry("amount", "{{ input.amount }}", ctx)).toEqual([
+      "amount.$",
+      "$.input.amount",
+    ]);
   });
 
   it("turns text mixed with templates into States.Format", () => {
-    expect(compileEntry("path", "/reservations/{{ steps.reserve.body.id }}/lines/{{ index }}", ctx)).toEqual([
+    expect(
+      compileEntry("path", "/reservations/{{ steps.reserve.body.id }}/lines/{{ index }}", ctx),
+    ).toEqual([
       "path.$",
       "States.Format('/reservations/{}/lines/{}', $.steps.reserve.body.id, $.index)",
     ]);
@@ -165,23 +182,32 @@ describe("compileEntry", () => {
       "k.$",
       "States.Format('order-fulfillment-{}', $.input.id)",
     ]);
-    expect(compileEntry("a", ["{{ workflow.name }}", 1], ctx)).toEqual(["a", ["order-fulfillment", 1]]);
+    expect(compileEntry("a", ["{{ workflow.name }}", 1], ctx)).toEqual([
+      "a",
+      ["order-fulfillment", 1],
+    ]);
   });
 
   it("compiles objects key by key", () => {
     expect(
-      compileEntry("body", { id: "{{ input.id }}", meta: { by: "x {{ execution.id }}", n: 1 } }, ctx),
+      compileEntry(
+        "body",
+        { id: "{{ input.id }}", meta: { by: "x {{ execution.id }}", n: 1 } },
+        ctx,
+      ),
     ).toEqual([
       "body",
-      { "id.$": "$.input.id", meta: { "by.$": "States.Format('x {}', $.context.executionId)", n: 1 } },
+      {
+        "id.$": "$.input.id",
+        meta: { "by.$": "States.Format('x {}', $.context.executionId)", n: 1 },
+      },
     ]);
   });
 
   it("keeps arrays of objects as payload templates", () => {
-    expect(compileEntry("lines", [{ sku: "{{ item.sku }}", qty: 1 }, { sku: "fixed" }], ctx)).toEqual([
-      "lines",
-      [{ "sku.$": "$.item.sku", qty: 1 }, { sku: "fixed" }],
-    ]);
+    expect(
+      compileEntry("lines", [{ sku: "{{ item.sku }}", qty: 1 }, { sku: "fixed" }], ctx),
+    ).toEqual(["lines", [{ "sku.$": "$.item.sku", qty: 1 }, { sku: "fixed" }]]);
   });
 
   it("builds arrays holding templated strings with States.Array", () => {
@@ -221,14 +247,24 @@ describe("compilePayload", () => {
 
 describe("templateIssues", () => {
   it("is empty for values that compile", () => {
-    expect(templateIssues({ a: ["{{ input.a }}", 1], b: [{ c: "{{ input.c }}" }], d: "x (y) {{ input.d }}" })).toEqual([]);
+    expect(
+      templateIssues({
+        a: ["{{ input.a }}", 1],
+        b: [{ c: "{{ input.c }}" }],
+        d: "x (y) {{ input.d }}",
+      }),
+    ).toEqual([]);
   });
 
   it.each([
     [
       "a templated string holds a backslash",
       { p: "C:\\{{ input.dir }}" },
-      { code: "E_TEMPLATE_UNSUPPORTED", pointer: "/p", message: "text mixed with templates may not contain a backslash" },
+      {
+        code: "E_TEMPLATE_UNSUPPORTED",
+        pointer: "/p",
+        message: "text mixed with templates may not contain a backslash",
+      },
     ],
     [
       "a templated string has unbalanced parentheses",
@@ -251,7 +287,11 @@ describe("templateIssues", () => {
     [
       "a key holds a template",
       { "{{ input.k }}": 1 },
-      { code: "E_TEMPLATE_UNSUPPORTED", pointer: "/{{ input.k }}", message: 'templates are not allowed in keys ("{{ input.k }}")' },
+      {
+        code: "E_TEMPLATE_UNSUPPORTED",
+        pointer: "/{{ input.k }}",
+        message: 'templates are not allowed in keys ("{{ input.k }}")',
+      },
     ],
     [
       "an array mixes templated strings and templated objects",
@@ -266,7 +306,11 @@ describe("templateIssues", () => {
     [
       "a literal beside a templated string holds a backslash",
       { a: ["{{ input.a }}", "x\\y"] },
-      { code: "E_TEMPLATE_UNSUPPORTED", pointer: "/a/1", message: "text mixed with templates may not contain a backslash" },
+      {
+        code: "E_TEMPLATE_UNSUPPORTED",
+        pointer: "/a/1",
+        message: "text mixed with templates may not contain a backslash",
+      },
     ],
   ])("fails when %s", (_name, value, issue) => {
     expect(templateIssues(value)).toEqual([issue]);

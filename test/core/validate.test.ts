@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { Workflow } from "../../lib/core/model.ts";
 import { validateWorkflow } from "../../lib/core/validate.ts";
 
-const retry3 = { maxAttempts: 3, interval: 1, backoff: 2, jitter: "full", on: ["Baton.Retryable"] } as const;
+const retry3 = {
+  maxAttempts: 3,
+  interval: 1,
+  backoff: 2,
+  jitter: "full",
+  on: ["Baton.Retryable"],
+} as const;
 
 function valid(value: unknown): Workflow {
   const result = validateWorkflow(value);
@@ -53,7 +59,10 @@ describe("validateWorkflow normalizes", () => {
           id: "reserve",
           call: "inventory POST /orders/{{ input.id }}/reservations with {{ input.note }}",
           with: { orderId: "{{ input.orderId }}" },
-          compensate: { call: "inventory DELETE /reservations/{{ steps.reserve.body.id }}", retry: { interval: 2 } },
+          compensate: {
+            call: "inventory DELETE /reservations/{{ steps.reserve.body.id }}",
+            retry: { interval: 2 },
+          },
         },
         {
           id: "charge",
@@ -70,7 +79,13 @@ describe("validateWorkflow normalizes", () => {
           compensate: "payments POST /refunds/{{ steps.charge.body.id }}",
           select: "body.charge",
         },
-        { id: "notify", call: "mail POST /send", retry: false, idempotent: true, dependsOn: ["reserve"] },
+        {
+          id: "notify",
+          call: "mail POST /send",
+          retry: false,
+          idempotent: true,
+          dependsOn: ["reserve"],
+        },
       ],
     });
     expect(workflow).toEqual({
@@ -96,7 +111,11 @@ describe("validateWorkflow normalizes", () => {
           timeout: 20,
           retry: { ...retry3, maxAttempts: 4, maxDelay: 20 },
           compensate: {
-            call: { service: "inventory", method: "DELETE", path: "/reservations/{{ steps.reserve.body.id }}" },
+            call: {
+              service: "inventory",
+              method: "DELETE",
+              path: "/reservations/{{ steps.reserve.body.id }}",
+            },
             timeout: 20,
             retry: { ...retry3, maxAttempts: 5, maxDelay: 20, interval: 2 },
           },
@@ -117,9 +136,19 @@ describe("validateWorkflow normalizes", () => {
             body: { amount: "{{ input.amount }}" },
           },
           timeout: 10,
-          retry: { ...retry3, maxAttempts: 5, maxDelay: 20, jitter: "none", on: ["Baton.ServiceError", "Custom"] },
+          retry: {
+            ...retry3,
+            maxAttempts: 5,
+            maxDelay: 20,
+            jitter: "none",
+            on: ["Baton.ServiceError", "Custom"],
+          },
           compensate: {
-            call: { service: "payments", method: "POST", path: "/refunds/{{ steps.charge.body.id }}" },
+            call: {
+              service: "payments",
+              method: "POST",
+              path: "/refunds/{{ steps.charge.body.id }}",
+            },
             timeout: 20,
             retry: { ...retry3, maxAttempts: 5, maxDelay: 20 },
           },
@@ -166,23 +195,42 @@ describe("validateWorkflow normalizes", () => {
       type: "standard",
       input: { type: "object", properties: { items: { type: "array" } } },
       triggers: [
-        { event: { source: ["shop"], detailType: ["Order Placed"], detail: { total: [{ numeric: [">", 0] }] } } },
+        {
+          event: {
+            source: ["shop"],
+            detailType: ["Order Placed"],
+            detail: { total: [{ numeric: [">", 0] }] },
+          },
+        },
         { schedule: "cron(0 12 * * ? *)", input: { items: [] } },
         { schedule: "rate(1 day)" },
       ],
       steps: [
-        { id: "start", emit: { detailType: "Started {{ input.id }}", detail: { id: "{{ input.id }}" } } },
+        {
+          id: "start",
+          emit: { detailType: "Started {{ input.id }}", detail: { id: "{{ input.id }}" } },
+        },
         {
           id: "fan",
-          parallel: [[{ id: "left", call: "s GET /l" }], { steps: [{ id: "right", wait: { seconds: 5 } }] }],
+          parallel: [
+            [{ id: "left", call: "s GET /l" }],
+            { steps: [{ id: "right", wait: { seconds: 5 } }] },
+          ],
         },
         {
           id: "route",
           dependsOn: ["fan"],
           when: "steps.left.status == 200",
           choice: {
-            cases: [{ when: "input.express == true", steps: [{ id: "fast", wait: { until: "{{ input.at }}" } }] }],
-            otherwise: [{ id: "slow", fail: { error: "TooSlow", cause: "waited {{ steps.right }}" } }],
+            cases: [
+              {
+                when: "input.express == true",
+                steps: [{ id: "fast", wait: { until: "{{ input.at }}" } }],
+              },
+            ],
+            otherwise: [
+              { id: "slow", fail: { error: "TooSlow", cause: "waited {{ steps.right }}" } },
+            ],
           },
         },
         {
@@ -215,7 +263,11 @@ describe("validateWorkflow normalizes", () => {
       triggers: [
         {
           kind: "event",
-          pattern: { source: ["shop"], "detail-type": ["Order Placed"], detail: { total: [{ numeric: [">", 0] }] } },
+          pattern: {
+            source: ["shop"],
+            "detail-type": ["Order Placed"],
+            detail: { total: [{ numeric: [">", 0] }] },
+          },
         },
         { kind: "schedule", expression: "cron(0 12 * * ? *)", input: { items: [] } },
         { kind: "schedule", expression: "rate(1 day)" },
@@ -251,7 +303,13 @@ describe("validateWorkflow normalizes", () => {
           cases: [
             {
               when: "input.express == true",
-              steps: [{ ...base("fast", "/steps/2/choice/cases/0/steps/0", []), kind: "wait", until: "{{ input.at }}" }],
+              steps: [
+                {
+                  ...base("fast", "/steps/2/choice/cases/0/steps/0", []),
+                  kind: "wait",
+                  until: "{{ input.at }}",
+                },
+              ],
             },
           ],
           otherwise: [
@@ -279,7 +337,12 @@ describe("validateWorkflow normalizes", () => {
             },
           ],
         },
-        { ...base("approve", "/steps/4", ["each", "route"], true), kind: "await", signal: "approved", timeout: 3600 },
+        {
+          ...base("approve", "/steps/4", ["each", "route"], true),
+          kind: "await",
+          signal: "approved",
+          timeout: 3600,
+        },
         {
           ...base("child", "/steps/5", ["approve"]),
           kind: "workflow",
@@ -301,17 +364,36 @@ describe("validateWorkflow normalizes", () => {
       steps: [
         { id: "e", emit: { detailType: "T" } },
         { id: "m", map: { items: "{{ input.xs }}", steps: [{ id: "x", succeed: {} }] } },
-        { id: "c", choice: { cases: [{ when: "exists input.a", steps: [{ id: "y", succeed: true }] }] } },
+        {
+          id: "c",
+          choice: { cases: [{ when: "exists input.a", steps: [{ id: "y", succeed: true }] }] },
+        },
       ],
     });
     expect(workflow.steps.map((s) => ({ ...s, pointer: undefined }))).toEqual([
-      { id: "e", kind: "emit", detailType: "T", detail: {}, dependsOn: [], explicitDependsOn: false, pointer: undefined },
+      {
+        id: "e",
+        kind: "emit",
+        detailType: "T",
+        detail: {},
+        dependsOn: [],
+        explicitDependsOn: false,
+        pointer: undefined,
+      },
       {
         id: "m",
         kind: "map",
         items: "{{ input.xs }}",
         maxConcurrency: 0,
-        steps: [{ id: "x", kind: "succeed", dependsOn: [], explicitDependsOn: false, pointer: "/steps/1/map/steps/0" }],
+        steps: [
+          {
+            id: "x",
+            kind: "succeed",
+            dependsOn: [],
+            explicitDependsOn: false,
+            pointer: "/steps/1/map/steps/0",
+          },
+        ],
         dependsOn: ["e"],
         explicitDependsOn: false,
         pointer: undefined,
@@ -323,7 +405,13 @@ describe("validateWorkflow normalizes", () => {
           {
             when: "exists input.a",
             steps: [
-              { id: "y", kind: "succeed", dependsOn: [], explicitDependsOn: false, pointer: "/steps/2/choice/cases/0/steps/0" },
+              {
+                id: "y",
+                kind: "succeed",
+                dependsOn: [],
+                explicitDependsOn: false,
+                pointer: "/steps/2/choice/cases/0/steps/0",
+              },
             ],
           },
         ],
@@ -350,7 +438,10 @@ describe("validateWorkflow normalizes", () => {
   });
 
   it("fails when a side-effecting call has no compensation under strict", () => {
-    const result = validateWorkflow({ workflow: "w", steps: [{ id: "a", call: "s DELETE /a" }] }, { strict: true });
+    const result = validateWorkflow(
+      { workflow: "w", steps: [{ id: "a", call: "s DELETE /a" }] },
+      { strict: true },
+    );
     expect(result.workflow).toBeUndefined();
     expect(result.problems.map((p) => [p.code, p.severity, p.path])).toEqual([
       ["W_NO_COMPENSATION", "error", "/steps/0/call"],

@@ -5,20 +5,18 @@ import { validateWorkflow } from "../../lib/core/validate.ts";
 import { runFlow } from "../support/flow.ts";
 
 /** A random DAG: step i may depend on any steps before it in creation order; file order is shuffled. */
-const dagArbitrary = fc
-  .integer({ min: 1, max: 7 })
-  .chain((n) =>
-    fc.record({
-      deps: fc.tuple(
-        ...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => j))),
-      ),
-      order: fc.shuffledSubarray(
-        Array.from({ length: n }, (_, i) => i),
-        { minLength: n, maxLength: n },
-      ),
-      delays: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
-    }),
-  );
+const dagArbitrary = fc.integer({ min: 1, max: 7 }).chain((n) =>
+  fc.record({
+    deps: fc.tuple(
+      ...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => j))),
+    ),
+    order: fc.shuffledSubarray(
+      Array.from({ length: n }, (_, i) => i),
+      { minLength: n, maxLength: n },
+    ),
+    delays: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
+  }),
+);
 
 describe("property: random dependency graphs", () => {
   it("validate, compile, and run every step exactly once after its dependencies", async () => {
@@ -40,16 +38,20 @@ describe("property: random dependency graphs", () => {
         const log: string[] = [];
 
         // Act
-        const result = await runFlow(compileWorkflow(workflow), {}, {
-          services: {
-            svc: async (req) => {
-              log.push(`start ${req.stepId}`);
-              await new Promise((r) => setTimeout(r, delays[Number(req.stepId.slice(1))] ?? 0));
-              log.push(`end ${req.stepId}`);
-              return { body: {} };
+        const result = await runFlow(
+          compileWorkflow(workflow),
+          {},
+          {
+            services: {
+              svc: async (req) => {
+                log.push(`start ${req.stepId}`);
+                await new Promise((r) => setTimeout(r, delays[Number(req.stepId.slice(1))] ?? 0));
+                log.push(`end ${req.stepId}`);
+                return { body: {} };
+              },
             },
           },
-        });
+        );
 
         // Assess
         expect(result.status).toBe("SUCCEEDED");

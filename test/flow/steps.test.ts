@@ -1,20 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { DEFAULT_RETRY, type Step } from "../../lib/core/model.ts";
-import { type FakeService, TaskError, runFlow } from "../support/flow.ts";
+import { type FakeService, runFlow, TaskError } from "../support/flow.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
 
 const base = { pointer: "/steps/0", dependsOn: [] as string[], explicitDependsOn: false };
-const echo: FakeService = (req) => ({ body: { step: req.stepId, path: req.path, sent: req.body ?? null } });
+const echo: FakeService = (req) => ({
+  body: { step: req.stepId, path: req.path, sent: req.body ?? null },
+});
 /** Fails the first `n` attempts of every call with `name`, then succeeds. */
-const flaky = (n: number, name = "Baton.ServiceError"): FakeService => (req) => {
-  if (req.attempt <= n) throw new TaskError(name);
-  return { body: { attempt: req.attempt } };
-};
+const flaky =
+  (n: number, name = "Baton.ServiceError"): FakeService =>
+  (req) => {
+    if (req.attempt <= n) throw new TaskError(name);
+    return { body: { attempt: req.attempt } };
+  };
 
 describe("flows: retries", () => {
   it("retries a retryable error until it succeeds, counting attempts", async () => {
-    const result = await runFlow(compileWorkflow(workflow([call("a")])), {}, { services: { svc: flaky(2) } });
+    const result = await runFlow(
+      compileWorkflow(workflow([call("a")])),
+      {},
+      { services: { svc: flaky(2) } },
+    );
 
     expect(result.status).toBe("SUCCEEDED");
     expect(result.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
@@ -31,18 +39,26 @@ describe("flows: retries", () => {
   });
 
   it("does not retry a non-retryable error", async () => {
-    const result = await runFlow(compileWorkflow(workflow([call("a")])), {}, {
-      services: { svc: flaky(10, "Baton.ClientError") },
-    });
+    const result = await runFlow(
+      compileWorkflow(workflow([call("a")])),
+      {},
+      {
+        services: { svc: flaky(10, "Baton.ClientError") },
+      },
+    );
 
     expect(result.error).toBe("Baton.ClientError");
     expect(result.calls).toHaveLength(1);
   });
 
   it("retries a timed-out attempt and reports Baton.Timeout when all attempts time out", async () => {
-    const result = await runFlow(compileWorkflow(workflow([call("a")])), {}, {
-      services: { svc: flaky(10, "Baton.Timeout") },
-    });
+    const result = await runFlow(
+      compileWorkflow(workflow([call("a")])),
+      {},
+      {
+        services: { svc: flaky(10, "Baton.Timeout") },
+      },
+    );
 
     expect(result.error).toBe("Baton.Timeout");
     expect(result.calls).toHaveLength(3);
@@ -51,7 +67,11 @@ describe("flows: retries", () => {
   it("retries only the errors listed in retry.on", async () => {
     const wf = workflow([call("a", { retry: { ...DEFAULT_RETRY, on: ["Baton.Timeout"] } })]);
 
-    const result = await runFlow(compileWorkflow(wf), {}, { services: { svc: flaky(10, "Baton.ServiceError") } });
+    const result = await runFlow(
+      compileWorkflow(wf),
+      {},
+      { services: { svc: flaky(10, "Baton.ServiceError") } },
+    );
 
     expect(result.calls).toHaveLength(1);
   });
@@ -86,7 +106,9 @@ describe("flows: step kinds", () => {
     const asl = compileWorkflow(wf);
 
     const runs = await Promise.all(
-      ["gold", "silver", "bronze"].map((tier) => runFlow(asl, { tier }, { services: { svc: echo } })),
+      ["gold", "silver", "bronze"].map((tier) =>
+        runFlow(asl, { tier }, { services: { svc: echo } }),
+      ),
     );
 
     expect(runs.map((r) => r.calls.map((c) => c.stepId))).toEqual([
@@ -103,23 +125,50 @@ describe("flows: step kinds", () => {
       id: "each",
       items: "{{ input.items }}",
       maxConcurrency: 2,
-      steps: [call("put", { path: "/put/{{ item.sku }}", body: { index: "{{ index }}", order: "{{ input.order }}" } })],
+      steps: [
+        call("put", {
+          path: "/put/{{ item.sku }}",
+          body: { index: "{{ index }}", order: "{{ input.order }}" },
+        }),
+      ],
     };
 
-    const result = await runFlow(compileWorkflow(workflow([map])), { order: "o1", items: [{ sku: "x" }, { sku: "y" }] }, {
-      services: { svc: echo },
-    });
+    const result = await runFlow(
+      compileWorkflow(workflow([map])),
+      { order: "o1", items: [{ sku: "x" }, { sku: "y" }] },
+      {
+        services: { svc: echo },
+      },
+    );
 
     expect(result.status).toBe("SUCCEEDED");
     expect((result.output as { each: unknown }).each).toEqual([
-      { put: expect.objectContaining({ body: { step: "put", path: "/put/x", sent: { index: 0, order: "o1" } } }) },
-      { put: expect.objectContaining({ body: { step: "put", path: "/put/y", sent: { index: 1, order: "o1" } } }) },
+      {
+        put: expect.objectContaining({
+          body: { step: "put", path: "/put/x", sent: { index: 0, order: "o1" } },
+        }),
+      },
+      {
+        put: expect.objectContaining({
+          body: { step: "put", path: "/put/y", sent: { index: 1, order: "o1" } },
+        }),
+      },
     ]);
   });
 
   it("runs parallel branches and exposes their results at the parallel step and each id", async () => {
-    const par: Step = { ...base, kind: "parallel", id: "both", branches: [[call("x")], [call("y")]] };
-    const wf = workflow(sequential([par, call("z", { body: { x: "{{ steps.x.body.step }}", both: "{{ steps.both.y.body.step }}" } })]));
+    const par: Step = {
+      ...base,
+      kind: "parallel",
+      id: "both",
+      branches: [[call("x")], [call("y")]],
+    };
+    const wf = workflow(
+      sequential([
+        par,
+        call("z", { body: { x: "{{ steps.x.body.step }}", both: "{{ steps.both.y.body.step }}" } }),
+      ]),
+    );
 
     const result = await runFlow(compileWorkflow(wf), {}, { services: { svc: echo } });
 
@@ -136,13 +185,23 @@ describe("flows: step kinds", () => {
       branches: [[call("x", { body: "{{ steps.a.body.step }}" })], [call("y")]],
     };
 
-    const result = await runFlow(compileWorkflow(workflow([call("a"), par])), {}, { services: { svc: echo } });
+    const result = await runFlow(
+      compileWorkflow(workflow([call("a"), par])),
+      {},
+      { services: { svc: echo } },
+    );
 
     expect(result.calls.find((c) => c.stepId === "x")?.body).toBe("a");
   });
 
   it("ends the execution with a fail step's error", async () => {
-    const fail: Step = { ...base, kind: "fail", id: "no", error: "Order.Invalid", cause: "bad order" };
+    const fail: Step = {
+      ...base,
+      kind: "fail",
+      id: "no",
+      error: "Order.Invalid",
+      cause: "bad order",
+    };
 
     const result = await runFlow(compileWorkflow(workflow([fail])), {}, {});
 
@@ -162,29 +221,51 @@ describe("flows: step kinds", () => {
   it("waits, then continues", async () => {
     const wait: Step = { ...base, kind: "wait", id: "pause", seconds: 60 };
 
-    const result = await runFlow(compileWorkflow(workflow(sequential([wait, call("a")]))), {}, { services: { svc: echo } });
+    const result = await runFlow(
+      compileWorkflow(workflow(sequential([wait, call("a")]))),
+      {},
+      { services: { svc: echo } },
+    );
 
     expect(result.calls.map((c) => c.stepId)).toEqual(["a"]);
   });
 
   it("publishes an emit step's event with execution details", async () => {
-    const emit: Step = { ...base, kind: "emit", id: "tell", detailType: "Order Shipped", detail: { order: "{{ input.id }}" } };
+    const emit: Step = {
+      ...base,
+      kind: "emit",
+      id: "tell",
+      detailType: "Order Shipped",
+      detail: { order: "{{ input.id }}" },
+    };
 
     const result = await runFlow(compileWorkflow(workflow([emit])), { id: "o-9" }, {});
 
     expect(result.events).toEqual([
       {
         detailType: "Order Shipped",
-        detail: { order: "o-9", executionId: "exec-1", workflow: "test-flow", version: 1, stepId: "tell" },
+        detail: {
+          order: "o-9",
+          executionId: "exec-1",
+          workflow: "test-flow",
+          version: 1,
+          stepId: "tell",
+        },
       },
     ]);
   });
 
   it("resumes an await step with the signal payload, and fails with Baton.SignalTimeout on timeout", async () => {
     const wait: Step = { ...base, kind: "await", id: "approval", signal: "approve", timeout: 60 };
-    const asl = compileWorkflow(workflow(sequential([wait, call("a", { body: "{{ steps.approval.by }}" })])));
+    const asl = compileWorkflow(
+      workflow(sequential([wait, call("a", { body: "{{ steps.approval.by }}" })])),
+    );
 
-    const resumed = await runFlow(asl, {}, { services: { svc: echo }, signals: { approve: { by: "ana" } } });
+    const resumed = await runFlow(
+      asl,
+      {},
+      { services: { svc: echo }, signals: { approve: { by: "ana" } } },
+    );
     const timedOut = await runFlow(asl, {}, { services: { svc: echo } });
 
     expect(resumed.calls[0]?.body).toBe("ana");
@@ -192,13 +273,23 @@ describe("flows: step kinds", () => {
   });
 
   it("runs a child workflow and keeps its output as the step result", async () => {
-    const child: Step = { ...base, kind: "workflow", id: "kid", name: "child-flow", input: { n: "{{ input.n }}" } };
+    const child: Step = {
+      ...base,
+      kind: "workflow",
+      id: "kid",
+      name: "child-flow",
+      input: { n: "{{ input.n }}" },
+    };
     const wf = workflow(sequential([child, call("a", { body: "{{ steps.kid.doubled }}" })]));
 
-    const result = await runFlow(compileWorkflow(wf), { n: 4 }, {
-      services: { svc: echo },
-      children: { "child-flow": (input) => ({ doubled: (input as { n: number }).n * 2 }) },
-    });
+    const result = await runFlow(
+      compileWorkflow(wf),
+      { n: 4 },
+      {
+        services: { svc: echo },
+        children: { "child-flow": (input) => ({ doubled: (input as { n: number }).n * 2 }) },
+      },
+    );
 
     expect(result.calls[0]?.body).toBe(8);
   });

@@ -4,7 +4,7 @@
  */
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
-import { TaskResource, type ServiceCallRequest } from "../../lib/core/contract.ts";
+import { type ServiceCallRequest, TaskResource } from "../../lib/core/contract.ts";
 
 export type ServiceReply = { status?: number; body?: unknown };
 export type FakeService = (req: ServiceCallRequest) => ServiceReply | Promise<ServiceReply>;
@@ -35,7 +35,11 @@ export interface FlowOptions {
 
 type Handler = (input: Record<string, unknown>) => Promise<unknown>;
 
-export async function runFlow(asl: StateMachineDefinition, input: unknown, options: FlowOptions = {}): Promise<FlowResult> {
+export async function runFlow(
+  asl: StateMachineDefinition,
+  input: unknown,
+  options: FlowOptions = {},
+): Promise<FlowResult> {
   const calls: ServiceCallRequest[] = [];
   const events: FlowResult["events"] = [];
   const attempts = new Map<string, number>();
@@ -57,10 +61,19 @@ export async function runFlow(asl: StateMachineDefinition, input: unknown, optio
           const service = options.services?.[req.service];
           if (!service) throw new TaskError("Baton.UnknownService", `No service ${req.service}`);
           const reply = await service(req);
-          return { status: reply.status ?? 200, headers: {}, body: reply.body ?? {}, instance: `${req.service}-1`, attempt };
+          return {
+            status: reply.status ?? 200,
+            headers: {},
+            body: reply.body ?? {},
+            instance: `${req.service}-1`,
+            attempt,
+          };
         }
         case TaskResource.Emit: {
-          for (const e of (params.Entries as { DetailType: string; Detail: Record<string, unknown> }[]) ?? [])
+          for (const e of (params.Entries as {
+            DetailType: string;
+            Detail: Record<string, unknown>;
+          }[]) ?? [])
             events.push({ detailType: e.DetailType, detail: e.Detail });
           return { FailedEntryCount: 0 };
         }
@@ -73,7 +86,9 @@ export async function runFlow(asl: StateMachineDefinition, input: unknown, optio
         }
         case TaskResource.ChildWorkflow: {
           const arn = String(params.StateMachineArn);
-          const child = Object.entries(options.children ?? {}).find(([n]) => arn.includes(n.replace(/-/g, "_")));
+          const child = Object.entries(options.children ?? {}).find(([n]) =>
+            arn.includes(n.replace(/-/g, "_")),
+          );
           if (!child) throw new TaskError("States.TaskFailed", `no child for ${arn}`);
           return { Output: child[1](params.Input), Status: "SUCCEEDED" };
         }
@@ -84,10 +99,21 @@ export async function runFlow(asl: StateMachineDefinition, input: unknown, optio
   }
 
   const machine = new StateMachine(asl as never, { validationOptions: { checkPaths: false } });
-  const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zero, waitTimeOverrides: zero },
-    context: { Execution: { Id: "exec-1" }, State: { RetryCount: 0 }, Task: { Token: "token-1" } },
-  } as never);
+  const execution = machine.run(
+    input as never,
+    {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        retryIntervalOverrides: zero,
+        waitTimeOverrides: zero,
+      },
+      context: {
+        Execution: { Id: "exec-1" },
+        State: { RetryCount: 0 },
+        Task: { Token: "token-1" },
+      },
+    } as never,
+  );
   try {
     const output = await execution.result;
     return { status: "SUCCEEDED", output, calls, events };
@@ -99,7 +125,12 @@ export async function runFlow(asl: StateMachineDefinition, input: unknown, optio
   }
 }
 
-type AnyState = { Type: string; Resource?: string; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition };
+type AnyState = {
+  Type: string;
+  Resource?: string;
+  Branches?: StateMachineDefinition[];
+  ItemProcessor?: StateMachineDefinition;
+};
 
 function* allStates(def: StateMachineDefinition): Generator<[string, AnyState]> {
   for (const [name, state] of Object.entries(def.States) as [string, AnyState][]) {

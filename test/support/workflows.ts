@@ -58,9 +58,16 @@ export function call(id: string, o: CallOptions = {}): CallStep {
     ...(o.compensate
       ? {
           compensate: {
-            call: { service, method: o.compensate.method ?? "DELETE", path: o.compensate.path ?? `/${id}` },
+            call: {
+              service,
+              method: o.compensate.method ?? "DELETE",
+              path: o.compensate.path ?? `/${id}`,
+            },
             timeout: o.compensate.timeout ?? DEFAULT_CALL_TIMEOUT,
-            retry: o.compensate.retry === undefined ? { ...DEFAULT_RETRY, maxAttempts: 5 } : o.compensate.retry,
+            retry:
+              o.compensate.retry === undefined
+                ? { ...DEFAULT_RETRY, maxAttempts: 5 }
+                : o.compensate.retry,
           },
         }
       : {}),

@@ -18,6 +18,9 @@ import {
   type StepOutcome,
   type StepRunStatus,
   type StepState,
+  COMPENSATION_RANK,
+  STEP_COMPENSATION_RANK,
+  STEP_RUN_RANK,
   VERSION_PRIORITY,
 } from "./state.ts";
 
@@ -238,7 +241,7 @@ function compensationDelta(type: string, d: Detail, redrive: number): Partial {
       ? {
           [stepId]: {
             compensation: {
-              k: [redrive, num(d.attempt) ?? Number.MAX_SAFE_INTEGER, 1],
+              k: [redrive, num(d.attempt) ?? Number.MAX_SAFE_INTEGER, STEP_COMPENSATION_RANK.FAILED],
               v: { status: "FAILED", ...(error === undefined ? {} : { error }) },
             },
           },
@@ -246,7 +249,7 @@ function compensationDelta(type: string, d: Detail, redrive: number): Partial {
       : {};
   return {
     compensation: {
-      k: [redrive, phase === "RUNNING" ? 0 : phase === "COMPLETED" ? 1 : 2],
+      k: [redrive, COMPENSATION_RANK[phase]],
       v: phase,
     },
     ...(Object.keys(steps).length > 0 ? { steps } : {}),
@@ -260,16 +263,13 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
   const failed =
     type === "Step Failed" ||
     (type === "Step Compensated" && (error !== undefined || isFailedStatus(d.status)));
-  const rank = !ended ? 0 : failed ? 1 : 2;
-  const key = [redrive, attempt, rank];
   const withError = failed && error !== undefined ? { error } : {};
   if (type === "Step Compensated" || d.mode === "compensate") {
-    const status: StepCompensationStatus =
-      rank === 0 ? "RUNNING" : rank === 1 ? "FAILED" : "COMPENSATED";
+    const status: StepCompensationStatus = !ended ? "RUNNING" : failed ? "FAILED" : "COMPENSATED";
     const outcome: StepOutcome<StepCompensationStatus> = { status, ...withError };
-    return { compensation: { k: key, v: outcome } };
+    return { compensation: { k: [redrive, attempt, STEP_COMPENSATION_RANK[status]], v: outcome } };
   }
-  const status: StepRunStatus = rank === 0 ? "RUNNING" : rank === 1 ? "FAILED" : "SUCCEEDED";
+  const status: StepRunStatus = !ended ? "RUNNING" : failed ? "FAILED" : "SUCCEEDED";
   const outcome: StepOutcome<StepRunStatus> = { status, ...withError };
   const durationMs = num(d.durationMs);
   const instance = str(d.instance);
@@ -281,7 +281,7 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
         ? shift(time, -durationMs)
         : undefined);
   return {
-    run: { k: key, v: outcome },
+    run: { k: [redrive, attempt, STEP_RUN_RANK[status]], v: outcome },
     attempts: attempt,
     ...(startedAt === undefined ? {} : { startedAt }),
     ...(ended ? { endedAt: time } : {}),

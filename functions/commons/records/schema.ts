@@ -59,6 +59,24 @@ export function executionsTable(tableName: string): TableDefinition {
   };
 }
 
+/** The registry table (`functions/commons/registry`): `pk`/`sk` strings, no index, no TTL. */
+export function registryTable(tableName: string): TableDefinition {
+  return {
+    create: {
+      TableName: tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+    },
+  };
+}
+
 /**
  * Creates a table unless it exists (local runtime and tests). DynamoDB Local-style emulators that do
  * not support TTL are tolerated: TTL only matters in AWS, where CDK enables it.

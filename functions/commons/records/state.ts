@@ -8,8 +8,10 @@
  * broken by canonical JSON, so the outcome never depends on arrival order:
  * - the execution's run: `[redriveCount, phase]` (a terminal status beats RUNNING of the same run,
  *   a redriven run beats every earlier one);
- * - a step's run: `[redriveCount, attempt, rank]` with RUNNING < FAILED < SUCCEEDED inside an attempt;
- * - a step's compensation: `[redriveCount, attempt, rank]` with RUNNING < FAILED < COMPENSATED;
+ * - a step's run: `[redriveCount, attempt, rank]` with RUNNING < SUCCEEDED < FAILED inside an attempt
+ *   (one attempt ends once; a failure wins only among iterations of a `map` body step, where it
+ *   is the one that matters);
+ * - a step's compensation: `[redriveCount, attempt, rank]` with RUNNING < COMPENSATED < FAILED;
  * - the compensation phase: `[redriveCount, rank]` with RUNNING < COMPLETED < FAILED.
  * Timestamps merge with min (starts) and max (ends); attempts and durations with max.
  */
@@ -80,13 +82,13 @@ export const RUN_PHASE: Readonly<Record<RunStatus, number>> = {
 };
 export const STEP_RUN_RANK: Readonly<Record<StepRunStatus, number>> = {
   RUNNING: 0,
-  FAILED: 1,
-  SUCCEEDED: 2,
+  SUCCEEDED: 1,
+  FAILED: 2,
 };
 export const STEP_COMPENSATION_RANK: Readonly<Record<StepCompensationStatus, number>> = {
   RUNNING: 0,
-  FAILED: 1,
-  COMPENSATED: 2,
+  COMPENSATED: 1,
+  FAILED: 2,
 };
 export const COMPENSATION_RANK: Readonly<Record<CompensationPhase, number>> = {
   RUNNING: 0,

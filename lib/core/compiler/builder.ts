@@ -6,13 +6,17 @@ export class StateGraph {
 
   add(name: string, state: State): string {
     if (this.states.has(name)) throw new Error(`Duplicate state name "${name}" (compiler bug)`);
-    if (name.length > 80) throw new Error(`State name "${name}" exceeds 80 characters (compiler bug)`);
+    if (name.length > 80)
+      throw new Error(`State name "${name}" exceeds 80 characters (compiler bug)`);
     this.states.set(name, state);
     return name;
   }
 
   /** The definition with only the states reachable from `startAt` (ASL rejects unreachable ones). */
-  toDefinition(startAt: string, extra: Partial<StateMachineDefinition> = {}): StateMachineDefinition {
+  toDefinition(
+    startAt: string,
+    extra: Partial<StateMachineDefinition> = {},
+  ): StateMachineDefinition {
     const reachable = new Set<string>();
     const visit = (name: string): void => {
       if (reachable.has(name)) return;

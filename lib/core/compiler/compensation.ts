@@ -87,11 +87,20 @@ function compensateMap(
   next: string,
 ): string {
   const itemsPath = exactPath(comp, scope, step.items);
-  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
+  if (itemsPath === undefined)
+    throw new Error(`map ${step.id}: items must be exactly one template`);
   const inner = new StateGraph();
   const innerScope = iterationScope(step.steps);
-  const ok = inner.add(`${step.id}#undo-ok`, { Type: "Pass", Result: { failed: false }, End: true });
-  const notOk = inner.add(`${step.id}#undo-not-ok`, { Type: "Pass", Result: { failed: true }, End: true });
+  const ok = inner.add(`${step.id}#undo-ok`, {
+    Type: "Pass",
+    Result: { failed: false },
+    End: true,
+  });
+  const notOk = inner.add(`${step.id}#undo-not-ok`, {
+    Type: "Pass",
+    Result: { failed: true },
+    End: true,
+  });
   const end = inner.add(stateName.undoEnd(step.id), {
     Type: "Choice",
     Comment: "Report whether any compensation of this item failed",

@@ -21,7 +21,14 @@ import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
 import { CAUGHT_PATH, callRetries, catchAll, LAMBDA_TRANSIENT_RETRIER } from "./retry.ts";
-import { branchScope, carriedFields, childInput, iterationScope, outerForChild, type Scope } from "./scope.ts";
+import {
+  branchScope,
+  carriedFields,
+  childInput,
+  iterationScope,
+  outerForChild,
+  type Scope,
+} from "./scope.ts";
 import { type CompileEnv, condition, entry, exactPath, payload } from "./templates.ts";
 
 export interface Compilation extends CompileEnv {
@@ -61,8 +68,8 @@ function compilePlan(
       const name = `parallel#${ctx.comp.nextGroup()}`;
       const branches = plan.branches.map((branch, i) => {
         const steps = planIds(branch).map((id) => stepOf(byId, id));
-        return compileBranch(ctx, `${name}#${i}#stopped`, steps, (c) =>
-          compilePlan(c, branch, byId, null),
+        return compileBranch(ctx, `${name}#${i}`, steps, (c, end) =>
+          compilePlan(c, branch, byId, end),
         );
       });
       return addParallel(ctx, name, branches, undefined, next);
@@ -176,8 +183,15 @@ function compileBranch(
     Parameters: { "steps.$": "$.steps", "failure.$": "$.failure" },
     End: true,
   });
-  const end = graph.add(`${prefix}#done`, { Type: "Pass", Parameters: { "steps.$": "$.steps" }, End: true });
-  const start = body({ comp: ctx.comp, graph, scope: { ...scope, finish: end }, onFailure: stop }, end);
+  const end = graph.add(`${prefix}#done`, {
+    Type: "Pass",
+    Parameters: { "steps.$": "$.steps" },
+    End: true,
+  });
+  const start = body(
+    { comp: ctx.comp, graph, scope: { ...scope, finish: end }, onFailure: stop },
+    end,
+  );
   return graph.toDefinition(start ?? end);
 }
 
@@ -196,11 +210,18 @@ function addParallel(
   const branchSteps = (root: string) =>
     branches
       .slice(1)
-      .reduce((acc, _, i) => `States.JsonMerge(${acc}, ${root}[${i + 1}].steps, false)`, `${root}[0].steps`);
+      .reduce(
+        (acc, _, i) => `States.JsonMerge(${acc}, ${root}[${i + 1}].steps, false)`,
+        `${root}[0].steps`,
+      );
   const inner = `States.JsonMerge($.steps, ${branchSteps("$.joined.branches")}, false)`;
   const merged = step ? `States.JsonMerge(${inner}, $.joined.own, false)` : inner;
   const then = next ?? addEnd(ctx, `${name}#end`);
-  const mergeParameters = (extra: Payload): Payload => ({ ...carriedFields(ctx.scope), "steps.$": merged, ...extra });
+  const mergeParameters = (extra: Payload): Payload => ({
+    ...carriedFields(ctx.scope),
+    "steps.$": merged,
+    ...extra,
+  });
   const failedBranches = branches.map((_, i) =>
     ctx.graph.add(`${name}#failed-${i}`, {
       Type: "Pass",
@@ -209,7 +230,11 @@ function addParallel(
       Next: ctx.onFailure,
     }),
   );
-  const merge = ctx.graph.add(stateName.merge(name), { Type: "Pass", Parameters: mergeParameters({}), Next: then });
+  const merge = ctx.graph.add(stateName.merge(name), {
+    Type: "Pass",
+    Parameters: mergeParameters({}),
+    Next: then,
+  });
   const check = ctx.graph.add(stateName.check(name), {
     Type: "Choice",
     Choices: failedBranches.map((failed, i) => ({
@@ -224,7 +249,10 @@ function addParallel(
     ...(step ? comment(step) : { Comment: "Independent steps run concurrently" }),
     Branches: branches,
     Parameters: childInput(ctx.scope),
-    ResultSelector: { "branches.$": "$", ...(step ? { own: { [`${step.id}.$`]: branchSteps("$") } } : {}) },
+    ResultSelector: {
+      "branches.$": "$",
+      ...(step ? { own: { [`${step.id}.$`]: branchSteps("$") } } : {}),
+    },
     ResultPath: "$.joined",
     Catch: [catchAll(addFailureRecord(ctx, name))],
     Next: check,
@@ -248,7 +276,8 @@ function compileChoice(ctx: Ctx, step: ChoiceStep, next: string | null): string 
 
 function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
   const itemsPath = exactPath(ctx.comp, ctx.scope, step.items);
-  if (itemsPath === undefined) throw new Error(`map ${step.id}: items must be exactly one template`);
+  if (itemsPath === undefined)
+    throw new Error(`map ${step.id}: items must be exactly one template`);
   const graph = new StateGraph();
   const scope = iterationScope(step.steps);
   const stop = graph.add(stateName.iterationStopped(step.id), {
@@ -262,7 +291,11 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
     Parameters: { "steps.$": "$.steps", failed: false },
     End: true,
   });
-  const start = compileList({ comp: ctx.comp, graph, scope: { ...scope, finish: end }, onFailure: stop }, step.steps, end);
+  const start = compileList(
+    { comp: ctx.comp, graph, scope: { ...scope, finish: end }, onFailure: stop },
+    step.steps,
+    end,
+  );
   const then = next ?? addEnd(ctx, `${step.id}#end`);
   const merged = "States.JsonMerge($.steps, $.joined.own, false)";
   const propagate = ctx.graph.add(stateName.propagate(step.id), {
@@ -275,7 +308,11 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
   const failed = ctx.graph.add(`${step.id}#failed-items`, {
     Type: "Pass",
     Comment: "Keep every item's results, collect the failures",
-    Parameters: { ...carriedFields(ctx.scope), "steps.$": merged, "failures.$": "$.joined.items[?(@.failed == true)].failure" },
+    Parameters: {
+      ...carriedFields(ctx.scope),
+      "steps.$": merged,
+      "failures.$": "$.joined.items[?(@.failed == true)].failure",
+    },
     Next: propagate,
   });
   const merge = ctx.graph.add(stateName.merge(step.id), {

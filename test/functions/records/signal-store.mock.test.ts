@@ -42,14 +42,12 @@ describe("DynamoSignalStore with a mocked client", () => {
     const put = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
     expect([
       result,
-      put?.Key,
       put?.Item?.pk,
       put?.Item?.sk,
       put?.Item?.state,
       put?.ConditionExpression,
     ]).toEqual([
       { kind: "waiting" },
-      undefined,
       { S: "EXEC#e1" },
       { S: "SIGNAL#approved" },
       { S: "WAITING" },

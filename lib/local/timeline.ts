@@ -1,0 +1,94 @@
+/**
+ * The live step timeline `baton run` prints: one line per finished attempt of a call or
+ * compensation (step, attempt, instance, duration, status), plus the execution's start, its
+ * compensation phase and its end. Colours only on a TTY (node:util `styleText`).
+ */
+import { styleText } from "node:util";
+import type { BusEvent } from "./event-bus.ts";
+
+type Style = Parameters<typeof styleText>[0];
+
+const STEP_END = new Set(["Step Succeeded", "Step Failed", "Step Compensated"]);
+const PHASES: Readonly<Record<string, { text: string; style: Style }>> = {
+  "Compensation Started": { text: "compensation started", style: "yellow" },
+  "Compensation Completed": { text: "compensation completed", style: "cyan" },
+  "Compensation Failed": { text: "compensation FAILED", style: "red" },
+};
+
+export interface TimelineOptions {
+  readonly executionId: string;
+  readonly write: (line: string) => void;
+  readonly color: boolean;
+}
+
+export class Timeline {
+  readonly #options: TimelineOptions;
+  readonly #started = Date.now();
+
+  constructor(options: TimelineOptions) {
+    this.#options = options;
+  }
+
+  /** Prints the line for a bus event, if it is about this execution and worth a line. */
+  onEvent(event: BusEvent): void {
+    const detail = (event.detail ?? {}) as Record<string, unknown>;
+    const id = typeof detail.executionId === "string" ? detail.executionId : undefined;
+    const type = event["detail-type"];
+    if (event.source === "baton" && id === this.#options.executionId) {
+      if (STEP_END.has(type)) this.#step(type, detail);
+      const phase = PHASES[type];
+      if (phase !== undefined) this.#line("", this.#paint(phase.style, phase.text));
+    }
+  }
+
+  /** The header line. */
+  begin(workflow: string, version: number): void {
+    this.#options.write(
+      `${this.#paint("bold", `${workflow} v${version}`)}  execution ${this.#options.executionId}`,
+    );
+    this.#options.write(
+      this.#paint("dim", `${"time".padEnd(8)} ${"step".padEnd(22)} ${"attempt".padEnd(7)} ${"instance".padEnd(16)} ${"duration".padStart(8)}  status`),
+    );
+  }
+
+  /** The closing line. */
+  end(status: string, error: { readonly name: string; readonly message: string } | null): void {
+    const style: Style = status === "SUCCEEDED" ? "green" : status === "RUNNING" ? "yellow" : "red";
+    const reason = error === null ? "" : `  ${error.name}: ${error.message}`;
+    this.#line("", `${this.#paint(["bold", style], status)}${reason}`);
+  }
+
+  /** A free-form note (e.g. an await step waiting). */
+  note(text: string): void {
+    this.#line("", this.#paint("dim", text));
+  }
+
+  #step(type: string, d: Record<string, unknown>): void {
+    const compensating = d.mode === "compensate";
+    const step = `${String(d.stepId ?? "?")}${compensating ? " (undo)" : ""}`;
+    const attempt = typeof d.attempt === "number" ? String(d.attempt) : "-";
+    const instance = typeof d.instance === "string" ? d.instance : "-";
+    const duration = typeof d.durationMs === "number" ? `${d.durationMs} ms` : "-";
+    const error = (d.error ?? null) as { name?: string; message?: string; retryable?: boolean } | null;
+    let status: string;
+    if (type === "Step Failed") {
+      const retry = error?.retryable === true ? " (retryable)" : "";
+      status = this.#paint("red", `FAILED ${error?.name ?? ""}${retry}`) + this.#paint("dim", ` ${error?.message ?? ""}`);
+    } else if (type === "Step Compensated") {
+      status = this.#paint("cyan", "COMPENSATED");
+    } else {
+      status = this.#paint("green", "SUCCEEDED");
+    }
+    this.#line(`${step.padEnd(22)} ${attempt.padEnd(7)} ${instance.padEnd(16)} ${duration.padStart(8)}`, status);
+  }
+
+  #line(columns: string, status: string): void {
+    const elapsed = `+${((Date.now() - this.#started) / 1000).toFixed(2)}s`;
+    const left = columns === "" ? "" : `${columns}  `;
+    this.#options.write(`${this.#paint("dim", elapsed.padEnd(8))} ${left}${status}`);
+  }
+
+  #paint(style: Style, text: string): string {
+    return this.#options.color ? styleText(style, text) : text;
+  }
+}

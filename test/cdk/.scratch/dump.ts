@@ -1,0 +1,13 @@
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { BatonStack } from "../../../lib/cdk/baton-stack.ts";
+import { readBatonConfig } from "../../../lib/cdk/config.ts";
+process.env.CDK_VALIDATION = "false";
+const app = new App({ context: { "aws:cdk:bundling-stacks": [], "baton:workflowsDir": process.argv[2] ?? "/tmp/fx" } });
+const stack = new BatonStack(app, "Baton-dev", { config: readBatonConfig(app.node) });
+const t = Template.fromStack(stack).toJSON();
+const counts: Record<string, number> = {};
+for (const r of Object.values(t.Resources) as { Type: string }[]) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+console.log(counts);
+const filter = process.argv[3];
+if (filter) for (const [id, r] of Object.entries(t.Resources) as [string, { Type: string }][]) if (r.Type === filter || id.includes(filter)) console.log(id, JSON.stringify(r, null, 1));

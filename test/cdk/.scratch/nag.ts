@@ -1,0 +1,17 @@
+import { App } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { BatonStack } from "/work/main/lib/cdk/baton-stack.ts";
+import { readBatonConfig } from "/work/main/lib/cdk/config.ts";
+process.env.CDK_VALIDATION = "false";
+const dir = process.argv[2] ?? "/work/main/workflows";
+const auth = process.argv[3] ?? "iam";
+const app = new App({ context: { "aws:cdk:bundling-stacks": [], "baton:workflowsDir": dir, "baton:apiAuth": auth, ...(auth==="jwt"?{"baton:jwtIssuer":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123","baton:jwtAudience":"client"}:{}) } });
+const t0 = Date.now();
+const stack = new BatonStack(app, "Baton-dev", { config: readBatonConfig(app.node) });
+const t1 = Date.now();
+app.synth();
+const t2 = Date.now();
+const report = new AwsSolutionsChecks().validateScope(app);
+console.log("construct", t1 - t0, "synth", t2 - t1, "nag", Date.now() - t2);
+for (const v of report.violations) console.log(v.severity, v.ruleName, v.violatingResources.map((r) => r.constructPath).join(", "));
+void stack;

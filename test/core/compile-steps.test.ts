@@ -1,0 +1,511 @@
+import { describe, expect, it } from "vitest";
+import { compileWorkflow } from "../../lib/core/compile.ts";
+import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry.ts";
+import type { Step } from "../../lib/core/model.ts";
+import {
+  branchStop,
+  CARRIED,
+  callParams,
+  callTask,
+  catchTo,
+  failureRecord,
+} from "../support/asl-expect.ts";
+import { call, sequential, workflow } from "../support/workflows.ts";
+
+const base = { pointer: "/steps/0", dependsOn: [] as string[], explicitDependsOn: false };
+const states = (steps: Step[]) =>
+  compileWorkflow(workflow(steps)).States as Record<string, unknown>;
+const pick = (all: Record<string, unknown>, names: string[]) =>
+  Object.fromEntries(names.map((n) => [n, all[n]]));
+const BRANCH_FAILED = "A step failed: end this branch and let the Parallel state report it";
+
+describe("compileWorkflow: step kinds", () => {
+  it("compiles a parallel step to a Parallel whose branches report failures instead of failing", () => {
+    const all = states([
+      { ...base, kind: "parallel", id: "both", branches: [[call("x")], [call("y")]] },
+    ]);
+    const merged =
+      "States.JsonMerge(States.JsonMerge($.steps, States.JsonMerge($.joined.branches[0].steps, $.joined.branches[1].steps, false), false), $.joined.own, false)";
+    const branch = (i: number, id: string) => ({
+      StartAt: id,
+      States: {
+        ...branchStop(`both#${i}`, BRANCH_FAILED),
+        [`both#${i}#done`]: { Type: "Pass", Parameters: { "steps.$": "$.steps" }, End: true },
+        [`${id}#failed`]: failureRecord(id, `both#${i}#stopped`),
+        [id]: callTask(id, `both#${i}#done`),
+      },
+    });
+
+    expect(
+      pick(all, ["both", "both#check", "both#merge", "both#failed-0", "both#failed-1"]),
+    ).toEqual({
+      both: {
+        Type: "Parallel",
+        Branches: [branch(0, "x"), branch(1, "y")],
+        Parameters: { ...CARRIED, "outer.$": "$.steps", steps: {} },
+        ResultSelector: {
+          "branches.$": "$",
+          own: { "both.$": "States.JsonMerge($[0].steps, $[1].steps, false)" },
+        },
+        ResultPath: "$.joined",
+        Catch: catchTo("both#failed"),
+        Next: "both#check",
+      },
+      "both#check": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.joined.branches[0].failure", IsPresent: true, Next: "both#failed-0" },
+          { Variable: "$.joined.branches[1].failure", IsPresent: true, Next: "both#failed-1" },
+        ],
+        Default: "both#merge",
+      },
+      "both#merge": { Type: "Pass", Parameters: { ...CARRIED, "steps.$": merged }, Next: "Finish" },
+      "both#failed-0": {
+        Type: "Pass",
+        Comment: "Branch 0 failed: keep every result, report its failure",
+        Parameters: { ...CARRIED, "steps.$": merged, "failure.$": "$.joined.branches[0].failure" },
+        Next: "Describe failure",
+      },
+      "both#failed-1": {
+        Type: "Pass",
+        Comment: "Branch 1 failed: keep every result, report its failure",
+        Parameters: { ...CARRIED, "steps.$": merged, "failure.$": "$.joined.branches[1].failure" },
+        Next: "Describe failure",
+      },
+    });
+  });
+
+  it("lowers independent steps (dependsOn: []) to an implicit Parallel group", () => {
+    const all = states([call("a"), call("b", { dependsOn: [] })]);
+
+    expect(all["parallel#1"]).toMatchObject({
+      Type: "Parallel",
+      Comment: "Independent steps run concurrently",
+      ResultSelector: { "branches.$": "$" },
+      Branches: [{ StartAt: "a" }, { StartAt: "b" }],
+    });
+    expect(all["parallel#1#merge"]).toEqual({
+      Type: "Pass",
+      Parameters: {
+        ...CARRIED,
+        "steps.$":
+          "States.JsonMerge($.steps, States.JsonMerge($.joined.branches[0].steps, $.joined.branches[1].steps, false), false)",
+      },
+      Next: "Finish",
+    });
+  });
+
+  it("compiles a map step to a guarded inline Map that keeps each item's results", () => {
+    const all = states([
+      {
+        ...base,
+        kind: "map",
+        id: "each",
+        items: "{{ input.items }}",
+        maxConcurrency: 5,
+        steps: [call("put")],
+      },
+    ]);
+
+    expect(
+      pick(all, [
+        "each#any?",
+        "each",
+        "each#no-items",
+        "each#check",
+        "each#merge",
+        "each#failed-items",
+        "each#propagate",
+      ]),
+    ).toEqual({
+      "each#any?": {
+        Type: "Choice",
+        Comment: "Map over at least one item",
+        Choices: [{ Variable: "$.input.items[0]", IsPresent: true, Next: "each" }],
+        Default: "each#no-items",
+      },
+      each: {
+        Type: "Map",
+        ItemsPath: "$.input.items",
+        ItemSelector: {
+          "item.$": "$$.Map.Item.Value",
+          "index.$": "$$.Map.Item.Index",
+          ...CARRIED,
+          "outer.$": "$.steps",
+          steps: {},
+        },
+        ItemProcessor: {
+          ProcessorConfig: { Mode: "INLINE" },
+          StartAt: "put",
+          States: {
+            "each#item#stopped": {
+              Type: "Pass",
+              Comment: "A step failed: end this item and let the Map state report it",
+              Parameters: { "steps.$": "$.steps", failed: true, "failure.$": "$.failure" },
+              End: true,
+            },
+            "each#item#done": {
+              Type: "Pass",
+              Parameters: { "steps.$": "$.steps", failed: false },
+              End: true,
+            },
+            "put#failed": failureRecord("put", "each#item#stopped"),
+            put: callTask("put", "each#item#done"),
+          },
+        },
+        MaxConcurrency: 5,
+        ResultSelector: {
+          own: { "each.$": "$[*].steps" },
+          "failed.$": "States.ArrayContains($[*].failed, true)",
+          "items.$": "$",
+        },
+        ResultPath: "$.joined",
+        Catch: catchTo("each#failed"),
+        Next: "each#check",
+      },
+      "each#no-items": {
+        Type: "Pass",
+        Comment: "No items: the result is an empty list",
+        Result: [],
+        ResultPath: "$.steps.each",
+        Next: "Finish",
+      },
+      "each#check": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.joined.failed", BooleanEquals: true, Next: "each#failed-items" }],
+        Default: "each#merge",
+      },
+      "each#merge": {
+        Type: "Pass",
+        Parameters: { ...CARRIED, "steps.$": "States.JsonMerge($.steps, $.joined.own, false)" },
+        Next: "Finish",
+      },
+      "each#failed-items": {
+        Type: "Pass",
+        Comment: "Keep every item's results, collect the failures",
+        Parameters: {
+          ...CARRIED,
+          "steps.$": "States.JsonMerge($.steps, $.joined.own, false)",
+          "failures.$": "$.joined.items[?(@.failed == true)].failure",
+        },
+        Next: "each#propagate",
+      },
+      "each#propagate": {
+        Type: "Pass",
+        Comment: "Report the first failed item's failure",
+        InputPath: "$.failures[0]",
+        ResultPath: "$.failure",
+        Next: "Describe failure",
+      },
+    });
+  });
+
+  it("compiles choice cases to Choice rules with the otherwise branch as Default", () => {
+    const all = states([
+      {
+        ...base,
+        kind: "choice",
+        id: "route",
+        cases: [{ when: "input.tier == 'gold'", steps: [call("gold")] }],
+        otherwise: [call("basic")],
+      },
+    ]);
+
+    expect(pick(all, ["route", "gold", "basic"])).toEqual({
+      route: {
+        Type: "Choice",
+        Choices: [
+          {
+            And: [
+              { Variable: "$.input.tier", IsPresent: true },
+              { Variable: "$.input.tier", IsString: true },
+              { Variable: "$.input.tier", StringEquals: "gold" },
+            ],
+            Next: "gold",
+          },
+        ],
+        Default: "basic",
+      },
+      gold: callTask("gold", "Finish"),
+      basic: callTask("basic", "Finish"),
+    });
+  });
+
+  it("compiles wait steps: seconds, an exact timestamp template, a literal time, and mixed text", () => {
+    const all = states(
+      sequential([
+        { ...base, kind: "wait", id: "w1", seconds: 10 },
+        { ...base, kind: "wait", id: "w2", until: "{{ input.at }}" },
+        { ...base, kind: "wait", id: "w3", until: "2030-01-01T00:00:00Z" },
+        { ...base, kind: "wait", id: "w4", until: "{{ input.day }}T00:00:00Z" },
+      ]),
+    );
+
+    expect(pick(all, ["w1", "w2", "w3", "w4#until", "w4"])).toEqual({
+      w1: { Type: "Wait", Seconds: 10, Next: "w2" },
+      w2: { Type: "Wait", TimestampPath: "$.input.at", Next: "w3" },
+      w3: { Type: "Wait", Timestamp: "2030-01-01T00:00:00Z", Next: "w4#until" },
+      "w4#until": {
+        Type: "Pass",
+        Parameters: { "at.$": "States.Format('{}T00:00:00Z', $.input.day)" },
+        ResultPath: "$.waitUntil",
+        Next: "w4",
+      },
+      w4: { Type: "Wait", TimestampPath: "$.waitUntil.at", Next: "Finish" },
+    });
+  });
+
+  it("compiles an emit step to the native EventBridge PutEvents integration", () => {
+    const all = states([
+      {
+        ...base,
+        kind: "emit",
+        id: "tell",
+        detailType: "Order Shipped",
+        detail: { order: "{{ input.id }}" },
+      },
+    ]);
+
+    expect(all.tell).toEqual({
+      Type: "Task",
+      Resource: "arn:aws:states:::events:putEvents",
+      Parameters: {
+        Entries: [
+          {
+            EventBusName: "${BatonEventBus}",
+            Source: "baton",
+            DetailType: "Order Shipped",
+            Detail: {
+              "order.$": "$.input.id",
+              "executionId.$": "$.context.executionId",
+              workflow: "test-flow",
+              version: 1,
+              stepId: "tell",
+            },
+          },
+        ],
+      },
+      ResultPath: null,
+      Retry: [
+        { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+      ],
+      Catch: catchTo("tell#failed"),
+      Next: "Finish",
+    });
+  });
+
+  it("compiles an await step to a task-token wait that times out as Baton.SignalTimeout", () => {
+    const all = states([
+      { ...base, kind: "await", id: "approval", signal: "approve", timeout: 3600 },
+    ]);
+
+    expect(pick(all, ["approval", "approval#timed-out"])).toEqual({
+      approval: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters: {
+          FunctionName: "${BatonAwaitSignal}",
+          Payload: {
+            workflow: "test-flow",
+            "executionId.$": "$.context.executionId",
+            stepId: "approval",
+            signal: "approve",
+            "taskToken.$": "$$.Task.Token",
+            timeout: 3600,
+          },
+        },
+        TimeoutSeconds: 3600,
+        ResultPath: "$.steps.approval",
+        Retry: [LAMBDA_TRANSIENT_RETRIER],
+        Catch: [
+          { ErrorEquals: ["States.Timeout"], ResultPath: "$.caught", Next: "approval#timed-out" },
+          ...catchTo("approval#failed"),
+        ],
+        Next: "Finish",
+      },
+      "approval#timed-out": {
+        Type: "Pass",
+        Parameters: {
+          name: "Baton.SignalTimeout",
+          "message.$": "$.caught.Cause",
+          step: "approval",
+        },
+        ResultPath: "$.failure",
+        Next: "Describe failure",
+      },
+    });
+  });
+
+  it("compiles a workflow step to a synchronous child execution whose output becomes the result", () => {
+    const all = states([
+      { ...base, kind: "workflow", id: "kid", name: "child-flow", input: { n: "{{ input.n }}" } },
+    ]);
+
+    expect(pick(all, ["kid", "kid#output", "kid#child-failed"])).toEqual({
+      kid: {
+        Type: "Task",
+        Resource: "arn:aws:states:::states:startExecution.sync:2",
+        Parameters: {
+          StateMachineArn: "${ChildWorkflow_child_flow}",
+          Input: { "n.$": "$.input.n" },
+        },
+        ResultPath: "$.steps.kid",
+        Catch: [
+          { ErrorEquals: ["States.TaskFailed"], ResultPath: "$.caught", Next: "kid#child-failed" },
+          ...catchTo("kid#failed"),
+        ],
+        Next: "kid#output",
+      },
+      "kid#output": {
+        Type: "Pass",
+        Comment: "Keep only the child's output as this step's result",
+        InputPath: "$.steps.kid.Output",
+        ResultPath: "$.steps.kid",
+        Next: "Finish",
+      },
+      "kid#child-failed": {
+        Type: "Pass",
+        Parameters: {
+          name: "Baton.ChildWorkflowFailed",
+          "message.$": "$.caught.Cause",
+          step: "kid",
+        },
+        ResultPath: "$.failure",
+        Next: "Describe failure",
+      },
+    });
+  });
+
+  it("compiles fail and succeed steps", () => {
+    const failAll = states([
+      { ...base, kind: "fail", id: "no", error: "Order.Invalid", cause: "bad" },
+    ]);
+    const succeedAll = states(sequential([{ ...base, kind: "succeed", id: "done" }, call("b")]));
+
+    expect(failAll.no).toEqual({
+      Type: "Pass",
+      Comment: "fail with Order.Invalid",
+      Result: { name: "Order.Invalid", message: "bad", step: "no" },
+      ResultPath: "$.failure",
+      Next: "Describe failure",
+    });
+    expect(succeedAll.done).toEqual({ Type: "Pass", Next: "Finish" });
+    expect(succeedAll.b).toBeUndefined();
+  });
+
+  it("compiles the compensation chain: guard, compensation task with its own retries, outcome", () => {
+    const all = states(sequential([call("a", { compensate: {} }), call("b")]));
+
+    expect(
+      pick(all, [
+        "b#failed",
+        "Compensation started",
+        "a#undo?",
+        "a#undo",
+        "a#undo-failed",
+        "Compensation finished?",
+      ]),
+    ).toEqual({
+      "b#failed": failureRecord("b", "Compensation started"),
+      "Compensation started": {
+        Type: "Task",
+        Resource: "arn:aws:states:::events:putEvents",
+        Parameters: {
+          Entries: [
+            {
+              EventBusName: "${BatonEventBus}",
+              Source: "baton",
+              DetailType: "Compensation Started",
+              Detail: {
+                "executionId.$": "$.context.executionId",
+                workflow: "test-flow",
+                version: 1,
+                "error.$": "$.failure",
+              },
+            },
+          ],
+        },
+        ResultPath: null,
+        Retry: [
+          {
+            ErrorEquals: ["States.TaskFailed"],
+            IntervalSeconds: 1,
+            MaxAttempts: 2,
+            BackoffRate: 2,
+          },
+        ],
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.eventError", Next: "a#undo?" }],
+        Next: "a#undo?",
+      },
+      "a#undo?": {
+        Type: "Choice",
+        Comment: "Compensate a only if it succeeded",
+        Choices: [{ Variable: "$.steps.a", IsPresent: true, Next: "a#undo" }],
+        Default: "Compensation finished?",
+      },
+      "a#undo": {
+        Type: "Task",
+        Comment: "Compensate a",
+        Resource: "${BatonServiceCall}",
+        Parameters: callParams("a", { mode: "compensate", method: "DELETE" }),
+        ResultPath: null,
+        TimeoutSeconds: 35,
+        Retry: [
+          {
+            ErrorEquals: [
+              "Baton.ServiceError",
+              "Baton.Timeout",
+              "Baton.CircuitOpen",
+              "Baton.NoHealthyInstance",
+              "States.Timeout",
+            ],
+            IntervalSeconds: 1,
+            MaxAttempts: 4,
+            BackoffRate: 2,
+            JitterStrategy: "FULL",
+          },
+          LAMBDA_TRANSIENT_RETRIER,
+        ],
+        Catch: catchTo("a#undo-failed"),
+        Next: "Compensation finished?",
+      },
+      "a#undo-failed": {
+        Type: "Pass",
+        Comment: "Compensation failed after its retries: remember it and keep compensating",
+        Result: true,
+        ResultPath: "$.compensationFailed",
+        Next: "Compensation finished?",
+      },
+      "Compensation finished?": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.compensationFailed", IsPresent: true, Next: "Compensation failed" },
+        ],
+        Default: "Compensation completed",
+      },
+    });
+    expect(all["Compensation incomplete"]).toEqual({
+      Type: "Fail",
+      Comment: "At least one compensation failed after its retries",
+      Error: "Baton.CompensationFailed",
+      CausePath: "$.failureCause.text",
+    });
+  });
+
+  it("reads enclosing results through $.outer inside branches", () => {
+    const all = states([
+      call("a"),
+      {
+        ...base,
+        dependsOn: ["a"],
+        kind: "parallel",
+        id: "both",
+        branches: [[call("x", { body: "{{ steps.a.body }}" })], [call("y")]],
+      },
+    ]);
+
+    const x = (all.both as { Branches: { States: Record<string, { Parameters?: unknown }> }[] })
+      .Branches[0]?.States.x;
+    expect(x?.Parameters).toEqual(callParams("x", { "body.$": "$.outer.a.body" }));
+  });
+});

@@ -1,0 +1,316 @@
+/**
+ * `baton dev` end to end over real HTTP: a dev server on loopback running the test workflows in
+ * test/local/fixtures/workflows against the demo services, driven only through the API (and the
+ * local bus for the event trigger). Retry and Wait pauses are zeroed (`skipDelays`).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ExecutionDocument } from "../../functions/commons/records/document.ts";
+import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
+import type { ReceivedCall } from "../../lib/local/demo/service.ts";
+import { type DevServer, startDevServer } from "../../lib/local/server.ts";
+
+const WORKFLOWS = join(import.meta.dirname, "fixtures", "workflows");
+
+let dir: string;
+let demo: DemoServices;
+let server: DevServer;
+
+async function boot(): Promise<DevServer> {
+  return startDevServer({
+    port: 0,
+    workflowsDir: WORKFLOWS,
+    servicesFile: join(dir, "services.yaml"),
+    dataDir: join(dir, "data"),
+    skipDelays: true,
+    log: () => {},
+    out: () => {},
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "baton-dev-test-"));
+  demo = await startDemoServices({ basePort: 0 });
+  await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
+  server = await boot();
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await demo?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  for (const service of demo.services.values()) {
+    await fetch(`${service.url}/__control`, { method: "POST", body: JSON.stringify({ reset: true }) });
+  }
+});
+
+interface Reply<T = unknown> {
+  readonly status: number;
+  readonly type: string;
+  readonly body: T;
+}
+
+async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, type: response.headers.get("content-type") ?? "", body: (text === "" ? null : JSON.parse(text)) as T };
+}
+
+const start = (workflow: string, input: unknown, headers: Record<string, string> = {}) =>
+  api<ExecutionDocument>("POST", `/workflows/${workflow}/executions`, input, headers);
+
+async function finished(id: string, timeoutMs = 15_000): Promise<ExecutionDocument> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api<ExecutionDocument>("GET", `/executions/${id}`);
+    const settled = body.status !== "RUNNING" && body.compensation !== "RUNNING";
+    if (settled) {
+      await server.runtime.idle();
+      return (await api<ExecutionDocument>("GET", `/executions/${id}`)).body;
+    }
+    if (Date.now() > deadline) throw new Error(`execution ${id} still ${body.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function parked(id: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await server.signals.waiting(id)).length === 0) {
+    if (Date.now() > deadline) throw new Error(`execution ${id} never reached its await step`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const control = (service: string, settings: object) =>
+  fetch(`${demo.services.get(service)?.url}/__control`, { method: "POST", body: JSON.stringify(settings) });
+
+/** Every call the demo services received, in arrival order, as `service METHOD path`. */
+function received(): string[] {
+  return [...demo.services.values()]
+    .flatMap((s) => s.calls())
+    .sort((a: ReceivedCall, b: ReceivedCall) => a.seq - b.seq)
+    .map((c) => `${c.service} ${c.method} ${c.path.replace(/\/(inventory|payments|shipping)-\d+$/, "/:id")}`);
+}
+
+const stepSummary = (doc: ExecutionDocument) => doc.steps.map((s) => `${s.id}:${s.status}:${s.attempts}`);
+
+describe("baton dev over HTTP", () => {
+  it("runs a saga to success", async () => {
+    // Act
+    const started = await start("test-saga", { orderId: "o-1", amount: 10 });
+    const done = await finished(started.body.id);
+    // Assess
+    expect(started.status).toEqual(201);
+    expect(done.status).toEqual("SUCCEEDED");
+    expect(stepSummary(done)).toEqual(["reserve:SUCCEEDED:1", "charge:SUCCEEDED:1", "ship:SUCCEEDED:1"]);
+    expect(Object.keys(done.output as object)).toEqual(["reservation", "charge", "shipment"]);
+    expect(received()).toEqual(["inventory POST /reservations", "payments POST /charges", "shipping POST /shipments"]);
+  });
+
+  it("retries a step that fails with 503 and records the attempt count", async () => {
+    // Prepare
+    await control("payments", { failNext: 2 });
+    // Act
+    const done = await finished((await start("test-saga", { orderId: "o-2", amount: 10 })).body.id);
+    // Assess
+    expect(done.status).toEqual("SUCCEEDED");
+    expect(stepSummary(done)).toEqual(["reserve:SUCCEEDED:1", "charge:SUCCEEDED:3", "ship:SUCCEEDED:1"]);
+    expect(received().filter((c) => c.startsWith("payments"))).toEqual([
+      "payments POST /charges",
+      "payments POST /charges",
+      "payments POST /charges",
+    ]);
+  });
+
+  it("compensates succeeded steps in reverse order when a later step fails", async () => {
+    // Prepare
+    await control("shipping", { failNext: 1, failStatus: 400 });
+    // Act
+    const done = await finished((await start("test-saga", { orderId: "o-3", amount: 10 })).body.id);
+    // Assess
+    expect([done.status, done.compensation, done.error?.name, done.error?.step]).toEqual([
+      "FAILED",
+      "COMPLETED",
+      "Baton.ClientError",
+      "ship",
+    ]);
+    expect(stepSummary(done)).toEqual(["reserve:COMPENSATED:1", "charge:COMPENSATED:1", "ship:FAILED:1"]);
+    expect(received()).toEqual([
+      "inventory POST /reservations",
+      "payments POST /charges",
+      "shipping POST /shipments",
+      "payments POST /refunds",
+      "inventory DELETE /reservations/:id",
+    ]);
+  });
+
+  it("does not retry a non-retryable error", async () => {
+    // Prepare
+    await control("payments", { failNext: 1, failStatus: 422 });
+    // Act
+    const done = await finished((await start("test-saga", { orderId: "o-4", amount: 10 })).body.id);
+    // Assess
+    expect([done.status, done.error?.name, done.error?.step]).toEqual(["FAILED", "Baton.ClientError", "charge"]);
+    expect(stepSummary(done)).toEqual(["reserve:COMPENSATED:1", "charge:FAILED:1", "ship:PENDING:0"]);
+    expect(received()).toEqual([
+      "inventory POST /reservations",
+      "payments POST /charges",
+      "inventory DELETE /reservations/:id",
+    ]);
+  });
+
+  it("compensates the succeeded sibling when a parallel branch fails", async () => {
+    // Prepare
+    await control("payments", { failNext: 1, failStatus: 400 });
+    // Act
+    const done = await finished((await start("test-fanout", { amount: 5 })).body.id);
+    // Assess
+    expect([done.status, done.compensation, done.error?.step]).toEqual(["FAILED", "COMPLETED", "pay"]);
+    expect(stepSummary(done).filter((s) => !s.startsWith("both:"))).toEqual(["hold:COMPENSATED:1", "pay:FAILED:1"]);
+    expect(received().filter((c) => c.startsWith("inventory"))).toEqual(["inventory POST /holds", "inventory POST /holds/release"]);
+  });
+
+  it("cancels an execution parked at an await step and compensates it", async () => {
+    // Prepare
+    const started = await start("test-approval", {});
+    await parked(started.body.id);
+    // Act
+    const cancelled = await api<{ compensation: string }>("POST", `/executions/${started.body.id}/cancel`, { compensate: true });
+    const done = await finished(started.body.id);
+    // Assess
+    expect([cancelled.status, cancelled.body.compensation]).toEqual([202, "in-workflow"]);
+    expect([done.status, done.compensation]).toEqual(["CANCELLED", "COMPLETED"]);
+    expect(received()).toEqual(["inventory POST /reservations", "inventory DELETE /reservations/:id"]);
+  });
+
+  it("resumes an await step with the signal's payload", async () => {
+    // Prepare
+    const started = await start("test-approval", {});
+    await parked(started.body.id);
+    // Act
+    const signal = await api("POST", `/executions/${started.body.id}/signals/approval`, { amount: 7 });
+    const done = await finished(started.body.id);
+    // Assess
+    expect(signal.status).toEqual(200);
+    expect(done.status).toEqual("SUCCEEDED");
+    const charge = demo.services.get("payments")?.calls()[0];
+    expect(charge?.body).toEqual({ amount: 7 });
+  });
+
+  it("fails an await step that gets no signal with Baton.SignalTimeout and compensates", async () => {
+    // Act
+    const done = await finished((await start("test-approval-timeout", {})).body.id);
+    // Assess
+    expect([done.status, done.compensation, done.error?.name, done.error?.step]).toEqual([
+      "FAILED",
+      "COMPLETED",
+      "Baton.SignalTimeout",
+      "approve",
+    ]);
+    expect(received()).toEqual(["inventory POST /reservations", "inventory DELETE /reservations/:id"]);
+  });
+
+  it("starts a workflow from a matching event only", async () => {
+    // Act
+    server.runtime.bus.put([
+      { source: "shop.orders", detailType: "Order Placed", detail: { orderId: "low-1", priority: "low" } },
+      { source: "shop.orders", detailType: "Order Placed", detail: { orderId: "high-1", priority: "high-now" } },
+    ]);
+    await server.runtime.idle();
+    let list = await api<{ items: ExecutionDocument[] }>("GET", "/workflows/test-triggered/executions");
+    for (const item of list.body.items) await finished(item.id);
+    list = await api<{ items: ExecutionDocument[] }>("GET", "/workflows/test-triggered/executions");
+    // Assess
+    expect(list.body.items.map((e) => [e.status, e.input])).toEqual([["SUCCEEDED", { orderId: "high-1", priority: "high-now" }]]);
+    expect(demo.services.get("email")?.calls().map((c) => c.body)).toEqual([{ to: "ops@example.com", order: "high-1" }]);
+  });
+
+  it("returns the same execution for a repeated Idempotency-Key", async () => {
+    // Prepare
+    const headers = { "idempotency-key": `key-${Date.now()}` };
+    // Act
+    const first = await start("test-saga", { orderId: "o-5", amount: 10 }, headers);
+    const second = await start("test-saga", { orderId: "o-5", amount: 10 }, headers);
+    const other = await start("test-saga", { orderId: "o-6", amount: 10 }, headers);
+    await finished(first.body.id);
+    // Assess
+    expect([first.status, second.status, second.body.id, other.status]).toEqual([201, 200, first.body.id, 422]);
+    expect(received().filter((c) => c.startsWith("inventory"))).toEqual(["inventory POST /reservations"]);
+  });
+});
+
+describe("baton dev input errors", () => {
+  const problems: readonly [string, string, unknown, number][] = [
+    ["GET", "/workflows/no-such-workflow", undefined, 404],
+    ["POST", "/workflows/no-such-workflow/executions", {}, 404],
+    ["POST", "/workflows/test-saga/executions", "{not json", 400],
+    ["POST", "/workflows/test-saga/executions", { amount: -1 }, 400],
+    ["GET", "/workflows/test-saga/executions?status=BOGUS", undefined, 400],
+    ["GET", "/workflows/test-saga/executions?limit=0", undefined, 400],
+    ["GET", "/workflows/test-saga/executions?cursor=garbage", undefined, 400],
+    ["GET", "/workflows/test-saga/stats?since=yesterday", undefined, 400],
+    ["GET", "/executions/bad%20id", undefined, 400],
+    ["GET", "/executions/no-such-execution", undefined, 404],
+    ["GET", "/executions/no-such-execution/events", undefined, 404],
+    ["POST", "/executions/no-such-execution/cancel", {}, 404],
+    ["POST", "/executions/no-such-execution/cancel", [1], 400],
+    ["POST", "/executions/no-such-execution/redrive", undefined, 404],
+    ["POST", "/executions/no-such-execution/signals/approval", {}, 404],
+    ["GET", "/services/no-such-service", undefined, 404],
+    ["PUT", "/services/new-service", { instances: "nope" }, 400],
+    ["PUT", "/services/no-such-service/instances/i-1", { url: "http://127.0.0.1:1" }, 404],
+    ["PUT", "/services/inventory/instances/i-1", { url: "ftp://example.com" }, 400],
+    ["DELETE", "/services/no-such-service", undefined, 404],
+    ["POST", "/dlq/redrive", { max: 0 }, 400],
+    ["GET", "/no-such-route", undefined, 404],
+  ];
+
+  it.each(problems)("answers %s %s with body %j by problem+json %i", async (method, path, body, status) => {
+    // Act
+    const reply = await api<{ status: number; title: string; type: string; detail: string }>(method, path, body);
+    // Assess
+    expect([reply.status, reply.type, reply.body.status]).toEqual([status, "application/problem+json", status]);
+    expect(typeof reply.body.title === "string" && typeof reply.body.detail === "string").toEqual(true);
+  });
+
+  it("lists every schema violation of a start request", async () => {
+    // Act
+    const reply = await api<{ errors: { path: string }[] }>("POST", "/workflows/test-saga/executions", { amount: -1 });
+    // Assess
+    expect(reply.body.errors.map((e) => e.path).sort()).toEqual(["/input/amount", "/input/orderId"]);
+  });
+});
+
+describe("baton dev restart", () => {
+  it("keeps records across a restart and fails executions it interrupted, which can be redriven", async () => {
+    // Prepare
+    const done = await finished((await start("test-saga", { orderId: "o-7", amount: 10 })).body.id);
+    const waiting = await start("test-approval", {});
+    await parked(waiting.body.id);
+    await server.stop();
+    // Act
+    server = await boot();
+    const kept = await api<ExecutionDocument>("GET", `/executions/${done.id}`);
+    await server.runtime.idle();
+    const interrupted = await api<ExecutionDocument>("GET", `/executions/${waiting.body.id}`);
+    const redrive = await api("POST", `/executions/${waiting.body.id}/redrive`);
+    await parked(waiting.body.id);
+    await api("POST", `/executions/${waiting.body.id}/signals/approval`, { amount: 3 });
+    const resumed = await finished(waiting.body.id);
+    // Assess
+    expect([kept.status, kept.body.status]).toEqual([200, "SUCCEEDED"]);
+    expect([interrupted.body.status, interrupted.body.error?.name]).toEqual(["FAILED", "Baton.Interrupted"]);
+    expect(redrive.status).toEqual(202);
+    expect(resumed.status).toEqual("SUCCEEDED");
+    expect(received().filter((c) => c.includes("/reservations"))).toEqual(["inventory POST /reservations", "inventory POST /reservations"]);
+  }, 60_000);
+});
