@@ -90,9 +90,10 @@ export class BatonApi extends Construct {
     });
     const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
     const options = this.methodOptions(auth, validator);
-    // Declared first so `/{proxy+}` does not add its own, unauthorized ANY method on `/`.
+    // Both methods get the options explicitly: a resource's default options do not carry the
+    // request validator, and `/{proxy+}` would otherwise add a bare ANY method on `/`.
     this.api.root.addMethod("ANY", integration, options);
-    this.api.root.addProxy({ anyMethod: true, defaultIntegration: integration, defaultMethodOptions: options });
+    this.api.root.addProxy({ anyMethod: false }).addMethod("ANY", integration, options);
     this.acknowledgeNagFindings(auth);
   }
 

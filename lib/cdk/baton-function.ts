@@ -90,7 +90,8 @@ export class BatonFunction extends Construct {
       systemLogLevelV2: SystemLogLevel.WARN,
       logGroup: this.logGroup,
       role: this.role,
-      environment: { ...props.environment },
+      // Stack traces point into the TypeScript sources through the shipped source maps.
+      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
       bundling: handlerBundling(props.bundledFiles ?? []),
     });
     // The role is built here, so only X-Ray's resource-less actions are left to justify.

@@ -67,6 +67,7 @@ export class BatonStack extends Stack {
       eventBusName: prefix,
       encryptionKey: key,
       deadLetterQueue: dlq,
+      archive: !config.emulator,
     });
     const bus = this.bus.bus;
     this.tables = new BatonTables(this, "Tables", { namePrefix: prefix, removalPolicy });
@@ -112,6 +113,7 @@ export class BatonStack extends Stack {
           alarmAction,
           logRetention,
           removalPolicy,
+          emulator: config.emulator,
         }),
       ]),
     );

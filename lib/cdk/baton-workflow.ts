@@ -27,6 +27,8 @@ export interface BatonWorkflowProps {
   readonly logRetention?: RetentionDays;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
+  /** Leave out versions, aliases and metric-math alarms (AWS emulators). @default false */
+  readonly emulator?: boolean;
 }
 
 export class BatonWorkflow extends Construct {
@@ -49,6 +51,7 @@ export class BatonWorkflow extends Construct {
       childStateMachineNames: props.stateMachineNames,
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
       ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
+      publishVersion: props.emulator !== true,
     });
     if (workflow.triggers.length > 0) {
       this.triggers = new WorkflowTriggers(this, "Triggers", {
@@ -67,6 +70,7 @@ export class BatonWorkflow extends Construct {
       metricNamespace: props.metricNamespace,
       ...(workflow.timeout === undefined ? {} : { timeoutSeconds: workflow.timeout }),
       ...(props.alarmAction === undefined ? {} : { alarmAction: props.alarmAction }),
+      metricMath: props.emulator !== true,
     });
   }
 }

@@ -155,7 +155,7 @@ function usesOf(
 export function formatProblem(file: string, problem: Problem): string {
   const where = problem.line === undefined ? file : `${file}:${problem.line}`;
   const at = problem.line === undefined && problem.path !== "" ? ` (at ${problem.path})` : "";
-  const hint = problem.hint === undefined ? "" : ` Hint: ${problem.hint}`;
+  const hint = problem.hint === undefined ? "" : ` (${problem.hint})`;
   return `${where}: ${problem.code} ${problem.message}${at}${hint}`;
 }
 

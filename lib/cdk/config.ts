@@ -29,6 +29,11 @@ export interface BatonConfig {
   readonly alarmEmail?: string;
   /** Production stages keep their data when the stack is deleted. */
   readonly retainData: boolean;
+  /**
+   * Deploying to an AWS emulator (LocalStack, MiniStack): leave out what they cannot create, namely
+   * state machine versions and aliases, the event archive and metric-math alarms.
+   */
+  readonly emulator: boolean;
 }
 
 /** The context keys, as written in cdk.json. */
@@ -41,6 +46,7 @@ export const CONTEXT_KEYS = {
   alarmEmail: "baton:alarmEmail",
   jwtIssuer: "baton:jwtIssuer",
   jwtAudience: "baton:jwtAudience",
+  emulator: "baton:emulator",
 } as const;
 
 /** Stages whose tables, keys and logs are retained on stack deletion. */
@@ -96,6 +102,7 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
   if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
     problems.push(`${CONTEXT_KEYS.alarmEmail} = ${show(alarmEmail)}: expected an email address.`);
   }
+  const emulator = readBoolean(source.tryGetContext(CONTEXT_KEYS.emulator), CONTEXT_KEYS.emulator, problems);
   if (problems.length > 0) throw new BatonConfigError(problems);
   return {
     workflowsDir: resolve(cwd, workflowsDir),
@@ -105,6 +112,7 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
     retentionDays,
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     retainData: PRODUCTION_STAGES.includes(stage),
+    emulator,
   };
 }
 
@@ -148,6 +156,13 @@ function readRetentionDays(value: unknown, problems: string[]): number {
     `${CONTEXT_KEYS.retentionDays} = ${show(value)}: expected a whole number of days from 1 to ${MAX_RETENTION_DAYS}.`,
   );
   return 30;
+}
+
+function readBoolean(value: unknown, key: string, problems: string[]): boolean {
+  if (value === undefined || value === null || value === false || value === "false") return false;
+  if (value === true || value === "true") return true;
+  problems.push(`${key} = ${show(value)}: expected true or false.`);
+  return false;
 }
 
 const isApiAuthMode = (value: string): value is ApiAuthMode =>

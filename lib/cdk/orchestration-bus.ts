@@ -16,11 +16,13 @@ export interface OrchestrationBusProps {
   readonly deadLetterQueue: IQueue;
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;
+  /** Keep a replayable archive of every event. @default true */
+  readonly archive?: boolean;
 }
 
 export class OrchestrationBus extends Construct {
   readonly bus: EventBus;
-  readonly archive: Archive;
+  readonly archive?: Archive;
 
   constructor(scope: Construct, id: string, props: OrchestrationBusProps) {
     super(scope, id);
@@ -30,6 +32,7 @@ export class OrchestrationBus extends Construct {
       kmsKey: props.encryptionKey,
       deadLetterQueue: props.deadLetterQueue,
     });
+    if (props.archive === false) return;
     // The archive's key policy names the bus ARN; built from the name it creates no Key <-> Bus cycle.
     const busArn = Stack.of(this).formatArn({
       service: "events",

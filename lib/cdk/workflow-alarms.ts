@@ -37,6 +37,11 @@ export interface WorkflowAlarmsProps {
   readonly p95DurationThreshold?: Duration;
   /** @default no action */
   readonly alarmAction?: IAlarmAction;
+  /**
+   * Alarm on the failure rate (metric math); without it, on any failed execution.
+   * @default true
+   */
+  readonly metricMath?: boolean;
 }
 
 export class WorkflowAlarms extends Construct {
@@ -59,11 +64,18 @@ export class WorkflowAlarms extends Construct {
       label: `${props.workflow} failure rate (%)`,
       period,
     });
-    this.failureRate = this.alarm(props, "FailureRate", "failure-rate", {
-      metric: rate,
-      threshold: props.failureRatePercent ?? 10,
-      description: `More than ${props.failureRatePercent ?? 10}% of ${props.workflow} executions failed.`,
-    });
+    this.failureRate =
+      props.metricMath === false
+        ? this.alarm(props, "FailureRate", "failures", {
+            metric: sm.metricFailed({ period, statistic: "Sum" }),
+            threshold: 0,
+            description: `A ${props.workflow} execution failed.`,
+          })
+        : this.alarm(props, "FailureRate", "failure-rate", {
+            metric: rate,
+            threshold: props.failureRatePercent ?? 10,
+            description: `More than ${props.failureRatePercent ?? 10}% of ${props.workflow} executions failed.`,
+          });
     const p95 = props.p95DurationThreshold ?? defaultP95Threshold(props.timeoutSeconds);
     this.durationP95 = this.alarm(props, "DurationP95", "duration-p95", {
       metric: sm.metricTime({ period, statistic: "p95" }),

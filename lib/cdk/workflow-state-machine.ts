@@ -47,13 +47,15 @@ export interface WorkflowStateMachineProps {
   readonly logRetention?: RetentionDays;
   /** Applies to the log group and the state machine. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
+  /** Publish a version per deploy behind the `live` alias. @default true */
+  readonly publishVersion?: boolean;
 }
 
 export class WorkflowStateMachine extends Construct {
   readonly stateMachine: StateMachine;
   readonly logGroup: LogGroup;
-  readonly version: CfnStateMachineVersion;
-  readonly alias: CfnStateMachineAlias;
+  readonly version?: CfnStateMachineVersion;
+  readonly alias?: CfnStateMachineAlias;
 
   constructor(scope: Construct, id: string, props: WorkflowStateMachineProps) {
     super(scope, id);
@@ -65,11 +67,12 @@ export class WorkflowStateMachine extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy,
     });
+    const substitutions = this.substitutions(props);
     this.stateMachine = new StateMachine(this, "StateMachine", {
       stateMachineName: props.stateMachineName,
       stateMachineType: express ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(JSON.stringify(props.definition)),
-      definitionSubstitutions: this.substitutions(props),
+      ...(Object.keys(substitutions).length === 0 ? {} : { definitionSubstitutions: substitutions }),
       logs: {
         destination: this.logGroup,
         // Express history exists only in the logs; standard keeps its own execution history.
@@ -80,6 +83,8 @@ export class WorkflowStateMachine extends Construct {
       removalPolicy,
     });
     this.grantWhatTheDefinitionUses(props);
+    this.acknowledgeNagFindings(props);
+    if (props.publishVersion === false) return;
     this.version = new CfnStateMachineVersion(this, "Version", {
       stateMachineArn: this.stateMachine.stateMachineArn,
       stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
@@ -94,7 +99,6 @@ export class WorkflowStateMachine extends Construct {
       description: "The version published by the latest deploy",
       routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
     });
-    this.acknowledgeNagFindings(props);
   }
 
   private substitutions(props: WorkflowStateMachineProps): Record<string, string> {

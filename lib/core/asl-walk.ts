@@ -55,8 +55,8 @@ export interface WalkResult {
   readonly notes: readonly string[];
 }
 
-/** Combinations of branch or iteration outcomes kept before pruning. */
-const COMBINATION_LIMIT = 256;
+/** Combinations of branch or iteration outcomes followed in full; beyond, see `combine`. */
+const COMBINATION_LIMIT = 64;
 /** Paths less likely than this are dropped (expected mode); their weight is spread over the rest. */
 const NEGLIGIBLE = 1e-12;
 const MAX_DEPTH = 5_000;
@@ -412,43 +412,42 @@ class Walker {
     });
   }
 
-  /** Every combination of one outcome per branch (or iteration), pruned to a bounded number. */
+  /**
+   * Combinations of one outcome per branch (or iteration). Every combination when there are at most
+   * COMBINATION_LIMIT; beyond that, a base combination plus every combination where exactly one
+   * branch deviates from it (for a map, only the first item: items are interchangeable). The base is
+   * each list's likeliest outcome (expected mode, the weight of the rest spread over the kept ones),
+   * or its first outcome, a task's success (worst mode, which also keeps the all-costliest one).
+   */
   private combine(lists: readonly (readonly Path[])[], kind: "parallel" | "map"): Combination[] {
-    let combos: Combination[] = [{ weight: 1, transitions: 0, durationMs: 0, outputs: [] }];
-    for (const list of lists) {
-      const next: Combination[] = [];
-      for (const combo of combos) {
-        for (const path of list) {
-          next.push({
-            weight: combo.weight * path.weight,
-            transitions: combo.transitions + path.transitions,
-            // Branches and the iterations of one round run concurrently.
-            durationMs: Math.max(combo.durationMs, path.durationMs),
-            outputs: [...combo.outputs, path.output],
-            ...(combo.error !== undefined
-              ? { error: combo.error }
-              : path.failed
-                ? { error: path.error ?? "States.BranchFailed" }
-                : {}),
-          });
-        }
-      }
-      combos = this.prune(next, kind);
-    }
-    return combos;
-  }
-
-  private prune(combos: Combination[], kind: "parallel" | "map"): Combination[] {
-    if (combos.length <= COMBINATION_LIMIT) return combos;
+    const size = lists.reduce((n, list) => n * Math.max(1, list.length), 1);
+    if (size <= COMBINATION_LIMIT) return product(lists);
+    const worst = this.options.mode === "worst";
     this.notes.add(
-      `Only the ${COMBINATION_LIMIT} ${this.options.mode === "worst" ? "costliest" : "likeliest"} combinations of ${kind} outcomes are followed.`,
+      `Beyond ${COMBINATION_LIMIT} combinations of branch or item outcomes, only those where one ${kind === "map" ? "item" : "branch"} deviates from the ${worst ? "first" : "likeliest"} are followed.`,
     );
-    const score = (c: Combination) => (this.options.mode === "worst" ? c.transitions : c.weight);
-    const kept = [...combos].sort((a, b) => score(b) - score(a)).slice(0, COMBINATION_LIMIT);
-    if (this.options.mode === "worst") return kept;
-    const total = sum(combos.map((c) => c.weight));
-    const keptWeight = sum(kept.map((c) => c.weight));
-    return kept.map((c) => ({ ...c, weight: (c.weight * total) / keptWeight }));
+    const base = lists.map((list) => (worst ? list[0] : [...list].sort((a, b) => b.weight - a.weight)[0]));
+    const choices: (readonly Path[])[] = [];
+    const deviating = kind === "map" ? lists.slice(0, 1) : lists;
+    deviating.forEach((list, i) => {
+      for (const path of list) {
+        if (path !== base[i]) choices.push(base.map((b, j) => (j === i ? path : b)).filter(isPath));
+      }
+    });
+    choices.unshift(base.filter(isPath));
+    if (worst) {
+      const costliest = lists.map((list) => [...list].sort((a, b) => b.transitions - a.transitions)[0]);
+      choices.push(costliest.filter(isPath));
+    }
+    // A deviation of the first item stands for the same deviation of any item.
+    const positions = kind === "map" ? lists.length : 1;
+    const combos = choices.map((paths, i) => {
+      const combo = combination(paths);
+      return i === 0 || (worst && i === choices.length - 1) ? combo : { ...combo, weight: combo.weight * positions };
+    });
+    if (worst) return combos;
+    const kept = sum(combos.map((c) => c.weight));
+    return combos.map((c) => ({ ...c, weight: kept > 0 ? c.weight / kept : c.weight }));
   }
 
   /** Merges paths that end the same way: weighted means (expected) or maxima (worst). */
@@ -479,6 +478,27 @@ class Walker {
     return [...groups.values()];
   }
 }
+
+/** Every combination of one path per list. */
+function product(lists: readonly (readonly Path[])[]): Combination[] {
+  let choices: Path[][] = [[]];
+  for (const list of lists) choices = choices.flatMap((chosen) => list.map((path) => [...chosen, path]));
+  return choices.map((paths) => combination(paths));
+}
+
+/** Branches (and the iterations of one round) run concurrently: costs add, durations overlap. */
+function combination(paths: readonly Path[]): Combination {
+  const failed = paths.find((p) => p.failed);
+  return {
+    weight: paths.reduce((w, p) => w * p.weight, 1),
+    transitions: sum(paths.map((p) => p.transitions)),
+    durationMs: Math.max(0, ...paths.map((p) => p.durationMs)),
+    outputs: paths.map((p) => p.output),
+    ...(failed ? { error: failed.error ?? "States.BranchFailed" } : {}),
+  };
+}
+
+const isPath = (path: Path | undefined): path is Path => path !== undefined;
 
 interface Combination {
   readonly weight: number;

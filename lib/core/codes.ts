@@ -19,7 +19,7 @@ export const PROBLEM_CODES = {
   E_WORKFLOW_NAME: "The workflow name does not match ^[a-z][a-z0-9-]{0,62}$.",
   E_VERSION: "`version` is not a positive integer.",
   E_TIMEOUT: "A timeout is not a whole number of seconds between 1 and 31536000 (one year).",
-  E_EXPRESS_TIMEOUT: "An express workflow's timeout is over 300 seconds.",
+  E_EXPRESS_TIMEOUT: "An express workflow's timeout, or a wait in it, is over 300 seconds.",
   E_EXPRESS_STEP: "An express workflow contains an `await` or `workflow` step.",
   E_INPUT_SCHEMA: "`input` is not a valid JSON Schema (2020-12).",
   E_TRIGGER: "A trigger is malformed (event pattern or schedule expression).",

@@ -32,6 +32,13 @@ export interface LoadedSet {
 }
 
 export const WORKFLOW_EXTENSIONS = [".yaml", ".yml", ".json"] as const;
+/** The service registry seed shares the workflows folder (SERVICE.md) but is not a workflow. */
+export const REGISTRY_SEED_FILES = ["services.yaml", "services.yml", "services.json"] as const;
+
+export interface DirOptions extends LoadOptions {
+  /** More files to skip, e.g. a registry seed with another name (paths as `join(dir, name)`). */
+  readonly exclude?: readonly string[];
+}
 
 /** Parses and validates one file's text. */
 export function loadWorkflow(text: string, fileName: string, opts: LoadOptions = {}): LoadResult {
@@ -90,21 +97,30 @@ export function loadWorkflowFiles(paths: readonly string[], opts: LoadOptions = 
   return { workflows, problems };
 }
 
-/** Loads every `*.yaml`, `*.yml` and `*.json` directly in a folder, in name order. */
-export function loadWorkflowDir(dir: string, opts: LoadOptions = {}): LoadedSet {
-  let names: string[];
+/**
+ * Loads every `*.yaml`, `*.yml` and `*.json` directly in a folder, in name order, except the
+ * registry seed (`services.yaml`) and `opts.exclude`.
+ */
+export function loadWorkflowDir(dir: string, opts: DirOptions = {}): LoadedSet {
+  let files: string[];
   try {
-    names = readdirSync(dir).filter((name) =>
-      WORKFLOW_EXTENSIONS.some((ext) => name.endsWith(ext)),
-    );
+    files = workflowFilesIn(dir, opts.exclude);
   } catch (error) {
     return { workflows: [], problems: [{ file: dir, problem: readProblem(error) }] };
   }
-  const files = names
+  return loadWorkflowFiles(files, opts);
+}
+
+/** The workflow files of a folder, as `loadWorkflowDir` picks them; throws if it cannot be read. */
+export function workflowFilesIn(dir: string, exclude: readonly string[] = []): string[] {
+  const seeds: readonly string[] = REGISTRY_SEED_FILES;
+  return readdirSync(dir)
+    .filter(
+      (name) => WORKFLOW_EXTENSIONS.some((ext) => name.endsWith(ext)) && !seeds.includes(name),
+    )
     .sort()
     .map((name) => join(dir, name))
-    .filter((file) => statSync(file).isFile());
-  return loadWorkflowFiles(files, opts);
+    .filter((file) => !exclude.includes(file) && statSync(file).isFile());
 }
 
 function readProblem(error: unknown): Problem {

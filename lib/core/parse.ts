@@ -52,7 +52,7 @@ export function parseSource(text: string, _fileName: string): ParsedSource {
     };
   });
   const lines = new Map<string, number>();
-  indexLines(doc.contents, "", lines, lineAt);
+  indexLines(doc.contents, "", { lines, lineAt, text, problems });
   const value = problems.some((p) => p.code === "E_YAML") ? undefined : toValue(doc, problems);
   return {
     value,
@@ -66,29 +66,54 @@ export function parseSource(text: string, _fileName: string): ParsedSource {
   };
 }
 
-/** Records the line of every node by JSON pointer; a mapping entry takes its key's line. */
-function indexLines(
-  node: unknown,
-  pointer: string,
-  lines: Map<string, number>,
-  lineAt: (offset: number) => number,
-): void {
+interface Indexing {
+  readonly lines: Map<string, number>;
+  readonly lineAt: (offset: number) => number;
+  readonly text: string;
+  readonly problems: Problem[];
+}
+
+/**
+ * Records the line of every node by JSON pointer (a mapping entry takes its key's line) and reports
+ * keys that are collections, which is what an unquoted `{{ template }}` becomes in YAML.
+ */
+function indexLines(node: unknown, pointer: string, ix: Indexing): void {
   if (!isNodeLike(node)) return;
-  if (node.range && !lines.has(pointer)) lines.set(pointer, lineAt(node.range[0]));
+  if (node.range && !ix.lines.has(pointer)) ix.lines.set(pointer, ix.lineAt(node.range[0]));
   if (isMap(node)) {
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
+      if (isMap(pair.key) || isSeq(pair.key)) {
+        reportCollectionKey(node, pointer, ix);
+        continue;
+      }
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const child = `${pointer}/${escapePointer(key)}`;
       const keyRange = isNodeLike(pair.key) ? pair.key.range : undefined;
-      if (keyRange) lines.set(child, lineAt(keyRange[0]));
-      indexLines(pair.value, child, lines, lineAt);
+      if (keyRange) ix.lines.set(child, ix.lineAt(keyRange[0]));
+      indexLines(pair.value, child, ix);
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => {
-      indexLines(item, `${pointer}/${i}`, lines, lineAt);
+      indexLines(item, `${pointer}/${i}`, ix);
     });
   }
+}
+
+function reportCollectionKey(node: Node, pointer: string, ix: Indexing): void {
+  const range = node.range ?? [0, 0];
+  const source = ix.text.slice(range[0], range[1]).trim();
+  const template = /^\{\{.*\}\}$/s.test(source);
+  ix.problems.push({
+    code: "E_YAML",
+    severity: "error",
+    path: pointer,
+    message: template
+      ? `YAML reads the unquoted template ${source} as a mapping`
+      : `a mapping key is itself a list or mapping: ${source}`,
+    ...(template ? { hint: `quote it: "${source}"` } : {}),
+    line: ix.lineAt(range[0]),
+  });
 }
 
 const isNodeLike = (value: unknown): value is Node =>

@@ -1,8 +1,8 @@
 /**
  * Validates a parsed workflow file and normalizes it into the `Workflow` model. Every problem is
  * reported at once; the workflow is returned only when there are no errors (warnings allowed).
- * The checks live in `validate/`: field shapes (`steps.ts`, `kinds.ts`, `call.ts`, `retry.ts`,
- * `triggers.ts`, `schema.ts`) and cross-step references (`references.ts`).
+ * The checks live in `validate/`: field shapes (`steps.ts`, `kinds.ts`, `containers.ts`,
+ * `call.ts`, `retry.ts`, `triggers.ts`, `schema.ts`) and cross-step references (`references.ts`).
  */
 import {
   DEFAULT_CALL_TIMEOUT,

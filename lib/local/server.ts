@@ -18,7 +18,10 @@ import { setClients } from "../../functions/commons/clients.ts";
 import { ENV } from "../../functions/commons/config.ts";
 import { ValidationError } from "../../functions/commons/errors.ts";
 import { DynamoExecutionStore } from "../../functions/commons/records/execution-store.ts";
-import { DynamoSignalStore, type SignalStore } from "../../functions/commons/records/signal-store.ts";
+import {
+  DynamoSignalStore,
+  type SignalStore,
+} from "../../functions/commons/records/signal-store.ts";
 import { applyEvent } from "../../functions/commons/records/updater.ts";
 import { DynamoRegistryStore } from "../../functions/commons/registry/dynamo-store.ts";
 import { RegistryService, seedRegistry } from "../../functions/commons/registry/service.ts";

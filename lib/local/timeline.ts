@@ -47,7 +47,10 @@ export class Timeline {
       `${this.#paint("bold", `${workflow} v${version}`)}  execution ${this.#options.executionId}`,
     );
     this.#options.write(
-      this.#paint("dim", `${"time".padEnd(8)} ${"step".padEnd(22)} ${"attempt".padEnd(7)} ${"instance".padEnd(16)} ${"duration".padStart(8)}  status`),
+      this.#paint(
+        "dim",
+        `${"time".padEnd(8)} ${"step".padEnd(22)} ${"attempt".padEnd(7)} ${"instance".padEnd(16)} ${"duration".padStart(8)}  status`,
+      ),
     );
   }
 
@@ -69,17 +72,26 @@ export class Timeline {
     const attempt = typeof d.attempt === "number" ? String(d.attempt) : "-";
     const instance = typeof d.instance === "string" ? d.instance : "-";
     const duration = typeof d.durationMs === "number" ? `${d.durationMs} ms` : "-";
-    const error = (d.error ?? null) as { name?: string; message?: string; retryable?: boolean } | null;
+    const error = (d.error ?? null) as {
+      name?: string;
+      message?: string;
+      retryable?: boolean;
+    } | null;
     let status: string;
     if (type === "Step Failed") {
       const retry = error?.retryable === true ? " (retryable)" : "";
-      status = this.#paint("red", `FAILED ${error?.name ?? ""}${retry}`) + this.#paint("dim", ` ${error?.message ?? ""}`);
+      status =
+        this.#paint("red", `FAILED ${error?.name ?? ""}${retry}`) +
+        this.#paint("dim", ` ${error?.message ?? ""}`);
     } else if (type === "Step Compensated") {
       status = this.#paint("cyan", "COMPENSATED");
     } else {
       status = this.#paint("green", "SUCCEEDED");
     }
-    this.#line(`${step.padEnd(22)} ${attempt.padEnd(7)} ${instance.padEnd(16)} ${duration.padStart(8)}`, status);
+    this.#line(
+      `${step.padEnd(22)} ${attempt.padEnd(7)} ${instance.padEnd(16)} ${duration.padStart(8)}`,
+      status,
+    );
   }
 
   #line(columns: string, status: string): void {

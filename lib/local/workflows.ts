@@ -62,7 +62,10 @@ export function loadAndCompileDir(
 }
 
 /** Loads the given files as one set and compiles them (or only `roots` and the children they start). */
-export function loadAndCompileFiles(files: readonly string[], options: CompileOptions = {}): CompiledSet {
+export function loadAndCompileFiles(
+  files: readonly string[],
+  options: CompileOptions = {},
+): CompiledSet {
   return compileSet(loadWorkflowFiles(files), options);
 }
 

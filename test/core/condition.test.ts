@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Condition,
@@ -204,5 +205,18 @@ describe("compileCondition", () => {
         { Not: { Variable: "$.outer.a", IsNull: true } },
       ],
     });
+  });
+});
+
+describe("parseCondition on any text", () => {
+  it("returns a condition or an error with a column inside the text", () => {
+    fc.assert(
+      fc.property(fc.string(), (src) => {
+        const result = parseCondition(src);
+        if ("error" in result) expect(result.column).toBeGreaterThanOrEqual(1);
+        if ("error" in result) expect(result.column).toBeLessThanOrEqual(src.length + 1);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

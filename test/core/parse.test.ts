@@ -97,6 +97,31 @@ describe("parseSource", () => {
     ]);
   });
 
+  it("fails when a template is not quoted", () => {
+    const parsed = parseSource(
+      "workflow: demo\nsteps:\n  - id: a\n    with:\n      n: {{ input.n }}\n",
+      "x.yaml",
+    );
+    expect(parsed.value).toBeUndefined();
+    expect(parsed.problems).toEqual([
+      {
+        code: "E_YAML",
+        severity: "error",
+        path: "/steps/0/with/n",
+        message: "YAML reads the unquoted template {{ input.n }} as a mapping",
+        hint: 'quote it: "{{ input.n }}"',
+        line: 5,
+      },
+    ]);
+  });
+
+  it("fails when a mapping key is a collection", () => {
+    const parsed = parseSource("a: { [1]: 2 }\n", "x.yaml");
+    expect(parsed.problems.map((p) => [p.code, p.path, p.message])).toEqual([
+      ["E_YAML", "/a", "a mapping key is itself a list or mapping: { [1]: 2 }"],
+    ]);
+  });
+
   it("fails when aliases expand too far", () => {
     const bomb = [
       "a: &a [x, x, x, x, x, x, x, x, x, x]",

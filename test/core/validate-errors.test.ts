@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validateWorkflow } from "../../lib/core/validate.ts";
 
@@ -53,6 +54,11 @@ describe("file and workflow fields", () => {
       "the timeout is over a year",
       wf([get("a")], { timeout: 31_536_001 }),
       [["E_TIMEOUT", "/timeout"]],
+    ],
+    [
+      "an express workflow waits over 300 seconds",
+      wf([{ id: "w", wait: { seconds: 301 } }], { type: "express" }),
+      [["E_EXPRESS_TIMEOUT", "/steps/0/wait/seconds"]],
     ],
     [
       "an express timeout is over 300 seconds",
@@ -546,6 +552,11 @@ describe("other step kinds", () => {
     ],
     ["wait is a number", wf([{ id: "w", wait: 5 }]), [["E_TYPE", "/steps/0/wait"]]],
     [
+      "wait until is not a real date",
+      wf([{ id: "w", wait: { until: "2030-13-45T00:00:00Z" } }]),
+      [["E_WAIT", "/steps/0/wait/until"]],
+    ],
+    [
       "wait until is not a time",
       wf([{ id: "w", wait: { until: "tomorrow" } }]),
       [["E_WAIT", "/steps/0/wait/until"]],
@@ -905,5 +916,65 @@ describe("every problem at once", () => {
       { code: "E_DUPLICATE_ID", path: "/steps/2/id" },
       { code: "E_UNKNOWN_DEPENDENCY", path: "/steps/1/dependsOn/0" },
     ]);
+  });
+});
+
+describe("bad input never crashes", () => {
+  const key = fc.constantFrom(
+    ...[
+      "workflow",
+      "steps",
+      "id",
+      "call",
+      "with",
+      "dependsOn",
+      "when",
+      "parallel",
+      "choice",
+      "cases",
+    ],
+    ...[
+      "map",
+      "items",
+      "wait",
+      "emit",
+      "await",
+      "fail",
+      "succeed",
+      "retry",
+      "compensate",
+      "output",
+      "x",
+    ],
+  );
+  const text = fc.constantFrom(
+    "{{ input.a }}",
+    "{{ steps.a.body }}",
+    "svc GET /x",
+    "a",
+    "{{",
+    "exists input.a",
+    "",
+  );
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      fc.constant(null),
+      fc.boolean(),
+      fc.integer({ min: -1, max: 400 }),
+      text,
+      fc.array(tie("value"), { maxLength: 3 }),
+      fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+    ),
+  }));
+
+  it("returns problems instead of throwing for any shape", () => {
+    fc.assert(
+      fc.property(fc.oneof(value, fc.jsonValue()), (file) => {
+        const result = validateWorkflow(file);
+        expect(result.workflow !== undefined || result.problems.length > 0).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

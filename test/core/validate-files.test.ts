@@ -56,6 +56,15 @@ describe("loadWorkflowDir", () => {
     ]);
   });
 
+  it("skips the service registry seed and excluded files", () => {
+    write("a.yaml", simple("alpha"));
+    write("services.yaml", ["services:", "  - name: inventory"]);
+    const other = write("registry.yaml", ["services: []"]);
+    const loaded = loadWorkflowDir(dir, { exclude: [other] });
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.workflows.map((w) => w.workflow.name)).toEqual(["alpha"]);
+  });
+
   it("fails when the folder does not exist", () => {
     const loaded = loadWorkflowDir(join(dir, "missing"));
     expect(loaded.workflows).toEqual([]);

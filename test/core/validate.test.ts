@@ -204,6 +204,7 @@ describe("validateWorkflow normalizes", () => {
         },
         { schedule: "cron(0 12 * * ? *)", input: { items: [] } },
         { schedule: "rate(1 day)" },
+        { event: { $or: [{ source: ["a"] }, { source: ["b"] }] } },
       ],
       steps: [
         {
@@ -271,6 +272,7 @@ describe("validateWorkflow normalizes", () => {
         },
         { kind: "schedule", expression: "cron(0 12 * * ? *)", input: { items: [] } },
         { kind: "schedule", expression: "rate(1 day)" },
+        { kind: "event", pattern: { $or: [{ source: ["a"] }, { source: ["b"] }] } },
       ],
       steps: [
         {

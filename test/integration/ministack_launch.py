@@ -3,17 +3,23 @@
 Run with the integration venv's interpreter: `.venv-integration/bin/python ministack_launch.py`.
 It takes the same environment as the `ministack` CLI (GATEWAY_PORT, BIND_HOST, STATE_DIR, ...).
 
-Why (see .notes/ministack.md, "Lambda error names"): MiniStack's Node.js warm worker reports every
+Why (see .notes/ministack.md, gaps 1-2 and 11): MiniStack's Node.js warm worker reports every
 error thrown by a handler as errorType "Runtime.HandlerError". AWS reports `error.name`, and Step
 Functions matches `Retry`/`Catch` `ErrorEquals` against it, so Baton's `Baton.*` error names would
 never match. The patch below makes the worker send `error.name` and the stack trace, and puts them
-into the invoke result exactly as AWS does ({errorType, errorMessage, trace}).
+into the invoke result exactly as AWS does ({errorType, errorMessage, trace}). Function code runs
+from a temp dir instead of /var/task, so environment values under /var/task are re-pointed there.
 
 It also registers CloudFormation provisioners for three resource types MiniStack's CloudFormation
 rejects ("Template format error: Unrecognized resource types: [...]") although its service APIs
 implement them: AWS::Events::Archive, AWS::StepFunctions::StateMachineVersion and
 AWS::StepFunctions::StateMachineAlias. Each calls MiniStack's own API handler, so the resources
 exist and behave as when created through the API (StartExecution on an alias ARN works).
+
+And it lets AWS::CloudWatch::Alarm take metric math (`Metrics`), which MiniStack's CloudFormation
+refuses ("Properties.Metrics (metric math) is not supported; use MetricName and Namespace."): such
+an alarm is stored with its `Metrics` and a stand-in metric nothing publishes, so it stays
+INSUFFICIENT_DATA and never fires (MiniStack does not evaluate metric math anyway).
 
 Set BATON_MINISTACK_PATCHES=0 to run MiniStack unpatched (to check whether a gap still exists).
 """
@@ -27,12 +33,21 @@ import threading
 PATCHES_ON = os.environ.get("BATON_MINISTACK_PATCHES", "1") != "0"
 
 
-def _patch_lambda_error_type() -> None:
+def _patch_node_worker() -> None:
     from ministack.core import lambda_runtime as runtime
     from ministack.services import lambda_svc
 
     script = runtime._NODEJS_WORKER_SCRIPT
     replacements = (
+        (
+            # Code runs from a temp dir, not /var/task: point environment values naming files in
+            # /var/task (e.g. a bundled data file) at the code dir, as the code's location on AWS.
+            "Object.assign(process.env, env || {});",
+            "Object.assign(process.env, env || {}); "
+            "for (const [k, v] of Object.entries(env || {})) { "
+            'if (typeof v === "string" && (v === "/var/task" || v.startsWith("/var/task/"))) '
+            "process.env[k] = code_dir + v.slice(9); }",
+        ),
         (
             'status: "error", error: String(err.message || err), trace: err.stack || ""',
             'status: "error", error: String(err.message || err), trace: err.stack || "", '
@@ -215,6 +230,21 @@ def _register_cloudformation_types() -> None:
             "delete": alias_delete,
         },
     }
+    original_alarm_record = cfn._cw_metric_alarm_record
+
+    def alarm_record(name, props):
+        metrics = props.get("Metrics")
+        if not metrics:
+            return original_alarm_record(name, props)
+        stand_in = {key: value for key, value in props.items() if key != "Metrics"}
+        stand_in["Namespace"] = "Baton/Emulator/MetricMath"
+        stand_in["MetricName"] = name
+        alarm = original_alarm_record(name, stand_in)
+        alarm["Metrics"] = metrics
+        return alarm
+
+    cfn._cw_metric_alarm_record = alarm_record
+
     for resource_type, handler in added.items():
         if resource_type in cfn._RESOURCE_HANDLERS:
             continue  # MiniStack supports it natively now: prefer its own provisioner
@@ -223,7 +253,7 @@ def _register_cloudformation_types() -> None:
 
 def main() -> None:
     if PATCHES_ON:
-        _patch_lambda_error_type()
+        _patch_node_worker()
         _register_cloudformation_types()
     from ministack.app import main as ministack_main
 

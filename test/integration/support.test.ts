@@ -143,7 +143,6 @@ describe("stripResourceTypes", () => {
       ...archiveTemplate(),
       Outputs: {
         ArchiveName: { Value: { Ref: "Archive" } },
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
         ArchiveArn: { Value: { "Fn::Sub": "${Archive.Arn}" } },
       },
     };

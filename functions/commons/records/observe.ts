@@ -10,17 +10,17 @@ import type { Json } from "../../../lib/core/model.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
 import type { ExecutionError, ExecutionEvent } from "./document.ts";
 import {
+  COMPENSATION_RANK,
   type ExecutionRun,
   type RecordState,
   type Register,
   type RunStatus,
+  STEP_COMPENSATION_RANK,
+  STEP_RUN_RANK,
   type StepCompensationStatus,
   type StepOutcome,
   type StepRunStatus,
   type StepState,
-  COMPENSATION_RANK,
-  STEP_COMPENSATION_RANK,
-  STEP_RUN_RANK,
   VERSION_PRIORITY,
 } from "./state.ts";
 
@@ -185,7 +185,7 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
   if (runStatus !== undefined) {
     delta = { ...base, ...executionDelta(runStatus, d, time, redrive) };
   } else if (COMPENSATION_EVENTS.has(type)) {
-    delta = { ...base, ...compensationDelta(type, d, redrive) };
+    delta = { ...base, ...compensationDelta(type, d, time, redrive) };
   } else {
     const stepId = str(d.stepId);
     if (stepId === undefined || stepId === "") return ignored(`"${type}" has no stepId`);
@@ -227,7 +227,7 @@ function executionDelta(status: RunStatus, d: Detail, time: string, redrive: num
   };
 }
 
-function compensationDelta(type: string, d: Detail, redrive: number): Partial {
+function compensationDelta(type: string, d: Detail, time: string, redrive: number): Partial {
   const phase =
     type === "Compensation Started"
       ? "RUNNING"
@@ -241,7 +241,8 @@ function compensationDelta(type: string, d: Detail, redrive: number): Partial {
       ? {
           [stepId]: {
             compensation: {
-              k: [redrive, num(d.attempt) ?? Number.MAX_SAFE_INTEGER, STEP_COMPENSATION_RANK.FAILED],
+              // Reported after every attempt: it outranks each attempt's own events.
+              k: [redrive, time, Number.MAX_SAFE_INTEGER, STEP_COMPENSATION_RANK.FAILED],
               v: { status: "FAILED", ...(error === undefined ? {} : { error }) },
             },
           },
@@ -256,6 +257,11 @@ function compensationDelta(type: string, d: Detail, redrive: number): Partial {
   };
 }
 
+/**
+ * One attempt's event. Registers are keyed `[redriveCount, attempt start, attempt, rank]`: a later
+ * attempt (a retry, or the same attempt number after a redrive whose events carry no
+ * `redriveCount`) always started later, so it wins over everything before it.
+ */
 function stepDelta(type: string, d: Detail, time: string, redrive: number): StepState {
   const attempt = Math.max(1, Math.trunc(num(d.attempt) ?? 1));
   const error = errorOf(d.error);
@@ -264,31 +270,30 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
     type === "Step Failed" ||
     (type === "Step Compensated" && (error !== undefined || isFailedStatus(d.status)));
   const withError = failed && error !== undefined ? { error } : {};
+  const durationMs = num(d.durationMs);
+  const attemptStart =
+    iso(d.startedAt) ??
+    (ended && durationMs !== undefined ? (shift(time, -durationMs) ?? time) : time);
   if (type === "Step Compensated" || d.mode === "compensate") {
     const status: StepCompensationStatus = !ended ? "RUNNING" : failed ? "FAILED" : "COMPENSATED";
     const outcome: StepOutcome<StepCompensationStatus> = { status, ...withError };
-    return { compensation: { k: [redrive, attempt, STEP_COMPENSATION_RANK[status]], v: outcome } };
+    const k = [redrive, attemptStart, attempt, STEP_COMPENSATION_RANK[status]];
+    return { compensation: { k, v: outcome } };
   }
   const status: StepRunStatus = !ended ? "RUNNING" : failed ? "FAILED" : "SUCCEEDED";
   const outcome: StepOutcome<StepRunStatus> = { status, ...withError };
-  const durationMs = num(d.durationMs);
   const instance = str(d.instance);
-  const startedAt =
-    iso(d.startedAt) ??
-    (type === "Step Started"
-      ? time
-      : ended && durationMs !== undefined
-        ? shift(time, -durationMs)
-        : undefined);
   return {
-    run: { k: [redrive, attempt, STEP_RUN_RANK[status]], v: outcome },
+    run: { k: [redrive, attemptStart, attempt, STEP_RUN_RANK[status]], v: outcome },
     attempts: attempt,
-    ...(startedAt === undefined ? {} : { startedAt }),
+    startedAt: attemptStart,
     ...(ended ? { endedAt: time } : {}),
     ...(ended && durationMs !== undefined && durationMs >= 0
-      ? { durations: { [`${redrive}:${attempt}`]: durationMs } }
+      ? { durations: { [`${redrive}:${attemptStart}:${attempt}`]: durationMs } }
       : {}),
-    ...(instance === undefined ? {} : { instance: { k: [redrive, attempt], v: instance } }),
+    ...(instance === undefined
+      ? {}
+      : { instance: { k: [redrive, attemptStart, attempt], v: instance } }),
   };
 }
 

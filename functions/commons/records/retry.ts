@@ -19,10 +19,12 @@ export const isThrottling = (error: unknown): boolean =>
   THROTTLING_ERRORS.has(String((error as { name?: unknown } | null)?.name));
 
 export interface RetryOptions {
-  /** Total tries including the first. @default 8 */
+  /** Total tries including the first. @default 10 */
   readonly maxAttempts?: number;
   /** Base delay in ms for exponential backoff with full jitter. @default 25 */
   readonly baseDelayMs?: number;
+  /** Cap of one delay in ms, so retries fit in a Lambda's time. @default 1000 */
+  readonly maxDelayMs?: number;
   /** Injected for tests. @default setTimeout-based sleep */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -45,7 +47,8 @@ export async function retrying<T>(
   attempt: () => Promise<T | undefined>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const maxDelay = options.maxDelayMs ?? 1000;
   const base = options.baseDelayMs ?? 25;
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
@@ -59,7 +62,8 @@ export async function retrying<T>(
       if (!isThrottling(error)) throw error;
       last = error;
     }
-    if (n < maxAttempts) await sleep(Math.floor(random() * base * 2 ** (n - 1)));
+    if (n < maxAttempts)
+      await sleep(Math.floor(random() * Math.min(maxDelay, base * 2 ** (n - 1))));
   }
   const reason =
     last === undefined ? "concurrent writers kept winning" : `throttled (${(last as Error).name})`;

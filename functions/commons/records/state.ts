@@ -8,10 +8,9 @@
  * broken by canonical JSON, so the outcome never depends on arrival order:
  * - the execution's run: `[redriveCount, phase]` (a terminal status beats RUNNING of the same run,
  *   a redriven run beats every earlier one);
- * - a step's run: `[redriveCount, attempt, rank]` with RUNNING < SUCCEEDED < FAILED inside an attempt
- *   (one attempt ends once; a failure wins only among iterations of a `map` body step, where it
- *   is the one that matters);
- * - a step's compensation: `[redriveCount, attempt, rank]` with RUNNING < COMPENSATED < FAILED;
+ * - a step's run and its compensation: `[redriveCount, attempt start, attempt, rank]`, so the
+ *   latest attempt wins (retries, and redriven runs whose step events lack `redriveCount`), and
+ *   inside one attempt RUNNING < SUCCEEDED (COMPENSATED) < FAILED;
  * - the compensation phase: `[redriveCount, rank]` with RUNNING < COMPLETED < FAILED.
  * Timestamps merge with min (starts) and max (ends); attempts and durations with max.
  */
@@ -46,7 +45,7 @@ export interface StepState {
   readonly attempts?: number;
   readonly startedAt?: string;
   readonly endedAt?: string;
-  /** Milliseconds per attempt, keyed `<redriveCount>:<attempt>`. */
+  /** Milliseconds per attempt, keyed `<redriveCount>:<attempt start>:<attempt>`. */
   readonly durations?: { readonly [attempt: string]: number };
   readonly instance?: Register<string>;
 }

@@ -1,20 +1,11 @@
 import { resolve } from "node:path";
 import { type Command, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
+import type { DevServer, DevServerOptions } from "../../local/server.ts";
 import { importLocal } from "./local.ts";
 
-interface DevServer {
-  readonly url?: string;
-  close(): Promise<void> | void;
-}
 interface ServerModule {
-  startDevServer(options: {
-    port: number;
-    workflowsDir: string;
-    servicesFile?: string;
-    dataDir: string;
-    demo: boolean;
-  }): Promise<DevServer>;
+  startDevServer(options: DevServerOptions): Promise<DevServer>;
 }
 
 export const dev: Command = {
@@ -46,14 +37,18 @@ export const dev: Command = {
     const workflowsDir = resolve(ctx.cwd, text("workflows") ?? "workflows");
     const services = text("services");
     const module = await importLocal<ServerModule>("server", "startDevServer");
+    const line = (write: (text: string) => void) => (text: string) => write(`${text}\n`);
     const server = await module.startDevServer({
       port,
       workflowsDir,
       ...(services === undefined ? {} : { servicesFile: resolve(ctx.cwd, services) }),
       dataDir: resolve(ctx.cwd, text("data-dir") ?? ".baton"),
       demo: ctx.values.demo === true,
+      log: line(ctx.io.stderr),
+      // With --json, stdout carries only the JSON object.
+      out: line(ctx.json ? ctx.io.stderr : ctx.io.stdout),
     });
-    const url = server.url ?? `http://127.0.0.1:${port}`;
+    const url = server.url;
     if (ctx.json) writeJson(ctx.io, { ok: true, url });
     else ctx.io.stdout(`baton dev: listening on ${url} (Ctrl-C to stop)\n`);
     await stopped(ctx.io.signal);

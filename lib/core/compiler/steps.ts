@@ -537,9 +537,16 @@ function stepOf(byId: ReadonlyMap<string, Step>, id: string): Step {
   return step;
 }
 
+const planIdCache = new WeakMap<Plan, string[]>();
+
+/** Step ids in a plan (memoized: nested groups ask for their sub-plans' ids again). */
 function planIds(plan: Plan): string[] {
-  if (plan.kind === "step") return [plan.id];
-  return (plan.kind === "sequence" ? plan.items : plan.branches).flatMap(planIds);
+  const cached = planIdCache.get(plan);
+  if (cached) return cached;
+  const ids =
+    plan.kind === "step" ? [plan.id] : (plan.kind === "sequence" ? plan.items : plan.branches).flatMap(planIds);
+  planIdCache.set(plan, ids);
+  return ids;
 }
 
 const comment = (step: Step): { Comment?: string } =>

@@ -1,11 +1,17 @@
 /** Readers for each step kind's own fields (the common fields are read in `steps.ts`). */
-import { type Condition, conditionRefs, parseCondition } from "../condition.ts";
-import type { Json, StepKind } from "../model.ts";
-import { isTemplated, parseTemplate, singleRef } from "../template.ts";
+import { EXPRESS_MAX_TIMEOUT, type Json, type StepKind } from "../model.ts";
+import { isTemplated } from "../template.ts";
 import { readCall, readCompensation, readSelect } from "./call.ts";
+import { choice, map, parallel } from "./containers.ts";
 import { FieldReader, TIMEOUT_RULE } from "./fields.ts";
-import type { Area, KindResult, Site, StepContext, StepList } from "./nodes.ts";
-import { at, checkFields, type Fields, isFields, isJson, type Report, typeName } from "./report.ts";
+import {
+  expressError,
+  type KindReader,
+  kindObject,
+  notOneTemplate,
+  valueSite,
+} from "./kind-helpers.ts";
+import { at, checkFields, isFields, typeName } from "./report.ts";
 import { readRetry, resolveRetry } from "./retry.ts";
 
 export const WORKFLOW_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -23,50 +29,9 @@ export const CALL_STEP_FIELDS = [
 ] as const;
 const SIDE_EFFECTS: readonly string[] = ["POST", "PUT", "PATCH", "DELETE"];
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-type KindReader = (ctx: StepContext, step: Fields, pointer: string) => KindResult;
-
-/** A site for a raw value, when it is JSON at all. */
-const valueSite = (value: unknown, pointer: string, area: Area): Site[] =>
-  value !== undefined && isJson(value) ? [{ kind: "value", pointer, value, area }] : [];
-
-/**
- * Whether a string is not exactly one template reading a runtime value (unparsable ones are
- * reported as E_TEMPLATE; `workflow.*` are constants, not values to wait on or iterate).
- */
-function notOneTemplate(text: string): boolean {
-  if ("error" in parseTemplate(text)) return false;
-  const ref = singleRef(text);
-  return ref === undefined || ref.root === "workflow";
-}
-
-/** Parses a `when`; reports syntax errors with their column. */
-export function readWhen(report: Report, value: unknown, pointer: string): Condition | undefined {
-  if (typeof value !== "string") {
-    report.error("E_TYPE", pointer, `"when" must be a string, got ${typeName(value)}`);
-    return undefined;
-  }
-  const parsed = parseCondition(value);
-  if ("error" in parsed) {
-    report.error(
-      "E_WHEN",
-      pointer,
-      `cannot parse "when" at column ${parsed.column}: ${parsed.error}`,
-      "e.g. \"input.amount > 100 and steps.charge.body.status == 'ok'\"",
-    );
-    return undefined;
-  }
-  const constant = conditionRefs(parsed.condition).find((ref) => ref.root === "workflow");
-  if (constant) {
-    report.error(
-      "E_WHEN",
-      pointer,
-      `"when" cannot test ${constant.source}: it is a constant known when the workflow is written`,
-    );
-    return undefined;
-  }
-  return parsed.condition;
-}
+/** An RFC 3339 time as Step Functions accepts it (uppercase T and Z) that is a real date. */
+const isTimestamp = (text: string): boolean =>
+  RFC3339.test(text) && !Number.isNaN(Date.parse(text));
 
 const call: KindReader = (ctx, step, pointer) => {
   const { report, defaults } = ctx;
@@ -110,104 +75,6 @@ const call: KindReader = (ctx, step, pointer) => {
   };
 };
 
-const parallel: KindReader = (ctx, step, pointer) => {
-  const { report } = ctx;
-  const p = at(pointer, "parallel");
-  const value = step.parallel;
-  if (!Array.isArray(value) || value.length === 0) {
-    if (Array.isArray(value))
-      report.error("E_STEPS_EMPTY", p, "parallel needs at least one branch");
-    else
-      report.error(
-        "E_TYPE",
-        p,
-        `"parallel" must be a list of branches, each a list of steps; got ${typeName(value)}`,
-      );
-    return { sites: [], make: undefined };
-  }
-  const branches: StepList[] = value.map((branch, i) => {
-    const bp = at(p, i);
-    if (isFields(branch)) {
-      checkFields(report, branch, bp, ["steps"]);
-      return ctx.readList(branch.steps, at(bp, "steps"));
-    }
-    return ctx.readList(branch, bp);
-  });
-  return {
-    sites: [],
-    children: branches,
-    exportsChildren: true,
-    make: (base, lists) => ({ ...base, kind: "parallel", branches: lists }),
-  };
-};
-
-const choice: KindReader = (ctx, step, pointer) => {
-  const { report } = ctx;
-  const body = kindObject(report, step, pointer, "choice", ["cases", "otherwise"]);
-  if (!body) return { sites: [], make: undefined };
-  const r = new FieldReader(report, body, at(pointer, "choice"));
-  const cases = r.array("cases", true) ?? [];
-  if (r.has("cases") && cases.length === 0)
-    report.error("E_REQUIRED", r.at("cases"), "choice needs at least one case");
-  const sites: Site[] = [];
-  const whens: string[] = [];
-  const lists: StepList[] = [];
-  cases.forEach((item, i) => {
-    const cp = at(r.at("cases"), i);
-    if (!isFields(item)) {
-      report.error("E_TYPE", cp, `a case must be an object {when, steps}, got ${typeName(item)}`);
-      return;
-    }
-    checkFields(report, item, cp, ["when", "steps"]);
-    const c = new FieldReader(report, item, cp);
-    if (c.required("when")) {
-      const condition = readWhen(report, item.when, c.at("when"));
-      if (condition) sites.push({ kind: "when", pointer: c.at("when"), condition });
-      whens.push(String(item.when));
-    }
-    lists.push(ctx.readList(item.steps, c.at("steps")));
-  });
-  lists.push(ctx.readList(body.otherwise ?? [], r.at("otherwise"), true));
-  return {
-    sites,
-    children: lists,
-    make: (base, built) => ({
-      ...base,
-      kind: "choice",
-      cases: whens.map((when, i) => ({ when, steps: built[i] ?? [] })),
-      otherwise: built[built.length - 1] ?? [],
-    }),
-  };
-};
-
-const map: KindReader = (ctx, step, pointer) => {
-  const { report } = ctx;
-  const body = kindObject(report, step, pointer, "map", ["items", "maxConcurrency", "steps"]);
-  if (!body) return { sites: [], make: undefined };
-  const r = new FieldReader(report, body, at(pointer, "map"));
-  const items = r.string("items", true);
-  if (items !== undefined && notOneTemplate(items)) {
-    const hint = 'e.g. "{{ input.items }}", with no text around it';
-    report.error(
-      "E_MAP_ITEMS",
-      r.at("items"),
-      `map items "${items}" must be exactly one template giving a list`,
-      hint,
-    );
-  }
-  const maxConcurrency =
-    r.int("maxConcurrency", { min: 0, max: 40_000, code: "E_RANGE", what: "maxConcurrency" }) ?? 0;
-  const list = ctx.readList(body.steps, r.at("steps"));
-  return {
-    sites: valueSite(items, r.at("items"), "step"),
-    children: [list],
-    make:
-      items === undefined
-        ? undefined
-        : (base, built) => ({ ...base, kind: "map", items, maxConcurrency, steps: built[0] ?? [] }),
-  };
-};
-
 const wait: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
   const body = kindObject(report, step, pointer, "wait", ["seconds", "until"]);
@@ -227,11 +94,17 @@ const wait: KindReader = (ctx, step, pointer) => {
     code: "E_RANGE",
     what: "wait seconds",
   });
+  if (ctx.express && seconds !== undefined && seconds > EXPRESS_MAX_TIMEOUT) {
+    const message = `an express workflow runs at most ${EXPRESS_MAX_TIMEOUT} seconds; this wait is ${seconds}`;
+    report.error(
+      "E_EXPRESS_TIMEOUT",
+      r.at("seconds"),
+      message,
+      'use "type: standard" for long waits',
+    );
+  }
   const until = r.string("until");
-  if (
-    until !== undefined &&
-    (isTemplated(until) ? singleRef(until) === undefined : !RFC3339.test(until))
-  ) {
+  if (until !== undefined && (isTemplated(until) ? notOneTemplate(until) : !isTimestamp(until))) {
     report.error(
       "E_WAIT",
       r.at("until"),
@@ -370,34 +243,3 @@ export const KIND_READERS: Readonly<Record<StepKind, KindReader>> = {
   fail,
   succeed,
 };
-
-/** The object a kind keeps its fields in, e.g. `wait: { seconds: 5 }`. */
-function kindObject(
-  report: Report,
-  step: Fields,
-  pointer: string,
-  kind: StepKind,
-  fields: readonly string[],
-): Fields | undefined {
-  const value = step[kind];
-  const p = at(pointer, kind);
-  if (!isFields(value)) {
-    report.error(
-      "E_TYPE",
-      p,
-      `"${kind}" must be an object with ${fields.join(", ")}; got ${typeName(value)}`,
-    );
-    return undefined;
-  }
-  checkFields(report, value, p, fields);
-  return value;
-}
-
-function expressError(report: Report, pointer: string, kind: "await" | "workflow"): void {
-  report.error(
-    "E_EXPRESS_STEP",
-    at(pointer, kind),
-    `express workflows cannot have "${kind}" steps`,
-    'use "type: standard"',
-  );
-}

@@ -1,6 +1,7 @@
 /** Reads step lists and the fields every step shares; kind-specific fields are in `kinds.ts`. */
 import { STEP_KINDS, type StepKind } from "../model.ts";
-import { CALL_STEP_FIELDS, KIND_READERS, readWhen } from "./kinds.ts";
+import { readWhen } from "./kind-helpers.ts";
+import { CALL_STEP_FIELDS, KIND_READERS } from "./kinds.ts";
 import type { Dependency, KindResult, Site, StepContext, StepList, StepNode } from "./nodes.ts";
 import { at, checkFields, isFields, typeName } from "./report.ts";
 

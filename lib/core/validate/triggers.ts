@@ -16,6 +16,7 @@ const PATTERN_FIELDS: Readonly<Record<string, string>> = {
   time: "time",
   id: "id",
   version: "version",
+  $or: "$or",
 };
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;

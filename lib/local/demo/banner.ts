@@ -53,7 +53,7 @@ export function demoBanner(url: string, compiled: CompiledSet, demo: DemoService
   return lines.join("\n");
 }
 
-/** The workflow with the most compensable top-level calls to demo services. */
+/** An order saga if there is one, else the workflow with the most compensable top-level calls. */
 function pickSaga(
   workflows: readonly Workflow[],
   demo: DemoServices,
@@ -62,9 +62,10 @@ function pickSaga(
   for (const workflow of workflows) {
     const calls = workflow.steps.filter(
       (s): s is CallStep =>
-        s.kind === "call" && s.when === undefined && demo.services.has(s.call.service),
+        s.kind === "call" && demo.services.has(s.call.service),
     );
-    const score = calls.filter((c) => c.compensate !== undefined).length * 10 + calls.length;
+    const preferred = workflow.name.includes("order") ? 1_000 : 0;
+    const score = preferred + calls.filter((c) => c.compensate !== undefined).length * 10 + calls.length;
     if (
       calls.length >= 2 &&
       calls.some((c) => c.compensate !== undefined) &&

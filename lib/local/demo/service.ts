@@ -137,7 +137,13 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Run
     };
     if (settings.latencyMs > 0) await sleep(settings.latencyMs);
     const response = respond(request, state, options.routes);
-    calls.push({ ...request, seq: ++arrivals, service: options.name, at: new Date().toISOString(), status: response.status });
+    calls.push({
+      ...request,
+      seq: ++arrivals,
+      service: options.name,
+      at: new Date().toISOString(),
+      status: response.status,
+    });
     if (calls.length > keep) calls.splice(0, calls.length - keep);
     send(res, response.status, response.body ?? null);
   }

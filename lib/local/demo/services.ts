@@ -3,7 +3,9 @@
  * behaviour so sagas have something to fail on:
  * - payments `POST /charges` declines (402) amounts above 10000; `POST /refunds` refunds;
  * - inventory `POST /reservations` refuses (409) quantities above 100;
- * - users, sessions, storage, email, shipping: plain resources; stt, llm, tts: canned AI answers.
+ * - warehouse `POST /validations` passes (`{passed: true}`) unless the table name contains "bad";
+ * - storage `GET /recordings/{id}` describes a 42-second recording;
+ * - users, sessions, email, shipping: plain resources; stt, llm, tts: canned AI answers.
  * Failure rate and latency: `BATON_DEMO_FAILURE_RATE`, `BATON_DEMO_LATENCY_MS` (all services) or
  * `BATON_DEMO_<SERVICE>_FAILURE_RATE` / `_LATENCY_MS`, and at runtime `POST /__control`.
  */
@@ -27,6 +29,7 @@ export const DEMO_SERVICE_NAMES = [
   "stt",
   "llm",
   "tts",
+  "warehouse",
 ] as const;
 
 /** Port of each service when none is configured: 7001 upwards, in the order above. */
@@ -100,6 +103,20 @@ const ROUTES: Readonly<Record<string, DemoRoute>> = {
           },
         }
       : undefined,
+  warehouse: (request, service) => {
+    if (request.method === "POST" && request.path === "/validations") {
+      const table = isObject(request.body) ? String(request.body.table ?? "") : "";
+      return { status: 200, body: { id: service.nextId(), table, passed: !table.includes("bad") } };
+    }
+    return undefined;
+  },
+  storage: (request) => {
+    if (request.method === "GET" && request.path.startsWith("/recordings/")) {
+      const id = request.path.slice("/recordings/".length);
+      return { status: 200, body: { id, durationSeconds: 42, format: "wav" } };
+    }
+    return undefined;
+  },
   email: (request, service) =>
     request.method === "POST"
       ? { status: 202, body: { id: service.nextId(), status: "queued" } }

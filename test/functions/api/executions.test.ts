@@ -136,6 +136,23 @@ describe("POST /workflows/{name}/executions", () => {
     expect([response.status, response.body?.type]).toEqual([status, type]);
   });
 
+  it("passes a JSON null body through as the input", async () => {
+    // Prepare
+    const { deps, engine } = fakeDeps();
+
+    // Act
+    const response = await call(
+      deps,
+      restEvent("POST", "/workflows/approval/executions", { rawBody: "null" }),
+    );
+
+    // Assess
+    expect([response.status, engine.calls]).toEqual([
+      201,
+      [{ op: "start", workflow: "approval", name: "exec-1", input: null }],
+    ]);
+  });
+
   it("answers 404 for a workflow that is not deployed", async () => {
     // Prepare
     const { deps } = fakeDeps();
@@ -376,6 +393,27 @@ describe("GET /executions/{id} and /events", () => {
 
     // Assess
     expect(response.status).toEqual(status);
+  });
+});
+
+describe("GET /executions/{id}/events paging", () => {
+  it.each([
+    [{ limit: "0" }, "/query/limit"],
+    [{ limit: "501" }, "/query/limit"],
+    [{ cursor: "not-ours" }, "/query/cursor"],
+  ])("answers 400 for query %o", async (query, path) => {
+    // Prepare
+    const { deps } = fakeDeps();
+    await started(deps, 1);
+
+    // Act
+    const response = await call(deps, restEvent("GET", "/executions/run-0/events", { query }));
+
+    // Assess
+    expect([
+      response.status,
+      ((response.body?.errors ?? []) as { path: string }[])[0]?.path,
+    ]).toEqual([400, path]);
   });
 });
 

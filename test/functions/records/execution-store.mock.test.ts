@@ -250,6 +250,17 @@ describe("DynamoExecutionStore with a mocked client", () => {
     });
   });
 
+  it("retries a throttled query", async () => {
+    // Prepare
+    dynamo.on(QueryCommand).rejectsOnce(throttled()).resolves({ Items: [] });
+
+    // Act
+    const page = await store.listEvents("e1", { limit: 10 });
+
+    // Assess
+    expect([page, dynamo.commandCalls(QueryCommand).length]).toEqual([{ items: [] }, 2]);
+  });
+
   it("passes a returned cursor back as the start key", async () => {
     // Prepare
     const cursor = Buffer.from(

@@ -117,7 +117,7 @@ describe("execution record state", () => {
     );
   });
 
-  it("converges for a redriven execution to the redriven run's outcome", () => {
+  it("converges for a redriven execution to the redriven run's outcome, step events without redriveCount", () => {
     // Prepare
     const id = "exec-2";
     const events = [
@@ -131,7 +131,15 @@ describe("execution record state", () => {
         endMs: 40,
         error: { name: "Baton.Timeout", message: "no answer", retryable: true },
       }),
-      sfnStatus(id, { status: "FAILED", stopMs: 50, error: "Baton.Timeout", cause: "no answer" }),
+      stepEvent("Step Started", id, { stepId: "charge", attempt: 2, startMs: 1040 }),
+      stepEvent("Step Failed", id, {
+        stepId: "charge",
+        attempt: 2,
+        startMs: 1040,
+        endMs: 1050,
+        error: { name: "Baton.Timeout", message: "no answer", retryable: true },
+      }),
+      sfnStatus(id, { status: "FAILED", stopMs: 1060, error: "Baton.Timeout", cause: "no answer" }),
       sfnStatus(id, { status: "RUNNING", redriveCount: 1 }),
       stepEvent("Step Started", id, { stepId: "charge", startMs: 60_000 }),
       stepEvent("Step Succeeded", id, { stepId: "charge", startMs: 60_000, endMs: 60_100 }),

@@ -188,12 +188,12 @@ describe("applyEvent", () => {
       "u3",
       {
         charge: {
-          run: { k: [0, 2, 2], v: { status: "SUCCEEDED" } },
+          run: { k: [0, at(100), 2, 1], v: { status: "SUCCEEDED" } },
           attempts: 2,
           startedAt: at(100),
           endedAt: at(350),
-          durations: { "0:2": 250 },
-          instance: { k: [0, 2], v: "p-1" },
+          durations: { [`0:${at(100)}:2`]: 250 },
+          instance: { k: [0, at(100), 2], v: "p-1" },
         },
       },
     ]);

@@ -55,7 +55,8 @@ export async function requireExecution(deps: ApiDeps, id: string): Promise<Execu
 export const executionRoutes: readonly Route<ApiDeps>[] = [
   route("POST", "/workflows/{name}/executions", async ({ deps, params, request }) => {
     const workflow = requireWorkflow(deps, params.name ?? "");
-    const input = readJson(request, {}) ?? {};
+    const parsed = readJson(request, {});
+    const input = parsed === undefined ? {} : parsed;
     validateInput(deps, workflow, input);
     return startExecution(deps, workflow, input, idempotencyKey(request));
   }),

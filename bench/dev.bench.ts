@@ -1,0 +1,189 @@
+/**
+ * The local runtime under load: a 5-step call workflow, N executions (default 1,000) at
+ * concurrency 50, measured in the same run against two baselines:
+ *   direct   the five HTTP calls made straight from a loop (no orchestration at all);
+ *   bare     the same compiled ASL in a bare aws-local-stepfunctions machine whose tasks fetch the
+ *            service directly (the interpreter + HTTP, nothing of Baton);
+ *   runtime  Baton's local engine: real service-call handler (registry, circuit, step events),
+ *            local bus, records kept in memory;
+ *   dev      the full `baton dev` server: starts over the HTTP API, records in dynalite.
+ * Checks that no execution is lost or stuck (every one ends SUCCEEDED, in the engine and in the
+ * records), and prints executions/s, per-step overhead and ratios to the baselines.
+ * Target: runtime within 3x of bare.
+ *
+ *   npx tsx bench/dev.bench.ts            # BENCH_EXECUTIONS=200 for a quick run
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { InMemoryRegistryStore } from "../functions/commons/registry/memory-store.ts";
+import { seedRegistry } from "../functions/commons/registry/service.ts";
+import { compileWorkflow } from "../lib/core/compile.ts";
+import { loadWorkflow } from "../lib/core/load.ts";
+import type { Json, Workflow } from "../lib/core/model.ts";
+import { startDemoService } from "../lib/local/demo/service.ts";
+import { MemoryRecords } from "../lib/local/memory-records.ts";
+import { createLocalRuntime } from "../lib/local/runtime.ts";
+import { startDevServer } from "../lib/local/server.ts";
+import { compileSet } from "../lib/local/workflows.ts";
+
+const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 1000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const STEPS = 5;
+
+const WORKFLOW_YAML = `workflow: bench-five
+defaults:
+  timeout: 10
+steps:
+${Array.from({ length: STEPS }, (_, i) => `  - id: s${i}\n    call: svc POST /things\n    with: { n: ${i}, order: "{{ input.orderId }}" }\n    idempotent: true`).join("\n")}
+`;
+
+interface Measured {
+  readonly name: string;
+  readonly ms: number;
+  readonly ok: number;
+}
+
+async function pool(count: number, concurrency: number, task: (i: number) => Promise<boolean>): Promise<number> {
+  let next = 0;
+  let ok = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      if (await task(i)) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return ok;
+}
+
+async function measure(name: string, task: (i: number) => Promise<boolean>): Promise<Measured> {
+  await pool(Math.min(20, EXECUTIONS), 10, task); // warm-up
+  const t0 = performance.now();
+  const ok = await pool(EXECUTIONS, CONCURRENCY, task);
+  return { name, ms: performance.now() - t0, ok };
+}
+
+async function main(): Promise<void> {
+  const service = await startDemoService({ name: "svc", port: 0, keepCalls: 10 });
+  const servicesYaml = `services:\n  - name: svc\n    instances:\n      - { id: svc-a, url: "${service.url}" }\n    circuit: { failureThreshold: 1000, windowSeconds: 30, cooldownSeconds: 30 }\n`;
+  process.env.BATON_ALLOW_PRIVATE_URLS = "1";
+  const loaded = loadWorkflow(WORKFLOW_YAML, "bench-five.yaml");
+  const workflow = loaded.workflow as Workflow;
+  const asl = compileWorkflow(workflow);
+  const post = async (body: object): Promise<boolean> => {
+    const response = await fetch(`${service.url}/things`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    await response.arrayBuffer();
+    return response.ok;
+  };
+  const results: Measured[] = [];
+
+  // direct: the calls alone
+  results.push(
+    await measure("direct", async (i) => {
+      for (let s = 0; s < STEPS; s++) if (!(await post({ n: s, order: `o-${i}` }))) return false;
+      return true;
+    }),
+  );
+
+  // bare: the same ASL, tasks fetch directly
+  const substituted = JSON.parse(
+    JSON.stringify(asl).replace(/\$\{BatonServiceCall\}/g, "arn:aws:lambda:us-east-1:000000000000:function:x").replace(/\$\{BatonEventBus\}/g, "bus"),
+  ) as StateMachineDefinition;
+  const bare = new StateMachine(substituted, { validationOptions: { noValidate: true } });
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const name of Object.keys(substituted.States)) {
+    handlers[name] = async (input) => {
+      const request = input as { body?: object };
+      const response = await fetch(`${service.url}/things`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(request.body ?? {}),
+      });
+      return { status: response.status, headers: {}, body: (await response.json()) as Json, instance: "svc-a", attempt: 1 };
+    };
+  }
+  const context = { Execution: { Id: "bench" }, State: { RetryCount: 0 }, Task: { Token: "t" } };
+  results.push(
+    await measure("bare", async (i) => {
+      const run = bare.run({ orderId: `o-${i}` }, { overrides: { taskResourceLocalHandlers: handlers as never }, context: context as never });
+      await run.result;
+      return true;
+    }),
+  );
+
+  // runtime: Baton's engine and handlers, records in memory
+  const compiled = compileSet({ workflows: [{ file: "bench-five.yaml", workflow }], problems: [] });
+  const registry = new InMemoryRegistryStore({ yieldEachCall: false });
+  await seedRegistry(registry, servicesYaml);
+  const records = new MemoryRecords(compiled.catalogue);
+  const runtime = await createLocalRuntime({ compiled, registry, records: (e) => records.apply(e), log: () => {} });
+  const runtimeIds: string[] = [];
+  results.push(
+    await measure("runtime", async (i) => {
+      const { executionId } = runtime.engine.start("bench-five", { orderId: `o-${i}` });
+      runtimeIds.push(executionId);
+      return (await runtime.engine.waitFor(executionId)).status === "SUCCEEDED";
+    }),
+  );
+  await runtime.idle();
+  const runtimeRecorded = runtimeIds.filter((id) => records.document(id)?.status === "SUCCEEDED").length;
+  await runtime.stop();
+
+  // dev: the whole server, over HTTP, records in dynalite
+  const dir = await mkdtemp(join(tmpdir(), "baton-bench-"));
+  await writeFile(join(dir, "bench-five.yaml"), WORKFLOW_YAML);
+  await writeFile(join(dir, "services.yaml"), servicesYaml);
+  const server = await startDevServer({ port: 0, workflowsDir: dir, dataDir: join(dir, "data"), log: () => {}, out: () => {} });
+  const devIds: string[] = [];
+  results.push(
+    await measure("dev", async (i) => {
+      const response = await fetch(`${server.url}/workflows/bench-five/executions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ orderId: `o-${i}` }),
+      });
+      const { id } = (await response.json()) as { id: string };
+      devIds.push(id);
+      return response.status === 201 && (await server.runtime.engine.waitFor(id)).status === "SUCCEEDED";
+    }),
+  );
+  const t0 = performance.now();
+  await server.runtime.idle();
+  const settleMs = performance.now() - t0;
+  let devRecorded = 0;
+  for (const id of devIds) {
+    const response = await fetch(`${server.url}/executions/${id}`);
+    if (((await response.json()) as { status: string }).status === "SUCCEEDED") devRecorded++;
+  }
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+  await service.close();
+
+  const perExecution = (m: Measured) => m.ms / EXECUTIONS;
+  const by = (name: string) => results.find((r) => r.name === name) as Measured;
+  console.log(`${EXECUTIONS} executions of a ${STEPS}-step call workflow, concurrency ${CONCURRENCY}\n`);
+  console.log("mode     | total ms | executions/s | ms/execution | per-step overhead vs direct | vs bare | ok");
+  for (const m of results) {
+    const overhead = (perExecution(m) - perExecution(by("direct"))) / STEPS;
+    console.log(
+      `${m.name.padEnd(8)} | ${m.ms.toFixed(0).padStart(8)} | ${((EXECUTIONS / m.ms) * 1000).toFixed(0).padStart(12)} | ${perExecution(m).toFixed(2).padStart(12)} | ${`${overhead.toFixed(3)} ms`.padStart(27)} | ${`${(m.ms / by("bare").ms).toFixed(2)}x`.padStart(7)} | ${m.ok}/${EXECUTIONS}`,
+    );
+  }
+  console.log(`\nruntime: ${runtimeRecorded}/${EXECUTIONS} records SUCCEEDED; dev: ${devRecorded}/${EXECUTIONS} records SUCCEEDED (records settled ${settleMs.toFixed(0)} ms after the last execution)`);
+  const ratio = by("runtime").ms / by("bare").ms;
+  console.log(`runtime / bare = ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? "met" : "NOT met"}); dev / bare = ${(by("dev").ms / by("bare").ms).toFixed(2)}x`);
+  const lost = results.some((m) => m.ok !== EXECUTIONS) || runtimeRecorded !== EXECUTIONS || devRecorded !== EXECUTIONS;
+  if (lost) {
+    console.log("LOST OR STUCK EXECUTIONS");
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,108 @@
+/** Readers for the step kinds that hold other steps: parallel, choice and map. */
+import { FieldReader } from "./fields.ts";
+import {
+  type KindReader,
+  kindObject,
+  notOneTemplate,
+  readWhen,
+  valueSite,
+} from "./kind-helpers.ts";
+import type { Site, StepList } from "./nodes.ts";
+import { at, checkFields, isFields, typeName } from "./report.ts";
+
+export const parallel: KindReader = (ctx, step, pointer) => {
+  const { report } = ctx;
+  const p = at(pointer, "parallel");
+  const value = step.parallel;
+  if (!Array.isArray(value)) {
+    const message = `"parallel" must be a list of branches, each a list of steps; got ${typeName(value)}`;
+    report.error("E_TYPE", p, message);
+    return { sites: [], make: undefined };
+  }
+  if (value.length === 0) {
+    report.error("E_STEPS_EMPTY", p, "parallel needs at least one branch");
+    return { sites: [], make: undefined };
+  }
+  const branches: StepList[] = value.map((branch, i) => {
+    const bp = at(p, i);
+    if (isFields(branch)) {
+      checkFields(report, branch, bp, ["steps"]);
+      return ctx.readList(branch.steps, at(bp, "steps"));
+    }
+    return ctx.readList(branch, bp);
+  });
+  return {
+    sites: [],
+    children: branches,
+    exportsChildren: true,
+    make: (base, lists) => ({ ...base, kind: "parallel", branches: lists }),
+  };
+};
+
+export const choice: KindReader = (ctx, step, pointer) => {
+  const { report } = ctx;
+  const body = kindObject(report, step, pointer, "choice", ["cases", "otherwise"]);
+  if (!body) return { sites: [], make: undefined };
+  const r = new FieldReader(report, body, at(pointer, "choice"));
+  const cases = r.array("cases", true) ?? [];
+  if (r.has("cases") && cases.length === 0) {
+    report.error("E_REQUIRED", r.at("cases"), "choice needs at least one case");
+  }
+  const sites: Site[] = [];
+  const whens: string[] = [];
+  const lists: StepList[] = [];
+  cases.forEach((item, i) => {
+    const cp = at(r.at("cases"), i);
+    if (!isFields(item)) {
+      report.error("E_TYPE", cp, `a case must be an object {when, steps}, got ${typeName(item)}`);
+      return;
+    }
+    checkFields(report, item, cp, ["when", "steps"]);
+    const c = new FieldReader(report, item, cp);
+    if (c.required("when")) {
+      const condition = readWhen(report, item.when, c.at("when"));
+      if (condition) sites.push({ kind: "when", pointer: c.at("when"), condition });
+      whens.push(String(item.when));
+    }
+    lists.push(ctx.readList(item.steps, c.at("steps")));
+  });
+  lists.push(ctx.readList(body.otherwise ?? [], r.at("otherwise"), true));
+  return {
+    sites,
+    children: lists,
+    make: (base, built) => ({
+      ...base,
+      kind: "choice",
+      cases: whens.map((when, i) => ({ when, steps: built[i] ?? [] })),
+      otherwise: built[built.length - 1] ?? [],
+    }),
+  };
+};
+
+export const map: KindReader = (ctx, step, pointer) => {
+  const { report } = ctx;
+  const body = kindObject(report, step, pointer, "map", ["items", "maxConcurrency", "steps"]);
+  if (!body) return { sites: [], make: undefined };
+  const r = new FieldReader(report, body, at(pointer, "map"));
+  const items = r.string("items", true);
+  if (items !== undefined && notOneTemplate(items)) {
+    const hint = 'e.g. "{{ input.items }}", with no text around it';
+    report.error(
+      "E_MAP_ITEMS",
+      r.at("items"),
+      `map items "${items}" must be exactly one template giving a list`,
+      hint,
+    );
+  }
+  const maxConcurrency =
+    r.int("maxConcurrency", { min: 0, code: "E_RANGE", what: "maxConcurrency" }) ?? 0;
+  const list = ctx.readList(body.steps, r.at("steps"));
+  return {
+    sites: valueSite(items, r.at("items"), "step"),
+    children: [list],
+    make:
+      items === undefined
+        ? undefined
+        : (base, built) => ({ ...base, kind: "map", items, maxConcurrency, steps: built[0] ?? [] }),
+  };
+};

@@ -1,0 +1,372 @@
+/**
+ * A test harness for workflows: the compiled ASL and the real service-call handler, in process,
+ * with a virtual clock (retry pauses and Wait states take no time) and scripted faults.
+ *
+ * ```ts
+ * import { createHarness } from "baton/lib/local/harness.ts";
+ *
+ * const harness = await createHarness({
+ *   file: "workflows/order-fulfillment.yaml",
+ *   services: {
+ *     inventory: (req) => ({ status: 201, body: { id: "r-1" } }),   // an in-process handler
+ *     payments: "http://127.0.0.1:7002",                            // or a real base URL
+ *     shipping: () => ({ status: 201, body: { id: "s-1" } }),
+ *   },
+ * });
+ * const { execution, calls } = await harness.run(
+ *   { orderId: "o-1", amount: 10 },
+ *   { faults: [{ step: "charge", attempt: 1, status: 503 }, { step: "ship", error: "Baton.ClientError" }] },
+ * );
+ * expect(execution.status).toEqual("FAILED");
+ * expect(calls.payments.map((c) => c.path)).toEqual(["/charges", "/refunds"]);
+ * await harness.close();
+ * ```
+ *
+ * - `workflow` is a normalized `Workflow` or the text of a workflow file; `file` a path (its
+ *   folder is loaded too, so `workflow` steps find their children). Problems throw
+ *   `HarnessLoadError` listing each as `file:line: code message (hint)`.
+ * - A fault matches a call by `step`, optionally `attempt` and `mode` (`call`, the default, or
+ *   `compensate`). `error` makes the attempt fail with that error name without reaching the
+ *   service; `status` answers with that HTTP status instead of the service (the handler's own
+ *   classification applies: 5xx retryable, 4xx not); `delayMs` delays the request (and can trip
+ *   the step's timeout). Faults without `attempt` apply to every attempt.
+ * - `signals` answer `await` steps by signal name (the payload, or `{error, cause}` to fail the
+ *   step); an `await` without a scripted signal times out at once (`Baton.SignalTimeout`).
+ * - `calls` lists, per service, the requests the service received (faulted attempts did not reach
+ *   it), in order, with the step, mode and attempt that sent them.
+ * - Circuits are effectively off (a huge failure threshold) so runs do not influence each other.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { dirname, join, resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { BatonRuntimeError } from "../../functions/commons/errors.ts";
+import type { Fetch } from "../../functions/commons/http/caller.ts";
+import type { ExecutionDocument, ExecutionEvent } from "../../functions/commons/records/document.ts";
+import { InMemoryRegistryStore } from "../../functions/commons/registry/memory-store.ts";
+import type { ServiceEntry } from "../../functions/commons/registry/model.ts";
+import type { ServiceCallRequest } from "../core/contract.ts";
+import { BatonError, type BatonErrorName } from "../core/errors.ts";
+import { loadWorkflow, loadWorkflowFiles, type LoadedSet, WORKFLOW_EXTENSIONS } from "../core/load.ts";
+import type { Json, Workflow } from "../core/model.ts";
+import { MemoryRecords } from "./memory-records.ts";
+import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
+import { type CompiledSet, compileSet, formatProblem, isRegistryFile } from "./workflows.ts";
+
+/** What an in-process service handler receives. */
+export interface ServiceRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  /** Lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Json | undefined;
+}
+
+export interface ServiceReply {
+  /** @default 200 */
+  readonly status?: number;
+  readonly body?: Json;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type ServiceHandler = (request: ServiceRequest) => ServiceReply | undefined | Promise<ServiceReply | undefined>;
+
+export interface HarnessOptions {
+  /** A normalized workflow, or the YAML/JSON text of a workflow file. */
+  readonly workflow?: Workflow | string;
+  /** A workflow file; the other workflows of its folder are loaded for `workflow` steps. */
+  readonly file?: string;
+  /** Extra workflows (children) when `workflow` is given. */
+  readonly children?: readonly (Workflow | string)[];
+  /** Every service the workflow calls: an in-process handler or a base URL. */
+  readonly services: Readonly<Record<string, ServiceHandler | string>>;
+}
+
+export interface Fault {
+  readonly step: string;
+  /** Only this attempt (1 = the first try); every attempt when absent. */
+  readonly attempt?: number;
+  /** @default "call" */
+  readonly mode?: "call" | "compensate";
+  /** Fail the attempt with this error name (e.g. `Baton.Timeout`), without calling the service. */
+  readonly error?: string;
+  /** Answer with this HTTP status instead of the service. */
+  readonly status?: number;
+  /** Body of the `status` answer. */
+  readonly body?: Json;
+  /** Delay the request by this many milliseconds (real time; may trip the step's timeout). */
+  readonly delayMs?: number;
+}
+
+export interface RunOptions {
+  readonly faults?: readonly Fault[];
+  /** Answers to `await` steps by signal name: the payload, or `{error, cause?}` to fail the step. */
+  readonly signals?: Readonly<Record<string, Json | { readonly error: string; readonly cause?: string }>>;
+  /** Workflow to run when the harness holds several (default: the one given or the file's). */
+  readonly workflow?: string;
+}
+
+export interface ReceivedCall extends ServiceRequest {
+  readonly service: string;
+  readonly step: string;
+  readonly mode: "call" | "compensate";
+  readonly attempt: number;
+}
+
+export interface RunResult {
+  readonly execution: ExecutionDocument;
+  /** Requests each service received, by service name, in order. */
+  readonly calls: Readonly<Record<string, readonly ReceivedCall[]>>;
+  /** The execution's orchestration events, in order. */
+  readonly events: readonly ExecutionEvent[];
+}
+
+export interface Harness {
+  readonly workflow: string;
+  readonly compiled: CompiledSet;
+  run(input: Json, options?: RunOptions): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+export class HarnessLoadError extends Error {
+  override readonly name = "HarnessLoadError";
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`The workflow cannot be run:\n${problems.join("\n")}`);
+    this.problems = problems;
+  }
+}
+
+const HOST_SUFFIX = ".harness.invalid";
+
+interface CallContext {
+  readonly request: ServiceCallRequest;
+  readonly fault: Fault | undefined;
+}
+
+export async function createHarness(options: HarnessOptions): Promise<Harness> {
+  const { loaded, root } = load(options);
+  const errors = loaded.problems.filter((p) => p.problem.severity === "error");
+  if (root === undefined || errors.length > 0) {
+    throw new HarnessLoadError(errors.length > 0 ? errors.map((p) => formatProblem(p)) : ["no workflow was given"]);
+  }
+  const compiled = compileSet(loaded);
+  const refused = compiled.problems.filter((p) => p.problem.severity === "error");
+  if (refused.length > 0) throw new HarnessLoadError(refused.map((p) => formatProblem(p)));
+
+  const registry = new InMemoryRegistryStore({ yieldEachCall: false });
+  for (const [name, target] of Object.entries(options.services)) {
+    await registry.putService(serviceEntry(name, typeof target === "string" ? target : `http://${name}${HOST_SUFFIX}`));
+  }
+  const handlers = new Map(
+    Object.entries(options.services).flatMap(([name, target]) => (typeof target === "string" ? [] : [[name, target] as const])),
+  );
+  const context = new AsyncLocalStorage<CallContext>();
+  const received = new Map<string, ReceivedCall[]>();
+  const records = new MemoryRecords(compiled.catalogue);
+  const signals = new Map<string, RunOptions["signals"]>();
+  const faults = new Map<string, readonly Fault[]>();
+
+  const fetchImpl: Fetch = async (input, init) => {
+    const call = context.getStore();
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+    const fault = call?.fault;
+    if (fault?.delayMs !== undefined) await sleep(fault.delayMs, init?.signal ?? undefined);
+    if (fault?.status !== undefined) return jsonResponse(fault.status, fault.body ?? { error: "injected fault" });
+    const request = toServiceRequest(url, init);
+    const service = call?.request.service ?? url.hostname.replace(HOST_SUFFIX, "");
+    if (call !== undefined) {
+      const list = received.get(call.request.executionId) ?? [];
+      list.push({ ...request, service, step: call.request.stepId, mode: call.request.mode, attempt: call.request.attempt });
+      received.set(call.request.executionId, list);
+    }
+    const handler = url.hostname.endsWith(HOST_SUFFIX) ? handlers.get(service) : undefined;
+    if (handler === undefined) return globalThis.fetch(input, init);
+    const reply = (await handler(request)) ?? {};
+    return jsonResponse(reply.status ?? 200, reply.body ?? null, reply.headers);
+  };
+
+  const live = await createLocalRuntime({
+    compiled,
+    registry,
+    records: (event) => records.apply(event),
+    fetch: fetchImpl,
+    skipDelays: true,
+    busRetryDelaysMs: [],
+    registryCacheMs: 0,
+    log: () => {},
+    interceptCall: (request, next) => {
+      const fault = (faults.get(request.executionId) ?? []).find(
+        (f) =>
+          f.step === request.stepId &&
+          (f.mode ?? "call") === request.mode &&
+          (f.attempt === undefined || f.attempt === request.attempt),
+      );
+      if (fault?.error !== undefined) return Promise.reject(injectedError(fault.error, request));
+      return context.run({ request, fault }, () => next(request));
+    },
+    parkSignal: async (request, engine) => {
+      const answer = signals.get(request.executionId)?.[request.signal];
+      if (answer === undefined) {
+        await engine.sendTaskFailure(request.taskToken, "States.Timeout", `No signal ${request.signal} was scripted.`);
+      } else if (isErrorAnswer(answer)) {
+        await engine.sendTaskFailure(request.taskToken, answer.error, answer.cause ?? answer.error);
+      } else {
+        await engine.sendTaskSuccess(request.taskToken, answer);
+      }
+    },
+  });
+
+  return {
+    workflow: root,
+    compiled,
+    async run(input: Json, runOptions: RunOptions = {}): Promise<RunResult> {
+      const workflow = runOptions.workflow ?? root;
+      const executionId = crypto.randomUUID();
+      faults.set(executionId, runOptions.faults ?? []);
+      signals.set(executionId, runOptions.signals ?? {});
+      try {
+        live.engine.start(workflow, input, { executionId });
+        await waitForTree(live, executionId);
+        await live.idle();
+        const execution = records.document(executionId);
+        if (execution === undefined) throw new Error(`execution ${executionId} left no record`);
+        const calls: Record<string, ReceivedCall[]> = {};
+        for (const name of Object.keys(options.services)) calls[name] = [];
+        for (const id of [executionId, ...childrenOf(live, executionId)]) {
+          for (const call of received.get(id) ?? []) (calls[call.service] ??= []).push(call);
+        }
+        return { execution, calls, events: records.events(executionId) };
+      } finally {
+        faults.delete(executionId);
+        signals.delete(executionId);
+      }
+    },
+    close: () => live.stop(),
+  };
+}
+
+function load(options: HarnessOptions): { loaded: LoadedSet; root: string | undefined } {
+  if (options.file !== undefined) {
+    const file = resolve(options.file);
+    const loaded = loadWorkflowFiles(siblings(file));
+    const own = loaded.problems.filter((p) => p.file === file);
+    const root = loaded.workflows.find((w) => w.file === file)?.workflow.name;
+    // Problems of unrelated files in the folder do not concern this harness.
+    return { loaded: { workflows: loaded.workflows, problems: own }, root };
+  }
+  if (options.workflow === undefined) return { loaded: { workflows: [], problems: [] }, root: undefined };
+  const all = [options.workflow, ...(options.children ?? [])];
+  const workflows: LoadedSet["workflows"] = [];
+  const problems: LoadedSet["problems"] = [];
+  all.forEach((entry, index) => {
+    const file = index === 0 ? "workflow" : `children[${index - 1}]`;
+    if (typeof entry !== "string") {
+      workflows.push({ file, workflow: entry });
+      return;
+    }
+    const result = loadWorkflow(entry, file);
+    for (const problem of result.problems) problems.push({ file, problem });
+    if (result.workflow !== undefined) workflows.push({ file, workflow: result.workflow });
+  });
+  const root = workflows.find((w) => w.file === "workflow")?.workflow.name;
+  return { loaded: { workflows, problems }, root };
+}
+
+function siblings(file: string): string[] {
+  const dir = dirname(file);
+  const names = readdirSync(dir).filter(
+    (n) => WORKFLOW_EXTENSIONS.some((ext) => n.endsWith(ext)) && !isRegistryFile(n),
+  );
+  return [file, ...names.map((n) => join(dir, n)).filter((f) => f !== file)];
+}
+
+function serviceEntry(name: string, url: string): ServiceEntry {
+  return {
+    name,
+    instances: [{ id: `${name}-1`, url, weight: 1 }],
+    health: { path: "/health", intervalSeconds: 3600, unhealthyAfter: 1_000_000, healthyAfter: 1 },
+    balancing: "round_robin",
+    circuit: { failureThreshold: 1_000_000, windowSeconds: 1, cooldownSeconds: 1 },
+    timeout: 30,
+    headers: {},
+  };
+}
+
+const CATALOGUE_NAMES = new Set<string>(Object.values(BatonError));
+
+function injectedError(name: string, request: ServiceCallRequest): Error {
+  const reason = `Injected fault on ${request.stepId} attempt ${request.attempt}.`;
+  if (CATALOGUE_NAMES.has(name)) {
+    return new BatonRuntimeError(name as BatonErrorName, reason, { step: request.stepId });
+  }
+  const error = new Error(reason);
+  error.name = name;
+  return error;
+}
+
+const isErrorAnswer = (value: unknown): value is { error: string; cause?: string } =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { error?: unknown }).error === "string";
+
+/** Waits for the execution and every child it started (children finish before their parent). */
+async function waitForTree(runtime: LocalRuntime, executionId: string): Promise<void> {
+  await runtime.engine.waitFor(executionId);
+}
+
+function childrenOf(runtime: LocalRuntime, executionId: string): string[] {
+  const all = runtime.engine.list();
+  const found: string[] = [];
+  const visit = (parent: string): void => {
+    for (const child of all.filter((e) => e.parentId === parent)) {
+      found.push(child.executionId);
+      visit(child.executionId);
+    }
+  };
+  visit(executionId);
+  return found;
+}
+
+function toServiceRequest(url: URL, init: RequestInit | undefined): ServiceRequest {
+  const headers: Record<string, string> = {};
+  new Headers(init?.headers).forEach((value, key) => {
+    headers[key] = value;
+  });
+  let body: Json | undefined;
+  if (typeof init?.body === "string" && init.body !== "") {
+    try {
+      body = JSON.parse(init.body) as Json;
+    } catch {
+      body = init.body;
+    }
+  }
+  return {
+    method: init?.method ?? "GET",
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    body,
+  };
+}
+
+function jsonResponse(status: number, body: Json, headers: Readonly<Record<string, string>> = {}): Response {
+  const noBody = status === 204 || status === 304;
+  return new Response(noBody ? null : JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { BatonConfigError, readBatonConfig } from "../../lib/cdk/config.ts";
+
+const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
+
+function problemsOf(values: Record<string, unknown>): readonly string[] {
+  try {
+    readBatonConfig(context(values), "/project");
+  } catch (error) {
+    if (error instanceof BatonConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("readBatonConfig", () => {
+  it("applies the defaults when no key is set", () => {
+    // Prepare / Act
+    const config = readBatonConfig(context({}), "/project");
+    // Assess
+    expect(config).toEqual({
+      workflowsDir: "/project/workflows",
+      servicesFile: "/project/workflows/services.yaml",
+      stage: "dev",
+      apiAuth: { mode: "iam" },
+      retentionDays: 30,
+      retainData: false,
+      emulator: false,
+    });
+  });
+
+  it("reads every key, accepting numbers given as strings on the command line", () => {
+    // Prepare
+    const values = {
+      "baton:workflowsDir": "flows",
+      "baton:servicesFile": "/etc/baton/services.yaml",
+      "baton:stage": "prod",
+      "baton:apiAuth": "jwt",
+      "baton:jwtIssuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+      "baton:jwtAudience": "client-1",
+      "baton:retentionDays": "90",
+      "baton:alarmEmail": "ops@example.com",
+      "baton:emulator": "true",
+    };
+    // Act
+    const config = readBatonConfig(context(values), "/project");
+    // Assess
+    expect(config).toEqual({
+      workflowsDir: "/project/flows",
+      servicesFile: "/etc/baton/services.yaml",
+      stage: "prod",
+      apiAuth: {
+        mode: "jwt",
+        issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+        audience: "client-1",
+      },
+      retentionDays: 90,
+      alarmEmail: "ops@example.com",
+      retainData: true,
+      emulator: true,
+    });
+  });
+
+  it("fails when apiAuth is not a known mode, naming the key, the value and the choices", () => {
+    expect(problemsOf({ "baton:apiAuth": "basic" })).toEqual([
+      'baton:apiAuth = "basic": expected one of iam, jwt, cognito, none.',
+    ]);
+  });
+
+  it("fails when jwt has no issuer, or one a REST authorizer cannot verify", () => {
+    expect(problemsOf({ "baton:apiAuth": "jwt" })).toEqual([
+      'baton:jwtIssuer is missing: baton:apiAuth = "jwt" needs the token issuer URL.',
+    ]);
+    expect(problemsOf({ "baton:apiAuth": "jwt", "baton:jwtIssuer": "https://login.example.com" })).toEqual([
+      'baton:jwtIssuer = "https://login.example.com": expected a Cognito user pool issuer https://cognito-idp.<region>.amazonaws.com/<userPoolId> (REST API authorizers verify Cognito tokens only).',
+    ]);
+  });
+
+  it("fails when jwt settings are given without jwt auth", () => {
+    expect(problemsOf({ "baton:jwtAudience": "client-1" })).toEqual([
+      'baton:jwtIssuer/baton:jwtAudience are set but baton:apiAuth = "iam": set baton:apiAuth to "jwt" or remove them.',
+    ]);
+  });
+
+  it("reports every problem at once", () => {
+    // Prepare / Act
+    const problems = problemsOf({
+      "baton:stage": "Prod_1",
+      "baton:retentionDays": 0,
+      "baton:alarmEmail": "nobody",
+      "baton:workflowsDir": 42,
+      "baton:emulator": "yes",
+    });
+    // Assess
+    expect(problems).toEqual([
+      "baton:workflowsDir = 42: expected a non-empty string.",
+      'baton:stage = "Prod_1": expected 1-10 characters matching ^[a-z][a-z0-9-]{0,9}$ (it prefixes every resource name).',
+      "baton:retentionDays = 0: expected a whole number of days from 1 to 3650.",
+      'baton:alarmEmail = "nobody": expected an email address.',
+      'baton:emulator = "yes": expected true or false.',
+    ]);
+  });
+
+  it("fails with one error whose message lists each problem", () => {
+    expect(() => readBatonConfig(context({ "baton:retentionDays": "soon" }))).toThrow(
+      'Invalid Baton configuration in CDK context:\n  - baton:retentionDays = "soon": expected a whole number of days from 1 to 3650.',
+    );
+  });
+});

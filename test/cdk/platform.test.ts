@@ -1,0 +1,383 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SECRET_NAME_PREFIX } from "../../functions/commons/registry/secrets.ts";
+import { HANDLER_ACCESS, SECRET_PREFIX } from "../../lib/cdk/baton-handlers.ts";
+import {
+  accountArn,
+  FIXTURE_WORKFLOWS,
+  fixtureDir,
+  getAtt,
+  logicalId,
+  policyStatements,
+  type Synthesized,
+  synthBaton,
+} from "./helpers.ts";
+
+const READ_WRITE_DATA = [
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:GetItem",
+  "dynamodb:Scan",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:DescribeTable",
+];
+
+let built: Synthesized;
+const id = (type: string, prefix: string): string => logicalId(built.template, type, prefix);
+
+beforeAll(() => {
+  built = synthBaton({
+    context: {
+      "baton:workflowsDir": fixtureDir(FIXTURE_WORKFLOWS),
+      "baton:alarmEmail": "ops@example.com",
+      "baton:retentionDays": 14,
+    },
+  });
+});
+
+describe("tables", () => {
+  it("creates an on-demand registry table with PITR and pk/sk string keys", () => {
+    built.template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "baton-dev-registry",
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: Match.absent(),
+    });
+  });
+
+  it("creates the executions table with the byWorkflow index and expiresAt TTL", () => {
+    built.template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "baton-dev-executions",
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: "byWorkflow",
+          KeySchema: [
+            { AttributeName: "gsi1pk", KeyType: "HASH" },
+            { AttributeName: "gsi1sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    });
+  });
+
+  it("deletes data with a non-production stage", () => {
+    const tables = built.template.findResources("AWS::DynamoDB::Table");
+    expect(Object.values(tables).map((t) => t.DeletionPolicy)).toEqual(["Delete", "Delete"]);
+  });
+});
+
+describe("bus and dead letters", () => {
+  it("encrypts the bus with the stack key and dead-letters what it cannot process", () => {
+    built.template.hasResourceProperties("AWS::Events::EventBus", {
+      Name: "baton-dev",
+      KmsKeyIdentifier: getAtt(id("AWS::KMS::Key", "Key")),
+      DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
+    });
+    built.template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+  });
+
+  it("archives every event of the bus with the same key", () => {
+    built.template.hasResourceProperties("AWS::Events::Archive", {
+      SourceArn: accountArn("events", "event-bus/baton-dev"),
+      EventPattern: { account: [{ Ref: "AWS::AccountId" }] },
+      RetentionDays: 30,
+      KmsKeyIdentifier: getAtt(id("AWS::KMS::Key", "Key")),
+    });
+  });
+
+  it("encrypts the dead-letter queue and refuses plain-text transport", () => {
+    built.template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "baton-dev-dlq",
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    built.template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "sqs:*",
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe("handlers", () => {
+  const handlers = [
+    ["ServiceCall", "service-call"],
+    ["HealthCheck", "health-check"],
+    ["Api", "api"],
+    ["ExecutionRecords", "execution-records"],
+    ["AwaitSignal", "await-signal"],
+  ] as const;
+
+  it("runs every handler as ESM on Node.js 24, ARM, with X-Ray and JSON logs in its own log group", () => {
+    for (const [name] of handlers) {
+      built.template.hasResourceProperties("AWS::Lambda::Function", {
+        FunctionName: Match.absent(),
+        Handler: "index.handler",
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+        LoggingConfig: {
+          LogFormat: "JSON",
+          ApplicationLogLevel: "INFO",
+          SystemLogLevel: "WARN",
+          LogGroup: { Ref: id("AWS::Logs::LogGroup", `Handlers${name}Logs`) },
+        },
+        Role: getAtt(id("AWS::IAM::Role", `Handlers${name}Role`)),
+      });
+    }
+  });
+
+  it("keeps handler logs for the configured retention", () => {
+    const group = built.template.toJSON().Resources[id("AWS::Logs::LogGroup", "HandlersApiLogs")];
+    expect(group.Properties).toEqual({ RetentionInDays: 14 });
+  });
+
+  it("gives each handler exactly the environment its access needs", () => {
+    // Prepare
+    const functions = built.template.findResources("AWS::Lambda::Function");
+    const envOf = (name: string) =>
+      Object.keys(functions[id("AWS::Lambda::Function", `Handlers${name}Function`)]?.Properties.Environment.Variables ?? {}).sort();
+    // Act
+    const keys = Object.fromEntries(handlers.map(([name, handler]) => [handler, envOf(name)]));
+    // Assess
+    expect(keys).toEqual({
+      "service-call": ["BATON_DLQ_URL", "BATON_EVENT_BUS", "BATON_REGISTRY_TABLE", "NODE_OPTIONS"],
+      "health-check": ["BATON_DLQ_URL", "BATON_EVENT_BUS", "BATON_REGISTRY_TABLE", "NODE_OPTIONS"],
+      api: [
+        "BATON_CATALOGUE_FILE",
+        "BATON_DLQ_URL",
+        "BATON_EVENT_BUS",
+        "BATON_EXECUTIONS_TABLE",
+        "BATON_REGISTRY_TABLE",
+        "BATON_RETENTION_DAYS",
+        "BATON_STATE_MACHINES",
+        "NODE_OPTIONS",
+      ],
+      "execution-records": [
+        "BATON_CATALOGUE_FILE",
+        "BATON_DLQ_URL",
+        "BATON_EVENT_BUS",
+        "BATON_EXECUTIONS_TABLE",
+        "BATON_RETENTION_DAYS",
+        "BATON_STATE_MACHINES",
+        "NODE_OPTIONS",
+      ],
+      "await-signal": ["BATON_EXECUTIONS_TABLE", "BATON_RETENTION_DAYS", "NODE_OPTIONS"],
+    });
+  });
+
+  it("points the API at the shipped catalogue and every state machine ARN", () => {
+    const fn = built.template.toJSON().Resources[id("AWS::Lambda::Function", "HandlersApiFunction")];
+    const env = fn.Properties.Environment.Variables;
+    expect(env.BATON_CATALOGUE_FILE).toEqual("/var/task/catalogue.json");
+    expect(env.BATON_RETENTION_DAYS).toEqual("14");
+    expect(env.BATON_REGISTRY_TABLE).toEqual({ Ref: id("AWS::DynamoDB::Table", "TablesRegistry") });
+    expect(env.BATON_EXECUTIONS_TABLE).toEqual({ Ref: id("AWS::DynamoDB::Table", "TablesExecutions") });
+    expect(env.BATON_EVENT_BUS).toEqual({ Ref: id("AWS::Events::EventBus", "OrchestrationBus") });
+    expect(env.BATON_DLQ_URL).toEqual({ Ref: id("AWS::SQS::Queue", "DeadLetters") });
+    const arn = (name: string) => [
+      `"${name}":"arn:`,
+      { Ref: "AWS::Partition" },
+      ":states:",
+      { Ref: "AWS::Region" },
+      ":",
+      { Ref: "AWS::AccountId" },
+      `:stateMachine:baton-dev-${name}"`,
+    ];
+    const parts = ["child", "idle", "parent", "quick"].flatMap((name, i) => {
+      const [head, ...rest] = arn(name);
+      return [`${i === 0 ? "{" : ","}${head}`, ...rest];
+    });
+    expect(env.BATON_STATE_MACHINES).toEqual({ "Fn::Join": ["", mergeStrings([...parts, "}"])] });
+  });
+
+  it("lets the service-call handler use its table, the bus, the queue and baton/* secrets only", () => {
+    const statements = policyStatements(built.template, "HandlersServiceCallRole");
+    const registry = getAtt(id("AWS::DynamoDB::Table", "TablesRegistry"));
+    expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
+      [["logs:CreateLogStream", "logs:PutLogEvents"], getAtt(id("AWS::Logs::LogGroup", "HandlersServiceCallLogs"))],
+      [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"],
+      [READ_WRITE_DATA, [registry]],
+      [["dynamodb:GetRecords", "dynamodb:GetShardIterator"], [registry]],
+      ["events:PutEvents", getAtt(id("AWS::Events::EventBus", "OrchestrationBus"))],
+      [["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], getAtt(id("AWS::SQS::Queue", "DeadLetters"))],
+      ["secretsmanager:GetSecretValue", accountArn("secretsmanager", "secret:baton/*")],
+    ]);
+  });
+
+  it("lets the API control exactly Baton's state machines and their executions", () => {
+    const statements = policyStatements(built.template, "HandlersApiRole");
+    const machines = ["child", "idle", "parent", "quick"].map((n) => accountArn("states", `stateMachine:baton-dev-${n}`));
+    expect(statements.slice(-2)).toEqual([
+      {
+        Action: ["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure"],
+        Effect: "Allow",
+        Resource: machines,
+      },
+      {
+        Action: ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+        Effect: "Allow",
+        // `quick` is express: its executions cannot be described, stopped or redriven.
+        Resource: ["child", "idle", "parent"].map((n) => accountArn("states", `execution:baton-dev-${n}:*`)),
+      },
+    ]);
+    expect(statements.map((s) => s.Action)).toContainEqual([
+      "sqs:ReceiveMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueUrl",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+    ]);
+  });
+
+  it("lets await-signal answer task tokens of workflows with await steps only, and touch no registry", () => {
+    const statements = policyStatements(built.template, "HandlersAwaitSignalRole");
+    expect(statements.at(-1)).toEqual({
+      Action: "states:SendTaskSuccess",
+      Effect: "Allow",
+      Resource: accountArn("states", "stateMachine:baton-dev-parent"),
+    });
+    const registry = getAtt(id("AWS::DynamoDB::Table", "TablesRegistry"));
+    expect(JSON.stringify(statements).includes(JSON.stringify(registry))).toEqual(false);
+  });
+
+  it("grants no handler a secret unless its access says so", () => {
+    const readers = Object.entries(HANDLER_ACCESS).filter(([, a]) => a.readsSecrets).map(([n]) => n);
+    expect(readers).toEqual(["service-call"]);
+    expect(SECRET_PREFIX).toEqual(SECRET_NAME_PREFIX);
+  });
+});
+
+describe("API", () => {
+  it("proxies every route, on / and /{proxy+}, to the api handler with IAM auth and a validator", () => {
+    const methods = built.template.findResources("AWS::ApiGateway::Method");
+    const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
+    expect(Object.values(methods).map((m) => m.Properties.AuthorizationType)).toEqual(["AWS_IAM", "AWS_IAM"]);
+    for (const method of Object.values(methods)) {
+      expect(method.Properties.HttpMethod).toEqual("ANY");
+      expect(method.Properties.RequestValidatorId).toEqual({ Ref: id("AWS::ApiGateway::RequestValidator", "HttpApiValidator") });
+      expect(method.Properties.Integration.Type).toEqual("AWS_PROXY");
+      expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(apiFn);
+    }
+    built.template.resourceCountIs("AWS::ApiGateway::Resource", 1);
+    built.template.hasResourceProperties("AWS::ApiGateway::Resource", { PathPart: "{proxy+}" });
+  });
+
+  it("throttles the stage, traces it, logs errors and writes JSON access logs", () => {
+    built.template.hasResourceProperties("AWS::ApiGateway::Stage", {
+      StageName: "v1",
+      TracingEnabled: true,
+      MethodSettings: [
+        {
+          HttpMethod: "*",
+          ResourcePath: "/*",
+          DataTraceEnabled: false,
+          LoggingLevel: "ERROR",
+          MetricsEnabled: true,
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+        },
+      ],
+      AccessLogSetting: {
+        DestinationArn: getAtt(id("AWS::Logs::LogGroup", "HttpAccessLogs")),
+        Format: Match.stringLikeRegexp('^\\{"requestId":"\\$context.requestId"'),
+      },
+    });
+  });
+});
+
+describe("operations", () => {
+  it("sends alarms to an encrypted, TLS-only topic with the configured email", () => {
+    built.template.hasResourceProperties("AWS::SNS::Topic", {
+      TopicName: "baton-dev-alarms",
+      KmsMasterKeyId: getAtt(id("AWS::KMS::Key", "Key")),
+    });
+    built.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+    built.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })],
+      },
+    });
+  });
+
+  it("alarms on dead letters and on every handler's throttles and errors", () => {
+    const names = Object.values(built.template.findResources("AWS::CloudWatch::Alarm"))
+      .map((a) => a.Properties.AlarmName as string)
+      .filter((name) => !name.startsWith("baton-dev-") || !/baton-dev-(child|idle|parent|quick)-/.test(name))
+      .sort();
+    expect(names).toEqual([
+      "baton-dev-api-errors",
+      "baton-dev-api-throttles",
+      "baton-dev-await-signal-errors",
+      "baton-dev-await-signal-throttles",
+      "baton-dev-dlq-depth",
+      "baton-dev-execution-records-errors",
+      "baton-dev-execution-records-throttles",
+      "baton-dev-health-check-errors",
+      "baton-dev-health-check-throttles",
+      "baton-dev-service-call-errors",
+      "baton-dev-service-call-throttles",
+    ]);
+    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "baton-dev-dlq-depth",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Namespace: "AWS/SQS",
+      Statistic: "Maximum",
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      AlarmActions: [{ Ref: id("AWS::SNS::Topic", "AlarmsTopic") }],
+    });
+  });
+
+  it("builds one dashboard", () => {
+    built.template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    built.template.hasResourceProperties("AWS::CloudWatch::Dashboard", { DashboardName: "baton-dev" });
+  });
+
+  it("probes service health every minute and dead-letters failed deliveries", () => {
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 minute)",
+      Targets: [
+        Match.objectLike({
+          Arn: getAtt(id("AWS::Lambda::Function", "HandlersHealthCheckFunction")),
+          DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
+        }),
+      ],
+    });
+  });
+});
+
+/** Joins adjacent string parts, as CDK does when it renders Fn::Join. */
+function mergeStrings(parts: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    if (typeof part === "string" && typeof last === "string") out[out.length - 1] = last + part;
+    else out.push(part);
+  }
+  return out;
+}

@@ -1,0 +1,274 @@
+import { App, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { EventBus } from "aws-cdk-lib/aws-events";
+import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ARNS_PER_RULE, ExecutionRecordsRules } from "../../lib/cdk/execution-records-rules.ts";
+import { toEventPattern } from "../../lib/cdk/workflow-triggers.ts";
+import {
+  accountArn,
+  FIXTURE_WORKFLOWS,
+  fixtureDir,
+  getAtt,
+  logicalId,
+  policyStatements,
+  type Synthesized,
+  synthBaton,
+} from "./helpers.ts";
+
+let built: Synthesized;
+const id = (type: string, prefix: string): string => logicalId(built.template, type, prefix);
+const machine = (name: string): string => id("AWS::StepFunctions::StateMachine", `Workflows${name}MachineStateMachine`);
+const machineProps = (name: string) => built.template.toJSON().Resources[machine(name)].Properties;
+
+const LOG_DELIVERY = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+  "logs:DescribeLogGroups",
+];
+const XRAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"];
+
+beforeAll(() => {
+  built = synthBaton({ context: { "baton:workflowsDir": fixtureDir(FIXTURE_WORKFLOWS) } });
+});
+
+describe("state machines", () => {
+  it("names each state machine baton-<stage>-<workflow> with the declared type", () => {
+    const machines = Object.values(built.template.findResources("AWS::StepFunctions::StateMachine"));
+    expect(machines.map((m) => [m.Properties.StateMachineName, m.Properties.StateMachineType])).toEqual([
+      ["baton-dev-child", "STANDARD"],
+      ["baton-dev-idle", "STANDARD"],
+      ["baton-dev-parent", "STANDARD"],
+      ["baton-dev-quick", "EXPRESS"],
+    ]);
+  });
+
+  it("logs ERROR for standard and ALL for express workflows, with tracing on", () => {
+    for (const [name, level] of [
+      ["parent", "ERROR"],
+      ["quick", "ALL"],
+    ] as const) {
+      expect(machineProps(name).LoggingConfiguration).toEqual({
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt(id("AWS::Logs::LogGroup", `Workflows${name}MachineLogs`)) } }],
+        IncludeExecutionData: true,
+        Level: level,
+      });
+      expect(machineProps(name).TracingConfiguration).toEqual({ Enabled: true });
+    }
+    built.template.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: "/aws/vendedlogs/states/baton-dev-parent",
+      RetentionInDays: 30,
+    });
+  });
+
+  it("substitutes exactly the placeholders each definition uses", () => {
+    expect(machineProps("parent").DefinitionSubstitutions).toEqual({
+      BatonServiceCall: getAtt(id("AWS::Lambda::Function", "HandlersServiceCallFunction")),
+      BatonAwaitSignal: getAtt(id("AWS::Lambda::Function", "HandlersAwaitSignalFunction")),
+      BatonEventBus: { Ref: id("AWS::Events::EventBus", "OrchestrationBus") },
+      ChildWorkflow_child: accountArn("states", "stateMachine:baton-dev-child"),
+    });
+    expect(machineProps("child").DefinitionSubstitutions).toEqual({
+      BatonServiceCall: getAtt(id("AWS::Lambda::Function", "HandlersServiceCallFunction")),
+    });
+    expect(machineProps("idle").DefinitionSubstitutions).toEqual(undefined);
+  });
+
+  it("lets a workflow with calls, awaits, emits and a child do exactly those", () => {
+    const statements = policyStatements(built.template, "WorkflowsparentMachineStateMachineRole");
+    expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
+      [LOG_DELIVERY, "*"],
+      [XRAY, "*"],
+      ["lambda:InvokeFunction", getAtt(id("AWS::Lambda::Function", "HandlersServiceCallFunction"))],
+      ["lambda:InvokeFunction", getAtt(id("AWS::Lambda::Function", "HandlersAwaitSignalFunction"))],
+      ["events:PutEvents", getAtt(id("AWS::Events::EventBus", "OrchestrationBus"))],
+      ["states:StartExecution", accountArn("states", "stateMachine:baton-dev-child")],
+      [["states:DescribeExecution", "states:StopExecution"], accountArn("states", "execution:baton-dev-child:*")],
+      [
+        ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+        accountArn("events", "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"),
+      ],
+    ]);
+  });
+
+  it("lets a calls-only workflow invoke the service-call handler and nothing else", () => {
+    const statements = policyStatements(built.template, "WorkflowschildMachineStateMachineRole");
+    expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
+      [LOG_DELIVERY, "*"],
+      [XRAY, "*"],
+      ["lambda:InvokeFunction", getAtt(id("AWS::Lambda::Function", "HandlersServiceCallFunction"))],
+    ]);
+  });
+
+  it("gives a workflow without tasks no task permission at all", () => {
+    const statements = policyStatements(built.template, "WorkflowsidleMachineStateMachineRole");
+    expect(statements.map((s) => s.Action)).toEqual([LOG_DELIVERY, XRAY]);
+  });
+
+  it("publishes a version per definition change behind the live alias", () => {
+    built.template.hasResource("AWS::StepFunctions::StateMachineVersion", {
+      Properties: {
+        StateMachineArn: { Ref: machine("parent") },
+        StateMachineRevisionId: getAtt(machine("parent"), "StateMachineRevisionId"),
+        Description: "workflow version 2",
+      },
+      UpdateReplacePolicy: "Retain",
+      DeletionPolicy: "Delete",
+    });
+    built.template.hasResourceProperties("AWS::StepFunctions::StateMachineAlias", {
+      Name: "live",
+      RoutingConfiguration: [
+        { StateMachineVersionArn: getAtt(id("AWS::StepFunctions::StateMachineVersion", "WorkflowsparentMachineVersion")), Weight: 100 },
+      ],
+    });
+    built.template.resourceCountIs("AWS::StepFunctions::StateMachineAlias", 4);
+  });
+});
+
+describe("triggers", () => {
+  it("starts a workflow from its event pattern on the orchestration bus", () => {
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: id("AWS::Events::EventBus", "OrchestrationBus") },
+      EventPattern: { source: ["shop.orders"], "detail-type": ["Order Placed"] },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: machine("parent") },
+          Input: Match.absent(),
+          DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 4 },
+        }),
+      ],
+    });
+  });
+
+  it("starts a workflow on its schedule with the trigger's input", () => {
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      EventBusName: Match.absent(),
+      Targets: [Match.objectLike({ Arn: { Ref: machine("parent") }, Input: '{"orderId":"nightly"}' })],
+    });
+  });
+
+  it("accepts detailType or detail-type in a pattern and keeps nested matchers", () => {
+    expect(toEventPattern({ "detail-type": ["A"], detail: { n: [{ numeric: [">", 1] }] } })).toEqual({
+      detailType: ["A"],
+      detail: { n: [{ numeric: [">", 1] }] },
+    });
+    expect(toEventPattern({ detailType: ["B"], source: ["s"] })).toEqual({ detailType: ["B"], source: ["s"] });
+  });
+});
+
+describe("execution records", () => {
+  it("sends status changes of Baton's state machines only to the records handler", () => {
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: Match.absent(),
+      EventPattern: {
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: { stateMachineArn: ["child", "idle", "parent", "quick"].map((n) => ({ Ref: machine(n) })) },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: getAtt(id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction")),
+          DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
+        }),
+      ],
+    });
+  });
+
+  it("sends Baton step and compensation events, not its own execution events, to the records handler", () => {
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: id("AWS::Events::EventBus", "OrchestrationBus") },
+      EventPattern: { source: ["baton"], "detail-type": [{ prefix: "Step " }, { prefix: "Compensation " }] },
+      Targets: [Match.objectLike({ Arn: getAtt(id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction")) })],
+    });
+  });
+
+  it("splits many state machines over several rules to stay under the pattern size limit", () => {
+    // Prepare
+    const stack = new Stack(new App(), "Rules");
+    const fn = new LambdaFunction(stack, "Fn", { runtime: Runtime.NODEJS_24_X, handler: "i.h", code: Code.fromInline("x") });
+    const arns = Array.from({ length: 2 * ARNS_PER_RULE + 5 }, (_, i) => `arn:aws:states:eu-west-1:1:stateMachine:m${i}`);
+    // Act
+    new ExecutionRecordsRules(stack, "Records", {
+      recordsFunction: fn,
+      stateMachineArns: arns,
+      eventBus: new EventBus(stack, "Bus"),
+      deadLetterQueue: new Queue(stack, "Dlq"),
+    });
+    // Assess
+    const rules = Object.values(Template.fromStack(stack).findResources("AWS::Events::Rule"));
+    const listed = rules.map((r) => r.Properties.EventPattern.detail?.stateMachineArn?.length ?? 0);
+    expect(listed).toEqual([20, 20, 5, 0]);
+  });
+});
+
+describe("workflow alarms", () => {
+  it("alarms on the failure rate with metric math over started and failed executions", () => {
+    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "baton-dev-parent-failure-rate",
+      Threshold: 10,
+      ComparisonOperator: "GreaterThanThreshold",
+      AlarmActions: [{ Ref: id("AWS::SNS::Topic", "AlarmsTopic") }],
+      Metrics: [
+        Match.objectLike({ Expression: "IF(started > 0, 100 * failed / started, 0)", ReturnData: true }),
+        Match.objectLike({ Id: "started", MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: "ExecutionsStarted" }) }) }),
+        Match.objectLike({ Id: "failed", MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: "ExecutionsFailed" }) }) }),
+      ],
+    });
+  });
+
+  it("alarms on p95 duration at 80% of the workflow timeout, or 5 minutes without one", () => {
+    const threshold = (name: string) =>
+      Object.values(built.template.findResources("AWS::CloudWatch::Alarm")).find(
+        (a) => a.Properties.AlarmName === `baton-dev-${name}-duration-p95`,
+      )?.Properties;
+    expect([threshold("parent")?.Threshold, threshold("parent")?.ExtendedStatistic]).toEqual([480_000, "p95"]);
+    expect(threshold("child")?.Threshold).toEqual(300_000);
+  });
+
+  it("counts compensation failures from the ExecutionFailed log entries", () => {
+    built.template.hasResourceProperties("AWS::Logs::MetricFilter", {
+      LogGroupName: { Ref: id("AWS::Logs::LogGroup", "WorkflowsparentMachineLogs") },
+      FilterPattern: '{ ($.type = "ExecutionFailed") && ($.details.error = "Baton.CompensationFailed") }',
+      MetricTransformations: [{ MetricName: "CompensationFailed_parent", MetricNamespace: "Baton/dev", MetricValue: "1", DefaultValue: 0 }],
+    });
+    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "baton-dev-parent-compensation-failed",
+      MetricName: "CompensationFailed_parent",
+      Namespace: "Baton/dev",
+      Threshold: 0,
+    });
+  });
+
+  it("alarms on throttled executions", () => {
+    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "baton-dev-quick-throttled",
+      MetricName: "ExecutionThrottled",
+      Namespace: "AWS/States",
+      Dimensions: [{ Name: "StateMachineArn", Value: { Ref: machine("quick") } }],
+    });
+  });
+});
+
+describe("emulator mode", () => {
+  it("leaves out versions, aliases, the archive and metric-math alarms", () => {
+    // Prepare / Act
+    const { template } = synthBaton({
+      context: { "baton:workflowsDir": fixtureDir({ "child.yaml": FIXTURE_WORKFLOWS["child.yaml"] ?? "" }), "baton:emulator": true },
+    });
+    // Assess
+    const counts = ["AWS::StepFunctions::StateMachineVersion", "AWS::StepFunctions::StateMachineAlias", "AWS::Events::Archive"].map(
+      (type) => Object.keys(template.findResources(type)).length,
+    );
+    expect(counts).toEqual([0, 0, 0]);
+    const withMath = Object.values(template.findResources("AWS::CloudWatch::Alarm")).filter((a) => a.Properties.Metrics !== undefined);
+    expect(withMath).toEqual([]);
+  });
+});
