@@ -49,7 +49,9 @@ function time(fn: () => void, runs: number): number {
   return median(samples);
 }
 
-console.log("steps | validate ms | compile ms | JSON.stringify ms | compile/stringify | ASL KB | states");
+console.log(
+  "steps | validate ms | compile ms | JSON.stringify ms | compile/stringify | ASL KB | states",
+);
 for (const n of [10, 100, 1000]) {
   const doc = generate(n);
   const { workflow, problems } = validateWorkflow(doc);

@@ -56,7 +56,7 @@ export interface WalkResult {
 }
 
 /** Combinations of branch or iteration outcomes followed in full; beyond, see `combine`. */
-const COMBINATION_LIMIT = 64;
+const COMBINATION_LIMIT = 16;
 /** Paths less likely than this are dropped (expected mode); their weight is spread over the rest. */
 const NEGLIGIBLE = 1e-12;
 const MAX_DEPTH = 5_000;
@@ -426,7 +426,9 @@ class Walker {
     this.notes.add(
       `Beyond ${COMBINATION_LIMIT} combinations of branch or item outcomes, only those where one ${kind === "map" ? "item" : "branch"} deviates from the ${worst ? "first" : "likeliest"} are followed.`,
     );
-    const base = lists.map((list) => (worst ? list[0] : [...list].sort((a, b) => b.weight - a.weight)[0]));
+    const base = lists.map((list) =>
+      worst ? list[0] : [...list].sort((a, b) => b.weight - a.weight)[0],
+    );
     const choices: (readonly Path[])[] = [];
     const deviating = kind === "map" ? lists.slice(0, 1) : lists;
     deviating.forEach((list, i) => {
@@ -436,14 +438,18 @@ class Walker {
     });
     choices.unshift(base.filter(isPath));
     if (worst) {
-      const costliest = lists.map((list) => [...list].sort((a, b) => b.transitions - a.transitions)[0]);
+      const costliest = lists.map(
+        (list) => [...list].sort((a, b) => b.transitions - a.transitions)[0],
+      );
       choices.push(costliest.filter(isPath));
     }
     // A deviation of the first item stands for the same deviation of any item.
     const positions = kind === "map" ? lists.length : 1;
     const combos = choices.map((paths, i) => {
       const combo = combination(paths);
-      return i === 0 || (worst && i === choices.length - 1) ? combo : { ...combo, weight: combo.weight * positions };
+      return i === 0 || (worst && i === choices.length - 1)
+        ? combo
+        : { ...combo, weight: combo.weight * positions };
     });
     if (worst) return combos;
     const kept = sum(combos.map((c) => c.weight));
@@ -482,7 +488,8 @@ class Walker {
 /** Every combination of one path per list. */
 function product(lists: readonly (readonly Path[])[]): Combination[] {
   let choices: Path[][] = [[]];
-  for (const list of lists) choices = choices.flatMap((chosen) => list.map((path) => [...chosen, path]));
+  for (const list of lists)
+    choices = choices.flatMap((chosen) => list.map((path) => [...chosen, path]));
   return choices.map((paths) => combination(paths));
 }
 

@@ -40,9 +40,39 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
     },
     Next: first,
   });
-  return graph.toDefinition(TOP.start, {
+  const startAt = hasCompensation(workflow.steps) ? addCompensationEntry(graph) : TOP.start;
+  return graph.toDefinition(startAt, {
     Comment: `${workflow.name} v${workflow.version}${workflow.description ? `: ${workflow.description}` : ""}`,
     ...(workflow.timeout === undefined ? {} : { TimeoutSeconds: workflow.timeout }),
+  });
+}
+
+/**
+ * A second entry for workflows with compensations: an execution started with
+ * `{"batonCompensate": {executionId, input, steps, failure}}` skips the steps and runs the
+ * compensation chain over the given results. Cancelling with compensation uses it, because a
+ * stopped Step Functions execution can no longer run its own failure path.
+ */
+function addCompensationEntry(graph: StateGraph): string {
+  const resume = graph.add(TOP.resume, {
+    Type: "Pass",
+    Comment: "Compensate the steps of a cancelled execution",
+    Parameters: {
+      "input.$": "$.batonCompensate.input",
+      context: {
+        "executionId.$": "$.batonCompensate.executionId",
+        "startedAt.$": "$$.Execution.StartTime",
+      },
+      "steps.$": "$.batonCompensate.steps",
+      "failure.$": "$.batonCompensate.failure",
+    },
+    Next: TOP.compensationStarted,
+  });
+  return graph.add(TOP.resumeCheck, {
+    Type: "Choice",
+    Comment: "Run the workflow, or only compensate a cancelled execution",
+    Choices: [{ Variable: "$.batonCompensate", IsPresent: true, Next: resume }],
+    Default: TOP.start,
   });
 }
 

@@ -126,11 +126,17 @@ type IndexPlan =
   | { readonly kind: "parallel"; readonly branches: readonly IndexPlan[] };
 
 /** `members` are node indexes in topological order. */
-function lowerSubset(members: readonly number[], deps: readonly (readonly number[])[], reach: Reachability): IndexPlan {
+function lowerSubset(
+  members: readonly number[],
+  deps: readonly (readonly number[])[],
+  reach: Reachability,
+): IndexPlan {
   const [only] = members;
   if (members.length === 1 && only !== undefined) return { kind: "step", id: only };
   const inSet = new Set(members);
-  const components = connectedComponents(members, (v) => (deps[v] ?? []).filter((d) => inSet.has(d)));
+  const components = connectedComponents(members, (v) =>
+    (deps[v] ?? []).filter((d) => inSet.has(d)),
+  );
   if (components.length > 1) {
     return { kind: "parallel", branches: components.map((c) => lowerSubset(c, deps, reach)) };
   }
@@ -184,7 +190,10 @@ function mapIds(plan: IndexPlan, name: (i: number) => string): Plan {
 }
 
 /** Weakly connected components of `members`, each in the members' (topological) order. */
-function connectedComponents(members: readonly number[], depsOf: (v: number) => readonly number[]): number[][] {
+function connectedComponents(
+  members: readonly number[],
+  depsOf: (v: number) => readonly number[],
+): number[][] {
   const parent = new Map(members.map((v) => [v, v]));
   const find = (v: number): number => {
     let root = v;
@@ -243,7 +252,10 @@ class Reachability {
 
   /** How many members are ancestors or descendants of `v`. */
   related(v: number, mask: Uint32Array): number {
-    return countAnd(this.ancestors[v] as Uint32Array, mask) + countAnd(this.descendants[v] as Uint32Array, mask);
+    return (
+      countAnd(this.ancestors[v] as Uint32Array, mask) +
+      countAnd(this.descendants[v] as Uint32Array, mask)
+    );
   }
 }
 

@@ -508,4 +508,36 @@ describe("compileWorkflow: step kinds", () => {
       .Branches[0]?.States.x;
     expect(x?.Parameters).toEqual(callParams("x", { "body.$": "$.outer.a.body" }));
   });
+
+  it("adds a compensation-only entry to workflows with compensations", () => {
+    const asl = compileWorkflow(workflow(sequential([call("a", { compensate: {} }), call("b")])));
+    const plain = compileWorkflow(workflow([call("a")]));
+
+    expect(asl.StartAt).toBe("Compensate only?");
+    expect(plain.StartAt).toBe("Start");
+    expect(
+      pick(asl.States as Record<string, unknown>, ["Compensate only?", "Resume compensation"]),
+    ).toEqual({
+      "Compensate only?": {
+        Type: "Choice",
+        Comment: "Run the workflow, or only compensate a cancelled execution",
+        Choices: [{ Variable: "$.batonCompensate", IsPresent: true, Next: "Resume compensation" }],
+        Default: "Start",
+      },
+      "Resume compensation": {
+        Type: "Pass",
+        Comment: "Compensate the steps of a cancelled execution",
+        Parameters: {
+          "input.$": "$.batonCompensate.input",
+          context: {
+            "executionId.$": "$.batonCompensate.executionId",
+            "startedAt.$": "$$.Execution.StartTime",
+          },
+          "steps.$": "$.batonCompensate.steps",
+          "failure.$": "$.batonCompensate.failure",
+        },
+        Next: "Compensation started",
+      },
+    });
+  });
 });

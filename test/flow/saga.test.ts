@@ -352,3 +352,29 @@ describe("saga compensation: details", () => {
     expect(trace(result.calls)).toEqual(["a", "b", "b", "b", "undo a"]);
   });
 });
+
+describe("saga compensation: cancelled executions", () => {
+  it("compensates given results only, in reverse order, when started with batonCompensate", async () => {
+    const wf = workflow(
+      sequential([
+        call("a", { compensate: {} }),
+        call("b", { compensate: {} }),
+        call("c", { compensate: {} }),
+      ]),
+    );
+    const input = {
+      batonCompensate: {
+        executionId: "original-1",
+        input: { orderId: "o-1" },
+        steps: { a: { status: 200, body: { id: "a-1" } }, b: { status: 200, body: { id: "b-1" } } },
+        failure: { name: "Baton.Cancelled", message: "cancelled by user", step: "c" },
+      },
+    };
+
+    const result = await runFlow(compileWorkflow(wf), input, { services: { svc: ok } });
+
+    expect(result.error).toBe("Baton.Cancelled");
+    expect(trace(result.calls)).toEqual(["undo b", "undo a"]);
+    expect(result.calls.map((c) => c.executionId)).toEqual(["original-1", "original-1"]);
+  });
+});

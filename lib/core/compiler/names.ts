@@ -34,6 +34,6 @@ export const TOP = {
   compensationFailedEvent: "Compensation failed",
   failed: "Failed",
   compensationFailed: "Compensation incomplete",
-  resumeCheck: "Resume?",
+  resumeCheck: "Compensate only?",
   resume: "Resume compensation",
 } as const;

@@ -544,7 +544,9 @@ function planIds(plan: Plan): string[] {
   const cached = planIdCache.get(plan);
   if (cached) return cached;
   const ids =
-    plan.kind === "step" ? [plan.id] : (plan.kind === "sequence" ? plan.items : plan.branches).flatMap(planIds);
+    plan.kind === "step"
+      ? [plan.id]
+      : (plan.kind === "sequence" ? plan.items : plan.branches).flatMap(planIds);
   planIdCache.set(plan, ids);
   return ids;
 }
