@@ -1,11 +1,17 @@
-/** Everything one workflow deploys: its state machine, triggers and alarms. */
-import type { RemovalPolicy } from "aws-cdk-lib";
+/**
+ * Everything one workflow deploys (state machine, version and alias, triggers, alarms) in its own
+ * nested stack. About 15 resources a workflow would put 50 workflows past CloudFormation's
+ * 500-resource limit in one stack; one nested stack each keeps that limit at roughly 450
+ * workflows, and a workflow never moves between stacks as others are added (which would collide
+ * on its fixed state machine name during the deploy).
+ */
+import { NestedStack, type RemovalPolicy } from "aws-cdk-lib";
 import type { IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
 import type { EventBus } from "aws-cdk-lib/aws-events";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import type { CompiledWorkflow } from "./compiled-workflows.ts";
 import { WorkflowAlarms } from "./workflow-alarms.ts";
 import { WorkflowStateMachine } from "./workflow-state-machine.ts";
@@ -31,13 +37,13 @@ export interface BatonWorkflowProps {
   readonly emulator?: boolean;
 }
 
-export class BatonWorkflow extends Construct {
+export class BatonWorkflow extends NestedStack {
   readonly machine: WorkflowStateMachine;
   readonly triggers?: WorkflowTriggers;
   readonly alarms: WorkflowAlarms;
 
   constructor(scope: Construct, id: string, props: BatonWorkflowProps) {
-    super(scope, id);
+    super(scope, id, { description: `Baton workflow ${props.compiled.workflow.name}` });
     const { workflow, asl, uses } = props.compiled;
     this.machine = new WorkflowStateMachine(this, "Machine", {
       stateMachineName: props.stateMachineName,

@@ -19,14 +19,20 @@ export function strictly(problem: Problem, strict: boolean): Problem {
     : problem;
 }
 
+/** The absolute path of a workflow file; a missing path or a folder is a usage error. */
+export async function requireFile(path: string, cwd: string): Promise<string> {
+  const full = resolve(cwd, path);
+  const kind = await pathKind(full, path);
+  if (kind === "directory") throw new UsageError(`${path} is a directory; give a workflow file`);
+  return full;
+}
+
 /** Loads one workflow file; a path that cannot be read is a usage error. */
 export async function loadFile(
   path: string,
   options: { cwd: string; strict: boolean },
 ): Promise<LoadedFile> {
-  const full = resolve(options.cwd, path);
-  const kind = await pathKind(full, path);
-  if (kind === "directory") throw new UsageError(`${path} is a directory; give a workflow file`);
+  const full = await requireFile(path, options.cwd);
   let text: string;
   try {
     text = await readFile(full, "utf8");

@@ -22,7 +22,6 @@ import {
   DynamoSignalStore,
   type SignalStore,
 } from "../../functions/commons/records/signal-store.ts";
-import { applyEvent } from "../../functions/commons/records/updater.ts";
 import { DynamoRegistryStore } from "../../functions/commons/registry/dynamo-store.ts";
 import { RegistryService, seedRegistry } from "../../functions/commons/registry/service.ts";
 import { runHealthChecks } from "../../functions/health-check.ts";
@@ -30,6 +29,7 @@ import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";
 import { startLocalDynamo } from "./dynamo.ts";
 import { serveProxyHandler } from "./http-adapter.ts";
+import { RecordsTarget } from "./records-target.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { type CompiledSet, formatProblem, loadAndCompileDir } from "./workflows.ts";
 
@@ -104,19 +104,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const signals = new DynamoSignalStore({ client: dynamo.client, tableName: TABLES.executions });
 
     let runtime: LocalRuntime | undefined;
+    const records = new RecordsTarget(() => ({
+      store: executions,
+      catalogue: compiled.catalogue,
+      ...(runtime === undefined ? {} : { publisher: runtime.publisher }),
+    }));
     runtime = await createLocalRuntime({
       compiled,
       registry: registryStore,
       dataDir,
       skipDelays: options.skipDelays ?? false,
       log,
-      records: async (event) => {
-        await applyEvent(event, {
-          store: executions,
-          catalogue: compiled.catalogue,
-          ...(runtime === undefined ? {} : { publisher: runtime.publisher }),
-        });
-      },
+      records: (event) => records.deliver(event),
       parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),
     });
     const live = runtime;

@@ -234,6 +234,33 @@ describe("baton dev over HTTP", () => {
     expect(demo.services.get("email")?.calls().map((c) => c.body)).toEqual([{ to: "ops@example.com", order: "high-1" }]);
   });
 
+  it("serves undeliverable events on GET /dlq and redelivers them on POST /dlq/redrive", async () => {
+    // Prepare
+    let healthy = false;
+    server.runtime.bus.addRule("test-flaky-target", { source: ["test.dlq"] }, () => {
+      if (!healthy) throw new Error("target unavailable");
+    });
+    server.runtime.bus.put([{ source: "test.dlq", detailType: "Ping", detail: { n: 1 } }]);
+    await server.runtime.idle();
+    // Act
+    const listed = await api<{ items: { detailType: string; reason: string }[]; approximateCount: number }>("GET", "/dlq");
+    healthy = true;
+    const redriven = await api("POST", "/dlq/redrive", { max: 10 });
+    const after = await api<{ approximateCount: number }>("GET", "/dlq");
+    server.runtime.bus.removeRule("test-flaky-target");
+    // Assess
+    expect(listed.body.items.map((l) => [l.detailType, l.reason])).toEqual([["Ping", "rule test-flaky-target: Error: target unavailable"]]);
+    expect([redriven.status, redriven.body, after.body.approximateCount]).toEqual([200, { redriven: 1, failed: [] }, 0]);
+  });
+
+  it("serves the seeded registry with instance health from the health checks", async () => {
+    // Act
+    const reply = await api<{ name: string; instances: { id: string; healthy: boolean; lastCheckedAt: number | null }[] }>("GET", "/services/inventory");
+    // Assess
+    expect(reply.status).toEqual(200);
+    expect(reply.body.instances.map((i) => [i.id, i.healthy, i.lastCheckedAt !== null])).toEqual([["inventory-a", true, true]]);
+  });
+
   it("returns the same execution for a repeated Idempotency-Key", async () => {
     // Prepare
     const headers = { "idempotency-key": `key-${Date.now()}` };

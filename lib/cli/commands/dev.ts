@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
+import type { DevServer, DevServerOptions } from "../../local/server.ts";
 import { type Command, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
-import type { DevServer, DevServerOptions } from "../../local/server.ts";
 import { importLocal } from "./local.ts";
 
 interface ServerModule {

@@ -1,31 +1,40 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Json } from "../../core/model.ts";
+import type { RunOnceOptions } from "../../local/run.ts";
 import type { Command } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
+import { requireFile } from "../workflows.ts";
 import { importLocal } from "./local.ts";
 
 interface RunModule {
-  runOnce(options: {
-    file: string;
-    input: Json;
-    json: boolean;
-  }): Promise<number | { readonly exitCode: number }>;
+  runOnce(options: RunOnceOptions): Promise<number>;
 }
 
 export const run: Command = {
   name: "run",
   summary: "run a workflow once locally and print its step timeline",
   synopsis: "run <file> --input <json|@file>",
-  help: ["--input v    execution input: JSON text, or @path to a JSON file (default {})"],
-  options: { input: { type: "string", short: "i" } },
+  help: [
+    "--input v        execution input: JSON text, or @path to a JSON file (default {})",
+    "--services file  registry seed (default: services.yaml next to the workflow, if any)",
+  ],
+  options: { input: { type: "string", short: "i" }, services: { type: "string" } },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const [file = ""] = ctx.positionals;
+    const path = await requireFile(file, ctx.cwd);
     const input = await readInput(ctx.values.input, ctx.cwd);
+    const services = ctx.values.services;
     const module = await importLocal<RunModule>("run", "runOnce");
-    const result = await module.runOnce({ file: resolve(ctx.cwd, file), input, json: ctx.json });
-    const code = typeof result === "number" ? result : result.exitCode;
+    const code = await module.runOnce({
+      file: path,
+      input,
+      json: ctx.json,
+      ...(typeof services === "string" ? { services: resolve(ctx.cwd, services) } : {}),
+      stdout: ctx.io.stdout,
+      stderr: ctx.io.stderr,
+    });
     return code === 0 ? EXIT.ok : EXIT.failed;
   },
 };

@@ -1,0 +1,88 @@
+/**
+ * Every handler bundle stays small and free of CDK code: each `functions/*.ts` is bundled with the
+ * deploy's esbuild options and its metafile inspected.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { type BuildOptions, build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, PROJECT_ROOT } from "../../lib/cdk/baton-function.ts";
+
+const BUDGET_BYTES = 300 * 1024;
+const FORBIDDEN = /(^|\/)node_modules\/(aws-cdk-lib|constructs|cdk-nag|aws-cdk)\//;
+const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
+
+/** The options `handlerBundling` gives NodejsFunction, as esbuild API options. */
+const DEPLOY_OPTIONS: BuildOptions = {
+  bundle: true,
+  write: false,
+  metafile: true,
+  format: "esm",
+  platform: "node",
+  target: "node22",
+  minify: true,
+  mainFields: ["module", "main"],
+  banner: { js: ESM_REQUIRE_BANNER },
+  external: [...EXTERNAL_MODULES],
+  outfile: "index.mjs",
+  absWorkingDir: PROJECT_ROOT,
+  logLevel: "silent",
+};
+
+interface BundleReport {
+  readonly bytes: number;
+  /** Inputs from packages that must never reach a handler. */
+  readonly forbidden: readonly string[];
+}
+
+async function bundle(entry: BuildOptions): Promise<BundleReport> {
+  const result = await build({ ...DEPLOY_OPTIONS, ...entry });
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) => path.endsWith("index.mjs"));
+  return {
+    bytes: output?.[1].bytes ?? 0,
+    forbidden: Object.keys(result.metafile?.inputs ?? {}).filter((path) => FORBIDDEN.test(path)),
+  };
+}
+
+/** What is wrong with a bundle; empty when it is within budget and CDK-free. */
+function budgetProblems(name: string, report: BundleReport, budget = BUDGET_BYTES): string[] {
+  const problems: string[] = [];
+  if (report.bytes > budget) problems.push(`${name} is ${report.bytes} bytes, over its ${budget}-byte budget`);
+  if (report.forbidden.length > 0) problems.push(`${name} bundles ${report.forbidden.slice(0, 3).join(", ")}`);
+  return problems;
+}
+
+const handlers = readdirSync(FUNCTIONS_DIR).filter((name) => name.endsWith(".ts"));
+
+describe("handler bundles", () => {
+  it("finds the handlers", () => {
+    expect(handlers).toEqual(
+      expect.arrayContaining(["api.ts", "await-signal.ts", "execution-records.ts", "health-check.ts", "service-call.ts"]),
+    );
+  });
+
+  for (const name of handlers) {
+    it(`keeps ${name} under 300 KB and free of aws-cdk-lib`, async () => {
+      const report = await bundle({ entryPoints: [join(FUNCTIONS_DIR, name)] });
+      expect(budgetProblems(name, report)).toEqual([]);
+    });
+  }
+
+  it("fails when a bundle pulls in CDK code", async () => {
+    // Prepare
+    const stdin = { contents: 'import { Construct } from "constructs"; export const c = Construct;', resolveDir: PROJECT_ROOT, loader: "ts" as const };
+    // Act
+    const report = await bundle({ stdin });
+    // Assess
+    expect(budgetProblems("bad.ts", report)).toEqual([
+      `bad.ts bundles ${report.forbidden.slice(0, 3).join(", ")}`,
+    ]);
+    expect(report.forbidden.length).toBeGreaterThan(0);
+  });
+
+  it("fails when a bundle exceeds its budget", () => {
+    expect(budgetProblems("big.ts", { bytes: BUDGET_BYTES + 1, forbidden: [] })).toEqual([
+      `big.ts is ${BUDGET_BYTES + 1} bytes, over its ${BUDGET_BYTES}-byte budget`,
+    ]);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The local bus: rules, retries, the persisted dead-letter queue and its redrive.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { LocalDeadLetterQueue } from "../../lib/local/dead-letters.ts";
+import { type BusEvent, LocalEventBus } from "../../lib/local/event-bus.ts";
+import { EventPatternError } from "../../lib/local/event-pattern.ts";
+
+let dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  dirs = [];
+});
+
+describe("LocalEventBus", () => {
+  it("delivers an event in the EventBridge envelope to every matching rule only", async () => {
+    // Prepare
+    const bus = new LocalEventBus({ retryDelaysMs: [] });
+    const seen: string[] = [];
+    bus.addRule("orders", { source: ["shop"], "detail-type": ["Order Placed"] }, (e) => void seen.push(`orders:${e.id}`));
+    bus.addRule("other", { source: ["billing"] }, (e) => void seen.push(`other:${e.id}`));
+    // Act
+    const [event] = bus.put([{ source: "shop", detailType: "Order Placed", detail: { n: 1 } }]);
+    await bus.idle();
+    // Assess
+    expect(seen).toEqual([`orders:${event?.id}`]);
+    expect([event?.version, event?.["detail-type"], event?.detail]).toEqual(["0", "Order Placed", { n: 1 }]);
+  });
+
+  it("fails when a rule's pattern is invalid", () => {
+    // Act / Assess
+    expect(() => new LocalEventBus().addRule("bad", { source: "shop" }, () => {})).toThrow(EventPatternError);
+  });
+
+  it("retries a failing target, then dead-letters the event persistently and redrives it", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "baton-bus-"));
+    dirs.push(dir);
+    const file = join(dir, "dead-letters.json");
+    const first = new LocalEventBus({ deadLetters: await LocalDeadLetterQueue.open(file), retryDelaysMs: [0, 0] });
+    let attempts = 0;
+    first.addRule("flaky", { source: ["shop"] }, () => {
+      attempts++;
+      throw new Error("target down");
+    });
+    first.put([{ source: "shop", detailType: "Order Placed", detail: { n: 2 } }]);
+    await first.idle();
+    // Act: a new process opens the same queue, with a working target
+    const queue = await LocalDeadLetterQueue.open(file);
+    const delivered: BusEvent[] = [];
+    const second = new LocalEventBus({ deadLetters: queue });
+    second.addRule("flaky", { source: ["shop"] }, (e) => void delivered.push(e));
+    const listed = await queue.list(10);
+    const outcome = await queue.redrive(10);
+    // Assess
+    expect(attempts).toEqual(3);
+    expect(listed.map((l) => [l.source, l.detailType, l.detail, l.reason, l.receiveCount])).toEqual([
+      ["shop", "Order Placed", { n: 2 }, "rule flaky: Error: target down", 3],
+    ]);
+    expect([outcome, delivered.map((e) => e.detail), await queue.count()]).toEqual([{ redriven: 1, failed: [] }, [{ n: 2 }], 0]);
+  });
+});
