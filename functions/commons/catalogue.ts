@@ -4,6 +4,7 @@
  * compiles a workflow. Loaded once from the JSON file named by `BATON_CATALOGUE_FILE`, or injected.
  */
 import { readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
 import {
   allSteps,
   childLists,
@@ -186,7 +187,11 @@ export function getCatalogue(): Promise<WorkflowCatalogue> {
         ),
       );
     }
-    cached = loadCatalogue(path);
+    // Relative paths are resolved against the Lambda code root (LAMBDA_TASK_ROOT), which is
+    // /var/task in AWS but elsewhere in emulators that run handlers as host processes.
+    cached = loadCatalogue(
+      isAbsolute(path) ? path : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), path),
+    );
     cached.catch(() => {
       cached = undefined; // a transient read error must not poison the container
     });

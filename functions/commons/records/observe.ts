@@ -346,7 +346,9 @@ export function parseCause(cause: string | undefined): { message?: string; step?
     const inner = parseCause(o.errorMessage);
     return inner.step === undefined ? { message: o.errorMessage } : inner;
   }
-  const message = typeof o.message === "string" ? o.message : cause;
+  // A Baton failure's message may itself be a Lambda error envelope or a service-call failure.
+  const message =
+    typeof o.message === "string" ? (parseCause(o.message).message ?? o.message) : cause;
   return { message, ...(typeof o.step === "string" ? { step: o.step } : {}) };
 }
 
