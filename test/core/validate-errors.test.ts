@@ -242,6 +242,11 @@ describe("dependencies", () => {
     expect(found(file)).toEqual([{ code: "W_UNREACHABLE_STEP", path: "/steps/1" }]);
   });
 
+  it("does not warn about steps after a fail step that has a when", () => {
+    const file = wf([{ id: "stop", when: "input.bad == true", fail: { error: "Stop" } }, get("after")]);
+    expect(found(file)).toEqual([]);
+  });
+
   it("suggests a close step id", () => {
     const [problem] = validateWorkflow(
       wf([get("reserve"), get("b", { dependsOn: ["reserv"] })]),

@@ -123,7 +123,7 @@ class Checker {
       }
       const ender = before
         .map((id) => byId.get(id))
-        .find((n) => n?.kind === "fail" || n?.kind === "succeed");
+        .find((n) => (n?.kind === "fail" || n?.kind === "succeed") && !isConditional(n));
       if (ender && !cyclic) {
         this.report.warning(
           "W_UNREACHABLE_STEP",
@@ -263,3 +263,7 @@ class Checker {
     return "only steps that finish before this one (its dependencies and theirs) can be read";
   }
 }
+
+/** A step with its own `when` may be skipped, so steps after it can still run. */
+const isConditional = (node: StepNode): boolean =>
+  node.sites.some((site) => site.kind === "when" && site.pointer === at(node.pointer, "when"));
