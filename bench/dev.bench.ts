@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { InMemoryRegistryStore } from "../functions/commons/registry/memory-store.ts";
-import { seedRegistry } from "../functions/commons/registry/service.ts";
+import { seedRegistry } from "../functions/commons/registry/seed.ts";
 import { compileWorkflow } from "../lib/core/compile.ts";
 import { loadWorkflow } from "../lib/core/load.ts";
 import type { Json, Workflow } from "../lib/core/model.ts";
@@ -46,7 +46,11 @@ interface Measured {
   readonly ok: number;
 }
 
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<boolean>): Promise<number> {
+async function pool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<boolean>,
+): Promise<number> {
   let next = 0;
   let ok = 0;
   const worker = async (): Promise<void> => {
@@ -94,7 +98,9 @@ async function main(): Promise<void> {
 
   // bare: the same ASL, tasks fetch directly
   const substituted = JSON.parse(
-    JSON.stringify(asl).replace(/\$\{BatonServiceCall\}/g, "arn:aws:lambda:us-east-1:000000000000:function:x").replace(/\$\{BatonEventBus\}/g, "bus"),
+    JSON.stringify(asl)
+      .replace(/\$\{BatonServiceCall\}/g, "arn:aws:lambda:us-east-1:000000000000:function:x")
+      .replace(/\$\{BatonEventBus\}/g, "bus"),
   ) as StateMachineDefinition;
   const bare = new StateMachine(substituted, { validationOptions: { noValidate: true } });
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -106,13 +112,22 @@ async function main(): Promise<void> {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(request.body ?? {}),
       });
-      return { status: response.status, headers: {}, body: (await response.json()) as Json, instance: "svc-a", attempt: 1 };
+      return {
+        status: response.status,
+        headers: {},
+        body: (await response.json()) as Json,
+        instance: "svc-a",
+        attempt: 1,
+      };
     };
   }
   const context = { Execution: { Id: "bench" }, State: { RetryCount: 0 }, Task: { Token: "t" } };
   results.push(
     await measure("bare", async (i) => {
-      const run = bare.run({ orderId: `o-${i}` }, { overrides: { taskResourceLocalHandlers: handlers as never }, context: context as never });
+      const run = bare.run(
+        { orderId: `o-${i}` },
+        { overrides: { taskResourceLocalHandlers: handlers as never }, context: context as never },
+      );
       await run.result;
       return true;
     }),
@@ -123,7 +138,12 @@ async function main(): Promise<void> {
   const registry = new InMemoryRegistryStore({ yieldEachCall: false });
   await seedRegistry(registry, servicesYaml);
   const records = new MemoryRecords(compiled.catalogue);
-  const runtime = await createLocalRuntime({ compiled, registry, records: (e) => records.apply(e), log: () => {} });
+  const runtime = await createLocalRuntime({
+    compiled,
+    registry,
+    records: (e) => records.apply(e),
+    log: () => {},
+  });
   const runtimeIds: string[] = [];
   results.push(
     await measure("runtime", async (i) => {
@@ -133,14 +153,22 @@ async function main(): Promise<void> {
     }),
   );
   await runtime.idle();
-  const runtimeRecorded = runtimeIds.filter((id) => records.document(id)?.status === "SUCCEEDED").length;
+  const runtimeRecorded = runtimeIds.filter(
+    (id) => records.document(id)?.status === "SUCCEEDED",
+  ).length;
   await runtime.stop();
 
   // dev: the whole server, over HTTP, records in dynalite
   const dir = await mkdtemp(join(tmpdir(), "baton-bench-"));
   await writeFile(join(dir, "bench-five.yaml"), WORKFLOW_YAML);
   await writeFile(join(dir, "services.yaml"), servicesYaml);
-  const server = await startDevServer({ port: 0, workflowsDir: dir, dataDir: join(dir, "data"), log: () => {}, out: () => {} });
+  const server = await startDevServer({
+    port: 0,
+    workflowsDir: dir,
+    dataDir: join(dir, "data"),
+    log: () => {},
+    out: () => {},
+  });
   const devIds: string[] = [];
   results.push(
     await measure("dev", async (i) => {
@@ -151,7 +179,9 @@ async function main(): Promise<void> {
       });
       const { id } = (await response.json()) as { id: string };
       devIds.push(id);
-      return response.status === 201 && (await server.runtime.engine.waitFor(id)).status === "SUCCEEDED";
+      return (
+        response.status === 201 && (await server.runtime.engine.waitFor(id)).status === "SUCCEEDED"
+      );
     }),
   );
   const t0 = performance.now();
@@ -168,18 +198,29 @@ async function main(): Promise<void> {
 
   const perExecution = (m: Measured) => m.ms / EXECUTIONS;
   const by = (name: string) => results.find((r) => r.name === name) as Measured;
-  console.log(`${EXECUTIONS} executions (after a warm-up of ${Math.min(20, EXECUTIONS)}) of a ${STEPS}-step call workflow, concurrency ${CONCURRENCY}\n`);
-  console.log("mode     | total ms | executions/s | ms/execution | per-step overhead vs direct | vs bare | ok");
+  console.log(
+    `${EXECUTIONS} executions (after a warm-up of ${Math.min(20, EXECUTIONS)}) of a ${STEPS}-step call workflow, concurrency ${CONCURRENCY}\n`,
+  );
+  console.log(
+    "mode     | total ms | executions/s | ms/execution | per-step overhead vs direct | vs bare | ok",
+  );
   for (const m of results) {
     const overhead = (perExecution(m) - perExecution(by("direct"))) / STEPS;
     console.log(
       `${m.name.padEnd(8)} | ${m.ms.toFixed(0).padStart(8)} | ${((EXECUTIONS / m.ms) * 1000).toFixed(0).padStart(12)} | ${perExecution(m).toFixed(2).padStart(12)} | ${`${overhead.toFixed(3)} ms`.padStart(27)} | ${`${(m.ms / by("bare").ms).toFixed(2)}x`.padStart(7)} | ${m.ok}/${EXECUTIONS}`,
     );
   }
-  console.log(`\nruntime: ${runtimeRecorded}/${runtimeIds.length} records SUCCEEDED; dev: ${devRecorded}/${devIds.length} records SUCCEEDED (records settled ${settleMs.toFixed(0)} ms after the last execution)`);
+  console.log(
+    `\nruntime: ${runtimeRecorded}/${runtimeIds.length} records SUCCEEDED; dev: ${devRecorded}/${devIds.length} records SUCCEEDED (records settled ${settleMs.toFixed(0)} ms after the last execution)`,
+  );
   const ratio = by("runtime").ms / by("bare").ms;
-  console.log(`runtime / bare = ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? "met" : "NOT met"}); dev / bare = ${(by("dev").ms / by("bare").ms).toFixed(2)}x`);
-  const lost = results.some((m) => m.ok !== EXECUTIONS) || runtimeRecorded !== runtimeIds.length || devRecorded !== devIds.length;
+  console.log(
+    `runtime / bare = ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? "met" : "NOT met"}); dev / bare = ${(by("dev").ms / by("bare").ms).toFixed(2)}x`,
+  );
+  const lost =
+    results.some((m) => m.ok !== EXECUTIONS) ||
+    runtimeRecorded !== runtimeIds.length ||
+    devRecorded !== devIds.length;
   if (lost) {
     console.log("LOST OR STUCK EXECUTIONS");
     process.exitCode = 1;

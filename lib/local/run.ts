@@ -14,7 +14,7 @@ import { InputValidator } from "../../functions/commons/api/input-validation.ts"
 import { ENV } from "../../functions/commons/config.ts";
 import { ValidationError } from "../../functions/commons/errors.ts";
 import { InMemoryRegistryStore } from "../../functions/commons/registry/memory-store.ts";
-import { seedRegistry } from "../../functions/commons/registry/service.ts";
+import { seedRegistry } from "../../functions/commons/registry/seed.ts";
 import { loadWorkflowFiles, WORKFLOW_EXTENSIONS } from "../core/load.ts";
 import type { Json } from "../core/model.ts";
 import { MemoryRecords } from "./memory-records.ts";

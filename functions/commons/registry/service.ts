@@ -1,10 +1,9 @@
 /**
- * Registry use cases shared by the API (`/services` routes), the seeding of services.yaml and the
+ * Registry use cases shared by the API (`/services` routes), the seeding of services.yaml (`seed.ts`) and the
  * local runtime: validate (with DNS checks), store, publish `Service Registered` /
  * `Service Deregistered`. Validation failures throw `ValidationError` (the API's problem+json 400);
  * an instance for an unknown service throws `UnknownServiceError` (404).
  */
-import { LineCounter, parseDocument } from "yaml";
 import { type FieldError, UnknownServiceError, ValidationError } from "../errors.ts";
 import { DetailType, type EventPublisher, type ServiceEventDetail } from "../events.ts";
 import type { ServiceEntry, ServiceRecord } from "./model.ts";
@@ -114,81 +113,15 @@ export class RegistryService {
     return this.#deps.events.publish([{ detailType, detail }]);
   }
 
-  /** Validates every entry of a services.yaml text and stores them; all-or-nothing on validation. */
-  async seed(yamlText: string): Promise<ServiceRecord[]> {
-    const entries = await parseServicesYaml(yamlText, this.#validation());
+  /** Stores already validated entries (see `seed.ts` for services.yaml). */
+  async storeAll(entries: readonly ServiceEntry[]): Promise<ServiceRecord[]> {
     const stored: ServiceRecord[] = [];
     for (const entry of entries) stored.push((await this.#store(entry)).service);
     return stored;
   }
-}
 
-/** Seeds the registry from services.yaml (`services: [...]`). Throws `ValidationError` listing every problem. */
-export function seedRegistry(
-  store: RegistryStore,
-  yamlText: string,
-  options: Omit<RegistryServiceDeps, "store" | "events"> & {
-    readonly events?: EventPublisher;
-  } = {},
-): Promise<ServiceRecord[]> {
-  const events = options.events ?? { publish: async () => {} };
-  return new RegistryService({ ...options, store, events }).seed(yamlText);
-}
-
-/** Parses and validates services.yaml; paths are JSON pointers into the document. */
-export async function parseServicesYaml(
-  yamlText: string,
-  options: { readonly policy?: UrlPolicy; readonly resolver?: HostResolver } = {},
-): Promise<ServiceEntry[]> {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(yamlText, { lineCounter });
-  if (document.errors.length > 0) {
-    throw new ValidationError(
-      document.errors.map((error) => ({
-        path: "",
-        message: `YAML syntax: ${error.message.split("\n")[0]} (line ${lineCounter.linePos(error.pos[0]).line})`,
-      })),
-    );
+  /** The validation options this service was built with. */
+  validation(): { policy?: UrlPolicy; resolver?: HostResolver } {
+    return this.#validation();
   }
-  const root: unknown = document.toJS();
-  if (root === null || root === undefined) return [];
-  if (typeof root !== "object" || Array.isArray(root)) {
-    throw new ValidationError([{ path: "", message: "must be a mapping with a `services` list" }]);
-  }
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(root)) {
-    if (key !== "services")
-      errors.push({ path: `/${key}`, message: `unknown field "${key}"; allowed: services` });
-  }
-  const list = (root as { services?: unknown }).services ?? [];
-  if (!Array.isArray(list)) {
-    throw new ValidationError([...errors, { path: "/services", message: "must be a list" }]);
-  }
-  const entries: ServiceEntry[] = [];
-  const names = new Map<string, number>();
-  const results = await Promise.all(
-    list.map((item: unknown) => validateServiceRegistration(item, options)),
-  );
-  results.forEach((result, index) => {
-    if (!result.ok) {
-      for (const error of result.errors) {
-        errors.push({ path: `/services/${index}${error.path}`, message: error.message });
-      }
-    } else {
-      entries.push(result.value);
-    }
-    // Duplicates are reported even when an entry has other problems.
-    const name: unknown = (list[index] as { name?: unknown } | null | undefined)?.name;
-    if (typeof name !== "string") return;
-    const first = names.get(name);
-    if (first === undefined) names.set(name, index);
-    else {
-      errors.push({
-        path: `/services/${index}/name`,
-        message: `duplicate service "${name}" (first at /services/${first})`,
-      });
-    }
-  });
-  if (errors.length > 0) throw new ValidationError(errors);
-  return entries;
 }

@@ -3,7 +3,8 @@ import { ManualClock } from "../../../functions/commons/circuit/clock.ts";
 import { UnknownServiceError, ValidationError } from "../../../functions/commons/errors.ts";
 import { DetailType, RecordingPublisher } from "../../../functions/commons/events.ts";
 import { InMemoryRegistryStore } from "../../../functions/commons/registry/memory-store.ts";
-import { RegistryService, seedRegistry } from "../../../functions/commons/registry/service.ts";
+import { seedRegistry } from "../../../functions/commons/registry/seed.ts";
+import { RegistryService } from "../../../functions/commons/registry/service.ts";
 
 const policy = { allowPrivate: true };
 const resolver = async (): Promise<string[]> => ["93.184.216.34"];
