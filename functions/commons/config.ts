@@ -21,7 +21,9 @@ export const ENV = {
 export function requireEnv(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === "") {
-    throw new Error(`Missing environment variable ${name}: the stack or local runtime must set it.`);
+    throw new Error(
+      `Missing environment variable ${name}: the stack or local runtime must set it.`,
+    );
   }
   return value;
 }

@@ -114,7 +114,7 @@ export function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Options:",
-    ...GLOBAL_HELP.map((h) => `  ${h}`),
+    ...aligned(GLOBAL_HELP),
     "",
     "Exit codes: 0 success, 1 validation errors or a failed execution, 2 bad usage.",
     "Run `baton <command> --help` for a command's options.",
@@ -129,9 +129,19 @@ export function commandUsage(command: Command): string {
     `${command.summary[0]?.toUpperCase() ?? ""}${command.summary.slice(1)}.`,
     "",
     "Options:",
-    ...[...command.help, ...GLOBAL_HELP].map((h) => `  ${h}`),
+    ...aligned([...command.help, ...GLOBAL_HELP]),
     "",
   ].join("\n");
+}
+
+/** Option lines (`--flag value   description`) with their descriptions in one column. */
+function aligned(lines: readonly string[]): string[] {
+  const rows = lines.map((line) => {
+    const [flag = line, ...rest] = line.split(/\s{2,}/);
+    return [flag, rest.join("  ")] as const;
+  });
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`.trimEnd());
 }
 
 const VERSION = readVersion();

@@ -1,22 +1,19 @@
 /** Reading workflow files for the CLI: unreadable paths are usage errors, problems are data. */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { loadWorkflow, loadWorkflowFiles, WORKFLOW_EXTENSIONS } from "../core/load.ts";
+import {
+  type LoadedSet,
+  loadWorkflow,
+  loadWorkflowFiles,
+  WORKFLOW_EXTENSIONS,
+} from "../core/load.ts";
 import type { Workflow } from "../core/model.ts";
-import type { Problem } from "../core/problems.ts";
 import { UsageError } from "./io.ts";
 import type { FileProblems } from "./report.ts";
 
 export interface LoadedFile extends FileProblems {
   readonly workflow?: string;
   readonly definition?: Workflow;
-}
-
-/** `--strict` turns warnings that have a strict meaning (W_NO_COMPENSATION) into errors. */
-export function strictly(problem: Problem, strict: boolean): Problem {
-  return strict && problem.code === "W_NO_COMPENSATION" && problem.severity === "warning"
-    ? { ...problem, severity: "error" }
-    : problem;
 }
 
 /** The absolute path of a workflow file; a missing path or a folder is a usage error. */
@@ -43,7 +40,7 @@ export async function loadFile(
   return {
     file: path,
     ...(result.workflow ? { workflow: result.workflow.name, definition: result.workflow } : {}),
-    problems: result.problems.map((p) => strictly(p, options.strict)),
+    problems: result.problems,
   };
 }
 
@@ -79,7 +76,7 @@ export async function loadPaths(
   }
   const unique = [...new Set(files)];
   const loaded = loadWorkflowFiles(unique, { strict: options.strict });
-  return group(unique, loaded, options.strict).map((f) => ({
+  return group(unique, loaded).map((f) => ({
     ...f,
     file: displayName(f.file, options.cwd),
   }));
@@ -88,18 +85,11 @@ export async function loadPaths(
 /** The registry seed shares the folder with workflows but is not one. */
 export const isServicesFile = (name: string): boolean => /^services\.(ya?ml|json)$/.test(name);
 
-interface SetResult {
-  readonly workflows: readonly { readonly file: string; readonly workflow: Workflow }[];
-  readonly problems: readonly { readonly file: string; readonly problem: Problem }[];
-}
-
 /** One entry per file, in the order given, with its workflow (if valid) and its problems. */
-function group(files: readonly string[], loaded: SetResult, strict: boolean): LoadedFile[] {
+function group(files: readonly string[], loaded: LoadedSet): LoadedFile[] {
   return files.map((file) => {
     const workflow = loaded.workflows.find((w) => w.file === file)?.workflow;
-    const problems = loaded.problems
-      .filter((p) => p.file === file)
-      .map((p) => strictly(p.problem, strict));
+    const problems = loaded.problems.filter((p) => p.file === file).map((p) => p.problem);
     return {
       file,
       ...(workflow ? { workflow: workflow.name, definition: workflow } : {}),

@@ -105,7 +105,7 @@ export function estimateCost(
     "A transition is counted for every state entered, each retry included.",
     `Each task attempt takes ${callMs} ms; retries wait their full backoff in the worst case and half of it (full jitter) in the expected case.`,
     "Best: no call fails. Expected: each call attempt fails with the given probability. Worst: every call uses all its attempts, and the costliest ending (often a failure after the last step, compensating everything with all retries) is counted.",
-    "Conditions on input or responses (`when`, choice cases) take their costliest branch.",
+    "Conditions on input or responses (`when`, choice cases) take the costliest branch that does not end in a failure.",
     ...new Set([...best.notes, ...expected.notes, ...worst.notes]),
   ];
   return {

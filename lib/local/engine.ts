@@ -462,7 +462,6 @@ class ExecutionRun {
    */
   context(): object {
     const entry = this.#entry;
-    // biome-ignore lint/complexity/noUselessThisAlias: the getter below needs the run, not the object
     const run = this;
     return {
       Execution: {

@@ -37,16 +37,24 @@
  * - Circuits are effectively off (a huge failure threshold) so runs do not influence each other.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { dirname, join, resolve } from "node:path";
 import { readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { BatonRuntimeError } from "../../functions/commons/errors.ts";
 import type { Fetch } from "../../functions/commons/http/caller.ts";
-import type { ExecutionDocument, ExecutionEvent } from "../../functions/commons/records/document.ts";
+import type {
+  ExecutionDocument,
+  ExecutionEvent,
+} from "../../functions/commons/records/document.ts";
 import { InMemoryRegistryStore } from "../../functions/commons/registry/memory-store.ts";
 import type { ServiceEntry } from "../../functions/commons/registry/model.ts";
 import type { ServiceCallRequest } from "../core/contract.ts";
 import { BatonError, type BatonErrorName } from "../core/errors.ts";
-import { loadWorkflow, loadWorkflowFiles, type LoadedSet, WORKFLOW_EXTENSIONS } from "../core/load.ts";
+import {
+  type LoadedSet,
+  loadWorkflow,
+  loadWorkflowFiles,
+  WORKFLOW_EXTENSIONS,
+} from "../core/load.ts";
 import type { Json, Workflow } from "../core/model.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
@@ -69,7 +77,9 @@ export interface ServiceReply {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type ServiceHandler = (request: ServiceRequest) => ServiceReply | undefined | Promise<ServiceReply | undefined>;
+export type ServiceHandler = (
+  request: ServiceRequest,
+) => ServiceReply | undefined | Promise<ServiceReply | undefined>;
 
 export interface HarnessOptions {
   /** A normalized workflow, or the YAML/JSON text of a workflow file. */
@@ -101,7 +111,9 @@ export interface Fault {
 export interface RunOptions {
   readonly faults?: readonly Fault[];
   /** Answers to `await` steps by signal name: the payload, or `{error, cause?}` to fail the step. */
-  readonly signals?: Readonly<Record<string, Json | { readonly error: string; readonly cause?: string }>>;
+  readonly signals?: Readonly<
+    Record<string, Json | { readonly error: string; readonly cause?: string }>
+  >;
   /** Workflow to run when the harness holds several (default: the one given or the file's). */
   readonly workflow?: string;
 }
@@ -149,7 +161,9 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   const { loaded, root } = load(options);
   const errors = loaded.problems.filter((p) => p.problem.severity === "error");
   if (root === undefined || errors.length > 0) {
-    throw new HarnessLoadError(errors.length > 0 ? errors.map((p) => formatProblem(p)) : ["no workflow was given"]);
+    throw new HarnessLoadError(
+      errors.length > 0 ? errors.map((p) => formatProblem(p)) : ["no workflow was given"],
+    );
   }
   const compiled = compileSet(loaded);
   const refused = compiled.problems.filter((p) => p.problem.severity === "error");
@@ -157,10 +171,14 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
 
   const registry = new InMemoryRegistryStore({ yieldEachCall: false });
   for (const [name, target] of Object.entries(options.services)) {
-    await registry.putService(serviceEntry(name, typeof target === "string" ? target : `http://${name}${HOST_SUFFIX}`));
+    await registry.putService(
+      serviceEntry(name, typeof target === "string" ? target : `http://${name}${HOST_SUFFIX}`),
+    );
   }
   const handlers = new Map(
-    Object.entries(options.services).flatMap(([name, target]) => (typeof target === "string" ? [] : [[name, target] as const])),
+    Object.entries(options.services).flatMap(([name, target]) =>
+      typeof target === "string" ? [] : [[name, target] as const],
+    ),
   );
   const context = new AsyncLocalStorage<CallContext>();
   const received = new Map<string, ReceivedCall[]>();
@@ -170,15 +188,24 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
 
   const fetchImpl: Fetch = async (input, init) => {
     const call = context.getStore();
-    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+    const url = new URL(
+      typeof input === "string" ? input : input instanceof URL ? input.href : input.url,
+    );
     const fault = call?.fault;
     if (fault?.delayMs !== undefined) await sleep(fault.delayMs, init?.signal ?? undefined);
-    if (fault?.status !== undefined) return jsonResponse(fault.status, fault.body ?? { error: "injected fault" });
+    if (fault?.status !== undefined)
+      return jsonResponse(fault.status, fault.body ?? { error: "injected fault" });
     const request = toServiceRequest(url, init);
     const service = call?.request.service ?? url.hostname.replace(HOST_SUFFIX, "");
     if (call !== undefined) {
       const list = received.get(call.request.executionId) ?? [];
-      list.push({ ...request, service, step: call.request.stepId, mode: call.request.mode, attempt: call.request.attempt });
+      list.push({
+        ...request,
+        service,
+        step: call.request.stepId,
+        mode: call.request.mode,
+        attempt: call.request.attempt,
+      });
       received.set(call.request.executionId, list);
     }
     const handler = url.hostname.endsWith(HOST_SUFFIX) ? handlers.get(service) : undefined;
@@ -209,7 +236,11 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     parkSignal: async (request, engine) => {
       const answer = signals.get(request.executionId)?.[request.signal];
       if (answer === undefined) {
-        await engine.sendTaskFailure(request.taskToken, "States.Timeout", `No signal ${request.signal} was scripted.`);
+        await engine.sendTaskFailure(
+          request.taskToken,
+          "States.Timeout",
+          `No signal ${request.signal} was scripted.`,
+        );
       } else if (isErrorAnswer(answer)) {
         await engine.sendTaskFailure(request.taskToken, answer.error, answer.cause ?? answer.error);
       } else {
@@ -235,7 +266,8 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
         const calls: Record<string, ReceivedCall[]> = {};
         for (const name of Object.keys(options.services)) calls[name] = [];
         for (const id of [executionId, ...childrenOf(live, executionId)]) {
-          for (const call of received.get(id) ?? []) (calls[call.service] ??= []).push(call);
+          for (const call of received.get(id) ?? [])
+            calls[call.service] = [...(calls[call.service] ?? []), call];
         }
         return { execution, calls, events: records.events(executionId) };
       } finally {
@@ -256,7 +288,8 @@ function load(options: HarnessOptions): { loaded: LoadedSet; root: string | unde
     // Problems of unrelated files in the folder do not concern this harness.
     return { loaded: { workflows: loaded.workflows, problems: own }, root };
   }
-  if (options.workflow === undefined) return { loaded: { workflows: [], problems: [] }, root: undefined };
+  if (options.workflow === undefined)
+    return { loaded: { workflows: [], problems: [] }, root: undefined };
   const all = [options.workflow, ...(options.children ?? [])];
   const workflows: LoadedSet["workflows"] = [];
   const problems: LoadedSet["problems"] = [];
@@ -307,7 +340,10 @@ function injectedError(name: string, request: ServiceCallRequest): Error {
 }
 
 const isErrorAnswer = (value: unknown): value is { error: string; cause?: string } =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { error?: unknown }).error === "string";
+  typeof value === "object" &&
+  value !== null &&
+  !Array.isArray(value) &&
+  typeof (value as { error?: unknown }).error === "string";
 
 /** Waits for the execution and every child it started (children finish before their parent). */
 async function waitForTree(runtime: LocalRuntime, executionId: string): Promise<void> {
@@ -349,7 +385,11 @@ function toServiceRequest(url: URL, init: RequestInit | undefined): ServiceReque
   };
 }
 
-function jsonResponse(status: number, body: Json, headers: Readonly<Record<string, string>> = {}): Response {
+function jsonResponse(
+  status: number,
+  body: Json,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
   const noBody = status === 204 || status === 304;
   return new Response(noBody ? null : JSON.stringify(body), {
     status,

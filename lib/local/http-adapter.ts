@@ -63,13 +63,13 @@ export function toProxyEvent(
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [key, value] of url.searchParams) {
     query[key] = value;
-    (multiQuery[key] ??= []).push(value);
+    multiQuery[key] = [...(multiQuery[key] ?? []), value];
   }
   const hasQuery = Object.keys(query).length > 0;
   const path = decodePath(url.pathname);

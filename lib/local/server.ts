@@ -23,7 +23,8 @@ import {
   type SignalStore,
 } from "../../functions/commons/records/signal-store.ts";
 import { DynamoRegistryStore } from "../../functions/commons/registry/dynamo-store.ts";
-import { RegistryService, seedRegistry } from "../../functions/commons/registry/service.ts";
+import { seedRegistry } from "../../functions/commons/registry/seed.ts";
+import { RegistryService } from "../../functions/commons/registry/service.ts";
 import { runHealthChecks } from "../../functions/health-check.ts";
 import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";

@@ -57,7 +57,7 @@ export class Timeline {
   /** The closing line. */
   end(status: string, error: { readonly name: string; readonly message: string } | null): void {
     const style: Style = status === "SUCCEEDED" ? "green" : status === "RUNNING" ? "yellow" : "red";
-    const reason = error === null ? "" : `  ${error.name}: ${error.message}`;
+    const reason = error === null ? "" : `  ${error.name}: ${readable(error.message)}`;
     this.#line("", `${this.#paint(["bold", style], status)}${reason}`);
   }
 
@@ -103,4 +103,28 @@ export class Timeline {
   #paint(style: Style, text: string): string {
     return this.#options.color ? styleText(style, text) : text;
   }
+}
+
+/** The human part of an error message that may be a Lambda error envelope around a Baton failure. */
+export function readable(message: string): string {
+  let text = message;
+  for (let depth = 0; depth < 3; depth++) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return text;
+    }
+    if (typeof parsed !== "object" || parsed === null) return text;
+    const o = parsed as { errorMessage?: unknown; message?: unknown };
+    const inner =
+      typeof o.errorMessage === "string"
+        ? o.errorMessage
+        : typeof o.message === "string"
+          ? o.message
+          : undefined;
+    if (inner === undefined) return text;
+    text = inner;
+  }
+  return text;
 }

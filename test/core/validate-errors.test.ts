@@ -243,7 +243,10 @@ describe("dependencies", () => {
   });
 
   it("does not warn about steps after a fail step that has a when", () => {
-    const file = wf([{ id: "stop", when: "input.bad == true", fail: { error: "Stop" } }, get("after")]);
+    const file = wf([
+      { id: "stop", when: "input.bad == true", fail: { error: "Stop" } },
+      get("after"),
+    ]);
     expect(found(file)).toEqual([]);
   });
 

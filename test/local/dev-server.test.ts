@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ExecutionDocument } from "../../functions/commons/records/document.ts";
-import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
 import type { ReceivedCall } from "../../lib/local/demo/service.ts";
+import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
 
 const WORKFLOWS = join(import.meta.dirname, "fixtures", "workflows");
@@ -45,7 +45,10 @@ afterAll(async () => {
 
 beforeEach(async () => {
   for (const service of demo.services.values()) {
-    await fetch(`${service.url}/__control`, { method: "POST", body: JSON.stringify({ reset: true }) });
+    await fetch(`${service.url}/__control`, {
+      method: "POST",
+      body: JSON.stringify({ reset: true }),
+    });
   }
 });
 
@@ -55,14 +58,23 @@ interface Reply<T = unknown> {
   readonly body: T;
 }
 
-async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+async function api<T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply<T>> {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { "content-type": "application/json", ...headers },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get("content-type") ?? "", body: (text === "" ? null : JSON.parse(text)) as T };
+  return {
+    status: response.status,
+    type: response.headers.get("content-type") ?? "",
+    body: (text === "" ? null : JSON.parse(text)) as T,
+  };
 }
 
 const start = (workflow: string, input: unknown, headers: Record<string, string> = {}) =>
@@ -91,17 +103,24 @@ async function parked(id: string): Promise<void> {
 }
 
 const control = (service: string, settings: object) =>
-  fetch(`${demo.services.get(service)?.url}/__control`, { method: "POST", body: JSON.stringify(settings) });
+  fetch(`${demo.services.get(service)?.url}/__control`, {
+    method: "POST",
+    body: JSON.stringify(settings),
+  });
 
 /** Every call the demo services received, in arrival order, as `service METHOD path`. */
 function received(): string[] {
   return [...demo.services.values()]
     .flatMap((s) => s.calls())
     .sort((a: ReceivedCall, b: ReceivedCall) => a.seq - b.seq)
-    .map((c) => `${c.service} ${c.method} ${c.path.replace(/\/(inventory|payments|shipping)-\d+$/, "/:id")}`);
+    .map(
+      (c) =>
+        `${c.service} ${c.method} ${c.path.replace(/\/(inventory|payments|shipping)-\d+$/, "/:id")}`,
+    );
 }
 
-const stepSummary = (doc: ExecutionDocument) => doc.steps.map((s) => `${s.id}:${s.status}:${s.attempts}`);
+const stepSummary = (doc: ExecutionDocument) =>
+  doc.steps.map((s) => `${s.id}:${s.status}:${s.attempts}`);
 
 describe("baton dev over HTTP", () => {
   it("runs a saga to success", async () => {
@@ -111,9 +130,17 @@ describe("baton dev over HTTP", () => {
     // Assess
     expect(started.status).toEqual(201);
     expect(done.status).toEqual("SUCCEEDED");
-    expect(stepSummary(done)).toEqual(["reserve:SUCCEEDED:1", "charge:SUCCEEDED:1", "ship:SUCCEEDED:1"]);
+    expect(stepSummary(done)).toEqual([
+      "reserve:SUCCEEDED:1",
+      "charge:SUCCEEDED:1",
+      "ship:SUCCEEDED:1",
+    ]);
     expect(Object.keys(done.output as object)).toEqual(["reservation", "charge", "shipment"]);
-    expect(received()).toEqual(["inventory POST /reservations", "payments POST /charges", "shipping POST /shipments"]);
+    expect(received()).toEqual([
+      "inventory POST /reservations",
+      "payments POST /charges",
+      "shipping POST /shipments",
+    ]);
   });
 
   it("retries a step that fails with 503 and records the attempt count", async () => {
@@ -123,7 +150,11 @@ describe("baton dev over HTTP", () => {
     const done = await finished((await start("test-saga", { orderId: "o-2", amount: 10 })).body.id);
     // Assess
     expect(done.status).toEqual("SUCCEEDED");
-    expect(stepSummary(done)).toEqual(["reserve:SUCCEEDED:1", "charge:SUCCEEDED:3", "ship:SUCCEEDED:1"]);
+    expect(stepSummary(done)).toEqual([
+      "reserve:SUCCEEDED:1",
+      "charge:SUCCEEDED:3",
+      "ship:SUCCEEDED:1",
+    ]);
     expect(received().filter((c) => c.startsWith("payments"))).toEqual([
       "payments POST /charges",
       "payments POST /charges",
@@ -143,7 +174,11 @@ describe("baton dev over HTTP", () => {
       "Baton.ClientError",
       "ship",
     ]);
-    expect(stepSummary(done)).toEqual(["reserve:COMPENSATED:1", "charge:COMPENSATED:1", "ship:FAILED:1"]);
+    expect(stepSummary(done)).toEqual([
+      "reserve:COMPENSATED:1",
+      "charge:COMPENSATED:1",
+      "ship:FAILED:1",
+    ]);
     expect(received()).toEqual([
       "inventory POST /reservations",
       "payments POST /charges",
@@ -159,8 +194,16 @@ describe("baton dev over HTTP", () => {
     // Act
     const done = await finished((await start("test-saga", { orderId: "o-4", amount: 10 })).body.id);
     // Assess
-    expect([done.status, done.error?.name, done.error?.step]).toEqual(["FAILED", "Baton.ClientError", "charge"]);
-    expect(stepSummary(done)).toEqual(["reserve:COMPENSATED:1", "charge:FAILED:1", "ship:PENDING:0"]);
+    expect([done.status, done.error?.name, done.error?.step]).toEqual([
+      "FAILED",
+      "Baton.ClientError",
+      "charge",
+    ]);
+    expect(stepSummary(done)).toEqual([
+      "reserve:COMPENSATED:1",
+      "charge:FAILED:1",
+      "ship:PENDING:0",
+    ]);
     expect(received()).toEqual([
       "inventory POST /reservations",
       "payments POST /charges",
@@ -174,9 +217,19 @@ describe("baton dev over HTTP", () => {
     // Act
     const done = await finished((await start("test-fanout", { amount: 5 })).body.id);
     // Assess
-    expect([done.status, done.compensation, done.error?.step]).toEqual(["FAILED", "COMPLETED", "pay"]);
-    expect(stepSummary(done).filter((s) => !s.startsWith("both:"))).toEqual(["hold:COMPENSATED:1", "pay:FAILED:1"]);
-    expect(received().filter((c) => c.startsWith("inventory"))).toEqual(["inventory POST /holds", "inventory POST /holds/release"]);
+    expect([done.status, done.compensation, done.error?.step]).toEqual([
+      "FAILED",
+      "COMPLETED",
+      "pay",
+    ]);
+    expect(stepSummary(done).filter((s) => !s.startsWith("both:"))).toEqual([
+      "hold:COMPENSATED:1",
+      "pay:FAILED:1",
+    ]);
+    expect(received().filter((c) => c.startsWith("inventory"))).toEqual([
+      "inventory POST /holds",
+      "inventory POST /holds/release",
+    ]);
   });
 
   it("cancels an execution parked at an await step and compensates it", async () => {
@@ -184,12 +237,40 @@ describe("baton dev over HTTP", () => {
     const started = await start("test-approval", {});
     await parked(started.body.id);
     // Act
-    const cancelled = await api<{ compensation: string }>("POST", `/executions/${started.body.id}/cancel`, { compensate: true });
+    const cancelled = await api<{ compensation: string }>(
+      "POST",
+      `/executions/${started.body.id}/cancel`,
+      { compensate: true },
+    );
     const done = await finished(started.body.id);
     // Assess
     expect([cancelled.status, cancelled.body.compensation]).toEqual([202, "in-workflow"]);
     expect([done.status, done.compensation]).toEqual(["CANCELLED", "COMPLETED"]);
-    expect(received()).toEqual(["inventory POST /reservations", "inventory DELETE /reservations/:id"]);
+    expect(received()).toEqual([
+      "inventory POST /reservations",
+      "inventory DELETE /reservations/:id",
+    ]);
+  });
+
+  it("cancels an execution without compensation when not asked to", async () => {
+    // Prepare
+    const started = await start("test-approval", {});
+    await parked(started.body.id);
+    // Act
+    const cancelled = await api<{ compensation: string }>(
+      "POST",
+      `/executions/${started.body.id}/cancel`,
+      {},
+    );
+    const done = await finished(started.body.id);
+    // Assess
+    expect([cancelled.status, cancelled.body.compensation]).toEqual([202, "none"]);
+    expect([done.status, done.compensation, done.error?.name]).toEqual([
+      "CANCELLED",
+      "NONE",
+      "Baton.Cancelled",
+    ]);
+    expect(received()).toEqual(["inventory POST /reservations"]);
   });
 
   it("resumes an await step with the signal's payload", async () => {
@@ -197,7 +278,9 @@ describe("baton dev over HTTP", () => {
     const started = await start("test-approval", {});
     await parked(started.body.id);
     // Act
-    const signal = await api("POST", `/executions/${started.body.id}/signals/approval`, { amount: 7 });
+    const signal = await api("POST", `/executions/${started.body.id}/signals/approval`, {
+      amount: 7,
+    });
     const done = await finished(started.body.id);
     // Assess
     expect(signal.status).toEqual(200);
@@ -216,22 +299,43 @@ describe("baton dev over HTTP", () => {
       "Baton.SignalTimeout",
       "approve",
     ]);
-    expect(received()).toEqual(["inventory POST /reservations", "inventory DELETE /reservations/:id"]);
+    expect(received()).toEqual([
+      "inventory POST /reservations",
+      "inventory DELETE /reservations/:id",
+    ]);
   });
 
   it("starts a workflow from a matching event only", async () => {
     // Act
     server.runtime.bus.put([
-      { source: "shop.orders", detailType: "Order Placed", detail: { orderId: "low-1", priority: "low" } },
-      { source: "shop.orders", detailType: "Order Placed", detail: { orderId: "high-1", priority: "high-now" } },
+      {
+        source: "shop.orders",
+        detailType: "Order Placed",
+        detail: { orderId: "low-1", priority: "low" },
+      },
+      {
+        source: "shop.orders",
+        detailType: "Order Placed",
+        detail: { orderId: "high-1", priority: "high-now" },
+      },
     ]);
     await server.runtime.idle();
-    let list = await api<{ items: ExecutionDocument[] }>("GET", "/workflows/test-triggered/executions");
+    let list = await api<{ items: ExecutionDocument[] }>(
+      "GET",
+      "/workflows/test-triggered/executions",
+    );
     for (const item of list.body.items) await finished(item.id);
     list = await api<{ items: ExecutionDocument[] }>("GET", "/workflows/test-triggered/executions");
     // Assess
-    expect(list.body.items.map((e) => [e.status, e.input])).toEqual([["SUCCEEDED", { orderId: "high-1", priority: "high-now" }]]);
-    expect(demo.services.get("email")?.calls().map((c) => c.body)).toEqual([{ to: "ops@example.com", order: "high-1" }]);
+    expect(list.body.items.map((e) => [e.status, e.input])).toEqual([
+      ["SUCCEEDED", { orderId: "high-1", priority: "high-now" }],
+    ]);
+    expect(
+      demo.services
+        .get("email")
+        ?.calls()
+        .map((c) => c.body),
+    ).toEqual([{ to: "ops@example.com", order: "high-1" }]);
   });
 
   it("serves undeliverable events on GET /dlq and redelivers them on POST /dlq/redrive", async () => {
@@ -243,22 +347,36 @@ describe("baton dev over HTTP", () => {
     server.runtime.bus.put([{ source: "test.dlq", detailType: "Ping", detail: { n: 1 } }]);
     await server.runtime.idle();
     // Act
-    const listed = await api<{ items: { detailType: string; reason: string }[]; approximateCount: number }>("GET", "/dlq");
+    const listed = await api<{
+      items: { detailType: string; reason: string }[];
+      approximateCount: number;
+    }>("GET", "/dlq");
     healthy = true;
     const redriven = await api("POST", "/dlq/redrive", { max: 10 });
     const after = await api<{ approximateCount: number }>("GET", "/dlq");
     server.runtime.bus.removeRule("test-flaky-target");
     // Assess
-    expect(listed.body.items.map((l) => [l.detailType, l.reason])).toEqual([["Ping", "rule test-flaky-target: Error: target unavailable"]]);
-    expect([redriven.status, redriven.body, after.body.approximateCount]).toEqual([200, { redriven: 1, failed: [] }, 0]);
+    expect(listed.body.items.map((l) => [l.detailType, l.reason])).toEqual([
+      ["Ping", "rule test-flaky-target: Error: target unavailable"],
+    ]);
+    expect([redriven.status, redriven.body, after.body.approximateCount]).toEqual([
+      200,
+      { redriven: 1, failed: [] },
+      0,
+    ]);
   });
 
   it("serves the seeded registry with instance health from the health checks", async () => {
     // Act
-    const reply = await api<{ name: string; instances: { id: string; healthy: boolean; lastCheckedAt: number | null }[] }>("GET", "/services/inventory");
+    const reply = await api<{
+      name: string;
+      instances: { id: string; healthy: boolean; lastCheckedAt: number | null }[];
+    }>("GET", "/services/inventory");
     // Assess
     expect(reply.status).toEqual(200);
-    expect(reply.body.instances.map((i) => [i.id, i.healthy, i.lastCheckedAt !== null])).toEqual([["inventory-a", true, true]]);
+    expect(reply.body.instances.map((i) => [i.id, i.healthy, i.lastCheckedAt !== null])).toEqual([
+      ["inventory-a", true, true],
+    ]);
   });
 
   it("returns the same execution for a repeated Idempotency-Key", async () => {
@@ -270,8 +388,15 @@ describe("baton dev over HTTP", () => {
     const other = await start("test-saga", { orderId: "o-6", amount: 10 }, headers);
     await finished(first.body.id);
     // Assess
-    expect([first.status, second.status, second.body.id, other.status]).toEqual([201, 200, first.body.id, 422]);
-    expect(received().filter((c) => c.startsWith("inventory"))).toEqual(["inventory POST /reservations"]);
+    expect([first.status, second.status, second.body.id, other.status]).toEqual([
+      201,
+      200,
+      first.body.id,
+      422,
+    ]);
+    expect(received().filter((c) => c.startsWith("inventory"))).toEqual([
+      "inventory POST /reservations",
+    ]);
   });
 });
 
@@ -301,19 +426,39 @@ describe("baton dev input errors", () => {
     ["GET", "/no-such-route", undefined, 404],
   ];
 
-  it.each(problems)("answers %s %s with body %j by problem+json %i", async (method, path, body, status) => {
-    // Act
-    const reply = await api<{ status: number; title: string; type: string; detail: string }>(method, path, body);
-    // Assess
-    expect([reply.status, reply.type, reply.body.status]).toEqual([status, "application/problem+json", status]);
-    expect(typeof reply.body.title === "string" && typeof reply.body.detail === "string").toEqual(true);
-  });
+  it.each(problems)(
+    "answers %s %s with body %j by problem+json %i",
+    async (method, path, body, status) => {
+      // Act
+      const reply = await api<{ status: number; title: string; type: string; detail: string }>(
+        method,
+        path,
+        body,
+      );
+      // Assess
+      expect([reply.status, reply.type, reply.body.status]).toEqual([
+        status,
+        "application/problem+json",
+        status,
+      ]);
+      expect(typeof reply.body.title === "string" && typeof reply.body.detail === "string").toEqual(
+        true,
+      );
+    },
+  );
 
   it("lists every schema violation of a start request", async () => {
     // Act
-    const reply = await api<{ errors: { path: string }[] }>("POST", "/workflows/test-saga/executions", { amount: -1 });
+    const reply = await api<{ errors: { path: string }[] }>(
+      "POST",
+      "/workflows/test-saga/executions",
+      { amount: -1 },
+    );
     // Assess
-    expect(reply.body.errors.map((e) => e.path).sort()).toEqual(["/input/amount", "/input/orderId"]);
+    expect(reply.body.errors.map((e) => e.path).sort()).toEqual([
+      "/input/amount",
+      "/input/orderId",
+    ]);
   });
 });
 
@@ -335,9 +480,15 @@ describe("baton dev restart", () => {
     const resumed = await finished(waiting.body.id);
     // Assess
     expect([kept.status, kept.body.status]).toEqual([200, "SUCCEEDED"]);
-    expect([interrupted.body.status, interrupted.body.error?.name]).toEqual(["FAILED", "Baton.Interrupted"]);
+    expect([interrupted.body.status, interrupted.body.error?.name]).toEqual([
+      "FAILED",
+      "Baton.Interrupted",
+    ]);
     expect(redrive.status).toEqual(202);
     expect(resumed.status).toEqual("SUCCEEDED");
-    expect(received().filter((c) => c.includes("/reservations"))).toEqual(["inventory POST /reservations", "inventory POST /reservations"]);
+    expect(received().filter((c) => c.includes("/reservations"))).toEqual([
+      "inventory POST /reservations",
+      "inventory POST /reservations",
+    ]);
   }, 60_000);
 });

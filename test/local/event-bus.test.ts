@@ -20,19 +20,29 @@ describe("LocalEventBus", () => {
     // Prepare
     const bus = new LocalEventBus({ retryDelaysMs: [] });
     const seen: string[] = [];
-    bus.addRule("orders", { source: ["shop"], "detail-type": ["Order Placed"] }, (e) => void seen.push(`orders:${e.id}`));
+    bus.addRule(
+      "orders",
+      { source: ["shop"], "detail-type": ["Order Placed"] },
+      (e) => void seen.push(`orders:${e.id}`),
+    );
     bus.addRule("other", { source: ["billing"] }, (e) => void seen.push(`other:${e.id}`));
     // Act
     const [event] = bus.put([{ source: "shop", detailType: "Order Placed", detail: { n: 1 } }]);
     await bus.idle();
     // Assess
     expect(seen).toEqual([`orders:${event?.id}`]);
-    expect([event?.version, event?.["detail-type"], event?.detail]).toEqual(["0", "Order Placed", { n: 1 }]);
+    expect([event?.version, event?.["detail-type"], event?.detail]).toEqual([
+      "0",
+      "Order Placed",
+      { n: 1 },
+    ]);
   });
 
   it("fails when a rule's pattern is invalid", () => {
     // Act / Assess
-    expect(() => new LocalEventBus().addRule("bad", { source: "shop" }, () => {})).toThrow(EventPatternError);
+    expect(() => new LocalEventBus().addRule("bad", { source: "shop" }, () => {})).toThrow(
+      EventPatternError,
+    );
   });
 
   it("retries a failing target, then dead-letters the event persistently and redrives it", async () => {
@@ -40,7 +50,10 @@ describe("LocalEventBus", () => {
     const dir = await mkdtemp(join(tmpdir(), "baton-bus-"));
     dirs.push(dir);
     const file = join(dir, "dead-letters.json");
-    const first = new LocalEventBus({ deadLetters: await LocalDeadLetterQueue.open(file), retryDelaysMs: [0, 0] });
+    const first = new LocalEventBus({
+      deadLetters: await LocalDeadLetterQueue.open(file),
+      retryDelaysMs: [0, 0],
+    });
     let attempts = 0;
     first.addRule("flaky", { source: ["shop"] }, () => {
       attempts++;
@@ -57,9 +70,13 @@ describe("LocalEventBus", () => {
     const outcome = await queue.redrive(10);
     // Assess
     expect(attempts).toEqual(3);
-    expect(listed.map((l) => [l.source, l.detailType, l.detail, l.reason, l.receiveCount])).toEqual([
-      ["shop", "Order Placed", { n: 2 }, "rule flaky: Error: target down", 3],
+    expect(listed.map((l) => [l.source, l.detailType, l.detail, l.reason, l.receiveCount])).toEqual(
+      [["shop", "Order Placed", { n: 2 }, "rule flaky: Error: target down", 3]],
+    );
+    expect([outcome, delivered.map((e) => e.detail), await queue.count()]).toEqual([
+      { redriven: 1, failed: [] },
+      [{ n: 2 }],
+      0,
     ]);
-    expect([outcome, delivered.map((e) => e.detail), await queue.count()]).toEqual([{ redriven: 1, failed: [] }, [{ n: 2 }], 0]);
   });
 });

@@ -4,12 +4,20 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness, HarnessLoadError, type ServiceHandler } from "../../lib/local/harness.ts";
+import {
+  createHarness,
+  type Harness,
+  HarnessLoadError,
+  type ServiceHandler,
+} from "../../lib/local/harness.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "workflows");
 
 let counter = 0;
-const created: ServiceHandler = (request) => ({ status: 201, body: { id: `${request.path.split("/")[1]}-${++counter}`, status: "captured" } });
+const created: ServiceHandler = (request) => ({
+  status: 201,
+  body: { id: `${request.path.split("/")[1]}-${++counter}`, status: "captured" },
+});
 const services = { inventory: created, payments: created, shipping: created, email: created };
 
 describe("createHarness", () => {
@@ -26,15 +34,18 @@ describe("createHarness", () => {
     const { execution, calls } = await saga.run({ orderId: "o-1", amount: 5 });
     // Assess
     expect(execution.status).toEqual("SUCCEEDED");
-    expect([calls.inventory?.map((c) => `${c.method} ${c.path}`), calls.payments?.map((c) => c.body)]).toEqual([
-      ["POST /reservations"],
-      [{ orderId: "o-1", amount: 5 }],
-    ]);
+    expect([
+      calls.inventory?.map((c) => `${c.method} ${c.path}`),
+      calls.payments?.map((c) => c.body),
+    ]).toEqual([["POST /reservations"], [{ orderId: "o-1", amount: 5 }]]);
   });
 
   it("retries after an injected 503 and counts the attempts", async () => {
     // Act
-    const { execution, calls } = await saga.run({ orderId: "o-2", amount: 5 }, { faults: [{ step: "charge", attempt: 1, status: 503 }] });
+    const { execution, calls } = await saga.run(
+      { orderId: "o-2", amount: 5 },
+      { faults: [{ step: "charge", attempt: 1, status: 503 }] },
+    );
     // Assess
     expect(execution.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([
       ["reserve", "SUCCEEDED", 1],
@@ -46,18 +57,32 @@ describe("createHarness", () => {
 
   it("compensates in reverse order after an injected non-retryable error", async () => {
     // Act
-    const { execution, calls } = await saga.run({ orderId: "o-3", amount: 5 }, { faults: [{ step: "ship", error: "Baton.ClientError" }] });
+    const { execution, calls } = await saga.run(
+      { orderId: "o-3", amount: 5 },
+      { faults: [{ step: "ship", error: "Baton.ClientError" }] },
+    );
     // Assess
-    expect([execution.status, execution.compensation, execution.error?.name]).toEqual(["FAILED", "COMPLETED", "Baton.ClientError"]);
-    expect(calls.payments?.map((c) => `${c.mode} ${c.path}`)).toEqual(["call /charges", "compensate /refunds"]);
-    expect(calls.inventory?.map((c) => `${c.mode} ${c.method}`)).toEqual(["call POST", "compensate DELETE"]);
+    expect([execution.status, execution.compensation, execution.error?.name]).toEqual([
+      "FAILED",
+      "COMPLETED",
+      "Baton.ClientError",
+    ]);
+    expect(calls.payments?.map((c) => `${c.mode} ${c.path}`)).toEqual([
+      "call /charges",
+      "compensate /refunds",
+    ]);
+    expect(calls.inventory?.map((c) => `${c.mode} ${c.method}`)).toEqual([
+      "call POST",
+      "compensate DELETE",
+    ]);
     expect(calls.shipping).toEqual([]);
   });
 
   it("fails a step whose request is delayed past its timeout with Baton.Timeout", async () => {
     // Prepare
     const harness = await createHarness({
-      workflow: "workflow: slow\nsteps:\n  - id: ping\n    call: email GET /ping\n    timeout: 1\n    retry: false\n",
+      workflow:
+        "workflow: slow\nsteps:\n  - id: ping\n    call: email GET /ping\n    timeout: 1\n    retry: false\n",
       services,
     });
     // Act
@@ -75,18 +100,22 @@ describe("createHarness", () => {
     const unsignalled = await harness.run({});
     await harness.close();
     // Assess
-    expect([signalled.execution.status, signalled.calls.payments?.[0]?.body]).toEqual(["SUCCEEDED", { amount: 9 }]);
-    expect([unsignalled.execution.status, unsignalled.execution.error?.name, unsignalled.execution.compensation]).toEqual([
-      "FAILED",
-      "Baton.SignalTimeout",
-      "COMPLETED",
+    expect([signalled.execution.status, signalled.calls.payments?.[0]?.body]).toEqual([
+      "SUCCEEDED",
+      { amount: 9 },
     ]);
+    expect([
+      unsignalled.execution.status,
+      unsignalled.execution.error?.name,
+      unsignalled.execution.compensation,
+    ]).toEqual(["FAILED", "Baton.SignalTimeout", "COMPLETED"]);
   });
 
   it("runs child workflows given as text", async () => {
     // Prepare
     const harness = await createHarness({
-      workflow: "workflow: parent\nsteps:\n  - id: sub\n    workflow: { name: child, input: { n: 1 } }\n",
+      workflow:
+        "workflow: parent\nsteps:\n  - id: sub\n    workflow: { name: child, input: { n: 1 } }\n",
       children: ["workflow: child\nsteps:\n  - id: ping\n    call: email GET /ping\n"],
       services,
     });

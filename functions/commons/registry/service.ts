@@ -4,7 +4,7 @@
  * `Service Deregistered`. Validation failures throw `ValidationError` (the API's problem+json 400);
  * an instance for an unknown service throws `UnknownServiceError` (404).
  */
-import { type FieldError, UnknownServiceError, ValidationError } from "../errors.ts";
+import { UnknownServiceError, ValidationError } from "../errors.ts";
 import { DetailType, type EventPublisher, type ServiceEventDetail } from "../events.ts";
 import type { ServiceEntry, ServiceRecord } from "./model.ts";
 import type { RegistryStore } from "./store.ts";

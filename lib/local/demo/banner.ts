@@ -61,11 +61,11 @@ function pickSaga(
   let best: { workflow: Workflow; calls: CallStep[]; score: number } | undefined;
   for (const workflow of workflows) {
     const calls = workflow.steps.filter(
-      (s): s is CallStep =>
-        s.kind === "call" && demo.services.has(s.call.service),
+      (s): s is CallStep => s.kind === "call" && demo.services.has(s.call.service),
     );
     const preferred = workflow.name.includes("order") ? 1_000 : 0;
-    const score = preferred + calls.filter((c) => c.compensate !== undefined).length * 10 + calls.length;
+    const score =
+      preferred + calls.filter((c) => c.compensate !== undefined).length * 10 + calls.length;
     if (
       calls.length >= 2 &&
       calls.some((c) => c.compensate !== undefined) &&

@@ -5,7 +5,7 @@
  * `POST /__control` (`{failureRate, latencyMs, failNext, failStatus, healthy, reset}`), read what
  * it received with `GET /__calls`. `GET /health` answers 200 (503 when `healthy` is false).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Json } from "../../core/model.ts";
 

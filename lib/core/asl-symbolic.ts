@@ -1,0 +1,304 @@
+/**
+ * Symbolic ASL data flow: execution state as JSON with unknown holes, the JSONPath subset and the
+ * intrinsics Baton emits, and Choice rules decided in three values (true, false, unknown). Used by
+ * `asl-walk.ts` to follow what a compiled machine writes and tests without running it.
+ */
+import type { ChoiceRule } from "./asl.ts";
+
+/** A value the walk cannot know (execution input, service responses, intrinsic results). */
+export const UNKNOWN: unique symbol = Symbol("unknown");
+export type Sym =
+  | typeof UNKNOWN
+  | null
+  | boolean
+  | number
+  | string
+  | readonly Sym[]
+  | { readonly [key: string]: Sym };
+type SymObject = { readonly [key: string]: Sym };
+
+/** A stable text key for a symbolic value (for memoising and merging). */
+export function symKey(value: Sym): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v === UNKNOWN ? "\u0000?" : v)) ?? "\u0000?";
+}
+
+/** Whether a value has an unknown part anywhere. */
+function containsUnknown(value: Sym): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return (value as readonly Sym[]).some(containsUnknown);
+  return isObject(value) && Object.values(value).some(containsUnknown);
+}
+
+const isObject = (v: Sym): v is SymObject =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+type Segment =
+  | { readonly kind: "name"; readonly name: string }
+  | { readonly kind: "index"; readonly index: number }
+  | { readonly kind: "all" }
+  | {
+      readonly kind: "filter";
+      readonly field: readonly string[];
+      readonly equal: boolean;
+      readonly value: Sym;
+    };
+
+/**
+ * Parses the JSONPath subset Baton emits: `$`, `.name`, `['name']`, `[n]`, `[*]`, and filters
+ * `[?(@.a.b == literal)]` (or `!=`) with a number, `true`, `false`, `null` or quoted string.
+ */
+function parsePath(path: string): Segment[] | undefined {
+  if (!path.startsWith("$") || path.startsWith("$$")) return undefined;
+  const segments: Segment[] = [];
+  const pattern =
+    /\.([^.[\]]+)|\['([^']*)'\]|\[(\d+)\]|\[\*\]|\[\?\(@((?:\.[A-Za-z0-9_]+)+)\s*(==|!=)\s*([^)]+?)\s*\)\]/y;
+  pattern.lastIndex = 1;
+  while (pattern.lastIndex < path.length) {
+    const match = pattern.exec(path);
+    if (!match) return undefined;
+    const [all, dotted, quoted, index, field, operator, literal] = match;
+    if (dotted !== undefined)
+      segments.push(dotted === "*" ? { kind: "all" } : { kind: "name", name: dotted });
+    else if (quoted !== undefined) segments.push({ kind: "name", name: quoted });
+    else if (index !== undefined) segments.push({ kind: "index", index: Number(index) });
+    else if (all === "[*]") segments.push({ kind: "all" });
+    else if (field !== undefined && literal !== undefined) {
+      const value = evalArgument(literal.replace(/^"(.*)"$/, "'$1'"), UNKNOWN);
+      if (value === UNKNOWN) return undefined;
+      segments.push({
+        kind: "filter",
+        field: field.slice(1).split("."),
+        equal: operator === "==",
+        value,
+      });
+    }
+  }
+  return segments;
+}
+
+type Read =
+  | { readonly kind: "value"; readonly value: Sym }
+  | { readonly kind: "missing" }
+  | { readonly kind: "unknown" };
+
+/** Reads a path: a value (possibly UNKNOWN), known to be missing, or unknowable. */
+export function readPath(root: Sym, path: string): Read {
+  const segments = parsePath(path);
+  if (!segments) return { kind: "unknown" };
+  let nodes: Sym[] = [root];
+  let many = false;
+  for (const segment of segments) {
+    const next: Sym[] = [];
+    for (const node of nodes) {
+      if (node === UNKNOWN) return { kind: "unknown" };
+      if (segment.kind === "name" && isObject(node) && Object.hasOwn(node, segment.name)) {
+        next.push(node[segment.name] as Sym);
+      } else if (segment.kind === "index" && Array.isArray(node) && segment.index < node.length) {
+        next.push(node[segment.index] as Sym);
+      } else if (segment.kind === "all") {
+        many = true;
+        if (Array.isArray(node)) next.push(...(node as Sym[]));
+        else if (isObject(node)) next.push(...Object.values(node));
+      } else if (segment.kind === "filter") {
+        many = true;
+        const elements: readonly Sym[] = Array.isArray(node)
+          ? node
+          : isObject(node)
+            ? Object.values(node)
+            : [];
+        for (const element of elements) {
+          const field = readPath(element, `$.${segment.field.join(".")}`);
+          if (
+            field.kind === "unknown" ||
+            (field.kind === "value" && containsUnknown(field.value))
+          ) {
+            return { kind: "unknown" };
+          }
+          const equal = field.kind === "value" && symKey(field.value) === symKey(segment.value);
+          if (equal === segment.equal) next.push(element);
+        }
+      }
+    }
+    nodes = next;
+  }
+  if (many) return { kind: "value", value: nodes };
+  const [first] = nodes;
+  return first === undefined ? { kind: "missing" } : { kind: "value", value: first };
+}
+
+/** A path's value, UNKNOWN when it cannot be known (or is missing, a runtime error in ASL). */
+export function readValue(root: Sym, path: string): Sym {
+  const read = readPath(root, path);
+  return read.kind === "value" ? read.value : UNKNOWN;
+}
+
+/** Evaluates `Parameters`/`ResultSelector`/`ItemSelector`: `.$` keys read paths or intrinsics. */
+export function evalPayload(payload: unknown, input: Sym): Sym {
+  if (Array.isArray(payload)) return payload.map((v: unknown) => evalPayload(v, input));
+  if (typeof payload !== "object" || payload === null) return payload as Sym;
+  const result: Record<string, Sym> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    if (key.endsWith(".$") && typeof value === "string")
+      result[key.slice(0, -2)] = evalExpression(value, input);
+    else result[key] = evalPayload(value, input);
+  }
+  return result;
+}
+
+function evalExpression(expression: string, input: Sym): Sym {
+  const text = expression.trim();
+  if (text.startsWith("States.")) return evalIntrinsic(text, input);
+  return readValue(input, text);
+}
+
+/** The intrinsics whose result matters for control flow; the rest give UNKNOWN. */
+function evalIntrinsic(text: string, input: Sym): Sym {
+  const open = text.indexOf("(");
+  if (open < 0 || !text.endsWith(")")) return UNKNOWN;
+  const name = text.slice(0, open);
+  const args = splitArguments(text.slice(open + 1, -1)).map((arg) => evalArgument(arg, input));
+  const [a, b] = args;
+  if (name === "States.JsonMerge" && a !== undefined && b !== undefined) {
+    return isObject(a) && isObject(b) ? { ...a, ...b } : UNKNOWN;
+  }
+  if (name === "States.Array") return args;
+  if (name === "States.ArrayContains" && a !== undefined && b !== undefined) {
+    if (!Array.isArray(a) || containsUnknown(b)) return UNKNOWN;
+    const elements = a as readonly Sym[];
+    if (elements.some((e) => !containsUnknown(e) && symKey(e) === symKey(b))) return true;
+    return elements.some(containsUnknown) ? UNKNOWN : false;
+  }
+  if (name === "States.ArrayLength" && Array.isArray(a)) return a.length;
+  if (name === "States.ArrayGetItem" && Array.isArray(a) && typeof b === "number") {
+    return (a as Sym[])[b] ?? UNKNOWN;
+  }
+  return UNKNOWN;
+}
+
+function evalArgument(arg: string, input: Sym): Sym {
+  const text = arg.trim();
+  if (text.startsWith("$")) return evalExpression(text, input);
+  if (text.startsWith("States.")) return evalIntrinsic(text, input);
+  if (text.startsWith("'") && text.endsWith("'")) return text.slice(1, -1).replace(/\\(.)/g, "$1");
+  if (text === "true" || text === "false") return text === "true";
+  if (text === "null") return null;
+  const number = Number(text);
+  return text !== "" && Number.isFinite(number) ? number : UNKNOWN;
+}
+
+function splitArguments(text: string): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? "";
+    if (quoted) {
+      current += c;
+      if (c === "\\") current += text[++i] ?? "";
+      else if (c === "'") quoted = false;
+      continue;
+    }
+    if (c === "'") quoted = true;
+    if (c === "(") depth++;
+    if (c === ")") depth--;
+    if (c === "," && depth === 0) {
+      args.push(current);
+      current = "";
+      continue;
+    }
+    current += c;
+  }
+  if (current.trim() !== "") args.push(current);
+  return args;
+}
+
+export function applyInputPath(raw: Sym, path: string | null | undefined): Sym {
+  if (path === null) return {};
+  return path === undefined || path === "$" ? raw : readValue(raw, path);
+}
+
+export function applyOutputPath(value: Sym, path: string | null | undefined): Sym {
+  if (path === null) return {};
+  return path === undefined || path === "$" ? value : readValue(value, path);
+}
+
+/** Places a result in the raw input as `ResultPath` says (`$` replaces it, null discards it). */
+export function applyResultPath(raw: Sym, result: Sym, path: string | null | undefined): Sym {
+  if (path === null) return raw;
+  if (path === undefined || path === "$") return result;
+  const segments = parsePath(path);
+  if (!segments || segments.some((s) => s.kind !== "name")) return UNKNOWN;
+  const names = segments.map((s) => (s.kind === "name" ? s.name : ""));
+  return setIn(raw, names, result);
+}
+
+function setIn(target: Sym, names: readonly string[], value: Sym): Sym {
+  const [head, ...rest] = names;
+  if (head === undefined) return value;
+  // Writing into an unknown value keeps it unknown: other keys may exist.
+  if (target === UNKNOWN) return UNKNOWN;
+  const base: SymObject = isObject(target) ? target : {};
+  return { ...base, [head]: setIn(base[head] ?? {}, rest, value) };
+}
+
+/** true or false when the rule's outcome is known from the symbolic state, undefined otherwise. */
+export function evaluateRule(rule: ChoiceRule, input: Sym): boolean | undefined {
+  if ("And" in rule && Array.isArray(rule.And)) {
+    const verdicts = (rule.And as readonly ChoiceRule[]).map((r) => evaluateRule(r, input));
+    if (verdicts.includes(false)) return false;
+    return verdicts.every((v) => v === true) ? true : undefined;
+  }
+  if ("Or" in rule && Array.isArray(rule.Or)) {
+    const verdicts = (rule.Or as readonly ChoiceRule[]).map((r) => evaluateRule(r, input));
+    if (verdicts.includes(true)) return true;
+    return verdicts.every((v) => v === false) ? false : undefined;
+  }
+  if ("Not" in rule && typeof rule.Not === "object" && rule.Not !== null) {
+    const verdict = evaluateRule(rule.Not as ChoiceRule, input);
+    return verdict === undefined ? undefined : !verdict;
+  }
+  if (!("Variable" in rule) || typeof rule.Variable !== "string") return undefined;
+  const read = readPath(input, rule.Variable);
+  const record = rule as { readonly [operator: string]: unknown };
+  if ("IsPresent" in record) {
+    if (read.kind === "unknown") return undefined;
+    return (read.kind === "value") === record.IsPresent;
+  }
+  if (read.kind !== "value" || read.value === UNKNOWN) return undefined;
+  return compare(record, read.value);
+}
+
+function compare(rule: { readonly [operator: string]: unknown }, value: Sym): boolean | undefined {
+  const [operator, operand] =
+    Object.entries(rule).find(([key]) => key !== "Variable" && key !== "Next") ?? [];
+  if (operator === undefined || operator.endsWith("Path")) return undefined;
+  switch (operator) {
+    case "IsNull":
+      return (value === null) === operand;
+    case "IsString":
+      return (typeof value === "string") === operand;
+    case "IsNumeric":
+      return (typeof value === "number") === operand;
+    case "IsBoolean":
+      return (typeof value === "boolean") === operand;
+    case "StringEquals":
+    case "NumericEquals":
+    case "BooleanEquals":
+      return value === operand;
+    case "NumericLessThan":
+      return typeof value === "number" && typeof operand === "number" ? value < operand : undefined;
+    case "NumericLessThanEquals":
+      return typeof value === "number" && typeof operand === "number"
+        ? value <= operand
+        : undefined;
+    case "NumericGreaterThan":
+      return typeof value === "number" && typeof operand === "number" ? value > operand : undefined;
+    case "NumericGreaterThanEquals":
+      return typeof value === "number" && typeof operand === "number"
+        ? value >= operand
+        : undefined;
+    default:
+      return undefined;
+  }
+}
