@@ -33,6 +33,12 @@ export interface CatalogueStep {
   readonly compensable?: boolean;
   /** Signal name of an `await` step. */
   readonly signal?: string;
+  /**
+   * Whether the step surely ran in a successful execution: no `when` on it or around it, and not
+   * inside a choice case or a map body. Steps other than calls publish no step events, so the
+   * records use this to tell "ran" from "skipped".
+   */
+  readonly unconditional?: boolean;
 }
 
 export interface CatalogueWorkflow {
@@ -118,15 +124,17 @@ export function catalogueEntry(
 export function catalogueSteps(steps: readonly Step[], scope = "/"): CatalogueStep[] {
   const ids = new Set([...allSteps(steps)].map((s) => s.id));
   const result: CatalogueStep[] = [];
-  const visit = (list: readonly Step[], listScope: string): void => {
+  const visit = (list: readonly Step[], listScope: string, certain: boolean): void => {
     for (const step of list) {
-      result.push(describeStep(step, listScope, ids));
+      const unconditional = certain && step.when === undefined;
+      result.push({ ...describeStep(step, listScope, ids), unconditional });
+      const childrenCertain = unconditional && step.kind === "parallel";
       childLists(step).forEach((child, n) => {
-        visit(child, `${step.id}/${n}`);
+        visit(child, `${step.id}/${n}`, childrenCertain);
       });
     }
   };
-  visit(steps, scope);
+  visit(steps, scope, true);
   return result;
 }
 

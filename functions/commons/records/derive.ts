@@ -23,6 +23,7 @@ export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): Ex
   const steps = stepRecords(
     state,
     catalogueSteps?.map((s) => s.id),
+    new Set(catalogueSteps?.filter((s) => s.unconditional && s.kind !== "call").map((s) => s.id)),
     status,
   );
   const startedAt = state.startedAt ?? state.firstSeen ?? "";
@@ -106,6 +107,7 @@ function executionError(state: RecordState, steps: readonly StepRecord[]): Execu
 function stepRecords(
   state: RecordState,
   catalogueIds: readonly string[] | undefined,
+  silentButCertain: ReadonlySet<string>,
   status: ExecutionStatus,
 ): StepRecord[] {
   const seen = state.steps ?? {};
@@ -113,15 +115,21 @@ function stepRecords(
   const extra = Object.keys(seen)
     .filter((id) => !known.has(id))
     .sort();
-  return [...(catalogueIds ?? []), ...extra].map((id) => stepRecord(id, seen[id], status));
+  return [...(catalogueIds ?? []), ...extra].map((id) =>
+    stepRecord(id, seen[id], status, silentButCertain.has(id)),
+  );
 }
 
 function stepRecord(
   id: string,
   step: StepState | undefined,
   execution: ExecutionStatus,
+  silentButCertain: boolean,
 ): StepRecord {
-  const status = stepStatus(step, execution);
+  const status =
+    step === undefined && silentButCertain && execution === "SUCCEEDED"
+      ? "SUCCEEDED"
+      : stepStatus(step, execution);
   const durationMs = stepDuration(step);
   const error =
     step?.compensation?.v.status === "FAILED" ? step.compensation.v.error : step?.run?.v.error;

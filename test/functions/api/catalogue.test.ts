@@ -108,6 +108,7 @@ describe("catalogue", () => {
           call: { service: "inventory", method: "POST", path: "/reservations" },
           idempotent: false,
           compensable: true,
+          unconditional: true,
         },
         {
           id: "fanout",
@@ -116,6 +117,7 @@ describe("catalogue", () => {
           dependsOn: ["reserve"],
           explicitDependsOn: false,
           reads: ["reserve"],
+          unconditional: true,
         },
         {
           id: "notify",
@@ -124,6 +126,7 @@ describe("catalogue", () => {
           dependsOn: [],
           explicitDependsOn: false,
           reads: ["reserve"],
+          unconditional: true,
         },
         {
           id: "approval",
@@ -133,6 +136,7 @@ describe("catalogue", () => {
           explicitDependsOn: false,
           reads: [],
           signal: "approved",
+          unconditional: true,
         },
       ],
     });

@@ -322,3 +322,52 @@ describe("execution status mapping", () => {
     });
   });
 });
+
+describe("steps without step events", () => {
+  it("marks unconditional non-call steps of a successful execution SUCCEEDED, conditional ones SKIPPED", () => {
+    // Prepare: the order workflow plus an emit step that always runs and one behind a `when`
+    const withEmits = {
+      ...orderWorkflow,
+      steps: [
+        ...orderWorkflow.steps,
+        {
+          id: "announce",
+          kind: "emit",
+          scope: "/",
+          dependsOn: ["ship"],
+          reads: [],
+          unconditional: true,
+        },
+        {
+          id: "maybe",
+          kind: "emit",
+          scope: "/",
+          dependsOn: ["announce"],
+          reads: [],
+          unconditional: false,
+        },
+      ],
+    } as const;
+    const id = "exec-emits";
+    let state: RecordState = { id };
+    for (const event of [
+      sfnStatus(id, { status: "RUNNING" }),
+      sfnStatus(id, { status: "SUCCEEDED", stopMs: 10 }),
+    ]) {
+      const observation = observe(event, catalogue);
+      if (observation.kind === "observed") state = merge(state, observation.delta);
+    }
+
+    // Act
+    const document = toDocument(state, withEmits as never);
+
+    // Assess
+    expect(document.steps.map((s) => [s.id, s.status])).toEqual([
+      ["reserve", "SKIPPED"],
+      ["charge", "SKIPPED"],
+      ["ship", "SKIPPED"],
+      ["announce", "SUCCEEDED"],
+      ["maybe", "SKIPPED"],
+    ]);
+  });
+});
