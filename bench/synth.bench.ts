@@ -102,12 +102,18 @@ const results = SIZES.map((n) => ({
 }));
 for (const dir of dirs.values()) rmSync(dir, { recursive: true, force: true });
 
-console.log(`Baton synth benchmark (${bundle ? "with" : "without"} bundling, fastest of ${runs} runs)`);
+console.log(
+  `Baton synth benchmark (${bundle ? "with" : "without"} bundling, fastest of ${runs} runs)`,
+);
 console.log("workflows     load+compile    construct        synth        total");
 for (const { n, timing } of results) {
-  console.log(`${String(n).padStart(9)} ${ms(timing.load)}   ${ms(timing.construct)}   ${ms(timing.synth)}   ${ms(timing.total)}`);
+  console.log(
+    `${String(n).padStart(9)} ${ms(timing.load)}   ${ms(timing.construct)}   ${ms(timing.synth)}   ${ms(timing.total)}`,
+  );
 }
 const base = results[0]?.timing.total ?? 1;
 const at = (n: number): number => results.find((r) => r.n === n)?.timing.total ?? Number.NaN;
-console.log(`growth vs 1 workflow: x${(at(10) / base).toFixed(2)} at 10, x${(at(50) / base).toFixed(2)} at 50`);
+console.log(
+  `growth vs 1 workflow: x${(at(10) / base).toFixed(2)} at 10, x${(at(50) / base).toFixed(2)} at 50`,
+);
 console.log(`marginal cost per workflow (1 → 50): ${((at(50) - base) / 49).toFixed(1)} ms`);

@@ -3,11 +3,19 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { BatonStack } from "../lib/cdk/baton-stack.ts";
-import { readBatonConfig } from "../lib/cdk/config.ts";
+import { WorkflowLoadError } from "../lib/cdk/compiled-workflows.ts";
+import { BatonConfigError, readBatonConfig } from "../lib/cdk/config.ts";
 
 const app = new App();
-const config = readBatonConfig(app.node);
-// Environment-agnostic: synth needs no credentials or lookups; the deploy target decides.
-new BatonStack(app, `Baton-${config.stage}`, { config });
+try {
+  const config = readBatonConfig(app.node);
+  // Environment-agnostic: synth needs no credentials or lookups; the deploy target decides.
+  new BatonStack(app, `Baton-${config.stage}`, { config });
+} catch (error) {
+  // Bad configuration or workflows are the user's to fix: their message, not a stack trace.
+  if (!(error instanceof BatonConfigError || error instanceof WorkflowLoadError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 // cdk-nag v3 is a policy-validation plugin (it replaced the v2 Aspect).
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

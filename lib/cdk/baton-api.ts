@@ -14,7 +14,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   type MethodOptions,
-  RequestValidator,
+  type RequestValidator,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
 import { type IUserPool, Mfa, UserPool, type UserPoolClient } from "aws-cdk-lib/aws-cognito";
@@ -88,7 +88,10 @@ export class BatonApi extends Construct {
       validateRequestParameters: true,
       validateRequestBody: true,
     });
-    const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    const integration = new LambdaIntegration(props.handler, {
+      proxy: true,
+      allowTestInvoke: false,
+    });
     const options = this.methodOptions(auth, validator);
     // Both methods get the options explicitly: a resource's default options do not carry the
     // request validator, and `/{proxy+}` would otherwise add a bare ANY method on `/`.
@@ -102,7 +105,7 @@ export class BatonApi extends Construct {
     if (auth.mode === "none") {
       Annotations.of(this).addWarningV2(
         "baton:apiAuthNone",
-        "baton:apiAuth is \"none\": anyone who knows the URL can start and cancel workflows.",
+        'baton:apiAuth is "none": anyone who knows the URL can start and cancel workflows.',
       );
       return { requestValidator, authorizationType: AuthorizationType.NONE };
     }
@@ -128,7 +131,11 @@ export class BatonApi extends Construct {
       removalPolicy,
     });
     for (const rule of ["AwsSolutions-COG3", "AwsSolutions-COG8"]) {
-      acknowledge(pool, rule, "Threat protection needs the Plus feature plan; operators opt in per account.");
+      acknowledge(
+        pool,
+        rule,
+        "Threat protection needs the Plus feature plan; operators opt in per account.",
+      );
     }
     return pool;
   }
@@ -164,7 +171,9 @@ export class BatonApi extends Construct {
       this,
       "AwsSolutions-IAM4",
       "API Gateway's account-level CloudWatch role needs the AWS managed push-to-logs policy.",
-      ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"],
+      [
+        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+      ],
     );
     if (auth.mode === "iam" || auth.mode === "none") {
       acknowledge(

@@ -1,21 +1,22 @@
 /** One CloudWatch dashboard: per-workflow executions and latency, handlers, dead letters, API. */
 import { Duration } from "aws-cdk-lib";
+import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import {
   Dashboard,
   GraphWidget,
   type IMetric,
   MathExpression,
+  Metric,
   TextWidget,
 } from "aws-cdk-lib/aws-cloudwatch";
-import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
-import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 
 export interface DashboardWorkflow {
   readonly name: string;
-  readonly stateMachine: IStateMachine;
+  /** Built from the deterministic name, so the dashboard needs no output of the workflow's stack. */
+  readonly stateMachineArn: string;
   readonly compensationFailed: IMetric;
 }
 
@@ -37,32 +38,30 @@ export class BatonDashboard extends Construct {
     this.dashboard.addWidgets(
       new TextWidget({ markdown: `# Baton ${props.dashboardName}`, width: 24, height: 1 }),
     );
-    for (const { name, stateMachine: sm, compensationFailed } of props.workflows) {
+    for (const { name, stateMachineArn, compensationFailed } of props.workflows) {
+      const sm = stateMachineMetrics(stateMachineArn);
       this.dashboard.addWidgets(
         new GraphWidget({
           title: `${name}: executions`,
           width: 12,
           left: [
-            sm.metricStarted({ period }),
-            sm.metricSucceeded({ period }),
-            sm.metricFailed({ period }),
-            sm.metric("ExecutionThrottled", { period, statistic: "Sum" }),
+            sm("ExecutionsStarted", "Sum"),
+            sm("ExecutionsSucceeded", "Sum"),
+            sm("ExecutionsFailed", "Sum"),
+            sm("ExecutionThrottled", "Sum"),
             compensationFailed,
           ],
         }),
         new GraphWidget({
           title: `${name}: duration and failure rate`,
           width: 12,
-          left: [
-            sm.metricTime({ period, statistic: "p50" }),
-            sm.metricTime({ period, statistic: "p95" }),
-          ],
+          left: [sm("ExecutionTime", "p50"), sm("ExecutionTime", "p95")],
           right: [
             new MathExpression({
               expression: "IF(started > 0, 100 * failed / started, 0)",
               usingMetrics: {
-                started: sm.metricStarted({ period }),
-                failed: sm.metricFailed({ period }),
+                started: sm("ExecutionsStarted", "Sum"),
+                failed: sm("ExecutionsFailed", "Sum"),
               },
               label: "failure rate (%)",
               period,
@@ -103,4 +102,16 @@ export class BatonDashboard extends Construct {
       }),
     );
   }
+}
+
+/** A metric of one state machine (namespace `AWS/States`), five-minute periods. */
+function stateMachineMetrics(stateMachineArn: string) {
+  return (metricName: string, statistic: string): Metric =>
+    new Metric({
+      namespace: "AWS/States",
+      metricName,
+      dimensionsMap: { StateMachineArn: stateMachineArn },
+      statistic,
+      period: Duration.minutes(5),
+    });
 }

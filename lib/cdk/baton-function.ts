@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import {
-  Architecture,
   ApplicationLogLevel,
+  Architecture,
   LoggingFormat,
   Runtime,
   SystemLogLevel,
@@ -17,6 +17,7 @@ import {
 } from "aws-cdk-lib/aws-lambda";
 import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledge } from "./nag.ts";
 
@@ -56,6 +57,11 @@ export interface BatonFunctionProps {
   readonly logRetention?: RetentionDays;
   /** Applies to the log group. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Receives asynchronous invocations (EventBridge targets) that still fail after Lambda's own
+   * retries. @default none
+   */
+  readonly deadLetterQueue?: IQueue;
 }
 
 export class BatonFunction extends Construct {
@@ -93,6 +99,13 @@ export class BatonFunction extends Construct {
       // Stack traces point into the TypeScript sources through the shipped source maps.
       environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
       bundling: handlerBundling(props.bundledFiles ?? []),
+      ...(props.deadLetterQueue === undefined
+        ? {}
+        : {
+            deadLetterQueueEnabled: true,
+            deadLetterQueue: props.deadLetterQueue,
+            retryAttempts: 2,
+          }),
     });
     // The role is built here, so only X-Ray's resource-less actions are left to justify.
     acknowledge(
@@ -121,7 +134,9 @@ export function handlerBundling(files: readonly BundledFile[]): BundlingOptions 
       beforeBundling: () => [],
       beforeInstall: () => [],
       afterBundling: (_inputDir: string, outputDir: string) =>
-        files.map((file) => `cp ${shellQuote(file.source)} ${shellQuote(join(outputDir, file.target))}`),
+        files.map(
+          (file) => `cp ${shellQuote(file.source)} ${shellQuote(join(outputDir, file.target))}`,
+        ),
     },
   };
 }

@@ -2,7 +2,7 @@
  * The Lambda handlers and exactly what each may touch. `HANDLER_ACCESS` is the single statement of
  * that: every environment variable and IAM grant below is derived from it, and the tests read it.
  */
-import { ArnFormat, Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Annotations, ArnFormat, Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { CfnTable, Table } from "aws-cdk-lib/aws-dynamodb";
 import type { EventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
@@ -12,10 +12,15 @@ import { Construct } from "constructs";
 import { ENV } from "../../functions/commons/config.ts";
 import { BatonFunction } from "./baton-function.ts";
 import { CATALOGUE_FILE_NAME, CATALOGUE_RUNTIME_PATH } from "./catalogue-file.ts";
-import { executionsArn, stateMachineArn } from "./names.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";
+import { executionsArn, stateMachineArn } from "./names.ts";
 
-export type HandlerName = "service-call" | "health-check" | "api" | "execution-records" | "await-signal";
+export type HandlerName =
+  | "service-call"
+  | "health-check"
+  | "api"
+  | "execution-records"
+  | "await-signal";
 
 export interface HandlerAccess {
   readonly registry?: true;
@@ -32,6 +37,8 @@ export interface HandlerAccess {
   readonly readsSecrets?: true;
   /** Completes `await` steps whose signal arrived first (`SendTaskSuccess`). */
   readonly answersTaskTokens?: true;
+  /** Invoked asynchronously; failed events go to the dead-letter queue (and `POST /dlq/redrive`). */
+  readonly deadLettersFailedEvents?: true;
 }
 
 export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
@@ -45,7 +52,12 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
     catalogue: true,
     controlsWorkflows: true,
   },
-  "execution-records": { executions: true, publishes: true, catalogue: true },
+  "execution-records": {
+    executions: true,
+    publishes: true,
+    catalogue: true,
+    deadLettersFailedEvents: true,
+  },
   "await-signal": { executions: true, answersTaskTokens: true },
 };
 
@@ -85,12 +97,21 @@ export interface BatonHandlersProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Bytes of `BATON_STATE_MACHINES` left when the other variables (about 600 bytes) are set. */
+const ARN_ENV_BUDGET = 3400;
+
 export class BatonHandlers extends Construct {
   readonly functions: Readonly<Record<HandlerName, BatonFunction>>;
+  private warned = false;
 
   constructor(scope: Construct, id: string, props: BatonHandlersProps) {
     super(scope, id);
-    const make = (name: HandlerName, id: string, timeout: Duration, memorySize = 256): BatonFunction => {
+    const make = (
+      name: HandlerName,
+      id: string,
+      timeout: Duration,
+      memorySize = 256,
+    ): BatonFunction => {
       const access = HANDLER_ACCESS[name];
       const fn = new BatonFunction(this, id, {
         handler: name,
@@ -103,6 +124,7 @@ export class BatonHandlers extends Construct {
           : {}),
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
+        ...(access.deadLettersFailedEvents ? { deadLetterQueue: props.deadLetterQueue } : {}),
       });
       this.grant(fn, access, props);
       return fn;
@@ -132,6 +154,7 @@ export class BatonHandlers extends Construct {
     }
     if (access.drainsDeadLetters) env[ENV.dlqUrl] = props.deadLetterQueue.queueUrl;
     if (access.catalogue) {
+      this.warnWhenArnsOverflow(props.workflows);
       env[ENV.catalogueFile] = CATALOGUE_RUNTIME_PATH;
       env[ENV.stateMachines] = Stack.of(this).toJsonString(
         Object.fromEntries(
@@ -140,6 +163,26 @@ export class BatonHandlers extends Construct {
       );
     }
     return env;
+  }
+
+  /**
+   * Lambda caps a function's environment at 4 KB, and `BATON_STATE_MACHINES` grows by one ARN per
+   * workflow (about 40 workflows fit). The estimate assumes the longest region and account ids.
+   */
+  private warnWhenArnsOverflow(workflows: readonly WorkflowRef[]): void {
+    const arnOverhead = '"":"arn:aws-us-gov:states:ap-southeast-3:123456789012:stateMachine:",'
+      .length;
+    const estimate = workflows.reduce(
+      (sum, w) => sum + w.name.length + w.stateMachineName.length + arnOverhead,
+      2,
+    );
+    if (estimate > ARN_ENV_BUDGET && !this.warned) {
+      this.warned = true;
+      Annotations.of(this).addWarningV2(
+        "baton:stateMachinesEnvSize",
+        `${ENV.stateMachines} would take about ${estimate} bytes for ${workflows.length} workflows; Lambda allows 4 KB of environment per function, so the deploy would fail. Deploy fewer workflows per stack (baton:stage) until the handlers derive ARNs from a prefix.`,
+      );
+    }
   }
 
   private grant(fn: BatonFunction, access: HandlerAccess, props: BatonHandlersProps): void {
@@ -199,17 +242,19 @@ export class BatonHandlers extends Construct {
     );
   }
 
-  private acknowledgeWildcards(fn: BatonFunction, access: HandlerAccess, props: BatonHandlersProps): void {
-    const indexes = [
-      ...(access.registry ? [props.registryTable] : []),
-      ...(access.executions ? [props.executionsTable] : []),
-    ].map((table) => `Resource::${attributeRef(table.node.defaultChild as CfnTable, "Arn")}/index/*`);
-    if (indexes.length > 0) {
+  private acknowledgeWildcards(
+    fn: BatonFunction,
+    access: HandlerAccess,
+    props: BatonHandlersProps,
+  ): void {
+    // Only the executions table has an index (byWorkflow); grants name it as `<table>/index/*`.
+    if (access.executions) {
+      const table = attributeRef(props.executionsTable.node.defaultChild as CfnTable, "Arn");
       acknowledge(
         fn.role,
         "AwsSolutions-IAM5",
-        "grantReadWriteData includes the table's own indexes, which the handler queries.",
-        indexes,
+        "grantReadWriteData includes the executions table's byWorkflow index, which listings query.",
+        [`Resource::${table}/index/*`],
       );
     }
     if (access.readsSecrets) {

@@ -2,7 +2,14 @@
  * The Baton stack: shared platform (key, dead-letter queue, bus, tables, handlers, API, alarms)
  * plus one `BatonWorkflow` per workflow file. Workflows with validation errors fail the synth.
  */
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -20,9 +27,10 @@ import type { BatonConfig } from "./config.ts";
 import { DeadLetterQueue } from "./dead-letter-queue.ts";
 import { ExecutionRecordsRules } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
-import { resourcePrefix, stateMachineName } from "./names.ts";
+import { resourcePrefix, stateMachineArn, stateMachineName } from "./names.ts";
 import { OrchestrationBus } from "./orchestration-bus.ts";
 import { PlatformAlarms } from "./platform-alarms.ts";
+import { compensationFailedMetric } from "./workflow-alarms.ts";
 
 export interface BatonStackProps extends StackProps {
   readonly config: BatonConfig;
@@ -41,9 +49,9 @@ export class BatonStack extends Stack {
   readonly catalogueFile: string;
 
   constructor(scope: Construct, id: string, props: BatonStackProps) {
-    super(scope, id, { description: "Baton serverless workflow orchestrator", ...props });
-    const { config } = props;
-    const compiled = props.workflows ?? this.loadWorkflows(config);
+    const { config, workflows, ...stackProps } = props;
+    super(scope, id, { description: "Baton serverless workflow orchestrator", ...stackProps });
+    const compiled = workflows ?? this.loadWorkflows(config);
     const prefix = resourcePrefix(config.stage);
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = logRetentionFor(config.retentionDays);
@@ -63,10 +71,11 @@ export class BatonStack extends Stack {
       removalPolicy,
     });
     const dlq = this.deadLetterQueue.queue;
+    const targetDlq = this.deadLetterQueue.targetQueue;
     this.bus = new OrchestrationBus(this, "Orchestration", {
       eventBusName: prefix,
       encryptionKey: key,
-      deadLetterQueue: dlq,
+      deadLetterQueue: targetDlq,
       archive: !config.emulator,
     });
     const bus = this.bus.bus;
@@ -97,6 +106,7 @@ export class BatonStack extends Stack {
     });
     const alarmAction = new SnsAction(topic.topic);
 
+    const metricNamespace = `Baton/${config.stage}`;
     const workflowsScope = new Construct(this, "Workflows");
     this.workflows = Object.fromEntries(
       compiled.map((c) => [
@@ -108,8 +118,8 @@ export class BatonStack extends Stack {
           serviceCall: fns["service-call"].function,
           awaitSignal: fns["await-signal"].function,
           eventBus: bus,
-          deadLetterQueue: dlq,
-          metricNamespace: `Baton/${config.stage}`,
+          deadLetterQueue: targetDlq,
+          metricNamespace,
           alarmAction,
           logRetention,
           removalPolicy,
@@ -117,17 +127,18 @@ export class BatonStack extends Stack {
         }),
       ]),
     );
-    const machines = Object.values(this.workflows).map((w) => w.machine.stateMachine);
+    // ARNs from names: the platform references no output of the workflows' nested stacks.
+    const machineArns = compiled.map((c) => stateMachineArn(this, names[c.workflow.name] ?? ""));
 
     new ExecutionRecordsRules(this, "Records", {
       recordsFunction: fns["execution-records"].function,
-      stateMachineArns: machines.map((m) => m.stateMachineArn),
+      stateMachineArns: machineArns,
       eventBus: bus,
-      deadLetterQueue: dlq,
+      deadLetterQueue: targetDlq,
     });
     new HealthCheckSchedule(this, "HealthChecks", {
       healthCheck: fns["health-check"].function,
-      deadLetterQueue: dlq,
+      deadLetterQueue: targetDlq,
     });
     this.api = new BatonApi(this, "Http", {
       restApiName: prefix,
@@ -145,10 +156,10 @@ export class BatonStack extends Stack {
     });
     new BatonDashboard(this, "Dashboard", {
       dashboardName: prefix,
-      workflows: Object.entries(this.workflows).map(([name, w]) => ({
-        name,
-        stateMachine: w.machine.stateMachine,
-        compensationFailed: w.alarms.compensationFailedMetric,
+      workflows: compiled.map((c, i) => ({
+        name: c.workflow.name,
+        stateMachineArn: machineArns[i] ?? "",
+        compensationFailed: compensationFailedMetric(metricNamespace, c.workflow.name),
       })),
       functions: lambdas,
       deadLetterQueue: dlq,

@@ -103,7 +103,10 @@ export function compileWorkflows(
   for (const { file, workflow } of entries) {
     const seen = firstFile.get(workflow.name);
     if (seen === undefined) firstFile.set(workflow.name, file);
-    else problems.push(`${file}: E_DUPLICATE_WORKFLOW workflow "${workflow.name}" is also defined in ${seen}`);
+    else
+      problems.push(
+        `${file}: E_DUPLICATE_WORKFLOW workflow "${workflow.name}" is also defined in ${seen}`,
+      );
   }
   const compiled = entries.map(({ file, workflow }) => {
     const asl = compileWorkflow(workflow);

@@ -97,12 +97,19 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
     );
   }
   const apiAuth = readApiAuth(text, problems);
-  const retentionDays = readRetentionDays(source.tryGetContext(CONTEXT_KEYS.retentionDays), problems);
+  const retentionDays = readRetentionDays(
+    source.tryGetContext(CONTEXT_KEYS.retentionDays),
+    problems,
+  );
   const alarmEmail = text(CONTEXT_KEYS.alarmEmail, undefined);
   if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
     problems.push(`${CONTEXT_KEYS.alarmEmail} = ${show(alarmEmail)}: expected an email address.`);
   }
-  const emulator = readBoolean(source.tryGetContext(CONTEXT_KEYS.emulator), CONTEXT_KEYS.emulator, problems);
+  const emulator = readBoolean(
+    source.tryGetContext(CONTEXT_KEYS.emulator),
+    CONTEXT_KEYS.emulator,
+    problems,
+  );
   if (problems.length > 0) throw new BatonConfigError(problems);
   return {
     workflowsDir: resolve(cwd, workflowsDir),
@@ -123,7 +130,9 @@ function readApiAuth(text: TextReader, problems: string[]): ApiAuth {
   const issuer = text(CONTEXT_KEYS.jwtIssuer, undefined);
   const audience = text(CONTEXT_KEYS.jwtAudience, undefined);
   if (!isApiAuthMode(mode)) {
-    problems.push(`${CONTEXT_KEYS.apiAuth} = ${show(mode)}: expected one of ${API_AUTH_MODES.join(", ")}.`);
+    problems.push(
+      `${CONTEXT_KEYS.apiAuth} = ${show(mode)}: expected one of ${API_AUTH_MODES.join(", ")}.`,
+    );
     return { mode: "iam" };
   }
   if (mode !== "jwt") {
@@ -149,7 +158,12 @@ function readApiAuth(text: TextReader, problems: string[]): ApiAuth {
 function readRetentionDays(value: unknown, problems: string[]): number {
   if (value === undefined || value === null) return 30;
   const days = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof days === "number" && Number.isInteger(days) && days >= 1 && days <= MAX_RETENTION_DAYS) {
+  if (
+    typeof days === "number" &&
+    Number.isInteger(days) &&
+    days >= 1 &&
+    days <= MAX_RETENTION_DAYS
+  ) {
     return days;
   }
   problems.push(

@@ -1,9 +1,15 @@
 /**
- * The dead-letter queue for everything that could not be delivered: EventBridge rule targets,
- * the bus itself, and the handlers' event publisher. Encrypted, TLS only, kept 14 days.
+ * The dead-letter queue for everything that could not be delivered: EventBridge rule targets, the
+ * bus itself, the records handler's failed invocations and the handlers' event publisher.
+ * Encrypted, TLS only, kept 14 days.
+ *
+ * SQS allows 20 statements per queue policy, and CDK would add one per rule using the queue (one
+ * per workflow trigger). Instead the queue gets one statement for every EventBridge rule and bus
+ * of this account and region, and rules are handed `targetQueue`, a reference that adds nothing.
  */
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledge } from "./nag.ts";
 
@@ -15,6 +21,8 @@ export interface DeadLetterQueueProps {
 
 export class DeadLetterQueue extends Construct {
   readonly queue: Queue;
+  /** The same queue for EventBridge rule targets and buses: using it adds no policy statement. */
+  readonly targetQueue: IQueue;
 
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
@@ -26,6 +34,27 @@ export class DeadLetterQueue extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    const stack = Stack.of(this);
+    const events = (resource: string): string =>
+      stack.formatArn({
+        service: "events",
+        resource,
+        resourceName: "*",
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AllowEventBridgeOfThisAccount",
+        principals: [new ServicePrincipal("events.amazonaws.com")],
+        actions: ["sqs:SendMessage"],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnLike: { "aws:SourceArn": [events("rule"), events("event-bus")] },
+          StringEquals: { "aws:SourceAccount": stack.account },
+        },
+      }),
+    );
+    this.targetQueue = Queue.fromQueueArn(this, "ForTargets", this.queue.queueArn);
     acknowledge(
       this.queue,
       "AwsSolutions-SQS3",

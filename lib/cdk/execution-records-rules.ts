@@ -58,7 +58,9 @@ export class ExecutionRecordsRules extends Construct {
       eventBus: props.eventBus,
       eventPattern: {
         source: [props.eventSource ?? "baton"],
-        detailType: Match.anyOf(...RECORDED_DETAIL_TYPE_PREFIXES.map((prefix) => Match.prefix(prefix))),
+        detailType: Match.anyOf(
+          ...RECORDED_DETAIL_TYPE_PREFIXES.map((prefix) => Match.prefix(prefix)),
+        ),
       },
       targets: [target()],
     });

@@ -43,7 +43,10 @@ export class PlatformAlarms extends Construct {
     this.deadLetterDepth = make(
       "DeadLetterDepth",
       "dlq-depth",
-      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: "Maximum" }),
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: "Maximum",
+      }),
       "Events could not be delivered; inspect GET /dlq and redrive with POST /dlq/redrive.",
     );
     const perFunction = Object.entries(props.functions).flatMap(([name, fn]) => [

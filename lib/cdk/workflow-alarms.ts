@@ -21,6 +21,16 @@ import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { BatonError } from "../core/errors.ts";
 
+/** The metric the compensation-failure filter writes, usable from any stack. */
+export function compensationFailedMetric(namespace: string, workflow: string): Metric {
+  return new Metric({
+    namespace,
+    metricName: `CompensationFailed_${workflow}`,
+    statistic: "Sum",
+    period: Duration.minutes(5),
+  });
+}
+
 export interface WorkflowAlarmsProps {
   readonly workflow: string;
   /** Prefix of the alarm names, e.g. the state machine name. */
@@ -85,7 +95,7 @@ export class WorkflowAlarms extends Construct {
     const filter = new MetricFilter(this, "CompensationFailedFilter", {
       logGroup: props.logGroup,
       metricNamespace: props.metricNamespace,
-      metricName: `CompensationFailed_${props.workflow}`,
+      metricName: compensationFailedMetric(props.metricNamespace, props.workflow).metricName,
       filterPattern: FilterPattern.all(
         FilterPattern.stringValue("$.type", "=", "ExecutionFailed"),
         FilterPattern.stringValue("$.details.error", "=", BatonError.CompensationFailed),

@@ -22,8 +22,8 @@ import type { StateMachineDefinition } from "../core/asl.ts";
 import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../core/contract.ts";
 import type { WorkflowType } from "../core/model.ts";
 import type { WorkflowUses } from "./compiled-workflows.ts";
-import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./names.ts";
 import { accountArn, acknowledge } from "./nag.ts";
+import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./names.ts";
 
 /** The rule `startExecution.sync` manages to learn when a child execution ends. */
 export const SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule";
@@ -72,11 +72,14 @@ export class WorkflowStateMachine extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: express ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(JSON.stringify(props.definition)),
-      ...(Object.keys(substitutions).length === 0 ? {} : { definitionSubstitutions: substitutions }),
+      ...(Object.keys(substitutions).length === 0
+        ? {}
+        : { definitionSubstitutions: substitutions }),
       logs: {
         destination: this.logGroup,
         // Express history exists only in the logs; standard keeps its own execution history.
         level: express ? LogLevel.ALL : LogLevel.ERROR,
+        // The compensation-failure metric filter reads the error name of ExecutionFailed entries.
         includeExecutionData: true,
       },
       tracingEnabled: true,
@@ -108,7 +111,9 @@ export class WorkflowStateMachine extends Construct {
     if (uses.eventBus) values[SUBSTITUTION_KEYS.EventBus] = props.eventBus.eventBusName;
     if (uses.awaitSignal) {
       if (props.awaitSignal === undefined) {
-        throw new Error(`${props.stateMachineName} has await steps but no awaitSignal function was given.`);
+        throw new Error(
+          `${props.stateMachineName} has await steps but no awaitSignal function was given.`,
+        );
       }
       values[SUBSTITUTION_KEYS.AwaitSignal] = props.awaitSignal.functionArn;
     }
@@ -180,7 +185,9 @@ export class WorkflowStateMachine extends Construct {
 function childName(props: WorkflowStateMachineProps, child: string): string {
   const name = props.childStateMachineNames?.[child];
   if (name === undefined) {
-    throw new Error(`${props.stateMachineName} starts workflow "${child}" but no state machine name was given for it.`);
+    throw new Error(
+      `${props.stateMachineName} starts workflow "${child}" but no state machine name was given for it.`,
+    );
   }
   return name;
 }

@@ -6,8 +6,8 @@
  */
 import { Duration } from "aws-cdk-lib";
 import {
-  type EventPattern,
   type EventBus,
+  type EventPattern,
   Rule,
   RuleTargetInput,
   Schedule,
@@ -36,7 +36,9 @@ export class WorkflowTriggers extends Construct {
     super(scope, id);
     this.rules = props.triggers.map((trigger, index) => {
       const target = new SfnStateMachine(props.stateMachine, {
-        ...(trigger.input === undefined ? {} : { input: RuleTargetInput.fromObject(trigger.input) }),
+        ...(trigger.input === undefined
+          ? {}
+          : { input: RuleTargetInput.fromObject(trigger.input) }),
         deadLetterQueue: props.deadLetterQueue,
         retryAttempts: props.retryAttempts ?? 4,
         maxEventAge: Duration.hours(1),

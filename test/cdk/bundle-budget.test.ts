@@ -6,7 +6,11 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, PROJECT_ROOT } from "../../lib/cdk/baton-function.ts";
+import {
+  ESM_REQUIRE_BANNER,
+  EXTERNAL_MODULES,
+  PROJECT_ROOT,
+} from "../../lib/cdk/baton-function.ts";
 
 const BUDGET_BYTES = 300 * 1024;
 const FORBIDDEN = /(^|\/)node_modules\/(aws-cdk-lib|constructs|cdk-nag|aws-cdk)\//;
@@ -37,7 +41,9 @@ interface BundleReport {
 
 async function bundle(entry: BuildOptions): Promise<BundleReport> {
   const result = await build({ ...DEPLOY_OPTIONS, ...entry });
-  const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) => path.endsWith("index.mjs"));
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) =>
+    path.endsWith("index.mjs"),
+  );
   return {
     bytes: output?.[1].bytes ?? 0,
     forbidden: Object.keys(result.metafile?.inputs ?? {}).filter((path) => FORBIDDEN.test(path)),
@@ -47,8 +53,10 @@ async function bundle(entry: BuildOptions): Promise<BundleReport> {
 /** What is wrong with a bundle; empty when it is within budget and CDK-free. */
 function budgetProblems(name: string, report: BundleReport, budget = BUDGET_BYTES): string[] {
   const problems: string[] = [];
-  if (report.bytes > budget) problems.push(`${name} is ${report.bytes} bytes, over its ${budget}-byte budget`);
-  if (report.forbidden.length > 0) problems.push(`${name} bundles ${report.forbidden.slice(0, 3).join(", ")}`);
+  if (report.bytes > budget)
+    problems.push(`${name} is ${report.bytes} bytes, over its ${budget}-byte budget`);
+  if (report.forbidden.length > 0)
+    problems.push(`${name} bundles ${report.forbidden.slice(0, 3).join(", ")}`);
   return problems;
 }
 
@@ -57,7 +65,13 @@ const handlers = readdirSync(FUNCTIONS_DIR).filter((name) => name.endsWith(".ts"
 describe("handler bundles", () => {
   it("finds the handlers", () => {
     expect(handlers).toEqual(
-      expect.arrayContaining(["api.ts", "await-signal.ts", "execution-records.ts", "health-check.ts", "service-call.ts"]),
+      expect.arrayContaining([
+        "api.ts",
+        "await-signal.ts",
+        "execution-records.ts",
+        "health-check.ts",
+        "service-call.ts",
+      ]),
     );
   });
 
@@ -70,7 +84,11 @@ describe("handler bundles", () => {
 
   it("fails when a bundle pulls in CDK code", async () => {
     // Prepare
-    const stdin = { contents: 'import { Construct } from "constructs"; export const c = Construct;', resolveDir: PROJECT_ROOT, loader: "ts" as const };
+    const stdin = {
+      contents: 'import { Construct } from "constructs"; export const c = Construct;',
+      resolveDir: PROJECT_ROOT,
+      loader: "ts" as const,
+    };
     // Act
     const report = await bundle({ stdin });
     // Assess

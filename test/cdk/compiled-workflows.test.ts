@@ -21,13 +21,27 @@ function loadErrors(run: () => unknown): readonly string[] {
 describe("formatProblem", () => {
   it("renders file:line: code message, with the hint in parentheses", () => {
     // Prepare
-    const problem = { code: "E_CYCLE", severity: "error", path: "/steps/1", message: "a → b → a", line: 7, hint: "break it" } as const;
+    const problem = {
+      code: "E_CYCLE",
+      severity: "error",
+      path: "/steps/1",
+      message: "a → b → a",
+      line: 7,
+      hint: "break it",
+    } as const;
     // Act / Assess
-    expect(formatProblem("flows/a.yaml", problem)).toEqual("flows/a.yaml:7: E_CYCLE a → b → a (break it)");
+    expect(formatProblem("flows/a.yaml", problem)).toEqual(
+      "flows/a.yaml:7: E_CYCLE a → b → a (break it)",
+    );
   });
 
   it("names the JSON pointer when the line is unknown", () => {
-    const problem = { code: "E_SCHEMA", severity: "error", path: "/input", message: "not a schema" } as const;
+    const problem = {
+      code: "E_SCHEMA",
+      severity: "error",
+      path: "/input",
+      message: "not a schema",
+    } as const;
     expect(formatProblem("a.json", problem)).toEqual("a.json: E_SCHEMA not a schema (at /input)");
   });
 });
@@ -36,7 +50,8 @@ describe("loadCompiledWorkflows", () => {
   it("fails with every error as file:line: code message, and compiles nothing", () => {
     // Prepare
     const dir = fixtureDir({
-      "broken.yaml": "workflow: broken\nsteps:\n  - id: a\n    call: inventory GET /x\n  - id: a\n    wait: { seconds: 0 }\n",
+      "broken.yaml":
+        "workflow: broken\nsteps:\n  - id: a\n    call: inventory GET /x\n  - id: a\n    wait: { seconds: 0 }\n",
       "child.yaml": FIXTURE_WORKFLOWS["child.yaml"] ?? "",
     });
     // Act
@@ -64,7 +79,9 @@ describe("loadCompiledWorkflows", () => {
     // Act
     const loaded = loadCompiledWorkflows(dir, { servicesFile: join(dir, "seed.yml"), cwd: dir });
     // Assess
-    expect(loaded.workflows.map((w) => [w.file, w.workflow.name])).toEqual([["child.yaml", "child"]]);
+    expect(loaded.workflows.map((w) => [w.file, w.workflow.name])).toEqual([
+      ["child.yaml", "child"],
+    ]);
   });
 
   it("derives from each definition what it uses", () => {
@@ -93,7 +110,9 @@ describe("compileWorkflows", () => {
     const parent = loaded.workflows.find((w) => w.workflow.name === "parent");
     if (parent === undefined) throw new Error("fixture parent missing");
     // Act
-    const problems = loadErrors(() => compileWorkflows([{ file: "parent.yaml", workflow: parent.workflow }]));
+    const problems = loadErrors(() =>
+      compileWorkflows([{ file: "parent.yaml", workflow: parent.workflow }]),
+    );
     // Assess
     expect(problems).toEqual([
       'parent.yaml: E_UNKNOWN_WORKFLOW a workflow step starts "child", which is not deployed from this folder',
@@ -102,7 +121,9 @@ describe("compileWorkflows", () => {
 
   it("fails when two files define the same workflow", () => {
     // Prepare
-    const loaded = loadCompiledWorkflows(fixtureDir({ "child.yaml": FIXTURE_WORKFLOWS["child.yaml"] ?? "" }));
+    const loaded = loadCompiledWorkflows(
+      fixtureDir({ "child.yaml": FIXTURE_WORKFLOWS["child.yaml"] ?? "" }),
+    );
     const child = loaded.workflows[0];
     if (child === undefined) throw new Error("fixture child missing");
     // Act
@@ -113,6 +134,8 @@ describe("compileWorkflows", () => {
       ]),
     );
     // Assess
-    expect(problems).toEqual(['b.yaml: E_DUPLICATE_WORKFLOW workflow "child" is also defined in a.yaml']);
+    expect(problems).toEqual([
+      'b.yaml: E_DUPLICATE_WORKFLOW workflow "child" is also defined in a.yaml',
+    ]);
   });
 });

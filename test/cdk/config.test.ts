@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { BatonConfigError, readBatonConfig } from "../../lib/cdk/config.ts";
 
-const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
+const context = (values: Record<string, unknown>) => ({
+  tryGetContext: (key: string) => values[key],
+});
 
 function problemsOf(values: Record<string, unknown>): readonly string[] {
   try {
@@ -71,7 +73,9 @@ describe("readBatonConfig", () => {
     expect(problemsOf({ "baton:apiAuth": "jwt" })).toEqual([
       'baton:jwtIssuer is missing: baton:apiAuth = "jwt" needs the token issuer URL.',
     ]);
-    expect(problemsOf({ "baton:apiAuth": "jwt", "baton:jwtIssuer": "https://login.example.com" })).toEqual([
+    expect(
+      problemsOf({ "baton:apiAuth": "jwt", "baton:jwtIssuer": "https://login.example.com" }),
+    ).toEqual([
       'baton:jwtIssuer = "https://login.example.com": expected a Cognito user pool issuer https://cognito-idp.<region>.amazonaws.com/<userPoolId> (REST API authorizers verify Cognito tokens only).',
     ]);
   });

@@ -4,11 +4,18 @@
  */
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { workflowFiles } from "../../lib/cdk/compiled-workflows.ts";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../../lib/core/contract.ts";
 import { loadWorkflowFiles } from "../../lib/core/load.ts";
-import { workflowFiles } from "../../lib/cdk/compiled-workflows.ts";
-import { FIXTURE_WORKFLOWS, fixtureDir, logicalId, type Synthesized, synthBaton } from "./helpers.ts";
+import {
+  FIXTURE_WORKFLOWS,
+  fixtureDir,
+  logicalId,
+  type Synthesized,
+  synthBaton,
+  workflowStack,
+} from "./helpers.ts";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../workflows");
 
@@ -26,11 +33,15 @@ function render(value: unknown): string {
 
 /** CloudFormation's DefinitionSubstitutions step: `${key}` → the substitution's value. */
 function deployedDefinition(built: Synthesized, name: string): unknown {
-  const machines = Object.values(built.template.findResources("AWS::StepFunctions::StateMachine"));
-  const props = machines.find((m) => m.Properties.StateMachineName === `baton-dev-${name}`)?.Properties;
-  if (props === undefined) throw new Error(`no state machine for ${name}`);
+  const nested = workflowStack(built, name);
+  const machines = Object.values(nested.template.findResources("AWS::StepFunctions::StateMachine"));
+  const props = nested.resolve(machines[0]?.Properties) as Record<string, unknown> | undefined;
+  if (props?.StateMachineName !== `baton-dev-${name}`)
+    throw new Error(`no state machine for ${name}`);
   let text = render(props.DefinitionString);
-  for (const [key, value] of Object.entries((props.DefinitionSubstitutions ?? {}) as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(
+    (props.DefinitionSubstitutions ?? {}) as Record<string, unknown>,
+  )) {
     text = text.replaceAll(`\${${key}}`, render(value));
   }
   return JSON.parse(text);
@@ -52,16 +63,16 @@ for (const [label, dir] of SETS) {
     it("covers every workflow", () => {
       expect(loaded.workflows.length).toBeGreaterThan(0);
       expect(loaded.problems.filter((p) => p.problem.severity === "error")).toEqual([]);
-      const deployed = Object.values(built.template.findResources("AWS::StepFunctions::StateMachine"))
-        .map((m) => m.Properties.StateMachineName)
-        .sort();
-      expect(deployed).toEqual(loaded.workflows.map((w) => `baton-dev-${w.workflow.name}`).sort());
+      expect(Object.keys(built.stack.workflows).sort()).toEqual(
+        loaded.workflows.map((w) => w.workflow.name).sort(),
+      );
     });
 
     for (const { workflow } of loaded.workflows) {
       it(`deploys ${workflow.name} exactly as compiled`, () => {
         // Prepare: what each placeholder must become
-        const fn = (prefix: string) => `\${${logicalId(built.template, "AWS::Lambda::Function", prefix)}.Arn}`;
+        const fn = (prefix: string) =>
+          `\${${logicalId(built.template, "AWS::Lambda::Function", prefix)}.Arn}`;
         const expected: Record<string, string> = {
           [SUBSTITUTION_KEYS.ServiceCall]: fn("HandlersServiceCallFunction"),
           [SUBSTITUTION_KEYS.AwaitSignal]: fn("HandlersAwaitSignalFunction"),
@@ -73,7 +84,8 @@ for (const [label, dir] of SETS) {
           expected[childWorkflowSubstitution(child)] =
             `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:baton-dev-${child}`;
         }
-        for (const [key, value] of Object.entries(expected)) compiled = compiled.replaceAll(`\${${key}}`, value);
+        for (const [key, value] of Object.entries(expected))
+          compiled = compiled.replaceAll(`\${${key}}`, value);
         // Act
         const deployed = deployedDefinition(built, workflow.name);
         // Assess

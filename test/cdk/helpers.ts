@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "aws-cdk-lib";
+import { App, type CfnElement } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { BatonStack } from "../../lib/cdk/baton-stack.ts";
 import { type BatonConfig, readBatonConfig } from "../../lib/cdk/config.ts";
@@ -92,7 +92,8 @@ export function synthBaton(options: SynthOptions = {}): Synthesized {
 /** The logical id of the only resource of `type` whose id starts with `prefix`. */
 export function logicalId(template: Template, type: string, prefix: string): string {
   const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) throw new Error(`expected one ${type} named ${prefix}*, found ${ids.join(", ") || "none"}`);
+  if (ids.length !== 1)
+    throw new Error(`expected one ${type} named ${prefix}*, found ${ids.join(", ") || "none"}`);
   return ids[0] as string;
 }
 
@@ -112,7 +113,9 @@ export const accountArn = (service: string, rest: string): unknown => ({
   ],
 });
 
-export const getAtt = (id: string, attribute = "Arn"): unknown => ({ "Fn::GetAtt": [id, attribute] });
+export const getAtt = (id: string, attribute = "Arn"): unknown => ({
+  "Fn::GetAtt": [id, attribute],
+});
 
 type Statement = { readonly Action: unknown; readonly Resource: unknown; readonly Effect: string };
 
@@ -124,4 +127,27 @@ export function policyStatements(template: Template, rolePrefix: string): Statem
   const policy = policies.find((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(rolePrefix)));
   if (policy === undefined) throw new Error(`no policy for role ${rolePrefix}*`);
   return policy.Properties.PolicyDocument.Statement;
+}
+
+export interface WorkflowStackView {
+  readonly template: Template;
+  /** Replaces references to the nested stack's parameters by what the parent passes in. */
+  readonly resolve: (value: unknown) => unknown;
+}
+
+/** The nested stack of one workflow, with its parameters resolvable to the parent's values. */
+export function workflowStack(built: Synthesized, name: string): WorkflowStackView {
+  const nested = built.stack.workflows[name];
+  if (nested === undefined) throw new Error(`no workflow ${name}`);
+  const resourceId = built.stack.getLogicalId(nested.nestedStackResource as CfnElement);
+  const parameters = (built.template.toJSON().Resources[resourceId]?.Properties?.Parameters ??
+    {}) as Record<string, unknown>;
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value === null || typeof value !== "object") return value;
+    const ref = (value as { Ref?: unknown }).Ref;
+    if (typeof ref === "string" && ref in parameters) return parameters[ref];
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+  };
+  return { template: Template.fromStack(nested), resolve };
 }

@@ -1,7 +1,13 @@
-import { Match } from "aws-cdk-lib/assertions";
+import { App, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { AttributeType, Table } from "aws-cdk-lib/aws-dynamodb";
+import { EventBus } from "aws-cdk-lib/aws-events";
+import { Queue } from "aws-cdk-lib/aws-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_NAME_PREFIX } from "../../functions/commons/registry/secrets.ts";
-import { HANDLER_ACCESS, SECRET_PREFIX } from "../../lib/cdk/baton-handlers.ts";
+import { BatonHandlers, HANDLER_ACCESS, SECRET_PREFIX } from "../../lib/cdk/baton-handlers.ts";
+import { logRetentionFor } from "../../lib/cdk/baton-stack.ts";
+import { BatonTables } from "../../lib/cdk/baton-tables.ts";
 import {
   accountArn,
   FIXTURE_WORKFLOWS,
@@ -84,6 +90,34 @@ describe("tables", () => {
   });
 });
 
+describe("retention", () => {
+  it("keeps production tables, with deletion protection, when the stack is deleted", () => {
+    // Prepare
+    const stack = new Stack(new App(), "Prod");
+    // Act
+    new BatonTables(stack, "Tables", {
+      namePrefix: "baton-prod",
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Assess
+    const tables = Object.values(Template.fromStack(stack).findResources("AWS::DynamoDB::Table"));
+    expect(tables.map((t) => [t.DeletionPolicy, t.Properties.DeletionProtectionEnabled])).toEqual([
+      ["Retain", true],
+      ["Retain", true],
+    ]);
+  });
+
+  it("rounds log retention up to the next period CloudWatch offers", () => {
+    expect([1, 14, 30, 31, 400, 3650].map(logRetentionFor)).toEqual([1, 14, 30, 60, 400, 3653]);
+  });
+
+  it("gives the service-call handler 10 s more than the longest call timeout, at least 30 s", () => {
+    const fn =
+      built.template.toJSON().Resources[id("AWS::Lambda::Function", "HandlersServiceCallFunction")];
+    expect(fn.Properties.Timeout).toEqual(55);
+  });
+});
+
 describe("bus and dead letters", () => {
   it("encrypts the bus with the stack key and dead-letters what it cannot process", () => {
     built.template.hasResourceProperties("AWS::Events::EventBus", {
@@ -109,17 +143,30 @@ describe("bus and dead letters", () => {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1_209_600,
     });
-    built.template.hasResourceProperties("AWS::SQS::QueuePolicy", {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: "sqs:*",
-            Effect: "Deny",
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          }),
-        ]),
+    const policy = Object.values(built.template.findResources("AWS::SQS::QueuePolicy"))[0];
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Action: "sqs:*",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+        Resource: getAtt(id("AWS::SQS::Queue", "DeadLetters")),
       },
-    });
+      {
+        // One statement for every rule and bus of the account, not one per rule: SQS allows 20.
+        Sid: "AllowEventBridgeOfThisAccount",
+        Action: "sqs:SendMessage",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Condition: {
+          ArnLike: {
+            "aws:SourceArn": [accountArn("events", "rule/*"), accountArn("events", "event-bus/*")],
+          },
+          StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+        },
+        Resource: getAtt(id("AWS::SQS::Queue", "DeadLetters")),
+      },
+    ]);
   });
 });
 
@@ -160,7 +207,10 @@ describe("handlers", () => {
     // Prepare
     const functions = built.template.findResources("AWS::Lambda::Function");
     const envOf = (name: string) =>
-      Object.keys(functions[id("AWS::Lambda::Function", `Handlers${name}Function`)]?.Properties.Environment.Variables ?? {}).sort();
+      Object.keys(
+        functions[id("AWS::Lambda::Function", `Handlers${name}Function`)]?.Properties.Environment
+          .Variables ?? {},
+      ).sort();
     // Act
     const keys = Object.fromEntries(handlers.map(([name, handler]) => [handler, envOf(name)]));
     // Assess
@@ -191,12 +241,15 @@ describe("handlers", () => {
   });
 
   it("points the API at the shipped catalogue and every state machine ARN", () => {
-    const fn = built.template.toJSON().Resources[id("AWS::Lambda::Function", "HandlersApiFunction")];
+    const fn =
+      built.template.toJSON().Resources[id("AWS::Lambda::Function", "HandlersApiFunction")];
     const env = fn.Properties.Environment.Variables;
     expect(env.BATON_CATALOGUE_FILE).toEqual("/var/task/catalogue.json");
     expect(env.BATON_RETENTION_DAYS).toEqual("14");
     expect(env.BATON_REGISTRY_TABLE).toEqual({ Ref: id("AWS::DynamoDB::Table", "TablesRegistry") });
-    expect(env.BATON_EXECUTIONS_TABLE).toEqual({ Ref: id("AWS::DynamoDB::Table", "TablesExecutions") });
+    expect(env.BATON_EXECUTIONS_TABLE).toEqual({
+      Ref: id("AWS::DynamoDB::Table", "TablesExecutions"),
+    });
     expect(env.BATON_EVENT_BUS).toEqual({ Ref: id("AWS::Events::EventBus", "OrchestrationBus") });
     expect(env.BATON_DLQ_URL).toEqual({ Ref: id("AWS::SQS::Queue", "DeadLetters") });
     const arn = (name: string) => [
@@ -219,19 +272,27 @@ describe("handlers", () => {
     const statements = policyStatements(built.template, "HandlersServiceCallRole");
     const registry = getAtt(id("AWS::DynamoDB::Table", "TablesRegistry"));
     expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
-      [["logs:CreateLogStream", "logs:PutLogEvents"], getAtt(id("AWS::Logs::LogGroup", "HandlersServiceCallLogs"))],
+      [
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        getAtt(id("AWS::Logs::LogGroup", "HandlersServiceCallLogs")),
+      ],
       [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"],
       [READ_WRITE_DATA, [registry]],
       [["dynamodb:GetRecords", "dynamodb:GetShardIterator"], [registry]],
       ["events:PutEvents", getAtt(id("AWS::Events::EventBus", "OrchestrationBus"))],
-      [["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], getAtt(id("AWS::SQS::Queue", "DeadLetters"))],
+      [
+        ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        getAtt(id("AWS::SQS::Queue", "DeadLetters")),
+      ],
       ["secretsmanager:GetSecretValue", accountArn("secretsmanager", "secret:baton/*")],
     ]);
   });
 
   it("lets the API control exactly Baton's state machines and their executions", () => {
     const statements = policyStatements(built.template, "HandlersApiRole");
-    const machines = ["child", "idle", "parent", "quick"].map((n) => accountArn("states", `stateMachine:baton-dev-${n}`));
+    const machines = ["child", "idle", "parent", "quick"].map((n) =>
+      accountArn("states", `stateMachine:baton-dev-${n}`),
+    );
     expect(statements.slice(-2)).toEqual([
       {
         Action: ["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure"],
@@ -242,7 +303,9 @@ describe("handlers", () => {
         Action: ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
         Effect: "Allow",
         // `quick` is express: its executions cannot be described, stopped or redriven.
-        Resource: ["child", "idle", "parent"].map((n) => accountArn("states", `execution:baton-dev-${n}:*`)),
+        Resource: ["child", "idle", "parent"].map((n) =>
+          accountArn("states", `execution:baton-dev-${n}:*`),
+        ),
       },
     ]);
     expect(statements.map((s) => s.Action)).toContainEqual([
@@ -266,9 +329,56 @@ describe("handlers", () => {
   });
 
   it("grants no handler a secret unless its access says so", () => {
-    const readers = Object.entries(HANDLER_ACCESS).filter(([, a]) => a.readsSecrets).map(([n]) => n);
+    const readers = Object.entries(HANDLER_ACCESS)
+      .filter(([, a]) => a.readsSecrets)
+      .map(([n]) => n);
     expect(readers).toEqual(["service-call"]);
     expect(SECRET_PREFIX).toEqual(SECRET_NAME_PREFIX);
+  });
+});
+
+describe("handler failures", () => {
+  it("dead-letters records events that still fail after Lambda's own retries", () => {
+    const records = id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction");
+    expect(built.template.toJSON().Resources[records].Properties.DeadLetterConfig).toEqual({
+      TargetArn: getAtt(id("AWS::SQS::Queue", "DeadLetters")),
+    });
+    built.template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: records },
+      MaximumRetryAttempts: 2,
+    });
+  });
+
+  it("warns when the state machine ARNs would overflow Lambda's 4 KB environment", () => {
+    // Prepare
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Handlers");
+    const table = (name: string) =>
+      new Table(stack, name, { partitionKey: { name: "pk", type: AttributeType.STRING } });
+    const handlersWith = (count: number) =>
+      new BatonHandlers(stack, `Handlers${count}`, {
+        registryTable: table(`Registry${count}`),
+        executionsTable: table(`Executions${count}`),
+        eventBus: new EventBus(stack, `Bus${count}`),
+        deadLetterQueue: new Queue(stack, `Dlq${count}`),
+        workflows: Array.from({ length: count }, (_, i) => ({
+          name: `workflow-number-${i}`,
+          stateMachineName: `baton-dev-workflow-number-${i}`,
+          express: false,
+          awaits: false,
+        })),
+        catalogueFile: "/dev/null",
+        retentionDays: 30,
+      });
+    // Act
+    handlersWith(10);
+    handlersWith(40);
+    // Assess
+    const warnings = Annotations.fromStack(stack).findWarning(
+      "*",
+      Match.stringLikeRegexp("BATON_STATE_MACHINES"),
+    );
+    expect(warnings.map((w) => w.id)).toEqual(["/Handlers/Handlers40"]);
   });
 });
 
@@ -276,10 +386,15 @@ describe("API", () => {
   it("proxies every route, on / and /{proxy+}, to the api handler with IAM auth and a validator", () => {
     const methods = built.template.findResources("AWS::ApiGateway::Method");
     const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
-    expect(Object.values(methods).map((m) => m.Properties.AuthorizationType)).toEqual(["AWS_IAM", "AWS_IAM"]);
+    expect(Object.values(methods).map((m) => m.Properties.AuthorizationType)).toEqual([
+      "AWS_IAM",
+      "AWS_IAM",
+    ]);
     for (const method of Object.values(methods)) {
       expect(method.Properties.HttpMethod).toEqual("ANY");
-      expect(method.Properties.RequestValidatorId).toEqual({ Ref: id("AWS::ApiGateway::RequestValidator", "HttpApiValidator") });
+      expect(method.Properties.RequestValidatorId).toEqual({
+        Ref: id("AWS::ApiGateway::RequestValidator", "HttpApiValidator"),
+      });
       expect(method.Properties.Integration.Type).toEqual("AWS_PROXY");
       expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(apiFn);
     }
@@ -316,10 +431,18 @@ describe("operations", () => {
       TopicName: "baton-dev-alarms",
       KmsMasterKeyId: getAtt(id("AWS::KMS::Key", "Key")),
     });
-    built.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+    built.template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "ops@example.com",
+    });
     built.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
       PolicyDocument: {
-        Statement: [Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })],
+        Statement: [
+          Match.objectLike({
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ],
       },
     });
   });
@@ -327,7 +450,10 @@ describe("operations", () => {
   it("alarms on dead letters and on every handler's throttles and errors", () => {
     const names = Object.values(built.template.findResources("AWS::CloudWatch::Alarm"))
       .map((a) => a.Properties.AlarmName as string)
-      .filter((name) => !name.startsWith("baton-dev-") || !/baton-dev-(child|idle|parent|quick)-/.test(name))
+      .filter(
+        (name) =>
+          !name.startsWith("baton-dev-") || !/baton-dev-(child|idle|parent|quick)-/.test(name),
+      )
       .sort();
     expect(names).toEqual([
       "baton-dev-api-errors",
@@ -355,7 +481,9 @@ describe("operations", () => {
 
   it("builds one dashboard", () => {
     built.template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
-    built.template.hasResourceProperties("AWS::CloudWatch::Dashboard", { DashboardName: "baton-dev" });
+    built.template.hasResourceProperties("AWS::CloudWatch::Dashboard", {
+      DashboardName: "baton-dev",
+    });
   });
 
   it("probes service health every minute and dead-letters failed deliveries", () => {

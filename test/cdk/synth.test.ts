@@ -59,17 +59,28 @@ describe("synth of the example app", () => {
   });
 
   it("bundles every handler locally as ESM with the createRequire banner and a source map", () => {
-    for (const handler of ["ServiceCall", "HealthCheck", "Api", "ExecutionRecords", "AwaitSignal"]) {
+    for (const handler of [
+      "ServiceCall",
+      "HealthCheck",
+      "Api",
+      "ExecutionRecords",
+      "AwaitSignal",
+    ]) {
       const dir = bundleDir(handler);
       const code = readFileSync(join(dir, "index.mjs"), "utf8");
-      expect([handler, code.startsWith("import { createRequire as __batonCreateRequire }")]).toEqual([handler, true]);
+      expect([
+        handler,
+        code.startsWith("import { createRequire as __batonCreateRequire }"),
+      ]).toEqual([handler, true]);
       expect([handler, existsSync(join(dir, "index.mjs.map"))]).toEqual([handler, true]);
     }
   });
 
   it("ships the catalogue, readable by the handlers' own parser, in the API and records bundles only", () => {
     for (const handler of ["Api", "ExecutionRecords"]) {
-      const catalogue = parseCatalogue(readFileSync(join(bundleDir(handler), "catalogue.json"), "utf8"));
+      const catalogue = parseCatalogue(
+        readFileSync(join(bundleDir(handler), "catalogue.json"), "utf8"),
+      );
       expect(catalogue.list().map((w) => w.name)).toEqual([
         "data-pipeline",
         "document-analysis",
@@ -78,12 +89,12 @@ describe("synth of the example app", () => {
         "voice-transcription",
       ]);
       const entry = catalogue.get("order-fulfillment");
-      expect([entry?.version, entry?.type, typeof entry?.mermaid, (entry?.asl as { StartAt?: unknown })?.StartAt !== undefined]).toEqual([
-        3,
-        "standard",
-        "string",
-        true,
-      ]);
+      expect([
+        entry?.version,
+        entry?.type,
+        typeof entry?.mermaid,
+        (entry?.asl as { StartAt?: unknown })?.StartAt !== undefined,
+      ]).toEqual([3, "standard", "string", true]);
     }
     expect(existsSync(join(bundleDir("ServiceCall"), "catalogue.json"))).toEqual(false);
   });
@@ -97,7 +108,9 @@ describe("synth of the example app", () => {
 describe("synth of invalid workflows", () => {
   it("fails naming file:line, code and message of every error", () => {
     // Prepare
-    const dir = fixtureDir({ "broken.yaml": "workflow: broken\nsteps:\n  - id: a\n    wait: { seconds: 0 }\n" });
+    const dir = fixtureDir({
+      "broken.yaml": "workflow: broken\nsteps:\n  - id: a\n    wait: { seconds: 0 }\n",
+    });
     // Act / Assess
     expect(() => synthBaton({ context: { "baton:workflowsDir": dir } })).toThrow(
       /broken\.yaml:4: E_RANGE wait seconds must be a whole number between 1 and 99999999, got 0/,

@@ -15,12 +15,31 @@ import {
   policyStatements,
   type Synthesized,
   synthBaton,
+  type WorkflowStackView,
+  workflowStack,
 } from "./helpers.ts";
 
 let built: Synthesized;
+/** A resource id in the platform stack. */
 const id = (type: string, prefix: string): string => logicalId(built.template, type, prefix);
-const machine = (name: string): string => id("AWS::StepFunctions::StateMachine", `Workflows${name}MachineStateMachine`);
-const machineProps = (name: string) => built.template.toJSON().Resources[machine(name)].Properties;
+const wf = (name: string): WorkflowStackView => workflowStack(built, name);
+/** The state machine's id inside its workflow's nested stack. */
+const machine = (name: string): string =>
+  logicalId(wf(name).template, "AWS::StepFunctions::StateMachine", "MachineStateMachine");
+const machineProps = (name: string) =>
+  wf(name).resolve(wf(name).template.toJSON().Resources[machine(name)].Properties) as Record<
+    string,
+    unknown
+  >;
+const statementsOf = (name: string) =>
+  wf(name).resolve(policyStatements(wf(name).template, "MachineStateMachineRole")) as {
+    Action: unknown;
+    Resource: unknown;
+  }[];
+const alarmsOf = (name: string) =>
+  Object.values(wf(name).template.findResources("AWS::CloudWatch::Alarm")).map(
+    (a) => wf(name).resolve(a.Properties) as Record<string, unknown>,
+  );
 
 const LOG_DELIVERY = [
   "logs:CreateLogDelivery",
@@ -32,16 +51,26 @@ const LOG_DELIVERY = [
   "logs:DescribeResourcePolicies",
   "logs:DescribeLogGroups",
 ];
-const XRAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"];
+const XRAY = [
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+];
 
 beforeAll(() => {
   built = synthBaton({ context: { "baton:workflowsDir": fixtureDir(FIXTURE_WORKFLOWS) } });
 });
 
 describe("state machines", () => {
-  it("names each state machine baton-<stage>-<workflow> with the declared type", () => {
-    const machines = Object.values(built.template.findResources("AWS::StepFunctions::StateMachine"));
-    expect(machines.map((m) => [m.Properties.StateMachineName, m.Properties.StateMachineType])).toEqual([
+  it("deploys each workflow in its own nested stack, named baton-<stage>-<workflow> with the declared type", () => {
+    built.template.resourceCountIs("AWS::StepFunctions::StateMachine", 0);
+    built.template.resourceCountIs("AWS::CloudFormation::Stack", 4);
+    const machines = ["child", "idle", "parent", "quick"].map((name) => {
+      const props = machineProps(name);
+      return [props.StateMachineName, props.StateMachineType];
+    });
+    expect(machines).toEqual([
       ["baton-dev-child", "STANDARD"],
       ["baton-dev-idle", "STANDARD"],
       ["baton-dev-parent", "STANDARD"],
@@ -55,13 +84,21 @@ describe("state machines", () => {
       ["quick", "ALL"],
     ] as const) {
       expect(machineProps(name).LoggingConfiguration).toEqual({
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt(id("AWS::Logs::LogGroup", `Workflows${name}MachineLogs`)) } }],
+        Destinations: [
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: getAtt(
+                logicalId(wf(name).template, "AWS::Logs::LogGroup", "MachineLogs"),
+              ),
+            },
+          },
+        ],
         IncludeExecutionData: true,
         Level: level,
       });
       expect(machineProps(name).TracingConfiguration).toEqual({ Enabled: true });
     }
-    built.template.hasResourceProperties("AWS::Logs::LogGroup", {
+    wf("parent").template.hasResourceProperties("AWS::Logs::LogGroup", {
       LogGroupName: "/aws/vendedlogs/states/baton-dev-parent",
       RetentionInDays: 30,
     });
@@ -81,7 +118,7 @@ describe("state machines", () => {
   });
 
   it("lets a workflow with calls, awaits, emits and a child do exactly those", () => {
-    const statements = policyStatements(built.template, "WorkflowsparentMachineStateMachineRole");
+    const statements = statementsOf("parent");
     expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
       [LOG_DELIVERY, "*"],
       [XRAY, "*"],
@@ -89,7 +126,10 @@ describe("state machines", () => {
       ["lambda:InvokeFunction", getAtt(id("AWS::Lambda::Function", "HandlersAwaitSignalFunction"))],
       ["events:PutEvents", getAtt(id("AWS::Events::EventBus", "OrchestrationBus"))],
       ["states:StartExecution", accountArn("states", "stateMachine:baton-dev-child")],
-      [["states:DescribeExecution", "states:StopExecution"], accountArn("states", "execution:baton-dev-child:*")],
+      [
+        ["states:DescribeExecution", "states:StopExecution"],
+        accountArn("states", "execution:baton-dev-child:*"),
+      ],
       [
         ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
         accountArn("events", "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"),
@@ -98,7 +138,7 @@ describe("state machines", () => {
   });
 
   it("lets a calls-only workflow invoke the service-call handler and nothing else", () => {
-    const statements = policyStatements(built.template, "WorkflowschildMachineStateMachineRole");
+    const statements = statementsOf("child");
     expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
       [LOG_DELIVERY, "*"],
       [XRAY, "*"],
@@ -107,12 +147,12 @@ describe("state machines", () => {
   });
 
   it("gives a workflow without tasks no task permission at all", () => {
-    const statements = policyStatements(built.template, "WorkflowsidleMachineStateMachineRole");
+    const statements = statementsOf("idle");
     expect(statements.map((s) => s.Action)).toEqual([LOG_DELIVERY, XRAY]);
   });
 
   it("publishes a version per definition change behind the live alias", () => {
-    built.template.hasResource("AWS::StepFunctions::StateMachineVersion", {
+    wf("parent").template.hasResource("AWS::StepFunctions::StateMachineVersion", {
       Properties: {
         StateMachineArn: { Ref: machine("parent") },
         StateMachineRevisionId: getAtt(machine("parent"), "StateMachineRevisionId"),
@@ -121,46 +161,80 @@ describe("state machines", () => {
       UpdateReplacePolicy: "Retain",
       DeletionPolicy: "Delete",
     });
-    built.template.hasResourceProperties("AWS::StepFunctions::StateMachineAlias", {
+    wf("parent").template.hasResourceProperties("AWS::StepFunctions::StateMachineAlias", {
       Name: "live",
       RoutingConfiguration: [
-        { StateMachineVersionArn: getAtt(id("AWS::StepFunctions::StateMachineVersion", "WorkflowsparentMachineVersion")), Weight: 100 },
+        {
+          StateMachineVersionArn: getAtt(
+            logicalId(
+              wf("parent").template,
+              "AWS::StepFunctions::StateMachineVersion",
+              "MachineVersion",
+            ),
+          ),
+          Weight: 100,
+        },
       ],
     });
-    built.template.resourceCountIs("AWS::StepFunctions::StateMachineAlias", 4);
+    for (const name of ["child", "idle", "quick"])
+      wf(name).template.resourceCountIs("AWS::StepFunctions::StateMachineAlias", 1);
   });
 });
 
 describe("triggers", () => {
+  const rulesOf = (name: string) =>
+    Object.values(wf(name).template.findResources("AWS::Events::Rule")).map(
+      (r) => wf(name).resolve(r.Properties) as Record<string, unknown>,
+    );
+
   it("starts a workflow from its event pattern on the orchestration bus", () => {
-    built.template.hasResourceProperties("AWS::Events::Rule", {
-      EventBusName: { Ref: id("AWS::Events::EventBus", "OrchestrationBus") },
-      EventPattern: { source: ["shop.orders"], "detail-type": ["Order Placed"] },
-      Targets: [
-        Match.objectLike({
-          Arn: { Ref: machine("parent") },
-          Input: Match.absent(),
-          DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
-          RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 4 },
-        }),
-      ],
+    const [eventRule] = rulesOf("parent");
+    expect(eventRule?.EventBusName).toEqual({
+      Ref: id("AWS::Events::EventBus", "OrchestrationBus"),
     });
+    expect(eventRule?.EventPattern).toEqual({
+      source: ["shop.orders"],
+      "detail-type": ["Order Placed"],
+    });
+    expect(eventRule?.Targets).toEqual([
+      {
+        Id: "Target0",
+        Arn: { Ref: machine("parent") },
+        RoleArn: getAtt(
+          logicalId(wf("parent").template, "AWS::IAM::Role", "MachineStateMachineEventsRole"),
+        ),
+        DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 4 },
+      },
+    ]);
   });
 
   it("starts a workflow on its schedule with the trigger's input", () => {
-    built.template.hasResourceProperties("AWS::Events::Rule", {
-      ScheduleExpression: "rate(1 hour)",
-      EventBusName: Match.absent(),
-      Targets: [Match.objectLike({ Arn: { Ref: machine("parent") }, Input: '{"orderId":"nightly"}' })],
-    });
+    const [, scheduleRule] = rulesOf("parent");
+    expect([scheduleRule?.ScheduleExpression, scheduleRule?.EventBusName]).toEqual([
+      "rate(1 hour)",
+      undefined,
+    ]);
+    expect((scheduleRule?.Targets as { Input?: string }[] | undefined)?.[0]?.Input).toEqual(
+      '{"orderId":"nightly"}',
+    );
+  });
+
+  it("creates no rule for a workflow without triggers", () => {
+    expect(rulesOf("quick")).toEqual([]);
   });
 
   it("accepts detailType or detail-type in a pattern and keeps nested matchers", () => {
-    expect(toEventPattern({ "detail-type": ["A"], detail: { n: [{ numeric: [">", 1] }] } })).toEqual({
+    expect(
+      toEventPattern({ "detail-type": ["A"], detail: { n: [{ numeric: [">", 1] }] } }),
+    ).toEqual({
       detailType: ["A"],
       detail: { n: [{ numeric: [">", 1] }] },
     });
-    expect(toEventPattern({ detailType: ["B"], source: ["s"] })).toEqual({ detailType: ["B"], source: ["s"] });
+    expect(toEventPattern({ detailType: ["B"], source: ["s"] })).toEqual({
+      detailType: ["B"],
+      source: ["s"],
+    });
   });
 });
 
@@ -171,7 +245,11 @@ describe("execution records", () => {
       EventPattern: {
         source: ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
-        detail: { stateMachineArn: ["child", "idle", "parent", "quick"].map((n) => ({ Ref: machine(n) })) },
+        detail: {
+          stateMachineArn: ["child", "idle", "parent", "quick"].map((n) =>
+            accountArn("states", `stateMachine:baton-dev-${n}`),
+          ),
+        },
       },
       Targets: [
         Match.objectLike({
@@ -185,16 +263,30 @@ describe("execution records", () => {
   it("sends Baton step and compensation events, not its own execution events, to the records handler", () => {
     built.template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: { Ref: id("AWS::Events::EventBus", "OrchestrationBus") },
-      EventPattern: { source: ["baton"], "detail-type": [{ prefix: "Step " }, { prefix: "Compensation " }] },
-      Targets: [Match.objectLike({ Arn: getAtt(id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction")) })],
+      EventPattern: {
+        source: ["baton"],
+        "detail-type": [{ prefix: "Step " }, { prefix: "Compensation " }],
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: getAtt(id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction")),
+        }),
+      ],
     });
   });
 
   it("splits many state machines over several rules to stay under the pattern size limit", () => {
     // Prepare
     const stack = new Stack(new App(), "Rules");
-    const fn = new LambdaFunction(stack, "Fn", { runtime: Runtime.NODEJS_24_X, handler: "i.h", code: Code.fromInline("x") });
-    const arns = Array.from({ length: 2 * ARNS_PER_RULE + 5 }, (_, i) => `arn:aws:states:eu-west-1:1:stateMachine:m${i}`);
+    const fn = new LambdaFunction(stack, "Fn", {
+      runtime: Runtime.NODEJS_24_X,
+      handler: "i.h",
+      code: Code.fromInline("x"),
+    });
+    const arns = Array.from(
+      { length: 2 * ARNS_PER_RULE + 5 },
+      (_, i) => `arn:aws:states:eu-west-1:1:stateMachine:m${i}`,
+    );
     // Act
     new ExecutionRecordsRules(stack, "Records", {
       recordsFunction: fn,
@@ -211,35 +303,63 @@ describe("execution records", () => {
 
 describe("workflow alarms", () => {
   it("alarms on the failure rate with metric math over started and failed executions", () => {
-    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+    wf("parent").template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: "baton-dev-parent-failure-rate",
       Threshold: 10,
       ComparisonOperator: "GreaterThanThreshold",
-      AlarmActions: [{ Ref: id("AWS::SNS::Topic", "AlarmsTopic") }],
       Metrics: [
-        Match.objectLike({ Expression: "IF(started > 0, 100 * failed / started, 0)", ReturnData: true }),
-        Match.objectLike({ Id: "started", MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: "ExecutionsStarted" }) }) }),
-        Match.objectLike({ Id: "failed", MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: "ExecutionsFailed" }) }) }),
+        Match.objectLike({
+          Expression: "IF(started > 0, 100 * failed / started, 0)",
+          ReturnData: true,
+        }),
+        Match.objectLike({
+          Id: "started",
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: "ExecutionsStarted" }),
+          }),
+        }),
+        Match.objectLike({
+          Id: "failed",
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: "ExecutionsFailed" }),
+          }),
+        }),
       ],
     });
+    const topic = { Ref: id("AWS::SNS::Topic", "AlarmsTopic") };
+    expect(alarmsOf("parent").map((a) => a.AlarmActions)).toEqual([
+      [topic],
+      [topic],
+      [topic],
+      [topic],
+    ]);
   });
 
   it("alarms on p95 duration at 80% of the workflow timeout, or 5 minutes without one", () => {
     const threshold = (name: string) =>
-      Object.values(built.template.findResources("AWS::CloudWatch::Alarm")).find(
-        (a) => a.Properties.AlarmName === `baton-dev-${name}-duration-p95`,
-      )?.Properties;
-    expect([threshold("parent")?.Threshold, threshold("parent")?.ExtendedStatistic]).toEqual([480_000, "p95"]);
+      alarmsOf(name).find((a) => a.AlarmName === `baton-dev-${name}-duration-p95`);
+    expect([threshold("parent")?.Threshold, threshold("parent")?.ExtendedStatistic]).toEqual([
+      480_000,
+      "p95",
+    ]);
     expect(threshold("child")?.Threshold).toEqual(300_000);
   });
 
   it("counts compensation failures from the ExecutionFailed log entries", () => {
-    built.template.hasResourceProperties("AWS::Logs::MetricFilter", {
-      LogGroupName: { Ref: id("AWS::Logs::LogGroup", "WorkflowsparentMachineLogs") },
-      FilterPattern: '{ ($.type = "ExecutionFailed") && ($.details.error = "Baton.CompensationFailed") }',
-      MetricTransformations: [{ MetricName: "CompensationFailed_parent", MetricNamespace: "Baton/dev", MetricValue: "1", DefaultValue: 0 }],
+    wf("parent").template.hasResourceProperties("AWS::Logs::MetricFilter", {
+      LogGroupName: { Ref: logicalId(wf("parent").template, "AWS::Logs::LogGroup", "MachineLogs") },
+      FilterPattern:
+        '{ ($.type = "ExecutionFailed") && ($.details.error = "Baton.CompensationFailed") }',
+      MetricTransformations: [
+        {
+          MetricName: "CompensationFailed_parent",
+          MetricNamespace: "Baton/dev",
+          MetricValue: "1",
+          DefaultValue: 0,
+        },
+      ],
     });
-    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+    wf("parent").template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: "baton-dev-parent-compensation-failed",
       MetricName: "CompensationFailed_parent",
       Namespace: "Baton/dev",
@@ -248,7 +368,7 @@ describe("workflow alarms", () => {
   });
 
   it("alarms on throttled executions", () => {
-    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+    wf("quick").template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: "baton-dev-quick-throttled",
       MetricName: "ExecutionThrottled",
       Namespace: "AWS/States",
@@ -260,15 +380,23 @@ describe("workflow alarms", () => {
 describe("emulator mode", () => {
   it("leaves out versions, aliases, the archive and metric-math alarms", () => {
     // Prepare / Act
-    const { template } = synthBaton({
-      context: { "baton:workflowsDir": fixtureDir({ "child.yaml": FIXTURE_WORKFLOWS["child.yaml"] ?? "" }), "baton:emulator": true },
+    const emulated = synthBaton({
+      context: {
+        "baton:workflowsDir": fixtureDir({ "child.yaml": FIXTURE_WORKFLOWS["child.yaml"] ?? "" }),
+        "baton:emulator": true,
+      },
     });
+    const child = workflowStack(emulated, "child").template;
     // Assess
-    const counts = ["AWS::StepFunctions::StateMachineVersion", "AWS::StepFunctions::StateMachineAlias", "AWS::Events::Archive"].map(
-      (type) => Object.keys(template.findResources(type)).length,
-    );
+    const counts = [
+      child.findResources("AWS::StepFunctions::StateMachineVersion"),
+      child.findResources("AWS::StepFunctions::StateMachineAlias"),
+      emulated.template.findResources("AWS::Events::Archive"),
+    ].map((found) => Object.keys(found).length);
     expect(counts).toEqual([0, 0, 0]);
-    const withMath = Object.values(template.findResources("AWS::CloudWatch::Alarm")).filter((a) => a.Properties.Metrics !== undefined);
+    const withMath = [child, emulated.template]
+      .flatMap((t) => Object.values(t.findResources("AWS::CloudWatch::Alarm")))
+      .filter((a) => a.Properties.Metrics !== undefined);
     expect(withMath).toEqual([]);
   });
 });
