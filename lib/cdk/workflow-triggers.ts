@@ -1,7 +1,8 @@
 /**
  * A workflow's `triggers`: each event pattern becomes a rule on the orchestration bus, each
  * schedule a scheduled rule (on the default bus, the only one schedules run on). Both start the
- * state machine with the trigger's `input`, or with the matching event when it has none, retrying
+ * state machine with the trigger's `input`, or with the matching event's `detail` when it has none
+ * (as `baton dev` does: workflow input schemas describe the detail, not the envelope), retrying
  * and then dead-lettering starts that fail.
  */
 import { Duration } from "aws-cdk-lib";
@@ -36,9 +37,10 @@ export class WorkflowTriggers extends Construct {
     super(scope, id);
     this.rules = props.triggers.map((trigger, index) => {
       const target = new SfnStateMachine(props.stateMachine, {
-        ...(trigger.input === undefined
-          ? {}
-          : { input: RuleTargetInput.fromObject(trigger.input) }),
+        input:
+          trigger.input === undefined
+            ? RuleTargetInput.fromEventPath("$.detail")
+            : RuleTargetInput.fromObject(trigger.input),
         deadLetterQueue: props.deadLetterQueue,
         retryAttempts: props.retryAttempts ?? 4,
         maxEventAge: Duration.hours(1),

@@ -187,7 +187,7 @@ describe("triggers", () => {
       (r) => wf(name).resolve(r.Properties) as Record<string, unknown>,
     );
 
-  it("starts a workflow from its event pattern on the orchestration bus", () => {
+  it("starts a workflow from its event pattern on the orchestration bus, with the event's detail", () => {
     const [eventRule] = rulesOf("parent");
     expect(eventRule?.EventBusName).toEqual({
       Ref: id("AWS::Events::EventBus", "OrchestrationBus"),
@@ -203,6 +203,7 @@ describe("triggers", () => {
         RoleArn: getAtt(
           logicalId(wf("parent").template, "AWS::IAM::Role", "MachineStateMachineEventsRole"),
         ),
+        InputPath: "$.detail",
         DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
         RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 4 },
       },
