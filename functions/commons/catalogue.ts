@@ -79,12 +79,16 @@ export class WorkflowCatalogue {
 
   /** The workflow whose state machine has this ARN (from the catalogue or `BATON_STATE_MACHINES`). */
   byStateMachineArn(arn: string): CatalogueWorkflow | undefined {
-    const env = stateMachinesFromEnv();
-    return this.list().find((w) => (w.stateMachineArn ?? env[w.name]) === arn);
+    return this.list().find((w) => this.stateMachineArn(w.name) === arn);
   }
 
   stateMachineArn(name: string): string | undefined {
-    return this.get(name)?.stateMachineArn ?? stateMachinesFromEnv()[name];
+    const prefix = process.env[ENV.stateMachineArnPrefix];
+    return (
+      this.get(name)?.stateMachineArn ??
+      stateMachinesFromEnv()[name] ??
+      (prefix && this.get(name) ? `${prefix}${name}` : undefined)
+    );
   }
 
   toJSON(): CatalogueFile {

@@ -2,7 +2,7 @@
  * The Lambda handlers and exactly what each may touch. `HANDLER_ACCESS` is the single statement of
  * that: every environment variable and IAM grant below is derived from it, and the tests read it.
  */
-import { Annotations, ArnFormat, Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { CfnTable, Table } from "aws-cdk-lib/aws-dynamodb";
 import type { EventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
@@ -11,7 +11,7 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV } from "../../functions/commons/config.ts";
 import { BatonFunction } from "./baton-function.ts";
-import { CATALOGUE_FILE_NAME, CATALOGUE_RUNTIME_PATH } from "./catalogue-file.ts";
+import { CATALOGUE_FILE_NAME } from "./catalogue-file.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";
 import { executionsArn, stateMachineArn } from "./names.ts";
 
@@ -97,12 +97,8 @@ export interface BatonHandlersProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Bytes of `BATON_STATE_MACHINES` left when the other variables (about 600 bytes) are set. */
-const ARN_ENV_BUDGET = 3400;
-
 export class BatonHandlers extends Construct {
   readonly functions: Readonly<Record<HandlerName, BatonFunction>>;
-  private warned = false;
 
   constructor(scope: Construct, id: string, props: BatonHandlersProps) {
     super(scope, id);
@@ -154,35 +150,16 @@ export class BatonHandlers extends Construct {
     }
     if (access.drainsDeadLetters) env[ENV.dlqUrl] = props.deadLetterQueue.queueUrl;
     if (access.catalogue) {
-      this.warnWhenArnsOverflow(props.workflows);
-      env[ENV.catalogueFile] = CATALOGUE_RUNTIME_PATH;
-      env[ENV.stateMachines] = Stack.of(this).toJsonString(
-        Object.fromEntries(
-          props.workflows.map((w) => [w.name, stateMachineArn(this, w.stateMachineName)]),
-        ),
-      );
+      env[ENV.catalogueFile] = CATALOGUE_FILE_NAME;
+      const [first] = props.workflows;
+      if (first) {
+        // State machines are named `<prefix><workflow>`: one prefix fits any number of workflows
+        // in Lambda's 4 KB of environment, where a name → ARN map would not.
+        const prefix = first.stateMachineName.slice(0, -first.name.length);
+        env[ENV.stateMachineArnPrefix] = stateMachineArn(this, prefix);
+      }
     }
     return env;
-  }
-
-  /**
-   * Lambda caps a function's environment at 4 KB, and `BATON_STATE_MACHINES` grows by one ARN per
-   * workflow (about 40 workflows fit). The estimate assumes the longest region and account ids.
-   */
-  private warnWhenArnsOverflow(workflows: readonly WorkflowRef[]): void {
-    const arnOverhead = '"":"arn:aws-us-gov:states:ap-southeast-3:123456789012:stateMachine:",'
-      .length;
-    const estimate = workflows.reduce(
-      (sum, w) => sum + w.name.length + w.stateMachineName.length + arnOverhead,
-      2,
-    );
-    if (estimate > ARN_ENV_BUDGET && !this.warned) {
-      this.warned = true;
-      Annotations.of(this).addWarningV2(
-        "baton:stateMachinesEnvSize",
-        `${ENV.stateMachines} would take about ${estimate} bytes for ${workflows.length} workflows; Lambda allows 4 KB of environment per function, so the deploy would fail. Deploy fewer workflows per stack (baton:stage) until the handlers derive ARNs from a prefix.`,
-      );
-    }
   }
 
   private grant(fn: BatonFunction, access: HandlerAccess, props: BatonHandlersProps): void {

@@ -16,7 +16,6 @@ import type { CompiledWorkflow } from "./compiled-workflows.ts";
 
 /** Name of the catalogue inside a bundle; Lambda unpacks bundles to `LAMBDA_TASK_ROOT`. */
 export const CATALOGUE_FILE_NAME = "catalogue.json";
-export const CATALOGUE_RUNTIME_PATH = `/var/task/${CATALOGUE_FILE_NAME}`;
 
 export function buildCatalogue(workflows: readonly CompiledWorkflow[]): CatalogueFile {
   const entries: CatalogueWorkflow[] = workflows.map((compiled) =>

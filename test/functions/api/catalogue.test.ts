@@ -7,6 +7,7 @@ import {
   getCatalogue,
   parseCatalogue,
   setCatalogue,
+  WorkflowCatalogue,
 } from "../../../functions/commons/catalogue.ts";
 import { DEFAULT_RETRY, type Step, type Workflow } from "../../../lib/core/model.ts";
 
@@ -194,5 +195,27 @@ describe("catalogue", () => {
 
     // Assess
     expect(found).toEqual(["a", "b", "arn:b"]);
+  });
+});
+
+describe("state machine ARNs", () => {
+  afterEach(() => {
+    delete process.env.BATON_STATE_MACHINE_ARN_PREFIX;
+  });
+
+  it("derives a workflow's ARN from the prefix and finds the workflow by it", () => {
+    // Prepare
+    process.env.BATON_STATE_MACHINE_ARN_PREFIX =
+      "arn:aws:states:eu-west-1:123:stateMachine:baton-dev-";
+    const entry = catalogueEntry(workflow, { definition: {}, asl: {}, mermaid: "" });
+    const catalogue = new WorkflowCatalogue([entry]);
+
+    // Act
+    const arn = catalogue.stateMachineArn("demo");
+
+    // Assess
+    expect(arn).toBe("arn:aws:states:eu-west-1:123:stateMachine:baton-dev-demo");
+    expect(catalogue.byStateMachineArn(arn ?? "")?.name).toBe("demo");
+    expect(catalogue.stateMachineArn("unknown")).toBeUndefined();
   });
 });
