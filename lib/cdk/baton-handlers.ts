@@ -81,6 +81,12 @@ export interface WorkflowRef {
 }
 
 export interface BatonHandlersProps {
+  /**
+   * Let the registry accept loopback and private service URLs (`BATON_ALLOW_PRIVATE_URLS=1`); for
+   * emulator tests only.
+   * @default false
+   */
+  readonly allowPrivateServiceUrls?: boolean;
   readonly registryTable: Table;
   readonly executionsTable: Table;
   readonly eventBus: EventBus;
@@ -140,6 +146,7 @@ export class BatonHandlers extends Construct {
   private environmentFor(access: HandlerAccess, props: BatonHandlersProps): Record<string, string> {
     const env: Record<string, string> = {};
     if (access.registry) env[ENV.registryTable] = props.registryTable.tableName;
+    if (access.registry && props.allowPrivateServiceUrls === true) env[ENV.allowPrivateUrls] = "1";
     if (access.executions) {
       env[ENV.executionsTable] = props.executionsTable.tableName;
       env[ENV.retentionDays] = String(props.retentionDays);

@@ -94,6 +94,7 @@ export class BatonStack extends Stack {
       })),
       catalogueFile: this.catalogueFile,
       retentionDays: config.retentionDays,
+      allowPrivateServiceUrls: config.allowPrivateServiceUrls,
       maxCallTimeoutSeconds: maxCallTimeout(compiled),
       logRetention,
       removalPolicy,

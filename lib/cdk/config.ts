@@ -34,6 +34,11 @@ export interface BatonConfig {
    * state machine versions and aliases, the event archive and metric-math alarms.
    */
   readonly emulator: boolean;
+  /**
+   * Let the registry accept loopback and private-network service URLs. Only for tests against an
+   * emulator whose Lambdas run on the same host as the services; never in a real account.
+   */
+  readonly allowPrivateServiceUrls: boolean;
 }
 
 /** The context keys, as written in cdk.json. */
@@ -47,6 +52,7 @@ export const CONTEXT_KEYS = {
   jwtIssuer: "baton:jwtIssuer",
   jwtAudience: "baton:jwtAudience",
   emulator: "baton:emulator",
+  allowPrivateServiceUrls: "baton:allowPrivateServiceUrls",
 } as const;
 
 /** Stages whose tables, keys and logs are retained on stack deletion. */
@@ -110,6 +116,16 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
     CONTEXT_KEYS.emulator,
     problems,
   );
+  const allowPrivateServiceUrls = readBoolean(
+    source.tryGetContext(CONTEXT_KEYS.allowPrivateServiceUrls),
+    CONTEXT_KEYS.allowPrivateServiceUrls,
+    problems,
+  );
+  if (allowPrivateServiceUrls && PRODUCTION_STAGES.includes(stage)) {
+    problems.push(
+      `${CONTEXT_KEYS.allowPrivateServiceUrls} = true: not allowed on production stage ${show(stage)}; private service URLs are for emulator tests only.`,
+    );
+  }
   if (problems.length > 0) throw new BatonConfigError(problems);
   return {
     workflowsDir: resolve(cwd, workflowsDir),
@@ -120,6 +136,7 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     retainData: PRODUCTION_STAGES.includes(stage),
     emulator,
+    allowPrivateServiceUrls,
   };
 }
 

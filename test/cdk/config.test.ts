@@ -28,6 +28,7 @@ describe("readBatonConfig", () => {
       retentionDays: 30,
       retainData: false,
       emulator: false,
+      allowPrivateServiceUrls: false,
     });
   });
 
@@ -60,7 +61,14 @@ describe("readBatonConfig", () => {
       alarmEmail: "ops@example.com",
       retainData: true,
       emulator: true,
+      allowPrivateServiceUrls: false,
     });
+  });
+
+  it("fails when private service URLs are allowed on a production stage", () => {
+    expect(problemsOf({ "baton:stage": "prod", "baton:allowPrivateServiceUrls": "true" })).toEqual([
+      'baton:allowPrivateServiceUrls = true: not allowed on production stage "prod"; private service URLs are for emulator tests only.',
+    ]);
   });
 
   it("fails when apiAuth is not a known mode, naming the key, the value and the choices", () => {

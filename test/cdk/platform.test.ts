@@ -349,6 +349,38 @@ describe("handler failures", () => {
     });
   });
 
+  it("lets the registry accept private service URLs only when configured (emulator tests)", () => {
+    const variablesOf = (allowPrivateServiceUrls: boolean) => {
+      const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+      const stack = new Stack(app, "Handlers");
+      const table = (name: string) =>
+        new Table(stack, name, { partitionKey: { name: "pk", type: AttributeType.STRING } });
+      new BatonHandlers(stack, "Handlers", {
+        registryTable: table("Registry"),
+        executionsTable: table("Executions"),
+        eventBus: new EventBus(stack, "Bus"),
+        deadLetterQueue: new Queue(stack, "Dlq"),
+        workflows: [],
+        catalogueFile: "/dev/null",
+        retentionDays: 30,
+        allowPrivateServiceUrls,
+      });
+      const functions = Template.fromStack(stack).findResources("AWS::Lambda::Function");
+      return Object.entries(functions).map(([logicalId, fn]) => [
+        logicalId.replace(/Handlers|Function[0-9A-F]*$/g, ""),
+        fn.Properties.Environment.Variables.BATON_ALLOW_PRIVATE_URLS,
+      ]);
+    };
+
+    expect(variablesOf(false).filter(([, value]) => value !== undefined)).toEqual([]);
+    expect(
+      variablesOf(true)
+        .filter(([, value]) => value === "1")
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(["Api", "HealthCheck", "ServiceCall"]);
+  });
+
   it("keeps the handlers' environment the same size for any number of workflows", () => {
     // Prepare
     const apiEnvironmentSize = (count: number): number => {
