@@ -1,5 +1,5 @@
 import { App, RemovalPolicy, Stack } from "aws-cdk-lib";
-import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import { AttributeType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
 import { Queue } from "aws-cdk-lib/aws-sqs";
@@ -531,14 +531,3 @@ describe("operations", () => {
     });
   });
 });
-
-/** Joins adjacent string parts, as CDK does when it renders Fn::Join. */
-function mergeStrings(parts: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
-  for (const part of parts) {
-    const last = out.at(-1);
-    if (typeof part === "string" && typeof last === "string") out[out.length - 1] = last + part;
-    else out.push(part);
-  }
-  return out;
-}
