@@ -15,27 +15,9 @@ import { ENV, requireEnv } from "./config.ts";
 export const EVENT_SOURCE = "baton";
 
 /** Every detail type Baton publishes (SERVICE.md, "Events"); `emit` steps add their own. */
-export const DetailType = {
-  ExecutionStarted: "Execution Started",
-  ExecutionSucceeded: "Execution Succeeded",
-  ExecutionFailed: "Execution Failed",
-  ExecutionCancelled: "Execution Cancelled",
-  ExecutionTimedOut: "Execution Timed Out",
-  CompensationStarted: "Compensation Started",
-  CompensationCompleted: "Compensation Completed",
-  CompensationFailed: "Compensation Failed",
-  StepStarted: "Step Started",
-  StepSucceeded: "Step Succeeded",
-  StepFailed: "Step Failed",
-  StepRetried: "Step Retried",
-  StepCompensated: "Step Compensated",
-  ServiceRegistered: "Service Registered",
-  ServiceDeregistered: "Service Deregistered",
-  InstanceHealthChanged: "Instance Health Changed",
-  CircuitOpened: "Circuit Opened",
-  CircuitHalfOpened: "Circuit Half-Opened",
-  CircuitClosed: "Circuit Closed",
-} as const;
+import { DetailType } from "../../lib/core/contract.ts";
+
+export { DetailType };
 export type BatonDetailType = (typeof DetailType)[keyof typeof DetailType];
 
 export interface EventEntry {

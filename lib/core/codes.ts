@@ -15,6 +15,8 @@ export const PROBLEM_CODES = {
   E_REQUIRED: "A required field is missing.",
   E_ENUM: "A field's value is not one of the allowed values.",
   E_RESERVED_KEY: "A key ends with `.$`, which Step Functions would read as a path.",
+  E_RESERVED_DETAIL_TYPE:
+    "An emit step uses a detail type Baton publishes itself (e.g. `Execution Succeeded`).",
   // Workflow fields
   E_WORKFLOW_NAME: "The workflow name does not match ^[a-z][a-z0-9-]{0,62}$.",
   E_VERSION: "`version` is not a positive integer.",

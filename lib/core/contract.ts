@@ -122,3 +122,29 @@ export const STATE = {
   failure: "$.failure",
   compensationFailed: "$.compensationFailed",
 } as const;
+
+/** Detail types Baton itself publishes on the orchestration bus (SERVICE.md, "Events"). */
+export const DetailType = {
+  ExecutionStarted: "Execution Started",
+  ExecutionSucceeded: "Execution Succeeded",
+  ExecutionFailed: "Execution Failed",
+  ExecutionCancelled: "Execution Cancelled",
+  ExecutionTimedOut: "Execution Timed Out",
+  CompensationStarted: "Compensation Started",
+  CompensationCompleted: "Compensation Completed",
+  CompensationFailed: "Compensation Failed",
+  StepStarted: "Step Started",
+  StepSucceeded: "Step Succeeded",
+  StepFailed: "Step Failed",
+  StepRetried: "Step Retried",
+  StepCompensated: "Step Compensated",
+  ServiceRegistered: "Service Registered",
+  ServiceDeregistered: "Service Deregistered",
+  InstanceHealthChanged: "Instance Health Changed",
+  CircuitOpened: "Circuit Opened",
+  CircuitHalfOpened: "Circuit Half-Opened",
+  CircuitClosed: "Circuit Closed",
+} as const;
+
+/** Baton's own detail types: an `emit` step may not use them (records would trust them). */
+export const RESERVED_DETAIL_TYPES: readonly string[] = Object.values(DetailType);

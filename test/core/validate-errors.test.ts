@@ -585,6 +585,11 @@ describe("other step kinds", () => {
       [["E_REQUIRED", "/steps/0/emit/detailType"]],
     ],
     [
+      "emit impersonates one of Baton's own events",
+      wf([{ id: "e", emit: { detailType: "Execution Succeeded" } }]),
+      [["E_RESERVED_DETAIL_TYPE", "/steps/0/emit/detailType"]],
+    ],
+    [
       "await has no signal",
       wf([{ id: "a", await: {} }]),
       [["E_REQUIRED", "/steps/0/await/signal"]],

@@ -1,3 +1,4 @@
+import { RESERVED_DETAIL_TYPES } from "../contract.ts";
 /** Readers for each step kind's own fields (the common fields are read in `steps.ts`). */
 import { EXPRESS_MAX_TIMEOUT, type Json, type StepKind } from "../model.ts";
 import { isTemplated } from "../template.ts";
@@ -128,6 +129,13 @@ const emit: KindReader = (ctx, step, pointer) => {
   const detailType = r.string("detailType", true);
   if (detailType === "")
     report.error("E_REQUIRED", r.at("detailType"), '"detailType" must not be empty');
+  if (detailType !== undefined && RESERVED_DETAIL_TYPES.includes(detailType))
+    report.error(
+      "E_RESERVED_DETAIL_TYPE",
+      r.at("detailType"),
+      `"${detailType}" is an event Baton publishes itself; an emit step may not impersonate it`,
+      'choose a name of your own, e.g. "Order Shipped"',
+    );
   const detail: Json = r.json("detail") ?? {};
   return {
     sites: [
