@@ -11,7 +11,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ensureTable,
   executionsTable,
-  type TableDefinition,
+  registryTable,
 } from "../../functions/commons/records/schema.ts";
 
 type Dynalite = (options: {
@@ -34,24 +34,6 @@ export interface LocalDynamo {
   readonly endpoint: string;
   readonly client: DynamoDBClient;
   close(): Promise<void>;
-}
-
-/** The registry table: `pk`/`sk` strings (as in `lib/cdk/baton-tables.ts`). */
-export function registryTable(tableName: string): TableDefinition {
-  return {
-    create: {
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-    },
-  };
 }
 
 export async function startLocalDynamo(options: {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry.ts";
 import { DEFAULT_RETRY } from "../../lib/core/model.ts";
+import { callParams, catchTo, DEFAULT_RETRIER, failureRecord } from "../support/asl-expect.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
 
 const START = {
@@ -33,42 +34,6 @@ const DESCRIBE = {
   ResultPath: "$.failureCause",
   Next: "Failed",
 };
-const DEFAULT_RETRIER = {
-  ErrorEquals: [
-    "Baton.ServiceError",
-    "Baton.Timeout",
-    "Baton.CircuitOpen",
-    "Baton.NoHealthyInstance",
-    "States.Timeout",
-  ],
-  IntervalSeconds: 1,
-  MaxAttempts: 2,
-  BackoffRate: 2,
-  JitterStrategy: "FULL",
-};
-const callParams = (stepId: string, extra: Record<string, unknown> = {}) => ({
-  workflow: "test-flow",
-  version: 1,
-  "executionId.$": "$.context.executionId",
-  stepId,
-  mode: "call",
-  "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
-  timeout: 30,
-  service: "svc",
-  method: "POST",
-  ...("path.$" in extra ? {} : { path: `/${stepId}` }),
-  ...extra,
-});
-const failureRecord = (stepId: string, next: string) => ({
-  Type: "Pass",
-  Parameters: { "name.$": "$.caught.Error", "message.$": "$.caught.Cause", step: stepId },
-  ResultPath: "$.failure",
-  Next: next,
-});
-const catchTo = (next: string) => [
-  { ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: next },
-];
-
 describe("compileWorkflow", () => {
   it("compiles a call step to a service-call Task with retry, timeout and failure routing", () => {
     // Prepare
