@@ -82,10 +82,12 @@ export async function callService(
       const timeoutMs = attemptTimeoutMs(request, service);
       const context = { step: request.stepId, instance: target.id };
       const url = buildUrl(target.url, request.path, request.query, context);
+      // The step's own headers may replace the default Idempotency-Key; trace headers are Baton's.
       const headers = {
         ...(await secretHeaders(service, deps.secrets, context)),
+        ...defaultHeaders(request),
         ...requestHeaders(request, context),
-        ...batonHeaders(request),
+        ...traceHeaders(request),
       };
       const permit = await deps.circuit.acquire(service.name, service.circuit, {
         probeLeaseMs: timeoutMs + 5_000,
@@ -206,10 +208,15 @@ function requestHeaders(
   return headers;
 }
 
-function batonHeaders(request: ServiceCallRequest): Record<string, string> {
+function defaultHeaders(request: ServiceCallRequest): Record<string, string> {
   const compensating = request.mode === "compensate";
   return {
     "idempotency-key": `${request.executionId}:${request.stepId}${compensating ? ":compensate" : ""}`,
+  };
+}
+
+function traceHeaders(request: ServiceCallRequest): Record<string, string> {
+  return {
     traceparent: traceparent(
       request.executionId,
       `${request.stepId}:${request.mode}:${request.attempt}`,

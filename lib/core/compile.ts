@@ -35,7 +35,7 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
     Comment: "Execution state: input, context, and each step's result under steps",
     Parameters: {
       "input.$": "$",
-      context: { "executionId.$": "$$.Execution.Id", "startedAt.$": "$$.Execution.StartTime" },
+      context: { "executionId.$": "$$.Execution.Name", "startedAt.$": "$$.Execution.StartTime" },
       steps: {},
     },
     Next: first,
@@ -142,6 +142,8 @@ function eventState(comp: Compilation, detailType: string, next: string): State 
             workflow: comp.workflow.name,
             version: comp.workflow.version,
             "error.$": "$.failure",
+            // EventBridge's own `time` has whole seconds: keep the order of saga events exact.
+            "at.$": "$$.State.EnteredTime",
           },
         },
       ],

@@ -42,7 +42,7 @@ export const placeholdersIn = (asl: string): string[] => [
 export interface ServiceCallRequest {
   readonly workflow: string;
   readonly version: number;
-  /** `$$.Execution.Id`: an ARN in AWS, an id locally. */
+  /** `$$.Execution.Name`: the execution id (the API names executions by their id). */
   readonly executionId: string;
   /** The step this call belongs to (for a compensation, the step being compensated). */
   readonly stepId: string;

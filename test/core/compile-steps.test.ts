@@ -421,6 +421,7 @@ describe("compileWorkflow: step kinds", () => {
                 workflow: "test-flow",
                 version: 1,
                 "error.$": "$.failure",
+                "at.$": "$$.State.EnteredTime",
               },
             },
           ],

@@ -10,7 +10,7 @@ const START = {
   Comment: "Execution state: input, context, and each step's result under steps",
   Parameters: {
     "input.$": "$",
-    context: { "executionId.$": "$$.Execution.Id", "startedAt.$": "$$.Execution.StartTime" },
+    context: { "executionId.$": "$$.Execution.Name", "startedAt.$": "$$.Execution.StartTime" },
     steps: {},
   },
 };

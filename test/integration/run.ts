@@ -23,6 +23,7 @@ import {
   teardown,
   WORK_ROOT,
 } from "./emulator.ts";
+import { SCENARIO_CONTEXT } from "./fixtures/context.ts";
 import { outputsToEnv, parseRunArgs, type RunArgs, USAGE } from "./support.ts";
 
 const log = (message: string): void => console.log(`[integration] ${message}`);
@@ -77,7 +78,8 @@ async function main(argv: readonly string[]): Promise<number> {
       workDir,
       endpoint: emulator.endpoint,
       appDir,
-      context: args.context,
+      // The repository's app gets what the scenarios need; --context values win.
+      context: args.app === undefined ? { ...SCENARIO_CONTEXT, ...args.context } : args.context,
       region,
       stripTypes:
         emulator.kind === "ministack" || (await isMiniStack(emulator.endpoint))

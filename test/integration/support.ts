@@ -206,6 +206,8 @@ export interface RunArgs {
 export const USAGE = `usage: tsx test/integration/run.ts [--app <dir>] [--context key=value]... [--keep] [-- <vitest args>]
 
 Deploys the CDK app to an AWS emulator and runs test/integration/scenarios/*.test.ts.
+Without --app, the repository's app is deployed with the scenarios' context
+(test/integration/fixtures/context.ts); --context values override it.
 If AWS_ENDPOINT_URL is set, that endpoint is used (LocalStack, or AWS); otherwise MiniStack is
 started on a free 127.0.0.1 port (install it first: bash .ci/install-emulator.sh).`;
 

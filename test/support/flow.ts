@@ -108,8 +108,8 @@ export async function runFlow(
         waitTimeOverrides: zero,
       },
       context: {
-        Execution: { Id: "exec-1" },
-        State: { RetryCount: 0 },
+        Execution: { Id: "exec-1", Name: "exec-1" },
+        State: { RetryCount: 0, EnteredTime: "2026-01-01T00:00:00.000Z" },
         Task: { Token: "token-1" },
       },
     } as never,

@@ -121,6 +121,22 @@ describe("callService against a real HTTP server", () => {
     expect(headers.traceparent).toMatch(new RegExp(`^00-${traceIdOf("exec-1")}-[0-9a-f]{16}-01$`));
   });
 
+  it("lets the step's own Idempotency-Key replace the default, but not the trace headers", async () => {
+    // Prepare
+    const request = callRequest({
+      headers: { "Idempotency-Key": "charge-o-1", traceparent: "00-forged-forged-01" },
+    });
+
+    // Act
+    await callService(request, deps);
+
+    // Assess
+    const headers = server.requests[0]?.headers ?? {};
+    expect(headers["idempotency-key"]).toEqual("charge-o-1");
+    expect(headers.traceparent).not.toEqual("00-forged-forged-01");
+    expect(headers["x-baton-step"]).toEqual("reserve");
+  });
+
   it("marks the idempotency key of a compensation", async () => {
     // Prepare
     const request = callRequest({
