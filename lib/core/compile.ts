@@ -27,7 +27,7 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
   const graph = new StateGraph();
   const scope = topScope(workflow.steps, TOP.finish);
   const onFailure = addFailurePath(comp, graph, scope);
-  graph.add(TOP.finish, finishState(comp, workflow.output));
+  addFinish(comp, graph);
   const first =
     compileList({ comp, graph, scope, onFailure }, workflow.steps, TOP.finish) ?? TOP.finish;
   graph.add(TOP.start, {
@@ -88,12 +88,15 @@ function addFailurePath(
     ErrorPath: "$.failure.name",
     CausePath: "$.failureCause.text",
   });
+  const express = comp.workflow.type === "express";
   const describe = graph.add("Describe failure", {
     Type: "Pass",
     Comment: "Cause is the failure as JSON: {name, message, step}",
     Parameters: { "text.$": "States.JsonToString($.failure)" },
     ResultPath: "$.failureCause",
-    Next: TOP.failed,
+    Next: express
+      ? graph.add(TOP.failedEvent, eventState(comp, "Execution Failed", TOP.failed))
+      : TOP.failed,
   });
   if (!hasCompensation(comp.workflow.steps)) return describe;
 
@@ -107,7 +110,18 @@ function addFailurePath(
     Type: "Pass",
     Parameters: { "text.$": "States.JsonToString($.failure)" },
     ResultPath: "$.failureCause",
-    Next: TOP.compensationFailed,
+    Next: express
+      ? graph.add(
+          TOP.incompleteEvent,
+          eventState(comp, "Execution Failed", TOP.compensationFailed, {
+            error: {
+              name: BatonError.CompensationFailed,
+              "message.$": "$.failure.message",
+              "step.$": "$.failure.step",
+            },
+          }),
+        )
+      : TOP.compensationFailed,
   });
   const completedEvent = graph.add(
     TOP.compensationCompleted,
@@ -126,8 +140,16 @@ function addFailurePath(
   return graph.add(TOP.compensationStarted, eventState(comp, "Compensation Started", chain));
 }
 
-/** Publishes a saga event on the orchestration bus; a publish failure never blocks compensation. */
-function eventState(comp: Compilation, detailType: string, next: string): State {
+/**
+ * Publishes an execution or saga event on the orchestration bus; a publish failure never blocks
+ * the execution. `detail` replaces the default `error` (the recorded failure).
+ */
+function eventState(
+  comp: Compilation,
+  detailType: string,
+  next: string,
+  detail: Payload = { "error.$": "$.failure" },
+): State {
   return {
     Type: "Task",
     Resource: TaskResource.Emit,
@@ -141,7 +163,7 @@ function eventState(comp: Compilation, detailType: string, next: string): State 
             "executionId.$": "$.context.executionId",
             workflow: comp.workflow.name,
             version: comp.workflow.version,
-            "error.$": "$.failure",
+            ...detail,
             // EventBridge's own `time` has whole seconds: keep the order of saga events exact.
             "at.$": "$$.State.EnteredTime",
           },
@@ -157,18 +179,38 @@ function eventState(comp: Compilation, detailType: string, next: string): State 
   };
 }
 
-/** The execution output: the `output` template, or every step's result when there is none. */
-function finishState(comp: Compilation, output: Json | undefined): State {
+/**
+ * The execution output: the `output` template, or every step's result when there is none. Express
+ * workflows also publish `Execution Succeeded` with it: Step Functions sends no status-change
+ * events for express executions, and the execution records rely on them.
+ */
+function addFinish(comp: Compilation, graph: StateGraph): void {
   const scope = topScope(comp.workflow.steps, TOP.finish);
+  const output = comp.workflow.output;
   const parameters: Payload =
     output === undefined
       ? { "output.$": "$.steps" }
       : Object.fromEntries([entry(comp, scope, "output", output)]);
-  return {
+  if (comp.workflow.type !== "express") {
+    graph.add(TOP.finish, {
+      Type: "Pass",
+      Comment: "Execution output",
+      Parameters: parameters,
+      OutputPath: "$.output",
+      End: true,
+    });
+    return;
+  }
+  const done = graph.add(TOP.output, { Type: "Pass", InputPath: "$.final.output", End: true });
+  const published = graph.add(
+    TOP.succeededEvent,
+    eventState(comp, "Execution Succeeded", done, { "output.$": "$.final.output" }),
+  );
+  graph.add(TOP.finish, {
     Type: "Pass",
     Comment: "Execution output",
     Parameters: parameters,
-    OutputPath: "$.output",
-    End: true,
-  };
+    ResultPath: "$.final",
+    Next: published,
+  });
 }

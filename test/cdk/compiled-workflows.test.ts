@@ -94,7 +94,7 @@ describe("loadCompiledWorkflows", () => {
       child: { serviceCall: true, awaitSignal: false, eventBus: false, childWorkflows: [] },
       idle: { serviceCall: false, awaitSignal: false, eventBus: false, childWorkflows: [] },
       parent: { serviceCall: true, awaitSignal: true, eventBus: true, childWorkflows: ["child"] },
-      quick: { serviceCall: true, awaitSignal: false, eventBus: false, childWorkflows: [] },
+      quick: { serviceCall: true, awaitSignal: false, eventBus: true, childWorkflows: [] },
     });
     expect(loaded.workflows.find((w) => w.workflow.name === "child")?.source).toEqual({
       workflow: "child",

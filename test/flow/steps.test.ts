@@ -302,3 +302,105 @@ describe("flows: step kinds", () => {
     expect(result.error).toBe("Baton.ChildWorkflowFailed");
   });
 });
+
+describe("flows: express workflows", () => {
+  it("publishes Execution Succeeded with the output, since express executions send no status events", async () => {
+    const wf = workflow([call("a")], {
+      type: "express",
+      output: { id: "{{ steps.a.body.step }}" },
+    });
+
+    const result = await runFlow(compileWorkflow(wf), {}, { services: { svc: echo } });
+
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.output).toEqual({ id: "a" });
+    expect(result.events).toEqual([
+      {
+        detailType: "Execution Succeeded",
+        detail: {
+          executionId: "exec-1",
+          workflow: "test-flow",
+          version: 1,
+          output: { id: "a" },
+          at: "2026-01-01T00:00:00.000Z",
+        },
+      },
+    ]);
+  });
+
+  it("publishes Execution Failed with the failure, after compensating", async () => {
+    const wf = workflow(sequential([call("a", { compensate: {} }), call("b")]), {
+      type: "express",
+    });
+
+    const result = await runFlow(
+      compileWorkflow(wf),
+      {},
+      {
+        services: {
+          svc: (req) => {
+            if (req.path === "/b") throw new TaskError("Baton.ClientError", "nope");
+            return { body: {} };
+          },
+        },
+      },
+    );
+
+    expect(result.error).toBe("Baton.ClientError");
+    expect(result.events.map((e) => e.detailType)).toEqual([
+      "Compensation Started",
+      "Compensation Completed",
+      "Execution Failed",
+    ]);
+    expect(result.events.at(-1)?.detail.error).toEqual({
+      name: "Baton.ClientError",
+      message: "nope",
+      step: "b",
+    });
+  });
+
+  it("reports Baton.CompensationFailed in Execution Failed when a compensation failed", async () => {
+    const wf = workflow(
+      sequential([call("a", { compensate: { path: "/undo", retry: null } }), call("b")]),
+      {
+        type: "express",
+      },
+    );
+
+    const result = await runFlow(
+      compileWorkflow(wf),
+      {},
+      {
+        services: {
+          svc: (req) => {
+            if (req.path === "/b" || req.path === "/undo")
+              throw new TaskError("Baton.ClientError", "nope");
+            return { body: {} };
+          },
+        },
+      },
+    );
+
+    expect(result.error).toBe("Baton.CompensationFailed");
+    expect(result.events.at(-1)).toEqual({
+      detailType: "Execution Failed",
+      detail: {
+        executionId: "exec-1",
+        workflow: "test-flow",
+        version: 1,
+        error: { name: "Baton.CompensationFailed", message: "nope", step: "b" },
+        at: "2026-01-01T00:00:00.000Z",
+      },
+    });
+  });
+
+  it("publishes nothing extra for standard workflows (Step Functions reports their status)", async () => {
+    const result = await runFlow(
+      compileWorkflow(workflow([call("a")])),
+      {},
+      { services: { svc: echo } },
+    );
+
+    expect(result.events).toEqual([]);
+  });
+});

@@ -35,5 +35,9 @@ export const TOP = {
   failed: "Failed",
   compensationFailed: "Compensation incomplete",
   resumeCheck: "Compensate only?",
+  output: "Output",
+  succeededEvent: "Execution succeeded",
+  failedEvent: "Execution failed",
+  incompleteEvent: "Execution failed: compensation incomplete",
   resume: "Resume compensation",
 } as const;
