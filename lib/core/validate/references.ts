@@ -11,9 +11,14 @@ import { parseTemplate, strings, type TemplateRef, templateIssues } from "../tem
 import type { Area, Site, StepList, StepNode } from "./nodes.ts";
 import { at, didYouMean, type Report } from "./report.ts";
 
+/** Which step ids are guaranteed to have finished (a set, or a view computed on demand). */
+interface Readable {
+  has(id: string): boolean;
+}
+
 interface Scope {
   /** Ids that are finished before anything in this list starts. */
-  readonly readable: ReadonlySet<string>;
+  readonly readable: Readable;
   readonly inMap: boolean;
   /** A cycle upstream makes "finished before" meaningless; skip those checks. */
   readonly cyclic: boolean;
@@ -114,16 +119,22 @@ class Checker {
     const cyclic = scope.cyclic || cycle !== undefined;
     const anc = ancestors(graph);
     const byId = new Map(nodes.flatMap((n) => (n.id === undefined ? [] : [[n.id, n] as const])));
+    // Which local step makes each id readable once finished: itself, or the parallel step holding it.
+    const exporter = new Map<string, string>();
+    for (const n of nodes)
+      if (n.id !== undefined) for (const e of exported(n)) exporter.set(e, n.id);
     for (const node of nodes) {
-      const before = [...(node.id === undefined ? [] : (anc.get(node.id) ?? []))];
-      const readable = new Set(scope.readable);
-      for (const id of before) {
-        const dep = byId.get(id);
-        if (dep) for (const e of exported(dep)) readable.add(e);
-      }
-      const ender = before
-        .map((id) => byId.get(id))
-        .find((n) => (n?.kind === "fail" || n?.kind === "succeed") && !isConditional(n));
+      const ancestorsOfNode = node.id === undefined ? undefined : anc.get(node.id);
+      // A view, not a copy: copying the readable ids per step made large workflows quadratic.
+      const readable: Readable = {
+        has: (id) => {
+          const local = exporter.get(id);
+          return local === undefined
+            ? scope.readable.has(id)
+            : (ancestorsOfNode?.has(local) ?? false);
+        },
+      };
+      const ender = firstEnder(ancestorsOfNode, byId);
       if (ender && !cyclic) {
         this.report.warning(
           "W_UNREACHABLE_STEP",
@@ -185,14 +196,15 @@ class Checker {
     );
   }
 
-  site(site: Site, readable: ReadonlySet<string>, scope: SiteScope): void {
+  site(site: Site, readable: Readable, scope: SiteScope): void {
     if (site.kind === "when") {
       for (const ref of conditionRefs(site.condition))
         this.ref(ref, site.pointer, readable, "step", scope);
       return;
     }
-    const ownRead = new Set(readable);
-    if (site.area === "compensate" && scope.self?.id !== undefined) ownRead.add(scope.self.id);
+    const self = site.area === "compensate" ? scope.self?.id : undefined;
+    const ownRead: Readable =
+      self === undefined ? readable : { has: (id) => id === self || readable.has(id) };
     for (const [pointer, text] of strings(site.value, site.pointer)) {
       const parsed = parseTemplate(text);
       if ("error" in parsed) {
@@ -215,7 +227,7 @@ class Checker {
   private ref(
     ref: TemplateRef,
     pointer: string,
-    readable: ReadonlySet<string>,
+    readable: Readable,
     area: Area,
     scope: SiteScope,
   ): void {
@@ -267,3 +279,15 @@ class Checker {
 /** A step with its own `when` may be skipped, so steps after it can still run. */
 const isConditional = (node: StepNode): boolean =>
   node.sites.some((site) => site.kind === "when" && site.pointer === at(node.pointer, "when"));
+
+/** The first unconditional fail or succeed step among `ids`: steps after it never run. */
+function firstEnder(
+  ids: Iterable<string> | undefined,
+  byId: ReadonlyMap<string, StepNode>,
+): StepNode | undefined {
+  for (const id of ids ?? []) {
+    const n = byId.get(id);
+    if (n && (n.kind === "fail" || n.kind === "succeed") && !isConditional(n)) return n;
+  }
+  return undefined;
+}
