@@ -17,6 +17,7 @@ import type {
   WaitStep,
   WorkflowStep,
 } from "../model.ts";
+import { parsePath, segmentsToJsonPath } from "../template.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
@@ -147,8 +148,11 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
   });
 }
 
+/** `select: body.items` keeps only that part of the response as `body`. */
 function selectBody(select: string): Payload {
-  const path = select.split(".").join(".");
+  const parsed = parsePath(select);
+  if ("error" in parsed) throw new Error(`select "${select}": ${parsed.error} (validator bug)`);
+  const path = `${parsed.head}${segmentsToJsonPath(parsed.path)}`;
   return {
     "status.$": "$.status",
     "headers.$": "$.headers",
@@ -556,5 +560,3 @@ const comment = (step: Step): { Comment?: string } =>
 
 const isObject = (v: unknown): v is Record<string, never> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
-
-export type { Ctx as StepContext, State };
