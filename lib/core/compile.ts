@@ -19,7 +19,7 @@ import { type Compilation, compileList } from "./compiler/steps.ts";
 import { entry } from "./compiler/templates.ts";
 import { TaskResource } from "./contract.ts";
 import { BatonError } from "./errors.ts";
-import type { Json, Workflow } from "./model.ts";
+import type { Workflow } from "./model.ts";
 
 export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
   let groups = 0;

@@ -3,7 +3,7 @@
  * records `$.failure` and goes to the scope's `onFailure` state (compensation at the top level; the
  * end of the branch or iteration inside Parallel and Map, so siblings finish and nothing is lost).
  */
-import type { Payload, State, StateMachineDefinition } from "../asl.ts";
+import type { Payload, StateMachineDefinition } from "../asl.ts";
 import { childWorkflowSubstitution, TaskResource } from "../contract.ts";
 import { lower, type Plan } from "../graph.ts";
 import type {
