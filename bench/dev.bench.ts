@@ -121,7 +121,11 @@ async function main(): Promise<void> {
       };
     };
   }
-  const context = { Execution: { Id: "bench" }, State: { RetryCount: 0 }, Task: { Token: "t" } };
+  const context = {
+    Execution: { Id: "bench", Name: "bench" },
+    State: { RetryCount: 0 },
+    Task: { Token: "t" },
+  };
   results.push(
     await measure("bare", async (i) => {
       const run = bare.run(

@@ -31,7 +31,10 @@ export interface HandlerAccess {
   readonly drainsDeadLetters?: true;
   /** Ships the catalogue and knows every state machine ARN. */
   readonly catalogue?: true;
-  /** Starts, stops, redrives and describes executions, and answers task tokens. */
+  /**
+   * Starts, stops, redrives and describes executions, reads their history (the step results a
+   * cancel compensates), and answers task tokens.
+   */
   readonly controlsWorkflows?: true;
   /** Reads `baton/*` secrets for `{{ secret:… }}` headers. */
   readonly readsSecrets?: true;
@@ -215,12 +218,17 @@ export class BatonHandlers extends Construct {
         resources: machines,
       }),
     );
-    // Express executions cannot be described, stopped or redriven through the API.
+    // Express executions cannot be described, stopped, redriven or read back through the API.
     const standard = workflows.filter((w) => !w.express);
     if (standard.length === 0) return;
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+        actions: [
+          "states:DescribeExecution",
+          "states:StopExecution",
+          "states:RedriveExecution",
+          "states:GetExecutionHistory",
+        ],
         resources: standard.map((w) => executionsArn(this, w.stateMachineName)),
       }),
     );
@@ -253,7 +261,7 @@ export class BatonHandlers extends Construct {
       acknowledge(
         fn.role,
         "AwsSolutions-IAM5",
-        "Executions to stop, redrive or describe are chosen at run time; only Baton's state machines are covered.",
+        "Executions to stop, redrive, describe or read are chosen at run time; only Baton's state machines are covered.",
         props.workflows
           .filter((w) => !w.express)
           .map((w) => accountArn("states", `execution:${w.stateMachineName}:*`)),

@@ -7,6 +7,7 @@ import {
   type EngineErrorReason,
   type ExecutionDescription,
   type ExecutionEngine,
+  type ExecutionResults,
   type StartedExecution,
   type StopOptions,
 } from "../../functions/commons/engine/engine.ts";
@@ -72,6 +73,10 @@ export class LocalExecutionEngine implements ExecutionEngine {
       ...(found.status === "SUCCEEDED" ? { output: found.output } : {}),
       redriveCount: found.redriveCount,
     };
+  }
+
+  results(executionId: string): Promise<ExecutionResults | undefined> {
+    return this.#engine.results(executionId);
   }
 }
 

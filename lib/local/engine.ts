@@ -15,6 +15,9 @@
  *   drops the results of its step, so that step runs again. Status events carry `redriveCount`.
  * - Executions that were RUNNING when the process stopped are found in the journal at startup
  *   and failed with `Baton.Interrupted` (`recoverInterrupted`); they can be redriven.
+ * - `results` gives what a compensation-only run needs, read as `GetExecutionHistory` gives it in
+ *   AWS: the union of `$.steps` over every state the interpreter exited (its event log). Recorded
+ *   task results are not used: they are raw task outputs (before `ResultSelector`), not `$.steps`.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -22,6 +25,7 @@ import {
   ExecutionError,
   ExecutionTimeoutError,
 } from "aws-local-stepfunctions";
+import { collectSteps } from "../../functions/commons/engine/engine.ts";
 import type {
   AwaitSignalRequest,
   ServiceCallRequest,
@@ -241,6 +245,20 @@ export class LocalEngine {
     return entry === undefined ? undefined : describeEntry(entry);
   }
 
+  /**
+   * The input and the step results of the current run so far (see the module comment), stopped
+   * executions included; undefined when the execution does not exist.
+   */
+  async results(
+    executionId: string,
+  ): Promise<{ input: Json; steps: Record<string, Json> } | undefined> {
+    // The event log is read asynchronously: let it catch up with what the interpreter did.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const entry = this.#journal.get(executionId);
+    if (entry === undefined) return undefined;
+    return { input: entry.input, steps: { ...(entry.steps ?? {}) } };
+  }
+
   list(): ExecutionDescription[] {
     return this.#journal.all().map(describeEntry);
   }
@@ -317,6 +335,8 @@ export class LocalEngine {
       },
       context: run.context() as never,
     });
+    entry.steps = {};
+    void collectRunSteps(execution.eventLogs, entry.steps);
     const live: Live = {
       abort: execution.abort,
       stopRequest: undefined,
@@ -398,6 +418,16 @@ function outcomeOf(error: unknown, stop: Live["stopRequest"]): Outcome {
   }
   const failure = error instanceof Error ? error : new Error(String(error));
   return { status: "FAILED", error: "States.Runtime", cause: failure.message };
+}
+
+/** Unions `$.steps` of every state exited into `steps`; ends when the run does (its log closes). */
+async function collectRunSteps(
+  events: AsyncIterable<{ readonly type: string; readonly state?: { readonly output?: unknown } }>,
+  steps: Record<string, Json>,
+): Promise<void> {
+  for await (const event of events) {
+    if (event.type === "StateExited") collectSteps(steps, event.state?.output);
+  }
 }
 
 function describeEntry(entry: ExecutionEntry): ExecutionDescription {

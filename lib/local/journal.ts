@@ -32,6 +32,11 @@ export interface ExecutionEntry {
   readonly parentId: string | null;
   /** Keyed by state name and canonical task input. */
   results: Record<string, RecordedResult>;
+  /**
+   * The current run's step results as the execution state holds them (`$.steps`, unioned over
+   * every state exited), for a cancel with compensation. Absent in journals of older versions.
+   */
+  steps?: Record<string, Json>;
 }
 
 export class ExecutionJournal {

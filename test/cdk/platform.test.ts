@@ -300,9 +300,14 @@ describe("handlers", () => {
         Resource: machines,
       },
       {
-        Action: ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+        Action: [
+          "states:DescribeExecution",
+          "states:StopExecution",
+          "states:RedriveExecution",
+          "states:GetExecutionHistory",
+        ],
         Effect: "Allow",
-        // `quick` is express: its executions cannot be described, stopped or redriven.
+        // `quick` is express: its executions cannot be described, stopped, redriven or read.
         Resource: ["child", "idle", "parent"].map((n) =>
           accountArn("states", `execution:baton-dev-${n}:*`),
         ),

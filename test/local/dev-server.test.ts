@@ -94,6 +94,17 @@ async function finished(id: string, timeoutMs = 15_000): Promise<ExecutionDocume
   }
 }
 
+const document = async (id: string): Promise<ExecutionDocument> =>
+  (await api<ExecutionDocument>("GET", `/executions/${id}`)).body;
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function parked(id: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while ((await server.signals.waiting(id)).length === 0) {
@@ -250,6 +261,47 @@ describe("baton dev over HTTP", () => {
       "inventory POST /reservations",
       "inventory DELETE /reservations/:id",
     ]);
+  });
+
+  it("cancels a saga while a step runs and compensates the succeeded steps in reverse order", async () => {
+    // Prepare
+    await control("shipping", { latencyMs: 2_000 });
+    const started = await start("test-saga", { orderId: "o-7", amount: 10 });
+    const id = started.body.id;
+    await until(async () =>
+      (await document(id)).steps.some((s) => s.id === "ship" && s.status === "RUNNING"),
+    );
+    // Act
+    const cancelled = await api<{ compensation: string }>("POST", `/executions/${id}/cancel`, {
+      compensate: true,
+    });
+    await until(async () => ["COMPLETED", "FAILED"].includes((await document(id)).compensation));
+    // The stopped execution's in-flight call still completes; let it land before the next test.
+    await until(async () => received().includes("shipping POST /shipments"));
+    await server.runtime.idle();
+    const done = await document(id);
+    const listed = await api<{ items: ExecutionDocument[] }>(
+      "GET",
+      "/workflows/test-saga/executions?limit=100",
+    );
+    // Assess
+    expect([cancelled.status, cancelled.body.compensation]).toEqual([202, "running"]);
+    expect([done.status, done.compensation, done.error?.name]).toEqual([
+      "CANCELLED",
+      "COMPLETED",
+      "Baton.Cancelled",
+    ]);
+    expect(stepSummary(done).slice(0, 2)).toEqual([
+      "reserve:COMPENSATED:1",
+      "charge:COMPENSATED:1",
+    ]);
+    expect(received().filter((c) => !c.startsWith("shipping"))).toEqual([
+      "inventory POST /reservations",
+      "payments POST /charges",
+      "payments POST /refunds",
+      "inventory DELETE /reservations/:id",
+    ]);
+    expect(listed.body.items.filter((e) => e.id.startsWith(id)).map((e) => e.id)).toEqual([id]);
   });
 
   it("cancels an execution without compensation when not asked to", async () => {

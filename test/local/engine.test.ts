@@ -170,6 +170,46 @@ describe("LocalEngine", () => {
     ]);
   });
 
+  it("gives the input and the results of the steps a stopped execution completed", async () => {
+    // Prepare
+    const runtime = new FakeRuntime();
+    let release = (): void => {};
+    const shipping = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let shipStarted = false;
+    const call = runtime.callService.bind(runtime);
+    runtime.callService = async (request) => {
+      if (request.stepId === "ship") {
+        shipStarted = true;
+        await shipping;
+      }
+      return call(request);
+    };
+    const engine = await engineWith(runtime);
+    const started = engine.start("saga", { orderId: "o-9" });
+    await until(() => shipStarted);
+    // Act
+    engine.stop(started.executionId, { error: "Baton.Cancelled", cause: "by test" });
+    await engine.waitFor(started.executionId);
+    const results = await engine.results(started.executionId);
+    const unknown = await engine.results("nope");
+    release();
+    // Assess
+    expect([results?.input, Object.keys(results?.steps ?? {}), unknown]).toEqual([
+      { orderId: "o-9" },
+      ["reserve", "charge"],
+      undefined,
+    ]);
+    expect(results?.steps.charge).toEqual({
+      status: 200,
+      headers: {},
+      body: { id: "charge-1" },
+      instance: "payments-a",
+      attempt: 1,
+    });
+  });
+
   it("resumes an await step when its task token succeeds", async () => {
     // Prepare
     const runtime = new FakeRuntime();

@@ -3,6 +3,7 @@
  * `SfnExecutionEngine`; the local runtime supplies its own implementation over
  * aws-local-stepfunctions. Failures a caller must tell apart are `EngineError`s with a `reason`.
  */
+import { createHash } from "node:crypto";
 import type { Json } from "../../../lib/core/model.ts";
 
 export interface StartedExecution {
@@ -41,7 +42,56 @@ export interface ExecutionEngine {
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
   /** undefined when the execution does not exist. */
   describe(executionId: string): Promise<ExecutionDescription | undefined>;
+  /**
+   * The execution's original input and the results of the steps that succeeded so far (a
+   * stopped execution included), for a compensation-only run; undefined when the execution does
+   * not exist. `steps` may also hold ids of steps inside map bodies (one item's result): callers
+   * that need top-level results drop them.
+   */
+  results(executionId: string): Promise<ExecutionResults | undefined>;
 }
+
+export interface ExecutionResults {
+  readonly input: Json;
+  /** Step id → result, for every step whose result is in the execution state. */
+  readonly steps: Record<string, Json>;
+}
+
+/**
+ * Adds the `steps` of one state's output to `into`. Every compiled state carries the accumulated
+ * `$.steps` (parallel branches their branch's own), so the union over every state exited holds
+ * every step that succeeded; a later output wins. Outputs without a `steps` object are ignored.
+ */
+export function collectSteps(into: Record<string, Json>, output: unknown): void {
+  if (typeof output !== "object" || output === null || Array.isArray(output)) return;
+  const steps = (output as { readonly steps?: unknown }).steps;
+  if (typeof steps !== "object" || steps === null || Array.isArray(steps)) return;
+  for (const [id, result] of Object.entries(steps as Record<string, Json>)) into[id] = result;
+}
+
+/**
+ * Execution name suffix of compensation-only runs (`<id>--compensation`). Their Baton events carry
+ * the original execution id; their own Step Functions status changes are not execution records.
+ */
+export const COMPENSATION_RUN_SUFFIX = "--compensation";
+
+/** Longest Step Functions execution name. */
+const MAX_EXECUTION_NAME = 80;
+
+/**
+ * The compensation run's execution name for `executionId`: `<id>--compensation`, or, when that
+ * would exceed 80 characters, a shortened id plus a hash of the whole id (still unique).
+ */
+export function compensationRunName(executionId: string): string {
+  const name = `${executionId}${COMPENSATION_RUN_SUFFIX}`;
+  if (name.length <= MAX_EXECUTION_NAME) return name;
+  const digest = createHash("sha256").update(executionId).digest("hex").slice(0, 12);
+  const keep = MAX_EXECUTION_NAME - COMPENSATION_RUN_SUFFIX.length - digest.length - 1;
+  return `${executionId.slice(0, keep)}-${digest}${COMPENSATION_RUN_SUFFIX}`;
+}
+
+export const isCompensationRun = (executionName: string): boolean =>
+  executionName.endsWith(COMPENSATION_RUN_SUFFIX);
 
 export const ENGINE_ERROR_REASONS = [
   /** The execution (or workflow) does not exist in the engine. */
@@ -69,14 +119,16 @@ export const isEngineError = (error: unknown, reason?: EngineErrorReason): error
   error instanceof EngineError && (reason === undefined || error.reason === reason);
 
 /**
- * The `cause` Baton writes when the API cancels an execution. `compensate` tells the compensation
- * path: `in-workflow` when the cancel failed a parked await step with `Baton.Cancelled` so the
- * workflow's own saga ran; `pending` when the execution was stopped and compensation is still owed.
+ * The `cause` Baton writes when the API cancels an execution. `compensation` tells the path:
+ * `in-workflow` when the cancel failed a parked await step with `Baton.Cancelled` so the
+ * workflow's own saga ran; `running` when the execution was stopped and a compensation-only run
+ * (`<id>--compensation`) compensates its succeeded steps; `pending` when compensation is owed but
+ * no run compensates it; `none` when nothing is compensated (not asked, or nothing compensable).
  */
 export interface CancelCause {
   readonly message: string;
   readonly compensate: boolean;
-  readonly compensation: "none" | "in-workflow" | "pending";
+  readonly compensation: "none" | "in-workflow" | "running" | "pending";
   readonly requestedAt: string;
 }
 
@@ -90,7 +142,9 @@ export function parseCancelCause(cause: string | undefined): CancelCause | undef
       message: typeof parsed.message === "string" ? parsed.message : "",
       compensate: parsed.compensate,
       compensation:
-        parsed.compensation === "in-workflow" || parsed.compensation === "pending"
+        parsed.compensation === "in-workflow" ||
+        parsed.compensation === "running" ||
+        parsed.compensation === "pending"
           ? parsed.compensation
           : "none",
       requestedAt: typeof parsed.requestedAt === "string" ? parsed.requestedAt : "",

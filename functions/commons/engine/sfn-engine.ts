@@ -5,6 +5,8 @@
  */
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -14,10 +16,12 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { Json } from "../../../lib/core/model.ts";
 import {
+  collectSteps,
   EngineError,
   type EngineExecutionStatus,
   type ExecutionDescription,
   type ExecutionEngine,
+  type ExecutionResults,
   type StartedExecution,
   type StopOptions,
 } from "./engine.ts";
@@ -131,6 +135,56 @@ export class SfnExecutionEngine implements ExecutionEngine {
     }
   }
 
+  /**
+   * Reads the whole history (`includeExecutionData`, every page): the input from
+   * `ExecutionStarted`, and the union of the `steps` in every `*StateExited` output. Outputs
+   * Step Functions truncated, or that are not JSON, are skipped: a step's result is also in the
+   * output of every later state of its list, so one lost output rarely loses a result.
+   */
+  async results(executionId: string): Promise<ExecutionResults | undefined> {
+    let executionArn: string;
+    try {
+      executionArn = await this.#executionArn(executionId);
+    } catch (error) {
+      if (error instanceof EngineError && error.reason === "not-found") return undefined;
+      throw error;
+    }
+    let input: Json = null;
+    const steps: Record<string, Json> = {};
+    let nextToken: string | undefined;
+    do {
+      let events: readonly HistoryEvent[];
+      try {
+        const page = await this.#o.client.send(
+          new GetExecutionHistoryCommand({
+            executionArn,
+            includeExecutionData: true,
+            maxResults: 1000,
+            ...(nextToken === undefined ? {} : { nextToken }),
+          }),
+        );
+        events = page.events ?? [];
+        nextToken = page.nextToken === "" ? undefined : page.nextToken;
+      } catch (error) {
+        const translated = translate(error, `Reading the history of execution ${executionId}`);
+        if (translated instanceof EngineError && translated.reason === "not-found")
+          return undefined;
+        throw translated;
+      }
+      for (const event of events) {
+        if (event.type === "ExecutionStarted") {
+          const details = event.executionStartedEventDetails;
+          if (details?.inputDetails?.truncated !== true) input = parseJson(details?.input) ?? input;
+        } else if (event.type?.endsWith("StateExited") === true) {
+          const details = event.stateExitedEventDetails;
+          if (details?.outputDetails?.truncated !== true)
+            collectSteps(steps, parseJson(details?.output));
+        }
+      }
+    } while (nextToken !== undefined);
+    return { input, steps };
+  }
+
   #stateMachine(workflow: string): string {
     const arn = this.#o.stateMachineArn(workflow);
     if (arn === undefined) {
@@ -167,6 +221,16 @@ function translate(error: unknown, what: string): unknown {
   const reason = typeof name === "string" ? REASONS[name] : undefined;
   if (reason === undefined) return error;
   return new EngineError(reason, `${what}: ${(error as Error).message || name}`, { cause: error });
+}
+
+/** JSON text, or undefined when absent or not JSON (e.g. cut short). */
+function parseJson(text: string | undefined): Json | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseOutput(text: string): Json {

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { BatonError } from "../../../lib/core/errors.ts";
 import type { Json } from "../../../lib/core/model.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
+import { isCompensationRun } from "../engine/engine.ts";
 import type { ExecutionError, ExecutionEvent } from "./document.ts";
 import {
   COMPENSATION_RANK,
@@ -76,6 +77,11 @@ function observeStatusChange(
   const arn = str(d.executionArn);
   const id = arn === undefined ? str(d.name) : executionIdOf(arn);
   if (id === undefined || id === "") return ignored("status change has no executionArn");
+  // A compensation-only run started by a cancel (`<id>--compensation`) is not an execution of its
+  // own: its saga events carry the original id, and a record of it would list a phantom FAILED
+  // execution under the workflow.
+  if (isCompensationRun(id))
+    return ignored(`status change of compensation run ${id} (recorded under the original)`);
   const status = str(d.status);
   if (!isRunStatus(status)) return ignored(`status change has unknown status ${String(status)}`);
   const redrive = num(d.redriveCount) ?? 0;

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { handleApiEvent } from "../../../functions/commons/api/app.ts";
 import type { ApiDeps } from "../../../functions/commons/api/deps.ts";
 import { observe } from "../../../functions/commons/records/observe.ts";
-import { at, catalogue, sfnStatus, stepEvent } from "../records/fixtures.ts";
-import { engineError, fakeDeps, restEvent } from "./fakes.ts";
+import { applyEvent } from "../../../functions/commons/records/updater.ts";
+import { at, batonEvent, catalogue, sfnStatus, stepEvent } from "../records/fixtures.ts";
+import { bulkWorkflow, engineError, fakeDeps, restEvent } from "./fakes.ts";
 
 async function call(deps: ApiDeps, event: unknown) {
   const response = await handleApiEvent(event, deps, { error: () => {} });
@@ -418,35 +419,283 @@ describe("GET /executions/{id}/events paging", () => {
 });
 
 describe("POST /executions/{id}/cancel", () => {
-  it("stops a running execution with Baton.Cancelled and a cause naming the compensation path", async () => {
+  const cancelCause = (compensation: string, message = "Cancelled through the API.") =>
+    JSON.stringify({
+      message,
+      compensate: true,
+      compensation,
+      requestedAt: "2026-11-22T10:00:00.000Z",
+    });
+
+  it("stops the execution, then starts its compensation-only run over the succeeded steps", async () => {
     // Prepare
-    const { deps, engine } = fakeDeps();
+    const { deps, engine, executions } = fakeDeps();
     await started(deps, 2);
+    await executions.merge("run-1", {
+      id: "run-1",
+      steps: {
+        ship: { run: { k: [0, at(50), 1, 0], v: { status: "RUNNING" } }, attempts: 1 },
+      },
+    });
+    engine.histories.set("run-1", {
+      input: validInput,
+      steps: { reserve: { status: 201, body: { id: "r-1" } }, charge: { status: 201, body: {} } },
+    });
 
     // Act
     const response = await call(
       deps,
-      restEvent("POST", "/executions/run-1/cancel", { body: { compensate: true } }),
+      restEvent("POST", "/executions/run-1/cancel", {
+        body: { compensate: true, reason: "customer changed their mind" },
+      }),
     );
 
     // Assess
-    expect([response.status, response.body?.compensation]).toEqual([202, "pending"]);
+    expect([response.status, response.body?.compensation]).toEqual([202, "running"]);
     expect(engine.calls).toEqual([
       {
         op: "stop",
         id: "run-1",
         options: {
           error: "Baton.Cancelled",
-          cause: JSON.stringify({
-            message: "Cancelled through the API.",
-            compensate: true,
-            compensation: "pending",
-            requestedAt: "2026-11-22T10:00:00.000Z",
-          }),
+          cause: cancelCause("running", "customer changed their mind"),
+        },
+      },
+      { op: "results", id: "run-1" },
+      {
+        op: "start",
+        workflow: "order-fulfillment",
+        name: "run-1--compensation",
+        input: {
+          batonCompensate: {
+            executionId: "run-1",
+            input: validInput,
+            steps: {
+              reserve: { status: 201, body: { id: "r-1" } },
+              charge: { status: 201, body: {} },
+            },
+            failure: {
+              name: "Baton.Cancelled",
+              message: "customer changed their mind",
+              step: "ship",
+            },
+          },
         },
       },
     ]);
   });
+
+  it("passes only results of steps outside map bodies, the map's own per-item list included", async () => {
+    // Prepare
+    const { deps, engine } = fakeDeps({}, [bulkWorkflow]);
+    await deps.executions.merge("bulk-1", {
+      id: "bulk-1",
+      workflow: "bulk-orders",
+      version: { k: [2], v: 1 },
+      startedAt: at(0),
+      run: { k: [0, 0, 0], v: { status: "RUNNING" } },
+    });
+    engine.histories.set("bulk-1", {
+      input: { orders: [1, 2] },
+      steps: {
+        lookup: { n: 1 },
+        fan: null,
+        hold: { h: 1 },
+        items: [{ reserve_item: { r: 1 } }, { reserve_item: { r: 2 } }],
+        reserve_item: { r: 2 },
+        pack: null,
+        tag_item: { t: 2 },
+        removed_step: { x: 1 },
+      },
+    });
+
+    // Act
+    const response = await call(
+      deps,
+      restEvent("POST", "/executions/bulk-1/cancel", { body: { compensate: true } }),
+    );
+
+    // Assess
+    const start = engine.calls.find((c) => c.op === "start");
+    expect([response.status, start]).toEqual([
+      202,
+      {
+        op: "start",
+        workflow: "bulk-orders",
+        name: "bulk-1--compensation",
+        input: {
+          batonCompensate: {
+            executionId: "bulk-1",
+            input: { orders: [1, 2] },
+            steps: {
+              lookup: { n: 1 },
+              fan: null,
+              hold: { h: 1 },
+              items: [{ reserve_item: { r: 1 } }, { reserve_item: { r: 2 } }],
+            },
+            failure: {
+              name: "Baton.Cancelled",
+              message: "Cancelled through the API.",
+              step: "cancel",
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it("skips steps the record shows compensated already (stopped inside its own saga)", async () => {
+    // Prepare
+    const { deps, engine, executions } = fakeDeps();
+    await started(deps, 2);
+    await executions.merge("run-1", {
+      id: "run-1",
+      steps: {
+        charge: {
+          run: { k: [0, at(10), 1, 1], v: { status: "SUCCEEDED" } },
+          compensation: { k: [0, at(90), 1, 1], v: { status: "COMPENSATED" } },
+          attempts: 1,
+        },
+      },
+    });
+    engine.histories.set("run-1", { input: validInput, steps: { reserve: 1, charge: 2 } });
+
+    // Act
+    await call(deps, restEvent("POST", "/executions/run-1/cancel", { body: { compensate: true } }));
+
+    // Assess
+    const start = engine.calls.find((c) => c.op === "start");
+    const input = start?.op === "start" ? start.input : undefined;
+    expect((input as { batonCompensate?: { steps?: unknown } }).batonCompensate?.steps).toEqual({
+      reserve: 1,
+    });
+  });
+
+  it("only stops a workflow without compensable steps, and records compensation NONE", async () => {
+    // Prepare
+    const { deps, engine } = fakeDeps();
+    await deps.executions.merge("a-1", {
+      id: "a-1",
+      workflow: "approval",
+      version: { k: [2], v: 1 },
+      startedAt: at(0),
+      run: { k: [0, 0, 0], v: { status: "RUNNING" } },
+    });
+
+    // Act
+    const response = await call(
+      deps,
+      restEvent("POST", "/executions/a-1/cancel", { body: { compensate: true } }),
+    );
+    await deps.executions.merge("a-1", {
+      id: "a-1",
+      run: {
+        k: [0, 1, 1],
+        v: { status: "ABORTED", error: { name: "Baton.Cancelled", message: "x" } },
+      },
+    });
+
+    // Assess
+    expect([response.status, response.body?.compensation]).toEqual([202, "none"]);
+    expect(engine.calls).toEqual([
+      { op: "stop", id: "a-1", options: { error: "Baton.Cancelled", cause: cancelCause("none") } },
+    ]);
+    expect((await deps.executions.get("a-1"))?.compensation).toEqual("NONE");
+  });
+
+  it("answers 500 and keeps compensation PENDING when the compensation run cannot start", async () => {
+    // Prepare
+    const { deps, engine } = fakeDeps();
+    await started(deps, 2);
+    engine.failures.set("start", engineError("not-found", "state machine deleted"));
+
+    // Act
+    const response = await call(
+      deps,
+      restEvent("POST", "/executions/run-1/cancel", { body: { compensate: true } }),
+    );
+    await deps.executions.merge("run-1", {
+      id: "run-1",
+      run: {
+        k: [0, 1, 1],
+        v: { status: "ABORTED", error: { name: "Baton.Cancelled", message: "x" } },
+      },
+    });
+
+    // Assess
+    expect([response.status, response.body?.type]).toEqual([
+      500,
+      "urn:baton:problem:compensation-not-started",
+    ]);
+    expect(engine.calls.map((c) => c.op)).toEqual(["stop", "results", "start"]);
+    expect((await deps.executions.get("run-1"))?.compensation).toEqual("PENDING");
+  });
+
+  it.each([
+    ["before", false],
+    ["after", true],
+  ])(
+    "records the compensation run's events under the original, which ends CANCELLED and COMPENSATED (ABORTED %s them)",
+    async (_when, abortedFirst) => {
+      // Prepare
+      const { deps, engine } = fakeDeps();
+      await started(deps, 2);
+      engine.histories.set("run-1", { input: validInput, steps: { reserve: {}, charge: {} } });
+      await call(
+        deps,
+        restEvent("POST", "/executions/run-1/cancel", { body: { compensate: true } }),
+      );
+      const run = "run-1--compensation";
+      const compensated = (stepId: string, startMs: number) =>
+        stepEvent("Step Compensated", "run-1", {
+          stepId,
+          mode: "compensate",
+          startMs,
+          endMs: startMs + 5,
+        });
+      const aborted = sfnStatus("run-1", {
+        status: "ABORTED",
+        stopMs: 100,
+        error: "Baton.Cancelled",
+        cause: cancelCause("running"),
+      });
+      const saga = [
+        sfnStatus(run, { status: "RUNNING", startMs: 200 }),
+        batonEvent("Compensation Started", "run-1", {}, 210),
+        compensated("charge", 220),
+        compensated("reserve", 230),
+        batonEvent("Compensation Completed", "run-1", {}, 240),
+        sfnStatus(run, { status: "FAILED", startMs: 200, stopMs: 250, error: "Baton.Cancelled" }),
+      ];
+      const events = abortedFirst ? [aborted, ...saga] : [...saga, aborted];
+
+      // Act
+      const outcomes = [];
+      for (const event of events)
+        outcomes.push((await applyEvent(event, { store: deps.executions, catalogue })).outcome);
+      const document = await call(deps, restEvent("GET", "/executions/run-1"));
+      const listed = await call(deps, restEvent("GET", "/workflows/order-fulfillment/executions"));
+
+      // Assess
+      const sagaOutcomes = ["ignored", "applied", "applied", "applied", "applied", "ignored"];
+      expect(outcomes).toEqual(
+        abortedFirst ? ["applied", ...sagaOutcomes] : [...sagaOutcomes, "applied"],
+      );
+      expect(document.body).toMatchObject({
+        status: "CANCELLED",
+        compensation: "COMPLETED",
+        error: { name: "Baton.Cancelled", message: "Cancelled through the API." },
+        steps: [
+          { id: "reserve", status: "COMPENSATED" },
+          { id: "charge", status: "COMPENSATED" },
+          { id: "ship", status: "PENDING" },
+        ],
+      });
+      expect(
+        ((listed.body?.items ?? []) as { id: string }[]).map((item) => item.id).sort(),
+      ).toEqual(["run-0", "run-1"]);
+    },
+  );
 
   it("fails a parked await step instead, so the workflow's own saga compensates", async () => {
     // Prepare

@@ -7,12 +7,13 @@ import type {
 } from "../../../functions/commons/api/dead-letter-queue.ts";
 import type { ApiDeps, HealthCheck } from "../../../functions/commons/api/deps.ts";
 import { InputValidator } from "../../../functions/commons/api/input-validation.ts";
-import { WorkflowCatalogue } from "../../../functions/commons/catalogue.ts";
+import { type CatalogueWorkflow, WorkflowCatalogue } from "../../../functions/commons/catalogue.ts";
 import { ManualClock } from "../../../functions/commons/circuit/clock.ts";
 import {
   EngineError,
   type ExecutionDescription,
   type ExecutionEngine,
+  type ExecutionResults,
   type StartedExecution,
   type StopOptions,
 } from "../../../functions/commons/engine/engine.ts";
@@ -222,11 +223,14 @@ type EngineCall =
   | { op: "start"; workflow: string; name: string; input: Json }
   | { op: "stop"; id: string; options: StopOptions }
   | { op: "redrive"; id: string }
+  | { op: "results"; id: string }
   | { op: "taskSuccess"; token: string; output: Json }
   | { op: "taskFailure"; token: string; error: string; cause: string };
 
 export class FakeEngine implements ExecutionEngine {
   readonly calls: EngineCall[] = [];
+  /** What `results` answers, by execution id (undefined: the execution is unknown). */
+  readonly histories = new Map<string, ExecutionResults>();
   /** Errors to throw, by operation, once each. */
   readonly failures = new Map<EngineCall["op"], Error>();
 
@@ -263,6 +267,11 @@ export class FakeEngine implements ExecutionEngine {
   async describe(): Promise<ExecutionDescription | undefined> {
     return undefined;
   }
+  async results(id: string): Promise<ExecutionResults | undefined> {
+    this.calls.push({ op: "results", id });
+    this.#fail("results");
+    return this.histories.get(id);
+  }
 }
 
 export class FakeDeadLetterQueue implements DeadLetterQueue {
@@ -283,7 +292,33 @@ export class FakeDeadLetterQueue implements DeadLetterQueue {
   }
 }
 
-export function fakeDeps(overrides: Partial<ApiDeps> = {}) {
+const call = (id: string, scope: string, compensable: boolean) =>
+  ({ id, kind: "call", scope, dependsOn: [], compensable }) as const;
+
+/** Compensable steps at the top, in a parallel branch, and inside a map body (nested further). */
+export const bulkWorkflow = {
+  name: "bulk-orders",
+  version: 1,
+  type: "standard",
+  definition: {},
+  asl: {},
+  mermaid: "",
+  steps: [
+    call("lookup", "/", false),
+    { id: "fan", kind: "parallel", scope: "/", dependsOn: ["lookup"] },
+    call("hold", "fan/0", true),
+    { id: "items", kind: "map", scope: "/", dependsOn: ["fan"] },
+    call("reserve_item", "items/0", true),
+    { id: "pack", kind: "parallel", scope: "items/0", dependsOn: ["reserve_item"] },
+    call("tag_item", "pack/1", true),
+    call("charge", "/", true),
+  ],
+} as const satisfies CatalogueWorkflow;
+
+export function fakeDeps(
+  overrides: Partial<ApiDeps> = {},
+  extraWorkflows: readonly CatalogueWorkflow[] = [],
+) {
   const catalogue = new WorkflowCatalogue([
     orderWorkflow,
     {
@@ -304,6 +339,7 @@ export function fakeDeps(overrides: Partial<ApiDeps> = {}) {
       mermaid: "",
       steps: [],
     },
+    ...extraWorkflows,
   ]);
   const executions = new MemoryExecutionStore(catalogue);
   const signals = new MemorySignalStore();

@@ -3,6 +3,8 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   ExecutionNotRedrivable,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -184,6 +186,107 @@ describe("SfnExecutionEngine", () => {
     await expect(stopping).rejects.toMatchObject({ reason: "not-found" });
     await expect(starting).rejects.toMatchObject({ reason: "not-found" });
     expect(await engine.describe("unknown")).toEqual(undefined);
+  });
+
+  describe("results", () => {
+    const when = new Date("2026-11-22T10:00:00.000Z");
+    const exited = (
+      id: number,
+      type: HistoryEvent["type"],
+      output: string,
+      truncated = false,
+    ): HistoryEvent => ({
+      id,
+      timestamp: when,
+      type,
+      stateExitedEventDetails: { name: `state-${id}`, output, outputDetails: { truncated } },
+    });
+    const state = (steps: object) => JSON.stringify({ input: {}, context: {}, steps });
+
+    it("unions the steps of every state exited over every history page", async () => {
+      // Prepare
+      sfn
+        .on(GetExecutionHistoryCommand, { executionArn: EXECUTION, nextToken: undefined })
+        .resolves({
+          events: [
+            {
+              id: 1,
+              timestamp: when,
+              type: "ExecutionStarted",
+              executionStartedEventDetails: {
+                input: '{"orderId":"o-1"}',
+                inputDetails: { truncated: false },
+              },
+            },
+            { id: 2, timestamp: when, type: "TaskStateEntered" },
+            exited(3, "TaskStateExited", state({ reserve: { id: "r-1" } })),
+          ],
+          nextToken: "page-2",
+        })
+        .on(GetExecutionHistoryCommand, { executionArn: EXECUTION, nextToken: "page-2" })
+        .resolves({
+          events: [
+            // A parallel branch state carries only its own branch's results.
+            exited(4, "TaskStateExited", state({ hold: { id: "h-1" } })),
+            exited(
+              5,
+              "ParallelStateExited",
+              state({ reserve: { id: "r-1" }, hold: { id: "h-1" } }),
+            ),
+            exited(6, "PassStateExited", "not json"),
+          ],
+        });
+
+      // Act
+      const results = await engine.results("e1");
+
+      // Assess
+      expect(results).toEqual({
+        input: { orderId: "o-1" },
+        steps: { reserve: { id: "r-1" }, hold: { id: "h-1" } },
+      });
+      expect(sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input)).toEqual([
+        { executionArn: EXECUTION, includeExecutionData: true, maxResults: 1000 },
+        {
+          executionArn: EXECUTION,
+          includeExecutionData: true,
+          maxResults: 1000,
+          nextToken: "page-2",
+        },
+      ]);
+    });
+
+    it("skips outputs Step Functions truncated", async () => {
+      // Prepare
+      sfn.on(GetExecutionHistoryCommand).resolves({
+        events: [
+          exited(1, "TaskStateExited", state({ reserve: { id: "r-1" } })),
+          // Truncated text may still parse: the flag, not the parse, decides.
+          exited(2, "TaskStateExited", state({ charge: { id: "c-1" } }), true),
+          exited(3, "TaskStateExited", `${state({ ship: { id: "s-1" } }).slice(0, 20)}`, true),
+        ],
+      });
+
+      // Act
+      const results = await engine.results("e1");
+
+      // Assess
+      expect(results).toEqual({ input: null, steps: { reserve: { id: "r-1" } } });
+    });
+
+    it("answers undefined for an execution it cannot find", async () => {
+      // Prepare
+      sfn
+        .on(GetExecutionHistoryCommand)
+        .rejects(new ExecutionDoesNotExist({ message: "gone", $metadata: {} }));
+
+      // Act
+      const results = [await engine.results("e1"), await engine.results("unknown")];
+
+      // Assess
+      expect(results).toEqual([undefined, undefined]);
+      expect(sfn.commandCalls(GetExecutionHistoryCommand).length).toEqual(1);
+    });
   });
 
   it("derives execution ARNs from state machine ARNs", () => {

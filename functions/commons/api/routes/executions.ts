@@ -2,18 +2,29 @@
  * Execution routes: start (validated, idempotent), list, get, events, cancel, redrive.
  *
  * Cancel with `{compensate: true}`: Step Functions cannot run a stopped execution's catch path, so
- * the compensation path depends on where the execution is. When it is parked at an `await` step,
- * the API fails that task with `Baton.Cancelled`; the workflow's own saga then compensates the
- * succeeded steps and the execution ends `CANCELLED` (a failure named `Baton.Cancelled`) with
- * `compensation: COMPLETED` or `COMPENSATION_FAILED`. Otherwise the execution is stopped with
- * error `Baton.Cancelled` and a JSON `CancelCause` whose `compensation` is `pending`; the record
- * shows `compensation: PENDING` until a compensation run reports `Compensation *` events.
+ * the compensation path depends on where the execution is.
+ * - Parked at an `await` step: the API fails that task with `Baton.Cancelled`; the workflow's own
+ *   saga compensates the succeeded steps (`compensation: "in-workflow"`).
+ * - Otherwise, when the workflow has compensable steps: the API stops the execution, reads the
+ *   results of the steps that succeeded (`ExecutionEngine.results`) and starts the workflow's
+ *   compensation-only entry as execution `<id>--compensation` with
+ *   `{batonCompensate: {executionId, input, steps, failure}}` (`compensation: "running"`). That run
+ *   publishes `Compensation *` and `Step Compensated` events under the original id, so the
+ *   original's record ends `CANCELLED` with `compensation: COMPLETED` or `FAILED`; the run's own
+ *   status changes are not recorded (see `observe.ts`), so it is never listed as an execution.
+ * - Otherwise (not asked, or nothing compensable): the execution is stopped, `compensation: NONE`.
+ * Known limit: a step in flight when the execution stops may still succeed; it is not compensated.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { BatonError } from "../../../../lib/core/errors.ts";
 import type { Json } from "../../../../lib/core/model.ts";
 import type { CatalogueWorkflow } from "../../catalogue.ts";
-import { type CancelCause, isEngineError } from "../../engine/engine.ts";
+import {
+  type CancelCause,
+  compensationRunName,
+  type ExecutionResults,
+  isEngineError,
+} from "../../engine/engine.ts";
 import {
   EXECUTION_STATUSES,
   type ExecutionDocument,
@@ -103,10 +114,10 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
         `Execution ${execution.id} is ${execution.status}; only a RUNNING execution can be cancelled.`,
       );
     }
-    const compensation = await cancel(deps, execution.id, options);
+    const compensation = await cancel(deps, execution, options);
     const { document } = await deps.executions.merge(
       execution.id,
-      cancelDelta(execution.id, options.compensate),
+      cancelDelta(execution.id, compensation !== "none"),
     );
     return json(202, { execution: document, compensation });
   }),
@@ -277,13 +288,15 @@ function cancelOptions(body: Json | undefined): CancelOptions {
 /** Cancels through the compensation path described at the top of this file; returns its name. */
 async function cancel(
   deps: ApiDeps,
-  id: string,
+  execution: ExecutionDocument,
   options: CancelOptions,
 ): Promise<CancelCause["compensation"]> {
+  const id = execution.id;
   const requestedAt = (deps.clock ?? (() => new Date()))().toISOString();
+  const message = options.reason ?? "Cancelled through the API.";
   const cause = (compensation: CancelCause["compensation"]): string =>
     JSON.stringify({
-      message: options.reason ?? "Cancelled through the API.",
+      message,
       compensate: options.compensate,
       compensation,
       requestedAt,
@@ -302,7 +315,11 @@ async function cancel(
       }
     }
   }
-  const compensation = options.compensate ? "pending" : "none";
+  const workflow = deps.catalogue.get(execution.workflow);
+  const compensation =
+    options.compensate && workflow !== undefined && hasCompensableSteps(workflow)
+      ? "running"
+      : "none";
   try {
     await deps.engine.stop(id, { error: BatonError.Cancelled, cause: cause(compensation) });
   } catch (error) {
@@ -310,5 +327,84 @@ async function cancel(
       throw conflict(`Execution ${id} is not running in the engine.`);
     throw error;
   }
+  if (compensation === "running" && workflow !== undefined) {
+    await startCompensation(deps, workflow, execution, message);
+  }
   return compensation;
+}
+
+const hasCompensableSteps = (workflow: CatalogueWorkflow): boolean =>
+  workflow.steps.some((s) => s.compensable === true);
+
+/**
+ * Starts the compensation-only run of a stopped execution over the results of its succeeded
+ * steps. When it cannot start, the record keeps `compensation: PENDING` (compensation owed).
+ */
+async function startCompensation(
+  deps: ApiDeps,
+  workflow: CatalogueWorkflow,
+  execution: ExecutionDocument,
+  message: string,
+): Promise<void> {
+  const id = execution.id;
+  try {
+    const results = (await deps.engine.results(id)) ?? { input: execution.input, steps: {} };
+    const running = execution.steps.find((s) => s.status === "RUNNING");
+    await deps.engine.start(workflow.name, compensationRunName(id), {
+      batonCompensate: {
+        executionId: id,
+        input: results.input,
+        steps: compensableResults(workflow, execution, results),
+        failure: { name: BatonError.Cancelled, message, step: running?.id ?? "cancel" },
+      },
+    });
+  } catch (error) {
+    // A repeated cancel (the record still said RUNNING) finds the run already started.
+    if (isEngineError(error, "already-exists")) return;
+    await deps.executions.merge(id, cancelDelta(id, true));
+    throw new HttpProblem(
+      500,
+      "compensation-not-started",
+      "Compensation not started",
+      `Execution ${id} was stopped, but its compensation could not start (${(error as Error).message}); its compensation stays PENDING.`,
+    );
+  }
+}
+
+/**
+ * The results the compensation entry takes: steps of the catalogue outside map bodies (a map's
+ * own result is the per-item list its compensation `Map` needs; ids inside map bodies are some
+ * item's result), minus steps the record shows compensated already (the execution was in its
+ * own saga when stopped).
+ */
+function compensableResults(
+  workflow: CatalogueWorkflow,
+  execution: ExecutionDocument,
+  results: ExecutionResults,
+): Record<string, Json> {
+  const byId = new Map(workflow.steps.map((s) => [s.id, s]));
+  const undone = new Set(
+    execution.steps
+      .filter((s) => s.status === "COMPENSATED" || s.status === "COMPENSATION_FAILED")
+      .map((s) => s.id),
+  );
+  /** Whether a map body encloses the list `scope` (`/` top level, `<parentId>/<n>` nested). */
+  const inMapBody = (scope: string): boolean => {
+    for (let depth = 0; depth <= byId.size; depth++) {
+      const slash = scope.lastIndexOf("/");
+      if (slash <= 0) return false;
+      const parent = byId.get(scope.slice(0, slash));
+      if (parent === undefined) return true; // not a list of this workflow: keep out
+      if (parent.kind === "map") return true;
+      scope = parent.scope;
+    }
+    return true; // a cycle: malformed catalogue
+  };
+  const kept: Record<string, Json> = {};
+  for (const [stepId, result] of Object.entries(results.steps)) {
+    const step = byId.get(stepId);
+    if (step === undefined || undone.has(stepId) || inMapBody(step.scope)) continue;
+    kept[stepId] = result;
+  }
+  return kept;
 }
