@@ -7,7 +7,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { StepStatus } from "../../../functions/commons/records/document.ts";
 import {
+  api,
   type ExecutionDocument,
+  eventually,
   reached,
   type StepRecord,
   startExecution,
@@ -199,5 +201,43 @@ describe("order-fulfillment saga on the deployed stack", () => {
       amount: input.amount,
       reason: "Baton.ClientError",
     });
+  });
+
+  it("cancels a running saga with compensation: succeeded steps are undone in reverse order", async () => {
+    // Prepare: the shipment hangs long enough to cancel while it runs
+    const input = order();
+    Object.assign(shop.services.shipping.settings, { latencyMs: 4_000 });
+    const started = await startExecution(WORKFLOW, input);
+    await waitForExecution(
+      started.id,
+      (d) => d.steps.find((s) => s.id === "ship")?.status === "RUNNING",
+      { timeoutMs: 30_000 },
+    );
+    // Act
+    const cancelled = await api(`executions/${started.id}/cancel`, {
+      method: "POST",
+      body: { compensate: true },
+    });
+    const record = await waitForExecution(
+      started.id,
+      reached("CANCELLED", { reserve: "COMPENSATED", charge: "COMPENSATED" }),
+    );
+    // Assess
+    expect(cancelled.status).toBe(202);
+    expect([record.status, record.compensation]).toEqual(["CANCELLED", "COMPLETED"]);
+    const undo = shop
+      .calls()
+      .filter((c) => c.startsWith("payments POST /refunds") || c.includes("DELETE"));
+    expect(undo).toEqual([
+      "payments POST /refunds 201",
+      expect.stringMatching(/^inventory DELETE \/reservations\/inventory-\d+ 200$/),
+    ]);
+    // The shipment already sent still completes (a stop cannot recall a request in flight); let it
+    // land here rather than in the next file's services, which reuse the demo ports.
+    await eventually(
+      "the in-flight shipment to finish",
+      async () => (shop.calls().some((c) => c.startsWith("shipping POST")) ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
   });
 });
