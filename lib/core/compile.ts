@@ -15,7 +15,7 @@ import { StateGraph } from "./compiler/builder.ts";
 import { compileCompensation, hasCompensation } from "./compiler/compensation.ts";
 import { TOP } from "./compiler/names.ts";
 import { topScope } from "./compiler/scope.ts";
-import { type Compilation, compileList } from "./compiler/steps.ts";
+import { type Compilation, compileTopLevel } from "./compiler/steps.ts";
 import { entry } from "./compiler/templates.ts";
 import { TaskResource } from "./contract.ts";
 import { BatonError } from "./errors.ts";
@@ -28,8 +28,11 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
   const scope = topScope(workflow.steps, TOP.finish);
   const onFailure = addFailurePath(comp, graph, scope);
   addFinish(comp, graph);
-  const first =
-    compileList({ comp, graph, scope, onFailure }, workflow.steps, TOP.finish) ?? TOP.finish;
+  const { start: first, resumeAt } = compileTopLevel(
+    { comp, graph, scope, onFailure },
+    workflow.steps,
+    TOP.finish,
+  );
   graph.add(TOP.start, {
     Type: "Pass",
     Comment: "Execution state: input, context, and each step's result under steps",
@@ -40,7 +43,7 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
     },
     Next: first,
   });
-  const startAt = hasCompensation(workflow.steps) ? addCompensationEntry(graph) : TOP.start;
+  const startAt = addEntry(graph, first, resumeAt, hasCompensation(workflow.steps));
   return graph.toDefinition(startAt, {
     Comment: `${workflow.name} v${workflow.version}${workflow.description ? `: ${workflow.description}` : ""}`,
     ...(workflow.timeout === undefined ? {} : { TimeoutSeconds: workflow.timeout }),
@@ -48,30 +51,56 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
 }
 
 /**
- * A second entry for workflows with compensations: an execution started with
- * `{"batonCompensate": {executionId, input, steps, failure}}` skips the steps and runs the
- * compensation chain over the given results. Cancelling with compensation uses it, because a
- * stopped Step Functions execution can no longer run its own failure path.
+ * The entry: a normal run starts at `Start`. Two more entries serve the API:
+ * - `{"batonResume": {executionId, input, steps, from}}` restores the results of the steps that
+ *   succeeded and resumes at the top-level item holding step `from` (redrive). Unknown or absent
+ *   `from` resumes at the first item.
+ * - `{"batonCompensate": {executionId, input, steps, failure}}` (workflows with compensations) runs
+ *   only the compensation chain over the given results (cancel with compensation), because a stopped
+ *   Step Functions execution can no longer run its own failure path.
+ * Both keep the original execution id, so records, events and idempotency keys stay with it.
  */
-function addCompensationEntry(graph: StateGraph): string {
+function addEntry(
+  graph: StateGraph,
+  first: string,
+  resumeAt: ReadonlyMap<string, string>,
+  compensable: boolean,
+): string {
+  const restore = (key: string): Payload => ({
+    "input.$": `$.${key}.input`,
+    context: { "executionId.$": `$.${key}.executionId`, "startedAt.$": "$$.Execution.StartTime" },
+    "steps.$": `$.${key}.steps`,
+  });
+  const dispatch = graph.add(TOP.resumeAt, {
+    Type: "Choice",
+    Comment: "Resume at the top-level item holding the step that failed",
+    Choices: [...resumeAt].map(([id, entry]) => ({
+      Variable: "$.resumeFrom",
+      StringEquals: id,
+      Next: entry,
+    })),
+    Default: first,
+  });
   const resume = graph.add(TOP.resume, {
     Type: "Pass",
-    Comment: "Compensate the steps of a cancelled execution",
-    Parameters: {
-      "input.$": "$.batonCompensate.input",
-      context: {
-        "executionId.$": "$.batonCompensate.executionId",
-        "startedAt.$": "$$.Execution.StartTime",
-      },
-      "steps.$": "$.batonCompensate.steps",
-      "failure.$": "$.batonCompensate.failure",
-    },
-    Next: TOP.compensationStarted,
+    Comment: "Restore the results of the steps that succeeded before the failure",
+    Parameters: { ...restore("batonResume"), "resumeFrom.$": "$.batonResume.from" },
+    Next: resumeAt.size > 0 ? dispatch : first,
   });
-  return graph.add(TOP.resumeCheck, {
+  const choices = [{ Variable: "$.batonResume", IsPresent: true, Next: resume }];
+  if (compensable) {
+    const compensate = graph.add(TOP.compensateOnly, {
+      Type: "Pass",
+      Comment: "Compensate the steps of a cancelled execution",
+      Parameters: { ...restore("batonCompensate"), "failure.$": "$.batonCompensate.failure" },
+      Next: TOP.compensationStarted,
+    });
+    choices.push({ Variable: "$.batonCompensate", IsPresent: true, Next: compensate });
+  }
+  return graph.add(TOP.entry, {
     Type: "Choice",
-    Comment: "Run the workflow, or only compensate a cancelled execution",
-    Choices: [{ Variable: "$.batonCompensate", IsPresent: true, Next: resume }],
+    Comment: "Run the workflow, resume a failed execution, or only compensate a cancelled one",
+    Choices: choices,
     Default: TOP.start,
   });
 }

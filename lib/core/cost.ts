@@ -4,7 +4,8 @@
  * Standard (per transition) and Express (per request and GB-second).
  */
 import type { StateMachineDefinition } from "./asl.ts";
-import { type Outcome, walkAsl } from "./asl-walk.ts";
+import { type Outcome, type WalkResult, walkAsl } from "./asl-walk.ts";
+import { TOP } from "./compiler/names.ts";
 import type { Workflow, WorkflowType } from "./model.ts";
 
 /** Published on-demand prices, us-east-1 (https://aws.amazon.com/step-functions/pricing/). */
@@ -95,9 +96,9 @@ export function estimateCost(
   const callMs = checked("callMs", options.callMs ?? COST_DEFAULTS.callMs, 0, false);
 
   const common = { mapItems, callMs };
-  const best = walkAsl(asl, { mode: "expected", failureRate: 0, ...common });
-  const expected = walkAsl(asl, { mode: "expected", failureRate, ...common });
-  const worst = walkAsl(asl, { mode: "worst", failureRate, ...common });
+  const best = walkRun(asl, { mode: "expected", failureRate: 0, ...common });
+  const expected = walkRun(asl, { mode: "expected", failureRate, ...common });
+  const worst = walkRun(asl, { mode: "worst", failureRate, ...common });
   const notes = [
     `Prices: Step Functions on-demand, ${PRICING.region}; free tier not deducted.`,
     `Standard: $${PRICING.standard.usdPerThousandTransitions} per 1,000 state transitions.`,
@@ -118,6 +119,21 @@ export function estimateCost(
     worst: scenario(worst.outcomes, "max", executions),
     pricing: PRICING,
     assumptions: { failureRate, mapItems, callMs, notes },
+  };
+}
+
+/**
+ * Walks a normal run. Compiled machines start at an entry Choice whose other branches (resume a
+ * redriven execution, compensate a cancelled one) serve the API, not the executions being priced:
+ * count the Choice and walk on from `Start`.
+ */
+function walkRun(asl: StateMachineDefinition, options: Parameters<typeof walkAsl>[1]): WalkResult {
+  if (asl.StartAt !== TOP.entry || asl.States[TOP.start] === undefined)
+    return walkAsl(asl, options);
+  const result = walkAsl({ ...asl, StartAt: TOP.start }, options);
+  return {
+    ...result,
+    outcomes: result.outcomes.map((o) => ({ ...o, transitions: o.transitions + 1 })),
   };
 }
 

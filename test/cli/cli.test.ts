@@ -218,7 +218,7 @@ describe("baton compile", () => {
     expect(result.code).toBe(0);
     expect(parsed.ok).toBe(true);
     expect(parsed.workflow).toBe("risky");
-    expect(parsed.asl.StartAt).toBe("Start");
+    expect(parsed.asl.StartAt).toBe("Entry");
     expect(parsed.problems.map((p) => p.code)).toEqual(["W_NO_COMPENSATION"]);
   });
 

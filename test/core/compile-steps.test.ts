@@ -390,7 +390,6 @@ describe("compileWorkflow: step kinds", () => {
       Next: "Describe failure",
     });
     expect(succeedAll.done).toEqual({ Type: "Pass", Next: "Finish" });
-    expect(succeedAll.b).toBeUndefined();
   });
 
   it("compiles the compensation chain: guard, compensation task with its own retries, outcome", () => {
@@ -510,35 +509,72 @@ describe("compileWorkflow: step kinds", () => {
     expect(x?.Parameters).toEqual(callParams("x", { "body.$": "$.outer.a.body" }));
   });
 
-  it("adds a compensation-only entry to workflows with compensations", () => {
+  it("enters through a Choice that can also resume a failed execution or only compensate", () => {
     const asl = compileWorkflow(workflow(sequential([call("a", { compensate: {} }), call("b")])));
     const plain = compileWorkflow(workflow([call("a")]));
+    const restore = (key: string) => ({
+      "input.$": `$.${key}.input`,
+      context: { "executionId.$": `$.${key}.executionId`, "startedAt.$": "$$.Execution.StartTime" },
+      "steps.$": `$.${key}.steps`,
+    });
 
-    expect(asl.StartAt).toBe("Compensate only?");
-    expect(plain.StartAt).toBe("Start");
+    expect(asl.StartAt).toBe("Entry");
     expect(
-      pick(asl.States as Record<string, unknown>, ["Compensate only?", "Resume compensation"]),
+      pick(asl.States as Record<string, unknown>, [
+        "Entry",
+        "Resume",
+        "Resume at",
+        "Compensate only",
+      ]),
     ).toEqual({
-      "Compensate only?": {
+      Entry: {
         Type: "Choice",
-        Comment: "Run the workflow, or only compensate a cancelled execution",
-        Choices: [{ Variable: "$.batonCompensate", IsPresent: true, Next: "Resume compensation" }],
+        Comment: "Run the workflow, resume a failed execution, or only compensate a cancelled one",
+        Choices: [
+          { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
+          { Variable: "$.batonCompensate", IsPresent: true, Next: "Compensate only" },
+        ],
         Default: "Start",
       },
-      "Resume compensation": {
+      Resume: {
+        Type: "Pass",
+        Comment: "Restore the results of the steps that succeeded before the failure",
+        Parameters: { ...restore("batonResume"), "resumeFrom.$": "$.batonResume.from" },
+        Next: "Resume at",
+      },
+      "Resume at": {
+        Type: "Choice",
+        Comment: "Resume at the top-level item holding the step that failed",
+        Choices: [
+          { Variable: "$.resumeFrom", StringEquals: "b", Next: "b" },
+          { Variable: "$.resumeFrom", StringEquals: "a", Next: "a" },
+        ],
+        Default: "a",
+      },
+      "Compensate only": {
         Type: "Pass",
         Comment: "Compensate the steps of a cancelled execution",
-        Parameters: {
-          "input.$": "$.batonCompensate.input",
-          context: {
-            "executionId.$": "$.batonCompensate.executionId",
-            "startedAt.$": "$$.Execution.StartTime",
-          },
-          "steps.$": "$.batonCompensate.steps",
-          "failure.$": "$.batonCompensate.failure",
-        },
+        Parameters: { ...restore("batonCompensate"), "failure.$": "$.batonCompensate.failure" },
         Next: "Compensation started",
       },
+    });
+    expect((plain.States as Record<string, { Choices?: unknown[] }>).Entry?.Choices).toEqual([
+      { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
+    ]);
+  });
+
+  it("resumes a parallel group as a whole, at the group's entry, for any step inside it", () => {
+    const asl = compileWorkflow(
+      workflow([call("a"), call("b", { dependsOn: [] }), call("c", { dependsOn: ["a", "b"] })]),
+    );
+
+    expect((asl.States as Record<string, unknown>)["Resume at"]).toMatchObject({
+      Choices: [
+        { StringEquals: "c", Next: "c" },
+        { StringEquals: "a", Next: "parallel#1" },
+        { StringEquals: "b", Next: "parallel#1" },
+      ],
+      Default: "parallel#1",
     });
   });
 });

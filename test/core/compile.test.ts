@@ -45,8 +45,35 @@ describe("compileWorkflow", () => {
     // Assess
     expect(asl).toEqual({
       Comment: "test-flow v1",
-      StartAt: "Start",
+      StartAt: "Entry",
       States: {
+        Entry: {
+          Type: "Choice",
+          Comment:
+            "Run the workflow, resume a failed execution, or only compensate a cancelled one",
+          Choices: [{ Variable: "$.batonResume", IsPresent: true, Next: "Resume" }],
+          Default: "Start",
+        },
+        Resume: {
+          Type: "Pass",
+          Comment: "Restore the results of the steps that succeeded before the failure",
+          Parameters: {
+            "input.$": "$.batonResume.input",
+            context: {
+              "executionId.$": "$.batonResume.executionId",
+              "startedAt.$": "$$.Execution.StartTime",
+            },
+            "steps.$": "$.batonResume.steps",
+            "resumeFrom.$": "$.batonResume.from",
+          },
+          Next: "Resume at",
+        },
+        "Resume at": {
+          Type: "Choice",
+          Comment: "Resume at the top-level item holding the step that failed",
+          Choices: [{ Variable: "$.resumeFrom", StringEquals: "a", Next: "a" }],
+          Default: "a",
+        },
         Start: { ...START, Next: "a" },
         a: {
           Type: "Task",

@@ -265,8 +265,8 @@ function workflow(steps: Step[]): Workflow {
 const noJitter = { ...DEFAULT_RETRY, jitter: "none" as const };
 
 describe("estimateCost on compiled workflows", () => {
-  it("prices one call: 3 transitions at best, 7 at worst", () => {
-    // Prepare: Start → a → Finish; on failure a#failed → Describe failure → Failed
+  it("prices one call: 4 transitions at best, 8 at worst", () => {
+    // Prepare: Entry → Start → a → Finish; on failure a#failed → Describe failure → Failed
     const wf = workflow([call("a", { retry: noJitter })]);
 
     // Act
@@ -276,13 +276,13 @@ describe("estimateCost on compiled workflows", () => {
     });
 
     // Assess
-    expect(report.best.transitions).toBe(3);
-    expect(report.worst.transitions).toBe(7);
-    // 1 + (1 + 0.05 + 0.0025) + 1 + 0.05^3 × 2 (the failure path is 3 states instead of 1)
-    expect(report.expected.transitions).toBeCloseTo(3.05275, 10);
-    expect(report.best.standard.perExecution).toBeCloseTo(0.000075, 12);
-    expect(report.best.standard.perMillion).toBeCloseTo(75, 9);
-    expect(report.best.standard.total).toBeCloseTo(150, 9);
+    expect(report.best.transitions).toBe(4);
+    expect(report.worst.transitions).toBe(8);
+    // 2 + (1 + 0.05 + 0.0025) + 1 + 0.05^3 × 2 (the failure path is 3 states instead of 1)
+    expect(report.expected.transitions).toBeCloseTo(4.05275, 10);
+    expect(report.best.standard.perExecution).toBeCloseTo(0.0001, 12);
+    expect(report.best.standard.perMillion).toBeCloseTo(100, 9);
+    expect(report.best.standard.total).toBeCloseTo(200, 9);
     expect(report.worst.durationMs).toBe(3 * 100 + (1 + 2) * 1000);
     expect(report.worst.failureRate).toBe(1);
   });
@@ -304,9 +304,9 @@ describe("estimateCost on compiled workflows", () => {
     const report = estimateCost(wf, compileWorkflow(wf), { failureRate: 0.05 });
 
     // Assess
-    // best: Compensate only? (a saga's entry, for cancel-with-compensation), Start, a, b, c, Finish
+    // best: Entry (resume and compensate-only entries serve the API), Start, a, b, c, Finish
     expect(report.best.transitions).toBe(6);
-    // worst: Compensate only? 1 + Start 1 + a 3 + b 3 + c 3 + c#failed 1 + Compensation started 1 (events never fail)
+    // worst: Entry 1 + Start 1 + a 3 + b 3 + c 3 + c#failed 1 + Compensation started 1 (events never fail)
     //   + b#undo? 1 + b#undo 5 + b#undo-failed 1 + a#undo? 1 + a#undo 5 + a#undo-failed 1
     //   + Compensation finished? 1 + Compensation failed 1 + Describe incomplete compensation 1
     //   + Compensation incomplete 1 = 31
@@ -330,12 +330,12 @@ describe("estimateCost on compiled workflows", () => {
     const report = estimateCost(wf, compileWorkflow(wf));
 
     // Assess
-    // best: Start, parallel#1, a + branch done, b + branch done, check, merge, c, Finish = 10
-    expect(report.best.transitions).toBe(10);
+    // best: Entry, Start, parallel#1, a + branch done, b + branch done, check, merge, c, Finish = 11
+    expect(report.best.transitions).toBe(11);
     expect(report.best.durationMs).toBe(200);
     // worst: both branches use 3 attempts and succeed (8), then c fails after 3 attempts:
-    // Start, parallel#1, 8, check, merge, c ×3, c#failed, Describe failure, Failed = 18
-    expect(report.worst.transitions).toBe(18);
+    // Entry, Start, parallel#1, 8, check, merge, c ×3, c#failed, Describe failure, Failed = 19
+    expect(report.worst.transitions).toBe(19);
   });
 
   it("runs a map body once per assumed item", () => {
@@ -357,17 +357,17 @@ describe("estimateCost on compiled workflows", () => {
     const report = estimateCost(wf, compileWorkflow(wf), { mapItems: 3 });
 
     // Assess
-    // best: Start, each#any?, each, 3 × (x, item done), each#check, each#merge, Finish = 12
-    expect(report.best.transitions).toBe(12);
+    // best: Entry, Start, each#any?, each, 3 × (x, item done), each#check, each#merge, Finish = 13
+    expect(report.best.transitions).toBe(13);
     // expected: an item costs A + 1 + q (x#failed) with A = 1 + p + p², q = p³; after the map,
     // 2 states, or 4 when an item failed (probability 1 - (1 - q)³)
     const p = 0.05;
     const q = p ** 3;
-    const expected = 3 + 3 * (1 + p + p ** 2 + 1 + q) + 1 + 2 + 2 * (1 - (1 - q) ** 3);
+    const expected = 4 + 3 * (1 + p + p ** 2 + 1 + q) + 1 + 2 + 2 * (1 - (1 - q) ** 3);
     expect(report.expected.transitions).toBeCloseTo(expected, 10);
     // worst: every item fails after 3 attempts (3 × 5), then check, failed-items, propagate,
     // Describe failure, Failed
-    expect(report.worst.transitions).toBe(3 + 15 + 5);
+    expect(report.worst.transitions).toBe(4 + 15 + 5);
   });
 
   it("takes the guarded step when its condition depends on input", () => {
@@ -377,8 +377,8 @@ describe("estimateCost on compiled workflows", () => {
     // Act
     const report = estimateCost(wf, compileWorkflow(wf));
 
-    // Assess: Start, a, b#when, b, Finish
-    expect(report.best.transitions).toBe(5);
+    // Assess: Entry, Start, a, b#when, b, Finish
+    expect(report.best.transitions).toBe(6);
   });
 
   it("fails when an option is out of range", () => {

@@ -404,3 +404,54 @@ describe("flows: express workflows", () => {
     expect(result.events).toEqual([]);
   });
 });
+
+describe("flows: resuming a failed execution (redrive)", () => {
+  it("restores the succeeded steps and resumes at the failed one, keeping the original execution id", async () => {
+    const wf = workflow(
+      sequential([call("a"), call("b", { body: "{{ steps.a.body.step }}" }), call("c")]),
+    );
+    const input = {
+      batonResume: {
+        executionId: "original-1",
+        input: { n: 1 },
+        steps: { a: { status: 200, headers: {}, body: { step: "a" } } },
+        from: "b",
+      },
+    };
+
+    const result = await runFlow(compileWorkflow(wf), input, { services: { svc: echo } });
+
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.calls.map((c) => [c.stepId, c.executionId, c.body ?? null])).toEqual([
+      ["b", "original-1", "a"],
+      ["c", "original-1", null],
+    ]);
+    expect(Object.keys(result.output as object)).toEqual(["a", "b", "c"]);
+  });
+
+  it("re-runs a whole group of independent steps when the failed step was inside it", async () => {
+    const wf = workflow([
+      call("a"),
+      call("b", { dependsOn: [] }),
+      call("c", { dependsOn: ["a", "b"] }),
+    ]);
+    const input = {
+      batonResume: { executionId: "original-1", input: {}, steps: { a: { body: {} } }, from: "b" },
+    };
+
+    const result = await runFlow(compileWorkflow(wf), input, { services: { svc: echo } });
+
+    expect(result.calls.map((c) => c.stepId).sort()).toEqual(["a", "b", "c"]);
+  });
+
+  it("starts from the first step when the failed step is unknown", async () => {
+    const wf = workflow(sequential([call("a"), call("b")]));
+    const input = {
+      batonResume: { executionId: "original-1", input: {}, steps: {}, from: "gone" },
+    };
+
+    const result = await runFlow(compileWorkflow(wf), input, { services: { svc: echo } });
+
+    expect(result.calls.map((c) => c.stepId)).toEqual(["a", "b"]);
+  });
+});

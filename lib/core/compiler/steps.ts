@@ -6,16 +6,17 @@
 import type { Payload, StateMachineDefinition } from "../asl.ts";
 import { childWorkflowSubstitution, TaskResource } from "../contract.ts";
 import { lower, type Plan } from "../graph.ts";
-import type {
-  AwaitStep,
-  CallStep,
-  ChoiceStep,
-  EmitStep,
-  MapStep,
-  ParallelStep,
-  Step,
-  WaitStep,
-  WorkflowStep,
+import {
+  type AwaitStep,
+  allSteps,
+  type CallStep,
+  type ChoiceStep,
+  type EmitStep,
+  type MapStep,
+  type ParallelStep,
+  type Step,
+  type WaitStep,
+  type WorkflowStep,
 } from "../model.ts";
 import { parsePath, segmentsToJsonPath } from "../template.ts";
 import { goTo, StateGraph } from "./builder.ts";
@@ -49,6 +50,31 @@ export function compileList(ctx: Ctx, steps: readonly Step[], next: string | nul
   if (steps.length === 0) return next;
   const byId = new Map(steps.map((s) => [s.id, s]));
   return compilePlan(ctx, lower(steps), byId, next);
+}
+
+/**
+ * Compiles the top-level list and reports where an execution can resume: for every step id (nested
+ * ones included), the entry state of the top-level item holding it. An item is a step or a group of
+ * independent steps run in parallel; resuming at a group re-runs the whole group.
+ */
+export function compileTopLevel(
+  ctx: Ctx,
+  steps: readonly Step[],
+  next: string,
+): { readonly start: string; readonly resumeAt: ReadonlyMap<string, string> } {
+  const resumeAt = new Map<string, string>();
+  if (steps.length === 0) return { start: next, resumeAt };
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const plan = lower(steps);
+  const items = plan.kind === "sequence" ? plan.items : [plan];
+  const start = items.reduceRight<string>((after, item) => {
+    const entry = compilePlan(ctx, item, byId, after) ?? after;
+    for (const id of planIds(item)) {
+      for (const nested of allSteps([stepOf(byId, id)])) resumeAt.set(nested.id, entry);
+    }
+    return entry;
+  }, next);
+  return { start, resumeAt };
 }
 
 function compilePlan(
