@@ -336,6 +336,7 @@ class AttemptReporter {
       stepId: request.stepId,
       mode: request.mode,
       attempt: request.attempt,
+      ...(request.redriveCount ? { redriveCount: request.redriveCount } : {}),
       service: request.service,
       instance,
       startedAt: new Date(this.#startedAt).toISOString(),

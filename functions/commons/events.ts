@@ -44,6 +44,8 @@ export interface StepEventDetail {
   readonly mode: "call" | "compensate";
   /** 1 for the first try. */
   readonly attempt: number;
+  /** Which redrive of the execution made the call (absent or 0 for the first run). */
+  readonly redriveCount?: number;
   readonly service: string;
   /** Instance id that was called; null before an instance was picked. */
   readonly instance: string | null;

@@ -38,7 +38,11 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
     Comment: "Execution state: input, context, and each step's result under steps",
     Parameters: {
       "input.$": "$",
-      context: { "executionId.$": "$$.Execution.Name", "startedAt.$": "$$.Execution.StartTime" },
+      context: {
+        "executionId.$": "$$.Execution.Name",
+        "startedAt.$": "$$.Execution.StartTime",
+        redriveCount: 0,
+      },
       steps: {},
     },
     Next: first,
@@ -52,9 +56,10 @@ export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
 
 /**
  * The entry: a normal run starts at `Start`. Two more entries serve the API:
- * - `{"batonResume": {executionId, input, steps, from}}` restores the results of the steps that
- *   succeeded and resumes at the top-level item holding step `from` (redrive). Unknown or absent
- *   `from` resumes at the first item.
+ * - `{"batonResume": {executionId, input, steps, from, redriveCount}}` restores the results of the
+ *   steps that succeeded and resumes at the top-level item holding step `from` (redrive). Unknown
+ *   or absent `from` resumes at the first item. Calls carry `redriveCount` into their step events,
+ *   so the records let the new attempts outrank the earlier run's (and its compensations).
  * - `{"batonCompensate": {executionId, input, steps, failure}}` (workflows with compensations) runs
  *   only the compensation chain over the given results (cancel with compensation), because a stopped
  *   Step Functions execution can no longer run its own failure path.
@@ -66,9 +71,13 @@ function addEntry(
   resumeAt: ReadonlyMap<string, string>,
   compensable: boolean,
 ): string {
-  const restore = (key: string): Payload => ({
+  const restore = (key: string, redriveCount: Payload): Payload => ({
     "input.$": `$.${key}.input`,
-    context: { "executionId.$": `$.${key}.executionId`, "startedAt.$": "$$.Execution.StartTime" },
+    context: {
+      "executionId.$": `$.${key}.executionId`,
+      "startedAt.$": "$$.Execution.StartTime",
+      ...redriveCount,
+    },
     "steps.$": `$.${key}.steps`,
   });
   const dispatch = graph.add(TOP.resumeAt, {
@@ -84,7 +93,10 @@ function addEntry(
   const resume = graph.add(TOP.resume, {
     Type: "Pass",
     Comment: "Restore the results of the steps that succeeded before the failure",
-    Parameters: { ...restore("batonResume"), "resumeFrom.$": "$.batonResume.from" },
+    Parameters: {
+      ...restore("batonResume", { "redriveCount.$": "$.batonResume.redriveCount" }),
+      "resumeFrom.$": "$.batonResume.from",
+    },
     Next: resumeAt.size > 0 ? dispatch : first,
   });
   const choices = [{ Variable: "$.batonResume", IsPresent: true, Next: resume }];
@@ -92,7 +104,10 @@ function addEntry(
     const compensate = graph.add(TOP.compensateOnly, {
       Type: "Pass",
       Comment: "Compensate the steps of a cancelled execution",
-      Parameters: { ...restore("batonCompensate"), "failure.$": "$.batonCompensate.failure" },
+      Parameters: {
+        ...restore("batonCompensate", { redriveCount: 0 }),
+        "failure.$": "$.batonCompensate.failure",
+      },
       Next: TOP.compensationStarted,
     });
     choices.push({ Variable: "$.batonCompensate", IsPresent: true, Next: compensate });

@@ -50,6 +50,8 @@ export interface ServiceCallRequest {
   readonly mode: "call" | "compensate";
   /** `$$.State.RetryCount` + 1. */
   readonly attempt: number;
+  /** Which redrive of the execution this run is (0 for the first run; see the resume entry). */
+  readonly redriveCount?: number;
   /** Seconds for this attempt; the handler aborts the request after it. */
   readonly timeout: number;
   /** Whether the workflow declared `idempotent: true` (informational). */

@@ -512,9 +512,13 @@ describe("compileWorkflow: step kinds", () => {
   it("enters through a Choice that can also resume a failed execution or only compensate", () => {
     const asl = compileWorkflow(workflow(sequential([call("a", { compensate: {} }), call("b")])));
     const plain = compileWorkflow(workflow([call("a")]));
-    const restore = (key: string) => ({
+    const restore = (key: string, redriveCount: object) => ({
       "input.$": `$.${key}.input`,
-      context: { "executionId.$": `$.${key}.executionId`, "startedAt.$": "$$.Execution.StartTime" },
+      context: {
+        "executionId.$": `$.${key}.executionId`,
+        "startedAt.$": "$$.Execution.StartTime",
+        ...redriveCount,
+      },
       "steps.$": `$.${key}.steps`,
     });
 
@@ -539,7 +543,10 @@ describe("compileWorkflow: step kinds", () => {
       Resume: {
         Type: "Pass",
         Comment: "Restore the results of the steps that succeeded before the failure",
-        Parameters: { ...restore("batonResume"), "resumeFrom.$": "$.batonResume.from" },
+        Parameters: {
+          ...restore("batonResume", { "redriveCount.$": "$.batonResume.redriveCount" }),
+          "resumeFrom.$": "$.batonResume.from",
+        },
         Next: "Resume at",
       },
       "Resume at": {
@@ -554,7 +561,10 @@ describe("compileWorkflow: step kinds", () => {
       "Compensate only": {
         Type: "Pass",
         Comment: "Compensate the steps of a cancelled execution",
-        Parameters: { ...restore("batonCompensate"), "failure.$": "$.batonCompensate.failure" },
+        Parameters: {
+          ...restore("batonCompensate", { redriveCount: 0 }),
+          "failure.$": "$.batonCompensate.failure",
+        },
         Next: "Compensation started",
       },
     });

@@ -10,7 +10,11 @@ const START = {
   Comment: "Execution state: input, context, and each step's result under steps",
   Parameters: {
     "input.$": "$",
-    context: { "executionId.$": "$$.Execution.Name", "startedAt.$": "$$.Execution.StartTime" },
+    context: {
+      "executionId.$": "$$.Execution.Name",
+      "startedAt.$": "$$.Execution.StartTime",
+      redriveCount: 0,
+    },
     steps: {},
   },
 };
@@ -62,6 +66,7 @@ describe("compileWorkflow", () => {
             context: {
               "executionId.$": "$.batonResume.executionId",
               "startedAt.$": "$$.Execution.StartTime",
+              "redriveCount.$": "$.batonResume.redriveCount",
             },
             "steps.$": "$.batonResume.steps",
             "resumeFrom.$": "$.batonResume.from",

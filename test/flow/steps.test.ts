@@ -413,6 +413,7 @@ describe("flows: resuming a failed execution (redrive)", () => {
     const input = {
       batonResume: {
         executionId: "original-1",
+        redriveCount: 3,
         input: { n: 1 },
         steps: { a: { status: 200, headers: {}, body: { step: "a" } } },
         from: "b",
@@ -422,9 +423,11 @@ describe("flows: resuming a failed execution (redrive)", () => {
     const result = await runFlow(compileWorkflow(wf), input, { services: { svc: echo } });
 
     expect(result.status).toBe("SUCCEEDED");
-    expect(result.calls.map((c) => [c.stepId, c.executionId, c.body ?? null])).toEqual([
-      ["b", "original-1", "a"],
-      ["c", "original-1", null],
+    expect(
+      result.calls.map((c) => [c.stepId, c.executionId, c.redriveCount, c.body ?? null]),
+    ).toEqual([
+      ["b", "original-1", 3, "a"],
+      ["c", "original-1", 3, null],
     ]);
     expect(Object.keys(result.output as object)).toEqual(["a", "b", "c"]);
   });
@@ -436,7 +439,13 @@ describe("flows: resuming a failed execution (redrive)", () => {
       call("c", { dependsOn: ["a", "b"] }),
     ]);
     const input = {
-      batonResume: { executionId: "original-1", input: {}, steps: { a: { body: {} } }, from: "b" },
+      batonResume: {
+        executionId: "original-1",
+        redriveCount: 1,
+        input: {},
+        steps: { a: { body: {} } },
+        from: "b",
+      },
     };
 
     const result = await runFlow(compileWorkflow(wf), input, { services: { svc: echo } });
@@ -447,7 +456,13 @@ describe("flows: resuming a failed execution (redrive)", () => {
   it("starts from the first step when the failed step is unknown", async () => {
     const wf = workflow(sequential([call("a"), call("b")]));
     const input = {
-      batonResume: { executionId: "original-1", input: {}, steps: {}, from: "gone" },
+      batonResume: {
+        executionId: "original-1",
+        redriveCount: 1,
+        input: {},
+        steps: {},
+        from: "gone",
+      },
     };
 
     const result = await runFlow(compileWorkflow(wf), input, { services: { svc: echo } });

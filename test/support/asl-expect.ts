@@ -33,6 +33,7 @@ export const callParams = (stepId: string, extra: Record<string, unknown> = {}) 
   stepId,
   mode: "call",
   "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
+  "redriveCount.$": "$.context.redriveCount",
   timeout: 30,
   service: "svc",
   method: "POST",

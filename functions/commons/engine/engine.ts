@@ -32,12 +32,25 @@ export interface StopOptions {
   readonly cause: string;
 }
 
+export interface RedrivePlan {
+  /** The step to resume at (its top-level item re-runs); absent: from the first step. */
+  readonly from?: string;
+  /** Whether a succeeded step's recorded result is kept (compensated steps must run again). */
+  readonly keep: (stepId: string) => boolean;
+  /** The redrive's number (1 for the first), unique per execution. */
+  readonly count: number;
+}
+
 export interface ExecutionEngine {
   /** Starts `workflow` with execution name `executionName` (the Baton execution id). */
   start(workflow: string, executionName: string, input: Json): Promise<StartedExecution>;
   stop(executionId: string, options: StopOptions): Promise<void>;
-  /** Restarts a failed, timed-out or stopped execution from where it failed. */
-  redrive(executionId: string): Promise<{ readonly redriveDate: string }>;
+  /**
+   * Restarts a failed, timed-out or stopped execution from where it failed. `plan` (from the
+   * execution record) says where: the step to resume at and which recorded results to keep; engines
+   * that replay their own journal (the local one) may ignore it.
+   */
+  redrive(executionId: string, plan?: RedrivePlan): Promise<{ readonly redriveDate: string }>;
   sendTaskSuccess(taskToken: string, output: Json): Promise<void>;
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
   /** undefined when the execution does not exist. */
@@ -92,6 +105,25 @@ export function compensationRunName(executionId: string): string {
 
 export const isCompensationRun = (executionName: string): boolean =>
   executionName.endsWith(COMPENSATION_RUN_SUFFIX);
+
+/**
+ * Redrives on Step Functions run as `<id>--redrive-<n>`: a new execution started at the compiled
+ * resume entry (`batonResume`), because `RedriveExecution` would restart a Baton execution at its
+ * final `Fail` state. Their status changes are folded into the original record as redrive `n`.
+ */
+const REDRIVE_RUN = /^(.+)--redrive-(\d+)$/;
+
+export function redriveRunName(executionId: string, count: number): string | undefined {
+  const name = `${executionId}--redrive-${count}`;
+  return name.length <= MAX_EXECUTION_NAME ? name : undefined;
+}
+
+export function parseRedriveRun(
+  executionName: string,
+): { readonly original: string; readonly count: number } | undefined {
+  const match = REDRIVE_RUN.exec(executionName);
+  return match?.[1] === undefined ? undefined : { original: match[1], count: Number(match[2]) };
+}
 
 export const ENGINE_ERROR_REASONS = [
   /** The execution (or workflow) does not exist in the engine. */

@@ -7,7 +7,6 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   type SFNClient,
@@ -22,6 +21,8 @@ import {
   type ExecutionDescription,
   type ExecutionEngine,
   type ExecutionResults,
+  type RedrivePlan,
+  redriveRunName,
   type StartedExecution,
   type StopOptions,
 } from "./engine.ts";
@@ -78,11 +79,44 @@ export class SfnExecutionEngine implements ExecutionEngine {
     }
   }
 
-  async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
+  /**
+   * A compiled Baton execution fails at its final `Fail` state, where `RedriveExecution` would
+   * restart it only to fail again. Instead this starts `<id>--redrive-<n>` at the compiled resume
+   * entry with the results the history holds: the original execution id is kept for records,
+   * events and idempotency keys, and the records fold the run in as redrive `n`.
+   */
+  async redrive(
+    executionId: string,
+    plan: RedrivePlan = { keep: () => true, count: 1 },
+  ): Promise<{ readonly redriveDate: string }> {
     const executionArn = await this.#executionArn(executionId);
+    const name = redriveRunName(executionId, plan.count);
+    if (name === undefined) {
+      throw new EngineError(
+        "not-redrivable",
+        `Execution id ${executionId} is too long to redrive.`,
+      );
+    }
+    const results = await this.results(executionId);
+    if (results === undefined)
+      throw new EngineError("not-found", `Execution ${executionId} is not known.`);
+    const steps = Object.fromEntries(Object.entries(results.steps).filter(([id]) => plan.keep(id)));
+    const resume = {
+      executionId,
+      redriveCount: plan.count,
+      input: results.input,
+      steps,
+      ...(plan.from === undefined ? {} : { from: plan.from }),
+    };
     try {
-      const result = await this.#o.client.send(new RedriveExecutionCommand({ executionArn }));
-      return { redriveDate: (result.redriveDate ?? new Date()).toISOString() };
+      const result = await this.#o.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArnOf(executionArn),
+          name,
+          input: JSON.stringify({ batonResume: resume }),
+        }),
+      );
+      return { redriveDate: (result.startDate ?? new Date()).toISOString() };
     } catch (error) {
       throw translate(error, `Redriving execution ${executionId}`);
     }
@@ -199,6 +233,13 @@ export class SfnExecutionEngine implements ExecutionEngine {
       throw new EngineError("not-found", `Execution ${executionId} is not known.`);
     return executionArnOf(this.#stateMachine(workflow), executionId);
   }
+}
+
+/** `…:execution:<name>:<executionId>` → `arn:aws:states:<region>:<account>:stateMachine:<name>`. */
+export function stateMachineArnOf(executionArn: string): string {
+  return executionArn
+    .slice(0, executionArn.lastIndexOf(":"))
+    .replace(":execution:", ":stateMachine:");
 }
 
 /** `arn:aws:states:<region>:<account>:stateMachine:<name>` → `…:execution:<name>:<executionId>`. */

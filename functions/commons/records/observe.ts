@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { BatonError } from "../../../lib/core/errors.ts";
 import type { Json } from "../../../lib/core/model.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
-import { isCompensationRun } from "../engine/engine.ts";
+import { isCompensationRun, parseRedriveRun } from "../engine/engine.ts";
 import type { ExecutionError, ExecutionEvent } from "./document.ts";
 import {
   COMPENSATION_RANK,
@@ -75,16 +75,18 @@ function observeStatusChange(
   catalogue?: WorkflowCatalogue,
 ): Observation {
   const arn = str(d.executionArn);
-  const id = arn === undefined ? str(d.name) : executionIdOf(arn);
-  if (id === undefined || id === "") return ignored("status change has no executionArn");
+  const name = arn === undefined ? str(d.name) : executionIdOf(arn);
+  if (name === undefined || name === "") return ignored("status change has no executionArn");
+  const rerun = parseRedriveRun(name);
+  const id = rerun?.original ?? name;
   // A compensation-only run started by a cancel (`<id>--compensation`) is not an execution of its
   // own: its saga events carry the original id, and a record of it would list a phantom FAILED
   // execution under the workflow.
-  if (isCompensationRun(id))
-    return ignored(`status change of compensation run ${id} (recorded under the original)`);
+  if (isCompensationRun(name))
+    return ignored(`status change of compensation run ${name} (recorded under the original)`);
   const status = str(d.status);
   if (!isRunStatus(status)) return ignored(`status change has unknown status ${String(status)}`);
-  const redrive = num(d.redriveCount) ?? 0;
+  const redrive = rerun?.count ?? num(d.redriveCount) ?? 0;
   const started = isoFromMs(d.startDate);
   const stopped = isoFromMs(d.stopDate);
   const time = (status === "RUNNING" ? started : stopped) ?? iso(e.time) ?? EPOCH;
@@ -93,7 +95,8 @@ function observeStatusChange(
       ? undefined
       : catalogue?.byStateMachineArn(str(d.stateMachineArn) ?? "");
   const error = status === "RUNNING" || status === "SUCCEEDED" ? undefined : sfnError(status, d);
-  const input = parseJsonText(d.input);
+  // A redrive run's input is the resume request, not the execution's input.
+  const input = rerun === undefined ? parseJsonText(d.input) : undefined;
   const output = parseJsonText(d.output);
   const delta: RecordState = {
     id,

@@ -24,6 +24,7 @@ export function callParameters(
     stepId,
     mode,
     "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
+    "redriveCount.$": "$.context.redriveCount",
     timeout,
     ...(idempotent ? { idempotent: true } : {}),
     service: call.service,

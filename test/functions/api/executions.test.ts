@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { handleApiEvent } from "../../../functions/commons/api/app.ts";
 import type { ApiDeps } from "../../../functions/commons/api/deps.ts";
+import { redrivePlan } from "../../../functions/commons/api/routes/executions.ts";
+import type { ExecutionDocument, StepStatus } from "../../../functions/commons/records/document.ts";
 import { observe } from "../../../functions/commons/records/observe.ts";
 import { applyEvent } from "../../../functions/commons/records/updater.ts";
 import { at, batonEvent, catalogue, sfnStatus, stepEvent } from "../records/fixtures.ts";
@@ -930,5 +932,51 @@ describe("POST /executions/{id}/signals/{name}", () => {
       response.headers["retry-after"],
       signals.items.get("a5/approved")?.state,
     ]).toEqual([503, "1", "WAITING"]);
+  });
+});
+
+describe("redrivePlan", () => {
+  const step = (id: string, status: StepStatus) => ({ id, status, attempts: 1 });
+  const document = (steps: { id: string; status: StepStatus; attempts: number }[]) =>
+    ({ id: "e1", steps }) as unknown as ExecutionDocument;
+
+  it("resumes at the failed step and keeps the results of the steps that succeeded", () => {
+    const plan = redrivePlan(
+      document([step("a", "SUCCEEDED"), step("b", "FAILED"), step("c", "PENDING")]),
+      new Date(1_000),
+    );
+
+    expect([plan.from, plan.keep("a"), plan.keep("b"), plan.count]).toEqual([
+      "b",
+      true,
+      false,
+      1_000,
+    ]);
+  });
+
+  it("starts over when the saga compensated: compensated steps run again", () => {
+    const plan = redrivePlan(
+      document([
+        step("reserve", "COMPENSATED"),
+        step("charge", "COMPENSATED"),
+        step("ship", "FAILED"),
+      ]),
+      new Date(2_000),
+    );
+
+    expect([plan.from, plan.keep("reserve"), plan.keep("charge")]).toEqual([
+      "reserve",
+      false,
+      false,
+    ]);
+  });
+
+  it("skips steps that were skipped when looking for where to resume", () => {
+    const plan = redrivePlan(
+      document([step("a", "SUCCEEDED"), step("b", "SKIPPED"), step("c", "FAILED")]),
+      new Date(3_000),
+    );
+
+    expect(plan.from).toBe("c");
   });
 });

@@ -2,10 +2,8 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
-  ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -53,10 +51,9 @@ describe("SfnExecutionEngine", () => {
     });
   });
 
-  it("stops, redrives and describes through the execution ARN", async () => {
+  it("stops and describes through the execution ARN", async () => {
     // Prepare
     sfn.on(StopExecutionCommand).resolves({});
-    sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date("2026-11-22T11:00:00.000Z") });
     sfn.on(DescribeExecutionCommand).resolves({
       executionArn: EXECUTION,
       stateMachineArn: MACHINE,
@@ -69,7 +66,6 @@ describe("SfnExecutionEngine", () => {
 
     // Act
     await engine.stop("e1", { error: "Baton.Cancelled", cause: "{}" });
-    const redriven = await engine.redrive("e1");
     const described = await engine.describe("e1");
 
     // Assess
@@ -78,20 +74,14 @@ describe("SfnExecutionEngine", () => {
       error: "Baton.Cancelled",
       cause: "{}",
     });
-    expect(sfn.commandCalls(RedriveExecutionCommand)[0]?.args[0].input).toEqual({
-      executionArn: EXECUTION,
+    expect(described).toEqual({
+      executionId: "e1",
+      status: "FAILED",
+      startedAt: "2026-11-22T10:00:00.000Z",
+      stoppedAt: "2026-11-22T10:00:05.000Z",
+      error: "Baton.Timeout",
+      cause: "slow",
     });
-    expect([redriven, described]).toEqual([
-      { redriveDate: "2026-11-22T11:00:00.000Z" },
-      {
-        executionId: "e1",
-        status: "FAILED",
-        startedAt: "2026-11-22T10:00:00.000Z",
-        stoppedAt: "2026-11-22T10:00:05.000Z",
-        error: "Baton.Timeout",
-        cause: "slow",
-      },
-    ]);
   });
 
   it("sends task success with JSON output and task failure with a bounded cause", async () => {
@@ -124,13 +114,15 @@ describe("SfnExecutionEngine", () => {
       "already-exists",
     ],
     [
-      "ExecutionNotRedrivable",
-      () =>
+      "ExecutionAlreadyExists on a repeated redrive",
+      () => {
+        sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
         sfn
-          .on(RedriveExecutionCommand)
-          .rejects(new ExecutionNotRedrivable({ message: "no", $metadata: {} })),
-      () => engine.redrive("e1"),
-      "not-redrivable",
+          .on(StartExecutionCommand)
+          .rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} }));
+      },
+      () => engine.redrive("e1", { keep: () => true, count: 7 }),
+      "already-exists",
     ],
     [
       "ExecutionDoesNotExist",
@@ -292,5 +284,66 @@ describe("SfnExecutionEngine", () => {
   it("derives execution ARNs from state machine ARNs", () => {
     // Act / Assess
     expect(executionArnOf(MACHINE, "e1")).toEqual(EXECUTION);
+  });
+
+  describe("redrive", () => {
+    it("starts <id>--redrive-<n> at the resume entry with the results to keep and the step to resume at", async () => {
+      // Prepare
+      const when = new Date("2026-11-22T10:00:00.000Z");
+      const output = JSON.stringify({
+        input: {},
+        steps: { reserve: { id: "r-1" }, charge: { id: "c-1" } },
+      });
+      sfn.on(GetExecutionHistoryCommand).resolves({
+        events: [
+          {
+            id: 1,
+            timestamp: when,
+            type: "ExecutionStarted",
+            executionStartedEventDetails: {
+              input: '{"orderId":"o-1"}',
+              inputDetails: { truncated: false },
+            },
+          },
+          {
+            id: 2,
+            timestamp: when,
+            type: "TaskStateExited",
+            stateExitedEventDetails: {
+              name: "charge",
+              output,
+              outputDetails: { truncated: false },
+            },
+          },
+        ],
+      });
+      sfn
+        .on(StartExecutionCommand)
+        .resolves({ executionArn: `${EXECUTION}--redrive-7`, startDate: when });
+
+      // Act
+      const redriven = await engine.redrive("e1", {
+        from: "ship",
+        keep: (id) => id === "reserve",
+        count: 7,
+      });
+
+      // Assess
+      expect(redriven).toEqual({ redriveDate: "2026-11-22T10:00:00.000Z" });
+      const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+      expect({ ...call, input: JSON.parse(call?.input ?? "null") }).toEqual({
+        stateMachineArn: MACHINE,
+        name: "e1--redrive-7",
+        input: {
+          batonResume: {
+            executionId: "e1",
+            redriveCount: 7,
+            input: { orderId: "o-1" },
+            steps: { reserve: { id: "r-1" } },
+            from: "ship",
+          },
+        },
+      });
+    });
   });
 });

@@ -371,3 +371,38 @@ describe("steps without step events", () => {
     ]);
   });
 });
+
+describe("redrive runs on Step Functions", () => {
+  it("folds the status of <id>--redrive-<n> into the original record, keeping its input", () => {
+    // Prepare
+    const id = "exec-redriven";
+    const events = [
+      sfnStatus(id, { status: "RUNNING", input: { orderId: "o-1", amount: 42 } }),
+      sfnStatus(id, { status: "FAILED", stopMs: 100, error: "Baton.ServiceError", cause: "down" }),
+      sfnStatus(`${id}--redrive-1700000000000`, {
+        status: "RUNNING",
+        startMs: 5_000,
+        input: { batonResume: { executionId: id } },
+      }),
+      sfnStatus(`${id}--redrive-1700000000000`, {
+        status: "SUCCEEDED",
+        stopMs: 6_000,
+        output: { charge: "c-1" },
+      }),
+    ];
+
+    // Act
+    const expected = replay(events, id);
+
+    // Assess
+    expect([expected.id, expected.status, expected.error, expected.output, expected.input]).toEqual(
+      [id, "SUCCEEDED", null, { charge: "c-1" }, { orderId: "o-1", amount: 42 }],
+    );
+    fc.assert(
+      fc.property(deliveries(events), (delivered) => {
+        expect(replay(delivered, id)).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

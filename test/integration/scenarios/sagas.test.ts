@@ -240,4 +240,35 @@ describe("order-fulfillment saga on the deployed stack", () => {
       { timeoutMs: 20_000 },
     );
   });
+
+  it("redrives a compensated saga: the undone steps run again and the execution succeeds", async () => {
+    // Prepare: shipping refuses once, so the saga fails and compensates
+    const input = order();
+    Object.assign(shop.services.shipping.settings, { failNext: 1, failStatus: 400 });
+    const started = await startExecution(WORKFLOW, input);
+    await waitForExecution(started.id, reached("FAILED", { reserve: "COMPENSATED" }));
+    shop.reset();
+    // Act
+    const redriven = await api(`executions/${started.id}/redrive`, { method: "POST" });
+    const record = await waitForExecution(started.id, succeeded);
+    // Assess
+    expect(redriven.status).toBe(202);
+    expect([record.id, record.status, record.error, record.input]).toEqual([
+      started.id,
+      "SUCCEEDED",
+      null,
+      input,
+    ]);
+    expect(record.steps.map((s) => [s.id, s.status])).toEqual([
+      ["reserve", "SUCCEEDED"],
+      ["charge", "SUCCEEDED"],
+      ["ship", "SUCCEEDED"],
+      ["announce", "SUCCEEDED"],
+    ]);
+    expect(shop.calls()).toEqual([
+      "inventory POST /reservations 201",
+      "payments POST /charges 201",
+      "shipping POST /shipments 201",
+    ]);
+  });
 });

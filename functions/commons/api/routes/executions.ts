@@ -24,6 +24,7 @@ import {
   compensationRunName,
   type ExecutionResults,
   isEngineError,
+  type RedrivePlan,
 } from "../../engine/engine.ts";
 import {
   EXECUTION_STATUSES,
@@ -135,7 +136,10 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
       );
     }
     try {
-      const { redriveDate } = await deps.engine.redrive(execution.id);
+      const { redriveDate } = await deps.engine.redrive(
+        execution.id,
+        redrivePlan(execution, (deps.clock ?? (() => new Date()))()),
+      );
       return json(202, { id: execution.id, status: "RUNNING", redriveDate });
     } catch (error) {
       if (isEngineError(error, "not-redrivable") || isEngineError(error, "not-found")) {
@@ -145,6 +149,23 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
     }
   }),
 ];
+
+/**
+ * Where a redrive resumes, from the record: at the first step (in file order) that did not succeed
+ * — compensated steps were undone, so they run again — keeping the results of the steps that did.
+ */
+export function redrivePlan(execution: ExecutionDocument, now: Date): RedrivePlan {
+  const succeeded = new Set(
+    execution.steps.filter((s) => s.status === "SUCCEEDED").map((s) => s.id),
+  );
+  const from = execution.steps.find((s) => s.status !== "SUCCEEDED" && s.status !== "SKIPPED")?.id;
+  return {
+    ...(from === undefined ? {} : { from }),
+    keep: (id) => succeeded.has(id),
+    // Unique and increasing, so each redrive outranks the ones before it in the record.
+    count: now.getTime(),
+  };
+}
 
 function validateInput(deps: ApiDeps, workflow: CatalogueWorkflow, input: Json): void {
   if (workflow.inputSchema === undefined) return;
