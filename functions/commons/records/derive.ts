@@ -146,6 +146,12 @@ function stepRecord(
 }
 
 function stepStatus(step: StepState | undefined, execution: ExecutionStatus): StepStatus {
+  // A redrive re-runs compensated steps: a run of a later redrive outranks an earlier compensation.
+  const rerun =
+    step?.run !== undefined &&
+    step.compensation !== undefined &&
+    Number(step.run.k[0] ?? 0) > Number(step.compensation.k[0] ?? 0);
+  if (rerun) return step.run?.v.status ?? "PENDING";
   const compensation = step?.compensation?.v.status;
   if (compensation === "COMPENSATED") return "COMPENSATED";
   if (compensation === "FAILED") return "COMPENSATION_FAILED";

@@ -126,6 +126,8 @@ export interface StepOptions {
   readonly instance?: string | null;
   readonly error?: { name: string; message: string; retryable: boolean } | null;
   readonly eventId?: string;
+  /** Set by calls of a redrive run. */
+  readonly redriveCount?: number;
 }
 
 /** A Baton step event with the `StepEventDetail` shape the service-call handler publishes. */
@@ -158,6 +160,7 @@ export function stepEvent(
       durationMs: ended === null ? null : ended - (T0 + o.startMs),
       status: ended === null ? null : 200,
       error: o.error ?? null,
+      ...(o.redriveCount === undefined ? {} : { redriveCount: o.redriveCount }),
     },
   };
 }

@@ -406,3 +406,41 @@ describe("redrive runs on Step Functions", () => {
     );
   });
 });
+
+describe("steps re-run by a redrive", () => {
+  it("shows a compensated step SUCCEEDED again once a later redrive ran it, in any delivery order", () => {
+    // Prepare: reserve succeeded, was compensated, then ran again in redrive 7
+    const id = "exec-rerun";
+    const events = [
+      sfnStatus(id, { status: "RUNNING" }),
+      stepEvent("Step Started", id, { stepId: "reserve", startMs: 10 }),
+      stepEvent("Step Succeeded", id, { stepId: "reserve", startMs: 10, endMs: 20 }),
+      stepEvent("Step Compensated", id, {
+        stepId: "reserve",
+        mode: "compensate",
+        startMs: 50,
+        endMs: 60,
+      }),
+      sfnStatus(id, { status: "FAILED", stopMs: 100, error: "Baton.ClientError", cause: "no" }),
+      stepEvent("Step Started", id, { stepId: "reserve", startMs: 1_000, redriveCount: 7 }),
+      stepEvent("Step Succeeded", id, {
+        stepId: "reserve",
+        startMs: 1_000,
+        endMs: 1_010,
+        redriveCount: 7,
+      }),
+    ];
+
+    // Act
+    const expected = replay(events, id);
+
+    // Assess
+    expect(expected.steps.find((s) => s.id === "reserve")?.status).toBe("SUCCEEDED");
+    fc.assert(
+      fc.property(deliveries(events), (delivered) => {
+        expect(replay(delivered, id)).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
