@@ -167,10 +167,13 @@ async function lookup(
   return service;
 }
 
+/** Node timers overflow past 2^31 - 1 ms (they would fire at once); no call may wait longer. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function attemptTimeoutMs(request: ServiceCallRequest, service: ServiceRecord): number {
   const seconds =
     Number.isFinite(request.timeout) && request.timeout > 0 ? request.timeout : service.timeout;
-  return seconds * 1000;
+  return Math.min(seconds * 1000, MAX_TIMER_MS);
 }
 
 async function secretHeaders(

@@ -15,7 +15,7 @@ import {
 } from "./model.ts";
 import type { Problem } from "./problems.ts";
 import type { Defaults } from "./validate/call.ts";
-import { checkInt, FieldReader, TIMEOUT_RULE } from "./validate/fields.ts";
+import { CALL_TIMEOUT_RULE, checkInt, FieldReader, TIMEOUT_RULE } from "./validate/fields.ts";
 import { WORKFLOW_NAME } from "./validate/kinds.ts";
 import type { StepContext, StepList, StepNode } from "./validate/nodes.ts";
 import { checkReferences } from "./validate/references.ts";
@@ -151,7 +151,7 @@ function readDefaults(report: Report, r: FieldReader): Defaults {
   checkFields(report, defaults, "/defaults", ["timeout", "retry"]);
   const d = new FieldReader(report, defaults, "/defaults");
   return {
-    timeout: d.int("timeout", TIMEOUT_RULE) ?? DEFAULT_CALL_TIMEOUT,
+    timeout: d.int("timeout", CALL_TIMEOUT_RULE) ?? DEFAULT_CALL_TIMEOUT,
     retry: readRetry(report, defaults.retry, at("/defaults", "retry")),
   };
 }

@@ -323,6 +323,11 @@ describe("call steps", () => {
       [["E_TYPE", "/steps/0/idempotent"]],
     ],
     ["timeout is zero", wf([get("a", { timeout: 0 })]), [["E_TIMEOUT", "/steps/0/timeout"]]],
+    [
+      "a call timeout is longer than its Lambda function can run",
+      wf([get("a", { timeout: 891 })]),
+      [["E_TIMEOUT", "/steps/0/timeout"]],
+    ],
     ["timeout is a string", wf([get("a", { timeout: "10" })]), [["E_TYPE", "/steps/0/timeout"]]],
     [
       "select does not start at the response",

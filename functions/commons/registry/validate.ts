@@ -220,9 +220,18 @@ async function checkResolvedInstances(
 
 function serviceName(c: Collector, value: unknown, expected: string | undefined): string {
   if (value === undefined) {
-    if (expected !== undefined) return expected;
-    c.add("/name", "is required");
-    return "";
+    if (expected === undefined) {
+      c.add("/name", "is required");
+      return "";
+    }
+    // The name from the URL path must be as valid as one in the body.
+    if (!SERVICE_NAME.test(expected)) {
+      c.add(
+        "/name",
+        `${describe(expected)} is not a valid service name: use 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit`,
+      );
+    }
+    return expected;
   }
   if (typeof value !== "string" || !SERVICE_NAME.test(value)) {
     c.add(

@@ -8,7 +8,7 @@ import {
   type JsonObject,
 } from "../model.ts";
 import { parsePath } from "../template.ts";
-import { FieldReader, TIMEOUT_RULE } from "./fields.ts";
+import { CALL_TIMEOUT_RULE, FieldReader, TIMEOUT_RULE } from "./fields.ts";
 import {
   checkFields,
   didYouMean,
@@ -203,7 +203,7 @@ export function readCompensation(
   const call = r.required("call")
     ? readCall(report, value.call, r.at("call"), withField)
     : undefined;
-  const timeout = r.int("timeout", TIMEOUT_RULE);
+  const timeout = r.int("timeout", CALL_TIMEOUT_RULE);
   const retry = readRetry(report, value.retry, r.at("retry"));
   if (!call) return undefined;
   return {

@@ -143,7 +143,18 @@ export function checkInt(
 const range = (rule: IntRule): string =>
   rule.max === undefined ? `≥ ${rule.min}` : `between ${rule.min} and ${rule.max}`;
 
-/** Seconds per attempt, per execution or per wait: whole, ≥ 1, at most a year. */
+/**
+ * Seconds per call attempt: the service-call Lambda runs at most 900 s (Lambda's limit) and keeps
+ * 10 s to report the outcome.
+ */
+export const CALL_TIMEOUT_RULE: IntRule = {
+  min: 1,
+  max: 890,
+  code: "E_TIMEOUT",
+  what: "a call timeout in seconds (a call runs in a Lambda function, at most 900 s)",
+};
+
+/** Seconds per execution, per wait or per await: whole, ≥ 1, at most a year. */
 export const TIMEOUT_RULE: IntRule = {
   min: 1,
   max: 31_536_000,

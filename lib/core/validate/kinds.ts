@@ -4,7 +4,7 @@ import { EXPRESS_MAX_TIMEOUT, type Json, type StepKind } from "../model.ts";
 import { isTemplated } from "../template.ts";
 import { readCall, readCompensation, readSelect } from "./call.ts";
 import { choice, map, parallel } from "./containers.ts";
-import { FieldReader, TIMEOUT_RULE } from "./fields.ts";
+import { CALL_TIMEOUT_RULE, FieldReader, TIMEOUT_RULE } from "./fields.ts";
 import {
   expressError,
   type KindReader,
@@ -39,7 +39,7 @@ const call: KindReader = (ctx, step, pointer) => {
   const r = new FieldReader(report, step, pointer);
   const withField = r.has("with") ? { value: step.with, pointer: r.at("with") } : undefined;
   const spec = readCall(report, step.call, r.at("call"), withField);
-  const timeout = r.int("timeout", TIMEOUT_RULE) ?? defaults.timeout;
+  const timeout = r.int("timeout", CALL_TIMEOUT_RULE) ?? defaults.timeout;
   const retry = resolveRetry(readRetry(report, step.retry, r.at("retry")), defaults.retry);
   const compensate = r.has("compensate")
     ? readCompensation(report, step.compensate, r.at("compensate"), defaults)

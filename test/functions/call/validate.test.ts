@@ -135,6 +135,17 @@ describe("validateServiceEntry", () => {
     expect(result.ok && result.value.name).toEqual("inventory");
   });
 
+  it("fails when the name taken from the URL is not a valid service name", () => {
+    const result = validateServiceEntry({}, { ...strict, name: "Bad Name" });
+    expect(result.ok ? [] : result.errors).toEqual([
+      {
+        path: "/name",
+        message:
+          '"Bad Name" is not a valid service name: use 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+      },
+    ]);
+  });
+
   it.each([
     ["http://169.254.169.254/latest", "host 169.254.169.254 is a cloud metadata address"],
     ["http://[fd00:ec2::254]/", "host fd00:ec2::254 is a cloud metadata address"],
