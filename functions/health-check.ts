@@ -21,7 +21,11 @@ import type {
   InstanceRecord,
   ServiceRecord,
 } from "./commons/registry/model.ts";
-import { resolveSecretHeaders, type SecretResolver } from "./commons/registry/secrets.ts";
+import {
+  resolveSecretHeaders,
+  type SecretResolver,
+  SecretsManagerResolver,
+} from "./commons/registry/secrets.ts";
 import type { RegistryStore } from "./commons/registry/store.ts";
 
 export interface HealthCheckDeps {
@@ -147,7 +151,8 @@ async function probeInstance(
         url: buildUrl(instance.url, service.health.path, undefined, context),
         method: "GET",
         headers: { ...configured, "user-agent": "baton-health-check" },
-        timeoutMs: service.timeout * 1000,
+        // A probe never outlives the health-check run (a Lambda of 60 s probing many instances).
+        timeoutMs: Math.min(service.timeout, MAX_PROBE_SECONDS) * 1000,
         ...context,
       },
       deps.fetch,
@@ -181,6 +186,9 @@ async function mapConcurrently<T, R>(
   return results;
 }
 
+/** Longest single probe, whatever the service's call timeout. */
+const MAX_PROBE_SECONDS = 10;
+
 function defaultLog(message: string, error: unknown): void {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   console.warn(JSON.stringify({ level: "WARN", message, error: reason }));
@@ -191,6 +199,8 @@ export function getDefaultHealthCheckDeps(): HealthCheckDeps {
     registry: getDefaultRegistryStore(),
     events: getDefaultEventPublisher(),
     clock: systemClock,
+    // Probes send the service's configured headers (an API key, say), like calls do.
+    secrets: new SecretsManagerResolver(),
   };
 }
 

@@ -46,7 +46,8 @@ export interface HandlerAccess {
 
 export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
   "service-call": { registry: true, publishes: true, readsSecrets: true },
-  "health-check": { registry: true, publishes: true },
+  // Probes send the service's configured headers, which may reference secrets.
+  "health-check": { registry: true, publishes: true, readsSecrets: true },
   api: {
     registry: true,
     executions: true,

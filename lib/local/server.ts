@@ -23,6 +23,7 @@ import {
   type SignalStore,
 } from "../../functions/commons/records/signal-store.ts";
 import { DynamoRegistryStore } from "../../functions/commons/registry/dynamo-store.ts";
+import { EnvSecretResolver } from "../../functions/commons/registry/secrets.ts";
 import { seedRegistry } from "../../functions/commons/registry/seed.ts";
 import { RegistryService } from "../../functions/commons/registry/service.ts";
 import { runHealthChecks } from "../../functions/health-check.ts";
@@ -251,7 +252,12 @@ function startHealthChecks(
     if (running) return;
     running = true;
     try {
-      await runHealthChecks({ registry: store, events: runtime.publisher, clock: systemClock });
+      await runHealthChecks({
+        registry: store,
+        events: runtime.publisher,
+        clock: systemClock,
+        secrets: new EnvSecretResolver(),
+      });
     } catch (error) {
       log(`baton dev: health checks failed: ${(error as Error).message}`);
     } finally {

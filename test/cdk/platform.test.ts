@@ -337,7 +337,7 @@ describe("handlers", () => {
     const readers = Object.entries(HANDLER_ACCESS)
       .filter(([, a]) => a.readsSecrets)
       .map(([n]) => n);
-    expect(readers).toEqual(["service-call"]);
+    expect(readers).toEqual(["service-call", "health-check"]);
     expect(SECRET_PREFIX).toEqual(SECRET_NAME_PREFIX);
   });
 });
