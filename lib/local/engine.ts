@@ -478,6 +478,8 @@ class ExecutionRun {
   readonly #machine: PreparedMachine;
   /** Attempts per (sub-)execution and state; a retry calls the handler again in the same run. */
   readonly #attempts = new Map<string, number>();
+  /** Occurrence slots of each identical request taken in this run (see `#handle`). */
+  readonly #slots = new Map<string, Set<number>>();
   #runs = 0;
 
   constructor(engine: LocalEngine, entry: ExecutionEntry, machine: PreparedMachine) {
@@ -525,13 +527,26 @@ class ExecutionRun {
     const attempt = (this.#attempts.get(attemptKey) ?? 0) + 1;
     this.#attempts.set(attemptKey, attempt);
     // Emits always run again (events are at-least-once); other finished work is replayed.
-    const replayKey =
+    // Identical requests (map items whose call does not depend on the item) are distinct work: each
+    // takes the lowest free occurrence slot of its request, and replays only what an earlier run
+    // recorded in that slot. A failed attempt frees its slot, so a retried step still replays its
+    // one recorded success.
+    const request =
       task.kind === "emit"
         ? undefined
         : `${task.name}|${canonical(withoutVolatile(task.kind, input))}`;
+    const slot = request === undefined ? 0 : this.#claim(request);
+    const replayKey = request === undefined ? undefined : `${request}#${slot}`;
     const recorded = replayKey === undefined ? undefined : this.#entry.results[replayKey];
     if (recorded !== undefined) return recorded.output;
-    const { output, stepId, compensated } = await this.#run(task, input, attempt);
+    let result: { output: Json; stepId: string; compensated?: string };
+    try {
+      result = await this.#run(task, input, attempt);
+    } catch (error) {
+      if (request !== undefined) this.#slots.get(request)?.delete(slot);
+      throw error;
+    }
+    const { output, stepId, compensated } = result;
     if (replayKey === undefined) return output;
     if (compensated !== undefined) {
       for (const [key, result] of Object.entries(this.#entry.results)) {
@@ -542,6 +557,15 @@ class ExecutionRun {
     }
     this.#engine.record(this.#entry);
     return output;
+  }
+
+  #claim(request: string): number {
+    const taken = this.#slots.get(request) ?? new Set<number>();
+    this.#slots.set(request, taken);
+    let slot = 1;
+    while (taken.has(slot)) slot++;
+    taken.add(slot);
+    return slot;
   }
 
   async #run(

@@ -134,3 +134,31 @@ describe("createHarness", () => {
     await expect(attempt).rejects.toThrow(/workflow:2: E_STEPS_EMPTY/);
   });
 });
+
+describe("map items sending identical requests", () => {
+  it("calls the service once per item, even when the items' requests are the same", async () => {
+    // Prepare: the call does not depend on the item, and items run one at a time
+    const harness = await createHarness({
+      workflow: [
+        "workflow: same-request-map",
+        "steps:",
+        "  - id: each",
+        "    map:",
+        '      items: "{{ input.lines }}"',
+        "      maxConcurrency: 1",
+        "      steps:",
+        "        - id: price",
+        "          call: pricing GET /prices",
+      ].join("\n"),
+      services: { pricing: () => ({ status: 200, body: { price: ++counter } }) },
+    });
+
+    // Act
+    const { execution, calls } = await harness.run({ lines: [1, 2, 3] });
+    await harness.close();
+
+    // Assess
+    expect(execution.status).toEqual("SUCCEEDED");
+    expect(calls.pricing).toHaveLength(3);
+  });
+});
