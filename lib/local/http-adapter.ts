@@ -56,17 +56,19 @@ export function toProxyEvent(
   body: Buffer,
   sourceIp: string,
 ): ProxyEvent {
-  const url = new URL(rawUrl, "http://localhost");
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Prefix the origin ourselves: `new URL("//x/y", base)` would read "x" as a host name.
+  const url = new URL(`http://localhost${rawUrl.startsWith("/") ? "" : "/"}${rawUrl}`);
+  // Null-prototype maps: a header or parameter named `__proto__` is data, not a prototype.
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${value}` : value;
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query: Record<string, string> = Object.create(null);
+  const multiQuery: Record<string, string[]> = Object.create(null);
   for (const [key, value] of url.searchParams) {
     query[key] = value;
     multiQuery[key] = [...(multiQuery[key] ?? []), value];

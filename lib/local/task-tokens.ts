@@ -29,7 +29,7 @@ interface Waiting {
   readonly executionId: string;
   readonly resolve: (output: Json) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout | undefined;
+  readonly timer: LongTimer | undefined;
 }
 
 export class TaskTokens {
@@ -49,7 +49,7 @@ export class TaskTokens {
       const timer =
         timeoutSeconds === undefined
           ? undefined
-          : setTimeout(() => {
+          : longTimeout(() => {
               this.#waiting.delete(token);
               reject(
                 taskError(
@@ -58,7 +58,6 @@ export class TaskTokens {
                 ),
               );
             }, timeoutSeconds * 1000);
-      timer?.unref();
       this.#waiting.set(token, { executionId, resolve, reject, timer });
     });
   }
@@ -76,7 +75,7 @@ export class TaskTokens {
     for (const [token, waiting] of this.#waiting) {
       if (waiting.executionId !== executionId) continue;
       this.#waiting.delete(token);
-      if (waiting.timer !== undefined) clearTimeout(waiting.timer);
+      waiting.timer?.clear();
       waiting.reject(error);
     }
   }
@@ -101,7 +100,27 @@ export class TaskTokens {
       );
     }
     this.#waiting.delete(token);
-    if (waiting.timer !== undefined) clearTimeout(waiting.timer);
+    waiting.timer?.clear();
     return waiting;
   }
+}
+
+interface LongTimer {
+  clear(): void;
+}
+
+/** Node timers overflow past ~24.8 days (they fire at once): wait longer in re-armed steps. */
+function longTimeout(fire: () => void, ms: number): LongTimer {
+  const due = Date.now() + ms;
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const left = due - Date.now();
+    timer = setTimeout(
+      left > 2_000_000_000 ? arm : fire,
+      Math.min(Math.max(left, 0), 2_000_000_000),
+    );
+    timer.unref();
+  };
+  arm();
+  return { clear: () => clearTimeout(timer) };
 }
