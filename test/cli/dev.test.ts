@@ -58,4 +58,35 @@ describe("baton dev", () => {
       "baton dev: stopped",
     ]);
   });
+
+  it("exits 2 with a message when the workflows folder does not exist", async () => {
+    const err: string[] = [];
+    const io = { stdout: () => {}, stderr: (t: string) => err.push(t), cwd: project };
+
+    const code = await main(
+      ["dev", "--port", "0", "--workflows", "nowhere", "--data-dir", "s2"],
+      io,
+    );
+
+    expect(code).toBe(2);
+    expect(err.join("")).toContain("is not a folder of workflow files");
+  });
+
+  it("exits 2 with a message when the port is taken", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = String((blocker.address() as { port: number }).port);
+    const err: string[] = [];
+    const io = { stdout: () => {}, stderr: (t: string) => err.push(t), cwd: project };
+
+    const code = await main(
+      ["dev", "--port", port, "--workflows", "flows", "--data-dir", "s3"],
+      io,
+    );
+    blocker.close();
+
+    expect(code).toBe(2);
+    expect(err.join("")).toContain("EADDRINUSE");
+  });
 });

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DevServer, DevServerOptions } from "../../local/server.ts";
 import { type Command, writeJson } from "../command.ts";
@@ -35,19 +36,24 @@ export const dev: Command = {
       return typeof value === "string" ? value : undefined;
     };
     const workflowsDir = resolve(ctx.cwd, text("workflows") ?? "workflows");
+    if (!isDirectory(workflowsDir)) {
+      throw new UsageError(`--workflows ${workflowsDir} is not a folder of workflow files`);
+    }
     const services = text("services");
     const module = await importLocal<ServerModule>("server", "startDevServer");
     const line = (write: (text: string) => void) => (text: string) => write(`${text}\n`);
-    const server = await module.startDevServer({
-      port,
-      workflowsDir,
-      ...(services === undefined ? {} : { servicesFile: resolve(ctx.cwd, services) }),
-      dataDir: resolve(ctx.cwd, text("data-dir") ?? ".baton"),
-      demo: ctx.values.demo === true,
-      log: line(ctx.io.stderr),
-      // With --json, stdout carries only the JSON object.
-      out: line(ctx.json ? ctx.io.stderr : ctx.io.stdout),
-    });
+    const server = await startOrExplain(() =>
+      module.startDevServer({
+        port,
+        workflowsDir,
+        ...(services === undefined ? {} : { servicesFile: resolve(ctx.cwd, services) }),
+        dataDir: resolve(ctx.cwd, text("data-dir") ?? ".baton"),
+        demo: ctx.values.demo === true,
+        log: line(ctx.io.stderr),
+        // With --json, stdout carries only the JSON object.
+        out: line(ctx.json ? ctx.io.stderr : ctx.io.stdout),
+      }),
+    );
     const url = server.url;
     if (ctx.json) writeJson(ctx.io, { ok: true, url });
     else ctx.io.stdout(`baton dev: listening on ${url} (Ctrl-C to stop)\n`);
@@ -57,6 +63,37 @@ export const dev: Command = {
     return EXIT.ok;
   },
 };
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A server that cannot start because of what it was given (a busy port, an unreadable services
+ * file or data folder) is bad usage: a clear message and exit 2, not a stack trace.
+ */
+async function startOrExplain<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "EADDRINUSE") throw new UsageError(`--port: ${(error as Error).message}`);
+    if (
+      code === "EACCES" ||
+      code === "ENOENT" ||
+      code === "ENOTDIR" ||
+      code === "EEXIST" ||
+      /services file/i.test((error as Error).message ?? "")
+    ) {
+      throw new UsageError((error as Error).message);
+    }
+    throw error;
+  }
+}
 
 function parsePort(raw: string | boolean | undefined): number {
   if (raw === undefined) return 3000;
