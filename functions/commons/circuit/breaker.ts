@@ -189,8 +189,13 @@ export class CircuitBreaker {
         `Circuit of service ${service} is half-open and another call is probing it.`,
       );
     }
-    if (current.state === "OPEN")
-      await this.#announce(service, current.state, next, current.failures.length);
+    // The probe is claimed: a failed announcement must not strand it (every caller would then see
+    // CircuitOpen until the lease ran out), so it is logged and the probe goes ahead.
+    if (current.state === "OPEN") {
+      await this.#guard(service, () =>
+        this.#announce(service, current.state, next, current.failures.length),
+      );
+    }
     return { service, config, probe: true, token };
   }
 

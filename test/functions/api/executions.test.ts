@@ -221,7 +221,7 @@ describe("POST /workflows/{name}/executions", () => {
     ]);
   });
 
-  it("starts on a retried key whose first attempt failed before the execution began", async () => {
+  it("starts on a retried key whose first attempt failed before the execution began, answering 201", async () => {
     // Prepare
     const { deps, engine } = fakeDeps();
     engine.failures.set("start", new Error("socket hang up"));
@@ -236,7 +236,7 @@ describe("POST /workflows/{name}/executions", () => {
     const second = await call(deps, request());
 
     // Assess
-    expect([first.status, second.status, second.body?.id]).toEqual([500, 200, "exec-1"]);
+    expect([first.status, second.status, second.body?.id]).toEqual([500, 201, "exec-1"]);
     expect(engine.calls.map((c) => (c.op === "start" ? c.name : c.op))).toEqual([
       "exec-1",
       "exec-1",

@@ -59,7 +59,7 @@ describe("GET /health", () => {
         catalogue: { status: "ok" },
         registry: {
           status: "error",
-          detail: "ResourceNotFoundException: Requested resource not found",
+          detail: "ResourceNotFoundException: unavailable",
         },
       },
     ]);

@@ -224,8 +224,12 @@ async function startExecution(
     }
   }
   let startedAt: string | undefined;
+  // Whether this request started the execution: a replayed key whose first request failed before
+  // the start still answers 201 the first time the execution really starts.
+  let startedNow = false;
   try {
     startedAt = (await deps.engine.start(workflow.name, executionId, input)).startedAt;
+    startedNow = true;
   } catch (error) {
     // A replayed key whose first request died after starting: the execution exists, record it.
     if (!(replay && isEngineError(error, "already-exists"))) {
@@ -249,7 +253,7 @@ async function startExecution(
       startedAt ?? (replay ? undefined : clock().toISOString()),
     ),
   );
-  return json(replay ? 200 : 201, document, location(executionId));
+  return json(replay && !startedNow ? 200 : 201, document, location(executionId));
 }
 
 const location = (id: string) => ({ location: `/executions/${encodeURIComponent(id)}` });

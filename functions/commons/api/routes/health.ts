@@ -37,7 +37,15 @@ async function probe(check: HealthCheck): Promise<[string, DependencyStatus]> {
     return [check.name, { status: "ok" }];
   } catch (error) {
     const e = error as Error;
-    return [check.name, { status: "error", detail: `${e.name}: ${e.message}` }];
+    // The message can name accounts, roles or resources: it goes to the log, not to the caller.
+    console.warn(
+      JSON.stringify({
+        level: "WARN",
+        message: `health: ${check.name} unavailable`,
+        error: `${e.name}: ${e.message}`,
+      }),
+    );
+    return [check.name, { status: "error", detail: `${e.name}: unavailable` }];
   } finally {
     clearTimeout(timer);
   }
