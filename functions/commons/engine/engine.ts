@@ -37,8 +37,6 @@ export interface RedrivePlan {
   readonly from?: string;
   /** Whether a succeeded step's recorded result is kept (compensated steps must run again). */
   readonly keep: (stepId: string) => boolean;
-  /** The redrive's number (1 for the first), unique per execution. */
-  readonly count: number;
 }
 
 export interface ExecutionEngine {

@@ -35,6 +35,9 @@ export interface SfnExecutionEngineOptions {
   readonly locate: (executionId: string) => Promise<string | undefined>;
 }
 
+/** Redrive runs looked up per execution; more are refused as not redrivable. */
+const MAX_REDRIVES = 100;
+
 /** SFN limits task output and cause to 256 KB and 32 KB characters. */
 const MAX_CAUSE = 32_768;
 
@@ -64,8 +67,10 @@ export class SfnExecutionEngine implements ExecutionEngine {
     }
   }
 
+  /** Stops the execution's current run: its latest redrive run, if any, else the original. */
   async stop(executionId: string, options: StopOptions): Promise<void> {
-    const executionArn = await this.#executionArn(executionId);
+    const original = await this.#executionArn(executionId);
+    const executionArn = (await this.#redriveRuns(original)).at(-1) ?? original;
     try {
       await this.#o.client.send(
         new StopExecutionCommand({
@@ -87,10 +92,11 @@ export class SfnExecutionEngine implements ExecutionEngine {
    */
   async redrive(
     executionId: string,
-    plan: RedrivePlan = { keep: () => true, count: 1 },
+    plan: RedrivePlan = { keep: () => true },
   ): Promise<{ readonly redriveDate: string }> {
     const executionArn = await this.#executionArn(executionId);
-    const name = redriveRunName(executionId, plan.count);
+    const count = (await this.#redriveRuns(executionArn)).length + 1;
+    const name = redriveRunName(executionId, count);
     if (name === undefined) {
       throw new EngineError(
         "not-redrivable",
@@ -103,7 +109,7 @@ export class SfnExecutionEngine implements ExecutionEngine {
     const steps = Object.fromEntries(Object.entries(results.steps).filter(([id]) => plan.keep(id)));
     const resume = {
       executionId,
-      redriveCount: plan.count,
+      redriveCount: count,
       input: results.input,
       steps,
       ...(plan.from === undefined ? {} : { from: plan.from }),
@@ -175,6 +181,10 @@ export class SfnExecutionEngine implements ExecutionEngine {
    * Step Functions truncated, or that are not JSON, are skipped: a step's result is also in the
    * output of every later state of its list, so one lost output rarely loses a result.
    */
+  /**
+   * The original input and the union of the step results every run holds (the original, then each
+   * redrive run in order): every compiled state carries the accumulated `$.steps`.
+   */
   async results(executionId: string): Promise<ExecutionResults | undefined> {
     let executionArn: string;
     try {
@@ -183,6 +193,16 @@ export class SfnExecutionEngine implements ExecutionEngine {
       if (error instanceof EngineError && error.reason === "not-found") return undefined;
       throw error;
     }
+    const original = await this.#history(executionArn, executionId);
+    if (original === undefined) return undefined;
+    const steps: Record<string, Json> = { ...original.steps };
+    for (const run of await this.#redriveRuns(executionArn)) {
+      Object.assign(steps, (await this.#history(run, executionId))?.steps ?? {});
+    }
+    return { input: original.input, steps };
+  }
+
+  async #history(executionArn: string, executionId: string): Promise<ExecutionResults | undefined> {
     let input: Json = null;
     const steps: Record<string, Json> = {};
     let nextToken: string | undefined;
@@ -217,6 +237,23 @@ export class SfnExecutionEngine implements ExecutionEngine {
       }
     } while (nextToken !== undefined);
     return { input, steps };
+  }
+
+  /** ARNs of the execution's redrive runs (`<id>--redrive-1`, `-2`, …), oldest first. */
+  async #redriveRuns(executionArn: string): Promise<string[]> {
+    const runs: string[] = [];
+    for (let n = 1; n <= MAX_REDRIVES; n++) {
+      const arn = `${executionArn}--redrive-${n}`;
+      try {
+        await this.#o.client.send(new DescribeExecutionCommand({ executionArn: arn }));
+      } catch (error) {
+        const translated = translate(error, `Looking up redrive ${n}`);
+        if (translated instanceof EngineError && translated.reason === "not-found") break;
+        throw translated;
+      }
+      runs.push(arn);
+    }
+    return runs;
   }
 
   #stateMachine(workflow: string): string {

@@ -63,6 +63,9 @@ describe("SfnExecutionEngine", () => {
       error: "Baton.Timeout",
       cause: "slow",
     });
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: `${EXECUTION}--redrive-1` })
+      .rejects(new ExecutionDoesNotExist({ message: "no redrive", $metadata: {} }));
 
     // Act
     await engine.stop("e1", { error: "Baton.Cancelled", cause: "{}" });
@@ -121,7 +124,7 @@ describe("SfnExecutionEngine", () => {
           .on(StartExecutionCommand)
           .rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} }));
       },
-      () => engine.redrive("e1", { keep: () => true, count: 7 }),
+      () => engine.redrive("e1", { keep: () => true }),
       "already-exists",
     ],
     [
@@ -181,6 +184,12 @@ describe("SfnExecutionEngine", () => {
   });
 
   describe("results", () => {
+    // No redrive runs unless a test says so.
+    beforeEach(() => {
+      sfn
+        .on(DescribeExecutionCommand)
+        .rejects(new ExecutionDoesNotExist({ message: "no redrive", $metadata: {} }));
+    });
     const when = new Date("2026-11-22T10:00:00.000Z");
     const exited = (
       id: number,
@@ -287,45 +296,47 @@ describe("SfnExecutionEngine", () => {
   });
 
   describe("redrive", () => {
-    it("starts <id>--redrive-<n> at the resume entry with the results to keep and the step to resume at", async () => {
-      // Prepare
+    it("starts <id>--redrive-<n> at the resume entry with the results of every earlier run", async () => {
+      // Prepare: the original run and redrive 1 exist; this is redrive 2
       const when = new Date("2026-11-22T10:00:00.000Z");
-      const output = JSON.stringify({
-        input: {},
-        steps: { reserve: { id: "r-1" }, charge: { id: "c-1" } },
-      });
-      sfn.on(GetExecutionHistoryCommand).resolves({
+      const history = (input: string, steps: object) => ({
         events: [
           {
             id: 1,
             timestamp: when,
-            type: "ExecutionStarted",
-            executionStartedEventDetails: {
-              input: '{"orderId":"o-1"}',
-              inputDetails: { truncated: false },
-            },
+            type: "ExecutionStarted" as const,
+            executionStartedEventDetails: { input, inputDetails: { truncated: false } },
           },
           {
             id: 2,
             timestamp: when,
-            type: "TaskStateExited",
+            type: "TaskStateExited" as const,
             stateExitedEventDetails: {
-              name: "charge",
-              output,
+              name: "x",
+              output: JSON.stringify({ input: {}, steps }),
               outputDetails: { truncated: false },
             },
           },
         ],
       });
       sfn
+        .on(GetExecutionHistoryCommand, { executionArn: EXECUTION })
+        .resolves(history('{"orderId":"o-1"}', { reserve: { id: "r-1" }, charge: { id: "c-1" } }));
+      sfn
+        .on(GetExecutionHistoryCommand, { executionArn: `${EXECUTION}--redrive-1` })
+        .resolves(history('{"batonResume":{}}', { ship: { id: "s-1" } }));
+      sfn.on(DescribeExecutionCommand, { executionArn: `${EXECUTION}--redrive-1` }).resolves({});
+      sfn
+        .on(DescribeExecutionCommand, { executionArn: `${EXECUTION}--redrive-2` })
+        .rejects(new ExecutionDoesNotExist({ message: "no", $metadata: {} }));
+      sfn
         .on(StartExecutionCommand)
-        .resolves({ executionArn: `${EXECUTION}--redrive-7`, startDate: when });
+        .resolves({ executionArn: `${EXECUTION}--redrive-2`, startDate: when });
 
       // Act
       const redriven = await engine.redrive("e1", {
-        from: "ship",
-        keep: (id) => id === "reserve",
-        count: 7,
+        from: "announce",
+        keep: (id) => id !== "charge",
       });
 
       // Assess
@@ -333,17 +344,34 @@ describe("SfnExecutionEngine", () => {
       const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
       expect({ ...call, input: JSON.parse(call?.input ?? "null") }).toEqual({
         stateMachineArn: MACHINE,
-        name: "e1--redrive-7",
+        name: "e1--redrive-2",
         input: {
           batonResume: {
             executionId: "e1",
-            redriveCount: 7,
+            redriveCount: 2,
             input: { orderId: "o-1" },
-            steps: { reserve: { id: "r-1" } },
-            from: "ship",
+            steps: { reserve: { id: "r-1" }, ship: { id: "s-1" } },
+            from: "announce",
           },
         },
       });
+    });
+
+    it("stops the latest redrive run, not the original execution", async () => {
+      // Prepare
+      sfn.on(DescribeExecutionCommand, { executionArn: `${EXECUTION}--redrive-1` }).resolves({});
+      sfn
+        .on(DescribeExecutionCommand, { executionArn: `${EXECUTION}--redrive-2` })
+        .rejects(new ExecutionDoesNotExist({ message: "no", $metadata: {} }));
+      sfn.on(StopExecutionCommand).resolves({});
+
+      // Act
+      await engine.stop("e1", { error: "Baton.Cancelled", cause: "{}" });
+
+      // Assess
+      expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input.executionArn).toEqual(
+        `${EXECUTION}--redrive-1`,
+      );
     });
   });
 });

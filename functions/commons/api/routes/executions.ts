@@ -138,7 +138,7 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
     try {
       const { redriveDate } = await deps.engine.redrive(
         execution.id,
-        redrivePlan(execution, (deps.clock ?? (() => new Date()))()),
+        redrivePlan(execution),
       );
       return json(202, { id: execution.id, status: "RUNNING", redriveDate });
     } catch (error) {
@@ -154,7 +154,7 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
  * Where a redrive resumes, from the record: at the first step (in file order) that did not succeed
  * — compensated steps were undone, so they run again — keeping the results of the steps that did.
  */
-export function redrivePlan(execution: ExecutionDocument, now: Date): RedrivePlan {
+export function redrivePlan(execution: ExecutionDocument): RedrivePlan {
   const succeeded = new Set(
     execution.steps.filter((s) => s.status === "SUCCEEDED").map((s) => s.id),
   );
@@ -162,8 +162,6 @@ export function redrivePlan(execution: ExecutionDocument, now: Date): RedrivePla
   return {
     ...(from === undefined ? {} : { from }),
     keep: (id) => succeeded.has(id),
-    // Unique and increasing, so each redrive outranks the ones before it in the record.
-    count: now.getTime(),
   };
 }
 
