@@ -8,7 +8,7 @@ import {
   type JsonObject,
 } from "../model.ts";
 import { parsePath } from "../template.ts";
-import { CALL_TIMEOUT_RULE, FieldReader, TIMEOUT_RULE } from "./fields.ts";
+import { CALL_TIMEOUT_RULE, FieldReader } from "./fields.ts";
 import {
   checkFields,
   didYouMean,

@@ -136,10 +136,7 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
       );
     }
     try {
-      const { redriveDate } = await deps.engine.redrive(
-        execution.id,
-        redrivePlan(execution),
-      );
+      const { redriveDate } = await deps.engine.redrive(execution.id, redrivePlan(execution));
       return json(202, { id: execution.id, status: "RUNNING", redriveDate });
     } catch (error) {
       if (isEngineError(error, "not-redrivable") || isEngineError(error, "not-found")) {
