@@ -60,7 +60,10 @@ const CLASSES: readonly (readonly [AddressClass, BlockList])[] = [
   ["loopback", list(["127.0.0.0/8"], ["::1"])],
   [
     "private",
-    list(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"], ["fc00::/7"]),
+    list(
+      ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"],
+      ["fc00::/7", "fec0::/10"],
+    ),
   ],
 ];
 
@@ -81,13 +84,52 @@ const DESCRIPTIONS: Record<AddressClass, string> = {
   public: "a public address",
 };
 
-/** Classifies an IP literal (IPv4-mapped IPv6 addresses are checked as IPv4 by BlockList). */
+/**
+ * Classifies an IP literal. IPv4-mapped IPv6 addresses are checked as IPv4 by BlockList; IPv6
+ * forms that carry an IPv4 address elsewhere (NAT64 `64:ff9b::/96`, 6to4 `2002::/16`,
+ * IPv4-compatible `::a.b.c.d`) are classified by the IPv4 address they reach.
+ */
 export function classifyAddress(address: string): AddressClass {
   const family = isIP(address) === 6 ? "ipv6" : "ipv4";
   for (const [name, blockList] of CLASSES) {
     if (blockList.check(address, family)) return name;
   }
-  return "public";
+  const embedded = family === "ipv6" ? embeddedIpv4(address) : undefined;
+  return embedded === undefined ? "public" : classifyAddress(embedded);
+}
+
+/** The IPv4 address an IPv6 translation or tunnelling form reaches, if it is one. */
+function embeddedIpv4(address: string): string | undefined {
+  const words = ipv6Words(address);
+  if (words === undefined) return undefined;
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  const zero = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
+  if (words[0] === 0x64 && words[1] === 0xff9b && zero(2, 6))
+    return v4(words[6] ?? 0, words[7] ?? 0);
+  if (words[0] === 0x2002) return v4(words[1] ?? 0, words[2] ?? 0);
+  if (zero(0, 6) && (words[6] ?? 0) !== 0) return v4(words[6] ?? 0, words[7] ?? 0);
+  return undefined;
+}
+
+/** The eight 16-bit words of an IPv6 literal (dotted IPv4 tails included). */
+function ipv6Words(address: string): number[] | undefined {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", tail] = text.split("::");
+  const parse = (part: string) =>
+    part === "" ? [] : part.split(":").map((w) => Number.parseInt(w, 16));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const fill = 8 - left.length - right.length;
+  const words =
+    tail === undefined ? left : [...left, ...Array<number>(Math.max(fill, 0)).fill(0), ...right];
+  return words.length === 8 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff)
+    ? words
+    : undefined;
 }
 
 /** Why an address is refused under `policy`, or undefined when it may be called. */

@@ -149,6 +149,9 @@ describe("validateServiceEntry", () => {
   it.each([
     ["http://169.254.169.254/latest", "host 169.254.169.254 is a cloud metadata address"],
     ["http://[fd00:ec2::254]/", "host fd00:ec2::254 is a cloud metadata address"],
+    ["http://[64:ff9b::a9fe:a9fe]/", "host 64:ff9b::a9fe:a9fe is a cloud metadata address"],
+    ["http://[2002:a9fe:a9fe::1]/", "host 2002:a9fe:a9fe::1 is a cloud metadata address"],
+    ["http://[::a9fe:a9fe]/", "host ::a9fe:a9fe is a cloud metadata address"],
     [
       "http://metadata.google.internal/",
       "host metadata.google.internal is a cloud metadata address",
