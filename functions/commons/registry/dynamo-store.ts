@@ -230,7 +230,36 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
         ReturnValues: "UPDATED_OLD",
       }),
     );
+    const previousUrl = result.Attributes?.url?.S;
+    if (previousUrl !== undefined && previousUrl !== instance.url) {
+      await this.#resetHealth(service, instance);
+    }
     return { created: result.Attributes?.registeredAt === undefined };
+  }
+
+  /**
+   * An instance that moved to another URL starts with fresh health: what was probed was the old
+   * address. Conditional on the new URL, so a later move is not overwritten.
+   */
+  async #resetHealth(service: string, instance: InstanceEntry): Promise<void> {
+    const update = updateExpression(healthAttributes(INITIAL_HEALTH), {});
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: key(service, instanceSk(instance.id)),
+          ...update,
+          ConditionExpression: "#url = :url",
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#url": "url" },
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ":url": S(instance.url),
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
+    }
   }
 
   async #deleteIfExists(itemKey: Item): Promise<boolean> {

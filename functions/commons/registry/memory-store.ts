@@ -151,8 +151,11 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
 
 function upsert(stored: StoredService, instance: InstanceEntry, now: number): PutResult {
   const current = stored.instances.get(instance.id);
+  // An instance that moved to another URL starts with fresh health (see the DynamoDB store).
+  const moved = current !== undefined && current.url !== instance.url;
   stored.instances.set(instance.id, {
     ...(current ?? { ...INITIAL_HEALTH, registeredAt: now }),
+    ...(moved ? INITIAL_HEALTH : {}),
     id: instance.id,
     url: instance.url,
     weight: instance.weight,

@@ -258,7 +258,7 @@ describe("DynamoRegistryStore on dynalite", () => {
     await store.putService(
       serviceEntry({
         instances: [
-          { id: "a", url: "http://127.0.0.1:11", weight: 3 },
+          { id: "a", url: "http://127.0.0.1:1", weight: 3 },
           { id: "c", url: "http://127.0.0.1:3", weight: 1 },
         ],
       }),
@@ -269,7 +269,7 @@ describe("DynamoRegistryStore on dynalite", () => {
     expect(
       service?.instances.map((i) => [i.id, i.url, i.weight, i.healthy, i.lastHeartbeatAt]),
     ).toEqual([
-      ["a", "http://127.0.0.1:11", 3, false, 1_500],
+      ["a", "http://127.0.0.1:1", 3, false, 1_500],
       ["c", "http://127.0.0.1:3", 1, true, 1_500],
     ]);
     expect([service?.createdAt, service?.updatedAt]).toEqual([1_000, 1_500]);
@@ -307,6 +307,28 @@ describe("DynamoRegistryStore on dynalite", () => {
       false,
       [],
     ]);
+  });
+
+  it("keeps an instance's health on a heartbeat but resets it when the instance moves", async () => {
+    // Prepare: an instance marked unhealthy
+    await store.putService(serviceEntry({ instances: [] }));
+    const at = (url: string) => ({ id: "x", url, weight: 1 });
+    await store.putInstance("inventory", at("http://127.0.0.1:5"));
+    const unhealthy = { healthy: false, consecutiveFailures: 3, consecutiveSuccesses: 0 };
+    await store.setInstanceHealth("inventory", "x", {
+      ...unhealthy,
+      lastCheckedAt: 1_000,
+      lastReason: "HTTP 503",
+    });
+
+    // Act
+    await store.putInstance("inventory", at("http://127.0.0.1:5"));
+    const afterHeartbeat = (await store.getService("inventory"))?.instances[0]?.healthy;
+    await store.putInstance("inventory", at("http://127.0.0.1:6"));
+    const afterMove = (await store.getService("inventory"))?.instances[0]?.healthy;
+
+    // Assess
+    expect([afterHeartbeat, afterMove]).toEqual([false, true]);
   });
 
   it("does not resurrect a deleted instance when its health is written", async () => {
