@@ -85,16 +85,6 @@ export interface ServiceCallFailure {
   readonly instance?: string;
 }
 
-/** Payload of the emit task. */
-export interface EmitRequest {
-  readonly workflow: string;
-  readonly version: number;
-  readonly executionId: string;
-  readonly stepId: string;
-  readonly detailType: string;
-  readonly detail: Json;
-}
-
 /** Payload of the await-signal task (`.waitForTaskToken`). */
 export interface AwaitSignalRequest {
   readonly workflow: string;
