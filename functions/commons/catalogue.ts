@@ -77,17 +77,16 @@ export class WorkflowCatalogue {
     return this.#byName.get(name);
   }
 
-  /** The workflow whose state machine has this ARN (from the catalogue or `BATON_STATE_MACHINES`). */
+  /** The workflow whose state machine has this ARN. */
   byStateMachineArn(arn: string): CatalogueWorkflow | undefined {
     return this.list().find((w) => this.stateMachineArn(w.name) === arn);
   }
 
+  /** From the catalogue entry, else `BATON_STATE_MACHINE_ARN_PREFIX` + name (set by the stack). */
   stateMachineArn(name: string): string | undefined {
     const prefix = process.env[ENV.stateMachineArnPrefix];
     return (
-      this.get(name)?.stateMachineArn ??
-      stateMachinesFromEnv()[name] ??
-      (prefix && this.get(name) ? `${prefix}${name}` : undefined)
+      this.get(name)?.stateMachineArn ?? (prefix && this.get(name) ? `${prefix}${name}` : undefined)
     );
   }
 
@@ -253,15 +252,4 @@ function entryProblem(entry: unknown): string | undefined {
   );
   if (bad >= 0) return `(${e.name}) steps[${bad}] has no id`;
   return undefined;
-}
-
-function stateMachinesFromEnv(): Readonly<Record<string, string>> {
-  const raw = process.env[ENV.stateMachines];
-  if (raw === undefined || raw === "") return {};
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
 }

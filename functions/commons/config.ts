@@ -10,8 +10,6 @@ export const ENV = {
   dlqUrl: "BATON_DLQ_URL",
   /** JSON file with the compiled workflow catalogue (see `functions/commons/catalogue.ts`); relative paths are resolved against `LAMBDA_TASK_ROOT`. */
   catalogueFile: "BATON_CATALOGUE_FILE",
-  /** JSON object: workflow name → state machine ARN (takes precedence over the prefix). */
-  stateMachines: "BATON_STATE_MACHINES",
   /** State machine ARN of a workflow = this prefix + the workflow name (set by the CDK stack). */
   stateMachineArnPrefix: "BATON_STATE_MACHINE_ARN_PREFIX",
   /** Days execution records are kept (TTL). */

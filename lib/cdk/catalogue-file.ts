@@ -1,7 +1,7 @@
 /**
  * The workflow catalogue the API and records handlers read at run time, written once per synth and
  * copied into their bundles, so no request ever compiles a workflow. State machine ARNs are not in
- * it (they are deploy-time tokens); handlers take them from `BATON_STATE_MACHINES`.
+ * it (they are deploy-time tokens); handlers build them from `BATON_STATE_MACHINE_ARN_PREFIX`.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
