@@ -3,7 +3,6 @@
  * states add a `#suffix` no id can contain; every name stays under the 80-character ASL limit.
  */
 export const stateName = {
-  step: (id: string) => id,
   when: (id: string) => `${id}#when`,
   failed: (id: string) => `${id}#failed`,
   timedOut: (id: string) => `${id}#timed-out`,
@@ -13,7 +12,6 @@ export const stateName = {
   merge: (id: string) => `${id}#merge`,
   check: (id: string) => `${id}#check`,
   propagate: (id: string) => `${id}#propagate`,
-  branchStopped: (id: string, branch: number) => `${id}#${branch}#stopped`,
   iterationStopped: (id: string) => `${id}#item#stopped`,
   undoGuard: (id: string) => `${id}#undo?`,
   undo: (id: string) => `${id}#undo`,

@@ -6,7 +6,7 @@
  * its own results (merged back after the Parallel) and a map's per-item results stay small.
  */
 import type { AslJson, Payload } from "../asl.ts";
-import { allSteps, type Step } from "../model.ts";
+import type { Step } from "../model.ts";
 
 export interface Scope {
   /** Step ids whose results live in this scope's `$.steps`. */
@@ -77,6 +77,3 @@ function localIds(steps: readonly Step[]): Set<string> {
   }
   return ids;
 }
-
-/** Every step id in a list at any depth (used to assert names are unique). */
-export const deepIds = (steps: readonly Step[]): string[] => [...allSteps(steps)].map((s) => s.id);

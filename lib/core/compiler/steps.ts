@@ -291,15 +291,15 @@ function addParallel(
 
 function compileChoice(ctx: Ctx, step: ChoiceStep, next: string | null): string {
   const after = next ?? addEnd(ctx, `${step.id}#done`);
-  const choices = step.cases.map((c, i) => {
+  const choices = step.cases.map((c) => {
     const start = compileList(ctx, c.steps, after) ?? after;
-    return { ...condition(ctx.comp, ctx.scope, c.when), Next: start, _i: i };
+    return { ...condition(ctx.comp, ctx.scope, c.when), Next: start };
   });
   const otherwise = compileList(ctx, step.otherwise, after) ?? after;
   return ctx.graph.add(step.id, {
     Type: "Choice",
     ...comment(step),
-    Choices: choices.map(({ _i, ...rule }) => rule),
+    Choices: choices,
     Default: otherwise,
   });
 }
