@@ -46,6 +46,11 @@ export interface ServiceCallRequest {
   readonly executionId: string;
   /** The step this call belongs to (for a compensation, the step being compensated). */
   readonly stepId: string;
+  /**
+   * The map item the call runs in, `<mapId>[<index>]` (nested maps: `orders[1].lines[0]`); absent
+   * outside maps. Part of the idempotency key, so each item's call is its own effect.
+   */
+  readonly itemPath?: string;
   /** `call` for the step itself, `compensate` for its compensation. */
   readonly mode: "call" | "compensate";
   /** `$$.State.RetryCount` + 1. */
@@ -91,6 +96,8 @@ export interface AwaitSignalRequest {
   readonly executionId: string;
   readonly stepId: string;
   readonly signal: string;
+  /** The map item the await runs in (as `ServiceCallRequest.itemPath`): each item waits on its own. */
+  readonly itemPath?: string;
   readonly taskToken: string;
   readonly timeout: number;
 }
@@ -101,7 +108,8 @@ export interface AwaitSignalRequest {
  * - `$.context`: `{ executionId, startedAt }`.
  * - `$.steps.<id>`: each finished step's result. Skipped and failed steps are absent, so
  *   `IsPresent` on `$.steps.<id>` means "succeeded" (compensation guards rely on it).
- * - `$.item`, `$.index`: inside a map iteration.
+ * - `$.item`, `$.index`, `$.itemPath`: inside a map iteration (`itemPath`: `<mapId>[<index>]`,
+ *   joined by `.` through nested maps).
  * - `$.failure`: `{ name, message, step }` once a step failed (read by compensations as `error`).
  * - `$.compensationFailed`: set when a compensation failed after its retries.
  */
@@ -111,6 +119,7 @@ export const STATE = {
   steps: "$.steps",
   item: "$.item",
   index: "$.index",
+  itemPath: "$.itemPath",
   failure: "$.failure",
   compensationFailed: "$.compensationFailed",
 } as const;

@@ -130,6 +130,7 @@ describe("compileWorkflow: step kinds", () => {
         ItemSelector: {
           "item.$": "$$.Map.Item.Value",
           "index.$": "$$.Map.Item.Index",
+          "itemPath.$": "States.Format('each[{}]', $$.Map.Item.Index)",
           ...CARRIED,
           "outer.$": "$.steps",
           steps: {},
@@ -150,7 +151,10 @@ describe("compileWorkflow: step kinds", () => {
               End: true,
             },
             "put#failed": failureRecord("put", "each#item#stopped"),
-            put: callTask("put", "each#item#done"),
+            put: {
+              ...callTask("put", "each#item#done"),
+              Parameters: { ...callParams("put"), "itemPath.$": "$.itemPath" },
+            },
           },
         },
         MaxConcurrency: 5,

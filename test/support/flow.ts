@@ -4,7 +4,11 @@
  */
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
-import { type ServiceCallRequest, TaskResource } from "../../lib/core/contract.ts";
+import {
+  type AwaitSignalRequest,
+  type ServiceCallRequest,
+  TaskResource,
+} from "../../lib/core/contract.ts";
 
 export type ServiceReply = { status?: number; body?: unknown };
 export type FakeService = (req: ServiceCallRequest) => ServiceReply | Promise<ServiceReply>;
@@ -30,6 +34,8 @@ export interface FlowOptions {
   readonly services?: Record<string, FakeService>;
   /** Answers `await` steps: a payload, or an error (e.g. `States.Timeout`). */
   readonly signals?: Record<string, unknown | TaskError>;
+  /** Answers `await` steps from their whole payload (takes precedence over `signals`). */
+  readonly awaitHandler?: (payload: AwaitSignalRequest) => unknown;
   readonly children?: Record<string, (input: unknown) => unknown>;
 }
 
@@ -78,7 +84,8 @@ export async function runFlow(
           return { FailedEntryCount: 0 };
         }
         case TaskResource.AwaitSignal: {
-          const payload = params.Payload as { signal: string };
+          const payload = params.Payload as AwaitSignalRequest;
+          if (options.awaitHandler) return options.awaitHandler(payload);
           const answer = options.signals?.[payload.signal];
           if (answer instanceof TaskError) throw answer;
           if (answer === undefined) throw new TaskError("States.Timeout", "no signal");

@@ -22,6 +22,7 @@ export function callParameters(
     version: env.workflow.version,
     "executionId.$": "$.context.executionId",
     stepId,
+    ...(scope.inMap ? { "itemPath.$": "$.itemPath" } : {}),
     mode,
     "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
     "redriveCount.$": "$.context.redriveCount",

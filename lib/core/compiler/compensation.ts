@@ -11,7 +11,7 @@ import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
 import { callRetries, catchAll } from "./retry.ts";
-import { iterationScope, outerForChild, type Scope } from "./scope.ts";
+import { itemPathSelector, iterationScope, outerForChild, type Scope } from "./scope.ts";
 import type { Compilation } from "./steps.ts";
 import { exactPath } from "./templates.ts";
 
@@ -114,6 +114,7 @@ function compensateMap(
     Parameters: {
       "item.$": "$.item",
       "index.$": "$.index",
+      "itemPath.$": "$.itemPath",
       "input.$": "$.input",
       "context.$": "$.context",
       "outer.$": "$.outer",
@@ -140,6 +141,7 @@ function compensateMap(
     ItemSelector: {
       "item.$": "$$.Map.Item.Value",
       "index.$": "$$.Map.Item.Index",
+      "itemPath.$": itemPathSelector(scope, step.id),
       "input.$": "$.input",
       "context.$": "$.context",
       "outer.$": outerForChild(scope),

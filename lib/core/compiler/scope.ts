@@ -13,7 +13,7 @@ export interface Scope {
   readonly local: ReadonlySet<string>;
   /** Whether `$.outer` holds the enclosing scopes' results. */
   readonly nested: boolean;
-  /** Whether `$.item` and `$.index` are bound (inside a map, at any depth). */
+  /** Whether `$.item`, `$.index` and `$.itemPath` are bound (inside a map, at any depth). */
   readonly inMap: boolean;
   /** Where a `succeed` step goes: a state name at the top level, or the end of the branch. */
   readonly finish: string | null;
@@ -45,9 +45,26 @@ export function carriedFields(scope: Scope): Record<string, AslJson> {
     "input.$": "$.input",
     "context.$": "$.context",
     ...(scope.nested ? { "outer.$": "$.outer" } : {}),
-    ...(scope.inMap ? { "item.$": "$.item", "index.$": "$.index" } : {}),
+    ...(scope.inMap ? ITEM_FIELDS : {}),
   };
 }
+
+/** What a map iteration carries: its item, its index, and its path through every enclosing map. */
+const ITEM_FIELDS = {
+  "item.$": "$.item",
+  "index.$": "$.index",
+  "itemPath.$": "$.itemPath",
+} as const;
+
+/**
+ * `$.itemPath` of an iteration of map `mapId` run from `scope`: `<mapId>[<index>]`, after the
+ * enclosing iteration's path in nested maps (`orders[1].lines[0]`). Step ids are unique in a
+ * workflow, so the path names one item of one map; idempotency keys and signal waiters use it.
+ */
+export const itemPathSelector = (scope: Scope, mapId: string): string =>
+  scope.inMap
+    ? `States.Format('{}.${mapId}[{}]', $.itemPath, $$.Map.Item.Index)`
+    : `States.Format('${mapId}[{}]', $$.Map.Item.Index)`;
 
 /** Input of a child branch: the carried fields, everything visible as `outer`, empty `steps`. */
 export function childInput(scope: Scope): Payload {
@@ -55,7 +72,7 @@ export function childInput(scope: Scope): Payload {
     "input.$": "$.input",
     "context.$": "$.context",
     "outer.$": outerForChild(scope),
-    ...(scope.inMap ? { "item.$": "$.item", "index.$": "$.index" } : {}),
+    ...(scope.inMap ? ITEM_FIELDS : {}),
     steps: {},
   };
 }

@@ -27,6 +27,7 @@ import {
   branchScope,
   carriedFields,
   childInput,
+  itemPathSelector,
   iterationScope,
   outerForChild,
   type Scope,
@@ -362,6 +363,7 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
     ItemSelector: {
       "item.$": "$$.Map.Item.Value",
       "index.$": "$$.Map.Item.Index",
+      "itemPath.$": itemPathSelector(ctx.scope, step.id),
       "input.$": "$.input",
       "context.$": "$.context",
       "outer.$": outerForChild(ctx.scope),
@@ -487,6 +489,7 @@ function compileAwait(ctx: Ctx, step: AwaitStep, next: string | null): string {
         "executionId.$": "$.context.executionId",
         stepId: step.id,
         signal: step.signal,
+        ...(ctx.scope.inMap ? { "itemPath.$": "$.itemPath" } : {}),
         "taskToken.$": "$$.Task.Token",
         timeout: step.timeout,
       },
