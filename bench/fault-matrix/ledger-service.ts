@@ -1,0 +1,305 @@
+/**
+ * A service that keeps an effect ledger and honours `Idempotency-Key` as SERVICE.md asks of the
+ * services a saga calls, with seeded random faults in front of it.
+ *
+ * - `POST /effects` applies one effect, keyed by the request's `Idempotency-Key`: a key seen
+ *   before gets the stored answer and adds nothing. The body names the logical effect
+ *   (`{exec, step, item}`) so the checker can tell two keys applied for one step or item.
+ * - `POST /undo` undoes the effect whose forward key the undo key names (`<key>:undo` as the v2
+ *   spec says, or `<key>:compensate`, what v1 sends). A repeated undo key gets the stored answer;
+ *   a second, different undo key for an effect already undone is recorded as a double undo; an
+ *   undo of a key never applied is a no-op success (what an idempotent undo must answer).
+ * - Faults are decided per request from a seeded hash of (service, path, the execution's run
+ *   number and logical step, how many times this key was seen), so one seed gives the same faults whatever the interleaving: 503 and 429 answer
+ *   without any effect; a timeout applies the effect (or finds the stored one) and answers only
+ *   after the caller's step timeout, the uncertain case. Refused connections come from a closed
+ *   port registered as one more instance (round robin decides which calls reach it).
+ * - Effects and undos are applied synchronously on arrival, so two concurrent requests with one
+ *   key can never both apply.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Chances per request that reaches a live instance; the rest is answered normally. */
+export interface FaultRates {
+  readonly serverError: number;
+  readonly tooManyRequests: number;
+  /** Applies the effect, then answers after `lateAnswerMs` (past the caller's step timeout). */
+  readonly timeout: number;
+}
+
+export interface LogicalEffect {
+  readonly exec: string;
+  /** The execution's number in the run (its input), which seeds its faults. */
+  readonly run: number;
+  readonly step: string;
+  /** Map item index; -1 outside a map. */
+  readonly item: number;
+}
+
+export interface AppliedEffect extends LogicalEffect {
+  readonly service: string;
+  readonly key: string;
+  /** Position in the global order of applications and undos (shared by every service). */
+  readonly appliedSeq: number;
+  readonly undos: UndoRecord[];
+}
+
+export interface UndoRecord {
+  readonly service: string;
+  readonly key: string;
+  readonly seq: number;
+  /** What the undo request's body named (the checker compares it with the effect it undid). */
+  readonly named: LogicalEffect | undefined;
+  /** The forward key it undid; undefined when it matched nothing (a no-op). */
+  readonly forwardKey: string | undefined;
+}
+
+export interface LedgerCounters {
+  requests: number;
+  withoutKey: number;
+  serverErrors: number;
+  tooManyRequests: number;
+  lateAnswers: number;
+  replays: number;
+}
+
+/** The ledger of every service of one run; the sequence orders events across services. */
+export class EffectLedger {
+  readonly effects = new Map<string, AppliedEffect>();
+  readonly undos: UndoRecord[] = [];
+  readonly counters: LedgerCounters = {
+    requests: 0,
+    withoutKey: 0,
+    serverErrors: 0,
+    tooManyRequests: 0,
+    lateAnswers: 0,
+    replays: 0,
+  };
+  #seq = 0;
+
+  next(): number {
+    this.#seq += 1;
+    return this.#seq;
+  }
+
+  /** Effects per execution id (as the request bodies named them). */
+  byExecution(): Map<string, AppliedEffect[]> {
+    const grouped = new Map<string, AppliedEffect[]>();
+    for (const effect of this.effects.values()) {
+      const list = grouped.get(effect.exec) ?? [];
+      list.push(effect);
+      grouped.set(effect.exec, list);
+    }
+    return grouped;
+  }
+
+  /** Undos that matched no applied effect, per execution id named in their body. */
+  noopUndos(): Map<string, UndoRecord[]> {
+    const grouped = new Map<string, UndoRecord[]>();
+    for (const undo of this.undos) {
+      if (undo.forwardKey !== undefined || undo.named === undefined) continue;
+      const list = grouped.get(undo.named.exec) ?? [];
+      list.push(undo);
+      grouped.set(undo.named.exec, list);
+    }
+    return grouped;
+  }
+}
+
+export interface LedgerServiceOptions {
+  readonly name: string;
+  readonly ledger: EffectLedger;
+  readonly seed: number;
+  readonly faults: FaultRates;
+  /** How late a "timeout" answers; longer than the step timeout. */
+  readonly lateAnswerMs: number;
+  /** Live instances (ports) sharing the ledger. @default 1 */
+  readonly instances?: number;
+}
+
+export interface LedgerService {
+  readonly name: string;
+  readonly urls: readonly string[];
+  close(): Promise<void>;
+}
+
+interface StoredAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const UNDO_SUFFIXES = [":undo", ":compensate"] as const;
+
+export async function startLedgerService(options: LedgerServiceOptions): Promise<LedgerService> {
+  const { ledger, name } = options;
+  const answers = new Map<string, StoredAnswer>();
+  const seen = new Map<string, number>();
+  const late = new Set<NodeJS.Timeout>();
+
+  const handle = (request: IncomingMessage, text: string, response: ServerResponse): void => {
+    const path = (request.url ?? "/").split("?")[0];
+    if (request.method === "GET" && path === "/health") return send(response, 200, { ok: true });
+    ledger.counters.requests += 1;
+    const key = header(request, "idempotency-key");
+    if (key === undefined) {
+      ledger.counters.withoutKey += 1;
+      return send(response, 400, { error: "Idempotency-Key is required" });
+    }
+    const nth = (seen.get(key) ?? 0) + 1;
+    seen.set(key, nth);
+    const named = logicalEffect(text);
+    // Execution ids are random; the run number and logical names are what a seed can fix.
+    const who = named === undefined ? key : `${named.run}|${named.step}|${named.item}`;
+    const roll = unitHash(`${options.seed}|${name}|${path}|${who}|${nth}`);
+    const { serverError, tooManyRequests, timeout } = options.faults;
+    if (roll < serverError) {
+      ledger.counters.serverErrors += 1;
+      return send(response, 503, { error: "injected 503" });
+    }
+    if (roll < serverError + tooManyRequests) {
+      ledger.counters.tooManyRequests += 1;
+      return send(response, 429, { error: "injected 429" });
+    }
+    let answer = answers.get(key);
+    if (answer !== undefined) ledger.counters.replays += 1;
+    else if (path === "/effects") answer = applyEffect(key, named);
+    else if (path === "/undo") answer = applyUndo(key, named);
+    else return send(response, 404, { error: `no route ${request.method} ${path}` });
+    if (answer.status < 300) answers.set(key, answer);
+    if (roll < serverError + tooManyRequests + timeout) {
+      ledger.counters.lateAnswers += 1;
+      const stored = answer;
+      const timer = setTimeout(() => {
+        late.delete(timer);
+        send(response, stored.status, stored.body);
+      }, options.lateAnswerMs);
+      late.add(timer);
+      return;
+    }
+    send(response, answer.status, answer.body);
+  };
+
+  const applyEffect = (key: string, named: LogicalEffect | undefined): StoredAnswer => {
+    if (named === undefined) return { status: 400, body: { error: "body must name exec, step" } };
+    const effect: AppliedEffect = {
+      ...named,
+      service: name,
+      key,
+      appliedSeq: ledger.next(),
+      undos: [],
+    };
+    ledger.effects.set(`${name}|${key}`, effect);
+    return { status: 201, body: { id: `${name}:${key}` } };
+  };
+
+  const applyUndo = (key: string, named: LogicalEffect | undefined): StoredAnswer => {
+    const effect = undoTarget(key, named);
+    const undo: UndoRecord = {
+      service: name,
+      key,
+      seq: ledger.next(),
+      named,
+      forwardKey: effect?.key,
+    };
+    ledger.undos.push(undo);
+    effect?.undos.push(undo);
+    return { status: 200, body: { undone: effect === undefined ? null : `${name}:${effect.key}` } };
+  };
+
+  /** The effect an undo names: by its key (forward key + suffix), else by the body's names. */
+  const undoTarget = (key: string, named: LogicalEffect | undefined): AppliedEffect | undefined => {
+    const suffix = UNDO_SUFFIXES.find((s) => key.endsWith(s));
+    if (suffix !== undefined) return ledger.effects.get(`${name}|${key.slice(0, -suffix.length)}`);
+    if (named === undefined) return undefined;
+    for (const effect of ledger.effects.values()) {
+      if (
+        effect.service === name &&
+        effect.exec === named.exec &&
+        effect.step === named.step &&
+        effect.item === named.item
+      )
+        return effect;
+    }
+    return undefined;
+  };
+
+  const servers: Server[] = [];
+  for (let i = 0; i < (options.instances ?? 1); i++) {
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => handle(request, Buffer.concat(chunks).toString("utf8"), response));
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    servers.push(server);
+  }
+  return {
+    name,
+    urls: servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`),
+    close: async () => {
+      for (const timer of late) clearTimeout(timer);
+      late.clear();
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** A port nothing listens on (bound, read, released), for an instance that refuses connections. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+function logicalEffect(text: string): LogicalEffect | undefined {
+  try {
+    const body = JSON.parse(text) as Partial<Record<keyof LogicalEffect, unknown>>;
+    if (typeof body.exec !== "string" || typeof body.step !== "string") return undefined;
+    return {
+      exec: body.exec,
+      run: typeof body.run === "number" ? body.run : -1,
+      step: body.step,
+      item: typeof body.item === "number" ? body.item : -1,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  if (response.destroyed || response.writableEnded) return;
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+/** FNV-1a, then a murmur-style finalizer: a uniform number in [0, 1) from a string. */
+export function unitHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4_294_967_296;
+}

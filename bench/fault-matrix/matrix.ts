@@ -1,0 +1,201 @@
+/**
+ * One run of the fault matrix: ledger services on 127.0.0.1 (each with live instances and one
+ * closed port), the whole `baton dev` server (API, engine, real handlers, records in dynalite) on
+ * a virtual clock, N executions of the three workflows started over the HTTP API at a fixed
+ * concurrency, a bounded wait for every record to settle, then the checker.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { type DevServer, startDevServer } from "../../lib/local/server.ts";
+import { type CheckResult, checkExecutions, type RecordView, type Started } from "./check.ts";
+import {
+  closedPortUrl,
+  EffectLedger,
+  type FaultRates,
+  type LedgerCounters,
+  type LedgerService,
+  startLedgerService,
+} from "./ledger-service.ts";
+import { MATRIX_WORKFLOWS, SERVICES, STEP_TIMEOUT_SECONDS } from "./workflows.ts";
+
+export interface MatrixOptions {
+  readonly executions: number;
+  readonly concurrency: number;
+  readonly seed: number;
+  /** @default DEFAULT_FAULTS */
+  readonly faults?: FaultRates;
+  /** Live instances per service beside the closed one. @default 5 (1 call in 6 is refused) */
+  readonly liveInstances?: number;
+  /** How long a finished execution's record may take to settle, and an execution to finish. @default 60 s */
+  readonly settleMs?: number;
+}
+
+export const DEFAULT_FAULTS: FaultRates = { serverError: 0.08, tooManyRequests: 0.05, timeout: 0.05 };
+
+export interface MatrixResult extends CheckResult {
+  readonly executions: number;
+  readonly ms: number;
+  readonly counters: LedgerCounters;
+  readonly startFailures: number;
+}
+
+export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
+  const faults = options.faults ?? DEFAULT_FAULTS;
+  const settleMs = options.settleMs ?? 60_000;
+  const ledger = new EffectLedger();
+  const services: LedgerService[] = [];
+  const dir = await mkdtemp(join(tmpdir(), "baton-fault-matrix-"));
+  let server: DevServer | undefined;
+  try {
+    const entries: string[] = [];
+    for (const name of SERVICES) {
+      const service = await startLedgerService({
+        name,
+        ledger,
+        seed: options.seed,
+        faults,
+        lateAnswerMs: STEP_TIMEOUT_SECONDS * 1000 + 500,
+        instances: options.liveInstances ?? 5,
+      });
+      services.push(service);
+      entries.push(servicesEntry(name, [...service.urls, await closedPortUrl()]));
+    }
+    for (const workflow of MATRIX_WORKFLOWS)
+      await writeFile(join(dir, `${workflow.name}.yaml`), workflow.yaml);
+    await writeFile(join(dir, "services.yaml"), `services:\n${entries.join("")}`);
+    const lines: string[] = [];
+    server = await startDevServer({
+      port: 0,
+      workflowsDir: dir,
+      dataDir: join(dir, "data"),
+      skipDelays: true,
+      healthCheckSeconds: 86_400,
+      log: (line) => lines.push(line),
+      out: () => {},
+    });
+    const live = server;
+
+    const t0 = performance.now();
+    const started: { run: number; executionId: string }[] = [];
+    let startFailures = 0;
+    await pool(options.executions, options.concurrency, async (run) => {
+      const workflow = MATRIX_WORKFLOWS[run % MATRIX_WORKFLOWS.length];
+      if (workflow === undefined) return;
+      const response = await fetch(`${live.url}/workflows/${workflow.name}/executions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(workflow.input(run)),
+      });
+      const body = (await response.json()) as { id?: string };
+      if (response.status !== 201 || typeof body.id !== "string") {
+        startFailures += 1;
+        return;
+      }
+      started.push({ run, executionId: body.id });
+      await withTimeout(live.runtime.engine.waitFor(body.id), settleMs);
+    });
+    await withTimeout(live.runtime.idle(), settleMs);
+    const records = await settledRecords(
+      live.url,
+      started.map((s) => s.executionId),
+      settleMs,
+    );
+    const ms = performance.now() - t0;
+    const withRecords: Started[] = started.map((s) => ({
+      ...s,
+      workflow: MATRIX_WORKFLOWS[s.run % MATRIX_WORKFLOWS.length] as (typeof MATRIX_WORKFLOWS)[number],
+      record: records.get(s.executionId),
+    }));
+    return {
+      ...checkExecutions(withRecords, ledger),
+      executions: options.executions,
+      ms,
+      counters: ledger.counters,
+      startFailures,
+    };
+  } finally {
+    await server?.stop();
+    for (const service of services) await service.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function servicesEntry(name: string, urls: readonly string[]): string {
+  const instances = urls
+    .map((url, i) => `      - { id: ${name}-${i}, url: "${url}", weight: 1 }\n`)
+    .join("");
+  // Health probes and the circuit would hide the faults the matrix is about: one probe a day,
+  // a closed instance stays in rotation, and the circuit practically never opens.
+  return `  - name: ${name}
+    instances:
+${instances}    health: { path: /health, intervalSeconds: 86400, unhealthyAfter: 100, healthyAfter: 1 }
+    balancing: round_robin
+    circuit: { failureThreshold: 1000, windowSeconds: 1, cooldownSeconds: 1 }
+    timeout: ${STEP_TIMEOUT_SECONDS}
+`;
+}
+
+const TERMINAL = new Set(["SUCCEEDED", "FAILED", "COMPENSATION_FAILED", "CANCELLED", "TIMED_OUT"]);
+const COMPENSATION_BUSY = new Set(["PENDING", "RUNNING"]);
+
+/** Reads every record, re-reading those not settled yet until `settleMs` has passed. */
+async function settledRecords(
+  url: string,
+  ids: readonly string[],
+  settleMs: number,
+): Promise<Map<string, RecordView>> {
+  const records = new Map<string, RecordView>();
+  const deadline = Date.now() + settleMs;
+  let pending = [...ids];
+  while (pending.length > 0) {
+    const next: string[] = [];
+    await pool(pending.length, 10, async (i) => {
+      const id = pending[i] as string;
+      const response = await fetch(`${url}/executions/${id}`);
+      if (response.status !== 200) {
+        await response.arrayBuffer();
+        next.push(id);
+        return;
+      }
+      const record = (await response.json()) as RecordView;
+      records.set(id, record);
+      const settled =
+        TERMINAL.has(record.status) &&
+        (record.status === "SUCCEEDED" || !COMPENSATION_BUSY.has(record.compensation));
+      if (!settled) next.push(id);
+    });
+    pending = next;
+    if (pending.length === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return records;
+}
+
+async function pool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/** Resolves when `promise` does or after `ms`, whichever is first (a stuck execution must not hang the run). */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.then(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
