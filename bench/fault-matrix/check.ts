@@ -134,10 +134,14 @@ function judge(
   // Doubled: independent of the record.
   for (const [id, applied] of byLogical) {
     if (applied.length > 1)
-      add("doubled", `${id} applied ${applied.length} times (keys ${applied.map((e) => e.key).join(", ")})`);
+      add(
+        "doubled",
+        `${id} applied ${applied.length} times (keys ${applied.map((e) => e.key).join(", ")})`,
+      );
     for (const effect of applied) {
       const keys = new Set(effect.undos.map((u) => u.key));
-      if (keys.size > 1) add("doubled", `${id} undone ${keys.size} times (keys ${[...keys].join(", ")})`);
+      if (keys.size > 1)
+        add("doubled", `${id} undone ${keys.size} times (keys ${[...keys].join(", ")})`);
     }
   }
 
@@ -158,17 +162,26 @@ function judge(
   if (record.status === "SUCCEEDED") {
     for (const id of execution.workflow.expected) {
       if (standing(id) !== 1)
-        wrong.push(`SUCCEEDED but ${id} has ${standing(id)} standing effects${undone(id) ? " (undone)" : ""}`);
+        wrong.push(
+          `SUCCEEDED but ${id} has ${standing(id)} standing effects${undone(id) ? " (undone)" : ""}`,
+        );
     }
   } else {
     const leftovers = [...byLogical.keys()].filter((id) => standing(id) > 0);
     for (const id of leftovers) {
       const applied = byLogical.get(id) ?? [];
-      const how = applied.map((e) => `key ${e.key}`).join(", ");
+      const how = applied
+        .map(
+          (e) =>
+            `key ${e.key}${e.lateAnswers > 0 ? `, answered late ${e.lateAnswers}x: uncertain` : ""}`,
+        )
+        .join("; ");
       add("leaked", `${id} left standing by a ${record.status} execution (${how})`);
     }
     if (leftovers.length > 0 && !ADMITS_LEFTOVERS.has(record.compensation))
-      wrong.push(`${record.status}, compensation ${record.compensation}, but ${leftovers.join(", ")} left standing`);
+      wrong.push(
+        `${record.status}, compensation ${record.compensation}, but ${leftovers.join(", ")} left standing`,
+      );
     if (leftovers.length === 0 && record.status === "COMPENSATION_FAILED")
       wrong.push("COMPENSATION_FAILED although every applied effect was undone");
   }
@@ -177,11 +190,15 @@ function judge(
     if (id === undefined || !execution.workflow.expected.includes(id)) continue;
     const applied = (byLogical.get(id) ?? []).length > 0;
     if (step.status === "SUCCEEDED" && standing(id) === 0)
-      wrong.push(`step ${step.id} SUCCEEDED but ${applied ? "its effect was undone" : "no effect was applied"}`);
+      wrong.push(
+        `step ${step.id} SUCCEEDED but ${applied ? "its effect was undone" : "no effect was applied"}`,
+      );
     if (step.status === "COMPENSATED" && !undone(id))
       wrong.push(`step ${step.id} COMPENSATED but no undo reached the service`);
     if ((step.status === "PENDING" || step.status === "RUNNING") && applied)
-      wrong.push(`step ${step.id} ${step.status} in a finished execution although its effect was applied`);
+      wrong.push(
+        `step ${step.id} ${step.status} in a finished execution although its effect was applied`,
+      );
   }
   if (wrong.length > 0) add("wrong", wrong.join("; "));
 

@@ -43,6 +43,8 @@ export interface AppliedEffect extends LogicalEffect {
   /** Position in the global order of applications and undos (shared by every service). */
   readonly appliedSeq: number;
   readonly undos: UndoRecord[];
+  /** Requests with this key answered only after the step timeout (the caller saw a timeout). */
+  lateAnswers: number;
 }
 
 export interface UndoRecord {
@@ -129,6 +131,11 @@ interface StoredAnswer {
   readonly body: unknown;
 }
 
+interface Answer extends StoredAnswer {
+  /** Sent only after `lateAnswerMs`. */
+  readonly late?: boolean;
+}
+
 const UNDO_SUFFIXES = [":undo", ":compensate"] as const;
 
 export async function startLedgerService(options: LedgerServiceOptions): Promise<LedgerService> {
@@ -137,14 +144,13 @@ export async function startLedgerService(options: LedgerServiceOptions): Promise
   const seen = new Map<string, number>();
   const late = new Set<NodeJS.Timeout>();
 
-  const handle = (request: IncomingMessage, text: string, response: ServerResponse): void => {
-    const path = (request.url ?? "/").split("?")[0];
-    if (request.method === "GET" && path === "/health") return send(response, 200, { ok: true });
+  /** The answer to one request, and whether it goes out late; effects are applied here. */
+  const answer = (method: string, path: string, key: string | undefined, text: string): Answer => {
+    if (method === "GET" && path === "/health") return { status: 200, body: { ok: true } };
     ledger.counters.requests += 1;
-    const key = header(request, "idempotency-key");
     if (key === undefined) {
       ledger.counters.withoutKey += 1;
-      return send(response, 400, { error: "Idempotency-Key is required" });
+      return { status: 400, body: { error: "Idempotency-Key is required" } };
     }
     const nth = (seen.get(key) ?? 0) + 1;
     seen.set(key, nth);
@@ -155,29 +161,37 @@ export async function startLedgerService(options: LedgerServiceOptions): Promise
     const { serverError, tooManyRequests, timeout } = options.faults;
     if (roll < serverError) {
       ledger.counters.serverErrors += 1;
-      return send(response, 503, { error: "injected 503" });
+      return { status: 503, body: { error: "injected 503" } };
     }
     if (roll < serverError + tooManyRequests) {
       ledger.counters.tooManyRequests += 1;
-      return send(response, 429, { error: "injected 429" });
+      return { status: 429, body: { error: "injected 429" } };
     }
-    let answer = answers.get(key);
-    if (answer !== undefined) ledger.counters.replays += 1;
-    else if (path === "/effects") answer = applyEffect(key, named);
-    else if (path === "/undo") answer = applyUndo(key, named);
-    else return send(response, 404, { error: `no route ${request.method} ${path}` });
-    if (answer.status < 300) answers.set(key, answer);
-    if (roll < serverError + tooManyRequests + timeout) {
-      ledger.counters.lateAnswers += 1;
-      const stored = answer;
-      const timer = setTimeout(() => {
-        late.delete(timer);
-        send(response, stored.status, stored.body);
-      }, options.lateAnswerMs);
-      late.add(timer);
+    let stored = answers.get(key);
+    if (stored !== undefined) ledger.counters.replays += 1;
+    else if (path === "/effects") stored = applyEffect(key, named);
+    else if (path === "/undo") stored = applyUndo(key, named);
+    else return { status: 404, body: { error: `no route ${method} ${path}` } };
+    if (stored.status < 300) answers.set(key, stored);
+    if (roll >= serverError + tooManyRequests + timeout) return stored;
+    ledger.counters.lateAnswers += 1;
+    const effect = path === "/effects" ? ledger.effects.get(`${name}|${key}`) : undefined;
+    if (effect !== undefined) effect.lateAnswers += 1;
+    return { ...stored, late: true };
+  };
+
+  const handle = (request: IncomingMessage, text: string, response: ServerResponse): void => {
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    const reply = answer(request.method ?? "GET", path, header(request, "idempotency-key"), text);
+    if (reply.late !== true) {
+      send(response, reply.status, reply.body);
       return;
     }
-    send(response, answer.status, answer.body);
+    const timer = setTimeout(() => {
+      late.delete(timer);
+      send(response, reply.status, reply.body);
+    }, options.lateAnswerMs);
+    late.add(timer);
   };
 
   const applyEffect = (key: string, named: LogicalEffect | undefined): StoredAnswer => {
@@ -188,6 +202,7 @@ export async function startLedgerService(options: LedgerServiceOptions): Promise
       key,
       appliedSeq: ledger.next(),
       undos: [],
+      lateAnswers: 0,
     };
     ledger.effects.set(`${name}|${key}`, effect);
     return { status: 201, body: { id: `${name}:${key}` } };

@@ -32,7 +32,11 @@ export interface MatrixOptions {
   readonly settleMs?: number;
 }
 
-export const DEFAULT_FAULTS: FaultRates = { serverError: 0.08, tooManyRequests: 0.05, timeout: 0.05 };
+export const DEFAULT_FAULTS: FaultRates = {
+  serverError: 0.08,
+  tooManyRequests: 0.05,
+  timeout: 0.05,
+};
 
 export interface MatrixResult extends CheckResult {
   readonly executions: number;
@@ -105,7 +109,9 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
     const ms = performance.now() - t0;
     const withRecords: Started[] = started.map((s) => ({
       ...s,
-      workflow: MATRIX_WORKFLOWS[s.run % MATRIX_WORKFLOWS.length] as (typeof MATRIX_WORKFLOWS)[number],
+      workflow: MATRIX_WORKFLOWS[
+        s.run % MATRIX_WORKFLOWS.length
+      ] as (typeof MATRIX_WORKFLOWS)[number],
       record: records.get(s.executionId),
     }));
     return {

@@ -99,10 +99,7 @@ ${callStep("j", "ledger-a", "  ")}
 `,
   input: (run) => ({ run }),
   expected: ["a1", "a2", "b1", "c1", "j"],
-  order: [
-    ["a1", "a2"],
-    ...["a1", "a2", "b1", "c1"].map((branch) => [branch, "j"] as const),
-  ],
+  order: [["a1", "a2"], ...["a1", "a2", "b1", "c1"].map((branch) => [branch, "j"] as const)],
 };
 
 const itemIds = Array.from({ length: MAP_ITEMS }, (_, i) => `m[${i}]`);
