@@ -15,6 +15,7 @@ import { Key } from "aws-cdk-lib/aws-kms";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { allSteps } from "../core/model.ts";
+import type { ReadyWorkflow } from "../core/project/model.ts";
 import { AlarmTopic } from "./alarm-topic.ts";
 import { BatonApi } from "./baton-api.ts";
 import { BatonDashboard } from "./baton-dashboard.ts";
@@ -22,7 +23,7 @@ import { BatonHandlers } from "./baton-handlers.ts";
 import { BatonTables } from "./baton-tables.ts";
 import { BatonWorkflow } from "./baton-workflow.ts";
 import { writeCatalogueFile } from "./catalogue-file.ts";
-import { type CompiledWorkflow, loadCompiledWorkflows } from "./compiled-workflows.ts";
+import { loadCompiledWorkflows } from "./compiled-workflows.ts";
 import type { BatonConfig } from "./config.ts";
 import { DeadLetterQueue } from "./dead-letter-queue.ts";
 import { ExecutionRecordsRules } from "./execution-records-rules.ts";
@@ -35,7 +36,7 @@ import { compensationFailedMetric } from "./workflow-alarms.ts";
 export interface BatonStackProps extends StackProps {
   readonly config: BatonConfig;
   /** Compiled workflows to deploy. @default loaded and compiled from `config.workflowsDir` */
-  readonly workflows?: readonly CompiledWorkflow[];
+  readonly workflows?: readonly ReadyWorkflow[];
 }
 
 export class BatonStack extends Stack {
@@ -90,7 +91,7 @@ export class BatonStack extends Stack {
         name: c.workflow.name,
         stateMachineName: names[c.workflow.name] ?? "",
         express: c.workflow.type === "express",
-        awaits: c.uses.awaitSignal,
+        awaits: c.manifest.tasks.includes("AwaitSignal"),
       })),
       catalogueFile: this.catalogueFile,
       retentionDays: config.retentionDays,
@@ -169,7 +170,7 @@ export class BatonStack extends Stack {
     this.addOutputs(prefix);
   }
 
-  private loadWorkflows(config: BatonConfig): readonly CompiledWorkflow[] {
+  private loadWorkflows(config: BatonConfig): readonly ReadyWorkflow[] {
     const dir = config.workflowsDir;
     const loaded = loadCompiledWorkflows(dir, { servicesFile: config.servicesFile });
     for (const warning of loaded.warnings) {
@@ -207,7 +208,7 @@ export function logRetentionFor(days: number): RetentionDays {
 }
 
 /** The longest per-attempt timeout of any call or compensation, in seconds. */
-export function maxCallTimeout(workflows: readonly CompiledWorkflow[]): number {
+export function maxCallTimeout(workflows: readonly ReadyWorkflow[]): number {
   let max = 0;
   for (const { workflow } of workflows) {
     for (const step of allSteps(workflow.steps)) {

@@ -12,13 +12,13 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import type { CompiledWorkflow } from "./compiled-workflows.ts";
+import type { ReadyWorkflow } from "../core/project/model.ts";
 import { WorkflowAlarms } from "./workflow-alarms.ts";
 import { WorkflowStateMachine } from "./workflow-state-machine.ts";
 import { WorkflowTriggers } from "./workflow-triggers.ts";
 
 export interface BatonWorkflowProps {
-  readonly compiled: CompiledWorkflow;
+  readonly compiled: ReadyWorkflow;
   readonly stateMachineName: string;
   /** State machine names of every deployed workflow, by workflow name (for child workflows). */
   readonly stateMachineNames: Readonly<Record<string, string>>;
@@ -44,15 +44,15 @@ export class BatonWorkflow extends NestedStack {
 
   constructor(scope: Construct, id: string, props: BatonWorkflowProps) {
     super(scope, id, { description: `Baton workflow ${props.compiled.workflow.name}` });
-    const { workflow, asl, uses } = props.compiled;
+    const { workflow, asl, manifest } = props.compiled;
     this.machine = new WorkflowStateMachine(this, "Machine", {
       stateMachineName: props.stateMachineName,
       type: workflow.type,
       version: workflow.version,
       definition: asl,
-      uses,
+      manifest,
       serviceCall: props.serviceCall,
-      ...(uses.awaitSignal ? { awaitSignal: props.awaitSignal } : {}),
+      ...(manifest.tasks.includes("AwaitSignal") ? { awaitSignal: props.awaitSignal } : {}),
       eventBus: props.eventBus,
       childStateMachineNames: props.stateMachineNames,
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),

@@ -11,25 +11,26 @@ import {
   type CatalogueWorkflow,
   catalogueEntry,
 } from "../../functions/commons/catalogue.ts";
+import { toMermaid } from "../core/mermaid.ts";
 import type { Json } from "../core/model.ts";
-import type { CompiledWorkflow } from "./compiled-workflows.ts";
+import type { ReadyWorkflow } from "../core/project/model.ts";
 
 /** Name of the catalogue inside a bundle; Lambda unpacks bundles to `LAMBDA_TASK_ROOT`. */
 export const CATALOGUE_FILE_NAME = "catalogue.json";
 
-export function buildCatalogue(workflows: readonly CompiledWorkflow[]): CatalogueFile {
+export function buildCatalogue(workflows: readonly ReadyWorkflow[]): CatalogueFile {
   const entries: CatalogueWorkflow[] = workflows.map((compiled) =>
     catalogueEntry(compiled.workflow, {
       definition: compiled.source,
       asl: compiled.asl as unknown as Json,
-      mermaid: compiled.mermaid,
+      mermaid: toMermaid(compiled.workflow),
     }),
   );
   return { workflows: entries };
 }
 
 /** Writes the catalogue to a fresh temporary folder and returns the file's absolute path. */
-export function writeCatalogueFile(workflows: readonly CompiledWorkflow[]): string {
+export function writeCatalogueFile(workflows: readonly ReadyWorkflow[]): string {
   const path = join(mkdtempSync(join(tmpdir(), "baton-catalogue-")), CATALOGUE_FILE_NAME);
   writeFileSync(path, `${JSON.stringify(buildCatalogue(workflows))}\n`);
   return path;

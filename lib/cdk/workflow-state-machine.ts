@@ -21,7 +21,7 @@ import { Construct } from "constructs";
 import type { StateMachineDefinition } from "../core/asl.ts";
 import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../core/contract.ts";
 import type { WorkflowType } from "../core/model.ts";
-import type { WorkflowUses } from "./compiled-workflows.ts";
+import type { WorkflowManifest } from "../core/project/model.ts";
 import { accountArn, acknowledge } from "./nag.ts";
 import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./names.ts";
 
@@ -33,7 +33,8 @@ export interface WorkflowStateMachineProps {
   readonly type: WorkflowType;
   readonly version: number;
   readonly definition: StateMachineDefinition;
-  readonly uses: WorkflowUses;
+  /** What the definition uses (from the Project): its substitutions and policy follow from it. */
+  readonly manifest: WorkflowManifest;
   readonly serviceCall: IFunction;
   /** Required when the definition has `await` steps. @default none */
   readonly awaitSignal?: IFunction;
@@ -105,7 +106,7 @@ export class WorkflowStateMachine extends Construct {
   }
 
   private substitutions(props: WorkflowStateMachineProps): Record<string, string> {
-    const { uses } = props;
+    const uses = usesOf(props.manifest);
     const values: Record<string, string> = {};
     if (uses.serviceCall) values[SUBSTITUTION_KEYS.ServiceCall] = props.serviceCall.functionArn;
     if (uses.eventBus) values[SUBSTITUTION_KEYS.EventBus] = props.eventBus.eventBusName;
@@ -124,7 +125,7 @@ export class WorkflowStateMachine extends Construct {
   }
 
   private grantWhatTheDefinitionUses(props: WorkflowStateMachineProps): void {
-    const { uses } = props;
+    const uses = usesOf(props.manifest);
     const allow = (actions: string[], resources: string[]): void => {
       this.stateMachine.addToRolePolicy(new PolicyStatement({ actions, resources }));
     };
@@ -163,7 +164,7 @@ export class WorkflowStateMachine extends Construct {
       "Log delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray actions support no resource-level permissions.",
       ["Resource::*"],
     );
-    const children = props.uses.childWorkflows.map((child) => childName(props, child));
+    const children = props.manifest.children.map((child) => childName(props, child));
     if (children.length > 0) {
       acknowledge(
         this.stateMachine,
@@ -190,4 +191,14 @@ function childName(props: WorkflowStateMachineProps, child: string): string {
     );
   }
   return name;
+}
+
+/** The resources a definition needs, by the Task resources its manifest lists. */
+function usesOf(manifest: WorkflowManifest) {
+  return {
+    serviceCall: manifest.tasks.includes("ServiceCall"),
+    eventBus: manifest.tasks.includes("Emit"),
+    awaitSignal: manifest.tasks.includes("AwaitSignal"),
+    childWorkflows: manifest.children,
+  };
 }

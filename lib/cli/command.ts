@@ -1,7 +1,7 @@
 /** What every subcommand declares and receives. */
 import type { ParseArgsConfig } from "node:util";
-import type { Workflow } from "../core/model.ts";
 import { hasErrors } from "../core/problems.ts";
+import type { ReadyWorkflow } from "../core/project/model.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { formatProblems, plural, tally } from "./report.ts";
 import { type LoadedFile, loadFile } from "./workflows.ts";
@@ -35,14 +35,17 @@ export const writeJson = (io: CliIo, value: unknown): void =>
 
 /**
  * Loads the command's one workflow file. With errors, reports them (stderr, or the JSON object on
- * stdout) and returns the exit code; otherwise prints warnings to stderr and returns the workflow.
+ * stdout) and returns the exit code; otherwise prints warnings to stderr and returns the workflow,
+ * compiled (a compiler failure is an `E_COMPILE` problem like any other).
  */
 export async function loadOne(
   ctx: CommandContext,
-): Promise<{ readonly file: LoadedFile; readonly workflow: Workflow } | { readonly exit: number }> {
+): Promise<
+  { readonly file: LoadedFile; readonly ready: ReadyWorkflow } | { readonly exit: number }
+> {
   const [path = ""] = ctx.positionals;
   const file = await loadFile(path, ctx);
-  if (hasErrors(file.problems) || !file.definition) {
+  if (hasErrors(file.problems) || !file.ready) {
     if (ctx.json) {
       writeJson(ctx.io, { ok: false, file: file.file, problems: file.problems });
     } else {
@@ -53,5 +56,5 @@ export async function loadOne(
     return { exit: EXIT.failed };
   }
   if (!ctx.json) ctx.io.stderr(formatProblems([file]));
-  return { file, workflow: file.definition };
+  return { file, ready: file.ready };
 }

@@ -1,27 +1,11 @@
 /** Human and machine renderings of validation problems. */
-import type { Problem } from "../core/problems.ts";
+import { type Problem, formatProblems as renderProblems } from "../core/problems.ts";
 
 export interface FileProblems {
   readonly file: string;
   /** The workflow's name, when the file loaded far enough to have one. */
   readonly workflow?: string;
   readonly problems: readonly Problem[];
-}
-
-/**
- * `file:line: CODE message (hint)`; warnings read `file:line: CODE warning: message (hint)`.
- * Without a line, the JSON pointer locates the problem: `file#/steps/1: …`.
- */
-export function formatProblem(file: string, problem: Problem): string {
-  const where =
-    problem.line !== undefined
-      ? `${file}:${problem.line}`
-      : problem.path
-        ? `${file}#${problem.path}`
-        : file;
-  const marker = problem.severity === "warning" ? "warning: " : "";
-  const hint = problem.hint ? ` (${problem.hint})` : "";
-  return `${where}: ${problem.code} ${marker}${problem.message}${hint}`;
 }
 
 export interface Tally {
@@ -39,11 +23,10 @@ export function tally(files: readonly FileProblems[]): Tally {
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** Problems sorted by line within each file, one per line. */
+/** Problems sorted by line within each file, one per line, as every Baton tool prints them. */
 export function formatProblems(files: readonly FileProblems[]): string {
-  return files
-    .flatMap((f) => [...f.problems].sort(byLine).map((p) => `${formatProblem(f.file, p)}\n`))
-    .join("");
+  const lines = renderProblems(
+    files.flatMap((f) => f.problems.map((problem) => ({ file: f.file, problem }))),
+  );
+  return lines.map((line) => `${line}\n`).join("");
 }
-
-const byLine = (a: Problem, b: Problem): number => (a.line ?? 0) - (b.line ?? 0);

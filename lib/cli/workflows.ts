@@ -1,19 +1,18 @@
-/** Reading workflow files for the CLI: unreadable paths are usage errors, problems are data. */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
-import {
-  type LoadedSet,
-  loadWorkflow,
-  loadWorkflowFiles,
-  WORKFLOW_EXTENSIONS,
-} from "../core/load.ts";
-import type { Workflow } from "../core/model.ts";
+/**
+ * Reading workflow files for the CLI: the paths must exist (else it is bad usage), then the
+ * Project decides which files are workflows and reports their problems as data.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { buildProject } from "../core/project/build.ts";
+import { loadProject } from "../core/project/load.ts";
+import type { ProjectFile, ReadyWorkflow } from "../core/project/model.ts";
 import { UsageError } from "./io.ts";
 import type { FileProblems } from "./report.ts";
 
 export interface LoadedFile extends FileProblems {
-  readonly workflow?: string;
-  readonly definition?: Workflow;
+  /** The workflow, compiled, when the file has no errors. */
+  readonly ready?: ReadyWorkflow;
 }
 
 /** The absolute path of a workflow file; a missing path or a folder is a usage error. */
@@ -24,7 +23,10 @@ export async function requireFile(path: string, cwd: string): Promise<string> {
   return full;
 }
 
-/** Loads one workflow file; a path that cannot be read is a usage error. */
+/**
+ * Loads one workflow file on its own (`compile`, `graph`, `cost`): the child workflows its
+ * `workflow` steps start are not checked, since the others are not loaded.
+ */
 export async function loadFile(
   path: string,
   options: { cwd: string; strict: boolean },
@@ -36,72 +38,42 @@ export async function loadFile(
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${reason(error)}`);
   }
-  const result = loadWorkflow(text, path, { strict: options.strict });
-  return {
-    file: path,
-    ...(result.workflow ? { workflow: result.workflow.name, definition: result.workflow } : {}),
-    problems: result.problems,
-  };
+  const project = buildProject([{ file: path, text }], {
+    strict: options.strict,
+    complete: false,
+  });
+  const [file] = project.files;
+  return file === undefined ? { file: path, problems: [] } : loaded(file);
 }
 
 /**
  * Loads every path (workflow files, or folders of them) as one set, so cross-file checks
- * (duplicate names, child workflows) see them all. A folder contributes its `*.yaml`, `*.yml` and
- * `*.json` files except the service registry seed (`services.yaml`, SERVICE.md).
+ * (duplicate names, child workflows) see them all. Registry seeds (`services.yaml`) are skipped,
+ * even when named directly.
  */
 export async function loadPaths(
   paths: readonly string[],
   options: { cwd: string; strict: boolean },
 ): Promise<LoadedFile[]> {
-  const files: string[] = [];
+  const full: string[] = [];
   for (const path of paths) {
-    const full = resolve(options.cwd, path);
-    if ((await pathKind(full, path)) === "file") {
-      files.push(full);
-      continue;
-    }
-    let names: string[];
-    try {
-      names = await readdir(full);
-    } catch (error) {
-      throw new UsageError(`cannot read ${path}: ${reason(error)}`);
-    }
-    const workflows = names
-      .filter((n) => WORKFLOW_EXTENSIONS.some((e) => n.endsWith(e)) && !isServicesFile(n))
-      .sort();
-    for (const name of workflows) {
-      const file = join(full, name);
-      if ((await stat(file)).isFile()) files.push(file);
-    }
+    full.push(resolve(options.cwd, path));
+    await pathKind(full[full.length - 1] ?? path, path);
   }
-  const unique = [...new Set(files)];
-  const loaded = loadWorkflowFiles(unique, { strict: options.strict });
-  return group(unique, loaded).map((f) => ({
-    ...f,
-    file: displayName(f.file, options.cwd),
-  }));
+  const project = loadProject(full, { strict: options.strict, cwd: options.cwd });
+  const unread = project.problems.filter((p) => p.problem.code === "E_READ");
+  return [
+    ...project.files.map(loaded),
+    ...unread.map(({ file, problem }) => ({ file, problems: [problem] })),
+  ];
 }
 
-/** The registry seed shares the folder with workflows but is not one. */
-export const isServicesFile = (name: string): boolean => /^services\.(ya?ml|json)$/.test(name);
-
-/** One entry per file, in the order given, with its workflow (if valid) and its problems. */
-function group(files: readonly string[], loaded: LoadedSet): LoadedFile[] {
-  return files.map((file) => {
-    const workflow = loaded.workflows.find((w) => w.file === file)?.workflow;
-    const problems = loaded.problems.filter((p) => p.file === file).map((p) => p.problem);
-    return {
-      file,
-      ...(workflow ? { workflow: workflow.name, definition: workflow } : {}),
-      problems,
-    };
-  });
-}
-
-/** Paths under the working directory are shown relative to it. */
-function displayName(file: string, cwd: string): string {
-  const shown = relative(cwd, file);
-  return shown === "" || shown.startsWith("..") ? file : shown;
+function loaded(file: ProjectFile): LoadedFile {
+  return {
+    file: file.file,
+    ...(file.ready ? { workflow: file.name, ready: file } : {}),
+    problems: file.problems,
+  };
 }
 
 async function pathKind(full: string, shown: string): Promise<"file" | "directory"> {

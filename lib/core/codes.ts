@@ -24,7 +24,11 @@ export const PROBLEM_CODES = {
   E_EXPRESS_TIMEOUT: "An express workflow's timeout, or a wait in it, is over 300 seconds.",
   E_EXPRESS_STEP: "An express workflow contains an `await` or `workflow` step.",
   E_INPUT_SCHEMA: "`input` is not a valid JSON Schema (2020-12).",
-  E_TRIGGER: "A trigger is malformed (event pattern or schedule expression).",
+  E_TRIGGER: "A trigger is not an object with exactly one of `event` or `schedule`.",
+  E_EVENT_PATTERN:
+    "An event pattern is not one EventBridge accepts (non-list value, empty list, unknown operator, bad range or CIDR).",
+  E_SCHEDULE:
+    "A schedule is not `rate(<n> <unit>)` or a valid six-field `cron(...)` (field out of range, both day fields set).",
   // Steps
   E_STEPS_EMPTY: "A list of steps (workflow, branch, case, map body) is missing or empty.",
   E_STEP_KIND: "A step has no kind or several kinds.",
@@ -62,6 +66,13 @@ export const PROBLEM_CODES = {
   E_DUPLICATE_WORKFLOW: "Two files define a workflow with the same name.",
   E_UNKNOWN_WORKFLOW: "A `workflow` step names a workflow that is not in the set being loaded.",
   E_RECURSION: "Workflows start each other in a cycle (a workflow may not run itself).",
+  E_NO_WORKFLOWS_DIR:
+    "The workflows folder given to the CDK app (`baton:workflowsDir`) does not exist.",
+  // Building (a valid workflow that still cannot be built is a Baton bug: please report it)
+  E_COMPILE: "A workflow validated but the compiler failed on it.",
+  E_LOCAL_RUNTIME:
+    "A workflow compiled but the local runtime (`baton dev`, `baton run`) cannot load it.",
 } as const;
 
+/** Closed: a code that is not listed above fails to typecheck wherever a problem is built. */
 export type ProblemCode = keyof typeof PROBLEM_CODES;

@@ -20,13 +20,14 @@ import type {
   ServiceCallResult,
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
+import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
 import { LocalEngine } from "./engine.ts";
 import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
 import { ExecutionJournal } from "./journal.ts";
 import { executionArn } from "./machine.ts";
-import { parseSchedule, startSchedule } from "./schedule.ts";
+import { startSchedule } from "./schedule.ts";
 import type { CompiledSet } from "./workflows.ts";
 
 export const STATUS_CHANGE = "Step Functions Execution Status Change";
@@ -159,15 +160,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
             );
           }
         } else {
-          try {
-            schedules.push(
-              startSchedule(parseSchedule(trigger.expression), () => start(trigger.input ?? {})),
-            );
-          } catch (error) {
-            log(
-              `baton dev: ${name} schedule ${trigger.expression} is not supported locally: ${(error as Error).message}`,
-            );
-          }
+          // The validator refused invalid expressions already; this only guards hand-built models.
+          const schedule = parseSchedule(trigger.expression);
+          if (isScheduleProblem(schedule))
+            log(`baton dev: ${name} trigger ${index}: ${schedule.message}`);
+          else schedules.push(startSchedule(schedule, () => start(trigger.input ?? {})));
         }
       });
     }

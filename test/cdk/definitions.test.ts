@@ -4,10 +4,9 @@
  */
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { workflowFiles } from "../../lib/cdk/compiled-workflows.ts";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../../lib/core/contract.ts";
-import { loadWorkflowFiles } from "../../lib/core/load.ts";
+import { loadProject } from "../../lib/core/project/load.ts";
 import {
   FIXTURE_WORKFLOWS,
   fixtureDir,
@@ -58,7 +57,7 @@ for (const [label, dir] of SETS) {
     beforeAll(() => {
       built = synthBaton({ context: { "baton:workflowsDir": dir } });
     });
-    const loaded = loadWorkflowFiles(workflowFiles(dir));
+    const loaded = loadProject(dir);
 
     it("covers every workflow", () => {
       expect(loaded.workflows.length).toBeGreaterThan(0);

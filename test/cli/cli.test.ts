@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../lib/cli/main.ts";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { loadWorkflow } from "../../lib/core/load.ts";
+import { buildProject } from "../../lib/core/project/build.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 
@@ -19,9 +19,10 @@ async function baton(args: string[], cwd = FIXTURES) {
 const lines = (text: string): string[] => text.trimEnd().split("\n");
 
 function goodWorkflow() {
-  const { workflow } = loadWorkflow(readFileSync(join(FIXTURES, "good.yaml"), "utf8"), "good.yaml");
-  if (!workflow) throw new Error("fixture good.yaml does not load");
-  return workflow;
+  const text = readFileSync(join(FIXTURES, "good.yaml"), "utf8");
+  const [file] = buildProject([{ file: "good.yaml", text }]).files;
+  if (!file?.ready) throw new Error("fixture good.yaml does not load");
+  return file.workflow;
 }
 
 /** Line 5 is indented one space too far. Written at test time: `biome check` parses YAML files. */
@@ -46,6 +47,18 @@ describe("baton validate", () => {
     // Prepare / Act
     const result = await baton(["validate"], project);
 
+    // Assess
+    expect(result).toEqual({ code: 0, stdout: "✓ 1 workflow valid, 0 warnings\n", stderr: "" });
+  });
+
+  it("fails when a registry seed named on the command line is reported as a broken workflow", async () => {
+    // Prepare: what the shell makes of `baton validate workflows/*`
+    await writeFile(join(project, "workflows", "services.json"), '{"services": []}\n');
+    // Act
+    const result = await baton(
+      ["validate", "workflows/good.yaml", "workflows/services.yaml", "workflows/services.json"],
+      project,
+    );
     // Assess
     expect(result).toEqual({ code: 0, stdout: "✓ 1 workflow valid, 0 warnings\n", stderr: "" });
   });

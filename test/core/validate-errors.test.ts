@@ -843,12 +843,12 @@ describe("triggers", () => {
     [
       "an event pattern is empty",
       wf([get("a")], { triggers: [{ event: {} }] }),
-      [["E_TRIGGER", "/triggers/0/event"]],
+      [["E_EVENT_PATTERN", "/triggers/0/event"]],
     ],
     [
       "an event pattern value is not a list",
       wf([get("a")], { triggers: [{ event: { source: "shop" } }] }),
-      [["E_TRIGGER", "/triggers/0/event/source"]],
+      [["E_EVENT_PATTERN", "/triggers/0/event/source"]],
     ],
     [
       "an event pattern field is unknown",
@@ -858,42 +858,79 @@ describe("triggers", () => {
     [
       "an event pattern has both spellings",
       wf([get("a")], { triggers: [{ event: { detailType: ["a"], "detail-type": ["a"] } }] }),
-      [["E_TRIGGER", "/triggers/0/event"]],
+      [["E_EVENT_PATTERN", "/triggers/0/event"]],
     ],
     [
       "a detail leaf is not a list",
       wf([get("a")], { triggers: [{ event: { detail: { a: { b: 1 } } } }] }),
-      [["E_TRIGGER", "/triggers/0/event/detail/a/b"]],
+      [["E_EVENT_PATTERN", "/triggers/0/event/detail/a/b"]],
     ],
     [
       "a schedule is free text",
       wf([get("a")], { triggers: [{ schedule: "every hour" }] }),
-      [["E_TRIGGER", "/triggers/0/schedule"]],
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
     ],
     [
       "a rate uses a plural for 1",
       wf([get("a")], { triggers: [{ schedule: "rate(1 hours)" }] }),
-      [["E_TRIGGER", "/triggers/0/schedule"]],
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
     ],
     [
       "a rate uses a singular for 5",
       wf([get("a")], { triggers: [{ schedule: "rate(5 minute)" }] }),
-      [["E_TRIGGER", "/triggers/0/schedule"]],
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
     ],
     [
       "a rate is zero",
       wf([get("a")], { triggers: [{ schedule: "rate(0 minutes)" }] }),
-      [["E_TRIGGER", "/triggers/0/schedule"]],
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
     ],
     [
       "a cron has five fields",
       wf([get("a")], { triggers: [{ schedule: "cron(0 12 * * ?)" }] }),
-      [["E_TRIGGER", "/triggers/0/schedule"]],
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
     ],
     [
       "a cron sets both day fields",
       wf([get("a")], { triggers: [{ schedule: "cron(0 12 1 * MON *)" }] }),
-      [["E_TRIGGER", "/triggers/0/schedule"]],
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
+    ],
+    [
+      "a cron hour is out of range",
+      wf([get("a")], { triggers: [{ schedule: "cron(0 25 * * ? *)" }] }),
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
+    ],
+    [
+      "a cron month name is unknown",
+      wf([get("a")], { triggers: [{ schedule: "cron(0 12 * FOO ? *)" }] }),
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
+    ],
+    [
+      "a cron nth weekday is past the fifth",
+      wf([get("a")], { triggers: [{ schedule: "cron(0 12 ? * MON#6 *)" }] }),
+      [["E_SCHEDULE", "/triggers/0/schedule"]],
+    ],
+    [
+      "an event pattern uses an unknown operator",
+      wf([get("a")], { triggers: [{ event: { detail: { amount: [{ regex: "x" }] } } }] }),
+      [["E_EVENT_PATTERN", "/triggers/0/event/detail/amount/0/regex"]],
+    ],
+    [
+      "an event pattern range runs backwards",
+      wf([get("a")], {
+        triggers: [{ event: { detail: { amount: [{ numeric: [">", 10, "<", 1] }] } } }],
+      }),
+      [["E_EVENT_PATTERN", "/triggers/0/event/detail/amount/0/numeric"]],
+    ],
+    [
+      "an event pattern cidr is not a block",
+      wf([get("a")], { triggers: [{ event: { detail: { ip: [{ cidr: "10.0.0.0/40" }] } } }] }),
+      [["E_EVENT_PATTERN", "/triggers/0/event/detail/ip/0/cidr"]],
+    ],
+    [
+      "an event pattern operator in a camelCase field is misspelled",
+      wf([get("a")], { triggers: [{ event: { detailType: [{ prefixx: "Order" }] } }] }),
+      [["E_EVENT_PATTERN", "/triggers/0/event/detailType/0/prefixx"]],
     ],
     [
       "a trigger has an unknown field",

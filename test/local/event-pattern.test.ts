@@ -8,12 +8,12 @@
  * - NULLS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-null-values.html
  */
 import { describe, expect, it } from "vitest";
+import { validatePattern } from "../../lib/core/event-pattern.ts";
 import {
   assertPattern,
   type EventPattern,
   EventPatternError,
   matchesPattern,
-  validatePattern,
 } from "../../lib/local/event-pattern.ts";
 
 const ec2Event = {

@@ -1,9 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import type { StateMachineDefinition } from "../../core/asl.ts";
-import { compileWorkflow } from "../../core/compile.ts";
-import type { Workflow } from "../../core/model.ts";
-import { type Command, type CommandContext, loadOne, writeJson } from "../command.ts";
+import { type Command, loadOne, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
 
 export const compile: Command = {
@@ -16,14 +13,13 @@ export const compile: Command = {
   async run(ctx) {
     const loaded = await loadOne(ctx);
     if ("exit" in loaded) return loaded.exit;
-    const asl = compileOrReport(ctx, loaded.workflow);
-    if (!asl) return EXIT.failed;
+    const { workflow, asl } = loaded.ready;
     const out = ctx.values.out;
     if (typeof out !== "string") {
       if (ctx.json)
         writeJson(ctx.io, {
           ok: true,
-          workflow: loaded.workflow.name,
+          workflow: workflow.name,
           asl,
           problems: loaded.file.problems,
         });
@@ -31,7 +27,7 @@ export const compile: Command = {
       return EXIT.ok;
     }
     const dir = resolve(ctx.cwd, out);
-    const target = join(dir, `${loaded.workflow.name}.asl.json`);
+    const target = join(dir, `${workflow.name}.asl.json`);
     try {
       await mkdir(dir, { recursive: true });
       await writeFile(target, `${JSON.stringify(asl, null, 2)}\n`);
@@ -44,7 +40,7 @@ export const compile: Command = {
     if (ctx.json)
       writeJson(ctx.io, {
         ok: true,
-        workflow: loaded.workflow.name,
+        workflow: workflow.name,
         out: shown,
         problems: loaded.file.problems,
       });
@@ -52,23 +48,3 @@ export const compile: Command = {
     return EXIT.ok;
   },
 };
-
-/** Compiles; a compiler failure on a valid workflow is reported as `E_COMPILE` (a bug to report). */
-export function compileOrReport(
-  ctx: CommandContext,
-  workflow: Workflow,
-): StateMachineDefinition | undefined {
-  try {
-    return compileWorkflow(workflow);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const problem = { code: "E_COMPILE", severity: "error", path: "", message };
-    const [file = ""] = ctx.positionals;
-    if (ctx.json) writeJson(ctx.io, { ok: false, file, problems: [problem] });
-    else
-      ctx.io.stderr(
-        `${file}: E_COMPILE ${message} (please report this: the workflow validated but did not compile)\n`,
-      );
-    return undefined;
-  }
-}

@@ -6,7 +6,6 @@ import {
 } from "../../core/cost.ts";
 import { type Command, type CommandContext, loadOne, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
-import { compileOrReport } from "./compile.ts";
 
 export const cost: Command = {
   name: "cost",
@@ -40,11 +39,10 @@ export const cost: Command = {
     };
     const loaded = await loadOne(ctx);
     if ("exit" in loaded) return loaded.exit;
-    const asl = compileOrReport(ctx, loaded.workflow);
-    if (!asl) return EXIT.failed;
+    const { workflow, asl } = loaded.ready;
     let report: CostReport;
     try {
-      report = estimateCost(loaded.workflow, asl, options);
+      report = estimateCost(workflow, asl, options);
     } catch (error) {
       ctx.io.stderr(
         `${loaded.file.file}: ${error instanceof Error ? error.message : String(error)}\n`,

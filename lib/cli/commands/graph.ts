@@ -12,11 +12,11 @@ export const graph: Command = {
   async run(ctx) {
     const loaded = await loadOne(ctx);
     if ("exit" in loaded) return loaded.exit;
-    const mermaid = toMermaid(loaded.workflow);
+    const mermaid = toMermaid(loaded.ready.workflow);
     if (ctx.json)
       writeJson(ctx.io, {
         ok: true,
-        workflow: loaded.workflow.name,
+        workflow: loaded.ready.name,
         mermaid,
         problems: loaded.file.problems,
       });

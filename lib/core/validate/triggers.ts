@@ -1,5 +1,10 @@
-/** `triggers`: EventBridge patterns (camelCase `detailType` accepted) and schedule expressions. */
+/**
+ * `triggers`: EventBridge patterns (camelCase `detailType` accepted) and schedule expressions,
+ * checked by the same parsers `baton dev` runs them with (`event-pattern.ts`, `schedule.ts`).
+ */
+import { validatePattern } from "../event-pattern.ts";
 import type { Json, JsonObject, Trigger } from "../model.ts";
+import { isScheduleProblem, parseSchedule } from "../schedule.ts";
 import { isTemplated } from "../template.ts";
 import { FieldReader } from "./fields.ts";
 import { at, checkFields, didYouMean, isFields, isJson, type Report, typeName } from "./report.ts";
@@ -18,10 +23,6 @@ const PATTERN_FIELDS: Readonly<Record<string, string>> = {
   version: "version",
   $or: "$or",
 };
-
-const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-const CRON = /^cron\((.*)\)$/;
-const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
 
 export function readTriggers(report: Report, value: unknown, pointer: string): Trigger[] {
   if (value === undefined) return [];
@@ -73,7 +74,7 @@ function readTrigger(report: Report, value: unknown, pointer: string): Trigger |
 function readPattern(report: Report, value: unknown, pointer: string): JsonObject | undefined {
   if (!isFields(value) || Object.keys(value).length === 0 || !isJson(value)) {
     report.error(
-      "E_TRIGGER",
+      "E_EVENT_PATTERN",
       pointer,
       `an event pattern must be a non-empty object, got ${typeName(value)}`,
       "e.g. { source: [shop.orders], detailType: [Order Placed] }",
@@ -81,11 +82,13 @@ function readPattern(report: Report, value: unknown, pointer: string): JsonObjec
     return undefined;
   }
   if ("detailType" in value && "detail-type" in value) {
-    report.error("E_TRIGGER", pointer, 'write "detailType" or "detail-type", not both');
+    report.error("E_EVENT_PATTERN", pointer, 'write "detailType" or "detail-type", not both');
     return undefined;
   }
   let ok = true;
   const pattern: Record<string, Json> = {};
+  /** EventBridge's name of a field → the key as written (`detail-type` → `detailType`). */
+  const written = new Map<string, string>();
   for (const [key, field] of Object.entries(value)) {
     const name = PATTERN_FIELDS[key];
     const p = at(pointer, key);
@@ -101,16 +104,25 @@ function readPattern(report: Report, value: unknown, pointer: string): JsonObjec
       ok = false;
     } else {
       pattern[name] = field as Json;
+      written.set(name, key);
     }
+  }
+  if (!ok) return undefined;
+  // Operators and values, as EventBridge (and the local bus) read them; pointers use the file's keys.
+  for (const problem of validatePattern(pattern)) {
+    const [, first = "", ...rest] = problem.path.split("/");
+    const path = [pointer, written.get(first) ?? first, ...rest].join("/");
+    report.error("E_EVENT_PATTERN", path, `invalid event pattern: ${problem.message}`);
+    ok = false;
   }
   return ok ? pattern : undefined;
 }
 
-/** Every leaf of a pattern is a list of values or matchers; `detail` may nest objects. */
+/** Every top-level field is a list of values or matchers; `detail` may nest objects. */
 function checkMatchers(report: Report, value: unknown, pointer: string, nested: boolean): boolean {
   if (Array.isArray(value)) {
     if (value.length > 0) return true;
-    report.error("E_TRIGGER", pointer, "an event pattern list must not be empty");
+    report.error("E_EVENT_PATTERN", pointer, "an event pattern list must not be empty");
     return false;
   }
   if (nested && isFields(value)) {
@@ -120,7 +132,7 @@ function checkMatchers(report: Report, value: unknown, pointer: string, nested: 
   }
   const hint = typeof value === "string" ? `wrap it in a list: [${value}]` : undefined;
   report.error(
-    "E_TRIGGER",
+    "E_EVENT_PATTERN",
     pointer,
     `event pattern values are lists, got ${typeName(value)}`,
     hint,
@@ -130,47 +142,8 @@ function checkMatchers(report: Report, value: unknown, pointer: string, nested: 
 
 /** `rate(5 minutes)` (singular unit for 1) or a six-field EventBridge `cron(...)`. */
 function checkSchedule(report: Report, expression: string, pointer: string): boolean {
-  const rate = RATE.exec(expression);
-  if (rate) {
-    const amount = Number(rate[1]);
-    const unit = rate[2] ?? "";
-    const singular = !unit.endsWith("s");
-    if (amount >= 1 && singular === (amount === 1)) return true;
-    const fixed = amount === 1 ? unit.replace(/s$/, "") : `${unit.replace(/s$/, "")}s`;
-    report.error(
-      "E_TRIGGER",
-      pointer,
-      `invalid schedule "${expression}"`,
-      amount < 1 ? "the rate must be at least 1" : `write rate(${amount} ${fixed})`,
-    );
-    return false;
-  }
-  const cron = CRON.exec(expression);
-  if (cron) {
-    const fields = (cron[1] ?? "").trim().split(/\s+/);
-    const [, , dayOfMonth, , dayOfWeek] = fields;
-    const problem =
-      fields.length !== 6
-        ? `cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`
-        : !fields.every((f) => CRON_FIELD.test(f))
-          ? "cron fields hold only digits, letters, * ? , / - #"
-          : (dayOfMonth === "?") === (dayOfWeek === "?")
-            ? 'exactly one of day-of-month and day-of-week must be "?"'
-            : undefined;
-    if (problem === undefined) return true;
-    report.error(
-      "E_TRIGGER",
-      pointer,
-      `invalid schedule "${expression}": ${problem}`,
-      "e.g. cron(0 12 * * ? *)",
-    );
-    return false;
-  }
-  report.error(
-    "E_TRIGGER",
-    pointer,
-    `invalid schedule "${expression}"`,
-    "use rate(<n> minutes|hours|days) or cron(<6 fields>)",
-  );
+  const parsed = parseSchedule(expression);
+  if (!isScheduleProblem(parsed)) return true;
+  report.error("E_SCHEDULE", pointer, parsed.message, parsed.hint);
   return false;
 }

@@ -1,0 +1,200 @@
+/**
+ * Builds a Project from file texts, purely (no file system: Lambda and API code can use it):
+ * parse, validate, attach line numbers, check the set as a whole (unique names, `workflow` steps
+ * naming known workflows, no workflow starting itself), then compile each workflow without errors
+ * and derive its manifest.
+ */
+import type { StateMachineDefinition } from "../asl.ts";
+import { compileWorkflow } from "../compile.ts";
+import { findCycle } from "../graph.ts";
+import type { Json, Workflow } from "../model.ts";
+import { allSteps, type WorkflowStep } from "../model.ts";
+import { parseSource } from "../parse.ts";
+import type { FileProblem, Problem } from "../problems.ts";
+import { didYouMean } from "../validate/report.ts";
+import { validateWorkflow } from "../validate.ts";
+import { manifestOf } from "./manifest.ts";
+import type { Project, ProjectFile, ReadyWorkflow, SourceFile } from "./model.ts";
+
+export interface BuildOptions {
+  /** Turns `W_NO_COMPENSATION` into an error (`--strict`). */
+  readonly strict?: boolean;
+  /**
+   * Whether the files are the whole set, so a `workflow` step naming a workflow outside it is an
+   * error (`E_UNKNOWN_WORKFLOW`). Commands about one file (`compile`, `graph`, `cost`) say false.
+   * @default true
+   */
+  readonly complete?: boolean;
+  /** Registry seeds met while listing the files (reported back as `Project.seeds`). */
+  readonly seeds?: readonly string[];
+  /** Problems met before building (unreadable files and folders), kept in the project's list. */
+  readonly unread?: readonly FileProblem[];
+}
+
+/** One file after parsing and validation, before the checks across files. */
+interface Checked {
+  readonly file: string;
+  readonly text: string;
+  readonly source: Json | undefined;
+  readonly name: string | undefined;
+  readonly workflow: Workflow | undefined;
+  readonly problems: Problem[];
+  readonly lineOf: (pointer: string) => number | undefined;
+}
+
+export function buildProject(sources: readonly SourceFile[], options: BuildOptions = {}): Project {
+  const checked = sources.map((s) => checkFile(s, options.strict ?? false));
+  checkSet(checked, options.complete ?? true);
+  const files = checked.map(finish);
+  const unread = options.unread ?? [];
+  const problems: FileProblem[] = [
+    ...unread,
+    ...files.flatMap((f) => f.problems.map((problem) => ({ file: f.file, problem }))),
+  ];
+  const workflows = files.filter((f): f is ReadyWorkflow => f.ready);
+  const byName = new Map(workflows.map((w) => [w.name, w]));
+  return {
+    files,
+    workflows,
+    problems,
+    seeds: options.seeds ?? [],
+    errorCount: problems.filter((p) => p.problem.severity === "error").length,
+    warningCount: problems.filter((p) => p.problem.severity === "warning").length,
+    workflow: (name) => byName.get(name),
+  };
+}
+
+function checkFile({ file, text }: SourceFile, strict: boolean): Checked {
+  const parsed = parseSource(text, file);
+  const withLine = (p: Problem): Problem => {
+    if (p.line !== undefined) return p;
+    const line = parsed.lineOf(p.path);
+    return line === undefined ? p : { ...p, line };
+  };
+  const declared = (parsed.value as { workflow?: unknown } | null | undefined)?.workflow;
+  const base = {
+    file,
+    text,
+    source: parsed.value as Json | undefined,
+    name: typeof declared === "string" ? declared : undefined,
+    lineOf: parsed.lineOf,
+  };
+  if (parsed.problems.some((p) => p.code === "E_YAML")) {
+    return { ...base, workflow: undefined, problems: [...parsed.problems] };
+  }
+  const validated = validateWorkflow(parsed.value, { strict });
+  return {
+    ...base,
+    workflow: validated.workflow,
+    problems: [...parsed.problems, ...validated.problems].map(withLine),
+  };
+}
+
+/** Compiles a file without errors; a compiler failure on a valid workflow is `E_COMPILE`. */
+function finish(c: Checked): ProjectFile {
+  const broken = (problems: readonly Problem[]): ProjectFile => ({
+    ready: false,
+    file: c.file,
+    text: c.text,
+    source: c.source,
+    name: c.name,
+    problems,
+  });
+  const { workflow, source } = c;
+  if (workflow === undefined || source === undefined || c.problems.some(isError)) {
+    return broken(c.problems);
+  }
+  let asl: StateMachineDefinition;
+  try {
+    asl = compileWorkflow(workflow);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return broken([
+      ...c.problems,
+      {
+        code: "E_COMPILE",
+        severity: "error",
+        path: "",
+        message: `the compiler failed: ${message}`,
+        hint: "please report this: the workflow validated but did not compile",
+      },
+    ]);
+  }
+  return {
+    ready: true,
+    file: c.file,
+    text: c.text,
+    source,
+    name: workflow.name,
+    problems: c.problems,
+    workflow,
+    asl,
+    manifest: manifestOf(workflow),
+  };
+}
+
+const isError = (p: Problem): boolean => p.severity === "error";
+
+/** Checks across files; adds each problem to the file it is about. */
+function checkSet(files: readonly Checked[], complete: boolean): void {
+  const fail = (file: Checked, problem: Omit<Problem, "severity" | "line">): void => {
+    const line = file.lineOf(problem.path);
+    file.problems.push({ ...problem, severity: "error", ...(line === undefined ? {} : { line }) });
+  };
+  const byName = new Map<string, Checked>();
+  for (const file of files) {
+    if (file.name === undefined) continue;
+    const first = byName.get(file.name);
+    if (first === undefined) byName.set(file.name, file);
+    else {
+      fail(file, {
+        code: "E_DUPLICATE_WORKFLOW",
+        path: "/workflow",
+        message: `workflow "${file.name}" is also defined in ${first.file}`,
+        hint: "workflow names are unique",
+      });
+    }
+  }
+  const calls: { id: string; dependsOn: string[] }[] = [];
+  for (const file of files) {
+    const { workflow } = file;
+    // A second definition of a name is reported already; it would blur the graph of names.
+    if (workflow === undefined || byName.get(workflow.name) !== file) continue;
+    const children = childSteps(workflow);
+    for (const step of children) {
+      if (step.name === workflow.name) {
+        fail(file, {
+          code: "E_RECURSION",
+          path: `${step.pointer}/workflow/name`,
+          message: `workflow "${workflow.name}" starts itself in step "${step.id}"`,
+        });
+      } else if (complete && !byName.has(step.name)) {
+        fail(file, {
+          code: "E_UNKNOWN_WORKFLOW",
+          path: `${step.pointer}/workflow/name`,
+          message: `step "${step.id}" starts unknown workflow "${step.name}"`,
+          hint: didYouMean(step.name, byName.keys()) ?? `known: ${[...byName.keys()].join(", ")}`,
+        });
+      }
+    }
+    calls.push({
+      id: workflow.name,
+      dependsOn: children.map((s) => s.name).filter((n) => n !== workflow.name && byName.has(n)),
+    });
+  }
+  const cycle = findCycle(calls);
+  if (cycle === undefined) return;
+  for (const name of new Set(cycle)) {
+    const file = byName.get(name);
+    if (file) {
+      fail(file, {
+        code: "E_RECURSION",
+        path: "/workflow",
+        message: `workflows start each other in a cycle: ${cycle.join(" → ")}`,
+      });
+    }
+  }
+}
+
+const childSteps = (workflow: Workflow): WorkflowStep[] =>
+  [...allSteps(workflow.steps)].filter((s): s is WorkflowStep => s.kind === "workflow");
