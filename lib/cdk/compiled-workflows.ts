@@ -4,7 +4,7 @@
  * IAM policy and substitutions. Pure synth-time code: no constructs are created here.
  */
 import { existsSync, statSync } from "node:fs";
-import { type FileProblem, formatProblems } from "../core/problems.ts";
+import { formatProblems } from "../core/problems.ts";
 import { displayPath, loadProject } from "../core/project/load.ts";
 import type { ReadyWorkflow } from "../core/project/model.ts";
 
