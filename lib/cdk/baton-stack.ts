@@ -9,6 +9,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Stage,
 } from "aws-cdk-lib";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Key } from "aws-cdk-lib/aws-kms";
@@ -81,7 +82,11 @@ export class BatonStack extends Stack {
     });
     const bus = this.bus.bus;
     this.tables = new BatonTables(this, "Tables", { namePrefix: prefix, removalPolicy });
-    this.catalogueFile = writeCatalogueFile(compiled);
+    const stage = Stage.of(this);
+    if (stage === undefined) {
+      throw new Error(`BatonStack ${id} has no App or Stage above it; create it inside one.`);
+    }
+    this.catalogueFile = writeCatalogueFile(compiled, stage.outdir, this.artifactId);
     this.handlers = new BatonHandlers(this, "Handlers", {
       registryTable: this.tables.registry,
       executionsTable: this.tables.executions,

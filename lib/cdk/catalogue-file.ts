@@ -3,8 +3,7 @@
  * copied into their bundles, so no request ever compiles a workflow. State machine ARNs are not in
  * it (they are deploy-time tokens); handlers build them from `BATON_STATE_MACHINE_ARN_PREFIX`.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CatalogueFile,
@@ -29,9 +28,17 @@ export function buildCatalogue(workflows: readonly ReadyWorkflow[]): CatalogueFi
   return { workflows: entries };
 }
 
-/** Writes the catalogue to a fresh temporary folder and returns the file's absolute path. */
-export function writeCatalogueFile(workflows: readonly ReadyWorkflow[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), "baton-catalogue-")), CATALOGUE_FILE_NAME);
+/**
+ * Writes the catalogue as `<dir>/<name>.catalogue.json` and returns its path. The stack passes its
+ * cloud assembly folder (`cdk.out`), which exists from the App's creation and holds everything
+ * else the synth writes, so the file is never left in the OS temp folder.
+ */
+export function writeCatalogueFile(
+  workflows: readonly ReadyWorkflow[],
+  dir: string,
+  name: string,
+): string {
+  const path = join(dir, `${name}.${CATALOGUE_FILE_NAME}`);
   writeFileSync(path, `${JSON.stringify(buildCatalogue(workflows))}\n`);
   return path;
 }

@@ -1,15 +1,16 @@
-import { App, Stack } from "aws-cdk-lib";
+import { Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { BatonApi } from "../../lib/cdk/baton-api.ts";
 import type { ApiAuth } from "../../lib/cdk/config.ts";
+import { testApp } from "./helpers.ts";
 
 process.env.CDK_VALIDATION = "false";
 
 function apiWith(auth: ApiAuth): { stack: Stack; template: Template } {
-  const stack = new Stack(new App(), "Api");
+  const stack = new Stack(testApp(), "Api");
   const handler = new LambdaFunction(stack, "Handler", {
     runtime: Runtime.NODEJS_24_X,
     handler: "index.handler",

@@ -3,13 +3,13 @@
  * per test file. Bundling is skipped unless asked for (`aws:cdk:bundling-stacks: []`), so only the
  * synth test runs esbuild; CloudFormation template validation is off (`CDK_VALIDATION=false`).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, type CfnElement } from "aws-cdk-lib";
+import { App, type AppProps, type CfnElement } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { BatonStack } from "../../lib/cdk/baton-stack.ts";
 import { type BatonConfig, readBatonConfig } from "../../lib/cdk/config.ts";
+import { tempDir } from "../support/tmp.ts";
 
 process.env.CDK_VALIDATION = "false";
 
@@ -56,9 +56,9 @@ steps:
 `,
 };
 
-/** Writes files into a fresh temporary folder and returns its path. */
+/** Writes files into a fresh temporary folder (removed after the test file) and returns its path. */
 export function fixtureDir(files: Readonly<Record<string, string>>): string {
-  const dir = mkdtempSync(join(tmpdir(), "baton-cdk-test-"));
+  const dir = tempDir("baton-cdk-test-");
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
@@ -76,9 +76,17 @@ export interface Synthesized {
   readonly template: Template;
 }
 
+/**
+ * An App whose cloud assembly goes to a temporary folder removed after the test file (an App
+ * without `outdir` synthesizes into a fresh `cdk.out*` folder in the OS temp folder, left there).
+ */
+export function testApp(props: Omit<AppProps, "outdir"> = {}): App {
+  return new App({ ...props, outdir: tempDir("cdk.out-") });
+}
+
 /** Builds and synthesizes one Baton stack from CDK context, as bin/app.ts does. */
 export function synthBaton(options: SynthOptions = {}): Synthesized {
-  const app = new App({
+  const app = testApp({
     context: {
       ...(options.bundle ? {} : { "aws:cdk:bundling-stacks": [] }),
       ...options.context,

@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AttributeType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
@@ -17,6 +17,7 @@ import {
   policyStatements,
   type Synthesized,
   synthBaton,
+  testApp,
 } from "./helpers.ts";
 
 const READ_WRITE_DATA = [
@@ -93,7 +94,7 @@ describe("tables", () => {
 describe("retention", () => {
   it("keeps production tables, with deletion protection, when the stack is deleted", () => {
     // Prepare
-    const stack = new Stack(new App(), "Prod");
+    const stack = new Stack(testApp(), "Prod");
     // Act
     new BatonTables(stack, "Tables", {
       namePrefix: "baton-prod",
@@ -356,7 +357,7 @@ describe("handler failures", () => {
 
   it("lets the registry accept private service URLs only when configured (emulator tests)", () => {
     const variablesOf = (allowPrivateServiceUrls: boolean) => {
-      const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+      const app = testApp({ context: { "aws:cdk:bundling-stacks": [] } });
       const stack = new Stack(app, "Handlers");
       const table = (name: string) =>
         new Table(stack, name, { partitionKey: { name: "pk", type: AttributeType.STRING } });
@@ -389,7 +390,7 @@ describe("handler failures", () => {
   it("keeps the handlers' environment the same size for any number of workflows", () => {
     // Prepare
     const apiEnvironmentSize = (count: number): number => {
-      const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+      const app = testApp({ context: { "aws:cdk:bundling-stacks": [] } });
       const stack = new Stack(app, "Handlers");
       const table = (name: string) =>
         new Table(stack, name, { partitionKey: { name: "pk", type: AttributeType.STRING } });

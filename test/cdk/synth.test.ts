@@ -5,14 +5,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { join, resolve } from "node:path";
-import { App, Validations } from "aws-cdk-lib";
+import { type App, Validations } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCatalogue } from "../../functions/commons/catalogue.ts";
 import { BatonStack } from "../../lib/cdk/baton-stack.ts";
 import { readBatonConfig } from "../../lib/cdk/config.ts";
-import { fixtureDir, synthBaton } from "./helpers.ts";
+import { fixtureDir, synthBaton, testApp } from "./helpers.ts";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../workflows");
 
@@ -30,7 +30,7 @@ beforeAll(() => {
     return (connect as (...a: unknown[]) => Socket).apply(this, args);
   } as typeof Socket.prototype.connect;
   try {
-    app = new App({ context: { "baton:workflowsDir": EXAMPLES } });
+    app = testApp({ context: { "baton:workflowsDir": EXAMPLES } });
     stack = new BatonStack(app, "Baton-dev", { config: readBatonConfig(app.node) });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
     assembly = app.synth();

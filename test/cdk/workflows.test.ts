@@ -1,4 +1,4 @@
-import { App, Stack } from "aws-cdk-lib";
+import { Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { EventBus } from "aws-cdk-lib/aws-events";
 import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
@@ -15,6 +15,7 @@ import {
   policyStatements,
   type Synthesized,
   synthBaton,
+  testApp,
   type WorkflowStackView,
   workflowStack,
 } from "./helpers.ts";
@@ -278,7 +279,7 @@ describe("execution records", () => {
 
   it("splits many state machines over several rules to stay under the pattern size limit", () => {
     // Prepare
-    const stack = new Stack(new App(), "Rules");
+    const stack = new Stack(testApp(), "Rules");
     const fn = new LambdaFunction(stack, "Fn", {
       runtime: Runtime.NODEJS_24_X,
       handler: "i.h",
