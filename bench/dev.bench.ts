@@ -18,8 +18,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
-import { InMemoryRegistryStore } from "../functions/commons/registry/memory-store.ts";
-import { seedRegistry } from "../functions/commons/registry/seed.ts";
 import { compileWorkflow } from "../lib/core/compile.ts";
 import { loadWorkflow } from "../lib/core/load.ts";
 import type { Json, Workflow } from "../lib/core/model.ts";
@@ -28,6 +26,8 @@ import { MemoryRecords } from "../lib/local/memory-records.ts";
 import { createLocalRuntime } from "../lib/local/runtime.ts";
 import { startDevServer } from "../lib/local/server.ts";
 import { compileSet } from "../lib/local/workflows.ts";
+import { InMemoryRegistryStore } from "../lib/runtime/registry/memory-store.ts";
+import { seedRegistry } from "../lib/runtime/registry/seed.ts";
 
 const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);

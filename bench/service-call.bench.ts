@@ -8,15 +8,15 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CircuitBreaker } from "../functions/commons/circuit/breaker.ts";
-import { systemClock } from "../functions/commons/circuit/clock.ts";
-import type { EventEntry, EventPublisher } from "../functions/commons/events.ts";
-import { ServiceCache } from "../functions/commons/registry/cache.ts";
-import { InMemoryRegistryStore } from "../functions/commons/registry/memory-store.ts";
-import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../functions/commons/registry/model.ts";
-import { EnvSecretResolver } from "../functions/commons/registry/secrets.ts";
 import { callService, type ServiceCallDeps } from "../functions/service-call.ts";
 import type { ServiceCallRequest } from "../lib/core/contract.ts";
+import { CircuitBreaker } from "../lib/runtime/circuit/breaker.ts";
+import { systemClock } from "../lib/runtime/circuit/clock.ts";
+import type { EventEntry, EventPublisher } from "../lib/runtime/events.ts";
+import { ServiceCache } from "../lib/runtime/registry/cache.ts";
+import { InMemoryRegistryStore } from "../lib/runtime/registry/memory-store.ts";
+import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../lib/runtime/registry/model.ts";
+import { EnvSecretResolver } from "../lib/runtime/registry/secret-headers.ts";
 
 const CALLS_PER_ROUND = 2_000;
 const ROUNDS = 5;

@@ -1,16 +1,16 @@
 /**
  * The HTTP API Lambda (API Gateway REST proxy integration; HTTP API v2 events work too). A thin
- * middy wrapper: the routes live in `commons/api`, and the local server calls `handleApiEvent`.
+ * middy wrapper: the routes live in `lib/runtime/api`, and the local server calls `handleApiEvent`.
  */
 import middy from "@middy/core";
-import { handleApiEvent } from "./commons/api/app.ts";
-import { type ApiDeps, getDefaultApiDeps } from "./commons/api/deps.ts";
+import { handleApiEvent } from "../lib/runtime/api/app.ts";
+import { type ApiDeps, getDefaultApiDeps } from "../lib/runtime/api/deps.ts";
 import {
   type ApiEvent,
   type ApiResponse,
   HttpProblem,
   problemResponse,
-} from "./commons/api/http.ts";
+} from "../lib/runtime/api/http.ts";
 
 export { handleApiEvent };
 

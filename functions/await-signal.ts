@@ -5,15 +5,15 @@
  */
 import middy from "@middy/core";
 import type { AwaitSignalRequest } from "../lib/core/contract.ts";
-import { getClients } from "./commons/clients.ts";
-import { ENV, requireEnv } from "./commons/config.ts";
-import type { ExecutionEngine } from "./commons/engine/engine.ts";
-import { isEngineError } from "./commons/engine/engine.ts";
-import { SfnExecutionEngine } from "./commons/engine/sfn-engine.ts";
-import { ClientError } from "./commons/errors.ts";
-import { retentionDaysFromEnv } from "./commons/records/keys.ts";
-import { executionIdOf } from "./commons/records/observe.ts";
-import { DynamoSignalStore, type SignalStore } from "./commons/records/signal-store.ts";
+import { getClients } from "../lib/runtime/aws/clients.ts";
+import { ENV, requireEnv } from "../lib/runtime/aws/env.ts";
+import { SfnExecutionEngine } from "../lib/runtime/aws/sfn-engine.ts";
+import { DynamoSignalStore, type SignalStore } from "../lib/runtime/aws/signal-store.ts";
+import { ClientError } from "../lib/runtime/errors.ts";
+import type { ExecutionEngine } from "../lib/runtime/execution-engine.ts";
+import { isEngineError } from "../lib/runtime/execution-engine.ts";
+import { retentionDaysFromEnv } from "../lib/runtime/records/keys.ts";
+import { executionIdOf } from "../lib/runtime/records/observe.ts";
 
 export interface AwaitSignalDeps {
   readonly signals: SignalStore;

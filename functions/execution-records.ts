@@ -4,13 +4,13 @@
  * EventBridge retry the event, which the updater tolerates (idempotent, order-independent).
  */
 import middy from "@middy/core";
-import { getCatalogue } from "./commons/catalogue.ts";
-import { getClients } from "./commons/clients.ts";
-import { ENV, requireEnv } from "./commons/config.ts";
-import { getDefaultEventPublisher } from "./commons/events.ts";
-import { DynamoExecutionStore } from "./commons/records/execution-store.ts";
-import { retentionDaysFromEnv } from "./commons/records/keys.ts";
-import { type ApplyResult, applyEvent, type UpdaterDeps } from "./commons/records/updater.ts";
+import { getClients } from "../lib/runtime/aws/clients.ts";
+import { ENV, requireEnv } from "../lib/runtime/aws/env.ts";
+import { DynamoExecutionStore } from "../lib/runtime/aws/execution-store.ts";
+import { getCatalogue } from "../lib/runtime/catalogue.ts";
+import { getDefaultEventPublisher } from "../lib/runtime/events.ts";
+import { retentionDaysFromEnv } from "../lib/runtime/records/keys.ts";
+import { type ApplyResult, applyEvent, type UpdaterDeps } from "../lib/runtime/records/updater.ts";
 
 export { applyEvent };
 

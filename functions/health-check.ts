@@ -4,29 +4,29 @@
  * publishes `Instance Health Changed` only when an instance flips.
  */
 import middy from "@middy/core";
-import { type Clock, systemClock } from "./commons/circuit/clock.ts";
-import { BatonRuntimeError } from "./commons/errors.ts";
+import { getDefaultRegistryStore } from "../lib/runtime/aws/default-registry-store.ts";
+import { type Clock, systemClock } from "../lib/runtime/circuit/clock.ts";
+import { BatonRuntimeError } from "../lib/runtime/errors.ts";
 import {
   DetailType,
   type EventPublisher,
   getDefaultEventPublisher,
   type InstanceHealthEventDetail,
-} from "./commons/events.ts";
-import { type Fetch, sendRequest } from "./commons/http/caller.ts";
-import { buildUrl } from "./commons/http/url.ts";
-import { getDefaultRegistryStore } from "./commons/registry/defaults.ts";
+} from "../lib/runtime/events.ts";
+import { type Fetch, sendRequest } from "../lib/runtime/http/caller.ts";
+import { buildUrl } from "../lib/runtime/http/url.ts";
 import type {
   HealthConfig,
   InstanceHealth,
   InstanceRecord,
   ServiceRecord,
-} from "./commons/registry/model.ts";
+} from "../lib/runtime/registry/model.ts";
 import {
   resolveSecretHeaders,
   type SecretResolver,
   SecretsManagerResolver,
-} from "./commons/registry/secrets.ts";
-import type { RegistryStore } from "./commons/registry/store.ts";
+} from "../lib/runtime/registry/secret-headers.ts";
+import type { RegistryStore } from "../lib/runtime/registry/store.ts";
 
 export interface HealthCheckDeps {
   readonly registry: RegistryStore;

@@ -7,8 +7,9 @@
 import middy from "@middy/core";
 import type { ServiceCallRequest, ServiceCallResult } from "../lib/core/contract.ts";
 import { HTTP_METHODS } from "../lib/core/model.ts";
-import { CircuitBreaker, type CircuitPermit } from "./commons/circuit/breaker.ts";
-import { type Clock, systemClock } from "./commons/circuit/clock.ts";
+import { getDefaultRegistryStore } from "../lib/runtime/aws/default-registry-store.ts";
+import { CircuitBreaker, type CircuitPermit } from "../lib/runtime/circuit/breaker.ts";
+import { type Clock, systemClock } from "../lib/runtime/circuit/clock.ts";
 import {
   BatonRuntimeError,
   ClientError,
@@ -16,26 +17,25 @@ import {
   ServiceError,
   TimeoutError,
   UnknownServiceError,
-} from "./commons/errors.ts";
+} from "../lib/runtime/errors.ts";
 import {
   DetailType,
   type EventEntry,
   type EventPublisher,
   getDefaultEventPublisher,
   type StepEventDetail,
-} from "./commons/events.ts";
-import { type Fetch, sendRequest } from "./commons/http/caller.ts";
-import { traceparent } from "./commons/http/trace.ts";
-import { buildUrl } from "./commons/http/url.ts";
-import { Balancer } from "./commons/registry/balancer.ts";
-import { ServiceCache, type ServiceLookup } from "./commons/registry/cache.ts";
-import { getDefaultRegistryStore } from "./commons/registry/defaults.ts";
-import type { InstanceRecord, ServiceRecord } from "./commons/registry/model.ts";
+} from "../lib/runtime/events.ts";
+import { type Fetch, sendRequest } from "../lib/runtime/http/caller.ts";
+import { traceparent } from "../lib/runtime/http/trace.ts";
+import { buildUrl } from "../lib/runtime/http/url.ts";
+import { Balancer } from "../lib/runtime/registry/balancer.ts";
+import { ServiceCache, type ServiceLookup } from "../lib/runtime/registry/cache.ts";
+import type { InstanceRecord, ServiceRecord } from "../lib/runtime/registry/model.ts";
 import {
   resolveSecretHeaders,
   type SecretResolver,
   SecretsManagerResolver,
-} from "./commons/registry/secrets.ts";
+} from "../lib/runtime/registry/secret-headers.ts";
 
 export interface ServiceCallDeps {
   /** A `RegistryStore`, or a `ServiceCache` in front of one (the default). */

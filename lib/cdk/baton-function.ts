@@ -45,7 +45,7 @@ export interface BatonFunctionProps {
   /** Handler file name under `functions/`, without extension, e.g. `service-call`. */
   readonly handler: string;
   readonly description: string;
-  /** Reserved Baton environment (see `functions/commons/config.ts`). @default none */
+  /** Reserved Baton environment (see `lib/runtime/aws/env.ts`). @default none */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;

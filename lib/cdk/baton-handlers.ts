@@ -9,7 +9,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { ENV } from "../../functions/commons/config.ts";
+import { ENV } from "../runtime/aws/env.ts";
 import { BatonFunction } from "./baton-function.ts";
 import { CATALOGUE_FILE_NAME } from "./catalogue-file.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";

@@ -1,7 +1,7 @@
 /**
  * The two DynamoDB tables: the service registry (services, instances, circuits) and the execution
  * records (documents, step records, events, idempotency keys), both on-demand with point-in-time
- * recovery. Key names are the handlers' contract (`functions/commons/registry`, `records`).
+ * recovery. Key names are the handlers' contract (`lib/runtime/aws/dynamo-registry-store.ts`, `execution-store.ts`, `signal-store.ts`).
  */
 import { RemovalPolicy } from "aws-cdk-lib";
 import {

@@ -5,14 +5,14 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { toMermaid } from "../core/mermaid.ts";
+import type { Json } from "../core/model.ts";
+import type { ReadyWorkflow } from "../core/project/model.ts";
 import {
   type CatalogueFile,
   type CatalogueWorkflow,
   catalogueEntry,
-} from "../../functions/commons/catalogue.ts";
-import { toMermaid } from "../core/mermaid.ts";
-import type { Json } from "../core/model.ts";
-import type { ReadyWorkflow } from "../core/project/model.ts";
+} from "../runtime/catalogue.ts";
 
 /** Name of the catalogue inside a bundle; Lambda unpacks bundles to `LAMBDA_TASK_ROOT`. */
 export const CATALOGUE_FILE_NAME = "catalogue.json";

@@ -10,7 +10,7 @@ import type {
   DeadLetter,
   DeadLetterQueue,
   RedriveResult,
-} from "../../functions/commons/api/dead-letter-queue.ts";
+} from "../runtime/aws/sqs-dead-letter-queue.ts";
 import type { BusEvent } from "./event-bus.ts";
 
 /** A stored dead letter: the event, the rule whose target refused it, and why. */

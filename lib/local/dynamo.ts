@@ -8,11 +8,7 @@ import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  ensureTable,
-  executionsTable,
-  registryTable,
-} from "../../functions/commons/records/schema.ts";
+import { ensureTable, executionsTable, registryTable } from "../runtime/aws/table-schema.ts";
 
 type Dynalite = (options: {
   path?: string;

@@ -2,6 +2,8 @@
  * The API's `ExecutionEngine` over the local engine: same calls as `SfnExecutionEngine`, same
  * `EngineError` reasons, so the API handler cannot tell it is not talking to Step Functions.
  */
+
+import type { Json } from "../core/model.ts";
 import {
   EngineError,
   type EngineErrorReason,
@@ -10,8 +12,7 @@ import {
   type ExecutionResults,
   type StartedExecution,
   type StopOptions,
-} from "../../functions/commons/engine/engine.ts";
-import type { Json } from "../core/model.ts";
+} from "../runtime/execution-engine.ts";
 import { type LocalEngine, EngineError as LocalEngineError } from "./engine.ts";
 import { TaskTokenError } from "./task-tokens.ts";
 

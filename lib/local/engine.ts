@@ -25,13 +25,13 @@ import {
   ExecutionError,
   ExecutionTimeoutError,
 } from "aws-local-stepfunctions";
-import { collectSteps } from "../../functions/commons/engine/engine.ts";
 import type {
   AwaitSignalRequest,
   ServiceCallRequest,
   ServiceCallResult,
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
+import { collectSteps } from "../runtime/execution-engine.ts";
 import type { PutEntry } from "./event-bus.ts";
 import { type EngineStatus, type ExecutionEntry, ExecutionJournal } from "./journal.ts";
 import {

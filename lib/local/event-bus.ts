@@ -5,9 +5,9 @@
  * orchestration bus and the default bus (Step Functions status changes), which is enough locally.
  */
 import { randomUUID } from "node:crypto";
-import type { RedriveResult } from "../../functions/commons/api/dead-letter-queue.ts";
-import type { EventEntry, EventPublisher } from "../../functions/commons/events.ts";
 import type { Json } from "../core/model.ts";
+import type { RedriveResult } from "../runtime/aws/sqs-dead-letter-queue.ts";
+import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { LocalDeadLetter, LocalDeadLetterQueue } from "./dead-letters.ts";
 import { assertPattern, type EventPattern, matchesPattern } from "./event-pattern.ts";
 

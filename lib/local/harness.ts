@@ -39,14 +39,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { BatonRuntimeError } from "../../functions/commons/errors.ts";
-import type { Fetch } from "../../functions/commons/http/caller.ts";
-import type {
-  ExecutionDocument,
-  ExecutionEvent,
-} from "../../functions/commons/records/document.ts";
-import { InMemoryRegistryStore } from "../../functions/commons/registry/memory-store.ts";
-import type { ServiceEntry } from "../../functions/commons/registry/model.ts";
 import type { ServiceCallRequest } from "../core/contract.ts";
 import { BatonError, type BatonErrorName } from "../core/errors.ts";
 import {
@@ -56,6 +48,11 @@ import {
   WORKFLOW_EXTENSIONS,
 } from "../core/load.ts";
 import type { Json, Workflow } from "../core/model.ts";
+import { BatonRuntimeError } from "../runtime/errors.ts";
+import type { Fetch } from "../runtime/http/caller.ts";
+import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
+import { InMemoryRegistryStore } from "../runtime/registry/memory-store.ts";
+import type { ServiceEntry } from "../runtime/registry/model.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { type CompiledSet, compileSet, formatProblem, isRegistryFile } from "./workflows.ts";

@@ -2,14 +2,11 @@
  * Execution records in memory, for `baton run` and the test harness: the same record logic as the
  * records handler (`observe` → `merge` → `toDocument`), without a table.
  */
-import type { WorkflowCatalogue } from "../../functions/commons/catalogue.ts";
-import { toDocument } from "../../functions/commons/records/derive.ts";
-import type {
-  ExecutionDocument,
-  ExecutionEvent,
-} from "../../functions/commons/records/document.ts";
-import { observe } from "../../functions/commons/records/observe.ts";
-import { merge, type RecordState } from "../../functions/commons/records/state.ts";
+import type { WorkflowCatalogue } from "../runtime/catalogue.ts";
+import { toDocument } from "../runtime/records/derive.ts";
+import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
+import { observe } from "../runtime/records/observe.ts";
+import { merge, type RecordState } from "../runtime/records/state.ts";
 
 export class MemoryRecords {
   readonly #catalogue: WorkflowCatalogue;

@@ -11,10 +11,10 @@
  * `Execution *` event. Every delivery resolves only once its event is stored, or rejects so the
  * bus retries it and finally dead-letters it.
  */
-import type { ExecutionEvent } from "../../functions/commons/records/document.ts";
-import { observe } from "../../functions/commons/records/observe.ts";
-import { merge, type RecordState } from "../../functions/commons/records/state.ts";
-import { applyEvent, type UpdaterDeps } from "../../functions/commons/records/updater.ts";
+import type { ExecutionEvent } from "../runtime/records/document.ts";
+import { observe } from "../runtime/records/observe.ts";
+import { merge, type RecordState } from "../runtime/records/state.ts";
+import { applyEvent, type UpdaterDeps } from "../runtime/records/updater.ts";
 import type { BusEvent } from "./event-bus.ts";
 
 interface Pending {

@@ -10,13 +10,13 @@
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { InputValidator } from "../../functions/commons/api/input-validation.ts";
-import { ENV } from "../../functions/commons/config.ts";
-import { ValidationError } from "../../functions/commons/errors.ts";
-import { InMemoryRegistryStore } from "../../functions/commons/registry/memory-store.ts";
-import { seedRegistry } from "../../functions/commons/registry/seed.ts";
 import { loadWorkflowFiles, WORKFLOW_EXTENSIONS } from "../core/load.ts";
 import type { Json } from "../core/model.ts";
+import { InputValidator } from "../runtime/api/input-validation.ts";
+import { ENV } from "../runtime/aws/env.ts";
+import { ValidationError } from "../runtime/errors.ts";
+import { InMemoryRegistryStore } from "../runtime/registry/memory-store.ts";
+import { seedRegistry } from "../runtime/registry/seed.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import { createLocalRuntime } from "./runtime.ts";
 import { Timeline } from "./timeline.ts";

@@ -4,15 +4,6 @@
  * rule, and workflow triggers (event patterns on the bus, schedules on timers).
  */
 
-import { CircuitBreaker } from "../../functions/commons/circuit/breaker.ts";
-import { systemClock } from "../../functions/commons/circuit/clock.ts";
-import type { CircuitStore } from "../../functions/commons/circuit/store.ts";
-import type { ExecutionEngine } from "../../functions/commons/engine/engine.ts";
-import type { EventEntry, EventPublisher } from "../../functions/commons/events.ts";
-import type { Fetch } from "../../functions/commons/http/caller.ts";
-import { ServiceCache } from "../../functions/commons/registry/cache.ts";
-import { EnvSecretResolver } from "../../functions/commons/registry/secrets.ts";
-import type { RegistryStore } from "../../functions/commons/registry/store.ts";
 import { callService, type ServiceCallDeps } from "../../functions/service-call.ts";
 import type {
   AwaitSignalRequest,
@@ -21,6 +12,15 @@ import type {
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
 import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
+import { CircuitBreaker } from "../runtime/circuit/breaker.ts";
+import { systemClock } from "../runtime/circuit/clock.ts";
+import type { CircuitStore } from "../runtime/circuit/store.ts";
+import type { EventEntry, EventPublisher } from "../runtime/events.ts";
+import type { ExecutionEngine } from "../runtime/execution-engine.ts";
+import type { Fetch } from "../runtime/http/caller.ts";
+import { ServiceCache } from "../runtime/registry/cache.ts";
+import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
+import type { RegistryStore } from "../runtime/registry/store.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
 import { LocalEngine } from "./engine.ts";
 import { LocalExecutionEngine } from "./engine-adapter.ts";

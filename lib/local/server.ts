@@ -11,22 +11,19 @@ import { join, resolve } from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { handleApiEvent } from "../../functions/api.ts";
 import { awaitSignal } from "../../functions/await-signal.ts";
-import type { ApiDeps } from "../../functions/commons/api/deps.ts";
-import { InputValidator } from "../../functions/commons/api/input-validation.ts";
-import { systemClock } from "../../functions/commons/circuit/clock.ts";
-import { setClients } from "../../functions/commons/clients.ts";
-import { ENV } from "../../functions/commons/config.ts";
-import { ValidationError } from "../../functions/commons/errors.ts";
-import { DynamoExecutionStore } from "../../functions/commons/records/execution-store.ts";
-import {
-  DynamoSignalStore,
-  type SignalStore,
-} from "../../functions/commons/records/signal-store.ts";
-import { DynamoRegistryStore } from "../../functions/commons/registry/dynamo-store.ts";
-import { EnvSecretResolver } from "../../functions/commons/registry/secrets.ts";
-import { seedRegistry } from "../../functions/commons/registry/seed.ts";
-import { RegistryService } from "../../functions/commons/registry/service.ts";
 import { runHealthChecks } from "../../functions/health-check.ts";
+import type { ApiDeps } from "../runtime/api/deps.ts";
+import { InputValidator } from "../runtime/api/input-validation.ts";
+import { setClients } from "../runtime/aws/clients.ts";
+import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
+import { ENV } from "../runtime/aws/env.ts";
+import { DynamoExecutionStore } from "../runtime/aws/execution-store.ts";
+import { DynamoSignalStore, type SignalStore } from "../runtime/aws/signal-store.ts";
+import { systemClock } from "../runtime/circuit/clock.ts";
+import { ValidationError } from "../runtime/errors.ts";
+import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
+import { seedRegistry } from "../runtime/registry/seed.ts";
+import { RegistryService } from "../runtime/registry/service.ts";
 import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";
 import { startLocalDynamo } from "./dynamo.ts";

@@ -6,8 +6,6 @@
 
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import type { CatalogueWorkflow } from "../../functions/commons/catalogue.ts";
-import { catalogueEntry, WorkflowCatalogue } from "../../functions/commons/catalogue.ts";
 import { compileWorkflow } from "../core/compile.ts";
 import {
   type LoadedSet,
@@ -18,6 +16,8 @@ import {
 import { toMermaid } from "../core/mermaid.ts";
 import { allSteps, type Json, type Workflow } from "../core/model.ts";
 import type { Problem } from "../core/problems.ts";
+import type { CatalogueWorkflow } from "../runtime/catalogue.ts";
+import { catalogueEntry, WorkflowCatalogue } from "../runtime/catalogue.ts";
 import { type PreparedMachine, prepareMachine, stateMachineArn } from "./machine.ts";
 
 export interface FileProblem {

@@ -4,10 +4,10 @@ import { AttributeType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SECRET_NAME_PREFIX } from "../../functions/commons/registry/secrets.ts";
 import { BatonHandlers, HANDLER_ACCESS, SECRET_PREFIX } from "../../lib/cdk/baton-handlers.ts";
 import { logRetentionFor } from "../../lib/cdk/baton-stack.ts";
 import { BatonTables } from "../../lib/cdk/baton-tables.ts";
+import { SECRET_NAME_PREFIX } from "../../lib/runtime/registry/secret-headers.ts";
 import {
   accountArn,
   FIXTURE_WORKFLOWS,

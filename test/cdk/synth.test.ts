@@ -9,9 +9,9 @@ import { type App, Validations } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseCatalogue } from "../../functions/commons/catalogue.ts";
 import { BatonStack } from "../../lib/cdk/baton-stack.ts";
 import { readBatonConfig } from "../../lib/cdk/config.ts";
+import { parseCatalogue } from "../../lib/runtime/catalogue.ts";
 import { fixtureDir, synthBaton, testApp } from "./helpers.ts";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../workflows");

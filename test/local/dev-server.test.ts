@@ -7,10 +7,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ExecutionDocument } from "../../functions/commons/records/document.ts";
 import type { ReceivedCall } from "../../lib/local/demo/service.ts";
 import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
+import type { ExecutionDocument } from "../../lib/runtime/records/document.ts";
 
 const WORKFLOWS = join(import.meta.dirname, "fixtures", "workflows");
 

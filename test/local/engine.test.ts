@@ -6,7 +6,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ClientError, ServiceError } from "../../functions/commons/errors.ts";
 import type {
   AwaitSignalRequest,
   ServiceCallRequest,
@@ -20,6 +19,7 @@ import {
 import type { PutEntry } from "../../lib/local/event-bus.ts";
 import { ExecutionJournal } from "../../lib/local/journal.ts";
 import { type PreparedMachine, prepareMachine } from "../../lib/local/machine.ts";
+import { ClientError, ServiceError } from "../../lib/runtime/errors.ts";
 import { awaitAsl, parentAsl, sagaAsl } from "./fixtures/hand-asl.ts";
 
 type Script = (request: ServiceCallRequest) => Error | undefined;

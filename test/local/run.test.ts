@@ -5,9 +5,9 @@ import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExecutionDocument } from "../../functions/commons/records/document.ts";
 import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
 import { runOnce } from "../../lib/local/run.ts";
+import type { ExecutionDocument } from "../../lib/runtime/records/document.ts";
 
 let dir: string;
 let demo: DemoServices;

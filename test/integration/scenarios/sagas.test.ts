@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { StepStatus } from "../../../functions/commons/records/document.ts";
+import type { StepStatus } from "../../../lib/runtime/records/document.ts";
 import {
   api,
   type ExecutionDocument,

@@ -1,0 +1,95 @@
+/**
+ * The API as a plain function: API Gateway proxy event in, proxy response out. Every failure
+ * becomes an RFC 9457 problem document; only unexpected faults are 500s, without internals.
+ */
+
+import { InvalidCursorError } from "../aws/dynamo-cursor.ts";
+import { UnknownServiceError, ValidationError } from "../errors.ts";
+import { EngineError } from "../execution-engine.ts";
+import { isThrottling, RetriesExhaustedError } from "../throttling.ts";
+import type { ApiDeps } from "./deps.ts";
+import { type ApiResponse, badRequest, HttpProblem, problemResponse, toRequest } from "./http.ts";
+import { Router } from "./router.ts";
+import { dlqRoutes } from "./routes/dlq.ts";
+import { executionRoutes } from "./routes/executions.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { serviceRoutes } from "./routes/services.ts";
+import { signalRoutes } from "./routes/signals.ts";
+import { workflowRoutes } from "./routes/workflows.ts";
+
+export const router = new Router<ApiDeps>([
+  ...healthRoutes,
+  ...workflowRoutes,
+  ...executionRoutes,
+  ...signalRoutes,
+  ...serviceRoutes,
+  ...dlqRoutes,
+]);
+
+export interface Logger {
+  error(entry: Record<string, unknown>): void;
+}
+
+const consoleLogger: Logger = { error: (entry) => console.error(JSON.stringify(entry)) };
+
+export async function handleApiEvent(
+  event: unknown,
+  deps: ApiDeps,
+  logger: Logger = consoleLogger,
+): Promise<ApiResponse> {
+  let requestId: string | undefined;
+  try {
+    const request = toRequest(event);
+    requestId = request.requestId;
+    return await router.handle(request, deps);
+  } catch (error) {
+    const problem = toProblem(error, requestId);
+    if (problem.status >= 500) {
+      logger.error({
+        level: "ERROR",
+        message: "API request failed",
+        requestId,
+        error:
+          error instanceof Error
+            ? { name: error.name, message: error.message, stack: error.stack }
+            : String(error),
+      });
+    }
+    return problemResponse(problem);
+  }
+}
+
+export function toProblem(error: unknown, requestId?: string): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof InvalidCursorError)
+    return badRequest(error.message, [{ path: "/query/cursor", message: error.message }]);
+  if (error instanceof ValidationError) {
+    return new HttpProblem(400, "validation-failed", "Validation failed", error.message, {
+      errors: error.errors,
+    });
+  }
+  if (error instanceof UnknownServiceError)
+    return new HttpProblem(404, "not-found", "Not found", error.reason);
+  if (error instanceof EngineError) {
+    return error.reason === "not-found"
+      ? new HttpProblem(404, "not-found", "Not found", error.message)
+      : new HttpProblem(409, "conflict", "Conflict", error.message);
+  }
+  if (error instanceof RetriesExhaustedError || isThrottling(error)) {
+    return new HttpProblem(
+      503,
+      "unavailable",
+      "Service unavailable",
+      "A dependency is busy; retry shortly.",
+      {
+        headers: { "retry-after": "1" },
+      },
+    );
+  }
+  return new HttpProblem(
+    500,
+    "internal",
+    "Internal error",
+    `The request failed unexpectedly${requestId === undefined ? "" : ` (request id ${requestId})`}.`,
+  );
+}

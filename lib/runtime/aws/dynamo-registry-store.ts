@@ -1,0 +1,359 @@
+/**
+ * The registry on DynamoDB (table `BATON_REGISTRY_TABLE`, keys `pk`/`sk`). Plain items and
+ * conditional writes only: no transactions, no PartiQL. Also the circuit store, since the circuit
+ * lives in the same partition (`sk = CIRCUIT`) and `getService` reads it with one Query.
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { type Clock, systemClock } from "../circuit/clock.ts";
+import type { CircuitStore } from "../circuit/store.ts";
+import { UnknownServiceError } from "../errors.ts";
+import {
+  type CircuitRecord,
+  INITIAL_HEALTH,
+  type InstanceEntry,
+  type InstanceHealth,
+  type InstanceRecord,
+  type ServiceEntry,
+  type ServiceRecord,
+  settingsOf,
+} from "../registry/model.ts";
+import type { PutResult, RegistryStore } from "../registry/store.ts";
+import { BOOL, type Item, N, NULL, S } from "./dynamo-attributes.ts";
+import {
+  CIRCUIT_SK,
+  circuitFromItem,
+  circuitItem,
+  INSTANCE_PREFIX,
+  instanceFromItem,
+  instanceSk,
+  key,
+  META_SK,
+  metaFromItem,
+  servicePk,
+  settingsAttributes,
+} from "./registry-items.ts";
+
+export interface DynamoRegistryStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly clock?: Clock;
+}
+
+export class DynamoRegistryStore implements RegistryStore, CircuitStore {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+  readonly #clock: Clock;
+
+  constructor(options: DynamoRegistryStoreOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async getService(name: string): Promise<ServiceRecord | undefined> {
+    const items = await this.#queryPartition(name);
+    return toServiceRecord(items);
+  }
+
+  async listServices(): Promise<ServiceRecord[]> {
+    const partitions = new Map<string, Item[]>();
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = item.pk?.S;
+        if (pk === undefined) continue;
+        const list = partitions.get(pk) ?? [];
+        list.push(item);
+        partitions.set(pk, list);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    const services = [...partitions.values()].flatMap((items) => toServiceRecord(items) ?? []);
+    return services.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async putService(entry: ServiceEntry): Promise<PutResult> {
+    const now = this.#clock.now();
+    const meta = await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: key(entry.name, META_SK),
+        ...updateExpression(
+          { ...settingsAttributes(settingsOf(entry)), updatedAt: N(now) },
+          { createdAt: N(now) },
+        ),
+        ReturnValues: "UPDATED_OLD",
+      }),
+    );
+    const keep = new Set(entry.instances.map((instance) => instance.id));
+    const existing = await this.#queryPartition(entry.name);
+    await Promise.all([
+      ...entry.instances.map((instance) => this.#upsertInstance(entry.name, instance, now)),
+      ...existing
+        .map((item) => item.sk?.S ?? "")
+        .filter(
+          (sk) => sk.startsWith(INSTANCE_PREFIX) && !keep.has(sk.slice(INSTANCE_PREFIX.length)),
+        )
+        .map((sk) =>
+          this.#client.send(
+            new DeleteItemCommand({ TableName: this.#table, Key: key(entry.name, sk) }),
+          ),
+        ),
+    ]);
+    return { created: meta.Attributes?.createdAt === undefined };
+  }
+
+  async deleteService(name: string): Promise<boolean> {
+    const existed = await this.#deleteIfExists(key(name, META_SK));
+    // META goes first so the service disappears at once; then its instances and circuit.
+    const rest = await this.#queryPartition(name);
+    await Promise.all(
+      rest.map((item) =>
+        this.#client.send(
+          new DeleteItemCommand({ TableName: this.#table, Key: key(name, item.sk?.S ?? "") }),
+        ),
+      ),
+    );
+    return existed;
+  }
+
+  async putInstance(service: string, instance: InstanceEntry): Promise<PutResult> {
+    const meta = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: key(service, META_SK),
+        ProjectionExpression: "pk",
+        ConsistentRead: true,
+      }),
+    );
+    if (meta.Item === undefined) {
+      throw new UnknownServiceError(
+        `Service ${service} is not registered; PUT /services/${service} first.`,
+      );
+    }
+    return this.#upsertInstance(service, instance, this.#clock.now());
+  }
+
+  deleteInstance(service: string, instanceId: string): Promise<boolean> {
+    return this.#deleteIfExists(key(service, instanceSk(instanceId)));
+  }
+
+  async setInstanceHealth(
+    service: string,
+    instanceId: string,
+    health: InstanceHealth,
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: key(service, instanceSk(instanceId)),
+          ...updateExpression(healthAttributes(health), {}),
+          ConditionExpression: "attribute_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async readCircuit(service: string): Promise<CircuitRecord> {
+    const result = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: key(service, CIRCUIT_SK),
+        ConsistentRead: true,
+      }),
+    );
+    return circuitFromItem(result.Item);
+  }
+
+  async writeCircuit(
+    service: string,
+    next: CircuitRecord,
+    expectedVersion: number,
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: circuitItem(service, next),
+          ...(expectedVersion === 0
+            ? { ConditionExpression: "attribute_not_exists(pk)" }
+            : {
+                ConditionExpression: "#version = :expected",
+                ExpressionAttributeNames: { "#version": "version" },
+                ExpressionAttributeValues: { ":expected": N(expectedVersion) },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async #upsertInstance(service: string, instance: InstanceEntry, now: number): Promise<PutResult> {
+    const result = await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: key(service, instanceSk(instance.id)),
+        ...updateExpression(
+          {
+            id: S(instance.id),
+            url: S(instance.url),
+            weight: N(instance.weight),
+            lastHeartbeatAt: N(now),
+          },
+          { registeredAt: N(now), ...healthAttributes(INITIAL_HEALTH) },
+        ),
+        ReturnValues: "UPDATED_OLD",
+      }),
+    );
+    const previousUrl = result.Attributes?.url?.S;
+    if (previousUrl !== undefined && previousUrl !== instance.url) {
+      await this.#resetHealth(service, instance);
+    }
+    return { created: result.Attributes?.registeredAt === undefined };
+  }
+
+  /**
+   * An instance that moved to another URL starts with fresh health: what was probed was the old
+   * address. Conditional on the new URL, so a later move is not overwritten.
+   */
+  async #resetHealth(service: string, instance: InstanceEntry): Promise<void> {
+    const update = updateExpression(healthAttributes(INITIAL_HEALTH), {});
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: key(service, instanceSk(instance.id)),
+          ...update,
+          ConditionExpression: "#url = :url",
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#url": "url" },
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ":url": S(instance.url),
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
+    }
+  }
+
+  async #deleteIfExists(itemKey: Item): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: itemKey,
+          ConditionExpression: "attribute_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async #queryPartition(name: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": S(servicePk(name)) },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+}
+
+function healthAttributes(health: InstanceHealth): Item {
+  return {
+    healthy: BOOL(health.healthy),
+    consecutiveFailures: N(health.consecutiveFailures),
+    consecutiveSuccesses: N(health.consecutiveSuccesses),
+    lastCheckedAt: health.lastCheckedAt === null ? NULL : N(health.lastCheckedAt),
+    lastReason: health.lastReason === null ? NULL : S(health.lastReason),
+  };
+}
+
+/** `SET #a = :a, #b = if_not_exists(#b, :b)` with every name and value as a placeholder. */
+function updateExpression(
+  set: Item,
+  setIfMissing: Item,
+): {
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Item;
+} {
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const clauses: string[] = [];
+  let index = 0;
+  const add = (attribute: string, value: AttributeValue, ifMissing: boolean): void => {
+    const name = `#a${index}`;
+    const placeholder = `:v${index}`;
+    index += 1;
+    names[name] = attribute;
+    values[placeholder] = value;
+    clauses.push(
+      ifMissing ? `${name} = if_not_exists(${name}, ${placeholder})` : `${name} = ${placeholder}`,
+    );
+  };
+  for (const [attribute, value] of Object.entries(set)) add(attribute, value, false);
+  for (const [attribute, value] of Object.entries(setIfMissing)) add(attribute, value, true);
+  return {
+    UpdateExpression: `SET ${clauses.join(", ")}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+function toServiceRecord(items: readonly Item[]): ServiceRecord | undefined {
+  const metaItem = items.find((item) => item.sk?.S === META_SK);
+  if (metaItem === undefined) return undefined;
+  const meta = metaFromItem(metaItem);
+  const instances: InstanceRecord[] = items
+    .filter((item) => item.sk?.S?.startsWith(INSTANCE_PREFIX) === true)
+    .map(instanceFromItem)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const circuitState = circuitFromItem(items.find((item) => item.sk?.S === CIRCUIT_SK));
+  return {
+    ...meta.settings,
+    instances,
+    circuitState,
+    createdAt: meta.createdAt,
+    updatedAt: meta.updatedAt,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Environment variables shared by every handler. The CDK stack sets them; the local runtime sets
+ * them to its embedded equivalents. `AWS_ENDPOINT_URL` (read by the SDK itself) points every client
+ * at an emulator such as LocalStack or MiniStack.
+ */
+export const ENV = {
+  registryTable: "BATON_REGISTRY_TABLE",
+  executionsTable: "BATON_EXECUTIONS_TABLE",
+  eventBus: "BATON_EVENT_BUS",
+  dlqUrl: "BATON_DLQ_URL",
+  /** JSON file with the compiled workflow catalogue (see `lib/runtime/catalogue.ts`); relative paths are resolved against `LAMBDA_TASK_ROOT`. */
+  catalogueFile: "BATON_CATALOGUE_FILE",
+  /** State machine ARN of a workflow = this prefix + the workflow name (set by the CDK stack). */
+  stateMachineArnPrefix: "BATON_STATE_MACHINE_ARN_PREFIX",
+  /** Days execution records are kept (TTL). */
+  retentionDays: "BATON_RETENTION_DAYS",
+  /** Set to `1` to allow loopback/private service URLs (local dev and tests only). */
+  allowPrivateUrls: "BATON_ALLOW_PRIVATE_URLS",
+} as const;
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new Error(
+      `Missing environment variable ${name}: the stack or local runtime must set it.`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,143 @@
+/** Key layout and item mapping of the registry table: `pk = SERVICE#<name>`, `sk = META | INSTANCE#<id> | CIRCUIT`. */
+
+import {
+  BALANCING_STRATEGIES,
+  type BalancingStrategy,
+  type CircuitRecord,
+  type CircuitStateName,
+  CLOSED_CIRCUIT,
+  DEFAULT_BALANCING,
+  DEFAULT_CIRCUIT,
+  DEFAULT_HEALTH,
+  DEFAULT_SERVICE_TIMEOUT,
+  DEFAULT_WEIGHT,
+  type InstanceRecord,
+  type ServiceSettings,
+} from "../registry/model.ts";
+import {
+  BOOL,
+  type Item,
+  N,
+  NULL,
+  nullableN,
+  nullableS,
+  numberMap,
+  readBool,
+  readMap,
+  readN,
+  readNullableN,
+  readNullableS,
+  readNumberList,
+  readS,
+  readStringMap,
+  S,
+  stringMap,
+} from "./dynamo-attributes.ts";
+
+export const META_SK = "META";
+export const CIRCUIT_SK = "CIRCUIT";
+export const INSTANCE_PREFIX = "INSTANCE#";
+export const SERVICE_PREFIX = "SERVICE#";
+
+export const servicePk = (name: string): string => `${SERVICE_PREFIX}${name}`;
+export const instanceSk = (id: string): string => `${INSTANCE_PREFIX}${id}`;
+export const key = (name: string, sk: string): Item => ({ pk: S(servicePk(name)), sk: S(sk) });
+
+export function settingsAttributes(settings: ServiceSettings): Item {
+  return {
+    name: S(settings.name),
+    balancing: S(settings.balancing),
+    health: {
+      M: {
+        path: S(settings.health.path),
+        intervalSeconds: N(settings.health.intervalSeconds),
+        unhealthyAfter: N(settings.health.unhealthyAfter),
+        healthyAfter: N(settings.health.healthyAfter),
+      },
+    },
+    circuit: numberMap({ ...settings.circuit }),
+    timeout: N(settings.timeout),
+    headers: stringMap(settings.headers),
+  };
+}
+
+export interface MetaRecord {
+  readonly settings: ServiceSettings;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export function metaFromItem(item: Item): MetaRecord {
+  const health = readMap(item, "health");
+  const circuit = readMap(item, "circuit");
+  const balancing = readS(item, "balancing", DEFAULT_BALANCING);
+  return {
+    settings: {
+      name: readS(item, "name", readS(item, "pk", "").slice(SERVICE_PREFIX.length)),
+      balancing: (BALANCING_STRATEGIES as readonly string[]).includes(balancing)
+        ? (balancing as BalancingStrategy)
+        : DEFAULT_BALANCING,
+      health: {
+        path: readS(health, "path", DEFAULT_HEALTH.path),
+        intervalSeconds: readN(health, "intervalSeconds", DEFAULT_HEALTH.intervalSeconds),
+        unhealthyAfter: readN(health, "unhealthyAfter", DEFAULT_HEALTH.unhealthyAfter),
+        healthyAfter: readN(health, "healthyAfter", DEFAULT_HEALTH.healthyAfter),
+      },
+      circuit: {
+        failureThreshold: readN(circuit, "failureThreshold", DEFAULT_CIRCUIT.failureThreshold),
+        windowSeconds: readN(circuit, "windowSeconds", DEFAULT_CIRCUIT.windowSeconds),
+        cooldownSeconds: readN(circuit, "cooldownSeconds", DEFAULT_CIRCUIT.cooldownSeconds),
+      },
+      timeout: readN(item, "timeout", DEFAULT_SERVICE_TIMEOUT),
+      headers: readStringMap(item, "headers"),
+    },
+    createdAt: readN(item, "createdAt", 0),
+    updatedAt: readN(item, "updatedAt", 0),
+  };
+}
+
+export function instanceFromItem(item: Item): InstanceRecord {
+  return {
+    id: readS(item, "id", readS(item, "sk", "").slice(INSTANCE_PREFIX.length)),
+    url: readS(item, "url", ""),
+    weight: readN(item, "weight", DEFAULT_WEIGHT),
+    healthy: readBool(item, "healthy", true),
+    consecutiveFailures: readN(item, "consecutiveFailures", 0),
+    consecutiveSuccesses: readN(item, "consecutiveSuccesses", 0),
+    lastCheckedAt: readNullableN(item, "lastCheckedAt"),
+    lastReason: readNullableS(item, "lastReason"),
+    registeredAt: readN(item, "registeredAt", 0),
+    lastHeartbeatAt: readN(item, "lastHeartbeatAt", 0),
+  };
+}
+
+const CIRCUIT_STATES: readonly CircuitStateName[] = ["CLOSED", "OPEN", "HALF_OPEN"];
+
+export function circuitFromItem(item: Item | undefined): CircuitRecord {
+  if (item === undefined) return CLOSED_CIRCUIT;
+  const state = readS(item, "state", "CLOSED");
+  return {
+    state: (CIRCUIT_STATES as readonly string[]).includes(state)
+      ? (state as CircuitStateName)
+      : "CLOSED",
+    failures: readNumberList(item, "failures"),
+    openedAt: readNullableN(item, "openedAt"),
+    probeOwner: readNullableS(item, "probeOwner"),
+    probeExpiresAt: readNullableN(item, "probeExpiresAt"),
+    version: readN(item, "version", 0),
+  };
+}
+
+export function circuitItem(service: string, circuit: CircuitRecord): Item {
+  return {
+    ...key(service, CIRCUIT_SK),
+    state: S(circuit.state),
+    failures: { L: circuit.failures.map(N) },
+    openedAt: nullableN(circuit.openedAt),
+    probeOwner: nullableS(circuit.probeOwner),
+    probeExpiresAt: nullableN(circuit.probeExpiresAt),
+    version: N(circuit.version),
+  };
+}
+
+export { BOOL, NULL };

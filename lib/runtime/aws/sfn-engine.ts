@@ -1,0 +1,320 @@
+/**
+ * `ExecutionEngine` on AWS Step Functions. Execution names are Baton execution ids, so an
+ * execution ARN is derived from the workflow's state machine ARN; the workflow of an execution id
+ * is looked up through `locate` (the execution record).
+ */
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import type { Json } from "../../core/model.ts";
+import {
+  collectSteps,
+  EngineError,
+  type EngineExecutionStatus,
+  type ExecutionDescription,
+  type ExecutionEngine,
+  type ExecutionResults,
+  type RedrivePlan,
+  redriveRunName,
+  type StartedExecution,
+  type StopOptions,
+} from "../execution-engine.ts";
+
+export interface SfnExecutionEngineOptions {
+  readonly client: SFNClient;
+  /** State machine ARN of a workflow, undefined when it is not deployed. */
+  readonly stateMachineArn: (workflow: string) => string | undefined;
+  /** Workflow name of an execution id, undefined when unknown. */
+  readonly locate: (executionId: string) => Promise<string | undefined>;
+}
+
+/** Redrive runs looked up per execution; more are refused as not redrivable. */
+const MAX_REDRIVES = 100;
+
+/** SFN limits task output and cause to 256 KB and 32 KB characters. */
+const MAX_CAUSE = 32_768;
+
+export class SfnExecutionEngine implements ExecutionEngine {
+  readonly #o: SfnExecutionEngineOptions;
+
+  constructor(options: SfnExecutionEngineOptions) {
+    this.#o = options;
+  }
+
+  async start(workflow: string, executionName: string, input: Json): Promise<StartedExecution> {
+    const stateMachineArn = this.#stateMachine(workflow);
+    try {
+      const result = await this.#o.client.send(
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: executionName,
+          input: JSON.stringify(input),
+        }),
+      );
+      return {
+        executionId: executionName,
+        startedAt: (result.startDate ?? new Date()).toISOString(),
+      };
+    } catch (error) {
+      throw translate(error, `Starting ${workflow} execution ${executionName}`);
+    }
+  }
+
+  /** Stops the execution's current run: its latest redrive run, if any, else the original. */
+  async stop(executionId: string, options: StopOptions): Promise<void> {
+    const original = await this.#executionArn(executionId);
+    const executionArn = (await this.#redriveRuns(original)).at(-1) ?? original;
+    try {
+      await this.#o.client.send(
+        new StopExecutionCommand({
+          executionArn,
+          error: options.error,
+          cause: options.cause.slice(0, MAX_CAUSE),
+        }),
+      );
+    } catch (error) {
+      throw translate(error, `Stopping execution ${executionId}`);
+    }
+  }
+
+  /**
+   * A compiled Baton execution fails at its final `Fail` state, where `RedriveExecution` would
+   * restart it only to fail again. Instead this starts `<id>--redrive-<n>` at the compiled resume
+   * entry with the results the history holds: the original execution id is kept for records,
+   * events and idempotency keys, and the records fold the run in as redrive `n`.
+   */
+  async redrive(
+    executionId: string,
+    plan: RedrivePlan = { keep: () => true },
+  ): Promise<{ readonly redriveDate: string }> {
+    const executionArn = await this.#executionArn(executionId);
+    const count = (await this.#redriveRuns(executionArn)).length + 1;
+    const name = redriveRunName(executionId, count);
+    if (name === undefined) {
+      throw new EngineError(
+        "not-redrivable",
+        `Execution id ${executionId} is too long to redrive.`,
+      );
+    }
+    const results = await this.results(executionId);
+    if (results === undefined)
+      throw new EngineError("not-found", `Execution ${executionId} is not known.`);
+    const steps = Object.fromEntries(Object.entries(results.steps).filter(([id]) => plan.keep(id)));
+    const resume = {
+      executionId,
+      redriveCount: count,
+      input: results.input,
+      steps,
+      ...(plan.from === undefined ? {} : { from: plan.from }),
+    };
+    try {
+      const result = await this.#o.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArnOf(executionArn),
+          name,
+          input: JSON.stringify({ batonResume: resume }),
+        }),
+      );
+      return { redriveDate: (result.startDate ?? new Date()).toISOString() };
+    } catch (error) {
+      throw translate(error, `Redriving execution ${executionId}`);
+    }
+  }
+
+  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
+    try {
+      await this.#o.client.send(
+        new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }),
+      );
+    } catch (error) {
+      throw translate(error, "Resuming a waiting task");
+    }
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    try {
+      await this.#o.client.send(
+        new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE) }),
+      );
+    } catch (caught) {
+      throw translate(caught, "Failing a waiting task");
+    }
+  }
+
+  async describe(executionId: string): Promise<ExecutionDescription | undefined> {
+    let executionArn: string;
+    try {
+      executionArn = await this.#executionArn(executionId);
+    } catch (error) {
+      if (error instanceof EngineError && error.reason === "not-found") return undefined;
+      throw error;
+    }
+    try {
+      const r = await this.#o.client.send(new DescribeExecutionCommand({ executionArn }));
+      return {
+        executionId,
+        status: (r.status ?? "RUNNING") as EngineExecutionStatus,
+        startedAt: (r.startDate ?? new Date(0)).toISOString(),
+        ...(r.stopDate === undefined ? {} : { stoppedAt: r.stopDate.toISOString() }),
+        ...(r.error === undefined ? {} : { error: r.error }),
+        ...(r.cause === undefined ? {} : { cause: r.cause }),
+        ...(r.output === undefined ? {} : { output: parseOutput(r.output) }),
+        ...(r.redriveCount === undefined ? {} : { redriveCount: r.redriveCount }),
+      };
+    } catch (error) {
+      const translated = translate(error, `Describing execution ${executionId}`);
+      if (translated instanceof EngineError && translated.reason === "not-found") return undefined;
+      throw translated;
+    }
+  }
+
+  /**
+   * Reads the whole history (`includeExecutionData`, every page): the input from
+   * `ExecutionStarted`, and the union of the `steps` in every `*StateExited` output. Outputs
+   * Step Functions truncated, or that are not JSON, are skipped: a step's result is also in the
+   * output of every later state of its list, so one lost output rarely loses a result.
+   */
+  /**
+   * The original input and the union of the step results every run holds (the original, then each
+   * redrive run in order): every compiled state carries the accumulated `$.steps`.
+   */
+  async results(executionId: string): Promise<ExecutionResults | undefined> {
+    let executionArn: string;
+    try {
+      executionArn = await this.#executionArn(executionId);
+    } catch (error) {
+      if (error instanceof EngineError && error.reason === "not-found") return undefined;
+      throw error;
+    }
+    const original = await this.#history(executionArn, executionId);
+    if (original === undefined) return undefined;
+    const steps: Record<string, Json> = { ...original.steps };
+    for (const run of await this.#redriveRuns(executionArn)) {
+      Object.assign(steps, (await this.#history(run, executionId))?.steps ?? {});
+    }
+    return { input: original.input, steps };
+  }
+
+  async #history(executionArn: string, executionId: string): Promise<ExecutionResults | undefined> {
+    let input: Json = null;
+    const steps: Record<string, Json> = {};
+    let nextToken: string | undefined;
+    do {
+      let events: readonly HistoryEvent[];
+      try {
+        const page = await this.#o.client.send(
+          new GetExecutionHistoryCommand({
+            executionArn,
+            includeExecutionData: true,
+            maxResults: 1000,
+            ...(nextToken === undefined ? {} : { nextToken }),
+          }),
+        );
+        events = page.events ?? [];
+        nextToken = page.nextToken === "" ? undefined : page.nextToken;
+      } catch (error) {
+        const translated = translate(error, `Reading the history of execution ${executionId}`);
+        if (translated instanceof EngineError && translated.reason === "not-found")
+          return undefined;
+        throw translated;
+      }
+      for (const event of events) {
+        if (event.type === "ExecutionStarted") {
+          const details = event.executionStartedEventDetails;
+          if (details?.inputDetails?.truncated !== true) input = parseJson(details?.input) ?? input;
+        } else if (event.type?.endsWith("StateExited") === true) {
+          const details = event.stateExitedEventDetails;
+          if (details?.outputDetails?.truncated !== true)
+            collectSteps(steps, parseJson(details?.output));
+        }
+      }
+    } while (nextToken !== undefined);
+    return { input, steps };
+  }
+
+  /** ARNs of the execution's redrive runs (`<id>--redrive-1`, `-2`, …), oldest first. */
+  async #redriveRuns(executionArn: string): Promise<string[]> {
+    const runs: string[] = [];
+    for (let n = 1; n <= MAX_REDRIVES; n++) {
+      const arn = `${executionArn}--redrive-${n}`;
+      try {
+        await this.#o.client.send(new DescribeExecutionCommand({ executionArn: arn }));
+      } catch (error) {
+        const translated = translate(error, `Looking up redrive ${n}`);
+        if (translated instanceof EngineError && translated.reason === "not-found") break;
+        throw translated;
+      }
+      runs.push(arn);
+    }
+    return runs;
+  }
+
+  #stateMachine(workflow: string): string {
+    const arn = this.#o.stateMachineArn(workflow);
+    if (arn === undefined) {
+      throw new EngineError("not-found", `Workflow ${workflow} has no deployed state machine.`);
+    }
+    return arn;
+  }
+
+  async #executionArn(executionId: string): Promise<string> {
+    const workflow = await this.#o.locate(executionId);
+    if (workflow === undefined)
+      throw new EngineError("not-found", `Execution ${executionId} is not known.`);
+    return executionArnOf(this.#stateMachine(workflow), executionId);
+  }
+}
+
+/** `…:execution:<name>:<executionId>` → `arn:aws:states:<region>:<account>:stateMachine:<name>`. */
+export function stateMachineArnOf(executionArn: string): string {
+  return executionArn
+    .slice(0, executionArn.lastIndexOf(":"))
+    .replace(":execution:", ":stateMachine:");
+}
+
+/** `arn:aws:states:<region>:<account>:stateMachine:<name>` → `…:execution:<name>:<executionId>`. */
+export function executionArnOf(stateMachineArn: string, executionId: string): string {
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionId}`;
+}
+
+const REASONS: Readonly<Record<string, EngineError["reason"]>> = {
+  ExecutionDoesNotExist: "not-found",
+  StateMachineDoesNotExist: "not-found",
+  ExecutionAlreadyExists: "already-exists",
+  ExecutionNotRedrivable: "not-redrivable",
+  TaskDoesNotExist: "task-gone",
+  TaskTimedOut: "task-gone",
+  InvalidToken: "task-gone",
+};
+
+function translate(error: unknown, what: string): unknown {
+  const name = (error as { name?: unknown } | null)?.name;
+  const reason = typeof name === "string" ? REASONS[name] : undefined;
+  if (reason === undefined) return error;
+  return new EngineError(reason, `${what}: ${(error as Error).message || name}`, { cause: error });
+}
+
+/** JSON text, or undefined when absent or not JSON (e.g. cut short). */
+function parseJson(text: string | undefined): Json | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOutput(text: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The execution document served by `GET /executions/{id}` (SERVICE.md) and the status vocabularies
+ * of WORKFLOWS.md. Plain types: derived from the stored record state by `toDocument`.
+ */
+import type { Json } from "../../core/model.ts";
+
+export const EXECUTION_STATUSES = [
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "COMPENSATION_FAILED",
+  "CANCELLED",
+  "TIMED_OUT",
+] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
+export const STEP_STATUSES = [
+  "PENDING",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "SKIPPED",
+  "COMPENSATED",
+  "COMPENSATION_FAILED",
+] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/**
+ * `NONE`: nothing was compensated; `PENDING`: a cancel asked for compensation that has not started;
+ * `RUNNING`, `COMPLETED`, `FAILED`: the saga's compensation phase.
+ */
+export const COMPENSATION_STATUSES = ["NONE", "PENDING", "RUNNING", "COMPLETED", "FAILED"] as const;
+export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
+
+export const isExecutionStatus = (value: string): value is ExecutionStatus =>
+  (EXECUTION_STATUSES as readonly string[]).includes(value);
+
+export const isTerminal = (status: ExecutionStatus): boolean => status !== "RUNNING";
+
+export interface ExecutionError {
+  readonly name: string;
+  readonly message: string;
+  readonly step?: string;
+}
+
+export interface StepRecord {
+  readonly id: string;
+  readonly status: StepStatus;
+  readonly attempts: number;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly instance?: string;
+  readonly error?: ExecutionError;
+}
+
+export interface ExecutionDocument {
+  readonly id: string;
+  readonly workflow: string;
+  readonly version: number;
+  readonly status: ExecutionStatus;
+  readonly startedAt: string;
+  readonly stoppedAt: string | null;
+  readonly durationMs: number | null;
+  readonly stepsCompleted: number;
+  readonly totalSteps: number;
+  readonly input: Json;
+  readonly output: Json | null;
+  readonly error: ExecutionError | null;
+  readonly compensation: CompensationStatus;
+  readonly steps: readonly StepRecord[];
+}
+
+/** One orchestration event as listed by `GET /executions/{id}/events`. */
+export interface ExecutionEvent {
+  /** EventBridge event id (duplicates of one event share it). */
+  readonly id: string;
+  readonly time: string;
+  readonly source: string;
+  readonly type: string;
+  readonly stepId?: string;
+  readonly attempt?: number;
+  readonly detail: Json;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque cursor for the next page, absent on the last one. */
+  readonly cursor?: string;
+}

@@ -1,0 +1,452 @@
+/**
+ * Turns one EventBridge event into a delta of the record state (see `state.ts`) plus the event as
+ * listed by `GET /executions/{id}/events`. Accepts Step Functions "Execution Status Change" events
+ * (`source: aws.states`) and Baton orchestration events (`source: baton`); anything else is ignored
+ * with a reason. Never throws on malformed input.
+ */
+import { createHash } from "node:crypto";
+import { BatonError } from "../../core/errors.ts";
+import type { Json } from "../../core/model.ts";
+import type { WorkflowCatalogue } from "../catalogue.ts";
+import { isCompensationRun, parseRedriveRun } from "../execution-engine.ts";
+import type { ExecutionError, ExecutionEvent } from "./document.ts";
+import {
+  COMPENSATION_RANK,
+  type ExecutionRun,
+  type RecordState,
+  type Register,
+  type RunStatus,
+  STEP_COMPENSATION_RANK,
+  STEP_RUN_RANK,
+  type StepCompensationStatus,
+  type StepOutcome,
+  type StepRunStatus,
+  type StepState,
+  VERSION_PRIORITY,
+} from "./state.ts";
+
+/** The EventBridge envelope (the fields Baton reads). */
+export interface EventEnvelope {
+  readonly id?: string;
+  readonly "detail-type"?: string;
+  readonly source?: string;
+  readonly time?: string;
+  readonly resources?: readonly string[];
+  readonly detail?: unknown;
+}
+
+export type Observation =
+  | {
+      readonly kind: "observed";
+      readonly executionId: string;
+      readonly delta: RecordState;
+      readonly event: ExecutionEvent;
+      /** Sort key suffix ordering the event among the execution's events. */
+      readonly order: string;
+    }
+  | { readonly kind: "ignored"; readonly reason: string };
+
+export const SFN_STATUS_CHANGE = "Step Functions Execution Status Change";
+
+type Detail = Readonly<Record<string, unknown>>;
+
+export function observe(envelope: unknown, catalogue?: WorkflowCatalogue): Observation {
+  if (typeof envelope !== "object" || envelope === null) return ignored("event is not an object");
+  const e = envelope as EventEnvelope;
+  const type = e["detail-type"];
+  if (typeof type !== "string") return ignored("event has no detail-type");
+  if (typeof e.detail !== "object" || e.detail === null)
+    return ignored(`"${type}" event has no detail`);
+  const detail = e.detail as Detail;
+  if (e.source === "aws.states" && type === SFN_STATUS_CHANGE)
+    return observeStatusChange(e, detail, catalogue);
+  if (e.source === "baton") return observeBaton(e, type, detail);
+  return ignored(`"${type}" from ${String(e.source)} is not an execution event`);
+}
+
+/** The last segment of an execution ARN (`arn:aws:states:…:execution:<machine>:<id>`), or the id itself. */
+export function executionIdOf(value: string): string {
+  return value.slice(value.lastIndexOf(":") + 1);
+}
+
+function observeStatusChange(
+  e: EventEnvelope,
+  d: Detail,
+  catalogue?: WorkflowCatalogue,
+): Observation {
+  const arn = str(d.executionArn);
+  const name = arn === undefined ? str(d.name) : executionIdOf(arn);
+  if (name === undefined || name === "") return ignored("status change has no executionArn");
+  const rerun = parseRedriveRun(name);
+  const id = rerun?.original ?? name;
+  // A compensation-only run started by a cancel (`<id>--compensation`) is not an execution of its
+  // own: its saga events carry the original id, and a record of it would list a phantom FAILED
+  // execution under the workflow.
+  if (isCompensationRun(name))
+    return ignored(`status change of compensation run ${name} (recorded under the original)`);
+  const status = str(d.status);
+  if (!isRunStatus(status)) return ignored(`status change has unknown status ${String(status)}`);
+  const redrive = rerun?.count ?? num(d.redriveCount) ?? 0;
+  const started = isoFromMs(d.startDate);
+  const stopped = isoFromMs(d.stopDate);
+  const time = (status === "RUNNING" ? started : stopped) ?? iso(e.time) ?? EPOCH;
+  const workflow =
+    str(d.stateMachineArn) === undefined
+      ? undefined
+      : catalogue?.byStateMachineArn(str(d.stateMachineArn) ?? "");
+  const error = status === "RUNNING" || status === "SUCCEEDED" ? undefined : sfnError(status, d);
+  // A redrive run's input is the resume request, not the execution's input.
+  const input = rerun === undefined ? parseJsonText(d.input) : undefined;
+  const output = parseJsonText(d.output);
+  const delta: RecordState = {
+    id,
+    ...(workflow === undefined
+      ? {}
+      : {
+          workflow: workflow.name,
+          version: { k: [VERSION_PRIORITY.catalogue], v: workflow.version },
+        }),
+    ...(started === undefined ? {} : { startedAt: started }),
+    ...(stopped === undefined || status === "RUNNING" ? {} : { stoppedAt: stopped }),
+    firstSeen: time,
+    lastSeen: time,
+    run: runRegister(redrive, { status, ...(error === undefined ? {} : { error }) }),
+    ...(input === undefined ? {} : { input: { k: [0], v: input } }),
+    ...(output === undefined || status !== "SUCCEEDED"
+      ? {}
+      : { output: { k: [redrive], v: output } }),
+  };
+  const { input: _i, output: _o, inputDetails: _id, outputDetails: _od, ...rest } = d;
+  return {
+    kind: "observed",
+    executionId: id,
+    delta,
+    order: orderKey(time, status === "RUNNING" ? 0 : 9, e, d),
+    event: {
+      id: eventId(e),
+      time,
+      source: "aws.states",
+      type: e["detail-type"] ?? SFN_STATUS_CHANGE,
+      detail: toJson(rest),
+    },
+  };
+}
+
+const EXECUTION_EVENTS: Readonly<Record<string, RunStatus>> = {
+  "Execution Started": "RUNNING",
+  "Execution Succeeded": "SUCCEEDED",
+  "Execution Failed": "FAILED",
+  "Execution Cancelled": "ABORTED",
+  "Execution Timed Out": "TIMED_OUT",
+};
+
+const STEP_EVENTS = new Set([
+  "Step Started",
+  "Step Succeeded",
+  "Step Failed",
+  "Step Retried",
+  "Step Compensated",
+]);
+const COMPENSATION_EVENTS = new Set([
+  "Compensation Started",
+  "Compensation Completed",
+  "Compensation Failed",
+]);
+
+/** Relative order of event types that share a timestamp. */
+const TYPE_RANK: Readonly<Record<string, number>> = {
+  "Execution Started": 0,
+  "Step Started": 2,
+  "Step Retried": 3,
+  "Step Succeeded": 4,
+  "Step Failed": 4,
+  "Compensation Started": 5,
+  "Step Compensated": 6,
+  "Compensation Completed": 7,
+  "Compensation Failed": 7,
+  "Execution Succeeded": 9,
+  "Execution Failed": 9,
+  "Execution Cancelled": 9,
+  "Execution Timed Out": 9,
+};
+
+function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
+  const rawId = str(d.executionId);
+  if (rawId === undefined || rawId === "") return ignored(`"${type}" has no executionId`);
+  const runStatus = EXECUTION_EVENTS[type];
+  if (runStatus === undefined && !STEP_EVENTS.has(type) && !COMPENSATION_EVENTS.has(type)) {
+    return ignored(`"${type}" is not an execution event`);
+  }
+  const id = executionIdOf(rawId);
+  const time =
+    iso(d.timestamp) ?? iso(d.time) ?? iso(d.at) ?? ownTime(type, d) ?? iso(e.time) ?? EPOCH;
+  const redrive = num(d.redriveCount) ?? 0;
+  const version = num(d.version);
+  const workflow = str(d.workflow);
+  const base: RecordState = {
+    id,
+    ...(workflow === undefined ? {} : { workflow }),
+    ...(version === undefined ? {} : { version: { k: [VERSION_PRIORITY.event], v: version } }),
+    firstSeen: time,
+    lastSeen: time,
+  };
+  let delta: RecordState;
+  if (runStatus !== undefined) {
+    delta = { ...base, ...executionDelta(runStatus, d, time, redrive) };
+  } else if (COMPENSATION_EVENTS.has(type)) {
+    delta = { ...base, ...compensationDelta(type, d, time, redrive) };
+  } else {
+    const stepId = str(d.stepId);
+    if (stepId === undefined || stepId === "") return ignored(`"${type}" has no stepId`);
+    delta = { ...base, steps: { [stepId]: stepDelta(type, d, time, redrive) } };
+  }
+  const stepId = str(d.stepId);
+  const attempt = num(d.attempt);
+  return {
+    kind: "observed",
+    executionId: id,
+    delta,
+    order: orderKey(time, TYPE_RANK[type] ?? 8, e, d),
+    event: {
+      id: eventId(e),
+      time,
+      source: "baton",
+      type,
+      ...(stepId === undefined ? {} : { stepId }),
+      ...(attempt === undefined ? {} : { attempt }),
+      detail: toJson(d),
+    },
+  };
+}
+
+type Partial = Omit<RecordState, "id">;
+
+function executionDelta(status: RunStatus, d: Detail, time: string, redrive: number): Partial {
+  const error =
+    status === "RUNNING" || status === "SUCCEEDED"
+      ? undefined
+      : (errorOf(d.error) ?? defaultError(status));
+  const output = d.output === undefined ? undefined : toJson(d.output);
+  return {
+    ...(status === "RUNNING" ? { startedAt: time } : { stoppedAt: time }),
+    run: runRegister(redrive, { status, ...(error === undefined ? {} : { error }) }),
+    ...(output === undefined || status !== "SUCCEEDED"
+      ? {}
+      : { output: { k: [redrive], v: output } }),
+  };
+}
+
+function compensationDelta(type: string, d: Detail, time: string, redrive: number): Partial {
+  const phase =
+    type === "Compensation Started"
+      ? "RUNNING"
+      : type === "Compensation Completed"
+        ? "COMPLETED"
+        : "FAILED";
+  const stepId = str(d.stepId);
+  const error = errorOf(d.error);
+  const steps: Record<string, StepState> =
+    phase === "FAILED" && stepId !== undefined
+      ? {
+          [stepId]: {
+            compensation: {
+              // Reported after every attempt: it outranks each attempt's own events.
+              k: [redrive, time, Number.MAX_SAFE_INTEGER, STEP_COMPENSATION_RANK.FAILED],
+              v: { status: "FAILED", ...(error === undefined ? {} : { error }) },
+            },
+          },
+        }
+      : {};
+  return {
+    compensation: {
+      k: [redrive, COMPENSATION_RANK[phase]],
+      v: phase,
+    },
+    ...(Object.keys(steps).length > 0 ? { steps } : {}),
+  };
+}
+
+/**
+ * One attempt's event. Registers are keyed `[redriveCount, attempt start, attempt, rank]`: a later
+ * attempt (a retry, or the same attempt number after a redrive whose events carry no
+ * `redriveCount`) always started later, so it wins over everything before it.
+ */
+function stepDelta(type: string, d: Detail, time: string, redrive: number): StepState {
+  const attempt = Math.max(1, Math.trunc(num(d.attempt) ?? 1));
+  const error = errorOf(d.error);
+  const ended = type === "Step Succeeded" || type === "Step Failed" || type === "Step Compensated";
+  const failed =
+    type === "Step Failed" ||
+    (type === "Step Compensated" && (error !== undefined || isFailedStatus(d.status)));
+  const withError = failed && error !== undefined ? { error } : {};
+  const durationMs = num(d.durationMs);
+  const attemptStart =
+    iso(d.startedAt) ??
+    (ended && durationMs !== undefined ? (shift(time, -durationMs) ?? time) : time);
+  if (type === "Step Compensated" || d.mode === "compensate") {
+    const status: StepCompensationStatus = !ended ? "RUNNING" : failed ? "FAILED" : "COMPENSATED";
+    const outcome: StepOutcome<StepCompensationStatus> = { status, ...withError };
+    const k = [redrive, attemptStart, attempt, STEP_COMPENSATION_RANK[status]];
+    return { compensation: { k, v: outcome } };
+  }
+  const status: StepRunStatus = !ended ? "RUNNING" : failed ? "FAILED" : "SUCCEEDED";
+  const outcome: StepOutcome<StepRunStatus> = { status, ...withError };
+  const instance = str(d.instance);
+  return {
+    run: { k: [redrive, attemptStart, attempt, STEP_RUN_RANK[status]], v: outcome },
+    attempts: attempt,
+    startedAt: attemptStart,
+    ...(ended ? { endedAt: time } : {}),
+    ...(ended && durationMs !== undefined && durationMs >= 0
+      ? { durations: { [`${redrive}:${attemptStart}:${attempt}`]: durationMs } }
+      : {}),
+    ...(instance === undefined
+      ? {}
+      : { instance: { k: [redrive, attemptStart, attempt], v: instance } }),
+  };
+}
+
+/** The event's own timestamp field: when an attempt or execution started or ended. */
+function ownTime(type: string, d: Detail): string | undefined {
+  if (type === "Step Started" || type === "Step Retried" || type === "Execution Started")
+    return iso(d.startedAt);
+  if (type.startsWith("Step ")) return iso(d.endedAt);
+  if (type.startsWith("Execution ")) return iso(d.stoppedAt);
+  return undefined;
+}
+
+const runRegister = (redrive: number, run: ExecutionRun): Register<ExecutionRun> => ({
+  k: [
+    redrive,
+    run.status === "RUNNING" ? 0 : 1,
+    run.error === undefined ? 0 : run.error.step === undefined ? 1 : 2,
+  ],
+  v: run,
+});
+
+function defaultError(status: RunStatus): ExecutionError {
+  if (status === "ABORTED")
+    return { name: BatonError.Cancelled, message: "The execution was cancelled." };
+  if (status === "TIMED_OUT")
+    return { name: "States.Timeout", message: "The execution timed out." };
+  return { name: "States.Runtime", message: "The execution failed." };
+}
+
+/** Reads SFN `error`/`cause`; the cause may be a Baton failure, a Lambda error envelope or plain text. */
+export function sfnError(status: RunStatus, d: Detail): ExecutionError {
+  const name = str(d.error);
+  const cause = str(d.cause);
+  if (name === undefined && cause === undefined) return defaultError(status);
+  const parsed = parseCause(cause);
+  return {
+    name: name ?? defaultError(status).name,
+    message: parsed.message ?? cause ?? "",
+    ...(parsed.step === undefined ? {} : { step: parsed.step }),
+  };
+}
+
+export function parseCause(cause: string | undefined): { message?: string; step?: string } {
+  if (cause === undefined) return {};
+  const json = parseJsonText(cause);
+  if (json === undefined || typeof json !== "object" || json === null || Array.isArray(json))
+    return { message: cause };
+  const o = json as Readonly<Record<string, unknown>>;
+  if (typeof o.errorMessage === "string") {
+    const inner = parseCause(o.errorMessage);
+    return inner.step === undefined ? { message: o.errorMessage } : inner;
+  }
+  // A Baton failure's message may itself be a Lambda error envelope or a service-call failure.
+  const message =
+    typeof o.message === "string" ? (parseCause(o.message).message ?? o.message) : cause;
+  return { message, ...(typeof o.step === "string" ? { step: o.step } : {}) };
+}
+
+function errorOf(value: unknown): ExecutionError | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const o = value as Readonly<Record<string, unknown>>;
+  const name = str(o.name);
+  if (name === undefined) return undefined;
+  const step = str(o.step);
+  return { name, message: str(o.message) ?? "", ...(step === undefined ? {} : { step }) };
+}
+
+const isFailedStatus = (value: unknown): boolean =>
+  value === "FAILED" || value === "COMPENSATION_FAILED";
+
+function isRunStatus(value: string | undefined): value is RunStatus {
+  return (
+    value === "RUNNING" ||
+    value === "SUCCEEDED" ||
+    value === "FAILED" ||
+    value === "TIMED_OUT" ||
+    value === "ABORTED"
+  );
+}
+
+function orderKey(time: string, rank: number, e: EventEnvelope, d: Detail): string {
+  const attempt = num(d.attempt) ?? 0;
+  return `${time}#${String(rank).padStart(2, "0")}#${String(attempt).padStart(4, "0")}#${eventId(e)}`;
+}
+
+function eventId(e: EventEnvelope): string {
+  if (typeof e.id === "string" && e.id !== "") return e.id;
+  return createHash("sha256").update(JSON.stringify(e)).digest("hex").slice(0, 32);
+}
+
+const EPOCH = "1970-01-01T00:00:00.000Z";
+
+const ignored = (reason: string): Observation => ({ kind: "ignored", reason });
+
+const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+const num = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isFinite(value) ? value : undefined;
+
+/** Normalizes a timestamp to `toISOString()` form so string order is time order. */
+function iso(value: unknown): string | undefined {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  const ms = typeof value === "number" ? value : Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+const isoFromMs = (value: unknown): string | undefined =>
+  typeof value === "number" ? iso(value) : undefined;
+
+function shift(time: string, ms: number): string | undefined {
+  return iso(Date.parse(time) + ms);
+}
+
+function parseJsonText(value: unknown): Json | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    return JSON.parse(value) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+function toJson(value: unknown): Json {
+  return JSON.parse(JSON.stringify(value ?? null)) as Json;
+}
+
+/** The delta the API records when it starts an execution (before Step Functions reports it). */
+export function startDelta(
+  id: string,
+  workflow: { readonly name: string; readonly version: number },
+  input: Json,
+  startedAt: string | undefined,
+): RecordState {
+  const time = startedAt === undefined ? undefined : iso(startedAt);
+  return {
+    id,
+    workflow: workflow.name,
+    version: { k: [VERSION_PRIORITY.api], v: workflow.version },
+    ...(time === undefined ? {} : { startedAt: time, firstSeen: time, lastSeen: time }),
+    input: { k: [0], v: input },
+    run: runRegister(0, { status: "RUNNING" }),
+  };
+}
+
+/** The delta the API records when it cancels an execution. */
+export function cancelDelta(id: string, compensate: boolean): RecordState {
+  return { id, cancel: { k: [compensate ? 1 : 0], v: { compensate } } };
+}

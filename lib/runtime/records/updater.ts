@@ -1,0 +1,85 @@
+/**
+ * The record updater: consumes Step Functions status changes and Baton orchestration events and
+ * keeps the execution record and its event list. Safe under duplicate and out-of-order delivery
+ * (see `state.ts`); a failure is thrown so EventBridge retries the whole event.
+ */
+
+import type { ExecutionStore } from "../aws/execution-store.ts";
+import type { WorkflowCatalogue } from "../catalogue.ts";
+import type { EventEntry, EventPublisher } from "../events.ts";
+import { executionStatus } from "./derive.ts";
+import type { ExecutionDocument, ExecutionStatus } from "./document.ts";
+import { observe } from "./observe.ts";
+import type { RecordState } from "./state.ts";
+
+export interface UpdaterDeps {
+  readonly store: ExecutionStore;
+  readonly catalogue?: WorkflowCatalogue;
+  /**
+   * Where Baton `Execution *` events are published when a Step Functions status change moves an
+   * execution to a new status (Step Functions itself only reports on the default bus).
+   */
+  readonly publisher?: EventPublisher;
+}
+
+export type ApplyResult =
+  | {
+      readonly outcome: "applied" | "duplicate";
+      readonly executionId: string;
+      readonly status: ExecutionStatus;
+    }
+  | { readonly outcome: "ignored"; readonly reason: string };
+
+export async function applyEvent(event: unknown, deps: UpdaterDeps): Promise<ApplyResult> {
+  const observation = observe(event, deps.catalogue);
+  if (observation.kind === "ignored") return { outcome: "ignored", reason: observation.reason };
+  const { executionId } = observation;
+  const merged = await deps.store.merge(executionId, observation.delta);
+  const stored = await deps.store.putEvent(executionId, observation.order, observation.event);
+  if (deps.publisher !== undefined && observation.event.source === "aws.states") {
+    const entry = statusEvent(merged.previous, merged.state, merged.document);
+    if (entry !== undefined) await deps.publisher.publish([entry]);
+  }
+  return {
+    outcome: merged.changed || stored ? "applied" : "duplicate",
+    executionId,
+    status: merged.document.status,
+  };
+}
+
+const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
+  RUNNING: "Execution Started",
+  SUCCEEDED: "Execution Succeeded",
+  FAILED: "Execution Failed",
+  COMPENSATION_FAILED: "Execution Failed",
+  CANCELLED: "Execution Cancelled",
+  TIMED_OUT: "Execution Timed Out",
+};
+
+/** The Baton event for a status transition, when the execution's run register moved. */
+export function statusEvent(
+  previous: RecordState | undefined,
+  next: RecordState,
+  document: ExecutionDocument,
+): EventEntry | undefined {
+  const before = previous?.run === undefined ? undefined : executionStatus(previous);
+  const redriveBefore = Number(previous?.run?.k[0] ?? -1);
+  const redriveAfter = Number(next.run?.k[0] ?? 0);
+  if (next.run === undefined) return undefined;
+  if (before === document.status && redriveBefore === redriveAfter) return undefined;
+  return {
+    detailType: DETAIL_TYPES[document.status],
+    detail: {
+      executionId: document.id,
+      workflow: document.workflow,
+      version: document.version,
+      status: document.status,
+      startedAt: document.startedAt,
+      stoppedAt: document.stoppedAt,
+      durationMs: document.durationMs,
+      error: document.error,
+      compensation: document.compensation,
+      redriveCount: redriveAfter,
+    },
+  };
+}

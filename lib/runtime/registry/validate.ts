@@ -1,0 +1,442 @@
+/**
+ * Validation of registry input (services.yaml entries, `PUT /services/{name}` and
+ * `PUT /services/{name}/instances/{id}` bodies). Every problem is reported at once, each with the
+ * JSON pointer of the offending field. `validateServiceEntry` is synchronous (shape, URL literals,
+ * headers); `validateServiceRegistration` adds the DNS check of every hostname.
+ */
+import type { FieldError } from "../errors.ts";
+import {
+  BALANCING_STRATEGIES,
+  type BalancingStrategy,
+  type CircuitConfig,
+  DEFAULT_BALANCING,
+  DEFAULT_CIRCUIT,
+  DEFAULT_HEALTH,
+  DEFAULT_SERVICE_TIMEOUT,
+  DEFAULT_WEIGHT,
+  type HealthConfig,
+  type InstanceEntry,
+  type ServiceEntry,
+} from "./model.ts";
+import { checkHeaderValue } from "./secret-headers.ts";
+import {
+  checkResolvedUrl,
+  checkServiceUrl,
+  dnsResolver,
+  type HostResolver,
+  type UrlPolicy,
+  urlPolicyFromEnv,
+} from "./url-policy.ts";
+
+export type ValidationResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly errors: readonly FieldError[] };
+
+export interface ValidateOptions {
+  /** Defaults to `BATON_ALLOW_PRIVATE_URLS` from the environment. */
+  readonly policy?: UrlPolicy;
+  /** The name from the URL path; the body may omit `name` or must repeat it exactly. */
+  readonly name?: string;
+}
+
+export interface RegistrationOptions extends ValidateOptions {
+  readonly resolver?: HostResolver;
+}
+
+export interface InstanceValidateOptions {
+  readonly policy?: UrlPolicy;
+  /** The id from the URL path; the body may omit `id` or must repeat it exactly. */
+  readonly id?: string;
+}
+
+const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;
+const INSTANCE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,127})$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Headers Baton sets itself or the HTTP stack owns. */
+const RESERVED_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "upgrade",
+  "te",
+  "trailer",
+  "keep-alive",
+  "proxy-authorization",
+  "idempotency-key",
+  "traceparent",
+  "tracestate",
+]);
+const MAX_TIMEOUT = 900;
+const MAX_WEIGHT = 1000;
+const MAX_INSTANCES = 100;
+
+const SERVICE_FIELDS = [
+  "name",
+  "instances",
+  "health",
+  "balancing",
+  "circuit",
+  "timeout",
+  "headers",
+];
+const INSTANCE_FIELDS = ["id", "url", "weight"];
+const HEALTH_FIELDS = ["path", "intervalSeconds", "unhealthyAfter", "healthyAfter"];
+const CIRCUIT_FIELDS = ["failureThreshold", "windowSeconds", "cooldownSeconds"];
+
+type Fields = { readonly [key: string]: unknown };
+
+class Collector {
+  readonly errors: FieldError[] = [];
+
+  add(path: string, message: string): void {
+    this.errors.push({ path, message });
+  }
+
+  object(value: unknown, path: string, allowed: readonly string[]): Fields | undefined {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.add(path, `must be an object, got ${describe(value)}`);
+      return undefined;
+    }
+    const fields = value as Fields;
+    for (const key of Object.keys(fields)) {
+      if (!allowed.includes(key)) {
+        this.add(
+          `${path}/${pointerSegment(key)}`,
+          `unknown field "${key}"; allowed: ${allowed.join(", ")}`,
+        );
+      }
+    }
+    return fields;
+  }
+
+  integer(
+    fields: Fields,
+    key: string,
+    path: string,
+    min: number,
+    max: number,
+    fallback: number,
+  ): number {
+    const value = fields[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      this.add(`${path}/${key}`, `must be a whole number, got ${describe(value)}`);
+      return fallback;
+    }
+    if (value < min || value > max) {
+      this.add(`${path}/${key}`, `must be between ${min} and ${max}, got ${value}`);
+      return fallback;
+    }
+    return value;
+  }
+}
+
+/** Validates a services.yaml entry or `PUT /services/{name}` body and applies defaults. */
+export function validateServiceEntry(
+  input: unknown,
+  options: ValidateOptions = {},
+): ValidationResult<ServiceEntry> {
+  const policy = options.policy ?? urlPolicyFromEnv();
+  const c = new Collector();
+  const fields = c.object(input, "", SERVICE_FIELDS);
+  if (fields === undefined) return { ok: false, errors: c.errors };
+
+  const name = serviceName(c, fields.name, options.name);
+  const instances = instanceList(c, fields.instances, policy);
+  const health = healthConfig(c, fields.health);
+  const balancing = balancingStrategy(c, fields.balancing);
+  const circuit = circuitConfig(c, fields.circuit);
+  const timeout = c.integer(fields, "timeout", "", 1, MAX_TIMEOUT, DEFAULT_SERVICE_TIMEOUT);
+  const headers = headerMap(c, fields.headers);
+
+  if (c.errors.length > 0) return { ok: false, errors: c.errors };
+  return { ok: true, value: { name, instances, health, balancing, circuit, timeout, headers } };
+}
+
+/** Validates a `PUT /services/{name}/instances/{id}` body (`{url, weight?}`). */
+export function validateInstanceEntry(
+  input: unknown,
+  options: InstanceValidateOptions = {},
+): ValidationResult<InstanceEntry> {
+  const policy = options.policy ?? urlPolicyFromEnv();
+  const c = new Collector();
+  const instance = instanceEntry(c, input, "", policy, options.id);
+  if (c.errors.length > 0 || instance === undefined) return { ok: false, errors: c.errors };
+  return { ok: true, value: instance };
+}
+
+/** `validateServiceEntry` plus the DNS check of every instance hostname. */
+export async function validateServiceRegistration(
+  input: unknown,
+  options: RegistrationOptions = {},
+): Promise<ValidationResult<ServiceEntry>> {
+  const policy = options.policy ?? urlPolicyFromEnv();
+  const result = validateServiceEntry(input, { ...options, policy });
+  if (!result.ok) return result;
+  const errors = await checkResolvedInstances(
+    result.value.instances,
+    "/instances",
+    policy,
+    options.resolver,
+  );
+  return errors.length > 0 ? { ok: false, errors } : result;
+}
+
+/** `validateInstanceEntry` plus the DNS check of its hostname. */
+export async function validateInstanceRegistration(
+  input: unknown,
+  options: InstanceValidateOptions & { readonly resolver?: HostResolver } = {},
+): Promise<ValidationResult<InstanceEntry>> {
+  const policy = options.policy ?? urlPolicyFromEnv();
+  const result = validateInstanceEntry(input, { ...options, policy });
+  if (!result.ok) return result;
+  const problems = await checkResolvedUrl(
+    result.value.url,
+    policy,
+    options.resolver ?? dnsResolver,
+  );
+  if (problems.length === 0) return result;
+  return { ok: false, errors: problems.map((message) => ({ path: "/url", message })) };
+}
+
+async function checkResolvedInstances(
+  instances: readonly InstanceEntry[],
+  path: string,
+  policy: UrlPolicy,
+  resolver: HostResolver = dnsResolver,
+): Promise<FieldError[]> {
+  const perInstance = await Promise.all(
+    instances.map(async (instance, index) =>
+      (await checkResolvedUrl(instance.url, policy, resolver)).map((message) => ({
+        path: `${path}/${index}/url`,
+        message,
+      })),
+    ),
+  );
+  return perInstance.flat();
+}
+
+function serviceName(c: Collector, value: unknown, expected: string | undefined): string {
+  if (value === undefined) {
+    if (expected === undefined) {
+      c.add("/name", "is required");
+      return "";
+    }
+    // The name from the URL path must be as valid as one in the body.
+    if (!SERVICE_NAME.test(expected)) {
+      c.add(
+        "/name",
+        `${describe(expected)} is not a valid service name: use 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit`,
+      );
+    }
+    return expected;
+  }
+  if (typeof value !== "string" || !SERVICE_NAME.test(value)) {
+    c.add(
+      "/name",
+      `${describe(value)} is not a valid service name: use 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit`,
+    );
+    return "";
+  }
+  if (expected !== undefined && value !== expected) {
+    c.add("/name", `"${value}" does not match the service name in the URL, "${expected}"`);
+  }
+  return value;
+}
+
+function instanceList(c: Collector, value: unknown, policy: UrlPolicy): InstanceEntry[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    c.add("/instances", `must be a list, got ${describe(value)}`);
+    return [];
+  }
+  if (value.length > MAX_INSTANCES) {
+    c.add("/instances", `at most ${MAX_INSTANCES} instances, got ${value.length}`);
+  }
+  const instances: InstanceEntry[] = [];
+  const seen = new Set<string>();
+  value.forEach((item: unknown, index) => {
+    const path = `/instances/${index}`;
+    const instance = instanceEntry(c, item, path, policy, undefined);
+    if (instance === undefined) return;
+    if (seen.has(instance.id)) c.add(`${path}/id`, `duplicate instance id "${instance.id}"`);
+    seen.add(instance.id);
+    instances.push(instance);
+  });
+  return instances;
+}
+
+function instanceEntry(
+  c: Collector,
+  value: unknown,
+  path: string,
+  policy: UrlPolicy,
+  expectedId: string | undefined,
+): InstanceEntry | undefined {
+  const fields = c.object(value, path, INSTANCE_FIELDS);
+  if (fields === undefined) return undefined;
+  const before = c.errors.length;
+
+  const id = fields.id ?? expectedId;
+  if (id === undefined) {
+    c.add(`${path}/id`, "is required");
+  } else if (typeof id !== "string" || !INSTANCE_ID.test(id)) {
+    c.add(
+      `${path}/id`,
+      `${describe(id)} is not a valid instance id: use 1-128 letters, digits, ".", "-" or "_"`,
+    );
+  } else if (expectedId !== undefined && id !== expectedId) {
+    c.add(`${path}/id`, `"${id}" does not match the instance id in the URL, "${expectedId}"`);
+  }
+
+  const url = fields.url;
+  if (url === undefined) {
+    c.add(`${path}/url`, "is required");
+  } else if (typeof url !== "string") {
+    c.add(`${path}/url`, `must be a string, got ${describe(url)}`);
+  } else {
+    for (const problem of checkServiceUrl(url, policy)) c.add(`${path}/url`, problem);
+  }
+
+  const weight = fields.weight ?? DEFAULT_WEIGHT;
+  if (
+    typeof weight !== "number" ||
+    !Number.isFinite(weight) ||
+    weight <= 0 ||
+    weight > MAX_WEIGHT
+  ) {
+    c.add(
+      `${path}/weight`,
+      `must be a number greater than 0 and at most ${MAX_WEIGHT}, got ${describe(weight)}`,
+    );
+  }
+
+  if (c.errors.length > before) return undefined;
+  return { id: id as string, url: url as string, weight: weight as number };
+}
+
+function healthConfig(c: Collector, value: unknown): HealthConfig {
+  if (value === undefined) return DEFAULT_HEALTH;
+  const fields = c.object(value, "/health", HEALTH_FIELDS);
+  if (fields === undefined) return DEFAULT_HEALTH;
+  let path = DEFAULT_HEALTH.path;
+  const rawPath = fields.path;
+  if (rawPath !== undefined) {
+    if (typeof rawPath !== "string" || !/^\/[^\s?#]*(\?[^\s#]*)?$/.test(rawPath)) {
+      c.add("/health/path", `must be a path starting with "/", got ${describe(rawPath)}`);
+    } else {
+      path = rawPath;
+    }
+  }
+  return {
+    path,
+    intervalSeconds: c.integer(
+      fields,
+      "intervalSeconds",
+      "/health",
+      1,
+      86_400,
+      DEFAULT_HEALTH.intervalSeconds,
+    ),
+    unhealthyAfter: c.integer(
+      fields,
+      "unhealthyAfter",
+      "/health",
+      1,
+      100,
+      DEFAULT_HEALTH.unhealthyAfter,
+    ),
+    healthyAfter: c.integer(fields, "healthyAfter", "/health", 1, 100, DEFAULT_HEALTH.healthyAfter),
+  };
+}
+
+function balancingStrategy(c: Collector, value: unknown): BalancingStrategy {
+  if (value === undefined) return DEFAULT_BALANCING;
+  if (typeof value === "string" && (BALANCING_STRATEGIES as readonly string[]).includes(value)) {
+    return value as BalancingStrategy;
+  }
+  c.add("/balancing", `must be one of ${BALANCING_STRATEGIES.join(", ")}, got ${describe(value)}`);
+  return DEFAULT_BALANCING;
+}
+
+function circuitConfig(c: Collector, value: unknown): CircuitConfig {
+  if (value === undefined) return DEFAULT_CIRCUIT;
+  const fields = c.object(value, "/circuit", CIRCUIT_FIELDS);
+  if (fields === undefined) return DEFAULT_CIRCUIT;
+  return {
+    failureThreshold: c.integer(
+      fields,
+      "failureThreshold",
+      "/circuit",
+      1,
+      1000,
+      DEFAULT_CIRCUIT.failureThreshold,
+    ),
+    windowSeconds: c.integer(
+      fields,
+      "windowSeconds",
+      "/circuit",
+      1,
+      3600,
+      DEFAULT_CIRCUIT.windowSeconds,
+    ),
+    cooldownSeconds: c.integer(
+      fields,
+      "cooldownSeconds",
+      "/circuit",
+      1,
+      3600,
+      DEFAULT_CIRCUIT.cooldownSeconds,
+    ),
+  };
+}
+
+function headerMap(c: Collector, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    c.add("/headers", `must be an object of header names to strings, got ${describe(value)}`);
+    return {};
+  }
+  const headers: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const [name, raw] of Object.entries(value as Fields)) {
+    const path = `/headers/${pointerSegment(name)}`;
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) {
+      c.add(path, `"${name}" is not a valid header name`);
+      continue;
+    }
+    if (RESERVED_HEADERS.has(lower) || lower.startsWith("x-baton-")) {
+      c.add(path, `header ${name} is set by Baton or by HTTP itself and cannot be configured`);
+      continue;
+    }
+    if (seen.has(lower)) c.add(path, `header ${name} is given twice (names are case-insensitive)`);
+    seen.add(lower);
+    if (typeof raw !== "string") {
+      c.add(path, `must be a string, got ${describe(raw)}`);
+      continue;
+    }
+    if (!HEADER_VALUE.test(raw)) {
+      c.add(path, "contains control characters");
+      continue;
+    }
+    for (const problem of checkHeaderValue(name, raw)) c.add(path, problem);
+    headers[lower] = raw;
+  }
+  return headers;
+}
+
+/** JSON pointer escaping of one segment. */
+const pointerSegment = (segment: string): string =>
+  segment.replace(/~/g, "~0").replace(/\//g, "~1");
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === "object") return "an object";
+  return String(value);
+}

@@ -1,0 +1,219 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_RETRY, type Step, type Workflow } from "../../lib/core/model.ts";
+import {
+  catalogueEntry,
+  getCatalogue,
+  parseCatalogue,
+  setCatalogue,
+  WorkflowCatalogue,
+} from "../../lib/runtime/catalogue.ts";
+
+const base = { explicitDependsOn: false, pointer: "/steps/0" } as const;
+const steps: Step[] = [
+  {
+    ...base,
+    id: "reserve",
+    kind: "call",
+    dependsOn: [],
+    call: {
+      service: "inventory",
+      method: "POST",
+      path: "/reservations",
+      body: { id: "{{ input.orderId }}" },
+    },
+    timeout: 30,
+    retry: DEFAULT_RETRY,
+    idempotent: false,
+    compensate: {
+      call: {
+        service: "inventory",
+        method: "DELETE",
+        path: "/reservations/{{ steps.reserve.body.id }}",
+      },
+      timeout: 30,
+      retry: null,
+    },
+  },
+  {
+    ...base,
+    id: "fanout",
+    kind: "parallel",
+    dependsOn: ["reserve"],
+    branches: [
+      [
+        {
+          ...base,
+          id: "notify",
+          kind: "emit",
+          dependsOn: [],
+          detailType: "Reserved",
+          detail: { id: "{{ steps.reserve.body.id }}" },
+        },
+      ],
+      [
+        {
+          ...base,
+          id: "approval",
+          kind: "await",
+          dependsOn: [],
+          signal: "approved",
+          timeout: 3600,
+        },
+      ],
+    ],
+  },
+];
+const workflow: Workflow = {
+  name: "demo",
+  version: 2,
+  type: "standard",
+  triggers: [],
+  steps,
+  input: { type: "object" },
+};
+
+describe("catalogue", () => {
+  afterEach(() => {
+    setCatalogue(undefined);
+    delete process.env.BATON_CATALOGUE_FILE;
+  });
+
+  it("builds an entry with every nested step, its scope, dependencies and reads", () => {
+    // Act
+    const entry = catalogueEntry(workflow, {
+      definition: { workflow: "demo" },
+      asl: { StartAt: "x" },
+      mermaid: "graph",
+    });
+
+    // Assess
+    expect(entry).toEqual({
+      name: "demo",
+      version: 2,
+      type: "standard",
+      inputSchema: { type: "object" },
+      definition: { workflow: "demo" },
+      asl: { StartAt: "x" },
+      mermaid: "graph",
+      steps: [
+        {
+          id: "reserve",
+          kind: "call",
+          scope: "/",
+          dependsOn: [],
+          explicitDependsOn: false,
+          reads: [],
+          call: { service: "inventory", method: "POST", path: "/reservations" },
+          idempotent: false,
+          compensable: true,
+          unconditional: true,
+        },
+        {
+          id: "fanout",
+          kind: "parallel",
+          scope: "/",
+          dependsOn: ["reserve"],
+          explicitDependsOn: false,
+          reads: ["reserve"],
+          unconditional: true,
+        },
+        {
+          id: "notify",
+          kind: "emit",
+          scope: "fanout/0",
+          dependsOn: [],
+          explicitDependsOn: false,
+          reads: ["reserve"],
+          unconditional: true,
+        },
+        {
+          id: "approval",
+          kind: "await",
+          scope: "fanout/1",
+          dependsOn: [],
+          explicitDependsOn: false,
+          reads: [],
+          signal: "approved",
+          unconditional: true,
+        },
+      ],
+    });
+  });
+
+  it("loads the file named by BATON_CATALOGUE_FILE once", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "baton-catalogue-"));
+    const file = join(dir, "catalogue.json");
+    await writeFile(
+      file,
+      JSON.stringify({ workflows: [{ name: "demo", version: 1, type: "standard", steps: [] }] }),
+    );
+    process.env.BATON_CATALOGUE_FILE = file;
+
+    // Act
+    const first = await getCatalogue();
+    await writeFile(file, "{ broken");
+    const second = await getCatalogue();
+
+    // Assess
+    expect([first === second, first.list().map((w) => w.name)]).toEqual([true, ["demo"]]);
+  });
+
+  it.each([
+    ["{", "catalogue is not valid JSON"],
+    ['{"workflows": {}}', 'catalogue must be an object with a "workflows" array; got object.'],
+    ['{"workflows": [{"version": 1, "steps": []}]}', "catalogue: workflows[0] has no name."],
+    [
+      '{"workflows": [{"name": "a", "version": 1, "steps": [{}]}]}',
+      "catalogue: workflows[0] (a) steps[0] has no id.",
+    ],
+  ])("fails with a clear message for %s", (text, message) => {
+    // Act / Assess
+    expect(() => parseCatalogue(text)).toThrow(message);
+  });
+
+  it("finds a workflow by the state machine ARN its catalogue entry names", () => {
+    // Prepare
+    const catalogue = parseCatalogue(
+      JSON.stringify([
+        { name: "a", version: 1, steps: [], stateMachineArn: "arn:a" },
+        { name: "b", version: 1, steps: [] },
+      ]),
+    );
+
+    // Act
+    const found = [
+      catalogue.byStateMachineArn("arn:a")?.name,
+      catalogue.byStateMachineArn("arn:b")?.name,
+      catalogue.stateMachineArn("b"),
+    ];
+
+    // Assess: without BATON_STATE_MACHINE_ARN_PREFIX, b has no known ARN
+    expect(found).toEqual(["a", undefined, undefined]);
+  });
+});
+
+describe("state machine ARNs", () => {
+  afterEach(() => {
+    delete process.env.BATON_STATE_MACHINE_ARN_PREFIX;
+  });
+
+  it("derives a workflow's ARN from the prefix and finds the workflow by it", () => {
+    // Prepare
+    process.env.BATON_STATE_MACHINE_ARN_PREFIX =
+      "arn:aws:states:eu-west-1:123:stateMachine:baton-dev-";
+    const entry = catalogueEntry(workflow, { definition: {}, asl: {}, mermaid: "" });
+    const catalogue = new WorkflowCatalogue([entry]);
+
+    // Act
+    const arn = catalogue.stateMachineArn("demo");
+
+    // Assess
+    expect(arn).toBe("arn:aws:states:eu-west-1:123:stateMachine:baton-dev-demo");
+    expect(catalogue.byStateMachineArn(arn ?? "")?.name).toBe("demo");
+    expect(catalogue.stateMachineArn("unknown")).toBeUndefined();
+  });
+});

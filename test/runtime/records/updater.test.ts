@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import type { ExecutionStore, MergeResult } from "../../../lib/runtime/aws/execution-store.ts";
+import { RecordingPublisher } from "../../../lib/runtime/events.ts";
+import { toDocument } from "../../../lib/runtime/records/derive.ts";
+import type {
+  ExecutionDocument,
+  ExecutionEvent,
+  Page,
+} from "../../../lib/runtime/records/document.ts";
+import { observe } from "../../../lib/runtime/records/observe.ts";
+import { merge, type RecordState, sameState } from "../../../lib/runtime/records/state.ts";
+import { applyEvent } from "../../../lib/runtime/records/updater.ts";
+import { at, batonEvent, catalogue, orderWorkflow, sfnStatus, stepEvent } from "./fixtures.ts";
+
+/** Just enough of a store for the updater: merge and events in memory. */
+class MemoryRecords implements Pick<ExecutionStore, "merge" | "putEvent"> {
+  readonly states = new Map<string, RecordState>();
+  readonly events = new Map<string, ExecutionEvent>();
+
+  async merge(id: string, delta: RecordState): Promise<MergeResult> {
+    const previous = this.states.get(id);
+    const state = merge(previous ?? { id }, { ...delta, id });
+    this.states.set(id, state);
+    return {
+      document: toDocument(state, orderWorkflow),
+      state,
+      previous,
+      changed: previous === undefined || !sameState(previous, state),
+    };
+  }
+
+  async putEvent(id: string, order: string, event: ExecutionEvent): Promise<boolean> {
+    const key = `${id}/${order}`;
+    if (this.events.has(key)) return false;
+    this.events.set(key, event);
+    return true;
+  }
+}
+
+const unused = async (): Promise<never> => {
+  throw new Error("not used by the updater");
+};
+
+function storeOf(records: MemoryRecords): ExecutionStore {
+  return {
+    merge: (id, delta) => records.merge(id, delta),
+    putEvent: (id, order, event) => records.putEvent(id, order, event),
+    get: unused as () => Promise<ExecutionDocument | undefined>,
+    listEvents: unused as () => Promise<Page<ExecutionEvent>>,
+    list: unused as () => Promise<Page<ExecutionDocument>>,
+    listSince: unused,
+    claimIdempotencyKey: unused,
+  };
+}
+
+describe("applyEvent", () => {
+  it("records a status change and publishes the Baton execution event once", async () => {
+    // Prepare
+    const records = new MemoryRecords();
+    const publisher = new RecordingPublisher();
+    const deps = { store: storeOf(records), catalogue, publisher };
+    const failed = sfnStatus("u1", {
+      status: "FAILED",
+      stopMs: 2000,
+      error: "Baton.ClientError",
+      cause: "HTTP 400",
+    });
+
+    // Act
+    const first = await applyEvent(sfnStatus("u1", { status: "RUNNING" }), deps);
+    const second = await applyEvent(failed, deps);
+    const duplicate = await applyEvent(failed, deps);
+
+    // Assess
+    expect([first, second, duplicate]).toEqual([
+      { outcome: "applied", executionId: "u1", status: "RUNNING" },
+      { outcome: "applied", executionId: "u1", status: "FAILED" },
+      { outcome: "duplicate", executionId: "u1", status: "FAILED" },
+    ]);
+    expect(publisher.events).toEqual([
+      {
+        source: "baton",
+        detailType: "Execution Started",
+        detail: {
+          executionId: "u1",
+          workflow: "order-fulfillment",
+          version: 3,
+          status: "RUNNING",
+          startedAt: at(0),
+          stoppedAt: null,
+          durationMs: null,
+          error: null,
+          compensation: "NONE",
+          redriveCount: 0,
+        },
+      },
+      {
+        source: "baton",
+        detailType: "Execution Failed",
+        detail: {
+          executionId: "u1",
+          workflow: "order-fulfillment",
+          version: 3,
+          status: "FAILED",
+          startedAt: at(0),
+          stoppedAt: at(2000),
+          durationMs: 2000,
+          error: { name: "Baton.ClientError", message: "HTTP 400" },
+          compensation: "NONE",
+          redriveCount: 0,
+        },
+      },
+    ]);
+  });
+
+  it("does not echo Baton events back onto the bus", async () => {
+    // Prepare
+    const records = new MemoryRecords();
+    const publisher = new RecordingPublisher();
+
+    // Act
+    await applyEvent(batonEvent("Execution Succeeded", "u2", {}, 100), {
+      store: storeOf(records),
+      catalogue,
+      publisher,
+    });
+
+    // Assess
+    expect(publisher.events).toEqual([]);
+  });
+
+  it.each([
+    ["a non-object", "hello", "event is not an object"],
+    ["an event without detail-type", { source: "baton", detail: {} }, "event has no detail-type"],
+    [
+      "a registry event",
+      {
+        source: "baton",
+        "detail-type": "Service Registered",
+        detail: { service: "inventory", executionId: "x" },
+      },
+      '"Service Registered" is not an execution event',
+    ],
+    [
+      "a step event without stepId",
+      { source: "baton", "detail-type": "Step Started", detail: { executionId: "x" } },
+      '"Step Started" has no stepId',
+    ],
+    [
+      "a status change with an unknown status",
+      {
+        source: "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        detail: { executionArn: "a:b", status: "PAUSED" },
+      },
+      "status change has unknown status PAUSED",
+    ],
+  ])("ignores %s with a reason", async (_what, event, reason) => {
+    // Prepare
+    const records = new MemoryRecords();
+
+    // Act
+    const result = await applyEvent(event, { store: storeOf(records) });
+
+    // Assess
+    expect([result, records.states.size]).toEqual([{ outcome: "ignored", reason }, 0]);
+  });
+
+  it("takes the id from the execution ARN and the attempt times from the step detail", () => {
+    // Act
+    const observation = observe(
+      stepEvent("Step Succeeded", "u3", {
+        stepId: "charge",
+        attempt: 2,
+        startMs: 100,
+        endMs: 350,
+        instance: "p-1",
+      }),
+    );
+
+    // Assess
+    expect(
+      observation.kind === "observed" ? [observation.executionId, observation.delta.steps] : [],
+    ).toEqual([
+      "u3",
+      {
+        charge: {
+          run: { k: [0, at(100), 2, 1], v: { status: "SUCCEEDED" } },
+          attempts: 2,
+          startedAt: at(100),
+          endedAt: at(350),
+          durations: { [`0:${at(100)}:2`]: 250 },
+          instance: { k: [0, at(100), 2], v: "p-1" },
+        },
+      },
+    ]);
+  });
+});
