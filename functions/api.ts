@@ -4,13 +4,14 @@
  */
 import middy from "@middy/core";
 import { handleApiEvent } from "../lib/runtime/api/app.ts";
-import { type ApiDeps, getDefaultApiDeps } from "../lib/runtime/api/deps.ts";
+import type { ApiDeps } from "../lib/runtime/api/deps.ts";
 import {
   type ApiEvent,
   type ApiResponse,
   HttpProblem,
   problemResponse,
 } from "../lib/runtime/api/http.ts";
+import { getDefaultApiDeps } from "../lib/runtime/aws/api-deps.ts";
 
 export { handleApiEvent };
 

@@ -6,14 +6,15 @@
 import middy from "@middy/core";
 import type { AwaitSignalRequest } from "../lib/core/contract.ts";
 import { getClients } from "../lib/runtime/aws/clients.ts";
+import { DynamoSignalStore } from "../lib/runtime/aws/dynamo-signal-store.ts";
 import { ENV, requireEnv } from "../lib/runtime/aws/env.ts";
 import { SfnExecutionEngine } from "../lib/runtime/aws/sfn-engine.ts";
-import { DynamoSignalStore, type SignalStore } from "../lib/runtime/aws/signal-store.ts";
 import { ClientError } from "../lib/runtime/errors.ts";
 import type { ExecutionEngine } from "../lib/runtime/execution-engine.ts";
 import { isEngineError } from "../lib/runtime/execution-engine.ts";
 import { retentionDaysFromEnv } from "../lib/runtime/records/keys.ts";
 import { executionIdOf } from "../lib/runtime/records/observe.ts";
+import type { SignalStore } from "../lib/runtime/records/signal-store.ts";
 
 export interface AwaitSignalDeps {
   readonly signals: SignalStore;

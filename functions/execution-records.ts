@@ -4,11 +4,11 @@
  * EventBridge retry the event, which the updater tolerates (idempotent, order-independent).
  */
 import middy from "@middy/core";
+import { getCatalogue } from "../lib/runtime/aws/catalogue-from-env.ts";
 import { getClients } from "../lib/runtime/aws/clients.ts";
+import { DynamoExecutionStore } from "../lib/runtime/aws/dynamo-execution-store.ts";
 import { ENV, requireEnv } from "../lib/runtime/aws/env.ts";
-import { DynamoExecutionStore } from "../lib/runtime/aws/execution-store.ts";
-import { getCatalogue } from "../lib/runtime/catalogue.ts";
-import { getDefaultEventPublisher } from "../lib/runtime/events.ts";
+import { getDefaultEventPublisher } from "../lib/runtime/aws/event-bridge-publisher.ts";
 import { retentionDaysFromEnv } from "../lib/runtime/records/keys.ts";
 import { type ApplyResult, applyEvent, type UpdaterDeps } from "../lib/runtime/records/updater.ts";
 

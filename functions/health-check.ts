@@ -5,12 +5,13 @@
  */
 import middy from "@middy/core";
 import { getDefaultRegistryStore } from "../lib/runtime/aws/default-registry-store.ts";
+import { getDefaultEventPublisher } from "../lib/runtime/aws/event-bridge-publisher.ts";
+import { SecretsManagerResolver } from "../lib/runtime/aws/secrets-manager-resolver.ts";
 import { type Clock, systemClock } from "../lib/runtime/circuit/clock.ts";
 import { BatonRuntimeError } from "../lib/runtime/errors.ts";
 import {
   DetailType,
   type EventPublisher,
-  getDefaultEventPublisher,
   type InstanceHealthEventDetail,
 } from "../lib/runtime/events.ts";
 import { type Fetch, sendRequest } from "../lib/runtime/http/caller.ts";
@@ -24,7 +25,6 @@ import type {
 import {
   resolveSecretHeaders,
   type SecretResolver,
-  SecretsManagerResolver,
 } from "../lib/runtime/registry/secret-headers.ts";
 import type { RegistryStore } from "../lib/runtime/registry/store.ts";
 

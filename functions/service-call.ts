@@ -8,6 +8,8 @@ import middy from "@middy/core";
 import type { ServiceCallRequest, ServiceCallResult } from "../lib/core/contract.ts";
 import { HTTP_METHODS } from "../lib/core/model.ts";
 import { getDefaultRegistryStore } from "../lib/runtime/aws/default-registry-store.ts";
+import { getDefaultEventPublisher } from "../lib/runtime/aws/event-bridge-publisher.ts";
+import { SecretsManagerResolver } from "../lib/runtime/aws/secrets-manager-resolver.ts";
 import { CircuitBreaker, type CircuitPermit } from "../lib/runtime/circuit/breaker.ts";
 import { type Clock, systemClock } from "../lib/runtime/circuit/clock.ts";
 import {
@@ -22,7 +24,6 @@ import {
   DetailType,
   type EventEntry,
   type EventPublisher,
-  getDefaultEventPublisher,
   type StepEventDetail,
 } from "../lib/runtime/events.ts";
 import { type Fetch, sendRequest } from "../lib/runtime/http/caller.ts";
@@ -34,7 +35,6 @@ import type { InstanceRecord, ServiceRecord } from "../lib/runtime/registry/mode
 import {
   resolveSecretHeaders,
   type SecretResolver,
-  SecretsManagerResolver,
 } from "../lib/runtime/registry/secret-headers.ts";
 
 export interface ServiceCallDeps {

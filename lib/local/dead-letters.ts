@@ -6,11 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type {
-  DeadLetter,
-  DeadLetterQueue,
-  RedriveResult,
-} from "../runtime/aws/sqs-dead-letter-queue.ts";
+import type { DeadLetter, DeadLetterQueue, RedriveResult } from "../runtime/dead-letter-queue.ts";
 import type { BusEvent } from "./event-bus.ts";
 
 /** A stored dead letter: the event, the rule whose target refused it, and why. */

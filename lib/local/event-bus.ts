@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Json } from "../core/model.ts";
-import type { RedriveResult } from "../runtime/aws/sqs-dead-letter-queue.ts";
+import type { RedriveResult } from "../runtime/dead-letter-queue.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { LocalDeadLetter, LocalDeadLetterQueue } from "./dead-letters.ts";
 import { assertPattern, type EventPattern, matchesPattern } from "./event-pattern.ts";

@@ -1,10 +1,10 @@
 /**
  * The precompiled workflow catalogue: everything the API and the record updater need to know about
  * deployed workflows, produced at build time (CDK) or at startup (local runtime) so no request ever
- * compiles a workflow. Loaded once from the JSON file named by `BATON_CATALOGUE_FILE`, or injected.
+ * compiles a workflow. In AWS it is read once from the JSON file named by `BATON_CATALOGUE_FILE`
+ * (`aws/catalogue-from-env.ts`); locally it is built in memory.
  */
 import { readFile } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
 import {
   allSteps,
   childLists,
@@ -15,7 +15,9 @@ import {
   type Workflow,
   type WorkflowType,
 } from "../core/model.ts";
-import { ENV } from "./aws/env.ts";
+
+/** Set by the stack: the state machine ARN of a workflow is this prefix + the workflow name. */
+export const STATE_MACHINE_ARN_PREFIX_VARIABLE = "BATON_STATE_MACHINE_ARN_PREFIX";
 
 /** One step of a workflow, nested ones included, as the stats and records need it. */
 export interface CatalogueStep {
@@ -84,7 +86,7 @@ export class WorkflowCatalogue {
 
   /** From the catalogue entry, else `BATON_STATE_MACHINE_ARN_PREFIX` + name (set by the stack). */
   stateMachineArn(name: string): string | undefined {
-    const prefix = process.env[ENV.stateMachineArnPrefix];
+    const prefix = process.env[STATE_MACHINE_ARN_PREFIX_VARIABLE];
     return (
       this.get(name)?.stateMachineArn ?? (prefix && this.get(name) ? `${prefix}${name}` : undefined)
     );
@@ -183,35 +185,6 @@ function readsOf(step: Step): string[] {
   };
   visit(step);
   return [...found].sort();
-}
-
-let cached: Promise<WorkflowCatalogue> | undefined;
-
-/** The catalogue of this container: injected, or read once from `BATON_CATALOGUE_FILE`. */
-export function getCatalogue(): Promise<WorkflowCatalogue> {
-  if (cached === undefined) {
-    const path = process.env[ENV.catalogueFile];
-    if (path === undefined || path === "") {
-      return Promise.reject(
-        new Error(
-          `Missing environment variable ${ENV.catalogueFile}: set it to the catalogue JSON file.`,
-        ),
-      );
-    }
-    // Relative paths are resolved against the Lambda code root (LAMBDA_TASK_ROOT), which is
-    // /var/task in AWS but elsewhere in emulators that run handlers as host processes.
-    cached = loadCatalogue(
-      isAbsolute(path) ? path : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), path),
-    );
-    cached.catch(() => {
-      cached = undefined; // a transient read error must not poison the container
-    });
-  }
-  return cached;
-}
-
-export function setCatalogue(catalogue: WorkflowCatalogue | undefined): void {
-  cached = catalogue === undefined ? undefined : Promise.resolve(catalogue);
 }
 
 export async function loadCatalogue(path: string): Promise<WorkflowCatalogue> {

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { awaitSignal } from "../../functions/await-signal.ts";
 import type { AwaitSignalRequest } from "../../lib/core/contract.ts";
 import type { Json } from "../../lib/core/model.ts";
-import type { SignalStore } from "../../lib/runtime/aws/signal-store.ts";
 import { EngineError } from "../../lib/runtime/execution-engine.ts";
+import type { SignalStore } from "../../lib/runtime/records/signal-store.ts";
 
 const request: AwaitSignalRequest = {
   workflow: "order-fulfillment",

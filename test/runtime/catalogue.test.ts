@@ -3,13 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_RETRY, type Step, type Workflow } from "../../lib/core/model.ts";
-import {
-  catalogueEntry,
-  getCatalogue,
-  parseCatalogue,
-  setCatalogue,
-  WorkflowCatalogue,
-} from "../../lib/runtime/catalogue.ts";
+import { getCatalogue, setCatalogue } from "../../lib/runtime/aws/catalogue-from-env.ts";
+import { catalogueEntry, parseCatalogue, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
 
 const base = { explicitDependsOn: false, pointer: "/steps/0" } as const;
 const steps: Step[] = [

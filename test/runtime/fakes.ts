@@ -3,28 +3,13 @@
 import type { Json } from "../../lib/core/model.ts";
 import type { ApiDeps, HealthCheck } from "../../lib/runtime/api/deps.ts";
 import { InputValidator } from "../../lib/runtime/api/input-validation.ts";
-import { InvalidCursorError } from "../../lib/runtime/aws/dynamo-cursor.ts";
-import type {
-  ClaimResult,
-  ExecutionListOptions,
-  ExecutionStore,
-  IdempotencyClaim,
-  ListOptions,
-  MergeResult,
-} from "../../lib/runtime/aws/execution-store.ts";
-import type {
-  DeliverResult,
-  RegisterResult,
-  SignalStore,
-  Waiter,
-} from "../../lib/runtime/aws/signal-store.ts";
+import { type CatalogueWorkflow, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
+import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import type {
   DeadLetter,
   DeadLetterQueue,
   RedriveResult,
-} from "../../lib/runtime/aws/sqs-dead-letter-queue.ts";
-import { type CatalogueWorkflow, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
-import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
+} from "../../lib/runtime/dead-letter-queue.ts";
 import { RecordingPublisher } from "../../lib/runtime/events.ts";
 import {
   EngineError,
@@ -40,6 +25,21 @@ import type {
   ExecutionEvent,
   Page,
 } from "../../lib/runtime/records/document.ts";
+import type {
+  ClaimResult,
+  ExecutionListOptions,
+  ExecutionStore,
+  IdempotencyClaim,
+  ListOptions,
+  MergeResult,
+} from "../../lib/runtime/records/execution-store.ts";
+import { InvalidCursorError } from "../../lib/runtime/records/execution-store.ts";
+import type {
+  DeliverResult,
+  RegisterResult,
+  SignalStore,
+  Waiter,
+} from "../../lib/runtime/records/signal-store.ts";
 import { merge, type RecordState, sameState } from "../../lib/runtime/records/state.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { RegistryService } from "../../lib/runtime/registry/service.ts";

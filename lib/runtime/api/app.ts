@@ -3,9 +3,9 @@
  * becomes an RFC 9457 problem document; only unexpected faults are 500s, without internals.
  */
 
-import { InvalidCursorError } from "../aws/dynamo-cursor.ts";
 import { UnknownServiceError, ValidationError } from "../errors.ts";
 import { EngineError } from "../execution-engine.ts";
+import { InvalidCursorError } from "../records/execution-store.ts";
 import { isThrottling, RetriesExhaustedError } from "../throttling.ts";
 import type { ApiDeps } from "./deps.ts";
 import { type ApiResponse, badRequest, HttpProblem, problemResponse, toRequest } from "./http.ts";

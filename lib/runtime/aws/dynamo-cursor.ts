@@ -4,10 +4,7 @@
  * is a 400, never a DynamoDB error.
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-
-export class InvalidCursorError extends Error {
-  override readonly name = "InvalidCursorError";
-}
+import { InvalidCursorError } from "../records/execution-store.ts";
 
 export function encodeCursor(key: Record<string, AttributeValue> | undefined): string | undefined {
   if (key === undefined) return undefined;

@@ -3,6 +3,9 @@
  * them to its embedded equivalents. `AWS_ENDPOINT_URL` (read by the SDK itself) points every client
  * at an emulator such as LocalStack or MiniStack.
  */
+import { STATE_MACHINE_ARN_PREFIX_VARIABLE } from "../catalogue.ts";
+import { ALLOW_PRIVATE_URLS_VARIABLE } from "../registry/url-policy.ts";
+
 export const ENV = {
   registryTable: "BATON_REGISTRY_TABLE",
   executionsTable: "BATON_EXECUTIONS_TABLE",
@@ -11,11 +14,11 @@ export const ENV = {
   /** JSON file with the compiled workflow catalogue (see `lib/runtime/catalogue.ts`); relative paths are resolved against `LAMBDA_TASK_ROOT`. */
   catalogueFile: "BATON_CATALOGUE_FILE",
   /** State machine ARN of a workflow = this prefix + the workflow name (set by the CDK stack). */
-  stateMachineArnPrefix: "BATON_STATE_MACHINE_ARN_PREFIX",
+  stateMachineArnPrefix: STATE_MACHINE_ARN_PREFIX_VARIABLE,
   /** Days execution records are kept (TTL). */
   retentionDays: "BATON_RETENTION_DAYS",
   /** Set to `1` to allow loopback/private service URLs (local dev and tests only). */
-  allowPrivateUrls: "BATON_ALLOW_PRIVATE_URLS",
+  allowPrivateUrls: ALLOW_PRIVATE_URLS_VARIABLE,
 } as const;
 
 export function requireEnv(name: string): string {

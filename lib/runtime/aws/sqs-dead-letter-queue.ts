@@ -1,6 +1,5 @@
 /**
- * The dead-letter queue of undeliverable events, behind `DeadLetterQueue` so the local runtime can
- * bring its own. The SQS implementation understands both message shapes that land there: Baton's
+ * The SQS `DeadLetterQueue` (the port is `lib/runtime/dead-letter-queue.ts`). It understands both message shapes that land there: Baton's
  * publisher fallback (`{source, detailType, detail, reason, failedAt}`) and EventBridge target
  * dead letters (the event envelope as body, the reason in `ERROR_CODE`/`ERROR_MESSAGE` attributes).
  */
@@ -13,43 +12,13 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Json } from "../../core/model.ts";
+import type {
+  DeadLetter,
+  DeadLetterQueue,
+  ForeignEvent,
+  RedriveResult,
+} from "../dead-letter-queue.ts";
 import type { EventPublisher } from "../events.ts";
-
-export interface DeadLetter {
-  /** Queue message id. */
-  readonly id: string;
-  readonly source: string | null;
-  readonly detailType: string | null;
-  readonly detail: Json;
-  readonly reason: string | null;
-  /** ISO time the message entered the queue. */
-  readonly sentAt: string | null;
-  readonly receiveCount: number;
-}
-
-export interface RedriveResult {
-  readonly redriven: number;
-  readonly failed: readonly { readonly id: string; readonly reason: string }[];
-}
-
-export interface DeadLetterQueue {
-  /** Up to `limit` messages, without consuming them. */
-  list(limit: number): Promise<DeadLetter[]>;
-  /** Redelivers up to `max` messages; delivered ones leave the queue. */
-  redrive(max: number): Promise<RedriveResult>;
-  /** Approximate number of messages waiting. */
-  count(): Promise<number>;
-}
-
-/** An event in EventBridge envelope form, as handed to `redeliverForeign`. */
-export interface ForeignEvent {
-  readonly source: string;
-  readonly "detail-type": string;
-  readonly detail: Json;
-  readonly id?: string;
-  readonly time?: string;
-  readonly resources?: readonly string[];
-}
 
 export interface SqsDeadLetterQueueOptions {
   readonly client: SQSClient;

@@ -4,11 +4,11 @@
  * (see `state.ts`); a failure is thrown so EventBridge retries the whole event.
  */
 
-import type { ExecutionStore } from "../aws/execution-store.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
 import type { EventEntry, EventPublisher } from "../events.ts";
 import { executionStatus } from "./derive.ts";
 import type { ExecutionDocument, ExecutionStatus } from "./document.ts";
+import type { ExecutionStore } from "./execution-store.ts";
 import { observe } from "./observe.ts";
 import type { RecordState } from "./state.ts";
 

@@ -6,7 +6,6 @@
  */
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
-import { ENV } from "../aws/env.ts";
 
 /** Resolves a hostname to every address it has (A and AAAA). Injectable for tests. */
 export type HostResolver = (hostname: string) => Promise<readonly string[]>;
@@ -18,8 +17,11 @@ export interface UrlPolicy {
   readonly allowPrivate: boolean;
 }
 
+/** Set to `1` to allow loopback/private service URLs (local dev and tests only). */
+export const ALLOW_PRIVATE_URLS_VARIABLE = "BATON_ALLOW_PRIVATE_URLS";
+
 export const urlPolicyFromEnv = (env: NodeJS.ProcessEnv = process.env): UrlPolicy => ({
-  allowPrivate: env[ENV.allowPrivateUrls] === "1",
+  allowPrivate: env[ALLOW_PRIVATE_URLS_VARIABLE] === "1",
 });
 
 type AddressClass =
@@ -138,7 +140,7 @@ export function refuseAddress(address: string, policy: UrlPolicy): string | unde
   if (kind === "public") return undefined;
   if (ALWAYS_REFUSED.has(kind)) return DESCRIPTIONS[kind];
   if (policy.allowPrivate) return undefined;
-  return `${DESCRIPTIONS[kind]}; set ${ENV.allowPrivateUrls}=1 to allow it in local development`;
+  return `${DESCRIPTIONS[kind]}; set ${ALLOW_PRIVATE_URLS_VARIABLE}=1 to allow it in local development`;
 }
 
 /** The hostname without IPv6 brackets and without a trailing dot, lowercased. */

@@ -2,7 +2,8 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { EventBridgePublisher, type EventEntry } from "../../../lib/runtime/events.ts";
+import { EventBridgePublisher } from "../../../lib/runtime/aws/event-bridge-publisher.ts";
+import type { EventEntry } from "../../../lib/runtime/events.ts";
 
 const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);

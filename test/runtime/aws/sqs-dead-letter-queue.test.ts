@@ -7,10 +7,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type ForeignEvent,
-  SqsDeadLetterQueue,
-} from "../../../lib/runtime/aws/sqs-dead-letter-queue.ts";
+import { SqsDeadLetterQueue } from "../../../lib/runtime/aws/sqs-dead-letter-queue.ts";
+import type { ForeignEvent } from "../../../lib/runtime/dead-letter-queue.ts";
 import { RecordingPublisher } from "../../../lib/runtime/events.ts";
 
 const batonLetter = {

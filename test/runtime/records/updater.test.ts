@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { ExecutionStore, MergeResult } from "../../../lib/runtime/aws/execution-store.ts";
 import { RecordingPublisher } from "../../../lib/runtime/events.ts";
 import { toDocument } from "../../../lib/runtime/records/derive.ts";
 import type {
@@ -7,6 +6,7 @@ import type {
   ExecutionEvent,
   Page,
 } from "../../../lib/runtime/records/document.ts";
+import type { ExecutionStore, MergeResult } from "../../../lib/runtime/records/execution-store.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";
 import { merge, type RecordState, sameState } from "../../../lib/runtime/records/state.ts";
 import { applyEvent } from "../../../lib/runtime/records/updater.ts";

@@ -1,12 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { SecretsManagerResolver } from "../../../lib/runtime/aws/secrets-manager-resolver.ts";
 import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
 import { ClientError, ServiceError } from "../../../lib/runtime/errors.ts";
 import {
   EnvSecretResolver,
   resolveSecretHeaders,
-  SecretsManagerResolver,
   secretEnvName,
 } from "../../../lib/runtime/registry/secret-headers.ts";
 

@@ -8,8 +8,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { InvalidCursorError } from "../../../lib/runtime/aws/dynamo-cursor.ts";
-import { DynamoExecutionStore } from "../../../lib/runtime/aws/execution-store.ts";
+import { DynamoExecutionStore } from "../../../lib/runtime/aws/dynamo-execution-store.ts";
+import { InvalidCursorError } from "../../../lib/runtime/records/execution-store.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";
 import { merge, type RecordState } from "../../../lib/runtime/records/state.ts";
 import { RetriesExhaustedError } from "../../../lib/runtime/throttling.ts";

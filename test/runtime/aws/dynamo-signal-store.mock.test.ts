@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoSignalStore } from "../../../lib/runtime/aws/signal-store.ts";
+import { DynamoSignalStore } from "../../../lib/runtime/aws/dynamo-signal-store.ts";
 import { RetriesExhaustedError } from "../../../lib/runtime/throttling.ts";
 
 const conditionFailed = () =>

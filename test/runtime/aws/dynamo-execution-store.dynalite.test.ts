@@ -1,11 +1,11 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InvalidCursorError } from "../../../lib/runtime/aws/dynamo-cursor.ts";
-import { DynamoExecutionStore } from "../../../lib/runtime/aws/execution-store.ts";
-import { DynamoSignalStore } from "../../../lib/runtime/aws/signal-store.ts";
+import { DynamoExecutionStore } from "../../../lib/runtime/aws/dynamo-execution-store.ts";
+import { DynamoSignalStore } from "../../../lib/runtime/aws/dynamo-signal-store.ts";
 import { ensureTable, executionsTable } from "../../../lib/runtime/aws/table-schema.ts";
 import { toDocument } from "../../../lib/runtime/records/derive.ts";
+import { InvalidCursorError } from "../../../lib/runtime/records/execution-store.ts";
 import { observe, startDelta } from "../../../lib/runtime/records/observe.ts";
 import { merge, type RecordState } from "../../../lib/runtime/records/state.ts";
 import { applyEvent } from "../../../lib/runtime/records/updater.ts";

@@ -1,7 +1,7 @@
 /**
- * Execution records: the `ExecutionStore` interface and its DynamoDB implementation.
+ * Execution records in DynamoDB: the `ExecutionStore` (`records/execution-store.ts`) implementation.
  *
- * Items (table keys `pk`/`sk`, see `schema.ts`):
+ * Items (table keys `pk`/`sk`, see `table-schema.ts`):
  * - record   `pk=EXEC#<id>, sk=META`: `state` (JSON of the merged `RecordState`), `rev` (write
  *   counter every write is conditional on), `status`, and `gsi1pk=WORKFLOW#<name>`,
  *   `gsi1sk=<startedAt>#<id>` once both are known;
@@ -26,6 +26,14 @@ import type {
   ExecutionStatus,
   Page,
 } from "../records/document.ts";
+import type {
+  ClaimResult,
+  ExecutionListOptions,
+  ExecutionStore,
+  IdempotencyClaim,
+  ListOptions,
+  MergeResult,
+} from "../records/execution-store.ts";
 import {
   EVENT_PREFIX,
   eventSk,
@@ -41,53 +49,6 @@ import { canonicalJson, merge, type RecordState, sameState } from "../records/st
 import { isConditionalCheckFailed, type RetryOptions, retrying } from "../throttling.ts";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor.ts";
 import { BY_WORKFLOW_INDEX } from "./table-schema.ts";
-
-export interface MergeResult {
-  readonly document: ExecutionDocument;
-  readonly state: RecordState;
-  /** The state before this merge; undefined when the record did not exist. */
-  readonly previous: RecordState | undefined;
-  /** false when the delta was already contained in the record (a duplicate). */
-  readonly changed: boolean;
-}
-
-export interface ListOptions {
-  readonly limit: number;
-  readonly cursor?: string;
-}
-
-export interface ExecutionListOptions extends ListOptions {
-  readonly status?: ExecutionStatus;
-}
-
-export interface IdempotencyClaim {
-  readonly executionId: string;
-  /** Hash of the request body, to refuse a reused key with a different body. */
-  readonly requestHash: string;
-}
-
-export type ClaimResult =
-  | { readonly claimed: true }
-  | ({ readonly claimed: false } & IdempotencyClaim);
-
-export interface ExecutionStore {
-  get(id: string): Promise<ExecutionDocument | undefined>;
-  /** Merges a delta into the record (creating it); idempotent and order-independent. */
-  merge(id: string, delta: RecordState): Promise<MergeResult>;
-  /** Stores an event under its order key; false when it was already there. */
-  putEvent(id: string, order: string, event: ExecutionEvent): Promise<boolean>;
-  listEvents(id: string, options: ListOptions): Promise<Page<ExecutionEvent>>;
-  /** A workflow's executions, newest first. Throws `InvalidCursorError` for a foreign cursor. */
-  list(workflow: string, options: ExecutionListOptions): Promise<Page<ExecutionDocument>>;
-  /** Executions started at or after `since` (ISO), newest first, at most `max`. */
-  listSince(
-    workflow: string,
-    since: string,
-    max: number,
-  ): Promise<{ items: ExecutionDocument[]; truncated: boolean }>;
-  /** Claims an idempotency key for an execution, or returns the existing claim. */
-  claimIdempotencyKey(workflow: string, key: string, claim: IdempotencyClaim): Promise<ClaimResult>;
-}
 
 export interface DynamoExecutionStoreOptions {
   readonly client: DynamoDBClient;

@@ -1,0 +1,83 @@
+/** The API's dependencies in AWS, from the environment, built once per container. */
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import type { ApiDeps } from "../api/deps.ts";
+import { InputValidator } from "../api/input-validation.ts";
+import { retentionDaysFromEnv } from "../records/keys.ts";
+import { applyEvent } from "../records/updater.ts";
+import { RegistryService } from "../registry/service.ts";
+import { getCatalogue } from "./catalogue-from-env.ts";
+import { getClients } from "./clients.ts";
+import { getDefaultRegistryStore } from "./default-registry-store.ts";
+import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
+import { DynamoSignalStore } from "./dynamo-signal-store.ts";
+import { ENV, requireEnv } from "./env.ts";
+import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
+import { SfnExecutionEngine } from "./sfn-engine.ts";
+import { SqsDeadLetterQueue } from "./sqs-dead-letter-queue.ts";
+
+let defaults: Promise<ApiDeps> | undefined;
+
+/** AWS implementations from the environment, built once per container. */
+export function getDefaultApiDeps(): Promise<ApiDeps> {
+  if (defaults === undefined) {
+    defaults = buildDefaultApiDeps();
+    defaults.catch(() => {
+      defaults = undefined; // retry on the next request instead of failing the container forever
+    });
+  }
+  return defaults;
+}
+
+async function buildDefaultApiDeps(): Promise<ApiDeps> {
+  const catalogue = await getCatalogue();
+  const clients = getClients();
+  const executionsTable = requireEnv(ENV.executionsTable);
+  const registryTable = requireEnv(ENV.registryTable);
+  const dlqUrl = requireEnv(ENV.dlqUrl);
+  const retentionDays = retentionDaysFromEnv(process.env[ENV.retentionDays]);
+  const executions = new DynamoExecutionStore({
+    client: clients.dynamo,
+    tableName: executionsTable,
+    catalogue,
+    retentionDays,
+  });
+  const publisher = getDefaultEventPublisher();
+  const describeTable = (name: string) => async () => {
+    await clients.dynamo.send(new DescribeTableCommand({ TableName: name }));
+  };
+  const dlq = new SqsDeadLetterQueue({
+    client: clients.sqs,
+    queueUrl: dlqUrl,
+    publisher,
+    redeliverForeign: async (event) => {
+      await applyEvent(event, { store: executions, catalogue, publisher });
+    },
+  });
+  return {
+    catalogue,
+    executions,
+    signals: new DynamoSignalStore({
+      client: clients.dynamo,
+      tableName: executionsTable,
+      retentionDays,
+    }),
+    engine: new SfnExecutionEngine({
+      client: clients.sfn,
+      stateMachineArn: (workflow) => catalogue.stateMachineArn(workflow),
+      locate: async (id) => (await executions.get(id))?.workflow,
+    }),
+    registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),
+    dlq,
+    inputValidator: new InputValidator(),
+    healthChecks: [
+      { name: "executions", check: describeTable(executionsTable) },
+      { name: "registry", check: describeTable(registryTable) },
+      {
+        name: "dlq",
+        check: async () => {
+          await dlq.count();
+        },
+      },
+    ],
+  };
+}
