@@ -8,7 +8,6 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { callService, type ServiceCallDeps } from "../functions/service-call.ts";
 import type { ServiceCallRequest } from "../lib/core/contract.ts";
 import { CircuitBreaker } from "../lib/runtime/circuit/breaker.ts";
 import { systemClock } from "../lib/runtime/circuit/clock.ts";
@@ -17,6 +16,7 @@ import { ServiceCache } from "../lib/runtime/registry/cache.ts";
 import { InMemoryRegistryStore } from "../lib/runtime/registry/memory-store.ts";
 import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../lib/runtime/registry/model.ts";
 import { EnvSecretResolver } from "../lib/runtime/registry/secret-headers.ts";
+import { callService, type ServiceCallDeps } from "../lib/runtime/service-call.ts";
 
 const CALLS_PER_ROUND = 2_000;
 const ROUNDS = 5;

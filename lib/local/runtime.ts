@@ -4,7 +4,6 @@
  * rule, and workflow triggers (event patterns on the bus, schedules on timers).
  */
 
-import { callService, type ServiceCallDeps } from "../../functions/service-call.ts";
 import type {
   AwaitSignalRequest,
   ServiceCallRequest,
@@ -21,6 +20,7 @@ import type { Fetch } from "../runtime/http/caller.ts";
 import { ServiceCache } from "../runtime/registry/cache.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import type { RegistryStore } from "../runtime/registry/store.ts";
+import { callService, type ServiceCallDeps } from "../runtime/service-call.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
 import { LocalEngine } from "./engine.ts";
 import { LocalExecutionEngine } from "./engine-adapter.ts";

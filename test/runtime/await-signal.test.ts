@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { awaitSignal } from "../../functions/await-signal.ts";
 import type { AwaitSignalRequest } from "../../lib/core/contract.ts";
 import type { Json } from "../../lib/core/model.ts";
+import { awaitSignal } from "../../lib/runtime/await-signal.ts";
 import { EngineError } from "../../lib/runtime/execution-engine.ts";
 import type { SignalStore } from "../../lib/runtime/records/signal-store.ts";
 

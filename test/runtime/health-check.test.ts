@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type HealthCheckDeps, nextHealth, runHealthChecks } from "../../functions/health-check.ts";
 import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import { DetailType, RecordingPublisher } from "../../lib/runtime/events.ts";
+import {
+  type HealthCheckDeps,
+  nextHealth,
+  runHealthChecks,
+} from "../../lib/runtime/health-check.ts";
+import { quietLogger } from "../../lib/runtime/logger.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { INITIAL_HEALTH } from "../../lib/runtime/registry/model.ts";
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
@@ -244,7 +249,7 @@ describe("runHealthChecks against a real HTTP server", () => {
     const summary = await runHealthChecks({
       ...deps,
       registry: failing,
-      log: (message) => logged.push(message),
+      logger: { ...quietLogger, warn: (message) => logged.push(message) },
     });
 
     // Assess

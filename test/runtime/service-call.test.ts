@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { callService, type ServiceCallDeps } from "../../functions/service-call.ts";
 import { CircuitBreaker } from "../../lib/runtime/circuit/breaker.ts";
 import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import { BatonRuntimeError } from "../../lib/runtime/errors.ts";
 import { DetailType, RecordingPublisher } from "../../lib/runtime/events.ts";
 import { traceIdOf } from "../../lib/runtime/http/trace.ts";
+import { quietLogger } from "../../lib/runtime/logger.ts";
 import { Balancer } from "../../lib/runtime/registry/balancer.ts";
 import { ServiceCache } from "../../lib/runtime/registry/cache.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
+import { callService, type ServiceCallDeps } from "../../lib/runtime/service-call.ts";
 import {
   callRequest,
   closedPort,
@@ -39,7 +40,7 @@ beforeEach(async () => {
   events = new RecordingPublisher();
   deps = {
     registry: store,
-    circuit: new CircuitBreaker({ store, events, clock, log: () => {} }),
+    circuit: new CircuitBreaker({ store, events, clock, logger: quietLogger }),
     events,
     secrets: new EnvSecretResolver({ BATON_SECRET_INVENTORY_KEY: "k-123" }),
     clock,

@@ -5,6 +5,7 @@
 
 import { UnknownServiceError, ValidationError } from "../errors.ts";
 import { EngineError } from "../execution-engine.ts";
+import { consoleLogger } from "../logger.ts";
 import { InvalidCursorError } from "../records/execution-store.ts";
 import { isThrottling, RetriesExhaustedError } from "../throttling.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -26,17 +27,7 @@ export const router = new Router<ApiDeps>([
   ...dlqRoutes,
 ]);
 
-export interface Logger {
-  error(entry: Record<string, unknown>): void;
-}
-
-const consoleLogger: Logger = { error: (entry) => console.error(JSON.stringify(entry)) };
-
-export async function handleApiEvent(
-  event: unknown,
-  deps: ApiDeps,
-  logger: Logger = consoleLogger,
-): Promise<ApiResponse> {
+export async function handleApiEvent(event: unknown, deps: ApiDeps): Promise<ApiResponse> {
   let requestId: string | undefined;
   try {
     const request = toRequest(event);
@@ -45,9 +36,7 @@ export async function handleApiEvent(
   } catch (error) {
     const problem = toProblem(error, requestId);
     if (problem.status >= 500) {
-      logger.error({
-        level: "ERROR",
-        message: "API request failed",
+      (deps.logger ?? consoleLogger).error("API request failed", {
         requestId,
         error:
           error instanceof Error

@@ -5,6 +5,7 @@
 import type { WorkflowCatalogue } from "../catalogue.ts";
 import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionEngine } from "../execution-engine.ts";
+import type { Logger } from "../logger.ts";
 import type { ExecutionStore } from "../records/execution-store.ts";
 import type { SignalStore } from "../records/signal-store.ts";
 import type { RegistryService } from "../registry/service.ts";
@@ -29,4 +30,6 @@ export interface ApiDeps {
   readonly clock?: () => Date;
   /** New execution ids (also the Step Functions execution name). @default randomUUID */
   readonly newId?: () => string;
+  /** Where unexpected failures and unavailable dependencies are reported. @default consoleLogger */
+  readonly logger?: Logger;
 }

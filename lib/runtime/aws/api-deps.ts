@@ -1,7 +1,10 @@
 /** The API's dependencies in AWS, from the environment, built once per container. */
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { handleApiEvent } from "../api/app.ts";
 import type { ApiDeps } from "../api/deps.ts";
+import { type ApiEvent, type ApiResponse, HttpProblem, problemResponse } from "../api/http.ts";
 import { InputValidator } from "../api/input-validation.ts";
+import type { Logger } from "../logger.ts";
 import { retentionDaysFromEnv } from "../records/keys.ts";
 import { applyEvent } from "../records/updater.ts";
 import { RegistryService } from "../registry/service.ts";
@@ -12,6 +15,7 @@ import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
+import { logger } from "./logger.ts";
 import { SfnExecutionEngine } from "./sfn-engine.ts";
 import { SqsDeadLetterQueue } from "./sqs-dead-letter-queue.ts";
 
@@ -69,6 +73,7 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
     registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),
     dlq,
     inputValidator: new InputValidator(),
+    logger,
     healthChecks: [
       { name: "executions", check: describeTable(executionsTable) },
       { name: "registry", check: describeTable(registryTable) },
@@ -80,4 +85,26 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
       },
     ],
   };
+}
+
+/** One API request in AWS: 503 (with the reason in the log) while the environment is incomplete. */
+export async function handleWithDefaults(
+  event: ApiEvent,
+  log: Logger = logger,
+): Promise<ApiResponse> {
+  let deps: ApiDeps;
+  try {
+    deps = await getDefaultApiDeps();
+  } catch (error) {
+    log.error("API not configured", { error: String(error) });
+    return problemResponse(
+      new HttpProblem(
+        503,
+        "unavailable",
+        "Service unavailable",
+        "The API is not configured; see the logs.",
+      ),
+    );
+  }
+  return handleApiEvent(event, deps);
 }

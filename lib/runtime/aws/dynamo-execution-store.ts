@@ -20,12 +20,7 @@ import {
 import type { Json } from "../../core/model.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
 import { toDocument } from "../records/derive.ts";
-import type {
-  ExecutionDocument,
-  ExecutionEvent,
-  ExecutionStatus,
-  Page,
-} from "../records/document.ts";
+import type { ExecutionDocument, ExecutionEvent, Page } from "../records/document.ts";
 import type {
   ClaimResult,
   ExecutionListOptions,

@@ -9,8 +9,10 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { EVENT_SOURCE, type EventEntry, type EventPublisher } from "../events.ts";
+import { consoleLogger, type Logger } from "../logger.ts";
 import { getClients } from "./clients.ts";
 import { ENV, requireEnv } from "./env.ts";
+import { logger } from "./logger.ts";
 
 const PUT_EVENTS_BATCH = 10;
 const SQS_BATCH = 10;
@@ -20,8 +22,10 @@ export interface EventBridgePublisherOptions {
   readonly busName: string;
   readonly sqs: SQSClient;
   readonly dlqUrl: string;
-  /** Last resort when even the dead-letter queue refuses: defaults to a structured console.error. */
+  /** Last resort when even the dead-letter queue refuses. @default an error on `logger` */
   readonly onLost?: (entry: EventEntry, reason: string) => void;
+  /** @default consoleLogger */
+  readonly logger?: Logger;
 }
 
 interface DeadLetter {
@@ -124,15 +128,11 @@ export class EventBridgePublisher implements EventPublisher {
       return;
     }
     // The log is the last durable place left; keep the whole event so it can be replayed by hand.
-    console.error(
-      JSON.stringify({
-        level: "ERROR",
-        message: "baton event undeliverable",
-        detailType: letter.entry.detailType,
-        detail: safeDetail(letter.entry.detail),
-        reason: fullReason,
-      }),
-    );
+    (this.#options.logger ?? consoleLogger).error("baton event undeliverable", {
+      detailType: letter.entry.detailType,
+      detail: safeDetail(letter.entry.detail),
+      reason: fullReason,
+    });
   }
 }
 
@@ -163,6 +163,7 @@ export function getDefaultEventPublisher(): EventPublisher {
     sqs: clients.sqs,
     busName: requireEnv(ENV.eventBus),
     dlqUrl: requireEnv(ENV.dlqUrl),
+    logger,
   });
   return defaultPublisher;
 }

@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { CircuitOpenError } from "../errors.ts";
 import { type CircuitEventDetail, DetailType, type EventPublisher } from "../events.ts";
+import { consoleLogger, describeError, type Logger } from "../logger.ts";
 import type { CircuitConfig, CircuitRecord, CircuitStateName } from "../registry/model.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { CircuitStore } from "./store.ts";
@@ -31,7 +32,8 @@ export interface CircuitBreakerOptions {
   /** Compare-and-set attempts before a failure is given up on (contention). Default 5. */
   readonly maxWriteAttempts?: number;
   readonly newToken?: () => string;
-  readonly log?: (message: string, error: unknown) => void;
+  /** Where failures that do not fail the call are reported. @default consoleLogger */
+  readonly logger?: Logger;
 }
 
 export interface AcquireOptions {
@@ -48,7 +50,7 @@ export class CircuitBreaker {
   readonly #clock: Clock;
   readonly #maxWriteAttempts: number;
   readonly #newToken: () => string;
-  readonly #log: (message: string, error: unknown) => void;
+  readonly #logger: Logger;
 
   constructor(options: CircuitBreakerOptions) {
     this.#store = options.store;
@@ -56,7 +58,7 @@ export class CircuitBreaker {
     this.#clock = options.clock ?? systemClock;
     this.#maxWriteAttempts = options.maxWriteAttempts ?? 5;
     this.#newToken = options.newToken ?? randomUUID;
-    this.#log = options.log ?? defaultLog;
+    this.#logger = options.logger ?? consoleLogger;
   }
 
   /** Allows a call, or throws `CircuitOpenError` while the circuit is open or another caller probes. */
@@ -70,7 +72,9 @@ export class CircuitBreaker {
     try {
       current = await this.#store.readCircuit(service);
     } catch (error) {
-      this.#log(`circuit of ${service} unreadable; allowing the call`, error);
+      this.#logger.warn(`circuit of ${service} unreadable; allowing the call`, {
+        error: describeError(error),
+      });
       return normal;
     }
     if (current.state === "CLOSED") return normal;
@@ -127,7 +131,7 @@ export class CircuitBreaker {
           return;
         }
       }
-      this.#log(`circuit of ${permit.service}: failure not recorded after contention`, undefined);
+      this.#logger.warn(`circuit of ${permit.service}: failure not recorded after contention`);
     });
   }
 
@@ -181,7 +185,9 @@ export class CircuitBreaker {
     try {
       won = await this.#store.writeCircuit(service, next, current.version);
     } catch (error) {
-      this.#log(`circuit of ${service}: probe claim failed`, error);
+      this.#logger.warn(`circuit of ${service}: probe claim failed`, {
+        error: describeError(error),
+      });
       won = false;
     }
     if (!won) {
@@ -224,19 +230,9 @@ export class CircuitBreaker {
     try {
       await action();
     } catch (error) {
-      this.#log(`circuit of ${service}: outcome not recorded`, error);
+      this.#logger.warn(`circuit of ${service}: outcome not recorded`, {
+        error: describeError(error),
+      });
     }
   }
-}
-
-function defaultLog(message: string, error: unknown): void {
-  const reason =
-    error instanceof Error
-      ? `${error.name}: ${error.message}`
-      : error === undefined
-        ? undefined
-        : String(error);
-  console.warn(
-    JSON.stringify({ level: "WARN", message, ...(reason === undefined ? {} : { error: reason }) }),
-  );
 }

@@ -3,7 +3,7 @@
  * `{{ secret:<name>#<jsonKey> }}`), resolved per call through a `SecretResolver`: Secrets Manager
  * in AWS (`aws/secrets-manager-resolver.ts`), `BATON_SECRET_<NAME>` environment variables locally.
  */
-import { ClientError, ServiceError } from "../errors.ts";
+import { ClientError } from "../errors.ts";
 
 const SECRET_NAME = "[A-Za-z0-9/_+=.@-]+";
 const SECRET_REFERENCE = new RegExp(

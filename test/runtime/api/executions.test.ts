@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
 import { redrivePlan } from "../../../lib/runtime/api/routes/executions.ts";
+import { quietLogger } from "../../../lib/runtime/logger.ts";
 import type { ExecutionDocument, StepStatus } from "../../../lib/runtime/records/document.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";
 import { applyEvent } from "../../../lib/runtime/records/updater.ts";
@@ -9,7 +10,7 @@ import { bulkWorkflow, engineError, fakeDeps, restEvent } from "../fakes.ts";
 import { at, batonEvent, catalogue, sfnStatus, stepEvent } from "../records/fixtures.ts";
 
 async function call(deps: ApiDeps, event: unknown) {
-  const response = await handleApiEvent(event, deps, { error: () => {} });
+  const response = await handleApiEvent(event, { ...deps, logger: quietLogger });
   return {
     status: response.statusCode,
     headers: response.headers,

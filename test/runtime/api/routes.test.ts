@@ -1,12 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { handleWithDefaults } from "../../../functions/api.ts";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
+import { handleWithDefaults } from "../../../lib/runtime/aws/api-deps.ts";
+import { quietLogger } from "../../../lib/runtime/logger.ts";
 import { fakeDeps, restEvent } from "../fakes.ts";
 import { at } from "../records/fixtures.ts";
 
 async function call(deps: ApiDeps, event: unknown, errors: unknown[] = []) {
-  const response = await handleApiEvent(event, deps, { error: (entry) => errors.push(entry) });
+  const response = await handleApiEvent(event, {
+    ...deps,
+    logger: {
+      ...quietLogger,
+      error: (message, attributes) => errors.push({ message, ...attributes }),
+    },
+  });
   return {
     status: response.statusCode,
     headers: response.headers,
@@ -408,18 +415,20 @@ describe("routing and events", () => {
     // Prepare
     const saved = process.env.BATON_CATALOGUE_FILE;
     delete process.env.BATON_CATALOGUE_FILE;
-    const originalError = console.error;
-    console.error = () => {};
+    const logged: string[] = [];
 
     // Act
-    const response = await handleWithDefaults(restEvent("GET", "/health"));
-    console.error = originalError;
+    const response = await handleWithDefaults(restEvent("GET", "/health"), {
+      ...quietLogger,
+      error: (message) => logged.push(message),
+    });
     if (saved !== undefined) process.env.BATON_CATALOGUE_FILE = saved;
 
     // Assess
-    expect([response.statusCode, JSON.parse(response.body).type]).toEqual([
+    expect([response.statusCode, JSON.parse(response.body).type, logged]).toEqual([
       503,
       "urn:baton:problem:unavailable",
+      ["API not configured"],
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
 import type { CircuitStore } from "../../../lib/runtime/circuit/store.ts";
 import { CircuitOpenError } from "../../../lib/runtime/errors.ts";
 import { DetailType, RecordingPublisher } from "../../../lib/runtime/events.ts";
+import { quietLogger } from "../../../lib/runtime/logger.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
 import type { CircuitConfig } from "../../../lib/runtime/registry/model.ts";
 import { type Dynalite, startDynalite } from "../aws/dynalite.ts";
@@ -52,7 +53,7 @@ describe.each(stores)("circuit breaker with the %s", (_name, makeStore) => {
       events,
       clock,
       newToken: () => `probe-${++tokens}`,
-      log: () => {},
+      logger: quietLogger,
       maxWriteAttempts: 30,
     });
   });
@@ -275,7 +276,7 @@ describe("circuit breaker when its store fails", () => {
     const breaker = new CircuitBreaker({
       store: failingStore,
       events: new RecordingPublisher(),
-      log: (message) => logged.push(message),
+      logger: { ...quietLogger, warn: (message) => logged.push(message) },
     });
 
     // Act
@@ -294,7 +295,7 @@ describe("circuit breaker when its store fails", () => {
     const breaker = new CircuitBreaker({
       store: failingStore,
       events: new RecordingPublisher(),
-      log: (message) => logged.push(message),
+      logger: { ...quietLogger, warn: (message) => logged.push(message) },
     });
 
     // Act

@@ -1,4 +1,5 @@
 /** `GET /health`: liveness plus each dependency's status (503 when one is down). */
+import { consoleLogger, type Logger } from "../../logger.ts";
 import type { ApiDeps, HealthCheck } from "../deps.ts";
 import { json } from "../http.ts";
 import { type Route, route } from "../router.ts";
@@ -10,7 +11,9 @@ type DependencyStatus = { status: "ok" } | { status: "error"; detail: string };
 
 export const healthRoutes: readonly Route<ApiDeps>[] = [
   route("GET", "/health", async ({ deps }) => {
-    const results = await Promise.all(deps.healthChecks.map(probe));
+    const results = await Promise.all(
+      deps.healthChecks.map((check) => probe(check, deps.logger ?? consoleLogger)),
+    );
     const dependencies: Record<string, DependencyStatus> = {
       catalogue: { status: "ok" },
       ...Object.fromEntries(results),
@@ -24,7 +27,7 @@ export const healthRoutes: readonly Route<ApiDeps>[] = [
   }),
 ];
 
-async function probe(check: HealthCheck): Promise<[string, DependencyStatus]> {
+async function probe(check: HealthCheck, logger: Logger): Promise<[string, DependencyStatus]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -38,13 +41,7 @@ async function probe(check: HealthCheck): Promise<[string, DependencyStatus]> {
   } catch (error) {
     const e = error as Error;
     // The message can name accounts, roles or resources: it goes to the log, not to the caller.
-    console.warn(
-      JSON.stringify({
-        level: "WARN",
-        message: `health: ${check.name} unavailable`,
-        error: `${e.name}: ${e.message}`,
-      }),
-    );
+    logger.warn(`health: ${check.name} unavailable`, { error: `${e.name}: ${e.message}` });
     return [check.name, { status: "error", detail: `${e.name}: unavailable` }];
   } finally {
     clearTimeout(timer);

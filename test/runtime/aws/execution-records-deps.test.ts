@@ -5,10 +5,11 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handler } from "../../functions/execution-records.ts";
-import { orderWorkflow, sfnStatus } from "./records/fixtures.ts";
+import { executionRecordsDeps } from "../../../lib/runtime/aws/execution-records-deps.ts";
+import { recordEvent } from "../../../lib/runtime/execution-records.ts";
+import { orderWorkflow, sfnStatus } from "../records/fixtures.ts";
 
-describe("execution-records handler on AWS clients", () => {
+describe("execution records on the AWS composition", () => {
   const dynamo = mockClient(DynamoDBClient);
   const events = mockClient(EventBridgeClient);
   afterAll(() => {
@@ -35,7 +36,10 @@ describe("execution-records handler on AWS clients", () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "x" }] });
 
     // Act
-    const result = await handler(sfnStatus("h1", { status: "RUNNING" }), {} as never);
+    const result = await recordEvent(
+      sfnStatus("h1", { status: "RUNNING" }),
+      await executionRecordsDeps(),
+    );
 
     // Assess
     expect(result).toEqual({ outcome: "applied", executionId: "h1", status: "RUNNING" });

@@ -1,0 +1,34 @@
+/** The record updater's dependencies in AWS, built once per container (again after a failure). */
+import type { ExecutionRecordsDeps } from "../execution-records.ts";
+import { retentionDaysFromEnv } from "../records/keys.ts";
+import { getCatalogue } from "./catalogue-from-env.ts";
+import { getClients } from "./clients.ts";
+import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
+import { ENV, requireEnv } from "./env.ts";
+import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
+import { logger } from "./logger.ts";
+
+let deps: Promise<ExecutionRecordsDeps> | undefined;
+
+export function executionRecordsDeps(): Promise<ExecutionRecordsDeps> {
+  if (deps === undefined) {
+    deps = (async () => {
+      const catalogue = await getCatalogue();
+      return {
+        catalogue,
+        store: new DynamoExecutionStore({
+          client: getClients().dynamo,
+          tableName: requireEnv(ENV.executionsTable),
+          catalogue,
+          retentionDays: retentionDaysFromEnv(process.env[ENV.retentionDays]),
+        }),
+        publisher: getDefaultEventPublisher(),
+        logger,
+      };
+    })();
+    deps.catch(() => {
+      deps = undefined; // a transient failure must not poison the container
+    });
+  }
+  return deps;
+}

@@ -1,0 +1,25 @@
+/** The service-call task's dependencies in AWS, built once per container. */
+import { CircuitBreaker } from "../circuit/breaker.ts";
+import { systemClock } from "../circuit/clock.ts";
+import { ServiceCache } from "../registry/cache.ts";
+import type { ServiceCallDeps } from "../service-call.ts";
+import { getDefaultRegistryStore } from "./default-registry-store.ts";
+import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
+import { logger } from "./logger.ts";
+import { SecretsManagerResolver } from "./secrets-manager-resolver.ts";
+
+let deps: ServiceCallDeps | undefined;
+
+export function serviceCallDeps(): ServiceCallDeps {
+  if (deps !== undefined) return deps;
+  const store = getDefaultRegistryStore();
+  const events = getDefaultEventPublisher();
+  deps = {
+    registry: new ServiceCache(store),
+    circuit: new CircuitBreaker({ store, events, logger }),
+    events,
+    secrets: new SecretsManagerResolver(),
+    clock: systemClock,
+  };
+  return deps;
+}
