@@ -5,11 +5,24 @@
 
 import { UnknownServiceError, ValidationError } from "../errors.ts";
 import { EngineError } from "../execution-engine.ts";
+import {
+  CompensationNotStartedError,
+  ExecutionStateError,
+  IdempotencyKeyReusedError,
+  WorkflowUnavailableError,
+} from "../execution-lifecycle.ts";
 import { consoleLogger } from "../logger.ts";
 import { InvalidCursorError } from "../records/execution-store.ts";
 import { isThrottling, RetriesExhaustedError } from "../throttling.ts";
 import type { ApiDeps } from "./deps.ts";
-import { type ApiResponse, badRequest, HttpProblem, problemResponse, toRequest } from "./http.ts";
+import {
+  type ApiResponse,
+  badRequest,
+  conflict,
+  HttpProblem,
+  problemResponse,
+  toRequest,
+} from "./http.ts";
 import { Router } from "./router.ts";
 import { dlqRoutes } from "./routes/dlq.ts";
 import { executionRoutes } from "./routes/executions.ts";
@@ -59,6 +72,19 @@ export function toProblem(error: unknown, requestId?: string): HttpProblem {
   }
   if (error instanceof UnknownServiceError)
     return new HttpProblem(404, "not-found", "Not found", error.reason);
+  if (error instanceof ExecutionStateError) return conflict(error.message);
+  if (error instanceof IdempotencyKeyReusedError)
+    return new HttpProblem(422, "idempotency-key-reused", "Idempotency key reused", error.message);
+  if (error instanceof WorkflowUnavailableError)
+    return new HttpProblem(503, "workflow-unavailable", "Workflow unavailable", error.message);
+  if (error instanceof CompensationNotStartedError) {
+    return new HttpProblem(
+      500,
+      "compensation-not-started",
+      "Compensation not started",
+      error.message,
+    );
+  }
   if (error instanceof EngineError) {
     return error.reason === "not-found"
       ? new HttpProblem(404, "not-found", "Not found", error.message)

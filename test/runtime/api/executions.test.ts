@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
-import { redrivePlan } from "../../../lib/runtime/api/routes/executions.ts";
+import { redrivePlan } from "../../../lib/runtime/execution-lifecycle.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import type { ExecutionDocument, StepStatus } from "../../../lib/runtime/records/document.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";

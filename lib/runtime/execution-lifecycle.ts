@@ -1,0 +1,324 @@
+/**
+ * Execution use cases over the stores and the engine: start (idempotent), cancel (with
+ * compensation) and redrive. The HTTP routes (`api/routes/executions.ts`) only parse and answer.
+ *
+ * Cancel with `{compensate: true}`: Step Functions cannot run a stopped execution's catch path, so
+ * the compensation path depends on where the execution is.
+ * - Parked at an `await` step: the API fails that task with `Baton.Cancelled`; the workflow's own
+ *   saga compensates the succeeded steps (`compensation: "in-workflow"`).
+ * - Otherwise, when the workflow has compensable steps: the API stops the execution, reads the
+ *   results of the steps that succeeded (`ExecutionEngine.results`) and starts the workflow's
+ *   compensation-only entry as execution `<id>--compensation` with
+ *   `{batonCompensate: {executionId, input, steps, failure}}` (`compensation: "running"`). That run
+ *   publishes `Compensation *` and `Step Compensated` events under the original id, so the
+ *   original's record ends `CANCELLED` with `compensation: COMPLETED` or `FAILED`; the run's own
+ *   status changes are not recorded (see `observe.ts`), so it is never listed as an execution.
+ * - Otherwise (not asked, or nothing compensable): the execution is stopped, `compensation: NONE`.
+ * Known limit: a step in flight when the execution stops may still succeed; it is not compensated.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { BatonError } from "../core/errors.ts";
+import type { Json } from "../core/model.ts";
+import type { CatalogueWorkflow, WorkflowCatalogue } from "./catalogue.ts";
+import {
+  type CancelCause,
+  compensationRunName,
+  type ExecutionEngine,
+  type ExecutionResults,
+  isEngineError,
+  type RedrivePlan,
+} from "./execution-engine.ts";
+import type { ExecutionDocument } from "./records/document.ts";
+import type { ExecutionStore } from "./records/execution-store.ts";
+import { cancelDelta, startDelta } from "./records/observe.ts";
+import type { SignalStore } from "./records/signal-store.ts";
+import { canonicalJson } from "./records/state.ts";
+
+export interface ExecutionsDeps {
+  readonly catalogue: WorkflowCatalogue;
+  readonly executions: ExecutionStore;
+  readonly signals: SignalStore;
+  readonly engine: ExecutionEngine;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+  /** New execution ids (also the Step Functions execution name). @default randomUUID */
+  readonly newId?: () => string;
+}
+
+/** The execution is not in a state that allows the operation (the API answers 409). */
+export class ExecutionStateError extends Error {
+  override readonly name = "ExecutionStateError";
+}
+
+/** An idempotency key came back with a different input (422). */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = "IdempotencyKeyReusedError";
+}
+
+/** The engine has no state machine for the workflow (503). */
+export class WorkflowUnavailableError extends Error {
+  override readonly name = "WorkflowUnavailableError";
+}
+
+/** The execution was stopped but its compensation run could not start (500; compensation owed). */
+export class CompensationNotStartedError extends Error {
+  override readonly name = "CompensationNotStartedError";
+}
+
+export interface StartOutcome {
+  readonly document: ExecutionDocument;
+  /** false when an idempotent retry found the execution its first request started. */
+  readonly created: boolean;
+}
+
+export interface CancelOptions {
+  readonly compensate: boolean;
+  readonly reason?: string;
+}
+
+export interface CancelOutcome {
+  readonly document: ExecutionDocument;
+  readonly compensation: CancelCause["compensation"];
+}
+
+/**
+ * Starts an execution and records it. With an idempotency key, a repeated request with the same
+ * input answers the execution the first one started (`created: false`).
+ */
+export async function startExecution(
+  deps: ExecutionsDeps,
+  workflow: CatalogueWorkflow,
+  input: Json,
+  key: string | undefined,
+): Promise<StartOutcome> {
+  const clock = deps.clock ?? (() => new Date());
+  let executionId = (deps.newId ?? randomUUID)();
+  let replay = false;
+  if (key !== undefined) {
+    const requestHash = createHash("sha256").update(canonicalJson(input)).digest("hex");
+    const claim = await deps.executions.claimIdempotencyKey(workflow.name, key, {
+      executionId,
+      requestHash,
+    });
+    if (!claim.claimed) {
+      if (claim.requestHash !== requestHash) {
+        throw new IdempotencyKeyReusedError(
+          `Idempotency-Key ${key} was used for ${workflow.name} with a different input; use a new key.`,
+        );
+      }
+      executionId = claim.executionId;
+      replay = true;
+      const existing = await deps.executions.get(executionId);
+      if (existing !== undefined) return { document: existing, created: false };
+    }
+  }
+  let startedAt: string | undefined;
+  // Whether this request started the execution: a replayed key whose first request failed before
+  // the start still answers 201 the first time the execution really starts.
+  let startedNow = false;
+  try {
+    startedAt = (await deps.engine.start(workflow.name, executionId, input)).startedAt;
+    startedNow = true;
+  } catch (error) {
+    // A replayed key whose first request died after starting: the execution exists, record it.
+    if (!(replay && isEngineError(error, "already-exists"))) {
+      if (isEngineError(error, "not-found")) {
+        throw new WorkflowUnavailableError((error as Error).message, { cause: error });
+      }
+      throw error;
+    }
+  }
+  const { document } = await deps.executions.merge(
+    executionId,
+    startDelta(
+      executionId,
+      workflow,
+      input,
+      startedAt ?? (replay ? undefined : clock().toISOString()),
+    ),
+  );
+  return { document, created: !replay || startedNow };
+}
+
+/** Cancels a RUNNING execution, compensating its succeeded steps when asked (see the top of this file). */
+export async function cancelExecution(
+  deps: ExecutionsDeps,
+  execution: ExecutionDocument,
+  options: CancelOptions,
+): Promise<CancelOutcome> {
+  if (execution.status !== "RUNNING") {
+    throw new ExecutionStateError(
+      `Execution ${execution.id} is ${execution.status}; only a RUNNING execution can be cancelled.`,
+    );
+  }
+  const compensation = await stopOrCompensate(deps, execution, options);
+  const { document } = await deps.executions.merge(
+    execution.id,
+    cancelDelta(execution.id, compensation !== "none"),
+  );
+  return { document, compensation };
+}
+
+/** Redrives a failed, timed out or cancelled standard execution from its first unfinished step. */
+export async function redriveExecution(
+  deps: ExecutionsDeps,
+  execution: ExecutionDocument,
+): Promise<{ readonly redriveDate: string }> {
+  if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
+    throw new ExecutionStateError(
+      `Execution ${execution.id} is ${execution.status}; only a failed, timed out or cancelled one can be redriven.`,
+    );
+  }
+  if (deps.catalogue.get(execution.workflow)?.type === "express") {
+    throw new ExecutionStateError(
+      `Execution ${execution.id} belongs to an express workflow; express executions cannot be redriven.`,
+    );
+  }
+  try {
+    return await deps.engine.redrive(execution.id, redrivePlan(execution));
+  } catch (error) {
+    if (isEngineError(error, "not-redrivable") || isEngineError(error, "not-found")) {
+      throw new ExecutionStateError(
+        `Execution ${execution.id} cannot be redriven: ${(error as Error).message}`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Where a redrive resumes, from the record: at the first step (in file order) that did not succeed
+ * — compensated steps were undone, so they run again — keeping the results of the steps that did.
+ */
+export function redrivePlan(execution: ExecutionDocument): RedrivePlan {
+  const succeeded = new Set(
+    execution.steps.filter((s) => s.status === "SUCCEEDED").map((s) => s.id),
+  );
+  const from = execution.steps.find((s) => s.status !== "SUCCEEDED" && s.status !== "SKIPPED")?.id;
+  return {
+    ...(from === undefined ? {} : { from }),
+    keep: (id) => succeeded.has(id),
+  };
+}
+
+/** Cancels through the compensation path described at the top of this file; returns its name. */
+async function stopOrCompensate(
+  deps: ExecutionsDeps,
+  execution: ExecutionDocument,
+  options: CancelOptions,
+): Promise<CancelCause["compensation"]> {
+  const id = execution.id;
+  const requestedAt = (deps.clock ?? (() => new Date()))().toISOString();
+  const message = options.reason ?? "Cancelled through the API.";
+  const cause = (compensation: CancelCause["compensation"]): string =>
+    JSON.stringify({
+      message,
+      compensate: options.compensate,
+      compensation,
+      requestedAt,
+    } satisfies CancelCause);
+  if (options.compensate) {
+    for (const waiter of await deps.signals.waiting(id)) {
+      try {
+        await deps.engine.sendTaskFailure(
+          waiter.taskToken,
+          BatonError.Cancelled,
+          cause("in-workflow"),
+        );
+        return "in-workflow";
+      } catch (error) {
+        if (!isEngineError(error, "task-gone")) throw error;
+      }
+    }
+  }
+  const workflow = deps.catalogue.get(execution.workflow);
+  const compensation =
+    options.compensate && workflow !== undefined && hasCompensableSteps(workflow)
+      ? "running"
+      : "none";
+  try {
+    await deps.engine.stop(id, { error: BatonError.Cancelled, cause: cause(compensation) });
+  } catch (error) {
+    if (isEngineError(error, "not-found"))
+      throw new ExecutionStateError(`Execution ${id} is not running in the engine.`);
+    throw error;
+  }
+  if (compensation === "running" && workflow !== undefined) {
+    await startCompensation(deps, workflow, execution, message);
+  }
+  return compensation;
+}
+
+const hasCompensableSteps = (workflow: CatalogueWorkflow): boolean =>
+  workflow.steps.some((s) => s.compensable === true);
+
+/**
+ * Starts the compensation-only run of a stopped execution over the results of its succeeded
+ * steps. When it cannot start, the record keeps `compensation: PENDING` (compensation owed).
+ */
+async function startCompensation(
+  deps: ExecutionsDeps,
+  workflow: CatalogueWorkflow,
+  execution: ExecutionDocument,
+  message: string,
+): Promise<void> {
+  const id = execution.id;
+  try {
+    const results = (await deps.engine.results(id)) ?? { input: execution.input, steps: {} };
+    const running = execution.steps.find((s) => s.status === "RUNNING");
+    await deps.engine.start(workflow.name, compensationRunName(id), {
+      batonCompensate: {
+        executionId: id,
+        input: results.input,
+        steps: compensableResults(workflow, execution, results),
+        failure: { name: BatonError.Cancelled, message, step: running?.id ?? "cancel" },
+      },
+    });
+  } catch (error) {
+    // A repeated cancel (the record still said RUNNING) finds the run already started.
+    if (isEngineError(error, "already-exists")) return;
+    await deps.executions.merge(id, cancelDelta(id, true));
+    throw new CompensationNotStartedError(
+      `Execution ${id} was stopped, but its compensation could not start (${(error as Error).message}); its compensation stays PENDING.`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The results the compensation entry takes: steps of the catalogue outside map bodies (a map's
+ * own result is the per-item list its compensation `Map` needs; ids inside map bodies are some
+ * item's result), minus steps the record shows compensated already (the execution was in its
+ * own saga when stopped).
+ */
+function compensableResults(
+  workflow: CatalogueWorkflow,
+  execution: ExecutionDocument,
+  results: ExecutionResults,
+): Record<string, Json> {
+  const byId = new Map(workflow.steps.map((s) => [s.id, s]));
+  const undone = new Set(
+    execution.steps
+      .filter((s) => s.status === "COMPENSATED" || s.status === "COMPENSATION_FAILED")
+      .map((s) => s.id),
+  );
+  /** Whether a map body encloses the list `scope` (`/` top level, `<parentId>/<n>` nested). */
+  const inMapBody = (scope: string): boolean => {
+    for (let depth = 0; depth <= byId.size; depth++) {
+      const slash = scope.lastIndexOf("/");
+      if (slash <= 0) return false;
+      const parent = byId.get(scope.slice(0, slash));
+      if (parent === undefined) return true; // not a list of this workflow: keep out
+      if (parent.kind === "map") return true;
+      scope = parent.scope;
+    }
+    return true; // a cycle: malformed catalogue
+  };
+  const kept: Record<string, Json> = {};
+  for (const [stepId, result] of Object.entries(results.steps)) {
+    const step = byId.get(stepId);
+    if (step === undefined || undone.has(stepId) || inMapBody(step.scope)) continue;
+    kept[stepId] = result;
+  }
+  return kept;
+}
