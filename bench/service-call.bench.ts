@@ -14,7 +14,7 @@ import { systemClock } from "../lib/runtime/circuit/clock.ts";
 import type { EventEntry, EventPublisher } from "../lib/runtime/events.ts";
 import { ServiceCache } from "../lib/runtime/registry/cache.ts";
 import { InMemoryRegistryStore } from "../lib/runtime/registry/memory-store.ts";
-import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../lib/runtime/registry/model.ts";
+import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../lib/runtime/registry/registry-model.ts";
 import { EnvSecretResolver } from "../lib/runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../lib/runtime/service-call.ts";
 

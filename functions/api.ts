@@ -3,7 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { ApiEvent, ApiResponse } from "../lib/runtime/api/http.ts";
 import { handleWithDefaults } from "../lib/runtime/aws/api-deps.ts";
-import { powertoolsLogger } from "../lib/runtime/aws/logger.ts";
+import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
 
 export const handler = middy<ApiEvent, ApiResponse>()
   .use(injectLambdaContext(powertoolsLogger))

@@ -4,7 +4,7 @@ import middy from "@middy/core";
 import type { AwaitSignalRequest } from "../lib/core/contract.ts";
 import { type AwaitSignalResult, awaitSignal } from "../lib/runtime/await-signal.ts";
 import { awaitSignalDeps } from "../lib/runtime/aws/await-signal-deps.ts";
-import { powertoolsLogger } from "../lib/runtime/aws/logger.ts";
+import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
 
 export const handler = middy<AwaitSignalRequest, AwaitSignalResult>()
   .use(injectLambdaContext(powertoolsLogger))

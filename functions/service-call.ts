@@ -2,7 +2,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { ServiceCallRequest, ServiceCallResult } from "../lib/core/contract.ts";
-import { powertoolsLogger } from "../lib/runtime/aws/logger.ts";
+import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
 import { serviceCallDeps } from "../lib/runtime/aws/service-call-deps.ts";
 import { callService } from "../lib/runtime/service-call.ts";
 

@@ -20,7 +20,7 @@ import { WORKFLOW_NAME } from "./validate/kinds.ts";
 import type { StepContext, StepList, StepNode } from "./validate/nodes.ts";
 import { checkReferences } from "./validate/references.ts";
 import { at, checkFields, isFields, Report, typeName } from "./validate/report.ts";
-import { readRetry } from "./validate/retry.ts";
+import { readRetry } from "./validate/retry-policy.ts";
 import { checkInputSchema } from "./validate/schema.ts";
 import { readList } from "./validate/steps.ts";
 import { readTriggers } from "./validate/triggers.ts";

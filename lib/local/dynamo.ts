@@ -20,7 +20,8 @@ type Dynalite = (options: {
 // dynalite ships no type declarations: load it through require and type the one call we make.
 const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
 
-export const LOCAL_REGION = "us-east-1";
+/** Region of the SDK clients pointed at dynalite (it ignores it; the SDK needs one). Events and ARNs use `LOCAL_REGION`. */
+export const DYNALITE_CLIENT_REGION = "us-east-1";
 export const LOCAL_CREDENTIALS = {
   accessKeyId: "baton-local",
   secretAccessKey: "baton-local",
@@ -55,7 +56,7 @@ export async function startLocalDynamo(options: {
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
-    region: LOCAL_REGION,
+    region: DYNALITE_CLIENT_REGION,
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 3,
   });

@@ -13,7 +13,7 @@ import {
   type StartedExecution,
   type StopOptions,
 } from "../runtime/execution-engine.ts";
-import { type LocalEngine, EngineError as LocalEngineError } from "./engine.ts";
+import { type LocalEngine, LocalEngineError } from "./engine.ts";
 import { TaskTokenError } from "./task-tokens.ts";
 
 const REASONS: Readonly<Record<string, EngineErrorReason>> = {

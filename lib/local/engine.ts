@@ -98,7 +98,7 @@ export interface StartOptions {
   readonly parentId?: string;
 }
 
-export interface ExecutionDescription {
+export interface LocalExecutionDescription {
   readonly executionId: string;
   readonly executionArn: string;
   readonly workflow: string;
@@ -114,7 +114,7 @@ export interface ExecutionDescription {
   readonly parentId: string | null;
 }
 
-export class EngineError extends Error {
+export class LocalEngineError extends Error {
   /** Step Functions-style code: ExecutionDoesNotExist, ExecutionAlreadyExists, ExecutionNotRedrivable, StateMachineDoesNotExist, InvalidName. */
   readonly code: string;
 
@@ -156,15 +156,18 @@ export class LocalEngine {
   }
 
   /** Starts an execution; returns as soon as it is RUNNING. */
-  start(workflow: string, input: Json, options: StartOptions = {}): ExecutionDescription {
+  start(workflow: string, input: Json, options: StartOptions = {}): LocalExecutionDescription {
     if (this.#options.machines(workflow) === undefined) {
-      throw new EngineError("StateMachineDoesNotExist", `Workflow ${workflow} is not loaded.`);
+      throw new LocalEngineError("StateMachineDoesNotExist", `Workflow ${workflow} is not loaded.`);
     }
     const id = options.executionId ?? this.#newId();
     if (!NAME.test(id))
-      throw new EngineError("InvalidName", `Execution name "${id}" must match ${NAME.source}.`);
+      throw new LocalEngineError(
+        "InvalidName",
+        `Execution name "${id}" must match ${NAME.source}.`,
+      );
     if (this.#journal.get(id) !== undefined) {
-      throw new EngineError("ExecutionAlreadyExists", `Execution ${id} already exists.`);
+      throw new LocalEngineError("ExecutionAlreadyExists", `Execution ${id} already exists.`);
     }
     const entry: ExecutionEntry = {
       id,
@@ -191,7 +194,7 @@ export class LocalEngine {
   stop(
     executionId: string,
     details: { error?: string; cause?: string } = {},
-  ): ExecutionDescription {
+  ): LocalExecutionDescription {
     const entry = this.#require(executionId);
     const live = this.#live.get(executionId);
     if (entry.status === "RUNNING" && live !== undefined) {
@@ -206,16 +209,16 @@ export class LocalEngine {
   }
 
   /** Redrives a FAILED, TIMED_OUT or ABORTED execution (see the module comment). */
-  redrive(executionId: string): ExecutionDescription {
+  redrive(executionId: string): LocalExecutionDescription {
     const entry = this.#require(executionId);
     if (entry.status === "RUNNING" || entry.status === "SUCCEEDED") {
-      throw new EngineError(
+      throw new LocalEngineError(
         "ExecutionNotRedrivable",
         `Execution ${executionId} is ${entry.status}; only failed, timed-out or aborted executions can be redriven.`,
       );
     }
     if (this.#options.machines(entry.workflow) === undefined) {
-      throw new EngineError(
+      throw new LocalEngineError(
         "StateMachineDoesNotExist",
         `Workflow ${entry.workflow} is not loaded.`,
       );
@@ -240,7 +243,7 @@ export class LocalEngine {
     this.#tokens.fail(taskToken, error, cause);
   }
 
-  describe(executionId: string): ExecutionDescription | undefined {
+  describe(executionId: string): LocalExecutionDescription | undefined {
     const entry = this.#journal.get(executionId);
     return entry === undefined ? undefined : describeEntry(entry);
   }
@@ -259,12 +262,12 @@ export class LocalEngine {
     return { input: entry.input, steps: { ...(entry.steps ?? {}) } };
   }
 
-  list(): ExecutionDescription[] {
+  list(): LocalExecutionDescription[] {
     return this.#journal.all().map(describeEntry);
   }
 
   /** Resolves with the description once the execution is no longer RUNNING. */
-  async waitFor(executionId: string): Promise<ExecutionDescription> {
+  async waitFor(executionId: string): Promise<LocalExecutionDescription> {
     const entry = this.#require(executionId);
     if (entry.status !== "RUNNING") return describeEntry(entry);
     await new Promise<void>((resolve) => {
@@ -315,7 +318,10 @@ export class LocalEngine {
   #require(executionId: string): ExecutionEntry {
     const entry = this.#journal.get(executionId);
     if (entry === undefined)
-      throw new EngineError("ExecutionDoesNotExist", `Execution ${executionId} does not exist.`);
+      throw new LocalEngineError(
+        "ExecutionDoesNotExist",
+        `Execution ${executionId} does not exist.`,
+      );
     return entry;
   }
 
@@ -430,7 +436,7 @@ async function collectRunSteps(
   }
 }
 
-function describeEntry(entry: ExecutionEntry): ExecutionDescription {
+function describeEntry(entry: ExecutionEntry): LocalExecutionDescription {
   return {
     executionId: entry.id,
     executionArn: executionArn(entry.workflow, entry.id),
@@ -656,7 +662,7 @@ class ExecutionRun {
     const arn = String(input.StateMachineArn ?? "");
     const workflow = workflowOfArn(arn);
     if (workflow === undefined) throw taskError("States.Runtime", `Unknown state machine ${arn}.`);
-    let started: ExecutionDescription;
+    let started: LocalExecutionDescription;
     try {
       started = this.#engine.start(workflow, (input.Input ?? {}) as Json, {
         parentId: this.#entry.id,

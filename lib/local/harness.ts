@@ -52,7 +52,7 @@ import { BatonRuntimeError } from "../runtime/errors.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
 import { InMemoryRegistryStore } from "../runtime/registry/memory-store.ts";
-import type { ServiceEntry } from "../runtime/registry/model.ts";
+import type { ServiceEntry } from "../runtime/registry/registry-model.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { type CompiledSet, compileSet, formatProblem, isRegistryFile } from "./workflows.ts";

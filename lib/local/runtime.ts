@@ -12,14 +12,14 @@ import type {
 import type { Json } from "../core/model.ts";
 import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
 import { CircuitBreaker } from "../runtime/circuit/breaker.ts";
+import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
 import { systemClock } from "../runtime/circuit/clock.ts";
-import type { CircuitStore } from "../runtime/circuit/store.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { ExecutionEngine } from "../runtime/execution-engine.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
 import { ServiceCache } from "../runtime/registry/cache.ts";
+import type { RegistryStore } from "../runtime/registry/registry-store.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
-import type { RegistryStore } from "../runtime/registry/store.ts";
 import { callService, type ServiceCallDeps } from "../runtime/service-call.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
 import { LocalEngine } from "./engine.ts";

@@ -14,9 +14,9 @@ import type {
   InstanceHealth,
   InstanceRecord,
   ServiceRecord,
-} from "./registry/model.ts";
+} from "./registry/registry-model.ts";
+import type { RegistryStore } from "./registry/registry-store.ts";
 import { resolveSecretHeaders, type SecretResolver } from "./registry/secret-headers.ts";
-import type { RegistryStore } from "./registry/store.ts";
 
 export interface HealthCheckDeps {
   readonly registry: RegistryStore;

@@ -27,7 +27,7 @@ import { traceparent } from "./http/trace.ts";
 import { buildUrl } from "./http/url.ts";
 import { Balancer } from "./registry/balancer.ts";
 import type { ServiceLookup } from "./registry/cache.ts";
-import type { InstanceRecord, ServiceRecord } from "./registry/model.ts";
+import type { InstanceRecord, ServiceRecord } from "./registry/registry-model.ts";
 import { resolveSecretHeaders, type SecretResolver } from "./registry/secret-headers.ts";
 
 export interface ServiceCallDeps {

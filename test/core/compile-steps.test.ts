@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry.ts";
+import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 import type { Step } from "../../lib/core/model.ts";
 import {
   branchStop,

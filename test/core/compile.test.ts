@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry.ts";
+import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 import { DEFAULT_RETRY } from "../../lib/core/model.ts";
 import { callParams, catchTo, DEFAULT_RETRIER, failureRecord } from "../support/asl-expect.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";

@@ -42,7 +42,7 @@ import type {
 } from "../../lib/runtime/records/signal-store.ts";
 import { merge, type RecordState, sameState } from "../../lib/runtime/records/state.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
-import { RegistryService } from "../../lib/runtime/registry/service.ts";
+import { RegistryService } from "../../lib/runtime/registry/registry-service.ts";
 import { orderWorkflow } from "./records/fixtures.ts";
 
 const offsetCursor = (n: number): string => Buffer.from(`offset:${n}`).toString("base64url");

@@ -8,7 +8,7 @@ import {
 } from "../../lib/runtime/health-check.ts";
 import { quietLogger } from "../../lib/runtime/logger.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
-import { INITIAL_HEALTH } from "../../lib/runtime/registry/model.ts";
+import { INITIAL_HEALTH } from "../../lib/runtime/registry/registry-model.ts";
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
 import {
   closedPort,

@@ -2,8 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServiceCallRequest } from "../../lib/core/contract.ts";
-import type { ServiceEntry } from "../../lib/runtime/registry/model.ts";
-import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../../lib/runtime/registry/model.ts";
+import type { ServiceEntry } from "../../lib/runtime/registry/registry-model.ts";
+import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../../lib/runtime/registry/registry-model.ts";
 
 export interface RecordedRequest {
   readonly method: string;

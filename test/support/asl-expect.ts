@@ -1,5 +1,5 @@
 /** Expected-ASL builders for compiler tests: explicit states, composed from small pieces. */
-import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry.ts";
+import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 
 export const DEFAULT_RETRIER = {
   ErrorEquals: [

@@ -10,7 +10,7 @@ import type { CallStep, MapStep, Step } from "../model.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
-import { callRetries, catchAll } from "./retry.ts";
+import { callRetries, catchAll } from "./retry-and-catch.ts";
 import { itemPathSelector, iterationScope, outerForChild, type Scope } from "./scope.ts";
 import type { Compilation } from "./steps.ts";
 import { exactPath } from "./templates.ts";

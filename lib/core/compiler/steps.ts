@@ -22,7 +22,7 @@ import { parsePath, segmentsToJsonPath } from "../template.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
-import { CAUGHT_PATH, callRetries, catchAll, LAMBDA_TRANSIENT_RETRIER } from "./retry.ts";
+import { CAUGHT_PATH, callRetries, catchAll, LAMBDA_TRANSIENT_RETRIER } from "./retry-and-catch.ts";
 import {
   branchScope,
   carriedFields,

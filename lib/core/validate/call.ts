@@ -18,7 +18,7 @@ import {
   type Report,
   typeName,
 } from "./report.ts";
-import { type RetryInput, readRetry, resolveCompensationRetry } from "./retry.ts";
+import { type RetryInput, readRetry, resolveCompensationRetry } from "./retry-policy.ts";
 
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const CALL_FIELDS = ["service", "method", "path", "query", "headers", "body"] as const;

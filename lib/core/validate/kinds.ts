@@ -13,7 +13,7 @@ import {
   valueSite,
 } from "./kind-helpers.ts";
 import { at, checkFields, isFields, typeName } from "./report.ts";
-import { readRetry, resolveRetry } from "./retry.ts";
+import { readRetry, resolveRetry } from "./retry-policy.ts";
 
 export const WORKFLOW_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const SIGNAL_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]{0,127}$/;

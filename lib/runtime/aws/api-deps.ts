@@ -7,7 +7,7 @@ import { InputValidator } from "../api/input-validation.ts";
 import type { Logger } from "../logger.ts";
 import { retentionDaysFromEnv } from "../records/keys.ts";
 import { applyEvent } from "../records/updater.ts";
-import { RegistryService } from "../registry/service.ts";
+import { RegistryService } from "../registry/registry-service.ts";
 import { getCatalogue } from "./catalogue-from-env.ts";
 import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
@@ -15,7 +15,7 @@ import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
-import { logger } from "./logger.ts";
+import { logger } from "./powertools-logger.ts";
 import { SfnExecutionEngine } from "./sfn-engine.ts";
 import { SqsDeadLetterQueue } from "./sqs-dead-letter-queue.ts";
 

@@ -14,8 +14,8 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import type { CircuitStore } from "../circuit/circuit-store.ts";
 import { type Clock, systemClock } from "../circuit/clock.ts";
-import type { CircuitStore } from "../circuit/store.ts";
 import { UnknownServiceError } from "../errors.ts";
 import {
   type CircuitRecord,
@@ -26,8 +26,8 @@ import {
   type ServiceEntry,
   type ServiceRecord,
   settingsOf,
-} from "../registry/model.ts";
-import type { PutResult, RegistryStore } from "../registry/store.ts";
+} from "../registry/registry-model.ts";
+import type { PutResult, RegistryStore } from "../registry/registry-store.ts";
 import { BOOL, type Item, N, NULL, S } from "./dynamo-attributes.ts";
 import {
   CIRCUIT_SK,

@@ -12,7 +12,7 @@ import { EVENT_SOURCE, type EventEntry, type EventPublisher } from "../events.ts
 import { consoleLogger, type Logger } from "../logger.ts";
 import { getClients } from "./clients.ts";
 import { ENV, requireEnv } from "./env.ts";
-import { logger } from "./logger.ts";
+import { logger } from "./powertools-logger.ts";
 
 const PUT_EVENTS_BATCH = 10;
 const SQS_BATCH = 10;

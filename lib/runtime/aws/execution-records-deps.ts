@@ -6,7 +6,7 @@ import { getClients } from "./clients.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
-import { logger } from "./logger.ts";
+import { logger } from "./powertools-logger.ts";
 
 let deps: Promise<ExecutionRecordsDeps> | undefined;
 

@@ -3,7 +3,7 @@ import { systemClock } from "../circuit/clock.ts";
 import type { HealthCheckDeps } from "../health-check.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
-import { logger } from "./logger.ts";
+import { logger } from "./powertools-logger.ts";
 import { SecretsManagerResolver } from "./secrets-manager-resolver.ts";
 
 export function healthCheckDeps(): HealthCheckDeps {

@@ -13,7 +13,7 @@ import {
   DEFAULT_WEIGHT,
   type InstanceRecord,
   type ServiceSettings,
-} from "../registry/model.ts";
+} from "../registry/registry-model.ts";
 import {
   BOOL,
   type Item,

@@ -5,7 +5,7 @@ import { ServiceCache } from "../registry/cache.ts";
 import type { ServiceCallDeps } from "../service-call.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
-import { logger } from "./logger.ts";
+import { logger } from "./powertools-logger.ts";
 import { SecretsManagerResolver } from "./secrets-manager-resolver.ts";
 
 let deps: ServiceCallDeps | undefined;

@@ -11,9 +11,9 @@ import { randomUUID } from "node:crypto";
 import { CircuitOpenError } from "../errors.ts";
 import { type CircuitEventDetail, DetailType, type EventPublisher } from "../events.ts";
 import { consoleLogger, describeError, type Logger } from "../logger.ts";
-import type { CircuitConfig, CircuitRecord, CircuitStateName } from "../registry/model.ts";
+import type { CircuitConfig, CircuitRecord, CircuitStateName } from "../registry/registry-model.ts";
+import type { CircuitStore } from "./circuit-store.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { CircuitStore } from "./store.ts";
 
 /** The right to make one call, returned by `acquire` and handed back with its outcome. */
 export interface CircuitPermit {

@@ -9,7 +9,7 @@ import { type BatonRuntimeError, ClientError, ServiceError, TimeoutError } from 
 
 export type Fetch = typeof globalThis.fetch;
 
-export interface HttpRequest {
+export interface OutboundRequest {
   readonly url: string;
   readonly method: HttpMethod;
   readonly headers: { readonly [name: string]: string };
@@ -29,7 +29,7 @@ export interface HttpResponse {
 
 /** Sends the request; resolves with a 2xx response or throws a classified `BatonRuntimeError`. */
 export async function sendRequest(
-  request: HttpRequest,
+  request: OutboundRequest,
   fetchImpl: Fetch = globalThis.fetch,
 ): Promise<HttpResponse> {
   const context = { step: request.step, instance: request.instance };

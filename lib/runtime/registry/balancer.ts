@@ -2,7 +2,7 @@
  * Picks the instance for a call among the healthy ones. Counters live in the container: each
  * Lambda container balances its own traffic, which evens out across containers.
  */
-import type { BalancingStrategy, InstanceEntry } from "./model.ts";
+import type { BalancingStrategy, InstanceEntry } from "./registry-model.ts";
 
 export interface BalancerPick<T extends InstanceEntry> {
   readonly instance: T;

@@ -4,7 +4,7 @@
  * Misses are not cached, so a service registered a moment ago is found at once.
  */
 import { type Clock, systemClock } from "../circuit/clock.ts";
-import type { ServiceRecord } from "./model.ts";
+import type { ServiceRecord } from "./registry-model.ts";
 
 export interface ServiceLookup {
   getService(name: string): Promise<ServiceRecord | undefined>;

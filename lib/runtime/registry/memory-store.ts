@@ -4,8 +4,8 @@
  * concurrent callers interleave as they would against a remote table.
  */
 
+import type { CircuitStore } from "../circuit/circuit-store.ts";
 import { type Clock, systemClock } from "../circuit/clock.ts";
-import type { CircuitStore } from "../circuit/store.ts";
 import { UnknownServiceError } from "../errors.ts";
 import {
   type CircuitRecord,
@@ -18,8 +18,8 @@ import {
   type ServiceRecord,
   type ServiceSettings,
   settingsOf,
-} from "./model.ts";
-import type { PutResult, RegistryStore } from "./store.ts";
+} from "./registry-model.ts";
+import type { PutResult, RegistryStore } from "./registry-store.ts";
 
 interface StoredService {
   settings: ServiceSettings;

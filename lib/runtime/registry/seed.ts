@@ -2,11 +2,11 @@
 import { LineCounter, parseDocument } from "yaml";
 import { type FieldError, ValidationError } from "../errors.ts";
 import type { EventPublisher } from "../events.ts";
-import type { ServiceEntry, ServiceRecord } from "./model.ts";
-import { RegistryService, type RegistryServiceDeps } from "./service.ts";
-import type { RegistryStore } from "./store.ts";
+import { validateServiceRegistration } from "./entry-validation.ts";
+import type { ServiceEntry, ServiceRecord } from "./registry-model.ts";
+import { RegistryService, type RegistryServiceDeps } from "./registry-service.ts";
+import type { RegistryStore } from "./registry-store.ts";
 import type { HostResolver, UrlPolicy } from "./url-policy.ts";
-import { validateServiceRegistration } from "./validate.ts";
 
 /** Seeds the registry from services.yaml (`services: [...]`). Throws `ValidationError` listing every problem. */
 export function seedRegistry(

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoRegistryStore } from "../../../lib/runtime/aws/dynamo-registry-store.ts";
 import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
 import { UnknownServiceError } from "../../../lib/runtime/errors.ts";
-import { CLOSED_CIRCUIT, INITIAL_HEALTH } from "../../../lib/runtime/registry/model.ts";
+import { CLOSED_CIRCUIT, INITIAL_HEALTH } from "../../../lib/runtime/registry/registry-model.ts";
 import { serviceEntry } from "../test-server.ts";
 import { type Dynalite, startDynalite } from "./dynalite.ts";
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoRegistryStore } from "../../../lib/runtime/aws/dynamo-registry-store.ts";
 import { CircuitBreaker, type CircuitPermit } from "../../../lib/runtime/circuit/breaker.ts";
+import type { CircuitStore } from "../../../lib/runtime/circuit/circuit-store.ts";
 import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
-import type { CircuitStore } from "../../../lib/runtime/circuit/store.ts";
 import { CircuitOpenError } from "../../../lib/runtime/errors.ts";
 import { DetailType, RecordingPublisher } from "../../../lib/runtime/events.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
-import type { CircuitConfig } from "../../../lib/runtime/registry/model.ts";
+import type { CircuitConfig } from "../../../lib/runtime/registry/registry-model.ts";
 import { type Dynalite, startDynalite } from "../aws/dynalite.ts";
 
 const CONFIG: CircuitConfig = { failureThreshold: 3, windowSeconds: 10, cooldownSeconds: 30 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Balancer } from "../../../lib/runtime/registry/balancer.ts";
-import type { InstanceEntry } from "../../../lib/runtime/registry/model.ts";
+import type { InstanceEntry } from "../../../lib/runtime/registry/registry-model.ts";
 
 const PICKS = 10_000;
 

@@ -6,10 +6,10 @@
  */
 import { UnknownServiceError, ValidationError } from "../errors.ts";
 import { DetailType, type EventPublisher, type ServiceEventDetail } from "../events.ts";
-import type { ServiceEntry, ServiceRecord } from "./model.ts";
-import type { RegistryStore } from "./store.ts";
+import { validateInstanceRegistration, validateServiceRegistration } from "./entry-validation.ts";
+import type { ServiceEntry, ServiceRecord } from "./registry-model.ts";
+import type { RegistryStore } from "./registry-store.ts";
 import type { HostResolver, UrlPolicy } from "./url-policy.ts";
-import { validateInstanceRegistration, validateServiceRegistration } from "./validate.ts";
 
 export interface RegistryServiceDeps {
   readonly store: RegistryStore;

@@ -3,8 +3,8 @@ import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
 import { UnknownServiceError, ValidationError } from "../../../lib/runtime/errors.ts";
 import { DetailType, RecordingPublisher } from "../../../lib/runtime/events.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
+import { RegistryService } from "../../../lib/runtime/registry/registry-service.ts";
 import { seedRegistry } from "../../../lib/runtime/registry/seed.ts";
-import { RegistryService } from "../../../lib/runtime/registry/service.ts";
 
 const policy = { allowPrivate: true };
 const resolver = async (): Promise<string[]> => ["93.184.216.34"];

@@ -9,7 +9,7 @@ import type {
   ServiceEntry,
   ServiceRecord,
   ServiceSettings,
-} from "./model.ts";
+} from "./registry-model.ts";
 
 export interface PutResult {
   /** true when nothing existed under that name/id before. */

@@ -17,7 +17,7 @@ import {
   type HealthConfig,
   type InstanceEntry,
   type ServiceEntry,
-} from "./model.ts";
+} from "./registry-model.ts";
 import { checkHeaderValue } from "./secret-headers.ts";
 import {
   checkResolvedUrl,
@@ -28,18 +28,18 @@ import {
   urlPolicyFromEnv,
 } from "./url-policy.ts";
 
-export type ValidationResult<T> =
+export type EntryValidationResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly errors: readonly FieldError[] };
 
-export interface ValidateOptions {
+export interface EntryValidationOptions {
   /** Defaults to `BATON_ALLOW_PRIVATE_URLS` from the environment. */
   readonly policy?: UrlPolicy;
   /** The name from the URL path; the body may omit `name` or must repeat it exactly. */
   readonly name?: string;
 }
 
-export interface RegistrationOptions extends ValidateOptions {
+export interface RegistrationOptions extends EntryValidationOptions {
   readonly resolver?: HostResolver;
 }
 
@@ -136,8 +136,8 @@ class Collector {
 /** Validates a services.yaml entry or `PUT /services/{name}` body and applies defaults. */
 export function validateServiceEntry(
   input: unknown,
-  options: ValidateOptions = {},
-): ValidationResult<ServiceEntry> {
+  options: EntryValidationOptions = {},
+): EntryValidationResult<ServiceEntry> {
   const policy = options.policy ?? urlPolicyFromEnv();
   const c = new Collector();
   const fields = c.object(input, "", SERVICE_FIELDS);
@@ -159,7 +159,7 @@ export function validateServiceEntry(
 export function validateInstanceEntry(
   input: unknown,
   options: InstanceValidateOptions = {},
-): ValidationResult<InstanceEntry> {
+): EntryValidationResult<InstanceEntry> {
   const policy = options.policy ?? urlPolicyFromEnv();
   const c = new Collector();
   const instance = instanceEntry(c, input, "", policy, options.id);
@@ -171,7 +171,7 @@ export function validateInstanceEntry(
 export async function validateServiceRegistration(
   input: unknown,
   options: RegistrationOptions = {},
-): Promise<ValidationResult<ServiceEntry>> {
+): Promise<EntryValidationResult<ServiceEntry>> {
   const policy = options.policy ?? urlPolicyFromEnv();
   const result = validateServiceEntry(input, { ...options, policy });
   if (!result.ok) return result;
@@ -188,7 +188,7 @@ export async function validateServiceRegistration(
 export async function validateInstanceRegistration(
   input: unknown,
   options: InstanceValidateOptions & { readonly resolver?: HostResolver } = {},
-): Promise<ValidationResult<InstanceEntry>> {
+): Promise<EntryValidationResult<InstanceEntry>> {
   const policy = options.policy ?? urlPolicyFromEnv();
   const result = validateInstanceEntry(input, { ...options, policy });
   if (!result.ok) return result;

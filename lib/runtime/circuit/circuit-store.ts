@@ -1,5 +1,5 @@
 /** Storage of the shared circuit state; every change is a compare-and-set on `version`. */
-import type { CircuitRecord } from "../registry/model.ts";
+import type { CircuitRecord } from "../registry/registry-model.ts";
 
 export interface CircuitStore {
   /** The current circuit; `CLOSED_CIRCUIT` (version 0) when none was written yet. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { FieldError } from "../../../lib/runtime/errors.ts";
-import type { HostResolver } from "../../../lib/runtime/registry/url-policy.ts";
 import {
   validateInstanceEntry,
   validateInstanceRegistration,
   validateServiceEntry,
   validateServiceRegistration,
-} from "../../../lib/runtime/registry/validate.ts";
+} from "../../../lib/runtime/registry/entry-validation.ts";
+import type { HostResolver } from "../../../lib/runtime/registry/url-policy.ts";
 
 const strict = { policy: { allowPrivate: false } };
 const permissive = { policy: { allowPrivate: true } };
