@@ -59,14 +59,14 @@ const FORBIDDEN_PACKAGES: Partial<Record<Layer, readonly RegExp[]>> = {
   functions: [CDK],
 };
 
-export interface ImportEdge {
+interface ImportEdge {
   /** Importing file, relative to the repository root, `/`-separated. */
   readonly from: string;
   /** A relative import resolved to a repository path, or a package specifier. */
   readonly to: string;
 }
 
-export function layerOf(path: string): Layer | undefined {
+function layerOf(path: string): Layer | undefined {
   if (path.startsWith("lib/core/")) return "core";
   if (path.startsWith("lib/runtime/aws/")) return "runtime/aws";
   if (path.startsWith("lib/runtime/")) return "runtime";
@@ -81,7 +81,7 @@ export function layerOf(path: string): Layer | undefined {
 }
 
 /** Every way an edge breaks the rule, as `from → to: why` lines. */
-export function violations(edges: readonly ImportEdge[]): string[] {
+function violations(edges: readonly ImportEdge[]): string[] {
   const found: string[] = [];
   for (const { from, to } of edges) {
     const source = layerOf(from);
@@ -110,7 +110,7 @@ const SPECIFIER =
   /(?:\bimport|\bexport)\s+(?:type\s+)?(?:[\w*\s{},]*?\s+from\s+)?["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\bvi\.mock\(\s*["']([^"']+)["']/g;
 
 /** Import specifiers of one file's source, comments ignored. */
-export function specifiers(source: string): string[] {
+function specifiers(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
   return [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
 }
