@@ -17,9 +17,64 @@ export type Sym =
   | { readonly [key: string]: Sym };
 type SymObject = { readonly [key: string]: Sym };
 
-/** A stable text key for a symbolic value (for memoising and merging). */
-export function symKey(value: Sym): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v === UNKNOWN ? "\u0000?" : v)) ?? "\u0000?";
+/**
+ * Short stable keys for symbolic values (for memoising and merging): equal values get equal keys.
+ * Values are immutable, so each object's key is computed once, from its children's keys, and
+ * structures are interned: a key costs the object's own breadth, not the size of all it holds
+ * (serializing whole execution states at every state made analysis quadratic). One instance per
+ * walk, so the interned structures are freed with it.
+ */
+export class SymKeys {
+  readonly #byObject = new WeakMap<object, string>();
+  readonly #byShape = new Map<string, string>();
+
+  of(value: Sym): string {
+    if (value === UNKNOWN) return "?";
+    if (typeof value !== "object" || value === null) return JSON.stringify(value);
+    const known = this.#byObject.get(value);
+    if (known !== undefined) return known;
+    const shape = Array.isArray(value)
+      ? `[${(value as readonly Sym[]).map((v) => this.of(v)).join(",")}]`
+      : `{${Object.entries(value as SymObject)
+          .map(([k, v]) => `${JSON.stringify(k)}:${this.of(v)}`)
+          .join(",")}}`;
+    let key = this.#byShape.get(shape);
+    if (key === undefined) {
+      key = `#${this.#byShape.size}`;
+      this.#byShape.set(shape, key);
+    }
+    this.#byObject.set(value, key);
+    return key;
+  }
+}
+
+/** Structural equality of two symbolic values (UNKNOWN equals only itself). */
+function sameValue(a: Sym, b: Sym): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return (a as readonly Sym[]).every((v, i) => sameValue(v, (b as readonly Sym[])[i] as Sym));
+  }
+  const left = Object.entries(a as SymObject);
+  const right = b as SymObject;
+  return (
+    left.length === Object.keys(right).length &&
+    left.every(([k, v]) => Object.hasOwn(right, k) && sameValue(v, right[k] as Sym))
+  );
+}
+
+/** Nodes in a value, counting at most to `limit` (so a huge value costs no more than that). */
+export function symSize(value: Sym, limit: number): number {
+  let count = 0;
+  const pending: Sym[] = [value];
+  while (pending.length > 0 && count < limit) {
+    const node = pending.pop() as Sym;
+    count++;
+    if (Array.isArray(node)) pending.push(...(node as readonly Sym[]));
+    else if (typeof node === "object" && node !== null) pending.push(...Object.values(node));
+  }
+  return count;
 }
 
 /** Whether a value has an unknown part anywhere. */
@@ -114,7 +169,7 @@ export function readPath(root: Sym, path: string): Read {
           ) {
             return { kind: "unknown" };
           }
-          const equal = field.kind === "value" && symKey(field.value) === symKey(segment.value);
+          const equal = field.kind === "value" && sameValue(field.value, segment.value);
           if (equal === segment.equal) next.push(element);
         }
       }
@@ -165,7 +220,7 @@ function evalIntrinsic(text: string, input: Sym): Sym {
   if (name === "States.ArrayContains" && a !== undefined && b !== undefined) {
     if (!Array.isArray(a) || containsUnknown(b)) return UNKNOWN;
     const elements = a as readonly Sym[];
-    if (elements.some((e) => !containsUnknown(e) && symKey(e) === symKey(b))) return true;
+    if (elements.some((e) => !containsUnknown(e) && sameValue(e, b))) return true;
     return elements.some(containsUnknown) ? UNKNOWN : false;
   }
   if (name === "States.ArrayLength" && Array.isArray(a)) return a.length;

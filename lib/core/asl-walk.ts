@@ -18,7 +18,8 @@ import {
   evaluateRule,
   readValue,
   type Sym,
-  symKey,
+  SymKeys,
+  symSize,
   UNKNOWN,
 } from "./asl-symbolic.ts";
 import { TaskResource } from "./contract.ts";
@@ -53,6 +54,21 @@ const COMBINATION_LIMIT = 16;
 /** Paths less likely than this are dropped (expected mode); their weight is spread over the rest. */
 const NEGLIGIBLE = 1e-12;
 const MAX_DEPTH = 5_000;
+/**
+ * States walked (with distinct execution states) before the walk gives up with an error. The walk
+ * follows which steps succeeded before each possible failure, so it grows with compensable steps
+ * times failure points; this bounds it to tens of seconds on any definition the validator accepts.
+ */
+const MAX_VISITS = 400_000;
+/**
+ * A Map's result holds one output per item (a Parallel's, one per branch), and an outer Map's
+ * iterations hold that result, so carrying outputs whole makes the walk's state grow as
+ * items^depth (18 nested maps ran out of memory). An iteration or branch output of more than ITEM_OUTPUT_BUDGET values keeps only its first
+ * ITEM_OUTPUT_LEVELS levels (what the compiled guards test: `failed`, which steps are present);
+ * deeper values become UNKNOWN. That keeps the walk linear in the definition's size.
+ */
+const ITEM_OUTPUT_BUDGET = 256;
+const ITEM_OUTPUT_LEVELS = 3;
 
 export function walkAsl(definition: StateMachineDefinition, options: WalkOptions): WalkResult {
   const walker = new Walker(options);
@@ -90,9 +106,11 @@ interface Step {
 
 class Walker {
   readonly notes = new Set<string>();
+  private readonly keys = new SymKeys();
   private readonly memo = new WeakMap<StateMachineDefinition, Map<string, readonly Path[]>>();
   /** States on the path being walked, per machine: meeting one again means the machine loops. */
   private readonly onPath = new WeakMap<StateMachineDefinition, Set<string>>();
+  private visits = 0;
 
   constructor(private readonly options: WalkOptions) {}
 
@@ -113,11 +131,16 @@ class Walker {
     }
     const memo = this.memo.get(definition) ?? new Map<string, readonly Path[]>();
     this.memo.set(definition, memo);
-    const key = `${name}\u0000${symKey(input)}`;
+    const key = `${name}\u0000${this.keys.of(input)}`;
     const known = memo.get(key);
     if (known) return known;
     const state = definition.States[name];
     if (!state) throw new Error(`State "${name}" is referenced but not defined`);
+    if (++this.visits > MAX_VISITS) {
+      throw new Error(
+        `The state machine has too many paths to estimate (over ${MAX_VISITS.toLocaleString("en-US")} states walked); price a smaller workflow or split it into child workflows`,
+      );
+    }
     active.add(name);
     try {
       const merged = this.merge(this.paths(definition, state, input, depth));
@@ -212,7 +235,9 @@ class Walker {
       case "Parallel": {
         const input = applyInputPath(raw, state.InputPath);
         const branchInput = state.Parameters ? evalPayload(state.Parameters, input) : input;
-        const branches = state.Branches.map((b) => this.machine(b, branchInput, depth + 1));
+        const branches = state.Branches.map((b) =>
+          this.machine(b, branchInput, depth + 1).map(summarized),
+        );
         return this.join(state, raw, this.combine(branches, "parallel"));
       }
       case "Map": {
@@ -222,7 +247,7 @@ class Walker {
         if (!Array.isArray(items))
           this.notes.add(`Map states run ${this.options.mapItems} iterations.`);
         const itemInput = state.ItemSelector ? evalPayload(state.ItemSelector, input) : UNKNOWN;
-        const iteration = this.machine(state.ItemProcessor, itemInput, depth + 1);
+        const iteration = this.machine(state.ItemProcessor, itemInput, depth + 1).map(summarized);
         const concurrency =
           state.MaxConcurrency && state.MaxConcurrency > 0 ? state.MaxConcurrency : count;
         const rounds = count === 0 ? 0 : Math.ceil(count / Math.max(1, concurrency));
@@ -454,7 +479,7 @@ class Walker {
     const groups = new Map<string, Path>();
     for (const path of paths) {
       if (this.options.mode === "expected" && path.weight < NEGLIGIBLE) continue;
-      const key = `${path.failed}\u0000${path.error ?? ""}\u0000${symKey(path.output)}`;
+      const key = `${path.failed}\u0000${path.error ?? ""}\u0000${this.keys.of(path.output)}`;
       const seen = groups.get(key);
       if (!seen) {
         groups.set(key, path);
@@ -496,6 +521,26 @@ function combination(paths: readonly Path[]): Combination {
     outputs: paths.map((p) => p.output),
     ...(failed ? { error: failed.error ?? "States.BranchFailed" } : {}),
   };
+}
+
+/** The path with its output cut to its first levels when it is too big to carry whole. */
+function summarized(path: Path): Path {
+  return symSize(path.output, ITEM_OUTPUT_BUDGET + 1) <= ITEM_OUTPUT_BUDGET
+    ? path
+    : { ...path, output: pruned(path.output, ITEM_OUTPUT_LEVELS) };
+}
+
+/** The value with every array or object `levels` deep replaced by UNKNOWN (still present). */
+function pruned(value: Sym, levels: number): Sym {
+  if (typeof value !== "object" || value === null) return value;
+  if (levels === 0) return UNKNOWN;
+  if (Array.isArray(value)) return (value as readonly Sym[]).map((v) => pruned(v, levels - 1));
+  return Object.fromEntries(
+    Object.entries(value as { readonly [key: string]: Sym }).map(([k, v]) => [
+      k,
+      pruned(v, levels - 1),
+    ]),
+  );
 }
 
 const isPath = (path: Path | undefined): path is Path => path !== undefined;

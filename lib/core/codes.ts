@@ -62,6 +62,11 @@ export const PROBLEM_CODES = {
   // Recommendations
   W_NO_COMPENSATION:
     "A POST, PUT, PATCH or DELETE call has neither `compensate` nor `idempotent: true` (error under --strict).",
+  // Limits
+  E_TOO_DEEP:
+    "The file nests mappings and lists more than 128 levels deep, or steps more than 24 levels deep.",
+  E_DEFINITION_TOO_LARGE:
+    "The compiled state machine would exceed Step Functions' 1 MB definition limit once deployed.",
   // Across files
   E_DUPLICATE_WORKFLOW: "Two files define a workflow with the same name.",
   E_UNKNOWN_WORKFLOW: "A `workflow` step names a workflow that is not in the set being loaded.",

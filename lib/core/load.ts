@@ -61,7 +61,7 @@ function loadOne(text: string, fileName: string, opts: LoadOptions): Loaded {
   };
   const declared = (source.value as { workflow?: unknown } | null | undefined)?.workflow;
   const declaredName = typeof declared === "string" ? declared : undefined;
-  if (source.problems.some((p) => p.code === "E_YAML")) {
+  if (source.problems.some((p) => p.code === "E_YAML" || p.code === "E_TOO_DEEP")) {
     return { result: { problems: source.problems }, declaredName, lineOf: source.lineOf };
   }
   const validated = validateWorkflow(source.value, opts);

@@ -13,6 +13,7 @@ import {
   type Node,
   parseDocument,
 } from "yaml";
+import { LIMITS } from "./limits.ts";
 import type { Problem } from "./problems.ts";
 import { escapePointer } from "./template.ts";
 
@@ -40,20 +41,39 @@ export function parseSource(text: string, _fileName: string): ParsedSource {
   const errors = doc.errors.filter((e) => e.code === "DUPLICATE_KEY" || e === firstSyntax);
   const problems: Problem[] = errors.map((e) => {
     const line = lineAt(Math.min(e.pos[0], lastContent));
-    const duplicate = e.code === "DUPLICATE_KEY";
+    if (e.code === "DUPLICATE_KEY") {
+      return {
+        code: "E_DUPLICATE_KEY",
+        severity: "error",
+        path: "",
+        message: "a key appears twice in the same mapping",
+        line,
+      };
+    }
+    // The YAML parser recurses per level and reports running out of stack as a syntax error.
+    if (e.message.includes("Maximum call stack size exceeded")) {
+      return {
+        code: "E_TOO_DEEP",
+        severity: "error",
+        path: "",
+        message: `the file nests mappings and lists too deeply to read (more than ${LIMITS.definitionDepth} levels are refused)`,
+        hint: "flatten the data; pass deep structures as execution input instead",
+        line,
+      };
+    }
     return {
-      code: duplicate ? "E_DUPLICATE_KEY" : "E_YAML",
+      code: "E_YAML",
       severity: "error",
       path: "",
-      message: duplicate
-        ? "a key appears twice in the same mapping"
-        : `YAML syntax error: ${firstLine(e.message)}`,
+      message: `YAML syntax error: ${firstLine(e.message)}`,
       line,
     };
   });
   const lines = new Map<string, number>();
   indexLines(doc.contents, "", { lines, lineAt, text, problems });
-  const value = problems.some((p) => p.code === "E_YAML") ? undefined : toValue(doc, problems);
+  const value = problems.some((p) => p.code === "E_YAML" || p.code === "E_TOO_DEEP")
+    ? undefined
+    : toValue(doc, problems);
   return {
     value,
     problems,

@@ -4,6 +4,8 @@
  * The checks live in `validate/`: field shapes (`steps.ts`, `kinds.ts`, `containers.ts`,
  * `call.ts`, `retry.ts`, `triggers.ts`, `schema.ts`) and cross-step references (`references.ts`).
  */
+
+import { LIMITS } from "./limits.ts";
 import {
   DEFAULT_CALL_TIMEOUT,
   EXPRESS_MAX_TIMEOUT,
@@ -17,6 +19,7 @@ import type { Problem } from "./problems.ts";
 import type { Defaults } from "./validate/call.ts";
 import { CALL_TIMEOUT_RULE, checkInt, FieldReader, TIMEOUT_RULE } from "./validate/fields.ts";
 import { WORKFLOW_NAME } from "./validate/kinds.ts";
+import { checkDefinitionSize, checkDocumentDepth, checkStepNesting } from "./validate/limits.ts";
 import type { StepContext, StepList, StepNode } from "./validate/nodes.ts";
 import { checkReferences } from "./validate/references.ts";
 import { at, checkFields, isFields, Report, typeName } from "./validate/report.ts";
@@ -28,6 +31,12 @@ import { readTriggers } from "./validate/triggers.ts";
 export interface ValidateOptions {
   /** Turns `W_NO_COMPENSATION` into an error (`--strict`). */
   readonly strict?: boolean;
+  /**
+   * Largest compiled definition accepted, in bytes once deployed (`Infinity` skips the check,
+   * e.g. to measure the compiler on workflows too big to deploy).
+   * @default LIMITS.definitionBytes (Step Functions' 1 MB)
+   */
+  readonly maxDefinitionBytes?: number;
 }
 
 export interface ValidationResult {
@@ -64,6 +73,7 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
     );
     return { problems: report.problems };
   }
+  if (!checkDocumentDepth(report, value)) return { problems: report.problems };
   checkFields(report, value, "", ROOT_FIELDS, ROOT_MISPLACED);
   const r = new FieldReader(report, value, "");
   const name = readName(report, r);
@@ -105,6 +115,8 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
   }
   const built = buildList(steps, resolved);
   if (!built) return { problems: report.problems };
+  checkStepNesting(report, built);
+  if (report.errorCount > 0) return { problems: report.problems };
   const workflow: Workflow = {
     name,
     version,
@@ -116,6 +128,8 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
     steps: built,
     ...(output !== undefined ? { output } : {}),
   };
+  checkDefinitionSize(report, workflow, value, opts.maxDefinitionBytes ?? LIMITS.definitionBytes);
+  if (report.errorCount > 0) return { problems: report.problems };
   return { workflow, problems: report.problems };
 }
 
