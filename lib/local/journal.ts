@@ -103,7 +103,7 @@ export class ExecutionJournal {
     this.#dirty.clear();
     const snapshots = ids.flatMap((id) => {
       const entry = this.#entries.get(id);
-      return entry === undefined ? [] : [[id, JSON.stringify(entry)] as const];
+      return entry === undefined ? [] : [[id, serialized(entry)] as const];
     });
     this.#flushing = this.#flushing
       .catch(() => undefined)
@@ -124,5 +124,18 @@ export class ExecutionJournal {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.flush();
+  }
+}
+
+/**
+ * The entry as JSON. A value too deep to serialize (a service answering with JSON nested thousands
+ * of levels) must not take the server down from a timer: the entry is kept without its data.
+ */
+function serialized(entry: ExecutionEntry): string {
+  try {
+    return JSON.stringify(entry);
+  } catch (error) {
+    console.error(`baton dev: execution ${entry.id} journalled without its data: ${String(error)}`);
+    return JSON.stringify({ ...entry, input: null, output: null, results: {}, steps: {} });
   }
 }

@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ReceivedCall } from "../../lib/local/demo/service.ts";
 import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
@@ -498,6 +499,70 @@ describe("baton dev input errors", () => {
       );
     },
   );
+
+  it("refuses a body nested 5,000 levels deep with 400 and keeps serving", async () => {
+    // Prepare: 10 KB of nesting (this took the server down from its journal before)
+    const deep = `{"x":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+
+    // Act
+    const reply = await api<{ type: string; detail: string }>(
+      "POST",
+      "/workflows/test-fanout/executions",
+      deep,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const health = await api("GET", "/health");
+
+    // Assess
+    expect([reply.status, reply.body.type]).toEqual([400, "urn:baton:problem:too-deep"]);
+    expect(reply.body.detail).toContain("more than 64 levels");
+    expect(health.status).toEqual(200);
+  });
+
+  it("accepts a body nested 64 levels deep", async () => {
+    // Prepare: the deepest accepted body is an input like any other
+    const body = { x: Array.from({ length: 62 }).reduce<unknown>((inner) => [inner], 1) };
+
+    // Act
+    const reply = await api<{ id: string }>("POST", "/workflows/test-fanout/executions", body);
+
+    // Assess
+    expect(reply.status).toEqual(201);
+    const done = await finished(reply.body.id);
+    expect(done.input).toEqual(body);
+  });
+
+  it("answers any random body with a status below 500 and never goes down", async () => {
+    const routes = [
+      ["POST", "/workflows/test-saga/executions"],
+      ["POST", "/workflows/test-fanout/executions"],
+      ["POST", "/executions/no-such-execution/cancel"],
+      ["POST", "/executions/no-such-execution/signals/approval"],
+      ["PUT", "/services/fuzzed"],
+      ["POST", "/dlq/redrive"],
+    ] as const;
+    const nested = fc
+      .tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom("[", '{"a":'))
+      .map(([depth, open]) => `${open.repeat(depth)}1${(open === "[" ? "]" : "}").repeat(depth)}`);
+    const body = fc.oneof(
+      fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v) ?? "null"),
+      nested,
+      fc.string({ maxLength: 200 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), body, async ([method, path], text) => {
+        const response = await fetch(`${server.url}${path}`, {
+          method,
+          headers: { "content-type": "application/json" },
+          body: text,
+        });
+        await response.text();
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+    expect((await api("GET", "/health")).status).toEqual(200);
+  }, 120_000);
 
   it("lists every schema violation of a start request", async () => {
     // Act

@@ -3,6 +3,7 @@
  * normalized request routes see, JSON and RFC 9457 problem responses. Nothing here assumes AWS:
  * the local server builds the same events.
  */
+import { jsonTextDepth, LIMITS } from "../../core/limits.ts";
 import type { Json } from "../../core/model.ts";
 
 type StringMap = { readonly [key: string]: string | undefined };
@@ -202,6 +203,17 @@ export function readJson(request: HttpRequest, empty: Json | undefined): Json | 
       "payload-too-large",
       "Payload too large",
       `The body is ${Buffer.byteLength(request.body)} bytes; at most ${MAX_BODY_BYTES} are accepted.`,
+    );
+  }
+  // Checked on the text, before parsing: a body nested thousands of levels deep parses fine but
+  // overflows the stack of whatever walks it next (schema validation, the local journal).
+  const depth = jsonTextDepth(request.body, LIMITS.bodyDepth);
+  if (depth > LIMITS.bodyDepth) {
+    throw new HttpProblem(
+      400,
+      "too-deep",
+      "Body nested too deeply",
+      `The body nests objects and arrays more than ${LIMITS.bodyDepth} levels deep; flatten it to at most ${LIMITS.bodyDepth} levels.`,
     );
   }
   try {
