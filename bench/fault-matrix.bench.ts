@@ -40,6 +40,9 @@ async function run(name: string, loaded: boolean): Promise<NamedRun> {
       concurrency: CONCURRENCY,
       seed: SEED,
       liveInstances: LIVE_INSTANCES,
+      onProgress: (finished) => {
+        if (finished % 100 === 0) process.stderr.write(`${name}: ${finished}/${EXECUTIONS}\n`);
+      },
     });
     return { name, result };
   } finally {

@@ -30,6 +30,8 @@ export interface MatrixOptions {
   readonly liveInstances?: number;
   /** How long a finished execution's record may take to settle, and an execution to finish. @default 60 s */
   readonly settleMs?: number;
+  /** Called as executions finish (count so far). */
+  readonly onProgress?: (finished: number) => void;
 }
 
 export const DEFAULT_FAULTS: FaultRates = {
@@ -84,6 +86,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
     const t0 = performance.now();
     const started: { run: number; executionId: string }[] = [];
     let startFailures = 0;
+    let finished = 0;
     await pool(options.executions, options.concurrency, async (run) => {
       const workflow = MATRIX_WORKFLOWS[run % MATRIX_WORKFLOWS.length];
       if (workflow === undefined) return;
@@ -99,6 +102,8 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
       }
       started.push({ run, executionId: body.id });
       await withTimeout(live.runtime.engine.waitFor(body.id), settleMs);
+      finished += 1;
+      options.onProgress?.(finished);
     });
     await withTimeout(live.runtime.idle(), settleMs);
     const records = await settledRecords(
