@@ -18,6 +18,7 @@ import { startBusyLoop } from "./fault-matrix/busy-loop.ts";
 import { DEFAULT_FAULTS, type MatrixResult, runMatrix } from "./fault-matrix/matrix.ts";
 import {
   anyDefect,
+  causeLines,
   defectTable,
   exampleFindings,
   type NamedRun,
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
         (result.startFailures > 0 ? `; ${result.startFailures} starts refused` : ""),
     );
     for (const line of statusLines({ name, result })) console.log(line);
+    for (const line of causeLines(result.findings)) console.log(line);
     for (const line of exampleFindings(result.findings)) console.log(line);
   }
   console.log(

@@ -59,5 +59,21 @@ export function exampleFindings(findings: readonly Finding[], perClass = 3): str
   return lines;
 }
 
+/** What the findings of one run come from, by the rule that produced them. */
+export function causeLines(findings: readonly Finding[]): string[] {
+  const count = (kind: DefectClass, pattern: RegExp) =>
+    findings.filter((f) => f.kind === kind && pattern.test(f.detail)).length;
+  const leaked = findings.filter((f) => f.kind === "leaked").length;
+  const wrong = findings.filter((f) => f.kind === "wrong").length;
+  if (leaked + wrong === 0) return [];
+  return [
+    `  causes: leaked ${count("leaked", /uncertain/)} of ${leaked} after an answer past the step timeout; ` +
+      `wrong: ${count("wrong", /SUCCEEDED but \S+ has/)} SUCCEEDED with an effect missing, ` +
+      `${count("wrong", /left standing/)} leaks under compensation COMPLETED/NONE, ` +
+      `${count("wrong", /COMPENSATION_FAILED although/)} COMPENSATION_FAILED with nothing left, ` +
+      `${count("wrong", /step \S+ (SUCCEEDED|COMPENSATED|PENDING|RUNNING)/)} step statuses (of ${wrong})`,
+  ];
+}
+
 export const anyDefect = (result: MatrixResult): boolean =>
   DEFECT_CLASSES.some((k: DefectClass) => result.totals[k] > 0) || result.startFailures > 0;
