@@ -131,6 +131,11 @@ function judge(
     (byLogical.get(id) ?? []).filter((e) => e.undos.length === 0).length;
   const undone = (id: string): boolean => (byLogical.get(id) ?? []).some((e) => e.undos.length > 0);
 
+  // Undos that found nothing to undo (an uncertain attempt that never reached the service).
+  const spurious = noops.get(execution.executionId) ?? [];
+  const undoOfNothing = (id: string): boolean =>
+    spurious.some((u) => u.named !== undefined && logicalId(u.named.step, u.named.item) === id);
+
   // Doubled: independent of the record.
   for (const [id, applied] of byLogical) {
     if (applied.length > 1)
@@ -193,7 +198,7 @@ function judge(
       wrong.push(
         `step ${step.id} SUCCEEDED but ${applied ? "its effect was undone" : "no effect was applied"}`,
       );
-    if (step.status === "COMPENSATED" && !undone(id))
+    if (step.status === "COMPENSATED" && !undone(id) && !undoOfNothing(id))
       wrong.push(`step ${step.id} COMPENSATED but no undo reached the service`);
     if ((step.status === "PENDING" || step.status === "RUNNING") && applied)
       wrong.push(
@@ -205,7 +210,6 @@ function judge(
   const violations = orderViolations(execution.workflow, byLogical);
   if (violations.length > 0) add("order", violations.join("; "));
 
-  const spurious = noops.get(execution.executionId) ?? [];
   if (spurious.length > 0 && record.status === "SUCCEEDED")
     add("wrong", `SUCCEEDED but ${spurious.length} undo(s) were sent`);
   return findings;
