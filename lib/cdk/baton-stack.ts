@@ -20,13 +20,13 @@ import type { ReadyWorkflow } from "../core/project/model.ts";
 import { AlarmTopic } from "./alarm-topic.ts";
 import { BatonApi } from "./baton-api.ts";
 import { BatonDashboard } from "./baton-dashboard.ts";
+import { BatonDeadLetterQueue } from "./baton-dead-letter-queue.ts";
 import { BatonHandlers } from "./baton-handlers.ts";
 import { BatonTables } from "./baton-tables.ts";
 import { BatonWorkflow } from "./baton-workflow.ts";
 import { writeCatalogueFile } from "./catalogue-file.ts";
 import { loadCompiledWorkflows } from "./compiled-workflows.ts";
 import type { BatonConfig } from "./config.ts";
-import { DeadLetterQueue } from "./dead-letter-queue.ts";
 import { ExecutionRecordsRules } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
 import { resourcePrefix, stateMachineArn, stateMachineName } from "./names.ts";
@@ -46,7 +46,7 @@ export class BatonStack extends Stack {
   readonly api: BatonApi;
   readonly tables: BatonTables;
   readonly bus: OrchestrationBus;
-  readonly deadLetterQueue: DeadLetterQueue;
+  readonly deadLetterQueue: BatonDeadLetterQueue;
   /** Absolute path of the catalogue file written by this synth. */
   readonly catalogueFile: string;
 
@@ -68,7 +68,7 @@ export class BatonStack extends Stack {
       pendingWindow: Duration.days(7),
       removalPolicy,
     });
-    this.deadLetterQueue = new DeadLetterQueue(this, "DeadLetters", {
+    this.deadLetterQueue = new BatonDeadLetterQueue(this, "DeadLetters", {
       queueName: `${prefix}-dlq`,
       removalPolicy,
     });

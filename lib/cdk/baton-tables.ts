@@ -1,7 +1,7 @@
 /**
  * The two DynamoDB tables: the service registry (services, instances, circuits) and the execution
  * records (documents, step records, events, idempotency keys), both on-demand with point-in-time
- * recovery. Key names are the handlers' contract (`lib/runtime/aws/dynamo-registry-store.ts`, `execution-store.ts`, `signal-store.ts`).
+ * recovery. Key, index and TTL names are in `lib/core/wire.ts`, shared with the handlers' DynamoDB stores.
  */
 import { RemovalPolicy } from "aws-cdk-lib";
 import {
@@ -13,11 +13,7 @@ import {
 } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
-
-/** Executions table GSI: a workflow's executions, newest first. */
-export const BY_WORKFLOW_INDEX = "byWorkflow";
-/** Epoch seconds after which DynamoDB deletes an execution item. */
-export const TTL_ATTRIBUTE = "expiresAt";
+import { BY_WORKFLOW_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from "../core/wire.ts";
 
 export interface BatonTablesProps {
   /** Physical names are `<prefix>-registry` and `<prefix>-executions`. */
@@ -36,8 +32,8 @@ export class BatonTables extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const common = {
-      partitionKey: { name: "pk", type: AttributeType.STRING },
-      sortKey: { name: "sk", type: AttributeType.STRING },
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,
@@ -56,9 +52,9 @@ export class BatonTables extends Construct {
       timeToLiveAttribute: TTL_ATTRIBUTE,
     });
     this.executions.addGlobalSecondaryIndex({
-      indexName: BY_WORKFLOW_INDEX,
-      partitionKey: { name: "gsi1pk", type: AttributeType.STRING },
-      sortKey: { name: "gsi1sk", type: AttributeType.STRING },
+      indexName: BY_WORKFLOW_INDEX.name,
+      partitionKey: { name: BY_WORKFLOW_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: BY_WORKFLOW_INDEX.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
   }

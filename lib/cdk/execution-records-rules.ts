@@ -3,14 +3,15 @@
  * (default bus, `aws.states`) and Baton's step and compensation events (orchestration bus). Failed
  * deliveries are retried, then dead-lettered.
  */
+
 import { Duration } from "aws-cdk-lib";
 import { type EventBus, Match, Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { EVENT_SOURCE, STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 
-export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
 /** Detail types the records handler folds into step records (the bus carries more). */
 export const RECORDED_DETAIL_TYPE_PREFIXES: readonly string[] = ["Step ", "Compensation "];
 /**
@@ -46,7 +47,7 @@ export class ExecutionRecordsRules extends Construct {
         new Rule(this, `StatusChange${index}`, {
           description: "Baton state machine execution status changes to the records handler",
           eventPattern: {
-            source: ["aws.states"],
+            source: [STEP_FUNCTIONS_SOURCE],
             detailType: [STATUS_CHANGE_DETAIL_TYPE],
             detail: { stateMachineArn: [...arns] },
           },
@@ -57,7 +58,7 @@ export class ExecutionRecordsRules extends Construct {
       description: "Baton step and compensation events to the records handler",
       eventBus: props.eventBus,
       eventPattern: {
-        source: [props.eventSource ?? "baton"],
+        source: [props.eventSource ?? EVENT_SOURCE],
         detailType: Match.anyOf(
           ...RECORDED_DETAIL_TYPE_PREFIXES.map((prefix) => Match.prefix(prefix)),
         ),

@@ -19,9 +19,9 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { StateMachineDefinition } from "../core/asl.ts";
-import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../core/contract.ts";
 import type { WorkflowType } from "../core/model.ts";
 import type { WorkflowManifest } from "../core/project/model.ts";
+import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../core/wire.ts";
 import { accountArn, acknowledge } from "./nag.ts";
 import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./names.ts";
 

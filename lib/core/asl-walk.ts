@@ -22,7 +22,7 @@ import {
   symSize,
   UNKNOWN,
 } from "./asl-symbolic.ts";
-import { TaskResource } from "./contract.ts";
+import { TaskResource } from "./wire.ts";
 
 export interface WalkOptions {
   /** `expected`: weigh outcomes by probability; `worst`: every call uses all attempts, keep the max. */

@@ -17,9 +17,9 @@ import { TOP } from "./compiler/names.ts";
 import { topScope } from "./compiler/scope.ts";
 import { type Compilation, compileTopLevel } from "./compiler/steps.ts";
 import { entry } from "./compiler/templates.ts";
-import { TaskResource } from "./contract.ts";
 import { BatonError } from "./errors.ts";
 import type { Workflow } from "./model.ts";
+import { DetailType, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "./wire.ts";
 
 export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
   let groups = 0;
@@ -139,7 +139,7 @@ function addFailurePath(
     Parameters: { "text.$": "States.JsonToString($.failure)" },
     ResultPath: "$.failureCause",
     Next: express
-      ? graph.add(TOP.failedEvent, eventState(comp, "Execution Failed", TOP.failed))
+      ? graph.add(TOP.failedEvent, eventState(comp, DetailType.ExecutionFailed, TOP.failed))
       : TOP.failed,
   });
   if (!hasCompensation(comp.workflow.steps)) return describe;
@@ -157,7 +157,7 @@ function addFailurePath(
     Next: express
       ? graph.add(
           TOP.incompleteEvent,
-          eventState(comp, "Execution Failed", TOP.compensationFailed, {
+          eventState(comp, DetailType.ExecutionFailed, TOP.compensationFailed, {
             error: {
               name: BatonError.CompensationFailed,
               "message.$": "$.failure.message",
@@ -169,11 +169,11 @@ function addFailurePath(
   });
   const completedEvent = graph.add(
     TOP.compensationCompleted,
-    eventState(comp, "Compensation Completed", describe),
+    eventState(comp, DetailType.CompensationCompleted, describe),
   );
   const failedEvent = graph.add(
     TOP.compensationFailedEvent,
-    eventState(comp, "Compensation Failed", incomplete),
+    eventState(comp, DetailType.CompensationFailed, incomplete),
   );
   const finished = graph.add(TOP.compensationFinished, {
     Type: "Choice",
@@ -181,7 +181,10 @@ function addFailurePath(
     Default: completedEvent,
   });
   const chain = compileCompensation(comp, graph, scope, comp.workflow.steps, finished);
-  return graph.add(TOP.compensationStarted, eventState(comp, "Compensation Started", chain));
+  return graph.add(
+    TOP.compensationStarted,
+    eventState(comp, DetailType.CompensationStarted, chain),
+  );
 }
 
 /**
@@ -200,8 +203,8 @@ function eventState(
     Parameters: {
       Entries: [
         {
-          EventBusName: "${BatonEventBus}",
-          Source: "baton",
+          EventBusName: PLACEHOLDER.EventBus,
+          Source: EVENT_SOURCE,
           DetailType: detailType,
           Detail: {
             "executionId.$": "$.context.executionId",
@@ -248,7 +251,7 @@ function addFinish(comp: Compilation, graph: StateGraph): void {
   const done = graph.add(TOP.output, { Type: "Pass", InputPath: "$.final.output", End: true });
   const published = graph.add(
     TOP.succeededEvent,
-    eventState(comp, "Execution Succeeded", done, { "output.$": "$.final.output" }),
+    eventState(comp, DetailType.ExecutionSucceeded, done, { "output.$": "$.final.output" }),
   );
   graph.add(TOP.finish, {
     Type: "Pass",

@@ -1,42 +1,9 @@
 /**
- * The contract between compiled ASL and the runtime: the task resources the compiler emits as
- * placeholders, the payload each task receives, and the execution state layout. CDK substitutes
- * the placeholders with ARNs (`DefinitionSubstitutions`); the local runtime routes them to the same
- * handlers in-process. Nothing here imports AWS code.
+ * The contract between compiled ASL and the runtime: the payload each task receives and the
+ * execution state layout. The names both sides use (task resources, placeholders, event sources
+ * and detail types) are in `wire.ts`. Nothing here imports AWS code.
  */
 import type { HttpMethod, Json } from "./model.ts";
-
-/**
- * `Resource` values of the Task states the compiler emits. Placeholders use CDK
- * `DefinitionSubstitutions` syntax; the local runtime routes every Task by its `Resource`.
- */
-export const TaskResource = {
-  /** The service-call Lambda (direct ARN form): every `call` step and every compensation. */
-  ServiceCall: "${BatonServiceCall}",
-  /** `emit` steps: the native EventBridge integration; `EventBusName` is `${BatonEventBus}`. */
-  Emit: "arn:aws:states:::events:putEvents",
-  /** `await` steps: the await-signal Lambda parks the task token (`FunctionName` placeholder). */
-  AwaitSignal: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-  /** `workflow` steps: start the child and wait; `StateMachineArn` is a per-child placeholder. */
-  ChildWorkflow: "arn:aws:states:::states:startExecution.sync:2",
-} as const;
-export type TaskResourceName = keyof typeof TaskResource;
-
-/** Substitution keys (without `${}`) for CDK `DefinitionSubstitutions`. */
-export const SUBSTITUTION_KEYS = {
-  ServiceCall: "BatonServiceCall",
-  EventBus: "BatonEventBus",
-  AwaitSignal: "BatonAwaitSignal",
-} as const;
-
-/** Child workflows are referenced by name; CDK maps this key to the child's state machine ARN. */
-export const childWorkflowSubstitution = (name: string): string =>
-  `ChildWorkflow_${name.replace(/-/g, "_")}`;
-
-/** Every `${Key}` placeholder in a compiled definition, for substitution and checks. */
-export const placeholdersIn = (asl: string): string[] => [
-  ...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] ?? "")),
-];
 
 /** What the service-call task receives (resolved `Parameters` of a call or compensation Task). */
 export interface ServiceCallRequest {
@@ -123,29 +90,3 @@ export const STATE = {
   failure: "$.failure",
   compensationFailed: "$.compensationFailed",
 } as const;
-
-/** Detail types Baton itself publishes on the orchestration bus (SERVICE.md, "Events"). */
-export const DetailType = {
-  ExecutionStarted: "Execution Started",
-  ExecutionSucceeded: "Execution Succeeded",
-  ExecutionFailed: "Execution Failed",
-  ExecutionCancelled: "Execution Cancelled",
-  ExecutionTimedOut: "Execution Timed Out",
-  CompensationStarted: "Compensation Started",
-  CompensationCompleted: "Compensation Completed",
-  CompensationFailed: "Compensation Failed",
-  StepStarted: "Step Started",
-  StepSucceeded: "Step Succeeded",
-  StepFailed: "Step Failed",
-  StepRetried: "Step Retried",
-  StepCompensated: "Step Compensated",
-  ServiceRegistered: "Service Registered",
-  ServiceDeregistered: "Service Deregistered",
-  InstanceHealthChanged: "Instance Health Changed",
-  CircuitOpened: "Circuit Opened",
-  CircuitHalfOpened: "Circuit Half-Opened",
-  CircuitClosed: "Circuit Closed",
-} as const;
-
-/** Baton's own detail types: an `emit` step may not use them (records would trust them). */
-export const RESERVED_DETAIL_TYPES: readonly string[] = Object.values(DetailType);

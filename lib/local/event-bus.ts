@@ -4,8 +4,10 @@
  * dead-letter queue for events a target kept refusing. One bus carries what AWS splits over the
  * orchestration bus and the default bus (Step Functions status changes), which is enough locally.
  */
+
 import { randomUUID } from "node:crypto";
 import type { Json } from "../core/model.ts";
+import { EVENT_SOURCE } from "../core/wire.ts";
 import type { RedriveResult } from "../runtime/dead-letter-queue.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { LocalDeadLetter, LocalDeadLetterQueue } from "./dead-letters.ts";
@@ -115,7 +117,7 @@ export class LocalEventBus {
   }
 
   /** An `EventPublisher` (the handlers' interface) publishing with `source: baton`. */
-  publisher(source = "baton"): EventPublisher {
+  publisher(source: string = EVENT_SOURCE): EventPublisher {
     return {
       publish: async (entries: readonly EventEntry[]): Promise<void> => {
         for (const entry of entries) {

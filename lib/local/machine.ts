@@ -21,7 +21,7 @@ import {
   StateMachine,
 } from "aws-local-stepfunctions";
 import type { AslJson, State, StateMachineDefinition, TaskState } from "../core/asl.ts";
-import { SUBSTITUTION_KEYS, TaskResource } from "../core/contract.ts";
+import { SUBSTITUTION_KEYS, TaskResource } from "../core/wire.ts";
 
 export const LOCAL_ACCOUNT_ARN = "local:000000000000";
 const JSON_TO_STRING_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-json-to-string`;

@@ -11,6 +11,7 @@
  * `Execution *` event. Every delivery resolves only once its event is stored, or rejects so the
  * bus retries it and finally dead-letters it.
  */
+import { STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import type { ExecutionEvent } from "../runtime/records/document.ts";
 import { observe } from "../runtime/records/observe.ts";
 import { merge, type RecordState } from "../runtime/records/state.ts";
@@ -52,7 +53,7 @@ export class RecordsTarget {
         if (batch.length === 0) return;
         let group: Pending[] = [];
         for (const pending of batch) {
-          if (pending.event.source === "aws.states") {
+          if (pending.event.source === STEP_FUNCTIONS_SOURCE) {
             await this.#storeGroup(group);
             group = [];
             await settle([pending], () => applyEvent(pending.event, this.#deps()));

@@ -11,6 +11,7 @@ import type {
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
 import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
+import { EVENT_SOURCE, STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import { CircuitBreaker } from "../runtime/circuit/breaker.ts";
 import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
 import { systemClock } from "../runtime/circuit/clock.ts";
@@ -29,8 +30,6 @@ import { ExecutionJournal } from "./journal.ts";
 import { executionArn } from "./machine.ts";
 import { startSchedule } from "./schedule.ts";
 import type { CompiledSet } from "./workflows.ts";
-
-export const STATUS_CHANGE = "Step Functions Execution Status Change";
 
 /** Wraps the real service call (the harness injects faults here). */
 export type CallInterceptor = (
@@ -88,7 +87,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       ),
   });
   const publisher = bus.publisher();
-  bus.addRule("execution-records", { source: ["baton", "aws.states"] }, options.records);
+  bus.addRule(
+    "execution-records",
+    { source: [EVENT_SOURCE, STEP_FUNCTIONS_SOURCE] },
+    options.records,
+  );
 
   const registry = new ServiceCache(options.registry, { ttlMs: options.registryCacheMs ?? 1_000 });
   const baseDeps: ServiceCallDeps = {
@@ -131,8 +134,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       statusChanged: (detail) => {
         bus.put([
           {
-            source: "aws.states",
-            detailType: STATUS_CHANGE,
+            source: STEP_FUNCTIONS_SOURCE,
+            detailType: STATUS_CHANGE_DETAIL_TYPE,
             detail,
             resources: [detail.executionArn],
           },

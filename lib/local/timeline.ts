@@ -3,16 +3,22 @@
  * compensation (step, attempt, instance, duration, status), plus the execution's start, its
  * compensation phase and its end. Colours only on a TTY (node:util `styleText`).
  */
+
 import { styleText } from "node:util";
+import { DetailType, EVENT_SOURCE } from "../core/wire.ts";
 import type { BusEvent } from "./event-bus.ts";
 
 type Style = Parameters<typeof styleText>[0];
 
-const STEP_END = new Set(["Step Succeeded", "Step Failed", "Step Compensated"]);
+const STEP_END = new Set<string>([
+  DetailType.StepSucceeded,
+  DetailType.StepFailed,
+  DetailType.StepCompensated,
+]);
 const PHASES: Readonly<Record<string, { text: string; style: Style }>> = {
-  "Compensation Started": { text: "compensation started", style: "yellow" },
-  "Compensation Completed": { text: "compensation completed", style: "cyan" },
-  "Compensation Failed": { text: "compensation FAILED", style: "red" },
+  [DetailType.CompensationStarted]: { text: "compensation started", style: "yellow" },
+  [DetailType.CompensationCompleted]: { text: "compensation completed", style: "cyan" },
+  [DetailType.CompensationFailed]: { text: "compensation FAILED", style: "red" },
 };
 
 export interface TimelineOptions {
@@ -34,7 +40,7 @@ export class Timeline {
     const detail = (event.detail ?? {}) as Record<string, unknown>;
     const id = typeof detail.executionId === "string" ? detail.executionId : undefined;
     const type = event["detail-type"];
-    if (event.source === "baton" && id === this.#options.executionId) {
+    if (event.source === EVENT_SOURCE && id === this.#options.executionId) {
       if (STEP_END.has(type)) this.#step(type, detail);
       const phase = PHASES[type];
       if (phase !== undefined) this.#line("", this.#paint(phase.style, phase.text));
@@ -78,12 +84,12 @@ export class Timeline {
       retryable?: boolean;
     } | null;
     let status: string;
-    if (type === "Step Failed") {
+    if (type === DetailType.StepFailed) {
       const retry = error?.retryable === true ? " (retryable)" : "";
       status =
         this.#paint("red", `FAILED ${error?.name ?? ""}${retry}`) +
         this.#paint("dim", ` ${error?.message ?? ""}`);
-    } else if (type === "Step Compensated") {
+    } else if (type === DetailType.StepCompensated) {
       status = this.#paint("cyan", "COMPENSATED");
     } else {
       status = this.#paint("green", "SUCCEEDED");

@@ -5,14 +5,7 @@
  */
 
 import type { Json } from "../core/model.ts";
-
-export const EVENT_SOURCE = "baton";
-
-/** Every detail type Baton publishes (SERVICE.md, "Events"); `emit` steps add their own. */
-import { DetailType } from "../core/contract.ts";
-
-export { DetailType };
-export type BatonDetailType = (typeof DetailType)[keyof typeof DetailType];
+import { EVENT_SOURCE } from "../core/wire.ts";
 
 export interface EventEntry {
   readonly detailType: string;

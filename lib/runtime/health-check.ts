@@ -3,9 +3,11 @@
  * 2xx = up), applies `unhealthyAfter` / `healthyAfter` consecutive results, stores the health and
  * publishes `Instance Health Changed` only when an instance flips.
  */
+
+import { DetailType } from "../core/wire.ts";
 import type { Clock } from "./circuit/clock.ts";
 import { BatonRuntimeError } from "./errors.ts";
-import { DetailType, type EventPublisher, type InstanceHealthEventDetail } from "./events.ts";
+import type { EventPublisher, InstanceHealthEventDetail } from "./events.ts";
 import { type Fetch, sendRequest } from "./http/caller.ts";
 import { buildUrl } from "./http/url.ts";
 import { consoleLogger, describeError, type Logger } from "./logger.ts";

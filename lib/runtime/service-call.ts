@@ -6,6 +6,7 @@
  */
 import type { ServiceCallRequest, ServiceCallResult } from "../core/contract.ts";
 import { HTTP_METHODS } from "../core/model.ts";
+import { DetailType } from "../core/wire.ts";
 import type { CircuitBreaker, CircuitPermit } from "./circuit/breaker.ts";
 import type { Clock } from "./circuit/clock.ts";
 import {
@@ -16,12 +17,7 @@ import {
   TimeoutError,
   UnknownServiceError,
 } from "./errors.ts";
-import {
-  DetailType,
-  type EventEntry,
-  type EventPublisher,
-  type StepEventDetail,
-} from "./events.ts";
+import type { EventEntry, EventPublisher, StepEventDetail } from "./events.ts";
 import { type Fetch, sendRequest } from "./http/caller.ts";
 import { traceparent } from "./http/trace.ts";
 import { buildUrl } from "./http/url.ts";

@@ -5,8 +5,8 @@
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../../lib/core/contract.ts";
 import { loadProject } from "../../lib/core/project/load.ts";
+import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../../lib/core/wire.ts";
 import {
   FIXTURE_WORKFLOWS,
   fixtureDir,

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
 import { type Outcome, walkAsl } from "../../lib/core/asl-walk.ts";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { TaskResource } from "../../lib/core/contract.ts";
 import { estimateCost, expressPrice } from "../../lib/core/cost.ts";
 import { type CallStep, DEFAULT_RETRY, type Step, type Workflow } from "../../lib/core/model.ts";
+import { TaskResource } from "../../lib/core/wire.ts";
 
 const CALL = TaskResource.ServiceCall;
 

@@ -2,14 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  placeholdersIn,
-  SUBSTITUTION_KEYS,
-  type TaskResourceName,
-} from "../../lib/core/contract.ts";
 import { buildProject } from "../../lib/core/project/build.ts";
 import { isRegistrySeed, isWorkflowFile } from "../../lib/core/project/files.ts";
 import { loadProject } from "../../lib/core/project/load.ts";
+import { placeholdersIn, SUBSTITUTION_KEYS, type TaskResourceName } from "../../lib/core/wire.ts";
 import { FIXTURE_WORKFLOWS } from "../cdk/helpers.ts";
 
 const dirs: string[] = [];

@@ -3,10 +3,10 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { placeholdersIn } from "../../lib/core/contract.ts";
 import { estimateCost } from "../../lib/core/cost.ts";
 import { loadWorkflowFiles } from "../../lib/core/load.ts";
 import { toMermaid } from "../../lib/core/mermaid.ts";
+import { placeholdersIn } from "../../lib/core/wire.ts";
 
 interface AslValidation {
   readonly isValid: boolean;

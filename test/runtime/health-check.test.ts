@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DetailType } from "../../lib/core/wire.ts";
 import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
-import { DetailType, RecordingPublisher } from "../../lib/runtime/events.ts";
+import { RecordingPublisher } from "../../lib/runtime/events.ts";
 import {
   type HealthCheckDeps,
   nextHealth,

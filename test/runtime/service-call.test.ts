@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DetailType } from "../../lib/core/wire.ts";
 import { CircuitBreaker } from "../../lib/runtime/circuit/breaker.ts";
 import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import { BatonRuntimeError } from "../../lib/runtime/errors.ts";
-import { DetailType, RecordingPublisher } from "../../lib/runtime/events.ts";
+import { RecordingPublisher } from "../../lib/runtime/events.ts";
 import { traceIdOf } from "../../lib/runtime/http/trace.ts";
 import { quietLogger } from "../../lib/runtime/logger.ts";
 import { Balancer } from "../../lib/runtime/registry/balancer.ts";

@@ -4,11 +4,8 @@
  */
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
-import {
-  type AwaitSignalRequest,
-  type ServiceCallRequest,
-  TaskResource,
-} from "../../lib/core/contract.ts";
+import type { AwaitSignalRequest, ServiceCallRequest } from "../../lib/core/contract.ts";
+import { TaskResource } from "../../lib/core/wire.ts";
 
 export type ServiceReply = { status?: number; body?: unknown };
 export type FakeService = (req: ServiceCallRequest) => ServiceReply | Promise<ServiceReply>;

@@ -5,8 +5,10 @@
  * never compensated. A compensation that fails after its retries sets `$.compensationFailed` and
  * the chain goes on. Map steps compensate each item's steps in a Map of their own.
  */
+
 import { topologicalOrder } from "../graph.ts";
 import type { CallStep, MapStep, Step } from "../model.ts";
+import { TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
@@ -61,7 +63,7 @@ function compensateCall(
   const undo = graph.add(stateName.undo(step.id), {
     Type: "Task",
     Comment: `Compensate ${step.id}`,
-    Resource: "${BatonServiceCall}",
+    Resource: TaskResource.ServiceCall,
     Parameters: callParameters(
       comp,
       scope,

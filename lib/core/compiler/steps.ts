@@ -4,7 +4,6 @@
  * end of the branch or iteration inside Parallel and Map, so siblings finish and nothing is lost).
  */
 import type { Payload, StateMachineDefinition } from "../asl.ts";
-import { childWorkflowSubstitution, TaskResource } from "../contract.ts";
 import { lower, type Plan } from "../graph.ts";
 import {
   type AwaitStep,
@@ -19,6 +18,7 @@ import {
   type WorkflowStep,
 } from "../model.ts";
 import { parsePath, segmentsToJsonPath } from "../template.ts";
+import { childWorkflowSubstitution, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { stateName } from "./names.ts";
@@ -449,8 +449,8 @@ function compileEmit(ctx: Ctx, step: EmitStep, next: string | null): string {
     Parameters: {
       Entries: [
         {
-          EventBusName: "${BatonEventBus}",
-          Source: "baton",
+          EventBusName: PLACEHOLDER.EventBus,
+          Source: EVENT_SOURCE,
           [typeKey]: typeValue,
           Detail: {
             ...detail,
@@ -483,7 +483,7 @@ function compileAwait(ctx: Ctx, step: AwaitStep, next: string | null): string {
     ...comment(step),
     Resource: TaskResource.AwaitSignal,
     Parameters: {
-      FunctionName: "${BatonAwaitSignal}",
+      FunctionName: PLACEHOLDER.AwaitSignal,
       Payload: {
         workflow: ctx.comp.workflow.name,
         "executionId.$": "$.context.executionId",

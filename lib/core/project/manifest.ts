@@ -6,7 +6,6 @@
  */
 import { hasCompensation } from "../compiler/compensation.ts";
 import { conditionRefs, parseCondition } from "../condition.ts";
-import type { TaskResourceName } from "../contract.ts";
 import {
   allSteps,
   type CallSpec,
@@ -16,6 +15,7 @@ import {
   type Workflow,
 } from "../model.ts";
 import { collectRefs, type TemplateRef } from "../template.ts";
+import type { TaskResourceName } from "../wire.ts";
 import type { WorkflowManifest } from "./model.ts";
 
 export function manifestOf(workflow: Workflow): WorkflowManifest {

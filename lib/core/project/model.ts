@@ -4,9 +4,9 @@
  * `baton dev`, `baton run` and the harness consume it instead of composing the steps themselves.
  */
 import type { StateMachineDefinition } from "../asl.ts";
-import type { TaskResourceName } from "../contract.ts";
 import type { Json, JsonObject, Workflow } from "../model.ts";
 import type { FileProblem, Problem } from "../problems.ts";
+import type { TaskResourceName } from "../wire.ts";
 
 /** One file's text, named as the user should see it in problems. */
 export interface SourceFile {

@@ -1,7 +1,7 @@
-import { RESERVED_DETAIL_TYPES } from "../contract.ts";
 /** Readers for each step kind's own fields (the common fields are read in `steps.ts`). */
 import { EXPRESS_MAX_TIMEOUT, type Json, type StepKind } from "../model.ts";
 import { isTemplated } from "../template.ts";
+import { RESERVED_DETAIL_TYPES } from "../wire.ts";
 import { readCall, readCompensation, readSelect } from "./call.ts";
 import { choice, map, parallel } from "./containers.ts";
 import { CALL_TIMEOUT_RULE, FieldReader, TIMEOUT_RULE } from "./fields.ts";

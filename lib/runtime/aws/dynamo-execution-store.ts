@@ -1,7 +1,8 @@
 /**
  * Execution records in DynamoDB: the `ExecutionStore` (`records/execution-store.ts`) implementation.
  *
- * Items (table keys `pk`/`sk`, see `table-schema.ts`):
+ * Items (table keys `pk`/`sk`, index and TTL attributes: `TABLE_KEYS`, `BY_WORKFLOW_INDEX` and
+ * `TTL_ATTRIBUTE` in `lib/core/wire.ts`):
  * - record   `pk=EXEC#<id>, sk=META`: `state` (JSON of the merged `RecordState`), `rev` (write
  *   counter every write is conditional on), `status`, and `gsi1pk=WORKFLOW#<name>`,
  *   `gsi1sk=<startedAt>#<id>` once both are known;
@@ -18,6 +19,7 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import type { Json } from "../../core/model.ts";
+import { BY_WORKFLOW_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from "../../core/wire.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
 import { toDocument } from "../records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent, Page } from "../records/document.ts";
@@ -43,7 +45,6 @@ import {
 import { canonicalJson, merge, type RecordState, sameState } from "../records/state.ts";
 import { isConditionalCheckFailed, type RetryOptions, retrying } from "../throttling.ts";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor.ts";
-import { BY_WORKFLOW_INDEX } from "./table-schema.ts";
 
 export interface DynamoExecutionStoreOptions {
   readonly client: DynamoDBClient;
@@ -102,14 +103,14 @@ export class DynamoExecutionStore implements ExecutionStore {
       rev: { N: String(rev) },
       state: { S: JSON.stringify(next) },
       status: { S: document.status },
-      expiresAt: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
+      [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
       ...(document.workflow === "" ? {} : { workflow: { S: document.workflow } }),
       ...(document.startedAt === "" ? {} : { startedAt: { S: document.startedAt } }),
       ...(document.workflow === "" || document.startedAt === ""
         ? {}
         : {
-            gsi1pk: { S: workflowPk(document.workflow) },
-            gsi1sk: { S: workflowSk(document.startedAt, id) },
+            [BY_WORKFLOW_INDEX.partitionKey]: { S: workflowPk(document.workflow) },
+            [BY_WORKFLOW_INDEX.sortKey]: { S: workflowSk(document.startedAt, id) },
           }),
     };
     try {
@@ -144,7 +145,7 @@ export class DynamoExecutionStore implements ExecutionStore {
                 pk: { S: executionPk(id) },
                 sk: { S: eventSk(order) },
                 event: { S: JSON.stringify(event) },
-                expiresAt: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
+                [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
               },
               ConditionExpression: "attribute_not_exists(pk)",
             }),
@@ -166,7 +167,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         ? undefined
         : decodeCursor(
             options.cursor,
-            ["pk", "sk"],
+            [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey],
             (k) => k.pk === pk && (k.sk ?? "").startsWith(EVENT_PREFIX),
           );
     const page = await this.#query(
@@ -192,13 +193,18 @@ export class DynamoExecutionStore implements ExecutionStore {
         ? undefined
         : decodeCursor(
             options.cursor,
-            ["pk", "sk", "gsi1pk", "gsi1sk"],
-            (k) => k.gsi1pk === gsi1pk && k.sk === META,
+            [
+              TABLE_KEYS.partitionKey,
+              TABLE_KEYS.sortKey,
+              BY_WORKFLOW_INDEX.partitionKey,
+              BY_WORKFLOW_INDEX.sortKey,
+            ],
+            (k) => k[BY_WORKFLOW_INDEX.partitionKey] === gsi1pk && k[TABLE_KEYS.sortKey] === META,
           );
     const page = await this.#query(
       {
         IndexName: BY_WORKFLOW_INDEX.name,
-        KeyConditionExpression: "gsi1pk = :wf",
+        KeyConditionExpression: `${BY_WORKFLOW_INDEX.partitionKey} = :wf`,
         ExpressionAttributeValues: {
           ":wf": { S: gsi1pk },
           ...(options.status === undefined ? {} : { ":status": { S: options.status } }),
@@ -225,7 +231,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     const page = await this.#query(
       {
         IndexName: BY_WORKFLOW_INDEX.name,
-        KeyConditionExpression: "gsi1pk = :wf AND gsi1sk >= :since",
+        KeyConditionExpression: `${BY_WORKFLOW_INDEX.partitionKey} = :wf AND ${BY_WORKFLOW_INDEX.sortKey} >= :since`,
         ExpressionAttributeValues: { ":wf": { S: workflowPk(workflow) }, ":since": { S: since } },
         ScanIndexForward: false,
       },
@@ -255,7 +261,7 @@ export class DynamoExecutionStore implements ExecutionStore {
                 executionId: { S: claim.executionId },
                 requestHash: { S: claim.requestHash },
                 createdAt: { S: this.#o.clock().toISOString() },
-                expiresAt: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
+                [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
               },
               ConditionExpression: "attribute_not_exists(pk)",
             }),

@@ -6,6 +6,7 @@
  * `DELIVERED`, `EXPIRED` (the task was gone when the signal came). Every transition is a
  * conditional write, so two concurrent signals resume a step at most once.
  */
+
 import {
   type AttributeValue,
   type DynamoDBClient,
@@ -15,6 +16,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { Json } from "../../core/model.ts";
+import { TTL_ATTRIBUTE } from "../../core/wire.ts";
 import { executionPk, expiresAt, SIGNAL_PREFIX, signalSk } from "../records/keys.ts";
 import type {
   DeliverResult,
@@ -65,7 +67,7 @@ export class DynamoSignalStore implements SignalStore {
                 taskToken: { S: waiter.taskToken },
                 stepId: { S: waiter.stepId },
                 updatedAt: { S: now.toISOString() },
-                expiresAt: {
+                [TTL_ATTRIBUTE]: {
                   N: String(expiresAt(now, this.#retentionDays) + waiter.timeoutSeconds),
                 },
               },
@@ -166,7 +168,7 @@ export class DynamoSignalStore implements SignalStore {
                 state: { S: "PENDING" },
                 payload: { S: JSON.stringify(payload) },
                 updatedAt: { S: now },
-                expiresAt: { N: String(expiresAt(this.#clock(), this.#retentionDays)) },
+                [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#clock(), this.#retentionDays)) },
               },
               ConditionExpression: "attribute_not_exists(pk) OR #state = :expired",
               ExpressionAttributeNames: { "#state": "state" },

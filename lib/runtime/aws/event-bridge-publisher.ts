@@ -8,7 +8,8 @@ import {
   type PutEventsRequestEntry,
 } from "@aws-sdk/client-eventbridge";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { EVENT_SOURCE, type EventEntry, type EventPublisher } from "../events.ts";
+import { EVENT_SOURCE } from "../../core/wire.ts";
+import type { EventEntry, EventPublisher } from "../events.ts";
 import { consoleLogger, type Logger } from "../logger.ts";
 import { getClients } from "./clients.ts";
 import { ENV, requireEnv } from "./env.ts";

@@ -3,6 +3,7 @@
  * publisher fallback (`{source, detailType, detail, reason, failedAt}`) and EventBridge target
  * dead letters (the event envelope as body, the reason in `ERROR_CODE`/`ERROR_MESSAGE` attributes).
  */
+
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -12,6 +13,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Json } from "../../core/model.ts";
+import { EVENT_SOURCE } from "../../core/wire.ts";
 import type {
   DeadLetter,
   DeadLetterQueue,
@@ -127,7 +129,7 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
     ) {
       return "the event detail is not a JSON object";
     }
-    if (letter.source === "baton") {
+    if (letter.source === EVENT_SOURCE) {
       await this.#o.publisher.publish([{ detailType: letter.detailType, detail: letter.detail }]);
       return undefined;
     }

@@ -1,6 +1,6 @@
 /**
- * Table definitions shared by the CDK stack, the local runtime (dynalite) and tests, so every
- * environment agrees on keys, the `byWorkflow` index and the TTL attribute.
+ * Table definitions for dynalite and tests, from the names in `lib/core/wire.ts` that the CDK stack
+ * uses too, so every environment agrees on keys, the `byWorkflow` index and the TTL attribute.
  */
 import {
   CreateTableCommand,
@@ -9,19 +9,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-
-/** Key attributes of the executions table (`pk`/`sk`, both strings). */
-export const EXECUTIONS_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
-
-/** Global secondary index listing a workflow's executions newest first. */
-export const BY_WORKFLOW_INDEX = {
-  name: "byWorkflow",
-  partitionKey: "gsi1pk",
-  sortKey: "gsi1sk",
-} as const;
-
-/** Epoch seconds after which DynamoDB deletes the item. */
-export const TTL_ATTRIBUTE = "expiresAt";
+import { BY_WORKFLOW_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from "../../core/wire.ts";
 
 export interface TableDefinition {
   readonly create: CreateTableCommandInput;
@@ -35,14 +23,14 @@ export function executionsTable(tableName: string): TableDefinition {
       TableName: tableName,
       BillingMode: "PAY_PER_REQUEST",
       AttributeDefinitions: [
-        { AttributeName: EXECUTIONS_KEYS.partitionKey, AttributeType: "S" },
-        { AttributeName: EXECUTIONS_KEYS.sortKey, AttributeType: "S" },
+        { AttributeName: TABLE_KEYS.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLE_KEYS.sortKey, AttributeType: "S" },
         { AttributeName: BY_WORKFLOW_INDEX.partitionKey, AttributeType: "S" },
         { AttributeName: BY_WORKFLOW_INDEX.sortKey, AttributeType: "S" },
       ],
       KeySchema: [
-        { AttributeName: EXECUTIONS_KEYS.partitionKey, KeyType: "HASH" },
-        { AttributeName: EXECUTIONS_KEYS.sortKey, KeyType: "RANGE" },
+        { AttributeName: TABLE_KEYS.partitionKey, KeyType: "HASH" },
+        { AttributeName: TABLE_KEYS.sortKey, KeyType: "RANGE" },
       ],
       GlobalSecondaryIndexes: [
         {
@@ -66,12 +54,12 @@ export function registryTable(tableName: string): TableDefinition {
       TableName: tableName,
       BillingMode: "PAY_PER_REQUEST",
       AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
+        { AttributeName: TABLE_KEYS.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLE_KEYS.sortKey, AttributeType: "S" },
       ],
       KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
+        { AttributeName: TABLE_KEYS.partitionKey, KeyType: "HASH" },
+        { AttributeName: TABLE_KEYS.sortKey, KeyType: "RANGE" },
       ],
     },
   };

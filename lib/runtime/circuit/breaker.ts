@@ -8,8 +8,9 @@
  * through as if CLOSED and the error is logged.
  */
 import { randomUUID } from "node:crypto";
+import { DetailType } from "../../core/wire.ts";
 import { CircuitOpenError } from "../errors.ts";
-import { type CircuitEventDetail, DetailType, type EventPublisher } from "../events.ts";
+import type { CircuitEventDetail, EventPublisher } from "../events.ts";
 import { consoleLogger, describeError, type Logger } from "../logger.ts";
 import type { CircuitConfig, CircuitRecord, CircuitStateName } from "../registry/registry-model.ts";
 import type { CircuitStore } from "./circuit-store.ts";

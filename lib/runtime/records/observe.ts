@@ -4,9 +4,16 @@
  * (`source: aws.states`) and Baton orchestration events (`source: baton`); anything else is ignored
  * with a reason. Never throws on malformed input.
  */
+
 import { createHash } from "node:crypto";
 import { BatonError } from "../../core/errors.ts";
 import type { Json } from "../../core/model.ts";
+import {
+  DetailType,
+  EVENT_SOURCE,
+  STATUS_CHANGE_DETAIL_TYPE,
+  STEP_FUNCTIONS_SOURCE,
+} from "../../core/wire.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
 import { isCompensationRun, parseRedriveRun } from "../execution-engine.ts";
 import type { ExecutionError, ExecutionEvent } from "./document.ts";
@@ -46,8 +53,6 @@ export type Observation =
     }
   | { readonly kind: "ignored"; readonly reason: string };
 
-export const SFN_STATUS_CHANGE = "Step Functions Execution Status Change";
-
 type Detail = Readonly<Record<string, unknown>>;
 
 export function observe(envelope: unknown, catalogue?: WorkflowCatalogue): Observation {
@@ -58,9 +63,9 @@ export function observe(envelope: unknown, catalogue?: WorkflowCatalogue): Obser
   if (typeof e.detail !== "object" || e.detail === null)
     return ignored(`"${type}" event has no detail`);
   const detail = e.detail as Detail;
-  if (e.source === "aws.states" && type === SFN_STATUS_CHANGE)
+  if (e.source === STEP_FUNCTIONS_SOURCE && type === STATUS_CHANGE_DETAIL_TYPE)
     return observeStatusChange(e, detail, catalogue);
-  if (e.source === "baton") return observeBaton(e, type, detail);
+  if (e.source === EVENT_SOURCE) return observeBaton(e, type, detail);
   return ignored(`"${type}" from ${String(e.source)} is not an execution event`);
 }
 
@@ -125,49 +130,49 @@ function observeStatusChange(
     event: {
       id: eventId(e),
       time,
-      source: "aws.states",
-      type: e["detail-type"] ?? SFN_STATUS_CHANGE,
+      source: STEP_FUNCTIONS_SOURCE,
+      type: e["detail-type"] ?? STATUS_CHANGE_DETAIL_TYPE,
       detail: toJson(rest),
     },
   };
 }
 
 const EXECUTION_EVENTS: Readonly<Record<string, RunStatus>> = {
-  "Execution Started": "RUNNING",
-  "Execution Succeeded": "SUCCEEDED",
-  "Execution Failed": "FAILED",
-  "Execution Cancelled": "ABORTED",
-  "Execution Timed Out": "TIMED_OUT",
+  [DetailType.ExecutionStarted]: "RUNNING",
+  [DetailType.ExecutionSucceeded]: "SUCCEEDED",
+  [DetailType.ExecutionFailed]: "FAILED",
+  [DetailType.ExecutionCancelled]: "ABORTED",
+  [DetailType.ExecutionTimedOut]: "TIMED_OUT",
 };
 
-const STEP_EVENTS = new Set([
-  "Step Started",
-  "Step Succeeded",
-  "Step Failed",
-  "Step Retried",
-  "Step Compensated",
+const STEP_EVENTS = new Set<string>([
+  DetailType.StepStarted,
+  DetailType.StepSucceeded,
+  DetailType.StepFailed,
+  DetailType.StepRetried,
+  DetailType.StepCompensated,
 ]);
-const COMPENSATION_EVENTS = new Set([
-  "Compensation Started",
-  "Compensation Completed",
-  "Compensation Failed",
+const COMPENSATION_EVENTS = new Set<string>([
+  DetailType.CompensationStarted,
+  DetailType.CompensationCompleted,
+  DetailType.CompensationFailed,
 ]);
 
 /** Relative order of event types that share a timestamp. */
 const TYPE_RANK: Readonly<Record<string, number>> = {
-  "Execution Started": 0,
-  "Step Started": 2,
-  "Step Retried": 3,
-  "Step Succeeded": 4,
-  "Step Failed": 4,
-  "Compensation Started": 5,
-  "Step Compensated": 6,
-  "Compensation Completed": 7,
-  "Compensation Failed": 7,
-  "Execution Succeeded": 9,
-  "Execution Failed": 9,
-  "Execution Cancelled": 9,
-  "Execution Timed Out": 9,
+  [DetailType.ExecutionStarted]: 0,
+  [DetailType.StepStarted]: 2,
+  [DetailType.StepRetried]: 3,
+  [DetailType.StepSucceeded]: 4,
+  [DetailType.StepFailed]: 4,
+  [DetailType.CompensationStarted]: 5,
+  [DetailType.StepCompensated]: 6,
+  [DetailType.CompensationCompleted]: 7,
+  [DetailType.CompensationFailed]: 7,
+  [DetailType.ExecutionSucceeded]: 9,
+  [DetailType.ExecutionFailed]: 9,
+  [DetailType.ExecutionCancelled]: 9,
+  [DetailType.ExecutionTimedOut]: 9,
 };
 
 function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
@@ -210,7 +215,7 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
     event: {
       id: eventId(e),
       time,
-      source: "baton",
+      source: EVENT_SOURCE,
       type,
       ...(stepId === undefined ? {} : { stepId }),
       ...(attempt === undefined ? {} : { attempt }),
@@ -238,9 +243,9 @@ function executionDelta(status: RunStatus, d: Detail, time: string, redrive: num
 
 function compensationDelta(type: string, d: Detail, time: string, redrive: number): Partial {
   const phase =
-    type === "Compensation Started"
+    type === DetailType.CompensationStarted
       ? "RUNNING"
-      : type === "Compensation Completed"
+      : type === DetailType.CompensationCompleted
         ? "COMPLETED"
         : "FAILED";
   const stepId = str(d.stepId);
@@ -274,16 +279,19 @@ function compensationDelta(type: string, d: Detail, time: string, redrive: numbe
 function stepDelta(type: string, d: Detail, time: string, redrive: number): StepState {
   const attempt = Math.max(1, Math.trunc(num(d.attempt) ?? 1));
   const error = errorOf(d.error);
-  const ended = type === "Step Succeeded" || type === "Step Failed" || type === "Step Compensated";
+  const ended =
+    type === DetailType.StepSucceeded ||
+    type === DetailType.StepFailed ||
+    type === DetailType.StepCompensated;
   const failed =
-    type === "Step Failed" ||
-    (type === "Step Compensated" && (error !== undefined || isFailedStatus(d.status)));
+    type === DetailType.StepFailed ||
+    (type === DetailType.StepCompensated && (error !== undefined || isFailedStatus(d.status)));
   const withError = failed && error !== undefined ? { error } : {};
   const durationMs = num(d.durationMs);
   const attemptStart =
     iso(d.startedAt) ??
     (ended && durationMs !== undefined ? (shift(time, -durationMs) ?? time) : time);
-  if (type === "Step Compensated" || d.mode === "compensate") {
+  if (type === DetailType.StepCompensated || d.mode === "compensate") {
     const status: StepCompensationStatus = !ended ? "RUNNING" : failed ? "FAILED" : "COMPENSATED";
     const outcome: StepOutcome<StepCompensationStatus> = { status, ...withError };
     const k = [redrive, attemptStart, attempt, STEP_COMPENSATION_RANK[status]];
@@ -308,7 +316,11 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
 
 /** The event's own timestamp field: when an attempt or execution started or ended. */
 function ownTime(type: string, d: Detail): string | undefined {
-  if (type === "Step Started" || type === "Step Retried" || type === "Execution Started")
+  if (
+    type === DetailType.StepStarted ||
+    type === DetailType.StepRetried ||
+    type === DetailType.ExecutionStarted
+  )
     return iso(d.startedAt);
   if (type.startsWith("Step ")) return iso(d.endedAt);
   if (type.startsWith("Execution ")) return iso(d.stoppedAt);

@@ -4,6 +4,7 @@
  * (see `state.ts`); a failure is thrown so EventBridge retries the whole event.
  */
 
+import { DetailType, STEP_FUNCTIONS_SOURCE } from "../../core/wire.ts";
 import type { WorkflowCatalogue } from "../catalogue.ts";
 import type { EventEntry, EventPublisher } from "../events.ts";
 import { executionStatus } from "./derive.ts";
@@ -36,7 +37,7 @@ export async function applyEvent(event: unknown, deps: UpdaterDeps): Promise<App
   const { executionId } = observation;
   const merged = await deps.store.merge(executionId, observation.delta);
   const stored = await deps.store.putEvent(executionId, observation.order, observation.event);
-  if (deps.publisher !== undefined && observation.event.source === "aws.states") {
+  if (deps.publisher !== undefined && observation.event.source === STEP_FUNCTIONS_SOURCE) {
     const entry = statusEvent(merged.previous, merged.state, merged.document);
     if (entry !== undefined) await deps.publisher.publish([entry]);
   }
@@ -48,12 +49,12 @@ export async function applyEvent(event: unknown, deps: UpdaterDeps): Promise<App
 }
 
 const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
-  RUNNING: "Execution Started",
-  SUCCEEDED: "Execution Succeeded",
-  FAILED: "Execution Failed",
-  COMPENSATION_FAILED: "Execution Failed",
-  CANCELLED: "Execution Cancelled",
-  TIMED_OUT: "Execution Timed Out",
+  RUNNING: DetailType.ExecutionStarted,
+  SUCCEEDED: DetailType.ExecutionSucceeded,
+  FAILED: DetailType.ExecutionFailed,
+  COMPENSATION_FAILED: DetailType.ExecutionFailed,
+  CANCELLED: DetailType.ExecutionCancelled,
+  TIMED_OUT: DetailType.ExecutionTimedOut,
 };
 
 /** The Baton event for a status transition, when the execution's run register moved. */

@@ -4,8 +4,10 @@
  * `Service Deregistered`. Validation failures throw `ValidationError` (the API's problem+json 400);
  * an instance for an unknown service throws `UnknownServiceError` (404).
  */
+
+import { DetailType } from "../../core/wire.ts";
 import { UnknownServiceError, ValidationError } from "../errors.ts";
-import { DetailType, type EventPublisher, type ServiceEventDetail } from "../events.ts";
+import type { EventPublisher, ServiceEventDetail } from "../events.ts";
 import { validateInstanceRegistration, validateServiceRegistration } from "./entry-validation.ts";
 import type { ServiceEntry, ServiceRecord } from "./registry-model.ts";
 import type { RegistryStore } from "./registry-store.ts";

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DetailType } from "../../../lib/core/wire.ts";
 import { DynamoRegistryStore } from "../../../lib/runtime/aws/dynamo-registry-store.ts";
 import { CircuitBreaker, type CircuitPermit } from "../../../lib/runtime/circuit/breaker.ts";
 import type { CircuitStore } from "../../../lib/runtime/circuit/circuit-store.ts";
 import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
 import { CircuitOpenError } from "../../../lib/runtime/errors.ts";
-import { DetailType, RecordingPublisher } from "../../../lib/runtime/events.ts";
+import { RecordingPublisher } from "../../../lib/runtime/events.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
 import type { CircuitConfig } from "../../../lib/runtime/registry/registry-model.ts";

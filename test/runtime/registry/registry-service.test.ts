@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { DetailType } from "../../../lib/core/wire.ts";
 import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
 import { UnknownServiceError, ValidationError } from "../../../lib/runtime/errors.ts";
-import { DetailType, RecordingPublisher } from "../../../lib/runtime/events.ts";
+import { RecordingPublisher } from "../../../lib/runtime/events.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
 import { RegistryService } from "../../../lib/runtime/registry/registry-service.ts";
 import { seedRegistry } from "../../../lib/runtime/registry/seed.ts";

@@ -13,18 +13,18 @@ import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledge } from "./nag.ts";
 
-export interface DeadLetterQueueProps {
+export interface BatonDeadLetterQueueProps {
   readonly queueName: string;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
 
-export class DeadLetterQueue extends Construct {
+export class BatonDeadLetterQueue extends Construct {
   readonly queue: Queue;
   /** The same queue for EventBridge rule targets and buses: using it adds no policy statement. */
   readonly targetQueue: IQueue;
 
-  constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
+  constructor(scope: Construct, id: string, props: BatonDeadLetterQueueProps) {
     super(scope, id);
     this.queue = new Queue(this, "Queue", {
       queueName: props.queueName,

@@ -1,0 +1,97 @@
+/**
+ * Names on the wire, typed once: what compiled ASL, the handlers, the CDK stack and the local
+ * runtime must spell the same way. Event sources and detail types, the ASL placeholders CDK
+ * substitutes, and the DynamoDB layout of Baton's tables. Nothing here imports AWS code.
+ */
+
+/** `source` of every event Baton publishes (and of `emit` steps). */
+export const EVENT_SOURCE = "baton";
+/** `source` of Step Functions' own events on the default bus. */
+export const STEP_FUNCTIONS_SOURCE = "aws.states";
+/** `detail-type` of Step Functions' execution status changes. */
+export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
+
+/** Detail types Baton itself publishes on the orchestration bus (SERVICE.md, "Events"). */
+export const DetailType = {
+  ExecutionStarted: "Execution Started",
+  ExecutionSucceeded: "Execution Succeeded",
+  ExecutionFailed: "Execution Failed",
+  ExecutionCancelled: "Execution Cancelled",
+  ExecutionTimedOut: "Execution Timed Out",
+  CompensationStarted: "Compensation Started",
+  CompensationCompleted: "Compensation Completed",
+  CompensationFailed: "Compensation Failed",
+  StepStarted: "Step Started",
+  StepSucceeded: "Step Succeeded",
+  StepFailed: "Step Failed",
+  StepRetried: "Step Retried",
+  StepCompensated: "Step Compensated",
+  ServiceRegistered: "Service Registered",
+  ServiceDeregistered: "Service Deregistered",
+  InstanceHealthChanged: "Instance Health Changed",
+  CircuitOpened: "Circuit Opened",
+  CircuitHalfOpened: "Circuit Half-Opened",
+  CircuitClosed: "Circuit Closed",
+} as const;
+
+/** Baton's own detail types: an `emit` step may not use them (records would trust them). */
+export const RESERVED_DETAIL_TYPES: readonly string[] = Object.values(DetailType);
+
+export type BatonDetailType = (typeof DetailType)[keyof typeof DetailType];
+
+/** Substitution keys (without `${}`) for CDK `DefinitionSubstitutions`. */
+export const SUBSTITUTION_KEYS = {
+  ServiceCall: "BatonServiceCall",
+  EventBus: "BatonEventBus",
+  AwaitSignal: "BatonAwaitSignal",
+} as const;
+
+/** Child workflows are referenced by name; CDK maps this key to the child's state machine ARN. */
+export const childWorkflowSubstitution = (name: string): string =>
+  `ChildWorkflow_${name.replace(/-/g, "_")}`;
+
+/** Every `${Key}` placeholder in a compiled definition, for substitution and checks. */
+export const placeholdersIn = (asl: string): string[] => [
+  ...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] ?? "")),
+];
+
+const asPlaceholder = <K extends string>(key: K): `\${${K}}` => `\${${key}}`;
+
+/** The placeholders themselves, as they appear in compiled ASL. */
+export const PLACEHOLDER = {
+  ServiceCall: asPlaceholder(SUBSTITUTION_KEYS.ServiceCall),
+  EventBus: asPlaceholder(SUBSTITUTION_KEYS.EventBus),
+  AwaitSignal: asPlaceholder(SUBSTITUTION_KEYS.AwaitSignal),
+} as const;
+
+/**
+ * `Resource` values of the Task states the compiler emits. Placeholders use CDK
+ * `DefinitionSubstitutions` syntax; the local runtime routes every Task by its `Resource`.
+ */
+export const TaskResource = {
+  /** The service-call Lambda (direct ARN form): every `call` step and every compensation. */
+  ServiceCall: PLACEHOLDER.ServiceCall,
+  /** `emit` steps: the native EventBridge integration; `EventBusName` is `${BatonEventBus}`. */
+  Emit: "arn:aws:states:::events:putEvents",
+  /** `await` steps: the await-signal Lambda parks the task token (`FunctionName` placeholder). */
+  AwaitSignal: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+  /** `workflow` steps: start the child and wait; `StateMachineArn` is a per-child placeholder. */
+  ChildWorkflow: "arn:aws:states:::states:startExecution.sync:2",
+} as const;
+export type TaskResourceName = keyof typeof TaskResource;
+
+/**
+ * Key attributes of both tables (`pk`/`sk`, strings): the stack (`lib/cdk/baton-tables.ts`),
+ * the DynamoDB stores (`lib/runtime/aws/`) and dynalite (`lib/runtime/aws/table-schema.ts`).
+ */
+export const TABLE_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
+
+/** Global secondary index of the executions table: a workflow's executions, newest first. */
+export const BY_WORKFLOW_INDEX = {
+  name: "byWorkflow",
+  partitionKey: "gsi1pk",
+  sortKey: "gsi1sk",
+} as const;
+
+/** Epoch seconds after which DynamoDB deletes an execution item. */
+export const TTL_ATTRIBUTE = "expiresAt";
