@@ -18,7 +18,7 @@ export interface SourceFile {
 export interface WorkflowManifest {
   /** Services its calls and compensations reach, sorted. */
   readonly services: readonly string[];
-  /** The Task resources its definition runs (`contract.ts` `TaskResource`), in that order. */
+  /** The Task resources its definition runs (`wire.ts` `TaskResource`), in that order. */
   readonly tasks: readonly TaskResourceName[];
   /** Workflows its `workflow` steps start, sorted. */
   readonly children: readonly string[];
