@@ -6,7 +6,12 @@ import { StateMachine } from "aws-local-stepfunctions";
 import { describe, expect, it } from "vitest";
 import { compileCondition, parseCondition } from "../../lib/core/condition.ts";
 
-async function holds(when: string, input: Record<string, unknown>): Promise<boolean> {
+/** One machine per condition: building one validates it (asl-validator), the slow part. */
+const machines = new Map<string, StateMachine>();
+
+function machineFor(when: string): StateMachine {
+  const built = machines.get(when);
+  if (built !== undefined) return built;
   const parsed = parseCondition(when);
   if ("error" in parsed) throw new Error(parsed.error);
   const machine = new StateMachine({
@@ -21,7 +26,12 @@ async function holds(when: string, input: Record<string, unknown>): Promise<bool
       No: { Type: "Pass", Result: "no", End: true },
     },
   } as never);
-  return (await machine.run({ input } as never).result) === "yes";
+  machines.set(when, machine);
+  return machine;
+}
+
+async function holds(when: string, input: Record<string, unknown>): Promise<boolean> {
+  return (await machineFor(when).run({ input } as never).result) === "yes";
 }
 
 describe("compiled conditions at runtime", () => {
