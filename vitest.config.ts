@@ -5,6 +5,8 @@ const SLOW = "test/**/*.slow.test.ts";
 
 export default defineConfig({
   test: {
+    // A TMPDIR per run; the run fails if a test leaves a `baton-*` or `cdk.out*` folder in it.
+    globalSetup: ["test/support/global-setup.ts"],
     // Generous on purpose: CDK synth and local servers in beforeAll take seconds when idle and
     // several times that on a loaded 2-core machine; a timeout should mean a hang, not load.
     testTimeout: 60_000,

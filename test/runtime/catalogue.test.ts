@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_RETRY, type Step, type Workflow } from "../../lib/core/model.ts";
 import { getCatalogue, setCatalogue } from "../../lib/runtime/aws/catalogue-from-env.ts";
 import { catalogueEntry, parseCatalogue, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
+import { tempDir } from "../support/tmp.ts";
 
 const base = { explicitDependsOn: false, pointer: "/steps/0" } as const;
 const steps: Step[] = [
@@ -140,7 +140,7 @@ describe("catalogue", () => {
 
   it("loads the file named by BATON_CATALOGUE_FILE once", async () => {
     // Prepare
-    const dir = await mkdtemp(join(tmpdir(), "baton-catalogue-"));
+    const dir = tempDir("baton-catalogue-");
     const file = join(dir, "catalogue.json");
     await writeFile(
       file,

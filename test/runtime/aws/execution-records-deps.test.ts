@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
@@ -7,6 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executionRecordsDeps } from "../../../lib/runtime/aws/execution-records-deps.ts";
 import { recordEvent } from "../../../lib/runtime/execution-records.ts";
+import { tempDir } from "../../support/tmp.ts";
 import { orderWorkflow, sfnStatus } from "../records/fixtures.ts";
 
 describe("execution records on the AWS composition", () => {
@@ -18,7 +18,7 @@ describe("execution records on the AWS composition", () => {
   });
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), "baton-records-"));
+    const dir = tempDir("baton-records-");
     const file = join(dir, "catalogue.json");
     await writeFile(file, JSON.stringify({ workflows: [orderWorkflow] }));
     Object.assign(process.env, {
