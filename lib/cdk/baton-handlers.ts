@@ -9,6 +9,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { LAMBDA_TIMEOUT_MARGIN } from "../core/call-budget.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { BatonFunction } from "./baton-function.ts";
 import { CATALOGUE_FILE_NAME } from "./catalogue-file.ts";
@@ -135,8 +136,12 @@ export class BatonHandlers extends Construct {
       this.grant(fn, access, props);
       return fn;
     };
-    // A call attempt may last its step timeout; the function must outlive the longest one.
-    const callSeconds = Math.min(900, Math.max(30, (props.maxCallTimeoutSeconds ?? 30) + 10));
+    // The function outlives the handler's hard deadline (step timeout + REPORT_MS) of the longest
+    // call, so the handler always returns by itself (lib/core/call-budget.ts).
+    const callSeconds = Math.min(
+      900,
+      Math.max(30, (props.maxCallTimeoutSeconds ?? 30) + LAMBDA_TIMEOUT_MARGIN),
+    );
     this.functions = {
       "service-call": make("service-call", "ServiceCall", Duration.seconds(callSeconds)),
       "health-check": make("health-check", "HealthCheck", Duration.seconds(60)),

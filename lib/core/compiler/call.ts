@@ -4,8 +4,7 @@ import type { CallSpec } from "../model.ts";
 import type { Scope } from "./scope.ts";
 import { type CompileEnv, entry, payload } from "./templates.ts";
 
-/** Seconds a call task may run past its own timeout before Step Functions gives up on it. */
-export const TASK_TIMEOUT_GRACE = 5;
+export { TASK_TIMEOUT_GRACE } from "../call-budget.ts";
 
 export function callParameters(
   env: CompileEnv,

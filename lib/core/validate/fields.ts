@@ -1,4 +1,5 @@
 /** Typed reading of one object's fields, reporting wrong types and missing fields as it goes. */
+import { LAMBDA_TIMEOUT_MARGIN } from "../call-budget.ts";
 import type { ProblemCode } from "../codes.ts";
 import type { Json } from "../model.ts";
 import { at, type Fields, isFields, isJson, type Report, typeName } from "./report.ts";
@@ -144,12 +145,12 @@ const range = (rule: IntRule): string =>
   rule.max === undefined ? `≥ ${rule.min}` : `between ${rule.min} and ${rule.max}`;
 
 /**
- * Seconds per call attempt: the service-call Lambda runs at most 900 s (Lambda's limit) and keeps
- * 10 s to report the outcome.
+ * Seconds per call attempt: the service-call Lambda runs at most 900 s (Lambda's limit) and must
+ * outlive the attempt by LAMBDA_TIMEOUT_MARGIN (lib/core/call-budget.ts).
  */
 export const CALL_TIMEOUT_RULE: IntRule = {
   min: 1,
-  max: 890,
+  max: 900 - LAMBDA_TIMEOUT_MARGIN,
   code: "E_TIMEOUT",
   what: "a call timeout in seconds (a call runs in a Lambda function, at most 900 s)",
 };
