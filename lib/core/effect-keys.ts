@@ -35,3 +35,11 @@ export function itemAddress(itemPath: string | undefined): string | undefined {
   if (itemPath === undefined || itemPath === "") return undefined;
   return [...itemPath.matchAll(ITEM_INDEX)].map((match) => match[1]).join(".");
 }
+
+/**
+ * The waiter an `await` parks under: the signal name, plus `#<item address>` inside a map, so each
+ * item waits on its own (`approve#2`). Signal names cannot contain `#` (the validator's pattern),
+ * so the two kinds never collide.
+ */
+export const waiterKey = (signal: string, address?: string): string =>
+  address === undefined ? signal : `${signal}#${address}`;
