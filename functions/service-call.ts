@@ -8,4 +8,8 @@ import { callService } from "../lib/runtime/service-call.ts";
 
 export const handler = middy<ServiceCallRequest, ServiceCallResult>()
   .use(injectLambdaContext(powertoolsLogger))
-  .handler((request) => callService(request, serviceCallDeps()));
+  .handler((request, context) =>
+    callService(request, serviceCallDeps(), {
+      remainingMs: context.getRemainingTimeInMillis(),
+    }),
+  );

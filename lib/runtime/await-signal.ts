@@ -4,6 +4,7 @@
  * completes the task at once with the kept payload.
  */
 import type { AwaitSignalRequest } from "../core/contract.ts";
+import { itemAddress, waiterKey } from "../core/effect-keys.ts";
 import { ClientError } from "./errors.ts";
 import type { ExecutionEngine } from "./execution-engine.ts";
 import { isEngineError } from "./execution-engine.ts";
@@ -32,7 +33,9 @@ export async function awaitSignal(
     });
   }
   const executionId = executionIdOf(request.executionId);
-  const registered = await deps.signals.registerWaiter(executionId, request.signal, {
+  // Inside a map each item parks its own waiter (`approve#2`), addressed by `?item=2`.
+  const signal = waiterKey(request.signal, itemAddress(request.itemPath));
+  const registered = await deps.signals.registerWaiter(executionId, signal, {
     taskToken: request.taskToken,
     stepId: request.stepId,
     timeoutSeconds: Number.isFinite(request.timeout) && request.timeout > 0 ? request.timeout : 0,
@@ -42,11 +45,11 @@ export async function awaitSignal(
     await deps.engine.sendTaskSuccess(request.taskToken, registered.payload);
   } catch (error) {
     // Give the signal back so a retried or redriven await step finds it again.
-    await deps.signals.restorePending(executionId, request.signal, request.taskToken);
+    await deps.signals.restorePending(executionId, signal, request.taskToken);
     if (isEngineError(error, "task-gone")) return { outcome: "waiting" };
     throw error;
   }
-  await deps.signals.markDelivered(executionId, request.signal, request.taskToken);
+  await deps.signals.markDelivered(executionId, signal, request.taskToken);
   return { outcome: "resumed" };
 }
 
@@ -58,5 +61,7 @@ function requestProblem(request: AwaitSignalRequest | undefined): string | undef
       return `await request field ${field} must be a non-empty string`;
     }
   }
+  if (request.itemPath !== undefined && typeof request.itemPath !== "string")
+    return "await request field itemPath must be a string";
   return undefined;
 }

@@ -28,6 +28,8 @@ export interface StepEventDetail {
   readonly workflow: string;
   readonly version: number;
   readonly stepId: string;
+  /** The map item the call ran in (`<mapId>[<index>]`, nested maps joined by `.`). */
+  readonly itemPath?: string;
   readonly mode: "call" | "compensate";
   /** 1 for the first try. */
   readonly attempt: number;

@@ -4,7 +4,10 @@
  * shared circuit, calls it once (Step Functions owns retries) and reports the attempt as events.
  * Failures throw catalogue errors (`Baton.*`) that the ASL `Retry`/`Catch` match.
  */
+
+import { type CallBudget, callBudget } from "../core/call-budget.ts";
 import type { ServiceCallRequest, ServiceCallResult } from "../core/contract.ts";
+import { idempotencyKey } from "../core/effect-keys.ts";
 import { HTTP_METHODS } from "../core/model.ts";
 import { DetailType } from "../core/wire.ts";
 import type { CircuitBreaker, CircuitPermit } from "./circuit/breaker.ts";
@@ -19,6 +22,7 @@ import {
 } from "./errors.ts";
 import type { EventEntry, EventPublisher, StepEventDetail } from "./events.ts";
 import { type Fetch, sendRequest } from "./http/caller.ts";
+import { Redactor } from "./http/redact.ts";
 import { traceparent } from "./http/trace.ts";
 import { buildUrl } from "./http/url.ts";
 import { Balancer } from "./registry/balancer.ts";
@@ -42,17 +46,35 @@ const containerBalancer = new Balancer();
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/** What the entry point knows about its invocation. */
+export interface CallOptions {
+  /** The Lambda's remaining time when the handler started; the budget shrinks to fit it. */
+  readonly remainingMs?: number;
+}
+
 export async function callService(
   request: ServiceCallRequest,
   deps: ServiceCallDeps,
+  options: CallOptions = {},
 ): Promise<ServiceCallResult> {
   checkRequest(request);
   const startedAt = deps.clock.now();
+  // Budgets nest inside the Task timeout (lib/core/call-budget.ts): the request is aborted at the
+  // step timeout, counted from here; lookups before it and reports after it are bounded too.
+  let stepMs = stepTimeoutMs(request.timeout);
+  let budget = callBudget(startedAt, stepMs ?? DEFAULT_STEP_MS, options.remainingMs);
+  const secrets = new Set<string>();
   const report = new AttemptReporter(request, deps, startedAt);
   report.started();
   let instance: InstanceRecord | undefined;
   try {
-    const service = await lookup(request, deps.registry);
+    const before = <T>(what: string, work: Promise<T>) =>
+      beforeAbort(budget, deps.clock, what, request.stepId, work);
+    const service = await before("The registry lookup", lookup(request, deps.registry));
+    if (stepMs === undefined) {
+      stepMs = stepTimeoutMs(service.timeout) ?? DEFAULT_STEP_MS;
+      budget = callBudget(startedAt, stepMs, options.remainingMs);
+    }
     const healthy = service.instances.filter((candidate) => candidate.healthy);
     const pick = (deps.balancer ?? containerBalancer).pick(
       service.name,
@@ -68,29 +90,34 @@ export async function callService(
     }
     const target = pick.instance;
     try {
-      const timeoutMs = attemptTimeoutMs(request, service);
       const context = { step: request.stepId, instance: target.id };
       const url = buildUrl(target.url, request.path, request.query, context);
       // The step's own headers may replace the default Idempotency-Key; trace headers are Baton's.
       const headers = {
-        ...(await secretHeaders(service, deps.secrets, context)),
+        ...(await before(
+          "Resolving the secret headers",
+          secretHeaders(service, deps.secrets, context, secrets),
+        )),
         ...defaultHeaders(request),
         ...requestHeaders(request, context),
         ...traceHeaders(request),
       };
-      const permit = await deps.circuit.acquire(service.name, service.circuit, {
-        probeLeaseMs: timeoutMs + 5_000,
-      });
+      const permit = await before(
+        "The circuit check",
+        deps.circuit.acquire(service.name, service.circuit, { probeLeaseMs: stepMs + 5_000 }),
+      );
       // Attributed only once the circuit let the call through: a CircuitOpen names no instance.
       instance = target;
-      const response = await withCircuit(deps.circuit, permit, () =>
+      const response = await withCircuit(deps.circuit, permit, budget, deps.clock, () =>
         sendRequest(
           {
             url,
             method: request.method,
             headers,
             ...(request.body === undefined ? {} : { body: request.body }),
-            timeoutMs,
+            timeoutMs: budget.abortAt - deps.clock.now(),
+            budgetMs: stepMs ?? DEFAULT_STEP_MS,
+            redactor: new Redactor(secrets),
             ...context,
           },
           deps.fetch,
@@ -103,35 +130,98 @@ export async function callService(
         instance: target.id,
         attempt: request.attempt,
       };
-      await report.succeeded(result);
+      await settleBy(budget.deadline, deps.clock, report.succeeded(result));
       return result;
     } finally {
       pick.release();
     }
   } catch (error) {
-    const failure = attribute(error, request.stepId, instance?.id);
-    await report.failed(failure, instance?.id ?? null);
+    const failure = redacted(attribute(error, request.stepId, instance?.id), new Redactor(secrets));
+    await settleBy(budget.deadline, deps.clock, report.failed(failure, instance?.id ?? null));
     throw failure;
   }
 }
 
-/** Runs the call and tells the circuit how it went: only failures the service is to blame for count. */
+/**
+ * Runs the call and tells the circuit how it went: only failures the service is to blame for count.
+ * The circuit write is bounded by the handler's deadline, and its failure never changes the outcome
+ * of a call that was made (failing it would make Step Functions call again).
+ */
 async function withCircuit<T>(
   circuit: CircuitBreaker,
   permit: CircuitPermit,
+  budget: CallBudget,
+  clock: Clock,
   call: () => Promise<T>,
 ): Promise<T> {
   try {
     const result = await call();
-    await circuit.recordSuccess(permit);
+    await settleBy(budget.deadline, clock, circuit.recordSuccess(permit));
     return result;
   } catch (error) {
-    if (error instanceof ServiceError || error instanceof TimeoutError)
-      await circuit.recordFailure(permit);
+    const blamed = error instanceof ServiceError || error instanceof TimeoutError;
     // A 4xx means the service is up and answering.
-    else await circuit.recordSuccess(permit);
+    const record = blamed ? circuit.recordFailure(permit) : circuit.recordSuccess(permit);
+    await settleBy(budget.deadline, clock, record);
     throw error;
   }
+}
+
+/** Work before the request: fails the attempt, with nothing sent, when it outlasts the abort time. */
+async function beforeAbort<T>(
+  budget: CallBudget,
+  clock: Clock,
+  what: string,
+  step: string,
+  work: Promise<T>,
+): Promise<T> {
+  // A late failure of abandoned work must not surface as an unhandled rejection.
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ServiceError(
+            `${what} did not finish within the attempt's time budget, so no request was sent; the step is retried if its policy allows.`,
+            { step },
+          ),
+        ),
+      Math.max(0, budget.abortAt - clock.now()),
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for best-effort work until the deadline at most; its failure is not the call's. */
+async function settleBy(deadline: number, clock: Clock, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  const due = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - clock.now()));
+  });
+  try {
+    await Promise.race([settled, due]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The error without any resolved secret value (and without its cause, which may quote one). */
+function redacted(error: BatonRuntimeError, redactor: Redactor): BatonRuntimeError {
+  if (redactor.empty) return error;
+  return new BatonRuntimeError(error.name, redactor.redact(error.reason), {
+    step: error.step,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.instance === undefined ? {} : { instance: error.instance }),
+  });
 }
 
 async function lookup(
@@ -158,20 +248,24 @@ async function lookup(
 
 /** Node timers overflow past 2^31 - 1 ms (they would fire at once); no call may wait longer. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** The budget before the registry says otherwise, for a request without a usable timeout. */
+const DEFAULT_STEP_MS = 30_000;
 
-function attemptTimeoutMs(request: ServiceCallRequest, service: ServiceRecord): number {
-  const seconds =
-    Number.isFinite(request.timeout) && request.timeout > 0 ? request.timeout : service.timeout;
-  return Math.min(seconds * 1000, MAX_TIMER_MS);
+/** Milliseconds of a positive timeout in seconds; undefined when it is not usable. */
+function stepTimeoutMs(seconds: number): number | undefined {
+  return Number.isFinite(seconds) && seconds > 0
+    ? Math.min(seconds * 1000, MAX_TIMER_MS)
+    : undefined;
 }
 
 async function secretHeaders(
   service: ServiceRecord,
   secrets: SecretResolver,
   context: { readonly step: string; readonly instance: string },
+  found: Set<string>,
 ): Promise<Record<string, string>> {
   try {
-    return await resolveSecretHeaders(service.headers, secrets);
+    return await resolveSecretHeaders(service.headers, secrets, found);
   } catch (error) {
     if (error instanceof BatonRuntimeError) throw error.withContext(context);
     throw new ServiceError(
@@ -201,10 +295,7 @@ function requestHeaders(
 }
 
 function defaultHeaders(request: ServiceCallRequest): Record<string, string> {
-  const compensating = request.mode === "compensate";
-  return {
-    "idempotency-key": `${request.executionId}:${request.stepId}${compensating ? ":compensate" : ""}`,
-  };
+  return { "idempotency-key": idempotencyKey(request) };
 }
 
 function traceHeaders(request: ServiceCallRequest): Record<string, string> {
@@ -245,6 +336,8 @@ function checkRequest(request: ServiceCallRequest): void {
       problems.push(`${field} must be an object`);
     }
   }
+  if (input.itemPath !== undefined && typeof input.itemPath !== "string")
+    problems.push("itemPath must be a string");
   if (input.mode !== "call" && input.mode !== "compensate")
     problems.push(`mode must be "call" or "compensate"`);
   if (problems.length > 0) {
@@ -326,6 +419,7 @@ class AttemptReporter {
       workflow: request.workflow,
       version: request.version,
       stepId: request.stepId,
+      ...(request.itemPath === undefined ? {} : { itemPath: request.itemPath }),
       mode: request.mode,
       attempt: request.attempt,
       ...(request.redriveCount ? { redriveCount: request.redriveCount } : {}),

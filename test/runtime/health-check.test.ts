@@ -12,6 +12,7 @@ import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.t
 import { INITIAL_HEALTH } from "../../lib/runtime/registry/registry-model.ts";
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
 import {
+  allowLoopbackUrls,
   closedPort,
   json,
   serviceEntry,
@@ -20,6 +21,8 @@ import {
   type TestServer,
   text,
 } from "./test-server.ts";
+
+allowLoopbackUrls();
 
 const CONFIG = { path: "/health", intervalSeconds: 60, unhealthyAfter: 2, healthyAfter: 3 };
 

@@ -12,6 +12,7 @@ import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.t
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../../lib/runtime/service-call.ts";
 import {
+  allowLoopbackUrls,
   callRequest,
   closedPort,
   json,
@@ -21,6 +22,8 @@ import {
   type TestServer,
   text,
 } from "./test-server.ts";
+
+allowLoopbackUrls();
 
 let server: TestServer;
 let store: InMemoryRegistryStore;
@@ -151,7 +154,7 @@ describe("callService against a real HTTP server", () => {
     await callService(request, deps);
 
     // Assess
-    expect(server.requests[0]?.headers["idempotency-key"]).toEqual("exec-1:reserve:compensate");
+    expect(server.requests[0]?.headers["idempotency-key"]).toEqual("exec-1:reserve:undo");
     expect(events.detailTypes()).toEqual([DetailType.StepStarted, DetailType.StepCompensated]);
   });
 

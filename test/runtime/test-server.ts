@@ -1,9 +1,26 @@
 /** Test helpers: a real HTTP server on 127.0.0.1, request and service fixtures, a closed port. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import type { ServiceCallRequest } from "../../lib/core/contract.ts";
 import type { ServiceEntry } from "../../lib/runtime/registry/registry-model.ts";
 import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../../lib/runtime/registry/registry-model.ts";
+import { ALLOW_PRIVATE_URLS_VARIABLE } from "../../lib/runtime/registry/url-policy.ts";
+
+/**
+ * The transport checks every address it connects to; test servers listen on 127.0.0.1, so the
+ * file allows loopback as `baton dev` does (restored afterwards).
+ */
+export function allowLoopbackUrls(): void {
+  const previous = process.env[ALLOW_PRIVATE_URLS_VARIABLE];
+  beforeAll(() => {
+    process.env[ALLOW_PRIVATE_URLS_VARIABLE] = "1";
+  });
+  afterAll(() => {
+    if (previous === undefined) delete process.env[ALLOW_PRIVATE_URLS_VARIABLE];
+    else process.env[ALLOW_PRIVATE_URLS_VARIABLE] = previous;
+  });
+}
 
 export interface RecordedRequest {
   readonly method: string;

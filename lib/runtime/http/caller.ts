@@ -1,11 +1,17 @@
 /**
- * One HTTP attempt to a service instance with the global fetch: per-attempt timeout through an
- * AbortController (covering the body too), redirects never followed (SSRF), the response classified
- * into the error catalogue: 2xx ok; 408, 429, 5xx and network failures `Baton.ServiceError`; an
- * abort `Baton.Timeout`; any other status `Baton.ClientError`.
+ * One HTTP attempt to a service instance: per-attempt timeout through an AbortController (covering
+ * the body too), redirects never followed (SSRF), the body read up to a cap, and the response
+ * classified into the error catalogue: 2xx ok; 408, 429, 5xx and network failures
+ * `Baton.ServiceError`; an abort `Baton.Timeout`; any other status, a 2xx body over
+ * `MAX_RESPONSE_BYTES` and a connection to a refused address `Baton.ClientError`.
+ * The default transport checks the address it connects to (`guarded-fetch.ts`).
  */
 import type { HttpMethod, Json } from "../../core/model.ts";
 import { type BatonRuntimeError, ClientError, ServiceError, TimeoutError } from "../errors.ts";
+import { refuseAddress, urlPolicyFromEnv } from "../registry/url-policy.ts";
+import { declaredOver, ERROR_BODY_BYTES, MAX_RESPONSE_BYTES, readLimited } from "./body.ts";
+import { BlockedAddressError, createGuardedFetch } from "./guarded-fetch.ts";
+import { type Redactor, sanitizeExcerpt } from "./redact.ts";
 
 export type Fetch = typeof globalThis.fetch;
 
@@ -15,6 +21,10 @@ export interface OutboundRequest {
   readonly headers: { readonly [name: string]: string };
   readonly body?: Json;
   readonly timeoutMs: number;
+  /** The step timeout the message names, when `timeoutMs` is what was left of it. */
+  readonly budgetMs?: number;
+  /** Removes resolved secrets from body excerpts before they are cut to length. */
+  readonly redactor?: Redactor;
   /** For error attribution. */
   readonly step: string;
   readonly instance: string;
@@ -27,14 +37,25 @@ export interface HttpResponse {
   readonly body: Json;
 }
 
+/**
+ * The transport used unless one is injected: connects only to addresses the URL policy allows,
+ * read from the environment per call (`baton dev` allows loopback after start-up).
+ */
+export const guardedFetch: Fetch = createGuardedFetch({
+  check: () => {
+    const policy = urlPolicyFromEnv();
+    return (address) => refuseAddress(address, policy);
+  },
+});
+
 /** Sends the request; resolves with a 2xx response or throws a classified `BatonRuntimeError`. */
 export async function sendRequest(
   request: OutboundRequest,
-  fetchImpl: Fetch = globalThis.fetch,
+  fetchImpl: Fetch = guardedFetch,
 ): Promise<HttpResponse> {
   const context = { step: request.step, instance: request.instance };
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), request.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), Math.max(0, request.timeoutMs));
   const hasBody =
     request.body !== undefined && request.method !== "GET" && request.method !== "HEAD";
   const headers: Record<string, string> = {
@@ -52,19 +73,28 @@ export async function sendRequest(
       redirect: "manual",
       signal: controller.signal,
     });
+    const ok = response.status >= 200 && response.status < 300;
     const result: HttpResponse = {
       status: response.status,
       headers: Object.fromEntries(response.headers),
-      body: await readBody(response),
+      body: ok ? await readCappedBody(response, request) : await readErrorBody(response),
     };
-    const failure = classifyStatus(result, context);
+    const failure = classifyStatus(result, context, request.redactor);
     if (failure !== undefined) throw failure;
     return result;
   } catch (error) {
     if (error instanceof ServiceError || error instanceof ClientError) throw error;
     if (controller.signal.aborted) {
+      const budgetMs = request.budgetMs ?? request.timeoutMs;
       throw new TimeoutError(
-        `${request.method} ${redact(request.url)} took longer than ${request.timeoutMs / 1000} s.`,
+        `${request.method} ${redact(request.url)} took longer than ${budgetMs / 1000} s.`,
+        { ...context, cause: error },
+      );
+    }
+    const blocked = blockedCause(error);
+    if (blocked !== undefined) {
+      throw new ClientError(
+        `${request.method} ${redact(request.url)} was refused before connecting: ${blocked.message}. The address is checked on every call, so a host name that now resolves elsewhere (DNS rebinding) is refused; register a URL whose host resolves only to allowed addresses.`,
         { ...context, cause: error },
       );
     }
@@ -81,11 +111,12 @@ export async function sendRequest(
 export function classifyStatus(
   response: HttpResponse,
   context: { readonly step: string; readonly instance: string },
+  redactor?: Redactor,
 ): BatonRuntimeError | undefined {
   const { status } = response;
   if (status >= 200 && status < 300) return undefined;
   const options = { ...context, status };
-  const summary = `HTTP ${status}${bodyHint(response.body)}`;
+  const summary = `HTTP ${status}${bodyHint(response.body, redactor)}`;
   if (status === 408 || status === 429 || status >= 500) return new ServiceError(summary, options);
   if (status >= 300 && status < 400) {
     const location = response.headers.location;
@@ -97,8 +128,31 @@ export function classifyStatus(
   return new ClientError(summary, options);
 }
 
-async function readBody(response: Response): Promise<Json> {
-  const text = await response.text();
+/**
+ * A 2xx body, refused over `MAX_RESPONSE_BYTES`: the result would not fit the state Step Functions
+ * keeps. The call took effect, so the step fails without a retry (a retry would take it again).
+ */
+async function readCappedBody(response: Response, request: OutboundRequest): Promise<Json> {
+  const declared = declaredOver(response, MAX_RESPONSE_BYTES);
+  const body = declared === undefined ? await readLimited(response, MAX_RESPONSE_BYTES) : undefined;
+  if (body === undefined || body.truncated) {
+    await response.body?.cancel().catch(() => undefined);
+    const size = declared === undefined ? "more than" : `${declared} bytes,`;
+    throw new ClientError(
+      `${request.method} ${redact(request.url)} answered HTTP ${response.status} with a body of ${size} ${MAX_RESPONSE_BYTES} bytes, the most a step result may hold (Step Functions keeps at most 256 KiB of state); have the service return less (a page, or a reference to the data) or use select on a smaller part.`,
+      { step: request.step, instance: request.instance, status: response.status },
+    );
+  }
+  return parseBody(body.text, response);
+}
+
+/** An error body, read only as far as the excerpt needs. */
+async function readErrorBody(response: Response): Promise<Json> {
+  const body = await readLimited(response, ERROR_BODY_BYTES);
+  return body.truncated ? body.text : parseBody(body.text, response);
+}
+
+function parseBody(text: string, response: Response): Json {
   if (text === "") return null;
   const type = response.headers.get("content-type") ?? "";
   if (/[/+]json\b/i.test(type)) {
@@ -111,8 +165,14 @@ async function readBody(response: Response): Promise<Json> {
   return text;
 }
 
-/** A short excerpt of an error body, so the execution record says why. */
-function bodyHint(body: Json): string {
+function blockedCause(error: unknown): BlockedAddressError | undefined {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof BlockedAddressError) return cause;
+  return error instanceof BlockedAddressError ? error : undefined;
+}
+
+/** A short, sanitized excerpt of an error body, so the execution record says why. */
+function bodyHint(body: Json, redactor?: Redactor): string {
   if (body === null) return "";
   const message =
     typeof body === "string"
@@ -121,9 +181,8 @@ function bodyHint(body: Json): string {
         ? (firstString(body as Record<string, Json>, ["detail", "message", "error", "title"]) ??
           JSON.stringify(body))
         : JSON.stringify(body);
-  const trimmed = message.replace(/\s+/g, " ").trim();
-  if (trimmed === "") return "";
-  return `: ${trimmed.length > 200 ? `${trimmed.slice(0, 197)}...` : trimmed}`;
+  const excerpt = sanitizeExcerpt(message, redactor);
+  return excerpt === "" ? "" : `: ${excerpt}`;
 }
 
 function firstString(body: Record<string, Json>, keys: readonly string[]): string | undefined {

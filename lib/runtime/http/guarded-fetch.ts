@@ -113,7 +113,13 @@ export function createGuardedFetch(options: GuardedFetchOptions): typeof globalT
       const signal = init.signal ?? undefined;
       const request = transport.request(url, {
         method,
-        headers: Object.fromEntries(new Headers(init.headers)),
+        headers: {
+          ...Object.fromEntries(new Headers(init.headers)),
+          // Framed explicitly: node:http sends a DELETE body unframed otherwise.
+          ...(typeof init.body === "string"
+            ? { "content-length": String(Buffer.byteLength(init.body)) }
+            : {}),
+        },
         agent: agents[url.protocol as "http:" | "https:"],
         lookup: guardedLookup(check, options.resolve),
         ...(signal ? { signal } : {}),

@@ -76,6 +76,8 @@ export interface SecretResolver {
 export async function resolveSecretHeaders(
   headers: { readonly [name: string]: string },
   resolver: SecretResolver,
+  /** Receives every resolved secret value (so errors can be redacted of them). */
+  found?: Set<string>,
 ): Promise<Record<string, string>> {
   const resolved: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -85,6 +87,7 @@ export async function resolveSecretHeaders(
       continue;
     }
     const values = await Promise.all(references.map((reference) => resolver.resolve(reference)));
+    for (const value of values) found?.add(value);
     let index = 0;
     resolved[name] = value.replace(SECRET_REFERENCE, () => values[index++] ?? "");
   }

@@ -55,10 +55,17 @@ function addCidr(blockList: BlockList, cidr: string, family: "ipv4" | "ipv6"): v
 
 // Order matters: the first matching class names the refusal.
 const CLASSES: readonly (readonly [AddressClass, BlockList])[] = [
-  ["metadata", list(["169.254.169.254", "169.254.170.2", "100.100.100.200"], ["fd00:ec2::254"])],
+  [
+    "metadata",
+    list(
+      ["169.254.169.254", "169.254.170.2", "169.254.170.23", "100.100.100.200"],
+      ["fd00:ec2::254", "fd00:ec2::23"],
+    ),
+  ],
   ["link-local", list(["169.254.0.0/16"], ["fe80::/10"])],
   ["unspecified", list(["0.0.0.0/8"], ["::"])],
-  ["multicast", list(["224.0.0.0/4", "240.0.0.0/4"], ["ff00::/8"])],
+  // Discard-only 100::/64 and documentation 2001:db8::/32 are never a service.
+  ["multicast", list(["224.0.0.0/4", "240.0.0.0/4"], ["ff00::/8", "100::/64", "2001:db8::/32"])],
   ["loopback", list(["127.0.0.0/8"], ["::1"])],
   [
     "private",
@@ -87,30 +94,65 @@ const DESCRIPTIONS: Record<AddressClass, string> = {
 };
 
 /**
- * Classifies an IP literal. IPv4-mapped IPv6 addresses are checked as IPv4 by BlockList; IPv6
- * forms that carry an IPv4 address elsewhere (NAT64 `64:ff9b::/96`, 6to4 `2002::/16`,
- * IPv4-compatible `::a.b.c.d`) are classified by the IPv4 address they reach.
+ * Classifies an IP literal. IPv4-mapped IPv6 addresses are checked as IPv4 by BlockList. IPv6 forms
+ * that reach an IPv4 address are classified by it (the most severe when a form holds two):
+ * IPv4-translated `::ffff:0:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4
+ * `2002::/16`, Teredo `2001::/32` (server and client), ISATAP interface ids (`…:5efe:a.b.c.d`).
+ * The local-use NAT64 prefix `64:ff9b:1::/48` is private whatever it embeds, and refused outright
+ * when any RFC 6052 layout (/48, /56, /64, /96) would reach a metadata or link-local address.
  */
 export function classifyAddress(address: string): AddressClass {
   const family = isIP(address) === 6 ? "ipv6" : "ipv4";
-  for (const [name, blockList] of CLASSES) {
-    if (blockList.check(address, family)) return name;
+  const own = CLASSES.find(([, blockList]) => blockList.check(address, family))?.[0] ?? "public";
+  if (family === "ipv4") return own;
+  const words = ipv6Words(address);
+  if (words === undefined) return own;
+  const embedded = embeddedIpv4(words).map(classifyAddress);
+  if (isLocalNat64(words)) {
+    // Layouts that do not apply read zeros (0.0.0.0): only a reachable metadata or link-local
+    // address counts, or every local-use address would be refused.
+    const dangerous = embedded.filter((kind) => kind === "metadata" || kind === "link-local");
+    return mostSevere([own, "private", ...dangerous]);
   }
-  const embedded = family === "ipv6" ? embeddedIpv4(address) : undefined;
-  return embedded === undefined ? "public" : classifyAddress(embedded);
+  return mostSevere([own, ...embedded]);
 }
 
-/** The IPv4 address an IPv6 translation or tunnelling form reaches, if it is one. */
-function embeddedIpv4(address: string): string | undefined {
-  const words = ipv6Words(address);
-  if (words === undefined) return undefined;
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zero = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
-  if (words[0] === 0x64 && words[1] === 0xff9b && zero(2, 6))
-    return v4(words[6] ?? 0, words[7] ?? 0);
-  if (words[0] === 0x2002) return v4(words[1] ?? 0, words[2] ?? 0);
-  if (zero(0, 6) && (words[6] ?? 0) !== 0) return v4(words[6] ?? 0, words[7] ?? 0);
-  return undefined;
+/** Classes from most to least severe (the order of CLASSES, then public). */
+const SEVERITY: readonly AddressClass[] = [...CLASSES.map(([name]) => name), "public"];
+const mostSevere = (kinds: readonly AddressClass[]): AddressClass =>
+  SEVERITY.find((kind) => kinds.includes(kind)) ?? "public";
+
+const isLocalNat64 = (w: readonly number[]): boolean =>
+  w[0] === 0x64 && w[1] === 0xff9b && w[2] === 0x0001;
+
+const dotted = (bytes: readonly number[]): string => bytes.join(".");
+const bytesOf = (words: readonly number[]): number[] => words.flatMap((w) => [w >> 8, w & 255]);
+
+/** The IPv4 addresses an IPv6 translation or tunnelling form reaches (none for a plain address). */
+function embeddedIpv4(w: readonly number[]): string[] {
+  const b = bytesOf(w);
+  const zero = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
+  const low32 = dotted(b.slice(12, 16));
+  // IPv4-translated ::ffff:0:a.b.c.d (SIIT); IPv4-mapped ::ffff:a.b.c.d is BlockList's own.
+  if (zero(0, 4) && w[4] === 0xffff && w[5] === 0) return [low32];
+  if (zero(0, 6) && (w[6] !== 0 || (w[7] ?? 0) > 1)) return [low32]; // IPv4-compatible ::a.b.c.d
+  if (w[0] === 0x64 && w[1] === 0xff9b && zero(2, 6)) return [low32]; // NAT64 well-known prefix
+  if (isLocalNat64(w)) {
+    // RFC 6052 layouts: bits 64-71 are always skipped (the "u" octet).
+    return [
+      dotted([...b.slice(6, 8), ...b.slice(9, 11)]), // /48
+      dotted([b[7] ?? 0, ...b.slice(9, 12)]), // /56
+      dotted(b.slice(9, 13)), // /64
+      low32, // /96
+    ];
+  }
+  if (w[0] === 0x2002) return [dotted(b.slice(2, 6))]; // 6to4
+  if (w[0] === 0x2001 && w[1] === 0) {
+    // Teredo: the server's address, and the client's, stored inverted.
+    return [dotted(b.slice(4, 8)), dotted(b.slice(12, 16).map((x) => x ^ 255))];
+  }
+  if ((w[4] === 0 || w[4] === 0x200) && w[5] === 0x5efe) return [low32]; // ISATAP
+  return [];
 }
 
 /** The eight 16-bit words of an IPv6 literal (dotted IPv4 tails included). */
