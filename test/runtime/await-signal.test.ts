@@ -48,6 +48,34 @@ function engine(failWith?: Error) {
 }
 
 describe("awaitSignal", () => {
+  it("parks one waiter per map item, under the signal and the item's indices", async () => {
+    // Prepare
+    const { store, calls } = signals({ kind: "early", payload: "yes" });
+    const sent = engine();
+
+    // Act
+    await awaitSignal(
+      { ...request, itemPath: "orders[1].lines[0]" },
+      { signals: store, engine: sent },
+    );
+
+    // Assess
+    expect(calls).toEqual([
+      "register e1 approved#1.0 token-1 3600",
+      "delivered e1 approved#1.0 token-1",
+    ]);
+  });
+
+  it("fails when itemPath is not a string, without parking anything", async () => {
+    const { store, calls } = signals({ kind: "waiting" });
+    const bad = { ...request, itemPath: 3 } as unknown as AwaitSignalRequest;
+
+    await expect(awaitSignal(bad, { signals: store, engine: engine() })).rejects.toThrow(
+      "await request field itemPath must be a string",
+    );
+    expect(calls).toEqual([]);
+  });
+
   it("parks the task token under the execution id from the ARN", async () => {
     // Prepare
     const { store, calls } = signals({ kind: "waiting" });

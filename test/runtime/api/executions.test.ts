@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
+import type { CatalogueWorkflow } from "../../../lib/runtime/catalogue.ts";
 import { redrivePlan } from "../../../lib/runtime/execution-lifecycle.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import type { ExecutionDocument, StepStatus } from "../../../lib/runtime/records/document.ts";
@@ -933,6 +934,113 @@ describe("POST /executions/{id}/signals/{name}", () => {
       response.headers["retry-after"],
       signals.items.get("a5/approved")?.state,
     ]).toEqual([503, "1", "WAITING"]);
+  });
+
+  describe("to an await inside a map", () => {
+    const approveEach: CatalogueWorkflow = {
+      name: "approve-each",
+      version: 1,
+      type: "standard",
+      definition: {},
+      asl: {},
+      mermaid: "",
+      steps: [
+        { id: "lines", kind: "map", scope: "/", dependsOn: [] },
+        { id: "approve_line", kind: "await", scope: "lines/0", dependsOn: [], signal: "approved" },
+      ],
+    };
+    async function running(deps: ApiDeps, id: string) {
+      await deps.executions.merge(id, {
+        id,
+        workflow: "approve-each",
+        version: { k: [2], v: 1 },
+        startedAt: at(0),
+        run: { k: [0, 0, 0], v: { status: "RUNNING" } },
+      });
+    }
+
+    it("resumes only the addressed item's waiter with ?item=<index>", async () => {
+      // Prepare: items 0 and 1 wait on the same signal name.
+      const { deps, engine, signals } = fakeDeps({}, [approveEach]);
+      await running(deps, "m1");
+      for (const index of [0, 1]) {
+        await signals.registerWaiter("m1", `approved#${index}`, {
+          taskToken: `tok-${index}`,
+          stepId: "approve_line",
+          timeoutSeconds: 60,
+        });
+      }
+
+      // Act
+      const response = await call(
+        deps,
+        restEvent("POST", "/executions/m1/signals/approved", { body: 1, query: { item: "1" } }),
+      );
+
+      // Assess
+      expect([response.status, response.body]).toEqual([
+        200,
+        { executionId: "m1", signal: "approved", item: "1", delivered: true, step: "approve_line" },
+      ]);
+      expect(engine.calls).toEqual([{ op: "taskSuccess", token: "tok-1", output: 1 }]);
+      expect(signals.items.get("m1/approved#0")?.state).toEqual("WAITING");
+    });
+
+    it("keeps a signal for an item that does not wait yet (202)", async () => {
+      // Prepare
+      const { deps, signals } = fakeDeps({}, [approveEach]);
+      await running(deps, "m2");
+
+      // Act
+      const response = await call(
+        deps,
+        restEvent("POST", "/executions/m2/signals/approved", { body: "ok", query: { item: "2" } }),
+      );
+      const other = await signals.registerWaiter("m2", "approved#0", {
+        taskToken: "t0",
+        stepId: "approve_line",
+        timeoutSeconds: 5,
+      });
+      const addressed = await signals.registerWaiter("m2", "approved#2", {
+        taskToken: "t2",
+        stepId: "approve_line",
+        timeoutSeconds: 5,
+      });
+
+      // Assess
+      expect([response.status, other, addressed]).toEqual([
+        202,
+        { kind: "waiting" },
+        { kind: "early", payload: "ok" },
+      ]);
+    });
+
+    it("fails when the signal names no item: 400 saying which map waits", async () => {
+      const { deps } = fakeDeps({}, [approveEach]);
+      await running(deps, "m3");
+
+      const response = await call(
+        deps,
+        restEvent("POST", "/executions/m3/signals/approved", { body: {} }),
+      );
+
+      expect([response.status, (response.body as { detail?: string }).detail]).toEqual([
+        400,
+        "Signal approved is awaited inside map lines, where each item waits on its own; address one item with ?item=<index> (e.g. ?item=0).",
+      ]);
+    });
+
+    it.each(["-1", "a", "1..2", "lines[1]", ""])("fails when item is %j: 400", async (item) => {
+      const { deps } = fakeDeps({}, [approveEach]);
+      await running(deps, "m4");
+
+      const response = await call(
+        deps,
+        restEvent("POST", "/executions/m4/signals/approved", { body: {}, query: { item } }),
+      );
+
+      expect(response.status).toEqual(400);
+    });
   });
 });
 
