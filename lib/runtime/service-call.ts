@@ -106,6 +106,12 @@ export async function callService(
         "The circuit check",
         deps.circuit.acquire(service.name, service.circuit, { probeLeaseMs: stepMs + 5_000 }),
       );
+      if (budget.abortAt <= deps.clock.now()) {
+        throw new ServiceError(
+          "No time was left to send the request (the Lambda's remaining time is shorter than the step's budget), so none was sent.",
+          context,
+        );
+      }
       // Attributed only once the circuit let the call through: a CircuitOpen names no instance.
       instance = target;
       const response = await withCircuit(deps.circuit, permit, budget, deps.clock, () =>
