@@ -48,11 +48,13 @@ import {
   WORKFLOW_EXTENSIONS,
 } from "../core/load.ts";
 import type { Json, Workflow } from "../core/model.ts";
+import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
 import { BatonRuntimeError } from "../runtime/errors.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
 import { InMemoryRegistryStore } from "../runtime/registry/memory-store.ts";
 import type { ServiceEntry } from "../runtime/registry/registry-model.ts";
+import type { RegistryStore } from "../runtime/registry/registry-store.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { type CompiledSet, compileSet, formatProblem, isRegistryFile } from "./workflows.ts";
@@ -87,6 +89,8 @@ export interface HarnessOptions {
   readonly children?: readonly (Workflow | string)[];
   /** Every service the workflow calls: an in-process handler or a base URL. */
   readonly services: Readonly<Record<string, ServiceHandler | string>>;
+  /** Wraps the registry and circuit store the handler uses (e.g. to make it slow in a test). */
+  readonly store?: (store: RegistryStore & CircuitStore) => RegistryStore & CircuitStore;
 }
 
 export interface Fault {
@@ -213,7 +217,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
 
   const live = await createLocalRuntime({
     compiled,
-    registry,
+    registry: options.store === undefined ? registry : options.store(registry),
     records: (event) => records.apply(event),
     fetch: fetchImpl,
     skipDelays: true,
