@@ -4,10 +4,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPORT_MS } from "../../lib/core/call-budget.ts";
+import { DetailType } from "../../lib/core/wire.ts";
 import { CircuitBreaker } from "../../lib/runtime/circuit/breaker.ts";
 import { systemClock } from "../../lib/runtime/circuit/clock.ts";
 import { BatonRuntimeError } from "../../lib/runtime/errors.ts";
-import { DetailType, type EventPublisher, RecordingPublisher } from "../../lib/runtime/events.ts";
+import { type EventPublisher, RecordingPublisher } from "../../lib/runtime/events.ts";
 import { MAX_RESPONSE_BYTES } from "../../lib/runtime/http/body.ts";
 import { quietLogger } from "../../lib/runtime/logger.ts";
 import { Balancer } from "../../lib/runtime/registry/balancer.ts";
