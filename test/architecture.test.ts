@@ -236,3 +236,20 @@ describe("the dependency rule", () => {
     ]);
   });
 });
+
+describe("the test tree", () => {
+  it("mirrors the source: one folder per lib/ folder, plus flow, integration and support", () => {
+    // Prepare
+    const folders = (dir: string) =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+        .sort();
+
+    // Act
+    const tests = folders("test");
+
+    // Assess
+    expect(tests).toStrictEqual([...folders("lib"), "flow", "integration", "support"].sort());
+  });
+});

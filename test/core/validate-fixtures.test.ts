@@ -1,5 +1,5 @@
 /**
- * Invalid workflow files in test/fixtures/invalid. Each YAML file states what it tests in its
+ * Invalid workflow files in test/core/fixtures/invalid. Each YAML file states what it tests in its
  * first comment line and what it must report as `# expect: <code> <pointer> <line>` lines.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadWorkflow } from "../../lib/core/load.ts";
 
-const dir = join(import.meta.dirname, "../fixtures/invalid");
+const dir = join(import.meta.dirname, "fixtures/invalid");
 
 interface Fixture {
   readonly file: string;

@@ -8,7 +8,6 @@
  * - NULLS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-null-values.html
  */
 import { describe, expect, it } from "vitest";
-import { validatePattern } from "../../lib/core/event-pattern.ts";
 import {
   assertPattern,
   type EventPattern,
@@ -547,30 +546,6 @@ describe("event pattern conformance (AWS user guide examples)", () => {
 });
 
 describe("event pattern validation", () => {
-  it("fails when a field value is a bare string", () => {
-    // Act
-    const problems = validatePattern({ source: "aws.ec2" });
-    // Assess
-    expect(problems).toEqual([
-      {
-        path: "/source",
-        message:
-          'a field\'s value must be an array of matchers or a nested object; got the string "aws.ec2" (write ["aws.ec2"])',
-      },
-    ]);
-  });
-
-  it("reports every problem at once", () => {
-    // Act
-    const problems = validatePattern({
-      a: [{ numeric: ["<", 10, ">", 1] }],
-      b: [{ regex: "x" }],
-      $or: [{ c: ["x"] }],
-    });
-    // Assess
-    expect(problems.map((p) => p.path)).toEqual(["/a/0/numeric", "/b/0/regex", "/$or"]);
-  });
-
   it("fails when the pattern is not an object", () => {
     // Act / Assess
     expect(() => assertPattern(["x"])).toThrow(EventPatternError);
