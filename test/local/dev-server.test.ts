@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ReceivedCall } from "../../lib/local/demo/service.ts";
+import type { DemoServiceCall } from "../../lib/local/demo/service.ts";
 import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
 import type { ExecutionDocument } from "../../lib/runtime/records/document.ts";
@@ -124,7 +124,7 @@ const control = (service: string, settings: object) =>
 function received(): string[] {
   return [...demo.services.values()]
     .flatMap((s) => s.calls())
-    .sort((a: ReceivedCall, b: ReceivedCall) => a.seq - b.seq)
+    .sort((a: DemoServiceCall, b: DemoServiceCall) => a.seq - b.seq)
     .map(
       (c) =>
         `${c.service} ${c.method} ${c.path.replace(/\/(inventory|payments|shipping)-\d+$/, "/:id")}`,

@@ -39,7 +39,7 @@ export interface DemoSettings {
   healthy: boolean;
 }
 
-export interface ReceivedCall extends DemoRequest {
+export interface DemoServiceCall extends DemoRequest {
   /** Process-wide arrival order across every demo service (timestamps can tie). */
   readonly seq: number;
   readonly service: string;
@@ -73,7 +73,7 @@ export interface RunningDemoService {
   readonly url: string;
   readonly settings: DemoSettings;
   /** Requests received (control and health routes excluded), oldest first. */
-  calls(): readonly ReceivedCall[];
+  calls(): readonly DemoServiceCall[];
   clearCalls(): void;
   close(): Promise<void>;
 }
@@ -88,7 +88,7 @@ export const DEFAULT_SETTINGS: DemoSettings = {
 
 export async function startDemoService(options: DemoServiceOptions): Promise<RunningDemoService> {
   const settings: DemoSettings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const calls: ReceivedCall[] = [];
+  const calls: DemoServiceCall[] = [];
   const keep = options.keepCalls ?? 500;
   let counter = 0;
   const state: DemoServiceState = {
@@ -174,7 +174,7 @@ function control(
   body: Json,
   settings: DemoSettings,
   state: DemoServiceState,
-  calls: ReceivedCall[],
+  calls: DemoServiceCall[],
 ): void {
   if (method !== "POST" || body === null || typeof body !== "object" || Array.isArray(body)) return;
   const b = body as Record<string, Json>;

@@ -22,7 +22,7 @@ import { SqsDeadLetterQueue } from "./sqs-dead-letter-queue.ts";
 let defaults: Promise<ApiDeps> | undefined;
 
 /** AWS implementations from the environment, built once per container. */
-export function getDefaultApiDeps(): Promise<ApiDeps> {
+function getDefaultApiDeps(): Promise<ApiDeps> {
   if (defaults === undefined) {
     defaults = buildDefaultApiDeps();
     defaults.catch(() => {

@@ -370,7 +370,7 @@ function parseJson<T>(text: string | undefined): T | undefined {
  * Keeps a record under the DynamoDB item limit: Step Functions allows 256 KB of input and of output,
  * together more than an item holds. Output goes first, then input, replaced by a marker.
  */
-export function limitSize(state: RecordState, maxBytes: number): RecordState {
+function limitSize(state: RecordState, maxBytes: number): RecordState {
   let result = state;
   for (const field of ["output", "input"] as const) {
     if (Buffer.byteLength(JSON.stringify(result)) <= maxBytes) return result;
