@@ -16,7 +16,11 @@ import { ServiceCache } from "../lib/runtime/registry/cache.ts";
 import { InMemoryRegistryStore } from "../lib/runtime/registry/memory-store.ts";
 import { DEFAULT_CIRCUIT, DEFAULT_HEALTH } from "../lib/runtime/registry/registry-model.ts";
 import { EnvSecretResolver } from "../lib/runtime/registry/secret-headers.ts";
+import { ALLOW_PRIVATE_URLS_VARIABLE } from "../lib/runtime/registry/url-policy.ts";
 import { callService, type ServiceCallDeps } from "../lib/runtime/service-call.ts";
+
+// The server listens on 127.0.0.1; the guarded transport allows loopback only when told, as in `baton dev`.
+process.env[ALLOW_PRIVATE_URLS_VARIABLE] = "1";
 
 const CALLS_PER_ROUND = 2_000;
 const ROUNDS = 5;
