@@ -3,7 +3,7 @@
  * ("Creating event patterns", "Comparison operators", "Arrays in event patterns"). The workflow
  * validator reports what it finds in `triggers` (so `validate` and `cdk synth` refuse what
  * EventBridge would), and the local bus refuses the same patterns; matching events against a
- * pattern is the local bus's business (`lib/local/event-pattern.ts`).
+ * pattern is the local bus's business (`lib/local/event-matcher.ts`).
  *
  * A pattern mirrors the event's structure; every listed field must match (AND), the values in a
  * field's array are alternatives (OR), `$or` lists alternative sub-patterns at one level. Leaf

@@ -1,7 +1,7 @@
 /**
  * EventBridge schedule expressions for workflow `triggers`, parsed once for everyone: the
  * validator reports what does not parse (so `validate` and `cdk synth` refuse what EventBridge
- * would), and `baton dev` fires what does (`nextFire`; its timers live in `lib/local/schedule.ts`).
+ * would), and `baton dev` fires what does (`nextFire`; its timers live in `lib/local/schedule-timers.ts`).
  *
  * `rate(<n> <unit>)` with a singular unit for 1, or `cron(<minutes> <hours> <day-of-month>
  * <month> <day-of-week> <year>)` evaluated in UTC as EventBridge rules are: `*`, `?`, lists,

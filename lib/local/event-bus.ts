@@ -11,7 +11,7 @@ import { EVENT_SOURCE } from "../core/wire.ts";
 import type { RedriveResult } from "../runtime/dead-letter-queue.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { LocalDeadLetter, LocalDeadLetterQueue } from "./dead-letters.ts";
-import { assertPattern, type EventPattern, matchesPattern } from "./event-pattern.ts";
+import { assertPattern, type EventPattern, matchesPattern } from "./event-matcher.ts";
 
 export const LOCAL_ACCOUNT = "000000000000";
 export const LOCAL_REGION = "local";

@@ -28,7 +28,7 @@ import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
 import { ExecutionJournal } from "./journal.ts";
 import { executionArn } from "./machine.ts";
-import { startSchedule } from "./schedule.ts";
+import { startSchedule } from "./schedule-timers.ts";
 import type { CompiledSet } from "./workflows.ts";
 
 /** Wraps the real service call (the harness injects faults here). */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalDeadLetterQueue } from "../../lib/local/dead-letters.ts";
 import { type BusEvent, LocalEventBus } from "../../lib/local/event-bus.ts";
-import { EventPatternError } from "../../lib/local/event-pattern.ts";
+import { EventPatternError } from "../../lib/local/event-matcher.ts";
 
 let dirs: string[] = [];
 afterEach(async () => {

@@ -13,7 +13,7 @@ import {
   type EventPattern,
   EventPatternError,
   matchesPattern,
-} from "../../lib/local/event-pattern.ts";
+} from "../../lib/local/event-matcher.ts";
 
 const ec2Event = {
   version: "0",
