@@ -14,7 +14,7 @@ import { ENV } from "../runtime/aws/env.ts";
 import { BatonFunction } from "./baton-function.ts";
 import { CATALOGUE_FILE_NAME } from "./catalogue-file.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";
-import { executionsArn, stateMachineArn } from "./names.ts";
+import { executionsArn, stateMachineArn } from "./physical-names.ts";
 
 export type HandlerName =
   | "service-call"

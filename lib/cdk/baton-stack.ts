@@ -29,8 +29,8 @@ import { loadCompiledWorkflows } from "./compiled-workflows.ts";
 import type { BatonConfig } from "./config.ts";
 import { ExecutionRecordsRules } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
-import { resourcePrefix, stateMachineArn, stateMachineName } from "./names.ts";
 import { OrchestrationBus } from "./orchestration-bus.ts";
+import { resourcePrefix, stateMachineArn, stateMachineName } from "./physical-names.ts";
 import { PlatformAlarms } from "./platform-alarms.ts";
 import { compensationFailedMetric } from "./workflow-alarms.ts";
 

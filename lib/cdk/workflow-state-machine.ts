@@ -23,7 +23,7 @@ import type { WorkflowType } from "../core/model.ts";
 import type { WorkflowManifest } from "../core/project/model.ts";
 import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../core/wire.ts";
 import { accountArn, acknowledge } from "./nag.ts";
-import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./names.ts";
+import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./physical-names.ts";
 
 /** The rule `startExecution.sync` manages to learn when a child execution ends. */
 export const SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule";

@@ -13,8 +13,8 @@
 import type { Payload, State, StateMachineDefinition } from "./asl.ts";
 import { StateGraph } from "./compiler/builder.ts";
 import { compileCompensation, hasCompensation } from "./compiler/compensation.ts";
-import { TOP } from "./compiler/names.ts";
 import { topScope } from "./compiler/scope.ts";
+import { TOP } from "./compiler/state-names.ts";
 import { type Compilation, compileTopLevel } from "./compiler/steps.ts";
 import { entry } from "./compiler/templates.ts";
 import { BatonError } from "./errors.ts";

@@ -5,7 +5,7 @@
  */
 import type { StateMachineDefinition } from "./asl.ts";
 import { type Outcome, type WalkResult, walkAsl } from "./asl-walk.ts";
-import { TOP } from "./compiler/names.ts";
+import { TOP } from "./compiler/state-names.ts";
 import type { Workflow, WorkflowType } from "./model.ts";
 
 /** Published on-demand prices, us-east-1 (https://aws.amazon.com/step-functions/pricing/). */

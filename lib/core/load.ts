@@ -9,7 +9,7 @@ import { findCycle } from "./graph.ts";
 import { allSteps, type Workflow, type WorkflowStep } from "./model.ts";
 import { parseSource } from "./parse.ts";
 import type { Problem } from "./problems.ts";
-import { didYouMean } from "./validate/report.ts";
+import { didYouMean } from "./validate/problem-report.ts";
 import { type ValidateOptions, validateWorkflow } from "./validate.ts";
 
 export type LoadOptions = ValidateOptions;

@@ -21,8 +21,8 @@ import { CALL_TIMEOUT_RULE, checkInt, FieldReader, TIMEOUT_RULE } from "./valida
 import { WORKFLOW_NAME } from "./validate/kinds.ts";
 import { checkDefinitionSize, checkDocumentDepth, checkStepNesting } from "./validate/limits.ts";
 import type { StepContext, StepList, StepNode } from "./validate/nodes.ts";
+import { at, checkFields, isFields, Report, typeName } from "./validate/problem-report.ts";
 import { checkReferences } from "./validate/references.ts";
-import { at, checkFields, isFields, Report, typeName } from "./validate/report.ts";
 import { readRetry } from "./validate/retry-policy.ts";
 import { checkInputSchema } from "./validate/schema.ts";
 import { readList } from "./validate/steps.ts";

@@ -11,9 +11,9 @@ import type { CallStep, MapStep, Step } from "../model.ts";
 import { TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
-import { stateName } from "./names.ts";
 import { callRetries, catchAll } from "./retry-and-catch.ts";
 import { itemPathSelector, iterationScope, outerForChild, type Scope } from "./scope.ts";
+import { stateName } from "./state-names.ts";
 import type { Compilation } from "./steps.ts";
 import { exactPath } from "./templates.ts";
 

@@ -21,7 +21,6 @@ import { parsePath, segmentsToJsonPath } from "../template.ts";
 import { childWorkflowSubstitution, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
-import { stateName } from "./names.ts";
 import { CAUGHT_PATH, callRetries, catchAll, LAMBDA_TRANSIENT_RETRIER } from "./retry-and-catch.ts";
 import {
   branchScope,
@@ -32,6 +31,7 @@ import {
   outerForChild,
   type Scope,
 } from "./scope.ts";
+import { stateName } from "./state-names.ts";
 import { type CompileEnv, condition, entry, exactPath, payload } from "./templates.ts";
 
 export interface Compilation extends CompileEnv {

@@ -11,7 +11,7 @@ import type { Json, Workflow } from "../model.ts";
 import { allSteps, type WorkflowStep } from "../model.ts";
 import { parseSource } from "../parse.ts";
 import type { FileProblem, Problem } from "../problems.ts";
-import { didYouMean } from "../validate/report.ts";
+import { didYouMean } from "../validate/problem-report.ts";
 import { validateWorkflow } from "../validate.ts";
 import { manifestOf } from "./manifest.ts";
 import type { Project, ProjectFile, ReadyWorkflow, SourceFile } from "./model.ts";

@@ -17,7 +17,7 @@ import {
   isJson,
   type Report,
   typeName,
-} from "./report.ts";
+} from "./problem-report.ts";
 import { type RetryInput, readRetry, resolveCompensationRetry } from "./retry-policy.ts";
 
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;

@@ -8,7 +8,7 @@ import {
   valueSite,
 } from "./kind-helpers.ts";
 import type { Site, StepList } from "./nodes.ts";
-import { at, checkFields, isFields, typeName } from "./report.ts";
+import { at, checkFields, isFields, typeName } from "./problem-report.ts";
 
 export const parallel: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;

@@ -2,7 +2,7 @@
 import { LAMBDA_TIMEOUT_MARGIN } from "../call-budget.ts";
 import type { ProblemCode } from "../codes.ts";
 import type { Json } from "../model.ts";
-import { at, type Fields, isFields, isJson, type Report, typeName } from "./report.ts";
+import { at, type Fields, isFields, isJson, type Report, typeName } from "./problem-report.ts";
 
 export interface IntRule {
   readonly min: number;

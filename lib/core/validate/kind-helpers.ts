@@ -3,7 +3,15 @@ import { type Condition, conditionRefs, parseCondition } from "../condition.ts";
 import type { StepKind } from "../model.ts";
 import { parseTemplate, singleRef } from "../template.ts";
 import type { Area, KindResult, Site, StepContext } from "./nodes.ts";
-import { at, checkFields, type Fields, isFields, isJson, type Report, typeName } from "./report.ts";
+import {
+  at,
+  checkFields,
+  type Fields,
+  isFields,
+  isJson,
+  type Report,
+  typeName,
+} from "./problem-report.ts";
 
 export type KindReader = (ctx: StepContext, step: Fields, pointer: string) => KindResult;
 

@@ -12,7 +12,7 @@ import {
   notOneTemplate,
   valueSite,
 } from "./kind-helpers.ts";
-import { at, checkFields, isFields, typeName } from "./report.ts";
+import { at, checkFields, isFields, typeName } from "./problem-report.ts";
 import { readRetry, resolveRetry } from "./retry-policy.ts";
 
 export const WORKFLOW_NAME = /^[a-z][a-z0-9-]{0,62}$/;

@@ -6,7 +6,7 @@
 import { compileWorkflow } from "../compile.ts";
 import { deployedDefinitionBytes, LIMITS, tooDeepAt } from "../limits.ts";
 import { childLists, type Step, type Workflow } from "../model.ts";
-import { at, type Report } from "./report.ts";
+import { at, type Report } from "./problem-report.ts";
 
 /** Whether the file nests too deeply to validate; reported as E_TOO_DEEP. */
 export function checkDocumentDepth(report: Report, value: unknown): boolean {

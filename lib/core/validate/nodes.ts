@@ -2,7 +2,7 @@
 import type { Condition } from "../condition.ts";
 import type { CallStep, Json, Step, StepKind } from "../model.ts";
 import type { Defaults } from "./call.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "./problem-report.ts";
 
 /** Where a template is evaluated: `compensate` may read its own step and `error`. */
 export type Area = "step" | "compensate";

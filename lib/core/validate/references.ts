@@ -9,7 +9,7 @@ import { conditionRefs } from "../condition.ts";
 import { ancestors, findCycle, type GraphNode } from "../graph.ts";
 import { parseTemplate, strings, type TemplateRef, templateIssues } from "../template.ts";
 import type { Area, Site, StepList, StepNode } from "./nodes.ts";
-import { at, didYouMean, type Report } from "./report.ts";
+import { at, didYouMean, type Report } from "./problem-report.ts";
 
 /** Which step ids are guaranteed to have finished (a set, or a view computed on demand). */
 interface Readable {

@@ -2,7 +2,7 @@
 import { BatonError, RETRYABLE_GROUP } from "../errors.ts";
 import { DEFAULT_COMPENSATION_ATTEMPTS, DEFAULT_RETRY, type RetryPolicy } from "../model.ts";
 import { FieldReader } from "./fields.ts";
-import { at, checkFields, didYouMean, isFields, type Report, typeName } from "./report.ts";
+import { at, checkFields, didYouMean, isFields, type Report, typeName } from "./problem-report.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** What a file wrote: `false`, some fields, or nothing. */

@@ -1,7 +1,7 @@
 /** The workflow's `input` JSON Schema, checked by compiling it with Ajv (draft 2020-12). */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
-import type { Report } from "./report.ts";
+import type { Report } from "./problem-report.ts";
 
 let ajv: Ajv2020 | undefined;
 

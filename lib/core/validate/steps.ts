@@ -3,7 +3,7 @@ import { STEP_KINDS, type StepKind } from "../model.ts";
 import { readWhen } from "./kind-helpers.ts";
 import { CALL_STEP_FIELDS, KIND_READERS } from "./kinds.ts";
 import type { Dependency, KindResult, Site, StepContext, StepList, StepNode } from "./nodes.ts";
-import { at, checkFields, isFields, typeName } from "./report.ts";
+import { at, checkFields, isFields, typeName } from "./problem-report.ts";
 
 export const STEP_ID = /^[a-z][a-z0-9_]{0,62}$/;
 const COMMON_FIELDS = ["id", "description", "dependsOn", "when"] as const;

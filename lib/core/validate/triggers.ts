@@ -7,7 +7,15 @@ import type { Json, JsonObject, Trigger } from "../model.ts";
 import { isScheduleProblem, parseSchedule } from "../schedule.ts";
 import { isTemplated } from "../template.ts";
 import { FieldReader } from "./fields.ts";
-import { at, checkFields, didYouMean, isFields, isJson, type Report, typeName } from "./report.ts";
+import {
+  at,
+  checkFields,
+  didYouMean,
+  isFields,
+  isJson,
+  type Report,
+  typeName,
+} from "./problem-report.ts";
 
 /** Top-level pattern fields, in the file's camelCase, mapped to EventBridge's names. */
 const PATTERN_FIELDS: Readonly<Record<string, string>> = {
