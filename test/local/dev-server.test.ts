@@ -342,6 +342,38 @@ describe("baton dev over HTTP", () => {
     expect(charge?.body).toEqual({ amount: 7 });
   });
 
+  it("resumes each map item's await on its own, addressed with ?item=<index>", async () => {
+    // Prepare: three lines, each parked at its own await.
+    const started = await start("test-approval-each", { lines: ["a", "b", "c"] });
+    const id = started.body.id;
+    await until(async () => (await server.signals.waiting(id)).length === 3);
+
+    // Act
+    const unaddressed = await api("POST", `/executions/${id}/signals/approval`, { amount: 1 });
+    const answers = [];
+    for (const [item, amount] of [
+      [2, 30],
+      [0, 10],
+      [1, 20],
+    ] as const) {
+      answers.push(
+        (await api("POST", `/executions/${id}/signals/approval?item=${item}`, { amount })).status,
+      );
+    }
+    const done = await finished(id);
+
+    // Assess
+    expect([unaddressed.status, answers, done.status]).toEqual([400, [200, 200, 200], "SUCCEEDED"]);
+    const charges = demo.services.get("payments")?.calls() ?? [];
+    expect(
+      charges.map((c) => `${c.headers["idempotency-key"]} ${JSON.stringify(c.body)}`).sort(),
+    ).toEqual([
+      `${id}:lines[0].charge_line {"amount":10}`,
+      `${id}:lines[1].charge_line {"amount":20}`,
+      `${id}:lines[2].charge_line {"amount":30}`,
+    ]);
+  });
+
   it("fails an await step that gets no signal with Baton.SignalTimeout and compensates", async () => {
     // Act
     const done = await finished((await start("test-approval-timeout", {})).body.id);

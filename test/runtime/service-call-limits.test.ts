@@ -10,10 +10,12 @@ import { systemClock } from "../../lib/runtime/circuit/clock.ts";
 import { BatonRuntimeError } from "../../lib/runtime/errors.ts";
 import { type EventPublisher, RecordingPublisher } from "../../lib/runtime/events.ts";
 import { MAX_RESPONSE_BYTES } from "../../lib/runtime/http/body.ts";
+import { createGuardedFetch } from "../../lib/runtime/http/guarded-fetch.ts";
 import { quietLogger } from "../../lib/runtime/logger.ts";
 import { Balancer } from "../../lib/runtime/registry/balancer.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
+import { refuseAddress } from "../../lib/runtime/registry/url-policy.ts";
 import { callService, type ServiceCallDeps } from "../../lib/runtime/service-call.ts";
 import {
   allowLoopbackUrls,
@@ -107,6 +109,30 @@ describe("no secret in any output", () => {
     const error = await failure(callService(callRequest(), deps));
 
     expect(error.reason).toBe("HTTP 400: bad token [REDACTED], try again");
+  });
+});
+
+describe("no way inside", () => {
+  it("fails when the host now resolves to the metadata address (DNS rebinding): nothing is sent", async () => {
+    // Prepare: registered as a name; at call time DNS answers 169.254.169.254.
+    await store.putService(
+      serviceEntry({
+        instances: [{ id: "inventory-a", url: "http://inventory.example:8080", weight: 1 }],
+      }),
+    );
+    const rebound = createGuardedFetch({
+      check: () => (address) => refuseAddress(address, { allowPrivate: true }),
+      resolve: (_host, callback) => callback(null, [{ address: "169.254.169.254", family: 4 }]),
+    });
+
+    // Act
+    const error = await failure(callService(callRequest(), { ...deps, fetch: rebound }));
+
+    // Assess
+    expect([error.name, error.retryable]).toEqual(["Baton.ClientError", false]);
+    expect(error.reason).toContain(
+      "was refused before connecting: host inventory.example resolved to 169.254.169.254, a cloud metadata address",
+    );
   });
 });
 
