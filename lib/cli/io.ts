@@ -23,7 +23,6 @@ export const EXIT = {
   /** Bad usage: unknown command or flag, missing argument, unreadable file. */
   usage: 2,
 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Bad usage; `main` prints the message and the command's usage and exits with 2. */
 export class UsageError extends Error {

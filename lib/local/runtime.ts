@@ -27,7 +27,6 @@ import { LocalEngine } from "./engine.ts";
 import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
 import { ExecutionJournal } from "./journal.ts";
-import { executionArn } from "./machine.ts";
 import { startSchedule } from "./schedule-timers.ts";
 import type { CompiledSet } from "./workflows.ts";
 
@@ -199,5 +198,3 @@ function withRedriveCount(publisher: EventPublisher, redriveCount: number): Even
       ),
   };
 }
-
-export { executionArn };

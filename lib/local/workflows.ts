@@ -61,14 +61,6 @@ export function loadAndCompileDir(
   return compileSet(loadWorkflowFiles(files));
 }
 
-/** Loads the given files as one set and compiles them (or only `roots` and the children they start). */
-export function loadAndCompileFiles(
-  files: readonly string[],
-  options: CompileOptions = {},
-): CompiledSet {
-  return compileSet(loadWorkflowFiles(files), options);
-}
-
 export interface CompileOptions {
   /** Compile only these workflows and the child workflows they start (default: all). */
   readonly roots?: readonly string[];

@@ -139,6 +139,3 @@ function summarize(errors: readonly FieldError[]): string {
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
   return `${first.path || "/"}: ${first.message}${more}`;
 }
-
-export const isBatonRuntimeError = (error: unknown): error is BatonRuntimeError =>
-  error instanceof BatonRuntimeError;

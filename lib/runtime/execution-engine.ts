@@ -161,25 +161,3 @@ export interface CancelCause {
   readonly compensation: "none" | "in-workflow" | "running" | "pending";
   readonly requestedAt: string;
 }
-
-export function parseCancelCause(cause: string | undefined): CancelCause | undefined {
-  if (cause === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(cause) as Partial<CancelCause> | null;
-    if (typeof parsed !== "object" || parsed === null || typeof parsed.compensate !== "boolean")
-      return undefined;
-    return {
-      message: typeof parsed.message === "string" ? parsed.message : "",
-      compensate: parsed.compensate,
-      compensation:
-        parsed.compensation === "in-workflow" ||
-        parsed.compensation === "running" ||
-        parsed.compensation === "pending"
-          ? parsed.compensation
-          : "none",
-      requestedAt: typeof parsed.requestedAt === "string" ? parsed.requestedAt : "",
-    };
-  } catch {
-    return undefined;
-  }
-}

@@ -73,5 +73,3 @@ export function call(id: string, o: CallOptions = {}): CallStep {
       : {}),
   };
 }
-
-export const noRetry = null;

@@ -15,10 +15,8 @@ import {
   type ServiceSettings,
 } from "../registry/registry-model.ts";
 import {
-  BOOL,
   type Item,
   N,
-  NULL,
   nullableN,
   nullableS,
   numberMap,
@@ -139,5 +137,3 @@ export function circuitItem(service: string, circuit: CircuitRecord): Item {
     version: N(circuit.version),
   };
 }
-
-export { BOOL, NULL };

@@ -35,8 +35,6 @@ export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
 export const isExecutionStatus = (value: string): value is ExecutionStatus =>
   (EXECUTION_STATUSES as readonly string[]).includes(value);
 
-export const isTerminal = (status: ExecutionStatus): boolean => status !== "RUNNING";
-
 export interface ExecutionError {
   readonly name: string;
   readonly message: string;

@@ -72,13 +72,6 @@ export interface RecordState {
 /** Source priority of the recorded workflow version. */
 export const VERSION_PRIORITY = { catalogue: 0, event: 1, api: 2 } as const;
 
-export const RUN_PHASE: Readonly<Record<RunStatus, number>> = {
-  RUNNING: 0,
-  SUCCEEDED: 1,
-  FAILED: 1,
-  TIMED_OUT: 1,
-  ABORTED: 1,
-};
 export const STEP_RUN_RANK: Readonly<Record<StepRunStatus, number>> = {
   RUNNING: 0,
   SUCCEEDED: 1,

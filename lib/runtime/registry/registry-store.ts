@@ -8,7 +8,6 @@ import type {
   InstanceHealth,
   ServiceEntry,
   ServiceRecord,
-  ServiceSettings,
 } from "./registry-model.ts";
 
 export interface PutResult {
@@ -40,5 +39,3 @@ export interface RegistryStore {
    */
   setInstanceHealth(service: string, instanceId: string, health: InstanceHealth): Promise<boolean>;
 }
-
-export type { ServiceSettings };
