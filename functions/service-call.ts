@@ -10,6 +10,7 @@ export const handler = middy<ServiceCallRequest, ServiceCallResult>()
   .use(injectLambdaContext(powertoolsLogger))
   .handler((request, context) =>
     callService(request, serviceCallDeps(), {
-      remainingMs: context.getRemainingTimeInMillis(),
+      // Emulators may pass a context without it; the budget then follows the step timeout alone.
+      remainingMs: context.getRemainingTimeInMillis?.(),
     }),
   );

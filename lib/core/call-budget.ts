@@ -36,7 +36,8 @@ export interface CallBudget {
  */
 export function callBudget(now: number, timeoutMs: number, remainingMs?: number): CallBudget {
   let deadline = now + timeoutMs + REPORT_MS;
-  if (remainingMs !== undefined && Number.isFinite(remainingMs))
+  // A non-positive figure is not a budget but a broken context (an emulator's): ignored.
+  if (remainingMs !== undefined && Number.isFinite(remainingMs) && remainingMs > 0)
     deadline = Math.min(deadline, now + Math.max(0, remainingMs - LAMBDA_SAFETY_MS));
   const abortAt = Math.max(now, Math.min(now + timeoutMs, deadline - REPORT_MS));
   return { abortAt, deadline };

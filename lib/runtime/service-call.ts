@@ -49,7 +49,7 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** What the entry point knows about its invocation. */
 export interface CallOptions {
   /** The Lambda's remaining time when the handler started; the budget shrinks to fit it. */
-  readonly remainingMs?: number;
+  readonly remainingMs?: number | undefined;
 }
 
 export async function callService(

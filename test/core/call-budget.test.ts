@@ -23,6 +23,11 @@ describe("callBudget", () => {
     expect(callBudget(500, 10_000, 100)).toEqual({ abortAt: 500, deadline: 500 });
   });
 
+  it("ignores a remaining time that is not a positive number (a broken Lambda context)", () => {
+    expect(callBudget(0, 1_000, 0)).toEqual(callBudget(0, 1_000));
+    expect(callBudget(0, 1_000, Number.NaN)).toEqual(callBudget(0, 1_000));
+  });
+
   it("nests: hard deadline < Task timeout, and < Lambda timeout for the longest call", () => {
     expect(REPORT_MS).toBeLessThan(TASK_TIMEOUT_GRACE * 1000);
     const longest = CALL_TIMEOUT_RULE.max ?? 0;
