@@ -101,7 +101,9 @@ const DESCRIPTIONS: Record<AddressClass, string> = {
  * The local-use NAT64 prefix `64:ff9b:1::/48` is private whatever it embeds, and refused outright
  * when any RFC 6052 layout (/48, /56, /64, /96) would reach a metadata or link-local address.
  */
-export function classifyAddress(address: string): AddressClass {
+export function classifyAddress(literal: string): AddressClass {
+  // A zone id (`fe80::1%eth0`, as DNS may answer) names an interface, not another address.
+  const address = literal.replace(/%.*$/, "");
   const family = isIP(address) === 6 ? "ipv6" : "ipv4";
   const own = CLASSES.find(([, blockList]) => blockList.check(address, family))?.[0] ?? "public";
   if (family === "ipv4") return own;
@@ -178,6 +180,7 @@ function ipv6Words(address: string): number[] | undefined {
 
 /** Why an address is refused under `policy`, or undefined when it may be called. */
 export function refuseAddress(address: string, policy: UrlPolicy): string | undefined {
+  if (isIP(address.replace(/%.*$/, "")) === 0) return "not an IP address";
   const kind = classifyAddress(address);
   if (kind === "public") return undefined;
   if (ALWAYS_REFUSED.has(kind)) return DESCRIPTIONS[kind];

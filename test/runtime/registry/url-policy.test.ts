@@ -39,6 +39,16 @@ describe("classifyAddress: IPv6 forms that reach an IPv4 address", () => {
     expect(classifyAddress(address)).toBe(kind);
   });
 
+  it("judges an address with a zone id by the address", () => {
+    expect(classifyAddress("::ffff:169.254.169.254%1")).toBe("metadata");
+    expect(classifyAddress("fe80::1%eth0")).toBe("link-local");
+  });
+
+  it("fails when what is checked is not an IP address at all", () => {
+    expect(refuseAddress("not-an-ip", permissive)).toBe("not an IP address");
+    expect(refuseAddress("1.2.3", permissive)).toBe("not an IP address");
+  });
+
   it("treats the local-use NAT64 prefix as private whatever public address it embeds", () => {
     expect(classifyAddress("64:ff9b:1::808:808")).toBe("private");
     expect(refuseAddress("64:ff9b:1::808:808", permissive)).toBeUndefined();
