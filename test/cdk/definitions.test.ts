@@ -61,8 +61,8 @@ for (const [label, dir] of SETS) {
 
     it("covers every workflow", () => {
       expect(loaded.workflows.length).toBeGreaterThan(0);
-      expect(loaded.problems.filter((p) => p.problem.severity === "error")).toEqual([]);
-      expect(Object.keys(built.stack.workflows).sort()).toEqual(
+      expect(loaded.problems.filter((p) => p.problem.severity === "error")).toStrictEqual([]);
+      expect(Object.keys(built.stack.workflows).sort()).toStrictEqual(
         loaded.workflows.map((w) => w.workflow.name).sort(),
       );
     });
@@ -88,7 +88,7 @@ for (const [label, dir] of SETS) {
         // Act
         const deployed = deployedDefinition(built, workflow.name);
         // Assess
-        expect(deployed).toEqual(JSON.parse(compiled));
+        expect(deployed).toStrictEqual(JSON.parse(compiled));
         expect(JSON.stringify(deployed)).not.toMatch(/\$\{Baton|\$\{ChildWorkflow_/);
       });
     }

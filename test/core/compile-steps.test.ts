@@ -38,7 +38,7 @@ describe("compileWorkflow: step kinds", () => {
 
     expect(
       pick(all, ["both", "both#check", "both#merge", "both#failed-0", "both#failed-1"]),
-    ).toEqual({
+    ).toStrictEqual({
       both: {
         Type: "Parallel",
         Branches: [branch(0, "x"), branch(1, "y")],
@@ -84,7 +84,7 @@ describe("compileWorkflow: step kinds", () => {
       ResultSelector: { "branches.$": "$" },
       Branches: [{ StartAt: "a" }, { StartAt: "b" }],
     });
-    expect(all["parallel#1#merge"]).toEqual({
+    expect(all["parallel#1#merge"]).toStrictEqual({
       Type: "Pass",
       Parameters: {
         ...CARRIED,
@@ -117,7 +117,7 @@ describe("compileWorkflow: step kinds", () => {
         "each#failed-items",
         "each#propagate",
       ]),
-    ).toEqual({
+    ).toStrictEqual({
       "each#any?": {
         Type: "Choice",
         Comment: "Map over at least one item",
@@ -215,7 +215,7 @@ describe("compileWorkflow: step kinds", () => {
       },
     ]);
 
-    expect(pick(all, ["route", "gold", "basic"])).toEqual({
+    expect(pick(all, ["route", "gold", "basic"])).toStrictEqual({
       route: {
         Type: "Choice",
         Choices: [
@@ -245,7 +245,7 @@ describe("compileWorkflow: step kinds", () => {
       ]),
     );
 
-    expect(pick(all, ["w1", "w2", "w3", "w4#until", "w4"])).toEqual({
+    expect(pick(all, ["w1", "w2", "w3", "w4#until", "w4"])).toStrictEqual({
       w1: { Type: "Wait", Seconds: 10, Next: "w2" },
       w2: { Type: "Wait", TimestampPath: "$.input.at", Next: "w3" },
       w3: { Type: "Wait", Timestamp: "2030-01-01T00:00:00Z", Next: "w4#until" },
@@ -270,7 +270,7 @@ describe("compileWorkflow: step kinds", () => {
       },
     ]);
 
-    expect(all.tell).toEqual({
+    expect(all.tell).toStrictEqual({
       Type: "Task",
       Resource: "arn:aws:states:::events:putEvents",
       Parameters: {
@@ -303,7 +303,7 @@ describe("compileWorkflow: step kinds", () => {
       { ...base, kind: "await", id: "approval", signal: "approve", timeout: 3600 },
     ]);
 
-    expect(pick(all, ["approval", "approval#timed-out"])).toEqual({
+    expect(pick(all, ["approval", "approval#timed-out"])).toStrictEqual({
       approval: {
         Type: "Task",
         Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
@@ -345,7 +345,7 @@ describe("compileWorkflow: step kinds", () => {
       { ...base, kind: "workflow", id: "kid", name: "child-flow", input: { n: "{{ input.n }}" } },
     ]);
 
-    expect(pick(all, ["kid", "kid#output", "kid#child-failed"])).toEqual({
+    expect(pick(all, ["kid", "kid#output", "kid#child-failed"])).toStrictEqual({
       kid: {
         Type: "Task",
         Resource: "arn:aws:states:::states:startExecution.sync:2",
@@ -386,14 +386,14 @@ describe("compileWorkflow: step kinds", () => {
     ]);
     const succeedAll = states(sequential([{ ...base, kind: "succeed", id: "done" }, call("b")]));
 
-    expect(failAll.no).toEqual({
+    expect(failAll.no).toStrictEqual({
       Type: "Pass",
       Comment: "fail with Order.Invalid",
       Result: { name: "Order.Invalid", message: "bad", step: "no" },
       ResultPath: "$.failure",
       Next: "Describe failure",
     });
-    expect(succeedAll.done).toEqual({ Type: "Pass", Next: "Finish" });
+    expect(succeedAll.done).toStrictEqual({ Type: "Pass", Next: "Finish" });
   });
 
   it("compiles the compensation chain: guard, compensation task with its own retries, outcome", () => {
@@ -408,7 +408,7 @@ describe("compileWorkflow: step kinds", () => {
         "a#undo-failed",
         "Compensation finished?",
       ]),
-    ).toEqual({
+    ).toStrictEqual({
       "b#failed": failureRecord("b", "Compensation started"),
       "Compensation started": {
         Type: "Task",
@@ -488,7 +488,7 @@ describe("compileWorkflow: step kinds", () => {
         Default: "Compensation completed",
       },
     });
-    expect(all["Compensation incomplete"]).toEqual({
+    expect(all["Compensation incomplete"]).toStrictEqual({
       Type: "Fail",
       Comment: "At least one compensation failed after its retries",
       Error: "Baton.CompensationFailed",
@@ -510,7 +510,7 @@ describe("compileWorkflow: step kinds", () => {
 
     const x = (all.both as { Branches: { States: Record<string, { Parameters?: unknown }> }[] })
       .Branches[0]?.States.x;
-    expect(x?.Parameters).toEqual(callParams("x", { "body.$": "$.outer.a.body" }));
+    expect(x?.Parameters).toStrictEqual(callParams("x", { "body.$": "$.outer.a.body" }));
   });
 
   it("enters through a Choice that can also resume a failed execution or only compensate", () => {
@@ -534,7 +534,7 @@ describe("compileWorkflow: step kinds", () => {
         "Resume at",
         "Compensate only",
       ]),
-    ).toEqual({
+    ).toStrictEqual({
       Entry: {
         Type: "Choice",
         Comment: "Run the workflow, resume a failed execution, or only compensate a cancelled one",
@@ -572,7 +572,7 @@ describe("compileWorkflow: step kinds", () => {
         Next: "Compensation started",
       },
     });
-    expect((plain.States as Record<string, { Choices?: unknown[] }>).Entry?.Choices).toEqual([
+    expect((plain.States as Record<string, { Choices?: unknown[] }>).Entry?.Choices).toStrictEqual([
       { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
     ]);
   });

@@ -47,7 +47,7 @@ describe("compileWorkflow", () => {
     const asl = compileWorkflow(wf);
 
     // Assess
-    expect(asl).toEqual({
+    expect(asl).toStrictEqual({
       Comment: "test-flow v1",
       StartAt: "Entry",
       States: {
@@ -146,7 +146,7 @@ describe("compileWorkflow", () => {
 
     const asl = compileWorkflow(wf);
 
-    expect(asl.States["b#when"]).toEqual({
+    expect(asl.States["b#when"]).toStrictEqual({
       Type: "Choice",
       Comment: "when: input.amount < 100",
       Choices: [
@@ -206,7 +206,7 @@ describe("compileWorkflow", () => {
   it("uses the output template for the execution output", () => {
     const asl = compileWorkflow(workflow([call("a")], { output: { id: "{{ steps.a.body.id }}" } }));
 
-    expect(asl.States.Finish).toEqual({
+    expect(asl.States.Finish).toStrictEqual({
       ...FINISH,
       Parameters: { output: { "id.$": "$.steps.a.body.id" } },
     });

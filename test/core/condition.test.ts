@@ -22,7 +22,7 @@ const parse = (src: string): Condition => {
 
 describe("parseCondition", () => {
   it("parses a comparison with a string literal", () => {
-    expect(parse("steps.charge.body.status == 'approved'")).toEqual({
+    expect(parse("steps.charge.body.status == 'approved'")).toStrictEqual({
       op: "compare",
       ref: ref("steps.charge.body.status"),
       cmp: "==",
@@ -39,17 +39,17 @@ describe("parseCondition", () => {
     ["input.x == null", null],
   ])("reads the literal of %s", (src, value) => {
     const c = parse(src);
-    expect(c.op === "compare" && c.value).toEqual(value);
+    expect(c.op === "compare" && c.value).toStrictEqual(value);
   });
 
   it("flips a literal on the left", () => {
-    expect(parse("5 < input.x")).toEqual({
+    expect(parse("5 < input.x")).toStrictEqual({
       op: "compare",
       ref: ref("input.x"),
       cmp: ">",
       value: 5,
     });
-    expect(parse("'a' >= input.x")).toEqual({
+    expect(parse("'a' >= input.x")).toStrictEqual({
       op: "compare",
       ref: ref("input.x"),
       cmp: "<=",
@@ -61,18 +61,18 @@ describe("parseCondition", () => {
     const a = { op: "exists", ref: ref("input.a") } as const;
     const b = { op: "exists", ref: ref("input.b") } as const;
     const c = { op: "exists", ref: ref("input.c") } as const;
-    expect(parse("not exists input.a and exists input.b or exists input.c")).toEqual({
+    expect(parse("not exists input.a and exists input.b or exists input.c")).toStrictEqual({
       op: "or",
       operands: [{ op: "and", operands: [{ op: "not", operand: a }, b] }, c],
     });
-    expect(parse("exists input.a and (exists input.b or exists input.c)")).toEqual({
+    expect(parse("exists input.a and (exists input.b or exists input.c)")).toStrictEqual({
       op: "and",
       operands: [a, { op: "or", operands: [b, c] }],
     });
   });
 
   it("accepts paths written as templates", () => {
-    expect(parse("{{ input.amount }} > 100")).toEqual({
+    expect(parse("{{ input.amount }} > 100")).toStrictEqual({
       op: "compare",
       ref: ref("input.amount"),
       cmp: ">",
@@ -109,20 +109,24 @@ describe("parseCondition", () => {
     ["input.a == 1 input.b", 'unexpected "input.b"', 14],
     ["", "expected a comparison but found the end", 1],
   ])("fails when the condition is %s", (src, error, column) => {
-    expect(parseCondition(src)).toEqual({ error, column });
+    expect(parseCondition(src)).toStrictEqual({ error, column });
   });
 });
 
 describe("conditionRefs", () => {
   it("lists every path read", () => {
     const c = parse("input.a == 1 or not (exists steps.b.body and item.c < 'x')");
-    expect(conditionRefs(c).map((r) => r.source)).toEqual(["input.a", "steps.b.body", "item.c"]);
+    expect(conditionRefs(c).map((r) => r.source)).toStrictEqual([
+      "input.a",
+      "steps.b.body",
+      "item.c",
+    ]);
   });
 });
 
 describe("compileCondition", () => {
   it("guards numeric comparisons", () => {
-    expect(compileCondition(parse("input.amount < 100"))).toEqual({
+    expect(compileCondition(parse("input.amount < 100"))).toStrictEqual({
       And: [
         { Variable: "$.input.amount", IsPresent: true },
         { Variable: "$.input.amount", IsNumeric: true },
@@ -138,7 +142,7 @@ describe("compileCondition", () => {
     [">=", "NumericGreaterThanEquals"],
   ])("maps %s on numbers to %s", (cmp, operator) => {
     const rule = compileCondition(parse(`input.n ${cmp} 1`));
-    expect(rule).toEqual({
+    expect(rule).toStrictEqual({
       And: [
         { Variable: "$.input.n", IsPresent: true },
         { Variable: "$.input.n", IsNumeric: true },
@@ -148,7 +152,7 @@ describe("compileCondition", () => {
   });
 
   it("guards string comparisons", () => {
-    expect(compileCondition(parse("steps.charge.body.status >= 'b'"))).toEqual({
+    expect(compileCondition(parse("steps.charge.body.status >= 'b'"))).toStrictEqual({
       And: [
         { Variable: "$.steps.charge.body.status", IsPresent: true },
         { Variable: "$.steps.charge.body.status", IsString: true },
@@ -158,7 +162,7 @@ describe("compileCondition", () => {
   });
 
   it("compiles != as the negation of the guarded equality", () => {
-    expect(compileCondition(parse("input.flag != true"))).toEqual({
+    expect(compileCondition(parse("input.flag != true"))).toStrictEqual({
       Not: {
         And: [
           { Variable: "$.input.flag", IsPresent: true },
@@ -170,7 +174,7 @@ describe("compileCondition", () => {
   });
 
   it("treats a missing value as null", () => {
-    expect(compileCondition(parse("input.x == null"))).toEqual({
+    expect(compileCondition(parse("input.x == null"))).toStrictEqual({
       Or: [
         { Not: { Variable: "$.input.x", IsPresent: true } },
         { Variable: "$.input.x", IsNull: true },
@@ -179,7 +183,7 @@ describe("compileCondition", () => {
   });
 
   it("compiles exists as present and not null", () => {
-    expect(compileCondition(parse("exists steps.charge"))).toEqual({
+    expect(compileCondition(parse("exists steps.charge"))).toStrictEqual({
       And: [
         { Variable: "$.steps.charge", IsPresent: true },
         { Not: { Variable: "$.steps.charge", IsNull: true } },
@@ -193,18 +197,20 @@ describe("compileCondition", () => {
     });
     expect(
       compileCondition(parse("not exists input.a and exists input.b or exists index")),
-    ).toEqual({
+    ).toStrictEqual({
       Or: [{ And: [{ Not: present("$.input.a") }, present("$.input.b")] }, present("$.index")],
     });
   });
 
   it("places step results under the root the context gives", () => {
-    expect(compileCondition(parse("exists steps.a"), { stepsRoot: () => "$.outer" })).toEqual({
-      And: [
-        { Variable: "$.outer.a", IsPresent: true },
-        { Not: { Variable: "$.outer.a", IsNull: true } },
-      ],
-    });
+    expect(compileCondition(parse("exists steps.a"), { stepsRoot: () => "$.outer" })).toStrictEqual(
+      {
+        And: [
+          { Variable: "$.outer.a", IsPresent: true },
+          { Not: { Variable: "$.outer.a", IsNull: true } },
+        ],
+      },
+    );
   });
 });
 

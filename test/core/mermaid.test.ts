@@ -48,7 +48,7 @@ describe("toMermaid", () => {
     const chart = toMermaid(wf);
 
     // Assess
-    expect(lines(chart)).toEqual([
+    expect(lines(chart)).toStrictEqual([
       "flowchart TD",
       '  start_(("start"))',
       '  end_(("end"))',
@@ -84,7 +84,7 @@ describe("toMermaid", () => {
     const chart = lines(toMermaid(wf));
 
     // Assess
-    expect(chart.filter((l) => l.includes("-->"))).toEqual([
+    expect(chart.filter((l) => l.includes("-->"))).toStrictEqual([
       "  s_a --> s_c",
       "  s_b --> s_c",
       "  start_ --> s_a",
@@ -129,7 +129,7 @@ describe("toMermaid", () => {
     const chart = lines(toMermaid(wf));
 
     // Assess
-    expect(chart.slice(3)).toEqual([
+    expect(chart.slice(3)).toStrictEqual([
       '  subgraph s_fan["fan<br/>parallel"]',
       '    subgraph s_fan__branch1["branch 1"]',
       "      direction TB",
@@ -172,7 +172,7 @@ describe("toMermaid", () => {
     const start = chart.indexOf(
       '  subgraph compensation_["compensation, on failure, in reverse order"]',
     );
-    expect(chart.slice(start)).toEqual([
+    expect(chart.slice(start)).toStrictEqual([
       '  subgraph compensation_["compensation, on failure, in reverse order"]',
       '    c_reserve["undo reserve<br/>DELETE inventory /reservations/{{ steps.reserve.body.id }}"]',
       '    c_charge["undo charge<br/>DELETE inventory /charges"]',
@@ -221,7 +221,7 @@ describe("toMermaid", () => {
     const chart = lines(toMermaid(wf));
 
     // Assess
-    expect(chart.slice(3, 8)).toEqual([
+    expect(chart.slice(3, 8)).toStrictEqual([
       '  s_pause("pause<br/>wait 5s")',
       '  s_tell>"tell<br/>emit Order Shipped"]',
       '  s_approve[/"approve<br/>await signal approval (timeout 60s)"/]',

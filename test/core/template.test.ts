@@ -23,7 +23,7 @@ describe("parseTemplate", () => {
     const result = parseTemplate(text);
 
     // Assess
-    expect(result).toEqual({
+    expect(result).toStrictEqual({
       parts: [
         { text: "order " },
         { ref: { root: "input", path: ["orderId"], source: "input.orderId" } },
@@ -40,13 +40,13 @@ describe("parseTemplate", () => {
   });
 
   it("returns one text part for a string without templates", () => {
-    expect(parseTemplate("plain } text {")).toEqual({ parts: [{ text: "plain } text {" }] });
-    expect(parseTemplate("")).toEqual({ parts: [{ text: "" }] });
+    expect(parseTemplate("plain } text {")).toStrictEqual({ parts: [{ text: "plain } text {" }] });
+    expect(parseTemplate("")).toStrictEqual({ parts: [{ text: "" }] });
   });
 
   it("reads quoted keys and hyphenated keys", () => {
     const result = parseTemplate("{{ input['order id'].line-items }}");
-    expect(result).toEqual({
+    expect(result).toStrictEqual({
       parts: [
         {
           ref: {
@@ -82,7 +82,7 @@ describe("parseTemplate", () => {
       "expected [<index>] or ['<key>'] (a key may not hold quotes, \\, ( or )) in \"input['a(b']\"",
     ],
   ])("fails when the template is %s", (text, error) => {
-    expect(parseTemplate(text)).toEqual({ error });
+    expect(parseTemplate(text)).toStrictEqual({ error });
   });
 });
 
@@ -93,7 +93,7 @@ describe("references", () => {
       c: "{{ }}",
       d: 1,
     });
-    expect(refs.map((r) => r.source)).toEqual(["input.a", "item.id", "index"]);
+    expect(refs.map((r) => r.source)).toStrictEqual(["input.a", "item.id", "index"]);
   });
 
   it("tells templated values from literal ones", () => {
@@ -142,15 +142,15 @@ describe("references", () => {
 
 describe("compileEntry", () => {
   it("keeps literals as they are", () => {
-    expect(compileEntry("body", { a: [1, "x"], b: null }, ctx)).toEqual([
+    expect(compileEntry("body", { a: [1, "x"], b: null }, ctx)).toStrictEqual([
       "body",
       { a: [1, "x"], b: null },
     ]);
-    expect(compileEntry("n", 5, ctx)).toEqual(["n", 5]);
+    expect(compileEntry("n", 5, ctx)).toStrictEqual(["n", 5]);
   });
 
   it("turns exactly one template into a path that keeps the JSON type", () => {
-    expect(compileEntry("amount", "{{ input.amount }}", ctx)).toEqual([
+    expect(compileEntry("amount", "{{ input.amount }}", ctx)).toStrictEqual([
       "amount.$",
       "$.input.amount",
     ]);
@@ -159,30 +159,30 @@ describe("compileEntry", () => {
   it("turns text mixed with templates into States.Format", () => {
     expect(
       compileEntry("path", "/reservations/{{ steps.reserve.body.id }}/lines/{{ index }}", ctx),
-    ).toEqual([
+    ).toStrictEqual([
       "path.$",
       "States.Format('/reservations/{}/lines/{}', $.steps.reserve.body.id, $.index)",
     ]);
   });
 
   it("escapes quotes and braces in the format text", () => {
-    expect(compileEntry("m", "it's {a} {{ input.x }}", ctx)).toEqual([
+    expect(compileEntry("m", "it's {a} {{ input.x }}", ctx)).toStrictEqual([
       "m.$",
       "States.Format('it\\'s \\{a\\} {}', $.input.x)",
     ]);
   });
 
   it("inlines workflow.name and workflow.version as constants", () => {
-    expect(compileEntry("v", "{{ workflow.version }}", ctx)).toEqual(["v", 3]);
-    expect(compileEntry("n", "{{ workflow.name }}@{{ workflow.version }}", ctx)).toEqual([
+    expect(compileEntry("v", "{{ workflow.version }}", ctx)).toStrictEqual(["v", 3]);
+    expect(compileEntry("n", "{{ workflow.name }}@{{ workflow.version }}", ctx)).toStrictEqual([
       "n",
       "order-fulfillment@3",
     ]);
-    expect(compileEntry("k", "{{ workflow.name }}-{{ input.id }}", ctx)).toEqual([
+    expect(compileEntry("k", "{{ workflow.name }}-{{ input.id }}", ctx)).toStrictEqual([
       "k.$",
       "States.Format('order-fulfillment-{}', $.input.id)",
     ]);
-    expect(compileEntry("a", ["{{ workflow.name }}", 1], ctx)).toEqual([
+    expect(compileEntry("a", ["{{ workflow.name }}", 1], ctx)).toStrictEqual([
       "a",
       ["order-fulfillment", 1],
     ]);
@@ -195,7 +195,7 @@ describe("compileEntry", () => {
         { id: "{{ input.id }}", meta: { by: "x {{ execution.id }}", n: 1 } },
         ctx,
       ),
-    ).toEqual([
+    ).toStrictEqual([
       "body",
       {
         "id.$": "$.input.id",
@@ -207,13 +207,13 @@ describe("compileEntry", () => {
   it("keeps arrays of objects as payload templates", () => {
     expect(
       compileEntry("lines", [{ sku: "{{ item.sku }}", qty: 1 }, { sku: "fixed" }], ctx),
-    ).toEqual(["lines", [{ "sku.$": "$.item.sku", qty: 1 }, { sku: "fixed" }]]);
+    ).toStrictEqual(["lines", [{ "sku.$": "$.item.sku", qty: 1 }, { sku: "fixed" }]]);
   });
 
   it("builds arrays holding templated strings with States.Array", () => {
     expect(
       compileEntry("a", ["{{ input.a }}", "id-{{ input.b }}", "lit", 7, -2, true, null, 2.5], ctx),
-    ).toEqual([
+    ).toStrictEqual([
       "a.$",
       "States.Array($.input.a, States.Format('id-{}', $.input.b), 'lit', 7, -2, true, null, States.StringToJson('2.5'))",
     ]);
@@ -222,7 +222,7 @@ describe("compileEntry", () => {
   it("escapes literals and parses JSON literals inside States.Array", () => {
     expect(
       compileEntry("a", ["{{ input.a }}", "it's", { k: [1] }, [1, 2], ["{{ input.b }}"]], ctx),
-    ).toEqual([
+    ).toStrictEqual([
       "a.$",
       "States.Array($.input.a, States.Format('it\\'s'), States.StringToJson(States.Format('\\{\"k\":[1]\\}')), States.StringToJson('[1,2]'), States.Array($.input.b))",
     ]);
@@ -237,7 +237,7 @@ describe("compileEntry", () => {
 
 describe("compilePayload", () => {
   it("compiles every entry", () => {
-    expect(compilePayload({ a: "{{ input.a }}", b: "b", c: ["{{ item }}"] }, ctx)).toEqual({
+    expect(compilePayload({ a: "{{ input.a }}", b: "b", c: ["{{ item }}"] }, ctx)).toStrictEqual({
       "a.$": "$.input.a",
       b: "b",
       "c.$": "States.Array($.item)",
@@ -253,7 +253,7 @@ describe("templateIssues", () => {
         b: [{ c: "{{ input.c }}" }],
         d: "x (y) {{ input.d }}",
       }),
-    ).toEqual([]);
+    ).toStrictEqual([]);
   });
 
   it.each([
@@ -313,6 +313,6 @@ describe("templateIssues", () => {
       },
     ],
   ])("fails when %s", (_name, value, issue) => {
-    expect(templateIssues(value)).toEqual([issue]);
+    expect(templateIssues(value)).toStrictEqual([issue]);
   });
 });
