@@ -9,6 +9,7 @@ import type { Clock } from "./circuit/clock.ts";
 import { BatonRuntimeError } from "./errors.ts";
 import type { EventPublisher, InstanceHealthEventDetail } from "./events.ts";
 import { type Fetch, sendRequest } from "./http/caller.ts";
+import { Redactor } from "./http/redact.ts";
 import { buildUrl } from "./http/url.ts";
 import { consoleLogger, describeError, type Logger } from "./logger.ts";
 import type {
@@ -138,9 +139,14 @@ async function probeInstance(
   deps: HealthCheckDeps,
 ): Promise<{ readonly ok: boolean; readonly reason: string }> {
   const context = { step: "", instance: instance.id };
+  // The reason is stored and listed (GET /services): it must not quote a resolved secret.
+  const secrets = new Set<string>();
+  const redactor = () => new Redactor(secrets);
   try {
     const configured =
-      deps.secrets === undefined ? {} : await resolveSecretHeaders(service.headers, deps.secrets);
+      deps.secrets === undefined
+        ? {}
+        : await resolveSecretHeaders(service.headers, deps.secrets, secrets);
     const response = await sendRequest(
       {
         url: buildUrl(instance.url, service.health.path, undefined, context),
@@ -148,6 +154,7 @@ async function probeInstance(
         headers: { ...configured, "user-agent": "baton-health-check" },
         // A probe never outlives the health-check run (a Lambda of 60 s probing many instances).
         timeoutMs: Math.min(service.timeout, MAX_PROBE_SECONDS) * 1000,
+        redactor: redactor(),
         ...context,
       },
       deps.fetch,
@@ -157,10 +164,12 @@ async function probeInstance(
     if (error instanceof BatonRuntimeError) {
       return {
         ok: false,
-        reason: error.status === undefined ? error.reason : `HTTP ${error.status}`,
+        reason:
+          error.status === undefined ? redactor().redact(error.reason) : `HTTP ${error.status}`,
       };
     }
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: redactor().redact(reason) };
   }
 }
 

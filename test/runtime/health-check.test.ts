@@ -207,6 +207,29 @@ describe("runHealthChecks against a real HTTP server", () => {
     ]).toEqual(["k-1", "baton-health-check"]);
   });
 
+  it("fails when a probe's failure would quote a resolved secret: the stored reason is redacted", async () => {
+    // Prepare: a secret value no HTTP header may carry, so the request fails quoting it.
+    const service = await store.getService("inventory");
+    await store.putService({
+      ...serviceEntry(),
+      ...service,
+      headers: { "x-api-key": "{{ secret:inv }}" },
+    });
+    deps = {
+      ...deps,
+      secrets: new EnvSecretResolver({ BATON_SECRET_INV: "top-secret-42\r\nx: y" }),
+    };
+
+    // Act
+    await runHealthChecks(deps);
+
+    // Assess
+    const instance = (await store.getService("inventory"))?.instances[0];
+    expect(instance?.lastReason).toBeDefined();
+    expect(JSON.stringify(instance)).not.toContain("top-secret-42");
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("skips instances whose interval has not elapsed, unless forced", async () => {
     // Prepare
     await runHealthChecks(deps);

@@ -103,6 +103,19 @@ describe("no secret in any output", () => {
     expect(error.reason.length).toBeLessThanOrEqual("HTTP 403: ".length + 200);
   });
 
+  it("fails when the secret cannot be sent as a header: the error quotes it redacted", async () => {
+    // Prepare: a value no HTTP header may carry; the transport's error names the value.
+    const secrets = new EnvSecretResolver({ BATON_SECRET_INVENTORY_KEY: `${SECRET}\r\nx: y` });
+
+    // Act
+    const error = await failure(callService(callRequest(), { ...deps, secrets }));
+
+    // Assess
+    expect(error.reason).toContain("[REDACTED]");
+    expect(everythingWritten(error)).not.toContain("hunter2");
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("fails when a service echoes credential shapes Baton never sent: they are masked", async () => {
     server.handle(json(400, { message: "bad token sk-proj-AbC123dEf456GhI789, try again" }));
 
