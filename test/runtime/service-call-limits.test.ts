@@ -2,6 +2,7 @@
  * What a service call guarantees whatever the service or the stores do: no resolved secret in any
  * error or event, bounded response bodies, and a handler that returns inside its time budget.
  */
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPORT_MS } from "../../lib/core/call-budget.ts";
 import { DetailType } from "../../lib/core/wire.ts";
@@ -180,6 +181,22 @@ describe("response bodies are capped", () => {
       );
     },
   );
+
+  it("fails when a compressed 2xx body decodes to more than 200 KiB (a zip bomb stays bounded)", async () => {
+    // Prepare: 50 MB of zeros, a few KB compressed.
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+    server.handle((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      response.end(bomb);
+    });
+
+    // Act
+    const error = await failure(callService(callRequest(), deps));
+
+    // Assess
+    expect([error.name, error.retryable]).toEqual(["Baton.ClientError", false]);
+    expect(error.reason).toContain("more than 204800 bytes");
+  });
 
   it("fails when an error body is huge: only an excerpt is read and kept", async () => {
     server.handle(chunked(500, 20 * 1024 * 1024));

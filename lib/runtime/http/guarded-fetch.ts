@@ -9,8 +9,9 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { Readable } from "node:stream";
+import { Readable, type Transform } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 
 /** Why an address must not be connected to, or undefined when it may. */
 export type AddressCheck = (address: string) => string | undefined;
@@ -83,6 +84,32 @@ const agents = {
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
+const DECODERS: Readonly<Record<string, () => Transform>> = {
+  gzip: createGunzip,
+  "x-gzip": createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * The body as the global fetch gives it: decompressed when the service sent a content encoding
+ * anyway (Baton never asks for one), so size limits apply to what is decoded, as a stream.
+ */
+function decode(incoming: Readable, headers: Headers): Readable {
+  const encoding = headers.get("content-encoding")?.trim().toLowerCase() ?? "";
+  const decoder = DECODERS[encoding];
+  if (decoder === undefined) return incoming;
+  headers.delete("content-encoding");
+  headers.delete("content-length");
+  const stream = decoder();
+  incoming.on("error", (error) => stream.destroy(error));
+  // A reader that stops early (a size cap) closes the decoder; the socket must not stay half read.
+  stream.on("close", () => {
+    if (!incoming.readableEnded) incoming.destroy();
+  });
+  return incoming.pipe(stream);
+}
+
 /** `fetch` as undici reports network failures: a TypeError whose `cause` is the socket error. */
 const fetchFailed = (cause: unknown): TypeError => new TypeError("fetch failed", { cause });
 
@@ -143,11 +170,13 @@ export function createGuardedFetch(options: GuardedFetchOptions): typeof globalT
         }
         const empty = method === "HEAD" || NULL_BODY_STATUSES.has(status);
         if (empty) incoming.resume();
-        const body = empty
-          ? null
-          : (Readable.toWeb(
-              incoming,
-            ) as unknown as WebReadableStream<Uint8Array> as unknown as ReadableStream<Uint8Array>);
+        const decoded = empty ? undefined : decode(incoming, headers);
+        const body =
+          decoded === undefined
+            ? null
+            : (Readable.toWeb(
+                decoded,
+              ) as unknown as WebReadableStream<Uint8Array> as unknown as ReadableStream<Uint8Array>);
         resolve(new Response(body, { status, headers }));
       });
       const body = init.body;

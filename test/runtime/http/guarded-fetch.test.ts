@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BlockedAddressError,
@@ -16,6 +17,11 @@ let port: number;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.url === "/gzip") {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.end(gzipSync(JSON.stringify({ zipped: true })));
+      return;
+    }
     if (req.url === "/empty") {
       res.writeHead(204).end();
       return;
@@ -49,6 +55,24 @@ describe("createGuardedFetch", () => {
     expect(response.status).toBe(201);
     expect(response.headers.get("x-echo")).toBe("hello");
     expect(await response.json()).toEqual({ method: "POST", body: '{"a":1}' });
+  });
+
+  it("decodes a body the service compressed anyway, as the global fetch does", async () => {
+    const fetch = createGuardedFetch({ check: () => allowAll });
+    const response = await fetch(`http://127.0.0.1:${port}/gzip`);
+    expect([response.headers.get("content-encoding"), await response.json()]).toEqual([
+      null,
+      { zipped: true },
+    ]);
+  });
+
+  it("frames a DELETE body (node:http would send it unframed)", async () => {
+    const fetch = createGuardedFetch({ check: () => allowAll });
+    const response = await fetch(`http://127.0.0.1:${port}/x`, {
+      method: "DELETE",
+      body: '{"id":1}',
+    });
+    expect(await response.json()).toEqual({ method: "DELETE", body: '{"id":1}' });
   });
 
   it("answers a 204 with an empty body", async () => {
