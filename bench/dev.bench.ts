@@ -18,14 +18,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
-import { compileWorkflow } from "../lib/core/compile.ts";
-import { loadWorkflow } from "../lib/core/load.ts";
-import type { Json, Workflow } from "../lib/core/model.ts";
+import type { Json } from "../lib/core/model.ts";
+import { buildProject } from "../lib/core/project/build.ts";
 import { startDemoService } from "../lib/local/demo/service.ts";
 import { MemoryRecords } from "../lib/local/memory-records.ts";
 import { createLocalRuntime } from "../lib/local/runtime.ts";
 import { startDevServer } from "../lib/local/server.ts";
-import { compileSet } from "../lib/local/workflows.ts";
+import { compileProject } from "../lib/local/workflows.ts";
 import { InMemoryRegistryStore } from "../lib/runtime/registry/memory-store.ts";
 import { seedRegistry } from "../lib/runtime/registry/seed.ts";
 
@@ -74,9 +73,10 @@ async function main(): Promise<void> {
   const service = await startDemoService({ name: "svc", port: 0, keepCalls: 10 });
   const servicesYaml = `services:\n  - name: svc\n    instances:\n      - { id: svc-a, url: "${service.url}" }\n    circuit: { failureThreshold: 1000, windowSeconds: 30, cooldownSeconds: 30 }\n`;
   process.env.BATON_ALLOW_PRIVATE_URLS = "1";
-  const loaded = loadWorkflow(WORKFLOW_YAML, "bench-five.yaml");
-  const workflow = loaded.workflow as Workflow;
-  const asl = compileWorkflow(workflow);
+  const project = buildProject([{ file: "bench-five.yaml", text: WORKFLOW_YAML }]);
+  const ready = project.workflow("bench-five");
+  if (ready === undefined) throw new Error("the bench workflow does not load");
+  const { asl } = ready;
   const post = async (body: object): Promise<boolean> => {
     const response = await fetch(`${service.url}/things`, {
       method: "POST",
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   );
 
   // runtime: Baton's engine and handlers, records in memory
-  const compiled = compileSet({ workflows: [{ file: "bench-five.yaml", workflow }], problems: [] });
+  const compiled = compileProject(project);
   const registry = new InMemoryRegistryStore({ yieldEachCall: false });
   await seedRegistry(registry, servicesYaml);
   const records = new MemoryRecords(compiled.catalogue);

@@ -1,31 +1,20 @@
 /**
  * The workflow catalogue the API and records handlers read at run time, written once per synth and
- * copied into their bundles, so no request ever compiles a workflow. State machine ARNs are not in
- * it (they are deploy-time tokens); handlers build them from `BATON_STATE_MACHINE_ARN_PREFIX`.
+ * copied into their bundles, so no request ever compiles a workflow. Its entries are built in core
+ * from the Project, as `baton dev` builds its own, so both serve the same documents. State machine
+ * ARNs are not in it (they are deploy-time tokens); handlers build them from
+ * `BATON_STATE_MACHINE_ARN_PREFIX`.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { toMermaid } from "../core/mermaid.ts";
-import type { Json } from "../core/model.ts";
+import { type CatalogueFile, catalogueEntry } from "../core/project/catalogue.ts";
 import type { ReadyWorkflow } from "../core/project/model.ts";
-import {
-  type CatalogueFile,
-  type CatalogueWorkflow,
-  catalogueEntry,
-} from "../runtime/catalogue.ts";
 
 /** Name of the catalogue inside a bundle; Lambda unpacks bundles to `LAMBDA_TASK_ROOT`. */
 export const CATALOGUE_FILE_NAME = "catalogue.json";
 
 export function buildCatalogue(workflows: readonly ReadyWorkflow[]): CatalogueFile {
-  const entries: CatalogueWorkflow[] = workflows.map((compiled) =>
-    catalogueEntry(compiled.workflow, {
-      definition: compiled.source,
-      asl: compiled.asl as unknown as Json,
-      mermaid: toMermaid(compiled.workflow),
-    }),
-  );
-  return { workflows: entries };
+  return { workflows: workflows.map((ready) => catalogueEntry(ready)) };
 }
 
 /**

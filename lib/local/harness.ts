@@ -22,9 +22,10 @@
  * await harness.close();
  * ```
  *
- * - `workflow` is a normalized `Workflow` or the text of a workflow file; `file` a path (its
- *   folder is loaded too, so `workflow` steps find their children). Problems throw
- *   `HarnessLoadError` listing each as `file:line: code message (hint)`.
+ * - `workflow` is the text of a workflow file (`children`: the texts of the workflows it starts);
+ *   `file` a path (its folder is loaded too, so `workflow` steps find their children). Either way
+ *   they go through the same Project as every Baton tool; problems throw `HarnessLoadError`
+ *   listing each as `file:line: CODE message (hint)`.
  * - A fault matches a call by `step`, optionally `attempt` and `mode` (`call`, the default, or
  *   `compensate`). `error` makes the attempt fail with that error name without reaching the
  *   service; `status` answers with that HTTP status instead of the service (the handler's own
@@ -37,17 +38,14 @@
  * - Circuits are effectively off (a huge failure threshold) so runs do not influence each other.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { ServiceCallRequest } from "../core/contract.ts";
 import { BatonError, type BatonErrorName } from "../core/errors.ts";
-import {
-  type LoadedSet,
-  loadWorkflow,
-  loadWorkflowFiles,
-  WORKFLOW_EXTENSIONS,
-} from "../core/load.ts";
-import type { Json, Workflow } from "../core/model.ts";
+import type { Json } from "../core/model.ts";
+import { type FileProblem, formatProblems } from "../core/problems.ts";
+import { buildProject } from "../core/project/build.ts";
+import { displayPath, loadProject } from "../core/project/load.ts";
+import type { Project } from "../core/project/model.ts";
 import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
 import { BatonRuntimeError } from "../runtime/errors.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
@@ -57,7 +55,7 @@ import type { ServiceEntry } from "../runtime/registry/registry-model.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
-import { type CompiledSet, compileSet, formatProblem, isRegistryFile } from "./workflows.ts";
+import { type CompiledSet, compileProject } from "./workflows.ts";
 
 /** What an in-process service handler receives. */
 export interface ServiceRequest {
@@ -81,12 +79,12 @@ export type ServiceHandler = (
 ) => ServiceReply | undefined | Promise<ServiceReply | undefined>;
 
 export interface HarnessOptions {
-  /** A normalized workflow, or the YAML/JSON text of a workflow file. */
-  readonly workflow?: Workflow | string;
+  /** The YAML/JSON text of a workflow file. */
+  readonly workflow?: string;
   /** A workflow file; the other workflows of its folder are loaded for `workflow` steps. */
   readonly file?: string;
-  /** Extra workflows (children) when `workflow` is given. */
-  readonly children?: readonly (Workflow | string)[];
+  /** Texts of more workflows (children) when `workflow` is given. */
+  readonly children?: readonly string[];
   /** Every service the workflow calls: an in-process handler or a base URL. */
   readonly services: Readonly<Record<string, ServiceHandler | string>>;
   /** Wraps the registry and circuit store the handler uses (e.g. to make it slow in a test). */
@@ -159,16 +157,16 @@ interface CallContext {
 }
 
 export async function createHarness(options: HarnessOptions): Promise<Harness> {
-  const { loaded, root } = load(options);
-  const errors = loaded.problems.filter((p) => p.problem.severity === "error");
+  const { project, root, problems } = load(options);
+  const errors = problems.filter((p) => p.problem.severity === "error");
   if (root === undefined || errors.length > 0) {
     throw new HarnessLoadError(
-      errors.length > 0 ? errors.map((p) => formatProblem(p)) : ["no workflow was given"],
+      errors.length > 0 ? formatProblems(errors) : ["no workflow was given"],
     );
   }
-  const compiled = compileSet(loaded);
-  const refused = compiled.problems.filter((p) => p.problem.severity === "error");
-  if (refused.length > 0) throw new HarnessLoadError(refused.map((p) => formatProblem(p)));
+  const compiled = compileProject(project, { roots: [root] });
+  const refused = compiled.problems.filter((p) => p.problem.code === "E_LOCAL_RUNTIME");
+  if (refused.length > 0) throw new HarnessLoadError(formatProblems(refused));
 
   const registry = new InMemoryRegistryStore({ yieldEachCall: false });
   for (const [name, target] of Object.entries(options.services)) {
@@ -183,7 +181,8 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   );
   const context = new AsyncLocalStorage<CallContext>();
   const received = new Map<string, ReceivedCall[]>();
-  const records = new MemoryRecords(compiled.catalogue);
+  let publisher: LocalRuntime["publisher"] | undefined;
+  const records = new MemoryRecords(compiled.catalogue, () => publisher);
   const signals = new Map<string, RunOptions["signals"]>();
   const faults = new Map<string, readonly Fault[]>();
 
@@ -250,6 +249,8 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     },
   });
 
+  publisher = live.publisher;
+
   return {
     workflow: root,
     compiled,
@@ -280,40 +281,35 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   };
 }
 
-function load(options: HarnessOptions): { loaded: LoadedSet; root: string | undefined } {
+/** The project to run and its root workflow, with the problems that concern it. */
+function load(options: HarnessOptions): {
+  project: Project;
+  root: string | undefined;
+  problems: readonly FileProblem[];
+} {
   if (options.file !== undefined) {
     const file = resolve(options.file);
-    const loaded = loadWorkflowFiles(siblings(file));
-    const own = loaded.problems.filter((p) => p.file === file);
-    const root = loaded.workflows.find((w) => w.file === file)?.workflow.name;
+    const shown = displayPath(file);
+    const project = loadProject([file, dirname(file)], { cwd: process.cwd() });
+    const own = project.files.find((f) => f.file === shown);
     // Problems of unrelated files in the folder do not concern this harness.
-    return { loaded: { workflows: loaded.workflows, problems: own }, root };
+    const problems = project.problems.filter((p) => p.file === shown);
+    return { project, root: own?.ready === true ? own.name : undefined, problems };
   }
-  if (options.workflow === undefined)
-    return { loaded: { workflows: [], problems: [] }, root: undefined };
-  const all = [options.workflow, ...(options.children ?? [])];
-  const workflows: LoadedSet["workflows"] = [];
-  const problems: LoadedSet["problems"] = [];
-  all.forEach((entry, index) => {
-    const file = index === 0 ? "workflow" : `children[${index - 1}]`;
-    if (typeof entry !== "string") {
-      workflows.push({ file, workflow: entry });
-      return;
-    }
-    const result = loadWorkflow(entry, file);
-    for (const problem of result.problems) problems.push({ file, problem });
-    if (result.workflow !== undefined) workflows.push({ file, workflow: result.workflow });
-  });
-  const root = workflows.find((w) => w.file === "workflow")?.workflow.name;
-  return { loaded: { workflows, problems }, root };
-}
-
-function siblings(file: string): string[] {
-  const dir = dirname(file);
-  const names = readdirSync(dir).filter(
-    (n) => WORKFLOW_EXTENSIONS.some((ext) => n.endsWith(ext)) && !isRegistryFile(n),
+  const texts =
+    options.workflow === undefined ? [] : [options.workflow, ...(options.children ?? [])];
+  const project = buildProject(
+    texts.map((text, index) => ({
+      file: index === 0 ? "workflow" : `children[${index - 1}]`,
+      text,
+    })),
   );
-  return [file, ...names.map((n) => join(dir, n)).filter((f) => f !== file)];
+  const [first] = project.files;
+  return {
+    project,
+    root: first?.ready === true ? first.name : undefined,
+    problems: project.problems,
+  };
 }
 
 function serviceEntry(name: string, url: string): ServiceEntry {

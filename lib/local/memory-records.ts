@@ -1,32 +1,51 @@
 /**
  * Execution records in memory, for `baton run` and the test harness: the same record logic as the
- * records handler (`observe` → `merge` → `toDocument`), without a table.
+ * records handler (`observe` → `merge` → `toDocument`), without a table. Like the handler (and
+ * `baton dev`), a Step Functions status change that moves the execution publishes Baton's
+ * `Execution *` event, so the event list is the same everywhere.
  */
+import { STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import type { WorkflowCatalogue } from "../runtime/catalogue.ts";
+import type { EventPublisher } from "../runtime/events.ts";
 import { toDocument } from "../runtime/records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
 import { observe } from "../runtime/records/observe.ts";
 import { merge, type RecordState } from "../runtime/records/state.ts";
+import { statusEvent } from "../runtime/records/updater.ts";
 
 export class MemoryRecords {
   readonly #catalogue: WorkflowCatalogue;
   readonly #states = new Map<string, RecordState>();
   readonly #events = new Map<string, Map<string, ExecutionEvent>>();
 
-  constructor(catalogue: WorkflowCatalogue) {
+  readonly #publisher: () => EventPublisher | undefined;
+
+  /** `publisher` is read per event, so it can be the runtime's, created after the records. */
+  constructor(
+    catalogue: WorkflowCatalogue,
+    publisher: () => EventPublisher | undefined = () => undefined,
+  ) {
     this.#catalogue = catalogue;
+    this.#publisher = publisher;
   }
 
   /** Applies one bus event; events that are not about executions are ignored. */
-  apply(event: unknown): void {
+  async apply(event: unknown): Promise<void> {
     const observation = observe(event, this.#catalogue);
     if (observation.kind === "ignored") return;
     const { executionId, delta } = observation;
     const previous = this.#states.get(executionId);
-    this.#states.set(executionId, previous === undefined ? delta : merge(previous, delta));
+    const next = previous === undefined ? delta : merge(previous, delta);
+    this.#states.set(executionId, next);
     const events = this.#events.get(executionId) ?? new Map<string, ExecutionEvent>();
+    const firstSight = !events.has(observation.order);
     events.set(observation.order, observation.event);
     this.#events.set(executionId, events);
+    const publisher = this.#publisher();
+    if (publisher === undefined || observation.event.source !== STEP_FUNCTIONS_SOURCE) return;
+    const document = this.document(executionId);
+    const entry = document && statusEvent(previous, next, document, firstSight);
+    if (entry !== undefined) await publisher.publish([entry]);
   }
 
   document(executionId: string): ExecutionDocument | undefined {

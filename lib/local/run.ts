@@ -4,23 +4,24 @@
  * execution succeeded, 1 when the file or the input is invalid or the execution did not succeed.
  *
  * The workflow's folder is loaded too, so `workflow` steps find their children; the registry is
- * seeded from `services` (default: `services.yaml` next to the file, if any). Retry and Wait
+ * seeded from `services` (default: the registry seed next to the file, `services.yaml`, if any). Retry and Wait
  * pauses are real. An `await` step waits for its timeout: there is no API to signal it here.
  */
-import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { loadWorkflowFiles, WORKFLOW_EXTENSIONS } from "../core/load.ts";
+import { dirname, resolve } from "node:path";
 import type { Json } from "../core/model.ts";
+import { formatProblems } from "../core/problems.ts";
+import { isRegistrySeed } from "../core/project/files.ts";
+import { displayPath, loadProject, registrySeedIn } from "../core/project/load.ts";
 import { InputValidator } from "../runtime/api/input-validation.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { ValidationError } from "../runtime/errors.ts";
 import { InMemoryRegistryStore } from "../runtime/registry/memory-store.ts";
 import { seedRegistry } from "../runtime/registry/seed.ts";
 import { MemoryRecords } from "./memory-records.ts";
-import { createLocalRuntime } from "./runtime.ts";
+import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { Timeline } from "./timeline.ts";
-import { compileSet, formatProblem, isRegistryFile } from "./workflows.ts";
+import { compileProject } from "./workflows.ts";
 
 export interface RunOnceOptions {
   readonly file: string;
@@ -44,17 +45,19 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
   const file = resolve(options.file);
   process.env[ENV.allowPrivateUrls] = "1";
 
-  const loaded = loadWorkflowFiles(siblings(file));
-  for (const problem of loaded.problems)
-    if (problem.file === file) stderr(`${formatProblem(problem)}\n`);
-  const workflow = loaded.workflows.find((w) => w.file === file)?.workflow.name;
-  const set = workflow === undefined ? undefined : compileSet(loaded, { roots: [workflow] });
-  const refusal = set?.problems.find(
-    (p) => p.file === file && p.problem.code === "E_LOCAL_RUNTIME",
-  );
-  if (refusal !== undefined) stderr(`${formatProblem(refusal)}\n`);
+  // The folder too, so `workflow` steps find their children; only this file's problems are shown.
+  const shown = displayPath(file);
+  const project = loadProject([file, dirname(file)], { cwd: process.cwd() });
+  const own = project.files.find((f) => f.file === shown);
+  const workflow = own?.ready === true ? own.name : undefined;
+  const set = workflow === undefined ? undefined : compileProject(project, { roots: [workflow] });
+  const problems = (set?.problems ?? project.problems).filter((p) => p.file === shown);
+  for (const line of formatProblems(problems)) stderr(`${line}\n`);
   if (workflow === undefined || set === undefined || !set.machines.has(workflow)) {
-    stderr(`baton run: ${options.file} has errors; nothing was run\n`);
+    const why = isRegistrySeed(file)
+      ? "is the service registry seed, not a workflow"
+      : "has errors";
+    stderr(`baton run: ${options.file} ${why}; nothing was run\n`);
     return 1;
   }
 
@@ -85,7 +88,8 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
     }
   }
 
-  const records = new MemoryRecords(set.catalogue);
+  let publisher: LocalRuntime["publisher"] | undefined;
+  const records = new MemoryRecords(set.catalogue, () => publisher);
   const runtime = await createLocalRuntime({
     compiled: set,
     registry,
@@ -98,6 +102,7 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
       );
     },
   });
+  publisher = runtime.publisher;
   let timeline: Timeline | undefined;
   try {
     const executionId = crypto.randomUUID();
@@ -124,23 +129,4 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
   }
 }
 
-/** The file with the other workflow files of its folder (children it may start). */
-function siblings(file: string): string[] {
-  const dir = dirname(file);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [file];
-  }
-  const others = names
-    .filter((n) => WORKFLOW_EXTENSIONS.some((ext) => n.endsWith(ext)) && !isRegistryFile(n))
-    .map((n) => join(dir, n))
-    .filter((f) => f !== file);
-  return [file, ...others];
-}
-
-function defaultServices(file: string): string | undefined {
-  const candidate = join(dirname(file), "services.yaml");
-  return existsSync(candidate) ? candidate : undefined;
-}
+const defaultServices = (file: string): string | undefined => registrySeedIn(dirname(file));

@@ -5,10 +5,11 @@
  * is the local bus. Executions that were running when the server stopped are failed with
  * `Baton.Interrupted` at the next start, and can be redriven.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { formatProblems } from "../core/problems.ts";
+import { registrySeedIn } from "../core/project/load.ts";
 import { handleApiEvent } from "../runtime/api/app.ts";
 import type { ApiDeps } from "../runtime/api/deps.ts";
 import { InputValidator } from "../runtime/api/input-validation.ts";
@@ -31,13 +32,13 @@ import { startLocalDynamo } from "./dynamo.ts";
 import { serveProxyHandler } from "./http-adapter.ts";
 import { RecordsTarget } from "./records-target.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
-import { type CompiledSet, formatProblem, loadAndCompileDir } from "./workflows.ts";
+import { type CompiledSet, loadAndCompileDir } from "./workflows.ts";
 
 export interface DevServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly workflowsDir: string;
-  /** Registry seed; default `<workflowsDir>/services.yaml` when it exists. */
+  /** Registry seed; default `<workflowsDir>/services.yaml` (or `.yml`, `.json`) when it exists. */
   readonly servicesFile?: string;
   readonly dataDir: string;
   /** Also start the demo services (on the ports of the seed file) and print how to try them. */
@@ -69,14 +70,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const log = options.log ?? ((line: string) => console.error(line));
   const out = options.out ?? ((line: string) => console.log(line));
   const dataDir = resolve(options.dataDir);
-  const servicesFile = options.servicesFile ?? defaultServicesFile(options.workflowsDir);
+  const servicesFile = options.servicesFile ?? registrySeedIn(options.workflowsDir);
   configureEnvironment();
 
   const compiled = loadAndCompileDir(
     options.workflowsDir,
     servicesFile === undefined ? {} : { exclude: [servicesFile] },
   );
-  for (const problem of compiled.problems) log(formatProblem(problem));
+  for (const line of formatProblems(compiled.problems)) log(line);
   for (const file of compiled.refused)
     log(`baton dev: ${file} refused (fix the errors above); the other workflows are served`);
 
@@ -186,14 +187,6 @@ function configureEnvironment(): void {
   process.env[ENV.executionsTable] ??= TABLES.executions;
   process.env[ENV.eventBus] ??= "baton-local";
   process.env.AWS_REGION ??= "us-east-1";
-}
-
-function defaultServicesFile(workflowsDir: string): string | undefined {
-  for (const name of ["services.yaml", "services.yml"]) {
-    const file = join(workflowsDir, name);
-    if (existsSync(file)) return file;
-  }
-  return undefined;
 }
 
 async function readSeed(file: string | undefined): Promise<string | undefined> {

@@ -19,7 +19,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { BatonError } from "../core/errors.ts";
 import type { Json } from "../core/model.ts";
-import type { CatalogueWorkflow, WorkflowCatalogue } from "./catalogue.ts";
+import type { CatalogueWorkflow } from "../core/project/catalogue.ts";
+import type { WorkflowCatalogue } from "./catalogue.ts";
 import {
   type CancelCause,
   compensationRunName,

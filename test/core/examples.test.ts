@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { estimateCost } from "../../lib/core/cost.ts";
-import { loadWorkflowFiles } from "../../lib/core/load.ts";
 import { toMermaid } from "../../lib/core/mermaid.ts";
+import { loadProject } from "../../lib/core/project/load.ts";
 import { placeholdersIn } from "../../lib/core/wire.ts";
 
 interface AslValidation {
@@ -41,7 +41,7 @@ function substituted(asl: string): string {
   }, asl);
 }
 
-const loaded = loadWorkflowFiles(EXAMPLES.map((name) => join(DIR, name)));
+const loaded = loadProject(EXAMPLES.map((name) => join(DIR, name)));
 
 describe("example workflows", () => {
   it("are exactly the files in workflows/ besides the service registry", () => {

@@ -8,8 +8,8 @@ import {
   LIMITS,
   tooDeepAt,
 } from "../../lib/core/limits.ts";
-import { loadWorkflow } from "../../lib/core/load.ts";
 import { toMermaid } from "../../lib/core/mermaid.ts";
+import { buildProject } from "../../lib/core/project/build.ts";
 import { validateWorkflow } from "../../lib/core/validate.ts";
 
 const get = (id: string) => ({ id, call: "svc GET /x" });
@@ -100,10 +100,11 @@ describe("limits in the validator", () => {
     const text = `workflow: deep\nsteps:\n  - id: a\n    call: svc GET /x\n    with: ${"[".repeat(5000)}1${"]".repeat(5000)}\n`;
 
     // Act
-    const { workflow, problems } = loadWorkflow(text, "deep.yaml");
+    const [file] = buildProject([{ file: "deep.yaml", text }]).files;
+    const problems = file?.problems ?? [];
 
     // Assess
-    expect(workflow).toBeUndefined();
+    expect(file?.ready).toBe(false);
     expect(problems.map(({ code, line }) => ({ code, line }))).toEqual([
       { code: "E_TOO_DEEP", line: 5 },
     ]);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadWorkflowDir, loadWorkflowFiles } from "../../lib/core/load.ts";
+import { loadProject } from "../../lib/core/project/load.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -35,7 +35,7 @@ const summary = (
     problem.line,
   ]);
 
-describe("loadWorkflowDir", () => {
+describe("loadProject of a folder", () => {
   it("loads every workflow file in name order and ignores other files", () => {
     // Prepare
     write("b.yml", simple("beta", child("alpha")));
@@ -45,7 +45,7 @@ describe("loadWorkflowDir", () => {
     mkdirSync(join(dir, "sub.yaml"));
 
     // Act
-    const loaded = loadWorkflowDir(dir);
+    const loaded = loadProject(dir);
 
     // Assess
     expect(loaded.problems).toEqual([]);
@@ -60,23 +60,23 @@ describe("loadWorkflowDir", () => {
     write("a.yaml", simple("alpha"));
     write("services.yaml", ["services:", "  - name: inventory"]);
     const other = write("registry.yaml", ["services: []"]);
-    const loaded = loadWorkflowDir(dir, { exclude: [other] });
+    const loaded = loadProject(dir, { exclude: [other] });
     expect(loaded.problems).toEqual([]);
     expect(loaded.workflows.map((w) => w.workflow.name)).toEqual(["alpha"]);
   });
 
   it("fails when the folder does not exist", () => {
-    const loaded = loadWorkflowDir(join(dir, "missing"));
+    const loaded = loadProject(join(dir, "missing"));
     expect(loaded.workflows).toEqual([]);
     expect(loaded.problems.map((p) => p.problem.code)).toEqual(["E_READ"]);
   });
 });
 
-describe("loadWorkflowFiles", () => {
+describe("loadProject of files", () => {
   it("fails when two files define the same workflow", () => {
     const first = write("a.yaml", simple("orders"));
     const second = write("b.yaml", simple("orders"));
-    const loaded = loadWorkflowFiles([first, second]);
+    const loaded = loadProject([first, second]);
     expect(summary(loaded.problems)).toEqual([["b.yaml", "E_DUPLICATE_WORKFLOW", "/workflow", 1]]);
     expect(loaded.workflows.map((w) => w.workflow.name)).toEqual(["orders"]);
   });
@@ -84,7 +84,7 @@ describe("loadWorkflowFiles", () => {
   it("fails when a workflow step names an unknown workflow", () => {
     const file = write("a.yaml", simple("orders", child("paymnets")));
     const paid = write("b.yaml", simple("payments"));
-    const loaded = loadWorkflowFiles([file, paid]);
+    const loaded = loadProject([file, paid]);
     expect(summary(loaded.problems)).toEqual([
       ["a.yaml", "E_UNKNOWN_WORKFLOW", "/steps/1/workflow/name", 7],
     ]);
@@ -95,13 +95,13 @@ describe("loadWorkflowFiles", () => {
   it("does not call a workflow unknown when its file has errors", () => {
     const file = write("a.yaml", simple("orders", child("payments")));
     const broken = write("b.yaml", ["workflow: payments", "steps: []"]);
-    const loaded = loadWorkflowFiles([file, broken]);
+    const loaded = loadProject([file, broken]);
     expect(summary(loaded.problems)).toEqual([["b.yaml", "E_STEPS_EMPTY", "/steps", 2]]);
   });
 
   it("fails when a workflow starts itself", () => {
     const file = write("a.yaml", simple("orders", child("orders")));
-    const loaded = loadWorkflowFiles([file]);
+    const loaded = loadProject([file]);
     expect(summary(loaded.problems)).toEqual([
       ["a.yaml", "E_RECURSION", "/steps/1/workflow/name", 7],
     ]);
@@ -111,7 +111,7 @@ describe("loadWorkflowFiles", () => {
   it("fails when workflows start each other in a cycle", () => {
     const a = write("a.yaml", simple("alpha", child("beta")));
     const b = write("b.yaml", simple("beta", child("alpha")));
-    const loaded = loadWorkflowFiles([a, b]);
+    const loaded = loadProject([a, b]);
     expect(summary(loaded.problems)).toEqual([
       ["a.yaml", "E_RECURSION", "/workflow", 1],
       ["b.yaml", "E_RECURSION", "/workflow", 1],
@@ -123,7 +123,7 @@ describe("loadWorkflowFiles", () => {
   });
 
   it("fails when a file cannot be read", () => {
-    const loaded = loadWorkflowFiles([join(dir, "nope.yaml")]);
+    const loaded = loadProject([join(dir, "nope.yaml")]);
     expect(summary(loaded.problems)).toEqual([["nope.yaml", "E_READ", "", undefined]]);
   });
 
@@ -134,7 +134,7 @@ describe("loadWorkflowFiles", () => {
       "  - id: charge",
       "    call: pay POST /charges",
     ]);
-    const loaded = loadWorkflowFiles([file]);
+    const loaded = loadProject([file]);
     expect(summary(loaded.problems)).toEqual([["a.yaml", "W_NO_COMPENSATION", "/steps/0/call", 4]]);
     expect(loaded.workflows.map((w) => w.workflow.name)).toEqual(["orders"]);
   });

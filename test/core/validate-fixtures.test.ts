@@ -5,7 +5,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadWorkflow } from "../../lib/core/load.ts";
+import { buildProject } from "../../lib/core/project/build.ts";
+
+/** One file through the Project, as `baton compile <file>` loads it. */
+function loadWorkflow(text: string, file: string, options: { strict?: boolean } = {}) {
+  const [loaded] = buildProject([{ file, text }], { ...options, complete: false }).files;
+  return {
+    workflow: loaded?.ready === true ? loaded.workflow : undefined,
+    problems: loaded?.problems ?? [],
+  };
+}
 
 const dir = join(import.meta.dirname, "fixtures/invalid");
 

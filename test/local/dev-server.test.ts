@@ -10,8 +10,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DemoServiceCall } from "../../lib/local/demo/service.ts";
 import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
+import { createHarness } from "../../lib/local/harness.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
-import type { ExecutionDocument } from "../../lib/runtime/records/document.ts";
+import type { ExecutionDocument, ExecutionEvent } from "../../lib/runtime/records/document.ts";
 
 const WORKFLOWS = join(import.meta.dirname, "fixtures", "workflows");
 
@@ -609,6 +610,61 @@ describe("baton dev input errors", () => {
       "/input/orderId",
     ]);
   });
+});
+
+/**
+ * Event types in order: the execution's own, then each step's. Events of one millisecond order by
+ * type (records cannot see which of two steps' events came first), so how different steps'
+ * events interleave depends on speed and is left out.
+ */
+function inOrder(events: readonly ExecutionEvent[]) {
+  const steps: Record<string, string[]> = {};
+  for (const e of events) {
+    if (e.stepId !== undefined) steps[e.stepId] = [...(steps[e.stepId] ?? []), e.type];
+  }
+  return { execution: events.filter((e) => e.stepId === undefined).map((e) => e.type), steps };
+}
+
+describe("the harness and baton dev", () => {
+  it("fails when the harness's event list differs from baton dev's for the same runs", async () => {
+    // Prepare: the harness calls the same demo services baton dev calls
+    const services = Object.fromEntries(
+      [...demo.services.values()].map((service) => [service.name, service.url]),
+    );
+    const harness = await createHarness({ file: join(WORKFLOWS, "saga.yaml"), services });
+    const input = { orderId: "o-9", amount: 10 };
+    const devEvents = async (id: string): Promise<readonly ExecutionEvent[]> =>
+      (await api<{ items: ExecutionEvent[] }>("GET", `/executions/${id}/events?limit=500`)).body
+        .items;
+    try {
+      // Act: one run that succeeds and one that compensates, each way
+      const devSucceeded = await finished((await start("test-saga", input)).body.id);
+      await control("shipping", { failNext: 1, failStatus: 400 });
+      const devCompensated = await finished((await start("test-saga", input)).body.id);
+      const harnessSucceeded = await harness.run(input);
+      const harnessCompensated = await harness.run(input, {
+        faults: [{ step: "ship", status: 400 }],
+      });
+      // Assess
+      expect([devSucceeded.status, devCompensated.compensation]).toEqual([
+        "SUCCEEDED",
+        "COMPLETED",
+      ]);
+      const succeeded = inOrder(await devEvents(devSucceeded.id));
+      expect(succeeded.execution).toStrictEqual([
+        "Step Functions Execution Status Change",
+        "Execution Started",
+        "Step Functions Execution Status Change",
+        "Execution Succeeded",
+      ]);
+      expect(inOrder(harnessSucceeded.events)).toStrictEqual(succeeded);
+      expect(inOrder(harnessCompensated.events)).toStrictEqual(
+        inOrder(await devEvents(devCompensated.id)),
+      );
+    } finally {
+      await harness.close();
+    }
+  }, 60_000);
 });
 
 describe("baton dev restart", () => {

@@ -1,141 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_RETRY, type Step, type Workflow } from "../../lib/core/model.ts";
 import { getCatalogue, setCatalogue } from "../../lib/runtime/aws/catalogue-from-env.ts";
-import { catalogueEntry, parseCatalogue, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
+import { parseCatalogue, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
 import { tempDir } from "../support/tmp.ts";
-
-const base = { explicitDependsOn: false, pointer: "/steps/0" } as const;
-const steps: Step[] = [
-  {
-    ...base,
-    id: "reserve",
-    kind: "call",
-    dependsOn: [],
-    call: {
-      service: "inventory",
-      method: "POST",
-      path: "/reservations",
-      body: { id: "{{ input.orderId }}" },
-    },
-    timeout: 30,
-    retry: DEFAULT_RETRY,
-    idempotent: false,
-    compensate: {
-      call: {
-        service: "inventory",
-        method: "DELETE",
-        path: "/reservations/{{ steps.reserve.body.id }}",
-      },
-      timeout: 30,
-      retry: null,
-    },
-  },
-  {
-    ...base,
-    id: "fanout",
-    kind: "parallel",
-    dependsOn: ["reserve"],
-    branches: [
-      [
-        {
-          ...base,
-          id: "notify",
-          kind: "emit",
-          dependsOn: [],
-          detailType: "Reserved",
-          detail: { id: "{{ steps.reserve.body.id }}" },
-        },
-      ],
-      [
-        {
-          ...base,
-          id: "approval",
-          kind: "await",
-          dependsOn: [],
-          signal: "approved",
-          timeout: 3600,
-        },
-      ],
-    ],
-  },
-];
-const workflow: Workflow = {
-  name: "demo",
-  version: 2,
-  type: "standard",
-  triggers: [],
-  steps,
-  input: { type: "object" },
-};
 
 describe("catalogue", () => {
   afterEach(() => {
     setCatalogue(undefined);
     delete process.env.BATON_CATALOGUE_FILE;
-  });
-
-  it("builds an entry with every nested step, its scope, dependencies and reads", () => {
-    // Act
-    const entry = catalogueEntry(workflow, {
-      definition: { workflow: "demo" },
-      asl: { StartAt: "x" },
-      mermaid: "graph",
-    });
-
-    // Assess
-    expect(entry).toEqual({
-      name: "demo",
-      version: 2,
-      type: "standard",
-      inputSchema: { type: "object" },
-      definition: { workflow: "demo" },
-      asl: { StartAt: "x" },
-      mermaid: "graph",
-      steps: [
-        {
-          id: "reserve",
-          kind: "call",
-          scope: "/",
-          dependsOn: [],
-          explicitDependsOn: false,
-          reads: [],
-          call: { service: "inventory", method: "POST", path: "/reservations" },
-          idempotent: false,
-          compensable: true,
-          unconditional: true,
-        },
-        {
-          id: "fanout",
-          kind: "parallel",
-          scope: "/",
-          dependsOn: ["reserve"],
-          explicitDependsOn: false,
-          reads: ["reserve"],
-          unconditional: true,
-        },
-        {
-          id: "notify",
-          kind: "emit",
-          scope: "fanout/0",
-          dependsOn: [],
-          explicitDependsOn: false,
-          reads: ["reserve"],
-          unconditional: true,
-        },
-        {
-          id: "approval",
-          kind: "await",
-          scope: "fanout/1",
-          dependsOn: [],
-          explicitDependsOn: false,
-          reads: [],
-          signal: "approved",
-          unconditional: true,
-        },
-      ],
-    });
   });
 
   it("loads the file named by BATON_CATALOGUE_FILE once", async () => {
@@ -200,7 +73,15 @@ describe("state machine ARNs", () => {
     // Prepare
     process.env.BATON_STATE_MACHINE_ARN_PREFIX =
       "arn:aws:states:eu-west-1:123:stateMachine:baton-dev-";
-    const entry = catalogueEntry(workflow, { definition: {}, asl: {}, mermaid: "" });
+    const entry = {
+      name: "demo",
+      version: 1,
+      type: "standard",
+      definition: {},
+      asl: {},
+      mermaid: "",
+      steps: [],
+    } as const;
     const catalogue = new WorkflowCatalogue([entry]);
 
     // Act

@@ -1,9 +1,10 @@
 /** In-memory stand-ins for the API's dependencies, for route tests where AWS is not the point. */
 
 import type { Json } from "../../lib/core/model.ts";
+import type { CatalogueWorkflow } from "../../lib/core/project/catalogue.ts";
 import type { ApiDeps, HealthCheck } from "../../lib/runtime/api/deps.ts";
 import { InputValidator } from "../../lib/runtime/api/input-validation.ts";
-import { type CatalogueWorkflow, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
+import { WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
 import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import type {
   DeadLetter,

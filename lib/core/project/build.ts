@@ -79,7 +79,7 @@ function checkFile({ file, text }: SourceFile, strict: boolean): Checked {
     name: typeof declared === "string" ? declared : undefined,
     lineOf: parsed.lineOf,
   };
-  if (parsed.problems.some((p) => p.code === "E_YAML")) {
+  if (parsed.problems.some((p) => p.code === "E_YAML" || p.code === "E_TOO_DEEP")) {
     return { ...base, workflow: undefined, problems: [...parsed.problems] };
   }
   const validated = validateWorkflow(parsed.value, { strict });

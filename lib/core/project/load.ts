@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { FileProblem } from "../problems.ts";
 import { type BuildOptions, buildProject } from "./build.ts";
-import { isRegistrySeed, isWorkflowFile } from "./files.ts";
+import { isRegistrySeed, isWorkflowFile, REGISTRY_SEED_NAMES } from "./files.ts";
 import type { Project, SourceFile } from "./model.ts";
 
 export interface LoadOptions extends Omit<BuildOptions, "seeds" | "unread"> {
@@ -59,6 +59,11 @@ export function loadProject(paths: string | readonly string[], options: LoadOpti
     }
   }
   return buildProject(sources, { ...build, seeds, unread });
+}
+
+/** The registry seed of a workflows folder (`services.yaml`, `.yml` or `.json`), if there is one. */
+export function registrySeedIn(dir: string): string | undefined {
+  return REGISTRY_SEED_NAMES.map((name) => join(dir, name)).find(isFile);
 }
 
 /** A path as the user should see it: relative to `cwd` when inside it. */

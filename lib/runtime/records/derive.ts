@@ -4,7 +4,7 @@
  * record updater order-independent.
  */
 import { BatonError } from "../../core/errors.ts";
-import type { CatalogueWorkflow } from "../catalogue.ts";
+import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
 import type {
   CompensationStatus,
   ExecutionDocument,

@@ -158,9 +158,13 @@ const COMPENSATION_EVENTS = new Set<string>([
   DetailType.CompensationFailed,
 ]);
 
-/** Relative order of event types that share a timestamp. */
+/**
+ * Relative order of event types that share a timestamp. Baton's `Execution *` events follow the
+ * Step Functions status change they are published for (rank 0 for RUNNING, 9 for the others), so
+ * a cause never sorts after its effect.
+ */
 const TYPE_RANK: Readonly<Record<string, number>> = {
-  [DetailType.ExecutionStarted]: 0,
+  [DetailType.ExecutionStarted]: 1,
   [DetailType.StepStarted]: 2,
   [DetailType.StepRetried]: 3,
   [DetailType.StepSucceeded]: 4,
@@ -169,10 +173,10 @@ const TYPE_RANK: Readonly<Record<string, number>> = {
   [DetailType.StepCompensated]: 6,
   [DetailType.CompensationCompleted]: 7,
   [DetailType.CompensationFailed]: 7,
-  [DetailType.ExecutionSucceeded]: 9,
-  [DetailType.ExecutionFailed]: 9,
-  [DetailType.ExecutionCancelled]: 9,
-  [DetailType.ExecutionTimedOut]: 9,
+  [DetailType.ExecutionSucceeded]: 10,
+  [DetailType.ExecutionFailed]: 10,
+  [DetailType.ExecutionCancelled]: 10,
+  [DetailType.ExecutionTimedOut]: 10,
 };
 
 function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {

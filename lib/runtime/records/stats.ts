@@ -2,7 +2,7 @@
  * Workflow statistics over execution documents (`GET /workflows/{name}/stats`) and rule-based
  * suggestions. Pure: the route fetches the documents, this computes.
  */
-import type { CatalogueStep, CatalogueWorkflow } from "../catalogue.ts";
+import type { CatalogueStep, CatalogueWorkflow } from "../../core/project/catalogue.ts";
 import type { ExecutionDocument } from "./document.ts";
 
 export interface StepStats {

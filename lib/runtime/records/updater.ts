@@ -38,7 +38,7 @@ export async function applyEvent(event: unknown, deps: UpdaterDeps): Promise<App
   const merged = await deps.store.merge(executionId, observation.delta);
   const stored = await deps.store.putEvent(executionId, observation.order, observation.event);
   if (deps.publisher !== undefined && observation.event.source === STEP_FUNCTIONS_SOURCE) {
-    const entry = statusEvent(merged.previous, merged.state, merged.document);
+    const entry = statusEvent(merged.previous, merged.state, merged.document, stored);
     if (entry !== undefined) await deps.publisher.publish([entry]);
   }
   return {
@@ -57,17 +57,24 @@ const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
   TIMED_OUT: DetailType.ExecutionTimedOut,
 };
 
-/** The Baton event for a status transition, when the execution's run register moved. */
+/**
+ * The Baton event for a Step Functions status change: when the execution's run register moved, or
+ * when a status change seen for the first time (`firstSight`) finds the execution running. The
+ * API records RUNNING as it starts an execution, before Step Functions reports it, so without the
+ * second rule `Execution Started` would depend on which of the two came first.
+ */
 export function statusEvent(
   previous: RecordState | undefined,
   next: RecordState,
   document: ExecutionDocument,
+  firstSight = false,
 ): EventEntry | undefined {
   const before = previous?.run === undefined ? undefined : executionStatus(previous);
   const redriveBefore = Number(previous?.run?.k[0] ?? -1);
   const redriveAfter = Number(next.run?.k[0] ?? 0);
   if (next.run === undefined) return undefined;
-  if (before === document.status && redriveBefore === redriveAfter) return undefined;
+  const moved = before !== document.status || redriveBefore !== redriveAfter;
+  if (!moved && !(firstSight && document.status === "RUNNING")) return undefined;
   return {
     detailType: DETAIL_TYPES[document.status],
     detail: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { CatalogueWorkflow } from "../../../lib/core/project/catalogue.ts";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
-import type { CatalogueWorkflow } from "../../../lib/runtime/catalogue.ts";
 import { redrivePlan } from "../../../lib/runtime/execution-lifecycle.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import type { ExecutionDocument, StepStatus } from "../../../lib/runtime/records/document.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CatalogueStep, CatalogueWorkflow } from "../../../lib/runtime/catalogue.ts";
+import type { CatalogueStep, CatalogueWorkflow } from "../../../lib/core/project/catalogue.ts";
 import type { ExecutionDocument, StepRecord } from "../../../lib/runtime/records/document.ts";
 import { computeStats, percentile } from "../../../lib/runtime/records/stats.ts";
 

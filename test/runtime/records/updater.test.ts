@@ -113,6 +113,22 @@ describe("applyEvent", () => {
     ]);
   });
 
+  it("fails when an execution the API recorded as started never publishes Execution Started", async () => {
+    // Prepare: the API's start is recorded before Step Functions reports the execution running
+    const records = new MemoryRecords();
+    const publisher = new RecordingPublisher();
+    const deps = { store: storeOf(records), catalogue, publisher };
+    await deps.store.merge("u3", { id: "u3", run: { k: [0, 0, 0], v: { status: "RUNNING" } } });
+    const running = sfnStatus("u3", { status: "RUNNING" });
+
+    // Act
+    await applyEvent(running, deps);
+    await applyEvent(running, deps);
+
+    // Assess: once, and not again for the duplicate
+    expect(publisher.events.map((e) => e.detailType)).toEqual(["Execution Started"]);
+  });
+
   it("does not echo Baton events back onto the bus", async () => {
     // Prepare
     const records = new MemoryRecords();

@@ -4,7 +4,7 @@
  * `execution-lifecycle.ts`; these routes parse the request and shape the answer.
  */
 import type { Json } from "../../../core/model.ts";
-import type { CatalogueWorkflow } from "../../catalogue.ts";
+import type { CatalogueWorkflow } from "../../../core/project/catalogue.ts";
 import {
   type CancelOptions,
   cancelExecution,

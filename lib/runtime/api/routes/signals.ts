@@ -7,7 +7,7 @@
  * maps: the indices joined by `.`, outermost first) addresses one item's waiter.
  */
 import { ITEM_ADDRESS, waiterKey } from "../../../core/effect-keys.ts";
-import type { CatalogueStep } from "../../catalogue.ts";
+import type { CatalogueStep } from "../../../core/project/catalogue.ts";
 import { isEngineError } from "../../execution-engine.ts";
 import type { ApiDeps } from "../deps.ts";
 import { badRequest, conflict, json, notFound, readJson } from "../http.ts";

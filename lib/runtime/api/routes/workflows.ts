@@ -1,5 +1,5 @@
 /** `GET /workflows`, `GET /workflows/{name}`, `GET /workflows/{name}/stats`. */
-import type { CatalogueWorkflow } from "../../catalogue.ts";
+import type { CatalogueWorkflow } from "../../../core/project/catalogue.ts";
 import { computeStats } from "../../records/stats.ts";
 import type { ApiDeps } from "../deps.ts";
 import { badRequest, type HttpRequest, json, notFound } from "../http.ts";
