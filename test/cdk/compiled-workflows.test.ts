@@ -52,6 +52,29 @@ describe("loadCompiledWorkflows", () => {
     ]);
   });
 
+  it("fails when a bad cron or event pattern reaches synth (as it would fail only in baton dev)", () => {
+    // Prepare
+    const dir = fixtureDir({
+      "timed.yaml": [
+        "workflow: timed",
+        "triggers:",
+        "  - schedule: cron(0 25 * * ? *)",
+        "  - event: { source: [shop], detail: { amount: [{ numeric: ['>', 10, '<', 1] }] } }",
+        "steps:",
+        "  - id: a",
+        "    call: svc GET /a",
+        "",
+      ].join("\n"),
+    });
+    // Act
+    const problems = loadErrors(() => loadCompiledWorkflows(dir, { cwd: dir }));
+    // Assess
+    expect(problems).toStrictEqual([
+      'timed.yaml:3: E_SCHEDULE invalid schedule "cron(0 25 * * ? *)": hours value "25" is not in 0-23 (e.g. cron(0 12 * * ? *): minutes hours day-of-month month day-of-week year)',
+      "timed.yaml:4: E_EVENT_PATTERN invalid event pattern: a numeric range is a lower bound (> or >=) then a higher upper bound (< or <=)",
+    ]);
+  });
+
   it("prints warnings as every Baton tool does, without refusing the deploy", () => {
     // Prepare
     const dir = fixtureDir({ "w.yaml": "workflow: w\nsteps:\n  - id: a\n    call: svc POST /a\n" });
