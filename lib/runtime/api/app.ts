@@ -13,6 +13,7 @@ import {
 } from "../execution-lifecycle.ts";
 import { consoleLogger } from "../logger.ts";
 import { InvalidCursorError } from "../records/execution-store.ts";
+import { SignalNotAwaitedError, SignalTargetError } from "../signal-delivery.ts";
 import { isThrottling, RetriesExhaustedError } from "../throttling.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
@@ -20,6 +21,7 @@ import {
   badRequest,
   conflict,
   HttpProblem,
+  notFound,
   problemResponse,
   toRequest,
 } from "./http.ts";
@@ -73,6 +75,8 @@ export function toProblem(error: unknown, requestId?: string): HttpProblem {
   if (error instanceof UnknownServiceError)
     return new HttpProblem(404, "not-found", "Not found", error.reason);
   if (error instanceof ExecutionStateError) return conflict(error.message);
+  if (error instanceof SignalTargetError) return badRequest(error.message);
+  if (error instanceof SignalNotAwaitedError) return notFound(error.message);
   if (error instanceof IdempotencyKeyReusedError)
     return new HttpProblem(422, "idempotency-key-reused", "Idempotency key reused", error.message);
   if (error instanceof WorkflowUnavailableError)
