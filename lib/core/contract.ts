@@ -5,6 +5,12 @@
  */
 import type { HttpMethod, Json } from "./model.ts";
 
+/**
+ * Seconds a service's circuit stays open before one call may probe it, unless its registry entry
+ * says otherwise. The compiler makes retries of `Baton.CircuitOpen` wait at least this long.
+ */
+export const DEFAULT_CIRCUIT_COOLDOWN_SECONDS = 30;
+
 /** What the service-call task receives (resolved `Parameters` of a call or compensation Task). */
 export interface ServiceCallRequest {
   readonly workflow: string;

@@ -318,7 +318,12 @@ function serviceEntry(name: string, url: string): ServiceEntry {
     instances: [{ id: `${name}-1`, url, weight: 1 }],
     health: { path: "/health", intervalSeconds: 3600, unhealthyAfter: 1_000_000, healthyAfter: 1 },
     balancing: "round_robin",
-    circuit: { failureThreshold: 1_000_000, windowSeconds: 1, cooldownSeconds: 1 },
+    circuit: {
+      failureRateThreshold: 100,
+      minimumCalls: 1_000_000,
+      windowSeconds: 1,
+      cooldownSeconds: 1,
+    },
     timeout: 30,
     headers: {},
   };

@@ -22,6 +22,7 @@ import { ServiceCache } from "../runtime/registry/cache.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../runtime/service-call.ts";
+import { SuspectProber } from "../runtime/suspect-probes.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
 import { LocalEngine } from "./engine.ts";
 import { LocalExecutionEngine } from "./engine-adapter.ts";
@@ -93,13 +94,23 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   );
 
   const registry = new ServiceCache(options.registry, { ttlMs: options.registryCacheMs ?? 1_000 });
+  const secrets = new EnvSecretResolver();
+  const fetchOption = options.fetch === undefined ? {} : { fetch: options.fetch };
+  const suspects = new SuspectProber({
+    registry: options.registry,
+    events: publisher,
+    clock: systemClock,
+    secrets,
+    ...fetchOption,
+  });
   const baseDeps: ServiceCallDeps = {
     registry,
     circuit: new CircuitBreaker({ store: options.registry, events: publisher }),
     events: publisher,
-    secrets: new EnvSecretResolver(),
+    secrets,
     clock: systemClock,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    onSuspect: (service, instance) => suspects.suspect(service, instance),
+    ...fetchOption,
   };
   const call = (request: ServiceCallRequest, redriveCount: number): Promise<ServiceCallResult> => {
     const deps =
@@ -183,6 +194,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     stop: async () => {
       for (const schedule of schedules) schedule.stop();
       await engine.close();
+      await suspects.idle();
       await bus.idle();
       await deadLetters.flush();
     },

@@ -40,6 +40,11 @@ export interface ServiceCallDeps {
   readonly fetch?: Fetch;
   /** Defaults to one balancer per container. */
   readonly balancer?: Balancer;
+  /**
+   * Told, without being awaited, when a call failure blames an instance (5xx, 429, 408, timeout,
+   * connection error), so health checks probe it now instead of at the next scheduled round.
+   */
+  readonly onSuspect?: (service: string, instanceId: string) => void;
 }
 
 const containerBalancer = new Balancer();
@@ -143,6 +148,8 @@ export async function callService(
     }
   } catch (error) {
     const failure = redacted(attribute(error, request.stepId, instance?.id), new Redactor(secrets));
+    if (instance !== undefined && (error instanceof ServiceError || error instanceof TimeoutError))
+      deps.onSuspect?.(request.service, instance.id);
     await settleBy(budget.deadline, deps.clock, report.failed(failure, instance?.id ?? null));
     throw failure;
   }

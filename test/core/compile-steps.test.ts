@@ -5,6 +5,7 @@ import type { Step } from "../../lib/core/model.ts";
 import {
   branchStop,
   CARRIED,
+  CIRCUIT_OPEN_RETRIER,
   callParams,
   callTask,
   catchTo,
@@ -459,7 +460,6 @@ describe("compileWorkflow: step kinds", () => {
             ErrorEquals: [
               "Baton.ServiceError",
               "Baton.Timeout",
-              "Baton.CircuitOpen",
               "Baton.NoHealthyInstance",
               "States.Timeout",
             ],
@@ -468,6 +468,7 @@ describe("compileWorkflow: step kinds", () => {
             BackoffRate: 2,
             JitterStrategy: "FULL",
           },
+          { ...CIRCUIT_OPEN_RETRIER, MaxAttempts: 4 },
           LAMBDA_TRANSIENT_RETRIER,
         ],
         Catch: catchTo("a#undo-failed"),

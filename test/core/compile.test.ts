@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 import { DEFAULT_RETRY } from "../../lib/core/model.ts";
-import { callParams, catchTo, DEFAULT_RETRIER, failureRecord } from "../support/asl-expect.ts";
+import {
+  CIRCUIT_OPEN_RETRIER,
+  callParams,
+  catchTo,
+  DEFAULT_RETRIER,
+  failureRecord,
+} from "../support/asl-expect.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
 
 const START = {
@@ -86,7 +92,7 @@ describe("compileWorkflow", () => {
           Parameters: callParams("a"),
           ResultPath: "$.steps.a",
           TimeoutSeconds: 35,
-          Retry: [DEFAULT_RETRIER, LAMBDA_TRANSIENT_RETRIER],
+          Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
           Catch: catchTo("a#failed"),
           Next: "Finish",
         },

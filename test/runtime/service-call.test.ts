@@ -54,7 +54,12 @@ beforeEach(async () => {
     serviceEntry({
       instances: [{ id: "inventory-a", url: server.url, weight: 1 }],
       headers: { "x-api-key": "{{ secret:inventory-key }}", "x-team": "shop" },
-      circuit: { failureThreshold: 3, windowSeconds: 30, cooldownSeconds: 30 },
+      circuit: {
+        failureRateThreshold: 50,
+        minimumCalls: 3,
+        windowSeconds: 30,
+        cooldownSeconds: 30,
+      },
     }),
   );
 });
@@ -403,7 +408,12 @@ describe("callService against a real HTTP server", () => {
           { id: "c", url: server.url, weight: 1 },
           { id: "d", url: server.url, weight: 1 },
         ],
-        circuit: { failureThreshold: 100, windowSeconds: 30, cooldownSeconds: 30 },
+        circuit: {
+          failureRateThreshold: 50,
+          minimumCalls: 100,
+          windowSeconds: 30,
+          cooldownSeconds: 30,
+        },
       }),
     );
     await store.setInstanceHealth("inventory", "d", {
@@ -500,8 +510,9 @@ describe("callService against a real HTTP server", () => {
     clock.advance(5_001);
     await callService(callRequest(), deps);
 
-    // Assess: circuit reads still go to the store (one per call); the registry lookup only after expiry.
-    expect([cachedLookups, store.calls - lookupsAfterFirst]).toEqual([1, 3]);
+    // Assess: the circuit read and the call count still go to the store (two per call); the
+    // registry lookup only after expiry.
+    expect([cachedLookups, store.calls - lookupsAfterFirst]).toEqual([2, 5]);
   });
 
   it("fails with retryable ServiceError when the registry is unavailable", async () => {

@@ -2,17 +2,20 @@
 import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 
 export const DEFAULT_RETRIER = {
-  ErrorEquals: [
-    "Baton.ServiceError",
-    "Baton.Timeout",
-    "Baton.CircuitOpen",
-    "Baton.NoHealthyInstance",
-    "States.Timeout",
-  ],
+  ErrorEquals: ["Baton.ServiceError", "Baton.Timeout", "Baton.NoHealthyInstance", "States.Timeout"],
   IntervalSeconds: 1,
   MaxAttempts: 2,
   BackoffRate: 2,
   JitterStrategy: "FULL",
+};
+
+/** The default policy's retries of Baton.CircuitOpen: they wait out the 30 s default cooldown. */
+export const CIRCUIT_OPEN_RETRIER = {
+  ErrorEquals: ["Baton.CircuitOpen"],
+  IntervalSeconds: 30,
+  MaxAttempts: 2,
+  BackoffRate: 2,
+  JitterStrategy: "NONE",
 };
 
 export const catchTo = (next: string) => [
@@ -48,7 +51,7 @@ export const callTask = (id: string, next: string | null, extra: Record<string, 
   Parameters: callParams(id),
   ResultPath: `$.steps.${id}`,
   TimeoutSeconds: 35,
-  Retry: [DEFAULT_RETRIER, LAMBDA_TRANSIENT_RETRIER],
+  Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
   Catch: catchTo(`${id}#failed`),
   ...(next === null ? { End: true } : { Next: next }),
   ...extra,

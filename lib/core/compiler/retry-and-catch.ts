@@ -1,5 +1,6 @@
 /** Retry policies and failure routing rendered as ASL `Retry`/`Catch`. */
 import type { Catcher, Retrier } from "../asl.ts";
+import { DEFAULT_CIRCUIT_COOLDOWN_SECONDS } from "../contract.ts";
 import { BatonError, expandErrorNames } from "../errors.ts";
 import type { RetryPolicy } from "../model.ts";
 
@@ -23,7 +24,8 @@ export const LAMBDA_TRANSIENT_RETRIER: Retrier = {
  */
 export function retrier(policy: RetryPolicy | null): Retrier | undefined {
   if (!policy || policy.maxAttempts <= 1) return undefined;
-  const names = expandErrorNames(policy.on);
+  const names = expandErrorNames(policy.on).filter((name) => name !== BatonError.CircuitOpen);
+  if (names.length === 0) return undefined;
   if (names.includes(BatonError.Timeout)) names.push("States.Timeout");
   return {
     ErrorEquals: names,
@@ -35,10 +37,36 @@ export function retrier(policy: RetryPolicy | null): Retrier | undefined {
   };
 }
 
-/** `Retry` for a service-call task: the policy's retrier, then transient Lambda faults. */
+/**
+ * The policy's retries of `Baton.CircuitOpen`, waiting out the circuit's cooldown: a retry sooner
+ * would find the circuit still open, and the policy's attempts would all be spent inside one
+ * cooldown (healthy traffic then failed on a breaker that was about to close). The first wait is
+ * at least the default cooldown, with no jitter (jitter could shorten it).
+ */
+export function circuitOpenRetrier(policy: RetryPolicy | null): Retrier | undefined {
+  if (!policy || policy.maxAttempts <= 1) return undefined;
+  if (!expandErrorNames(policy.on).includes(BatonError.CircuitOpen)) return undefined;
+  const interval = Math.max(policy.interval, DEFAULT_CIRCUIT_COOLDOWN_SECONDS);
+  return {
+    ErrorEquals: [BatonError.CircuitOpen],
+    IntervalSeconds: interval,
+    MaxAttempts: policy.maxAttempts - 1,
+    BackoffRate: policy.backoff,
+    ...(policy.maxDelay === undefined
+      ? {}
+      : { MaxDelaySeconds: Math.max(policy.maxDelay, interval) }),
+    JitterStrategy: "NONE",
+  };
+}
+
+/**
+ * `Retry` for a service-call task: the policy's retrier, its `Baton.CircuitOpen` retrier, then
+ * transient Lambda faults.
+ */
 export function callRetries(policy: RetryPolicy | null): Retrier[] {
-  const own = retrier(policy);
-  return own ? [own, LAMBDA_TRANSIENT_RETRIER] : [LAMBDA_TRANSIENT_RETRIER];
+  return [retrier(policy), circuitOpenRetrier(policy), LAMBDA_TRANSIENT_RETRIER].filter(
+    (r): r is Retrier => r !== undefined,
+  );
 }
 
 /** Where a caught error lands in the state, for the failure-recording state to read. */

@@ -18,6 +18,7 @@ import type { CircuitStore } from "../circuit/circuit-store.ts";
 import { type Clock, systemClock } from "../circuit/clock.ts";
 import { UnknownServiceError } from "../errors.ts";
 import {
+  type CallBucket,
   type CircuitRecord,
   INITIAL_HEALTH,
   type InstanceEntry,
@@ -30,6 +31,7 @@ import {
 import type { PutResult, RegistryStore } from "../registry/registry-store.ts";
 import { BOOL, type Item, N, NULL, S } from "./dynamo-attributes.ts";
 import {
+  CALLS_PREFIX,
   CIRCUIT_SK,
   circuitFromItem,
   circuitItem,
@@ -42,6 +44,9 @@ import {
   servicePk,
   settingsAttributes,
 } from "./registry-items.ts";
+
+/** `bucket` is a DynamoDB reserved word; the counters are named alike for symmetry. */
+const CALL_NAMES = { "#bucket": "bucket", "#calls": "calls", "#failures": "failures" } as const;
 
 export interface DynamoRegistryStoreOptions {
   readonly client: DynamoDBClient;
@@ -211,6 +216,61 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async countCall(service: string, bucket: number, slots: number, failed: boolean): Promise<void> {
+    const slotKey = key(service, `${CALLS_PREFIX}${bucket % slots}`);
+    const values = { ":bucket": N(bucket), ":one": N(1), ":failed": N(failed ? 1 : 0) };
+    // Two tries of add-then-reset settle every race: a reset lost to another caller's reset of the
+    // same bucket is followed by an add that then succeeds.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: slotKey,
+            UpdateExpression: "ADD #calls :one, #failures :failed",
+            ConditionExpression: "#bucket = :bucket",
+            ExpressionAttributeNames: CALL_NAMES,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      try {
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: { ...slotKey, bucket: N(bucket), calls: N(1), failures: N(failed ? 1 : 0) },
+            ConditionExpression: "attribute_not_exists(pk) OR #bucket < :bucket",
+            ExpressionAttributeNames: { "#bucket": "bucket" },
+            ExpressionAttributeValues: { ":bucket": N(bucket) },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    // The slot holds a newer bucket: this call is older than the window and does not count.
+  }
+
+  async readCalls(service: string): Promise<readonly CallBucket[]> {
+    const result = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": S(servicePk(service)), ":prefix": S(CALLS_PREFIX) },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      bucket: Number(item.bucket?.N ?? 0),
+      calls: Number(item.calls?.N ?? 0),
+      failures: Number(item.failures?.N ?? 0),
+    }));
   }
 
   async #upsertInstance(service: string, instance: InstanceEntry, now: number): Promise<PutResult> {

@@ -25,7 +25,6 @@ import {
   readN,
   readNullableN,
   readNullableS,
-  readNumberList,
   readS,
   readStringMap,
   S,
@@ -34,6 +33,8 @@ import {
 
 export const META_SK = "META";
 export const CIRCUIT_SK = "CIRCUIT";
+/** Slots of the circuit's sliding window: `CALLS#<slot>`, each counting one time bucket. */
+export const CALLS_PREFIX = "CALLS#";
 export const INSTANCE_PREFIX = "INSTANCE#";
 export const SERVICE_PREFIX = "SERVICE#";
 
@@ -82,7 +83,17 @@ export function metaFromItem(item: Item): MetaRecord {
         healthyAfter: readN(health, "healthyAfter", DEFAULT_HEALTH.healthyAfter),
       },
       circuit: {
-        failureThreshold: readN(circuit, "failureThreshold", DEFAULT_CIRCUIT.failureThreshold),
+        failureRateThreshold: readN(
+          circuit,
+          "failureRateThreshold",
+          DEFAULT_CIRCUIT.failureRateThreshold,
+        ),
+        // Items written by v1 hold failureThreshold, read as minimumCalls (see entry validation).
+        minimumCalls: readN(
+          circuit,
+          "minimumCalls",
+          readN(circuit, "failureThreshold", DEFAULT_CIRCUIT.minimumCalls),
+        ),
         windowSeconds: readN(circuit, "windowSeconds", DEFAULT_CIRCUIT.windowSeconds),
         cooldownSeconds: readN(circuit, "cooldownSeconds", DEFAULT_CIRCUIT.cooldownSeconds),
       },
@@ -118,10 +129,10 @@ export function circuitFromItem(item: Item | undefined): CircuitRecord {
     state: (CIRCUIT_STATES as readonly string[]).includes(state)
       ? (state as CircuitStateName)
       : "CLOSED",
-    failures: readNumberList(item, "failures"),
     openedAt: readNullableN(item, "openedAt"),
     probeOwner: readNullableS(item, "probeOwner"),
     probeExpiresAt: readNullableN(item, "probeExpiresAt"),
+    countsFrom: readNullableN(item, "countsFrom"),
     version: readN(item, "version", 0),
   };
 }
@@ -130,10 +141,10 @@ export function circuitItem(service: string, circuit: CircuitRecord): Item {
   return {
     ...key(service, CIRCUIT_SK),
     state: S(circuit.state),
-    failures: { L: circuit.failures.map(N) },
     openedAt: nullableN(circuit.openedAt),
     probeOwner: nullableS(circuit.probeOwner),
     probeExpiresAt: nullableN(circuit.probeExpiresAt),
+    countsFrom: nullableN(circuit.countsFrom),
     version: N(circuit.version),
   };
 }

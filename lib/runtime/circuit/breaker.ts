@@ -1,8 +1,13 @@
 /**
- * The shared circuit breaker. CLOSED until `failureThreshold` failures fall inside `windowSeconds`,
- * then OPEN (calls fail fast with `Baton.CircuitOpen`) for `cooldownSeconds`, then HALF_OPEN where
- * exactly one caller (the one whose conditional write wins) probes: success closes the circuit,
- * failure opens it again. Every transition is a compare-and-set on the record's version.
+ * The shared circuit breaker, on resilience4j's model. CLOSED while, over the sliding window of
+ * `windowSeconds`, fewer than `minimumCalls` calls were made or fewer than `failureRateThreshold`
+ * percent of them failed; then OPEN (calls fail fast with `Baton.CircuitOpen`) for
+ * `cooldownSeconds`; then HALF_OPEN, where exactly one caller (the one whose conditional write
+ * wins) probes: success closes the circuit, failure opens it again.
+ *
+ * Every call outcome is an atomic increment of a time bucket of the window (WINDOW_BUCKETS per
+ * window), so concurrent callers never lose each other's counts; only state transitions are a
+ * compare-and-set on the record's version. Counting starts afresh when the circuit closes.
  *
  * The breaker protects the services, not Baton: if its own store fails (throttling), calls go
  * through as if CLOSED and the error is logged.
@@ -12,7 +17,12 @@ import { DetailType } from "../../core/wire.ts";
 import { CircuitOpenError } from "../errors.ts";
 import type { CircuitEventDetail, EventPublisher } from "../events.ts";
 import { consoleLogger, describeError, type Logger } from "../logger.ts";
-import type { CircuitConfig, CircuitRecord, CircuitStateName } from "../registry/registry-model.ts";
+import type {
+  CallBucket,
+  CircuitConfig,
+  CircuitRecord,
+  CircuitStateName,
+} from "../registry/registry-model.ts";
 import type { CircuitStore } from "./circuit-store.ts";
 import { type Clock, systemClock } from "./clock.ts";
 
@@ -24,6 +34,15 @@ export interface CircuitPermit {
   readonly probe: boolean;
   /** Probe owner token (probes only). */
   readonly token: string | null;
+}
+
+/** Buckets per window: the window slides in steps of a tenth of its length. */
+export const WINDOW_BUCKETS = 10;
+
+/** Calls and failures inside a circuit's window, as the breaker judges them. */
+export interface WindowCounts {
+  readonly calls: number;
+  readonly failures: number;
 }
 
 export interface CircuitBreakerOptions {
@@ -99,17 +118,19 @@ export class CircuitBreaker {
 
   /** Records a successful call (or a call the service answered, e.g. with a 4xx). */
   async recordSuccess(permit: CircuitPermit): Promise<void> {
-    // A success outside a probe changes nothing: failures age out of the window on their own.
-    if (!permit.probe) return;
+    if (!permit.probe) {
+      await this.#guard(permit.service, () => this.#count(permit, false));
+      return;
+    }
     await this.#guard(permit.service, async () => {
       const current = await this.#store.readCircuit(permit.service);
       if (current.state !== "HALF_OPEN" || current.probeOwner !== permit.token) return;
       const next: CircuitRecord = {
+        ...current,
         state: "CLOSED",
-        failures: [],
-        openedAt: current.openedAt,
         probeOwner: null,
         probeExpiresAt: null,
+        countsFrom: this.#clock.now(),
         version: current.version + 1,
       };
       if (await this.#store.writeCircuit(permit.service, next, current.version)) {
@@ -121,51 +142,85 @@ export class CircuitBreaker {
   /** Records a failure that counts against the service (5xx, 429, 408, timeout, connection error). */
   async recordFailure(permit: CircuitPermit): Promise<void> {
     await this.#guard(permit.service, async () => {
+      if (permit.probe) {
+        await this.#reopen(permit);
+        return;
+      }
+      await this.#count(permit, true);
       for (let attempt = 0; attempt < this.#maxWriteAttempts; attempt += 1) {
+        // Already open or probing: this failure was in flight before the circuit opened.
         const current = await this.#store.readCircuit(permit.service);
-        const next = this.#afterFailure(permit, current);
-        if (next === undefined) return;
+        if (current.state !== "CLOSED") return;
+        const counts = this.windowCounts(
+          await this.#store.readCalls(permit.service),
+          permit.config,
+          current,
+        );
+        if (!opens(counts, permit.config)) return;
+        const now = this.#clock.now();
+        const next: CircuitRecord = {
+          ...current,
+          state: "OPEN",
+          openedAt: now,
+          probeOwner: null,
+          probeExpiresAt: null,
+          version: current.version + 1,
+        };
         if (await this.#store.writeCircuit(permit.service, next, current.version)) {
-          if (next.state !== current.state) {
-            await this.#announce(permit.service, current.state, next, next.failures.length);
-          }
+          await this.#announce(permit.service, current.state, next, counts.failures);
           return;
         }
       }
-      this.#logger.warn(`circuit of ${permit.service}: failure not recorded after contention`);
+      this.#logger.warn(`circuit of ${permit.service}: not opened after contention`);
     });
   }
 
-  #afterFailure(permit: CircuitPermit, current: CircuitRecord): CircuitRecord | undefined {
-    const now = this.#clock.now();
-    if (permit.probe) {
-      // Only the probe owner may reopen; a lost lease means someone else decides.
-      if (current.state !== "HALF_OPEN" || current.probeOwner !== permit.token) return undefined;
-      return {
-        ...current,
-        state: "OPEN",
-        openedAt: now,
-        probeOwner: null,
-        probeExpiresAt: null,
-        version: current.version + 1,
-      };
-    }
-    // Already open or probing: this failure was in flight before the circuit opened.
-    if (current.state !== "CLOSED") return undefined;
-    const { failureThreshold, windowSeconds } = permit.config;
-    const windowStart = now - windowSeconds * 1000;
-    const failures = [...current.failures.filter((at) => at > windowStart), now].slice(
-      -failureThreshold,
+  /** The calls and failures of the window ending now, counted since the circuit last closed. */
+  windowCounts(
+    buckets: readonly CallBucket[],
+    config: CircuitConfig,
+    circuit: CircuitRecord,
+  ): WindowCounts {
+    const size = bucketMs(config);
+    const current = Math.floor(this.#clock.now() / size);
+    // A bucket counts if it is one of the window's and began after the circuit last closed (the
+    // bucket the circuit closed in is left out whole: what it holds may predate the close).
+    const first = Math.max(
+      current - WINDOW_BUCKETS + 1,
+      circuit.countsFrom === null
+        ? Number.NEGATIVE_INFINITY
+        : Math.floor(circuit.countsFrom / size) + 1,
     );
-    const opens = failures.length >= failureThreshold;
-    return {
-      state: opens ? "OPEN" : "CLOSED",
-      failures,
-      openedAt: opens ? now : current.openedAt,
+    let calls = 0;
+    let failures = 0;
+    for (const bucket of buckets) {
+      if (bucket.bucket < first || bucket.bucket > current) continue;
+      calls += bucket.calls;
+      failures += bucket.failures;
+    }
+    return { calls, failures };
+  }
+
+  async #count(permit: CircuitPermit, failed: boolean): Promise<void> {
+    const bucket = Math.floor(this.#clock.now() / bucketMs(permit.config));
+    await this.#store.countCall(permit.service, bucket, WINDOW_BUCKETS, failed);
+  }
+
+  /** A failed probe opens the circuit again; only its owner may (a lost lease: another decides). */
+  async #reopen(permit: CircuitPermit): Promise<void> {
+    const current = await this.#store.readCircuit(permit.service);
+    if (current.state !== "HALF_OPEN" || current.probeOwner !== permit.token) return;
+    const next: CircuitRecord = {
+      ...current,
+      state: "OPEN",
+      openedAt: this.#clock.now(),
       probeOwner: null,
       probeExpiresAt: null,
       version: current.version + 1,
     };
+    if (await this.#store.writeCircuit(permit.service, next, current.version)) {
+      await this.#announce(permit.service, current.state, next, 1);
+    }
   }
 
   async #claimProbe(
@@ -199,9 +254,7 @@ export class CircuitBreaker {
     // The probe is claimed: a failed announcement must not strand it (every caller would then see
     // CircuitOpen until the lease ran out), so it is logged and the probe goes ahead.
     if (current.state === "OPEN") {
-      await this.#guard(service, () =>
-        this.#announce(service, current.state, next, current.failures.length),
-      );
+      await this.#guard(service, () => this.#announce(service, current.state, next, 0));
     }
     return { service, config, probe: true, token };
   }
@@ -236,4 +289,16 @@ export class CircuitBreaker {
       });
     }
   }
+}
+
+/** Length of one bucket of the window, in ms (at least one second). */
+const bucketMs = (config: CircuitConfig): number =>
+  Math.max(1000, Math.floor((config.windowSeconds * 1000) / WINDOW_BUCKETS));
+
+/** Whether the window's counts open the circuit. */
+export function opens(counts: WindowCounts, config: CircuitConfig): boolean {
+  return (
+    counts.calls >= config.minimumCalls &&
+    counts.failures * 100 >= config.failureRateThreshold * counts.calls
+  );
 }

@@ -83,7 +83,13 @@ const SERVICE_FIELDS = [
 ];
 const INSTANCE_FIELDS = ["id", "url", "weight"];
 const HEALTH_FIELDS = ["path", "intervalSeconds", "unhealthyAfter", "healthyAfter"];
-const CIRCUIT_FIELDS = ["failureThreshold", "windowSeconds", "cooldownSeconds"];
+const CIRCUIT_FIELDS = [
+  "failureRateThreshold",
+  "minimumCalls",
+  "failureThreshold",
+  "windowSeconds",
+  "cooldownSeconds",
+];
 
 type Fields = { readonly [key: string]: unknown };
 
@@ -361,19 +367,35 @@ function balancingStrategy(c: Collector, value: unknown): BalancingStrategy {
   return DEFAULT_BALANCING;
 }
 
+/**
+ * `circuit` settings. v1's `failureThreshold: n` ("open after n failures in the window") is read
+ * as `minimumCalls: n` at the default failure rate: a service failing every call is still cut off
+ * after n calls, but scattered failures no longer open it. Both together are refused as ambiguous.
+ */
 function circuitConfig(c: Collector, value: unknown): CircuitConfig {
   if (value === undefined) return DEFAULT_CIRCUIT;
   const fields = c.object(value, "/circuit", CIRCUIT_FIELDS);
   if (fields === undefined) return DEFAULT_CIRCUIT;
+  if (fields.failureThreshold !== undefined && fields.minimumCalls !== undefined) {
+    c.add(
+      "/circuit/failureThreshold",
+      "failureThreshold (v1) and minimumCalls say the same thing; keep minimumCalls",
+    );
+  }
+  const minimumCalls =
+    fields.minimumCalls !== undefined
+      ? c.integer(fields, "minimumCalls", "/circuit", 1, 10_000, DEFAULT_CIRCUIT.minimumCalls)
+      : c.integer(fields, "failureThreshold", "/circuit", 1, 10_000, DEFAULT_CIRCUIT.minimumCalls);
   return {
-    failureThreshold: c.integer(
+    failureRateThreshold: c.integer(
       fields,
-      "failureThreshold",
+      "failureRateThreshold",
       "/circuit",
       1,
-      1000,
-      DEFAULT_CIRCUIT.failureThreshold,
+      100,
+      DEFAULT_CIRCUIT.failureRateThreshold,
     ),
+    minimumCalls,
     windowSeconds: c.integer(
       fields,
       "windowSeconds",

@@ -8,6 +8,7 @@ import type { CircuitStore } from "../circuit/circuit-store.ts";
 import { type Clock, systemClock } from "../circuit/clock.ts";
 import { UnknownServiceError } from "../errors.ts";
 import {
+  type CallBucket,
   type CircuitRecord,
   CLOSED_CIRCUIT,
   INITIAL_HEALTH,
@@ -37,6 +38,7 @@ export interface InMemoryRegistryStoreOptions {
 export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
   readonly #services = new Map<string, StoredService>();
   readonly #circuits = new Map<string, CircuitRecord>();
+  readonly #calls = new Map<string, Map<number, CallBucket>>();
   readonly #clock: Clock;
   readonly #yield: boolean;
   /** Number of operations served, for tests asserting on caching. */
@@ -81,6 +83,7 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
   async deleteService(name: string): Promise<boolean> {
     await this.#tick();
     this.#circuits.delete(name);
+    this.#calls.delete(name);
     return this.#services.delete(name);
   }
 
@@ -127,8 +130,24 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
     // Check and set run without an await in between: atomic, like a DynamoDB conditional write.
     const currentVersion = this.#circuits.get(service)?.version ?? 0;
     if (currentVersion !== expectedVersion) return false;
-    this.#circuits.set(service, { ...next, failures: [...next.failures] });
+    this.#circuits.set(service, { ...next });
     return true;
+  }
+
+  async countCall(service: string, bucket: number, slots: number, failed: boolean): Promise<void> {
+    await this.#tick();
+    const counts = this.#calls.get(service) ?? new Map<number, CallBucket>();
+    this.#calls.set(service, counts);
+    const slot = bucket % slots;
+    const current = counts.get(slot);
+    if (current !== undefined && current.bucket > bucket) return;
+    const base = current?.bucket === bucket ? current : { bucket, calls: 0, failures: 0 };
+    counts.set(slot, { bucket, calls: base.calls + 1, failures: base.failures + (failed ? 1 : 0) });
+  }
+
+  async readCalls(service: string): Promise<readonly CallBucket[]> {
+    await this.#tick();
+    return [...(this.#calls.get(service)?.values() ?? [])];
   }
 
   #record(name: string): ServiceRecord | undefined {

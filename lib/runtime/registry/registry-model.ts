@@ -3,6 +3,8 @@
  * (after validation and defaults), and the stored view with instance health and circuit state.
  */
 
+import { DEFAULT_CIRCUIT_COOLDOWN_SECONDS } from "../../core/contract.ts";
+
 export const BALANCING_STRATEGIES = [
   "round_robin",
   "least_outstanding",
@@ -28,8 +30,16 @@ export interface HealthConfig {
   readonly healthyAfter: number;
 }
 
+/**
+ * The circuit opens when, over the last `windowSeconds`, at least `minimumCalls` calls were made
+ * and at least `failureRateThreshold` percent of them failed (resilience4j's model): a dead service
+ * is cut off after `minimumCalls` calls, while scattered failures never reach the rate.
+ */
 export interface CircuitConfig {
-  readonly failureThreshold: number;
+  /** Percent of failed calls in the window that opens the circuit (1-100). */
+  readonly failureRateThreshold: number;
+  /** Calls the window must hold before the rate is judged. */
+  readonly minimumCalls: number;
   readonly windowSeconds: number;
   readonly cooldownSeconds: number;
 }
@@ -74,26 +84,37 @@ export type CircuitStateName = "CLOSED" | "OPEN" | "HALF_OPEN";
 /** The shared circuit of one service (DynamoDB item `sk = CIRCUIT`). */
 export interface CircuitRecord {
   readonly state: CircuitStateName;
-  /** Epoch ms of recent failures, oldest first, at most `failureThreshold` of them. */
-  readonly failures: readonly number[];
   /** Epoch ms the circuit last opened; null when never. */
   readonly openedAt: number | null;
   /** Token of the caller holding the half-open probe. */
   readonly probeOwner: string | null;
   /** Epoch ms after which another caller may take the probe over (the prober may have died). */
   readonly probeExpiresAt: number | null;
+  /**
+   * Epoch ms from which calls count toward the failure rate: the last time the circuit closed, so
+   * the failures that opened it do not open it again at once. Null: every call counts.
+   */
+  readonly countsFrom: number | null;
   /** Incremented by every write; 0 means no item yet. Writes are conditional on it. */
   readonly version: number;
 }
 
 export const CLOSED_CIRCUIT: CircuitRecord = {
   state: "CLOSED",
-  failures: [],
   openedAt: null,
   probeOwner: null,
   probeExpiresAt: null,
+  countsFrom: null,
   version: 0,
 };
+
+/** Calls and failures counted in one time bucket of the circuit's sliding window. */
+export interface CallBucket {
+  /** The bucket: epoch ms divided by the bucket length, rounded down. */
+  readonly bucket: number;
+  readonly calls: number;
+  readonly failures: number;
+}
 
 /** A service as stored: what `GET /services/{name}` shows. */
 export interface ServiceRecord extends ServiceSettings {
@@ -111,9 +132,10 @@ export const DEFAULT_HEALTH: HealthConfig = {
   healthyAfter: 1,
 };
 export const DEFAULT_CIRCUIT: CircuitConfig = {
-  failureThreshold: 5,
+  failureRateThreshold: 50,
+  minimumCalls: 20,
   windowSeconds: 30,
-  cooldownSeconds: 30,
+  cooldownSeconds: DEFAULT_CIRCUIT_COOLDOWN_SECONDS,
 };
 export const DEFAULT_BALANCING: BalancingStrategy = "round_robin";
 export const DEFAULT_SERVICE_TIMEOUT = 10;

@@ -37,7 +37,7 @@ describe("DynamoRegistryStore with a mocked client", () => {
   it("writes the circuit only if nobody has, for the first transition", async () => {
     // Prepare
     dynamo.on(PutItemCommand).resolves({});
-    const next = { ...CLOSED_CIRCUIT, failures: [5], version: 1 };
+    const next = { ...CLOSED_CIRCUIT, countsFrom: 5, version: 1 };
 
     // Act
     const written = await store.writeCircuit("payments", next, 0);
@@ -49,13 +49,13 @@ describe("DynamoRegistryStore with a mocked client", () => {
       input?.ConditionExpression,
       input?.Item?.pk,
       input?.Item?.sk,
-      input?.Item?.failures,
+      input?.Item?.countsFrom,
     ]).toEqual([
       true,
       "attribute_not_exists(pk)",
       { S: "SERVICE#payments" },
       { S: "CIRCUIT" },
-      { L: [{ N: "5" }] },
+      { N: "5" },
     ]);
   });
 
@@ -347,7 +347,7 @@ describe("DynamoRegistryStore on dynalite", () => {
     // Prepare
     await store.putService(serviceEntry({ name: "shipping" }));
     await store.putService(serviceEntry({ name: "billing" }));
-    await store.writeCircuit("billing", { ...CLOSED_CIRCUIT, failures: [1], version: 1 }, 0);
+    await store.writeCircuit("billing", { ...CLOSED_CIRCUIT, version: 1 }, 0);
 
     // Act
     const before = (await store.listServices()).map((s) => s.name);

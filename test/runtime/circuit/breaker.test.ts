@@ -8,10 +8,19 @@ import { CircuitOpenError } from "../../../lib/runtime/errors.ts";
 import { RecordingPublisher } from "../../../lib/runtime/events.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
-import type { CircuitConfig } from "../../../lib/runtime/registry/registry-model.ts";
+import {
+  type CircuitConfig,
+  DEFAULT_CIRCUIT,
+} from "../../../lib/runtime/registry/registry-model.ts";
 import { type Dynalite, startDynalite } from "../aws/dynalite.ts";
 
-const CONFIG: CircuitConfig = { failureThreshold: 3, windowSeconds: 10, cooldownSeconds: 30 };
+/** Opens at 50 % failures once 4 calls were made in the last 10 s. */
+const CONFIG: CircuitConfig = {
+  failureRateThreshold: 50,
+  minimumCalls: 4,
+  windowSeconds: 10,
+  cooldownSeconds: 30,
+};
 const SERVICE = "payments";
 
 let dynamo: Dynalite;
@@ -65,8 +74,17 @@ describe.each(stores)("circuit breaker with the %s", (_name, makeStore) => {
     }
   }
 
+  async function succeed(times: number): Promise<void> {
+    for (let i = 0; i < times; i += 1) {
+      await breaker.recordSuccess(await breaker.acquire(SERVICE, CONFIG));
+    }
+  }
+
+  const counts = async () =>
+    breaker.windowCounts(await store.readCalls(SERVICE), CONFIG, await store.readCircuit(SERVICE));
+
   async function openAndCoolDown(): Promise<void> {
-    await fail(3);
+    await fail(4);
     clock.advance(30_000);
   }
 
@@ -84,34 +102,50 @@ describe.each(stores)("circuit breaker with the %s", (_name, makeStore) => {
     return { permits, refused };
   }
 
-  it("stays closed below the failure threshold", async () => {
+  it("stays closed below minimumCalls, however many of them failed", async () => {
     // Act
-    await fail(2);
+    await fail(3);
 
     // Assess
-    const circuit = await store.readCircuit(SERVICE);
-    expect([circuit.state, circuit.failures.length, events.events.length]).toEqual([
+    expect([(await store.readCircuit(SERVICE)).state, await counts(), events.events]).toEqual([
       "CLOSED",
-      2,
-      0,
+      { calls: 3, failures: 3 },
+      [],
     ]);
   });
 
-  it("forgets failures that fall out of the window", async () => {
-    // Prepare
+  it("stays closed while the failure rate is under the threshold", async () => {
+    // Act: 4 failures among 12 calls (33 %)
+    await succeed(4);
     await fail(2);
-    clock.advance(10_001);
-
-    // Act
+    await succeed(4);
     await fail(2);
 
     // Assess
-    expect((await store.readCircuit(SERVICE)).state).toEqual("CLOSED");
+    expect([(await store.readCircuit(SERVICE)).state, await counts()]).toEqual([
+      "CLOSED",
+      { calls: 12, failures: 4 },
+    ]);
   });
 
-  it("opens after failureThreshold failures inside the window and fails fast", async () => {
+  it("forgets calls that fall out of the window", async () => {
+    // Prepare
+    await fail(3);
+    clock.advance(10_001);
+
     // Act
     await fail(3);
+
+    // Assess
+    expect([(await store.readCircuit(SERVICE)).state, await counts()]).toEqual([
+      "CLOSED",
+      { calls: 3, failures: 3 },
+    ]);
+  });
+
+  it("opens after minimumCalls when every call fails (a dead service) and fails fast", async () => {
+    // Act
+    await fail(4);
 
     // Assess
     await expect(breaker.acquire(SERVICE, CONFIG)).rejects.toThrow(CircuitOpenError);
@@ -123,17 +157,46 @@ describe.each(stores)("circuit breaker with the %s", (_name, makeStore) => {
           service: SERVICE,
           state: "OPEN",
           previousState: "CLOSED",
-          failures: 3,
+          failures: 4,
           at: new Date(clock.now()).toISOString(),
         },
       },
     ]);
   });
 
-  it("counts every concurrent failure and opens exactly once", async () => {
+  it("opens when the failure rate reaches the threshold", async () => {
+    // Act: the 8th call makes it 4 failures in 8 calls (50 %)
+    await succeed(4);
+    await fail(3);
+    const before = (await store.readCircuit(SERVICE)).state;
+    await fail(1);
+
+    // Assess
+    expect([before, (await store.readCircuit(SERVICE)).state]).toEqual(["CLOSED", "OPEN"]);
+  });
+
+  it("counts every concurrent outcome: no update is lost", async () => {
+    // Prepare: a window that never opens, so every outcome is counted
+    const config: CircuitConfig = { ...CONFIG, minimumCalls: 10_000 };
+    const permits = await Promise.all(
+      Array.from({ length: 120 }, () => breaker.acquire(SERVICE, config)),
+    );
+
+    // Act: 120 callers record at once, one in three a failure
+    await Promise.all(
+      permits.map((permit, i) =>
+        i % 3 === 0 ? breaker.recordFailure(permit) : breaker.recordSuccess(permit),
+      ),
+    );
+
+    // Assess
+    expect(await counts()).toEqual({ calls: 120, failures: 40 });
+  });
+
+  it("opens exactly once when failures arrive at once", async () => {
     // Prepare
     const permits = await Promise.all(
-      Array.from({ length: 3 }, () => breaker.acquire(SERVICE, CONFIG)),
+      Array.from({ length: 8 }, () => breaker.acquire(SERVICE, CONFIG)),
     );
 
     // Act
@@ -148,7 +211,7 @@ describe.each(stores)("circuit breaker with the %s", (_name, makeStore) => {
 
   it("stays open until the cooldown has passed", async () => {
     // Prepare
-    await fail(3);
+    await fail(4);
     clock.advance(29_999);
 
     // Act
@@ -179,10 +242,17 @@ describe.each(stores)("circuit breaker with the %s", (_name, makeStore) => {
     // Act
     await breaker.recordSuccess(probe);
 
-    // Assess
+    // Assess: counting starts afresh, so the failures that opened it are not held against it
     const next = await breaker.acquire(SERVICE, CONFIG);
+    clock.advance(1_000);
+    await breaker.recordFailure(next);
     const circuit = await store.readCircuit(SERVICE);
-    expect([circuit.state, circuit.failures, next.probe]).toEqual(["CLOSED", [], false]);
+    expect([circuit.state, circuit.countsFrom, next.probe]).toEqual([
+      "CLOSED",
+      clock.now() - 1_000,
+      false,
+    ]);
+    expect(await counts()).toEqual({ calls: 1, failures: 1 });
     expect(events.detailTypes()).toEqual([
       DetailType.CircuitOpened,
       DetailType.CircuitHalfOpened,
@@ -250,7 +320,7 @@ describe.each(stores)("circuit breaker with the %s", (_name, makeStore) => {
   it("ignores failures still in flight when the circuit opened", async () => {
     // Prepare
     const late = await breaker.acquire(SERVICE, CONFIG);
-    await fail(3);
+    await fail(4);
     const before = await store.readCircuit(SERVICE);
 
     // Act
@@ -269,6 +339,8 @@ describe("circuit breaker when its store fails", () => {
   const failingStore: CircuitStore = {
     readCircuit: () => Promise.reject(throttled()),
     writeCircuit: () => Promise.reject(throttled()),
+    countCall: () => Promise.reject(throttled()),
+    readCalls: () => Promise.reject(throttled()),
   };
 
   it("allows the call when the circuit cannot be read", async () => {
@@ -304,5 +376,61 @@ describe("circuit breaker when its store fails", () => {
 
     // Assess
     expect(logged).toEqual(["circuit of payments: outcome not recorded"]);
+  });
+});
+
+describe("circuit breaker under noise and outages (defaults)", () => {
+  /** A small deterministic generator, so a failing run can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+
+  /** Makes `calls` calls, 20 a second, each failing with probability `failureRate`. */
+  async function traffic(calls: number, failureRate: number, seed: number) {
+    const store = new InMemoryRegistryStore();
+    const clock = new ManualClock();
+    const events = new RecordingPublisher();
+    const breaker = new CircuitBreaker({ store, events, clock, logger: quietLogger });
+    const draw = random(seed);
+    let passed = 0;
+    let refused = 0;
+    for (let i = 0; i < calls; i += 1) {
+      clock.advance(50);
+      let permit: CircuitPermit;
+      try {
+        permit = await breaker.acquire(SERVICE, DEFAULT_CIRCUIT);
+      } catch (error) {
+        if (!(error instanceof CircuitOpenError)) throw error;
+        refused += 1;
+        continue;
+      }
+      passed += 1;
+      if (draw() < failureRate) await breaker.recordFailure(permit);
+      else await breaker.recordSuccess(permit);
+    }
+    return { passed, refused, opened: events.ofType(DetailType.CircuitOpened).length };
+  }
+
+  it.each([1, 2, 3])(
+    "never opens on 10 percent random failures over 5,000 calls (seed %i)",
+    async (seed) => {
+      // Act
+      const result = await traffic(5_000, 0.1, seed);
+
+      // Assess
+      expect(result).toEqual({ passed: 5_000, refused: 0, opened: 0 });
+    },
+  );
+
+  it("cuts a dead service off after minimumCalls: the service sees 20 of 1,000 attempts", async () => {
+    // Act: 1,000 attempts over 50 s, every one failing; the cooldown is 30 s
+    const result = await traffic(1_000, 1, 1);
+
+    // Assess: 20 calls open it, one probe after each cooldown
+    expect(result).toEqual({ passed: 20 + 1, refused: 1_000 - 21, opened: 2 });
   });
 });

@@ -38,7 +38,12 @@ describe("validateServiceEntry", () => {
         instances: [{ id: "a", url: "https://inv.example.com", weight: 1 }],
         health: { path: "/health", intervalSeconds: 60, unhealthyAfter: 2, healthyAfter: 1 },
         balancing: "round_robin",
-        circuit: { failureThreshold: 5, windowSeconds: 30, cooldownSeconds: 30 },
+        circuit: {
+          failureRateThreshold: 50,
+          minimumCalls: 20,
+          windowSeconds: 30,
+          cooldownSeconds: 30,
+        },
         timeout: 10,
         headers: {},
       },

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DetailType } from "../../lib/core/wire.ts";
+import { CircuitBreaker } from "../../lib/runtime/circuit/breaker.ts";
+import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
+import { RecordingPublisher } from "../../lib/runtime/events.ts";
+import { quietLogger } from "../../lib/runtime/logger.ts";
+import { Balancer } from "../../lib/runtime/registry/balancer.ts";
+import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
+import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
+import { callService } from "../../lib/runtime/service-call.ts";
+import { SuspectProber } from "../../lib/runtime/suspect-probes.ts";
+import { callRequest, json, serviceEntry, startServer, type TestServer } from "./test-server.ts";
+
+describe("health checks after failures", () => {
+  let server: TestServer;
+  let store: InMemoryRegistryStore;
+  let clock: ManualClock;
+  let events: RecordingPublisher;
+  let prober: SuspectProber;
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  beforeEach(async () => {
+    server.requests.length = 0;
+    clock = new ManualClock();
+    store = new InMemoryRegistryStore({ clock });
+    events = new RecordingPublisher();
+    prober = new SuspectProber(
+      { registry: store, events, clock, logger: quietLogger },
+      { minIntervalMs: 1_000 },
+    );
+    await store.putService(
+      serviceEntry({
+        instances: [{ id: "a", url: server.url, weight: 1 }],
+        // The schedule would not probe for an hour: only suspicion does here.
+        health: { path: "/health", intervalSeconds: 3600, unhealthyAfter: 2, healthyAfter: 1 },
+        timeout: 1,
+      }),
+    );
+  });
+
+  const healthy = async () => (await store.getService("inventory"))?.instances[0]?.healthy;
+  const probes = () => server.requests.filter((r) => r.url === "/health").length;
+
+  function call() {
+    return callService(callRequest({ timeout: 1 }), {
+      registry: store,
+      circuit: new CircuitBreaker({ store, events, clock, logger: quietLogger }),
+      events,
+      secrets: new EnvSecretResolver({}),
+      clock,
+      balancer: new Balancer(),
+      onSuspect: (service, instance) => prober.suspect(service, instance),
+    }).catch((error: unknown) => error);
+  }
+
+  it("probes an instance at once when a call to it fails with 5xx, and takes it out after unhealthyAfter", async () => {
+    // Prepare: the instance answers 503 to everything, its health endpoint included
+    server.handle(json(503, { error: "down" }));
+
+    // Act: two failed calls, a second apart
+    await call();
+    await prober.idle();
+    clock.advance(1_000);
+    await call();
+    await prober.idle();
+
+    // Assess
+    expect([probes(), await healthy()]).toEqual([2, false]);
+    expect(events.ofType(DetailType.InstanceHealthChanged)).toHaveLength(1);
+  });
+
+  it("probes once for a burst of failures", async () => {
+    // Prepare
+    server.handle(json(503, { error: "down" }));
+
+    // Act: ten failures inside the minimum interval
+    await Promise.all(Array.from({ length: 10 }, () => call()));
+    await prober.idle();
+
+    // Assess
+    expect([probes(), await healthy()]).toEqual([1, true]);
+  });
+
+  it("does not probe after a 4xx: the service answered", async () => {
+    // Prepare
+    server.handle(json(409, { error: "conflict" }));
+
+    // Act
+    await call();
+    await prober.idle();
+
+    // Assess
+    expect(probes()).toEqual(0);
+  });
+
+  it("ignores a suspect that is no longer registered", async () => {
+    // Act
+    const outcome = await prober.probe("inventory", "gone");
+
+    // Assess
+    expect(outcome).toBeUndefined();
+  });
+});
