@@ -9,7 +9,16 @@ import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.t
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
 import { callService } from "../../lib/runtime/service-call.ts";
 import { SuspectProber } from "../../lib/runtime/suspect-probes.ts";
-import { callRequest, json, serviceEntry, startServer, type TestServer } from "./test-server.ts";
+import {
+  allowLoopbackUrls,
+  callRequest,
+  json,
+  serviceEntry,
+  startServer,
+  type TestServer,
+} from "./test-server.ts";
+
+allowLoopbackUrls();
 
 describe("health checks after failures", () => {
   let server: TestServer;
