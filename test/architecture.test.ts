@@ -1,7 +1,7 @@
 /**
  * The dependency rule, checked on the real import graph:
  *
- *   core ← runtime ← {runtime/aws, local} ← {functions, cli};   cdk → {core, runtime contracts}
+ *   core ← runtime ← {runtime/aws, local} ← {functions, cli};   cdk → {core, runtime/aws/env.ts}
  *
  * `lib/core` and `lib/runtime` (outside `aws/`) import no AWS SDK or CDK; handler code (runtime,
  * functions, local) imports no CDK; nothing imports a Lambda entry file (`functions/*.ts`).
@@ -39,13 +39,10 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
 };
 
 /**
- * What the CDK may read from the runtime: the environment variable names it sets and the catalogue
- * format it writes (both are contracts between the stack and the handlers it deploys).
+ * What the CDK may read from the runtime: the environment variable names it sets on the handlers
+ * (the catalogue it ships is built in core).
  */
-const CDK_RUNTIME_CONTRACTS: readonly string[] = [
-  "lib/runtime/aws/env.ts",
-  "lib/runtime/catalogue.ts",
-];
+const CDK_RUNTIME_CONTRACTS: readonly string[] = ["lib/runtime/aws/env.ts"];
 
 const AWS_SDK = /^@aws-sdk\//;
 const CDK = /^(aws-cdk-lib|constructs|cdk-nag|aws-cdk)(\/|$)/;

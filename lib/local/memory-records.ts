@@ -5,13 +5,13 @@
  * `Execution *` event, so the event list is the same everywhere.
  */
 import { STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
-import type { WorkflowCatalogue } from "../runtime/catalogue.ts";
 import type { EventPublisher } from "../runtime/events.ts";
 import { toDocument } from "../runtime/records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
 import { observe } from "../runtime/records/observe.ts";
 import { merge, type RecordState } from "../runtime/records/state.ts";
 import { statusEvent } from "../runtime/records/updater.ts";
+import type { WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
 
 export class MemoryRecords {
   readonly #catalogue: WorkflowCatalogue;

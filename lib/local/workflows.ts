@@ -8,7 +8,7 @@ import type { FileProblem } from "../core/problems.ts";
 import { type CatalogueWorkflow, catalogueEntry } from "../core/project/catalogue.ts";
 import { loadProject } from "../core/project/load.ts";
 import type { Project } from "../core/project/model.ts";
-import { WorkflowCatalogue } from "../runtime/catalogue.ts";
+import { WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
 import { type PreparedMachine, prepareMachine, stateMachineArn } from "./machine.ts";
 
 export interface CompiledSet {

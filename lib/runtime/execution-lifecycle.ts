@@ -20,7 +20,6 @@ import { createHash, randomUUID } from "node:crypto";
 import { BatonError } from "../core/errors.ts";
 import type { Json } from "../core/model.ts";
 import type { CatalogueWorkflow } from "../core/project/catalogue.ts";
-import type { WorkflowCatalogue } from "./catalogue.ts";
 import {
   type CancelCause,
   compensationRunName,
@@ -34,6 +33,7 @@ import type { ExecutionStore } from "./records/execution-store.ts";
 import { cancelDelta, startDelta } from "./records/observe.ts";
 import type { SignalStore } from "./records/signal-store.ts";
 import { canonicalJson } from "./records/state.ts";
+import type { WorkflowCatalogue } from "./workflow-catalogue.ts";
 
 export interface ExecutionsDeps {
   readonly catalogue: WorkflowCatalogue;

@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BatonStack } from "../../lib/cdk/baton-stack.ts";
 import { readBatonConfig } from "../../lib/cdk/config.ts";
-import { parseCatalogue } from "../../lib/runtime/catalogue.ts";
+import { parseCatalogue } from "../../lib/runtime/workflow-catalogue.ts";
 import { fixtureDir, synthBaton, testApp } from "./helpers.ts";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../workflows");

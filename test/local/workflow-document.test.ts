@@ -11,7 +11,7 @@ import { writeCatalogueFile } from "../../lib/cdk/catalogue-file.ts";
 import { loadCompiledWorkflows } from "../../lib/cdk/compiled-workflows.ts";
 import { loadAndCompileDir } from "../../lib/local/workflows.ts";
 import { handleApiEvent } from "../../lib/runtime/api/app.ts";
-import { loadCatalogue } from "../../lib/runtime/catalogue.ts";
+import { loadCatalogue } from "../../lib/runtime/workflow-catalogue.ts";
 import { fakeDeps, restEvent } from "../runtime/fakes.ts";
 import { tempDir } from "../support/tmp.ts";
 

@@ -4,7 +4,6 @@ import type { Json } from "../../lib/core/model.ts";
 import type { CatalogueWorkflow } from "../../lib/core/project/catalogue.ts";
 import type { ApiDeps, HealthCheck } from "../../lib/runtime/api/deps.ts";
 import { InputValidator } from "../../lib/runtime/api/input-validation.ts";
-import { WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
 import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import type {
   DeadLetter,
@@ -44,6 +43,7 @@ import type {
 import { merge, type RecordState, sameState } from "../../lib/runtime/records/state.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { RegistryService } from "../../lib/runtime/registry/registry-service.ts";
+import { WorkflowCatalogue } from "../../lib/runtime/workflow-catalogue.ts";
 import { orderWorkflow } from "./records/fixtures.ts";
 
 const offsetCursor = (n: number): string => Buffer.from(`offset:${n}`).toString("base64url");

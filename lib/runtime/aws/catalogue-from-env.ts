@@ -1,6 +1,6 @@
 /** The workflow catalogue of a Lambda container, read once from `BATON_CATALOGUE_FILE`. */
 import { isAbsolute, join } from "node:path";
-import { loadCatalogue, type WorkflowCatalogue } from "../catalogue.ts";
+import { loadCatalogue, type WorkflowCatalogue } from "../workflow-catalogue.ts";
 import { ENV } from "./env.ts";
 
 let cached: Promise<WorkflowCatalogue> | undefined;

@@ -20,7 +20,6 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { Json } from "../../core/model.ts";
 import { BY_WORKFLOW_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from "../../core/wire.ts";
-import type { WorkflowCatalogue } from "../catalogue.ts";
 import { toDocument } from "../records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent, Page } from "../records/document.ts";
 import type {
@@ -44,6 +43,7 @@ import {
 } from "../records/keys.ts";
 import { canonicalJson, merge, type RecordState, sameState } from "../records/state.ts";
 import { isConditionalCheckFailed, type RetryOptions, retrying } from "../throttling.ts";
+import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor.ts";
 
 export interface DynamoExecutionStoreOptions {

@@ -3,15 +3,16 @@
  * them to its embedded equivalents. `AWS_ENDPOINT_URL` (read by the SDK itself) points every client
  * at an emulator such as LocalStack or MiniStack.
  */
-import { STATE_MACHINE_ARN_PREFIX_VARIABLE } from "../catalogue.ts";
+
 import { ALLOW_PRIVATE_URLS_VARIABLE } from "../registry/url-policy.ts";
+import { STATE_MACHINE_ARN_PREFIX_VARIABLE } from "../workflow-catalogue.ts";
 
 export const ENV = {
   registryTable: "BATON_REGISTRY_TABLE",
   executionsTable: "BATON_EXECUTIONS_TABLE",
   eventBus: "BATON_EVENT_BUS",
   dlqUrl: "BATON_DLQ_URL",
-  /** JSON file with the compiled workflow catalogue (see `lib/runtime/catalogue.ts`); relative paths are resolved against `LAMBDA_TASK_ROOT`. */
+  /** JSON file with the compiled workflow catalogue (see `lib/runtime/workflow-catalogue.ts`); relative paths are resolved against `LAMBDA_TASK_ROOT`. */
   catalogueFile: "BATON_CATALOGUE_FILE",
   /** State machine ARN of a workflow = this prefix + the workflow name (set by the CDK stack). */
   stateMachineArnPrefix: STATE_MACHINE_ARN_PREFIX_VARIABLE,

@@ -14,8 +14,8 @@ import {
   STATUS_CHANGE_DETAIL_TYPE,
   STEP_FUNCTIONS_SOURCE,
 } from "../../core/wire.ts";
-import type { WorkflowCatalogue } from "../catalogue.ts";
 import { isCompensationRun, parseRedriveRun } from "../execution-engine.ts";
+import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
 import type { ExecutionError, ExecutionEvent } from "./document.ts";
 import {
   COMPENSATION_RANK,

@@ -5,8 +5,8 @@
  */
 
 import { DetailType, STEP_FUNCTIONS_SOURCE } from "../../core/wire.ts";
-import type { WorkflowCatalogue } from "../catalogue.ts";
 import type { EventEntry, EventPublisher } from "../events.ts";
+import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
 import { executionStatus } from "./derive.ts";
 import type { ExecutionDocument, ExecutionStatus } from "./document.ts";
 import type { ExecutionStore } from "./execution-store.ts";

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CatalogueWorkflow } from "../../../lib/core/project/catalogue.ts";
 import { ensureTable, executionsTable } from "../../../lib/runtime/aws/table-schema.ts";
-import { WorkflowCatalogue } from "../../../lib/runtime/catalogue.ts";
+import { WorkflowCatalogue } from "../../../lib/runtime/workflow-catalogue.ts";
 
 export const REGION_ACCOUNT = "us-east-1:123456789012";
 export const STATE_MACHINE_ARN = `arn:aws:states:${REGION_ACCOUNT}:stateMachine:order-fulfillment`;

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { getCatalogue, setCatalogue } from "../../lib/runtime/aws/catalogue-from-env.ts";
-import { parseCatalogue, WorkflowCatalogue } from "../../lib/runtime/catalogue.ts";
+import { parseCatalogue, WorkflowCatalogue } from "../../lib/runtime/workflow-catalogue.ts";
 import { tempDir } from "../support/tmp.ts";
 
 describe("catalogue", () => {
