@@ -34,6 +34,7 @@ export interface RecordView {
   readonly status: string;
   readonly compensation: string;
   readonly steps: readonly StepEntry[];
+  readonly error?: { readonly name: string; readonly message?: string } | null;
 }
 
 export interface Started {
@@ -54,6 +55,8 @@ export interface Finding {
 export interface WorkflowTally {
   readonly executions: number;
   readonly byStatus: Record<string, number>;
+  /** Executions per error name of the record (failed ones). */
+  readonly byError: Record<string, number>;
   readonly counts: Counts;
 }
 
@@ -83,7 +86,12 @@ export function checkExecutions(started: readonly Started[], ledger: EffectLedge
   const findings: Finding[] = [];
   const perWorkflow = new Map<
     string,
-    { executions: number; byStatus: Record<string, number>; counts: Counts }
+    {
+      executions: number;
+      byStatus: Record<string, number>;
+      byError: Record<string, number>;
+      counts: Counts;
+    }
   >();
   const totals = zeroCounts();
 
@@ -91,12 +99,15 @@ export function checkExecutions(started: readonly Started[], ledger: EffectLedge
     const tally = perWorkflow.get(execution.workflow.name) ?? {
       executions: 0,
       byStatus: {},
+      byError: {},
       counts: zeroCounts(),
     };
     perWorkflow.set(execution.workflow.name, tally);
     tally.executions += 1;
     const status = execution.record?.status ?? "LOST";
     tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
+    const error = execution.record?.error?.name;
+    if (error !== undefined) tally.byError[error] = (tally.byError[error] ?? 0) + 1;
     const own = judge(execution, effects.get(execution.executionId) ?? [], noops);
     for (const finding of own) {
       tally.counts[finding.kind] += 1;

@@ -42,7 +42,11 @@ export function statusLines(run: NamedRun): string[] {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([status, n]) => `${status} ${n}`)
       .join(", ");
-    return `  ${w.name.padEnd(10)} ${tally?.executions ?? 0} executions: ${statuses}`;
+    const errors = Object.entries(tally?.byError ?? {})
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(", ");
+    return `  ${w.name.padEnd(10)} ${tally?.executions ?? 0} executions: ${statuses}${errors === "" ? "" : ` (errors: ${errors})`}`;
   });
 }
 

@@ -15,7 +15,7 @@
 export const SERVICES = ["ledger-a", "ledger-b", "ledger-c"] as const;
 
 /** Step timeout (seconds) of every call and compensation. */
-export const STEP_TIMEOUT_SECONDS = 1;
+export const STEP_TIMEOUT_SECONDS = 2;
 
 export const MAP_ITEMS = 4;
 
