@@ -51,15 +51,15 @@ describe("fault matrix on baton dev", () => {
     expect(findings("order")).toEqual([]);
   });
 
-  // Fails on main as of 2026-12-03 22:55 UTC: a step whose last attempt timed out after the service
-  // applied its effect ends FAILED without its compensation running (issue 10, item 2).
+  // Fails on main as of 2026-12-03 23:45 UTC: a step whose last attempt's outcome is unknown (the
+  // service applied the effect but answered after the step timeout, or the request was aborted at
+  // the budget after it was sent) ends FAILED and its compensation does not run (issue 10, item 2).
   it.fails("leaves no effect standing when an execution fails", () => {
     expect(findings("leaked")).toEqual([]);
   });
 
-  // Fails on main as of 2026-12-03 22:55 UTC: map items still send one Idempotency-Key
-  // (`<execution>:m`), so a SUCCEEDED map has one effect instead of four (item 5), and the leaks
-  // above end FAILED with compensation COMPLETED.
+  // Fails on main as of 2026-12-03 23:45 UTC: the leaks above end FAILED with compensation
+  // COMPLETED. (Map items sharing one Idempotency-Key, the other cause until c537f2a, is fixed.)
   it.fails("records statuses the services' ledger agrees with", () => {
     expect(findings("wrong")).toEqual([]);
   });
