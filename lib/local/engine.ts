@@ -509,7 +509,17 @@ class ExecutionRun {
         RedriveCount: entry.redriveCount,
       },
       StateMachine: { Id: stateMachineArn(entry.workflow), Name: entry.workflow },
-      State: { Name: "", EnteredTime: new Date().toISOString(), RetryCount: 0 },
+      // The interpreter hands every state this one object. EnteredTime is read when a state
+      // evaluates its Parameters, as it is entered: a getter gives each state its own time, so
+      // events stamped with it (compensations) order after the steps they undo. RetryCount stays 0
+      // here; the service-call handler counts attempts per run and state itself (`#attempts`).
+      State: {
+        Name: "",
+        get EnteredTime(): string {
+          return new Date().toISOString();
+        },
+        RetryCount: 0,
+      },
       Task: { Token: "" },
       get BatonRun(): number {
         run.#runs += 1;

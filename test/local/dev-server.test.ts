@@ -175,6 +175,31 @@ describe("baton dev over HTTP", () => {
     ]);
   });
 
+  it("stamps compensation events after the failure they follow, not at the execution's start", async () => {
+    // Prepare
+    await control("shipping", { failNext: 1, failStatus: 400 });
+    const started = await start("test-saga", { orderId: "o-8", amount: 10 });
+    await finished(started.body.id);
+
+    // Act
+    const events = (
+      await api<{ items: ExecutionEvent[] }>(
+        "GET",
+        `/executions/${started.body.id}/events?limit=500`,
+      )
+    ).body.items;
+
+    // Assess: Baton's compensation events carry the time their state was entered
+    const at = (type: string, stepId?: string) =>
+      events.find((e) => e.type === type && (stepId === undefined || e.stepId === stepId))?.time ??
+      "";
+    const failed = at("Step Failed", "ship");
+    expect(failed).not.toEqual("");
+    for (const type of ["Compensation Started", "Compensation Completed"])
+      expect(at(type) >= failed, `${type} at ${at(type)}, ship failed at ${failed}`).toBe(true);
+    expect(at("Step Compensated", "reserve") >= at("Step Compensated", "charge")).toBe(true);
+  });
+
   it("compensates succeeded steps in reverse order when a later step fails", async () => {
     // Prepare
     await control("shipping", { failNext: 1, failStatus: 400 });
