@@ -198,6 +198,18 @@ describe("response bodies are capped", () => {
     expect(error.reason).toContain("more than 204800 bytes");
   });
 
+  it("fails when the connection drops in the middle of the body: a retryable error, no crash", async () => {
+    server.handle((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      response.write('{"partial":');
+      setTimeout(() => response.socket?.destroy(), 20);
+    });
+
+    const error = await failure(callService(callRequest(), deps));
+
+    expect([error.name, error.retryable]).toEqual(["Baton.ServiceError", true]);
+  });
+
   it("fails when an error body is huge: only an excerpt is read and kept", async () => {
     server.handle(chunked(500, 20 * 1024 * 1024));
 

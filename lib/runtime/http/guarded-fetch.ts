@@ -168,6 +168,9 @@ export function createGuardedFetch(options: GuardedFetchOptions): typeof globalT
             // A header the Fetch standard refuses is dropped, as undici would.
           }
         }
+        // A socket that fails after the answer must not become an uncaught error: readers of the
+        // body see it through the stream; an empty body has no reader.
+        incoming.on("error", () => undefined);
         const empty = method === "HEAD" || NULL_BODY_STATUSES.has(status);
         if (empty) incoming.resume();
         const decoded = empty ? undefined : decode(incoming, headers);
