@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/integration/**", "node_modules/**", SLOW],
+          exclude: ["test/integration/**", "test/parity/**", "node_modules/**", SLOW],
         },
       },
       { extends: true, test: { name: "slow", include: [SLOW] } },

@@ -235,7 +235,7 @@ describe("the dependency rule", () => {
 });
 
 describe("the test tree", () => {
-  it("mirrors the source: one folder per lib/ folder, plus flow, integration and support", () => {
+  it("mirrors the source: one folder per lib/ folder, plus flow, integration, parity and support", () => {
     // Prepare
     const folders = (dir: string) =>
       readdirSync(join(ROOT, dir), { withFileTypes: true })
@@ -247,6 +247,8 @@ describe("the test tree", () => {
     const tests = folders("test");
 
     // Assess
-    expect(tests).toStrictEqual([...folders("lib"), "flow", "integration", "support"].sort());
+    expect(tests).toStrictEqual(
+      [...folders("lib"), "flow", "integration", "parity", "support"].sort(),
+    );
   });
 });

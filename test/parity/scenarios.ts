@@ -1,0 +1,264 @@
+/**
+ * The parity table: each scenario is a workflow (YAML, compiled by Baton's compiler), an input, and
+ * the result of every attempt of the Task states it names. Both engines (the local engine and moto)
+ * run the same compiled ASL with the same mocked results; test/parity/parity.test.ts compares them.
+ *
+ * A mock list answers attempts in order (entry n answers `$$.State.RetryCount == n`, per Map item or
+ * Parallel branch). Task states a scenario does not name get `DEFAULT_SERVICE_REPLY` (service
+ * calls) or `DEFAULT_EMIT_REPLY` (events) on every attempt.
+ */
+import type { Json } from "../../lib/core/model.ts";
+
+/** What one attempt of a Task state returns, or fails with. */
+export type MockedAttempt =
+  | { readonly return: Json }
+  | { readonly error: string; readonly cause: string };
+
+export interface Scenario {
+  readonly name: string;
+  readonly yaml: string;
+  readonly input: Json;
+  readonly mocks: Readonly<Record<string, readonly MockedAttempt[]>>;
+}
+
+/** A service-call Lambda reply (lib/core/contract.ts `ServiceCallResult`) with this body. */
+export const reply = (body: Json, status = 200): MockedAttempt => ({
+  return: { status, headers: {}, body, instance: "svc-1", attempt: 1 },
+});
+
+/**
+ * A Lambda function error as Step Functions reports it: `Error` is the error's name, `Cause` the
+ * runtime's envelope (what the service-call Lambda's Baton errors become in AWS).
+ */
+export const fails = (name: string, message: string): MockedAttempt => ({
+  error: name,
+  cause: JSON.stringify({ errorType: name, errorMessage: message, trace: [] }),
+});
+
+export const DEFAULT_SERVICE_REPLY: MockedAttempt = reply({ id: "default-1" });
+export const DEFAULT_EMIT_REPLY: MockedAttempt = {
+  return: { Entries: [{ EventId: "event-1" }], FailedEntryCount: 0 },
+};
+
+const ORDER_INPUT: Json = { orderId: "o-1", amount: 42 };
+
+/** reserve → charge → ship, each undone on failure; the shape most scenarios vary. */
+const ORDER_SAGA = `
+workflow: parity-order
+steps:
+  - id: reserve
+    call: inventory POST /reservations
+    with: { orderId: "{{ input.orderId }}" }
+    compensate:
+      call: inventory DELETE /reservations/{{ steps.reserve.body.id }}
+  - id: charge
+    call: payments POST /charges
+    with: { orderId: "{{ input.orderId }}", amount: "{{ input.amount }}" }
+    retry: { maxAttempts: 3 }
+    compensate:
+      call: payments POST /refunds
+      with: { chargeId: "{{ steps.charge.body.id }}", reason: "{{ error.name }}" }
+  - id: ship
+    call: shipping POST /shipments
+    with: { orderId: "{{ input.orderId }}", reservation: "{{ steps.reserve.body.id }}" }
+    compensate:
+      call: shipping DELETE /shipments/{{ steps.ship.body.id }}
+output:
+  reservation: "{{ steps.reserve.body.id }}"
+  charge: "{{ steps.charge.body.id }}"
+  shipment: "{{ steps.ship.body.id }}"
+`;
+
+const ORDER_REPLIES = {
+  reserve: [reply({ id: "r-1" })],
+  charge: [reply({ id: "c-1", status: "captured" })],
+  ship: [reply({ id: "s-1" })],
+};
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: "success",
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: ORDER_REPLIES,
+  },
+  {
+    name: "retried call",
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      charge: [
+        fails("Baton.ServiceError", "payments answered 503"),
+        fails("Baton.Timeout", "payments did not answer within 30 s"),
+        reply({ id: "c-3" }),
+      ],
+    },
+  },
+  {
+    name: "retries exhausted",
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      charge: [1, 2, 3].map((n) => fails("Baton.ServiceError", `payments answered 503 (${n})`)),
+    },
+  },
+  {
+    name: "client error mid-saga",
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      ship: [fails("Baton.ClientError", "shipping answered 422: address rejected")],
+    },
+  },
+  {
+    name: "failing compensation",
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      ship: [fails("Baton.ClientError", "shipping answered 422")],
+      "charge#undo": [fails("Baton.ClientError", "payments refused the refund")],
+    },
+  },
+  {
+    name: "compensation retried",
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      ship: [fails("Baton.ClientError", "shipping answered 422")],
+      "reserve#undo": [
+        fails("Baton.ServiceError", "inventory answered 502"),
+        reply({ released: true }),
+      ],
+    },
+  },
+  {
+    name: "skipped step not compensated",
+    yaml: `
+workflow: parity-skip
+steps:
+  - id: reserve
+    call: inventory POST /reservations
+    compensate: { call: "inventory DELETE /reservations/{{ steps.reserve.body.id }}" }
+  - id: gift
+    when: input.gift == true
+    call: gifts POST /wraps
+    compensate: { call: "gifts DELETE /wraps/{{ steps.gift.body.id }}" }
+  - id: charge
+    call: payments POST /charges
+    idempotent: true
+`,
+    input: { gift: false },
+    mocks: {
+      reserve: [reply({ id: "r-1" })],
+      charge: [fails("Baton.ClientError", "card declined")],
+    },
+  },
+  {
+    name: "failing parallel branch",
+    yaml: `
+workflow: parity-parallel
+steps:
+  - id: book
+    call: travel POST /trips
+    compensate: { call: "travel DELETE /trips/{{ steps.book.body.id }}" }
+  - id: both
+    parallel:
+      - - id: hotel
+          call: hotels POST /bookings
+          compensate: { call: "hotels DELETE /bookings/{{ steps.hotel.body.id }}" }
+      - - id: flight
+          call: flights POST /bookings
+          compensate: { call: "flights DELETE /bookings/{{ steps.flight.body.id }}" }
+        - id: seat
+          call: flights POST /seats
+          with: { booking: "{{ steps.flight.body.id }}" }
+          compensate: { call: "flights DELETE /seats/{{ steps.seat.body.id }}" }
+`,
+    input: {},
+    mocks: {
+      book: [reply({ id: "t-1" })],
+      hotel: [reply({ id: "h-1" })],
+      flight: [reply({ id: "f-1" })],
+      seat: [fails("Baton.ClientError", "no seat left")],
+    },
+  },
+  {
+    name: "failing map item",
+    yaml: `
+workflow: parity-map
+steps:
+  - id: open
+    call: ledger POST /batches
+    compensate: { call: "ledger DELETE /batches/{{ steps.open.body.id }}" }
+  - id: lines
+    map:
+      items: "{{ input.lines }}"
+      maxConcurrency: 1
+      steps:
+        - id: post_line
+          call: ledger POST /lines
+          with: { batch: "{{ steps.open.body.id }}", amount: "{{ item.amount }}" }
+          idempotent: true
+        - id: reject
+          when: item.amount < 0
+          fail: { error: NegativeAmount, cause: a line has a negative amount }
+`,
+    input: { lines: [{ amount: 5 }, { amount: -1 }, { amount: 7 }] },
+    mocks: {
+      open: [reply({ id: "b-1" })],
+      post_line: [reply({ id: "l-1" })],
+    },
+  },
+  {
+    name: "map succeeds",
+    yaml: `
+workflow: parity-map-ok
+steps:
+  - id: lines
+    map:
+      items: "{{ input.lines }}"
+      steps:
+        - id: post_line
+          call: ledger POST /lines
+          with: { amount: "{{ item }}", index: "{{ index }}" }
+          idempotent: true
+          select: body.id
+output:
+  first: "{{ steps.lines[0].post_line.body }}"
+  all: "{{ steps.lines }}"
+`,
+    input: { lines: [1, 2] },
+    mocks: {
+      post_line: [reply({ id: "l-1" })],
+    },
+  },
+  {
+    name: "fail step after choice",
+    yaml: `
+workflow: parity-choice
+steps:
+  - id: check
+    call: rules POST /checks
+    compensate: { call: "rules DELETE /checks/{{ steps.check.body.id }}" }
+  - id: decide
+    choice:
+      cases:
+        - when: steps.check.body.passed == false
+          steps:
+            - id: refuse
+              fail: { error: CheckFailed, cause: the rules refused the request }
+      otherwise:
+        - id: accept
+          emit: { detailType: Request Accepted, detail: { id: "{{ steps.check.body.id }}" } }
+`,
+    input: {},
+    mocks: {
+      check: [reply({ id: "k-1", passed: false })],
+    },
+  },
+];
