@@ -3,7 +3,7 @@
  * fan-out with fan-in and a map with compensations, at concurrency 20, through the whole
  * `baton dev` server (HTTP API, engine, real handlers, records in dynalite) against ledger
  * services that honour `Idempotency-Key` and fail at random (503, 429, answers after the step
- * timeout, a closed instance that refuses connections), with one fixed seed.
+ * timeout, an instance up and down in turn that refuses connections), with one fixed seed.
  *
  * Run twice: idle, then with every CPU saturated by busy worker threads beside it. Prints, per
  * workflow and run, lost / stuck executions, leaked / doubled effects, wrong statuses and
@@ -15,7 +15,7 @@
 import { availableParallelism, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { startBusyLoop } from "./fault-matrix/busy-loop.ts";
-import { DEFAULT_FAULTS, type MatrixResult, runMatrix } from "./fault-matrix/matrix.ts";
+import { DEFAULT_FAULTS, FLAPPING, type MatrixResult, runMatrix } from "./fault-matrix/matrix.ts";
 import {
   anyDefect,
   causeLines,
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     `${EXECUTIONS} executions per run (fm-saga, fm-fanout, fm-map in turn), concurrency ${CONCURRENCY}, seed ${SEED}; ` +
       `faults per request: 503 ${DEFAULT_FAULTS.serverError}, 429 ${DEFAULT_FAULTS.tooManyRequests}, ` +
       `late answer (applied, answered after the ${STEP_TIMEOUT_SECONDS} s step timeout) ${DEFAULT_FAULTS.timeout}; ` +
-      `1 instance in ${LIVE_INSTANCES + 1} refuses connections; ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"})\n`,
+      `1 instance in ${LIVE_INSTANCES + 1} up ${FLAPPING.openMs} ms / down ${FLAPPING.closedMs} ms in turn (refused, reset); ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"})\n`,
   );
   console.log(defectTable(runs));
   console.log(
@@ -85,6 +85,11 @@ async function main(): Promise<void> {
         `${c.requests} requests at the services (${c.serverErrors} 503, ${c.tooManyRequests} 429, ${c.lateAnswers} late, ${c.replays} replayed keys)` +
         (result.startFailures > 0 ? `; ${result.startFailures} starts refused` : ""),
     );
+    const attempts = Object.entries(result.attemptErrors)
+      .sort(([, a], [, b]) => b - a)
+      .map(([cause, n]) => `${cause} ${n}`)
+      .join(", ");
+    console.log(`  failed attempts: ${attempts}`);
     for (const line of statusLines({ name, result })) console.log(line);
     for (const line of causeLines(result.findings)) console.log(line);
     for (const line of exampleFindings(result.findings)) console.log(line);

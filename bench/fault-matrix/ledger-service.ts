@@ -12,8 +12,9 @@
  * - Faults are decided per request from a seeded hash of (service, path, the execution's run
  *   number and logical step, how many times this key was seen), so one seed gives the same faults whatever the interleaving: 503 and 429 answer
  *   without any effect; a timeout applies the effect (or finds the stored one) and answers only
- *   after the caller's step timeout, the uncertain case. Refused connections come from a closed
- *   port registered as one more instance (round robin decides which calls reach it).
+ *   after the caller's step timeout, the uncertain case. Refused connections come from one more
+ *   instance that is up and down in turn (round robin and the clock decide which calls it gets):
+ *   a port closed for good would leave the rotation after `unhealthyAfter` failed health probes.
  * - Effects and undos are applied synchronously on arrival, so two concurrent requests with one
  *   key can never both apply.
  */
@@ -118,6 +119,8 @@ export interface LedgerServiceOptions {
   readonly lateAnswerMs: number;
   /** Live instances (ports) sharing the ledger. @default 1 */
   readonly instances?: number;
+  /** One more instance that is up and down in turn (refused connections). */
+  readonly flapping?: Flapping;
 }
 
 export interface LedgerService {
@@ -239,43 +242,97 @@ export async function startLedgerService(options: LedgerServiceOptions): Promise
     return undefined;
   };
 
-  const servers: Server[] = [];
-  for (let i = 0; i < (options.instances ?? 1); i++) {
+  const newServer = (): Server => {
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => handle(request, Buffer.concat(chunks).toString("utf8"), response));
     });
     server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return server;
+  };
+  const servers: Server[] = [];
+  for (let i = 0; i < (options.instances ?? 1); i++) {
+    const server = newServer();
+    await listen(server, 0);
     servers.push(server);
   }
+  const flapping =
+    options.flapping === undefined ? undefined : await startFlapping(newServer(), options.flapping);
+  const urls = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`);
   return {
     name,
-    urls: servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`),
+    urls: flapping === undefined ? urls : [...urls, flapping.url],
     close: async () => {
+      await flapping?.stop();
       for (const timer of late) clearTimeout(timer);
       late.clear();
-      await Promise.all(
-        servers.map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.closeAllConnections();
-              server.close(() => resolve());
-            }),
-        ),
-      );
+      await Promise.all(servers.map((server) => shut(server)));
     },
   };
 }
 
-/** A port nothing listens on (bound, read, released), for an instance that refuses connections. */
-export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+export interface Flapping {
+  /** Listening this long, then closed (connections refused) this long, in turn. */
+  readonly openMs: number;
+  readonly closedMs: number;
+}
+
+/**
+ * An instance that is alternately up and down on one port. Down, connections are refused and
+ * open ones are reset (requests in flight, late answers included, lose their answer). It never
+ * fails enough health probes in a row to leave the rotation, so refusals last the whole run.
+ */
+async function startFlapping(
+  server: Server,
+  flapping: Flapping,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  await listen(server, 0);
   const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const cycle = (up: boolean): void => {
+    timer = setTimeout(
+      () => {
+        if (stopped) return;
+        if (up) void shut(server).then(() => cycle(false));
+        // Reopening can fail while the port is briefly held; the next cycle tries again.
+        else
+          void listen(server, port).then(
+            () => cycle(true),
+            () => cycle(false),
+          );
+      },
+      up ? flapping.openMs : flapping.closedMs,
+    );
+  };
+  cycle(true);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await shut(server);
+    },
+  };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops listening and resets every open connection; resolves also when it was not listening. */
+function shut(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 function logicalEffect(text: string): LogicalEffect | undefined {

@@ -1,6 +1,6 @@
 /**
  * One run of the fault matrix: ledger services on 127.0.0.1 (each with live instances and one
- * closed port), the whole `baton dev` server (API, engine, real handlers, records in dynalite) on
+ * that is up and down in turn), the whole `baton dev` server (API, engine, real handlers, records in dynalite) on
  * a virtual clock, N executions of the three workflows started over the HTTP API at a fixed
  * concurrency, a bounded wait for every record to settle, then the checker.
  */
@@ -8,12 +8,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import type { Json } from "../../lib/core/model.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
 import { type CheckResult, checkExecutions, type RecordView, type Started } from "./check.ts";
 import {
-  closedPortUrl,
   EffectLedger,
   type FaultRates,
+  type Flapping,
   type LedgerCounters,
   type LedgerService,
   startLedgerService,
@@ -26,13 +27,16 @@ export interface MatrixOptions {
   readonly seed: number;
   /** @default DEFAULT_FAULTS */
   readonly faults?: FaultRates;
-  /** Live instances per service beside the closed one. @default 5 (1 call in 6 is refused) */
+  /** Live instances per service beside the flapping one. @default 5 */
   readonly liveInstances?: number;
   /** How long a finished execution's record may take to settle, and an execution to finish. @default 60 s */
   readonly settleMs?: number;
   /** Called as executions finish (count so far). */
   readonly onProgress?: (finished: number) => void;
 }
+
+/** The instance beside the live ones: up 300 ms, down (refusing) 300 ms. */
+export const FLAPPING: Flapping = { openMs: 300, closedMs: 300 };
 
 export const DEFAULT_FAULTS: FaultRates = {
   serverError: 0.08,
@@ -44,6 +48,8 @@ export interface MatrixResult extends CheckResult {
   readonly executions: number;
   readonly ms: number;
   readonly counters: LedgerCounters;
+  /** Failed attempts (calls and undos) by what failed them, from the runtime's Step Failed events. */
+  readonly attemptErrors: Readonly<Record<string, number>>;
   readonly startFailures: number;
 }
 
@@ -64,9 +70,10 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
         faults,
         lateAnswerMs: STEP_TIMEOUT_SECONDS * 1000 + 500,
         instances: options.liveInstances ?? 5,
+        flapping: FLAPPING,
       });
       services.push(service);
-      entries.push(servicesEntry(name, [...service.urls, await closedPortUrl()]));
+      entries.push(servicesEntry(name, service.urls));
     }
     for (const workflow of MATRIX_WORKFLOWS)
       await writeFile(join(dir, `${workflow.name}.yaml`), workflow.yaml);
@@ -82,6 +89,15 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
       out: () => {},
     });
     const live = server;
+    const attemptErrors: Record<string, number> = {};
+    live.runtime.bus.addRule(
+      "fault-matrix-attempts",
+      { source: ["baton"], "detail-type": ["Step Failed"] },
+      (event) => {
+        const cause = attemptCause(event.detail);
+        attemptErrors[cause] = (attemptErrors[cause] ?? 0) + 1;
+      },
+    );
 
     const t0 = performance.now();
     const started: { run: number; executionId: string }[] = [];
@@ -124,6 +140,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
       executions: options.executions,
       ms,
       counters: ledger.counters,
+      attemptErrors,
       startFailures,
     };
   } finally {
@@ -133,12 +150,34 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
   }
 }
 
+const CAUSES: readonly (readonly [string, RegExp])[] = [
+  ["refused", /connection refused/i],
+  ["reset", /reset|socket hang up|closed the connection/i],
+  ["timeout", /took longer than/i],
+  ["503", /HTTP 503/],
+  ["429", /HTTP 429/],
+  ["budget", /within the attempt's time budget|No time was left/i],
+];
+
+/** What failed one attempt, by its error message (the names alone do not tell 503 from refused). */
+function attemptCause(detail: Json): string {
+  const error = field(detail, "error");
+  const message = String(field(error, "message") ?? "");
+  const name = String(field(error, "name") ?? "");
+  return CAUSES.find(([, pattern]) => pattern.test(message))?.[0] ?? (name || "unknown");
+}
+
+function field(value: Json | undefined, key: string): Json | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  return (value as { readonly [key: string]: Json })[key];
+}
+
 function servicesEntry(name: string, urls: readonly string[]): string {
   const instances = urls
     .map((url, i) => `      - { id: ${name}-${i}, url: "${url}", weight: 1 }\n`)
     .join("");
   // Health probes and the circuit would hide the faults the matrix is about: one probe a day,
-  // a closed instance stays in rotation, and the circuit practically never opens.
+  // the flapping instance stays in rotation, and the circuit practically never opens.
   return `  - name: ${name}
     instances:
 ${instances}    health: { path: /health, intervalSeconds: 86400, unhealthyAfter: 100, healthyAfter: 1 }
