@@ -37,6 +37,11 @@ export interface HandlerAccess {
    * cancel compensates), and answers task tokens.
    */
   readonly controlsWorkflows?: true;
+  /**
+   * Reads the history of finished executions (the states each run entered and exited), for the
+   * records' true step statuses. Standard workflows only: express executions have no history.
+   */
+  readonly readsHistory?: true;
   /** Reads `baton/*` secrets for `{{ secret:… }}` headers. */
   readonly readsSecrets?: true;
   /** Completes `await` steps whose signal arrived first (`SendTaskSuccess`). */
@@ -61,6 +66,7 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
     executions: true,
     publishes: true,
     catalogue: true,
+    readsHistory: true,
     deadLettersFailedEvents: true,
   },
   "await-signal": { executions: true, answersTaskTokens: true },
@@ -203,6 +209,15 @@ export class BatonHandlers extends Construct {
       );
     }
     if (access.controlsWorkflows) this.grantWorkflowControl(fn, props.workflows);
+    const standard = props.workflows.filter((w) => !w.express);
+    if (access.readsHistory && standard.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["states:GetExecutionHistory"],
+          resources: standard.map((w) => executionsArn(this, w.stateMachineName)),
+        }),
+      );
+    }
     const awaiting = props.workflows.filter((w) => w.awaits);
     if (access.answersTaskTokens && awaiting.length > 0) {
       role.addToPrincipalPolicy(
@@ -261,6 +276,16 @@ export class BatonHandlers extends Construct {
         "AwsSolutions-IAM5",
         `Service headers name secrets at run time; only the ${SECRET_PREFIX} namespace is readable.`,
         [accountArn("secretsmanager", `secret:${SECRET_PREFIX}*`)],
+      );
+    }
+    if (access.readsHistory && !access.controlsWorkflows) {
+      acknowledge(
+        fn.role,
+        "AwsSolutions-IAM5",
+        "The finished execution whose history is read is chosen at run time; only Baton's state machines are covered.",
+        props.workflows
+          .filter((w) => !w.express)
+          .map((w) => accountArn("states", `execution:${w.stateMachineName}:*`)),
       );
     }
     if (access.controlsWorkflows) {

@@ -18,6 +18,8 @@ export const DetailType = {
   ExecutionFailed: "Execution Failed",
   ExecutionCancelled: "Execution Cancelled",
   ExecutionTimedOut: "Execution Timed Out",
+  /** A trigger, schedule or `workflow` step tried to start an execution with invalid input. */
+  ExecutionRejected: "Execution Rejected",
   CompensationStarted: "Compensation Started",
   CompensationCompleted: "Compensation Completed",
   CompensationFailed: "Compensation Failed",

@@ -12,6 +12,7 @@ import {
   type ExecutionResults,
   type StartedExecution,
   type StopOptions,
+  type StopOutcome,
 } from "../runtime/execution-engine.ts";
 import { type LocalEngine, LocalEngineError } from "./engine.ts";
 import { TaskTokenError } from "./task-tokens.ts";
@@ -42,10 +43,12 @@ export class LocalExecutionEngine implements ExecutionEngine {
     };
   }
 
-  async stop(executionId: string, options: StopOptions): Promise<void> {
+  /** Stops the execution, aborts its calls in flight and waits (a few seconds at most) for them. */
+  async stop(executionId: string, options: StopOptions): Promise<StopOutcome> {
     translating(() =>
       this.#engine.stop(executionId, { error: options.error, cause: options.cause }),
     );
+    return { inFlight: await this.#engine.stopped(executionId) };
   }
 
   async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {

@@ -8,7 +8,8 @@
  *   service-call handler, `emit` to the local bus, `await` to a task token parked by the real
  *   await-signal handler and resumed by `sendTaskSuccess`/`sendTaskFailure`, child workflows to
  *   nested executions of this engine (`startExecution.sync:2` semantics).
- * - `stop` aborts the interpreter, fails the execution's waiting tokens and stops its children.
+ * - `stop` aborts the interpreter, fails the execution's waiting tokens, aborts its service calls
+ *   in flight (their outcomes are collected by `stopped`) and stops its children.
  * - `redrive` re-runs the execution from the top with its original input, replaying the recorded
  *   result of every task that already succeeded instead of running it again, so work resumes at
  *   the failed step. Work that a compensation undid is not replayed: a compensation that succeeds
@@ -31,9 +32,19 @@ import type {
   ServiceCallResult,
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
-import { collectSteps } from "../runtime/execution-engine.ts";
+import {
+  collectItemSteps,
+  collectSteps,
+  type ExecutionResults,
+} from "../runtime/execution-engine.ts";
 import type { PutEntry } from "./event-bus.ts";
-import { type EngineStatus, type ExecutionEntry, ExecutionJournal } from "./journal.ts";
+import { InFlightCalls, type SettledCall } from "./in-flight-calls.ts";
+import {
+  type EngineStatus,
+  type ExecutionEntry,
+  ExecutionJournal,
+  type StateTrace,
+} from "./journal.ts";
 import {
   executionArn,
   LOCAL_EVENT_BUS,
@@ -67,10 +78,13 @@ export interface StatusChangeDetail {
 
 /** What the engine needs from the rest of the runtime. */
 export interface EngineRuntime {
-  /** The service-call task (the real handler). Throws `Baton.*` errors. */
+  /**
+   * The service-call task (the real handler). Throws `Baton.*` errors; aborts its request when
+   * `signal` aborts (the execution stopped), failing with `Baton.Cancelled`.
+   */
   callService(
     request: ServiceCallRequest,
-    meta: { readonly redriveCount: number },
+    meta: { readonly redriveCount: number; readonly signal: AbortSignal },
   ): Promise<ServiceCallResult>;
   /** `emit` tasks: puts entries on the local bus. */
   emit(entries: readonly PutEntry[]): void;
@@ -78,6 +92,11 @@ export interface EngineRuntime {
   parkSignal(request: AwaitSignalRequest): Promise<void>;
   /** Step Functions status changes (onto the bus, for the execution records). */
   statusChanged(detail: StatusChangeDetail): void;
+  /**
+   * Checks a child execution's input against its workflow's schema before a `workflow` step starts
+   * it; the reason when refused (the step then fails and the child never runs).
+   */
+  admitChild?(workflow: string, input: Json): Promise<string | undefined>;
 }
 
 export interface LocalEngineOptions {
@@ -127,8 +146,12 @@ export class LocalEngineError extends Error {
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
+/** How long `stop` waits for the calls it aborted before counting them as unknown outcomes. */
+const STOP_SETTLE_MS = 5_000;
+
 interface Live {
   abort: () => void;
+  readonly calls: InFlightCalls;
   stopRequest: { error: string | null; cause: string | null } | undefined;
   readonly done: Promise<void>;
   readonly children: Set<string>;
@@ -140,6 +163,8 @@ export class LocalEngine {
   readonly #tokens = new TaskTokens();
   readonly #live = new Map<string, Live>();
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** What the calls in flight at each stop did, until `stopped` collects it. */
+  readonly #stops = new Map<string, Promise<SettledCall[]>>();
   readonly #newId: () => string;
   readonly #now: () => number;
   #crashed = false;
@@ -200,12 +225,23 @@ export class LocalEngine {
     if (entry.status === "RUNNING" && live !== undefined) {
       live.stopRequest = { error: details.error ?? null, cause: details.cause ?? null };
       live.abort();
+      this.#stops.set(executionId, live.calls.abort(STOP_SETTLE_MS));
       this.#tokens.abandon(executionId, taskError("States.Runtime", "The execution was stopped."));
       for (const child of live.children) {
         if (this.#journal.get(child)?.status === "RUNNING") this.stop(child, details);
       }
     }
     return describeEntry(entry);
+  }
+
+  /**
+   * What the service calls in flight when `stop` stopped the execution did: `stop` aborts them
+   * and this waits (at most a few seconds) for them to settle. Empty when nothing was in flight.
+   */
+  async stopped(executionId: string): Promise<SettledCall[]> {
+    const settled = this.#stops.get(executionId);
+    this.#stops.delete(executionId);
+    return (await settled) ?? [];
   }
 
   /** Redrives a FAILED, TIMED_OUT or ABORTED execution (see the module comment). */
@@ -252,14 +288,30 @@ export class LocalEngine {
    * The input and the step results of the current run so far (see the module comment), stopped
    * executions included; undefined when the execution does not exist.
    */
-  async results(
-    executionId: string,
-  ): Promise<{ input: Json; steps: Record<string, Json> } | undefined> {
+  async results(executionId: string): Promise<ExecutionResults | undefined> {
     // The event log is read asynchronously: let it catch up with what the interpreter did.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const entry = this.#journal.get(executionId);
     if (entry === undefined) return undefined;
-    return { input: entry.input, steps: { ...(entry.steps ?? {}) } };
+    return {
+      input: entry.input,
+      steps: { ...(entry.steps ?? {}) },
+      ...(entry.items === undefined || Object.keys(entry.items).length === 0
+        ? {}
+        : { items: structuredClone(entry.items) }),
+    };
+  }
+
+  /**
+   * The states the latest run entered and exited (as `GetExecutionHistory` lists them), for the
+   * records to tell which steps ran, failed or were skipped; undefined for an unknown execution.
+   */
+  async trace(executionId: string): Promise<StateTrace | undefined> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const trace = this.#journal.get(executionId)?.trace;
+    return trace === undefined
+      ? undefined
+      : { entered: [...new Set(trace.entered)], exited: [...new Set(trace.exited)] };
   }
 
   list(): LocalExecutionDescription[] {
@@ -342,9 +394,12 @@ export class LocalEngine {
       context: run.context() as never,
     });
     entry.steps = {};
-    void collectRunSteps(execution.eventLogs, entry.steps);
+    entry.trace = { entered: [], exited: [] };
+    entry.items = {};
+    void collectRunSteps(execution.eventLogs, entry.steps, entry.trace, entry.items);
     const live: Live = {
       abort: execution.abort,
+      calls: run.calls,
       stopRequest: undefined,
       children: new Set(),
       done: execution.result.then(
@@ -426,13 +481,26 @@ function outcomeOf(error: unknown, stop: Live["stopRequest"]): Outcome {
   return { status: "FAILED", error: "States.Runtime", cause: failure.message };
 }
 
-/** Unions `$.steps` of every state exited into `steps`; ends when the run does (its log closes). */
+/**
+ * Unions `$.steps` of every state exited into `steps` and notes the states entered and exited in
+ * `trace`; ends when the run does (its log closes).
+ */
 async function collectRunSteps(
-  events: AsyncIterable<{ readonly type: string; readonly state?: { readonly output?: unknown } }>,
+  events: AsyncIterable<{
+    readonly type: string;
+    readonly state?: { readonly name?: string; readonly output?: unknown };
+  }>,
   steps: Record<string, Json>,
+  trace: StateTrace,
+  items: Record<string, Record<number, Record<string, Json>>>,
 ): Promise<void> {
   for await (const event of events) {
-    if (event.type === "StateExited") collectSteps(steps, event.state?.output);
+    const name = event.state?.name;
+    if (event.type === "StateEntered" && name !== undefined) trace.entered.push(name);
+    if (event.type !== "StateExited") continue;
+    if (name !== undefined) trace.exited.push(name);
+    collectSteps(steps, event.state?.output);
+    collectItemSteps(items, event.state?.output);
   }
 }
 
@@ -487,6 +555,8 @@ class ExecutionRun {
   /** Occurrence slots of each identical request taken in this run (see `#handle`). */
   readonly #slots = new Map<string, Set<number>>();
   #runs = 0;
+  /** This run's service calls in flight (aborted when the execution stops). */
+  readonly calls = new InFlightCalls();
 
   constructor(engine: LocalEngine, entry: ExecutionEntry, machine: PreparedMachine) {
     this.#engine = engine;
@@ -609,9 +679,14 @@ class ExecutionRun {
   ): Promise<{ output: Json; stepId: string; compensated?: string }> {
     const request = { ...input, attempt } as unknown as ServiceCallRequest;
     try {
-      const result = await this.#engine.runtime.callService(request, {
-        redriveCount: this.#entry.redriveCount,
-      });
+      const result = await this.calls.track(
+        request.stepId,
+        request.mode,
+        this.#engine.runtime.callService(request, {
+          redriveCount: this.#entry.redriveCount,
+          signal: this.calls.signal,
+        }) as unknown as Promise<Json>,
+      );
       const output = result as unknown as Json;
       return request.mode === "compensate"
         ? { output, stepId: request.stepId, compensated: request.stepId }
@@ -672,6 +747,13 @@ class ExecutionRun {
     const arn = String(input.StateMachineArn ?? "");
     const workflow = workflowOfArn(arn);
     if (workflow === undefined) throw taskError("States.Runtime", `Unknown state machine ${arn}.`);
+    const refused = await this.#engine.runtime.admitChild?.(workflow, (input.Input ?? {}) as Json);
+    if (refused !== undefined) {
+      throw taskError(
+        "States.TaskFailed",
+        JSON.stringify({ Error: "Baton.InvalidInput", Cause: refused, Status: "NOT_STARTED" }),
+      );
+    }
     let started: LocalExecutionDescription;
     try {
       started = this.#engine.start(workflow, (input.Input ?? {}) as Json, {

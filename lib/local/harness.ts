@@ -248,6 +248,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       }
     },
   });
+  records.traceWith((run) => live.engine.trace(run.name));
 
   publisher = live.publisher;
 

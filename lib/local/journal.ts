@@ -37,6 +37,15 @@ export interface ExecutionEntry {
    * every state exited), for a cancel with compensation. Absent in journals of older versions.
    */
   steps?: Record<string, Json>;
+  /** Step results of the current run's top-level map items, by map id and index. */
+  items?: Record<string, Record<number, Record<string, Json>>>;
+  /** The current run's states entered and exited (the history's state events), by state name. */
+  trace?: StateTrace;
+}
+
+export interface StateTrace {
+  readonly entered: string[];
+  readonly exited: string[];
 }
 
 export class ExecutionJournal {

@@ -10,7 +10,7 @@ import { toDocument } from "../runtime/records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
 import { observe } from "../runtime/records/observe.ts";
 import { merge, type RecordState } from "../runtime/records/state.ts";
-import { statusEvent } from "../runtime/records/updater.ts";
+import { runTrace, statusEvent, type UpdaterDeps } from "../runtime/records/updater.ts";
 import type { WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
 
 export class MemoryRecords {
@@ -19,6 +19,7 @@ export class MemoryRecords {
   readonly #events = new Map<string, Map<string, ExecutionEvent>>();
 
   readonly #publisher: () => EventPublisher | undefined;
+  #trace: UpdaterDeps["trace"];
 
   /** `publisher` is read per event, so it can be the runtime's, created after the records. */
   constructor(
@@ -29,14 +30,29 @@ export class MemoryRecords {
     this.#publisher = publisher;
   }
 
+  /** Where finished runs' state traces are read (the engine), for every step kind's status. */
+  traceWith(trace: NonNullable<UpdaterDeps["trace"]>): void {
+    this.#trace = trace;
+  }
+
   /** Applies one bus event; events that are not about executions are ignored. */
   async apply(event: unknown): Promise<void> {
     const observation = observe(event, this.#catalogue);
     if (observation.kind === "ignored") return;
     const { executionId, delta } = observation;
     const previous = this.#states.get(executionId);
-    const next = previous === undefined ? delta : merge(previous, delta);
+    let next = previous === undefined ? delta : merge(previous, delta);
     this.#states.set(executionId, next);
+    // A finished run's state trace gives every step kind its true status (`records/trace.ts`).
+    // Merged into the state as it is after the read: other events may have landed meanwhile.
+    const traced = await runTrace(event, executionId, next.workflow ?? "", {
+      catalogue: this.#catalogue,
+      ...(this.#trace === undefined ? {} : { trace: this.#trace }),
+    });
+    if (traced !== undefined) {
+      next = merge(this.#states.get(executionId) ?? next, traced);
+      this.#states.set(executionId, next);
+    }
     const events = this.#events.get(executionId) ?? new Map<string, ExecutionEvent>();
     const firstSight = !events.has(observation.order);
     events.set(observation.order, observation.event);

@@ -103,6 +103,7 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
     },
   });
   publisher = runtime.publisher;
+  records.traceWith((run) => runtime.engine.trace(run.name));
   let timeline: Timeline | undefined;
   try {
     const executionId = crypto.randomUUID();

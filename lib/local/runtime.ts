@@ -4,6 +4,7 @@
  * rule, and workflow triggers (event patterns on the bus, schedules on timers).
  */
 
+import { randomUUID } from "node:crypto";
 import type {
   AwaitSignalRequest,
   ServiceCallRequest,
@@ -29,6 +30,7 @@ import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
 import { ExecutionJournal } from "./journal.ts";
 import { startSchedule } from "./schedule-timers.ts";
+import { StartAdmission } from "./start-admission.ts";
 import type { CompiledSet } from "./workflows.ts";
 
 /** Wraps the real service call (the harness injects faults here). */
@@ -112,17 +114,22 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     onSuspect: (service, instance) => suspects.suspect(service, instance),
     ...fetchOption,
   };
-  const call = (request: ServiceCallRequest, redriveCount: number): Promise<ServiceCallResult> => {
+  const call = (
+    request: ServiceCallRequest,
+    redriveCount: number,
+    signal: AbortSignal,
+  ): Promise<ServiceCallResult> => {
     const deps =
       redriveCount === 0
         ? baseDeps
         : { ...baseDeps, events: withRedriveCount(publisher, redriveCount) };
-    const next = (r: ServiceCallRequest) => callService(r, deps);
+    const next = (r: ServiceCallRequest) => callService(r, deps, { signal });
     return options.interceptCall === undefined
       ? next(request)
       : options.interceptCall(request, next);
   };
 
+  const admissions = new StartAdmission(options.compiled.catalogue, publisher);
   let executionEngine: ExecutionEngine | undefined;
   const engine = await LocalEngine.create({
     machines: (name) => options.compiled.machines.get(name),
@@ -132,7 +139,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     ...(options.skipDelays === undefined ? {} : { skipDelays: options.skipDelays }),
     ...(options.awaitTimeout === undefined ? {} : { awaitTimeout: options.awaitTimeout }),
     runtime: {
-      callService: (request, meta) => call(request, meta.redriveCount),
+      callService: (request, meta) => call(request, meta.redriveCount, meta.signal),
       emit: (entries) => {
         bus.put(entries);
       },
@@ -140,6 +147,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         if (options.parkSignal !== undefined && executionEngine !== undefined) {
           await options.parkSignal(request, executionEngine);
         }
+      },
+      admitChild: async (workflow, input) => {
+        const admission = await admissions.admit(workflow, input, "workflow");
+        return admission.admitted ? undefined : admission.reason;
       },
       statusChanged: (detail) => {
         bus.put([
@@ -159,13 +170,28 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const startTriggers = (): void => {
     for (const [name, workflow] of options.compiled.workflows) {
       workflow.triggers.forEach((trigger, index) => {
-        const start = (input: Json): void => {
+        const rule = `trigger:${name}:${index}`;
+        // A refused start never runs: it is announced and kept in the dead-letter queue.
+        const start = async (input: Json, event: BusEvent): Promise<void> => {
+          const source = trigger.kind === "event" ? "trigger" : "schedule";
+          const admission = await admissions.admit(name, input, source);
+          if (!admission.admitted) {
+            log(`baton dev: ${name} was not started by ${rule}: ${admission.reason}`);
+            await deadLetters.add({
+              rule,
+              event,
+              reason: `Baton.InvalidInput: ${admission.reason}`,
+              failedAt: new Date().toISOString(),
+              attempts: 1,
+            });
+            return;
+          }
           engine.start(name, input);
         };
         if (trigger.kind === "event") {
           try {
-            bus.addRule(`trigger:${name}:${index}`, trigger.pattern, (event) =>
-              start(trigger.input ?? event.detail),
+            bus.addRule(rule, trigger.pattern, (event) =>
+              start(trigger.input ?? event.detail, event),
             );
           } catch (error) {
             log(
@@ -177,7 +203,12 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
           const schedule = parseSchedule(trigger.expression);
           if (isScheduleProblem(schedule))
             log(`baton dev: ${name} trigger ${index}: ${schedule.message}`);
-          else schedules.push(startSchedule(schedule, () => start(trigger.input ?? {})));
+          else
+            schedules.push(
+              startSchedule(schedule, () => {
+                void start(trigger.input ?? {}, scheduledEvent(name, trigger.expression));
+              }),
+            );
         }
       });
     }
@@ -198,6 +229,21 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       await bus.idle();
       await deadLetters.flush();
     },
+  };
+}
+
+/** The event EventBridge Scheduler-style rules deliver for a schedule, kept with a refused start. */
+function scheduledEvent(workflow: string, expression: string): BusEvent {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: "000000000000",
+    time: new Date().toISOString(),
+    region: "local",
+    resources: [`schedule:${workflow}:${expression}`],
+    detail: {},
   };
 }
 

@@ -23,6 +23,7 @@ import { systemClock } from "../runtime/circuit/clock.ts";
 import { ValidationError } from "../runtime/errors.ts";
 import { runHealthChecks } from "../runtime/health-check.ts";
 import type { SignalStore } from "../runtime/records/signal-store.ts";
+import type { FinishedRun } from "../runtime/records/updater.ts";
 import { RegistryService } from "../runtime/registry/registry-service.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { seedRegistry } from "../runtime/registry/seed.ts";
@@ -108,7 +109,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const records = new RecordsTarget(() => ({
       store: executions,
       catalogue: compiled.catalogue,
-      ...(runtime === undefined ? {} : { publisher: runtime.publisher }),
+      ...(runtime === undefined
+        ? {}
+        : {
+            publisher: runtime.publisher,
+            trace: (run: FinishedRun) => (runtime as LocalRuntime).engine.trace(run.name),
+          }),
     }));
     runtime = await createLocalRuntime({
       compiled,

@@ -53,6 +53,21 @@ export interface StepEventDetail {
   } | null;
 }
 
+/**
+ * Detail of `Execution Rejected`: a trigger, schedule or `workflow` step tried to start an
+ * execution whose input fails the workflow's schema; nothing ran (and, for triggers and
+ * schedules, the event is in the dead-letter queue).
+ */
+export interface ExecutionRejectedDetail {
+  readonly workflow: string;
+  readonly version: number;
+  readonly source: "trigger" | "schedule" | "workflow";
+  /** What is wrong, as one sentence. */
+  readonly reason: string;
+  readonly errors: readonly { readonly path: string; readonly message: string }[];
+  readonly input: Json;
+}
+
 /** Detail of `Service Registered` / `Service Deregistered`. */
 export interface ServiceEventDetail {
   readonly service: string;

@@ -25,6 +25,25 @@ export interface ExecutionDescription {
   readonly redriveCount?: number;
 }
 
+/** A service call that was in flight when `stop` stopped the execution, and what it did. */
+export interface InFlightCall {
+  readonly stepId: string;
+  readonly mode: "call" | "compensate";
+  /** `unknown`: no answer came (aborted or still running): it may have taken effect. */
+  readonly outcome: "succeeded" | "failed" | "unknown";
+  /** The call's result when it succeeded. */
+  readonly result?: Json;
+}
+
+export interface StopOutcome {
+  /**
+   * The calls in flight at the stop, after a bounded wait. Engines that cannot abort or observe
+   * them (Step Functions: a running Lambda goes on, its result is dropped) report none; the
+   * record's RUNNING steps stand for them.
+   */
+  readonly inFlight: readonly InFlightCall[];
+}
+
 export interface StopOptions {
   /** Error name recorded on the stopped execution, e.g. `Baton.Cancelled`. */
   readonly error: string;
@@ -42,7 +61,8 @@ export interface RedrivePlan {
 export interface ExecutionEngine {
   /** Starts `workflow` with execution name `executionName` (the Baton execution id). */
   start(workflow: string, executionName: string, input: Json): Promise<StartedExecution>;
-  stop(executionId: string, options: StopOptions): Promise<void>;
+  /** Stops the execution; the local engine also aborts its calls in flight and waits for them. */
+  stop(executionId: string, options: StopOptions): Promise<StopOutcome>;
   /**
    * Restarts a failed, timed-out or stopped execution from where it failed. `plan` (from the
    * execution record) says where: the step to resume at and which recorded results to keep; engines
@@ -66,6 +86,30 @@ export interface ExecutionResults {
   readonly input: Json;
   /** Step id → result, for every step whose result is in the execution state. */
   readonly steps: Record<string, Json>;
+  /**
+   * Step results of the items of top-level maps, by map id and item index: what the items a map
+   * was still running had finished (a map's own result exists only once every item ended).
+   */
+  readonly items?: Record<string, Record<number, Record<string, Json>>>;
+}
+
+/** `$.itemPath` of an item of a top-level map: `<mapId>[<index>]`. */
+const TOP_LEVEL_ITEM = /^([a-z][a-z0-9_]*)\[(\d+)\]$/;
+
+/** Adds the `steps` of a state output inside a top-level map item (it carries `itemPath`) to `into`. */
+export function collectItemSteps(
+  into: Record<string, Record<number, Record<string, Json>>>,
+  output: unknown,
+): void {
+  if (typeof output !== "object" || output === null || Array.isArray(output)) return;
+  const { itemPath, steps } = output as { readonly itemPath?: unknown; readonly steps?: unknown };
+  if (typeof itemPath !== "string") return;
+  const match = TOP_LEVEL_ITEM.exec(itemPath);
+  if (match?.[1] === undefined || typeof steps !== "object" || steps === null) return;
+  const map = into[match[1]] ?? {};
+  into[match[1]] = map;
+  const index = Number(match[2]);
+  map[index] = { ...(map[index] ?? {}), ...(steps as Record<string, Json>) };
 }
 
 /**

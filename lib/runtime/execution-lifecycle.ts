@@ -14,19 +14,24 @@
  *   original's record ends `CANCELLED` with `compensation: COMPLETED` or `FAILED`; the run's own
  *   status changes are not recorded (see `observe.ts`), so it is never listed as an execution.
  * - Otherwise (not asked, or nothing compensable): the execution is stopped, `compensation: NONE`.
- * Known limit: a step in flight when the execution stops may still succeed; it is not compensated.
+ * A stop aborts the calls in flight where the engine can (locally) and waits for them; what the
+ * compensation run undoes, in-flight calls and running maps' finished items included, is
+ * `compensationSteps` (`compensation-plan.ts`). A redrive of a compensated execution is refused
+ * (`redriveRefusal`, 409).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { BatonError } from "../core/errors.ts";
 import type { Json } from "../core/model.ts";
 import type { CatalogueWorkflow } from "../core/project/catalogue.ts";
+import { compensationSteps, redriveRefusal } from "./compensation-plan.ts";
 import {
   type CancelCause,
   compensationRunName,
   type ExecutionEngine,
-  type ExecutionResults,
+  type InFlightCall,
   isEngineError,
   type RedrivePlan,
+  type StopOutcome,
 } from "./execution-engine.ts";
 import type { ExecutionDocument } from "./records/document.ts";
 import type { ExecutionStore } from "./records/execution-store.ts";
@@ -175,6 +180,8 @@ export async function redriveExecution(
       `Execution ${execution.id} belongs to an express workflow; express executions cannot be redriven.`,
     );
   }
+  const refusal = redriveRefusal(execution);
+  if (refusal !== undefined) throw new ExecutionStateError(refusal);
   try {
     return await deps.engine.redrive(execution.id, redrivePlan(execution));
   } catch (error) {
@@ -188,8 +195,9 @@ export async function redriveExecution(
 }
 
 /**
- * Where a redrive resumes, from the record: at the first step (in file order) that did not succeed
- * — compensated steps were undone, so they run again — keeping the results of the steps that did.
+ * Where a redrive resumes, from the record: at the first step (in file order) that did not succeed,
+ * keeping the results of the steps that did. (Executions with compensated steps are refused
+ * before: `redriveRefusal`.)
  */
 export function redrivePlan(execution: ExecutionDocument): RedrivePlan {
   const succeeded = new Set(
@@ -237,15 +245,19 @@ async function stopOrCompensate(
     options.compensate && workflow !== undefined && hasCompensableSteps(workflow)
       ? "running"
       : "none";
+  let stopped: StopOutcome;
   try {
-    await deps.engine.stop(id, { error: BatonError.Cancelled, cause: cause(compensation) });
+    stopped = await deps.engine.stop(id, {
+      error: BatonError.Cancelled,
+      cause: cause(compensation),
+    });
   } catch (error) {
     if (isEngineError(error, "not-found"))
       throw new ExecutionStateError(`Execution ${id} is not running in the engine.`);
     throw error;
   }
   if (compensation === "running" && workflow !== undefined) {
-    await startCompensation(deps, workflow, execution, message);
+    await startCompensation(deps, workflow, execution, message, stopped.inFlight);
   }
   return compensation;
 }
@@ -262,6 +274,7 @@ async function startCompensation(
   workflow: CatalogueWorkflow,
   execution: ExecutionDocument,
   message: string,
+  inFlight: readonly InFlightCall[],
 ): Promise<void> {
   const id = execution.id;
   try {
@@ -271,7 +284,7 @@ async function startCompensation(
       batonCompensate: {
         executionId: id,
         input: results.input,
-        steps: compensableResults(workflow, execution, results),
+        steps: compensationSteps(workflow, execution, results, inFlight),
         failure: { name: BatonError.Cancelled, message, step: running?.id ?? "cancel" },
       },
     });
@@ -284,42 +297,4 @@ async function startCompensation(
       { cause: error },
     );
   }
-}
-
-/**
- * The results the compensation entry takes: steps of the catalogue outside map bodies (a map's
- * own result is the per-item list its compensation `Map` needs; ids inside map bodies are some
- * item's result), minus steps the record shows compensated already (the execution was in its
- * own saga when stopped).
- */
-function compensableResults(
-  workflow: CatalogueWorkflow,
-  execution: ExecutionDocument,
-  results: ExecutionResults,
-): Record<string, Json> {
-  const byId = new Map(workflow.steps.map((s) => [s.id, s]));
-  const undone = new Set(
-    execution.steps
-      .filter((s) => s.status === "COMPENSATED" || s.status === "COMPENSATION_FAILED")
-      .map((s) => s.id),
-  );
-  /** Whether a map body encloses the list `scope` (`/` top level, `<parentId>/<n>` nested). */
-  const inMapBody = (scope: string): boolean => {
-    for (let depth = 0; depth <= byId.size; depth++) {
-      const slash = scope.lastIndexOf("/");
-      if (slash <= 0) return false;
-      const parent = byId.get(scope.slice(0, slash));
-      if (parent === undefined) return true; // not a list of this workflow: keep out
-      if (parent.kind === "map") return true;
-      scope = parent.scope;
-    }
-    return true; // a cycle: malformed catalogue
-  };
-  const kept: Record<string, Json> = {};
-  for (const [stepId, result] of Object.entries(results.steps)) {
-    const step = byId.get(stepId);
-    if (step === undefined || undone.has(stepId) || inMapBody(step.scope)) continue;
-    kept[stepId] = result;
-  }
-  return kept;
 }

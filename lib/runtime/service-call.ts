@@ -55,6 +55,8 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export interface CallOptions {
   /** The Lambda's remaining time when the handler started; the budget shrinks to fit it. */
   readonly remainingMs?: number | undefined;
+  /** Aborts the request (the execution stopped): the attempt fails with `Baton.Cancelled`. */
+  readonly signal?: AbortSignal;
 }
 
 export async function callService(
@@ -130,6 +132,7 @@ export async function callService(
             budgetMs: stepMs ?? DEFAULT_STEP_MS,
             redactor: new Redactor(secrets),
             ...context,
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
           },
           deps.fetch,
         ),

@@ -289,6 +289,21 @@ describe("handlers", () => {
     ]);
   });
 
+  it("lets the records handler read only the history of standard workflows' executions", () => {
+    const statements = policyStatements(built.template, "HandlersExecutionRecordsRole");
+    const reads = statements.filter((s) => String(s.Action).startsWith("states:"));
+    expect(reads).toEqual([
+      {
+        Action: "states:GetExecutionHistory",
+        Effect: "Allow",
+        // `quick` is express: it has no history to read.
+        Resource: ["child", "idle", "parent"].map((n) =>
+          accountArn("states", `execution:baton-dev-${n}:*`),
+        ),
+      },
+    ]);
+  });
+
   it("lets the API control exactly Baton's state machines and their executions", () => {
     const statements = policyStatements(built.template, "HandlersApiRole");
     const machines = ["child", "idle", "parent", "quick"].map((n) =>

@@ -290,38 +290,49 @@ describe("baton dev over HTTP", () => {
     ]);
   });
 
-  it("cancels a saga while a step runs and compensates the succeeded steps in reverse order", async () => {
+  it("cancels a saga while a step runs: aborts the call, compensates the succeeded steps in reverse order, and reports the unconfirmed one", async () => {
     // Prepare
-    await control("shipping", { latencyMs: 2_000 });
+    await control("shipping", { latencyMs: 4_000 });
     const started = await start("test-saga", { orderId: "o-7", amount: 10 });
     const id = started.body.id;
     await until(async () =>
       (await document(id)).steps.some((s) => s.id === "ship" && s.status === "RUNNING"),
     );
+    const began = Date.now();
     // Act
     const cancelled = await api<{ compensation: string }>("POST", `/executions/${id}/cancel`, {
       compensate: true,
     });
-    await until(async () => ["COMPLETED", "FAILED"].includes((await document(id)).compensation));
-    // The stopped execution's in-flight call still completes; let it land before the next test.
-    await until(async () => received().includes("shipping POST /shipments"));
+    const answeredMs = Date.now() - began;
+    await until(async () =>
+      ["COMPLETED", "FAILED", "UNCERTAIN"].includes((await document(id)).compensation),
+    );
     await server.runtime.idle();
     const done = await document(id);
     const listed = await api<{ items: ExecutionDocument[] }>(
       "GET",
       "/workflows/test-saga/executions?limit=100",
     );
-    // Assess
-    expect([cancelled.status, cancelled.body.compensation]).toEqual([202, "running"]);
+    // The demo service notes the aborted request only after its latency: let it land here.
+    await until(async () => received().includes("shipping POST /shipments"), 15_000);
+    // Assess: ship's request was aborted (no 4 s wait); it has no compensate, so its effect, if
+    // any, cannot be undone: compensation UNCERTAIN
+    expect([cancelled.status, cancelled.body.compensation, answeredMs < 3_000]).toEqual([
+      202,
+      "running",
+      true,
+    ]);
     expect([done.status, done.compensation, done.error?.name]).toEqual([
       "CANCELLED",
-      "COMPLETED",
+      "UNCERTAIN",
       "Baton.Cancelled",
     ]);
-    expect(stepSummary(done).slice(0, 2)).toEqual([
+    expect(stepSummary(done)).toEqual([
       "reserve:COMPENSATED:1",
       "charge:COMPENSATED:1",
+      "ship:FAILED:1",
     ]);
+    expect(done.steps[2]?.error?.name).toEqual("Baton.Cancelled");
     expect(received().filter((c) => !c.startsWith("shipping"))).toEqual([
       "inventory POST /reservations",
       "payments POST /charges",
@@ -329,6 +340,26 @@ describe("baton dev over HTTP", () => {
       "inventory DELETE /reservations/:id",
     ]);
     expect(listed.body.items.filter((e) => e.id.startsWith(id)).map((e) => e.id)).toEqual([id]);
+  });
+
+  it("refuses to redrive a saga whose steps a cancel compensated", async () => {
+    // Prepare
+    await control("shipping", { latencyMs: 2_000 });
+    const started = await start("test-saga", { orderId: "o-8", amount: 10 });
+    const id = started.body.id;
+    await until(async () =>
+      (await document(id)).steps.some((s) => s.id === "ship" && s.status === "RUNNING"),
+    );
+    await api("POST", `/executions/${id}/cancel`, { compensate: true });
+    await until(
+      async () => (await document(id)).steps.filter((s) => s.status === "COMPENSATED").length === 2,
+    );
+    // Act
+    const redrive = await api<{ detail: string }>("POST", `/executions/${id}/redrive`);
+    await until(async () => received().includes("shipping POST /shipments"), 15_000);
+    // Assess
+    expect([redrive.status, redrive.type]).toEqual([409, "application/problem+json"]);
+    expect(redrive.body.detail).toContain("steps reserve, charge were compensated");
   });
 
   it("cancels an execution without compensation when not asked to", async () => {

@@ -210,6 +210,72 @@ describe("LocalEngine", () => {
     });
   });
 
+  it("aborts the calls in flight when stopped and reports what each did", async () => {
+    // Prepare: ship hangs until aborted; a second execution's charge completes despite the abort
+    const runtime = new FakeRuntime();
+    const seen: AbortSignal[] = [];
+    const call = runtime.callService.bind(runtime);
+    runtime.callService = async (request, meta?: { readonly signal: AbortSignal }) => {
+      if (request.stepId === "ship" && meta !== undefined) {
+        seen.push(meta.signal);
+        await new Promise((_resolve, reject) =>
+          meta.signal.addEventListener("abort", () =>
+            reject(Object.assign(new Error("aborted"), { name: "Baton.Cancelled" })),
+          ),
+        );
+      }
+      return call(request);
+    };
+    const engine = await engineWith(runtime);
+    const started = engine.start("saga", { orderId: "o-9" });
+    await until(() => seen.length === 1);
+    // Act
+    engine.stop(started.executionId, { error: "Baton.Cancelled", cause: "by test" });
+    const settled = await engine.stopped(started.executionId);
+    const again = await engine.stopped(started.executionId);
+    // Assess
+    expect([seen[0]?.aborted, settled, again]).toEqual([
+      true,
+      [{ stepId: "ship", mode: "call", outcome: "unknown" }],
+      [],
+    ]);
+  });
+
+  it("reports a call that completed while the stop waited as succeeded, with its result", async () => {
+    // Prepare: ship ignores the abort and answers a little later
+    const runtime = new FakeRuntime();
+    let shipStarted = false;
+    const call = runtime.callService.bind(runtime);
+    runtime.callService = async (request) => {
+      if (request.stepId === "ship") {
+        shipStarted = true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return call(request);
+    };
+    const engine = await engineWith(runtime);
+    const started = engine.start("saga", {});
+    await until(() => shipStarted);
+    // Act
+    engine.stop(started.executionId, { error: "Baton.Cancelled", cause: "by test" });
+    const settled = await engine.stopped(started.executionId);
+    // Assess
+    expect(settled).toEqual([
+      {
+        stepId: "ship",
+        mode: "call",
+        outcome: "succeeded",
+        result: {
+          status: 200,
+          headers: {},
+          body: { id: "ship-1" },
+          instance: "shipping-a",
+          attempt: 1,
+        },
+      },
+    ]);
+  });
+
   it("resumes an await step when its task token succeeds", async () => {
     // Prepare
     const runtime = new FakeRuntime();

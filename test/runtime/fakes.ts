@@ -16,8 +16,10 @@ import {
   type ExecutionDescription,
   type ExecutionEngine,
   type ExecutionResults,
+  type InFlightCall,
   type StartedExecution,
   type StopOptions,
+  type StopOutcome,
 } from "../../lib/runtime/execution-engine.ts";
 import { toDocument } from "../../lib/runtime/records/derive.ts";
 import type {
@@ -248,9 +250,12 @@ export class FakeEngine implements ExecutionEngine {
     this.#fail("start");
     return { executionId: name, startedAt: "2026-11-22T10:00:00.000Z" };
   }
-  async stop(id: string, options: StopOptions): Promise<void> {
+  /** What `stop` reports the calls in flight did (per execution id). */
+  readonly inFlight = new Map<string, InFlightCall[]>();
+  async stop(id: string, options: StopOptions): Promise<StopOutcome> {
     this.calls.push({ op: "stop", id, options });
     this.#fail("stop");
+    return { inFlight: this.inFlight.get(id) ?? [] };
   }
   async redrive(id: string): Promise<{ redriveDate: string }> {
     this.calls.push({ op: "redrive", id });

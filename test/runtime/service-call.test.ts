@@ -254,6 +254,33 @@ describe("callService against a real HTTP server", () => {
     ]);
   });
 
+  it("aborts the request when the caller's signal aborts (a cancel) and fails with Baton.Cancelled", async () => {
+    // Prepare
+    server.handle(slow(5_000, json(200, {})));
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+
+    // Act
+    const error = await callService(callRequest({ timeout: 30 }), deps, {
+      signal: controller.signal,
+    }).then(
+      () => {
+        throw new Error("expected the call to fail");
+      },
+      (caught: unknown) => caught as BatonRuntimeError,
+    );
+
+    // Assess
+    expect([error.name, error.retryable, Date.now() - started < 4_000]).toEqual([
+      "Baton.Cancelled",
+      false,
+      true,
+    ]);
+    expect(error.reason).toMatch(/aborted because the execution was cancelled/);
+    expect(events.events.at(-1)?.detailType).toEqual(DetailType.StepFailed);
+  });
+
   it("fails with ServiceError when the connection is refused", async () => {
     // Prepare
     const port = await closedPort();

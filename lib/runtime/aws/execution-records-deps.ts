@@ -7,6 +7,7 @@ import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
+import { readStateTrace } from "./sfn-engine.ts";
 
 let deps: Promise<ExecutionRecordsDeps> | undefined;
 
@@ -23,6 +24,11 @@ export function executionRecordsDeps(): Promise<ExecutionRecordsDeps> {
           retentionDays: retentionDaysFromEnv(process.env[ENV.retentionDays]),
         }),
         publisher: getDefaultEventPublisher(),
+        // Standard executions have a history to read; express ones report no ARN here and no trace.
+        trace: async (run) =>
+          run.executionArn === undefined
+            ? undefined
+            : readStateTrace(getClients().sfn, run.executionArn),
         logger,
       };
     })();

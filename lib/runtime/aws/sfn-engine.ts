@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { Json } from "../../core/model.ts";
 import {
+  collectItemSteps,
   collectSteps,
   EngineError,
   type EngineExecutionStatus,
@@ -25,7 +26,9 @@ import {
   redriveRunName,
   type StartedExecution,
   type StopOptions,
+  type StopOutcome,
 } from "../execution-engine.ts";
+import type { StateTrace } from "../records/trace.ts";
 
 export interface SfnExecutionEngineOptions {
   readonly client: SFNClient;
@@ -68,7 +71,7 @@ export class SfnExecutionEngine implements ExecutionEngine {
   }
 
   /** Stops the execution's current run: its latest redrive run, if any, else the original. */
-  async stop(executionId: string, options: StopOptions): Promise<void> {
+  async stop(executionId: string, options: StopOptions): Promise<StopOutcome> {
     const original = await this.#executionArn(executionId);
     const executionArn = (await this.#redriveRuns(original)).at(-1) ?? original;
     try {
@@ -82,6 +85,8 @@ export class SfnExecutionEngine implements ExecutionEngine {
     } catch (error) {
       throw translate(error, `Stopping execution ${executionId}`);
     }
+    // A running Lambda cannot be aborted and its result is dropped with the stopped execution.
+    return { inFlight: [] };
   }
 
   /**
@@ -196,15 +201,23 @@ export class SfnExecutionEngine implements ExecutionEngine {
     const original = await this.#history(executionArn, executionId);
     if (original === undefined) return undefined;
     const steps: Record<string, Json> = { ...original.steps };
+    const items = { ...original.items };
     for (const run of await this.#redriveRuns(executionArn)) {
-      Object.assign(steps, (await this.#history(run, executionId))?.steps ?? {});
+      const history = await this.#history(run, executionId);
+      Object.assign(steps, history?.steps ?? {});
+      Object.assign(items, history?.items ?? {});
     }
-    return { input: original.input, steps };
+    return {
+      input: original.input,
+      steps,
+      ...(Object.keys(items).length === 0 ? {} : { items }),
+    };
   }
 
   async #history(executionArn: string, executionId: string): Promise<ExecutionResults | undefined> {
     let input: Json = null;
     const steps: Record<string, Json> = {};
+    const items: Record<string, Record<number, Record<string, Json>>> = {};
     let nextToken: string | undefined;
     do {
       let events: readonly HistoryEvent[];
@@ -231,12 +244,15 @@ export class SfnExecutionEngine implements ExecutionEngine {
           if (details?.inputDetails?.truncated !== true) input = parseJson(details?.input) ?? input;
         } else if (event.type?.endsWith("StateExited") === true) {
           const details = event.stateExitedEventDetails;
-          if (details?.outputDetails?.truncated !== true)
-            collectSteps(steps, parseJson(details?.output));
+          if (details?.outputDetails?.truncated !== true) {
+            const output = parseJson(details?.output);
+            collectSteps(steps, output);
+            collectItemSteps(items, output);
+          }
         }
       }
     } while (nextToken !== undefined);
-    return { input, steps };
+    return { input, steps, items };
   }
 
   /** ARNs of the execution's redrive runs (`<id>--redrive-1`, `-2`, …), oldest first. */
@@ -270,6 +286,50 @@ export class SfnExecutionEngine implements ExecutionEngine {
       throw new EngineError("not-found", `Execution ${executionId} is not known.`);
     return executionArnOf(this.#stateMachine(workflow), executionId);
   }
+}
+
+/**
+ * The states a finished run entered and exited, read from its history (every page, without
+ * execution data): what the records need to give every step kind its true status
+ * (`records/trace.ts`). Undefined when the execution does not exist (or is express: no history).
+ */
+export async function readStateTrace(
+  client: SFNClient,
+  executionArn: string,
+): Promise<StateTrace | undefined> {
+  const entered = new Set<string>();
+  const exited = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    let page: {
+      readonly events?: HistoryEvent[] | undefined;
+      readonly nextToken?: string | undefined;
+    };
+    try {
+      page = await client.send(
+        new GetExecutionHistoryCommand({
+          executionArn,
+          includeExecutionData: false,
+          maxResults: 1000,
+          ...(nextToken === undefined ? {} : { nextToken }),
+        }),
+      );
+    } catch (error) {
+      const translated = translate(error, `Reading the history of ${executionArn}`);
+      if (translated instanceof EngineError && translated.reason === "not-found") return undefined;
+      throw translated;
+    }
+    for (const event of page.events ?? []) {
+      const enteredName = event.stateEnteredEventDetails?.name;
+      const exitedName = event.stateExitedEventDetails?.name;
+      if (event.type?.endsWith("StateEntered") === true && enteredName !== undefined)
+        entered.add(enteredName);
+      if (event.type?.endsWith("StateExited") === true && exitedName !== undefined)
+        exited.add(exitedName);
+    }
+    nextToken = page.nextToken === "" ? undefined : page.nextToken;
+  } while (nextToken !== undefined);
+  return { entered: [...entered], exited: [...exited] };
 }
 
 /** `…:execution:<name>:<executionId>` → `arn:aws:states:<region>:<account>:stateMachine:<name>`. */

@@ -2,12 +2,14 @@
  * One HTTP attempt to a service instance: per-attempt timeout through an AbortController (covering
  * the body too), redirects never followed (SSRF), the body read up to a cap, and the response
  * classified into the error catalogue: 2xx ok; 408, 429, 5xx and network failures
- * `Baton.ServiceError`; an abort `Baton.Timeout`; any other status, a 2xx body over
+ * `Baton.ServiceError`; the timeout's abort `Baton.Timeout`, the caller's (a cancel)
+ * `Baton.Cancelled`; any other status, a 2xx body over
  * `MAX_RESPONSE_BYTES` and a connection to a refused address `Baton.ClientError`.
  * The default transport checks the address it connects to (`guarded-fetch.ts`).
  */
+import { BatonError } from "../../core/errors.ts";
 import type { HttpMethod, Json } from "../../core/model.ts";
-import { type BatonRuntimeError, ClientError, ServiceError, TimeoutError } from "../errors.ts";
+import { BatonRuntimeError, ClientError, ServiceError, TimeoutError } from "../errors.ts";
 import { refuseAddress, urlPolicyFromEnv } from "../registry/url-policy.ts";
 import { declaredOver, ERROR_BODY_BYTES, MAX_RESPONSE_BYTES, readLimited } from "./body.ts";
 import { BlockedAddressError, createGuardedFetch } from "./guarded-fetch.ts";
@@ -25,6 +27,8 @@ export interface OutboundRequest {
   readonly budgetMs?: number;
   /** Removes resolved secrets from body excerpts before they are cut to length. */
   readonly redactor?: Redactor;
+  /** The caller's abort (the execution stopped): fails the attempt with `Baton.Cancelled`. */
+  readonly signal?: AbortSignal;
   /** For error attribution. */
   readonly step: string;
   readonly instance: string;
@@ -56,6 +60,9 @@ export async function sendRequest(
   const context = { step: request.step, instance: request.instance };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, request.timeoutMs));
+  const cancel = (): void => controller.abort();
+  request.signal?.addEventListener("abort", cancel, { once: true });
+  if (request.signal?.aborted === true) cancel();
   const hasBody =
     request.body !== undefined && request.method !== "GET" && request.method !== "HEAD";
   const headers: Record<string, string> = {
@@ -84,6 +91,13 @@ export async function sendRequest(
     return result;
   } catch (error) {
     if (error instanceof ServiceError || error instanceof ClientError) throw error;
+    if (request.signal?.aborted === true) {
+      throw new BatonRuntimeError(
+        BatonError.Cancelled,
+        `${request.method} ${redact(request.url)} was aborted because the execution was cancelled; its outcome is unknown.`,
+        { ...context, cause: error },
+      );
+    }
     if (controller.signal.aborted) {
       const budgetMs = request.budgetMs ?? request.timeoutMs;
       throw new TimeoutError(
@@ -104,6 +118,7 @@ export async function sendRequest(
     );
   } finally {
     clearTimeout(timer);
+    request.signal?.removeEventListener("abort", cancel);
   }
 }
 

@@ -40,18 +40,25 @@ export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): Ex
     startedAt,
     stoppedAt,
     durationMs: durationMs !== null && Number.isFinite(durationMs) ? durationMs : null,
-    stepsCompleted: steps.filter((s) => COMPLETED.has(s.status)).length,
-    totalSteps: catalogueSteps?.length ?? steps.length,
+    stepsCompleted: steps.filter((s) => COMPLETED.has(s.status) && !isItemEntry(s.id)).length,
+    totalSteps: catalogueSteps?.length ?? steps.filter((s) => !isItemEntry(s.id)).length,
     input: state.input?.v ?? null,
     output: status === "SUCCEEDED" ? (state.output?.v ?? null) : null,
     error: terminal && status !== "SUCCEEDED" ? executionError(state, steps) : null,
-    compensation: compensationStatus(state, status, steps),
+    compensation: compensationStatus(
+      state,
+      status,
+      steps,
+      new Set(catalogueSteps?.filter((s) => s.compensable === true).map((s) => s.id)),
+    ),
     steps,
   };
 }
 
+/** Skipped steps count as completed, so a finished execution reads 100 %. */
 const COMPLETED: ReadonlySet<StepStatus> = new Set([
   "SUCCEEDED",
+  "SKIPPED",
   "COMPENSATED",
   "COMPENSATION_FAILED",
 ]);
@@ -76,20 +83,71 @@ export function executionStatus(state: RecordState): ExecutionStatus {
   }
 }
 
+/**
+ * Ends terminal once the saga (or the cancel's compensation run) reported: `PENDING` only while a
+ * stopped execution's compensation run is owed. `UNCERTAIN` when compensation was asked for but a
+ * step whose call was in flight when the execution stopped was not confirmed undone (its outcome
+ * is unknown, or it succeeded after the stop), see `unconfirmed`.
+ */
 function compensationStatus(
   state: RecordState,
   status: ExecutionStatus,
   steps: readonly StepRecord[],
+  compensable: ReadonlySet<string>,
 ): CompensationStatus {
   if (status === "COMPENSATION_FAILED") return "FAILED";
   const phase = state.compensation?.v;
-  if (phase !== undefined) return phase;
-  if (steps.some((s) => s.status === "COMPENSATION_FAILED"))
+  if (phase === "FAILED" || phase === "RUNNING") return phase;
+  if (phase === undefined && steps.some((s) => s.status === "COMPENSATION_FAILED"))
     return status === "RUNNING" ? "RUNNING" : "FAILED";
+  const asked = phase !== undefined || state.cancel?.v.compensate === true;
+  if (asked && status !== "RUNNING" && unconfirmed(state, status, compensable)) return "UNCERTAIN";
+  if (phase === "COMPLETED") return "COMPLETED";
   if (steps.some((s) => s.status === "COMPENSATED"))
     return status === "RUNNING" ? "RUNNING" : "COMPLETED";
-  if (status === "CANCELLED" && state.cancel?.v.compensate === true) return "PENDING";
+  // A stopped execution's compensation runs separately (`<id>--compensation`) and is owed until
+  // it reports; a cancel that failed a parked `await` ran the workflow's own saga, whose silence
+  // means there was nothing to compensate.
+  if (
+    status === "CANCELLED" &&
+    state.cancel?.v.compensate === true &&
+    state.run?.v.status === "ABORTED"
+  )
+    return "PENDING";
   return "NONE";
+}
+
+/**
+ * Whether a cancelled (or failed) execution holds a step that may have taken effect and was not
+ * undone: a call still in flight when the execution stopped (no end event, or aborted by the stop:
+ * outcome unknown), or a compensable call that succeeded only after the stop, in the run that
+ * stopped, and was never compensated.
+ */
+function unconfirmed(
+  state: RecordState,
+  status: ExecutionStatus,
+  compensable: ReadonlySet<string>,
+): boolean {
+  const stoppedRun = Number(state.run?.k[0] ?? 0);
+  const stoppedAt = state.stoppedAt;
+  for (const [id, step] of Object.entries(state.steps ?? {})) {
+    const run = step.run;
+    if (run === undefined || Number(run.k[0] ?? 0) !== stoppedRun) continue;
+    const undone = step.compensation?.v.status === "COMPENSATED";
+    if (undone) continue;
+    if (run.v.status === "RUNNING" && status !== "SUCCEEDED") return true;
+    // Aborted by the stop after its request went out (`Baton.Cancelled` from the service call).
+    if (run.v.status === "FAILED" && run.v.error?.name === BatonError.Cancelled) return true;
+    const lateSuccess =
+      run.v.status === "SUCCEEDED" &&
+      compensable.has(itemStepId(id) ?? id) &&
+      status === "CANCELLED" &&
+      stoppedAt !== undefined &&
+      step.endedAt !== undefined &&
+      step.endedAt > stoppedAt;
+    if (lateSuccess) return true;
+  }
+  return false;
 }
 
 function executionError(state: RecordState, steps: readonly StepRecord[]): ExecutionError | null {
@@ -112,12 +170,57 @@ function stepRecords(
 ): StepRecord[] {
   const seen = state.steps ?? {};
   const known = new Set(catalogueIds ?? []);
-  const extra = Object.keys(seen)
-    .filter((id) => !known.has(id))
-    .sort();
-  return [...(catalogueIds ?? []), ...extra].map((id) =>
-    stepRecord(id, seen[id], status, silentButCertain.has(id)),
-  );
+  const record = (id: string): StepRecord =>
+    stepRecord(id, seen[id], status, silentButCertain.has(id), state.run?.v.error);
+  // Map items have their own entries, `<mapId>[<index>].<stepId>`, listed after their step.
+  const items = new Map<string, string[]>();
+  const extra: string[] = [];
+  for (const id of Object.keys(seen)) {
+    if (known.has(id)) continue;
+    const base = itemStepId(id);
+    if (base !== undefined && known.has(base)) items.set(base, [...(items.get(base) ?? []), id]);
+    else extra.push(id);
+  }
+  const records: StepRecord[] = [];
+  for (const id of catalogueIds ?? []) {
+    const entries = (items.get(id) ?? []).sort(byItemIndex).map(record);
+    const own = record(id);
+    records.push(seen[id]?.run === undefined ? withItems(own, entries) : own, ...entries);
+  }
+  return [...records, ...extra.sort().map(record)];
+}
+
+/** `orders[1].lines[0].price` → `price`; undefined for an id that is not a map item entry. */
+export function itemStepId(id: string): string | undefined {
+  const match = /\[\d+\]\.([a-z][a-z0-9_]*)$/.exec(id);
+  return match?.[1];
+}
+
+const byItemIndex = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
+
+/** Whether a step id belongs to the document's own steps (not a map item's entry). */
+export const isItemEntry = (id: string): boolean => itemStepId(id) !== undefined;
+
+/** The status of a map body step whose calls ran per item: the items' worst outcome. */
+function withItems(own: StepRecord, items: readonly StepRecord[]): StepRecord {
+  if (items.length === 0) return own;
+  const order: readonly StepStatus[] = [
+    "COMPENSATION_FAILED",
+    "FAILED",
+    "RUNNING",
+    "SUCCEEDED",
+    "COMPENSATED",
+    "SKIPPED",
+    "PENDING",
+  ];
+  const status = order.find((s) => items.some((item) => item.status === s)) ?? own.status;
+  const error = items.find((item) => item.status === status && item.error !== undefined)?.error;
+  return {
+    ...own,
+    status,
+    attempts: Math.max(own.attempts, ...items.map((item) => item.attempts)),
+    ...(error === undefined ? {} : { error }),
+  };
 }
 
 function stepRecord(
@@ -125,14 +228,22 @@ function stepRecord(
   step: StepState | undefined,
   execution: ExecutionStatus,
   silentButCertain: boolean,
+  stop: ExecutionError | undefined,
 ): StepRecord {
   const status =
-    step === undefined && silentButCertain && execution === "SUCCEEDED"
+    step?.traced === undefined &&
+    step?.run === undefined &&
+    silentButCertain &&
+    execution === "SUCCEEDED"
       ? "SUCCEEDED"
       : stepStatus(step, execution);
   const durationMs = stepDuration(step);
   const error =
-    step?.compensation?.v.status === "FAILED" ? step.compensation.v.error : step?.run?.v.error;
+    step?.compensation?.v.status === "FAILED"
+      ? step.compensation.v.error
+      : step?.run?.v.status === "RUNNING" && status === "FAILED"
+        ? interrupted(execution, stop)
+        : step?.run?.v.error;
   return {
     id,
     status,
@@ -156,9 +267,21 @@ function stepStatus(step: StepState | undefined, execution: ExecutionStatus): St
   if (compensation === "COMPENSATED") return "COMPENSATED";
   if (compensation === "FAILED") return "COMPENSATION_FAILED";
   const run = step?.run?.v.status;
+  // A call still in flight when the execution stopped never reports: its outcome is unknown.
+  if (run === "RUNNING" && execution !== "RUNNING") return "FAILED";
   if (run !== undefined) return run;
   if (compensation === "RUNNING") return "SUCCEEDED"; // being compensated: it had succeeded
+  const traced = step?.traced?.v;
+  if (traced !== undefined) return traced;
   return execution === "SUCCEEDED" ? "SKIPPED" : "PENDING";
+}
+
+/** The error of a step whose call was in flight when the execution stopped. */
+function interrupted(execution: ExecutionStatus, stop: ExecutionError | undefined): ExecutionError {
+  return {
+    name: execution === "CANCELLED" ? BatonError.Cancelled : (stop?.name ?? "States.Runtime"),
+    message: `The call was in flight when the execution stopped (${execution}); its outcome is unknown.`,
+  };
 }
 
 /** Sum of the attempts' own durations when known, else wall time from first start to last end. */

@@ -27,9 +27,17 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /**
  * `NONE`: nothing was compensated; `PENDING`: a cancel asked for compensation that has not started;
- * `RUNNING`, `COMPLETED`, `FAILED`: the saga's compensation phase.
+ * `RUNNING`, `COMPLETED`, `FAILED`: the saga's compensation phase; `UNCERTAIN`: compensation ran,
+ * but a call in flight when the execution stopped could not be confirmed undone.
  */
-export const COMPENSATION_STATUSES = ["NONE", "PENDING", "RUNNING", "COMPLETED", "FAILED"] as const;
+export const COMPENSATION_STATUSES = [
+  "NONE",
+  "PENDING",
+  "RUNNING",
+  "COMPLETED",
+  "FAILED",
+  "UNCERTAIN",
+] as const;
 export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
 
 export const isExecutionStatus = (value: string): value is ExecutionStatus =>

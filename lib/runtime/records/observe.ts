@@ -14,7 +14,11 @@ import {
   STATUS_CHANGE_DETAIL_TYPE,
   STEP_FUNCTIONS_SOURCE,
 } from "../../core/wire.ts";
-import { isCompensationRun, parseRedriveRun } from "../execution-engine.ts";
+import {
+  COMPENSATION_RUN_SUFFIX,
+  isCompensationRun,
+  parseRedriveRun,
+} from "../execution-engine.ts";
 import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
 import type { ExecutionError, ExecutionEvent } from "./document.ts";
 import {
@@ -87,8 +91,7 @@ function observeStatusChange(
   // A compensation-only run started by a cancel (`<id>--compensation`) is not an execution of its
   // own: its saga events carry the original id, and a record of it would list a phantom FAILED
   // execution under the workflow.
-  if (isCompensationRun(name))
-    return ignored(`status change of compensation run ${name} (recorded under the original)`);
+  if (isCompensationRun(name)) return observeCompensationRun(e, d, name);
   const status = str(d.status);
   if (!isRunStatus(status)) return ignored(`status change has unknown status ${String(status)}`);
   const redrive = rerun?.count ?? num(d.redriveCount) ?? 0;
@@ -136,6 +139,47 @@ function observeStatusChange(
     },
   };
 }
+
+/**
+ * The compensation run ends `FAILED` with the cancel's error (`Baton.Cancelled`) or
+ * `Baton.CompensationFailed` after publishing `Compensation Completed`/`Failed` itself. Any other
+ * end (a runtime error, a timeout, a stop) means its chain did not finish: the original's
+ * compensation is `FAILED`, never left `RUNNING`.
+ */
+function observeCompensationRun(e: EventEnvelope, d: Detail, name: string): Observation {
+  const status = str(d.status);
+  const error = str(d.error);
+  const finishedItself =
+    status === "RUNNING" ||
+    status === "SUCCEEDED" ||
+    error === BatonError.Cancelled ||
+    error === BatonError.CompensationFailed;
+  const original = name.slice(0, -COMPENSATION_RUN_SUFFIX.length);
+  if (finishedItself || !EXECUTION_ID_PATTERN.test(original))
+    return ignored(`status change of compensation run ${name} (recorded under the original)`);
+  const time = isoFromMs(d.stopDate) ?? iso(e.time) ?? EPOCH;
+  const { input: _i, output: _o, inputDetails: _id, outputDetails: _od, ...rest } = d;
+  return {
+    kind: "observed",
+    executionId: original,
+    delta: {
+      id: original,
+      lastSeen: time,
+      compensation: { k: [0, COMPENSATION_RANK.FAILED], v: "FAILED" },
+    },
+    order: orderKey(time, TYPE_RANK["Compensation Failed"] ?? 7, e, d),
+    event: {
+      id: eventId(e),
+      time,
+      source: "aws.states",
+      type: e["detail-type"] ?? STATUS_CHANGE_DETAIL_TYPE,
+      detail: toJson(rest),
+    },
+  };
+}
+
+/** Execution ids the API accepts (a shortened compensation run name does not give one back). */
+const EXECUTION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,256}$/;
 
 const EXECUTION_EVENTS: Readonly<Record<string, RunStatus>> = {
   [DetailType.ExecutionStarted]: "RUNNING",
@@ -207,7 +251,10 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
   } else {
     const stepId = str(d.stepId);
     if (stepId === undefined || stepId === "") return ignored(`"${type}" has no stepId`);
-    delta = { ...base, steps: { [stepId]: stepDelta(type, d, time, redrive) } };
+    // A call inside a map reports its item (`<mapId>[<index>]`): each item has its own entry.
+    const itemPath = str(d.itemPath);
+    const key = itemPath === undefined || itemPath === "" ? stepId : `${itemPath}.${stepId}`;
+    delta = { ...base, steps: { [key]: stepDelta(type, d, time, redrive) } };
   }
   const stepId = str(d.stepId);
   const attempt = num(d.attempt);

@@ -16,6 +16,7 @@
  */
 import type { Json } from "../../core/model.ts";
 import type { ExecutionError } from "./document.ts";
+import type { TracedStatus } from "./trace.ts";
 
 export type Key = readonly (number | string)[];
 
@@ -48,6 +49,8 @@ export interface StepState {
   /** Milliseconds per attempt, keyed `<redriveCount>:<attempt start>:<attempt>`. */
   readonly durations?: { readonly [attempt: string]: number };
   readonly instance?: Register<string>;
+  /** The step's status read from a finished run's state trace (`trace.ts`), keyed `[redriveCount]`. */
+  readonly traced?: Register<TracedStatus>;
 }
 
 export interface RecordState {
@@ -131,6 +134,7 @@ function mergeStep(a: StepState, b: StepState): StepState {
     endedAt: maxString(a.endedAt, b.endedAt),
     durations: mergeMax(a.durations, b.durations),
     instance: pick(a.instance, b.instance),
+    traced: pick(a.traced, b.traced),
   });
 }
 

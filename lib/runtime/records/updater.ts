@@ -6,12 +6,14 @@
 
 import { DetailType, STEP_FUNCTIONS_SOURCE } from "../../core/wire.ts";
 import type { EventEntry, EventPublisher } from "../events.ts";
+import { isCompensationRun, parseRedriveRun } from "../execution-engine.ts";
 import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
 import { executionStatus } from "./derive.ts";
 import type { ExecutionDocument, ExecutionStatus } from "./document.ts";
 import type { ExecutionStore } from "./execution-store.ts";
 import { observe } from "./observe.ts";
 import type { RecordState } from "./state.ts";
+import { type StateTrace, traceDelta, tracedStatuses } from "./trace.ts";
 
 export interface UpdaterDeps {
   readonly store: ExecutionStore;
@@ -21,6 +23,12 @@ export interface UpdaterDeps {
    * execution to a new status (Step Functions itself only reports on the default bus).
    */
   readonly publisher?: EventPublisher;
+  /**
+   * The states a finished run entered and exited (its execution name is `<id>` or
+   * `<id>--redrive-<n>`): read once per terminal status change so every step kind gets its true
+   * status (`trace.ts`). Without it, non-call steps fall back to what the step events imply.
+   */
+  readonly trace?: (run: FinishedRun) => Promise<StateTrace | undefined>;
 }
 
 export type ApplyResult =
@@ -35,7 +43,12 @@ export async function applyEvent(event: unknown, deps: UpdaterDeps): Promise<App
   const observation = observe(event, deps.catalogue);
   if (observation.kind === "ignored") return { outcome: "ignored", reason: observation.reason };
   const { executionId } = observation;
-  const merged = await deps.store.merge(executionId, observation.delta);
+  let merged = await deps.store.merge(executionId, observation.delta);
+  const traced = await runTrace(event, executionId, merged.document.workflow, deps);
+  if (traced !== undefined) {
+    const next = await deps.store.merge(executionId, traced);
+    merged = { ...next, previous: merged.previous, changed: merged.changed || next.changed };
+  }
   const stored = await deps.store.putEvent(executionId, observation.order, observation.event);
   if (deps.publisher !== undefined && observation.event.source === STEP_FUNCTIONS_SOURCE) {
     const entry = statusEvent(merged.previous, merged.state, merged.document, stored);
@@ -90,4 +103,46 @@ export function statusEvent(
       redriveCount: redriveAfter,
     },
   };
+}
+
+/**
+ * The trace delta (`trace.ts`) of the run a terminal Step Functions status change reports, when
+ * `deps.trace` can read it; undefined for any other event.
+ */
+export async function runTrace(
+  event: unknown,
+  executionId: string,
+  workflowName: string,
+  deps: Pick<UpdaterDeps, "catalogue" | "trace">,
+): Promise<RecordState | undefined> {
+  const finished = finishedRun(event);
+  const workflow = deps.catalogue?.get(workflowName);
+  if (finished === undefined || deps.trace === undefined || workflow === undefined)
+    return undefined;
+  const trace = await deps.trace(finished);
+  if (trace === undefined) return undefined;
+  return traceDelta(executionId, finished.redriveCount, tracedStatuses(workflow.steps, trace));
+}
+
+/** A run that a terminal Step Functions status change reported. */
+export interface FinishedRun {
+  /** The run's execution name: `<id>`, or `<id>--redrive-<n>` for a redrive in AWS. */
+  readonly name: string;
+  readonly executionArn?: string;
+  readonly redriveCount: number;
+}
+
+/** The run a terminal Step Functions status change reports (compensation-only runs excluded). */
+function finishedRun(event: unknown): FinishedRun | undefined {
+  const e = event as { readonly source?: unknown; readonly detail?: Record<string, unknown> };
+  if (e.source !== "aws.states" || typeof e.detail !== "object" || e.detail === null)
+    return undefined;
+  const { status, executionArn, name: rawName, redriveCount } = e.detail;
+  if (typeof status !== "string" || status === "RUNNING") return undefined;
+  const arn = typeof executionArn === "string" ? executionArn : undefined;
+  const name = arn === undefined ? rawName : arn.slice(arn.lastIndexOf(":") + 1);
+  if (typeof name !== "string" || name === "" || isCompensationRun(name)) return undefined;
+  const count =
+    parseRedriveRun(name)?.count ?? (typeof redriveCount === "number" ? redriveCount : 0);
+  return { name, redriveCount: count, ...(arn === undefined ? {} : { executionArn: arn }) };
 }

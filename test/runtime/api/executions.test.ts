@@ -1,7 +1,17 @@
-import { describe, expect, it } from "vitest";
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, describe, expect, it } from "vitest";
 import type { CatalogueWorkflow } from "../../../lib/core/project/catalogue.ts";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
+import { SfnExecutionEngine } from "../../../lib/runtime/aws/sfn-engine.ts";
 import { redrivePlan } from "../../../lib/runtime/execution-lifecycle.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import type { ExecutionDocument, StepStatus } from "../../../lib/runtime/records/document.ts";
@@ -747,6 +757,115 @@ describe("POST /executions/{id}/cancel", () => {
   });
 });
 
+describe("POST /executions/{id}/cancel: calls in flight and running maps", () => {
+  async function running(deps: ApiDeps, id: string, steps: Record<string, unknown> = {}) {
+    await deps.executions.merge(id, {
+      id,
+      workflow: "order-fulfillment",
+      version: { k: [2], v: 3 },
+      startedAt: at(0),
+      run: { k: [0, 0, 0], v: { status: "RUNNING" } },
+      steps: steps as never,
+    });
+  }
+  const compensated = (engine: ReturnType<typeof fakeDeps>["engine"]) => {
+    const start = engine.calls.find((c) => c.op === "start");
+    return start?.op === "start"
+      ? (start.input as { batonCompensate: { steps: unknown } }).batonCompensate.steps
+      : undefined;
+  };
+
+  it("undoes a call that completed while the stop waited with its result, and one with no answer as uncertain", async () => {
+    // Prepare: the engine aborted charge (no answer) after reserve's in-flight call completed
+    const { deps, engine } = fakeDeps();
+    await running(deps, "c1");
+    engine.histories.set("c1", { input: validInput, steps: {} });
+    engine.inFlight.set("c1", [
+      { stepId: "reserve", mode: "call", outcome: "succeeded", result: { body: { id: "r-9" } } },
+      { stepId: "charge", mode: "call", outcome: "unknown" },
+      { stepId: "ship", mode: "call", outcome: "unknown" },
+    ]);
+
+    // Act
+    const response = await call(
+      deps,
+      restEvent("POST", "/executions/c1/cancel", { body: { compensate: true } }),
+    );
+
+    // Assess: ship has no compensate, so nothing can undo it (the record shows UNCERTAIN)
+    expect([response.status, compensated(engine)]).toEqual([
+      202,
+      { reserve: { body: { id: "r-9" } }, charge: { uncertain: true } },
+    ]);
+  });
+
+  it("undoes as uncertain a step the record shows RUNNING when the engine cannot see it (AWS)", async () => {
+    // Prepare
+    const { deps, engine } = fakeDeps();
+    await running(deps, "c2", {
+      reserve: { run: { k: [0, at(1), 1, 1], v: { status: "SUCCEEDED" } }, attempts: 1 },
+      charge: { run: { k: [0, at(2), 1, 0], v: { status: "RUNNING" } }, attempts: 1 },
+    });
+    engine.histories.set("c2", { input: validInput, steps: { reserve: { body: { id: "r-1" } } } });
+
+    // Act
+    await call(deps, restEvent("POST", "/executions/c2/cancel", { body: { compensate: true } }));
+
+    // Assess
+    expect(compensated(engine)).toEqual({
+      reserve: { body: { id: "r-1" } },
+      charge: { uncertain: true },
+    });
+  });
+
+  it("leaves out a call in flight that the service answered with an error", async () => {
+    // Prepare
+    const { deps, engine } = fakeDeps();
+    await running(deps, "c3");
+    engine.histories.set("c3", { input: validInput, steps: { reserve: { body: { id: "r-1" } } } });
+    engine.inFlight.set("c3", [{ stepId: "charge", mode: "call", outcome: "failed" }]);
+
+    // Act
+    await call(deps, restEvent("POST", "/executions/c3/cancel", { body: { compensate: true } }));
+
+    // Assess
+    expect(compensated(engine)).toEqual({ reserve: { body: { id: "r-1" } } });
+  });
+
+  it("gives a map still running the per-item list of what its items finished", async () => {
+    // Prepare: 3 orders; item 0 finished, item 2 finished, item 1 had nothing finished yet
+    const bulk = {
+      ...bulkWorkflow,
+      asl: { StartAt: "items", States: { items: { Type: "Map", ItemsPath: "$.input.orders" } } },
+    };
+    const { deps, engine } = fakeDeps({}, [bulk]);
+    await deps.executions.merge("bulk-2", {
+      id: "bulk-2",
+      workflow: "bulk-orders",
+      version: { k: [2], v: 1 },
+      startedAt: at(0),
+      run: { k: [0, 0, 0], v: { status: "RUNNING" } },
+    });
+    engine.histories.set("bulk-2", {
+      input: { orders: [1, 2, 3] },
+      steps: { lookup: { n: 1 }, reserve_item: { r: 3 } },
+      items: { items: { 0: { reserve_item: { r: 1 } }, 2: { reserve_item: { r: 3 } } } },
+    });
+
+    // Act
+    await call(
+      deps,
+      restEvent("POST", "/executions/bulk-2/cancel", { body: { compensate: true } }),
+    );
+
+    // Assess
+    expect(compensated(engine)).toEqual({
+      lookup: { n: 1 },
+      items: [{ reserve_item: { r: 1 } }, {}, { reserve_item: { r: 3 } }],
+    });
+  });
+});
+
 describe("POST /executions/{id}/redrive", () => {
   async function failed(deps: ApiDeps, id: string, workflow = "order-fulfillment") {
     await deps.executions.merge(id, {
@@ -790,6 +909,50 @@ describe("POST /executions/{id}/redrive", () => {
     expect([response.status, response.body?.detail]).toEqual([
       409,
       "Execution f2 cannot be redriven: past the 14-day window",
+    ]);
+  });
+
+  it("refuses with 409 to redrive an execution whose steps were compensated, saying why", async () => {
+    // Prepare
+    const { deps, engine, executions } = fakeDeps();
+    await failed(deps, "f3");
+    await executions.merge("f3", {
+      id: "f3",
+      steps: {
+        charge: {
+          run: { k: [0, at(10), 1, 1], v: { status: "SUCCEEDED" } },
+          compensation: { k: [0, at(90), 1, 1], v: { status: "COMPENSATED" } },
+          attempts: 1,
+        },
+      },
+      compensation: { k: [0, 1], v: "COMPLETED" },
+    });
+
+    // Act
+    const response = await call(deps, restEvent("POST", "/executions/f3/redrive"));
+
+    // Assess
+    expect([response.status, response.body?.detail, engine.calls]).toEqual([
+      409,
+      "Execution f3 cannot be redriven: step charge was compensated. Running it again under the same Idempotency-Key would return the stored answer of the undone effect; start a new execution with the same input instead (POST /workflows/order-fulfillment/executions).",
+      [],
+    ]);
+  });
+
+  it("refuses with 409 while a cancelled execution's compensation is running", async () => {
+    // Prepare
+    const { deps, engine, executions } = fakeDeps();
+    await failed(deps, "f4");
+    await executions.merge("f4", { id: "f4", compensation: { k: [0, 0], v: "RUNNING" } });
+
+    // Act
+    const response = await call(deps, restEvent("POST", "/executions/f4/redrive"));
+
+    // Assess
+    expect([response.status, response.body?.detail, engine.calls]).toEqual([
+      409,
+      "Execution f4 cannot be redriven: its compensation is RUNNING; wait for it to end.",
+      [],
     ]);
   });
 
@@ -1079,5 +1242,110 @@ describe("redrivePlan", () => {
     );
 
     expect(plan.from).toBe("c");
+  });
+});
+
+describe("cancel and redrive through the Step Functions engine adapter", () => {
+  const sfn = mockClient(SFNClient);
+  afterAll(() => sfn.restore());
+  const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:order-fulfillment";
+  const sfnDeps = () =>
+    fakeDeps({
+      engine: new SfnExecutionEngine({
+        client: new SFNClient({ region: "us-east-1" }),
+        stateMachineArn: (workflow) => (workflow === "order-fulfillment" ? MACHINE : undefined),
+        locate: async () => "order-fulfillment",
+      }),
+    });
+
+  it("compensates the step a cancel found RUNNING as uncertain: the Lambda cannot be aborted", async () => {
+    // Prepare
+    sfn.reset();
+    const { deps } = sfnDeps();
+    await deps.executions.merge("s1", {
+      id: "s1",
+      workflow: "order-fulfillment",
+      version: { k: [2], v: 3 },
+      startedAt: at(0),
+      run: { k: [0, 0, 0], v: { status: "RUNNING" } },
+      steps: {
+        reserve: { run: { k: [0, at(1), 1, 1], v: { status: "SUCCEEDED" } }, attempts: 1 },
+        charge: { run: { k: [0, at(2), 1, 0], v: { status: "RUNNING" } }, attempts: 1 },
+      },
+    });
+    sfn.on(StopExecutionCommand).resolves({});
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: "no redrive", $metadata: {} }));
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 1,
+          timestamp: new Date(0),
+          type: "ExecutionStarted",
+          executionStartedEventDetails: { input: JSON.stringify(validInput) },
+        },
+        {
+          id: 2,
+          timestamp: new Date(0),
+          type: "TaskStateExited",
+          stateExitedEventDetails: {
+            name: "reserve",
+            output: JSON.stringify({ steps: { reserve: { body: { id: "r-1" } } } }),
+          },
+        },
+      ],
+    });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "x", startDate: new Date(0) });
+
+    // Act
+    const response = await call(
+      deps,
+      restEvent("POST", "/executions/s1/cancel", { body: { compensate: true } }),
+    );
+
+    // Assess
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect([
+      response.status,
+      start?.name,
+      JSON.parse(start?.input ?? "{}").batonCompensate.steps,
+    ]).toEqual([
+      202,
+      "s1--compensation",
+      { reserve: { body: { id: "r-1" } }, charge: { uncertain: true } },
+    ]);
+  });
+
+  it("refuses to redrive a compensated execution without starting anything", async () => {
+    // Prepare
+    sfn.reset();
+    const { deps } = sfnDeps();
+    await deps.executions.merge("s2", {
+      id: "s2",
+      workflow: "order-fulfillment",
+      version: { k: [2], v: 3 },
+      startedAt: at(0),
+      run: {
+        k: [0, 1, 1],
+        v: { status: "ABORTED", error: { name: "Baton.Cancelled", message: "x" } },
+      },
+      cancel: { k: [1], v: { compensate: true } },
+      compensation: { k: [0, 1], v: "COMPLETED" },
+      steps: {
+        reserve: {
+          run: { k: [0, at(1), 1, 1], v: { status: "SUCCEEDED" } },
+          compensation: { k: [0, at(9), 1, 1], v: { status: "COMPENSATED" } },
+          attempts: 1,
+        },
+      },
+    });
+
+    // Act
+    const response = await call(deps, restEvent("POST", "/executions/s2/redrive"));
+
+    // Assess
+    expect([response.status, sfn.commandCalls(StartExecutionCommand).length]).toEqual([409, 0]);
+    expect(response.body?.detail).toContain("step reserve was compensated");
   });
 });

@@ -13,7 +13,11 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { executionArnOf, SfnExecutionEngine } from "../../../lib/runtime/aws/sfn-engine.ts";
+import {
+  executionArnOf,
+  readStateTrace,
+  SfnExecutionEngine,
+} from "../../../lib/runtime/aws/sfn-engine.ts";
 import { EngineError } from "../../../lib/runtime/execution-engine.ts";
 
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:order-fulfillment";
@@ -254,6 +258,31 @@ describe("SfnExecutionEngine", () => {
       ]);
     });
 
+    it("collects what the items of a running top-level map finished, by map and index", async () => {
+      // Prepare: item 0 finished reserve_item; item 1 is in a nested map of its own
+      const item = (itemPath: string, steps: object) =>
+        JSON.stringify({ item: {}, index: 0, itemPath, steps });
+      sfn.on(GetExecutionHistoryCommand, { executionArn: EXECUTION }).resolves({
+        events: [
+          exited(1, "TaskStateExited", item("items[0]", { reserve_item: { r: 1 } })),
+          exited(2, "TaskStateExited", item("items[1]", { reserve_item: { r: 2 } })),
+          exited(3, "TaskStateExited", item("items[1]", { tag_item: { t: 2 } })),
+          exited(4, "TaskStateExited", item("items[1].inner[0]", { deep: { d: 1 } })),
+        ],
+      });
+
+      // Act
+      const results = await engine.results("e1");
+
+      // Assess
+      expect(results?.items).toEqual({
+        items: {
+          0: { reserve_item: { r: 1 } },
+          1: { reserve_item: { r: 2 }, tag_item: { t: 2 } },
+        },
+      });
+    });
+
     it("skips outputs Step Functions truncated", async () => {
       // Prepare
       sfn.on(GetExecutionHistoryCommand).resolves({
@@ -370,5 +399,61 @@ describe("SfnExecutionEngine", () => {
         `${EXECUTION}--redrive-1`,
       );
     });
+  });
+});
+
+describe("readStateTrace", () => {
+  const sfn = mockClient(SFNClient);
+  afterAll(() => sfn.restore());
+  beforeEach(() => sfn.reset());
+  const client = new SFNClient({ region: "us-east-1" });
+  const event = (id: number, type: string, name: string): HistoryEvent => ({
+    id,
+    timestamp: new Date(0),
+    type: type as HistoryEvent["type"],
+    ...(type.endsWith("StateEntered")
+      ? { stateEnteredEventDetails: { name } }
+      : { stateExitedEventDetails: { name } }),
+  });
+
+  it("collects the states every page of the history entered and exited", async () => {
+    // Prepare
+    sfn
+      .on(GetExecutionHistoryCommand, { executionArn: EXECUTION, nextToken: undefined })
+      .resolves({
+        events: [
+          event(1, "ChoiceStateEntered", "Entry"),
+          event(2, "ChoiceStateExited", "Entry"),
+          event(3, "TaskStateEntered", "reserve"),
+          event(4, "TaskStateExited", "reserve"),
+        ],
+        nextToken: "page-2",
+      })
+      .on(GetExecutionHistoryCommand, { executionArn: EXECUTION, nextToken: "page-2" })
+      .resolves({
+        events: [event(5, "ChoiceStateEntered", "ship#when"), event(6, "TaskStateEntered", "pay")],
+      });
+
+    // Act
+    const trace = await readStateTrace(client, EXECUTION);
+
+    // Assess
+    expect(trace).toEqual({
+      entered: ["Entry", "reserve", "ship#when", "pay"],
+      exited: ["Entry", "reserve"],
+    });
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[0]?.args[0].input).toMatchObject({
+      includeExecutionData: false,
+    });
+  });
+
+  it("gives undefined for an execution that does not exist", async () => {
+    // Prepare
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .rejects(new ExecutionDoesNotExist({ message: "gone", $metadata: {} }));
+
+    // Act / Assess
+    expect(await readStateTrace(client, EXECUTION)).toBeUndefined();
   });
 });
