@@ -37,7 +37,7 @@ beforeAll(async () => {
   demo = await startDemoServices({ basePort: 0 });
   await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
   server = await boot();
-}, 60_000);
+});
 
 afterAll(async () => {
   await server?.stop();
