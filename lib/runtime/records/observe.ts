@@ -270,9 +270,23 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
       type,
       ...(stepId === undefined ? {} : { stepId }),
       ...(attempt === undefined ? {} : { attempt }),
-      detail: toJson(d),
+      detail: toJson(withReadableError(d)),
     },
   };
+}
+
+/**
+ * The detail with `error.message` decoded once. Compensation events carry the recorded failure,
+ * whose message is the raw `Cause` Step Functions caught: a Lambda error envelope around a JSON
+ * service-call failure (three encodings deep); records and listings show the message itself.
+ */
+function withReadableError(d: Detail): Detail {
+  const error = d.error;
+  if (typeof error !== "object" || error === null || Array.isArray(error)) return d;
+  const message = (error as Readonly<Record<string, unknown>>).message;
+  if (typeof message !== "string") return d;
+  const readable = parseCause(message).message ?? message;
+  return readable === message ? d : { ...d, error: { ...error, message: readable } };
 }
 
 type Partial = Omit<RecordState, "id">;
@@ -430,7 +444,12 @@ function errorOf(value: unknown): ExecutionError | undefined {
   const name = str(o.name);
   if (name === undefined) return undefined;
   const step = str(o.step);
-  return { name, message: str(o.message) ?? "", ...(step === undefined ? {} : { step }) };
+  const message = str(o.message);
+  return {
+    name,
+    message: message === undefined ? "" : (parseCause(message).message ?? message),
+    ...(step === undefined ? {} : { step }),
+  };
 }
 
 const isFailedStatus = (value: unknown): boolean =>

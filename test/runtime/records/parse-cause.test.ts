@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCause } from "../../../lib/runtime/records/observe.ts";
+import { observe, parseCause } from "../../../lib/runtime/records/observe.ts";
+import { batonEvent, catalogue } from "./fixtures.ts";
 
 describe("parseCause", () => {
   it("unwraps a Baton failure whose message is a Lambda error envelope of a service-call failure", () => {
@@ -26,6 +27,39 @@ describe("parseCause", () => {
     ).toEqual({
       message: "too big",
       step: "stop",
+    });
+  });
+});
+
+describe("compensation events", () => {
+  it("are recorded and listed with the failure's message decoded, not its raw cause", () => {
+    // Prepare: the recorded failure as a compiled workflow publishes it (message = caught Cause)
+    const failure = JSON.stringify({
+      message: 'HTTP 400: no "address"',
+      step: "ship",
+      status: 400,
+    });
+    const cause = JSON.stringify({
+      errorType: "Baton.ClientError",
+      errorMessage: failure,
+      trace: [],
+    });
+    const event = batonEvent(
+      "Compensation Started",
+      "exec-1",
+      { error: { name: "Baton.ClientError", message: cause, step: "ship" } },
+      100,
+    );
+
+    // Act
+    const observed = observe(event, catalogue);
+
+    // Assess
+    if (observed.kind !== "observed") throw new Error(`not observed: ${JSON.stringify(observed)}`);
+    expect((observed.event.detail as { error: unknown }).error).toEqual({
+      name: "Baton.ClientError",
+      message: 'HTTP 400: no "address"',
+      step: "ship",
     });
   });
 });
