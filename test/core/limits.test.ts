@@ -245,7 +245,7 @@ describe("analysis of deep workflows", () => {
         expect(toMermaid(result.workflow)).toContain("flowchart");
         expect(Number.isFinite(estimateCost(result.workflow, asl).best.transitions)).toBe(true);
       }),
-      { numRuns: 60 },
+      { numRuns: 25 },
     );
   }, 120_000);
 });
