@@ -236,7 +236,7 @@ describe("compileWorkflow: step kinds", () => {
     });
   });
 
-  it("compiles wait steps: seconds, an exact timestamp template, a literal time, and mixed text", () => {
+  it("compiles wait steps: seconds, an exact timestamp template (guarded), a literal time, and mixed text", () => {
     const all = states(
       sequential([
         { ...base, kind: "wait", id: "w1", seconds: 10 },
@@ -246,16 +246,50 @@ describe("compileWorkflow: step kinds", () => {
       ]),
     );
 
-    expect(pick(all, ["w1", "w2", "w3", "w4#until", "w4"])).toStrictEqual({
-      w1: { Type: "Wait", Seconds: 10, Next: "w2" },
+    const guard = (id: string, path: string) => ({
+      [`${id}#until-valid?`]: {
+        Type: "Choice",
+        Choices: [
+          { Not: { Variable: path, IsPresent: true }, Next: `${id}#until-invalid` },
+          { Variable: path, IsTimestamp: true, Next: id },
+        ],
+        Default: `${id}#until-invalid`,
+      },
+      [`${id}#until-invalid`]: {
+        Type: "Pass",
+        Result: {
+          name: "Baton.TemplateError",
+          message: `wait.until of step ${id} is missing or not an RFC 3339 time with an offset (e.g. 2030-01-01T00:00:00Z)`,
+          step: id,
+        },
+        ResultPath: "$.failure",
+        Next: "Describe failure",
+      },
+    });
+    expect(
+      pick(all, [
+        "w1",
+        "w2#until-valid?",
+        "w2#until-invalid",
+        "w2",
+        "w3",
+        "w4#until",
+        "w4#until-valid?",
+        "w4#until-invalid",
+        "w4",
+      ]),
+    ).toStrictEqual({
+      w1: { Type: "Wait", Seconds: 10, Next: "w2#until-valid?" },
+      ...guard("w2", "$.input.at"),
       w2: { Type: "Wait", TimestampPath: "$.input.at", Next: "w3" },
       w3: { Type: "Wait", Timestamp: "2030-01-01T00:00:00Z", Next: "w4#until" },
       "w4#until": {
         Type: "Pass",
         Parameters: { "at.$": "States.Format('{}T00:00:00Z', $.input.day)" },
         ResultPath: "$.waitUntil",
-        Next: "w4",
+        Next: "w4#until-valid?",
       },
+      ...guard("w4", "$.waitUntil.at"),
       w4: { Type: "Wait", TimestampPath: "$.waitUntil.at", Next: "Finish" },
     });
   });

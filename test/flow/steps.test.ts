@@ -230,6 +230,45 @@ describe("flows: step kinds", () => {
     expect(result.calls.map((c) => c.stepId)).toEqual(["a"]);
   });
 
+  it.each([
+    ["a time without an offset", "2020-01-01T00:00:00"],
+    ["a word", "tomorrow"],
+    ["a number", 5],
+    ["nothing", undefined],
+  ])(
+    "fails a wait until %s with Baton.TemplateError and compensates (AWS would end it with an uncatchable States.Runtime)",
+    async (_what, at) => {
+      // Prepare
+      const wait: Step = { ...base, kind: "wait", id: "pause", until: "{{ input.at }}" };
+      const wf = workflow(sequential([call("a", { compensate: {} }), wait, call("b")]));
+
+      // Act
+      const result = await runFlow(compileWorkflow(wf), at === undefined ? {} : { at }, {
+        services: { svc: echo },
+      });
+
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(JSON.parse(result.cause ?? "{}")).toMatchObject({
+        name: "Baton.TemplateError",
+        step: "pause",
+      });
+      expect(result.calls.map((c) => `${c.stepId}:${c.mode}`)).toEqual(["a:call", "a:compensate"]);
+    },
+  );
+
+  it("waits until a valid time with an offset", async () => {
+    const wait: Step = { ...base, kind: "wait", id: "pause", until: "{{ input.at }}" };
+
+    const result = await runFlow(
+      compileWorkflow(workflow(sequential([wait, call("a")]))),
+      { at: "2020-01-01T01:00:00+01:00" },
+      { services: { svc: echo } },
+    );
+
+    expect([result.status, result.calls.map((c) => c.stepId)]).toEqual(["SUCCEEDED", ["a"]]);
+  });
+
   it("publishes an emit step's event with execution details", async () => {
     const emit: Step = {
       ...base,

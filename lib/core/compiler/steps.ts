@@ -405,14 +405,7 @@ function compileWait(ctx: Ctx, step: WaitStep, next: string | null): string {
     });
   }
   const path = exactPath(ctx.comp, ctx.scope, step.until);
-  if (path !== undefined) {
-    return ctx.graph.add(step.id, {
-      Type: "Wait",
-      ...comment(step),
-      TimestampPath: path,
-      ...goTo(next),
-    });
-  }
+  if (path !== undefined) return guardTimestamp(ctx, step, path, waitUntil(ctx, step, path, next));
   const [key, value] = entry(ctx.comp, ctx.scope, "at", step.until);
   if (!key.endsWith(".$")) {
     return ctx.graph.add(step.id, {
@@ -422,19 +415,51 @@ function compileWait(ctx: Ctx, step: WaitStep, next: string | null): string {
       ...goTo(next),
     });
   }
-  const wait = ctx.graph.add(step.id, {
-    Type: "Wait",
-    ...comment(step),
-    TimestampPath: "$.waitUntil.at",
-    ...goTo(next),
-  });
+  const guard = guardTimestamp(
+    ctx,
+    step,
+    "$.waitUntil.at",
+    waitUntil(ctx, step, "$.waitUntil.at", next),
+  );
   ctx.graph.add(stateName.until(step.id), {
     Type: "Pass",
     Parameters: { [key]: value },
     ResultPath: "$.waitUntil",
-    Next: wait,
+    Next: guard,
   });
   return stateName.until(step.id);
+}
+
+const waitUntil = (ctx: Ctx, step: WaitStep, path: string, next: string | null): string =>
+  ctx.graph.add(step.id, { Type: "Wait", ...comment(step), TimestampPath: path, ...goTo(next) });
+
+/**
+ * A templated `wait.until` that is not an RFC 3339 time (with an offset, e.g. `…Z`) would fail
+ * the Wait with `States.Runtime` in AWS ("The TimestampPath parameter does not reference a valid
+ * ISO-8601 extended offset date-time format string"), which no Catch can handle, so the saga
+ * would end without compensation. The value is checked first and fails the step with
+ * `Baton.TemplateError` like any other step failure; locally, the same Choice decides.
+ */
+function guardTimestamp(ctx: Ctx, step: WaitStep, path: string, wait: string): string {
+  const invalid = ctx.graph.add(stateName.untilInvalid(step.id), {
+    Type: "Pass",
+    Result: {
+      name: "Baton.TemplateError",
+      message: `wait.until of step ${step.id} is missing or not an RFC 3339 time with an offset (e.g. 2030-01-01T00:00:00Z)`,
+      step: step.id,
+    },
+    ResultPath: "$.failure",
+    Next: ctx.onFailure,
+  });
+  // A rule on a missing path is itself a States.Runtime error: presence is tested first.
+  return ctx.graph.add(stateName.untilValid(step.id), {
+    Type: "Choice",
+    Choices: [
+      { Not: { Variable: path, IsPresent: true }, Next: invalid },
+      { Variable: path, IsTimestamp: true, Next: wait },
+    ],
+    Default: invalid,
+  });
 }
 
 function compileEmit(ctx: Ctx, step: EmitStep, next: string | null): string {
