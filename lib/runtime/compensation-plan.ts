@@ -54,8 +54,14 @@ export function compensationSteps(
       continue;
     const call = calls.get(stepId);
     if (call?.outcome === "failed") continue; // answered with an error: nothing took effect
-    kept[stepId] =
-      call?.outcome === "succeeded" && call.result !== undefined ? call.result : UNCERTAIN_RESULT;
+    if (call?.outcome === "succeeded" && call.result !== undefined) {
+      kept[stepId] = call.result;
+    } else if (!undoReadsOwnResult(workflow, stepId)) {
+      kept[stepId] = UNCERTAIN_RESULT;
+    }
+    // Otherwise the undo needs the result the stop lost: a JSONPath to it in the undo's
+    // Parameters would fail the whole compensation run uncatchably, so the step is left out and
+    // the record shows compensation UNCERTAIN (not confirmed undone).
   }
   return kept;
 }
@@ -134,4 +140,15 @@ function itemsPathOf(state: unknown): string[] | undefined {
   const path = (state as { readonly ItemsPath?: unknown } | null | undefined)?.ItemsPath;
   if (typeof path !== "string" || !/^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(path)) return undefined;
   return path.slice(2).split(".");
+}
+
+/**
+ * Whether the compiled undo of `stepId` reads the step's own result by JSONPath in its Parameters
+ * (`$.steps.<id>…`, which fails uncatchably when the result is only the uncertain marker).
+ */
+function undoReadsOwnResult(workflow: CatalogueWorkflow, stepId: string): boolean {
+  const undo = findState(workflow.asl, `${stepId}#undo`);
+  const parameters = (undo as { readonly Parameters?: unknown } | undefined)?.Parameters;
+  if (parameters === undefined) return false;
+  return new RegExp(`\\$\\.steps\\.${stepId}\\b`).test(JSON.stringify(parameters));
 }

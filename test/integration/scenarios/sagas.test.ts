@@ -203,7 +203,7 @@ describe("order-fulfillment saga on the deployed stack", () => {
     });
   });
 
-  it("cancels a running saga with compensation: succeeded steps are undone in reverse order", async () => {
+  it("cancels a running saga with compensation: succeeded steps are undone in reverse order, the call in flight reported", async () => {
     // Prepare: the shipment hangs long enough to cancel while it runs
     const input = order();
     Object.assign(shop.services.shipping.settings, { latencyMs: 4_000 });
@@ -224,7 +224,9 @@ describe("order-fulfillment saga on the deployed stack", () => {
     );
     // Assess
     expect(cancelled.status).toBe(202);
-    expect([record.status, record.compensation]).toEqual(["CANCELLED", "COMPLETED"]);
+    // The shipment in flight cannot be recalled in AWS, and its undo needs the shipment id the stop
+    // lost: it is not confirmed undone, so compensation is UNCERTAIN (reserve and charge are undone).
+    expect([record.status, record.compensation]).toEqual(["CANCELLED", "UNCERTAIN"]);
     const undo = shop
       .calls()
       .filter((c) => c.startsWith("payments POST /refunds") || c.includes("DELETE"));
@@ -241,34 +243,23 @@ describe("order-fulfillment saga on the deployed stack", () => {
     );
   });
 
-  it("redrives a compensated saga: the undone steps run again and the execution succeeds", async () => {
+  it("refuses to redrive a compensated saga (409): its undone steps would reuse their keys", async () => {
     // Prepare: shipping refuses once, so the saga fails and compensates
     const input = order();
     Object.assign(shop.services.shipping.settings, { failNext: 1, failStatus: 400 });
     const started = await startExecution(WORKFLOW, input);
-    await waitForExecution(started.id, reached("FAILED", { reserve: "COMPENSATED" }));
+    await waitForExecution(
+      started.id,
+      reached("FAILED", { reserve: "COMPENSATED", charge: "COMPENSATED" }),
+    );
     shop.reset();
     // Act
     const redriven = await api(`executions/${started.id}/redrive`, { method: "POST" });
-    const record = await waitForExecution(started.id, succeeded);
     // Assess
-    expect(redriven.status).toBe(202);
-    expect([record.id, record.status, record.error, record.input]).toEqual([
-      started.id,
-      "SUCCEEDED",
-      null,
-      input,
-    ]);
-    expect(record.steps.map((s) => [s.id, s.status])).toEqual([
-      ["reserve", "SUCCEEDED"],
-      ["charge", "SUCCEEDED"],
-      ["ship", "SUCCEEDED"],
-      ["announce", "SUCCEEDED"],
-    ]);
-    expect(shop.calls()).toEqual([
-      "inventory POST /reservations 201",
-      "payments POST /charges 201",
-      "shipping POST /shipments 201",
-    ]);
+    expect(redriven.status).toBe(409);
+    expect(String((redriven.body as { detail?: unknown }).detail)).toContain(
+      "steps reserve, charge were compensated",
+    );
+    expect(shop.calls()).toEqual([]);
   });
 });

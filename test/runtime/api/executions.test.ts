@@ -18,7 +18,14 @@ import type { ExecutionDocument, StepStatus } from "../../../lib/runtime/records
 import { observe } from "../../../lib/runtime/records/observe.ts";
 import { applyEvent } from "../../../lib/runtime/records/updater.ts";
 import { bulkWorkflow, engineError, fakeDeps, restEvent } from "../fakes.ts";
-import { at, batonEvent, catalogue, sfnStatus, stepEvent } from "../records/fixtures.ts";
+import {
+  at,
+  batonEvent,
+  catalogue,
+  orderWorkflow,
+  sfnStatus,
+  stepEvent,
+} from "../records/fixtures.ts";
 
 async function call(deps: ApiDeps, event: unknown) {
   const response = await handleApiEvent(event, { ...deps, logger: quietLogger });
@@ -816,6 +823,32 @@ describe("POST /executions/{id}/cancel: calls in flight and running maps", () =>
       reserve: { body: { id: "r-1" } },
       charge: { uncertain: true },
     });
+  });
+
+  it("leaves out an uncertain step whose compiled undo reads its own result by JSONPath", async () => {
+    // Prepare: charge's undo Parameters read $.steps.charge.body.id, which the stop lost
+    const withUndo = {
+      ...orderWorkflow,
+      asl: {
+        StartAt: "reserve",
+        States: {
+          "charge#undo": {
+            Type: "Task",
+            Parameters: { "body.$": "$.steps.charge.body.id", stepId: "charge" },
+          },
+        },
+      },
+    };
+    const { deps, engine } = fakeDeps({}, [withUndo]);
+    await running(deps, "c4");
+    engine.histories.set("c4", { input: validInput, steps: { reserve: { body: { id: "r-1" } } } });
+    engine.inFlight.set("c4", [{ stepId: "charge", mode: "call", outcome: "unknown" }]);
+
+    // Act
+    await call(deps, restEvent("POST", "/executions/c4/cancel", { body: { compensate: true } }));
+
+    // Assess: the run still undoes reserve; the record reports charge as not confirmed undone
+    expect(compensated(engine)).toEqual({ reserve: { body: { id: "r-1" } } });
   });
 
   it("leaves out a call in flight that the service answered with an error", async () => {
