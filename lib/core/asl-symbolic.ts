@@ -227,6 +227,12 @@ function evalIntrinsic(text: string, input: Sym): Sym {
   if (name === "States.ArrayGetItem" && Array.isArray(a) && typeof b === "number") {
     return (a as Sym[])[b] ?? UNKNOWN;
   }
+  // An unknown index into elements that are all alike (a map's items that all ended the same
+  // way) still reads that element.
+  if (name === "States.ArrayGetItem" && Array.isArray(a) && b === UNKNOWN) {
+    const [first, ...rest] = a as readonly Sym[];
+    return first !== undefined && rest.every((e) => sameValue(e, first)) ? first : UNKNOWN;
+  }
   return UNKNOWN;
 }
 

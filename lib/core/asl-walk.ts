@@ -33,6 +33,12 @@ export interface WalkOptions {
   readonly mapItems: number;
   /** Milliseconds per task attempt. */
   readonly callMs: number;
+  /**
+   * A failure point: the service-call Task of this name fails on its first attempt with
+   * `Baton.ClientError` (not retried) and every other call succeeds (use with `failureRate: 0`).
+   * Inside a Map every iteration fails there.
+   */
+  readonly failAt?: string;
 }
 
 /** One way an execution can end. Weights sum to 1 in expected mode; they are 1 in worst mode. */
@@ -41,6 +47,10 @@ export interface Outcome {
   readonly transitions: number;
   readonly durationMs: number;
   readonly failed: boolean;
+  /** Service-call Lambda invocations (each attempt of a call or a compensation). */
+  readonly calls: number;
+  /** Events the machine publishes itself (`events:putEvents` Tasks). */
+  readonly events: number;
 }
 
 export interface WalkResult {
@@ -74,18 +84,20 @@ export function walkAsl(definition: StateMachineDefinition, options: WalkOptions
   const walker = new Walker(options);
   const outcomes = walker.machine(definition, UNKNOWN, 0);
   return {
-    outcomes: outcomes.map(({ weight, transitions, durationMs, failed }) => ({
+    outcomes: outcomes.map(({ weight, transitions, durationMs, failed, calls, events }) => ({
       weight,
       transitions,
       durationMs,
       failed,
+      calls,
+      events,
     })),
     notes: [...walker.notes],
   };
 }
 
 /** An outcome of a (sub-)machine, with the state it ends with. */
-interface Path {
+interface Path extends Counts {
   readonly weight: number;
   readonly transitions: number;
   readonly durationMs: number;
@@ -95,7 +107,7 @@ interface Path {
 }
 
 /** Where one state leads: the next state (or the end), what it cost, and the state it passes on. */
-interface Step {
+interface Step extends Partial<Counts> {
   readonly weight: number;
   readonly transitions: number;
   readonly durationMs: number;
@@ -143,7 +155,7 @@ class Walker {
     }
     active.add(name);
     try {
-      const merged = this.merge(this.paths(definition, state, input, depth));
+      const merged = this.merge(this.paths(definition, name, state, input, depth));
       memo.set(key, merged);
       return merged;
     } finally {
@@ -153,12 +165,13 @@ class Walker {
 
   private paths(
     definition: StateMachineDefinition,
+    name: string,
     state: State,
     input: Sym,
     depth: number,
   ): Path[] {
     const paths: Path[] = [];
-    for (const step of this.enter(state, input, depth, (next, value) =>
+    for (const step of this.enter(name, state, input, depth, (next, value) =>
       this.from(definition, next, value, depth + 1),
     )) {
       if (step.failed) {
@@ -176,6 +189,7 @@ class Walker {
 
   /** The possible ways through one state. */
   private enter(
+    name: string,
     state: State,
     raw: Sym,
     depth: number,
@@ -231,7 +245,7 @@ class Walker {
       case "Choice":
         return this.choice(state, raw, walkFrom);
       case "Task":
-        return this.task(state, raw);
+        return this.task(name, state, raw);
       case "Parallel": {
         const input = applyInputPath(raw, state.InputPath);
         const branchInput = state.Parameters ? evalPayload(state.Parameters, input) : input;
@@ -311,15 +325,23 @@ class Walker {
       const paths = target === "" ? [] : walkFrom(target, output);
       return { target, fails: failureShare(paths) >= 0.5, transitions: mean(paths) };
     });
-    scored.sort((a, b) => Number(a.fails) - Number(b.fails) || b.transitions - a.transitions);
+    // Pricing a failure point, the branch that reaches it is the one to follow.
+    const failing = this.options.failAt !== undefined;
+    scored.sort(
+      (a, b) =>
+        (Number(a.fails) - Number(b.fails)) * (failing ? -1 : 1) || b.transitions - a.transitions,
+    );
     return [step(scored[0]?.target ?? "")];
   }
 
-  private task(state: TaskState, raw: Sym): Step[] {
+  private task(name: string, state: TaskState, raw: Sym): Step[] {
     const { callMs, failureRate, mode } = this.options;
     const fallible = state.Resource === TaskResource.ServiceCall;
-    const error = representativeError(state);
-    const retrier = fallible ? matching(state.Retry, error) : undefined;
+    const failsHere = fallible && this.options.failAt === name;
+    const error = failsHere ? "Baton.ClientError" : representativeError(state);
+    const retrier = fallible && !failsHere ? matching(state.Retry, error) : undefined;
+    const events = state.Resource === TaskResource.Emit ? 1 : 0;
+    const counted = (attempts: number) => ({ calls: fallible ? attempts : 0, events });
     const retries = retrier ? (retrier.MaxAttempts ?? 3) : 0;
     const delays = retryDelays(retrier, retries, mode === "expected");
     const success = applyOutputPath(
@@ -334,9 +356,10 @@ class Walker {
     const failure = (): Step => {
       const attempts = retries + 1;
       const duration = attempts * callMs + sum(delays) * 1000;
-      const weight = mode === "worst" ? 1 : failureRate ** attempts;
+      const weight = mode === "worst" || failsHere ? 1 : failureRate ** attempts;
       if (!catcher) {
         return {
+          ...counted(attempts),
           weight,
           transitions: attempts,
           durationMs: duration,
@@ -347,6 +370,7 @@ class Walker {
       }
       const caught: Sym = { Error: error, Cause: UNKNOWN };
       return {
+        ...counted(attempts),
         weight,
         transitions: attempts,
         durationMs: duration,
@@ -356,12 +380,22 @@ class Walker {
     };
     const next = nextOf(state);
     if (!fallible)
-      return [{ weight: 1, transitions: 1, durationMs: callMs, next, output: success }];
+      return [
+        { ...counted(1), weight: 1, transitions: 1, durationMs: callMs, next, output: success },
+      ];
+    if (failsHere) return [failure()];
     if (mode === "worst") {
       const attempts = retries + 1;
       const duration = attempts * callMs + sum(delays) * 1000;
       return [
-        { weight: 1, transitions: attempts, durationMs: duration, next, output: success },
+        {
+          ...counted(attempts),
+          weight: 1,
+          transitions: attempts,
+          durationMs: duration,
+          next,
+          output: success,
+        },
         failure(),
       ];
     }
@@ -378,6 +412,7 @@ class Walker {
     const steps: Step[] = [];
     if (weight > 0) {
       steps.push({
+        ...counted(transitions / weight),
         weight,
         transitions: transitions / weight,
         durationMs: duration / weight,
@@ -404,6 +439,8 @@ class Walker {
           weight: combo.weight,
           transitions: 1 + combo.transitions,
           durationMs: combo.durationMs,
+          calls: combo.calls,
+          events: combo.events,
         };
         if (!catcher) return { ...base, next: null, output: raw, failed: { error: failedError } };
         const caught: Sym = { Error: failedError, Cause: UNKNOWN };
@@ -424,6 +461,8 @@ class Walker {
         weight: combo.weight,
         transitions: 1 + combo.transitions,
         durationMs: combo.durationMs,
+        calls: combo.calls,
+        events: combo.events,
         next: nextOf(state),
         output,
       };
@@ -488,14 +527,20 @@ class Walker {
           ...seen,
           transitions: Math.max(seen.transitions, path.transitions),
           durationMs: Math.max(seen.durationMs, path.durationMs),
+          calls: Math.max(seen.calls, path.calls),
+          events: Math.max(seen.events, path.events),
         });
       } else {
         const weight = seen.weight + path.weight;
+        const mix = (f: (p: Path) => number) =>
+          (f(seen) * seen.weight + f(path) * path.weight) / weight;
         groups.set(key, {
           ...seen,
           weight,
-          transitions: (seen.transitions * seen.weight + path.transitions * path.weight) / weight,
-          durationMs: (seen.durationMs * seen.weight + path.durationMs * path.weight) / weight,
+          transitions: mix((p) => p.transitions),
+          durationMs: mix((p) => p.durationMs),
+          calls: mix((p) => p.calls),
+          events: mix((p) => p.events),
         });
       }
     }
@@ -518,6 +563,8 @@ function combination(paths: readonly Path[]): Combination {
     weight: paths.reduce((w, p) => w * p.weight, 1),
     transitions: sum(paths.map((p) => p.transitions)),
     durationMs: Math.max(0, ...paths.map((p) => p.durationMs)),
+    calls: sum(paths.map((p) => p.calls)),
+    events: sum(paths.map((p) => p.events)),
     outputs: paths.map((p) => p.output),
     ...(failed ? { error: failed.error ?? "States.BranchFailed" } : {}),
   };
@@ -545,7 +592,7 @@ function pruned(value: Sym, levels: number): Sym {
 
 const isPath = (path: Path | undefined): path is Path => path !== undefined;
 
-interface Combination {
+interface Combination extends Counts {
   readonly weight: number;
   readonly transitions: number;
   readonly durationMs: number;
@@ -553,10 +600,18 @@ interface Combination {
   readonly error?: string;
 }
 
+/** What a path counts besides transitions and time. */
+interface Counts {
+  readonly calls: number;
+  readonly events: number;
+}
+
 const cost = (step: Step) => ({
   weight: step.weight,
   transitions: step.transitions,
   durationMs: step.durationMs,
+  calls: step.calls ?? 0,
+  events: step.events ?? 0,
 });
 
 function chain(step: Step, rest: Path): Path {
@@ -565,6 +620,8 @@ function chain(step: Step, rest: Path): Path {
     weight: step.weight * rest.weight,
     transitions: step.transitions + rest.transitions,
     durationMs: step.durationMs + rest.durationMs,
+    calls: (step.calls ?? 0) + rest.calls,
+    events: (step.events ?? 0) + rest.events,
   };
 }
 

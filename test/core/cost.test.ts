@@ -46,7 +46,7 @@ describe("walkAsl on hand-written ASL", () => {
 
     // Assess: Start, call, Done
     expect(result.outcomes).toEqual([
-      { weight: 1, transitions: 3, durationMs: 100, failed: false },
+      { weight: 1, transitions: 3, durationMs: 100, failed: false, calls: 1, events: 0 },
     ]);
   });
 
@@ -58,7 +58,14 @@ describe("walkAsl on hand-written ASL", () => {
     expect(mean(result.outcomes, (o) => o.transitions)).toBeCloseTo(3.75, 10);
     // failure: 3 attempts (300 ms) + 1 s + 2 s of backoff, with probability 0.125
     const failed = result.outcomes.find((o) => o.failed);
-    expect(failed).toEqual({ weight: 0.125, transitions: 5, durationMs: 3300, failed: true });
+    expect(failed).toEqual({
+      weight: 0.125,
+      transitions: 5,
+      durationMs: 3300,
+      failed: true,
+      calls: 3,
+      events: 0,
+    });
   });
 
   it("uses every attempt in the worst case and keeps the costliest ending", () => {
@@ -67,8 +74,8 @@ describe("walkAsl on hand-written ASL", () => {
 
     // Assess: 1 + 3 + 1 either way; both endings are kept
     expect(result.outcomes).toEqual([
-      { weight: 1, transitions: 5, durationMs: 3300, failed: false },
-      { weight: 1, transitions: 5, durationMs: 3300, failed: true },
+      { weight: 1, transitions: 5, durationMs: 3300, failed: false, calls: 3, events: 0 },
+      { weight: 1, transitions: 5, durationMs: 3300, failed: true, calls: 3, events: 0 },
     ]);
   });
 
@@ -94,7 +101,9 @@ describe("walkAsl on hand-written ASL", () => {
     const result = walkAsl(asl, { ...options, mode: "worst" });
 
     // Assess: Start, Failed?, Done
-    expect(result.outcomes).toEqual([{ weight: 1, transitions: 3, durationMs: 0, failed: false }]);
+    expect(result.outcomes).toEqual([
+      { weight: 1, transitions: 3, durationMs: 0, failed: false, calls: 0, events: 0 },
+    ]);
   });
 
   it("follows data through ResultSelector, intrinsics and filters to decide a choice", () => {
@@ -140,7 +149,9 @@ describe("walkAsl on hand-written ASL", () => {
     const result = walkAsl(asl, { ...options, mode: "worst" });
 
     // Assess: Start, Each + 4 items, Collect, Any?, Done
-    expect(result.outcomes).toEqual([{ weight: 1, transitions: 9, durationMs: 0, failed: false }]);
+    expect(result.outcomes).toEqual([
+      { weight: 1, transitions: 9, durationMs: 0, failed: false, calls: 0, events: 0 },
+    ]);
   });
 
   it("takes the costliest branch of a condition on unknown input", () => {
@@ -163,7 +174,9 @@ describe("walkAsl on hand-written ASL", () => {
     const result = walkAsl(asl, { ...options, mode: "expected", failureRate: 0 });
 
     // Assess: Check, A, B, Done
-    expect(result.outcomes).toEqual([{ weight: 1, transitions: 4, durationMs: 0, failed: false }]);
+    expect(result.outcomes).toEqual([
+      { weight: 1, transitions: 4, durationMs: 0, failed: false, calls: 0, events: 0 },
+    ]);
   });
 
   it("counts a Parallel state, its branches, and their longest duration", () => {
@@ -194,7 +207,7 @@ describe("walkAsl on hand-written ASL", () => {
 
     // Assess: Fan + c + p1, w, p2 = 5; max(100 ms, 2000 ms)
     expect(result.outcomes).toEqual([
-      { weight: 1, transitions: 5, durationMs: 2000, failed: false },
+      { weight: 1, transitions: 5, durationMs: 2000, failed: false, calls: 1, events: 0 },
     ]);
   });
 
@@ -224,7 +237,7 @@ describe("walkAsl on hand-written ASL", () => {
 
     // Assess: 1 + 4 × 2 transitions; 2 rounds of 100 ms
     expect(result.outcomes).toEqual([
-      { weight: 1, transitions: 9, durationMs: 200, failed: false },
+      { weight: 1, transitions: 9, durationMs: 200, failed: false, calls: 4, events: 0 },
     ]);
     expect(result.notes).toEqual(["Map states run 4 iterations."]);
   });
