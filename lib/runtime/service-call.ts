@@ -8,6 +8,7 @@
 import { type CallBudget, callBudget } from "../core/call-budget.ts";
 import type { ServiceCallRequest, ServiceCallResult } from "../core/contract.ts";
 import { idempotencyKey } from "../core/effect-keys.ts";
+import { BatonError } from "../core/errors.ts";
 import { HTTP_METHODS } from "../core/model.ts";
 import { DetailType } from "../core/wire.ts";
 import type { CircuitBreaker, CircuitPermit } from "./circuit/breaker.ts";
@@ -175,6 +176,9 @@ async function withCircuit<T>(
     await settleBy(budget.deadline, clock, circuit.recordSuccess(permit));
     return result;
   } catch (error) {
+    // Aborted by a cancel: says nothing about the service, so nothing is counted (a half-open
+    // probe's lease then runs out and another call probes).
+    if (error instanceof BatonRuntimeError && error.name === BatonError.Cancelled) throw error;
     const blamed = error instanceof ServiceError || error instanceof TimeoutError;
     // A 4xx means the service is up and answering.
     const record = blamed ? circuit.recordFailure(permit) : circuit.recordSuccess(permit);

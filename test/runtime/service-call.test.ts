@@ -278,6 +278,8 @@ describe("callService against a real HTTP server", () => {
       true,
     ]);
     expect(error.reason).toMatch(/aborted because the execution was cancelled/);
+    // Nothing counted against (or for) the service's circuit.
+    expect(await store.readCalls("inventory")).toEqual([]);
     expect(events.events.at(-1)?.detailType).toEqual(DetailType.StepFailed);
   });
 
