@@ -131,6 +131,7 @@ export class BatonStack extends Stack {
           logRetention,
           removalPolicy,
           emulator: config.emulator,
+          logLevel: config.stateMachineLogLevel,
         }),
       ]),
     );

@@ -5,6 +5,7 @@
  * workflows, and a workflow never moves between stacks as others are added (which would collide
  * on its fixed state machine name during the deploy).
  */
+
 import { NestedStack, type RemovalPolicy } from "aws-cdk-lib";
 import type { IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
 import type { EventBus } from "aws-cdk-lib/aws-events";
@@ -13,6 +14,7 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { ReadyWorkflow } from "../core/project/model.ts";
+import type { StateMachineLogLevel } from "./config.ts";
 import { WorkflowAlarms } from "./workflow-alarms.ts";
 import { WorkflowStateMachine } from "./workflow-state-machine.ts";
 import { WorkflowTriggers } from "./workflow-triggers.ts";
@@ -35,6 +37,8 @@ export interface BatonWorkflowProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Leave out versions, aliases and metric-math alarms (AWS emulators). @default false */
   readonly emulator?: boolean;
+  /** State machine log level. @default "ERROR" */
+  readonly logLevel?: StateMachineLogLevel;
 }
 
 export class BatonWorkflow extends NestedStack {
@@ -58,6 +62,7 @@ export class BatonWorkflow extends NestedStack {
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
       ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
       publishVersion: props.emulator !== true,
+      ...(props.logLevel === undefined ? {} : { logLevel: props.logLevel }),
     });
     if (workflow.triggers.length > 0) {
       this.triggers = new WorkflowTriggers(this, "Triggers", {

@@ -5,6 +5,10 @@
  */
 import { resolve } from "node:path";
 
+/** State machine log levels (`baton:stateMachineLogLevel`). */
+export const STATE_MACHINE_LOG_LEVELS = ["OFF", "ERROR", "ALL"] as const;
+export type StateMachineLogLevel = (typeof STATE_MACHINE_LOG_LEVELS)[number];
+
 export const API_AUTH_MODES = ["iam", "jwt", "cognito", "none"] as const;
 export type ApiAuthMode = (typeof API_AUTH_MODES)[number];
 
@@ -39,6 +43,11 @@ export interface BatonConfig {
    * emulator whose Lambdas run on the same host as the services; never in a real account.
    */
   readonly allowPrivateServiceUrls: boolean;
+  /**
+   * Log level of every state machine, Express included. ERROR by default: at ALL with execution
+   * data an Express execution's logs cost more than the execution (`baton cost --log-level ALL`).
+   */
+  readonly stateMachineLogLevel: StateMachineLogLevel;
 }
 
 /** The context keys, as written in cdk.json. */
@@ -53,6 +62,7 @@ export const CONTEXT_KEYS = {
   jwtAudience: "baton:jwtAudience",
   emulator: "baton:emulator",
   allowPrivateServiceUrls: "baton:allowPrivateServiceUrls",
+  stateMachineLogLevel: "baton:stateMachineLogLevel",
 } as const;
 
 /** Stages whose tables, keys and logs are retained on stack deletion. */
@@ -126,6 +136,13 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
       `${CONTEXT_KEYS.allowPrivateServiceUrls} = true: not allowed on production stage ${show(stage)}; private service URLs are for emulator tests only.`,
     );
   }
+  const levelValue = text(CONTEXT_KEYS.stateMachineLogLevel, "ERROR") ?? "ERROR";
+  const stateMachineLogLevel = STATE_MACHINE_LOG_LEVELS.find((l) => l === levelValue.toUpperCase());
+  if (stateMachineLogLevel === undefined) {
+    problems.push(
+      `${CONTEXT_KEYS.stateMachineLogLevel} = ${show(levelValue)}: expected one of ${STATE_MACHINE_LOG_LEVELS.join(", ")}.`,
+    );
+  }
   if (problems.length > 0) throw new BatonConfigError(problems);
   return {
     workflowsDir: resolve(cwd, workflowsDir),
@@ -137,6 +154,7 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
     retainData: PRODUCTION_STAGES.includes(stage),
     emulator,
     allowPrivateServiceUrls,
+    stateMachineLogLevel: stateMachineLogLevel ?? "ERROR",
   };
 }
 

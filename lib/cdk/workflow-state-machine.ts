@@ -22,6 +22,7 @@ import type { StateMachineDefinition } from "../core/asl.ts";
 import type { WorkflowType } from "../core/model.ts";
 import type { WorkflowManifest } from "../core/project/model.ts";
 import { childWorkflowSubstitution, SUBSTITUTION_KEYS } from "../core/wire.ts";
+import type { StateMachineLogLevel } from "./config.ts";
 import { accountArn, acknowledge } from "./nag.ts";
 import { executionsArn, LIVE_ALIAS, stateMachineArn } from "./physical-names.ts";
 
@@ -50,6 +51,11 @@ export interface WorkflowStateMachineProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Publish a version per deploy behind the `live` alias. @default true */
   readonly publishVersion?: boolean;
+  /**
+   * Log level, Express included (Express history exists only in the logs, but at ALL with
+   * execution data the logs cost more than the execution). @default "ERROR"
+   */
+  readonly logLevel?: StateMachineLogLevel;
 }
 
 export class WorkflowStateMachine extends Construct {
@@ -78,8 +84,7 @@ export class WorkflowStateMachine extends Construct {
         : { definitionSubstitutions: substitutions }),
       logs: {
         destination: this.logGroup,
-        // Express history exists only in the logs; standard keeps its own execution history.
-        level: express ? LogLevel.ALL : LogLevel.ERROR,
+        level: LogLevel[props.logLevel ?? "ERROR"],
         // The compensation-failure metric filter reads the error name of ExecutionFailed entries.
         includeExecutionData: true,
       },

@@ -29,6 +29,7 @@ describe("readBatonConfig", () => {
       retainData: false,
       emulator: false,
       allowPrivateServiceUrls: false,
+      stateMachineLogLevel: "ERROR",
     });
   });
 
@@ -44,6 +45,7 @@ describe("readBatonConfig", () => {
       "baton:retentionDays": "90",
       "baton:alarmEmail": "ops@example.com",
       "baton:emulator": "true",
+      "baton:stateMachineLogLevel": "all",
     };
     // Act
     const config = readBatonConfig(context(values), "/project");
@@ -62,7 +64,14 @@ describe("readBatonConfig", () => {
       retainData: true,
       emulator: true,
       allowPrivateServiceUrls: false,
+      stateMachineLogLevel: "ALL",
     });
+  });
+
+  it("fails when the state machine log level is not OFF, ERROR or ALL", () => {
+    expect(problemsOf({ "baton:stateMachineLogLevel": "DEBUG" })).toEqual([
+      'baton:stateMachineLogLevel = "DEBUG": expected one of OFF, ERROR, ALL.',
+    ]);
   });
 
   it("fails when private service URLs are allowed on a production stage", () => {

@@ -308,7 +308,7 @@ describe("baton cost", () => {
     // Assess: best is Compensate only?, Start, lookup, hello, Finish
     expect(result.code).toBe(0);
     const out = lines(result.stdout);
-    expect(out[0]).toBe("greet v1 (standard): estimated Step Functions cost, us-east-1");
+    expect(out[0]).toBe("greet v1 (standard): Step Functions alone (retries included), us-east-1");
     expect(out[3]).toMatch(/^state transitions \/ execution\s+5\s+5\.\d\d\s+\d+$/);
     expect(out.find((l) => l.startsWith("Standard, per million"))).toMatch(
       /^Standard, per million\s+\$125\.00\s/,
@@ -346,6 +346,46 @@ describe("baton cost", () => {
     expect(report.best.standard.total).toBeCloseTo(0.25, 10);
     expect(report.assumptions).toMatchObject({ failureRate: 0.05, mapItems: 3, callMs: 100 });
     expect(report.pricing.region).toBe("us-east-1");
+  });
+
+  it("prices the whole execution on the success path and at each failure point", async () => {
+    // Prepare / Act
+    const text = await baton(["cost", "good.yaml", "--memory", "512", "--arch", "x86_64"]);
+    const json = await baton(["cost", "good.yaml", "--json", "--type", "express"]);
+
+    // Assess
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      "Whole execution, per path (standard, Lambda 512 MB x86_64, logs at ERROR)",
+    );
+    expect(text.stdout).toMatch(/^success\s+\d+\s+\d+/m);
+    expect(text.stdout).toContain("Prices (us-east-1, on-demand list prices from 2024-11-01");
+    expect(text.stdout).toContain("DynamoDB on-demand, write request unit");
+    const report = JSON.parse(json.stdout) as {
+      deployment: { type: string };
+      paths: { path: string; usage: { transitions: number }; usd: { stepFunctions: number } }[];
+      prices: { region: string; asOf: string; rows: unknown[] };
+    };
+    expect(report.deployment.type).toBe("express");
+    expect(report.paths[0]?.path).toBe("success");
+    expect(report.paths.slice(1).every((p) => p.path.endsWith(" fails"))).toBe(true);
+    expect(report.paths[0]?.usage.transitions).toBe(0);
+    expect(report.paths[0]?.usd.stepFunctions).toBeGreaterThan(0);
+    expect(report.prices.region).toBe("us-east-1");
+  });
+
+  it("exits 2 when --arch or --log-level is not one it knows", async () => {
+    // Prepare / Act
+    const arch = await baton(["cost", "good.yaml", "--arch", "sparc"]);
+    const level = await baton(["cost", "good.yaml", "--log-level", "DEBUG"]);
+
+    // Assess
+    expect(arch.code).toBe(2);
+    expect(lines(arch.stderr)[0]).toBe('baton: --arch must be one of arm64, x86_64; got "sparc"');
+    expect(level.code).toBe(2);
+    expect(lines(level.stderr)[0]).toBe(
+      'baton: --log-level must be one of OFF, ERROR, ALL; got "DEBUG"',
+    );
   });
 
   it("exits 2 when a number option is not a number", async () => {
@@ -451,13 +491,15 @@ describe("usage", () => {
       "  validate  check workflow files and report every problem",
       "  compile   compile a workflow to Amazon States Language (JSON)",
       "  graph     print a workflow as a Mermaid flowchart (compensation edges dashed)",
-      "  cost      estimate state transitions and USD on Standard and Express",
+      "  cost      estimate what executions cost in AWS, per path and per million",
       "  dev       run the local server (API, Step Functions, registry) in one process",
       "  run       run a workflow once locally and print its step timeline",
       "",
     ]);
     expect(commandHelp.code).toBe(0);
-    expect(lines(commandHelp.stdout)[0]).toBe("Usage: baton cost <file> [--executions n]");
+    expect(lines(commandHelp.stdout)[0]).toBe(
+      "Usage: baton cost <file> [--executions n] [--type standard|express] [--memory mb] [--arch arm64|x86_64] [--log-level OFF|ERROR|ALL]",
+    );
   });
 
   it("exits 2 when run's --input is not JSON", async () => {

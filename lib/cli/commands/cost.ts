@@ -4,24 +4,40 @@ import {
   estimateCost,
   type ScenarioCost,
 } from "../../core/cost.ts";
+import {
+  type DeploymentOptions,
+  type LogLevel,
+  type PathCost,
+  pathCosts,
+} from "../../core/execution-cost.ts";
+import { type Architecture, PRICES, priceRows } from "../../core/pricing.ts";
 import { type Command, type CommandContext, loadOne, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
 
 export const cost: Command = {
   name: "cost",
-  summary: "estimate state transitions and USD on Standard and Express",
-  synopsis: "cost <file> [--executions n]",
+  summary: "estimate what executions cost in AWS, per path and per million",
+  synopsis:
+    "cost <file> [--executions n] [--type standard|express] [--memory mb] [--arch arm64|x86_64] [--log-level OFF|ERROR|ALL]",
   help: [
     `--executions n      executions to price besides per million (default ${COST_DEFAULTS.executions.toLocaleString("en-US")})`,
     `--failure-rate p    chance that one call attempt fails, expected case (default ${COST_DEFAULTS.failureRate})`,
     `--map-items n       iterations assumed for each map step (default ${COST_DEFAULTS.mapItems})`,
     `--call-ms ms        duration of one call attempt, for Express (default ${COST_DEFAULTS.callMs})`,
+    "--type t            price as standard or express (default: the workflow's type)",
+    "--memory mb         Lambda memory of the service-call and records functions (default 256)",
+    "--arch a            Lambda architecture, arm64 or x86_64 (default arm64)",
+    "--log-level l       state machine log level, OFF, ERROR or ALL (default ERROR)",
   ],
   options: {
     executions: { type: "string" },
     "failure-rate": { type: "string" },
     "map-items": { type: "string" },
     "call-ms": { type: "string" },
+    type: { type: "string" },
+    memory: { type: "string" },
+    arch: { type: "string" },
+    "log-level": { type: "string" },
   },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
@@ -37,23 +53,57 @@ export const cost: Command = {
       mapItems: numberOption(ctx, "map-items", COST_DEFAULTS.mapItems, { integer: true, min: 0 }),
       callMs: numberOption(ctx, "call-ms", COST_DEFAULTS.callMs, { min: 0 }),
     };
+    const memoryMb = numberOption(ctx, "memory", 256, { integer: true, min: 128 });
+    if (memoryMb > 10_240)
+      throw new UsageError(`--memory must be a whole number from 128 to 10240; got "${memoryMb}"`);
+    const type = oneOf(ctx, "type", ["standard", "express"] as const);
+    const architecture = oneOf(ctx, "arch", ["arm64", "x86_64"] as const) ?? "arm64";
+    const logLevel = oneOf(ctx, "log-level", ["OFF", "ERROR", "ALL"] as const) ?? "ERROR";
     const loaded = await loadOne(ctx);
     if ("exit" in loaded) return loaded.exit;
     const { workflow, asl } = loaded.ready;
+    const deployment: DeploymentOptions = {
+      type: type ?? workflow.type,
+      memoryMb,
+      architecture: architecture satisfies Architecture,
+      logLevel: logLevel satisfies LogLevel,
+      callMs: options.callMs,
+      mapItems: options.mapItems,
+    };
     let report: CostReport;
+    let paths: readonly PathCost[];
     try {
       report = estimateCost(workflow, asl, options);
+      paths = pathCosts(asl, deployment);
     } catch (error) {
       ctx.io.stderr(
         `${loaded.file.file}: ${error instanceof Error ? error.message : String(error)}\n`,
       );
       return EXIT.failed;
     }
-    if (ctx.json) writeJson(ctx.io, { ok: true, ...report });
-    else ctx.io.stdout(formatReport(report));
+    const prices = {
+      region: PRICES.region,
+      asOf: PRICES.asOf,
+      rows: priceRows().map(([service, unit, usd]) => ({ service, unit, usd })),
+    };
+    if (ctx.json) writeJson(ctx.io, { ok: true, ...report, deployment, paths, prices });
+    else ctx.io.stdout(formatReport(report) + formatPaths(paths, deployment, report.executions));
     return EXIT.ok;
   },
 };
+
+function oneOf<T extends string>(
+  ctx: CommandContext,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
+  const raw = ctx.values[name];
+  if (raw === undefined) return undefined;
+  const found = allowed.find((a) => a === raw);
+  if (found === undefined)
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}; got "${String(raw)}"`);
+  return found;
+}
 
 function numberOption(
   ctx: CommandContext,
@@ -107,7 +157,7 @@ export function formatReport(report: CostReport): string {
   const line = (label: string, values: readonly string[]) =>
     `${label.padEnd(labelWidth)}  ${values.map((v, i) => v.padStart(widths[i] ?? 0)).join("  ")}`.trimEnd();
   return [
-    `${report.workflow} v${report.version} (${report.type}): estimated Step Functions cost, ${report.pricing.region}`,
+    `${report.workflow} v${report.version} (${report.type}): Step Functions alone (retries included), ${report.pricing.region}`,
     "",
     line(
       "",
@@ -130,4 +180,69 @@ function dollars(usd: number): string {
   if (usd === 0) return "$0";
   if (usd < 0.01) return `$${usd.toPrecision(2)}`;
   return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** The whole execution per path, then the prices it used. */
+export function formatPaths(
+  paths: readonly PathCost[],
+  deployment: DeploymentOptions,
+  executions: number,
+): string {
+  const header = [
+    "path",
+    "transitions",
+    "Lambda",
+    "events",
+    "WRU",
+    "RRU",
+    "Step Functions",
+    "Lambda $",
+    "DynamoDB",
+    "EventBridge",
+    "API Gateway",
+    "Logs",
+    "per million",
+    `${executions.toLocaleString("en-US")} executions`,
+  ];
+  const million = (usd: number) => dollars(usd * 1e6);
+  const rows = paths.map((p) => [
+    p.path,
+    count(p.usage.transitions),
+    count(p.usage.serviceCalls + p.usage.recordsInvocations + p.usage.apiRequests),
+    count(p.usage.events),
+    count(p.usage.writeUnits),
+    count(p.usage.readUnits),
+    million(p.usd.stepFunctions),
+    million(p.usd.lambda),
+    million(p.usd.dynamodb),
+    million(p.usd.eventBridge),
+    million(p.usd.apiGateway),
+    million(p.usd.logs),
+    dollars(p.usdPerMillion),
+    dollars(p.usd.total * executions),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const priceWidth = Math.max(
+    ...priceRows().map(([service, unit]) => `${service}, ${unit}`.length),
+  );
+  return [
+    "",
+    `Whole execution, per path (${deployment.type}, Lambda ${deployment.memoryMb ?? 256} MB ${deployment.architecture ?? "arm64"}, logs at ${deployment.logLevel ?? "ERROR"}); USD per million executions by service:`,
+    "",
+    line(header),
+    ...rows.map(line),
+    "",
+    "Lambda counts service-call, records and API invocations; WRU/RRU are DynamoDB write/read request units (records and circuit counts).",
+    `Prices (${PRICES.region}, on-demand list prices from ${PRICES.asOf}; free tiers not deducted):`,
+    ...priceRows().map(
+      ([service, unit, usd]) =>
+        `  ${`${service}, ${unit}`.padEnd(priceWidth)}  $${usd.toFixed(10).replace(/\.?0+$/, "")}`,
+    ),
+    "",
+  ].join("\n");
 }
