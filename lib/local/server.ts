@@ -144,7 +144,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     live.startTriggers();
 
     const health = startHealthChecks(registryStore, live, options.healthCheckSeconds ?? 5, log);
-    cleanup.push(async () => health.stop());
+    cleanup.push(() => health.stop());
 
     const deps: ApiDeps = {
       catalogue: compiled.catalogue,
@@ -243,11 +243,15 @@ function startHealthChecks(
   runtime: LocalRuntime,
   seconds: number,
   log: (line: string) => void,
-): { stop(): void } {
-  let running = false;
-  const round = async (): Promise<void> => {
-    if (running) return;
-    running = true;
+): { stop(): Promise<void> } {
+  let current: Promise<void> | undefined;
+  const round = (): Promise<void> => {
+    current ??= check().finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+  const check = async (): Promise<void> => {
     try {
       await runHealthChecks({
         registry: store,
@@ -257,14 +261,19 @@ function startHealthChecks(
       });
     } catch (error) {
       log(`baton dev: health checks failed: ${(error as Error).message}`);
-    } finally {
-      running = false;
     }
   };
   void round();
   const timer = setInterval(() => void round(), seconds * 1000);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  // Stopping waits for a round in flight: its registry scan must not outlive the local DynamoDB,
+  // which closes its database under it (an uncaught "Database is not open" otherwise).
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await current;
+    },
+  };
 }
 
 function describeTable(client: import("@aws-sdk/client-dynamodb").DynamoDBClient, table: string) {
