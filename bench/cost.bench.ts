@@ -18,10 +18,12 @@ import {
   type MachineCounts,
   pathCosts,
   priced,
+  recordsUnits,
 } from "../lib/core/execution-cost.ts";
 import { PRICES } from "../lib/core/pricing.ts";
 import { validateWorkflow } from "../lib/core/validate.ts";
 import { countRun, engineMachine } from "./cost/engine-count.ts";
+import { measureRecords } from "./cost/records-units.ts";
 import { fanOut, linear, mapSaga, type Scenario } from "./cost/scenarios.ts";
 
 const deployment: DeploymentOptions = {
@@ -117,6 +119,32 @@ console.log(
 console.log(
   "B = Baton, H = hand-wired; Lambda B counts service-call + records + API invocations; $/M per million executions",
 );
+console.log(
+  "\nRecords per execution, measured: events replayed one invocation each through the records updater on DynamoDB (dynalite), units from item sizes; model: USAGE_MODEL (adds the API's start write and the terminal trace merge)",
+);
+console.log(
+  "steps | path        | invocations | requests | WRU measured | RRU measured | WRU model | RRU model | WRU per step",
+);
+for (const n of [5, 10, 20]) {
+  const scenario = linear(n);
+  for (const failAt of [undefined, `s${n}`]) {
+    const m = await measureRecords(JSON.stringify(scenario.workflow), {}, failAt);
+    const model = recordsUnits(m.invocations, true);
+    console.log(
+      [
+        pad(n, 5),
+        (failAt === undefined ? "success" : `${failAt} fails`).padEnd(11),
+        pad(m.invocations, 11),
+        pad(m.requests, 8),
+        pad(m.writeUnits, 12),
+        pad(m.readUnits, 12),
+        pad(model.writeUnits, 9),
+        pad(model.readUnits, 9),
+        pad((m.writeUnits / n).toFixed(1), 12),
+      ].join(" | "),
+    );
+  }
+}
 if (offBy > 0) {
   console.log(`baton cost is more than 5 % off the engine's count on ${offBy} path(s)`);
   process.exitCode = 1;

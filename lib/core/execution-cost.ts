@@ -38,9 +38,13 @@ export const USAGE_MODEL = {
   statusChanges: 2,
   /** Standard: the records function publishes `Execution Started` and the terminal `Execution *`. */
   recordsPublishedEvents: 2,
-  /** The execution record (META item) before any event, and what each recorded event adds, in bytes. */
-  recordBaseBytes: 700,
-  recordBytesPerEvent: 280,
+  /**
+   * The execution record (META item) before any event, and what each recorded event adds, in
+   * bytes: fitted to the units measured by replaying linear sagas' events against the DynamoDB
+   * store (`bench/cost/records-units.ts`: 32/54/130/362 write units for 8/12/22/42 events).
+   */
+  recordBaseBytes: 400,
+  recordBytesPerEvent: 140,
   /** One event item per recorded event (under 1 KB: one write unit). */
   eventItemWriteUnits: 1,
   /** The record is indexed by workflow with projection ALL: every record write is written twice. */

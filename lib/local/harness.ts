@@ -53,6 +53,7 @@ import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/docum
 import { InMemoryRegistryStore } from "../runtime/registry/memory-store.ts";
 import type { ServiceEntry } from "../runtime/registry/registry-model.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
+import type { BusEvent } from "./event-bus.ts";
 import { MemoryRecords } from "./memory-records.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { type CompiledSet, compileProject } from "./workflows.ts";
@@ -89,6 +90,12 @@ export interface HarnessOptions {
   readonly services: Readonly<Record<string, ServiceHandler | string>>;
   /** Wraps the registry and circuit store the handler uses (e.g. to make it slow in a test). */
   readonly store?: (store: RegistryStore & CircuitStore) => RegistryStore & CircuitStore;
+  /**
+   * Sees every event the execution records receive (Baton's and Step Functions' status changes),
+   * in delivery order: what the records function is invoked with in AWS (the cost bench replays
+   * them against DynamoDB).
+   */
+  readonly onRecordsEvent?: (event: BusEvent) => void;
 }
 
 export interface Fault {
@@ -217,7 +224,10 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   const live = await createLocalRuntime({
     compiled,
     registry: options.store === undefined ? registry : options.store(registry),
-    records: (event) => records.apply(event),
+    records: (event) => {
+      options.onRecordsEvent?.(event);
+      return records.apply(event);
+    },
     fetch: fetchImpl,
     skipDelays: true,
     busRetryDelaysMs: [],
