@@ -121,6 +121,8 @@ export interface LedgerServiceOptions {
   readonly instances?: number;
   /** One more instance that is up and down in turn (refused connections). */
   readonly flapping?: Flapping;
+  /** Every other answer goes out after this, the effect applied on arrival (crash runs). @default 0 */
+  readonly latencyMs?: number;
 }
 
 export interface LedgerService {
@@ -186,14 +188,15 @@ export async function startLedgerService(options: LedgerServiceOptions): Promise
   const handle = (request: IncomingMessage, text: string, response: ServerResponse): void => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
     const reply = answer(request.method ?? "GET", path, header(request, "idempotency-key"), text);
-    if (reply.late !== true) {
+    const delay = reply.late === true ? options.lateAnswerMs : (options.latencyMs ?? 0);
+    if (delay <= 0) {
       send(response, reply.status, reply.body);
       return;
     }
     const timer = setTimeout(() => {
       late.delete(timer);
       send(response, reply.status, reply.body);
-    }, options.lateAnswerMs);
+    }, delay);
     late.add(timer);
   };
 

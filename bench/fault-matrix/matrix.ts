@@ -172,7 +172,7 @@ function field(value: Json | undefined, key: string): Json | undefined {
   return (value as { readonly [key: string]: Json })[key];
 }
 
-function servicesEntry(name: string, urls: readonly string[]): string {
+export function servicesEntry(name: string, urls: readonly string[]): string {
   const instances = urls
     .map((url, i) => `      - { id: ${name}-${i}, url: "${url}", weight: 1 }\n`)
     .join("");
@@ -191,7 +191,7 @@ const TERMINAL = new Set(["SUCCEEDED", "FAILED", "COMPENSATION_FAILED", "CANCELL
 const COMPENSATION_BUSY = new Set(["PENDING", "RUNNING"]);
 
 /** Reads every record, re-reading those not settled yet until `settleMs` has passed. */
-async function settledRecords(
+export async function settledRecords(
   url: string,
   ids: readonly string[],
   settleMs: number,
@@ -223,7 +223,7 @@ async function settledRecords(
   return records;
 }
 
-async function pool(
+export async function pool(
   count: number,
   concurrency: number,
   task: (i: number) => Promise<void>,

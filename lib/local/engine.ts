@@ -15,7 +15,10 @@
  *   the failed step. Work that a compensation undid is not replayed: a compensation that succeeds
  *   drops the results of its step, so that step runs again. Status events carry `redriveCount`.
  * - Executions that were RUNNING when the process stopped are found in the journal at startup
- *   and failed with `Baton.Interrupted` (`recoverInterrupted`); they can be redriven.
+ *   and resumed (`resumeInterrupted`): replayed up to where they stopped, or, when their saga had
+ *   started compensating, run to the end of that compensation without going forward again. The
+ *   journal gets a new execution, a final status and the start of a compensation on disk before
+ *   anything else hears of them, so nothing is lost or left RUNNING by a `kill -9`.
  * - `results` gives what a compensation-only run needs, read as `GetExecutionHistory` gives it in
  *   AWS: the union of `$.steps` over every state the interpreter exited (its event log). Recorded
  *   task results are not used: they are raw task outputs (before `ResultSelector`), not `$.steps`.
@@ -32,6 +35,7 @@ import type {
   ServiceCallResult,
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
+import { DetailType, EVENT_SOURCE } from "../core/wire.ts";
 import {
   collectItemSteps,
   collectSteps,
@@ -43,6 +47,7 @@ import {
   type EngineStatus,
   type ExecutionEntry,
   ExecutionJournal,
+  type RecordedResult,
   type StateTrace,
 } from "./journal.ts";
 import {
@@ -210,6 +215,8 @@ export class LocalEngine {
       results: {},
     };
     this.#journal.put(entry);
+    // On disk before anyone hears of it: a crash from here on finds it in the journal.
+    this.#journal.writeNow(id);
     if (options.parentId !== undefined) this.#live.get(options.parentId)?.children.add(id);
     this.#launch(entry);
     return describeEntry(entry);
@@ -266,7 +273,8 @@ export class LocalEngine {
     entry.output = null;
     entry.error = null;
     entry.cause = null;
-    this.#journal.touch(entry.id);
+    delete entry.compensating;
+    this.#journal.writeNow(entry.id);
     this.#launch(entry);
     return describeEntry(entry);
   }
@@ -330,23 +338,50 @@ export class LocalEngine {
     return describeEntry(this.#require(executionId));
   }
 
-  /** Fails executions left RUNNING by a previous process; returns their ids. */
-  recoverInterrupted(): string[] {
-    const ids: string[] = [];
+  /**
+   * Resumes the executions a previous process left RUNNING (it was killed): each runs again from
+   * the top, replaying the recorded result of every task that finished, so work continues where
+   * it stopped without being done twice (calls in flight are sent again with the same
+   * `Idempotency-Key`). One whose saga had started compensating finishes its compensation instead
+   * (see `#refuseForwardWork`). Returns the ids, by how they resume.
+   */
+  resumeInterrupted(): { resumed: string[]; compensating: string[] } {
+    const resumed: string[] = [];
+    const compensating: string[] = [];
     for (const entry of this.#journal.all()) {
       if (entry.status !== "RUNNING" || this.#live.has(entry.id)) continue;
-      this.#finish(entry, {
-        status: "FAILED",
-        error: INTERRUPTED,
-        cause: JSON.stringify({
-          message:
-            "The local server stopped while this execution was running; redrive it to resume.",
-          step: "",
-        }),
-      });
-      ids.push(entry.id);
+      if (this.#options.machines(entry.workflow) === undefined) {
+        this.#finish(entry, {
+          status: "FAILED",
+          error: INTERRUPTED,
+          cause: JSON.stringify({
+            message: `The local server stopped while this execution was running, and its workflow ${entry.workflow} is no longer loaded; load it and redrive the execution.`,
+            step: "",
+          }),
+        });
+        continue;
+      }
+      (entry.compensating === undefined ? resumed : compensating).push(entry.id);
+      this.#launch(entry);
     }
-    return ids;
+    return { resumed, compensating };
+  }
+
+  /**
+   * Brings the execution records up to the journal after a crash: a final status the journal
+   * holds but whose status event was lost with the process is reported again. `recorded` gives
+   * the status a record holds (undefined when there is none).
+   */
+  async reconcileRecords(recorded: (id: string) => Promise<string | undefined>): Promise<string[]> {
+    const reported: string[] = [];
+    for (const entry of this.#journal.all()) {
+      if (entry.status === "RUNNING" || this.#live.has(entry.id)) continue;
+      const status = await recorded(entry.id);
+      if (status !== undefined && status !== "RUNNING") continue;
+      this.#report(entry);
+      reported.push(entry.id);
+    }
+    return reported;
   }
 
   /** Executions currently running in this process. */
@@ -384,6 +419,11 @@ export class LocalEngine {
     const execution = machine.machine.run(entry.input as never, {
       overrides: {
         taskResourceLocalHandlers: run.handlers() as never,
+        // Finishing a compensation, the failed step fails again at once: no waits between its
+        // tries, which would only replay the original failure.
+        ...(entry.compensating !== undefined && this.#options.skipDelays !== true
+          ? { retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((s) => [s, 0])) }
+          : {}),
         ...(this.#options.skipDelays === true
           ? {
               retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((s) => [s, 0])),
@@ -422,7 +462,9 @@ export class LocalEngine {
     entry.output = outcome.output ?? null;
     entry.error = outcome.error ?? null;
     entry.cause = outcome.cause ?? null;
-    this.#journal.touch(entry.id);
+    // On disk before the status event: at the next start the journal is the truth the records
+    // are brought up to (`reconcileRecords`).
+    this.#journal.writeNow(entry.id);
     this.#report(entry);
     const waiters = this.#waiters.get(entry.id);
     this.#waiters.delete(entry.id);
@@ -454,7 +496,15 @@ export class LocalEngine {
   record(entry: ExecutionEntry): void {
     this.#journal.touch(entry.id);
   }
+
+  /** @internal Puts the entry on disk before returning. */
+  recordNow(entry: ExecutionEntry): void {
+    this.#journal.writeNow(entry.id);
+  }
 }
+
+const isUndoWork = (result: RecordedResult): boolean =>
+  result.undone !== undefined || result.undo !== undefined;
 
 type Outcome = {
   readonly status: EngineStatus;
@@ -557,11 +607,14 @@ class ExecutionRun {
   #runs = 0;
   /** This run's service calls in flight (aborted when the execution stops). */
   readonly calls = new InFlightCalls();
+  /** Set when this run finishes the compensation an interrupted run had started. */
+  readonly #finishing: ExecutionEntry["compensating"];
 
   constructor(engine: LocalEngine, entry: ExecutionEntry, machine: PreparedMachine) {
     this.#engine = engine;
     this.#entry = entry;
     this.#machine = machine;
+    this.#finishing = entry.compensating;
   }
 
   /**
@@ -624,7 +677,13 @@ class ExecutionRun {
     const slot = request === undefined ? 0 : this.#claim(request);
     const replayKey = request === undefined ? undefined : `${request}#${slot}`;
     const recorded = replayKey === undefined ? undefined : this.#entry.results[replayKey];
-    if (recorded !== undefined) return recorded.output;
+    // Work a compensation undid, and the compensations themselves, are replayed only to finish
+    // that compensation; a redrive runs the undone step again and compensates it afresh.
+    const finishing = this.#finishing;
+    if (recorded !== undefined && (finishing !== undefined || !isUndoWork(recorded)))
+      return recorded.output;
+    if (finishing !== undefined) this.#refuseForwardWork(task, input, finishing);
+    if (task.kind === "emit") this.#noteCompensationStart(input);
     let result: { output: Json; stepId: string; compensated?: string };
     try {
       result = await this.#run(task, input, attempt);
@@ -636,13 +695,55 @@ class ExecutionRun {
     if (replayKey === undefined) return output;
     if (compensated !== undefined) {
       for (const [key, result] of Object.entries(this.#entry.results)) {
-        if (result.stepId === compensated) delete this.#entry.results[key];
+        if (result.stepId === compensated && result.undo === undefined)
+          this.#entry.results[key] = { ...result, undone: true };
       }
+      this.#entry.results[replayKey] = { stepId, output, undo: true };
     } else {
       this.#entry.results[replayKey] = { stepId, output };
     }
     this.#engine.record(this.#entry);
     return output;
+  }
+
+  /**
+   * Finishing an interrupted compensation: the step that failed fails again the same way (its
+   * result is not recorded; running it again could succeed and send the saga forward over steps
+   * already undone), and so does an `await` that never got its signal. Other steps without a
+   * recorded result (a parallel sibling cut short) run: they succeed and are compensated too.
+   */
+  #refuseForwardWork(
+    task: TaskInfo,
+    input: Record<string, unknown>,
+    failure: NonNullable<ExecutionEntry["compensating"]>,
+  ): void {
+    const failing =
+      (task.kind === "serviceCall" && input.mode === "call" && input.stepId === failure.step) ||
+      task.kind === "awaitSignal";
+    if (failing) throw taskError(failure.name, failure.message);
+  }
+
+  /**
+   * The saga's first act is its `Compensation Started` event: the failure it carries goes to disk
+   * before the event (and so any compensation) goes out, so a crash from here on is recovered by
+   * finishing the compensation.
+   */
+  #noteCompensationStart(input: Record<string, unknown>): void {
+    if (this.#entry.compensating !== undefined) return;
+    const entries = Array.isArray(input.Entries)
+      ? (input.Entries as Record<string, unknown>[])
+      : [];
+    for (const e of entries) {
+      if (e.Source !== EVENT_SOURCE || e.DetailType !== DetailType.CompensationStarted) continue;
+      const error = ((e.Detail ?? {}) as { error?: Record<string, unknown> }).error ?? {};
+      this.#entry.compensating = {
+        name: typeof error.name === "string" ? error.name : "States.TaskFailed",
+        message: typeof error.message === "string" ? error.message : "",
+        step: typeof error.step === "string" ? error.step : "",
+      };
+      this.#engine.recordNow(this.#entry);
+      return;
+    }
   }
 
   #claim(request: string): number {

@@ -1,9 +1,15 @@
 /**
  * What the local engine must not forget across restarts: each execution's input, status and the
- * results of the work it has done (for redrive). One JSON file per execution under
- * `<dataDir>/executions/`, written atomically; in memory only when no directory is given.
+ * results of the work it has done (for redrive and crash recovery). One JSON file per execution
+ * under `<dataDir>/executions/`, written atomically; in memory only when no directory is given.
+ *
+ * Writes are synchronous (`writeFileSync` + `renameSync`), batched every 20 ms, or at once with
+ * `writeNow` for what must be on disk before anyone hears of it (a new execution, a final status,
+ * the start of a compensation): with asynchronous writes, an older snapshot still in flight could
+ * be renamed over a newer one, and a `kill -9` then left an execution RUNNING on disk for good.
  */
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { renameSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Json } from "../core/model.ts";
 
@@ -14,6 +20,10 @@ export interface RecordedResult {
   /** The step it belongs to (a compensation of the step invalidates it). */
   readonly stepId: string;
   readonly output: Json;
+  /** A forward result whose compensation succeeded: replayed only to finish that compensation. */
+  readonly undone?: true;
+  /** The result of a compensation: replayed only to finish the compensation it belongs to. */
+  readonly undo?: true;
 }
 
 export interface ExecutionEntry {
@@ -32,6 +42,12 @@ export interface ExecutionEntry {
   readonly parentId: string | null;
   /** Keyed by state name and canonical task input. */
   results: Record<string, RecordedResult>;
+  /**
+   * The failure the execution's saga started compensating (from its `Compensation Started`
+   * event), written before any compensation runs: an execution interrupted with this set is
+   * recovered by finishing its compensation, never by running forward again.
+   */
+  compensating?: { readonly name: string; readonly message: string; readonly step: string };
   /**
    * The current run's step results as the execution state holds them (`$.steps`, unioned over
    * every state exited), for a cancel with compensation. Absent in journals of older versions.
@@ -52,7 +68,6 @@ export class ExecutionJournal {
   readonly #dir: string | undefined;
   readonly #entries = new Map<string, ExecutionEntry>();
   readonly #dirty = new Set<string>();
-  #flushing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(dir: string | undefined) {
@@ -98,7 +113,9 @@ export class ExecutionJournal {
     if (this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        void this.flush();
+        this.flush().catch((error: unknown) =>
+          console.error(`baton dev: the execution journal could not be written: ${String(error)}`),
+        );
       }, 20);
       this.#timer.unref();
     }
@@ -106,27 +123,28 @@ export class ExecutionJournal {
 
   /** Writes every pending change; resolves when they are on disk. */
   flush(): Promise<void> {
+    try {
+      for (const id of [...this.#dirty]) this.#write(id);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Writes one entry now, synchronously: it is on disk when this returns. */
+  writeNow(id: string): void {
+    this.#write(id);
+  }
+
+  #write(id: string): void {
+    this.#dirty.delete(id);
     const dir = this.#dir;
-    if (dir === undefined) return Promise.resolve();
-    const ids = [...this.#dirty];
-    this.#dirty.clear();
-    const snapshots = ids.flatMap((id) => {
-      const entry = this.#entries.get(id);
-      return entry === undefined ? [] : [[id, serialized(entry)] as const];
-    });
-    this.#flushing = this.#flushing
-      .catch(() => undefined)
-      .then(async () => {
-        await Promise.all(
-          snapshots.map(async ([id, text]) => {
-            const file = join(dir, `${id}.json`);
-            const temporary = `${file}.tmp`;
-            await writeFile(temporary, text);
-            await rename(temporary, file);
-          }),
-        );
-      });
-    return this.#flushing;
+    const entry = this.#entries.get(id);
+    if (dir === undefined || entry === undefined) return;
+    const file = join(dir, `${id}.json`);
+    const temporary = `${file}.tmp`;
+    writeFileSync(temporary, serialized(entry));
+    renameSync(temporary, file);
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,8 @@
  * `baton dev`: the whole of Baton in one Node process, no AWS account. The same compiled ASL runs
  * in aws-local-stepfunctions, the same handlers serve the same HTTP API (API Gateway proxy events
  * built from node:http requests), DynamoDB is dynalite persisted under `<dataDir>/db`, EventBridge
- * is the local bus. Executions that were running when the server stopped are failed with
- * `Baton.Interrupted` at the next start, and can be redriven.
+ * is the local bus. Executions that were running when the server stopped (even by `kill -9`) are
+ * resumed at the next start on the same data dir, or finish the compensation they had started.
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -135,10 +135,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (seedText !== undefined)
       await seed(registryStore, seedText, live, servicesFile ?? "demo services", log);
 
-    const interrupted = live.engine.recoverInterrupted();
-    if (interrupted.length > 0) {
+    const reported = await live.engine.reconcileRecords(
+      async (id) => (await executions.get(id))?.status,
+    );
+    if (reported.length > 0)
+      log(`baton dev: ${reported.length} final status(es) the last run did not record, recorded`);
+    const { resumed, compensating } = live.engine.resumeInterrupted();
+    if (resumed.length + compensating.length > 0) {
       log(
-        `baton dev: ${interrupted.length} execution(s) were running when the server stopped; marked FAILED (Baton.Interrupted), redrivable`,
+        `baton dev: ${resumed.length + compensating.length} execution(s) were running when the server stopped: ${resumed.length} resumed, ${compensating.length} finishing their compensation`,
       );
     }
     live.startTriggers();

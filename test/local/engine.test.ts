@@ -371,7 +371,7 @@ describe("LocalEngine", () => {
     ]);
   });
 
-  it("fails executions left running by a crash with Baton.Interrupted, and they can be redriven", async () => {
+  it("resumes executions left running by a crash, without a redrive", async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), "baton-engine-"));
     dirs.push(dir);
@@ -383,17 +383,106 @@ describe("LocalEngine", () => {
     const after = new FakeRuntime();
     const engine = await engineWith(after, { dir });
     // Act
-    const recovered = engine.recoverInterrupted();
-    // Assess
-    expect(recovered).toEqual([started.executionId]);
-    expect([
-      engine.describe(started.executionId)?.status,
-      engine.describe(started.executionId)?.error,
-    ]).toEqual(["FAILED", "Baton.Interrupted"]);
-    engine.redrive(started.executionId);
+    const recovered = engine.resumeInterrupted();
     await until(() => after.parked.length === 1);
     engine.sendTaskSuccess(after.parked[0]?.taskToken ?? "", { ok: true });
-    expect((await engine.waitFor(started.executionId)).status).toEqual("SUCCEEDED");
+    const done = await engine.waitFor(started.executionId);
+    // Assess
+    expect(recovered).toEqual({ resumed: [started.executionId], compensating: [] });
+    expect([done.status, done.redriveCount]).toEqual(["SUCCEEDED", 0]);
+    expect(after.statuses.map((s) => s.status)).toEqual(["RUNNING", "SUCCEEDED"]);
+    await engine.close();
+  });
+
+  it("finishes a compensation a crash interrupted, without running undone steps forward again", async () => {
+    // Prepare: ship fails; the process dies while charge's compensation is in flight
+    const dir = await mkdtemp(join(tmpdir(), "baton-engine-"));
+    dirs.push(dir);
+    const before = new FakeRuntime();
+    before.script = (r) =>
+      r.stepId === "ship" && r.mode === "call"
+        ? new ClientError("400", { step: "ship" })
+        : undefined;
+    let inUndo = false;
+    const callService = before.callService.bind(before);
+    before.callService = (request) => {
+      if (request.mode !== "compensate") return callService(request);
+      inUndo = true;
+      return new Promise<never>(() => undefined);
+    };
+    const crashed = await engineWith(before, { dir });
+    const started = crashed.start("saga", {});
+    await until(() => inUndo);
+    await crashed.close();
+    const after = new FakeRuntime(); // ship would succeed now: it must not be called
+    const engine = await engineWith(after, { dir });
+    // Act
+    const recovered = engine.resumeInterrupted();
+    const done = await engine.waitFor(started.executionId);
+    // Assess
+    expect(recovered).toEqual({ resumed: [], compensating: [started.executionId] });
+    expect([done.status, done.error]).toEqual(["FAILED", "Baton.ClientError"]);
+    expect(JSON.parse(done.cause ?? "{}")).toMatchObject({
+      name: "Baton.ClientError",
+      step: "ship",
+    });
+    expect(after.callOrder()).toEqual(["compensate:charge:1", "compensate:reserve:1"]);
+    await engine.close();
+  });
+
+  it("replays finished compensations when it finishes an interrupted one", async () => {
+    // Prepare: charge's compensation finished; the process dies in reserve's
+    const dir = await mkdtemp(join(tmpdir(), "baton-engine-"));
+    dirs.push(dir);
+    const before = new FakeRuntime();
+    before.script = (r) =>
+      r.stepId === "ship" && r.mode === "call"
+        ? new ClientError("400", { step: "ship" })
+        : undefined;
+    let inReserveUndo = false;
+    const callService = before.callService.bind(before);
+    before.callService = (request) => {
+      if (request.mode !== "compensate" || request.stepId !== "reserve")
+        return callService(request);
+      inReserveUndo = true;
+      return new Promise<never>(() => undefined);
+    };
+    const crashed = await engineWith(before, { dir });
+    const started = crashed.start("saga", {});
+    await until(() => inReserveUndo);
+    await crashed.close();
+    const after = new FakeRuntime();
+    const engine = await engineWith(after, { dir });
+    // Act
+    engine.resumeInterrupted();
+    const done = await engine.waitFor(started.executionId);
+    // Assess
+    expect(done.status).toEqual("FAILED");
+    expect(after.callOrder()).toEqual(["compensate:reserve:1"]);
+    await engine.close();
+  });
+
+  it("records again a final status whose event a crash lost, and only that one", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "baton-engine-"));
+    dirs.push(dir);
+    const first = await engineWith(new FakeRuntime(), { dir });
+    const a = await first.waitFor(first.start("saga", {}).executionId);
+    const b = await first.waitFor(first.start("saga", {}).executionId);
+    await first.close();
+    const after = new FakeRuntime();
+    const engine = await engineWith(after, { dir });
+    const records: Record<string, string> = {
+      [a.executionId]: "RUNNING",
+      [b.executionId]: "SUCCEEDED",
+    };
+    // Act
+    const reported = await engine.reconcileRecords(async (id) => records[id]);
+    // Assess
+    expect(reported).toEqual([a.executionId]);
+    expect(after.statuses.map((s) => `${s.name}:${s.status}`)).toEqual([
+      `${a.executionId}:SUCCEEDED`,
+    ]);
     await engine.close();
   });
 });
