@@ -34,6 +34,7 @@ import type {
   ServiceCallRequest,
   ServiceCallResult,
 } from "../core/contract.ts";
+import { isRetryable } from "../core/errors.ts";
 import type { Json } from "../core/model.ts";
 import { DetailType, EVENT_SOURCE } from "../core/wire.ts";
 import {
@@ -497,11 +498,19 @@ export class LocalEngine {
     this.#journal.touch(entry.id);
   }
 
+  /** @internal Pause between the resends of a call whose outcome a crash left uncertain. */
+  get resendPauseMs(): number {
+    return this.#options.skipDelays === true ? 0 : 1_000;
+  }
+
   /** @internal Puts the entry on disk before returning. */
   recordNow(entry: ExecutionEntry): void {
     this.#journal.writeNow(entry.id);
   }
 }
+
+/** Resends of a call a crash left uncertain, before its transient failure counts. */
+const UNCERTAIN_TRIES = 10;
 
 const isUndoWork = (result: RecordedResult): boolean =>
   result.undone !== undefined || result.undo !== undefined;
@@ -609,12 +618,16 @@ class ExecutionRun {
   readonly calls = new InFlightCalls();
   /** Set when this run finishes the compensation an interrupted run had started. */
   readonly #finishing: ExecutionEntry["compensating"];
+  /** Calls the previous process had in flight when it died (replay keys), until sent again. */
+  readonly #uncertain: Set<string>;
 
   constructor(engine: LocalEngine, entry: ExecutionEntry, machine: PreparedMachine) {
     this.#engine = engine;
     this.#entry = entry;
     this.#machine = machine;
     this.#finishing = entry.compensating;
+    this.#uncertain = new Set(Object.keys(entry.inFlight ?? {}));
+    entry.inFlight = {};
   }
 
   /**
@@ -677,20 +690,36 @@ class ExecutionRun {
     const slot = request === undefined ? 0 : this.#claim(request);
     const replayKey = request === undefined ? undefined : `${request}#${slot}`;
     const recorded = replayKey === undefined ? undefined : this.#entry.results[replayKey];
-    // Work a compensation undid, and the compensations themselves, are replayed only to finish
-    // that compensation; a redrive runs the undone step again and compensates it afresh.
+    // Finishing a compensation replays the forward work (undone or not) so the saga takes the
+    // same path, and sends the compensations again under their own Idempotency-Keys (the service
+    // answers a finished one from its store, and the records hear of it again). A redrive runs an
+    // undone step again and compensates it afresh.
     const finishing = this.#finishing;
-    if (recorded !== undefined && (finishing !== undefined || !isUndoWork(recorded)))
-      return recorded.output;
-    if (finishing !== undefined) this.#refuseForwardWork(task, input, finishing);
+    const replay =
+      recorded !== undefined &&
+      (finishing === undefined ? !isUndoWork(recorded) : recorded.undo === undefined);
+    if (replay) return recorded.output;
+    // A service call is marked in flight on disk before it goes out, so that after a crash the
+    // next process knows its outcome is uncertain (see `#settleUncertain`).
+    const tracked = task.kind === "serviceCall" ? replayKey : undefined;
+    const uncertain = tracked !== undefined && this.#uncertain.delete(tracked);
+    // An uncertain call is asked again even when finishing: it may have taken effect, and only
+    // an answer lets the compensation undo it.
+    if (finishing !== undefined && !uncertain) this.#refuseForwardWork(task, input, finishing);
     if (task.kind === "emit") this.#noteCompensationStart(input);
+    if (tracked !== undefined) {
+      this.#entry.inFlight = { ...this.#entry.inFlight, [tracked]: true };
+      this.#engine.recordNow(this.#entry);
+    }
     let result: { output: Json; stepId: string; compensated?: string };
     try {
-      result = await this.#run(task, input, attempt);
+      result = await this.#run(task, input, attempt, uncertain);
     } catch (error) {
       if (request !== undefined) this.#slots.get(request)?.delete(slot);
+      if (tracked !== undefined) this.#settled(tracked);
       throw error;
     }
+    if (tracked !== undefined) this.#settled(tracked);
     const { output, stepId, compensated } = result;
     if (replayKey === undefined) return output;
     if (compensated !== undefined) {
@@ -746,6 +775,13 @@ class ExecutionRun {
     }
   }
 
+  /** The call answered (or failed for good): its outcome is no longer in doubt. */
+  #settled(key: string): void {
+    if (this.#entry.inFlight === undefined) return;
+    delete this.#entry.inFlight[key];
+    this.#engine.record(this.#entry);
+  }
+
   #claim(request: string): number {
     const taken = this.#slots.get(request) ?? new Set<number>();
     this.#slots.set(request, taken);
@@ -759,10 +795,11 @@ class ExecutionRun {
     task: TaskInfo,
     input: Record<string, unknown>,
     attempt: number,
+    uncertain: boolean,
   ): Promise<{ output: Json; stepId: string; compensated?: string }> {
     switch (task.kind) {
       case "serviceCall":
-        return this.#serviceCall(input, attempt);
+        return this.#serviceCall(input, attempt, uncertain);
       case "emit":
         return { output: this.#emit(input), stepId: task.name };
       case "awaitSignal":
@@ -777,10 +814,11 @@ class ExecutionRun {
   async #serviceCall(
     input: Record<string, unknown>,
     attempt: number,
+    uncertain: boolean,
   ): Promise<{ output: Json; stepId: string; compensated?: string }> {
     const request = { ...input, attempt } as unknown as ServiceCallRequest;
-    try {
-      const result = await this.calls.track(
+    const call = (): Promise<Json> =>
+      this.calls.track(
         request.stepId,
         request.mode,
         this.#engine.runtime.callService(request, {
@@ -788,12 +826,31 @@ class ExecutionRun {
           signal: this.calls.signal,
         }) as unknown as Promise<Json>,
       );
-      const output = result as unknown as Json;
+    try {
+      const output = uncertain ? await this.#settleUncertain(call) : await call();
       return request.mode === "compensate"
         ? { output, stepId: request.stepId, compensated: request.stepId }
         : { output, stepId: request.stepId };
     } catch (error) {
       throw lambdaError(error);
+    }
+  }
+
+  /**
+   * A call the previous process sent but never heard back from may have taken effect. Sent again
+   * under the same `Idempotency-Key`, the service answers with what it did; a transient failure
+   * says nothing about that, so the question is asked again (up to `UNCERTAIN_TRIES` times) rather
+   * than letting a 503 fail the step while its effect stands uncompensated.
+   */
+  async #settleUncertain(call: () => Promise<Json>): Promise<Json> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await call();
+      } catch (error) {
+        const name = error instanceof Error ? error.name : "";
+        if (!isRetryable(name) || tries >= UNCERTAIN_TRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.#engine.resendPauseMs));
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import { EVENT_SOURCE } from "../core/wire.ts";
 import type { RedriveResult } from "../runtime/dead-letter-queue.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { LocalDeadLetter, LocalDeadLetterQueue } from "./dead-letters.ts";
+import type { DeliveryOutbox } from "./delivery-outbox.ts";
 import { assertPattern, type EventPattern, matchesPattern } from "./event-matcher.ts";
 
 export const LOCAL_ACCOUNT = "000000000000";
@@ -46,6 +47,8 @@ export interface EventBusOptions {
   readonly retryDelaysMs?: readonly number[];
   /** Called when a target fails for good (after retries), e.g. to log it. */
   readonly onTargetFailure?: (rule: string, event: BusEvent, reason: string) => void;
+  /** Keeps unfinished deliveries on disk, for `deliverPending` after a crash. */
+  readonly outbox?: DeliveryOutbox;
 }
 
 interface Rule {
@@ -97,6 +100,22 @@ export class LocalEventBus {
     return events;
   }
 
+  /**
+   * Delivers again what a previous process left undelivered (see `DeliveryOutbox`), to the rules
+   * that still exist; call once the rules are registered. Returns how many deliveries restarted.
+   */
+  deliverPending(): number {
+    const pending = this.#options.outbox?.takePending() ?? [];
+    let restarted = 0;
+    for (const { rule: name, event } of pending) {
+      const rule = this.#rules.get(name);
+      if (rule === undefined) continue;
+      this.#track(this.#deliver(rule, event));
+      restarted += 1;
+    }
+    return restarted;
+  }
+
   /** Resolves once every delivery started so far (and any they caused) has finished. */
   async idle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
@@ -138,6 +157,16 @@ export class LocalEventBus {
   }
 
   async #deliver(rule: Rule, event: BusEvent): Promise<void> {
+    const outbox = this.#options.outbox;
+    const handle = outbox?.add({ rule: rule.name, event });
+    try {
+      await this.#deliverOnce(rule, event);
+    } finally {
+      outbox?.done(handle);
+    }
+  }
+
+  async #deliverOnce(rule: Rule, event: BusEvent): Promise<void> {
     const delays = this.#options.retryDelaysMs ?? [50, 250];
     let reason = "";
     for (let attempt = 0; attempt <= delays.length; attempt++) {

@@ -49,6 +49,11 @@ export interface ExecutionEntry {
    */
   compensating?: { readonly name: string; readonly message: string; readonly step: string };
   /**
+   * Service calls sent and not yet answered (replay keys), written before each goes out: after a
+   * crash their outcome is uncertain, and the next run asks again until it knows.
+   */
+  inFlight?: Record<string, true>;
+  /**
    * The current run's step results as the execution state holds them (`$.steps`, unioned over
    * every state exited), for a cancel with compensation. Absent in journals of older versions.
    */

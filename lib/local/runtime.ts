@@ -25,6 +25,7 @@ import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../runtime/service-call.ts";
 import { SuspectProber } from "../runtime/suspect-probes.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
+import { DeliveryOutbox } from "./delivery-outbox.ts";
 import { LocalEngine } from "./engine.ts";
 import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
@@ -82,6 +83,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   );
   const bus = new LocalEventBus({
     deadLetters,
+    ...(options.dataDir === undefined
+      ? {}
+      : { outbox: new DeliveryOutbox(`${options.dataDir}/outbox`) }),
     ...(options.busRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.busRetryDelaysMs }),
     onTargetFailure: (rule, event, reason) =>
       log(

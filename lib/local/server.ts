@@ -147,6 +147,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       );
     }
     live.startTriggers();
+    const redelivered = live.bus.deliverPending();
+    if (redelivered > 0)
+      log(`baton dev: ${redelivered} event delivery(ies) the last run left unfinished, resumed`);
 
     const health = startHealthChecks(registryStore, live, options.healthCheckSeconds ?? 5, log);
     cleanup.push(() => health.stop());
