@@ -1,10 +1,11 @@
-/** Lambda entry of the scheduled health check; see `lib/runtime/health-check.ts`. */
+/** Lambda entry of the health check, scheduled and on `Instance Suspected`; see `lib/runtime/suspect-probes.ts`. */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { healthCheckDeps } from "../lib/runtime/aws/health-check-deps.ts";
 import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
-import { type HealthCheckSummary, runHealthChecks } from "../lib/runtime/health-check.ts";
+import type { HealthCheckSummary } from "../lib/runtime/health-check.ts";
+import { handleHealthCheckEvent } from "../lib/runtime/suspect-probes.ts";
 
 export const handler = middy<unknown, HealthCheckSummary>()
   .use(injectLambdaContext(powertoolsLogger))
-  .handler(() => runHealthChecks(healthCheckDeps()));
+  .handler((event) => handleHealthCheckEvent(event, healthCheckDeps()));

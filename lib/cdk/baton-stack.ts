@@ -147,6 +147,7 @@ export class BatonStack extends Stack {
     new HealthCheckSchedule(this, "HealthChecks", {
       healthCheck: fns["health-check"].function,
       deadLetterQueue: targetDlq,
+      eventBus: bus,
     });
     this.api = new BatonApi(this, "Http", {
       restApiName: prefix,

@@ -31,6 +31,8 @@ export const DetailType = {
   ServiceRegistered: "Service Registered",
   ServiceDeregistered: "Service Deregistered",
   InstanceHealthChanged: "Instance Health Changed",
+  /** A call failure blamed an instance; the health check probes it at once (AWS wiring). */
+  InstanceSuspected: "Instance Suspected",
   CircuitOpened: "Circuit Opened",
   CircuitHalfOpened: "Circuit Half-Opened",
   CircuitClosed: "Circuit Closed",

@@ -42,10 +42,11 @@ export interface ServiceCallDeps {
   /** Defaults to one balancer per container. */
   readonly balancer?: Balancer;
   /**
-   * Told, without being awaited, when a call failure blames an instance (5xx, 429, 408, timeout,
-   * connection error), so health checks probe it now instead of at the next scheduled round.
+   * Told when a call failure blames an instance (5xx, 429, 408, timeout, connection error), so
+   * health checks probe it now instead of at the next scheduled round. A returned promise is
+   * awaited within the report budget (in AWS it publishes `Instance Suspected`).
    */
-  readonly onSuspect?: (service: string, instanceId: string) => void;
+  readonly onSuspect?: (service: string, instanceId: string) => void | Promise<void>;
 }
 
 const containerBalancer = new Balancer();
@@ -152,8 +153,13 @@ export async function callService(
     }
   } catch (error) {
     const failure = redacted(attribute(error, request.stepId, instance?.id), new Redactor(secrets));
-    if (instance !== undefined && (error instanceof ServiceError || error instanceof TimeoutError))
-      deps.onSuspect?.(request.service, instance.id);
+    if (
+      instance !== undefined &&
+      (error instanceof ServiceError || error instanceof TimeoutError)
+    ) {
+      const suspected = deps.onSuspect?.(request.service, instance.id);
+      if (suspected !== undefined) await settleBy(budget.deadline, deps.clock, suspected);
+    }
     await settleBy(budget.deadline, deps.clock, report.failed(failure, instance?.id ?? null));
     throw failure;
   }

@@ -551,4 +551,18 @@ describe("operations", () => {
       ],
     });
   });
+
+  it("probes an instance at once when the service-call handler announces it as a suspect", () => {
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: id("AWS::Events::EventBus", "Orchestration") },
+      EventPattern: { source: ["baton"], "detail-type": ["Instance Suspected"] },
+      Targets: [
+        Match.objectLike({
+          Arn: getAtt(id("AWS::Lambda::Function", "HandlersHealthCheckFunction")),
+          DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
+    });
+  });
 });

@@ -8,7 +8,11 @@ import { Balancer } from "../../lib/runtime/registry/balancer.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
 import { callService } from "../../lib/runtime/service-call.ts";
-import { SuspectProber } from "../../lib/runtime/suspect-probes.ts";
+import {
+  handleHealthCheckEvent,
+  SuspectAnnouncer,
+  SuspectProber,
+} from "../../lib/runtime/suspect-probes.ts";
 import {
   allowLoopbackUrls,
   callRequest,
@@ -112,5 +116,66 @@ describe("health checks after failures", () => {
 
     // Assess
     expect(outcome).toBeUndefined();
+  });
+});
+
+describe("health checks after failures, in AWS (announced as events)", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startServer(json(503, { status: "down" }));
+  });
+  afterAll(() => server.close());
+
+  it("announces a suspect at most once per interval per instance", async () => {
+    // Prepare
+    const clock = new ManualClock();
+    const events = new RecordingPublisher();
+    const announcer = new SuspectAnnouncer(events, clock, { minIntervalMs: 5_000 });
+
+    // Act: a burst, another instance, then the same instance after the interval
+    await Promise.all(Array.from({ length: 5 }, () => announcer.suspect("inventory", "a")));
+    await announcer.suspect("inventory", "b");
+    clock.advance(5_000);
+    await announcer.suspect("inventory", "a");
+
+    // Assess
+    expect(events.ofType(DetailType.InstanceSuspected).map((e) => e.detail)).toEqual([
+      { service: "inventory", instance: "a" },
+      { service: "inventory", instance: "b" },
+      { service: "inventory", instance: "a" },
+    ]);
+  });
+
+  it("probes just the suspect when the health-check function gets an Instance Suspected event", async () => {
+    // Prepare: two instances, neither due on the schedule
+    const clock = new ManualClock();
+    const store = new InMemoryRegistryStore({ clock });
+    const events = new RecordingPublisher();
+    await store.putService(
+      serviceEntry({
+        instances: [
+          { id: "a", url: server.url, weight: 1 },
+          { id: "b", url: server.url, weight: 1 },
+        ],
+        health: { path: "/health", intervalSeconds: 3600, unhealthyAfter: 1, healthyAfter: 1 },
+        timeout: 1,
+      }),
+    );
+    const event = {
+      source: "baton",
+      "detail-type": "Instance Suspected",
+      detail: { service: "inventory", instance: "b" },
+    };
+
+    // Act
+    const summary = await handleHealthCheckEvent(event, { registry: store, events, clock });
+
+    // Assess
+    const instances = (await store.getService("inventory"))?.instances ?? [];
+    expect([summary.checked, instances.map((i) => `${i.id}:${i.healthy}`)]).toEqual([
+      1,
+      ["a:true", "b:false"],
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { CircuitBreaker } from "../circuit/breaker.ts";
 import { systemClock } from "../circuit/clock.ts";
 import { ServiceCache } from "../registry/cache.ts";
 import type { ServiceCallDeps } from "../service-call.ts";
+import { SuspectAnnouncer } from "../suspect-probes.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
@@ -14,12 +15,14 @@ export function serviceCallDeps(): ServiceCallDeps {
   if (deps !== undefined) return deps;
   const store = getDefaultRegistryStore();
   const events = getDefaultEventPublisher();
+  const announcer = new SuspectAnnouncer(events, systemClock, { logger });
   deps = {
     registry: new ServiceCache(store),
     circuit: new CircuitBreaker({ store, events, logger }),
     events,
     secrets: new SecretsManagerResolver(),
     clock: systemClock,
+    onSuspect: (service, instance) => announcer.suspect(service, instance),
   };
   return deps;
 }
