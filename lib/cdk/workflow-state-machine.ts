@@ -178,11 +178,13 @@ export class WorkflowStateMachine extends Construct {
         children.map((name) => accountArn("states", `execution:${name}:*`)),
       );
     }
-    if (props.type === "standard") {
+    if ((props.logLevel ?? "ERROR") !== "ALL") {
       acknowledge(
         this.stateMachine,
         "AwsSolutions-SF1",
-        "Standard workflows log ERROR events: Step Functions keeps their full history and Baton records every step in DynamoDB; ALL would multiply log cost.",
+        props.type === "standard"
+          ? "Standard workflows log ERROR events: Step Functions keeps their full history and Baton records every step in DynamoDB; ALL would multiply log cost."
+          : "Express workflows log ERROR events by default: Baton records every step in DynamoDB, and ALL with execution data costs more than the execution itself (baton:stateMachineLogLevel=ALL turns it on).",
       );
     }
   }
