@@ -43,6 +43,12 @@ describe("the local engine and moto agree", () => {
         compensations: compensations(r),
       });
       expect(compared(local)).toEqual(compared(remote));
+      const { expect: wanted } = scenario.scenario;
+      expect({
+        status: local.status,
+        error: local.error ?? undefined,
+        undo: compensations(local),
+      }).toEqual({ status: wanted.status, error: wanted.error, undo: wanted.undo });
     });
   }
 });

@@ -19,6 +19,13 @@ export interface Scenario {
   readonly yaml: string;
   readonly input: Json;
   readonly mocks: Readonly<Record<string, readonly MockedAttempt[]>>;
+  /** What both engines must give (so two engines broken the same way cannot agree unnoticed). */
+  readonly expect: {
+    readonly status: "SUCCEEDED" | "FAILED";
+    readonly error?: string;
+    /** `<step>#undo` states entered, in order. */
+    readonly undo: readonly string[];
+  };
 }
 
 /** A service-call Lambda reply (lib/core/contract.ts `ServiceCallResult`) with this body. */
@@ -75,15 +82,33 @@ const ORDER_REPLIES = {
   ship: [reply({ id: "s-1" })],
 };
 
+/** reserve, then a wait until `input.when`, then charge: the wait's template is the variable. */
+const WAIT_UNTIL = `
+workflow: parity-wait
+steps:
+  - id: reserve
+    call: inventory POST /reservations
+    compensate:
+      call: inventory DELETE /reservations/{{ steps.reserve.body.id }}
+  - id: hold
+    wait: { until: "{{ input.when }}" }
+  - id: charge
+    call: payments POST /charges
+    idempotent: true
+output: { charge: "{{ steps.charge.body.id }}" }
+`;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: "success",
+    expect: { status: "SUCCEEDED", undo: [] },
     yaml: ORDER_SAGA,
     input: ORDER_INPUT,
     mocks: ORDER_REPLIES,
   },
   {
     name: "retried call",
+    expect: { status: "SUCCEEDED", undo: [] },
     yaml: ORDER_SAGA,
     input: ORDER_INPUT,
     mocks: {
@@ -97,6 +122,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "retries exhausted",
+    expect: { status: "FAILED", error: "Baton.ServiceError", undo: ["reserve#undo"] },
     yaml: ORDER_SAGA,
     input: ORDER_INPUT,
     mocks: {
@@ -106,6 +132,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "client error mid-saga",
+    expect: { status: "FAILED", error: "Baton.ClientError", undo: ["charge#undo", "reserve#undo"] },
     yaml: ORDER_SAGA,
     input: ORDER_INPUT,
     mocks: {
@@ -115,6 +142,11 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "failing compensation",
+    expect: {
+      status: "FAILED",
+      error: "Baton.CompensationFailed",
+      undo: ["charge#undo", "reserve#undo"],
+    },
     yaml: ORDER_SAGA,
     input: ORDER_INPUT,
     mocks: {
@@ -125,6 +157,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "compensation retried",
+    expect: { status: "FAILED", error: "Baton.ClientError", undo: ["charge#undo", "reserve#undo"] },
     yaml: ORDER_SAGA,
     input: ORDER_INPUT,
     mocks: {
@@ -138,6 +171,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "skipped step not compensated",
+    expect: { status: "FAILED", error: "Baton.ClientError", undo: ["reserve#undo"] },
     yaml: `
 workflow: parity-skip
 steps:
@@ -160,6 +194,11 @@ steps:
   },
   {
     name: "failing parallel branch",
+    expect: {
+      status: "FAILED",
+      error: "Baton.ClientError",
+      undo: ["flight#undo", "hotel#undo", "book#undo"],
+    },
     yaml: `
 workflow: parity-parallel
 steps:
@@ -189,6 +228,7 @@ steps:
   },
   {
     name: "failing map item",
+    expect: { status: "FAILED", error: "NegativeAmount", undo: ["open#undo"] },
     yaml: `
 workflow: parity-map
 steps:
@@ -216,6 +256,7 @@ steps:
   },
   {
     name: "map succeeds",
+    expect: { status: "SUCCEEDED", undo: [] },
     yaml: `
 workflow: parity-map-ok
 steps:
@@ -239,6 +280,7 @@ output:
   },
   {
     name: "fail step after choice",
+    expect: { status: "FAILED", error: "CheckFailed", undo: ["check#undo"] },
     yaml: `
 workflow: parity-choice
 steps:
@@ -260,5 +302,36 @@ steps:
     mocks: {
       check: [reply({ id: "k-1", passed: false })],
     },
+  },
+  {
+    name: "timed-out call (uncertain outcome)",
+    expect: { status: "FAILED", error: "Baton.Timeout", undo: ["reserve#undo"] },
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      charge: [1, 2, 3].map(() => fails("Baton.Timeout", "payments did not answer within 30 s")),
+    },
+  },
+  {
+    name: "wait until a past time",
+    expect: { status: "SUCCEEDED", undo: [] },
+    yaml: WAIT_UNTIL,
+    input: { when: "2020-01-01T00:00:00Z" },
+    mocks: { reserve: [reply({ id: "r-1" })], charge: [reply({ id: "c-1" })] },
+  },
+  {
+    name: "template error: wait.until missing",
+    expect: { status: "FAILED", error: "Baton.TemplateError", undo: ["reserve#undo"] },
+    yaml: WAIT_UNTIL,
+    input: {},
+    mocks: { reserve: [reply({ id: "r-1" })] },
+  },
+  {
+    name: "template error: wait.until not a time",
+    expect: { status: "FAILED", error: "Baton.TemplateError", undo: ["reserve#undo"] },
+    yaml: WAIT_UNTIL,
+    input: { when: "next tuesday" },
+    mocks: { reserve: [reply({ id: "r-1" })] },
   },
 ];
