@@ -31,7 +31,7 @@ import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
 import { ExecutionJournal } from "./journal.ts";
 import { startSchedule } from "./schedule-timers.ts";
-import { StartAdmission } from "./start-admission.ts";
+import { StartAdmission } from "../runtime/start-admission.ts";
 import type { CompiledSet } from "./workflows.ts";
 
 /** Wraps the real service call (the harness injects faults here). */

@@ -7,10 +7,10 @@
 
 import type { Json } from "../core/model.ts";
 import { DetailType } from "../core/wire.ts";
-import type { FieldProblem } from "../runtime/api/http.ts";
-import { InputValidator } from "../runtime/api/input-validation.ts";
-import type { EventPublisher, ExecutionRejectedDetail } from "../runtime/events.ts";
-import type { WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
+import type { FieldProblem } from "./api/http.ts";
+import { InputValidator } from "./api/input-validation.ts";
+import type { EventPublisher, ExecutionRejectedDetail } from "./events.ts";
+import type { WorkflowCatalogue } from "./workflow-catalogue.ts";
 
 export type StartSource = "trigger" | "schedule" | "workflow";
 
