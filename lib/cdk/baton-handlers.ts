@@ -21,7 +21,8 @@ export type HandlerName =
   | "health-check"
   | "api"
   | "execution-records"
-  | "await-signal";
+  | "await-signal"
+  | "start-execution";
 
 export interface HandlerAccess {
   readonly registry?: true;
@@ -42,6 +43,8 @@ export interface HandlerAccess {
    * records' true step statuses. Standard workflows only: express executions have no history.
    */
   readonly readsHistory?: true;
+  /** Starts executions of the stack's workflows (`StartExecution` only). */
+  readonly startsWorkflows?: true;
   /** Reads `baton/*` secrets for `{{ secret:… }}` headers. */
   readonly readsSecrets?: true;
   /** Completes `await` steps whose signal arrived first (`SendTaskSuccess`). */
@@ -70,6 +73,15 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
     deadLettersFailedEvents: true,
   },
   "await-signal": { executions: true, answersTaskTokens: true },
+  // Trigger and schedule rules invoke it: it validates, starts (recorded as an API start) or
+  // announces and dead-letters a refusal; failed invocations are dead-lettered too.
+  "start-execution": {
+    executions: true,
+    publishes: true,
+    catalogue: true,
+    startsWorkflows: true,
+    deadLettersFailedEvents: true,
+  },
 };
 
 const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
@@ -78,6 +90,7 @@ const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
   api: "Baton: HTTP API (API Gateway proxy)",
   "execution-records": "Baton: folds execution status and step events into execution records",
   "await-signal": "Baton: parks an await step's task token until its signal arrives",
+  "start-execution": "Baton: validates a trigger's or schedule's input, then starts the workflow",
 };
 
 /** Secrets a service's `{{ secret:<name> }}` header may reference live under this prefix. */
@@ -155,6 +168,7 @@ export class BatonHandlers extends Construct {
       api: make("api", "Api", Duration.seconds(29), 512),
       "execution-records": make("execution-records", "ExecutionRecords", Duration.seconds(30)),
       "await-signal": make("await-signal", "AwaitSignal", Duration.seconds(10)),
+      "start-execution": make("start-execution", "StartExecution", Duration.seconds(30)),
     };
   }
 
@@ -209,6 +223,14 @@ export class BatonHandlers extends Construct {
       );
     }
     if (access.controlsWorkflows) this.grantWorkflowControl(fn, props.workflows);
+    if (access.startsWorkflows && props.workflows.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["states:StartExecution"],
+          resources: props.workflows.map((w) => stateMachineArn(this, w.stateMachineName)),
+        }),
+      );
+    }
     const standard = props.workflows.filter((w) => !w.express);
     if (access.readsHistory && standard.length > 0) {
       role.addToPrincipalPolicy(

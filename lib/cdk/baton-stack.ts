@@ -124,6 +124,7 @@ export class BatonStack extends Stack {
           stateMachineNames: names,
           serviceCall: fns["service-call"].function,
           awaitSignal: fns["await-signal"].function,
+          startExecution: fns["start-execution"].function,
           eventBus: bus,
           deadLetterQueue: targetDlq,
           metricNamespace,

@@ -26,6 +26,8 @@ export interface BatonWorkflowProps {
   readonly stateMachineNames: Readonly<Record<string, string>>;
   readonly serviceCall: IFunction;
   readonly awaitSignal: IFunction;
+  /** Trigger and schedule rules invoke it to validate and start this workflow. */
+  readonly startExecution: IFunction;
   readonly eventBus: EventBus;
   readonly deadLetterQueue: IQueue;
   readonly metricNamespace: string;
@@ -68,7 +70,7 @@ export class BatonWorkflow extends NestedStack {
       this.triggers = new WorkflowTriggers(this, "Triggers", {
         workflow: workflow.name,
         triggers: workflow.triggers,
-        stateMachine: this.machine.stateMachine,
+        startExecution: props.startExecution,
         eventBus: props.eventBus,
         deadLetterQueue: props.deadLetterQueue,
       });

@@ -1,28 +1,32 @@
 /**
  * A workflow's `triggers`: each event pattern becomes a rule on the orchestration bus, each
- * schedule a scheduled rule (on the default bus, the only one schedules run on). Both start the
- * state machine with the trigger's `input`, or with the matching event's `detail` when it has none
- * (as `baton dev` does: workflow input schemas describe the detail, not the envelope), retrying
- * and then dead-lettering starts that fail.
+ * schedule a scheduled rule (on the default bus, the only one schedules run on). Neither targets
+ * the state machine: both invoke the start-execution handler with the workflow, the trigger's
+ * `input` (without one the handler uses the event's `detail`, as `baton dev` does: workflow input
+ * schemas describe the detail, not the envelope) and the event, so the input schema is checked
+ * before anything runs (`lib/runtime/triggered-start.ts`). Invocations the rule cannot deliver
+ * are retried, then dead-lettered; the handler dead-letters the events it refuses itself.
  */
 import { Duration } from "aws-cdk-lib";
 import {
   type EventBus,
+  EventField,
   type EventPattern,
   Rule,
   RuleTargetInput,
   Schedule,
 } from "aws-cdk-lib/aws-events";
-import { SfnStateMachine } from "aws-cdk-lib/aws-events-targets";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
-import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { JsonObject, Trigger } from "../core/model.ts";
 
 export interface WorkflowTriggersProps {
   readonly workflow: string;
   readonly triggers: readonly Trigger[];
-  readonly stateMachine: IStateMachine;
+  /** The start-execution handler (`functions/start-execution.ts`). */
+  readonly startExecution: IFunction;
   /** Event triggers listen here. */
   readonly eventBus: EventBus;
   readonly deadLetterQueue: IQueue;
@@ -36,11 +40,21 @@ export class WorkflowTriggers extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowTriggersProps) {
     super(scope, id);
     this.rules = props.triggers.map((trigger, index) => {
-      const target = new SfnStateMachine(props.stateMachine, {
-        input:
-          trigger.input === undefined
-            ? RuleTargetInput.fromEventPath("$.detail")
-            : RuleTargetInput.fromObject(trigger.input),
+      const target = new LambdaFunction(props.startExecution, {
+        event: RuleTargetInput.fromObject({
+          workflow: props.workflow,
+          trigger: index,
+          kind: trigger.kind,
+          ...(trigger.input === undefined ? {} : { input: trigger.input }),
+          // The envelope without Baton's own fields: what the dead-letter queue keeps on a refusal.
+          event: {
+            id: EventField.eventId,
+            source: EventField.source,
+            "detail-type": EventField.detailType,
+            time: EventField.time,
+            detail: EventField.fromPath("$.detail"),
+          },
+        }),
         deadLetterQueue: props.deadLetterQueue,
         retryAttempts: props.retryAttempts ?? 4,
         maxEventAge: Duration.hours(1),

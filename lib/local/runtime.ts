@@ -23,6 +23,7 @@ import { ServiceCache } from "../runtime/registry/cache.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../runtime/service-call.ts";
+import { StartAdmission } from "../runtime/start-admission.ts";
 import { SuspectProber } from "../runtime/suspect-probes.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
 import { DeliveryOutbox } from "./delivery-outbox.ts";
@@ -31,7 +32,6 @@ import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
 import { ExecutionJournal } from "./journal.ts";
 import { startSchedule } from "./schedule-timers.ts";
-import { StartAdmission } from "../runtime/start-admission.ts";
 import type { CompiledSet } from "./workflows.ts";
 
 /** Wraps the real service call (the harness injects faults here). */

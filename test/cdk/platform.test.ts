@@ -178,6 +178,7 @@ describe("handlers", () => {
     ["Api", "api"],
     ["ExecutionRecords", "execution-records"],
     ["AwaitSignal", "await-signal"],
+    ["StartExecution", "start-execution"],
   ] as const;
 
   it("runs every handler as ESM on Node.js 24, ARM, with X-Ray and JSON logs in its own log group", () => {
@@ -238,6 +239,15 @@ describe("handlers", () => {
         "NODE_OPTIONS",
       ],
       "await-signal": ["BATON_EXECUTIONS_TABLE", "BATON_RETENTION_DAYS", "NODE_OPTIONS"],
+      "start-execution": [
+        "BATON_CATALOGUE_FILE",
+        "BATON_DLQ_URL",
+        "BATON_EVENT_BUS",
+        "BATON_EXECUTIONS_TABLE",
+        "BATON_RETENTION_DAYS",
+        "BATON_STATE_MACHINE_ARN_PREFIX",
+        "NODE_OPTIONS",
+      ],
     });
   });
 
@@ -349,6 +359,29 @@ describe("handlers", () => {
     expect(JSON.stringify(statements).includes(JSON.stringify(registry))).toEqual(false);
   });
 
+  it("lets the start handler start Baton's state machines and nothing else in Step Functions", () => {
+    const statements = policyStatements(built.template, "HandlersStartExecutionRole");
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes("states:"))).toStrictEqual([
+      {
+        Action: "states:StartExecution",
+        Effect: "Allow",
+        Resource: ["child", "idle", "parent", "quick"].map((n) =>
+          accountArn("states", `stateMachine:baton-dev-${n}`),
+        ),
+      },
+    ]);
+    expect(statements.map((s) => s.Action)).toContainEqual([
+      "sqs:SendMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+    ]);
+    expect(statements.map((s) => s.Action)).not.toContainEqual(
+      expect.arrayContaining(["sqs:ReceiveMessage"]),
+    );
+    const registry = getAtt(id("AWS::DynamoDB::Table", "TablesRegistry"));
+    expect(JSON.stringify(statements).includes(JSON.stringify(registry))).toEqual(false);
+  });
+
   it("grants no handler a secret unless its access says so", () => {
     const readers = Object.entries(HANDLER_ACCESS)
       .filter(([, a]) => a.readsSecrets)
@@ -359,16 +392,19 @@ describe("handlers", () => {
 });
 
 describe("handler failures", () => {
-  it("dead-letters records events that still fail after Lambda's own retries", () => {
-    const records = id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction");
-    expect(built.template.toJSON().Resources[records].Properties.DeadLetterConfig).toEqual({
-      TargetArn: getAtt(id("AWS::SQS::Queue", "DeadLetters")),
-    });
-    built.template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
-      FunctionName: { Ref: records },
-      MaximumRetryAttempts: 2,
-    });
-  });
+  it.each(["ExecutionRecords", "StartExecution"])(
+    "dead-letters %s invocations that still fail after Lambda's own retries",
+    (name) => {
+      const fn = id("AWS::Lambda::Function", `Handlers${name}Function`);
+      expect(built.template.toJSON().Resources[fn].Properties.DeadLetterConfig).toEqual({
+        TargetArn: getAtt(id("AWS::SQS::Queue", "DeadLetters")),
+      });
+      built.template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        FunctionName: { Ref: fn },
+        MaximumRetryAttempts: 2,
+      });
+    },
+  );
 
   it("lets the registry accept private service URLs only when configured (emulator tests)", () => {
     const variablesOf = (allowPrivateServiceUrls: boolean) => {
@@ -521,6 +557,8 @@ describe("operations", () => {
       "baton-dev-health-check-throttles",
       "baton-dev-service-call-errors",
       "baton-dev-service-call-throttles",
+      "baton-dev-start-execution-errors",
+      "baton-dev-start-execution-throttles",
     ]);
     built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: "baton-dev-dlq-depth",

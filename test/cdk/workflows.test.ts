@@ -188,7 +188,28 @@ describe("triggers", () => {
       (r) => wf(name).resolve(r.Properties) as Record<string, unknown>,
     );
 
-  it("starts a workflow from its event pattern on the orchestration bus, with the event's detail", () => {
+  const eventEnvelope =
+    '"event":{"id":<id>,"source":<source>,"detail-type":<detail-type>,"time":<time>,"detail":<detail>}';
+  /** A rule target that hands the start-execution handler `request` and the event. */
+  const startTarget = (request: string) => ({
+    Id: "Target0",
+    Arn: getAtt(id("AWS::Lambda::Function", "HandlersStartExecutionFunction")),
+    InputTransformer: {
+      InputPathsMap: {
+        id: "$.id",
+        source: "$.source",
+        "detail-type": "$.detail-type",
+        time: "$.time",
+        detail: "$.detail",
+      },
+      InputTemplate: `{${request},${eventEnvelope}}`,
+    },
+    DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
+    RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 4 },
+  });
+  const rulesId = (prefix: string) => logicalId(wf("parent").template, "AWS::Events::Rule", prefix);
+
+  it("starts a workflow from its event pattern through the validating start handler, never the state machine", () => {
     const [eventRule] = rulesOf("parent");
     expect(eventRule?.EventBusName).toEqual({
       Ref: id("AWS::Events::EventBus", "OrchestrationBus"),
@@ -197,29 +218,41 @@ describe("triggers", () => {
       source: ["shop.orders"],
       "detail-type": ["Order Placed"],
     });
-    expect(eventRule?.Targets).toEqual([
-      {
-        Id: "Target0",
-        Arn: { Ref: machine("parent") },
-        RoleArn: getAtt(
-          logicalId(wf("parent").template, "AWS::IAM::Role", "MachineStateMachineEventsRole"),
-        ),
-        InputPath: "$.detail",
-        DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
-        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 4 },
-      },
+    expect(eventRule?.Targets).toStrictEqual([
+      startTarget('"workflow":"parent","trigger":0,"kind":"event"'),
     ]);
   });
 
-  it("starts a workflow on its schedule with the trigger's input", () => {
+  it("starts a workflow on its schedule through the start handler, with the trigger's input", () => {
     const [, scheduleRule] = rulesOf("parent");
     expect([scheduleRule?.ScheduleExpression, scheduleRule?.EventBusName]).toEqual([
       "rate(1 hour)",
       undefined,
     ]);
-    expect((scheduleRule?.Targets as { Input?: string }[] | undefined)?.[0]?.Input).toEqual(
-      '{"orderId":"nightly"}',
+    expect(scheduleRule?.Targets).toStrictEqual([
+      startTarget(
+        '"workflow":"parent","trigger":1,"kind":"schedule","input":{"orderId":"nightly"}',
+      ),
+    ]);
+  });
+
+  it("lets each trigger rule, and only it, invoke the start handler", () => {
+    const permissions = Object.values(
+      wf("parent").template.findResources("AWS::Lambda::Permission"),
+    ).map((p) => wf("parent").resolve(p.Properties));
+    expect(permissions).toStrictEqual(
+      ["TriggersEvent0", "TriggersSchedule1"].map((rule) => ({
+        Action: "lambda:InvokeFunction",
+        FunctionName: getAtt(id("AWS::Lambda::Function", "HandlersStartExecutionFunction")),
+        Principal: "events.amazonaws.com",
+        SourceArn: getAtt(rulesId(rule)),
+      })),
     );
+    expect(
+      Object.keys(wf("parent").template.findResources("AWS::IAM::Role")).filter((r) =>
+        r.includes("EventsRole"),
+      ),
+    ).toStrictEqual([]);
   });
 
   it("creates no rule for a workflow without triggers", () => {

@@ -51,9 +51,7 @@ describe("startFromTrigger", () => {
     expect(engine.calls).toStrictEqual([
       { op: "start", workflow: "order-fulfillment", name: "exec-1", input: VALID },
     ]);
-    expect(executions.claims.get("order-fulfillment#trigger-0-evt-1")?.executionId).toBe(
-      "exec-1",
-    );
+    expect(executions.claims.get("order-fulfillment#trigger-0-evt-1")?.executionId).toBe("exec-1");
     const api = setup();
     const workflow = api.deps.catalogue.get("order-fulfillment");
     if (workflow === undefined) throw new Error("fixture workflow missing");
@@ -86,8 +84,15 @@ describe("startFromTrigger", () => {
     // Act
     const outcome = await startFromTrigger(scheduled, deps);
     // Assess
-    expect(outcome.started).toBe(true);
-    expect(engine.calls[0]?.input).toStrictEqual({ orderId: "nightly", amount: 1 });
+    expect(outcome).toStrictEqual({ started: true, executionId: "exec-1", created: true });
+    expect(engine.calls).toStrictEqual([
+      {
+        op: "start",
+        workflow: "order-fulfillment",
+        name: "exec-1",
+        input: { orderId: "nightly", amount: 1 },
+      },
+    ]);
   });
 
   it("refuses an invalid detail: nothing starts, Execution Rejected is published and the event dead-lettered", async () => {
