@@ -71,6 +71,7 @@ describe("handler bundles", () => {
         "execution-records.ts",
         "health-check.ts",
         "service-call.ts",
+        "start-execution.ts",
       ]),
     );
   });
