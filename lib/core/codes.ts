@@ -60,6 +60,8 @@ export const PROBLEM_CODES = {
   E_STEP_NOT_FINISHED: "A template or condition reads a step not guaranteed to have finished.",
   E_WHEN: "A `when` condition cannot be parsed.",
   // Recommendations
+  W_OPTIONAL_READ:
+    "A template reads an input field the schema neither requires nor defaults, without `??`.",
   W_NO_COMPENSATION:
     "A POST, PUT, PATCH or DELETE call has neither `compensate` nor `idempotent: true` (error under --strict).",
   // Limits

@@ -13,25 +13,28 @@
 import type { Payload, State, StateMachineDefinition } from "./asl.ts";
 import { StateGraph } from "./compiler/builder.ts";
 import { compileCompensation, hasCompensation } from "./compiler/compensation.ts";
+import { withInputDefaults } from "./compiler/input-defaults.ts";
+import { guardReads } from "./compiler/reads.ts";
 import { topScope } from "./compiler/scope.ts";
 import { TOP } from "./compiler/state-names.ts";
 import { type Compilation, compileTopLevel } from "./compiler/steps.ts";
-import { entry } from "./compiler/templates.ts";
 import { BatonError } from "./errors.ts";
 import type { Workflow } from "./model.ts";
+import { compileEntry } from "./template.ts";
 import { DetailType, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "./wire.ts";
 
-export function compileWorkflow(workflow: Workflow): StateMachineDefinition {
+export function compileWorkflow(written: Workflow): StateMachineDefinition {
+  const workflow = withInputDefaults(written);
   let groups = 0;
   const comp: Compilation = { workflow, nextGroup: () => ++groups };
   const graph = new StateGraph();
-  const scope = topScope(workflow.steps, TOP.finish);
-  const onFailure = addFailurePath(comp, graph, scope);
-  addFinish(comp, graph);
+  const onFailure = addFailurePath(comp, graph, topScope(workflow.steps, TOP.finish));
+  const finish = addFinish(comp, graph, onFailure);
+  const scope = topScope(workflow.steps, finish);
   const { start: first, resumeAt } = compileTopLevel(
     { comp, graph, scope, onFailure },
     workflow.steps,
-    TOP.finish,
+    finish,
   );
   graph.add(TOP.start, {
     Type: "Pass",
@@ -231,13 +234,24 @@ function eventState(
  * workflows also publish `Execution Succeeded` with it: Step Functions sends no status-change
  * events for express executions, and the execution records rely on them.
  */
-function addFinish(comp: Compilation, graph: StateGraph): void {
+function addFinish(comp: Compilation, graph: StateGraph, onFailure: string): string {
   const scope = topScope(comp.workflow.steps, TOP.finish);
   const output = comp.workflow.output;
-  const parameters: Payload =
+  // Absent values in the output fail the execution with Baton.TemplateError (compensation runs),
+  // like any template; `??` gives them defaults.
+  const guarded =
     output === undefined
+      ? undefined
+      : guardReads(
+          { env: comp, graph, scope, stepId: "output", prefix: TOP.finish, onFailure },
+          [output],
+          TOP.finish,
+        );
+  const parameters: Payload =
+    output === undefined || guarded === undefined
       ? { "output.$": "$.steps" }
-      : Object.fromEntries([entry(comp, scope, "output", output)]);
+      : Object.fromEntries([compileEntry("output", output, guarded.context)]);
+  const entry = guarded?.entry ?? TOP.finish;
   if (comp.workflow.type !== "express") {
     graph.add(TOP.finish, {
       Type: "Pass",
@@ -246,7 +260,7 @@ function addFinish(comp: Compilation, graph: StateGraph): void {
       OutputPath: "$.output",
       End: true,
     });
-    return;
+    return entry;
   }
   const done = graph.add(TOP.output, { Type: "Pass", InputPath: "$.final.output", End: true });
   const published = graph.add(
@@ -260,4 +274,5 @@ function addFinish(comp: Compilation, graph: StateGraph): void {
     ResultPath: "$.final",
     Next: published,
   });
+  return entry;
 }

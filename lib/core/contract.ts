@@ -40,6 +40,36 @@ export interface ServiceCallRequest {
   readonly query?: { readonly [key: string]: Json };
   readonly headers?: { readonly [key: string]: Json };
   readonly body?: Json;
+  /**
+   * Present when `path`, `query`, `headers` or `body` hold `{{ … }}` templates: the values they
+   * may read. The handler resolves them (a read of an absent value without `??` fails the step with
+   * `Baton.TemplateError`), because a JSONPath in `Parameters` would fail uncatchably instead.
+   */
+  readonly data?: TemplateData;
+  /**
+   * `select: body.items`: keep only that part of the response as `body`. Applied by the handler; a
+   * response without it fails the step with `Baton.OutputInvalid` (the call took effect, so its
+   * compensation runs).
+   */
+  readonly select?: string;
+}
+
+/**
+ * The values a call's templates read, each taken from a location that always exists where the
+ * Task runs (`$.input`, `$.steps`, `$.outer`, `$.item`, `$.index`, `$.context`, `$.failure`), so
+ * building this payload can never fail. Only the roots the templates use are sent.
+ */
+export interface TemplateData {
+  readonly input?: Json;
+  /** This scope's step results; `outer` holds the enclosing scopes' (branches, map items). */
+  readonly steps?: Json;
+  readonly outer?: Json;
+  readonly item?: Json;
+  readonly index?: Json;
+  /** `{executionId, startedAt, redriveCount}` for `execution.startedAt`. */
+  readonly context?: Json;
+  /** The recorded failure `{name, message, step}`, read by compensations as `error`. */
+  readonly error?: Json;
 }
 
 /** What the service-call task returns on success; stored at `$.steps.<id>`. */
@@ -79,8 +109,10 @@ export interface AwaitSignalRequest {
  * Execution state layout while a compiled workflow runs (the JSONPath `$`):
  * - `$.input`: the execution input.
  * - `$.context`: `{ executionId, startedAt }`.
- * - `$.steps.<id>`: each finished step's result. Skipped and failed steps are absent, so
- *   `IsPresent` on `$.steps.<id>` means "succeeded" (compensation guards rely on it).
+ * - `$.steps.<id>`: each finished step's result. Skipped and failed steps are absent, except a step
+ *   that failed after an attempt whose outcome is unknown (it may have taken effect): it holds
+ *   `{uncertain: true}`. So `IsPresent` on `$.steps.<id>` means "succeeded or may have taken
+ *   effect", which is exactly what the compensation guards need.
  * - `$.item`, `$.index`, `$.itemPath`: inside a map iteration (`itemPath`: `<mapId>[<index>]`,
  *   joined by `.` through nested maps).
  * - `$.failure`: `{ name, message, step }` once a step failed (read by compensations as `error`).

@@ -11,6 +11,12 @@ export const BatonError = {
   UnknownService: "Baton.UnknownService",
   SignalTimeout: "Baton.SignalTimeout",
   ChildWorkflowFailed: "Baton.ChildWorkflowFailed",
+  /** The connection failed after the request was sent: the outcome is unknown (retryable). */
+  ConnectionLost: "Baton.ConnectionLost",
+  /** A template read an absent value and has no `??` default (not retryable). */
+  TemplateError: "Baton.TemplateError",
+  /** The response lacks the step's `select` path (not retryable; the call took effect). */
+  OutputInvalid: "Baton.OutputInvalid",
   /** Final error of an execution whose compensation did not complete. */
   CompensationFailed: "Baton.CompensationFailed",
   /** The execution was cancelled by a user. */
@@ -23,8 +29,24 @@ export const RETRYABLE_GROUP = "Baton.Retryable";
 export const RETRYABLE_ERRORS: readonly string[] = [
   BatonError.ServiceError,
   BatonError.Timeout,
+  BatonError.ConnectionLost,
   BatonError.CircuitOpen,
   BatonError.NoHealthyInstance,
+];
+
+/**
+ * Final errors of a call after which the call may have taken effect at the service: an attempt
+ * with no answer (`Baton.Timeout`, `Baton.ConnectionLost`, the Task backstop `States.Timeout`) or a
+ * success whose response Baton could not use (`Baton.OutputInvalid`). A step failing with one of
+ * these is compensated too (WORKFLOWS.md v2, "Uncertain outcomes"); any other failure means no
+ * request took effect (refused, circuit open, no instance, unknown service, template error, an
+ * answered 4xx/5xx).
+ */
+export const MAY_HAVE_TAKEN_EFFECT: readonly string[] = [
+  BatonError.Timeout,
+  BatonError.ConnectionLost,
+  BatonError.OutputInvalid,
+  "States.Timeout",
 ];
 
 export const isRetryable = (name: string): boolean => RETRYABLE_ERRORS.includes(name);
@@ -32,5 +54,7 @@ export const isRetryable = (name: string): boolean => RETRYABLE_ERRORS.includes(
 /** Expands `Baton.Retryable` in a retry policy's `on` list into concrete error names. */
 export function expandErrorNames(on: readonly string[]): string[] {
   const names = on.flatMap((name) => (name === RETRYABLE_GROUP ? RETRYABLE_ERRORS : [name]));
+  // v1 reported a reset connection as Baton.ServiceError: a policy naming it keeps retrying resets.
+  if (names.includes(BatonError.ServiceError)) names.push(BatonError.ConnectionLost);
   return [...new Set(names)];
 }

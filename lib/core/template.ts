@@ -29,8 +29,10 @@ export type PathSegment = string | number;
 export interface TemplateRef {
   readonly root: TemplateRoot;
   readonly path: readonly PathSegment[];
-  /** The path as written, without braces, e.g. `steps.reserve.body.items[0].id`. */
+  /** The path as written, without braces and default, e.g. `steps.reserve.body.items[0].id`. */
   readonly source: string;
+  /** `{{ path ?? literal }}`: the value used when the path is absent (not when it is null). */
+  readonly fallback?: { readonly value: Json };
 }
 
 export type TemplatePart = { readonly text: string } | { readonly ref: TemplateRef };
@@ -43,6 +45,11 @@ export interface TemplateContext {
    * The compiler uses it inside branches and map iterations, where enclosing results live elsewhere.
    */
   readonly stepsRoot?: (id: string) => string;
+  /**
+   * Where a `{{ path ?? literal }}` reads its value once resolved (see compiler/reads.ts); a
+   * defaulted ref with no such place compiles to its plain path.
+   */
+  readonly defaultPath?: (ref: TemplateRef) => string | undefined;
 }
 
 /** What `refToJsonPath` needs from a context. */
@@ -184,6 +191,40 @@ export function parseRef(src: string): TemplateRef | { error: string } {
   return toRef(parsed.head, parsed.path, src);
 }
 
+/** `path` or `path ?? literal` (the inside of `{{ }}`). */
+function parseTemplateExpression(src: string): TemplateRef | { error: string } {
+  const scanned = scanPath(src);
+  if ("error" in scanned) return { error: `${scanned.error} in "${src}"` };
+  const rest = src.slice(scanned.end).trim();
+  const source = src.slice(0, scanned.end);
+  const ref = toRef(scanned.head, scanned.path, source);
+  if ("error" in ref || rest === "") return ref;
+  if (!rest.startsWith("??")) {
+    return {
+      error: `unexpected "${rest}" after the path in "${src}" (a default is written ?? 'text')`,
+    };
+  }
+  const literal = parseLiteral(rest.slice(2).trim());
+  if (literal === undefined) {
+    return {
+      error: `the default after ?? in "${src}" must be a literal: 'text', a number, true, false or null`,
+    };
+  }
+  return { ...ref, fallback: { value: literal } };
+}
+
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+/** The literals a default may be: a quoted string (no quote or backslash inside), number, boolean, null. */
+function parseLiteral(src: string): Json | undefined {
+  const quoted = /^'([^'\\]*)'$/.exec(src) ?? /^"([^"\\]*)"$/.exec(src);
+  if (quoted) return quoted[1] ?? "";
+  if (NUMBER.test(src)) return Number(src);
+  if (src === "true") return true;
+  if (src === "false") return false;
+  if (src === "null") return null;
+  return undefined;
+}
+
 /** The JSONPath a reference reads in the execution state (see contract.ts `STATE`). */
 export function refToJsonPath(ref: TemplateRef, ctx?: PathContext): string {
   switch (ref.root) {
@@ -224,7 +265,7 @@ export function parseTemplate(text: string): { parts: TemplatePart[] } | { error
     if (close < 0) return { error: `unclosed "{{" at offset ${open} in "${text}"` };
     const inner = text.slice(open + OPEN.length, close).trim();
     if (inner === "") return { error: `empty template "{{ }}" in "${text}"` };
-    const ref = parseRef(inner);
+    const ref = parseTemplateExpression(inner);
     if ("error" in ref) return { error: ref.error };
     if (open > at) parts.push({ text: text.slice(at, open) });
     parts.push({ ref });
@@ -362,7 +403,7 @@ class Compiler {
     if (parts === undefined) return { literal: text };
     const [only] = parts;
     if (parts.length === 1 && only && "ref" in only) {
-      if (only.ref.root !== "workflow") return { expr: refToJsonPath(only.ref, this.ctx) };
+      if (only.ref.root !== "workflow") return { expr: this.path(only.ref) };
       return { literal: this.constant(only.ref) };
     }
     if (parts.every((p) => "text" in p || p.ref.root === "workflow")) {
@@ -384,7 +425,7 @@ class Compiler {
         template += escapeIntrinsic(String(this.constant(part.ref)));
       } else {
         template += "{}";
-        args.push(refToJsonPath(part.ref, this.ctx));
+        args.push(this.path(part.ref));
       }
     }
     this.checkLiteral(parts.map((p) => ("text" in p ? p.text : "")).join(""), pointer);
@@ -477,6 +518,10 @@ class Compiler {
     if (!text.includes(OPEN)) return undefined;
     const parsed = parseTemplate(text);
     return "parts" in parsed ? parsed.parts : undefined;
+  }
+
+  private path(ref: TemplateRef): string {
+    return this.ctx.defaultPath?.(ref) ?? refToJsonPath(ref, this.ctx);
   }
 
   private constant(ref: TemplateRef): string | number {

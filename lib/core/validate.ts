@@ -21,6 +21,7 @@ import { CALL_TIMEOUT_RULE, checkInt, FieldReader, TIMEOUT_RULE } from "./valida
 import { WORKFLOW_NAME } from "./validate/kinds.ts";
 import { checkDefinitionSize, checkDocumentDepth, checkStepNesting } from "./validate/limits.ts";
 import type { StepContext, StepList, StepNode } from "./validate/nodes.ts";
+import { checkOptionalReads } from "./validate/optional-reads.ts";
 import { at, checkFields, isFields, Report, typeName } from "./validate/problem-report.ts";
 import { checkReferences } from "./validate/references.ts";
 import { readRetry } from "./validate/retry-policy.ts";
@@ -104,6 +105,17 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
   };
   const steps = readList(ctx, value.steps, "/steps");
   const output = r.json("output");
+  // Without an input schema nothing about the input is declared, so nothing is reported.
+  if (input !== undefined) {
+    checkOptionalReads(
+      report,
+      [
+        { value: value.steps, pointer: "/steps" },
+        { value: output, pointer: "/output" },
+      ],
+      input,
+    );
+  }
   const resolved = checkReferences(
     report,
     steps,

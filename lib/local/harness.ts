@@ -217,7 +217,9 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     }
     const handler = url.hostname.endsWith(HOST_SUFFIX) ? handlers.get(service) : undefined;
     if (handler === undefined) return globalThis.fetch(input, init);
-    const reply = (await handler(request)) ?? {};
+    // A slow in-process service is cut off at the step's timeout like a real one (the handler
+    // keeps running, as a real service would: its effect may still happen).
+    const reply = (await abortable(Promise.resolve(handler(request)), init?.signal)) ?? {};
     return jsonResponse(reply.status ?? 200, reply.body ?? null, reply.headers);
   };
 
@@ -407,6 +409,25 @@ function jsonResponse(
   return new Response(noBody ? null : JSON.stringify(body), {
     status,
     headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
   });
 }
 

@@ -89,6 +89,27 @@ export class TimeoutError extends BatonRuntimeError {
   }
 }
 
+/** The connection failed after the request may have been sent: the outcome is unknown. */
+export class ConnectionLostError extends BatonRuntimeError {
+  constructor(reason: string, options: BatonRuntimeErrorOptions = {}) {
+    super(BatonError.ConnectionLost, reason, options);
+  }
+}
+
+/** A template read an absent value and has no `??` default. Not retryable; nothing was sent. */
+export class TemplateError extends BatonRuntimeError {
+  constructor(reason: string, options: BatonRuntimeErrorOptions = {}) {
+    super(BatonError.TemplateError, reason, options);
+  }
+}
+
+/** The response lacks the step's `select` path. Not retryable; the call took effect. */
+export class OutputInvalidError extends BatonRuntimeError {
+  constructor(reason: string, options: BatonRuntimeErrorOptions = {}) {
+    super(BatonError.OutputInvalid, reason, options);
+  }
+}
+
 /** The target service's circuit is open (or another caller holds the half-open probe). */
 export class CircuitOpenError extends BatonRuntimeError {
   constructor(reason: string, options: BatonRuntimeErrorOptions = {}) {

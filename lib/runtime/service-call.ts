@@ -10,14 +10,18 @@ import type { ServiceCallRequest, ServiceCallResult } from "../core/contract.ts"
 import { idempotencyKey } from "../core/effect-keys.ts";
 import { BatonError } from "../core/errors.ts";
 import { HTTP_METHODS } from "../core/model.ts";
+import { resolveCallRequest, selectResult, TemplateReadError } from "../core/template-resolve.ts";
 import { DetailType } from "../core/wire.ts";
 import type { CircuitBreaker, CircuitPermit } from "./circuit/breaker.ts";
 import type { Clock } from "./circuit/clock.ts";
 import {
   BatonRuntimeError,
   ClientError,
+  ConnectionLostError,
   NoHealthyInstanceError,
+  OutputInvalidError,
   ServiceError,
+  TemplateError,
   TimeoutError,
   UnknownServiceError,
 } from "./errors.ts";
@@ -77,6 +81,7 @@ export async function callService(
   report.started();
   let instance: InstanceRecord | undefined;
   try {
+    const call = resolveTemplatesOf(request);
     const before = <T>(what: string, work: Promise<T>) =>
       beforeAbort(budget, deps.clock, what, request.stepId, work);
     const service = await before("The registry lookup", lookup(request, deps.registry));
@@ -100,7 +105,7 @@ export async function callService(
     const target = pick.instance;
     try {
       const context = { step: request.stepId, instance: target.id };
-      const url = buildUrl(target.url, request.path, request.query, context);
+      const url = buildUrl(target.url, call.path, call.query, context);
       // The step's own headers may replace the default Idempotency-Key; trace headers are Baton's.
       const headers = {
         ...(await before(
@@ -108,7 +113,7 @@ export async function callService(
           secretHeaders(service, deps.secrets, context, secrets),
         )),
         ...defaultHeaders(request),
-        ...requestHeaders(request, context),
+        ...requestHeaders(call, context),
         ...traceHeaders(request),
       };
       const permit = await before(
@@ -129,7 +134,7 @@ export async function callService(
             url,
             method: request.method,
             headers,
-            ...(request.body === undefined ? {} : { body: request.body }),
+            ...(call.body === undefined ? {} : { body: call.body }),
             timeoutMs: budget.abortAt - deps.clock.now(),
             budgetMs: stepMs ?? DEFAULT_STEP_MS,
             redactor: new Redactor(secrets),
@@ -139,13 +144,14 @@ export async function callService(
           deps.fetch,
         ),
       );
-      const result: ServiceCallResult = {
+      const answer: ServiceCallResult = {
         status: response.status,
         headers: response.headers,
         body: response.body,
         instance: target.id,
         attempt: request.attempt,
       };
+      const result = select(answer, request);
       await settleBy(budget.deadline, deps.clock, report.succeeded(result));
       return result;
     } finally {
@@ -153,16 +159,43 @@ export async function callService(
     }
   } catch (error) {
     const failure = redacted(attribute(error, request.stepId, instance?.id), new Redactor(secrets));
-    if (
-      instance !== undefined &&
-      (error instanceof ServiceError || error instanceof TimeoutError)
-    ) {
+    if (instance !== undefined && blamesService(error)) {
       const suspected = deps.onSuspect?.(request.service, instance.id);
       if (suspected !== undefined) await settleBy(budget.deadline, deps.clock, suspected);
     }
     await settleBy(budget.deadline, deps.clock, report.failed(failure, instance?.id ?? null));
     throw failure;
   }
+}
+
+/** Failures the service is to blame for: they count against its circuit and health. */
+const blamesService = (error: unknown): boolean =>
+  error instanceof ServiceError ||
+  error instanceof TimeoutError ||
+  error instanceof ConnectionLostError;
+
+/**
+ * The request with its templates resolved (see `lib/core/template-resolve.ts`): an absent read
+ * fails the step with the catchable `Baton.TemplateError` before anything is sent.
+ */
+function resolveTemplatesOf(request: ServiceCallRequest): ServiceCallRequest {
+  try {
+    return resolveCallRequest(request);
+  } catch (error) {
+    if (!(error instanceof TemplateReadError)) throw error;
+    throw new TemplateError(`Step ${request.stepId}: ${error.message}.`, { step: request.stepId });
+  }
+}
+
+/** `select: body.items` keeps only that part of the answer as the body. */
+function select(result: ServiceCallResult, request: ServiceCallRequest): ServiceCallResult {
+  if (request.select === undefined) return result;
+  const selected = selectResult(result, request.select);
+  if (selected !== undefined) return selected;
+  throw new OutputInvalidError(
+    `Step ${request.stepId}: the response has no ${request.select} to select (HTTP ${result.status}); the call took effect, so it is compensated.`,
+    { step: request.stepId, status: result.status, instance: result.instance },
+  );
 }
 
 /**
@@ -185,7 +218,7 @@ async function withCircuit<T>(
     // Aborted by a cancel: says nothing about the service, so nothing is counted (a half-open
     // probe's lease then runs out and another call probes).
     if (error instanceof BatonRuntimeError && error.name === BatonError.Cancelled) throw error;
-    const blamed = error instanceof ServiceError || error instanceof TimeoutError;
+    const blamed = blamesService(error);
     // A 4xx means the service is up and answering.
     const record = blamed ? circuit.recordFailure(permit) : circuit.recordSuccess(permit);
     await settleBy(budget.deadline, clock, record);
@@ -320,6 +353,7 @@ function requestHeaders(
   return headers;
 }
 
+/** The effect's key (`lib/core/effect-keys.ts`): the same on every attempt; `:undo` for the undo. */
 function defaultHeaders(request: ServiceCallRequest): Record<string, string> {
   return { "idempotency-key": idempotencyKey(request) };
 }

@@ -9,7 +9,11 @@ import {
   callParams,
   callTask,
   catchTo,
+  compensableCatch,
+  DEFAULT_RETRIER,
   failureRecord,
+  markedState,
+  uncertainRecord,
 } from "../support/asl-expect.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
 
@@ -121,8 +125,11 @@ describe("compileWorkflow: step kinds", () => {
     ).toStrictEqual({
       "each#any?": {
         Type: "Choice",
-        Comment: "Map over at least one item",
-        Choices: [{ Variable: "$.input.items[0]", IsPresent: true, Next: "each" }],
+        Comment: "Map over at least one item (absent items fail the step)",
+        Choices: [
+          { Not: { Variable: "$.input.items", IsPresent: true }, Next: "each#absent-0" },
+          { Variable: "$.input.items[0]", IsPresent: true, Next: "each" },
+        ],
         Default: "each#no-items",
       },
       each: {
@@ -246,50 +253,61 @@ describe("compileWorkflow: step kinds", () => {
       ]),
     );
 
-    const guard = (id: string, path: string) => ({
-      [`${id}#until-valid?`]: {
-        Type: "Choice",
-        Choices: [
-          { Not: { Variable: path, IsPresent: true }, Next: `${id}#until-invalid` },
-          { Variable: path, IsTimestamp: true, Next: id },
-        ],
-        Default: `${id}#until-invalid`,
+    const notTime = (id: string, until: string) => ({
+      Type: "Pass",
+      Result: {
+        name: "Baton.TemplateError",
+        message: `Step ${id}: until ${until} is not an ISO-8601 time`,
+        step: id,
       },
-      [`${id}#until-invalid`]: {
-        Type: "Pass",
-        Result: {
-          name: "Baton.TemplateError",
-          message: `wait.until of step ${id} is missing or not an RFC 3339 time with an offset (e.g. 2030-01-01T00:00:00Z)`,
-          step: id,
-        },
-        ResultPath: "$.failure",
-        Next: "Describe failure",
-      },
+      ResultPath: "$.failure",
+      Next: "Describe failure",
     });
     expect(
       pick(all, [
         "w1",
-        "w2#until-valid?",
-        "w2#until-invalid",
+        "w2#time?",
+        "w2#not-a-time",
         "w2",
         "w3",
+        "w4#reads?",
         "w4#until",
-        "w4#until-valid?",
-        "w4#until-invalid",
+        "w4#time?",
         "w4",
       ]),
     ).toStrictEqual({
-      w1: { Type: "Wait", Seconds: 10, Next: "w2#until-valid?" },
-      ...guard("w2", "$.input.at"),
+      w1: { Type: "Wait", Seconds: 10, Next: "w2#time?" },
+      // A template is checked present and a timestamp: a Wait given anything else fails uncatchably.
+      "w2#time?": {
+        Type: "Choice",
+        Choices: [
+          { Not: { Variable: "$.input.at", IsPresent: true }, Next: "w2#absent-0" },
+          { Not: { Variable: "$.input.at", IsTimestamp: true }, Next: "w2#not-a-time" },
+        ],
+        Default: "w2",
+      },
+      "w2#not-a-time": notTime("w2", "{{ input.at }}"),
       w2: { Type: "Wait", TimestampPath: "$.input.at", Next: "w3" },
-      w3: { Type: "Wait", Timestamp: "2030-01-01T00:00:00Z", Next: "w4#until" },
+      w3: { Type: "Wait", Timestamp: "2030-01-01T00:00:00Z", Next: "w4#reads?" },
+      "w4#reads?": {
+        Type: "Choice",
+        Comment: "A template reading an absent value fails this step (Baton.TemplateError)",
+        Choices: [{ Not: { Variable: "$.input.day", IsPresent: true }, Next: "w4#absent-0" }],
+        Default: "w4#until",
+      },
       "w4#until": {
         Type: "Pass",
         Parameters: { "at.$": "States.Format('{}T00:00:00Z', $.input.day)" },
         ResultPath: "$.waitUntil",
-        Next: "w4#until-valid?",
+        Next: "w4#time?",
       },
-      ...guard("w4", "$.waitUntil.at"),
+      "w4#time?": {
+        Type: "Choice",
+        Choices: [
+          { Not: { Variable: "$.waitUntil.at", IsTimestamp: true }, Next: "w4#not-a-time" },
+        ],
+        Default: "w4",
+      },
       w4: { Type: "Wait", TimestampPath: "$.waitUntil.at", Next: "Finish" },
     });
   });
@@ -432,10 +450,18 @@ describe("compileWorkflow: step kinds", () => {
   });
 
   it("compiles the compensation chain: guard, compensation task with its own retries, outcome", () => {
+    const CERTAIN_RETRIER = {
+      ...DEFAULT_RETRIER,
+      ErrorEquals: ["Baton.ServiceError", "Baton.NoHealthyInstance"],
+    };
     const all = states(sequential([call("a", { compensate: {} }), call("b")]));
 
     expect(
       pick(all, [
+        "a",
+        "a#maybe-applied",
+        "a#again",
+        "a#uncertain",
         "b#failed",
         "Compensation started",
         "a#undo?",
@@ -444,6 +470,31 @@ describe("compileWorkflow: step kinds", () => {
         "Compensation finished?",
       ]),
     ).toStrictEqual({
+      // Uncertain errors the policy retries are caught at once: a is marked, then a#again makes
+      // the remaining attempts, so the mark survives attempts that never reach the service.
+      a: {
+        ...callTask("a", "b"),
+        Retry: [CERTAIN_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
+        Catch: compensableCatch("a"),
+      },
+      "a#maybe-applied": {
+        Type: "Pass",
+        Comment: "The attempt may have taken effect: mark the step for compensation, keep trying",
+        Parameters: markedState("a"),
+        Next: "a#again",
+      },
+      "a#again": {
+        ...callTask("a", "b"),
+        Parameters: callParams("a", { "attempt.$": "States.MathAdd($$.State.RetryCount, 2)" }),
+        Retry: [
+          { ...DEFAULT_RETRIER, MaxAttempts: 1 },
+          { ...CIRCUIT_OPEN_RETRIER, MaxAttempts: 1 },
+          LAMBDA_TRANSIENT_RETRIER,
+        ],
+        Catch: catchTo("a#failed"),
+      },
+      // A final uncertain error the policy does not retry marks a and records the failure at once.
+      "a#uncertain": uncertainRecord("a", "Compensation started"),
       "b#failed": failureRecord("b", "Compensation started"),
       "Compensation started": {
         Type: "Task",
@@ -478,7 +529,7 @@ describe("compileWorkflow: step kinds", () => {
       },
       "a#undo?": {
         Type: "Choice",
-        Comment: "Compensate a only if it succeeded",
+        Comment: "Compensate a only if it succeeded or may have taken effect",
         Choices: [{ Variable: "$.steps.a", IsPresent: true, Next: "a#undo" }],
         Default: "Compensation finished?",
       },
@@ -494,6 +545,7 @@ describe("compileWorkflow: step kinds", () => {
             ErrorEquals: [
               "Baton.ServiceError",
               "Baton.Timeout",
+              "Baton.ConnectionLost",
               "Baton.NoHealthyInstance",
               "States.Timeout",
             ],
@@ -545,7 +597,10 @@ describe("compileWorkflow: step kinds", () => {
 
     const x = (all.both as { Branches: { States: Record<string, { Parameters?: unknown }> }[] })
       .Branches[0]?.States.x;
-    expect(x?.Parameters).toStrictEqual(callParams("x", { "body.$": "$.outer.a.body" }));
+    // The handler resolves the template from the enclosing results it is sent.
+    expect(x?.Parameters).toStrictEqual(
+      callParams("x", { body: "{{ steps.a.body }}", data: { "outer.$": "$.outer" } }),
+    );
   });
 
   it("enters through a Choice that can also resume a failed execution or only compensate", () => {

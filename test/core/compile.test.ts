@@ -5,6 +5,7 @@ import { DEFAULT_RETRY } from "../../lib/core/model.ts";
 import {
   CIRCUIT_OPEN_RETRIER,
   callParams,
+  callTask,
   catchTo,
   DEFAULT_RETRIER,
   failureRecord,
@@ -170,39 +171,36 @@ describe("compileWorkflow", () => {
     expect(asl.States.a).toMatchObject({ Next: "b#when" });
   });
 
-  it("compiles select to a ResultSelector that keeps only that part as body", () => {
+  it("sends select to the handler instead of a ResultSelector that could fail uncatchably", () => {
     const asl = compileWorkflow(workflow([call("a", { select: "body.items" })]));
 
-    expect(asl.States.a).toMatchObject({
-      ResultSelector: {
-        "status.$": "$.status",
-        "headers.$": "$.headers",
-        "body.$": "$.body.items",
-        "instance.$": "$.instance",
-        "attempt.$": "$.attempt",
-      },
-    });
+    expect(asl.States.a).toEqual(
+      callTask("a", "Finish", { Parameters: callParams("a", { select: "body.items" }) }),
+    );
   });
 
-  it("compiles templated paths and bodies to JSONPath parameters", () => {
+  it("sends templated paths and bodies as written, with the state roots they read as data", () => {
     const wf = workflow(
       sequential([
         call("a"),
         call("b", {
           path: "/orders/{{ steps.a.body.id }}",
-          body: { id: "{{ input.orderId }}", n: 1 },
+          body: { id: "{{ input.orderId ?? 'none' }}", n: 1 },
         }),
       ]),
     );
 
     const asl = compileWorkflow(wf);
 
-    expect(asl.States.b).toMatchObject({
-      Parameters: callParams("b", {
-        "path.$": "States.Format('/orders/{}', $.steps.a.body.id)",
-        body: { "id.$": "$.input.orderId", n: 1 },
+    expect(asl.States.b).toEqual(
+      callTask("b", "Finish", {
+        Parameters: callParams("b", {
+          path: "/orders/{{ steps.a.body.id }}",
+          body: { id: "{{ input.orderId ?? 'none' }}", n: 1 },
+          data: { "input.$": "$.input", "steps.$": "$.steps" },
+        }),
       }),
-    });
+    );
   });
 
   it("sets the workflow timeout as the machine's TimeoutSeconds", () => {

@@ -76,7 +76,10 @@ describe("parseTemplate", () => {
       "{{ input.items.0 }}",
       'expected a key after "." (write array indexes as [0]) in "input.items.0"',
     ],
-    ["{{ input.a b }}", 'unexpected " b" after the path in "input.a b"'],
+    [
+      "{{ input.a b }}",
+      `unexpected "b" after the path in "input.a b" (a default is written ?? 'text')`,
+    ],
     [
       "{{ input['a(b'] }}",
       "expected [<index>] or ['<key>'] (a key may not hold quotes, \\, ( or )) in \"input['a(b']\"",

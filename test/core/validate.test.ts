@@ -193,7 +193,11 @@ describe("validateWorkflow normalizes", () => {
     const workflow = valid({
       workflow: "kinds",
       type: "standard",
-      input: { type: "object", properties: { items: { type: "array" } } },
+      input: {
+        type: "object",
+        required: ["id", "items", "at"],
+        properties: { items: { type: "array" } },
+      },
       triggers: [
         {
           event: {
@@ -260,7 +264,11 @@ describe("validateWorkflow normalizes", () => {
       name: "kinds",
       version: 1,
       type: "standard",
-      input: { type: "object", properties: { items: { type: "array" } } },
+      input: {
+        type: "object",
+        required: ["id", "items", "at"],
+        properties: { items: { type: "array" } },
+      },
       triggers: [
         {
           kind: "event",

@@ -51,15 +51,14 @@ describe("fault matrix on baton dev", () => {
     expect(findings("order")).toEqual([]);
   });
 
-  // Fails on main as of 2026-12-03 23:45 UTC: a step whose last attempt's outcome is unknown (the
-  // service applied the effect but answered after the step timeout, or the request was aborted at
-  // the budget after it was sent) ends FAILED and its compensation does not run (issue 10, item 2).
-  it.fails("leaves no effect standing when an execution fails", () => {
+  // Steps whose call may have taken effect are compensated (issue 10, item 2), also when later
+  // attempts never reached the service.
+  it("leaves no effect standing when an execution fails", () => {
     expect(findings("leaked")).toEqual([]);
   });
 
-  // Fails on main as of 2026-12-03 23:45 UTC: the leaks above end FAILED with compensation
-  // COMPLETED. (Map items sharing one Idempotency-Key, the other cause until c537f2a, is fixed.)
+  // Fails on main as of 2026-12-03 23:40 UTC: some steps read COMPENSATED although no undo reached
+  // the service (item 9, statuses); map items now send their own keys and nothing leaks.
   it.fails("records statuses the services' ledger agrees with", () => {
     expect(findings("wrong")).toEqual([]);
   });

@@ -147,7 +147,7 @@ describe("callService against a real HTTP server", () => {
     expect(headers["x-baton-step"]).toEqual("reserve");
   });
 
-  it("marks the idempotency key of a compensation", async () => {
+  it("sends the forward key plus :undo as the idempotency key of a compensation", async () => {
     // Prepare
     const request = callRequest({
       mode: "compensate",

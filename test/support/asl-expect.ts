@@ -2,7 +2,13 @@
 import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 
 export const DEFAULT_RETRIER = {
-  ErrorEquals: ["Baton.ServiceError", "Baton.Timeout", "Baton.NoHealthyInstance", "States.Timeout"],
+  ErrorEquals: [
+    "Baton.ServiceError",
+    "Baton.Timeout",
+    "Baton.ConnectionLost",
+    "Baton.NoHealthyInstance",
+    "States.Timeout",
+  ],
   IntervalSeconds: 1,
   MaxAttempts: 2,
   BackoffRate: 2,
@@ -21,6 +27,40 @@ export const CIRCUIT_OPEN_RETRIER = {
 export const catchTo = (next: string) => [
   { ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: next },
 ];
+
+/**
+ * The Catch of a compensable call with the default policy: retried uncertain errors mark it and go
+ * on to `<id>#again`; OutputInvalid (never retried) marks it and records the failure.
+ */
+export const compensableCatch = (id: string) => [
+  {
+    ErrorEquals: ["Baton.Timeout", "Baton.ConnectionLost", "States.Timeout"],
+    ResultPath: "$.caught",
+    Next: `${id}#maybe-applied`,
+  },
+  { ErrorEquals: ["Baton.OutputInvalid"], ResultPath: "$.caught", Next: `${id}#uncertain` },
+  ...catchTo(`${id}#failed`),
+];
+
+const marked = (id: string) => ({
+  "input.$": "$.input",
+  "context.$": "$.context",
+  "steps.$": `States.JsonMerge($.steps, States.StringToJson(States.Format('\\{"${id}":\\{"uncertain":true\\}\\}')), false)`,
+});
+
+/** The top-level state with `$.steps.<id>` marked `{uncertain: true}`. */
+export const markedState = marked;
+
+/** `<id>#uncertain` at the top level: marks `$.steps.<id>` and records the failure in one Pass. */
+export const uncertainRecord = (id: string, next: string) => ({
+  Type: "Pass",
+  Comment: "The call may have taken effect: mark it for compensation and record the failure",
+  Parameters: {
+    ...marked(id),
+    failure: { "name.$": "$.caught.Error", "message.$": "$.caught.Cause", step: id },
+  },
+  Next: next,
+});
 
 export const failureRecord = (stepId: string, next: string) => ({
   Type: "Pass",

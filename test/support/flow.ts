@@ -5,6 +5,12 @@
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
 import type { AwaitSignalRequest, ServiceCallRequest } from "../../lib/core/contract.ts";
+import type { Json } from "../../lib/core/model.ts";
+import {
+  resolveCallRequest,
+  selectResult,
+  TemplateReadError,
+} from "../../lib/core/template-resolve.ts";
 import { TaskResource } from "../../lib/core/wire.ts";
 
 export type ServiceReply = { status?: number; body?: unknown };
@@ -49,6 +55,17 @@ export function flowMachine(asl: StateMachineDefinition): StateMachine {
 
 type Handler = (input: Record<string, unknown>) => Promise<unknown>;
 
+function resolveOrFail(request: ServiceCallRequest): ServiceCallRequest {
+  try {
+    return resolveCallRequest(request);
+  } catch (error) {
+    if (!(error instanceof TemplateReadError)) throw error;
+    // Plain text: the local engine strips the backslashes a JSON cause would need in $.failure.
+    const cause = `Step ${request.stepId}: ${error.message}`;
+    throw new TaskError("Baton.TemplateError", cause);
+  }
+}
+
 export async function runFlow(
   asl: StateMachineDefinition,
   input: unknown,
@@ -70,18 +87,25 @@ export async function runFlow(
           const key = `${name}:${JSON.stringify({ ...params, attempt: 0 })}`;
           const attempt = (attempts.get(key) ?? 0) + 1;
           attempts.set(key, attempt);
-          const req = { ...(params as unknown as ServiceCallRequest), attempt };
+          // As the service-call handler does: resolve the templates, call, apply `select`.
+          const req = resolveOrFail({ ...(params as unknown as ServiceCallRequest), attempt });
           calls.push(req);
           const service = options.services?.[req.service];
           if (!service) throw new TaskError("Baton.UnknownService", `No service ${req.service}`);
           const reply = await service(req);
-          return {
+          const result = {
             status: reply.status ?? 200,
             headers: {},
-            body: reply.body ?? {},
+            body: (reply.body ?? {}) as Json,
             instance: `${req.service}-1`,
             attempt,
           };
+          if (req.select === undefined) return result;
+          const selected = selectResult(result, req.select);
+          if (selected === undefined) {
+            throw new TaskError("Baton.OutputInvalid", `no ${req.select} in the response`);
+          }
+          return selected;
         }
         case TaskResource.Emit: {
           for (const e of (params.Entries as {

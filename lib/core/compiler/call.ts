@@ -1,11 +1,19 @@
 /** The service-call Task payload shared by call steps and their compensations. */
 import type { Payload } from "../asl.ts";
-import type { CallSpec } from "../model.ts";
-import type { Scope } from "./scope.ts";
-import { type CompileEnv, entry, payload } from "./templates.ts";
+import type { CallSpec, JsonObject } from "../model.ts";
+import { collectRefs, isTemplated, type TemplateRef } from "../template.ts";
+import { type Scope, stepsRoot } from "./scope.ts";
+import type { CompileEnv } from "./templates.ts";
 
 export { TASK_TIMEOUT_GRACE } from "../call-budget.ts";
 
+/**
+ * The Task payload of a call or compensation. Templated fields are sent as written, with `data`:
+ * the state's roots they read (each always present where the Task runs), and the handler resolves
+ * them. A JSONPath or intrinsic in `Parameters` that reads an absent value raises `States.Runtime`,
+ * which no Catch can catch; the handler raises `Baton.TemplateError`, which the step's Catch routes
+ * to compensation like any failure.
+ */
 export function callParameters(
   env: CompileEnv,
   scope: Scope,
@@ -13,9 +21,15 @@ export function callParameters(
   mode: "call" | "compensate",
   call: CallSpec,
   timeout: number,
-  idempotent = false,
+  options: { readonly idempotent?: boolean; readonly select?: string | undefined } = {},
 ): Payload {
-  const [pathKey, pathValue] = entry(env, scope, "path", call.path);
+  const fields: JsonObject = {
+    path: call.path,
+    ...(call.query ? { query: call.query } : {}),
+    ...(call.headers ? { headers: call.headers } : {}),
+    ...(call.body === undefined ? {} : { body: call.body }),
+  };
+  const data = isTemplated(fields) ? templateData(scope, collectRefs(fields)) : undefined;
   return {
     workflow: env.workflow.name,
     version: env.workflow.version,
@@ -26,12 +40,42 @@ export function callParameters(
     "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
     "redriveCount.$": "$.context.redriveCount",
     timeout,
-    ...(idempotent ? { idempotent: true } : {}),
+    ...(options.idempotent ? { idempotent: true } : {}),
     service: call.service,
     method: call.method,
-    [pathKey]: pathValue,
-    ...(call.query ? { query: payload(env, scope, call.query) } : {}),
-    ...(call.headers ? { headers: payload(env, scope, call.headers) } : {}),
-    ...(call.body === undefined ? {} : Object.fromEntries([entry(env, scope, "body", call.body)])),
+    ...fields,
+    ...(data === undefined ? {} : { data }),
+    ...(options.select === undefined ? {} : { select: options.select }),
   };
+}
+
+/** `data` for the refs a call's templates read: only the roots they use. */
+export function templateData(scope: Scope, refs: readonly TemplateRef[]): Payload {
+  const data: Record<string, string> = {};
+  for (const ref of refs) {
+    switch (ref.root) {
+      case "input":
+        data["input.$"] = "$.input";
+        break;
+      case "steps":
+        if (stepsRoot(scope, String(ref.path[0])) === "$.steps") data["steps.$"] = "$.steps";
+        else data["outer.$"] = "$.outer";
+        break;
+      case "item":
+        data["item.$"] = "$.item";
+        break;
+      case "index":
+        data["index.$"] = "$.index";
+        break;
+      case "execution":
+        if (ref.path[0] === "startedAt") data["context.$"] = "$.context";
+        break;
+      case "error":
+        data["error.$"] = "$.failure";
+        break;
+      case "workflow":
+        break;
+    }
+  }
+  return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -1,8 +1,9 @@
 /**
  * The compensation chain (saga). Every compensable step appears once, in reverse completion order:
  * children complete before their container, and a list completes in dependency order. Each entry
- * is guarded by "did this step succeed?" (`$.steps.<id>` present), so skipped and failed steps are
- * never compensated. A compensation that fails after its retries sets `$.compensationFailed` and
+ * is guarded by "did this step succeed or may it have taken effect?" (`$.steps.<id>` present: a
+ * result, or the `{uncertain: true}` marker a call that failed without an answer leaves), so
+ * skipped steps and steps that failed without effect are never compensated. A compensation that fails after its retries sets `$.compensationFailed` and
  * the chain goes on. Map steps compensate each item's steps in a Map of their own.
  */
 
@@ -78,7 +79,7 @@ function compensateCall(
     Catch: [catchAll(failed)],
     Next: after,
   });
-  return guard(graph, step.id, `$.steps.${step.id}`, undo, after);
+  return guard(graph, step.id, [`$.steps.${step.id}`], undo, after);
 }
 
 function compensateMap(
@@ -160,20 +161,23 @@ function compensateMap(
     Catch: [catchAll(failed)],
     ...goTo(check),
   });
-  return guard(graph, step.id, `$.steps.${step.id}[0]`, each, next);
+  // The items are read again: present, since the map ran over them (checked, never assumed).
+  return guard(graph, step.id, [`$.steps.${step.id}[0]`, itemsPath], each, next);
 }
 
 function guard(
   graph: StateGraph,
   id: string,
-  path: string,
+  paths: readonly string[],
   then: string,
   otherwise: string,
 ): string {
+  const tests = paths.map((path) => ({ Variable: path, IsPresent: true }));
+  const [only] = tests;
   return graph.add(stateName.undoGuard(id), {
     Type: "Choice",
-    Comment: `Compensate ${id} only if it succeeded`,
-    Choices: [{ Variable: path, IsPresent: true, Next: then }],
+    Comment: `Compensate ${id} only if it succeeded or may have taken effect`,
+    Choices: [{ ...(tests.length === 1 && only ? only : { And: tests }), Next: then }],
     Default: otherwise,
   });
 }

@@ -3,7 +3,8 @@
  * records `$.failure` and goes to the scope's `onFailure` state (compensation at the top level; the
  * end of the branch or iteration inside Parallel and Map, so siblings finish and nothing is lost).
  */
-import type { Payload, StateMachineDefinition } from "../asl.ts";
+import type { Catcher, Payload, Retrier, StateMachineDefinition } from "../asl.ts";
+import { BatonError, MAY_HAVE_TAKEN_EFFECT } from "../errors.ts";
 import { lower, type Plan } from "../graph.ts";
 import {
   type AwaitStep,
@@ -17,11 +18,19 @@ import {
   type WaitStep,
   type WorkflowStep,
 } from "../model.ts";
-import { parsePath, segmentsToJsonPath } from "../template.ts";
+import { compileEntry, compilePayload, parseTemplate, type TemplateRef } from "../template.ts";
 import { childWorkflowSubstitution, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
-import { CAUGHT_PATH, callRetries, catchAll, LAMBDA_TRANSIENT_RETRIER } from "./retry-and-catch.ts";
+import { absentRule, guardReads, mayBeAbsent } from "./reads.ts";
+import {
+  CAUGHT_PATH,
+  callRetries,
+  catchAll,
+  circuitOpenRetrier,
+  LAMBDA_TRANSIENT_RETRIER,
+  retrier,
+} from "./retry-and-catch.ts";
 import {
   branchScope,
   carriedFields,
@@ -32,7 +41,7 @@ import {
   type Scope,
 } from "./scope.ts";
 import { stateName } from "./state-names.ts";
-import { type CompileEnv, condition, entry, exactPath, payload } from "./templates.ts";
+import { type CompileEnv, condition, exactPath } from "./templates.ts";
 
 export interface Compilation extends CompileEnv {
   /** Names implicit parallel groups (`parallel#1`, …) uniquely across the machine. */
@@ -153,40 +162,109 @@ function compileKind(ctx: Ctx, step: Step, next: string | null): string {
 
 function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
   const failed = addFailureRecord(ctx, step.id);
-  return ctx.graph.add(step.id, {
-    Type: "Task",
-    ...comment(step),
-    Resource: TaskResource.ServiceCall,
-    Parameters: callParameters(
-      ctx.comp,
-      ctx.scope,
-      step.id,
-      "call",
-      step.call,
-      step.timeout,
-      step.idempotent,
-    ),
-    ...(step.select === undefined ? {} : { ResultSelector: selectBody(step.select) }),
-    ResultPath: `$.steps.${step.id}`,
-    TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
-    Retry: callRetries(step.retry),
-    Catch: [catchAll(failed)],
-    ...goTo(next),
+  const task = (
+    name: string,
+    retry: readonly Retrier[],
+    catches: readonly Catcher[],
+    attempt?: string,
+  ) =>
+    ctx.graph.add(name, {
+      Type: "Task",
+      ...comment(step),
+      Resource: TaskResource.ServiceCall,
+      Parameters: {
+        ...callParameters(ctx.comp, ctx.scope, step.id, "call", step.call, step.timeout, {
+          idempotent: step.idempotent,
+          select: step.select,
+        }),
+        ...(attempt === undefined ? {} : { "attempt.$": attempt }),
+      },
+      ResultPath: `$.steps.${step.id}`,
+      TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
+      Retry: retry,
+      Catch: [...catches, catchAll(failed)],
+      ...goTo(next),
+    });
+  if (step.compensate === undefined) return task(step.id, callRetries(step.retry), []);
+  // A compensable call that may have taken effect is marked, so compensation undoes it too. The
+  // mark must survive later attempts that never reach the service (a timeout, then the circuit
+  // opens): uncertain errors the policy retries are caught at once instead, the step is marked,
+  // and a second Task makes the remaining attempts with the whole policy.
+  const policy = retrier(step.retry);
+  const retried = MAY_HAVE_TAKEN_EFFECT.filter((name) => policy?.ErrorEquals.includes(name));
+  const final = MAY_HAVE_TAKEN_EFFECT.filter((name) => !retried.includes(name));
+  const markFailed = {
+    ErrorEquals: [...final],
+    ResultPath: CAUGHT_PATH,
+    Next: addUncertainRecord(ctx, step.id),
+  };
+  if (policy === undefined || retried.length === 0) {
+    return task(step.id, callRetries(step.retry), [markFailed]);
+  }
+  const certain = policy.ErrorEquals.filter((name) => !retried.includes(name));
+  const open = circuitOpenRetrier(step.retry);
+  // The uncertain attempt was one of `maxAttempts`: the second Task makes at most the rest.
+  const rest = (policy.MaxAttempts ?? 1) - 1;
+  const again = task(
+    stateName.again(step.id),
+    rest > 0
+      ? [
+          { ...policy, MaxAttempts: rest },
+          ...(open ? [{ ...open, MaxAttempts: rest }] : []),
+          LAMBDA_TRANSIENT_RETRIER,
+        ]
+      : [LAMBDA_TRANSIENT_RETRIER],
+    [],
+    "States.MathAdd($$.State.RetryCount, 2)",
+  );
+  ctx.graph.add(stateName.maybeApplied(step.id), {
+    Type: "Pass",
+    Comment: "The attempt may have taken effect: mark the step for compensation, keep trying",
+    Parameters: uncertainState(ctx, step.id),
+    Next: again,
   });
+  return task(
+    step.id,
+    [
+      ...(certain.length > 0 ? [{ ...policy, ErrorEquals: certain }] : []),
+      ...(open ? [open] : []),
+      LAMBDA_TRANSIENT_RETRIER,
+    ],
+    [
+      { ErrorEquals: retried, ResultPath: CAUGHT_PATH, Next: stateName.maybeApplied(step.id) },
+      markFailed,
+    ],
+  );
 }
 
-/** `select: body.items` keeps only that part of the response as `body`. */
-function selectBody(select: string): Payload {
-  const parsed = parsePath(select);
-  if ("error" in parsed) throw new Error(`select "${select}": ${parsed.error} (validator bug)`);
-  const path = `${parsed.head}${segmentsToJsonPath(parsed.path)}`;
+/** The state with `$.steps.<id>` set to `{uncertain: true}` (everything else carried over). */
+function uncertainState(ctx: Ctx, stepId: string): Payload {
+  const marker = `\\{"${stepId}":\\{"uncertain":true\\}\\}`;
   return {
-    "status.$": "$.status",
-    "headers.$": "$.headers",
-    "body.$": `$.${path}`,
-    "instance.$": "$.instance",
-    "attempt.$": "$.attempt",
+    ...carriedFields(ctx.scope),
+    "steps.$": `States.JsonMerge($.steps, States.StringToJson(States.Format('${marker}')), false)`,
   };
+}
+
+/**
+ * The failure record of a call that may have taken effect: it also sets `$.steps.<id>` to
+ * `{uncertain: true}`, so the compensation guard ("is `$.steps.<id>` present?") undoes it. One
+ * state replaces the usual failure record, so an uncertain failure costs no extra transition.
+ */
+function addUncertainRecord(ctx: Ctx, stepId: string): string {
+  return ctx.graph.add(stateName.uncertain(stepId), {
+    Type: "Pass",
+    Comment: "The call may have taken effect: mark it for compensation and record the failure",
+    Parameters: {
+      ...uncertainState(ctx, stepId),
+      failure: {
+        "name.$": `${CAUGHT_PATH}.Error`,
+        "message.$": `${CAUGHT_PATH}.Cause`,
+        step: stepId,
+      },
+    },
+    Next: ctx.onFailure,
+  });
 }
 
 function compileParallelStep(ctx: Ctx, step: ParallelStep, next: string | null): string {
@@ -387,10 +465,13 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
     ResultPath: `$.steps.${step.id}`,
     Next: then,
   });
+  const itemsRef = singleTemplateRef(step.items);
+  const absent =
+    itemsRef && mayBeAbsent(itemsRef) ? [absentRule(site(ctx, step.id), itemsRef, 0)] : [];
   return ctx.graph.add(`${step.id}#any?`, {
     Type: "Choice",
-    Comment: "Map over at least one item",
-    Choices: [{ Variable: `${itemsPath}[0]`, IsPresent: true, Next: map }],
+    Comment: "Map over at least one item (absent items fail the step)",
+    Choices: [...absent, { Variable: `${itemsPath}[0]`, IsPresent: true, Next: map }],
     Default: empty,
   });
 }
@@ -404,70 +485,62 @@ function compileWait(ctx: Ctx, step: WaitStep, next: string | null): string {
       ...goTo(next),
     });
   }
-  const path = exactPath(ctx.comp, ctx.scope, step.until);
-  if (path !== undefined) return guardTimestamp(ctx, step, path, waitUntil(ctx, step, path, next));
-  const [key, value] = entry(ctx.comp, ctx.scope, "at", step.until);
-  if (!key.endsWith(".$")) {
+  const until = step.until;
+  if (!until.includes("{{")) {
     return ctx.graph.add(step.id, {
       Type: "Wait",
       ...comment(step),
-      Timestamp: step.until,
+      Timestamp: until,
       ...goTo(next),
     });
   }
-  const guard = guardTimestamp(
-    ctx,
-    step,
-    "$.waitUntil.at",
-    waitUntil(ctx, step, "$.waitUntil.at", next),
-  );
-  ctx.graph.add(stateName.until(step.id), {
-    Type: "Pass",
-    Parameters: { [key]: value },
-    ResultPath: "$.waitUntil",
-    Next: guard,
+  // The time is checked to be present and a timestamp first: a Wait state given anything else
+  // raises States.Runtime. One template without a default is waited on where it is; anything
+  // else is built into `$.waitUntil.at` first.
+  const only = singleTemplateRef(until);
+  const direct = only !== undefined && only.fallback === undefined;
+  const at = direct ? (exactPath(ctx.comp, ctx.scope, until) ?? "") : "$.waitUntil.at";
+  ctx.graph.add(step.id, {
+    Type: "Wait",
+    ...comment(step),
+    TimestampPath: at,
+    ...goTo(next),
   });
-  return stateName.until(step.id);
-}
-
-const waitUntil = (ctx: Ctx, step: WaitStep, path: string, next: string | null): string =>
-  ctx.graph.add(step.id, { Type: "Wait", ...comment(step), TimestampPath: path, ...goTo(next) });
-
-/**
- * A templated `wait.until` that is not an RFC 3339 time (with an offset, e.g. `…Z`) would fail
- * the Wait with `States.Runtime` in AWS ("The TimestampPath parameter does not reference a valid
- * ISO-8601 extended offset date-time format string"), which no Catch can handle, so the saga
- * would end without compensation. The value is checked first and fails the step with
- * `Baton.TemplateError` like any other step failure; locally, the same Choice decides.
- */
-function guardTimestamp(ctx: Ctx, step: WaitStep, path: string, wait: string): string {
-  const invalid = ctx.graph.add(stateName.untilInvalid(step.id), {
+  const notTime = ctx.graph.add(`${step.id}#not-a-time`, {
     Type: "Pass",
     Result: {
-      name: "Baton.TemplateError",
-      message: `wait.until of step ${step.id} is missing or not an RFC 3339 time with an offset (e.g. 2030-01-01T00:00:00Z)`,
+      name: BatonError.TemplateError,
+      message: `Step ${step.id}: until ${until} is not an ISO-8601 time`,
       step: step.id,
     },
     ResultPath: "$.failure",
     Next: ctx.onFailure,
   });
-  // A rule on a missing path is itself a States.Runtime error: presence is tested first.
-  return ctx.graph.add(stateName.untilValid(step.id), {
+  const absent = direct && mayBeAbsent(only) ? [absentRule(site(ctx, step.id), only, 0)] : [];
+  const isTime = ctx.graph.add(`${step.id}#time?`, {
     Type: "Choice",
-    Choices: [
-      { Not: { Variable: path, IsPresent: true }, Next: invalid },
-      { Variable: path, IsTimestamp: true, Next: wait },
-    ],
-    Default: invalid,
+    Choices: [...absent, { Not: { Variable: at, IsTimestamp: true }, Next: notTime }],
+    Default: step.id,
   });
+  if (direct) return isTime;
+  const resolve = stateName.until(step.id);
+  const guarded = guardReads(site(ctx, step.id), [until], resolve);
+  ctx.graph.add(resolve, {
+    Type: "Pass",
+    Parameters: Object.fromEntries([compileEntry("at", until, guarded.context)]),
+    ResultPath: "$.waitUntil",
+    Next: isTime,
+  });
+  return guarded.entry;
 }
 
 function compileEmit(ctx: Ctx, step: EmitStep, next: string | null): string {
+  const guarded = guardReads(site(ctx, step.id), [step.detail, step.detailType], step.id);
   const detail = isObject(step.detail)
-    ? payload(ctx.comp, ctx.scope, step.detail)
-    : Object.fromEntries([entry(ctx.comp, ctx.scope, "value", step.detail)]);
-  const [typeKey, typeValue] = entry(ctx.comp, ctx.scope, "DetailType", step.detailType);
-  return ctx.graph.add(step.id, {
+    ? compilePayload(step.detail, guarded.context)
+    : Object.fromEntries([compileEntry("value", step.detail, guarded.context)]);
+  const [typeKey, typeValue] = compileEntry("DetailType", step.detailType, guarded.context);
+  ctx.graph.add(step.id, {
     Type: "Task",
     ...comment(step),
     Resource: TaskResource.Emit,
@@ -494,6 +567,7 @@ function compileEmit(ctx: Ctx, step: EmitStep, next: string | null): string {
     Catch: [catchAll(addFailureRecord(ctx, step.id))],
     ...goTo(next),
   });
+  return guarded.entry;
 }
 
 function compileAwait(ctx: Ctx, step: AwaitStep, next: string | null): string {
@@ -544,10 +618,11 @@ function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string
     ResultPath: `$.steps.${step.id}`,
     ...goTo(next),
   });
+  const guarded = guardReads(site(ctx, step.id), [step.input], step.id);
   const input = isObject(step.input)
-    ? { Input: payload(ctx.comp, ctx.scope, step.input) }
-    : Object.fromEntries([entry(ctx.comp, ctx.scope, "Input", step.input)]);
-  return ctx.graph.add(step.id, {
+    ? { Input: compilePayload(step.input, guarded.context) }
+    : Object.fromEntries([compileEntry("Input", step.input, guarded.context)]);
+  ctx.graph.add(step.id, {
     Type: "Task",
     ...comment(step),
     Resource: TaskResource.ChildWorkflow,
@@ -559,6 +634,25 @@ function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string
     ],
     Next: unwrap,
   });
+  return guarded.entry;
+}
+
+/** Where a step's guards go (see reads.ts). */
+const site = (ctx: Ctx, stepId: string) => ({
+  env: ctx.comp,
+  graph: ctx.graph,
+  scope: ctx.scope,
+  stepId,
+  prefix: stepId,
+  onFailure: ctx.onFailure,
+});
+
+/** The reference of a string that is exactly one template. */
+function singleTemplateRef(text: string): TemplateRef | undefined {
+  const parsed = parseTemplate(text);
+  if ("error" in parsed || parsed.parts.length !== 1) return undefined;
+  const [only] = parsed.parts;
+  return only && "ref" in only ? only.ref : undefined;
 }
 
 /**

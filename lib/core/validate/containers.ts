@@ -1,4 +1,5 @@
 /** Readers for the step kinds that hold other steps: parallel, choice and map. */
+import { singleRef } from "../template.ts";
 import { FieldReader } from "./fields.ts";
 import {
   type KindReader,
@@ -92,6 +93,13 @@ export const map: KindReader = (ctx, step, pointer) => {
       r.at("items"),
       `map items "${items}" must be exactly one template giving a list`,
       hint,
+    );
+  } else if (items !== undefined && singleRef(items)?.fallback !== undefined) {
+    report.error(
+      "E_MAP_ITEMS",
+      r.at("items"),
+      `map items "${items}" may not have a ?? default: absent items fail the step`,
+      "give the list a schema default in input, or drop the ??",
     );
   }
   const maxConcurrency =

@@ -25,7 +25,8 @@ export class InputValidator {
 
   constructor() {
     // strict: false so annotation keywords users add (examples, x-*) never break a deployed workflow.
-    this.#ajv = new Ajv2020({ allErrors: true, strict: false });
+    // useDefaults: schema `default`s fill absent fields of the input that is then started (WORKFLOWS.md v2).
+    this.#ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
     applyFormats(this.#ajv);
   }
 

@@ -1,15 +1,22 @@
 /**
  * One HTTP attempt to a service instance: per-attempt timeout through an AbortController (covering
  * the body too), redirects never followed (SSRF), the body read up to a cap, and the response
- * classified into the error catalogue: 2xx ok; 408, 429, 5xx and network failures
- * `Baton.ServiceError`; the timeout's abort `Baton.Timeout`, the caller's (a cancel)
- * `Baton.Cancelled`; any other status, a 2xx body over
+ * classified into the error catalogue: 2xx ok; 408, 429, 5xx and network failures before the
+ * request was sent (refused, host not found) `Baton.ServiceError`; a connection lost once the
+ * request may have been sent (reset, closed socket) `Baton.ConnectionLost`; the timeout's abort
+ * `Baton.Timeout`, the caller's (a cancel) `Baton.Cancelled`; any other status, a 2xx body over
  * `MAX_RESPONSE_BYTES` and a connection to a refused address `Baton.ClientError`.
  * The default transport checks the address it connects to (`guarded-fetch.ts`).
  */
 import { BatonError } from "../../core/errors.ts";
 import type { HttpMethod, Json } from "../../core/model.ts";
-import { BatonRuntimeError, ClientError, ServiceError, TimeoutError } from "../errors.ts";
+import {
+  BatonRuntimeError,
+  ClientError,
+  ConnectionLostError,
+  ServiceError,
+  TimeoutError,
+} from "../errors.ts";
 import { refuseAddress, urlPolicyFromEnv } from "../registry/url-policy.ts";
 import { declaredOver, ERROR_BODY_BYTES, MAX_RESPONSE_BYTES, readLimited } from "./body.ts";
 import { BlockedAddressError, createGuardedFetch } from "./guarded-fetch.ts";
@@ -112,10 +119,10 @@ export async function sendRequest(
         { ...context, cause: error },
       );
     }
-    throw new ServiceError(
-      `${request.method} ${redact(request.url)} failed: ${networkReason(error)}.`,
-      { ...context, cause: error },
-    );
+    const reason = `${request.method} ${redact(request.url)} failed: ${networkReason(error)}.`;
+    // A request that may have reached the service has an unknown outcome: its step is compensated.
+    if (mayHaveBeenSent(error)) throw new ConnectionLostError(reason, { ...context, cause: error });
+    throw new ServiceError(reason, { ...context, cause: error });
   } finally {
     clearTimeout(timer);
     request.signal?.removeEventListener("abort", cancel);
@@ -206,6 +213,29 @@ function firstString(body: Record<string, Json>, keys: readonly string[]): strin
     if (typeof value === "string") return value;
   }
   return undefined;
+}
+
+/**
+ * Network failures that can happen once the request has left: the connection dropped while the
+ * service may have been working on it. Anything else (refused, host not found, TLS, a port fetch
+ * refuses) fails before the request is sent.
+ */
+const MAY_HAVE_BEEN_SENT = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+]);
+
+/** Whether a network failure may have happened after the request was sent (reset, closed socket). */
+function mayHaveBeenSent(error: unknown): boolean {
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === "string" && MAY_HAVE_BEEN_SENT.has(cause.code);
 }
 
 function networkReason(error: unknown): string {

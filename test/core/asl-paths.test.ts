@@ -1,0 +1,183 @@
+/**
+ * No JSONPath Baton emits can raise the uncatchable States.Runtime: every read of a possibly
+ * absent location is proven present first (see test/support/asl-paths.ts for the rules).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { StateMachineDefinition } from "../../lib/core/asl.ts";
+import { compileWorkflow } from "../../lib/core/compile.ts";
+import { unsafeReads } from "../support/asl-paths.ts";
+import { workflowFromYaml } from "../support/load-yaml.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+function compileYaml(text: string, file = "inline.yaml"): StateMachineDefinition {
+  return compileWorkflow(workflowFromYaml(text, file));
+}
+
+/** Every step kind, reading templates from everywhere they are allowed, nested three deep. */
+const EVERYTHING = `
+workflow: everything
+input: { type: object, properties: { lines: { type: array }, at: { type: string } } }
+steps:
+  - id: first
+    call: svc POST /a/{{ input.id }}?x={{ input.q ?? 'q' }}
+    with: { id: "{{ input.id }}", all: "{{ input }}", both: "{{ input.a }}-{{ input.b ?? 1 }}", list: ["{{ input.x }}", 1] }
+    select: body.items
+    compensate: { call: "svc DELETE /a/{{ steps.first.body.id }}", with: { why: "{{ error.message }}", step: "{{ error.step }}" } }
+  - id: pick
+    when: steps.first.body.ok == true and input.n > 2
+    choice:
+      cases:
+        - when: "exists input.vip"
+          steps: [ { id: vip, call: "svc POST /vip/{{ steps.first.body.id }}", compensate: "svc DELETE /vip/{{ steps.vip.body.id }}" } ]
+      otherwise: [ { id: normal, call: svc POST /normal, idempotent: true } ]
+  - id: fan
+    parallel:
+      - - id: left
+          call: svc POST /left
+          with: { from: "{{ steps.first.body.id }}", at: "{{ execution.startedAt }}" }
+          compensate: { call: svc DELETE /left, with: { id: "{{ steps.left.body.id }}" } }
+      - - id: right
+          map:
+            items: "{{ steps.first.body.lines }}"
+            steps:
+              - id: line
+                call: "svc POST /lines/{{ item.sku }}"
+                with: { index: "{{ index }}", outer: "{{ steps.first.body.id }}", w: "{{ workflow.name }}" }
+                compensate: { call: "svc DELETE /lines/{{ steps.line.body.id ?? 'none' }}" }
+              - id: nested
+                map: { items: "{{ item.parts }}", steps: [ { id: part, call: "svc POST /parts/{{ item }}", compensate: svc DELETE /parts } ] }
+  - id: pause
+    wait: { until: "{{ input.at }}" }
+  - id: pause_default
+    wait: { until: "{{ input.at2 ?? '2030-01-01T00:00:00Z' }}" }
+  - id: tell
+    emit: { detailType: "Told {{ input.kind ?? 'x' }}", detail: { id: "{{ steps.first.body.id }}", c: "{{ input.c ?? null }}" } }
+  - id: tell_value
+    emit: { detailType: Told, detail: "{{ steps.left.body }}" }
+  - id: ask
+    await: { signal: approve }
+  - id: child
+    workflow: { name: everything-child, input: { id: "{{ steps.ask.ok }}", d: "{{ input.d ?? 3 }}" } }
+  - id: child_value
+    workflow: { name: everything-child, input: "{{ input.child }}" }
+  - id: stop
+    when: input.stop == true
+    fail: { error: Order.Stopped, cause: stopped }
+output: { id: "{{ steps.first.body.id }}", coupon: "{{ input.coupon ?? 'none' }}", child: "{{ steps.child }}" }
+`;
+
+describe("unsafeReads", () => {
+  it("fails when a payload, an intrinsic or a path field reads user data without a guard", () => {
+    const asl: StateMachineDefinition = {
+      StartAt: "a",
+      States: {
+        a: {
+          Type: "Pass",
+          Parameters: { "x.$": "$.input.coupon", "y.$": "States.Format('$5 {}', $.steps.b.id)" },
+          Next: "b",
+        },
+        b: { Type: "Wait", TimestampPath: "$.input.at", End: true },
+      },
+    };
+
+    expect(unsafeReads(asl)).toEqual([
+      { state: "a", field: "Parameters", path: "$.input.coupon" },
+      { state: "a", field: "Parameters", path: "$.steps.b.id" },
+      { state: "b", field: "TimestampPath", path: "$.input.at" },
+    ]);
+  });
+
+  it("fails when a guard covers only one of the ways into a state", () => {
+    const asl: StateMachineDefinition = {
+      StartAt: "g",
+      States: {
+        g: {
+          Type: "Choice",
+          Choices: [
+            { Variable: "$.input.x", IsPresent: true, Next: "use" },
+            { Variable: "$.input.y", IsPresent: true, Next: "use" },
+          ],
+          Default: "done",
+        },
+        use: { Type: "Pass", Parameters: { "x.$": "$.input.x" }, Next: "done" },
+        done: { Type: "Succeed" },
+      },
+    };
+
+    expect(unsafeReads(asl)).toEqual([{ state: "use", field: "Parameters", path: "$.input.x" }]);
+  });
+
+  it("accepts reads proven by IsPresent, by Not IsPresent on the Default, and by an And", () => {
+    const asl: StateMachineDefinition = {
+      StartAt: "g",
+      States: {
+        g: {
+          Type: "Choice",
+          Choices: [
+            { Not: { Variable: "$.input.x", IsPresent: true }, Next: "done" },
+            {
+              And: [
+                { Variable: "$.input.n", IsPresent: true },
+                { Variable: "$.input.n", NumericGreaterThan: 1 },
+              ],
+              Next: "use",
+            },
+          ],
+          Default: "use",
+        },
+        use: { Type: "Pass", Parameters: { "x.$": "$.input.x" }, Next: "done" },
+        done: { Type: "Succeed" },
+      },
+    };
+
+    expect(unsafeReads(asl)).toEqual([]);
+  });
+
+  it("fails when a Choice compares a value it did not test for presence first", () => {
+    const asl: StateMachineDefinition = {
+      StartAt: "g",
+      States: {
+        g: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.input.n", NumericGreaterThan: 1, Next: "done" }],
+          Default: "done",
+        },
+        done: { Type: "Succeed" },
+      },
+    };
+
+    expect(unsafeReads(asl)).toEqual([{ state: "g", field: "Choices[0]", path: "$.input.n" }]);
+  });
+});
+
+describe("compiled workflows read only present locations", () => {
+  const files = [
+    ...readdirSync(join(ROOT, "workflows"))
+      .filter((f) => f.endsWith(".yaml") && !f.startsWith("services"))
+      .map((f) => join(ROOT, "workflows", f)),
+    ...readdirSync(join(ROOT, "test/local/fixtures/workflows")).map((f) =>
+      join(ROOT, "test/local/fixtures/workflows", f),
+    ),
+  ];
+
+  it.each(files)("%s", (file) => {
+    expect(unsafeReads(compileYaml(readFileSync(file, "utf8"), file))).toEqual([]);
+  });
+
+  it("every step kind with templates everywhere, nested in branches and maps", () => {
+    expect(unsafeReads(compileYaml(EVERYTHING))).toEqual([]);
+  });
+
+  it("the express form of the same workflow (output published by the machine)", () => {
+    const express = EVERYTHING.replace(
+      "workflow: everything",
+      "workflow: everything\ntype: express",
+    )
+      .replace(/ {2}- id: ask[\s\S]*?(?= {2}- id: stop)/, "")
+      .replace(', child: "{{ steps.child }}"', "");
+    expect(unsafeReads(compileYaml(express))).toEqual([]);
+  });
+});
