@@ -57,9 +57,13 @@ describe("fault matrix on baton dev", () => {
     expect(findings("leaked")).toEqual([]);
   });
 
-  // Fails on main as of 2026-12-03 23:40 UTC: some steps read COMPENSATED although no undo reached
-  // the service (item 9, statuses); map items now send their own keys and nothing leaks.
-  it.fails("records statuses the services' ledger agrees with", () => {
-    expect(findings("wrong")).toEqual([]);
+  // Known (issue 10, item 9, statuses): under load some steps read COMPENSATED although the ledger
+  // saw no undo for them; it comes and goes with timing. Every other kind of wrong status fails.
+  it("records statuses the services' ledger agrees with, but for the known COMPENSATED case", () => {
+    const known = / COMPENSATED but no undo reached the service$/;
+    const unexpected = findings("wrong")
+      .flatMap((finding) => finding.split("; "))
+      .filter((wrong) => !known.test(wrong));
+    expect(unexpected).toEqual([]);
   });
 });

@@ -14,7 +14,16 @@ import { Balancer } from "../../lib/runtime/registry/balancer.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { EnvSecretResolver } from "../../lib/runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../../lib/runtime/service-call.ts";
-import { callRequest, json, serviceEntry, startServer, type TestServer } from "./test-server.ts";
+import {
+  allowLoopbackUrls,
+  callRequest,
+  json,
+  serviceEntry,
+  startServer,
+  type TestServer,
+} from "./test-server.ts";
+
+allowLoopbackUrls();
 
 let server: TestServer;
 let store: InMemoryRegistryStore;
