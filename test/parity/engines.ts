@@ -137,7 +137,7 @@ export async function runLocal(compiled: CompiledScenario): Promise<EngineResult
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DRIVER = fileURLToPath(new URL("./moto_driver.py", import.meta.url));
-export const PARITY_PYTHON = process.env.PARITY_PYTHON ?? `${REPO_ROOT}.venv-parity/bin/python`;
+const PARITY_PYTHON = process.env.PARITY_PYTHON ?? `${REPO_ROOT}.venv-parity/bin/python`;
 const MOTO_ACCOUNT = "123456789012";
 const MOTO_REGION = "us-east-1";
 
