@@ -23,7 +23,7 @@
  *   AWS: the union of `$.steps` over every state the interpreter exited (its event log). Recorded
  *   task results are not used: they are raw task outputs (before `ResultSelector`), not `$.steps`.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -713,7 +713,7 @@ class ExecutionRun {
     }
     let result: { output: Json; stepId: string; compensated?: string };
     try {
-      result = await this.#run(task, input, attempt, uncertain);
+      result = await this.#run(task, input, attempt, uncertain, replayKey ?? task.name);
     } catch (error) {
       if (request !== undefined) this.#slots.get(request)?.delete(slot);
       if (tracked !== undefined) this.#settled(tracked);
@@ -796,6 +796,7 @@ class ExecutionRun {
     input: Record<string, unknown>,
     attempt: number,
     uncertain: boolean,
+    workKey: string,
   ): Promise<{ output: Json; stepId: string; compensated?: string }> {
     switch (task.kind) {
       case "serviceCall":
@@ -805,7 +806,7 @@ class ExecutionRun {
       case "awaitSignal":
         return { output: await this.#await(task, input), stepId: task.name };
       case "childWorkflow":
-        return { output: await this.#child(input), stepId: task.name };
+        return { output: await this.#child(input, workKey), stepId: task.name };
       case "jsonToString":
         return { output: stringifyKeys(input, task.stringify ?? []) as Json, stepId: task.name };
     }
@@ -901,7 +902,7 @@ class ExecutionRun {
     return waiting;
   }
 
-  async #child(input: Record<string, unknown>): Promise<Json> {
+  async #child(input: Record<string, unknown>, workKey: string): Promise<Json> {
     const arn = String(input.StateMachineArn ?? "");
     const workflow = workflowOfArn(arn);
     if (workflow === undefined) throw taskError("States.Runtime", `Unknown state machine ${arn}.`);
@@ -912,15 +913,23 @@ class ExecutionRun {
         JSON.stringify({ Error: "Baton.InvalidInput", Cause: refused, Status: "NOT_STARTED" }),
       );
     }
-    let started: LocalExecutionDescription;
-    try {
-      started = this.#engine.start(workflow, (input.Input ?? {}) as Json, {
-        parentId: this.#entry.id,
-      });
-    } catch (error) {
-      throw taskError("StepFunctions.StateMachineDoesNotExistException", messageOf(error));
+    // The child's id follows from the parent's run and the work: a parent resumed after a crash
+    // finds the child it had started (resumed on its own) instead of starting a second one.
+    const childId = `child-${createHash("sha256")
+      .update(`${this.#entry.id}|${this.#entry.redriveCount}|${workKey}`)
+      .digest("hex")
+      .slice(0, 40)}`;
+    if (this.#engine.describe(childId) === undefined) {
+      try {
+        this.#engine.start(workflow, (input.Input ?? {}) as Json, {
+          parentId: this.#entry.id,
+          executionId: childId,
+        });
+      } catch (error) {
+        throw taskError("StepFunctions.StateMachineDoesNotExistException", messageOf(error));
+      }
     }
-    const done = await this.#engine.waitFor(started.executionId);
+    const done = await this.#engine.waitFor(childId);
     const description = {
       ExecutionArn: done.executionArn,
       StateMachineArn: arn,

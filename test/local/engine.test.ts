@@ -61,6 +61,7 @@ const machines = new Map<string, PreparedMachine>([
   ["saga", prepareMachine("saga", sagaAsl("saga"))],
   ["approval", prepareMachine("approval", awaitAsl("approval", 30))],
   ["parent", prepareMachine("parent", parentAsl("saga"))],
+  ["parent-approval", prepareMachine("parent-approval", parentAsl("approval"))],
 ]);
 
 let dirs: string[] = [];
@@ -460,6 +461,29 @@ describe("LocalEngine", () => {
     // charge's undo again (the service answers from its store; the records hear of it), no forward call
     expect(done.status).toEqual("FAILED");
     expect(after.callOrder()).toEqual(["compensate:charge:1", "compensate:reserve:1"]);
+    await engine.close();
+  });
+
+  it("resumes a parent and its running child after a crash without starting a second child", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "baton-engine-"));
+    dirs.push(dir);
+    const before = new FakeRuntime();
+    const crashed = await engineWith(before, { dir });
+    const parent = crashed.start("parent-approval", { n: 1 });
+    await until(() => before.parked.length === 1);
+    await crashed.close();
+    const after = new FakeRuntime();
+    const engine = await engineWith(after, { dir });
+    // Act
+    const recovered = engine.resumeInterrupted();
+    await until(() => after.parked.length === 1);
+    engine.sendTaskSuccess(after.parked[0]?.taskToken ?? "", { ok: true });
+    const done = await engine.waitFor(parent.executionId);
+    // Assess
+    expect(recovered.resumed).toHaveLength(2);
+    expect(done.status).toEqual("SUCCEEDED");
+    expect(engine.list().filter((e) => e.parentId === parent.executionId)).toHaveLength(1);
     await engine.close();
   });
 
