@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DeadLetter } from "../../../lib/runtime/dead-letter-queue.ts";
 import {
   api,
   type ExecutionDocument,
@@ -12,18 +13,21 @@ import {
   reached,
   waitForExecution,
 } from "../fixtures/api.ts";
-import { putBusEvent } from "../fixtures/aws.ts";
+import { type BusTap, putBusEvent, tapBus } from "../fixtures/aws.ts";
 import { type Shop, startShop } from "../fixtures/shop.ts";
 
 const WORKFLOW = "order-fulfillment";
 
 describe("event triggers on the deployed stack", () => {
   let shop: Shop;
+  let rejections: BusTap;
 
   beforeAll(async () => {
     shop = await startShop();
+    rejections = await tapBus({ source: ["baton"], "detail-type": ["Execution Rejected"] });
   });
   afterAll(async () => {
+    await rejections?.close();
     await shop?.close();
   });
 
@@ -76,6 +80,61 @@ describe("event triggers on the deployed stack", () => {
       `workflows/${WORKFLOW}/executions?limit=20`,
     );
     // Assess
+    expect(body.items.filter((e) => JSON.stringify(e.input).includes(orderId))).toEqual([]);
+    expect(shop.calls()).toEqual([]);
+  });
+
+  it("starts nothing for an event whose detail fails the input schema: Execution Rejected, and the event in the DLQ", async () => {
+    // Prepare
+    const orderId = `it-${randomUUID()}`;
+    const detail = {
+      orderId,
+      customerId: "c-4",
+      sku: "sku-4",
+      quantity: 0,
+      amount: 5,
+      currency: "GBP",
+    };
+    shop.reset();
+    // Act
+    await putBusEvent("shop.orders", "Order Placed", detail);
+    const announced = await rejections.waitFor(
+      (events) =>
+        events.some(
+          (e) => e.detail.input !== undefined && JSON.stringify(e.detail.input).includes(orderId),
+        ),
+      60_000,
+    );
+    const letter = await eventually(`the refused event for ${orderId} in GET /dlq`, async () => {
+      const { body } = await api<{ items: DeadLetter[] }>("dlq?limit=100");
+      return body.items.find((l) => JSON.stringify(l.detail).includes(orderId));
+    });
+    const { body } = await api<{ items: ExecutionDocument[] }>(
+      `workflows/${WORKFLOW}/executions?limit=20`,
+    );
+    // Assess
+    const reason =
+      "The input does not match the input schema of order-fulfillment: /input/quantity must be >= 1.";
+    expect(
+      announced
+        .filter((e) => JSON.stringify(e.detail.input).includes(orderId))
+        .map((e) => e.detail),
+    ).toEqual([
+      {
+        workflow: WORKFLOW,
+        version: 3,
+        source: "trigger",
+        reason,
+        errors: [{ path: "/input/quantity", message: "must be >= 1" }],
+        input: detail,
+      },
+    ]);
+    expect([letter.source, letter.detailType, letter.detail, letter.reason]).toEqual([
+      "shop.orders",
+      "Order Placed",
+      detail,
+      `Baton.InvalidInput: ${reason}`,
+    ]);
     expect(body.items.filter((e) => JSON.stringify(e.input).includes(orderId))).toEqual([]);
     expect(shop.calls()).toEqual([]);
   });
