@@ -103,7 +103,7 @@ export class TemplateError extends BatonRuntimeError {
   }
 }
 
-/** The response lacks the step's `select` path. Not retryable; the call took effect. */
+/** The response lacks the step's `select` path, or its body is over the cap. Not retryable; the call took effect. */
 export class OutputInvalidError extends BatonRuntimeError {
   constructor(reason: string, options: BatonRuntimeErrorOptions = {}) {
     super(BatonError.OutputInvalid, reason, options);

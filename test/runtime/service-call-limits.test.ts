@@ -162,7 +162,7 @@ describe("response bodies are capped", () => {
     ["a declared length", json(200, "a".repeat(MAX_RESPONSE_BYTES))],
     ["a chunked body", chunked(200, MAX_RESPONSE_BYTES + 1)],
   ])(
-    "fails when a 2xx body with %s is over 200 KiB: ClientError, not retried",
+    "fails when a 2xx body with %s is over 200 KiB: OutputInvalid, not retried",
     async (_how, route) => {
       // Prepare
       server.handle(route);
@@ -172,7 +172,7 @@ describe("response bodies are capped", () => {
 
       // Assess
       expect([error.name, error.retryable, error.status]).toEqual([
-        "Baton.ClientError",
+        "Baton.OutputInvalid",
         false,
         200,
       ]);
@@ -194,7 +194,7 @@ describe("response bodies are capped", () => {
     const error = await failure(callService(callRequest(), deps));
 
     // Assess
-    expect([error.name, error.retryable]).toEqual(["Baton.ClientError", false]);
+    expect([error.name, error.retryable]).toEqual(["Baton.OutputInvalid", false]);
     expect(error.reason).toContain("more than 204800 bytes");
   });
 

@@ -14,6 +14,7 @@ import {
   BatonRuntimeError,
   ClientError,
   ConnectionLostError,
+  OutputInvalidError,
   ServiceError,
   TimeoutError,
 } from "../errors.ts";
@@ -97,7 +98,8 @@ export async function sendRequest(
     if (failure !== undefined) throw failure;
     return result;
   } catch (error) {
-    if (error instanceof ServiceError || error instanceof ClientError) throw error;
+    // Already classified (a status, a body over the cap): only transport failures go on from here.
+    if (error instanceof BatonRuntimeError) throw error;
     if (request.signal?.aborted === true) {
       throw new BatonRuntimeError(
         BatonError.Cancelled,
@@ -152,7 +154,8 @@ export function classifyStatus(
 
 /**
  * A 2xx body, refused over `MAX_RESPONSE_BYTES`: the result would not fit the state Step Functions
- * keeps. The call took effect, so the step fails without a retry (a retry would take it again).
+ * keeps. The call took effect, so the step fails with `Baton.OutputInvalid`: not retried (a retry
+ * would take it again) and compensated (its effect stands).
  */
 async function readCappedBody(response: Response, request: OutboundRequest): Promise<Json> {
   const declared = declaredOver(response, MAX_RESPONSE_BYTES);
@@ -160,7 +163,7 @@ async function readCappedBody(response: Response, request: OutboundRequest): Pro
   if (body === undefined || body.truncated) {
     await response.body?.cancel().catch(() => undefined);
     const size = declared === undefined ? "more than" : `${declared} bytes,`;
-    throw new ClientError(
+    throw new OutputInvalidError(
       `${request.method} ${redact(request.url)} answered HTTP ${response.status} with a body of ${size} ${MAX_RESPONSE_BYTES} bytes, the most a step result may hold (Step Functions keeps at most 256 KiB of state); have the service return less (a page, or a reference to the data) or use select on a smaller part.`,
       { step: request.step, instance: request.instance, status: response.status },
     );
