@@ -243,9 +243,19 @@ describe("analysis of deep workflows", () => {
         }
         const asl = compileWorkflow(result.workflow);
         expect(toMermaid(result.workflow)).toContain("flowchart");
-        expect(Number.isFinite(estimateCost(result.workflow, asl).best.transitions)).toBe(true);
+        // Pricing either succeeds or stops with the walk's documented fuse (a clear error, not a
+        // crash): about 1 in 500 random trees has more paths than the cost walk will explore.
+        let cost: ReturnType<typeof estimateCost> | undefined;
+        try {
+          cost = estimateCost(result.workflow, asl);
+        } catch (error) {
+          expect(String(error)).toMatch(/too many paths to estimate/);
+          return;
+        }
+        expect(Number.isFinite(cost.best.transitions)).toBe(true);
       }),
-      { numRuns: 25 },
+      // A fixed seed keeps `npm test` deterministic; change it locally to explore other trees.
+      { numRuns: 25, seed: 20261203 },
     );
   }, 120_000);
 });
