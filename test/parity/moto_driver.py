@@ -6,7 +6,7 @@ stdin:  {"scenarios": [{"name", "definition" (ASL JSON text, placeholders substi
         The n-th entry of a state's list answers its n-th attempt ($$.State.RetryCount == n).
 stdout: {"results": [{"name", "status", "output", "error", "cause", "entered": [state names]}]}
 
-Retry intervals are not slept (both engines run with zero delays). Two patches to moto 5.2.5, both documented in the README ("Parity tier"):
+Retry intervals are not slept (both engines run with zero delays). Three patches to moto 5.2.5, both documented in the README ("Parity tier"):
 - `extract_json` (moto/stepfunctions/parser/asl/utils/json_path.py) decides list-or-value from the
   matches, not from the path: a definite path through an array index gives a one-element list
   (`$.a[0].b` gives `["x"]` where Step Functions gives `"x"`; moto added that branch for filters,
@@ -15,6 +15,10 @@ Retry intervals are not slept (both engines run with zero delays). Two patches t
 - moto's execution (`Execution._get_start_execution_worker`, moto/stepfunctions/parser/backend/
   execution.py) never hands the interpreter a mock test case (its mock-config loader is a stub
   returning None); the wrapper gives each execution the MockTestCase built from the scenario.
+- `StringFormat._eval_body` (moto/stepfunctions/parser/asl/component/intrinsic/function/
+  statesfunction/generic/string_format.py) uses Python's str.format: a literal brace (the JSON the
+  compiler formats, `States.Format('\\{"a":\\{"uncertain":true\\}\\}')`) raises KeyError and
+  the execution fails with States.Runtime. Replaced by the documented rule (see format_body).
 """
 
 import json
@@ -27,6 +31,9 @@ from typing import Any
 from jsonpath_ng.ext import parse
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.intrinsic.function.statesfunction.generic import (
+    string_format,
+)
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution import Execution
 from moto.stepfunctions.parser.mocking.mock_config import (
@@ -85,6 +92,36 @@ def register_test_case(machine: str, case: str, mocks: dict[str, list[dict]]) ->
     TEST_CASES[machine] = MockTestCase(machine, case, states)
 
 
+def format_body(self: Any, env: Any) -> None:
+    """States.Format as Step Functions defines it: `{}` takes the next argument, a backslash
+    escapes the next character (`\\{`), every other character is literal. moto 5.2.5 calls Python's
+    str.format, so any other brace (the JSON text Baton formats) raises KeyError."""
+    self.argument_list.eval(env=env)
+    args = env.stack.pop()
+    template: str = args[0]
+    values = [string_format.StringFormat._to_str_repr(v) for v in args[1:]]
+    out: list[str] = []
+    i = n = 0
+    while i < len(template):
+        if template[i] == "\\":
+            # moto's lexer keeps the escaping backslashes (sometimes doubled): a run of them
+            # escapes the character after it.
+            j = i
+            while j < len(template) and template[j] == "\\":
+                j += 1
+            if j < len(template):
+                out.append(template[j])
+            i = j + 1
+        elif template.startswith("{}", i):
+            out.append(values[n] if n < len(values) else "{}")
+            n += 1
+            i += 2
+        else:
+            out.append(template[i])
+            i += 1
+    env.stack.append("".join(out))
+
+
 def patch_mock_test_cases() -> None:
     start_worker = Execution._get_start_execution_worker
 
@@ -138,6 +175,7 @@ def main() -> None:
     request = json.load(sys.stdin)
     patch_extract_json()
     patch_mock_test_cases()
+    string_format.StringFormat._eval_body = format_body
     # Retry intervals are real sleeps in moto; the local side overrides them to zero, so here too.
     retrier_decl.time = SimpleNamespace(sleep=lambda _seconds: None)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
