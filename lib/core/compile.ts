@@ -183,7 +183,14 @@ function addFailurePath(
     Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: failedEvent }],
     Default: completedEvent,
   });
-  const chain = compileCompensation(comp, graph, scope, comp.workflow.steps, finished);
+  const chain = compileCompensation(
+    comp,
+    graph,
+    scope,
+    comp.workflow.steps,
+    finished,
+    TOP.compensateFrom,
+  );
   return graph.add(
     TOP.compensationStarted,
     eventState(comp, DetailType.CompensationStarted, chain),

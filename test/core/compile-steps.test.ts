@@ -449,13 +449,14 @@ describe("compileWorkflow: step kinds", () => {
     expect(succeedAll.done).toStrictEqual({ Type: "Pass", Next: "Finish" });
   });
 
-  it("compiles the compensation chain: guard, compensation task with its own retries, outcome", () => {
+  it("compiles the compensation chain: dispatcher, compensation task with its own retries, outcome", () => {
     const CERTAIN_RETRIER = {
       ...DEFAULT_RETRIER,
       ErrorEquals: ["Baton.ServiceError", "Baton.NoHealthyInstance"],
     };
     const all = states(sequential([call("a", { compensate: {} }), call("b")]));
 
+    expect(all["a#undo?"]).toBeUndefined();
     expect(
       pick(all, [
         "a",
@@ -464,7 +465,7 @@ describe("compileWorkflow: step kinds", () => {
         "a#uncertain",
         "b#failed",
         "Compensation started",
-        "a#undo?",
+        "Compensate from",
         "a#undo",
         "a#undo-failed",
         "Compensation finished?",
@@ -524,12 +525,15 @@ describe("compileWorkflow: step kinds", () => {
             BackoffRate: 2,
           },
         ],
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.eventError", Next: "a#undo?" }],
-        Next: "a#undo?",
+        Catch: [
+          { ErrorEquals: ["States.ALL"], ResultPath: "$.eventError", Next: "Compensate from" },
+        ],
+        Next: "Compensate from",
       },
-      "a#undo?": {
+      // One Choice jumps to the latest step that is present; a, the only one, needs no guard.
+      "Compensate from": {
         Type: "Choice",
-        Comment: "Compensate a only if it succeeded or may have taken effect",
+        Comment: "Start compensating at the latest step that succeeded or may have taken effect",
         Choices: [{ Variable: "$.steps.a", IsPresent: true, Next: "a#undo" }],
         Default: "Compensation finished?",
       },

@@ -7,7 +7,7 @@
  * the chain goes on. Map steps compensate each item's steps in a Map of their own.
  */
 
-import { topologicalOrder } from "../graph.ts";
+import { ancestors, topologicalOrder } from "../graph.ts";
 import type { CallStep, MapStep, Step } from "../model.ts";
 import { TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
@@ -30,30 +30,95 @@ export function compensationOrder(steps: readonly Step[]): Compensable[] {
 export const hasCompensation = (steps: readonly Step[]): boolean =>
   compensationOrder(steps).length > 0;
 
-/** Adds the chain to `graph`; returns its first state (or `next` when nothing compensates). */
+/** One entry of the chain: its undo (what the dispatcher jumps to) and its presence tests. */
+interface Entry {
+  readonly undo: string;
+  readonly present: readonly string[];
+}
+
+/**
+ * Adds the chain to `graph`; returns its first state (or `next` when nothing compensates).
+ *
+ * The chain starts at a dispatcher Choice (`dispatch`, a name unique in the machine) that jumps
+ * straight to the undo of the latest-completing step that is present, instead of walking a guard
+ * per step from the top: a failure pays one Choice, not one per compensable step. Below it, an
+ * entry keeps its guard unless its step must have succeeded whenever the chain reaches it
+ * (`mustHaveSucceeded`): then its undo follows the previous one directly. Compensate-only and
+ * resume runs enter the same way, by what `$.steps` holds.
+ */
 export function compileCompensation(
   comp: Compilation,
   graph: StateGraph,
   scope: Scope,
   steps: readonly Step[],
   next: string,
+  dispatch: string,
 ): string {
-  return compensationOrder(steps).reduceRight<string>(
-    (after, step) =>
+  const order = compensationOrder(steps);
+  if (order.length === 0) return next;
+  const certain = mustHaveSucceeded(steps, order);
+  const entries: Entry[] = [];
+  // Built from the last undo back; entry i is reached from entry i-1, entry 0 only by the dispatcher.
+  order.reduceRight<string>((after, step, i) => {
+    const guarded = i > 0 && !certain.has(step.id);
+    const entry =
       step.kind === "map"
         ? compensateMap(comp, graph, scope, step, after)
-        : compensateCall(comp, graph, scope, step, after),
-    next,
-  );
+        : compensateCall(comp, graph, step, scope, after);
+    entries[i] = entry;
+    return guarded ? guard(graph, step.id, entry.present, entry.undo, after) : entry.undo;
+  }, next);
+  return graph.add(dispatch, {
+    Type: "Choice",
+    Comment: "Start compensating at the latest step that succeeded or may have taken effect",
+    Choices: entries.map((entry) => {
+      const tests = entry.present.map((path) => ({ Variable: path, IsPresent: true }));
+      const [only] = tests;
+      return { ...(tests.length === 1 && only ? only : { And: tests }), Next: entry.undo };
+    }),
+    Default: next,
+  });
+}
+
+/**
+ * Steps of the chain whose undo needs no guard: a top-level call without `when` such that every
+ * compensable step completing after it sits in a top-level step that depends on it (transitively).
+ * The chain only reaches such a step from the undo (or guard) of a later one, and the dispatcher
+ * only enters at a present step, which ran, so its dependencies had succeeded.
+ */
+function mustHaveSucceeded(steps: readonly Step[], order: readonly Compensable[]): Set<string> {
+  const above = ancestors(steps);
+  const container = new Map<string, string>();
+  for (const top of steps) for (const id of nestedIds(top)) container.set(id, top.id);
+  const certain = new Set<string>();
+  order.forEach((step, i) => {
+    const direct = steps.includes(step);
+    if (!direct || step.kind !== "call" || step.when !== undefined) return;
+    const later = order.slice(0, i);
+    if (later.every((l) => above.get(container.get(l.id) ?? l.id)?.has(step.id) === true))
+      certain.add(step.id);
+  });
+  return certain;
+}
+
+/** The step's id and the ids of the steps nested in it (branches and cases; map bodies excluded). */
+function nestedIds(step: Step): string[] {
+  const nested =
+    step.kind === "parallel"
+      ? step.branches.flat()
+      : step.kind === "choice"
+        ? [...step.cases.flatMap((c) => c.steps), ...step.otherwise]
+        : [];
+  return [step.id, ...nested.flatMap(nestedIds)];
 }
 
 function compensateCall(
   comp: Compilation,
   graph: StateGraph,
-  scope: Scope,
   step: Compensable & CallStep,
+  scope: Scope,
   after: string,
-): string {
+): Entry {
   const failed = graph.add(stateName.undoFailed(step.id), {
     Type: "Pass",
     Comment: "Compensation failed after its retries: remember it and keep compensating",
@@ -79,7 +144,7 @@ function compensateCall(
     Catch: [catchAll(failed)],
     Next: after,
   });
-  return guard(graph, step.id, [`$.steps.${step.id}`], undo, after);
+  return { undo, present: [`$.steps.${step.id}`] };
 }
 
 function compensateMap(
@@ -88,7 +153,7 @@ function compensateMap(
   scope: Scope,
   step: MapStep,
   next: string,
-): string {
+): Entry {
   const itemsPath = exactPath(comp, scope, step.items);
   if (itemsPath === undefined)
     throw new Error(`map ${step.id}: items must be exactly one template`);
@@ -110,7 +175,14 @@ function compensateMap(
     Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: notOk }],
     Default: ok,
   });
-  const chain = compileCompensation(comp, inner, innerScope, step.steps, end);
+  const chain = compileCompensation(
+    comp,
+    inner,
+    innerScope,
+    step.steps,
+    end,
+    stateName.undoFrom(step.id),
+  );
   inner.add(stateName.undoLoad(step.id), {
     Type: "Pass",
     Comment: "This item's step results",
@@ -162,7 +234,7 @@ function compensateMap(
     ...goTo(check),
   });
   // The items are read again: present, since the map ran over them (checked, never assumed).
-  return guard(graph, step.id, [`$.steps.${step.id}[0]`, itemsPath], each, next);
+  return { undo: each, present: [`$.steps.${step.id}[0]`, itemsPath] };
 }
 
 function guard(

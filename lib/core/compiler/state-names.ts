@@ -23,6 +23,7 @@ export const stateName = {
   undoLoad: (id: string) => `${id}#undo-load`,
   undoCheck: (id: string) => `${id}#undo-check`,
   undoEnd: (id: string) => `${id}#undo-end`,
+  undoFrom: (id: string) => `${id}#undo-from`,
 } as const;
 
 /** Top-level states shared by the whole machine. */
@@ -31,6 +32,7 @@ export const TOP = {
   finish: "Finish",
   compensationStarted: "Compensation started",
   compensationFinished: "Compensation finished?",
+  compensateFrom: "Compensate from",
   compensationCompleted: "Compensation completed",
   compensationFailedEvent: "Compensation failed",
   failed: "Failed",
