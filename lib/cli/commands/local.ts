@@ -4,7 +4,10 @@ import { UsageError } from "../io.ts";
  * Imports a module of the local runtime (`lib/local/<name>.ts`) on demand, so `validate`, `compile`,
  * `graph` and `cost` never load it (nor its dependencies).
  */
-export async function importLocal<T>(name: "server" | "run", exported: string): Promise<T> {
+export async function importLocal<T>(
+  name: "server" | "run" | "simulate",
+  exported: string,
+): Promise<T> {
   const specifier = new URL(`../../local/${name}.ts`, import.meta.url).href;
   let module: Record<string, unknown>;
   try {

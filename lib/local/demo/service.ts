@@ -66,6 +66,8 @@ export interface DemoServiceOptions {
   readonly routes?: DemoRoute;
   /** Calls kept for `GET /__calls`. @default 500 */
   readonly keepCalls?: number;
+  /** Where random failures draw from (`baton simulate --seed`). @default Math.random */
+  readonly random?: () => number;
 }
 
 export interface RunningDemoService {
@@ -136,7 +138,7 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Run
       body,
     };
     if (settings.latencyMs > 0) await sleep(settings.latencyMs);
-    const response = respond(request, state, options.routes);
+    const response = respond(request, state, options.routes, options.random ?? Math.random);
     calls.push({
       ...request,
       seq: ++arrivals,
@@ -196,6 +198,7 @@ function respond(
   request: DemoRequest,
   state: DemoServiceState,
   routes: DemoRoute | undefined,
+  random: () => number,
 ): DemoResponse {
   const { settings } = state;
   if (settings.failNext > 0) {
@@ -205,7 +208,7 @@ function respond(
       body: { error: `${state.name} failed on purpose (failNext)` },
     };
   }
-  if (settings.failureRate > 0 && Math.random() < settings.failureRate) {
+  if (settings.failureRate > 0 && random() < settings.failureRate) {
     return {
       status: settings.failStatus,
       body: { error: `${state.name} failed on purpose (failureRate)` },

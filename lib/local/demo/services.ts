@@ -131,6 +131,8 @@ export interface StartDemoServicesOptions {
   readonly only?: readonly string[];
   readonly settings?: Partial<DemoSettings>;
   readonly env?: NodeJS.ProcessEnv;
+  /** Where random failures draw from (`baton simulate --seed`). @default Math.random */
+  readonly random?: () => number;
 }
 
 export interface DemoServices {
@@ -158,6 +160,7 @@ export async function startDemoServices(
         port,
         settings: { ...options.settings, ...settingsFromEnv(env, name) },
         ...(route === undefined ? {} : { routes: route }),
+        ...(options.random === undefined ? {} : { random: options.random }),
       }).catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
         throw new Error(`demo service ${name} could not listen on port ${port}: ${reason}`);
