@@ -56,6 +56,7 @@ import {
   LOCAL_EVENT_BUS,
   type PreparedMachine,
   RUN_PARAMETER,
+  stateBeingEvaluated,
   stateMachineArn,
   type TaskInfo,
   workflowOfArn,
@@ -645,21 +646,37 @@ class ExecutionRun {
         RedriveCount: entry.redriveCount,
       },
       StateMachine: { Id: stateMachineArn(entry.workflow), Name: entry.workflow },
-      // The interpreter hands every state this one object. EnteredTime is read when a state
-      // evaluates its Parameters, as it is entered: a getter gives each state its own time, so
-      // events stamped with it (compensations) order after the steps they undo. RetryCount stays 0
-      // here; the service-call handler counts attempts per run and state itself (`#attempts`).
-      State: {
-        Name: "",
-        get EnteredTime(): string {
-          return new Date().toISOString();
-        },
-        RetryCount: 0,
-      },
       Task: { Token: "" },
+      // The interpreter spreads this object once per (sub-)execution, reading BatonRun and then
+      // State: each run gets its own number and a State object bound to it.
       get BatonRun(): number {
         run.#runs += 1;
         return run.#runs;
+      },
+      get State(): object {
+        return run.#stateContext(run.#runs);
+      },
+    };
+  }
+
+  /**
+   * `$$.State` of one run. Its fields are read while a state evaluates its Parameters, as it is
+   * entered: Name is that state (`stateBeingEvaluated`), EnteredTime now (so events stamped with
+   * it, compensations, order after the steps they undo), and RetryCount the attempts of that
+   * state in this run so far: the handler counts an attempt only after its Parameters were
+   * evaluated, so attempt n reads n - 1, as in AWS.
+   */
+  #stateContext(runId: number): object {
+    const attempts = this.#attempts;
+    return {
+      get Name(): string {
+        return stateBeingEvaluated();
+      },
+      get EnteredTime(): string {
+        return new Date().toISOString();
+      },
+      get RetryCount(): number {
+        return attempts.get(`${runId}:${stateBeingEvaluated()}`) ?? 0;
       },
     };
   }

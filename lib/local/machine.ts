@@ -9,6 +9,11 @@
  * - The library's context object is static and lacks `$$.State.RetryCount` and `$$.Task.Token`; the
  *   runtime provides stand-ins (`runContext`) and each routed Task gets a `__batonRun` parameter
  *   naming the (sub-)execution it runs in, so the runtime counts attempts per run and state.
+ * - The library gives every state of a run one shared context object, so `$$.State.Name` would be
+ *   wrong. It evaluates a state's `Parameters` synchronously right after reading them, so each
+ *   state's `Parameters` becomes a getter that notes the state's name (`stateBeingEvaluated`); the
+ *   engine's context answers `$$.State.Name` and `$$.State.RetryCount` from it. The ASL sent to
+ *   AWS is untouched (this is the prepared copy).
  * - aws-local-stepfunctions strips every backslash from the string result of an intrinsic, which
  *   corrupts `States.JsonToString` of values holding JSON text (the failure description). Pass
  *   states whose Parameters are `"k.$": "States.JsonToString(<path>)"` become local Tasks that
@@ -104,11 +109,36 @@ export function prepareMachine(
     tasks.set(name, { name, kind, timeoutSeconds: state.TimeoutSeconds });
     return localTask(state);
   });
-  const substituted = substitute(definition);
+  const substituted = substitute(definition) as StateMachineDefinition;
+  noteStateEntry(substituted);
   const machine = new StateMachine(substituted as unknown as LibraryDefinition, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
   return { workflow, definition: compiled, machine, tasks, waitStates, retryStates };
+}
+
+let evaluating = "";
+
+/** The state whose `Parameters` the interpreter is evaluating right now (see the header). */
+export function stateBeingEvaluated(): string {
+  return evaluating;
+}
+
+function noteStateEntry(definition: StateMachineDefinition): void {
+  for (const [name, state] of Object.entries(definition.States)) {
+    if ("Parameters" in state && state.Parameters !== undefined) {
+      const parameters = state.Parameters;
+      Object.defineProperty(state, "Parameters", {
+        enumerable: true,
+        get: () => {
+          evaluating = name;
+          return parameters;
+        },
+      });
+    }
+    if (state.Type === "Parallel") for (const branch of state.Branches) noteStateEntry(branch);
+    if (state.Type === "Map") noteStateEntry(state.ItemProcessor);
+  }
 }
 
 function taskKind(state: TaskState): TaskKind | undefined {

@@ -66,7 +66,15 @@ describe("baton simulate", () => {
     timeout: 600_000,
   }, async () => {
     // Act
-    const result = await simulate(["--executions", "20", "--outage", "payments", "--json"]);
+    const result = await simulate([
+      "--executions",
+      "20",
+      "--fault-rate",
+      "0",
+      "--outage",
+      "payments",
+      "--json",
+    ]);
 
     // Assert
     expect(result.code).toBe(1);
