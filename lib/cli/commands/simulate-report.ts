@@ -30,7 +30,7 @@ export function formatSimulation(result: SimulationResult): string {
   const { coordination } = result;
   lines.push(
     "",
-    "service      step calls ok  attempts per instance          breaker open/half/closed  health changes",
+    "service      step calls ok  attempts per instance            breaker open/half/closed  health changes",
   );
   const services = new Set([
     ...Object.keys(result.calls.byService),
@@ -55,7 +55,7 @@ export function formatSimulation(result: SimulationResult): string {
     const calls = result.calls.byService[service];
     const ok = calls === undefined ? "-" : `${calls.succeeded}/${calls.stepCalls}`;
     lines.push(
-      `${service.padEnd(12)} ${ok.padStart(13)}  ${(share || "-").padEnd(30)} ${breaker.padEnd(25)} ${health || "-"}`,
+      `${service.padEnd(12)} ${ok.padStart(13)}  ${(share || "-").padEnd(32)} ${breaker.padEnd(25)} ${health || "-"}`,
     );
   }
   const errors = Object.entries(result.errors);

@@ -91,7 +91,11 @@ export function buildReport(input: {
 }): SimulationReport {
   const byWorkflow: SimulationReport["byWorkflow"] = {};
   for (const outcome of input.outcomes) {
-    const entry = (byWorkflow[outcome.workflow] ??= { total: 0, succeeded: 0, statuses: {} });
+    const entry = slot(byWorkflow, outcome.workflow, () => ({
+      total: 0,
+      succeeded: 0,
+      statuses: {} as Record<string, number>,
+    }));
     entry.total += 1;
     if (outcome.status === "SUCCEEDED") entry.succeeded += 1;
     entry.statuses[outcome.status] = (entry.statuses[outcome.status] ?? 0) + 1;
@@ -111,14 +115,14 @@ export function buildReport(input: {
     stepCalls.set(key, (stepCalls.get(key) ?? false) || ok);
     serviceOf.set(key, d.service);
     if (!ok && d.error !== null) {
-      const bucket = (errors[d.service] ??= {});
+      const bucket = slot(errors, d.service, (): Record<string, number> => ({}));
       const pattern = d.status === null ? d.error.name : `${d.error.name} (HTTP ${d.status})`;
       bucket[pattern] = (bucket[pattern] ?? 0) + 1;
     }
   }
   const byService: Record<string, { stepCalls: number; succeeded: number }> = {};
   for (const [key, ok] of stepCalls) {
-    const entry = (byService[serviceOf.get(key) ?? ""] ??= { stepCalls: 0, succeeded: 0 });
+    const entry = slot(byService, serviceOf.get(key) ?? "", () => ({ stepCalls: 0, succeeded: 0 }));
     entry.stepCalls += 1;
     if (ok) entry.succeeded += 1;
   }
@@ -264,7 +268,7 @@ function coordinate(
       const key = `${service}/${String(d.instance)}`;
       const healthy = d.healthy === true;
       healthChanges.push({ at: String(d.checkedAt), instance: key, healthy });
-      const entry = (health[key] ??= { unhealthy: 0, healthy: 0, healthyAtEnd: true });
+      const entry = slot(health, key, () => ({ unhealthy: 0, healthy: 0, healthyAtEnd: true }));
       if (healthy) entry.healthy += 1;
       else entry.unhealthy += 1;
       entry.healthyAtEnd = healthy;
@@ -276,7 +280,7 @@ function coordinate(
     } as const;
     const kind = circuit[event.detailType as keyof typeof circuit];
     if (kind !== undefined) {
-      const entry = (breaker[service] ??= { opened: 0, halfOpened: 0, closed: 0 });
+      const entry = slot(breaker, service, () => ({ opened: 0, halfOpened: 0, closed: 0 }));
       entry[kind] += 1;
     }
   }
@@ -295,10 +299,19 @@ function coordinate(
   for (const { d } of finished) {
     if (d.instance === null) continue;
     routed += 1;
-    const bucket = (share[d.service] ??= {});
+    const bucket = slot(share, d.service, (): Record<string, number> => ({}));
     bucket[d.instance] = (bucket[d.instance] ?? 0) + 1;
     const known = registered.get(d.service)?.includes(d.instance) ?? false;
     if (known && healthyAt(`${d.service}/${d.instance}`, d.startedAt)) good += 1;
   }
   return { routed, toHealthyRegistered: good, share, breaker, health };
+}
+
+/** The record's entry for key, created by make on first use. */
+function slot<T>(record: Record<string, T>, key: string, make: () => T): T {
+  const existing = record[key];
+  if (existing !== undefined) return existing;
+  const made = make();
+  record[key] = made;
+  return made;
 }
