@@ -408,7 +408,7 @@ describe("usage", () => {
     // Assess
     expect(result.code).toBe(2);
     expect(lines(result.stderr)[0]).toBe(
-      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run)',
+      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run, simulate)',
     );
     expect(result.stderr).toContain("Usage: baton <command> [options]");
   });
@@ -466,7 +466,8 @@ describe("usage", () => {
     expect(JSON.parse(result.stdout)).toEqual({
       ok: false,
       error: "usage",
-      message: 'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run)',
+      message:
+        'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run, simulate)',
     });
   });
 
@@ -484,7 +485,7 @@ describe("usage", () => {
     // Assess
     expect(version).toEqual({ code: 0, stdout: `baton ${pkg.version}\n`, stderr: "" });
     expect(help.code).toBe(0);
-    expect(lines(help.stdout).slice(0, 10)).toEqual([
+    expect(lines(help.stdout).slice(0, 11)).toEqual([
       "Usage: baton <command> [options]",
       "",
       "Commands:",
@@ -494,6 +495,7 @@ describe("usage", () => {
       "  cost      estimate what executions cost in AWS, per path and per million",
       "  dev       run the local server (API, Step Functions, registry) in one process",
       "  run       run a workflow once locally and print its step timeline",
+      "  simulate  run the workflows under faults locally against the seed criteria (exit 1 when one fails)",
       "",
     ]);
     expect(commandHelp.code).toBe(0);
