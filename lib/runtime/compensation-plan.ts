@@ -143,12 +143,21 @@ function itemsPathOf(state: unknown): string[] | undefined {
 }
 
 /**
- * Whether the compiled undo of `stepId` reads the step's own result by JSONPath in its Parameters
- * (`$.steps.<id>…`, which fails uncatchably when the result is only the uncertain marker).
+ * Whether the compiled undo of `stepId` reads the step's own result, which the stop lost: by
+ * JSONPath in its Parameters (`$.steps.<id>…`, which fails uncatchably when the result is only the
+ * uncertain marker), or in a template the service-call handler resolves (`{{ steps.<id>… }}`
+ * without a `??` default, which fails the undo with `Baton.TemplateError`: compensation FAILED
+ * although nothing could have been undone there).
  */
 function undoReadsOwnResult(workflow: CatalogueWorkflow, stepId: string): boolean {
   const undo = findState(workflow.asl, `${stepId}#undo`);
   const parameters = (undo as { readonly Parameters?: unknown } | undefined)?.Parameters;
   if (parameters === undefined) return false;
-  return new RegExp(`\\$\\.steps\\.${stepId}\\b`).test(JSON.stringify(parameters));
+  const text = JSON.stringify(parameters);
+  const id = stepId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (new RegExp(`\\$\\.steps\\.${id}\\b`).test(text)) return true;
+  const ownRead = new RegExp(`(^|[^\\w.])steps\\.${id}\\b`);
+  return [...text.matchAll(/\{\{(.*?)\}\}/g)].some(
+    ([, expression = ""]) => ownRead.test(expression) && !expression.includes("??"),
+  );
 }

@@ -851,6 +851,39 @@ describe("POST /executions/{id}/cancel: calls in flight and running maps", () =>
     expect(compensated(engine)).toEqual({ reserve: { body: { id: "r-1" } } });
   });
 
+  it.each([
+    ["without a default: left out", "/shipments/{{ steps.charge.body.id }}", {}],
+    [
+      "with a ?? default: undone as uncertain",
+      "/shipments/{{ steps.charge.body.id ?? 'none' }}",
+      { charge: { uncertain: true } },
+    ],
+  ])("an uncertain step whose undo template reads its own result %s", async (_, path, extra) => {
+    // Prepare: charge's undo path is a template the service-call handler resolves (no JSONPath)
+    const withUndo = {
+      ...orderWorkflow,
+      asl: {
+        StartAt: "reserve",
+        States: {
+          "charge#undo": {
+            Type: "Task",
+            Parameters: { stepId: "charge", path, data: { "steps.$": "$.steps" } },
+          },
+        },
+      },
+    };
+    const { deps, engine } = fakeDeps({}, [withUndo]);
+    await running(deps, "c5");
+    engine.histories.set("c5", { input: validInput, steps: { reserve: { body: { id: "r-1" } } } });
+    engine.inFlight.set("c5", [{ stepId: "charge", mode: "call", outcome: "unknown" }]);
+
+    // Act
+    await call(deps, restEvent("POST", "/executions/c5/cancel", { body: { compensate: true } }));
+
+    // Assess: left out, the undo would fail with Baton.TemplateError (compensation FAILED)
+    expect(compensated(engine)).toEqual({ reserve: { body: { id: "r-1" } }, ...extra });
+  });
+
   it("leaves out a call in flight that the service answered with an error", async () => {
     // Prepare
     const { deps, engine } = fakeDeps();
