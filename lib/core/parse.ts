@@ -16,6 +16,7 @@ import {
 import { LIMITS } from "./limits.ts";
 import type { Problem } from "./problems.ts";
 import { escapePointer } from "./template.ts";
+import { plainYamlError } from "./yaml-errors.ts";
 
 export interface ParsedSource {
   readonly value: unknown;
@@ -34,13 +35,15 @@ export function parseSource(text: string, _fileName: string): ParsedSource {
     prettyErrors: false,
   });
   const lineAt = (offset: number): number => counter.linePos(offset).line;
+  const columnAt = (offset: number): number => counter.linePos(offset).col;
   // Errors found at the end of the input (unclosed quotes) point at the last line with content.
   const lastContent = Math.max(0, text.trimEnd().length - 1);
   // After a syntax error the parser's later errors are mostly consequences: keep the first.
   const firstSyntax = doc.errors.find((e) => e.code !== "DUPLICATE_KEY");
   const errors = doc.errors.filter((e) => e.code === "DUPLICATE_KEY" || e === firstSyntax);
   const problems: Problem[] = errors.map((e) => {
-    const line = lineAt(Math.min(e.pos[0], lastContent));
+    const offset = Math.min(e.pos[0], lastContent);
+    const line = lineAt(offset);
     if (e.code === "DUPLICATE_KEY") {
       return {
         code: "E_DUPLICATE_KEY",
@@ -61,12 +64,15 @@ export function parseSource(text: string, _fileName: string): ParsedSource {
         line,
       };
     }
+    const plain = plainYamlError(e);
     return {
       code: "E_YAML",
       severity: "error",
       path: "",
-      message: `YAML syntax error: ${firstLine(e.message)}`,
+      message: plain.message,
+      ...(plain.hint === undefined ? {} : { hint: plain.hint }),
       line,
+      column: columnAt(offset),
     };
   });
   const lines = new Map<string, number>();
@@ -155,6 +161,3 @@ function toValue(doc: ReturnType<typeof parseDocument>, problems: Problem[]): un
     return undefined;
   }
 }
-
-const firstLine = (message: string): string =>
-  message.split("\n")[0]?.replace(/ at line \d+.*$/, "") ?? message;

@@ -13,6 +13,8 @@ export interface Problem {
   readonly hint?: string;
   /** 1-based line in the source file, when known. */
   readonly line?: number;
+  /** 1-based column, when the problem is at a precise spot (YAML syntax errors). */
+  readonly column?: number;
 }
 
 /** A problem and the file it is in (as the user should see its name). */
@@ -25,14 +27,14 @@ export const hasErrors = (problems: readonly Problem[]): boolean =>
   problems.some((p) => p.severity === "error");
 
 /**
- * `file:line: CODE message (hint)`; warnings read `file:line: CODE warning: message (hint)`.
+ * `file:line: CODE message (hint)` (`file:line:column` when the column is known); warnings read `file:line: CODE warning: message (hint)`.
  * Without a line, the JSON pointer locates the problem: `file#/steps/1: …`. The CLI, the CDK
  * app's synth errors, `baton dev`, `baton run` and the harness all print problems with this.
  */
 export function formatProblem(file: string, problem: Problem): string {
   const where =
     problem.line !== undefined
-      ? `${file}:${problem.line}`
+      ? `${file}:${problem.line}${problem.column === undefined ? "" : `:${problem.column}`}`
       : problem.path
         ? `${file}#${problem.path}`
         : file;

@@ -88,7 +88,7 @@ describe("baton validate", () => {
     // Assess
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toEqual([
-      "syntax.yaml:5: E_YAML YAML syntax error: All sequence items must start at the same column",
+      "syntax.yaml:5:4: E_YAML the items of this list do not start at the same column (line up every '- ' of the list)",
       "✗ 1 error, 0 warnings in 1 file",
     ]);
   });
@@ -254,8 +254,10 @@ describe("baton compile", () => {
           code: "E_YAML",
           severity: "error",
           path: "",
-          message: "YAML syntax error: All sequence items must start at the same column",
+          message: "the items of this list do not start at the same column",
+          hint: "line up every '- ' of the list",
           line: 5,
+          column: 4,
         },
       ],
     });

@@ -73,8 +73,10 @@ describe("parseSource", () => {
         code: "E_YAML",
         severity: "error",
         path: "",
-        message: 'YAML syntax error: Missing closing "quote',
+        message: "a quoted string is not closed: the quote opened here has no closing quote",
+        hint: "add the closing quote",
         line: 3,
+        column: 10,
       },
     ]);
   });

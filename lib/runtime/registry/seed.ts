@@ -1,5 +1,6 @@
 /** Seeding the registry from services.yaml: parse, validate every entry, store all or nothing. */
 import { LineCounter, parseDocument } from "yaml";
+import { plainYamlError } from "../../core/yaml-errors.ts";
 import { type FieldError, ValidationError } from "../errors.ts";
 import type { EventPublisher } from "../events.ts";
 import { validateServiceRegistration } from "./entry-validation.ts";
@@ -30,11 +31,17 @@ export async function parseServicesYaml(
 ): Promise<ServiceEntry[]> {
   const lineCounter = new LineCounter();
   const document = parseDocument(yamlText, { lineCounter });
+  // Errors found at the end of the input (an unclosed bracket) point at the last line with text.
+  const lastText = Math.max(0, yamlText.trimEnd().length - 1);
+  const at = (offset: number): string => {
+    const { line, col } = lineCounter.linePos(Math.min(offset, lastText));
+    return `line ${line}, column ${col}`;
+  };
   if (document.errors.length > 0) {
     throw new ValidationError(
       document.errors.map((error) => ({
         path: "",
-        message: `YAML syntax: ${error.message.split("\n")[0]} (line ${lineCounter.linePos(error.pos[0]).line})`,
+        message: `${plainYamlError(error).message} (${at(error.pos[0])})`,
       })),
     );
   }

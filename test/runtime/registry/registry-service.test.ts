@@ -206,6 +206,8 @@ extra: 1
       true,
       "",
     ]);
-    expect((error as ValidationError).errors[0]?.message).toMatch(/^YAML syntax: .*\(line \d+\)$/);
+    expect((error as ValidationError).errors[0]?.message).toBe(
+      "a '[' or '{' on this line is not closed (line 2, column 12)",
+    );
   });
 });
