@@ -27,6 +27,7 @@ import type { FinishedRun } from "../runtime/records/updater.ts";
 import { RegistryService } from "../runtime/registry/registry-service.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { seedRegistry } from "../runtime/registry/seed.ts";
+import { attachActivityLog } from "./activity-log.ts";
 import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";
 import { startLocalDynamo } from "./dynamo.ts";
@@ -51,6 +52,13 @@ export interface DevServerOptions {
   /** Where lines for the user go. @default console.error for problems, console.log for the banner */
   readonly log?: (line: string) => void;
   readonly out?: (line: string) => void;
+  /**
+   * Where the activity lines go (execution starts and ends, step failures, retries and undos,
+   * registry, health and circuit changes); `false` silences them (`--quiet`). @default `out`
+   */
+  readonly activity?: ((line: string) => void) | false;
+  /** Colour the activity lines. @default false */
+  readonly color?: boolean;
 }
 
 export interface DevServer {
@@ -127,6 +135,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const live = runtime;
     cleanup.push(() => live.stop());
+    const activity = options.activity ?? out;
+    if (activity !== false) {
+      const detach = attachActivityLog(live.bus, {
+        write: activity,
+        color: options.color === true,
+      });
+      cleanup.push(async () => detach());
+    }
 
     const seedText =
       demo !== undefined && servicesFile === undefined

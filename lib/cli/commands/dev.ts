@@ -13,13 +13,14 @@ export const dev: Command = {
   name: "dev",
   summary: "run the local server (API, Step Functions, registry) in one process",
   synopsis:
-    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--data-dir .baton] [--demo]",
+    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--data-dir .baton] [--demo] [--quiet]",
   help: [
     "--port n             HTTP port (default 3000)",
     "--workflows dir      workflow folder (default workflows/)",
     "--services file      service registry seed (default: <workflows>/services.yaml when present)",
     "--data-dir dir       where local state is kept (default .baton/)",
     "--demo               also start the demo services the examples call",
+    "--quiet              no activity lines (executions, step failures, retries, undos, registry)",
   ],
   options: {
     port: { type: "string", short: "p" },
@@ -27,6 +28,7 @@ export const dev: Command = {
     services: { type: "string" },
     "data-dir": { type: "string" },
     demo: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
   },
   positionals: { min: 0, max: 0 },
   async run(ctx) {
@@ -52,6 +54,9 @@ export const dev: Command = {
         log: line(ctx.io.stderr),
         // With --json, stdout carries only the JSON object.
         out: line(ctx.json ? ctx.io.stderr : ctx.io.stdout),
+        activity:
+          ctx.values.quiet === true ? false : line(ctx.json ? ctx.io.stderr : ctx.io.stdout),
+        color: !ctx.json && process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
       }),
     );
     const url = server.url;
