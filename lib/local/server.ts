@@ -144,10 +144,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       cleanup.push(async () => detach());
     }
 
+    for (const { name, wantedPort, url } of demo?.moved ?? [])
+      log(`baton dev: demo service ${name} listens on ${url} (port ${wantedPort} is taken)`);
     const seedText =
       demo !== undefined && servicesFile === undefined
         ? demo.servicesYaml()
-        : await readSeed(servicesFile);
+        : await readSeed(servicesFile).then((text) =>
+            text === undefined || demo === undefined ? text : demo.relocate(text),
+          );
     if (seedText !== undefined)
       await seed(registryStore, seedText, live, servicesFile ?? "demo services", log);
 
@@ -259,7 +263,9 @@ async function startDemo(servicesFile: string | undefined): Promise<DemoServices
         ports[name] = Number(port);
     }
   }
-  return startDemoServices(servicesFile === undefined ? { basePort: 0 } : { ports });
+  return startDemoServices(
+    servicesFile === undefined ? { basePort: 0 } : { ports, movePortsWhenBusy: true },
+  );
 }
 
 function startHealthChecks(

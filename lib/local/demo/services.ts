@@ -133,13 +133,29 @@ export interface StartDemoServicesOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where random failures draw from (`baton simulate --seed`). @default Math.random */
   readonly random?: () => number;
+  /**
+   * A wanted port that is taken gives way to a free one (noted in `moved`) instead of failing,
+   * so a second `baton dev --demo` or anything else on 7001-7011 does not stop the demo.
+   * @default false
+   */
+  readonly movePortsWhenBusy?: boolean;
 }
 
 export interface DemoServices {
   readonly services: ReadonlyMap<string, RunningDemoService>;
   /** A services.yaml document registering every running service. */
   servicesYaml(): string;
+  /** Services that listen elsewhere than asked because the wanted port was taken. */
+  readonly moved: readonly MovedDemoService[];
+  /** `text` with each moved service's wanted URL replaced by the one it listens on. */
+  relocate(text: string): string;
   close(): Promise<void>;
+}
+
+export interface MovedDemoService {
+  readonly name: string;
+  readonly wantedPort: number;
+  readonly url: string;
 }
 
 export async function startDemoServices(
@@ -151,20 +167,32 @@ export async function startDemoServices(
   );
   const base = options.basePort ?? DEFAULT_DEMO_BASE_PORT;
   const started = new Map<string, RunningDemoService>();
+  const moved: MovedDemoService[] = [];
   try {
     for (const [index, name] of names.entries()) {
       const port = options.ports?.[name] ?? (base === 0 ? 0 : base + index);
       const route = ROUTES[name];
-      const service = await startDemoService({
-        name,
-        port,
-        settings: { ...options.settings, ...settingsFromEnv(env, name) },
-        ...(route === undefined ? {} : { routes: route }),
-        ...(options.random === undefined ? {} : { random: options.random }),
-      }).catch((error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`demo service ${name} could not listen on port ${port}: ${reason}`);
-      });
+      const start = (on: number) =>
+        startDemoService({
+          name,
+          port: on,
+          settings: { ...options.settings, ...settingsFromEnv(env, name) },
+          ...(route === undefined ? {} : { routes: route }),
+          ...(options.random === undefined ? {} : { random: options.random }),
+        });
+      const service = await start(port)
+        .catch((error: unknown) => {
+          if (options.movePortsWhenBusy !== true || port === 0 || !isAddressInUse(error))
+            throw error;
+          return start(0).then((free) => {
+            moved.push({ name, wantedPort: port, url: free.url });
+            return free;
+          });
+        })
+        .catch((error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new Error(`demo service ${name} could not listen on port ${port}: ${reason}`);
+        });
       started.set(name, service);
     }
   } catch (error) {
@@ -174,11 +202,24 @@ export async function startDemoServices(
   return {
     services: started,
     servicesYaml: () => demoServicesYaml(started),
+    moved,
+    relocate: (text) =>
+      moved.reduce(
+        (result, { wantedPort, url }) =>
+          result.replace(
+            new RegExp(`http://(127\\.0\\.0\\.1|localhost):${wantedPort}(?!\\d)`, "g"),
+            url,
+          ),
+        text,
+      ),
     close: async () => {
       await Promise.all([...started.values()].map((s) => s.close()));
     },
   };
 }
+
+const isAddressInUse = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === "EADDRINUSE";
 
 function settingsFromEnv(env: NodeJS.ProcessEnv, name: string): Partial<DemoSettings> {
   const read = (key: string): number | undefined => {
