@@ -13,7 +13,8 @@ export interface CommandContext {
   readonly cwd: string;
   readonly json: boolean;
   readonly strict: boolean;
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  /** Option values; an option declared `multiple: true` gives every value in order. */
+  readonly values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
   readonly positionals: readonly string[];
 }
 

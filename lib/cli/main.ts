@@ -87,7 +87,10 @@ function parse(args: string[], command: Command | undefined) {
       strict: true,
       allowPositionals: true,
     });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
+    return {
+      values: values as Record<string, string | boolean | readonly string[] | undefined>,
+      positionals,
+    };
   } catch (error) {
     // parseArgs explains unknown flags and missing values well; keep its first sentence.
     const message =

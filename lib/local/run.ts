@@ -5,7 +5,8 @@
  *
  * The workflow's folder is loaded too, so `workflow` steps find their children; the registry is
  * seeded from `services` (default: the registry seed next to the file, `services.yaml`, if any). Retry and Wait
- * pauses are real. An `await` step waits for its timeout: there is no API to signal it here.
+ * pauses are real. An `await` step is answered by the `signals` given for its signal name (the
+ * payload, or `{error, cause?}` to fail the step); without one it waits for its timeout.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -26,6 +27,8 @@ import { compileProject } from "./workflows.ts";
 export interface RunOnceOptions {
   readonly file: string;
   readonly input: Json;
+  /** Answers to `await` steps by signal name: the payload, or `{error, cause?}` to fail the step. */
+  readonly signals?: Readonly<Record<string, Json>>;
   /** Print only the execution document, as JSON. */
   readonly json: boolean;
   /** Registry seed (services.yaml); default `services.yaml` next to the workflow file. */
@@ -96,10 +99,19 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
     records: (event) => records.apply(event),
     busRetryDelaysMs: [],
     log: (line) => stderr(`${line}\n`),
-    parkSignal: async (request) => {
-      timeline?.note(
-        `${request.stepId}: waiting for signal "${request.signal}" (times out after ${request.timeout} s)`,
-      );
+    parkSignal: async (request, engine) => {
+      const answer = options.signals?.[request.signal];
+      if (answer === undefined) {
+        timeline?.note(
+          `${request.stepId}: waiting for signal "${request.signal}" (times out after ${request.timeout} s; answer it with --signal ${request.signal}=<json>)`,
+        );
+      } else if (isErrorAnswer(answer)) {
+        timeline?.note(`${request.stepId}: signal "${request.signal}" given as a failure`);
+        await engine.sendTaskFailure(request.taskToken, answer.error, answer.cause ?? answer.error);
+      } else {
+        timeline?.note(`${request.stepId}: signal "${request.signal}" given`);
+        await engine.sendTaskSuccess(request.taskToken, answer);
+      }
     },
   });
   publisher = runtime.publisher;
@@ -129,5 +141,12 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
     await runtime.stop();
   }
 }
+
+/** A signal answer of the form `{error, cause?}` fails the step, as in the harness. */
+const isErrorAnswer = (value: Json): value is { error: string; cause?: string } =>
+  typeof value === "object" &&
+  value !== null &&
+  !Array.isArray(value) &&
+  typeof (value as { error?: unknown }).error === "string";
 
 const defaultServices = (file: string): string | undefined => registrySeedIn(dirname(file));

@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../lib/cli/main.ts";
@@ -54,5 +56,56 @@ describe("baton run", () => {
     expect(missing.stderr.split("\n")[0]).toBe(
       "baton: cannot read nowhere.yaml: no such file or directory",
     );
+  });
+  it("answers an await step with --signal, from JSON text or a file", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "baton-signal-"));
+    await writeFile(join(dir, "no.json"), '{"approved": false}');
+
+    // Act
+    const approved = await baton([
+      "run",
+      "signal.yaml",
+      "--json",
+      "--signal",
+      'approval={"approved": true}',
+    ]);
+    const refused = await baton([
+      "run",
+      "signal.yaml",
+      "--json",
+      "--signal",
+      `approval=@${join(dir, "no.json")}`,
+    ]);
+    const failed = await baton([
+      "run",
+      "signal.yaml",
+      "--json",
+      "--signal",
+      'approval={"error": "Nope", "cause": "no way"}',
+    ]);
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    const status = (r: { stdout: string }) => {
+      const d = JSON.parse(r.stdout) as { status: string; error: { name: string } | null };
+      return [d.status, d.error?.name ?? null];
+    };
+    expect([approved.code, status(approved)]).toEqual([0, ["SUCCEEDED", null]]);
+    expect([refused.code, status(refused)]).toEqual([1, ["FAILED", "Refused"]]);
+    expect([failed.code, status(failed)]).toEqual([1, ["FAILED", "Nope"]]);
+  });
+
+  it("exits 2 when --signal is not name=<json|@file> or names a signal twice", async () => {
+    // Prepare / Act
+    const noName = await baton(["run", "signal.yaml", "--signal", '{"approved": true}']);
+    const badJson = await baton(["run", "signal.yaml", "--signal", "approval={nope"]);
+    const twice = await baton(["run", "signal.yaml", "-s", "approval=1", "-s", "approval=2"]);
+
+    // Assess
+    expect([noName.code, badJson.code, twice.code]).toEqual([2, 2, 2]);
+    expect(noName.stderr).toContain("--signal must read name=<json|@file>");
+    expect(badJson.stderr).toContain("--signal approval is not valid JSON");
+    expect(twice.stderr).toContain("--signal approval is given twice");
   });
 });

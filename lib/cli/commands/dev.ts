@@ -100,7 +100,7 @@ async function startOrExplain<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
-function parsePort(raw: string | boolean | undefined): number {
+function parsePort(raw: string | boolean | readonly string[] | undefined): number {
   if (raw === undefined) return 3000;
   const port = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
