@@ -10,11 +10,21 @@ import { cost } from "./commands/cost.ts";
 import { dev } from "./commands/dev.ts";
 import { graph } from "./commands/graph.ts";
 import { run } from "./commands/run.ts";
+import { schema } from "./commands/schema.ts";
 import { simulate } from "./commands/simulate.ts";
 import { validate } from "./commands/validate.ts";
 import { type CliIo, EXIT, processIo, UsageError } from "./io.ts";
 
-export const COMMANDS: readonly Command[] = [validate, compile, graph, cost, dev, run, simulate];
+export const COMMANDS: readonly Command[] = [
+  validate,
+  compile,
+  graph,
+  cost,
+  dev,
+  run,
+  simulate,
+  schema,
+];
 
 const GLOBAL_OPTIONS = {
   json: { type: "boolean" },

@@ -45,7 +45,7 @@ export const PROBLEM_CODES = {
   E_CALL_PATH: "A call path does not start with `/`.",
   E_CALL_WITH: "`with` is used with the object form of `call` (put the body in `body`).",
   E_SELECT: "`select` is not a path like `body.items[0]` starting at status, headers or body.",
-  E_RETRY: "A retry field is out of range (see WORKFLOWS.md, Retry and timeouts).",
+  E_RETRY: "A retry field is out of range (see docs/language.md, Retry and timeouts).",
   E_RETRY_ERROR: "`retry.on` names an unknown `Baton.*` error or misuses `States.ALL`.",
   E_RANGE: "A number is out of range or not whole (wait seconds, maxConcurrency).",
   E_MAP_ITEMS: "A map's `items` is not exactly one template (`{{ … }}`).",

@@ -45,7 +45,9 @@ export interface ValidationResult {
   readonly problems: Problem[];
 }
 
-const ROOT_FIELDS = [
+/** Every field a workflow file may have at the top (`$schema` names the editor schema). */
+export const ROOT_FIELDS = [
+  "$schema",
   "workflow",
   "version",
   "description",
@@ -77,6 +79,7 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
   if (!checkDocumentDepth(report, value)) return { problems: report.problems };
   checkFields(report, value, "", ROOT_FIELDS, ROOT_MISPLACED);
   const r = new FieldReader(report, value, "");
+  r.string("$schema"); // the editor's schema (schemas/workflow.schema.json); only its type matters
   const name = readName(report, r);
   const version = r.has("version")
     ? checkInt(report, value.version, "/version", { min: 1, code: "E_VERSION", what: "version" })

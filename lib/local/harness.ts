@@ -3,7 +3,7 @@
  * with a virtual clock (retry pauses and Wait states take no time) and scripted faults.
  *
  * ```ts
- * import { createHarness } from "baton/lib/local/harness.ts";
+ * import { createHarness } from "baton/harness";
  *
  * const harness = await createHarness({
  *   file: "workflows/order-fulfillment.yaml",
@@ -46,6 +46,8 @@ import { type FileProblem, formatProblems } from "../core/problems.ts";
 import { buildProject } from "../core/project/build.ts";
 import { displayPath, loadProject } from "../core/project/load.ts";
 import type { Project } from "../core/project/model.ts";
+import type { FieldProblem } from "../runtime/api/http.ts";
+import { InputValidator } from "../runtime/api/input-validation.ts";
 import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
 import { BatonRuntimeError } from "../runtime/errors.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
@@ -156,6 +158,21 @@ export class HarnessLoadError extends Error {
   }
 }
 
+/**
+ * The input does not match the workflow's input schema: the run is refused before it starts, as
+ * `POST /workflows/{name}/executions` refuses it with 400 (same validator, same `errors`).
+ */
+export class HarnessInputError extends Error {
+  override readonly name = "HarnessInputError";
+  readonly errors: readonly FieldProblem[];
+
+  constructor(workflow: string, errors: readonly FieldProblem[]) {
+    const list = errors.map((e) => `  ${e.path}: ${e.message}`).join("\n");
+    super(`The input does not match the input schema of ${workflow}:\n${list}`);
+    this.errors = errors;
+  }
+}
+
 const HOST_SUFFIX = ".harness.invalid";
 
 interface CallContext {
@@ -263,17 +280,19 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   records.traceWith((run) => live.engine.trace(run.name));
 
   publisher = live.publisher;
+  const validator = new InputValidator();
 
   return {
     workflow: root,
     compiled,
     async run(input: Json, runOptions: RunOptions = {}): Promise<RunResult> {
       const workflow = runOptions.workflow ?? root;
+      const started = checkedInput(validator, compiled, workflow, input);
       const executionId = crypto.randomUUID();
       faults.set(executionId, runOptions.faults ?? []);
       signals.set(executionId, runOptions.signals ?? {});
       try {
-        live.engine.start(workflow, input, { executionId });
+        live.engine.start(workflow, started, { executionId });
         await waitForTree(live, executionId);
         await live.idle();
         const execution = records.document(executionId);
@@ -292,6 +311,27 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     },
     close: () => live.stop(),
   };
+}
+
+/** The input as the API would start it (schema defaults applied), or `HarnessInputError`. */
+function checkedInput(
+  validator: InputValidator,
+  compiled: CompiledSet,
+  workflow: string,
+  input: Json,
+): Json {
+  const entry = compiled.catalogue.get(workflow);
+  if (entry === undefined) {
+    const known = compiled.catalogue.list().map((w) => w.name);
+    throw new HarnessLoadError([
+      `workflow ${workflow} is not loaded (loaded: ${known.join(", ")})`,
+    ]);
+  }
+  if (entry.inputSchema === undefined) return input;
+  const copy = structuredClone(input) as Json;
+  const errors = validator.validate(`${entry.name}@${entry.version}`, entry.inputSchema, copy);
+  if (errors.length > 0) throw new HarnessInputError(entry.name, errors);
+  return copy;
 }
 
 /** The project to run and its root workflow, with the problems that concern it. */

@@ -410,7 +410,7 @@ describe("usage", () => {
     // Assess
     expect(result.code).toBe(2);
     expect(lines(result.stderr)[0]).toBe(
-      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run, simulate)',
+      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run, simulate, schema)',
     );
     expect(result.stderr).toContain("Usage: baton <command> [options]");
   });
@@ -469,7 +469,7 @@ describe("usage", () => {
       ok: false,
       error: "usage",
       message:
-        'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run, simulate)',
+        'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run, simulate, schema)',
     });
   });
 
@@ -487,7 +487,7 @@ describe("usage", () => {
     // Assess
     expect(version).toEqual({ code: 0, stdout: `baton ${pkg.version}\n`, stderr: "" });
     expect(help.code).toBe(0);
-    expect(lines(help.stdout).slice(0, 11)).toEqual([
+    expect(lines(help.stdout).slice(0, 12)).toEqual([
       "Usage: baton <command> [options]",
       "",
       "Commands:",
@@ -498,6 +498,7 @@ describe("usage", () => {
       "  dev       run the local server (API, Step Functions, registry) in one process",
       "  run       run a workflow once locally and print its step timeline",
       "  simulate  run the workflows under faults locally against the seed criteria (exit 1 when one fails)",
+      "  schema    print a JSON document for editors and tools (workflow, services)",
       "",
     ]);
     expect(commandHelp.code).toBe(0);

@@ -21,8 +21,8 @@ import {
 import { type RetryInput, readRetry, resolveCompensationRetry } from "./retry-policy.ts";
 
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-const CALL_FIELDS = ["service", "method", "path", "query", "headers", "body"] as const;
-const COMPENSATE_FIELDS = ["call", "with", "timeout", "retry"] as const;
+export const CALL_FIELDS = ["service", "method", "path", "query", "headers", "body"] as const;
+export const COMPENSATE_FIELDS = ["call", "with", "timeout", "retry"] as const;
 
 export interface Defaults {
   readonly timeout: number;

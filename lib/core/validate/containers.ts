@@ -1,6 +1,7 @@
 /** Readers for the step kinds that hold other steps: parallel, choice and map. */
 import { singleRef } from "../template.ts";
 import { FieldReader } from "./fields.ts";
+import { KIND_FIELDS } from "./kind-fields.ts";
 import {
   type KindReader,
   kindObject,
@@ -27,7 +28,7 @@ export const parallel: KindReader = (ctx, step, pointer) => {
   const branches: StepList[] = value.map((branch, i) => {
     const bp = at(p, i);
     if (isFields(branch)) {
-      checkFields(report, branch, bp, ["steps"]);
+      checkFields(report, branch, bp, KIND_FIELDS.parallelBranch);
       return ctx.readList(branch.steps, at(bp, "steps"));
     }
     return ctx.readList(branch, bp);
@@ -42,7 +43,7 @@ export const parallel: KindReader = (ctx, step, pointer) => {
 
 export const choice: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
-  const body = kindObject(report, step, pointer, "choice", ["cases", "otherwise"]);
+  const body = kindObject(report, step, pointer, "choice", KIND_FIELDS.choice);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "choice"));
   const cases = r.array("cases", true) ?? [];
@@ -58,7 +59,7 @@ export const choice: KindReader = (ctx, step, pointer) => {
       report.error("E_TYPE", cp, `a case must be an object {when, steps}, got ${typeName(item)}`);
       return;
     }
-    checkFields(report, item, cp, ["when", "steps"]);
+    checkFields(report, item, cp, KIND_FIELDS.choiceCase);
     const c = new FieldReader(report, item, cp);
     if (c.required("when")) {
       const condition = readWhen(report, item.when, c.at("when"));
@@ -82,7 +83,7 @@ export const choice: KindReader = (ctx, step, pointer) => {
 
 export const map: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
-  const body = kindObject(report, step, pointer, "map", ["items", "maxConcurrency", "steps"]);
+  const body = kindObject(report, step, pointer, "map", KIND_FIELDS.map);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "map"));
   const items = r.string("items", true);

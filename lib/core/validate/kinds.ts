@@ -5,6 +5,7 @@ import { RESERVED_DETAIL_TYPES } from "../wire.ts";
 import { readCall, readCompensation, readSelect } from "./call.ts";
 import { choice, map, parallel } from "./containers.ts";
 import { CALL_TIMEOUT_RULE, FieldReader, TIMEOUT_RULE } from "./fields.ts";
+import { KIND_FIELDS } from "./kind-fields.ts";
 import {
   expressError,
   type KindReader,
@@ -29,7 +30,7 @@ export const CALL_STEP_FIELDS = [
   "select",
 ] as const;
 const SIDE_EFFECTS: readonly string[] = ["POST", "PUT", "PATCH", "DELETE"];
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 /** An RFC 3339 time as Step Functions accepts it (uppercase T and Z) that is a real date. */
 const isTimestamp = (text: string): boolean =>
   RFC3339.test(text) && !Number.isNaN(Date.parse(text));
@@ -78,7 +79,7 @@ const call: KindReader = (ctx, step, pointer) => {
 
 const wait: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
-  const body = kindObject(report, step, pointer, "wait", ["seconds", "until"]);
+  const body = kindObject(report, step, pointer, "wait", KIND_FIELDS.wait);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "wait"));
   if (r.has("seconds") === r.has("until")) {
@@ -123,7 +124,7 @@ const wait: KindReader = (ctx, step, pointer) => {
 
 const emit: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
-  const body = kindObject(report, step, pointer, "emit", ["detailType", "detail"]);
+  const body = kindObject(report, step, pointer, "emit", KIND_FIELDS.emit);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "emit"));
   const detailType = r.string("detailType", true);
@@ -152,7 +153,7 @@ const emit: KindReader = (ctx, step, pointer) => {
 const awaitSignal: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
   if (ctx.express) expressError(report, pointer, "await");
-  const body = kindObject(report, step, pointer, "await", ["signal", "timeout"]);
+  const body = kindObject(report, step, pointer, "await", KIND_FIELDS.await);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "await"));
   const signal = r.string("signal", true);
@@ -174,7 +175,7 @@ const awaitSignal: KindReader = (ctx, step, pointer) => {
 const workflow: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
   if (ctx.express) expressError(report, pointer, "workflow");
-  const body = kindObject(report, step, pointer, "workflow", ["name", "input"]);
+  const body = kindObject(report, step, pointer, "workflow", KIND_FIELDS.workflow);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "workflow"));
   const name = r.string("name", true);
@@ -194,7 +195,7 @@ const workflow: KindReader = (ctx, step, pointer) => {
 
 const fail: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
-  const body = kindObject(report, step, pointer, "fail", ["error", "cause"]);
+  const body = kindObject(report, step, pointer, "fail", KIND_FIELDS.fail);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "fail"));
   const error = r.string("error", true);

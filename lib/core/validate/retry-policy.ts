@@ -8,9 +8,16 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** What a file wrote: `false`, some fields, or nothing. */
 export type RetryInput = false | Partial<RetryPolicy> | undefined;
 
-const RETRY_FIELDS = ["maxAttempts", "interval", "backoff", "maxDelay", "jitter", "on"] as const;
-const ASL_MAX = 99_999_999;
-const KNOWN_ERRORS: readonly string[] = [RETRYABLE_GROUP, ...Object.values(BatonError)];
+export const RETRY_FIELDS = [
+  "maxAttempts",
+  "interval",
+  "backoff",
+  "maxDelay",
+  "jitter",
+  "on",
+] as const;
+export const ASL_MAX = 99_999_999;
+export const KNOWN_ERRORS: readonly string[] = [RETRYABLE_GROUP, ...Object.values(BatonError)];
 
 /** Reads a `retry` value; invalid fields are reported and left out. */
 export function readRetry(report: Report, value: unknown, pointer: string): RetryInput {

@@ -6,7 +6,7 @@ import type { Dependency, KindResult, Site, StepContext, StepList, StepNode } fr
 import { at, checkFields, isFields, typeName } from "./problem-report.ts";
 
 export const STEP_ID = /^[a-z][a-z0-9_]{0,62}$/;
-const COMMON_FIELDS = ["id", "description", "dependsOn", "when"] as const;
+export const COMMON_FIELDS = ["id", "description", "dependsOn", "when"] as const;
 
 /** Where fields that are misplaced at step level belong. */
 const MISPLACED: Readonly<Record<string, string>> = {

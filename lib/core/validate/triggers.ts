@@ -18,7 +18,7 @@ import {
 } from "./problem-report.ts";
 
 /** Top-level pattern fields, in the file's camelCase, mapped to EventBridge's names. */
-const PATTERN_FIELDS: Readonly<Record<string, string>> = {
+export const PATTERN_FIELDS: Readonly<Record<string, string>> = {
   source: "source",
   detailType: "detail-type",
   "detail-type": "detail-type",

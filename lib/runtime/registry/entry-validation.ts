@@ -49,12 +49,14 @@ export interface InstanceValidateOptions {
   readonly id?: string;
 }
 
-const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;
-const INSTANCE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,127})$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;
+export const INSTANCE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,127})$/;
+/** A health-check path: absolute, optional query, no fragment. */
+export const HEALTH_PATH = /^\/[^\s?#]*(\?[^\s#]*)?$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Headers Baton sets itself or the HTTP stack owns. */
-const RESERVED_HEADERS = new Set([
+export const RESERVED_HEADERS = new Set([
   "host",
   "content-length",
   "transfer-encoding",
@@ -68,11 +70,23 @@ const RESERVED_HEADERS = new Set([
   "traceparent",
   "tracestate",
 ]);
-const MAX_TIMEOUT = 900;
-const MAX_WEIGHT = 1000;
-const MAX_INSTANCES = 100;
+export const MAX_TIMEOUT = 900;
+export const MAX_WEIGHT = 1000;
+export const MAX_INSTANCES = 100;
+/** Inclusive ranges of the whole-number settings, by field. */
+export const SETTING_RANGES = {
+  timeout: [1, MAX_TIMEOUT],
+  intervalSeconds: [1, 86_400],
+  unhealthyAfter: [1, 100],
+  healthyAfter: [1, 100],
+  failureRateThreshold: [1, 100],
+  minimumCalls: [1, 10_000],
+  failureThreshold: [1, 10_000],
+  windowSeconds: [1, 3600],
+  cooldownSeconds: [1, 3600],
+} as const;
 
-const SERVICE_FIELDS = [
+export const SERVICE_FIELDS = [
   "name",
   "instances",
   "health",
@@ -80,16 +94,16 @@ const SERVICE_FIELDS = [
   "circuit",
   "timeout",
   "headers",
-];
-const INSTANCE_FIELDS = ["id", "url", "weight"];
-const HEALTH_FIELDS = ["path", "intervalSeconds", "unhealthyAfter", "healthyAfter"];
-const CIRCUIT_FIELDS = [
+] as const;
+export const INSTANCE_FIELDS = ["id", "url", "weight"] as const;
+export const HEALTH_FIELDS = ["path", "intervalSeconds", "unhealthyAfter", "healthyAfter"] as const;
+export const CIRCUIT_FIELDS = [
   "failureRateThreshold",
   "minimumCalls",
   "failureThreshold",
   "windowSeconds",
   "cooldownSeconds",
-];
+] as const;
 
 type Fields = { readonly [key: string]: unknown };
 
@@ -154,7 +168,13 @@ export function validateServiceEntry(
   const health = healthConfig(c, fields.health);
   const balancing = balancingStrategy(c, fields.balancing);
   const circuit = circuitConfig(c, fields.circuit);
-  const timeout = c.integer(fields, "timeout", "", 1, MAX_TIMEOUT, DEFAULT_SERVICE_TIMEOUT);
+  const timeout = c.integer(
+    fields,
+    "timeout",
+    "",
+    ...SETTING_RANGES.timeout,
+    DEFAULT_SERVICE_TIMEOUT,
+  );
   const headers = headerMap(c, fields.headers);
 
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
@@ -330,7 +350,7 @@ function healthConfig(c: Collector, value: unknown): HealthConfig {
   let path = DEFAULT_HEALTH.path;
   const rawPath = fields.path;
   if (rawPath !== undefined) {
-    if (typeof rawPath !== "string" || !/^\/[^\s?#]*(\?[^\s#]*)?$/.test(rawPath)) {
+    if (typeof rawPath !== "string" || !HEALTH_PATH.test(rawPath)) {
       c.add("/health/path", `must be a path starting with "/", got ${describe(rawPath)}`);
     } else {
       path = rawPath;
@@ -342,19 +362,23 @@ function healthConfig(c: Collector, value: unknown): HealthConfig {
       fields,
       "intervalSeconds",
       "/health",
-      1,
-      86_400,
+      ...SETTING_RANGES.intervalSeconds,
       DEFAULT_HEALTH.intervalSeconds,
     ),
     unhealthyAfter: c.integer(
       fields,
       "unhealthyAfter",
       "/health",
-      1,
-      100,
+      ...SETTING_RANGES.unhealthyAfter,
       DEFAULT_HEALTH.unhealthyAfter,
     ),
-    healthyAfter: c.integer(fields, "healthyAfter", "/health", 1, 100, DEFAULT_HEALTH.healthyAfter),
+    healthyAfter: c.integer(
+      fields,
+      "healthyAfter",
+      "/health",
+      ...SETTING_RANGES.healthyAfter,
+      DEFAULT_HEALTH.healthyAfter,
+    ),
   };
 }
 
@@ -384,15 +408,26 @@ function circuitConfig(c: Collector, value: unknown): CircuitConfig {
   }
   const minimumCalls =
     fields.minimumCalls !== undefined
-      ? c.integer(fields, "minimumCalls", "/circuit", 1, 10_000, DEFAULT_CIRCUIT.minimumCalls)
-      : c.integer(fields, "failureThreshold", "/circuit", 1, 10_000, DEFAULT_CIRCUIT.minimumCalls);
+      ? c.integer(
+          fields,
+          "minimumCalls",
+          "/circuit",
+          ...SETTING_RANGES.minimumCalls,
+          DEFAULT_CIRCUIT.minimumCalls,
+        )
+      : c.integer(
+          fields,
+          "failureThreshold",
+          "/circuit",
+          ...SETTING_RANGES.failureThreshold,
+          DEFAULT_CIRCUIT.minimumCalls,
+        );
   return {
     failureRateThreshold: c.integer(
       fields,
       "failureRateThreshold",
       "/circuit",
-      1,
-      100,
+      ...SETTING_RANGES.failureRateThreshold,
       DEFAULT_CIRCUIT.failureRateThreshold,
     ),
     minimumCalls,
@@ -400,16 +435,14 @@ function circuitConfig(c: Collector, value: unknown): CircuitConfig {
       fields,
       "windowSeconds",
       "/circuit",
-      1,
-      3600,
+      ...SETTING_RANGES.windowSeconds,
       DEFAULT_CIRCUIT.windowSeconds,
     ),
     cooldownSeconds: c.integer(
       fields,
       "cooldownSeconds",
       "/circuit",
-      1,
-      3600,
+      ...SETTING_RANGES.cooldownSeconds,
       DEFAULT_CIRCUIT.cooldownSeconds,
     ),
   };

@@ -52,8 +52,12 @@ export async function parseServicesYaml(
   }
   const errors: FieldError[] = [];
   for (const key of Object.keys(root)) {
-    if (key !== "services")
-      errors.push({ path: `/${key}`, message: `unknown field "${key}"; allowed: services` });
+    // `$schema` names the editor schema (schemas/services.schema.json); Baton ignores it.
+    if (key !== "services" && key !== "$schema")
+      errors.push({
+        path: `/${key}`,
+        message: `unknown field "${key}"; allowed: services, $schema`,
+      });
   }
   const list = (root as { services?: unknown }).services ?? [];
   if (!Array.isArray(list)) {

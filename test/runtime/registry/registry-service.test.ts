@@ -168,7 +168,7 @@ extra: 1
 
     // Assess
     expect((error as ValidationError).errors).toEqual([
-      { path: "/extra", message: 'unknown field "extra"; allowed: services' },
+      { path: "/extra", message: 'unknown field "extra"; allowed: services, $schema' },
       {
         path: "/services/0/instances/0/url",
         message: "host 169.254.169.254 is a cloud metadata address",
