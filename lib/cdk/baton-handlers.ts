@@ -74,7 +74,8 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
   },
   "await-signal": { executions: true, answersTaskTokens: true },
   // Trigger and schedule rules invoke it: it validates, starts (recorded as an API start) or
-  // announces and dead-letters a refusal; failed invocations are dead-lettered too.
+  // announces and dead-letters a refusal; failed invocations are dead-lettered too. Workflow
+  // steps invoke it (synchronously) to resolve and check a child's input before starting it.
   "start-execution": {
     executions: true,
     publishes: true,
@@ -90,7 +91,8 @@ const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
   api: "Baton: HTTP API (API Gateway proxy)",
   "execution-records": "Baton: folds execution status and step events into execution records",
   "await-signal": "Baton: parks an await step's task token until its signal arrives",
-  "start-execution": "Baton: validates a trigger's or schedule's input, then starts the workflow",
+  "start-execution":
+    "Baton: validates a trigger's or schedule's input, then starts the workflow; checks child workflow inputs",
 };
 
 /** Secrets a service's `{{ secret:<name> }}` header may reference live under this prefix. */

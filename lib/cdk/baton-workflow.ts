@@ -26,7 +26,10 @@ export interface BatonWorkflowProps {
   readonly stateMachineNames: Readonly<Record<string, string>>;
   readonly serviceCall: IFunction;
   readonly awaitSignal: IFunction;
-  /** Trigger and schedule rules invoke it to validate and start this workflow. */
+  /**
+   * Trigger and schedule rules invoke it to validate and start this workflow; `workflow` steps
+   * invoke it to check their child's input.
+   */
   readonly startExecution: IFunction;
   readonly eventBus: EventBus;
   readonly deadLetterQueue: IQueue;
@@ -59,6 +62,7 @@ export class BatonWorkflow extends NestedStack {
       manifest,
       serviceCall: props.serviceCall,
       ...(manifest.tasks.includes("AwaitSignal") ? { awaitSignal: props.awaitSignal } : {}),
+      ...(manifest.tasks.includes("ChildInput") ? { startExecution: props.startExecution } : {}),
       eventBus: props.eventBus,
       childStateMachineNames: props.stateMachineNames,
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),

@@ -1,8 +1,8 @@
 /**
  * One workflow's state machine: the compiled ASL with its placeholders substituted, logging and
  * tracing, a version published on every definition change behind the `live` alias, and a role that
- * may do exactly what the definition references (its service calls, await steps, emits and
- * child workflows) and nothing else.
+ * may do exactly what the definition references (its service calls, await steps, emits, child
+ * workflows and the check of their input) and nothing else.
  */
 import { CfnDeletionPolicy, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { EventBus } from "aws-cdk-lib/aws-events";
@@ -39,6 +39,11 @@ export interface WorkflowStateMachineProps {
   readonly serviceCall: IFunction;
   /** Required when the definition has `await` steps. @default none */
   readonly awaitSignal?: IFunction;
+  /**
+   * The start-execution handler; required when the definition has `workflow` steps (it checks
+   * each child's input before the child starts). @default none
+   */
+  readonly startExecution?: IFunction;
   readonly eventBus: EventBus;
   /**
    * State machine name of every child workflow the definition starts, by workflow name.
@@ -126,6 +131,14 @@ export class WorkflowStateMachine extends Construct {
     for (const child of uses.childWorkflows) {
       values[childWorkflowSubstitution(child)] = stateMachineArn(this, childName(props, child));
     }
+    if (uses.childInput) {
+      if (props.startExecution === undefined) {
+        throw new Error(
+          `${props.stateMachineName} has workflow steps but no startExecution function was given (it checks each child's input).`,
+        );
+      }
+      values[SUBSTITUTION_KEYS.StartExecution] = props.startExecution.functionArn;
+    }
     return values;
   }
 
@@ -140,6 +153,9 @@ export class WorkflowStateMachine extends Construct {
       allow(["lambda:InvokeFunction"], [props.awaitSignal.functionArn]);
     }
     if (uses.eventBus) allow(["events:PutEvents"], [props.eventBus.eventBusArn]);
+    if (uses.childInput && props.startExecution !== undefined) {
+      allow(["lambda:InvokeFunction"], [props.startExecution.functionArn]);
+    }
     if (uses.childWorkflows.length === 0) return;
     const children = uses.childWorkflows.map((child) => childName(props, child));
     allow(
@@ -206,6 +222,7 @@ function usesOf(manifest: WorkflowManifest) {
     serviceCall: manifest.tasks.includes("ServiceCall"),
     eventBus: manifest.tasks.includes("Emit"),
     awaitSignal: manifest.tasks.includes("AwaitSignal"),
+    childInput: manifest.tasks.includes("ChildInput"),
     childWorkflows: manifest.children,
   };
 }

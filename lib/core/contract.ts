@@ -93,6 +93,32 @@ export interface ServiceCallFailure {
   readonly instance?: string;
 }
 
+/**
+ * What the child-input task (`TaskResource.ChildInput`, the start-execution Lambda) receives before a
+ * `workflow` step starts its child: the step's `input` as written plus the state roots its
+ * templates read. The handler resolves the templates (an absent read fails the step with
+ * `Baton.TemplateError`), checks the result against the child's input schema (a mismatch fails it
+ * with `Baton.InvalidInput`, published as `Execution Rejected` with source `workflow`) and returns
+ * the input to start the child with, schema defaults applied.
+ */
+export interface ChildInputRequest {
+  /** Tells this request from a trigger's on the shared handler. */
+  readonly check: "child-input";
+  /** The parent workflow, its version and execution, and the `workflow` step. */
+  readonly workflow: string;
+  readonly version: number;
+  readonly executionId: string;
+  readonly stepId: string;
+  /** The map item the step runs in, as `ServiceCallRequest.itemPath`; absent outside maps. */
+  readonly itemPath?: string;
+  /** The child workflow's name. */
+  readonly child: string;
+  /** The step's `input` as written (templates unresolved). */
+  readonly input: Json;
+  /** Present when `input` holds templates: the values they may read. */
+  readonly data?: TemplateData;
+}
+
 /** Payload of the await-signal task (`.waitForTaskToken`). */
 export interface AwaitSignalRequest {
   readonly workflow: string;

@@ -11,6 +11,11 @@ export const BatonError = {
   UnknownService: "Baton.UnknownService",
   SignalTimeout: "Baton.SignalTimeout",
   ChildWorkflowFailed: "Baton.ChildWorkflowFailed",
+  /**
+   * A start's input does not match the workflow's input schema: nothing was started. A `workflow`
+   * step catches it as `Baton.ChildWorkflowFailed` (not retried; compensation runs).
+   */
+  InvalidInput: "Baton.InvalidInput",
   /** The connection failed after the request was sent: the outcome is unknown (retryable). */
   ConnectionLost: "Baton.ConnectionLost",
   /** A template read an absent value and has no `??` default (not retryable). */

@@ -8,7 +8,12 @@
  * the value's JSON type; text mixed with templates gives a string (strings as they are, anything
  * else as JSON); `?? literal` applies when the path is absent (a null is a value).
  */
-import type { ServiceCallRequest, ServiceCallResult, TemplateData } from "./contract.ts";
+import type {
+  ChildInputRequest,
+  ServiceCallRequest,
+  ServiceCallResult,
+  TemplateData,
+} from "./contract.ts";
 import type { Json, JsonObject } from "./model.ts";
 import { type PathSegment, parsePath, parseTemplate, type TemplateRef } from "./template.ts";
 
@@ -143,6 +148,24 @@ export function resolveCallRequest(request: ServiceCallRequest): ServiceCallRequ
       ? {}
       : { body: resolveTemplates(request.body, values, "/body") }),
   };
+}
+
+/**
+ * A `workflow` step's child input with its templates resolved. Throws `TemplateReadError` (pointer
+ * under `/input`) when a template reads an absent value.
+ */
+export function resolveChildInput(request: ChildInputRequest): Json {
+  if (request.data === undefined) return request.input;
+  return resolveTemplates(
+    request.input,
+    {
+      data: request.data,
+      executionId: request.executionId,
+      workflow: request.workflow,
+      version: request.version,
+    },
+    "/input",
+  );
 }
 
 /**

@@ -48,6 +48,7 @@ export const SUBSTITUTION_KEYS = {
   ServiceCall: "BatonServiceCall",
   EventBus: "BatonEventBus",
   AwaitSignal: "BatonAwaitSignal",
+  StartExecution: "BatonStartExecution",
 } as const;
 
 /** Child workflows are referenced by name; CDK maps this key to the child's state machine ARN. */
@@ -66,6 +67,7 @@ export const PLACEHOLDER = {
   ServiceCall: asPlaceholder(SUBSTITUTION_KEYS.ServiceCall),
   EventBus: asPlaceholder(SUBSTITUTION_KEYS.EventBus),
   AwaitSignal: asPlaceholder(SUBSTITUTION_KEYS.AwaitSignal),
+  StartExecution: asPlaceholder(SUBSTITUTION_KEYS.StartExecution),
 } as const;
 
 /**
@@ -79,6 +81,12 @@ export const TaskResource = {
   Emit: "arn:aws:states:::events:putEvents",
   /** `await` steps: the await-signal Lambda parks the task token (`FunctionName` placeholder). */
   AwaitSignal: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+  /**
+   * `workflow` steps, first: the start-execution Lambda (direct ARN form) resolves the child's input
+   * templates and checks the result against the child's input schema, as every other start is
+   * checked; it returns the input the child then starts with (`$.childInput`).
+   */
+  ChildInput: PLACEHOLDER.StartExecution,
   /** `workflow` steps: start the child and wait; `StateMachineArn` is a per-child placeholder. */
   ChildWorkflow: "arn:aws:states:::states:startExecution.sync:2",
 } as const;

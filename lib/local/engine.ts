@@ -31,6 +31,7 @@ import {
 } from "aws-local-stepfunctions";
 import type {
   AwaitSignalRequest,
+  ChildInputRequest,
   ServiceCallRequest,
   ServiceCallResult,
 } from "../core/contract.ts";
@@ -100,10 +101,11 @@ export interface EngineRuntime {
   /** Step Functions status changes (onto the bus, for the execution records). */
   statusChanged(detail: StatusChangeDetail): void;
   /**
-   * Checks a child execution's input against its workflow's schema before a `workflow` step starts
-   * it; the reason when refused (the step then fails and the child never runs).
+   * The child-input task of a `workflow` step (the start-execution handler's check): resolves the
+   * child's input and checks it against the child's schema; throws `Baton.*` errors (the step
+   * then fails and the child never runs).
    */
-  admitChild?(workflow: string, input: Json): Promise<string | undefined>;
+  checkChildInput(request: ChildInputRequest): Promise<Json>;
 }
 
 export interface LocalEngineOptions {
@@ -822,6 +824,8 @@ class ExecutionRun {
         return { output: this.#emit(input), stepId: task.name };
       case "awaitSignal":
         return { output: await this.#await(task, input), stepId: task.name };
+      case "childInput":
+        return { output: await this.#childInput(input), stepId: task.name };
       case "childWorkflow":
         return { output: await this.#child(input, workKey), stepId: task.name };
       case "jsonToString":
@@ -919,17 +923,18 @@ class ExecutionRun {
     return waiting;
   }
 
+  async #childInput(input: Record<string, unknown>): Promise<Json> {
+    try {
+      return await this.#engine.runtime.checkChildInput(input as unknown as ChildInputRequest);
+    } catch (error) {
+      throw lambdaError(error);
+    }
+  }
+
   async #child(input: Record<string, unknown>, workKey: string): Promise<Json> {
     const arn = String(input.StateMachineArn ?? "");
     const workflow = workflowOfArn(arn);
     if (workflow === undefined) throw taskError("States.Runtime", `Unknown state machine ${arn}.`);
-    const refused = await this.#engine.runtime.admitChild?.(workflow, (input.Input ?? {}) as Json);
-    if (refused !== undefined) {
-      throw taskError(
-        "States.TaskFailed",
-        JSON.stringify({ Error: "Baton.InvalidInput", Cause: refused, Status: "NOT_STARTED" }),
-      );
-    }
     // The child's id follows from the parent's run and the work: a parent resumed after a crash
     // finds the child it had started (resumed on its own) instead of starting a second one.
     const childId = `child-${createHash("sha256")

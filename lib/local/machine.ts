@@ -32,6 +32,7 @@ export const LOCAL_ACCOUNT_ARN = "local:000000000000";
 const JSON_TO_STRING_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-json-to-string`;
 export const SERVICE_CALL_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-service-call`;
 export const AWAIT_SIGNAL_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-await-signal`;
+export const START_EXECUTION_ARN = `arn:aws:lambda:${LOCAL_ACCOUNT_ARN}:function:baton-start-execution`;
 export const LOCAL_EVENT_BUS = "baton-local";
 /** Parameter added to routed Task states; removed before the handler sees its input. */
 export const RUN_PARAMETER = "__batonRun";
@@ -51,7 +52,13 @@ export function workflowOfArn(arn: string): string | undefined {
 export const executionArn = (workflow: string, id: string): string =>
   `arn:aws:states:${LOCAL_ACCOUNT_ARN}:execution:${workflow}:${id}`;
 
-export type TaskKind = "serviceCall" | "emit" | "awaitSignal" | "childWorkflow" | "jsonToString";
+export type TaskKind =
+  | "serviceCall"
+  | "emit"
+  | "awaitSignal"
+  | "childInput"
+  | "childWorkflow"
+  | "jsonToString";
 
 export interface TaskInfo {
   readonly name: string;
@@ -149,6 +156,8 @@ function taskKind(state: TaskState): TaskKind | undefined {
       return "emit";
     case TaskResource.AwaitSignal:
       return "awaitSignal";
+    case TaskResource.ChildInput:
+      return "childInput";
     case TaskResource.ChildWorkflow:
       return "childWorkflow";
     default:
@@ -233,6 +242,7 @@ function substitute(definition: StateMachineDefinition): unknown {
     (whole, key: string) => {
       if (key === SUBSTITUTION_KEYS.ServiceCall) return SERVICE_CALL_ARN;
       if (key === SUBSTITUTION_KEYS.AwaitSignal) return AWAIT_SIGNAL_ARN;
+      if (key === SUBSTITUTION_KEYS.StartExecution) return START_EXECUTION_ARN;
       if (key === SUBSTITUTION_KEYS.EventBus) return LOCAL_EVENT_BUS;
       if (key.startsWith("ChildWorkflow_"))
         return stateMachineArn(key.slice("ChildWorkflow_".length).replace(/_/g, "-"));

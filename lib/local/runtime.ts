@@ -13,6 +13,7 @@ import type {
 import type { Json } from "../core/model.ts";
 import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
 import { EVENT_SOURCE, STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
+import { checkChildInput } from "../runtime/child-input.ts";
 import { CircuitBreaker } from "../runtime/circuit/breaker.ts";
 import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
 import { systemClock } from "../runtime/circuit/clock.ts";
@@ -152,10 +153,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
           await options.parkSignal(request, executionEngine);
         }
       },
-      admitChild: async (workflow, input) => {
-        const admission = await admissions.admit(workflow, input, "workflow");
-        return admission.admitted ? undefined : admission.reason;
-      },
+      checkChildInput: (request) => checkChildInput(request, { admission: admissions }),
       statusChanged: (detail) => {
         bus.put([
           {

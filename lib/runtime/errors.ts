@@ -103,6 +103,16 @@ export class TemplateError extends BatonRuntimeError {
   }
 }
 
+/**
+ * A start's input does not match the started workflow's input schema (a `workflow` step's child):
+ * nothing was started. Not retryable; the step records it as `Baton.ChildWorkflowFailed`.
+ */
+export class InvalidInputError extends BatonRuntimeError {
+  constructor(reason: string, options: BatonRuntimeErrorOptions = {}) {
+    super(BatonError.InvalidInput, reason, options);
+  }
+}
+
 /** The response lacks the step's `select` path, or its body is over the cap. Not retryable; the call took effect. */
 export class OutputInvalidError extends BatonRuntimeError {
   constructor(reason: string, options: BatonRuntimeErrorOptions = {}) {

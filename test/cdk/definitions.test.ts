@@ -75,6 +75,7 @@ for (const [label, dir] of SETS) {
         const expected: Record<string, string> = {
           [SUBSTITUTION_KEYS.ServiceCall]: fn("HandlersServiceCallFunction"),
           [SUBSTITUTION_KEYS.AwaitSignal]: fn("HandlersAwaitSignalFunction"),
+          [SUBSTITUTION_KEYS.StartExecution]: fn("HandlersStartExecutionFunction"),
           [SUBSTITUTION_KEYS.EventBus]: `\${${logicalId(built.template, "AWS::Events::EventBus", "OrchestrationBus")}}`,
         };
         let compiled = JSON.stringify(compileWorkflow(workflow));

@@ -111,6 +111,7 @@ describe("state machines", () => {
       BatonAwaitSignal: getAtt(id("AWS::Lambda::Function", "HandlersAwaitSignalFunction")),
       BatonEventBus: { Ref: id("AWS::Events::EventBus", "OrchestrationBus") },
       ChildWorkflow_child: accountArn("states", "stateMachine:baton-dev-child"),
+      BatonStartExecution: getAtt(id("AWS::Lambda::Function", "HandlersStartExecutionFunction")),
     });
     expect(machineProps("child").DefinitionSubstitutions).toEqual({
       BatonServiceCall: getAtt(id("AWS::Lambda::Function", "HandlersServiceCallFunction")),
@@ -118,7 +119,7 @@ describe("state machines", () => {
     expect(machineProps("idle").DefinitionSubstitutions).toEqual(undefined);
   });
 
-  it("lets a workflow with calls, awaits, emits and a child do exactly those", () => {
+  it("lets a workflow with calls, awaits, emits and a child (whose input the start handler checks) do exactly those", () => {
     const statements = statementsOf("parent");
     expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
       [LOG_DELIVERY, "*"],
@@ -126,6 +127,10 @@ describe("state machines", () => {
       ["lambda:InvokeFunction", getAtt(id("AWS::Lambda::Function", "HandlersServiceCallFunction"))],
       ["lambda:InvokeFunction", getAtt(id("AWS::Lambda::Function", "HandlersAwaitSignalFunction"))],
       ["events:PutEvents", getAtt(id("AWS::Events::EventBus", "OrchestrationBus"))],
+      [
+        "lambda:InvokeFunction",
+        getAtt(id("AWS::Lambda::Function", "HandlersStartExecutionFunction")),
+      ],
       ["states:StartExecution", accountArn("states", "stateMachine:baton-dev-child")],
       [
         ["states:DescribeExecution", "states:StopExecution"],

@@ -393,18 +393,42 @@ describe("compileWorkflow: step kinds", () => {
     });
   });
 
-  it("compiles a workflow step to a synchronous child execution whose output becomes the result", () => {
+  it("compiles a workflow step to a child-input check, then a synchronous child execution whose output becomes the result", () => {
     const all = states([
       { ...base, kind: "workflow", id: "kid", name: "child-flow", input: { n: "{{ input.n }}" } },
     ]);
 
-    expect(pick(all, ["kid", "kid#output", "kid#child-failed"])).toStrictEqual({
+    expect(
+      pick(all, ["kid#input", "kid", "kid#output", "kid#child-failed", "kid#failed"]),
+    ).toStrictEqual({
+      "kid#input": {
+        Type: "Task",
+        Comment: "Resolve child-flow's input and check it against its input schema",
+        Resource: "${BatonStartExecution}",
+        Parameters: {
+          check: "child-input",
+          workflow: "test-flow",
+          version: 1,
+          "executionId.$": "$.context.executionId",
+          stepId: "kid",
+          child: "child-flow",
+          input: { n: "{{ input.n }}" },
+          data: { "input.$": "$.input" },
+        },
+        ResultPath: "$.childInput",
+        Retry: [LAMBDA_TRANSIENT_RETRIER],
+        Catch: [
+          { ErrorEquals: ["Baton.InvalidInput"], ResultPath: "$.caught", Next: "kid#child-failed" },
+          ...catchTo("kid#failed"),
+        ],
+        Next: "kid",
+      },
       kid: {
         Type: "Task",
         Resource: "arn:aws:states:::states:startExecution.sync:2",
         Parameters: {
           StateMachineArn: "${ChildWorkflow_child_flow}",
-          Input: { "n.$": "$.input.n" },
+          "Input.$": "$.childInput",
         },
         ResultPath: "$.steps.kid",
         Catch: [
@@ -430,6 +454,61 @@ describe("compileWorkflow: step kinds", () => {
         ResultPath: "$.failure",
         Next: "Describe failure",
       },
+      "kid#failed": {
+        Type: "Pass",
+        Parameters: {
+          "name.$": "$.caught.Error",
+          "message.$": "$.caught.Cause",
+          step: "kid",
+        },
+        ResultPath: "$.failure",
+        Next: "Describe failure",
+      },
+    });
+    expect(all.Start).toMatchObject({ Next: "kid#input" });
+  });
+
+  it("sends a workflow step's ?? defaults and map item to the check as written (no guard states)", () => {
+    const all = states([
+      {
+        ...base,
+        kind: "map",
+        id: "each",
+        items: "{{ input.orders }}",
+        maxConcurrency: 2,
+        steps: [
+          {
+            ...base,
+            kind: "workflow",
+            id: "kid",
+            name: "child-flow",
+            input: { id: "{{ item.id }}", coupon: "{{ input.coupon ?? 'none' }}", fixed: 1 },
+          },
+        ],
+      },
+    ]);
+    const item = (
+      all.each as { ItemProcessor: { States: Record<string, { Parameters?: unknown }> } }
+    ).ItemProcessor.States;
+    const names = Object.keys(item).filter((n) => n.startsWith("kid"));
+
+    expect(names.sort()).toStrictEqual([
+      "kid",
+      "kid#child-failed",
+      "kid#failed",
+      "kid#input",
+      "kid#output",
+    ]);
+    expect(item["kid#input"]?.Parameters).toStrictEqual({
+      check: "child-input",
+      workflow: "test-flow",
+      version: 1,
+      "executionId.$": "$.context.executionId",
+      stepId: "kid",
+      "itemPath.$": "$.itemPath",
+      child: "child-flow",
+      input: { id: "{{ item.id }}", coupon: "{{ input.coupon ?? 'none' }}", fixed: 1 },
+      data: { "input.$": "$.input", "item.$": "$.item" },
     });
   });
 

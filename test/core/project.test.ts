@@ -178,7 +178,7 @@ describe("the manifest", () => {
     // Assess
     expect(parent).toStrictEqual({
       services: ["inventory"],
-      tasks: ["ServiceCall", "Emit", "AwaitSignal", "ChildWorkflow"],
+      tasks: ["ServiceCall", "Emit", "AwaitSignal", "ChildInput", "ChildWorkflow"],
       children: ["child"],
       emits: ["Order Reserved"],
       triggers: {
@@ -266,6 +266,7 @@ steps:
       if (placeholders.includes(SUBSTITUTION_KEYS.ServiceCall)) used.push("ServiceCall");
       if (placeholders.includes(SUBSTITUTION_KEYS.EventBus)) used.push("Emit");
       if (placeholders.includes(SUBSTITUTION_KEYS.AwaitSignal)) used.push("AwaitSignal");
+      if (placeholders.includes(SUBSTITUTION_KEYS.StartExecution)) used.push("ChildInput");
       if (placeholders.some((p) => p.startsWith("ChildWorkflow_"))) used.push("ChildWorkflow");
       expect([w.name, w.manifest.tasks]).toStrictEqual([w.name, used]);
     }

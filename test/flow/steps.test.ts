@@ -333,6 +333,80 @@ describe("flows: step kinds", () => {
     expect(result.calls[0]?.body).toBe(8);
   });
 
+  it("fails the step as Baton.ChildWorkflowFailed without starting the child when its input is refused, and compensates", async () => {
+    const kid: Step = {
+      ...base,
+      kind: "workflow",
+      id: "kid",
+      name: "child-flow",
+      input: { n: "{{ input.n }}" },
+    };
+    const wf = workflow(sequential([call("a", { compensate: {} }), kid]));
+    const started: unknown[] = [];
+
+    const result = await runFlow(
+      compileWorkflow(wf),
+      { n: -1 },
+      {
+        services: { svc: echo },
+        children: { "child-flow": (input) => started.push(input) },
+        refuseChild: (child, input) =>
+          (input as { n: number }).n < 0 ? `${child}: /input/n must be >= 0` : undefined,
+      },
+    );
+
+    expect([result.status, result.error]).toEqual(["FAILED", "Baton.ChildWorkflowFailed"]);
+    expect(started).toEqual([]);
+    expect(result.calls.map((c) => `${c.mode} ${c.stepId}`)).toEqual(["call a", "compensate a"]);
+    expect(
+      result.events.find((e) => e.detailType === "Compensation Started")?.detail,
+    ).toMatchObject({
+      error: {
+        name: "Baton.ChildWorkflowFailed",
+        message: "child-flow: /input/n must be >= 0",
+        step: "kid",
+      },
+    });
+  });
+
+  it("starts the child with the input the check returned (?? defaults resolved)", async () => {
+    const kid: Step = {
+      ...base,
+      kind: "workflow",
+      id: "kid",
+      name: "child-flow",
+      input: { n: "{{ input.n ?? 5 }}", tag: "n={{ input.n ?? 5 }}" },
+    };
+    const started: unknown[] = [];
+
+    const result = await runFlow(
+      compileWorkflow(workflow([kid])),
+      {},
+      { children: { "child-flow": (input) => started.push(input) } },
+    );
+
+    expect([result.status, started]).toEqual(["SUCCEEDED", [{ n: 5, tag: "n=5" }]]);
+  });
+
+  it("fails a child input template reading an absent value with Baton.TemplateError, starting nothing", async () => {
+    const kid: Step = {
+      ...base,
+      kind: "workflow",
+      id: "kid",
+      name: "child-flow",
+      input: "{{ input.order }}",
+    };
+    const started: unknown[] = [];
+
+    const result = await runFlow(
+      compileWorkflow(workflow([kid])),
+      {},
+      { children: { "child-flow": (input) => started.push(input) } },
+    );
+
+    expect([result.status, result.error, started]).toEqual(["FAILED", "Baton.TemplateError", []]);
+  });
+
   it("reports a failed child as Baton.ChildWorkflowFailed", async () => {
     const child: Step = { ...base, kind: "workflow", id: "kid", name: "missing", input: {} };
 

@@ -8,9 +8,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type {
   AwaitSignalRequest,
+  ChildInputRequest,
   ServiceCallRequest,
   ServiceCallResult,
 } from "../../lib/core/contract.ts";
+import type { Json } from "../../lib/core/model.ts";
+import { resolveChildInput } from "../../lib/core/template-resolve.ts";
 import {
   type EngineRuntime,
   LocalEngine,
@@ -51,6 +54,9 @@ class FakeRuntime implements EngineRuntime {
   }
   statusChanged(detail: StatusChangeDetail): void {
     this.statuses.push(detail);
+  }
+  async checkChildInput(request: ChildInputRequest): Promise<Json> {
+    return resolveChildInput(request);
   }
   callOrder(): string[] {
     return this.calls.map((c) => `${c.mode}:${c.stepId}:${c.attempt}`);

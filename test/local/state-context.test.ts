@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { State, StateMachineDefinition } from "../../lib/core/asl.ts";
 import type { ServiceCallRequest, ServiceCallResult } from "../../lib/core/contract.ts";
+import type { Json } from "../../lib/core/model.ts";
 import { TaskResource } from "../../lib/core/wire.ts";
 import { type EngineRuntime, LocalEngine } from "../../lib/local/engine.ts";
 import { ExecutionJournal } from "../../lib/local/journal.ts";
@@ -65,6 +66,9 @@ class RecordingRuntime implements EngineRuntime {
   emit(): void {}
   async parkSignal(): Promise<void> {}
   statusChanged(): void {}
+  async checkChildInput(): Promise<Json> {
+    throw new Error("no workflow step in this machine");
+  }
 }
 
 let engine: LocalEngine | undefined;

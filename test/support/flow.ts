@@ -4,10 +4,15 @@
  */
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
-import type { AwaitSignalRequest, ServiceCallRequest } from "../../lib/core/contract.ts";
+import type {
+  AwaitSignalRequest,
+  ChildInputRequest,
+  ServiceCallRequest,
+} from "../../lib/core/contract.ts";
 import type { Json } from "../../lib/core/model.ts";
 import {
   resolveCallRequest,
+  resolveChildInput,
   selectResult,
   TemplateReadError,
 } from "../../lib/core/template-resolve.ts";
@@ -40,6 +45,8 @@ export interface FlowOptions {
   /** Answers `await` steps from their whole payload (takes precedence over `signals`). */
   readonly awaitHandler?: (payload: AwaitSignalRequest) => unknown;
   readonly children?: Record<string, (input: unknown) => unknown>;
+  /** The child-input check: a reason refuses the child's input (`Baton.InvalidInput`). */
+  readonly refuseChild?: (child: string, input: unknown) => string | undefined;
   /** The machine from `flowMachine(asl)`, for tests that run one definition many times. */
   readonly machine?: StateMachine;
 }
@@ -122,6 +129,20 @@ export async function runFlow(
           if (answer instanceof TaskError) throw answer;
           if (answer === undefined) throw new TaskError("States.Timeout", "no signal");
           return answer;
+        }
+        case TaskResource.ChildInput: {
+          // As the start-execution handler does: resolve the templates, then check the result.
+          const request = params as unknown as ChildInputRequest;
+          let resolved: Json;
+          try {
+            resolved = resolveChildInput(request);
+          } catch (error) {
+            if (!(error instanceof TemplateReadError)) throw error;
+            throw new TaskError("Baton.TemplateError", `Step ${request.stepId}: ${error.message}`);
+          }
+          const refused = options.refuseChild?.(request.child, resolved);
+          if (refused !== undefined) throw new TaskError("Baton.InvalidInput", refused);
+          return resolved;
         }
         case TaskResource.ChildWorkflow: {
           const arn = String(params.StateMachineArn);

@@ -10,6 +10,7 @@ export const stateName = {
   again: (id: string) => `${id}#again`,
   timedOut: (id: string) => `${id}#timed-out`,
   childFailed: (id: string) => `${id}#child-failed`,
+  childInput: (id: string) => `${id}#input`,
   output: (id: string) => `${id}#output`,
   until: (id: string) => `${id}#until`,
   merge: (id: string) => `${id}#merge`,

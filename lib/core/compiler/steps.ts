@@ -22,6 +22,7 @@ import { compileEntry, compilePayload, parseTemplate, type TemplateRef } from ".
 import { childWorkflowSubstitution, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
+import { CHILD_INPUT_PATH, childInputParameters } from "./child.ts";
 import { absentRule, guardReads, mayBeAbsent } from "./reads.ts";
 import {
   CAUGHT_PATH,
@@ -609,8 +610,9 @@ function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string
     ctx,
     step.id,
     stateName.childFailed(step.id),
-    "Baton.ChildWorkflowFailed",
+    BatonError.ChildWorkflowFailed,
   );
+  const failed = addFailureRecord(ctx, step.id);
   const unwrap = ctx.graph.add(stateName.output(step.id), {
     Type: "Pass",
     Comment: "Keep only the child's output as this step's result",
@@ -618,23 +620,35 @@ function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string
     ResultPath: `$.steps.${step.id}`,
     ...goTo(next),
   });
-  const guarded = guardReads(site(ctx, step.id), [step.input], step.id);
-  const input = isObject(step.input)
-    ? { Input: compilePayload(step.input, guarded.context) }
-    : Object.fromEntries([compileEntry("Input", step.input, guarded.context)]);
   ctx.graph.add(step.id, {
     Type: "Task",
     ...comment(step),
     Resource: TaskResource.ChildWorkflow,
-    Parameters: { StateMachineArn: `\${${childWorkflowSubstitution(step.name)}}`, ...input },
+    Parameters: {
+      StateMachineArn: `\${${childWorkflowSubstitution(step.name)}}`,
+      "Input.$": CHILD_INPUT_PATH,
+    },
     ResultPath: `$.steps.${step.id}`,
     Catch: [
       { ErrorEquals: ["States.TaskFailed"], ResultPath: CAUGHT_PATH, Next: childFailed },
-      catchAll(addFailureRecord(ctx, step.id)),
+      catchAll(failed),
     ],
     Next: unwrap,
   });
-  return guarded.entry;
+  // A refused input fails the step as a failed child would: nothing was started.
+  return ctx.graph.add(stateName.childInput(step.id), {
+    Type: "Task",
+    Comment: `Resolve ${step.name}'s input and check it against its input schema`,
+    Resource: TaskResource.ChildInput,
+    Parameters: childInputParameters(ctx.comp, ctx.scope, step),
+    ResultPath: CHILD_INPUT_PATH,
+    Retry: [LAMBDA_TRANSIENT_RETRIER],
+    Catch: [
+      { ErrorEquals: [BatonError.InvalidInput], ResultPath: CAUGHT_PATH, Next: childFailed },
+      catchAll(failed),
+    ],
+    Next: step.id,
+  });
 }
 
 /** Where a step's guards go (see reads.ts). */

@@ -59,6 +59,7 @@ function tasksOf(workflow: Workflow): TaskResourceName[] {
     ServiceCall: kinds.has("call"),
     Emit: kinds.has("emit") || workflow.type === "express" || hasCompensation(workflow.steps),
     AwaitSignal: kinds.has("await"),
+    ChildInput: kinds.has("workflow"),
     ChildWorkflow: kinds.has("workflow"),
   };
   return (Object.keys(uses) as TaskResourceName[]).filter((name) => uses[name]);

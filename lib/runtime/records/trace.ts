@@ -23,6 +23,8 @@ export interface StateTrace {
 export type TracedStatus = "SUCCEEDED" | "FAILED" | "SKIPPED";
 
 const WHEN = "#when";
+/** A `workflow` step starts at its child-input check, before its own (start) state. */
+const CHILD_INPUT = "#input";
 const NO_ITEMS = "#no-items";
 /** Helper states a step's `Catch` leads to: the step failed (its state may still count as exited). */
 const FAILURE_RECORDS = ["#failed", "#timed-out", "#child-failed", "#uncertain"];
@@ -61,7 +63,8 @@ export function tracedStatuses(
   };
 
   const derive = (step: CatalogueStep): TracedStatus | undefined => {
-    const ran = entered.has(step.id);
+    const ran =
+      entered.has(step.id) || (step.kind === "workflow" && entered.has(step.id + CHILD_INPUT));
     if (ran) {
       if (step.kind === "fail") return "FAILED";
       if (FAILURE_RECORDS.some((suffix) => entered.has(step.id + suffix))) return "FAILED";

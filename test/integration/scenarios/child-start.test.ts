@@ -1,0 +1,113 @@
+/**
+ * Child-workflow starts are validated on the deployed stack as every other start is:
+ * `test/integration/workflows/child-probe-parent.yaml` holds an effect on the ledger, then its
+ * `workflow` step starts `child-probe.yaml`. The step's child-input Task (the start-execution
+ * Lambda) resolves the child's input and checks it against the child's schema before
+ * `startExecution.sync:2`; a refused input starts nothing, is announced as `Execution Rejected`
+ * (source `workflow`) and fails the step as `Baton.ChildWorkflowFailed`, so the hold is undone.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reached, sleep, startExecution, waitForExecution } from "../fixtures/api.ts";
+import { type BusTap, tapBus } from "../fixtures/aws.ts";
+import { type Ledger, startLedger } from "../fixtures/ledger.ts";
+import { REGISTRY_CACHE_MS, registerService } from "../fixtures/shop.ts";
+
+const PARENT = "child-probe-parent";
+
+describe("child-workflow starts on the deployed stack", () => {
+  let ledger: Ledger;
+  let rejections: BusTap;
+
+  beforeAll(async () => {
+    ledger = await startLedger();
+    await registerService("ledger", [
+      { id: `ledger-${randomUUID().slice(0, 8)}`, url: ledger.url },
+    ]);
+    rejections = await tapBus({ source: ["baton"], "detail-type": ["Execution Rejected"] });
+    await sleep(REGISTRY_CACHE_MS + 250);
+  });
+  afterAll(async () => {
+    await rejections?.close();
+    await ledger?.close();
+  });
+
+  /** The ledger's effect calls for one order (the parent's key is its execution id, the child's its own). */
+  const effectsOf = (id: string): string[] =>
+    ledger
+      .calls()
+      .filter((c) => c.key.startsWith(`${id}:`) || c.path === "/effects/wrap")
+      .map((c) => `${c.method} ${c.path}`);
+
+  it("starts the child with the input the check resolved, schema defaults applied", async () => {
+    // Prepare
+    const orderId = `it-${randomUUID()}`;
+    // Act
+    const started = await startExecution(PARENT, { orderId });
+    const record = await waitForExecution(
+      started.id,
+      reached("SUCCEEDED", { hold: "SUCCEEDED", kid: "SUCCEEDED" }),
+      { timeoutMs: 90_000 },
+    );
+    // Assess: quantity from the parent's ?? default, paper from the child's schema default
+    expect([record.status, record.output]).toEqual([
+      "SUCCEEDED",
+      { child: { paper: "plain", quantity: 1 } },
+    ]);
+    expect(effectsOf(started.id)).toEqual(["POST /effects/hold", "POST /effects/wrap"]);
+  });
+
+  it("refuses a child input that fails the child's schema: nothing starts, Execution Rejected, the parent compensates", async () => {
+    // Prepare: quantity 0 is below the child's minimum
+    const orderId = `it-${randomUUID()}`;
+    const wrapsBefore = ledger.calls().filter((c) => c.path === "/effects/wrap").length;
+    // Act
+    const started = await startExecution(PARENT, { orderId, quantity: 0 });
+    const record = await waitForExecution(
+      started.id,
+      reached("FAILED", { hold: "COMPENSATED", kid: "FAILED" }),
+      { timeoutMs: 90_000 },
+    );
+    const announced = await rejections.waitFor(
+      (events) => events.some((e) => JSON.stringify(e.detail.input ?? null).includes(orderId)),
+      60_000,
+    );
+    // Assess
+    const reason =
+      "The input does not match the input schema of child-probe: /input/quantity must be >= 1.";
+    expect([record.status, record.compensation, record.error?.name, record.error?.step]).toEqual([
+      "FAILED",
+      "COMPLETED",
+      "Baton.ChildWorkflowFailed",
+      "kid",
+    ]);
+    expect(record.error?.message).toContain(reason);
+    expect(record.steps.map((s) => `${s.id}:${s.status}`)).toEqual([
+      "hold:COMPENSATED",
+      "kid:FAILED",
+    ]);
+    expect(
+      announced
+        .filter((e) => JSON.stringify(e.detail.input ?? null).includes(orderId))
+        .map((e) => e.detail),
+    ).toEqual([
+      {
+        workflow: "child-probe",
+        version: 1,
+        source: "workflow",
+        reason,
+        errors: [{ path: "/input/quantity", message: "must be >= 1" }],
+        input: { orderId, quantity: 0, paper: "plain" },
+      },
+    ]);
+    // The child never ran: no wrap effect; the hold was undone with its :undo key.
+    expect(ledger.calls().filter((c) => c.path === "/effects/wrap")).toHaveLength(wrapsBefore);
+    expect(
+      ledger
+        .calls()
+        .filter((c) => c.key.startsWith(`${started.id}:`))
+        .map((c) => `${c.method} ${c.path} ${c.key.replace(started.id, "<id>")}`),
+    ).toEqual(["POST /effects/hold <id>:hold", "DELETE /effects/hold <id>:hold:undo"]);
+    expect(ledger.applied().filter((a) => a.includes(started.id))).toEqual([]);
+  });
+});
