@@ -51,10 +51,17 @@ export const PROBLEM_CODES = {
   E_MAP_ITEMS: "A map's `items` is not exactly one template (`{{ … }}`).",
   E_WAIT: "A wait step needs exactly one of `seconds` or `until` (a template or an ISO-8601 time).",
   E_FAIL_ERROR: "A fail step's `error` is empty, templated, or starts with `States.` or `Baton.`.",
+  E_ON_ERROR:
+    "`onError` is not `fail`, `continue`, `{then: continue, when}` or `{steps, when}`, names an unknown `Baton.*` error, or sits on a step kind that cannot take it.",
+  E_LOOP: "A loop lacks `steps`, `until` or `maxIterations`, or `maxIterations` is not 1-1000.",
+  E_OUTPUT_SCHEMA: "A call step's `output` is not a valid JSON Schema (2020-12).",
   E_SIGNAL_NAME: "An await signal name does not match ^[a-zA-Z][a-zA-Z0-9_.-]{0,127}$.",
   // Templates and conditions
   E_TEMPLATE: "A `{{ … }}` template cannot be parsed (empty, unclosed, unknown root, bad path).",
-  E_TEMPLATE_SCOPE: "A template uses `item`/`index` outside a map or `error` outside `compensate`.",
+  E_TEMPLATE_SCOPE:
+    "A template uses `item`/`index` outside a map, `iteration` outside a loop or `error` outside `compensate`.",
+  E_ERROR_READ:
+    "A template or condition reads `steps.<id>.error` of a step without `onError` (it is never there).",
   E_TEMPLATE_UNSUPPORTED: "A templated value that Step Functions cannot build (see the message).",
   E_UNKNOWN_STEP_REF: "A template or condition reads a step that does not exist.",
   E_STEP_NOT_FINISHED: "A template or condition reads a step not guaranteed to have finished.",
@@ -62,6 +69,8 @@ export const PROBLEM_CODES = {
   // Recommendations
   W_OPTIONAL_READ:
     "A template reads an input field the schema neither requires nor defaults, without `??`.",
+  W_FAILED_STEP_READ:
+    "A template reads the result of a step whose `onError` may have let it fail (only `error` is there then), without `??`.",
   W_NO_COMPENSATION:
     "A POST, PUT, PATCH or DELETE call has neither `compensate` nor `idempotent: true` (error under --strict).",
   // Limits

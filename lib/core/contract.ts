@@ -66,6 +66,8 @@ export interface TemplateData {
   readonly outer?: Json;
   readonly item?: Json;
   readonly index?: Json;
+  /** The loop iteration the call runs in (0-based), inside a loop. */
+  readonly iteration?: Json;
   /** `{executionId, startedAt, redriveCount}` for `execution.startedAt`. */
   readonly context?: Json;
   /** The recorded failure `{name, message, step}`, read by compensations as `error`. */

@@ -20,8 +20,13 @@ export const BatonError = {
   ConnectionLost: "Baton.ConnectionLost",
   /** A template read an absent value and has no `??` default (not retryable). */
   TemplateError: "Baton.TemplateError",
-  /** The response lacks the step's `select` path (not retryable; the call took effect). */
+  /**
+   * The response lacks the step's `select` path, is over the size cap, or does not match the step's
+   * `output` schema (not retryable; the call took effect).
+   */
   OutputInvalid: "Baton.OutputInvalid",
+  /** A loop ran `maxIterations` times and its `until` still did not hold (not retryable). */
+  LoopLimit: "Baton.LoopLimit",
   /** Final error of an execution whose compensation did not complete. */
   CompensationFailed: "Baton.CompensationFailed",
   /** The execution was cancelled by a user. */

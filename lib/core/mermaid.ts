@@ -151,6 +151,16 @@ function renderStep(
       return renderGroup(step, id, indent, ["choice", ...whenLine], (inner) =>
         renderChoice(step, id, inner),
       );
+    case "loop": {
+      const what = `loop until ${step.until}, at most ${step.maxIterations} times`;
+      return renderGroup(
+        step,
+        id,
+        indent,
+        [what, ...whenLine],
+        (inner) => renderList(step.steps, inner, false).lines,
+      );
+    }
   }
 }
 

@@ -50,6 +50,20 @@ export interface Compensation {
   readonly retry: RetryPolicy | null;
 }
 
+/**
+ * What happens when a step fails after its retries (WORKFLOWS.md v2, "Per-step error handling").
+ * `fail` (the default) is represented by no `onError` at all. `errors` restricts the handling to
+ * those error names (`Baton.Retryable` stands for the retryable group); other errors fail the
+ * execution as usual.
+ */
+export type OnError =
+  | { readonly action: "continue"; readonly errors?: readonly string[] }
+  | {
+      readonly action: "fallback";
+      readonly errors?: readonly string[];
+      readonly steps: readonly Step[];
+    };
+
 interface StepBase {
   readonly id: string;
   readonly description?: string;
@@ -64,6 +78,8 @@ interface StepBase {
   readonly when?: string;
   /** JSON pointer of the step in the source file, for diagnostics. */
   readonly pointer: string;
+  /** Absent means `fail`: the execution fails and compensates. */
+  readonly onError?: OnError;
 }
 
 export interface CallStep extends StepBase {
@@ -75,6 +91,8 @@ export interface CallStep extends StepBase {
   readonly idempotent: boolean;
   /** Dotted path into the response, e.g. `body.items`; its value becomes `body`. */
   readonly select?: string;
+  /** JSON Schema (2020-12) the response `body` must match (after `select`), else `Baton.OutputInvalid`. */
+  readonly output?: JsonObject;
 }
 
 export interface ParallelStep extends StepBase {
@@ -100,6 +118,15 @@ export interface MapStep extends StepBase {
   /** 0 means unlimited, as in ASL. */
   readonly maxConcurrency: number;
   readonly steps: readonly Step[];
+}
+
+/** Repeats its steps until `until` holds (checked after each iteration), at most `maxIterations` times. */
+export interface LoopStep extends StepBase {
+  readonly kind: "loop";
+  readonly steps: readonly Step[];
+  /** Condition source text, evaluated after each iteration over that iteration's results. */
+  readonly until: string;
+  readonly maxIterations: number;
 }
 
 export type WaitStep = StepBase & { readonly kind: "wait" } & (
@@ -141,6 +168,7 @@ export type Step =
   | ParallelStep
   | ChoiceStep
   | MapStep
+  | LoopStep
   | WaitStep
   | EmitStep
   | AwaitStep
@@ -154,6 +182,7 @@ export const STEP_KINDS = [
   "parallel",
   "choice",
   "map",
+  "loop",
   "wait",
   "emit",
   "await",
@@ -191,6 +220,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
 };
 export const DEFAULT_COMPENSATION_ATTEMPTS = 5;
 export const EXPRESS_MAX_TIMEOUT = 300;
+/** The largest `maxIterations` a loop may have (WORKFLOWS.md v2). */
+export const MAX_LOOP_ITERATIONS = 1000;
 
 /** Visits every step, nested ones included, depth first in file order. */
 export function* allSteps(steps: readonly Step[]): Generator<Step> {
@@ -200,16 +231,27 @@ export function* allSteps(steps: readonly Step[]): Generator<Step> {
   }
 }
 
-/** The nested step lists of a step (branches, cases, map body). */
+/** The nested step lists of a step (branches, cases, map and loop bodies, then its fallback). */
 export function childLists(step: Step): readonly (readonly Step[])[] {
+  const fallback = step.onError?.action === "fallback" ? [step.onError.steps] : [];
+  return [...kindLists(step), ...fallback];
+}
+
+/** The step lists a step's kind holds (its fallback excluded). */
+export function kindLists(step: Step): readonly (readonly Step[])[] {
   switch (step.kind) {
     case "parallel":
       return step.branches;
     case "choice":
       return [...step.cases.map((c) => c.steps), step.otherwise];
     case "map":
+    case "loop":
       return [step.steps];
     default:
       return [];
   }
 }
+
+/** The fallback list of a step, empty when it has none. */
+export const fallbackSteps = (step: Step): readonly Step[] =>
+  step.onError?.action === "fallback" ? step.onError.steps : [];

@@ -92,6 +92,8 @@ function lookup(ref: TemplateRef, values: TemplateValues): Json | undefined {
       return at(data.item, ref.path);
     case "index":
       return data.index;
+    case "iteration":
+      return data.iteration;
     case "execution":
       return ref.path[0] === "id" ? values.executionId : own(data.context, "startedAt");
     case "workflow":

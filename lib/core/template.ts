@@ -11,6 +11,7 @@ export type TemplateRoot =
   | "steps"
   | "item"
   | "index"
+  | "iteration"
   | "execution"
   | "workflow"
   | "error";
@@ -19,6 +20,7 @@ export const TEMPLATE_ROOTS: readonly TemplateRoot[] = [
   "steps",
   "item",
   "index",
+  "iteration",
   "execution",
   "workflow",
   "error",
@@ -159,7 +161,8 @@ export function toRef(
       if (typeof first !== "string") return { error: `"${source}" must name a step: steps.<id>…` };
       break;
     case "index":
-      if (path.length > 0) return { error: `"index" is a number; "${source}" reads inside it` };
+    case "iteration":
+      if (path.length > 0) return { error: `"${head}" is a number; "${source}" reads inside it` };
       break;
     case "execution":
       if (!exact(["id", "startedAt"])) {
@@ -239,6 +242,8 @@ export function refToJsonPath(ref: TemplateRef, ctx?: PathContext): string {
       return `$.item${segmentsToJsonPath(ref.path)}`;
     case "index":
       return "$.index";
+    case "iteration":
+      return "$.iteration";
     case "execution":
       return ref.path[0] === "id" ? "$.context.executionId" : "$.context.startedAt";
     case "error":

@@ -10,6 +10,7 @@ import {
   DEFAULT_CALL_TIMEOUT,
   EXPRESS_MAX_TIMEOUT,
   type JsonObject,
+  type OnError,
   type Step,
   WORKFLOW_TYPES,
   type Workflow,
@@ -185,6 +186,19 @@ function readDefaults(report: Report, r: FieldReader): Defaults {
   };
 }
 
+/** A step's `onError` with its fallback list built; null if the list could not be built. */
+function buildOnError(
+  node: StepNode,
+  resolved: ReadonlyMap<StepNode, readonly string[]>,
+): OnError | undefined | null {
+  const read = node.onError;
+  if (read === undefined) return undefined;
+  const errors = read.errors === undefined ? {} : { errors: read.errors };
+  if (read.action === "continue") return { action: "continue", ...errors };
+  const steps = read.fallback === undefined ? undefined : buildList(read.fallback, resolved);
+  return steps === undefined ? null : { action: "fallback", ...errors, steps };
+}
+
 /** Assembles normalized steps, children first; undefined if any step could not be built. */
 function buildList(
   list: StepList,
@@ -195,6 +209,8 @@ function buildList(
     const lists = node.children.map((child) => buildList(child, resolved));
     const children = lists.filter((l): l is Step[] => l !== undefined);
     if (!node.make || node.id === undefined || children.length !== lists.length) return undefined;
+    const onError = buildOnError(node, resolved);
+    if (onError === null) return undefined;
     steps.push(
       node.make(
         {
@@ -202,6 +218,7 @@ function buildList(
           dependsOn: resolved.get(node) ?? [],
           explicitDependsOn: node.dependsOn !== undefined,
           pointer: node.pointer,
+          ...(onError === undefined ? {} : { onError }),
         },
         children,
       ),

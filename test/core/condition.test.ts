@@ -101,7 +101,7 @@ describe("parseCondition", () => {
     ["exists 5", 'expected a path after "exists"', 8],
     [
       "inputs.a == 1",
-      'unknown root "inputs" in "inputs.a"; use one of input, steps, item, index, execution, workflow, error',
+      'unknown root "inputs" in "inputs.a"; use one of input, steps, item, index, iteration, execution, workflow, error',
       1,
     ],
     ["input.a == 1 and", "expected a comparison but found the end", 17],

@@ -64,7 +64,7 @@ describe("parseTemplate", () => {
     ["a {{ input.x", 'unclosed "{{" at offset 2 in "a {{ input.x"'],
     [
       "{{ inputs.x }}",
-      'unknown root "inputs" in "inputs.x"; use one of input, steps, item, index, execution, workflow, error',
+      'unknown root "inputs" in "inputs.x"; use one of input, steps, item, index, iteration, execution, workflow, error',
     ],
     ["{{ steps }}", '"steps" must name a step: steps.<id>…'],
     ["{{ steps[0] }}", '"steps[0]" must name a step: steps.<id>…'],

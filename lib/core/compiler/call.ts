@@ -2,7 +2,7 @@
 import type { Payload } from "../asl.ts";
 import type { CallSpec, JsonObject } from "../model.ts";
 import { collectRefs, isTemplated, type TemplateRef } from "../template.ts";
-import { type Scope, stepsRoot } from "./scope.ts";
+import { hasItemPath, type Scope, stepsRoot } from "./scope.ts";
 import type { CompileEnv } from "./templates.ts";
 
 export { TASK_TIMEOUT_GRACE } from "../call-budget.ts";
@@ -35,7 +35,7 @@ export function callParameters(
     version: env.workflow.version,
     "executionId.$": "$.context.executionId",
     stepId,
-    ...(scope.inMap ? { "itemPath.$": "$.itemPath" } : {}),
+    ...(hasItemPath(scope) ? { "itemPath.$": "$.itemPath" } : {}),
     mode,
     "attempt.$": "States.MathAdd($$.State.RetryCount, 1)",
     "redriveCount.$": "$.context.redriveCount",
@@ -66,6 +66,9 @@ export function templateData(scope: Scope, refs: readonly TemplateRef[]): Payloa
         break;
       case "index":
         data["index.$"] = "$.index";
+        break;
+      case "iteration":
+        data["iteration.$"] = "$.iteration";
         break;
       case "execution":
         if (ref.path[0] === "startedAt") data["context.$"] = "$.context";

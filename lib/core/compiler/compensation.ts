@@ -7,20 +7,22 @@
  * the chain goes on. Map steps compensate each item's steps in a Map of their own.
  */
 
+import type { ChoiceRule } from "../asl.ts";
 import { ancestors, topologicalOrder } from "../graph.ts";
-import type { CallStep, MapStep, Step } from "../model.ts";
+import type { CallStep, LoopStep, MapStep, Step } from "../model.ts";
 import { TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { callRetries, catchAll } from "./retry-and-catch.ts";
-import { itemPathSelector, iterationScope, outerForChild, type Scope } from "./scope.ts";
+import { itemPathSelector, iterationScope, loopScope, outerForChild, type Scope } from "./scope.ts";
 import { stateName } from "./state-names.ts";
 import type { Compilation } from "./steps.ts";
 import { exactPath } from "./templates.ts";
 
 type Compensable =
   | (CallStep & { readonly compensate: NonNullable<CallStep["compensate"]> })
-  | MapStep;
+  | MapStep
+  | LoopStep;
 
 /** Steps of a scope that need compensating, in the order compensation runs. */
 export function compensationOrder(steps: readonly Step[]): Compensable[] {
@@ -30,10 +32,18 @@ export function compensationOrder(steps: readonly Step[]): Compensable[] {
 export const hasCompensation = (steps: readonly Step[]): boolean =>
   compensationOrder(steps).length > 0;
 
-/** One entry of the chain: its undo (what the dispatcher jumps to) and its presence tests. */
+/** One entry of the chain: its undo (what the dispatcher jumps to) and when it is due. */
 interface Entry {
   readonly undo: string;
-  readonly present: readonly string[];
+  /** Choice rule (without `Next`) that holds when the step succeeded or may have taken effect. */
+  readonly due: ChoiceRule;
+}
+
+/** A rule that every path is present. */
+function allPresent(paths: readonly string[]): ChoiceRule {
+  const tests = paths.map((path) => ({ Variable: path, IsPresent: true }));
+  const [only] = tests;
+  return tests.length === 1 && only ? only : { And: tests };
 }
 
 /**
@@ -64,18 +74,16 @@ export function compileCompensation(
     const entry =
       step.kind === "map"
         ? compensateMap(comp, graph, scope, step, after)
-        : compensateCall(comp, graph, step, scope, after);
+        : step.kind === "loop"
+          ? compensateLoop(comp, graph, scope, step, after)
+          : compensateCall(comp, graph, step, scope, after);
     entries[i] = entry;
-    return guarded ? guard(graph, step.id, entry.present, entry.undo, after) : entry.undo;
+    return guarded ? guard(graph, step.id, entry.due, entry.undo, after) : entry.undo;
   }, next);
   return graph.add(dispatch, {
     Type: "Choice",
     Comment: "Start compensating at the latest step that succeeded or may have taken effect",
-    Choices: entries.map((entry) => {
-      const tests = entry.present.map((path) => ({ Variable: path, IsPresent: true }));
-      const [only] = tests;
-      return { ...(tests.length === 1 && only ? only : { And: tests }), Next: entry.undo };
-    }),
+    Choices: entries.map((entry) => ({ ...entry.due, Next: entry.undo })),
     Default: next,
   });
 }
@@ -94,6 +102,8 @@ function mustHaveSucceeded(steps: readonly Step[], order: readonly Compensable[]
   order.forEach((step, i) => {
     const direct = steps.includes(step);
     if (!direct || step.kind !== "call" || step.when !== undefined) return;
+    // A step with onError may have failed and let the workflow go on.
+    if (step.onError !== undefined) return;
     const later = order.slice(0, i);
     if (later.every((l) => above.get(container.get(l.id) ?? l.id)?.has(step.id) === true))
       certain.add(step.id);
@@ -101,15 +111,23 @@ function mustHaveSucceeded(steps: readonly Step[], order: readonly Compensable[]
   return certain;
 }
 
-/** The step's id and the ids of the steps nested in it (branches and cases; map bodies excluded). */
+/**
+ * The step's id and the ids of the steps nested in it (branches, cases and fallbacks; map and
+ * loop bodies excluded: their own entry compensates them).
+ */
 function nestedIds(step: Step): string[] {
-  const nested =
+  return [step.id, ...inlineLists(step).flat().flatMap(nestedIds)];
+}
+
+/** The step lists that run inline in the step's scope: branches, cases and the fallback. */
+function inlineLists(step: Step): (readonly Step[])[] {
+  const own =
     step.kind === "parallel"
-      ? step.branches.flat()
+      ? step.branches
       : step.kind === "choice"
-        ? [...step.cases.flatMap((c) => c.steps), ...step.otherwise]
+        ? [...step.cases.map((c) => c.steps), step.otherwise]
         : [];
-  return [step.id, ...nested.flatMap(nestedIds)];
+  return step.onError?.action === "fallback" ? [...own, step.onError.steps] : [...own];
 }
 
 function compensateCall(
@@ -144,7 +162,28 @@ function compensateCall(
     Catch: [catchAll(failed)],
     Next: after,
   });
-  return { undo, present: [`$.steps.${step.id}`] };
+  return { undo, due: callDue(step) };
+}
+
+/**
+ * When a call's undo is due: its `$.steps.<id>` is present (a result, or `{uncertain: true}`). A
+ * step with onError that failed and went on holds `{error}` there: it is undone only if it is
+ * also marked `uncertain` (it may have taken effect).
+ */
+function callDue(step: CallStep): ChoiceRule {
+  const at = `$.steps.${step.id}`;
+  if (step.onError === undefined) return { Variable: at, IsPresent: true };
+  return {
+    Or: [
+      {
+        And: [
+          { Variable: at, IsPresent: true },
+          { Not: { Variable: `${at}.error`, IsPresent: true } },
+        ],
+      },
+      { Variable: `${at}.uncertain`, IsPresent: true },
+    ],
+  };
 }
 
 function compensateMap(
@@ -158,7 +197,7 @@ function compensateMap(
   if (itemsPath === undefined)
     throw new Error(`map ${step.id}: items must be exactly one template`);
   const inner = new StateGraph();
-  const innerScope = iterationScope(step.steps);
+  const innerScope = iterationScope(scope, step.steps);
   const ok = inner.add(`${step.id}#undo-ok`, {
     Type: "Pass",
     Result: { failed: false },
@@ -193,6 +232,7 @@ function compensateMap(
       "input.$": "$.input",
       "context.$": "$.context",
       "outer.$": "$.outer",
+      ...(scope.inLoop ? { "iteration.$": "$.iteration" } : {}),
       "failure.$": "$.failure",
       "steps.$": "States.ArrayGetItem($.all, $.index)",
     },
@@ -220,6 +260,7 @@ function compensateMap(
       "input.$": "$.input",
       "context.$": "$.context",
       "outer.$": outerForChild(scope),
+      ...(scope.inLoop ? { "iteration.$": "$.iteration" } : {}),
       "failure.$": "$.failure",
       "all.$": `$.steps.${step.id}`,
     },
@@ -234,22 +275,94 @@ function compensateMap(
     ...goTo(check),
   });
   // The items are read again: present, since the map ran over them (checked, never assumed).
-  return { undo: each, present: [`$.steps.${step.id}[0]`, itemsPath] };
+  return { undo: each, due: allPresent([`$.steps.${step.id}[0]`, itemsPath]) };
+}
+
+/**
+ * A loop's iterations, newest first (`$.steps.<loop>.iterations` is kept in that order): a Map
+ * one iteration at a time, each undoing that iteration's steps with its own `itemPath`, so every
+ * undo sends the undo key of its own iteration's call.
+ */
+function compensateLoop(
+  comp: Compilation,
+  graph: StateGraph,
+  scope: Scope,
+  step: LoopStep,
+  next: string,
+): Entry {
+  const iterations = `$.steps.${step.id}.iterations`;
+  const inner = new StateGraph();
+  const innerScope = loopScope(scope, step.steps);
+  const ok = inner.add(`${step.id}#undo-ok`, {
+    Type: "Pass",
+    Result: { failed: false },
+    End: true,
+  });
+  const notOk = inner.add(`${step.id}#undo-not-ok`, {
+    Type: "Pass",
+    Result: { failed: true },
+    End: true,
+  });
+  const end = inner.add(stateName.undoEnd(step.id), {
+    Type: "Choice",
+    Comment: "Report whether any compensation of this iteration failed",
+    Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: notOk }],
+    Default: ok,
+  });
+  const chain = compileCompensation(
+    comp,
+    inner,
+    innerScope,
+    step.steps,
+    end,
+    stateName.undoFrom(step.id),
+  );
+  const failed = graph.add(stateName.undoFailed(step.id), {
+    Type: "Pass",
+    Result: true,
+    ResultPath: "$.compensationFailed",
+    Next: next,
+  });
+  const check = graph.add(stateName.undoCheck(step.id), {
+    Type: "Choice",
+    Choices: [{ Variable: "$.undone.failed", BooleanEquals: true, Next: failed }],
+    Default: next,
+  });
+  const each = graph.add(stateName.undoEach(step.id), {
+    Type: "Map",
+    Comment: `Compensate every iteration of ${step.id}, newest first`,
+    ItemsPath: iterations,
+    ItemSelector: {
+      "iteration.$": "$$.Map.Item.Value.iteration",
+      "itemPath.$": itemPathSelector(scope, step.id, "$$.Map.Item.Value.iteration"),
+      "input.$": "$.input",
+      "context.$": "$.context",
+      "outer.$": outerForChild(scope),
+      ...(scope.inMap ? { "item.$": "$.item", "index.$": "$.index" } : {}),
+      "failure.$": "$.failure",
+      "steps.$": "$$.Map.Item.Value.steps",
+    },
+    ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, ...inner.toDefinition(chain) },
+    MaxConcurrency: 1,
+    ResultSelector: { "failed.$": "States.ArrayContains($[*].failed, true)" },
+    ResultPath: "$.undone",
+    Catch: [catchAll(failed)],
+    Next: check,
+  });
+  return { undo: each, due: { Variable: `${iterations}[0]`, IsPresent: true } };
 }
 
 function guard(
   graph: StateGraph,
   id: string,
-  paths: readonly string[],
+  due: ChoiceRule,
   then: string,
   otherwise: string,
 ): string {
-  const tests = paths.map((path) => ({ Variable: path, IsPresent: true }));
-  const [only] = tests;
   return graph.add(stateName.undoGuard(id), {
     Type: "Choice",
     Comment: `Compensate ${id} only if it succeeded or may have taken effect`,
-    Choices: [{ ...(tests.length === 1 && only ? only : { And: tests }), Next: then }],
+    Choices: [{ ...due, Next: then }],
     Default: otherwise,
   });
 }
@@ -260,17 +373,16 @@ function completionOrder(steps: readonly Step[]): Step[] {
   return topologicalOrder(steps).flatMap((id) => {
     const step = byId.get(id);
     if (!step) return [];
-    const nested =
-      step.kind === "parallel"
-        ? step.branches.flatMap(completionOrder)
-        : step.kind === "choice"
-          ? [...step.cases.map((c) => c.steps), step.otherwise].flatMap(completionOrder)
-          : [];
-    return [...nested, step];
+    // Branches and cases complete before their step; a fallback runs after its step failed.
+    const fallback = step.onError?.action === "fallback" ? completionOrder(step.onError.steps) : [];
+    const nested = inlineLists(step)
+      .slice(0, fallback.length > 0 ? -1 : undefined)
+      .flatMap(completionOrder);
+    return [...nested, step, ...fallback];
   });
 }
 
 function needsCompensation(step: Step): step is Compensable {
   if (step.kind === "call") return step.compensate !== undefined;
-  return step.kind === "map" && hasCompensation(step.steps);
+  return (step.kind === "map" || step.kind === "loop") && hasCompensation(step.steps);
 }

@@ -149,6 +149,7 @@ export function mayBeAbsent(ref: TemplateRef): boolean {
     case "steps":
       return true;
     case "index":
+    case "iteration":
     case "execution":
     case "workflow":
     case "error":

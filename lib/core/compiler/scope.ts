@@ -15,21 +15,38 @@ export interface Scope {
   readonly nested: boolean;
   /** Whether `$.item`, `$.index` and `$.itemPath` are bound (inside a map, at any depth). */
   readonly inMap: boolean;
+  /** Whether `$.iteration` and `$.itemPath` are bound (inside a loop body, at any depth). */
+  readonly inLoop: boolean;
   /** Where a `succeed` step goes: a state name at the top level, or the end of the branch. */
   readonly finish: string | null;
 }
 
 export function topScope(steps: readonly Step[], finish: string): Scope {
-  return { local: localIds(steps), nested: false, inMap: false, finish };
+  return { local: localIds(steps), nested: false, inMap: false, inLoop: false, finish };
 }
 
 export function branchScope(parent: Scope, steps: readonly Step[]): Scope {
-  return { local: localIds(steps), nested: true, inMap: parent.inMap, finish: null };
+  return {
+    local: localIds(steps),
+    nested: true,
+    inMap: parent.inMap,
+    inLoop: parent.inLoop,
+    finish: null,
+  };
 }
 
-export function iterationScope(steps: readonly Step[]): Scope {
-  return { local: localIds(steps), nested: true, inMap: true, finish: null };
+/** A map item's scope. */
+export function iterationScope(parent: Scope, steps: readonly Step[]): Scope {
+  return { local: localIds(steps), nested: true, inMap: true, inLoop: parent.inLoop, finish: null };
 }
+
+/** A loop body's scope: one iteration, with `$.iteration` and its own `$.itemPath`. */
+export function loopScope(parent: Scope, steps: readonly Step[]): Scope {
+  return { local: localIds(steps), nested: true, inMap: parent.inMap, inLoop: true, finish: null };
+}
+
+/** Whether `$.itemPath` is bound: inside a map item or a loop iteration. */
+export const hasItemPath = (scope: Scope): boolean => scope.inMap || scope.inLoop;
 
 /** JSONPath root holding a step's result, as seen from this scope. */
 export const stepsRoot = (scope: Scope, id: string): string =>
@@ -45,26 +62,35 @@ export function carriedFields(scope: Scope): Record<string, AslJson> {
     "input.$": "$.input",
     "context.$": "$.context",
     ...(scope.nested ? { "outer.$": "$.outer" } : {}),
-    ...(scope.inMap ? ITEM_FIELDS : {}),
+    ...itemFields(scope),
   };
 }
 
-/** What a map iteration carries: its item, its index, and its path through every enclosing map. */
-const ITEM_FIELDS = {
-  "item.$": "$.item",
-  "index.$": "$.index",
-  "itemPath.$": "$.itemPath",
-} as const;
+/**
+ * What a map item or loop iteration carries: its item and index (maps), its iteration (loops),
+ * and its path through every enclosing map and loop.
+ */
+export function itemFields(scope: Scope): Record<string, string> {
+  return {
+    ...(scope.inMap ? { "item.$": "$.item", "index.$": "$.index" } : {}),
+    ...(hasItemPath(scope) ? { "itemPath.$": "$.itemPath" } : {}),
+    ...(scope.inLoop ? { "iteration.$": "$.iteration" } : {}),
+  };
+}
 
 /**
  * `$.itemPath` of an iteration of map `mapId` run from `scope`: `<mapId>[<index>]`, after the
  * enclosing iteration's path in nested maps (`orders[1].lines[0]`). Step ids are unique in a
  * workflow, so the path names one item of one map; idempotency keys and signal waiters use it.
  */
-export const itemPathSelector = (scope: Scope, mapId: string): string =>
-  scope.inMap
-    ? `States.Format('{}.${mapId}[{}]', $.itemPath, $$.Map.Item.Index)`
-    : `States.Format('${mapId}[{}]', $$.Map.Item.Index)`;
+export const itemPathSelector = (
+  scope: Scope,
+  mapId: string,
+  index = "$$.Map.Item.Index",
+): string =>
+  hasItemPath(scope)
+    ? `States.Format('{}.${mapId}[{}]', $.itemPath, ${index})`
+    : `States.Format('${mapId}[{}]', ${index})`;
 
 /** Input of a child branch: the carried fields, everything visible as `outer`, empty `steps`. */
 export function childInput(scope: Scope): Payload {
@@ -72,25 +98,30 @@ export function childInput(scope: Scope): Payload {
     "input.$": "$.input",
     "context.$": "$.context",
     "outer.$": outerForChild(scope),
-    ...(scope.inMap ? ITEM_FIELDS : {}),
+    ...itemFields(scope),
     steps: {},
   };
 }
 
 /**
  * Steps whose results a list leaves in its own `$.steps`: its steps and those nested in parallel
- * branches and choice cases (merged back or run inline), but not map bodies (kept per item).
+ * branches, choice cases and fallbacks (merged back or run inline), the last iteration of a loop
+ * body (merged when the loop ends), but not map bodies (kept per item).
  */
 function localIds(steps: readonly Step[]): Set<string> {
   const ids = new Set<string>();
   for (const step of steps) {
     ids.add(step.id);
-    if (step.kind === "parallel")
-      for (const b of step.branches) for (const id of localIds(b)) ids.add(id);
-    if (step.kind === "choice") {
-      for (const list of [...step.cases.map((c) => c.steps), step.otherwise])
-        for (const id of localIds(list)) ids.add(id);
-    }
+    const lists =
+      step.kind === "parallel"
+        ? step.branches
+        : step.kind === "choice"
+          ? [...step.cases.map((c) => c.steps), step.otherwise]
+          : step.kind === "loop"
+            ? [step.steps]
+            : [];
+    const fallback = step.onError?.action === "fallback" ? [step.onError.steps] : [];
+    for (const list of [...lists, ...fallback]) for (const id of localIds(list)) ids.add(id);
   }
   return ids;
 }

@@ -4,7 +4,7 @@
  * end of the branch or iteration inside Parallel and Map, so siblings finish and nothing is lost).
  */
 import type { Catcher, Payload, Retrier, StateMachineDefinition } from "../asl.ts";
-import { BatonError, MAY_HAVE_TAKEN_EFFECT } from "../errors.ts";
+import { BatonError, expandErrorNames, MAY_HAVE_TAKEN_EFFECT } from "../errors.ts";
 import { lower, type Plan } from "../graph.ts";
 import {
   type AwaitStep,
@@ -12,6 +12,7 @@ import {
   type CallStep,
   type ChoiceStep,
   type EmitStep,
+  type LoopStep,
   type MapStep,
   type ParallelStep,
   type Step,
@@ -38,6 +39,7 @@ import {
   childInput,
   itemPathSelector,
   iterationScope,
+  loopScope,
   outerForChild,
   type Scope,
 } from "./scope.ts";
@@ -53,7 +55,13 @@ interface Ctx {
   readonly comp: Compilation;
   readonly graph: StateGraph;
   readonly scope: Scope;
+  /** Where a failure goes once `$.failure` is recorded. */
   readonly onFailure: string;
+  /**
+   * Where a compensable call's failure goes once it is recorded and the step is marked
+   * `{uncertain: true}` (it may have taken effect); `onFailure` when absent.
+   */
+  readonly onUncertain?: string;
 }
 
 /** Compiles a step list (dependencies lowered to sequences and Parallel states); returns its entry. */
@@ -116,7 +124,7 @@ function compilePlan(
 }
 
 function compileStep(ctx: Ctx, step: Step, next: string | null): string {
-  const start = compileKind(ctx, step, next);
+  const start = compileKind(withOnError(ctx, step, next), step, next);
   if (step.when === undefined) return start;
   const rule = condition(ctx.comp, ctx.scope, step.when);
   const skip = next ?? addEnd(ctx, `${step.id}#skipped`);
@@ -138,6 +146,8 @@ function compileKind(ctx: Ctx, step: Step, next: string | null): string {
       return compileChoice(ctx, step, next);
     case "map":
       return compileMap(ctx, step, next);
+    case "loop":
+      return compileLoop(ctx, step, next);
     case "wait":
       return compileWait(ctx, step, next);
     case "emit":
@@ -161,6 +171,56 @@ function compileKind(ctx: Ctx, step: Step, next: string | null): string {
   }
 }
 
+/**
+ * The context a step with `onError` compiles in: its failures, once recorded in `$.failure`, go to
+ * a handler instead of the scope's failure path. The handler writes the step's result,
+ * `{error: {name, message}}` (plus `uncertain: true` for a compensable call that may have taken
+ * effect, so the compensation chain still undoes it if the execution fails later), then goes on
+ * with the next step or the fallback list. With `onError.when`, a Choice first sends other errors
+ * down the usual failure path; without it the handler costs no state on the way.
+ */
+function withOnError(ctx: Ctx, step: Step, next: string | null): Ctx {
+  const onError = step.onError;
+  if (onError === undefined) return ctx;
+  const after =
+    onError.action === "continue"
+      ? (next ?? addEnd(ctx, `${step.id}#continued`))
+      : (compileList(ctx, onError.steps, next) ?? next ?? addEnd(ctx, `${step.id}#continued`));
+  const error = { "name.$": "$.failure.name", "message.$": "$.failure.message" };
+  // A loop keeps its iterations (they may need compensating): the error is added beside them.
+  const handled = ctx.graph.add(stateName.handled(step.id), {
+    Type: "Pass",
+    Comment: `onError: ${onError.action === "continue" ? "continue" : "run the fallback steps"}`,
+    Parameters: step.kind === "loop" ? error : { error },
+    ResultPath: step.kind === "loop" ? `$.steps.${step.id}.error` : `$.steps.${step.id}`,
+    Next: after,
+  });
+  const handles = (name: string, to: string): string => {
+    if (onError.errors === undefined) return to;
+    const names = expandErrorNames(onError.errors);
+    if (names.includes(BatonError.Timeout)) names.push("States.Timeout");
+    const tests = names.map((n) => ({ Variable: "$.failure.name", StringEquals: n }));
+    const [only] = tests;
+    return ctx.graph.add(name, {
+      Type: "Choice",
+      Comment: `onError handles ${onError.errors.join(", ")}; other errors fail the execution`,
+      Choices: [{ ...(tests.length === 1 && only ? only : { Or: tests }), Next: to }],
+      Default: ctx.onFailure,
+    });
+  };
+  const onFailure = handles(stateName.onError(step.id), handled);
+  if (step.kind !== "call" || step.compensate === undefined) return { ...ctx, onFailure };
+  const handledUncertain = ctx.graph.add(stateName.handledUncertain(step.id), {
+    Type: "Pass",
+    Comment: "onError after a call that may have taken effect: keep it marked for compensation",
+    Parameters: { error, uncertain: true },
+    ResultPath: `$.steps.${step.id}`,
+    Next: after,
+  });
+  const onUncertain = handles(stateName.onErrorUncertain(step.id), handledUncertain);
+  return { ...ctx, onFailure, onUncertain };
+}
+
 function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
   const failed = addFailureRecord(ctx, step.id);
   const task = (
@@ -168,6 +228,7 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
     retry: readonly Retrier[],
     catches: readonly Catcher[],
     attempt?: string,
+    onFailed = failed,
   ) =>
     ctx.graph.add(name, {
       Type: "Task",
@@ -183,10 +244,20 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
       ResultPath: `$.steps.${step.id}`,
       TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
       Retry: retry,
-      Catch: [...catches, catchAll(failed)],
+      Catch: [...catches, catchAll(onFailed)],
       ...goTo(next),
     });
   if (step.compensate === undefined) return task(step.id, callRetries(step.retry), []);
+  // After the mark, a failure of the remaining attempts leaves the step uncertain: an `onError`
+  // that lets the workflow go on must keep the mark (see withOnError).
+  const againFailed =
+    ctx.onUncertain === undefined
+      ? failed
+      : addFailureRecord(
+          { ...ctx, onFailure: ctx.onUncertain },
+          step.id,
+          stateName.againFailed(step.id),
+        );
   // A compensable call that may have taken effect is marked, so compensation undoes it too. The
   // mark must survive later attempts that never reach the service (a timeout, then the circuit
   // opens): uncertain errors the policy retries are caught at once instead, the step is marked,
@@ -217,6 +288,7 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
       : [LAMBDA_TRANSIENT_RETRIER],
     [],
     "States.MathAdd($$.State.RetryCount, 2)",
+    againFailed,
   );
   ctx.graph.add(stateName.maybeApplied(step.id), {
     Type: "Pass",
@@ -264,7 +336,7 @@ function addUncertainRecord(ctx: Ctx, stepId: string): string {
         step: stepId,
       },
     },
-    Next: ctx.onFailure,
+    Next: ctx.onUncertain ?? ctx.onFailure,
   });
 }
 
@@ -389,7 +461,7 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
   if (itemsPath === undefined)
     throw new Error(`map ${step.id}: items must be exactly one template`);
   const graph = new StateGraph();
-  const scope = iterationScope(step.steps);
+  const scope = iterationScope(ctx.scope, step.steps);
   const stop = graph.add(stateName.iterationStopped(step.id), {
     Type: "Pass",
     Comment: "A step failed: end this item and let the Map state report it",
@@ -446,6 +518,7 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
       "input.$": "$.input",
       "context.$": "$.context",
       "outer.$": outerForChild(ctx.scope),
+      ...(ctx.scope.inLoop ? { "iteration.$": "$.iteration" } : {}),
       steps: {},
     },
     ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, ...graph.toDefinition(start ?? end) },
@@ -474,6 +547,124 @@ function compileMap(ctx: Ctx, step: MapStep, next: string | null): string {
     Comment: "Map over at least one item (absent items fail the step)",
     Choices: [...absent, { Variable: `${itemsPath}[0]`, IsPresent: true, Next: map }],
     Default: empty,
+  });
+}
+
+/**
+ * A loop: each iteration is a one-branch Parallel state (its own `$.steps`, `$.iteration` and
+ * `$.itemPath` = `<loop>[<iteration>]`, so every iteration's calls send their own idempotency keys and
+ * have their own records), and a Choice after it is the back-edge. `until` is checked at the end of
+ * the branch, over the iteration's results. After every iteration `$.steps.<loop>` is
+ * `{count, done, iterations}`, `iterations` newest first as `{iteration, steps}` (`failure` too if a
+ * step failed), so the compensation chain (and a cancel, which reads `$.steps` back) undoes every
+ * iteration's steps, newest first. When the loop ends, the last iteration's results are merged into
+ * `$.steps`, so later steps read them by id.
+ */
+function compileLoop(ctx: Ctx, step: LoopStep, next: string | null): string {
+  const loop = `$.steps.${step.id}`;
+  const graph = new StateGraph();
+  const scope = loopScope(ctx.scope, step.steps);
+  // The branch's end: record this iteration, newest first, in front of the earlier ones.
+  const record = graph.add(stateName.iterationRecord(step.id), {
+    Type: "Pass",
+    Comment: "Put this iteration in front of the earlier ones",
+    Parameters: {
+      "pair.$": "States.Array(States.Array($.record), $.history)",
+      "count.$": "States.MathAdd($.record.iteration, 1)",
+      "done.$": "$.done",
+    },
+    End: true,
+  });
+  const end = (name: string, done: boolean, failure: boolean) =>
+    graph.add(name, {
+      Type: "Pass",
+      Parameters: {
+        record: {
+          "iteration.$": "$.iteration",
+          "steps.$": "$.steps",
+          ...(failure ? { "failure.$": "$.failure" } : {}),
+        },
+        "history.$": "$.history",
+        done,
+      },
+      Next: record,
+    });
+  const done = end(stateName.iterationDone(step.id), true, false);
+  const again = end(stateName.iterationAgain(step.id), false, false);
+  const stopped = end(stateName.iterationFailed(step.id), false, true);
+  const until = graph.add(stateName.untilCheck(step.id), {
+    Type: "Choice",
+    Comment: `until: ${step.until}`,
+    Choices: [{ ...condition(ctx.comp, scope, step.until), Next: done }],
+    Default: again,
+  });
+  const start = compileList(
+    { comp: ctx.comp, graph, scope: { ...scope, finish: done }, onFailure: stopped },
+    step.steps,
+    until,
+  );
+  const then = next ?? addEnd(ctx, `${step.id}#end`);
+  const result = ctx.graph.add(stateName.loopResult(step.id), {
+    Type: "Pass",
+    Comment: "The loop ended: later steps read the last iteration's results by id",
+    Parameters: {
+      ...carriedFields(ctx.scope),
+      "steps.$": `States.JsonMerge($.steps, ${loop}.iterations[0].steps, false)`,
+    },
+    Next: then,
+  });
+  const failed = ctx.graph.add(stateName.loopFailed(step.id), {
+    Type: "Pass",
+    Comment: "A step of the iteration failed: report its failure",
+    InputPath: `${loop}.iterations[0].failure`,
+    ResultPath: "$.failure",
+    Next: ctx.onFailure,
+  });
+  const limit = ctx.graph.add(stateName.loopLimit(step.id), {
+    Type: "Pass",
+    Result: {
+      name: BatonError.LoopLimit,
+      message: `Loop ${step.id} ran ${step.maxIterations} times and "${step.until}" still does not hold`,
+      step: step.id,
+    },
+    ResultPath: "$.failure",
+    Next: ctx.onFailure,
+  });
+  const iteration = stateName.iteration(step.id);
+  const check = ctx.graph.add(stateName.loopCheck(step.id), {
+    Type: "Choice",
+    Choices: [
+      { Variable: `${loop}.iterations[0].failure`, IsPresent: true, Next: failed },
+      { Variable: `${loop}.done`, BooleanEquals: true, Next: result },
+      { Variable: `${loop}.count`, NumericGreaterThanEquals: step.maxIterations, Next: limit },
+    ],
+    Default: iteration,
+  });
+  ctx.graph.add(iteration, {
+    Type: "Parallel",
+    Comment: `One iteration of ${step.id}`,
+    Branches: [graph.toDefinition(start ?? until)],
+    Parameters: {
+      ...childInput(ctx.scope),
+      "iteration.$": `${loop}.count`,
+      "itemPath.$": itemPathSelector(ctx.scope, step.id, `${loop}.count`),
+      "history.$": `${loop}.iterations`,
+    },
+    ResultSelector: {
+      "count.$": "$[0].count",
+      "done.$": "$[0].done",
+      "iterations.$": "$[0].pair[*][*]",
+    },
+    ResultPath: loop,
+    Catch: [catchAll(addFailureRecord(ctx, step.id))],
+    Next: check,
+  });
+  return ctx.graph.add(step.id, {
+    Type: "Pass",
+    ...comment(step),
+    Result: { count: 0, done: false, iterations: [] },
+    ResultPath: loop,
+    Next: iteration,
   });
 }
 
@@ -589,6 +780,7 @@ function compileAwait(ctx: Ctx, step: AwaitStep, next: string | null): string {
         "executionId.$": "$.context.executionId",
         stepId: step.id,
         signal: step.signal,
+        // Only maps address awaits per item: a signal to an await in a loop reaches its iteration.
         ...(ctx.scope.inMap ? { "itemPath.$": "$.itemPath" } : {}),
         "taskToken.$": "$$.Task.Token",
         timeout: step.timeout,

@@ -91,6 +91,8 @@ function templateValues(step: Step): Json[] {
       ];
     case "map":
       return [step.items];
+    case "loop":
+      return [];
     case "wait":
       return step.until === undefined ? [] : [step.until];
     case "emit":

@@ -1,4 +1,5 @@
-/** Readers for the step kinds that hold other steps: parallel, choice and map. */
+/** Readers for the step kinds that hold other steps: parallel, choice, map and loop. */
+import { MAX_LOOP_ITERATIONS } from "../model.ts";
 import { singleRef } from "../template.ts";
 import { FieldReader } from "./fields.ts";
 import { KIND_FIELDS } from "./kind-fields.ts";
@@ -113,5 +114,65 @@ export const map: KindReader = (ctx, step, pointer) => {
       items === undefined
         ? undefined
         : (base, built) => ({ ...base, kind: "map", items, maxConcurrency, steps: built[0] ?? [] }),
+  };
+};
+
+/**
+ * `loop: { steps, until, maxIterations }`: the steps run, then `until` is checked over that
+ * iteration's results; `maxIterations` is required so no machine runs unbounded.
+ */
+export const loop: KindReader = (ctx, step, pointer) => {
+  const { report } = ctx;
+  const body = kindObject(report, step, pointer, "loop", ["steps", "until", "maxIterations"]);
+  if (!body) return { sites: [], make: undefined };
+  const r = new FieldReader(report, body, at(pointer, "loop"));
+  const sites: Site[] = [];
+  let until: string | undefined;
+  if (!r.has("until")) {
+    report.error(
+      "E_LOOP",
+      r.at("until"),
+      'a loop needs "until": the condition that ends it, checked after each iteration',
+      "e.g. until: steps.poll.body.status == 'done'",
+    );
+  } else {
+    const condition = readWhen(report, body.until, r.at("until"));
+    if (condition) {
+      sites.push({ kind: "when", pointer: r.at("until"), condition, until: true });
+      until = String(body.until);
+    }
+  }
+  let maxIterations: number | undefined;
+  if (!r.has("maxIterations")) {
+    report.error(
+      "E_LOOP",
+      r.at("maxIterations"),
+      'a loop needs "maxIterations" (at most 1000): past it the loop fails with Baton.LoopLimit',
+      "e.g. maxIterations: 10",
+    );
+  } else {
+    maxIterations = r.int("maxIterations", {
+      min: 1,
+      max: MAX_LOOP_ITERATIONS,
+      code: "E_LOOP",
+      what: "maxIterations",
+    });
+  }
+  const list = ctx.readList(body.steps, r.at("steps"));
+  return {
+    sites,
+    children: [list],
+    exportsChildren: true,
+    loop: true,
+    make:
+      until === undefined || maxIterations === undefined
+        ? undefined
+        : (base, built) => ({
+            ...base,
+            kind: "loop",
+            steps: built[0] ?? [],
+            until,
+            maxIterations,
+          }),
   };
 };

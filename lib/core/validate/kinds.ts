@@ -1,9 +1,9 @@
 /** Readers for each step kind's own fields (the common fields are read in `steps.ts`). */
-import { EXPRESS_MAX_TIMEOUT, type Json, type StepKind } from "../model.ts";
+import { EXPRESS_MAX_TIMEOUT, type Json, type JsonObject, type StepKind } from "../model.ts";
 import { isTemplated } from "../template.ts";
 import { RESERVED_DETAIL_TYPES } from "../wire.ts";
 import { readCall, readCompensation, readSelect } from "./call.ts";
-import { choice, map, parallel } from "./containers.ts";
+import { choice, loop, map, parallel } from "./containers.ts";
 import { CALL_TIMEOUT_RULE, FieldReader, TIMEOUT_RULE } from "./fields.ts";
 import { KIND_FIELDS } from "./kind-fields.ts";
 import {
@@ -15,6 +15,7 @@ import {
 } from "./kind-helpers.ts";
 import { at, checkFields, isFields, typeName } from "./problem-report.ts";
 import { readRetry, resolveRetry } from "./retry-policy.ts";
+import { checkSchema } from "./schema.ts";
 
 export const WORKFLOW_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const SIGNAL_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]{0,127}$/;
@@ -28,6 +29,7 @@ export const CALL_STEP_FIELDS = [
   "compensate",
   "idempotent",
   "select",
+  "output",
 ] as const;
 const SIDE_EFFECTS: readonly string[] = ["POST", "PUT", "PATCH", "DELETE"];
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -47,6 +49,8 @@ const call: KindReader = (ctx, step, pointer) => {
     : undefined;
   const idempotent = r.boolean("idempotent") ?? false;
   const select = readSelect(report, step, r.at("select"));
+  const output = r.object("output");
+  if (output !== undefined) checkSchema(report, output, r.at("output"), "E_OUTPUT_SCHEMA");
   if (spec && SIDE_EFFECTS.includes(spec.method) && !r.has("compensate") && !idempotent) {
     report.add(
       "W_NO_COMPENSATION",
@@ -73,6 +77,7 @@ const call: KindReader = (ctx, step, pointer) => {
       ...(compensate ? { compensate } : {}),
       idempotent,
       ...(select !== undefined ? { select } : {}),
+      ...(output !== undefined ? { output: output as JsonObject } : {}),
     }),
   };
 };
@@ -245,6 +250,7 @@ export const KIND_READERS: Readonly<Record<StepKind, KindReader>> = {
   parallel,
   choice,
   map,
+  loop,
   wait,
   emit,
   await: awaitSignal,

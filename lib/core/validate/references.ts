@@ -20,6 +20,8 @@ interface Scope {
   /** Ids that are finished before anything in this list starts. */
   readonly readable: Readable;
   readonly inMap: boolean;
+  /** Inside a loop body (at any depth): `iteration` is bound. */
+  readonly inLoop: boolean;
   /** A cycle upstream makes "finished before" meaningless; skip those checks. */
   readonly cyclic: boolean;
 }
@@ -39,7 +41,7 @@ export function checkReferences(
 ): Map<StepNode, readonly string[]> {
   const ids = indexIds(report, steps);
   const checker = new Checker(report, ids);
-  checker.list(steps, { readable: new Set(), inMap: false, cyclic: false });
+  checker.list(steps, { readable: new Set(), inMap: false, inLoop: false, cyclic: false });
   if (output !== undefined) {
     const readable = new Set(steps.nodes.flatMap(exported));
     checker.site(
@@ -47,6 +49,7 @@ export function checkReferences(
       readable,
       {
         inMap: false,
+        inLoop: false,
         cyclic: false,
         self: undefined,
       },
@@ -74,6 +77,8 @@ function indexIds(report: Report, root: StepList): Map<string, Located> {
       }
       const hides = node.kind === "choice" || node.kind === "map";
       for (const child of node.children) visit(child, hidden || hides);
+      // A fallback runs only when its step failed: like a choice case, it is not readable outside.
+      if (node.onError?.fallback) visit(node.onError.fallback, true);
     }
   };
   visit(root, false);
@@ -89,6 +94,7 @@ function exported(node: StepNode): string[] {
 
 interface SiteScope {
   readonly inMap: boolean;
+  readonly inLoop: boolean;
   readonly cyclic: boolean;
   /** The step whose fields these are (readable in its compensation). */
   readonly self: StepNode | undefined;
@@ -142,10 +148,31 @@ class Checker {
           `step "${node.id}" runs after ${ender.kind} step "${ender.id}", so it never runs`,
         );
       }
-      for (const site of node.sites)
-        this.site(site, readable, { inMap: scope.inMap, cyclic, self: node });
-      const inner: Scope = { readable, inMap: scope.inMap || node.kind === "map", cyclic };
+      const siteScope = { inMap: scope.inMap, inLoop: scope.inLoop, cyclic, self: node };
+      for (const site of node.sites) {
+        if (site.kind === "when" && site.until === true) {
+          // A loop's `until` runs after each iteration: every step of the body has finished.
+          const body = new Set(node.children.flatMap((l) => l.nodes.flatMap(exported)));
+          const afterBody: Readable = { has: (id) => body.has(id) || readable.has(id) };
+          this.site(site, afterBody, { ...siteScope, inLoop: true });
+        } else {
+          this.site(site, readable, siteScope);
+        }
+      }
+      const inner: Scope = {
+        readable,
+        inMap: scope.inMap || node.kind === "map",
+        inLoop: scope.inLoop || node.loop === true,
+        cyclic,
+      };
       for (const child of node.children) this.list(child, inner);
+      const fallback = node.onError?.fallback;
+      if (fallback !== undefined) {
+        // The fallback runs once its step has failed: it may read the step's `error`.
+        const self = node.id;
+        const failed: Readable = { has: (id) => id === self || readable.has(id) };
+        this.list(fallback, { ...scope, readable: failed, cyclic });
+      }
     }
   }
 
@@ -199,7 +226,7 @@ class Checker {
   site(site: Site, readable: Readable, scope: SiteScope): void {
     if (site.kind === "when") {
       for (const ref of conditionRefs(site.condition))
-        this.ref(ref, site.pointer, readable, "step", scope);
+        this.ref(ref, site.pointer, readable, "step", scope, true);
       return;
     }
     const self = site.area === "compensate" ? scope.self?.id : undefined;
@@ -230,6 +257,7 @@ class Checker {
     readable: Readable,
     area: Area,
     scope: SiteScope,
+    condition = false,
   ): void {
     const { report } = this;
     if ((ref.root === "item" || ref.root === "index") && !scope.inMap) {
@@ -237,6 +265,12 @@ class Checker {
         "E_TEMPLATE_SCOPE",
         pointer,
         `"${ref.source}" is only bound inside a map step's steps`,
+      );
+    } else if (ref.root === "iteration" && !scope.inLoop) {
+      report.error(
+        "E_TEMPLATE_SCOPE",
+        pointer,
+        `"${ref.source}" is only bound inside a loop step's steps and its until`,
       );
     } else if (ref.root === "error" && area !== "compensate") {
       report.error(
@@ -261,8 +295,46 @@ class Checker {
           `"${ref.source}" reads step "${id}", which is not guaranteed to have finished here`,
           this.notFinishedHint(id, target, scope.self),
         );
+      } else {
+        this.failedRead(ref, pointer, target.node, area, condition, scope);
       }
     }
+  }
+
+  /**
+   * What a step with `onError` leaves: `{error: {name, message}}` when it failed and was continued
+   * or replaced by its fallback. `error` is there only then; anything else may be absent then.
+   */
+  private failedRead(
+    ref: TemplateRef,
+    pointer: string,
+    target: StepNode,
+    area: Area,
+    condition: boolean,
+    scope: SiteScope,
+  ): void {
+    const field = ref.path[1];
+    if (field === "error") {
+      if (target.onError === undefined) {
+        this.report.error(
+          "E_ERROR_READ",
+          pointer,
+          `"${ref.source}" reads the error of step "${target.id}", which has no onError: it never continues after failing`,
+          'add "onError: continue" (or a fallback) to the step, or read its result',
+        );
+      }
+      return;
+    }
+    // Conditions treat an absent value as false; a compensation runs only when its step succeeded
+    // or may have taken effect; `??` gives a default.
+    if (target.onError === undefined || condition || ref.fallback !== undefined) return;
+    if (area === "compensate" && scope.self === target) return;
+    this.report.warning(
+      "W_FAILED_STEP_READ",
+      pointer,
+      `"${ref.source}" is absent when step "${target.id}" fails (its onError lets the workflow go on): this step then fails with Baton.TemplateError`,
+      `write "{{ ${ref.source} ?? <default> }}", or test "exists steps.${target.id}.error" in a when`,
+    );
   }
 
   private notFinishedHint(id: string, target: Located, self: StepNode | undefined): string {

@@ -27,6 +27,16 @@ export function schemaCompiler(): Ajv2020 {
 
 /** Reports every reason the schema at `pointer` is not a usable JSON Schema. */
 export function checkInputSchema(report: Report, schema: object, pointer: string): boolean {
+  return checkSchema(report, schema, pointer, "E_INPUT_SCHEMA");
+}
+
+/** Reports every reason the schema at `pointer` is not a usable JSON Schema, under `code`. */
+export function checkSchema(
+  report: Report,
+  schema: object,
+  pointer: string,
+  code: "E_INPUT_SCHEMA" | "E_OUTPUT_SCHEMA",
+): boolean {
   const compiler = schemaCompiler();
   try {
     if (!compiler.validateSchema(schema)) {
@@ -36,11 +46,7 @@ export function checkInputSchema(report: Report, schema: object, pointer: string
         if (seen.has(e.instancePath)) continue;
         seen.add(e.instancePath);
         const where = pointer + e.instancePath;
-        report.error(
-          "E_INPUT_SCHEMA",
-          where,
-          `invalid JSON Schema at ${where}: ${e.message ?? "invalid"}`,
-        );
+        report.error(code, where, `invalid JSON Schema at ${where}: ${e.message ?? "invalid"}`);
       }
       return false;
     }
@@ -48,7 +54,7 @@ export function checkInputSchema(report: Report, schema: object, pointer: string
     return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    report.error("E_INPUT_SCHEMA", pointer, `invalid JSON Schema: ${message}`);
+    report.error(code, pointer, `invalid JSON Schema: ${message}`);
     return false;
   } finally {
     compiler.removeSchema(schema);

@@ -3,10 +3,11 @@ import { STEP_KINDS, type StepKind } from "../model.ts";
 import { readWhen } from "./kind-helpers.ts";
 import { CALL_STEP_FIELDS, KIND_READERS } from "./kinds.ts";
 import type { Dependency, KindResult, Site, StepContext, StepList, StepNode } from "./nodes.ts";
+import { readOnError } from "./on-error.ts";
 import { at, checkFields, isFields, typeName } from "./problem-report.ts";
 
 export const STEP_ID = /^[a-z][a-z0-9_]{0,62}$/;
-export const COMMON_FIELDS = ["id", "description", "dependsOn", "when"] as const;
+export const COMMON_FIELDS = ["id", "description", "dependsOn", "when", "onError"] as const;
 
 /** Where fields that are misplaced at step level belong. */
 const MISPLACED: Readonly<Record<string, string>> = {
@@ -16,7 +17,11 @@ const MISPLACED: Readonly<Record<string, string>> = {
   otherwise: '"otherwise" belongs inside "choice: { otherwise: […] }"',
   items: '"items" belongs inside "map: { items: …, steps: […] }"',
   maxConcurrency: '"maxConcurrency" belongs inside "map: { … }"',
-  steps: '"steps" belong inside "map", a choice case or a parallel branch',
+  maxIterations: '"maxIterations" belongs inside "loop: { … }"',
+  steps: '"steps" belong inside "map", "loop", a choice case, a parallel branch or "onError"',
+  onFailure: 'per-step error handling is written "onError"',
+  continueOnError: 'write "onError: continue"',
+  output_schema: 'a call\'s response schema is written "output"',
   branches: '"parallel" takes the list of branches directly: "parallel: [[…], […]]"',
   detailType: '"detailType" belongs inside "emit: { detailType: … }"',
   detail: '"detail" belongs inside "emit: { detail: … }"',
@@ -107,6 +112,7 @@ function readStep(ctx: StepContext, value: unknown, pointer: string): StepNode {
   const result: KindResult = kind
     ? KIND_READERS[kind](ctx, value, pointer)
     : { sites: [], make: undefined };
+  const onError = readOnError(ctx, value.onError, at(pointer, "onError"), kind);
   const ok = report.errorCount === errorsBefore && id !== undefined;
   const when = typeof value.when === "string" ? value.when : undefined;
   const make = result.make;
@@ -118,6 +124,8 @@ function readStep(ctx: StepContext, value: unknown, pointer: string): StepNode {
     sites: [...whenSites, ...result.sites],
     children: result.children ?? [],
     exportsChildren: result.exportsChildren ?? false,
+    ...(result.loop ? { loop: true } : {}),
+    ...(onError === undefined ? {} : { onError }),
     make:
       ok && make
         ? (base, lists) =>

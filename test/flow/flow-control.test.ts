@@ -1,0 +1,341 @@
+/**
+ * Flow control (WORKFLOWS.md v2): `onError` and `loop` run on the compiled ASL with in-process
+ * services that keep an effect ledger keyed by Idempotency-Key, so every test counts what took
+ * effect and what was undone.
+ */
+import { describe, expect, it } from "vitest";
+import { compileWorkflow } from "../../lib/core/compile.ts";
+import type { ServiceCallRequest } from "../../lib/core/contract.ts";
+import { idempotencyKey } from "../../lib/core/effect-keys.ts";
+import { type FakeService, runFlow, TaskError } from "../support/flow.ts";
+import { workflowFromYaml } from "../support/load-yaml.ts";
+
+const TIMEOUT = 60_000;
+
+type Outcome = "ok" | "timeout" | "refused" | "client";
+
+/**
+ * Applies each forward call once per key, then answers as `outcome` says; an undo removes its
+ * forward key's effect once. `net()` is what is still in effect.
+ */
+function ledgerService(outcome: (req: ServiceCallRequest) => Outcome = () => "ok") {
+  const applied = new Map<string, number>();
+  const undone = new Set<string>();
+  const service: FakeService = (req) => {
+    const key = idempotencyKey(req);
+    if (req.mode === "compensate") {
+      const forward = key.replace(/:undo$/, "");
+      if (!undone.has(key)) applied.delete(forward);
+      undone.add(key);
+      return { body: {} };
+    }
+    const how = outcome(req);
+    if (how === "refused") throw new TaskError("Baton.ServiceError", "connection refused");
+    if (how === "client") throw new TaskError("Baton.ClientError", "400 no such thing");
+    if (!applied.has(key)) applied.set(key, 1);
+    if (how === "timeout") throw new TaskError("Baton.Timeout", "took longer than 30 s");
+    return { body: { id: key, done: req.itemPath?.endsWith("[2]") === true } };
+  };
+  return { service, net: () => [...applied.keys()].sort() };
+}
+
+const run = (yaml: string, services: Record<string, FakeService>, input: unknown = {}) =>
+  runFlow(compileWorkflow(workflowFromYaml(yaml)), input, { services });
+
+const trace = (calls: readonly ServiceCallRequest[]) =>
+  calls.map(
+    (c) => `${c.mode === "call" ? "" : "undo "}${c.itemPath ? `${c.itemPath}.` : ""}${c.stepId}`,
+  );
+
+describe("onError", () => {
+  it(
+    "continue: a failed best-effort step does not fail the execution, later steps read its error",
+    async () => {
+      // Prepare
+      const svc = ledgerService((req) => (req.stepId === "cleanup" ? "client" : "ok"));
+      const yaml = `
+workflow: t
+steps:
+  - id: load
+    call: svc POST /load
+    compensate: { call: svc DELETE /load }
+  - id: cleanup
+    call: svc POST /cleanup
+    idempotent: true
+    retry: false
+    onError: continue
+  - id: report
+    call: svc POST /report
+    idempotent: true
+    with: { cleanupError: "{{ steps.cleanup.error.name ?? 'none' }}" }
+`;
+      // Act
+      const result = await run(yaml, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("SUCCEEDED");
+      expect(trace(result.calls)).toStrictEqual(["load", "cleanup", "report"]);
+      expect(result.calls[2]?.body).toStrictEqual({ cleanupError: "Baton.ClientError" });
+      expect(svc.net()).toStrictEqual(["exec-1:load", "exec-1:report"]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "continue after an uncertain failure: the step is undone if the execution fails later",
+    async () => {
+      // Prepare: pay times out (it took effect), the workflow goes on, then ship fails.
+      const svc = ledgerService((req) =>
+        req.stepId === "pay" ? "timeout" : req.stepId === "ship" ? "client" : "ok",
+      );
+      const yaml = `
+workflow: t
+steps:
+  - id: reserve
+    call: svc POST /reserve
+    compensate: { call: svc DELETE /reserve }
+  - id: pay
+    call: svc POST /pay
+    retry: false
+    onError: continue
+    compensate: { call: svc POST /refund }
+  - id: ship
+    call: svc POST /ship
+    retry: false
+    compensate: { call: svc DELETE /ship }
+`;
+      // Act
+      const result = await run(yaml, { svc: svc.service });
+      // Assess: pay (uncertain) and reserve are undone, newest first; ship failed with an answer.
+      expect(result.status).toBe("FAILED");
+      expect(result.error).toBe("Baton.ClientError");
+      expect(trace(result.calls)).toStrictEqual([
+        "reserve",
+        "pay",
+        "ship",
+        "undo pay",
+        "undo reserve",
+      ]);
+      expect(svc.net()).toStrictEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "continue after a certain failure: nothing is undone for the step when the execution fails later",
+    async () => {
+      // Prepare
+      const svc = ledgerService((req) =>
+        req.stepId === "pay" ? "refused" : req.stepId === "ship" ? "client" : "ok",
+      );
+      const yaml = `
+workflow: t
+steps:
+  - id: reserve
+    call: svc POST /reserve
+    compensate: { call: svc DELETE /reserve }
+  - id: pay
+    call: svc POST /pay
+    retry: false
+    onError: continue
+    compensate: { call: svc POST /refund }
+  - id: ship
+    call: svc POST /ship
+    retry: false
+    compensate: { call: svc DELETE /ship }
+`;
+      // Act
+      const result = await run(yaml, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(trace(result.calls)).toStrictEqual(["reserve", "pay", "ship", "undo reserve"]);
+      expect(svc.net()).toStrictEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "when restricts it: other errors fail the execution and compensate",
+    async () => {
+      // Prepare
+      const svc = ledgerService((req) => (req.stepId === "pay" ? "refused" : "ok"));
+      const yaml = `
+workflow: t
+steps:
+  - id: reserve
+    call: svc POST /reserve
+    compensate: { call: svc DELETE /reserve }
+  - id: pay
+    call: svc POST /pay
+    retry: false
+    idempotent: true
+    onError: { then: continue, when: [Baton.ClientError] }
+`;
+      // Act
+      const result = await run(yaml, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(result.error).toBe("Baton.ServiceError");
+      expect(trace(result.calls)).toStrictEqual(["reserve", "pay", "undo reserve"]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a fallback list runs instead, its steps are compensated like any other",
+    async () => {
+      // Prepare
+      const svc = ledgerService((req) =>
+        req.stepId === "primary" ? "client" : req.stepId === "last" ? "client" : "ok",
+      );
+      const yaml = `
+workflow: t
+steps:
+  - id: primary
+    call: svc POST /primary
+    retry: false
+    compensate: { call: svc DELETE /primary }
+    onError:
+      steps:
+        - id: backup
+          call: svc POST /backup
+          with: { why: "{{ steps.primary.error.name }}" }
+          compensate: { call: svc DELETE /backup }
+  - id: last
+    call: svc POST /last
+    retry: false
+    idempotent: true
+`;
+      // Act
+      const result = await run(yaml, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(trace(result.calls)).toStrictEqual(["primary", "backup", "last", "undo backup"]);
+      expect(result.calls[1]?.body).toStrictEqual({ why: "Baton.ClientError" });
+      expect(svc.net()).toStrictEqual([]);
+    },
+    TIMEOUT,
+  );
+});
+
+describe("loop", () => {
+  const POLL = `
+workflow: t
+steps:
+  - id: poll
+    loop:
+      maxIterations: 5
+      until: steps.check.body.done == true
+      steps:
+        - id: book
+          call: svc POST /book
+          with: { n: "{{ iteration }}" }
+          compensate: { call: svc DELETE /book }
+        - id: check
+          call: svc GET /check
+  - id: after
+    call: svc POST /after
+    retry: false
+    compensate: { call: svc DELETE /after }
+    with: { last: "{{ steps.check.body.id }}" }
+`;
+
+  it(
+    "repeats until the condition holds; every iteration has its own keys; later steps read the last",
+    async () => {
+      // Prepare
+      const svc = ledgerService();
+      // Act
+      const result = await run(POLL, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("SUCCEEDED");
+      expect(trace(result.calls)).toStrictEqual([
+        "poll[0].book",
+        "poll[0].check",
+        "poll[1].book",
+        "poll[1].check",
+        "poll[2].book",
+        "poll[2].check",
+        "after",
+      ]);
+      expect(result.calls.slice(0, 6).map((c) => c.body ?? null)).toStrictEqual([
+        { n: 0 },
+        null,
+        { n: 1 },
+        null,
+        { n: 2 },
+        null,
+      ]);
+      expect(result.calls[6]?.body).toStrictEqual({ last: "exec-1:poll[2].check" });
+      const output = result.output as { poll: { count: number; iterations: unknown[] } };
+      expect(output.poll.count).toBe(3);
+      expect(
+        output.poll.iterations.map((i) => (i as { iteration: number }).iteration),
+      ).toStrictEqual([2, 1, 0]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a later failure undoes every iteration's steps, newest first, each with its own undo key",
+    async () => {
+      // Prepare
+      const svc = ledgerService((req) => (req.stepId === "after" ? "client" : "ok"));
+      // Act
+      const result = await run(POLL, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(trace(result.calls).slice(7)).toStrictEqual([
+        "undo poll[2].book",
+        "undo poll[1].book",
+        "undo poll[0].book",
+      ]);
+      expect(svc.net()).toStrictEqual([
+        "exec-1:poll[0].check",
+        "exec-1:poll[1].check",
+        "exec-1:poll[2].check",
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "past maxIterations it fails with Baton.LoopLimit and compensates every iteration",
+    async () => {
+      // Prepare: check never says done.
+      const svc = ledgerService();
+      const yaml = POLL.replace("steps.check.body.done == true", "steps.check.body.id == 'never'");
+      // Act
+      const result = await run(yaml, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(result.error).toBe("Baton.LoopLimit");
+      const undos = trace(result.calls).filter((c) => c.startsWith("undo"));
+      expect(undos).toStrictEqual([4, 3, 2, 1, 0].map((i) => `undo poll[${i}].book`));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a failure inside an iteration undoes that iteration's finished steps and the earlier ones",
+    async () => {
+      // Prepare: the third check fails.
+      const svc = ledgerService((req) =>
+        req.stepId === "check" && req.itemPath === "poll[1]" ? "client" : "ok",
+      );
+      // Act
+      const result = await run(POLL, { svc: svc.service });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(result.error).toBe("Baton.ClientError");
+      expect(trace(result.calls)).toStrictEqual([
+        "poll[0].book",
+        "poll[0].check",
+        "poll[1].book",
+        "poll[1].check",
+        "undo poll[1].book",
+        "undo poll[0].book",
+      ]);
+    },
+    TIMEOUT,
+  );
+});
