@@ -11,7 +11,13 @@
  * `SCHEMA_CHECKED_CODES` lists the problem codes the schema reports too.
  */
 import type { ProblemCode } from "../codes.ts";
-import { HTTP_METHODS, STEP_KINDS, type StepKind, WORKFLOW_TYPES } from "../model.ts";
+import {
+  HTTP_METHODS,
+  MAX_LOOP_ITERATIONS,
+  STEP_KINDS,
+  type StepKind,
+  WORKFLOW_TYPES,
+} from "../model.ts";
 import { type CALL_FIELDS, type COMPENSATE_FIELDS, SERVICE_NAME } from "../validate/call.ts";
 import { CALL_TIMEOUT_RULE, type IntRule, TIMEOUT_RULE } from "../validate/fields.ts";
 import type { KIND_FIELDS } from "../validate/kind-fields.ts";
@@ -160,7 +166,25 @@ const callStepFields: Fields<typeof CALL_STEP_FIELDS> = {
     pattern: "^(status|headers|body)(?=$|[.[])",
     description: "Keep only this part of the response as body, e.g. body.items.",
   },
+  output: {
+    type: "object",
+    description:
+      "JSON Schema (2020-12) the response body must match, else Baton.OutputInvalid (not retried).",
+  },
 };
+
+const errorNames: Schema = {
+  type: "array",
+  minItems: 1,
+  items: { type: "string", minLength: 1, not: { const: "States.ALL" } },
+  description: "Only these errors are handled (Baton.Retryable: the retryable group).",
+};
+
+const stepList = (allowEmpty: boolean): Schema => ({
+  type: "array",
+  ...(allowEmpty ? {} : { minItems: 1 }),
+  items: ref("step"),
+});
 
 const commonFields: Fields<typeof COMMON_FIELDS> = {
   id: pattern(STEP_ID, "Unique in the whole workflow."),
@@ -171,13 +195,19 @@ const commonFields: Fields<typeof COMMON_FIELDS> = {
     description: "Steps of the same list this one runs after ([] = at the start).",
   },
   when: { type: "string", description: "Condition; the step is SKIPPED when false." },
+  onError: {
+    description:
+      "fail (default), continue (the step is FAILED, its result is {error}), or a fallback list.",
+    anyOf: [
+      { enum: ["fail", "continue"] },
+      closedObject({
+        then: { const: "continue" },
+        steps: stepList(false),
+        when: errorNames,
+      } satisfies Fields<typeof KIND_FIELDS.onError>),
+    ],
+  },
 };
-
-const stepList = (allowEmpty: boolean): Schema => ({
-  type: "array",
-  ...(allowEmpty ? {} : { minItems: 1 }),
-  items: ref("step"),
-});
 
 const TIMESTAMP = RFC3339;
 const kindSchemas: { readonly [K in StepKind]: Schema } = {
@@ -223,6 +253,21 @@ const kindSchemas: { readonly [K in StepKind]: Schema } = {
       steps: stepList(false),
     } satisfies Fields<typeof KIND_FIELDS.map>,
     ["items", "steps"],
+  ),
+  loop: closedObject(
+    {
+      steps: stepList(false),
+      until: {
+        type: "string",
+        description: "Condition checked after each iteration; ends the loop.",
+      },
+      maxIterations: integer(
+        1,
+        MAX_LOOP_ITERATIONS,
+        "Past it the loop fails with Baton.LoopLimit.",
+      ),
+    } satisfies Fields<typeof KIND_FIELDS.loop>,
+    ["steps", "until", "maxIterations"],
   ),
   wait: {
     ...closedObject({

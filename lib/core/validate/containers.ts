@@ -123,7 +123,7 @@ export const map: KindReader = (ctx, step, pointer) => {
  */
 export const loop: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
-  const body = kindObject(report, step, pointer, "loop", ["steps", "until", "maxIterations"]);
+  const body = kindObject(report, step, pointer, "loop", KIND_FIELDS.loop);
   if (!body) return { sites: [], make: undefined };
   const r = new FieldReader(report, body, at(pointer, "loop"));
   const sites: Site[] = [];

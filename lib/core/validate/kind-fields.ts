@@ -12,5 +12,7 @@ export const KIND_FIELDS = {
   choice: ["cases", "otherwise"],
   choiceCase: ["when", "steps"],
   map: ["items", "maxConcurrency", "steps"],
+  loop: ["steps", "until", "maxIterations"],
+  onError: ["then", "steps", "when"],
   parallelBranch: ["steps"],
 } as const;

@@ -8,6 +8,7 @@
  */
 import { BatonError, RETRYABLE_GROUP } from "../errors.ts";
 import type { StepKind } from "../model.ts";
+import { KIND_FIELDS } from "./kind-fields.ts";
 import type { StepContext, StepList } from "./nodes.ts";
 import { at, checkFields, didYouMean, isFields, typeName } from "./problem-report.ts";
 
@@ -54,7 +55,7 @@ export function readOnError(
     );
     return undefined;
   }
-  checkFields(report, value, pointer, ["then", "steps", "when"]);
+  checkFields(report, value, pointer, KIND_FIELDS.onError);
   const errors =
     value.when === undefined ? undefined : readErrors(ctx, value.when, at(pointer, "when"));
   if (value.when !== undefined && errors === undefined) return undefined;
