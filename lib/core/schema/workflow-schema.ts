@@ -201,6 +201,7 @@ const commonFields: Fields<typeof COMMON_FIELDS> = {
     anyOf: [
       { enum: ["fail", "continue"] },
       closedObject({
+        // biome-ignore lint/suspicious/noThenProperty: the workflow language's field, never awaited
         then: { const: "continue" },
         steps: stepList(false),
         when: errorNames,
