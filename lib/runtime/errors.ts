@@ -153,6 +153,14 @@ export interface FieldError {
   readonly message: string;
 }
 
+/**
+ * A registry write that took effect but was undone by a concurrent delete before it could be read
+ * back; the API answers 409 (the caller may repeat the write).
+ */
+export class RegistryConflictError extends Error {
+  override readonly name = "RegistryConflictError";
+}
+
 /** A registry entry (or instance) that cannot be accepted; the API answers problem+json 400. */
 export class ValidationError extends Error {
   override readonly name = "ValidationError";

@@ -498,7 +498,7 @@ describe("usage", () => {
       "  dev       run the local server (API, Step Functions, registry) in one process",
       "  run       run a workflow once locally and print its step timeline",
       "  simulate  run the workflows under faults locally against the seed criteria (exit 1 when one fails)",
-      "  schema    print a JSON document for editors and tools (workflow, services)",
+      "  schema    print a JSON document for editors and tools (workflow, services, openapi)",
       "",
     ]);
     expect(commandHelp.code).toBe(0);

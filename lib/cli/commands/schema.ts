@@ -3,6 +3,7 @@
  * files in `schemas/` are this output (`npm run schemas` rewrites them; a test keeps them equal).
  */
 import { workflowJsonSchema } from "../../core/schema/workflow-schema.ts";
+import { openApiDocument } from "../../runtime/api/openapi.ts";
 import { servicesJsonSchema } from "../../runtime/registry/services-schema.ts";
 import type { Command } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
@@ -10,6 +11,7 @@ import { EXIT, UsageError } from "../io.ts";
 export const SCHEMA_DOCUMENTS = {
   workflow: workflowJsonSchema,
   services: servicesJsonSchema,
+  openapi: openApiDocument,
 } as const;
 
 const NAMES = Object.keys(SCHEMA_DOCUMENTS).join(", ");

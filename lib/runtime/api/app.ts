@@ -3,7 +3,7 @@
  * becomes an RFC 9457 problem document; only unexpected faults are 500s, without internals.
  */
 
-import { UnknownServiceError, ValidationError } from "../errors.ts";
+import { RegistryConflictError, UnknownServiceError, ValidationError } from "../errors.ts";
 import { EngineError } from "../execution-engine.ts";
 import {
   CompensationNotStartedError,
@@ -29,12 +29,14 @@ import { Router } from "./router.ts";
 import { dlqRoutes } from "./routes/dlq.ts";
 import { executionRoutes } from "./routes/executions.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { serviceRoutes } from "./routes/services.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 export const router = new Router<ApiDeps>([
   ...healthRoutes,
+  ...openApiRoutes,
   ...workflowRoutes,
   ...executionRoutes,
   ...signalRoutes,
@@ -74,7 +76,8 @@ export function toProblem(error: unknown, requestId?: string): HttpProblem {
   }
   if (error instanceof UnknownServiceError)
     return new HttpProblem(404, "not-found", "Not found", error.reason);
-  if (error instanceof ExecutionStateError) return conflict(error.message);
+  if (error instanceof ExecutionStateError || error instanceof RegistryConflictError)
+    return conflict(error.message);
   if (error instanceof SignalTargetError) return badRequest(error.message);
   if (error instanceof SignalNotAwaitedError) return notFound(error.message);
   if (error instanceof IdempotencyKeyReusedError)

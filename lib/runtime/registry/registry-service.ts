@@ -2,11 +2,12 @@
  * Registry use cases shared by the API (`/services` routes), the seeding of services.yaml (`seed.ts`) and the
  * local runtime: validate (with DNS checks), store, publish `Service Registered` /
  * `Service Deregistered`. Validation failures throw `ValidationError` (the API's problem+json 400);
- * an instance for an unknown service throws `UnknownServiceError` (404).
+ * an instance for an unknown service throws `UnknownServiceError` (404, from the store); a write
+ * a concurrent delete undid before it was read back throws `RegistryConflictError` (409).
  */
 
 import { DetailType } from "../../core/wire.ts";
-import { UnknownServiceError, ValidationError } from "../errors.ts";
+import { RegistryConflictError, ValidationError } from "../errors.ts";
 import type { EventPublisher, ServiceEventDetail } from "../events.ts";
 import { validateInstanceRegistration, validateServiceRegistration } from "./entry-validation.ts";
 import type { ServiceEntry, ServiceRecord } from "./registry-model.ts";
@@ -97,10 +98,14 @@ export class RegistryService {
     return { created, service: await this.#mustGet(entry.name) };
   }
 
+  /** The service just written; a concurrent DELETE may have removed it since (409, not 404). */
   async #mustGet(name: string): Promise<ServiceRecord> {
     const service = await this.#deps.store.getService(name);
-    if (service === undefined)
-      throw new UnknownServiceError(`Service ${name} was deleted meanwhile.`);
+    if (service === undefined) {
+      throw new RegistryConflictError(
+        `Service ${name} was written, then deleted by a concurrent request before it could be read back; repeat the request to register it again.`,
+      );
+    }
     return service;
   }
 

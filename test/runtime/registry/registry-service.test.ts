@@ -1,7 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { DetailType } from "../../../lib/core/wire.ts";
 import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
-import { UnknownServiceError, ValidationError } from "../../../lib/runtime/errors.ts";
+import {
+  RegistryConflictError,
+  UnknownServiceError,
+  ValidationError,
+} from "../../../lib/runtime/errors.ts";
 import { RecordingPublisher } from "../../../lib/runtime/events.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
 import { RegistryService } from "../../../lib/runtime/registry/registry-service.ts";
@@ -28,6 +32,26 @@ async function thrown(action: Promise<unknown>): Promise<unknown> {
 }
 
 describe("RegistryService", () => {
+  it("fails with a conflict when a concurrent delete removes the service it just wrote", async () => {
+    // Prepare: the DELETE lands between the write and the read-back (found by schemathesis).
+    const racing = new RegistryService({ store, events, policy, resolver });
+    const putService = store.putService.bind(store);
+    store.putService = async (entry) => {
+      const result = await putService(entry);
+      await store.deleteService(entry.name);
+      return result;
+    };
+
+    // Act
+    const error = await thrown(
+      racing.register("inventory", { instances: [{ id: "a", url: "http://127.0.0.1:7001" }] }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(RegistryConflictError);
+    expect((error as Error).message).toMatch(/deleted by a concurrent request/);
+  });
+
   it("registers a service, then replaces it, announcing both", async () => {
     // Act
     const first = await registry.register("inventory", {

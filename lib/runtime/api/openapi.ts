@@ -1,0 +1,910 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, served at `GET /openapi.json` (locally and in AWS) and
+ * written to `schemas/openapi.json` (`baton schema openapi`). Vocabularies (statuses, balancing,
+ * limits) come from the modules that enforce them; `test/runtime/api/openapi.test.ts` checks that
+ * every route of the router is described here and nothing else, and the CI's schemathesis run
+ * checks the answers of `baton dev` against it.
+ */
+import { LIMITS } from "../../core/limits.ts";
+import { type Json, STEP_KINDS } from "../../core/model.ts";
+import type { Schema } from "../../core/schema/json-schema.ts";
+import { workflowJsonSchema } from "../../core/schema/workflow-schema.ts";
+import { COMPENSATION_STATUSES, EXECUTION_STATUSES, STEP_STATUSES } from "../records/document.ts";
+import { BALANCING_STRATEGIES } from "../registry/registry-model.ts";
+import { serviceEntrySchema } from "../registry/services-schema.ts";
+import { MAX_BODY_BYTES } from "./http.ts";
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }] });
+const isoTime: Schema = { type: "string", format: "date-time" };
+const epochMs: Schema = { type: "integer", description: "Milliseconds since the epoch." };
+
+const json = (schema: Schema, description: string): Schema => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** The RFC 9457 problem answers, by status. */
+const PROBLEMS: Readonly<Record<number, string>> = {
+  400: "Invalid request: bad JSON, a query or header out of range, or a body or input that fails validation (`errors` lists each problem).",
+  404: "No such workflow, execution, service, instance or waiting step.",
+  409: "The execution is not in a state that allows this, or a registry write was undone by a concurrent delete.",
+  413: `The body is over ${MAX_BODY_BYTES} bytes.`,
+  415: "The body is not JSON.",
+  422: "The Idempotency-Key was used before with another input.",
+  500: "An unexpected fault (the detail carries the request id).",
+  503: "A dependency is busy (Retry-After: 1) or unavailable.",
+};
+
+const problem = (status: number): Schema => ({
+  description: PROBLEMS[status] ?? "A problem.",
+  content: { "application/problem+json": { schema: ref("Problem") } },
+});
+
+/** Responses of a route: its successes plus the problems it can answer with. */
+function responses(ok: Record<string, Schema>, problems: readonly number[]): Schema {
+  return {
+    ...ok,
+    ...Object.fromEntries(problems.map((status) => [String(status), problem(status)])),
+  };
+}
+
+/** Problems any route reading the stores can answer with. */
+const STORE = [503] as const;
+const BODY = [400, 413, 415] as const;
+
+const pathParam = (name: string, schema: Schema, description: string): Schema => ({
+  name,
+  in: "path",
+  required: true,
+  schema,
+  description,
+});
+const query = (name: string, schema: Schema, description: string): Schema => ({
+  name,
+  in: "query",
+  required: false,
+  schema,
+  description,
+});
+
+const workflowName = {
+  ...pathParam("name", { type: "string", pattern: "^[a-z][a-z0-9-]{0,62}$" }, "Workflow name."),
+  example: "order-fulfillment",
+};
+const executionId = pathParam(
+  "id",
+  { type: "string", pattern: "^[A-Za-z0-9._:-]{1,256}$" },
+  "Execution id.",
+);
+const serviceName = {
+  ...pathParam("name", { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,62}$" }, "Service name."),
+  example: "inventory",
+};
+
+/** What a started execution's id leads to (OpenAPI links, followed by tools such as schemathesis). */
+const executionLinks: Schema = Object.fromEntries(
+  ["getExecution", "listExecutionEvents", "cancelExecution", "redriveExecution", "sendSignal"].map(
+    (operationId) => [operationId, { operationId, parameters: { id: "$response.body#/id" } }],
+  ),
+);
+const serviceLinks: Schema = Object.fromEntries(
+  ["getService", "deleteService", "putInstance", "deleteInstance"].map((operationId) => [
+    operationId,
+    { operationId, parameters: { name: "$response.body#/name" } },
+  ]),
+);
+const instanceId = pathParam(
+  "instanceId",
+  { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
+  "Instance id.",
+);
+const limit = (fallback: number, max: number) =>
+  query("limit", { type: "integer", minimum: 1, maximum: max, default: fallback }, "Page size.");
+const cursor = query("cursor", { type: "string" }, "`nextCursor` of the previous page.");
+
+const jsonBody = (schema: Schema, required: boolean, description: string): Schema => ({
+  required,
+  description,
+  content: { "application/json": { schema } },
+});
+
+const components: Schema = {
+  schemas: {
+    Problem: {
+      type: "object",
+      required: ["type", "title", "status", "detail"],
+      properties: {
+        type: { type: "string", description: "urn:baton:problem:<slug>" },
+        title: { type: "string" },
+        status: { type: "integer" },
+        detail: { type: "string" },
+        errors: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["path", "message"],
+            properties: {
+              path: { type: "string", description: "JSON pointer, e.g. /input/amount." },
+              message: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+    ExecutionError: {
+      type: "object",
+      required: ["name", "message"],
+      properties: {
+        name: { type: "string" },
+        message: { type: "string" },
+        step: { type: "string" },
+      },
+    },
+    StepRecord: {
+      type: "object",
+      required: ["id", "status", "attempts"],
+      properties: {
+        id: { type: "string", description: "Step id; map items as <mapId>[<index>].<stepId>." },
+        status: { enum: [...STEP_STATUSES] },
+        attempts: { type: "integer", minimum: 0 },
+        startedAt: isoTime,
+        endedAt: isoTime,
+        durationMs: { type: "integer", minimum: 0 },
+        instance: { type: "string", description: "Registry instance the last attempt went to." },
+        error: ref("ExecutionError"),
+      },
+    },
+    Execution: {
+      type: "object",
+      description: "The execution document.",
+      required: [
+        "id",
+        "workflow",
+        "version",
+        "status",
+        "startedAt",
+        "stoppedAt",
+        "durationMs",
+        "stepsCompleted",
+        "totalSteps",
+        "input",
+        "output",
+        "error",
+        "compensation",
+        "steps",
+      ],
+      properties: {
+        id: { type: "string" },
+        workflow: { type: "string" },
+        version: { type: "integer", minimum: 1 },
+        status: { enum: [...EXECUTION_STATUSES] },
+        startedAt: isoTime,
+        stoppedAt: nullable(isoTime),
+        durationMs: nullable({ type: "integer", minimum: 0 }),
+        stepsCompleted: { type: "integer", minimum: 0 },
+        totalSteps: { type: "integer", minimum: 0 },
+        input: { description: "The input the execution started with (schema defaults applied)." },
+        output: { description: "The workflow's output once SUCCEEDED, else null." },
+        error: nullable(ref("ExecutionError")),
+        compensation: { enum: [...COMPENSATION_STATUSES] },
+        steps: { type: "array", items: ref("StepRecord") },
+      },
+    },
+    ExecutionPage: {
+      type: "object",
+      required: ["items"],
+      properties: {
+        items: { type: "array", items: ref("Execution") },
+        nextCursor: { type: "string" },
+      },
+    },
+    ExecutionEvent: {
+      type: "object",
+      required: ["id", "time", "source", "type", "detail"],
+      properties: {
+        id: { type: "string" },
+        time: isoTime,
+        source: { type: "string", description: "baton, or aws.states for status changes." },
+        type: { type: "string", description: "Detail type, e.g. Step Retried." },
+        stepId: { type: "string" },
+        attempt: { type: "integer" },
+        detail: { description: "The event's detail." },
+      },
+    },
+    WorkflowSummary: {
+      type: "object",
+      required: ["name", "version", "type"],
+      properties: {
+        name: { type: "string" },
+        version: { type: "integer", minimum: 1 },
+        type: { enum: ["standard", "express"] },
+        description: { type: "string" },
+      },
+    },
+    Workflow: {
+      type: "object",
+      required: ["name", "version", "type", "definition", "asl", "mermaid", "steps"],
+      properties: {
+        name: { type: "string" },
+        version: { type: "integer", minimum: 1 },
+        type: { enum: ["standard", "express"] },
+        description: { type: "string" },
+        inputSchema: { type: "object", description: "The workflow's input JSON Schema." },
+        definition: ref("WorkflowDefinition"),
+        asl: { type: "object", description: "The compiled Amazon States Language definition." },
+        mermaid: { type: "string", description: "Mermaid flowchart of the steps." },
+        steps: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["id", "kind"],
+            properties: { id: { type: "string" }, kind: { enum: [...STEP_KINDS] } },
+          },
+        },
+      },
+    },
+    ...workflowDefinition(),
+    WorkflowStats: {
+      type: "object",
+      required: [
+        "workflow",
+        "since",
+        "count",
+        "truncated",
+        "running",
+        "successRate",
+        "avgDurationMs",
+        "p95DurationMs",
+        "retryRate",
+        "compensationRate",
+        "byStatus",
+        "bottleneck",
+        "steps",
+        "suggestions",
+      ],
+      properties: {
+        workflow: { type: "string" },
+        since: isoTime,
+        count: { type: "integer", minimum: 0 },
+        truncated: { type: "boolean", description: "More executions exist than were examined." },
+        running: { type: "integer", minimum: 0 },
+        successRate: nullable({ type: "number", minimum: 0, maximum: 1 }),
+        avgDurationMs: nullable({ type: "number" }),
+        p95DurationMs: nullable({ type: "number" }),
+        retryRate: nullable({ type: "number", minimum: 0, maximum: 1 }),
+        compensationRate: nullable({ type: "number", minimum: 0, maximum: 1 }),
+        byStatus: { type: "object", additionalProperties: { type: "integer" } },
+        bottleneck: nullable({
+          type: "object",
+          required: ["step", "avgDurationMs", "p95DurationMs"],
+          properties: {
+            step: { type: "string" },
+            avgDurationMs: { type: "number" },
+            p95DurationMs: { type: "number" },
+          },
+        }),
+        steps: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["id", "runs", "avgDurationMs", "p95DurationMs", "retryRate", "failureRate"],
+            properties: {
+              id: { type: "string" },
+              runs: { type: "integer" },
+              avgDurationMs: { type: "number" },
+              p95DurationMs: { type: "number" },
+              retryRate: { type: "number" },
+              failureRate: { type: "number" },
+            },
+          },
+        },
+        suggestions: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["rule", "steps", "message"],
+            properties: {
+              rule: { enum: ["parallelize", "cache", "dominant-step", "flaky-step"] },
+              steps: { type: "array", items: { type: "string" } },
+              message: { type: "string" },
+              estimatedSavingMs: { type: "number" },
+            },
+          },
+        },
+      },
+    },
+    ServiceEntry: {
+      ...serviceEntrySchema(false),
+      description: "A service as in services.yaml; `name` may be left out (the path names it).",
+    },
+    InstanceEntry: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        id: { type: "string", description: "May be left out (the path names it)." },
+        url: { type: "string", description: "Base URL, http or https." },
+        weight: { type: "number", exclusiveMinimum: 0, maximum: 1000 },
+      },
+      required: ["url"],
+    },
+    Service: {
+      type: "object",
+      required: [
+        "name",
+        "instances",
+        "health",
+        "balancing",
+        "circuit",
+        "timeout",
+        "headers",
+        "circuitState",
+        "createdAt",
+        "updatedAt",
+      ],
+      properties: {
+        name: { type: "string" },
+        balancing: { enum: [...BALANCING_STRATEGIES] },
+        health: { type: "object" },
+        circuit: { type: "object" },
+        timeout: { type: "integer" },
+        headers: {
+          type: "object",
+          additionalProperties: { type: "string" },
+          description: "As registered: secret references, never their values.",
+        },
+        instances: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["id", "url", "weight", "healthy"],
+            properties: {
+              id: { type: "string" },
+              url: { type: "string" },
+              weight: { type: "number" },
+              healthy: { type: "boolean" },
+              consecutiveFailures: { type: "integer" },
+              consecutiveSuccesses: { type: "integer" },
+              lastCheckedAt: nullable(epochMs),
+              lastReason: nullable({ type: "string" }),
+              registeredAt: epochMs,
+              lastHeartbeatAt: epochMs,
+            },
+          },
+        },
+        circuitState: {
+          type: "object",
+          required: ["state"],
+          properties: {
+            state: { enum: ["CLOSED", "OPEN", "HALF_OPEN"] },
+            openedAt: nullable(epochMs),
+            probeOwner: nullable({ type: "string" }),
+            probeExpiresAt: nullable(epochMs),
+            countsFrom: nullable(epochMs),
+            version: { type: "integer" },
+          },
+        },
+        createdAt: epochMs,
+        updatedAt: epochMs,
+      },
+    },
+    DeadLetter: {
+      type: "object",
+      required: ["id", "source", "detailType", "detail", "reason", "sentAt", "receiveCount"],
+      properties: {
+        id: { type: "string" },
+        source: nullable({ type: "string" }),
+        detailType: nullable({ type: "string" }),
+        detail: {},
+        reason: nullable({ type: "string", description: "Why it was not delivered." }),
+        sentAt: nullable(isoTime),
+        receiveCount: { type: "integer" },
+      },
+    },
+    Health: {
+      type: "object",
+      required: ["status", "workflows", "dependencies"],
+      properties: {
+        status: { enum: ["ok", "degraded"] },
+        workflows: { type: "integer" },
+        dependencies: {
+          type: "object",
+          additionalProperties: {
+            type: "object",
+            required: ["status"],
+            properties: { status: { enum: ["ok", "error"] }, detail: { type: "string" } },
+          },
+        },
+      },
+    },
+  },
+  securitySchemes: {
+    sigv4: {
+      type: "apiKey",
+      in: "header",
+      name: "Authorization",
+      description:
+        "AWS Signature Version 4 for service execute-api (the stack's default, baton:apiAuth=iam); see docs/deploy.md.",
+    },
+    bearer: {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description: "A JWT from the configured issuer (baton:apiAuth=cognito or jwt).",
+    },
+  },
+};
+
+/**
+ * The workflow file schema as components: `WorkflowDefinition` and one `Workflow_<def>` per entry
+ * of its `$defs` (a `#/$defs/…` reference inside a component would point at this document's root).
+ * `input` is any object here: the JSON Schema meta-schema is not fetched by API tools.
+ */
+function workflowDefinition(): Record<string, Schema> {
+  const { $schema: _draft, $defs, ...root } = workflowJsonSchema();
+  const rename = (value: Json): Json => {
+    if (Array.isArray(value)) return value.map(rename);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) =>
+        key === "$ref" && typeof item === "string" && item.startsWith("#/$defs/")
+          ? [key, `#/components/schemas/Workflow_${item.slice("#/$defs/".length)}`]
+          : [key, rename(item as Json)],
+      ),
+    );
+  };
+  const defs = Object.entries(($defs ?? {}) as Schema).map(([name, schema]) => [
+    `Workflow_${name}`,
+    rename(schema) as Schema,
+  ]);
+  const properties = { ...(root.properties as Schema), input: { type: "object" } };
+  return {
+    WorkflowDefinition: rename({ ...root, properties }) as Schema,
+    ...Object.fromEntries(defs),
+  };
+}
+
+const executionsTag = ["executions"];
+const paths: Schema = {
+  "/health": {
+    get: {
+      operationId: "getHealth",
+      tags: ["operations"],
+      summary: "Liveness and each dependency's status",
+      responses: {
+        "200": json(ref("Health"), "Every dependency answered."),
+        "503": json(ref("Health"), "A dependency did not answer within 3 s."),
+      },
+    },
+  },
+  "/openapi.json": {
+    get: {
+      operationId: "getOpenApi",
+      tags: ["operations"],
+      summary: "This document",
+      responses: { "200": json({ type: "object" }, "The OpenAPI 3.1 document.") },
+    },
+  },
+  "/workflows": {
+    get: {
+      operationId: "listWorkflows",
+      tags: ["workflows"],
+      summary: "Deployed workflows",
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items"],
+              properties: { items: { type: "array", items: ref("WorkflowSummary") } },
+            },
+            "Every workflow of the catalogue.",
+          ),
+        },
+        [],
+      ),
+    },
+  },
+  "/workflows/{name}": {
+    parameters: [workflowName],
+    get: {
+      operationId: "getWorkflow",
+      tags: ["workflows"],
+      summary: "A workflow's definition, compiled ASL and Mermaid graph",
+      responses: responses({ "200": json(ref("Workflow"), "The workflow.") }, [404]),
+    },
+  },
+  "/workflows/{name}/stats": {
+    parameters: [workflowName],
+    get: {
+      operationId: "getWorkflowStats",
+      tags: ["workflows"],
+      summary: "Success rate, durations, retry and compensation rates, bottleneck, suggestions",
+      parameters: [
+        query(
+          "since",
+          { type: "string", pattern: "^(\\d{1,6}[mhd]|\\d{4}-\\d{2}-\\d{2}.*)$" },
+          "ISO-8601 time or a look-back such as 30m, 24h, 7d (default 7d).",
+        ),
+      ],
+      responses: responses({ "200": json(ref("WorkflowStats"), "The statistics.") }, [
+        400,
+        404,
+        ...STORE,
+      ]),
+    },
+  },
+  "/workflows/{name}/executions": {
+    parameters: [workflowName],
+    post: {
+      operationId: "startExecution",
+      tags: executionsTag,
+      summary: "Start an execution",
+      description:
+        "The body is the input, validated against the workflow's input schema (schema defaults applied). With Idempotency-Key, a repeated start returns the first execution (200).",
+      parameters: [
+        {
+          name: "Idempotency-Key",
+          in: "header",
+          required: false,
+          schema: { type: "string", pattern: "^[\\x21-\\x7e]{1,255}$" },
+          description: "Makes a repeated start return the same execution.",
+        },
+      ],
+      requestBody: {
+        ...jsonBody({}, false, "The execution input (default {})."),
+        content: {
+          "application/json": {
+            schema: {},
+            example: {
+              orderId: "o-1",
+              customerId: "c-1",
+              sku: "sku-1",
+              quantity: 1,
+              amount: 10,
+              currency: "EUR",
+            },
+          },
+        },
+      },
+      responses: responses(
+        {
+          "201": {
+            ...json(ref("Execution"), "Started."),
+            headers: { Location: { schema: { type: "string" } } },
+            links: executionLinks,
+          },
+          "200": {
+            ...json(ref("Execution"), "Already started with this Idempotency-Key."),
+            headers: { Location: { schema: { type: "string" } } },
+            links: executionLinks,
+          },
+        },
+        [...BODY, 404, 422, ...STORE],
+      ),
+    },
+    get: {
+      operationId: "listExecutions",
+      tags: executionsTag,
+      summary: "A workflow's executions, newest first",
+      parameters: [
+        query("status", { enum: [...EXECUTION_STATUSES] }, "Only executions in this status."),
+        limit(20, 100),
+        cursor,
+      ],
+      responses: responses({ "200": json(ref("ExecutionPage"), "One page.") }, [
+        400,
+        404,
+        ...STORE,
+      ]),
+    },
+  },
+  "/executions/{id}": {
+    parameters: [executionId],
+    get: {
+      operationId: "getExecution",
+      tags: executionsTag,
+      summary: "The execution document",
+      responses: responses({ "200": json(ref("Execution"), "The execution.") }, [
+        400,
+        404,
+        ...STORE,
+      ]),
+    },
+  },
+  "/executions/{id}/events": {
+    parameters: [executionId],
+    get: {
+      operationId: "listExecutionEvents",
+      tags: executionsTag,
+      summary: "The execution's orchestration events, in order",
+      parameters: [limit(100, 500), cursor],
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items"],
+              properties: {
+                items: { type: "array", items: ref("ExecutionEvent") },
+                nextCursor: { type: "string" },
+              },
+            },
+            "One page.",
+          ),
+        },
+        [400, 404, ...STORE],
+      ),
+    },
+  },
+  "/executions/{id}/cancel": {
+    parameters: [executionId],
+    post: {
+      operationId: "cancelExecution",
+      tags: executionsTag,
+      summary: "Stop an execution, optionally compensating its succeeded steps",
+      requestBody: jsonBody(
+        {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            compensate: { type: "boolean", default: false },
+            reason: { type: "string", maxLength: 1000 },
+          },
+        },
+        false,
+        "Cancel options.",
+      ),
+      responses: responses(
+        {
+          "202": json(
+            {
+              type: "object",
+              required: ["execution", "compensation"],
+              properties: {
+                execution: ref("Execution"),
+                compensation: { enum: ["none", "in-workflow", "running", "pending"] },
+              },
+            },
+            "Stopping; compensation says how the undo runs.",
+          ),
+        },
+        [...BODY, 404, 409, ...STORE],
+      ),
+    },
+  },
+  "/executions/{id}/redrive": {
+    parameters: [executionId],
+    post: {
+      operationId: "redriveExecution",
+      tags: executionsTag,
+      summary: "Resume a failed, timed-out or cancelled (uncompensated) execution",
+      responses: responses(
+        {
+          "202": json(
+            {
+              type: "object",
+              required: ["id", "status", "redriveDate"],
+              properties: {
+                id: { type: "string" },
+                status: { const: "RUNNING" },
+                redriveDate: isoTime,
+              },
+            },
+            "Resumed.",
+          ),
+        },
+        [400, 404, 409, ...STORE],
+      ),
+    },
+  },
+  "/executions/{id}/signals/{name}": {
+    parameters: [
+      executionId,
+      pathParam(
+        "name",
+        { type: "string", pattern: "^[^\\s\\x00-\\x1f\\x7f-\\x9f]{1,256}$" },
+        "Signal name.",
+      ),
+    ],
+    post: {
+      operationId: "sendSignal",
+      tags: executionsTag,
+      summary: "Deliver a signal to an await step",
+      parameters: [
+        query(
+          "item",
+          { type: "string", pattern: "^\\d+(\\.\\d+)*$" },
+          "A map item's index (nested maps: indices joined by '.', outermost first).",
+        ),
+      ],
+      requestBody: jsonBody({}, false, "The payload, the await step's result (default null)."),
+      responses: responses(
+        {
+          "200": json(ref("SignalOutcome"), "Delivered to the waiting step."),
+          "202": json(ref("SignalOutcome"), "Kept: the execution will reach the await later."),
+        },
+        [...BODY, 404, 409, ...STORE],
+      ),
+    },
+  },
+  "/services": {
+    get: {
+      operationId: "listServices",
+      tags: ["services"],
+      summary: "The registry: services with instances, health and circuit state",
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items"],
+              properties: { items: { type: "array", items: ref("Service") } },
+            },
+            "Every service.",
+          ),
+        },
+        [...STORE],
+      ),
+    },
+  },
+  "/services/{name}": {
+    parameters: [serviceName],
+    get: {
+      operationId: "getService",
+      tags: ["services"],
+      summary: "One service",
+      responses: responses({ "200": json(ref("Service"), "The service.") }, [404, ...STORE]),
+    },
+    put: {
+      operationId: "putService",
+      tags: ["services"],
+      summary: "Register or replace a service",
+      requestBody: jsonBody(ref("ServiceEntry"), true, "The service, as in services.yaml."),
+      responses: responses(
+        {
+          "201": { ...json(ref("Service"), "Registered."), links: serviceLinks },
+          "200": { ...json(ref("Service"), "Replaced."), links: serviceLinks },
+        },
+        [...BODY, 409, ...STORE],
+      ),
+    },
+    delete: {
+      operationId: "deleteService",
+      tags: ["services"],
+      summary: "Deregister a service",
+      responses: responses({ "204": { description: "Deregistered." } }, [404, ...STORE]),
+    },
+  },
+  "/services/{name}/instances/{instanceId}": {
+    parameters: [serviceName, instanceId],
+    put: {
+      operationId: "putInstance",
+      tags: ["services"],
+      summary: "Register an instance, or heartbeat it",
+      requestBody: jsonBody(ref("InstanceEntry"), true, "The instance."),
+      responses: responses(
+        {
+          "201": json(ref("Service"), "Registered."),
+          "200": json(ref("Service"), "Updated (heartbeat)."),
+        },
+        [...BODY, 404, 409, ...STORE],
+      ),
+    },
+    delete: {
+      operationId: "deleteInstance",
+      tags: ["services"],
+      summary: "Deregister an instance",
+      responses: responses({ "204": { description: "Deregistered." } }, [404, ...STORE]),
+    },
+  },
+  "/dlq": {
+    get: {
+      operationId: "listDeadLetters",
+      tags: ["operations"],
+      summary: "Events that could not be delivered",
+      parameters: [limit(10, 100)],
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items", "approximateCount"],
+              properties: {
+                items: { type: "array", items: ref("DeadLetter") },
+                approximateCount: { type: "integer", minimum: 0 },
+              },
+            },
+            "Up to limit messages, not consumed.",
+          ),
+        },
+        [400, ...STORE],
+      ),
+    },
+  },
+  "/dlq/redrive": {
+    post: {
+      operationId: "redriveDeadLetters",
+      tags: ["operations"],
+      summary: "Redeliver dead-lettered events",
+      requestBody: jsonBody(
+        {
+          type: "object",
+          additionalProperties: false,
+          properties: { max: { type: "integer", minimum: 1, maximum: 100, default: 10 } },
+        },
+        false,
+        "How many messages at most.",
+      ),
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["redriven", "failed"],
+              properties: {
+                redriven: { type: "integer", minimum: 0 },
+                failed: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["id", "reason"],
+                    properties: { id: { type: "string" }, reason: { type: "string" } },
+                  },
+                },
+              },
+            },
+            "What was redelivered.",
+          ),
+        },
+        [...BODY, ...STORE],
+      ),
+    },
+  },
+};
+
+const signalOutcome: Schema = {
+  type: "object",
+  required: ["executionId", "signal", "delivered"],
+  properties: {
+    executionId: { type: "string" },
+    signal: { type: "string" },
+    item: { type: "string" },
+    delivered: { type: "boolean" },
+    step: { type: "string", description: "The step that received it (when delivered)." },
+    pending: { type: "boolean", description: "Kept until an await asks for it." },
+  },
+};
+
+export function openApiDocument(): Schema {
+  const schemas = (components.schemas ?? {}) as Schema;
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Baton API",
+      version: "1",
+      description: `The Baton HTTP API, the same in AWS (API Gateway) and in baton dev. Errors are RFC 9457 problem documents. Bodies are JSON up to ${MAX_BODY_BYTES} bytes, nested at most ${LIMITS.bodyDepth} levels. Reference: docs/api.md.`,
+      license: { name: "MIT", identifier: "MIT" },
+    },
+    servers: [
+      { url: "http://127.0.0.1:3000", description: "baton dev (default port)" },
+      {
+        url: "https://{apiId}.execute-api.{region}.amazonaws.com/v1",
+        description: "The deployed stack (its ApiUrl output)",
+        variables: {
+          apiId: { default: "abc123", description: "API Gateway REST API id." },
+          region: { default: "us-east-1" },
+        },
+      },
+    ],
+    security: [{}, { sigv4: [] }, { bearer: [] }],
+    tags: [
+      { name: "workflows", description: "The workflow catalogue." },
+      { name: "executions", description: "Start, inspect, signal, cancel and redrive executions." },
+      { name: "services", description: "The service registry." },
+      { name: "operations", description: "Health, dead letters and this document." },
+    ],
+    paths,
+    components: { ...components, schemas: { ...schemas, SignalOutcome: signalOutcome } },
+  };
+}
