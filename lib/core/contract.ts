@@ -3,7 +3,7 @@
  * execution state layout. The names both sides use (task resources, placeholders, event sources
  * and detail types) are in `wire.ts`. Nothing here imports AWS code.
  */
-import type { HttpMethod, Json } from "./model.ts";
+import type { HttpMethod, Json, JsonObject } from "./model.ts";
 
 /**
  * Seconds a service's circuit stays open before one call may probe it, unless its registry entry
@@ -52,6 +52,11 @@ export interface ServiceCallRequest {
    * compensation runs).
    */
   readonly select?: string;
+  /**
+   * The step's `output` JSON Schema: the body (after `select`) must match it, else the step fails
+   * with `Baton.OutputInvalid`, not retried (the call took effect, so it is compensated).
+   */
+  readonly output?: JsonObject;
 }
 
 /**

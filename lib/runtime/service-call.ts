@@ -30,6 +30,7 @@ import { type Fetch, sendRequest } from "./http/caller.ts";
 import { Redactor } from "./http/redact.ts";
 import { traceparent } from "./http/trace.ts";
 import { buildUrl } from "./http/url.ts";
+import { checkOutput } from "./output-schema.ts";
 import { Balancer } from "./registry/balancer.ts";
 import type { ServiceLookup } from "./registry/cache.ts";
 import type { InstanceRecord, ServiceRecord } from "./registry/registry-model.ts";
@@ -151,7 +152,7 @@ export async function callService(
         instance: target.id,
         attempt: request.attempt,
       };
-      const result = select(answer, request);
+      const result = checkOutput(select(answer, request), request);
       await settleBy(budget.deadline, deps.clock, report.succeeded(result));
       return result;
     } finally {
@@ -398,6 +399,11 @@ function checkRequest(request: ServiceCallRequest): void {
   }
   if (input.itemPath !== undefined && typeof input.itemPath !== "string")
     problems.push("itemPath must be a string");
+  if (
+    input.output !== undefined &&
+    (typeof input.output !== "object" || input.output === null || Array.isArray(input.output))
+  )
+    problems.push("output must be a JSON Schema object");
   if (input.mode !== "call" && input.mode !== "compensate")
     problems.push(`mode must be "call" or "compensate"`);
   if (problems.length > 0) {

@@ -321,3 +321,14 @@ describe("compileWorkflow: loop", () => {
     });
   });
 });
+
+describe("compileWorkflow: output schemas", () => {
+  it("sends the schema in the call's payload, for the handler to check", () => {
+    // Act
+    const all = states([{ ...call("a"), output: { type: "object", required: ["id"] } }]);
+    // Assess
+    expect((all.a as { Parameters: unknown }).Parameters).toStrictEqual(
+      callParams("a", { output: { type: "object", required: ["id"] } }),
+    );
+  });
+});

@@ -339,3 +339,32 @@ steps:
     TIMEOUT,
   );
 });
+
+describe("output schemas", () => {
+  it(
+    "a body that does not match fails the step with Baton.OutputInvalid, not retried, compensated",
+    async () => {
+      // Prepare
+      const svc = ledgerService();
+      const yaml = `
+workflow: t
+steps:
+  - id: first
+    call: svc POST /first
+    compensate: { call: svc DELETE /first }
+  - id: book
+    call: svc POST /book
+    output: { type: object, required: [id, total] }
+    compensate: { call: svc DELETE /book }
+`;
+      // Act
+      const result = await run(yaml, { svc: svc.service });
+      // Assess: one attempt; the booking took effect, so it is undone, then the first step.
+      expect(result.status).toBe("FAILED");
+      expect(result.error).toBe("Baton.OutputInvalid");
+      expect(trace(result.calls)).toStrictEqual(["first", "book", "undo book", "undo first"]);
+      expect(svc.net()).toStrictEqual([]);
+    },
+    TIMEOUT,
+  );
+});

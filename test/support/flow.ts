@@ -17,6 +17,7 @@ import {
   TemplateReadError,
 } from "../../lib/core/template-resolve.ts";
 import { TaskResource } from "../../lib/core/wire.ts";
+import { checkOutput } from "../../lib/runtime/output-schema.ts";
 
 export type ServiceReply = { status?: number; body?: unknown };
 export type FakeService = (req: ServiceCallRequest) => ServiceReply | Promise<ServiceReply>;
@@ -107,12 +108,15 @@ export async function runFlow(
             instance: `${req.service}-1`,
             attempt,
           };
-          if (req.select === undefined) return result;
-          const selected = selectResult(result, req.select);
+          const selected = req.select === undefined ? result : selectResult(result, req.select);
           if (selected === undefined) {
             throw new TaskError("Baton.OutputInvalid", `no ${req.select} in the response`);
           }
-          return selected;
+          try {
+            return checkOutput(selected, req);
+          } catch (error) {
+            throw new TaskError("Baton.OutputInvalid", (error as Error).message);
+          }
         }
         case TaskResource.Emit: {
           for (const e of (params.Entries as {

@@ -21,7 +21,11 @@ export function callParameters(
   mode: "call" | "compensate",
   call: CallSpec,
   timeout: number,
-  options: { readonly idempotent?: boolean; readonly select?: string | undefined } = {},
+  options: {
+    readonly idempotent?: boolean;
+    readonly select?: string | undefined;
+    readonly output?: JsonObject | undefined;
+  } = {},
 ): Payload {
   const fields: JsonObject = {
     path: call.path,
@@ -46,6 +50,7 @@ export function callParameters(
     ...fields,
     ...(data === undefined ? {} : { data }),
     ...(options.select === undefined ? {} : { select: options.select }),
+    ...(options.output === undefined ? {} : { output: options.output }),
   };
 }
 

@@ -238,6 +238,7 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
         ...callParameters(ctx.comp, ctx.scope, step.id, "call", step.call, step.timeout, {
           idempotent: step.idempotent,
           select: step.select,
+          output: step.output,
         }),
         ...(attempt === undefined ? {} : { "attempt.$": attempt }),
       },

@@ -13,7 +13,7 @@ import {
   notOneTemplate,
   valueSite,
 } from "./kind-helpers.ts";
-import { at, checkFields, isFields, typeName } from "./problem-report.ts";
+import { at, checkFields, isFields, type Report, typeName } from "./problem-report.ts";
 import { readRetry, resolveRetry } from "./retry-policy.ts";
 import { checkSchema } from "./schema.ts";
 
@@ -50,7 +50,7 @@ const call: KindReader = (ctx, step, pointer) => {
   const idempotent = r.boolean("idempotent") ?? false;
   const select = readSelect(report, step, r.at("select"));
   const output = r.object("output");
-  if (output !== undefined) checkSchema(report, output, r.at("output"), "E_OUTPUT_SCHEMA");
+  if (output !== undefined) checkOutputSchema(report, output, r.at("output"));
   if (spec && SIDE_EFFECTS.includes(spec.method) && !r.has("compensate") && !idempotent) {
     report.add(
       "W_NO_COMPENSATION",
@@ -81,6 +81,28 @@ const call: KindReader = (ctx, step, pointer) => {
     }),
   };
 };
+
+/**
+ * A call's `output` schema: a valid JSON Schema whose keys Step Functions will not take for paths
+ * (it travels in the Task's `Parameters`, where a key ending in `.$` is read as a JSONPath).
+ */
+function checkOutputSchema(report: Report, schema: object, pointer: string): void {
+  const visit = (value: unknown, where: string): boolean => {
+    if (Array.isArray(value)) return value.every((v, i) => visit(v, at(where, i)));
+    if (!isFields(value)) return true;
+    return Object.entries(value).every(([key, v]) => {
+      if (!key.endsWith(".$")) return visit(v, at(where, key));
+      report.error(
+        "E_OUTPUT_SCHEMA",
+        at(where, key),
+        `the output schema key "${key}" ends with ".$", which Step Functions reads as a path`,
+        "rename the property (or match it with patternProperties)",
+      );
+      return false;
+    });
+  };
+  if (visit(schema, pointer)) checkSchema(report, schema, pointer, "E_OUTPUT_SCHEMA");
+}
 
 const wait: KindReader = (ctx, step, pointer) => {
   const { report } = ctx;
