@@ -20,6 +20,8 @@ import {
   priced,
   recordsUnits,
 } from "../lib/core/execution-cost.ts";
+import { initialState } from "../lib/core/execution-state.ts";
+import type { Json } from "../lib/core/model.ts";
 import { PRICES } from "../lib/core/pricing.ts";
 import { validateWorkflow } from "../lib/core/validate.ts";
 import { countRun, engineMachine } from "./cost/engine-count.ts";
@@ -50,6 +52,7 @@ function referenceUsage(counts: MachineCounts): ExecutionUsage {
   };
 }
 
+const START_TIME = "2026-01-01T00:00:00.000Z";
 const pad = (v: string | number, n: number) => String(v).padStart(n);
 const ratio = (a: number, b: number) => (b === 0 ? "-" : (a / b).toFixed(2));
 
@@ -76,7 +79,9 @@ for (const scenario of [linear(3), linear(5), linear(10), fanOut(), mapSaga(10)]
       callMs: deployment.callMs ?? 100,
       ...(failAt === undefined ? {} : { failAt }),
     };
-    const b = priced(path, batonUsage(await countRun(asl, baton, run), options), options);
+    // Baton's runs start as the API starts them: with the execution state built.
+    const started = { ...run, input: initialState("cost-1", scenario.input as Json, START_TIME) };
+    const b = priced(path, batonUsage(await countRun(asl, baton, started), options), options);
     const h = priced(
       path,
       referenceUsage(await countRun(scenario.reference, reference, run)),

@@ -10,7 +10,7 @@
  * Call steps and compensations target the `${BatonServiceCall}` placeholder, so the same ASL runs in
  * AWS (CDK substitutes the Lambda ARN) and locally (the runtime routes the Task in-process).
  */
-import type { Payload, State, StateMachineDefinition } from "./asl.ts";
+import type { ChoiceRule, Payload, State, StateMachineDefinition } from "./asl.ts";
 import { StateGraph } from "./compiler/builder.ts";
 import { compileCompensation, hasCompensation } from "./compiler/compensation.ts";
 import { withInputDefaults } from "./compiler/input-defaults.ts";
@@ -19,6 +19,7 @@ import { topScope } from "./compiler/scope.ts";
 import { TOP } from "./compiler/state-names.ts";
 import { type Compilation, compileTopLevel } from "./compiler/steps.ts";
 import { BatonError } from "./errors.ts";
+import { STATE_MARKERS } from "./execution-state.ts";
 import type { Workflow } from "./model.ts";
 import { compileEntry } from "./template.ts";
 import { DetailType, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "./wire.ts";
@@ -51,6 +52,10 @@ export function compileWorkflow(written: Workflow): StateMachineDefinition {
     Next: first,
   });
   const startAt = addEntry(graph, first, resumeAt, hasCompensation(workflow.steps));
+  // Without an output template `Finish` only narrows the state to `$.steps`: the states before
+  // it do that themselves and end there, one transition less on every success path.
+  if (workflow.type !== "express" && workflow.output === undefined)
+    graph.endInsteadOf(TOP.finish, "$.steps");
   return graph.toDefinition(startAt, {
     Comment: `${workflow.name} v${workflow.version}${workflow.description ? `: ${workflow.description}` : ""}`,
     ...(workflow.timeout === undefined ? {} : { TimeoutSeconds: workflow.timeout }),
@@ -58,7 +63,9 @@ export function compileWorkflow(written: Workflow): StateMachineDefinition {
 }
 
 /**
- * The entry: a normal run starts at `Start`. Two more entries serve the API:
+ * The entry: a normal run started with its state built (`execution-state.ts`: the API, triggers,
+ * schedules) goes straight to the first step; a raw input (a child execution, a direct Step
+ * Functions start) goes to `Start`, which builds it. Two more entries serve the API:
  * - `{"batonResume": {executionId, input, steps, from, redriveCount}}` restores the results of the
  *   steps that succeeded and resumes at the top-level item holding step `from` (redrive). Unknown
  *   or absent `from` resumes at the first item. Calls carry `redriveCount` into their step events,
@@ -102,7 +109,10 @@ function addEntry(
     },
     Next: resumeAt.size > 0 ? dispatch : first,
   });
-  const choices = [{ Variable: "$.batonResume", IsPresent: true, Next: resume }];
+  const built = { And: STATE_MARKERS.map((path) => ({ Variable: path, IsPresent: true })) };
+  const choices: (ChoiceRule & { readonly Next: string })[] = [
+    { Variable: "$.batonResume", IsPresent: true, Next: resume },
+  ];
   if (compensable) {
     const compensate = graph.add(TOP.compensateOnly, {
       Type: "Pass",
@@ -115,9 +125,12 @@ function addEntry(
     });
     choices.push({ Variable: "$.batonCompensate", IsPresent: true, Next: compensate });
   }
+  // Last: a resume or compensation request is never mistaken for a built state.
+  choices.push({ ...built, Next: first });
   return graph.add(TOP.entry, {
     Type: "Choice",
-    Comment: "Run the workflow, resume a failed execution, or only compensate a cancelled one",
+    Comment:
+      "Run the workflow (from a built state, or from Start for a raw input), resume a failed execution, or only compensate a cancelled one",
     Choices: choices,
     Default: TOP.start,
   });

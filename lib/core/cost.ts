@@ -124,17 +124,14 @@ export function estimateCost(
 
 /**
  * Walks a normal run. Compiled machines start at an entry Choice whose other branches (resume a
- * redriven execution, compensate a cancelled one) serve the API, not the executions being priced:
- * count the Choice and walk on from `Start`.
+ * redriven execution, compensate a cancelled one, build the state of a raw input) serve other
+ * starts: an API start enters the Choice with its state built and goes on to the first step. The
+ * walk starts at `Start`, which builds the same state and counts as the Choice does (one state).
  */
 function walkRun(asl: StateMachineDefinition, options: Parameters<typeof walkAsl>[1]): WalkResult {
   if (asl.StartAt !== TOP.entry || asl.States[TOP.start] === undefined)
     return walkAsl(asl, options);
-  const result = walkAsl({ ...asl, StartAt: TOP.start }, options);
-  return {
-    ...result,
-    outcomes: result.outcomes.map((o) => ({ ...o, transitions: o.transitions + 1 })),
-  };
+  return walkAsl({ ...asl, StartAt: TOP.start }, options);
 }
 
 function scenario(

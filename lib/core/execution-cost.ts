@@ -263,17 +263,18 @@ export function failurePoints(asl: StateMachineDefinition): readonly string[] {
   return [...names];
 }
 
-/** Walks a normal run (past the entry Choice, counted) of a compiled Baton machine. */
+/**
+ * Walks a normal run of a compiled Baton machine: an API start enters the entry Choice with its
+ * state built (`execution-state.ts`) and goes on to the first step. The walk starts at `Start`,
+ * which builds the same state and counts as the Choice does (one state).
+ */
 export function walkRun(
   asl: StateMachineDefinition,
   options: Parameters<typeof walkAsl>[1],
 ): readonly Outcome[] {
   if (asl.StartAt !== TOP.entry || asl.States[TOP.start] === undefined)
     return walkAsl(asl, options).outcomes;
-  return walkAsl({ ...asl, StartAt: TOP.start }, options).outcomes.map((o) => ({
-    ...o,
-    transitions: o.transitions + 1,
-  }));
+  return walkAsl({ ...asl, StartAt: TOP.start }, options).outcomes;
 }
 
 function meanCounts(outcomes: readonly Outcome[]): MachineCounts {

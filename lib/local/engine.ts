@@ -36,6 +36,7 @@ import type {
   ServiceCallResult,
 } from "../core/contract.ts";
 import { isRetryable } from "../core/errors.ts";
+import { executionInputOf } from "../core/execution-state.ts";
 import type { Json } from "../core/model.ts";
 import { DetailType, EVENT_SOURCE } from "../core/wire.ts";
 import {
@@ -306,7 +307,8 @@ export class LocalEngine {
     const entry = this.#journal.get(executionId);
     if (entry === undefined) return undefined;
     return {
-      input: entry.input,
+      // The API starts executions with their state built: the execution's input is inside it.
+      input: executionInputOf(entry.input),
       steps: { ...(entry.steps ?? {}) },
       ...(entry.items === undefined || Object.keys(entry.items).length === 0
         ? {}
@@ -572,7 +574,7 @@ function describeEntry(entry: ExecutionEntry): LocalExecutionDescription {
     executionArn: executionArn(entry.workflow, entry.id),
     workflow: entry.workflow,
     status: entry.status,
-    input: entry.input,
+    input: executionInputOf(entry.input),
     output: entry.output,
     error: entry.error,
     cause: entry.cause,

@@ -21,6 +21,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { BatonError } from "../core/errors.ts";
+import { initialState } from "../core/execution-state.ts";
 import type { Json } from "../core/model.ts";
 import type { CatalogueWorkflow } from "../core/project/catalogue.ts";
 import { compensationSteps, redriveRefusal } from "./compensation-plan.ts";
@@ -123,7 +124,9 @@ export async function startExecution(
   // the start still answers 201 the first time the execution really starts.
   let startedNow = false;
   try {
-    startedAt = (await deps.engine.start(workflow.name, executionId, input)).startedAt;
+    // The machine's state built here: the run goes from its entry straight to the first step.
+    const state = initialState(executionId, input, clock().toISOString());
+    startedAt = (await deps.engine.start(workflow.name, executionId, state)).startedAt;
     startedNow = true;
   } catch (error) {
     // A replayed key whose first request died after starting: the execution exists, record it.

@@ -3,6 +3,7 @@ import { compileWorkflow } from "../../lib/core/compile.ts";
 import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 import type { Step } from "../../lib/core/model.ts";
 import {
+  BUILT_STATE,
   branchStop,
   CARRIED,
   CIRCUIT_OPEN_RETRIER,
@@ -11,7 +12,10 @@ import {
   catchTo,
   compensableCatch,
   DEFAULT_RETRIER,
+  ENDS_RUN,
+  ENTRY_COMMENT,
   failureRecord,
+  LAST,
   markedState,
   uncertainRecord,
 } from "../support/asl-expect.ts";
@@ -64,7 +68,7 @@ describe("compileWorkflow: step kinds", () => {
         ],
         Default: "both#merge",
       },
-      "both#merge": { Type: "Pass", Parameters: { ...CARRIED, "steps.$": merged }, Next: "Finish" },
+      "both#merge": { Type: "Pass", Parameters: { ...CARRIED, "steps.$": merged }, ...ENDS_RUN },
       "both#failed-0": {
         Type: "Pass",
         Comment: "Branch 0 failed: keep every result, report its failure",
@@ -96,7 +100,7 @@ describe("compileWorkflow: step kinds", () => {
         "steps.$":
           "States.JsonMerge($.steps, States.JsonMerge($.joined.branches[0].steps, $.joined.branches[1].steps, false), false)",
       },
-      Next: "Finish",
+      ...ENDS_RUN,
     });
   });
 
@@ -180,7 +184,7 @@ describe("compileWorkflow: step kinds", () => {
         Comment: "No items: the result is an empty list",
         Result: [],
         ResultPath: "$.steps.each",
-        Next: "Finish",
+        ...ENDS_RUN,
       },
       "each#check": {
         Type: "Choice",
@@ -190,7 +194,7 @@ describe("compileWorkflow: step kinds", () => {
       "each#merge": {
         Type: "Pass",
         Parameters: { ...CARRIED, "steps.$": "States.JsonMerge($.steps, $.joined.own, false)" },
-        Next: "Finish",
+        ...ENDS_RUN,
       },
       "each#failed-items": {
         Type: "Pass",
@@ -238,8 +242,8 @@ describe("compileWorkflow: step kinds", () => {
         ],
         Default: "basic",
       },
-      gold: callTask("gold", "Finish"),
-      basic: callTask("basic", "Finish"),
+      gold: callTask("gold", LAST),
+      basic: callTask("basic", LAST),
     });
   });
 
@@ -308,7 +312,7 @@ describe("compileWorkflow: step kinds", () => {
         ],
         Default: "w4",
       },
-      w4: { Type: "Wait", TimestampPath: "$.waitUntil.at", Next: "Finish" },
+      w4: { Type: "Wait", TimestampPath: "$.waitUntil.at", ...ENDS_RUN },
     });
   });
 
@@ -347,7 +351,7 @@ describe("compileWorkflow: step kinds", () => {
         { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
       ],
       Catch: catchTo("tell#failed"),
-      Next: "Finish",
+      ...ENDS_RUN,
     });
   });
 
@@ -378,7 +382,7 @@ describe("compileWorkflow: step kinds", () => {
           { ErrorEquals: ["States.Timeout"], ResultPath: "$.caught", Next: "approval#timed-out" },
           ...catchTo("approval#failed"),
         ],
-        Next: "Finish",
+        ...ENDS_RUN,
       },
       "approval#timed-out": {
         Type: "Pass",
@@ -442,7 +446,7 @@ describe("compileWorkflow: step kinds", () => {
         Comment: "Keep only the child's output as this step's result",
         InputPath: "$.steps.kid.Output",
         ResultPath: "$.steps.kid",
-        Next: "Finish",
+        ...ENDS_RUN,
       },
       "kid#child-failed": {
         Type: "Pass",
@@ -525,7 +529,7 @@ describe("compileWorkflow: step kinds", () => {
       ResultPath: "$.failure",
       Next: "Describe failure",
     });
-    expect(succeedAll.done).toStrictEqual({ Type: "Pass", Next: "Finish" });
+    expect(succeedAll.done).toStrictEqual({ Type: "Pass", ...ENDS_RUN });
   });
 
   it("compiles the compensation chain: dispatcher, compensation task with its own retries, outcome", () => {
@@ -710,10 +714,11 @@ describe("compileWorkflow: step kinds", () => {
     ).toStrictEqual({
       Entry: {
         Type: "Choice",
-        Comment: "Run the workflow, resume a failed execution, or only compensate a cancelled one",
+        Comment: ENTRY_COMMENT,
         Choices: [
           { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
           { Variable: "$.batonCompensate", IsPresent: true, Next: "Compensate only" },
+          { ...BUILT_STATE, Next: "a" },
         ],
         Default: "Start",
       },
@@ -747,6 +752,7 @@ describe("compileWorkflow: step kinds", () => {
     });
     expect((plain.States as Record<string, { Choices?: unknown[] }>).Entry?.Choices).toStrictEqual([
       { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
+      { ...BUILT_STATE, Next: "a" },
     ]);
   });
 

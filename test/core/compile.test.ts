@@ -3,12 +3,16 @@ import { compileWorkflow } from "../../lib/core/compile.ts";
 import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
 import { DEFAULT_RETRY } from "../../lib/core/model.ts";
 import {
+  BUILT_STATE,
   CIRCUIT_OPEN_RETRIER,
   callParams,
   callTask,
   catchTo,
   DEFAULT_RETRIER,
+  ENDS_RUN,
+  ENTRY_COMMENT,
   failureRecord,
+  LAST,
 } from "../support/asl-expect.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
 
@@ -60,9 +64,11 @@ describe("compileWorkflow", () => {
       States: {
         Entry: {
           Type: "Choice",
-          Comment:
-            "Run the workflow, resume a failed execution, or only compensate a cancelled one",
-          Choices: [{ Variable: "$.batonResume", IsPresent: true, Next: "Resume" }],
+          Comment: ENTRY_COMMENT,
+          Choices: [
+            { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
+            { ...BUILT_STATE, Next: "a" },
+          ],
           Default: "Start",
         },
         Resume: {
@@ -95,10 +101,9 @@ describe("compileWorkflow", () => {
           TimeoutSeconds: 35,
           Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
           Catch: catchTo("a#failed"),
-          Next: "Finish",
+          ...ENDS_RUN,
         },
         "a#failed": failureRecord("a", "Describe failure"),
-        Finish: FINISH,
         "Describe failure": DESCRIBE,
         Failed: FAILED,
       },
@@ -175,7 +180,7 @@ describe("compileWorkflow", () => {
     const asl = compileWorkflow(workflow([call("a", { select: "body.items" })]));
 
     expect(asl.States.a).toEqual(
-      callTask("a", "Finish", { Parameters: callParams("a", { select: "body.items" }) }),
+      callTask("a", LAST, { Parameters: callParams("a", { select: "body.items" }) }),
     );
   });
 
@@ -193,7 +198,7 @@ describe("compileWorkflow", () => {
     const asl = compileWorkflow(wf);
 
     expect(asl.States.b).toEqual(
-      callTask("b", "Finish", {
+      callTask("b", LAST, {
         Parameters: callParams("b", {
           path: "/orders/{{ steps.a.body.id }}",
           body: { id: "{{ input.orderId ?? 'none' }}", n: 1 },

@@ -279,7 +279,7 @@ const noJitter = { ...DEFAULT_RETRY, jitter: "none" as const };
 
 describe("estimateCost on compiled workflows", () => {
   it("prices one call: 4 transitions at best, 8 at worst", () => {
-    // Prepare: Entry → Start → a → Finish; on failure a#failed → Describe failure → Failed
+    // Prepare: Entry → a (ends the run); on failure a#failed → Describe failure → Failed
     const wf = workflow([call("a", { retry: noJitter })]);
 
     // Act
@@ -289,13 +289,13 @@ describe("estimateCost on compiled workflows", () => {
     });
 
     // Assess
-    expect(report.best.transitions).toBe(4);
-    expect(report.worst.transitions).toBe(8);
-    // 2 + (1 + 0.05 + 0.0025) + 1 + 0.05^3 × 2 (the failure path is 3 states instead of 1)
-    expect(report.expected.transitions).toBeCloseTo(4.05275, 10);
-    expect(report.best.standard.perExecution).toBeCloseTo(0.0001, 12);
-    expect(report.best.standard.perMillion).toBeCloseTo(100, 9);
-    expect(report.best.standard.total).toBeCloseTo(200, 9);
+    expect(report.best.transitions).toBe(2);
+    expect(report.worst.transitions).toBe(7);
+    // 1 + (1 + 0.05 + 0.0025) + 0.05^3 × 3 (the failure path adds 3 states)
+    expect(report.expected.transitions).toBeCloseTo(2.052875, 10);
+    expect(report.best.standard.perExecution).toBeCloseTo(0.00005, 12);
+    expect(report.best.standard.perMillion).toBeCloseTo(50, 9);
+    expect(report.best.standard.total).toBeCloseTo(100, 9);
     expect(report.worst.durationMs).toBe(3 * 100 + (1 + 2) * 1000);
     expect(report.worst.failureRate).toBe(1);
   });
@@ -317,18 +317,27 @@ describe("estimateCost on compiled workflows", () => {
     const report = estimateCost(wf, compileWorkflow(wf), { failureRate: 0.05 });
 
     // Assess
-    // best: Entry (resume and compensate-only entries serve the API), Start, a, b, c, Finish
-    expect(report.best.transitions).toBe(6);
-    // worst: Entry 1 + Start 1 + a 3 + b 3 + c 3 + c#failed 1 + Compensation started 1 (events never fail)
+    // best: Entry (the API starts with the state built; resume and compensate-only entries serve
+    // the API), a, b, c (ends the run)
+    expect(report.best.transitions).toBe(4);
+    // worst: Entry 1 + a 3 + b 3 + c 3 + c#failed 1 + Compensation started 1 (events never fail)
     //   + Compensate from 1 + b#undo 5 + b#undo-failed 1 + a#undo 5 (no guard: b depends on a)
     //   + a#undo-failed 1 + Compensation finished? 1 + Compensation failed 1
-    //   + Describe incomplete compensation 1 + Compensation incomplete 1 = 30
-    expect(report.worst.transitions).toBe(30);
+    //   + Describe incomplete compensation 1 + Compensation incomplete 1 = 29
+    expect(report.worst.transitions).toBe(29);
     // expected, p = 0.05: calls take A = 1 + p + p² attempts and fail with q = p³; compensations take
     // C = 1 + … + p⁴ and fail with p⁵. A failure at a, b or c then costs 7, 7 + C + p⁵ or
     // 7 + 2C + 2p⁵ more transitions (the dispatcher enters at the latest step that succeeded):
-    // 2 + A + s(A + s(A + s + q(7 + 2C + 2p⁵)) + q(7 + C + p⁵)) + 7q, with s = 1 - q
-    expect(report.expected.transitions).toBeCloseTo(6.159749702310239, 10);
+    // 1 + A + s(A + s(A + q(7 + 2C + 2p⁵)) + q(7 + C + p⁵)) + 7q, with s = 1 - q
+    const p = 0.05;
+    const [A, C, q] = [1 + p + p ** 2, 1 + p + p ** 2 + p ** 3 + p ** 4, p ** 3];
+    const s = 1 - q;
+    const failC = 7 + 2 * C + 2 * p ** 5;
+    const failB = 7 + C + p ** 5;
+    expect(report.expected.transitions).toBeCloseTo(
+      1 + A + s * (A + s * (A + q * failC) + q * failB) + 7 * q,
+      10,
+    );
   });
 
   it("counts each branch of independent steps and overlaps their durations", () => {
@@ -343,12 +352,12 @@ describe("estimateCost on compiled workflows", () => {
     const report = estimateCost(wf, compileWorkflow(wf));
 
     // Assess
-    // best: Entry, Start, parallel#1, a + branch done, b + branch done, check, merge, c, Finish = 11
-    expect(report.best.transitions).toBe(11);
+    // best: Entry, parallel#1, a + branch done, b + branch done, check, merge, c (ends) = 9
+    expect(report.best.transitions).toBe(9);
     expect(report.best.durationMs).toBe(200);
     // worst: both branches use 3 attempts and succeed (8), then c fails after 3 attempts:
-    // Entry, Start, parallel#1, 8, check, merge, c ×3, c#failed, Describe failure, Failed = 19
-    expect(report.worst.transitions).toBe(19);
+    // Entry, parallel#1, 8, check, merge, c ×3, c#failed, Describe failure, Failed = 18
+    expect(report.worst.transitions).toBe(18);
   });
 
   it("runs a map body once per assumed item", () => {
@@ -370,17 +379,17 @@ describe("estimateCost on compiled workflows", () => {
     const report = estimateCost(wf, compileWorkflow(wf), { mapItems: 3 });
 
     // Assess
-    // best: Entry, Start, each#any?, each, 3 × (x, item done), each#check, each#merge, Finish = 13
-    expect(report.best.transitions).toBe(13);
+    // best: Entry, each#any?, each, 3 × (x, item done), each#check, each#merge (ends) = 11
+    expect(report.best.transitions).toBe(11);
     // expected: an item costs A + 1 + q (x#failed) with A = 1 + p + p², q = p³; after the map,
-    // 2 states, or 4 when an item failed (probability 1 - (1 - q)³)
+    // 2 states, or 5 when an item failed (probability 1 - (1 - q)³)
     const p = 0.05;
     const q = p ** 3;
-    const expected = 4 + 3 * (1 + p + p ** 2 + 1 + q) + 1 + 2 + 2 * (1 - (1 - q) ** 3);
+    const expected = 3 + 3 * (1 + p + p ** 2 + 1 + q) + 2 + 3 * (1 - (1 - q) ** 3);
     expect(report.expected.transitions).toBeCloseTo(expected, 10);
     // worst: every item fails after 3 attempts (3 × 5), then check, failed-items, propagate,
     // Describe failure, Failed
-    expect(report.worst.transitions).toBe(4 + 15 + 5);
+    expect(report.worst.transitions).toBe(3 + 15 + 5);
   });
 
   it("takes the guarded step when its condition depends on input", () => {
@@ -390,8 +399,8 @@ describe("estimateCost on compiled workflows", () => {
     // Act
     const report = estimateCost(wf, compileWorkflow(wf));
 
-    // Assess: Entry, Start, a, b#when, b, Finish
-    expect(report.best.transitions).toBe(6);
+    // Assess: Entry, a, b#when, b (ends)
+    expect(report.best.transitions).toBe(4);
   });
 
   it("fails when an option is out of range", () => {

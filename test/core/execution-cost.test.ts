@@ -10,6 +10,8 @@ import {
   priced,
   recordsUnits,
 } from "../../lib/core/execution-cost.ts";
+import { initialState } from "../../lib/core/execution-state.ts";
+import type { Json } from "../../lib/core/model.ts";
 import { PRICES } from "../../lib/core/pricing.ts";
 import { validateWorkflow } from "../../lib/core/validate.ts";
 
@@ -89,8 +91,9 @@ describe("baton cost against the cost bench (the engine's counts)", () => {
       for (const failAt of [undefined, ...failurePoints(asl)]) {
         const path = failAt === undefined ? "success" : `${failAt} fails`;
         // Act
+        // Started as the API starts executions: with the state built.
         const counts = await countRun(asl, machine, {
-          input: scenario.input,
+          input: initialState("cost-1", scenario.input as Json, "2026-01-01T00:00:00.000Z"),
           ...(failAt === undefined ? {} : { failAt }),
         });
         const bench = priced(path, batonUsage(counts, options), options).usdPerMillion;

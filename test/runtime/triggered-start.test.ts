@@ -49,7 +49,17 @@ describe("startFromTrigger", () => {
     // Assess
     expect(outcome).toStrictEqual({ started: true, executionId: "exec-1", created: true });
     expect(engine.calls).toStrictEqual([
-      { op: "start", workflow: "order-fulfillment", name: "exec-1", input: VALID },
+      // The execution state built for the machine (`execution-state.ts`).
+      {
+        op: "start",
+        workflow: "order-fulfillment",
+        name: "exec-1",
+        input: {
+          input: VALID,
+          context: { executionId: "exec-1", startedAt: expect.any(String), redriveCount: 0 },
+          steps: {},
+        },
+      },
     ]);
     expect(executions.claims.get("order-fulfillment#trigger-0-evt-1")?.executionId).toBe("exec-1");
     const api = setup();
@@ -90,7 +100,11 @@ describe("startFromTrigger", () => {
         op: "start",
         workflow: "order-fulfillment",
         name: "exec-1",
-        input: { orderId: "nightly", amount: 1 },
+        input: {
+          input: { orderId: "nightly", amount: 1 },
+          context: { executionId: "exec-1", startedAt: expect.any(String), redriveCount: 0 },
+          steps: {},
+        },
       },
     ]);
   });

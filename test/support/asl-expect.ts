@@ -84,6 +84,24 @@ export const callParams = (stepId: string, extra: Record<string, unknown> = {}) 
   ...extra,
 });
 
+/** The entry Choice's rule for a run started with its state built (`execution-state.ts`). */
+export const BUILT_STATE = {
+  And: [
+    { Variable: "$.context.executionId", IsPresent: true },
+    { Variable: "$.steps", IsPresent: true },
+  ],
+};
+export const ENTRY_COMMENT =
+  "Run the workflow (from a built state, or from Start for a raw input), resume a failed execution, or only compensate a cancelled one";
+
+/**
+ * How a state that would go on to `Finish` ends the run itself (standard workflows without an
+ * output template): it outputs `$.steps`, what `Finish` would have output.
+ */
+export const ENDS_RUN = { OutputPath: "$.steps", End: true } as const;
+/** `next` of `callTask` for a Task that ends the run (see `ENDS_RUN`). */
+export const LAST = "(ends the run)";
+
 /** A default call Task for step `id` (POST /id, default retry) going to `next` or ending. */
 export const callTask = (id: string, next: string | null, extra: Record<string, unknown> = {}) => ({
   Type: "Task",
@@ -93,7 +111,7 @@ export const callTask = (id: string, next: string | null, extra: Record<string, 
   TimeoutSeconds: 35,
   Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
   Catch: catchTo(`${id}#failed`),
-  ...(next === null ? { End: true } : { Next: next }),
+  ...(next === null ? { End: true } : next === LAST ? ENDS_RUN : { Next: next }),
   ...extra,
 });
 

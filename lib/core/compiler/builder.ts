@@ -12,6 +12,20 @@ export class StateGraph {
     return name;
   }
 
+  /**
+   * Ends every state that goes on to `target` there instead, applying `outputPath` (what `target`
+   * would have output), when the state can end itself: a Choice cannot, so it keeps going to
+   * `target`. Saves the transition into `target` on the paths that reach it that way.
+   */
+  endInsteadOf(target: string, outputPath: string): void {
+    for (const [name, state] of this.states) {
+      if (state.Type === "Choice" || !("Next" in state) || state.Next !== target) continue;
+      if (state.OutputPath !== undefined) continue;
+      const { Next: _next, ...rest } = state;
+      this.states.set(name, { ...rest, OutputPath: outputPath, End: true } as State);
+    }
+  }
+
   /** The definition with only the states reachable from `startAt` (ASL rejects unreachable ones). */
   toDefinition(
     startAt: string,

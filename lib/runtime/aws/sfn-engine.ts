@@ -13,6 +13,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { executionInputOf } from "../../core/execution-state.ts";
 import type { Json } from "../../core/model.ts";
 import {
   collectItemSteps,
@@ -208,7 +209,8 @@ export class SfnExecutionEngine implements ExecutionEngine {
       Object.assign(items, history?.items ?? {});
     }
     return {
-      input: original.input,
+      // The API starts executions with their state built: the execution's input is inside it.
+      input: executionInputOf(original.input),
       steps,
       ...(Object.keys(items).length === 0 ? {} : { items }),
     };

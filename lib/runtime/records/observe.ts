@@ -7,6 +7,7 @@
 
 import { createHash } from "node:crypto";
 import { BatonError } from "../../core/errors.ts";
+import { executionInputOf } from "../../core/execution-state.ts";
 import type { Json } from "../../core/model.ts";
 import {
   DetailType,
@@ -104,7 +105,9 @@ function observeStatusChange(
       : catalogue?.byStateMachineArn(str(d.stateMachineArn) ?? "");
   const error = status === "RUNNING" || status === "SUCCEEDED" ? undefined : sfnError(status, d);
   // A redrive run's input is the resume request, not the execution's input.
-  const input = rerun === undefined ? parseJsonText(d.input) : undefined;
+  // The API starts executions with their state built (`execution-state.ts`): the input is inside.
+  const raw = rerun === undefined ? parseJsonText(d.input) : undefined;
+  const input = raw === undefined ? undefined : executionInputOf(raw);
   const output = parseJsonText(d.output);
   const delta: RecordState = {
     id,

@@ -53,7 +53,17 @@ describe("POST /workflows/{name}/executions", () => {
     expect(response.status).toEqual(201);
     expect(response.headers.location).toEqual("/executions/exec-1");
     expect(engine.calls).toEqual([
-      { op: "start", workflow: "order-fulfillment", name: "exec-1", input: validInput },
+      // The execution state built for the machine (`execution-state.ts`).
+      {
+        op: "start",
+        workflow: "order-fulfillment",
+        name: "exec-1",
+        input: {
+          input: validInput,
+          context: { executionId: "exec-1", startedAt: expect.any(String), redriveCount: 0 },
+          steps: {},
+        },
+      },
     ]);
     expect(response.body).toEqual({
       id: "exec-1",
@@ -171,7 +181,18 @@ describe("POST /workflows/{name}/executions", () => {
     // Assess
     expect([response.status, engine.calls]).toEqual([
       201,
-      [{ op: "start", workflow: "approval", name: "exec-1", input: null }],
+      [
+        {
+          op: "start",
+          workflow: "approval",
+          name: "exec-1",
+          input: {
+            input: null,
+            context: { executionId: "exec-1", startedAt: expect.any(String), redriveCount: 0 },
+            steps: {},
+          },
+        },
+      ],
     ]);
   });
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { initialState } from "../../../lib/core/execution-state.ts";
 import { toDocument } from "../../../lib/runtime/records/derive.ts";
 import type { ExecutionDocument } from "../../../lib/runtime/records/document.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";
@@ -293,6 +294,23 @@ describe("execution status mapping", () => {
       at(900),
       900,
     ]);
+  });
+
+  it("records the execution's input from a status change whose input is the state built at the start", () => {
+    // Prepare: the API starts executions with `{input, context, steps}` (execution-state.ts)
+    const input = { orderId: "o-9", amount: 7 };
+    const events = [
+      sfnStatus("built-1", {
+        status: "RUNNING",
+        input: initialState("built-1", input, "2026-01-01T00:00:00.000Z"),
+      }),
+    ];
+
+    // Act
+    const document = replay(events, "built-1");
+
+    // Assess
+    expect(document.input).toStrictEqual(input);
   });
 
   it("unwraps a Lambda error envelope in the cause to find the failed step", () => {
