@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import type { LoopStep, Step } from "../../lib/core/model.ts";
-import { CARRIED, callParams, callTask, failureRecord } from "../support/asl-expect.ts";
+import { CARRIED, callParams, callTask, ENDS_RUN, failureRecord } from "../support/asl-expect.ts";
 import { call, workflow } from "../support/workflows.ts";
 
 const states = (steps: Step[]) =>
@@ -88,7 +88,7 @@ describe("compileWorkflow: onError", () => {
         Comment: "onError after a call that may have taken effect: keep it marked for compensation",
         Parameters: { error: ERROR, uncertain: true },
         ResultPath: "$.steps.a",
-        Next: "Finish",
+        ...ENDS_RUN,
       },
       "Compensate from": {
         Type: "Choice",
@@ -200,7 +200,7 @@ describe("compileWorkflow: loop", () => {
           ...CARRIED,
           "steps.$": "States.JsonMerge($.steps, $.steps.poll.iterations[0].steps, false)",
         },
-        Next: "Finish",
+        ...ENDS_RUN,
       },
       "poll#iteration-failure": {
         Type: "Pass",
