@@ -13,6 +13,7 @@ import { LAMBDA_TIMEOUT_MARGIN } from "../core/call-budget.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { BatonFunction } from "./baton-function.ts";
 import { CATALOGUE_FILE_NAME } from "./catalogue-file.ts";
+import { RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";
 import { executionsArn, stateMachineArn } from "./physical-names.ts";
 
@@ -70,7 +71,6 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
     publishes: true,
     catalogue: true,
     readsHistory: true,
-    deadLettersFailedEvents: true,
   },
   "await-signal": { executions: true, answersTaskTokens: true },
   // Trigger and schedule rules invoke it: it validates, starts (recorded as an API start) or
@@ -168,7 +168,7 @@ export class BatonHandlers extends Construct {
       "health-check": make("health-check", "HealthCheck", Duration.seconds(60)),
       // API Gateway stops waiting after 29 s.
       api: make("api", "Api", Duration.seconds(29), 512),
-      "execution-records": make("execution-records", "ExecutionRecords", Duration.seconds(30)),
+      "execution-records": make("execution-records", "ExecutionRecords", RECORDS_TIMEOUT),
       "await-signal": make("await-signal", "AwaitSignal", Duration.seconds(10)),
       "start-execution": make("start-execution", "StartExecution", Duration.seconds(30)),
     };

@@ -27,7 +27,7 @@ import { BatonWorkflow } from "./baton-workflow.ts";
 import { writeCatalogueFile } from "./catalogue-file.ts";
 import { loadCompiledWorkflows } from "./compiled-workflows.ts";
 import type { BatonConfig } from "./config.ts";
-import { ExecutionRecordsRules } from "./execution-records-rules.ts";
+import { ExecutionRecordsRules, RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
 import { OrchestrationBus } from "./orchestration-bus.ts";
 import { resourcePrefix, stateMachineArn, stateMachineName } from "./physical-names.ts";
@@ -141,9 +141,13 @@ export class BatonStack extends Stack {
 
     new ExecutionRecordsRules(this, "Records", {
       recordsFunction: fns["execution-records"].function,
+      recordsTimeout: RECORDS_TIMEOUT,
       stateMachineArns: machineArns,
       eventBus: bus,
-      deadLetterQueue: targetDlq,
+      // The queue's redrive policy needs the queue itself (its ARN), not the targets' reference.
+      deadLetterQueue: dlq,
+      queueName: `${prefix}-records`,
+      removalPolicy,
     });
     new HealthCheckSchedule(this, "HealthChecks", {
       healthCheck: fns["health-check"].function,

@@ -55,7 +55,10 @@ export class BatonTables extends Construct {
       indexName: BY_WORKFLOW_INDEX.name,
       partitionKey: { name: BY_WORKFLOW_INDEX.partitionKey, type: AttributeType.STRING },
       sortKey: { name: BY_WORKFLOW_INDEX.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      // Listing reads keys and filters on status (documents come from the table): a status
+      // change is the only later index write, and index items stay tiny.
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...BY_WORKFLOW_INDEX.projected],
     });
   }
 }

@@ -1,14 +1,20 @@
 /**
- * Feeds the execution-records handler: Step Functions status changes of Baton's own state machines
- * (default bus, `aws.states`) and Baton's step and compensation events (orchestration bus). Failed
- * deliveries are retried, then dead-lettered.
+ * Feeds the execution-records function: Step Functions status changes of Baton's own state
+ * machines (default bus, `aws.states`) and Baton's step and compensation events (orchestration bus)
+ * go to one SQS queue, which the function drains in batches (grouped by execution inside the
+ * handler), so recording costs a fraction of an invocation per event instead of one each.
+ * Encrypted (SQS-managed), TLS only; a message whose execution failed to record comes back alone
+ * (partial batch responses) and after `maxReceiveCount` receives moves to the dead-letter queue.
+ * Rules that cannot deliver to the queue dead-letter there too.
  */
 
-import { Duration } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { type EventBus, Match, Rule } from "aws-cdk-lib/aws-events";
-import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { EVENT_SOURCE, STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 
@@ -19,33 +25,86 @@ export const RECORDED_DETAIL_TYPE_PREFIXES: readonly string[] = ["Step ", "Compe
  * longest names stay well under it.
  */
 export const ARNS_PER_RULE = 20;
+/** Messages per invocation at most, and how long the queue gathers them (records may lag this much). */
+export const RECORDS_BATCH_SIZE = 100;
+export const RECORDS_BATCHING_WINDOW_SECONDS = 1;
+/** The records function's timeout (the queue's visibility timeout is six times it). */
+export const RECORDS_TIMEOUT = Duration.seconds(30);
 
 export interface ExecutionRecordsRulesProps {
   readonly recordsFunction: IFunction;
+  /** The records function's timeout: the queue's visibility timeout is six times it. */
+  readonly recordsTimeout: Duration;
   /** ARNs of the state machines whose executions are recorded. */
   readonly stateMachineArns: readonly string[];
   readonly eventBus: EventBus;
+  /** Where messages go after `maxReceiveCount` failed receives, and undeliverable rule targets. */
   readonly deadLetterQueue: IQueue;
+  readonly queueName: string;
+  /** @default 8 */
+  readonly maxReceiveCount?: number;
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
   /** Source of Baton's own events. @default "baton" */
   readonly eventSource?: string;
 }
 
 export class ExecutionRecordsRules extends Construct {
+  readonly queue: Queue;
   readonly statusChangeRules: readonly Rule[];
   readonly stepEventsRule: Rule;
 
   constructor(scope: Construct, id: string, props: ExecutionRecordsRulesProps) {
     super(scope, id);
-    const target = (): LambdaFunction =>
-      new LambdaFunction(props.recordsFunction, {
-        deadLetterQueue: props.deadLetterQueue,
+    this.queue = new Queue(this, "Queue", {
+      queueName: props.queueName,
+      // SQS-managed SSE needs no key policy for EventBridge to send here.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.recordsTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: {
+        queue: props.deadLetterQueue,
+        maxReceiveCount: props.maxReceiveCount ?? 8,
+      },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    // One statement for every rule of this account and region (a statement per rule would hit the
+    // queue policy's 20-statement limit with many workflows); targets get a reference adding none.
+    const stack = Stack.of(this);
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AllowEventBridgeRulesOfThisAccount",
+        principals: [new ServicePrincipal("events.amazonaws.com")],
+        actions: ["sqs:SendMessage"],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnLike: {
+            "aws:SourceArn": stack.formatArn({
+              service: "events",
+              resource: "rule",
+              resourceName: "*",
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
+          StringEquals: { "aws:SourceAccount": stack.account },
+        },
+      }),
+    );
+    const targetQueue = Queue.fromQueueArn(this, "ForTargets", this.queue.queueArn);
+    // The dead-letter queue's own policy admits every rule of the account (BatonDeadLetterQueue):
+    // a reference adds no statement per rule.
+    const targetDlq = Queue.fromQueueArn(this, "DlqForTargets", props.deadLetterQueue.queueArn);
+    const target = (): SqsQueue =>
+      new SqsQueue(targetQueue, {
+        deadLetterQueue: targetDlq,
         retryAttempts: 8,
         maxEventAge: Duration.hours(2),
       });
     this.statusChangeRules = chunks(props.stateMachineArns, ARNS_PER_RULE).map(
       (arns, index) =>
         new Rule(this, `StatusChange${index}`, {
-          description: "Baton state machine execution status changes to the records handler",
+          description: "Baton state machine execution status changes to the records queue",
           eventPattern: {
             source: [STEP_FUNCTIONS_SOURCE],
             detailType: [STATUS_CHANGE_DETAIL_TYPE],
@@ -55,7 +114,7 @@ export class ExecutionRecordsRules extends Construct {
         }),
     );
     this.stepEventsRule = new Rule(this, "StepEvents", {
-      description: "Baton step and compensation events to the records handler",
+      description: "Baton step and compensation events to the records queue",
       eventBus: props.eventBus,
       eventPattern: {
         source: [props.eventSource ?? EVENT_SOURCE],
@@ -65,6 +124,13 @@ export class ExecutionRecordsRules extends Construct {
       },
       targets: [target()],
     });
+    props.recordsFunction.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: RECORDS_BATCH_SIZE,
+        maxBatchingWindow: Duration.seconds(RECORDS_BATCHING_WINDOW_SECONDS),
+        reportBatchItemFailures: true,
+      }),
+    );
   }
 }
 

@@ -103,6 +103,8 @@ export const BY_WORKFLOW_INDEX = {
   name: "byWorkflow",
   partitionKey: "gsi1pk",
   sortKey: "gsi1sk",
+  /** Listing reads keys and filters on status; documents are assembled from the table. */
+  projected: ["status"],
 } as const;
 
 /** Epoch seconds after which DynamoDB deletes an execution item. */

@@ -4,19 +4,20 @@
  * `baton dev`), a Step Functions status change that moves the execution publishes Baton's
  * `Execution *` event, so the event list is the same everywhere.
  */
-import { STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import type { EventPublisher } from "../runtime/events.ts";
 import { toDocument } from "../runtime/records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
 import { observe } from "../runtime/records/observe.ts";
 import { merge, type RecordState } from "../runtime/records/state.ts";
-import { runTrace, statusEvent, type UpdaterDeps } from "../runtime/records/updater.ts";
+import { runTrace, statusEvents, type UpdaterDeps } from "../runtime/records/updater.ts";
 import type { WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
 
 export class MemoryRecords {
   readonly #catalogue: WorkflowCatalogue;
   readonly #states = new Map<string, RecordState>();
   readonly #events = new Map<string, Map<string, ExecutionEvent>>();
+  /** Markers of the `Execution *` events published, per execution (as the head keeps them). */
+  readonly #published = new Map<string, Set<string>>();
 
   readonly #publisher: () => EventPublisher | undefined;
   #trace: UpdaterDeps["trace"];
@@ -54,14 +55,17 @@ export class MemoryRecords {
       this.#states.set(executionId, next);
     }
     const events = this.#events.get(executionId) ?? new Map<string, ExecutionEvent>();
-    const firstSight = !events.has(observation.order);
     events.set(observation.order, observation.event);
     this.#events.set(executionId, events);
     const publisher = this.#publisher();
-    if (publisher === undefined || observation.event.source !== STEP_FUNCTIONS_SOURCE) return;
     const document = this.document(executionId);
-    const entry = document && statusEvent(previous, next, document, firstSight);
-    if (entry !== undefined) await publisher.publish([entry]);
+    if (publisher === undefined || document === undefined) return;
+    const published = this.#published.get(executionId) ?? new Set<string>();
+    const due = statusEvents([observation], next, document).filter((e) => !published.has(e.marker));
+    if (due.length === 0) return;
+    await publisher.publish(due.map((e) => e.entry));
+    for (const e of due) published.add(e.marker);
+    this.#published.set(executionId, published);
   }
 
   document(executionId: string): ExecutionDocument | undefined {

@@ -1,21 +1,16 @@
 /**
- * The bus target keeping execution records in `baton dev`, built from the records handler's own
- * pieces (`observe`, the store's CRDT `merge`, `applyEvent`).
- *
- * In AWS, concurrent deliveries for one record race, and the loser of a conditional write re-reads
- * and re-merges. dynalite serializes every request, so locally the events of one execution are
- * queued instead, and the Baton events waiting in the queue are merged into one delta first (the
- * record state is a join-semilattice, so merging deltas before storing them gives the same record
- * as storing them one by one) and stored with one read and one write. Step Functions status
- * changes go through `applyEvent` one at a time, because each may publish its own
- * `Execution *` event. Every delivery resolves only once its event is stored, or rejects so the
- * bus retries it and finally dead-letters it.
+ * The bus target keeping execution records in `baton dev`: the records handler's own batch path
+ * (`applyBatch`), fed the way the SQS queue feeds it in AWS. Events are held per execution for a
+ * short batching window (like the queue's batching window) and recorded together: one log append
+ * per batch, and the head read and written only for a status change or compensation phase. A
+ * terminal status change flushes at once, so a finished execution's record is complete as soon as
+ * its events are. One batch per execution at a time: dynalite serializes requests anyway, and a
+ * second concurrent batch would only race the first for the head.
+ * Every delivery resolves once its event is stored, or rejects so the bus retries it and finally
+ * dead-letters it.
  */
-import { STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
-import type { ExecutionEvent } from "../runtime/records/document.ts";
-import { observe } from "../runtime/records/observe.ts";
-import { merge, type RecordState } from "../runtime/records/state.ts";
-import { applyEvent, type UpdaterDeps } from "../runtime/records/updater.ts";
+import { DetailType, EVENT_SOURCE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
+import { applyBatch, type UpdaterDeps } from "../runtime/records/updater.ts";
 import type { BusEvent } from "./event-bus.ts";
 
 interface Pending {
@@ -24,14 +19,26 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+export interface RecordsTargetOptions {
+  /** How long the first event of a batch waits for more of its execution. @default 25 */
+  readonly batchWindowMs?: number;
+  /** Events per batch at most. @default 100 */
+  readonly maxBatch?: number;
+}
+
 export class RecordsTarget {
   readonly #deps: () => UpdaterDeps;
+  readonly #windowMs: number;
+  readonly #maxBatch: number;
   readonly #queues = new Map<string, Pending[]>();
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #flushing = new Set<string>();
 
   /** `deps` is read per flush, so the publisher can be attached after construction. */
-  constructor(deps: () => UpdaterDeps) {
+  constructor(deps: () => UpdaterDeps, options: RecordsTargetOptions = {}) {
     this.#deps = deps;
+    this.#windowMs = options.batchWindowMs ?? 25;
+    this.#maxBatch = options.maxBatch ?? 100;
   }
 
   deliver(event: BusEvent): Promise<void> {
@@ -40,64 +47,68 @@ export class RecordsTarget {
       const queue = this.#queues.get(key) ?? [];
       queue.push({ event, resolve, reject });
       this.#queues.set(key, queue);
-      if (!this.#flushing.has(key)) void this.#drain(key);
+      if (this.#flushing.has(key)) return; // the running batch picks it up when it is done
+      if (isTerminal(event) || queue.length >= this.#maxBatch) this.#flushNow(key);
+      else if (!this.#timers.has(key))
+        this.#timers.set(
+          key,
+          setTimeout(() => this.#flushNow(key), this.#windowMs),
+        );
     });
+  }
+
+  #flushNow(key: string): void {
+    const timer = this.#timers.get(key);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#timers.delete(key);
+    if (!this.#flushing.has(key)) void this.#drain(key);
   }
 
   async #drain(key: string): Promise<void> {
     this.#flushing.add(key);
     try {
       for (;;) {
-        const batch = this.#queues.get(key) ?? [];
-        this.#queues.delete(key);
+        const queue = this.#queues.get(key) ?? [];
+        const batch = queue.splice(0, this.#maxBatch);
+        if (queue.length === 0) this.#queues.delete(key);
         if (batch.length === 0) return;
-        let group: Pending[] = [];
-        for (const pending of batch) {
-          if (pending.event.source === STEP_FUNCTIONS_SOURCE) {
-            await this.#storeGroup(group);
-            group = [];
-            await settle([pending], () => applyEvent(pending.event, this.#deps()));
-          } else {
-            group.push(pending);
-          }
-        }
-        await this.#storeGroup(group);
+        await this.#record(batch);
       }
     } finally {
       this.#flushing.delete(key);
     }
   }
 
-  /** Stores Baton events of one execution with a single merge. */
-  async #storeGroup(group: readonly Pending[]): Promise<void> {
-    if (group.length === 0) return;
-    await settle(group, async () => {
-      const deps = this.#deps();
-      let executionId: string | undefined;
-      let delta: RecordState | undefined;
-      const events: { order: string; event: ExecutionEvent }[] = [];
-      for (const { event } of group) {
-        const observation = observe(event, deps.catalogue);
-        if (observation.kind === "ignored") continue;
-        executionId = observation.executionId;
-        delta = delta === undefined ? observation.delta : merge(delta, observation.delta);
-        events.push({ order: observation.order, event: observation.event });
+  async #record(batch: readonly Pending[]): Promise<void> {
+    try {
+      const results = await applyBatch(
+        batch.map((p) => p.event),
+        this.#deps(),
+      );
+      for (const [i, pending] of batch.entries()) {
+        const result = results[i];
+        if (result?.outcome === "failed") pending.reject(result.error);
+        else pending.resolve();
       }
-      if (executionId === undefined || delta === undefined) return;
-      const id = executionId;
-      await deps.store.merge(id, delta);
-      await Promise.all(events.map(({ order, event }) => deps.store.putEvent(id, order, event)));
-    });
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
   }
 }
 
-async function settle(group: readonly Pending[], work: () => Promise<unknown>): Promise<void> {
-  try {
-    await work();
-    for (const pending of group) pending.resolve();
-  } catch (error) {
-    for (const pending of group) pending.reject(error);
-  }
+/**
+ * A run's end (a Step Functions status change other than RUNNING, or the `Execution *` event the
+ * records publish for it): little of the execution follows, so it is recorded without waiting.
+ */
+function isTerminal(event: BusEvent): boolean {
+  if (event.source === EVENT_SOURCE)
+    return (
+      event["detail-type"].startsWith("Execution ") &&
+      event["detail-type"] !== DetailType.ExecutionStarted
+    );
+  if (event.source !== STEP_FUNCTIONS_SOURCE) return false;
+  const status = (event.detail as { readonly status?: unknown } | undefined)?.status;
+  return typeof status === "string" && status !== "RUNNING";
 }
 
 /** The execution an event is about (its last ARN segment), or the event id for anything else. */

@@ -79,7 +79,7 @@ describe("tables", () => {
             { AttributeName: "gsi1pk", KeyType: "HASH" },
             { AttributeName: "gsi1sk", KeyType: "RANGE" },
           ],
-          Projection: { ProjectionType: "ALL" },
+          Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["status"] },
         },
       ],
     });
@@ -144,7 +144,9 @@ describe("bus and dead letters", () => {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1_209_600,
     });
-    const policy = Object.values(built.template.findResources("AWS::SQS::QueuePolicy"))[0];
+    const policy = Object.values(built.template.findResources("AWS::SQS::QueuePolicy")).find((p) =>
+      JSON.stringify(p.Properties.Queues).includes(id("AWS::SQS::Queue", "DeadLetters")),
+    );
     expect(policy?.Properties.PolicyDocument.Statement).toEqual([
       {
         Action: "sqs:*",
@@ -168,6 +170,26 @@ describe("bus and dead letters", () => {
         Resource: getAtt(id("AWS::SQS::Queue", "DeadLetters")),
       },
     ]);
+  });
+
+  it("encrypts the records queue, refuses plain-text transport and admits the account's rules in one statement", () => {
+    built.template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      Queues: [{ Ref: id("AWS::SQS::Queue", "RecordsQueue") }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+          Match.objectLike({
+            Sid: "AllowEventBridgeRulesOfThisAccount",
+            Condition: Match.objectLike({
+              ArnLike: { "aws:SourceArn": accountArn("events", "rule/*") },
+            }),
+          }),
+        ],
+      },
+    });
   });
 });
 
@@ -392,7 +414,7 @@ describe("handlers", () => {
 });
 
 describe("handler failures", () => {
-  it.each(["ExecutionRecords", "StartExecution"])(
+  it.each(["StartExecution"])(
     "dead-letters %s invocations that still fail after Lambda's own retries",
     (name) => {
       const fn = id("AWS::Lambda::Function", `Handlers${name}Function`);

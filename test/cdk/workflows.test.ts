@@ -1,4 +1,4 @@
-import { Stack } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { EventBus } from "aws-cdk-lib/aws-events";
 import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
@@ -279,7 +279,7 @@ describe("triggers", () => {
 });
 
 describe("execution records", () => {
-  it("sends status changes of Baton's state machines only to the records handler", () => {
+  it("sends status changes of Baton's state machines only to the records queue", () => {
     built.template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: Match.absent(),
       EventPattern: {
@@ -293,25 +293,40 @@ describe("execution records", () => {
       },
       Targets: [
         Match.objectLike({
-          Arn: getAtt(id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction")),
+          Arn: getAtt(id("AWS::SQS::Queue", "RecordsQueue")),
           DeadLetterConfig: { Arn: getAtt(id("AWS::SQS::Queue", "DeadLetters")) },
         }),
       ],
     });
   });
 
-  it("sends Baton step and compensation events, not its own execution events, to the records handler", () => {
+  it("drains the records queue in batches with partial failures, dead-lettering after 8 receives", () => {
+    built.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction") },
+      EventSourceArn: getAtt(id("AWS::SQS::Queue", "RecordsQueue")),
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    built.template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "baton-dev-records",
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 180,
+      RedrivePolicy: {
+        deadLetterTargetArn: getAtt(id("AWS::SQS::Queue", "DeadLetters")),
+        maxReceiveCount: 8,
+      },
+    });
+  });
+
+  it("sends Baton step and compensation events, not its own execution events, to the records queue", () => {
     built.template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: { Ref: id("AWS::Events::EventBus", "OrchestrationBus") },
       EventPattern: {
         source: ["baton"],
         "detail-type": [{ prefix: "Step " }, { prefix: "Compensation " }],
       },
-      Targets: [
-        Match.objectLike({
-          Arn: getAtt(id("AWS::Lambda::Function", "HandlersExecutionRecordsFunction")),
-        }),
-      ],
+      Targets: [Match.objectLike({ Arn: getAtt(id("AWS::SQS::Queue", "RecordsQueue")) })],
     });
   });
 
@@ -333,6 +348,8 @@ describe("execution records", () => {
       stateMachineArns: arns,
       eventBus: new EventBus(stack, "Bus"),
       deadLetterQueue: new Queue(stack, "Dlq"),
+      recordsTimeout: Duration.seconds(30),
+      queueName: "records",
     });
     // Assess
     const rules = Object.values(Template.fromStack(stack).findResources("AWS::Events::Rule"));

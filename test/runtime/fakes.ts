@@ -21,6 +21,7 @@ import {
   type StopOptions,
   type StopOutcome,
 } from "../../lib/runtime/execution-engine.ts";
+import { loggedDelta } from "../../lib/runtime/records/assemble.ts";
 import { toDocument } from "../../lib/runtime/records/derive.ts";
 import type {
   ExecutionDocument,
@@ -33,7 +34,9 @@ import type {
   ExecutionStore,
   IdempotencyClaim,
   ListOptions,
+  LoggedEvent,
   MergeResult,
+  StoredRecord,
 } from "../../lib/runtime/records/execution-store.ts";
 import { InvalidCursorError } from "../../lib/runtime/records/execution-store.ts";
 import type {
@@ -66,6 +69,10 @@ function paginate<T>(items: readonly T[], options: ListOptions): Page<T> {
 export class MemoryExecutionStore implements ExecutionStore {
   readonly states = new Map<string, RecordState>();
   readonly events = new Map<string, Map<string, ExecutionEvent>>();
+  readonly heads = new Map<
+    string,
+    { head: RecordState; published: readonly string[]; rev: number }
+  >();
   readonly claims = new Map<string, IdempotencyClaim>();
 
   constructor(readonly catalogue: WorkflowCatalogue) {}
@@ -79,16 +86,50 @@ export class MemoryExecutionStore implements ExecutionStore {
     const previous = this.states.get(id);
     const state = merge(previous ?? { id }, { ...delta, id });
     this.states.set(id, state);
+    const before = this.heads.get(id);
+    this.heads.set(id, {
+      head: merge(before?.head ?? { id }, { ...delta, id }),
+      published: before?.published ?? [],
+      rev: (before?.rev ?? 0) + 1,
+    });
     const changed = previous === undefined || !sameState(previous, state);
     return { document: this.#document(state), state, previous, changed };
   }
 
-  async putEvent(id: string, order: string, event: ExecutionEvent): Promise<boolean> {
+  async read(id: string): Promise<StoredRecord> {
+    const head = this.heads.get(id);
+    return {
+      head: head?.head,
+      rev: head?.rev ?? 0,
+      published: head?.published ?? [],
+      orders: new Set(this.events.get(id)?.keys() ?? []),
+      state: this.states.get(id),
+    };
+  }
+
+  async writeHead(
+    id: string,
+    head: RecordState,
+    published: readonly string[],
+    rev: number,
+  ): Promise<boolean> {
+    if ((this.heads.get(id)?.rev ?? 0) !== rev) return false;
+    this.heads.set(id, { head, published, rev: rev + 1 });
+    this.states.set(id, merge(this.states.get(id) ?? { id }, { ...head, id }));
+    return true;
+  }
+
+  async append(id: string, logged: readonly LoggedEvent[], extra?: RecordState): Promise<void> {
     const events = this.events.get(id) ?? new Map<string, ExecutionEvent>();
     this.events.set(id, events);
-    if (events.has(order)) return false;
-    events.set(order, event);
-    return true;
+    let state = this.states.get(id) ?? { id };
+    for (const { order, event } of logged) {
+      events.set(order, event);
+      const delta = loggedDelta(event, this.catalogue);
+      if (delta !== undefined) state = merge(state, { ...delta, id });
+    }
+    if (extra !== undefined) state = merge(state, { ...extra, id });
+    this.states.set(id, state);
   }
 
   async listEvents(id: string, options: ListOptions): Promise<Page<ExecutionEvent>> {

@@ -3,13 +3,19 @@
  *
  * Items (table keys `pk`/`sk`, index and TTL attributes: `TABLE_KEYS`, `BY_WORKFLOW_INDEX` and
  * `TTL_ATTRIBUTE` in `lib/core/wire.ts`):
- * - record   `pk=EXEC#<id>, sk=META`: `state` (JSON of the merged `RecordState`), `rev` (write
- *   counter every write is conditional on), `status`, and `gsi1pk=WORKFLOW#<name>`,
- *   `gsi1sk=<startedAt>#<id>` once both are known;
- * - events   `pk=EXEC#<id>, sk=EVENT#<time>#<rank>#<attempt>#<event id>`: one per distinct event;
+ * - head     `pk=EXEC#<id>, sk=META`: `head` (JSON of the execution-level `RecordState`: no steps),
+ *   `published` (markers of the `Execution *` events published), `rev` (write counter every write
+ *   is conditional on), `status`, and `gsi1pk=WORKFLOW#<name>`, `gsi1sk=<startedAt>#<id>` once both
+ *   are known. Written at the start, at status changes and compensation phases: a few times per
+ *   execution, whatever the number of steps. The index projects `status` only (the listing filter).
+ * - log      `pk=EXEC#<id>, sk=EVENT#<first order>#<batch hash>`: `events` (JSON of the batch's
+ *   `LoggedEvent`s) and `extra` (a delta logged with them: a finished run's state trace). Appended,
+ *   never rewritten; one item per batch, so a batch of events pays its bytes once.
  * - idempotency keys `pk=IDEMPOTENCY#<workflow>#<key>, sk=IDEMPOTENCY`.
- * Conditional writes only (no transactions): a lost race re-reads and re-merges.
+ * Reading an execution is one Query of its partition (head and log). Conditional writes only (no
+ * transactions): a lost race on the head re-reads and re-merges.
  */
+import { createHash } from "node:crypto";
 import {
   type AttributeValue,
   type DynamoDBClient,
@@ -20,7 +26,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { Json } from "../../core/model.ts";
 import { BY_WORKFLOW_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from "../../core/wire.ts";
-import { toDocument } from "../records/derive.ts";
+import { assemble, inOrder } from "../records/assemble.ts";
+import { executionStatus, toDocument } from "../records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent, Page } from "../records/document.ts";
 import type {
   ClaimResult,
@@ -28,7 +35,9 @@ import type {
   ExecutionStore,
   IdempotencyClaim,
   ListOptions,
+  LoggedEvent,
   MergeResult,
+  StoredRecord,
 } from "../records/execution-store.ts";
 import {
   EVENT_PREFIX,
@@ -55,12 +64,16 @@ export interface DynamoExecutionStoreOptions {
   /** @default () => new Date() */
   readonly clock?: () => Date;
   readonly retry?: RetryOptions;
-  /** Serialized state above this many bytes drops output, then input. @default 350_000 (items max 400 KB) */
+  /** Serialized head above this many bytes drops output, then input. @default 350_000 (items max 400 KB) */
   readonly maxStateBytes?: number;
+  /** Executions assembled at once for a listing (one Query each). @default 16 */
+  readonly listConcurrency?: number;
 }
 
 /** Pages fetched at most per listing call when a status filter discards most items. */
 const MAX_QUERY_PAGES = 25;
+/** Bytes of events per log item (DynamoDB items hold at most 400 KB). */
+const MAX_LOG_ITEM_BYTES = 300_000;
 
 export class DynamoExecutionStore implements ExecutionStore {
   readonly #o: Required<Omit<DynamoExecutionStoreOptions, "retry">> & { retry: RetryOptions };
@@ -70,120 +83,201 @@ export class DynamoExecutionStore implements ExecutionStore {
       retentionDays: 30,
       clock: () => new Date(),
       maxStateBytes: 350_000,
+      listConcurrency: 16,
       retry: {},
       ...options,
     };
   }
 
   async get(id: string): Promise<ExecutionDocument | undefined> {
-    const item = await this.#getMeta(id);
-    return item === undefined ? undefined : this.#document(item.state);
+    const { state } = await this.read(id);
+    return state === undefined ? undefined : this.#document(state);
+  }
+
+  async read(id: string): Promise<StoredRecord> {
+    const { items } = await this.#query(
+      {
+        // The head and the log (`EVENT#…` < `META`), not the signal items after them.
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: {
+          ":pk": { S: executionPk(id) },
+          ":from": { S: EVENT_PREFIX },
+          ":to": { S: META },
+        },
+        ConsistentRead: true,
+      },
+      Number.POSITIVE_INFINITY,
+      undefined,
+      Number.POSITIVE_INFINITY,
+    );
+    let head: RecordState | undefined;
+    let rev = 0;
+    let published: readonly string[] = [];
+    const logged: LoggedEvent[] = [];
+    const extras: RecordState[] = [];
+    for (const item of items) {
+      if (item.sk?.S === META) {
+        // `state`: an item written before the log existed (the whole record, steps included).
+        head = parseJson<RecordState>(item.head?.S ?? item.state?.S);
+        if (head === undefined)
+          throw new Error(`Execution record ${id} has an unreadable head attribute.`);
+        rev = Number(item.rev?.N ?? "0");
+        published = parseJson<string[]>(item.published?.S) ?? [];
+        continue;
+      }
+      logged.push(...logItemEvents(item));
+      const extra = parseJson<RecordState>(item.extra?.S);
+      if (extra !== undefined) extras.push(extra);
+    }
+    const events = inOrder(logged);
+    return {
+      head,
+      rev,
+      published,
+      orders: new Set(events.map((e) => e.order)),
+      state: assemble(
+        id,
+        head,
+        events.map((e) => e.event),
+        extras,
+        this.#o.catalogue,
+      ),
+    };
+  }
+
+  async writeHead(
+    id: string,
+    head: RecordState,
+    published: readonly string[],
+    rev: number,
+  ): Promise<boolean> {
+    const state = limitSize({ ...head, id }, this.#o.maxStateBytes);
+    const status = executionStatus(state);
+    const startedAt = state.startedAt ?? state.firstSeen;
+    const workflow = state.workflow;
+    const item: Record<string, AttributeValue> = {
+      pk: { S: executionPk(id) },
+      sk: { S: META },
+      rev: { N: String(rev + 1) },
+      head: { S: JSON.stringify(state) },
+      status: { S: status },
+      [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
+      ...(published.length === 0
+        ? {}
+        : { published: { S: JSON.stringify([...published].sort()) } }),
+      ...(workflow === undefined || startedAt === undefined
+        ? {}
+        : {
+            [BY_WORKFLOW_INDEX.partitionKey]: { S: workflowPk(workflow) },
+            [BY_WORKFLOW_INDEX.sortKey]: { S: workflowSk(startedAt, id) },
+          }),
+    };
+    try {
+      await retrying(
+        `Writing execution record ${id}`,
+        () =>
+          this.#o.client.send(
+            new PutItemCommand({
+              TableName: this.#o.tableName,
+              Item: item,
+              ...(rev === 0
+                ? { ConditionExpression: "attribute_not_exists(pk)" }
+                : {
+                    ConditionExpression: "rev = :rev",
+                    ExpressionAttributeValues: { ":rev": { N: String(rev) } },
+                  }),
+            }),
+          ),
+        this.#o.retry,
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async merge(id: string, delta: RecordState): Promise<MergeResult> {
+    // Most merges start an execution: try creating the head before reading anything.
+    const fresh = merge({ id }, { ...delta, id });
+    if (await this.writeHead(id, fresh, [], 0))
+      return { document: this.#document(fresh), state: fresh, previous: undefined, changed: true };
     return retrying(
       `Merging into execution record ${id}`,
-      () => this.#tryMerge(id, delta),
+      async (): Promise<MergeResult | undefined> => {
+        const record = await this.read(id);
+        const head = merge(record.head ?? { id }, { ...delta, id });
+        const state = merge(record.state ?? { id }, head);
+        const changed = record.head === undefined || !sameState(record.head, head);
+        if (changed && !(await this.writeHead(id, head, record.published, record.rev)))
+          return undefined; // another writer won: re-read, re-merge
+        return { document: this.#document(state), state, previous: record.state, changed };
+      },
       this.#o.retry,
     );
   }
 
-  async #tryMerge(id: string, delta: RecordState): Promise<MergeResult | undefined> {
-    const current = await this.#getMeta(id);
-    const previous = current?.state;
-    const next = limitSize(merge(previous ?? { id }, { ...delta, id }), this.#o.maxStateBytes);
-    if (previous !== undefined && sameState(previous, next)) {
-      return { document: this.#document(previous), state: previous, previous, changed: false };
-    }
-    const document = this.#document(next);
-    const rev = (current?.rev ?? 0) + 1;
-    const item: Record<string, AttributeValue> = {
-      pk: { S: executionPk(id) },
-      sk: { S: META },
-      rev: { N: String(rev) },
-      state: { S: JSON.stringify(next) },
-      status: { S: document.status },
-      [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
-      ...(document.workflow === "" ? {} : { workflow: { S: document.workflow } }),
-      ...(document.startedAt === "" ? {} : { startedAt: { S: document.startedAt } }),
-      ...(document.workflow === "" || document.startedAt === ""
-        ? {}
-        : {
-            [BY_WORKFLOW_INDEX.partitionKey]: { S: workflowPk(document.workflow) },
-            [BY_WORKFLOW_INDEX.sortKey]: { S: workflowSk(document.startedAt, id) },
-          }),
-    };
-    try {
-      await this.#o.client.send(
-        new PutItemCommand({
-          TableName: this.#o.tableName,
-          Item: item,
-          ...(current === undefined
-            ? { ConditionExpression: "attribute_not_exists(pk)" }
-            : {
-                ConditionExpression: "rev = :rev",
-                ExpressionAttributeValues: { ":rev": { N: String(current.rev) } },
-              }),
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined; // another writer won: re-read, re-merge
-      throw error;
-    }
-    return { document, state: next, previous, changed: true };
-  }
-
-  async putEvent(id: string, order: string, event: ExecutionEvent): Promise<boolean> {
-    return retrying(
-      `Storing event ${event.id}`,
-      async () => {
-        try {
-          await this.#o.client.send(
+  async append(id: string, events: readonly LoggedEvent[], extra?: RecordState): Promise<void> {
+    const expires = String(expiresAt(this.#o.clock(), this.#o.retentionDays));
+    const chunks = chunkByBytes(events, MAX_LOG_ITEM_BYTES);
+    if (chunks.length === 0 && extra !== undefined) chunks.push([]);
+    for (const [index, chunk] of chunks.entries()) {
+      const withExtra = index === 0 ? extra : undefined;
+      const orders = chunk.map((e) => e.order).sort();
+      const hash = createHash("sha256")
+        .update(orders.join("\n"))
+        .update(withExtra === undefined ? "" : canonicalJson(withExtra))
+        .digest("hex")
+        .slice(0, 16);
+      await retrying(
+        `Appending ${chunk.length} event(s) to execution record ${id}`,
+        () =>
+          this.#o.client.send(
             new PutItemCommand({
               TableName: this.#o.tableName,
               Item: {
                 pk: { S: executionPk(id) },
-                sk: { S: eventSk(order) },
-                event: { S: JSON.stringify(event) },
-                [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
+                sk: { S: eventSk(`${orders[0] ?? "~extra"}#${hash}`) },
+                events: { S: JSON.stringify(chunk) },
+                ...(withExtra === undefined ? {} : { extra: { S: JSON.stringify(withExtra) } }),
+                [TTL_ATTRIBUTE]: { N: expires },
               },
-              ConditionExpression: "attribute_not_exists(pk)",
             }),
-          );
-          return true;
-        } catch (error) {
-          if (isConditionalCheckFailed(error)) return false;
-          throw error;
-        }
-      },
-      this.#o.retry,
-    );
+          ),
+        this.#o.retry,
+      );
+    }
   }
 
   async listEvents(id: string, options: ListOptions): Promise<Page<ExecutionEvent>> {
     const pk = executionPk(id);
-    const start =
+    const after =
       options.cursor === undefined
         ? undefined
-        : decodeCursor(
-            options.cursor,
-            [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey],
-            (k) => k.pk === pk && (k.sk ?? "").startsWith(EVENT_PREFIX),
-          );
-    const page = await this.#query(
+        : decodeCursor(options.cursor, [TABLE_KEYS.partitionKey, "after"], (k) => k.pk === pk).after
+            ?.S;
+    // Log items hold batches whose events interleave: the whole log is read and ordered.
+    const { items } = await this.#query(
       {
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
         ExpressionAttributeValues: { ":pk": { S: pk }, ":prefix": { S: EVENT_PREFIX } },
-        ScanIndexForward: true,
       },
-      options.limit,
-      start,
+      Number.POSITIVE_INFINITY,
+      undefined,
+      Number.POSITIVE_INFINITY,
     );
-    const items = page.items.flatMap((item) => {
-      const event = parseJson<ExecutionEvent>(item.event?.S);
-      return event === undefined ? [] : [event];
-    });
-    return withCursor(items, page.lastKey);
+    const all = inOrder(items.flatMap(logItemEvents));
+    const rest = after === undefined ? all : all.filter((e) => e.order > after);
+    const page = rest.slice(0, options.limit);
+    const last = page.at(-1);
+    const cursor =
+      rest.length > page.length && last !== undefined
+        ? encodeCursor({ [TABLE_KEYS.partitionKey]: { S: pk }, after: { S: last.order } })
+        : undefined;
+    return {
+      items: page.map((e) => e.event),
+      ...(cursor === undefined ? {} : { cursor }),
+    };
   }
 
   async list(workflow: string, options: ExecutionListOptions): Promise<Page<ExecutionDocument>> {
@@ -220,7 +314,7 @@ export class DynamoExecutionStore implements ExecutionStore {
       options.limit,
       start,
     );
-    return withCursor(this.#documents(page.items), page.lastKey);
+    return withCursor(await this.#documents(page.items), page.lastKey);
   }
 
   async listSince(
@@ -239,7 +333,7 @@ export class DynamoExecutionStore implements ExecutionStore {
       undefined,
       Number.POSITIVE_INFINITY,
     );
-    return { items: this.#documents(page.items), truncated: page.lastKey !== undefined };
+    return { items: await this.#documents(page.items), truncated: page.lastKey !== undefined };
   }
 
   async claimIdempotencyKey(
@@ -285,22 +379,6 @@ export class DynamoExecutionStore implements ExecutionStore {
     );
   }
 
-  async #getMeta(id: string): Promise<{ state: RecordState; rev: number } | undefined> {
-    const result = await this.#o.client.send(
-      new GetItemCommand({
-        TableName: this.#o.tableName,
-        Key: { pk: { S: executionPk(id) }, sk: { S: META } },
-        ConsistentRead: true,
-      }),
-    );
-    const item = result.Item;
-    if (item === undefined) return undefined;
-    const state = parseJson<RecordState>(item.state?.S);
-    if (state === undefined)
-      throw new Error(`Execution record ${id} has an unreadable state attribute.`);
-    return { state, rev: Number(item.rev?.N ?? "0") };
-  }
-
   /** Queries up to `limit` items across pages (filters may return short pages). */
   async #query(
     input: Omit<QueryCommandInput, "TableName" | "Limit" | "ExclusiveStartKey">,
@@ -321,7 +399,7 @@ export class DynamoExecutionStore implements ExecutionStore {
             new QueryCommand({
               TableName: this.#o.tableName,
               ...input,
-              Limit: Math.min(1000, limit - items.length),
+              ...(Number.isFinite(limit) ? { Limit: Math.min(1000, limit - items.length) } : {}),
               ...(lastKey === undefined ? {} : { ExclusiveStartKey: lastKey }),
             }),
           ),
@@ -334,11 +412,24 @@ export class DynamoExecutionStore implements ExecutionStore {
     return { items, lastKey };
   }
 
-  #documents(items: readonly Record<string, AttributeValue>[]): ExecutionDocument[] {
-    return items.flatMap((item) => {
-      const state = parseJson<RecordState>(item.state?.S);
-      return state === undefined ? [] : [this.#document(state)];
+  /** The documents of listed executions (index items hold keys and status): one read each. */
+  async #documents(items: readonly Record<string, AttributeValue>[]): Promise<ExecutionDocument[]> {
+    const ids = items.flatMap((item) => {
+      const pk = item.pk?.S;
+      return pk === undefined ? [] : [pk.slice(executionPk("").length)];
     });
+    const documents: (ExecutionDocument | undefined)[] = new Array(ids.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const index = next++;
+        documents[index] = await this.get(ids[index] ?? "");
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.#o.listConcurrency, ids.length) }, worker),
+    );
+    return documents.filter((d): d is ExecutionDocument => d !== undefined);
   }
 
   #document(state: RecordState): ExecutionDocument {
@@ -347,6 +438,36 @@ export class DynamoExecutionStore implements ExecutionStore {
       state.workflow === undefined ? undefined : this.#o.catalogue.get(state.workflow),
     );
   }
+}
+
+/** The events of a log item (or of an event item written before log items existed). */
+function logItemEvents(item: Record<string, AttributeValue>): LoggedEvent[] {
+  const batch = parseJson<LoggedEvent[]>(item.events?.S);
+  if (batch !== undefined) return batch;
+  const single = parseJson<ExecutionEvent>(item.event?.S);
+  const sk = item.sk?.S;
+  return single === undefined || sk === undefined
+    ? []
+    : [{ order: sk.slice(EVENT_PREFIX.length), event: single }];
+}
+
+/** Splits events into runs of at most `maxBytes` of JSON (one event larger than that stays alone). */
+function chunkByBytes(events: readonly LoggedEvent[], maxBytes: number): LoggedEvent[][] {
+  const chunks: LoggedEvent[][] = [];
+  let current: LoggedEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = Buffer.byteLength(JSON.stringify(event));
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function withCursor<T>(

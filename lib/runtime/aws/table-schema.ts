@@ -39,7 +39,10 @@ export function executionsTable(tableName: string): TableDefinition {
             { AttributeName: BY_WORKFLOW_INDEX.partitionKey, KeyType: "HASH" },
             { AttributeName: BY_WORKFLOW_INDEX.sortKey, KeyType: "RANGE" },
           ],
-          Projection: { ProjectionType: "ALL" },
+          Projection: {
+            ProjectionType: "INCLUDE",
+            NonKeyAttributes: [...BY_WORKFLOW_INDEX.projected],
+          },
         },
       ],
     },

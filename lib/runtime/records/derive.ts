@@ -96,6 +96,9 @@ function compensationStatus(
   compensable: ReadonlySet<string>,
 ): CompensationStatus {
   if (status === "COMPENSATION_FAILED") return "FAILED";
+  // A succeeded redrive ran the saga to its end: what an earlier run compensated is history (its
+  // steps show their new outcomes), not this execution's compensation.
+  if (status === "SUCCEEDED" && Number(state.run?.k[0] ?? 0) > 0) return "NONE";
   const phase = state.compensation?.v;
   if (phase === "FAILED" || phase === "RUNNING") return phase;
   if (phase === undefined && steps.some((s) => s.status === "COMPENSATION_FAILED"))

@@ -1,4 +1,12 @@
-/** Execution records: the `ExecutionStore` port (DynamoDB: `aws/dynamo-execution-store.ts`). */
+/**
+ * Execution records: the `ExecutionStore` port (DynamoDB: `aws/dynamo-execution-store.ts`).
+ *
+ * A record is a small execution item (the "head": start, cancel, status changes and compensation
+ * phase, with the markers of the `Execution *` events already published) plus the execution's
+ * events appended as their own log items. The document is the merge (`state.ts`) of the head, the
+ * delta of every logged event and any extra delta logged with them (a finished run's state trace):
+ * appending never rewrites what is there, so records grow linearly with the steps.
+ */
 import type { ExecutionDocument, ExecutionEvent, ExecutionStatus, Page } from "./document.ts";
 import type { RecordState } from "./state.ts";
 
@@ -12,8 +20,28 @@ export interface MergeResult {
   readonly state: RecordState;
   /** The state before this merge; undefined when the record did not exist. */
   readonly previous: RecordState | undefined;
-  /** false when the delta was already contained in the record (a duplicate). */
+  /** false when the delta was already contained in the head (a duplicate). */
   readonly changed: boolean;
+}
+
+/** One event as logged: its order key among the execution's events, and the event. */
+export interface LoggedEvent {
+  readonly order: string;
+  readonly event: ExecutionEvent;
+}
+
+/** What is stored of one execution, read in one consistent query. */
+export interface StoredRecord {
+  /** The execution item's state; undefined when it does not exist yet. */
+  readonly head: RecordState | undefined;
+  /** Write counter of the execution item (0 when absent); head writes are conditional on it. */
+  readonly rev: number;
+  /** Markers of the `Execution *` events already published (`<redriveCount>:start|end`). */
+  readonly published: readonly string[];
+  /** Order keys of the logged events. */
+  readonly orders: ReadonlySet<string>;
+  /** The head merged with every logged event and extra delta; undefined when nothing is stored. */
+  readonly state: RecordState | undefined;
 }
 
 export interface ListOptions {
@@ -37,10 +65,25 @@ export type ClaimResult =
 
 export interface ExecutionStore {
   get(id: string): Promise<ExecutionDocument | undefined>;
-  /** Merges a delta into the record (creating it); idempotent and order-independent. */
+  /** The execution item and its log, read consistently. */
+  read(id: string): Promise<StoredRecord>;
+  /**
+   * Writes the execution item if its write counter is still `rev` (0: if it does not exist);
+   * false when another writer got there first (read again and re-merge).
+   */
+  writeHead(
+    id: string,
+    head: RecordState,
+    published: readonly string[],
+    rev: number,
+  ): Promise<boolean>;
+  /** Merges an execution-level delta into the head (read, merge, conditional write, retried). */
   merge(id: string, delta: RecordState): Promise<MergeResult>;
-  /** Stores an event under its order key; false when it was already there. */
-  putEvent(id: string, order: string, event: ExecutionEvent): Promise<boolean>;
+  /**
+   * Appends events (and an extra delta, such as a state trace) as log items. Idempotent: the same
+   * batch appended twice lands on the same item, overlapping batches are deduplicated on reading.
+   */
+  append(id: string, events: readonly LoggedEvent[], extra?: RecordState): Promise<void>;
   listEvents(id: string, options: ListOptions): Promise<Page<ExecutionEvent>>;
   /** A workflow's executions, newest first. Throws `InvalidCursorError` for a foreign cursor. */
   list(workflow: string, options: ExecutionListOptions): Promise<Page<ExecutionDocument>>;

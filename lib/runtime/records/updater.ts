@@ -1,26 +1,34 @@
 /**
  * The record updater: consumes Step Functions status changes and Baton orchestration events and
- * keeps the execution record and its event list. Safe under duplicate and out-of-order delivery
- * (see `state.ts`); a failure is thrown so EventBridge retries the whole event.
+ * keeps the execution record (`execution-store.ts`): a batch of events of one execution is
+ * appended as one log item, and the head (the execution item) is merged only when an event changes
+ * it (`changesHead`): the start, the end, the compensation phase. Safe under duplicate and
+ * out-of-order delivery (see `state.ts`); a failure is thrown (per execution) so the batch's events
+ * are delivered again.
+ *
+ * Baton's `Execution *` events are published from the status changes: one per run start and one per
+ * run end, whatever order they arrive in, each marked in the head once published (at least once:
+ * a crash between publishing and the head write publishes again).
  */
 
 import { DetailType, STEP_FUNCTIONS_SOURCE } from "../../core/wire.ts";
 import type { EventEntry, EventPublisher } from "../events.ts";
 import { isCompensationRun, parseRedriveRun } from "../execution-engine.ts";
 import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
-import { executionStatus } from "./derive.ts";
+import { changesHead, headPart } from "./assemble.ts";
+import { toDocument } from "./derive.ts";
 import type { ExecutionDocument, ExecutionStatus } from "./document.ts";
-import type { ExecutionStore } from "./execution-store.ts";
-import { observe } from "./observe.ts";
-import type { RecordState } from "./state.ts";
+import type { ExecutionStore, LoggedEvent, StoredRecord } from "./execution-store.ts";
+import { type Observation, observe } from "./observe.ts";
+import { merge, type RecordState, sameState } from "./state.ts";
 import { type StateTrace, traceDelta, tracedStatuses } from "./trace.ts";
 
 export interface UpdaterDeps {
   readonly store: ExecutionStore;
   readonly catalogue?: WorkflowCatalogue;
   /**
-   * Where Baton `Execution *` events are published when a Step Functions status change moves an
-   * execution to a new status (Step Functions itself only reports on the default bus).
+   * Where Baton `Execution *` events are published when a Step Functions status change reports a
+   * run's start or end (Step Functions itself only reports on the default bus).
    */
   readonly publisher?: EventPublisher;
   /**
@@ -29,36 +37,160 @@ export interface UpdaterDeps {
    * status (`trace.ts`). Without it, non-call steps fall back to what the step events imply.
    */
   readonly trace?: (run: FinishedRun) => Promise<StateTrace | undefined>;
+  /** Head writes lost to a concurrent writer before giving up. @default 20 */
+  readonly maxConflicts?: number;
 }
 
 export type ApplyResult =
   | {
+      /** `duplicate` only when the log was read (a batch with a status change) and held the event. */
       readonly outcome: "applied" | "duplicate";
       readonly executionId: string;
       readonly status: ExecutionStatus;
     }
   | { readonly outcome: "ignored"; readonly reason: string };
 
+/** The outcome of each event of a batch, in the batch's order. */
+export type BatchResult = readonly (
+  | ApplyResult
+  | { readonly outcome: "failed"; readonly error: unknown }
+)[];
+
 export async function applyEvent(event: unknown, deps: UpdaterDeps): Promise<ApplyResult> {
-  const observation = observe(event, deps.catalogue);
-  if (observation.kind === "ignored") return { outcome: "ignored", reason: observation.reason };
-  const { executionId } = observation;
-  let merged = await deps.store.merge(executionId, observation.delta);
-  const traced = await runTrace(event, executionId, merged.document.workflow, deps);
-  if (traced !== undefined) {
-    const next = await deps.store.merge(executionId, traced);
-    merged = { ...next, previous: merged.previous, changed: merged.changed || next.changed };
+  const [result] = await applyBatch([event], deps);
+  if (result === undefined) throw new Error("applyBatch returned no result for the event.");
+  if (result.outcome === "failed") throw result.error;
+  return result;
+}
+
+/**
+ * Records a batch of events: grouped by execution, each group stored with one log append and at
+ * most a few head writes; groups are independent (one failing leaves the others recorded).
+ */
+export async function applyBatch(
+  events: readonly unknown[],
+  deps: UpdaterDeps,
+): Promise<BatchResult> {
+  const results: BatchResult[number][] = new Array(events.length);
+  const groups = new Map<string, { index: number; raw: unknown; observation: Observed }[]>();
+  for (const [index, raw] of events.entries()) {
+    const observation = observe(raw, deps.catalogue);
+    if (observation.kind === "ignored") {
+      results[index] = { outcome: "ignored", reason: observation.reason };
+      continue;
+    }
+    const group = groups.get(observation.executionId) ?? [];
+    group.push({ index, raw, observation });
+    groups.set(observation.executionId, group);
   }
-  const stored = await deps.store.putEvent(executionId, observation.order, observation.event);
-  if (deps.publisher !== undefined && observation.event.source === STEP_FUNCTIONS_SOURCE) {
-    const entry = statusEvent(merged.previous, merged.state, merged.document, stored);
-    if (entry !== undefined) await deps.publisher.publish([entry]);
+  await Promise.all(
+    [...groups.entries()].map(async ([executionId, group]) => {
+      try {
+        const outcomes = await recordGroup(executionId, group, deps);
+        for (const [i, member] of group.entries())
+          results[member.index] = outcomes[i] as ApplyResult;
+      } catch (error) {
+        for (const member of group) results[member.index] = { outcome: "failed", error };
+      }
+    }),
+  );
+  return results;
+}
+
+type Observed = Extract<Observation, { kind: "observed" }>;
+
+async function recordGroup(
+  executionId: string,
+  group: readonly { readonly raw: unknown; readonly observation: Observed }[],
+  deps: UpdaterDeps,
+): Promise<ApplyResult[]> {
+  const observations = group.map((g) => g.observation);
+  const logged: LoggedEvent[] = observations.map((o) => ({ order: o.order, event: o.event }));
+  const headEvents = observations.filter((o) => changesHead(o.event));
+  const delta = observations.reduce<RecordState>((all, o) => merge(all, o.delta), {
+    id: executionId,
+  });
+  // A batch without a status change or compensation phase is only appended: no read at all.
+  const record = headEvents.length > 0 ? await deps.store.read(executionId) : undefined;
+  const workflow = delta.workflow ?? record?.state?.workflow ?? "";
+  let traced: RecordState | undefined;
+  for (const { raw } of group) {
+    const trace = await runTrace(raw, executionId, workflow, deps);
+    if (trace !== undefined) traced = traced === undefined ? trace : merge(traced, trace);
   }
-  return {
-    outcome: merged.changed || stored ? "applied" : "duplicate",
+  await deps.store.append(executionId, logged, traced);
+  const seen = record?.orders ?? new Set<string>();
+  let state = merge(
+    record?.state ?? { id: executionId },
+    merge(delta, traced ?? { id: executionId }),
+  );
+  if (record !== undefined) {
+    const head = headEvents.reduce<RecordState>((h, o) => merge(h, headPart(o.delta)), {
+      id: executionId,
+    });
+    state = await mergeHead(executionId, record, head, headEvents, traced, delta, deps);
+  }
+  const status = toDocument(state).status;
+  return observations.map((o) => ({
+    outcome: seen.has(o.order) ? "duplicate" : "applied",
     executionId,
-    status: merged.document.status,
-  };
+    status: documentStatus(state, deps, status),
+  }));
+}
+
+function documentStatus(
+  state: RecordState,
+  deps: Pick<UpdaterDeps, "catalogue">,
+  fallback: ExecutionStatus,
+): ExecutionStatus {
+  const workflow = state.workflow === undefined ? undefined : deps.catalogue?.get(state.workflow);
+  return workflow === undefined ? fallback : toDocument(state, workflow).status;
+}
+
+/**
+ * Merges the head delta and publishes the `Execution *` events not published yet, then writes the
+ * head conditionally; a lost race reads again (the other writer may have published them).
+ */
+async function mergeHead(
+  executionId: string,
+  first: StoredRecord,
+  headDelta: RecordState,
+  headEvents: readonly Observed[],
+  traced: RecordState | undefined,
+  delta: RecordState,
+  deps: UpdaterDeps,
+): Promise<RecordState> {
+  let record = first;
+  const maxConflicts = deps.maxConflicts ?? 20;
+  // Published by an attempt whose head write then lost: not published again by the next attempt.
+  const publishedHere = new Set<string>();
+  for (let attempt = 0; ; attempt++) {
+    const head = merge(record.head ?? { id: executionId }, headDelta);
+    const state = merge(
+      merge(record.state ?? { id: executionId }, delta),
+      merge(head, traced ?? { id: executionId }),
+    );
+    const workflow = state.workflow === undefined ? undefined : deps.catalogue?.get(state.workflow);
+    const document = toDocument(state, workflow);
+    const due =
+      deps.publisher === undefined
+        ? []
+        : statusEvents(headEvents, state, document).filter(
+            (e) => !record.published.includes(e.marker),
+          );
+    const unchanged = record.head !== undefined && sameState(record.head, head);
+    if (unchanged && due.length === 0) return state;
+    const unpublished = due.filter((e) => !publishedHere.has(e.marker));
+    if (unpublished.length > 0) await deps.publisher?.publish(unpublished.map((e) => e.entry));
+    for (const e of unpublished) publishedHere.add(e.marker);
+    const published = [...new Set([...record.published, ...due.map((e) => e.marker)])];
+    if (await deps.store.writeHead(executionId, head, published, record.rev)) return state;
+    if (attempt >= maxConflicts)
+      throw new Error(
+        `Execution record ${executionId}: ${attempt + 1} head writes lost to concurrent writers; the events will be delivered again.`,
+      );
+    record = await deps.store.read(executionId);
+  }
 }
 
 const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
@@ -70,37 +202,70 @@ const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
   TIMED_OUT: DetailType.ExecutionTimedOut,
 };
 
+/** A Baton `Execution *` event and the head marker that says it was published. */
+export interface StatusEvent {
+  readonly marker: string;
+  readonly entry: EventEntry;
+}
+
 /**
- * The Baton event for a Step Functions status change: when the execution's run register moved, or
- * when a status change seen for the first time (`firstSight`) finds the execution running. The
- * API records RUNNING as it starts an execution, before Step Functions reports it, so without the
- * second rule `Execution Started` would depend on which of the two came first.
+ * The `Execution *` events the status changes among `observations` stand for: `Execution Started`
+ * for every run start (`<redriveCount>:start`), whatever arrived before it; the end event
+ * (`<redriveCount>:end`) once the record shows that run ended (an end superseded by a later
+ * redrive is not announced). Details come from the document, the start's as it was at the start.
  */
-export function statusEvent(
-  previous: RecordState | undefined,
-  next: RecordState,
+export function statusEvents(
+  observations: readonly Observation[],
+  state: RecordState,
   document: ExecutionDocument,
-  firstSight = false,
-): EventEntry | undefined {
-  const before = previous?.run === undefined ? undefined : executionStatus(previous);
-  const redriveBefore = Number(previous?.run?.k[0] ?? -1);
-  const redriveAfter = Number(next.run?.k[0] ?? 0);
-  if (next.run === undefined) return undefined;
-  const moved = before !== document.status || redriveBefore !== redriveAfter;
-  if (!moved && !(firstSight && document.status === "RUNNING")) return undefined;
+): StatusEvent[] {
+  const events: StatusEvent[] = [];
+  const currentRun = Number(state.run?.k[0] ?? 0);
+  for (const o of observations) {
+    if (o.kind !== "observed" || o.event.source !== STEP_FUNCTIONS_SOURCE) continue;
+    const run = o.delta.run;
+    if (run === undefined) continue; // a compensation run's failure: not a run of its own
+    const redrive = Number(run.k[0] ?? 0);
+    if (run.v.status === "RUNNING") {
+      const compensation = document.status === "RUNNING" ? document.compensation : "NONE";
+      events.push({
+        marker: `${redrive}:start`,
+        entry: entryOf(document, redrive, {
+          status: "RUNNING",
+          stoppedAt: null,
+          durationMs: null,
+          error: null,
+          compensation,
+        }),
+      });
+    } else if (redrive === currentRun && document.status !== "RUNNING") {
+      events.push({ marker: `${redrive}:end`, entry: entryOf(document, redrive, {}) });
+    }
+  }
+  return events.filter((e, i) => events.findIndex((x) => x.marker === e.marker) === i);
+}
+
+function entryOf(
+  document: ExecutionDocument,
+  redriveCount: number,
+  override: Partial<
+    Pick<ExecutionDocument, "status" | "stoppedAt" | "durationMs" | "error" | "compensation">
+  >,
+): EventEntry {
+  const d = { ...document, ...override };
   return {
-    detailType: DETAIL_TYPES[document.status],
+    detailType: DETAIL_TYPES[d.status],
     detail: {
-      executionId: document.id,
-      workflow: document.workflow,
-      version: document.version,
-      status: document.status,
-      startedAt: document.startedAt,
-      stoppedAt: document.stoppedAt,
-      durationMs: document.durationMs,
-      error: document.error,
-      compensation: document.compensation,
-      redriveCount: redriveAfter,
+      executionId: d.id,
+      workflow: d.workflow,
+      version: d.version,
+      status: d.status,
+      startedAt: d.startedAt,
+      stoppedAt: d.stoppedAt,
+      durationMs: d.durationMs,
+      error: d.error,
+      compensation: d.compensation,
+      redriveCount,
     },
   };
 }

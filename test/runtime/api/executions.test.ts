@@ -400,10 +400,8 @@ describe("GET /executions/{id} and /events", () => {
       sfnStatus("e9", { status: "RUNNING" }),
     ]) {
       const o = observe(event, catalogue);
-      if (o.kind === "observed") {
-        await executions.merge(o.executionId, o.delta);
-        await executions.putEvent(o.executionId, o.order, o.event);
-      }
+      if (o.kind === "observed")
+        await executions.append(o.executionId, [{ order: o.order, event: o.event }]);
     }
 
     // Act

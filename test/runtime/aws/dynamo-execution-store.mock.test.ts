@@ -27,15 +27,22 @@ function deltaOf(event: unknown): RecordState {
 }
 
 const running = deltaOf(sfnStatus("e1", { status: "RUNNING" }));
-const reserveStarted = deltaOf(stepEvent("Step Started", "e1", { stepId: "reserve", startMs: 10 }));
-const metaItem = (state: RecordState, rev: number) => ({
-  Item: {
-    pk: { S: "EXEC#e1" },
-    sk: { S: "META" },
-    rev: { N: String(rev) },
-    state: { S: JSON.stringify(state) },
-  },
+const reserveStarted = stepEvent("Step Started", "e1", { stepId: "reserve", startMs: 10 });
+const headItem = (state: RecordState, rev: number) => ({
+  pk: { S: "EXEC#e1" },
+  sk: { S: "META" },
+  rev: { N: String(rev) },
+  head: { S: JSON.stringify(state) },
 });
+const loggedItem = (event: ReturnType<typeof stepEvent>) => {
+  const o = observe(event, catalogue);
+  if (o.kind !== "observed") throw new Error(o.reason);
+  return {
+    pk: { S: "EXEC#e1" },
+    sk: { S: `EVENT#${o.order}#h` },
+    events: { S: JSON.stringify([{ order: o.order, event: o.event }]) },
+  };
+};
 
 describe("DynamoExecutionStore with a mocked client", () => {
   const dynamo = mockClient(DynamoDBClient);
@@ -51,9 +58,8 @@ describe("DynamoExecutionStore with a mocked client", () => {
 
   beforeEach(() => dynamo.reset());
 
-  it("creates the record only if absent, with index keys and TTL", async () => {
+  it("creates the head only if absent, with index keys and TTL, without reading first", async () => {
     // Prepare
-    dynamo.on(GetItemCommand).resolves({});
     dynamo.on(PutItemCommand).resolves({});
 
     // Act
@@ -79,15 +85,18 @@ describe("DynamoExecutionStore with a mocked client", () => {
       gsi1sk: { S: "2026-11-22T10:00:00.000Z#e1" },
       expiresAt: { N: String(Date.parse("2026-11-22T12:00:00.000Z") / 1000 + 30 * 86_400) },
     });
-    expect([result.changed, result.document.status]).toEqual([true, "RUNNING"]);
+    expect([
+      result.changed,
+      result.document.status,
+      dynamo.commandCalls(QueryCommand).length,
+    ]).toEqual([true, "RUNNING", 0]);
   });
 
-  it("retries after ConditionalCheckFailedException, re-merging the winner's state", async () => {
-    // Prepare
+  it("re-reads and merges into the winner's head and log after ConditionalCheckFailedException", async () => {
+    // Prepare: the head exists, and a step event is already logged
     dynamo
-      .on(GetItemCommand)
-      .resolvesOnce({})
-      .resolves(metaItem(merge({ id: "e1" }, reserveStarted), 1));
+      .on(QueryCommand)
+      .resolves({ Items: [loggedItem(reserveStarted), headItem({ id: "e1" }, 1)] });
     dynamo.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
 
     // Act
@@ -101,41 +110,46 @@ describe("DynamoExecutionStore with a mocked client", () => {
       ["attribute_not_exists(pk)", undefined, { N: "1" }],
       ["rev = :rev", { ":rev": { N: "1" } }, { N: "2" }],
     ]);
+    expect(JSON.parse(puts[1]?.Item?.head?.S ?? "{}").steps).toBeUndefined();
     expect(result.document.steps.find((s) => s.id === "reserve")?.status).toEqual("RUNNING");
     expect(result.document.startedAt).toEqual("2026-11-22T10:00:00.000Z");
   });
 
   it("retries throttled reads and then writes", async () => {
     // Prepare
-    dynamo.on(GetItemCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({});
-    dynamo.on(PutItemCommand).resolves({});
+    dynamo
+      .on(QueryCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ Items: [] });
+    dynamo.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
 
     // Act
     const result = await store.merge("e1", running);
 
     // Assess
     expect([
-      dynamo.commandCalls(GetItemCommand).length,
+      dynamo.commandCalls(QueryCommand).length,
       dynamo.commandCalls(PutItemCommand).length,
-    ]).toEqual([3, 1]);
+    ]).toEqual([3, 2]);
     expect(result.changed).toEqual(true);
   });
 
   it("fails with RetriesExhaustedError when throttling outlasts every attempt", async () => {
     // Prepare
-    dynamo.on(GetItemCommand).rejects(throttled());
+    dynamo.on(PutItemCommand).rejects(throttled());
 
     // Act
     const merging = store.merge("e1", running);
 
     // Assess
     await expect(merging).rejects.toBeInstanceOf(RetriesExhaustedError);
-    expect(dynamo.commandCalls(GetItemCommand).length).toEqual(4);
+    expect(dynamo.commandCalls(PutItemCommand).length).toEqual(4);
   });
 
   it("fails with RetriesExhaustedError when every compare-and-set is lost", async () => {
     // Prepare
-    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [headItem({ id: "e1" }, 1)] });
     dynamo.on(PutItemCommand).rejects(conditionFailed());
 
     // Act
@@ -152,42 +166,43 @@ describe("DynamoExecutionStore with a mocked client", () => {
     const invalid = Object.assign(new Error("One or more parameter values were invalid"), {
       name: "ValidationException",
     });
-    dynamo.on(GetItemCommand).rejects(invalid);
+    dynamo.on(PutItemCommand).rejects(invalid);
 
     // Act
     const merging = store.merge("e1", running);
 
     // Assess
     await expect(merging).rejects.toThrow("One or more parameter values were invalid");
-    expect(dynamo.commandCalls(GetItemCommand).length).toEqual(1);
+    expect(dynamo.commandCalls(PutItemCommand).length).toEqual(1);
   });
 
-  it("skips the write for a duplicate event", async () => {
+  it("skips the write for a delta the head already holds", async () => {
     // Prepare
-    dynamo.on(GetItemCommand).resolves(metaItem(merge({ id: "e1" }, running), 3));
+    dynamo.on(PutItemCommand).rejects(conditionFailed());
+    dynamo.on(QueryCommand).resolves({ Items: [headItem(merge({ id: "e1" }, running), 3)] });
 
     // Act
     const result = await store.merge("e1", running);
 
-    // Assess
-    expect([result.changed, dynamo.commandCalls(PutItemCommand).length]).toEqual([false, 0]);
+    // Assess: only the optimistic create was tried
+    expect([result.changed, dynamo.commandCalls(PutItemCommand).length]).toEqual([false, 1]);
   });
 
-  it("reports an event already stored as not stored", async () => {
+  it("appends a batch of events as one log item, keyed by the batch", async () => {
     // Prepare
-    dynamo.on(PutItemCommand).rejects(conditionFailed());
+    dynamo.on(PutItemCommand).resolves({});
+    const o = observe(reserveStarted, catalogue);
+    if (o.kind !== "observed") throw new Error(o.reason);
 
     // Act
-    const stored = await store.putEvent("e1", "2026#00#0001#evt", {
-      id: "evt",
-      time: "2026",
-      source: "baton",
-      type: "Step Started",
-      detail: {},
-    });
+    await store.append("e1", [{ order: o.order, event: o.event }]);
+    await store.append("e1", [{ order: o.order, event: o.event }]);
 
-    // Assess
-    expect(stored).toEqual(false);
+    // Assess: the same batch lands on the same item
+    const items = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item);
+    expect(items.map((i) => i?.sk?.S)).toEqual([items[0]?.sk?.S, items[0]?.sk?.S]);
+    expect(items[0]?.sk?.S?.startsWith(`EVENT#${o.order}#`)).toEqual(true);
+    expect(JSON.parse(items[0]?.events?.S ?? "[]")).toEqual([{ order: o.order, event: o.event }]);
   });
 
   it("returns the existing claim of an idempotency key", async () => {
@@ -212,10 +227,11 @@ describe("DynamoExecutionStore with a mocked client", () => {
 
   it("keeps querying filtered pages until the limit and returns a cursor", async () => {
     // Prepare
-    const item = (id: string) => ({
+    const item = (id: string) => ({ pk: { S: `EXEC#${id}` }, sk: { S: "META" } });
+    const head = (id: string) => ({
       pk: { S: `EXEC#${id}` },
       sk: { S: "META" },
-      state: { S: JSON.stringify(merge({ id }, { ...running, id })) },
+      head: { S: JSON.stringify(merge({ id }, { ...running, id })) },
     });
     const key = (id: string) => ({
       pk: { S: `EXEC#${id}` },
@@ -227,13 +243,18 @@ describe("DynamoExecutionStore with a mocked client", () => {
       .on(QueryCommand)
       .resolvesOnce({ Items: [item("a")], LastEvaluatedKey: key("x") })
       .resolvesOnce({ Items: [], LastEvaluatedKey: key("y") })
-      .resolvesOnce({ Items: [item("b")], LastEvaluatedKey: key("b") });
+      .resolvesOnce({ Items: [item("b")], LastEvaluatedKey: key("b") })
+      .resolvesOnce({ Items: [head("a")] })
+      .resolvesOnce({ Items: [head("b")] });
 
     // Act
     const page = await store.list("order-fulfillment", { limit: 2, status: "RUNNING" });
 
     // Assess
-    const queries = dynamo.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    const queries = dynamo
+      .commandCalls(QueryCommand)
+      .map((c) => c.args[0].input)
+      .filter((q) => q.IndexName !== undefined);
     expect(
       queries.map((q) => [q.Limit, q.FilterExpression, q.ScanIndexForward, q.IndexName]),
     ).toEqual([

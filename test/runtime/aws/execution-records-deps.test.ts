@@ -1,13 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executionRecordsDeps } from "../../../lib/runtime/aws/execution-records-deps.ts";
-import { recordEvent } from "../../../lib/runtime/execution-records.ts";
+import { recordEvents } from "../../../lib/runtime/execution-records.ts";
 import { tempDir } from "../../support/tmp.ts";
-import { orderWorkflow, sfnStatus } from "../records/fixtures.ts";
+import { orderWorkflow, sfnStatus, stepEvent } from "../records/fixtures.ts";
 
 describe("execution records on the AWS composition", () => {
   const dynamo = mockClient(DynamoDBClient);
@@ -29,25 +29,61 @@ describe("execution records on the AWS composition", () => {
     });
   });
 
-  it("records a status change, stores the event and announces it on the bus", async () => {
+  it("records a queue batch: one log item, the head, and Execution Started on the bus", async () => {
     // Prepare
-    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(PutItemCommand).resolves({});
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "x" }] });
+    const batch = {
+      Records: [
+        { messageId: "m1", body: JSON.stringify(sfnStatus("h1", { status: "RUNNING" })) },
+        {
+          messageId: "m2",
+          body: JSON.stringify(stepEvent("Step Started", "h1", { stepId: "reserve", startMs: 5 })),
+        },
+      ],
+    };
 
     // Act
-    const result = await recordEvent(
-      sfnStatus("h1", { status: "RUNNING" }),
-      await executionRecordsDeps(),
-    );
+    const result = await recordEvents(batch, await executionRecordsDeps());
 
     // Assess
-    expect(result).toEqual({ outcome: "applied", executionId: "h1", status: "RUNNING" });
+    expect(result).toEqual({ batchItemFailures: [] });
     expect(
       dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item?.sk?.S?.slice(0, 6)),
-    ).toEqual(["META", "EVENT#"]);
+    ).toEqual(["EVENT#", "META"]);
     expect(
       events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.DetailType,
     ).toEqual("Execution Started");
+  });
+
+  it("reports the messages of an execution that failed to record, and only those", async () => {
+    // Prepare
+    dynamo.reset();
+    events.reset();
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(PutItemCommand).callsFake(async (input: { Item?: { pk?: { S?: string } } }) => {
+      if (input.Item?.pk?.S === "EXEC#bad") throw new Error("disk on fire");
+      return {};
+    });
+    const batch = {
+      Records: [
+        {
+          messageId: "m1",
+          body: JSON.stringify(stepEvent("Step Started", "ok", { stepId: "reserve", startMs: 5 })),
+        },
+        {
+          messageId: "m2",
+          body: JSON.stringify(stepEvent("Step Started", "bad", { stepId: "reserve", startMs: 5 })),
+        },
+        { messageId: "m3", body: "not json" },
+      ],
+    };
+
+    // Act
+    const result = await recordEvents(batch, await executionRecordsDeps());
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: "m2" }] });
   });
 });

@@ -458,3 +458,40 @@ describe("steps re-run by a redrive", () => {
     );
   });
 });
+
+describe("compensation after a successful redrive", () => {
+  it("shows no compensation once a redrive succeeded, whatever the order (the COMPLETED of the first run is stale)", () => {
+    // Prepare: the first run failed and compensated; redrive 1 ran every step and succeeded
+    const id = "exec-redriven-ok";
+    const events = [
+      ...failedSagaEvents(id),
+      sfnStatus(id, { status: "RUNNING", redriveCount: 1, startMs: 10_000 }),
+      ...["reserve", "charge", "ship"].flatMap((stepId, i) => [
+        stepEvent("Step Started", id, { stepId, startMs: 10_100 + i * 100, redriveCount: 1 }),
+        stepEvent("Step Succeeded", id, {
+          stepId,
+          startMs: 10_100 + i * 100,
+          endMs: 10_150 + i * 100,
+          redriveCount: 1,
+        }),
+      ]),
+      sfnStatus(id, { status: "SUCCEEDED", redriveCount: 1, startMs: 10_000, stopMs: 11_000 }),
+    ];
+
+    // Act
+    const expected = replay(events, id);
+
+    // Assess
+    expect([expected.status, expected.compensation, expected.stepsCompleted]).toEqual([
+      "SUCCEEDED",
+      "NONE",
+      3,
+    ]);
+    fc.assert(
+      fc.property(deliveries(events), (delivered) => {
+        expect(replay(delivered, id)).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,57 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { RecordingPublisher } from "../../../lib/runtime/events.ts";
-import { toDocument } from "../../../lib/runtime/records/derive.ts";
-import type {
-  ExecutionDocument,
-  ExecutionEvent,
-  Page,
-} from "../../../lib/runtime/records/document.ts";
-import type { ExecutionStore, MergeResult } from "../../../lib/runtime/records/execution-store.ts";
+import type { ExecutionStore } from "../../../lib/runtime/records/execution-store.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";
-import { merge, type RecordState, sameState } from "../../../lib/runtime/records/state.ts";
 import { applyEvent } from "../../../lib/runtime/records/updater.ts";
-import { at, batonEvent, catalogue, orderWorkflow, sfnStatus, stepEvent } from "./fixtures.ts";
+import { MemoryExecutionStore } from "../fakes.ts";
+import { at, batonEvent, catalogue, sfnStatus, stepEvent } from "./fixtures.ts";
 
-/** Just enough of a store for the updater: merge and events in memory. */
-class MemoryRecords implements Pick<ExecutionStore, "merge" | "putEvent"> {
-  readonly states = new Map<string, RecordState>();
-  readonly events = new Map<string, ExecutionEvent>();
-
-  async merge(id: string, delta: RecordState): Promise<MergeResult> {
-    const previous = this.states.get(id);
-    const state = merge(previous ?? { id }, { ...delta, id });
-    this.states.set(id, state);
-    return {
-      document: toDocument(state, orderWorkflow),
-      state,
-      previous,
-      changed: previous === undefined || !sameState(previous, state),
-    };
-  }
-
-  async putEvent(id: string, order: string, event: ExecutionEvent): Promise<boolean> {
-    const key = `${id}/${order}`;
-    if (this.events.has(key)) return false;
-    this.events.set(key, event);
-    return true;
+class MemoryRecords extends MemoryExecutionStore {
+  constructor() {
+    super(catalogue);
   }
 }
 
-const unused = async (): Promise<never> => {
-  throw new Error("not used by the updater");
-};
-
-function storeOf(records: MemoryRecords): ExecutionStore {
-  return {
-    merge: (id, delta) => records.merge(id, delta),
-    putEvent: (id, order, event) => records.putEvent(id, order, event),
-    get: unused as () => Promise<ExecutionDocument | undefined>,
-    listEvents: unused as () => Promise<Page<ExecutionEvent>>,
-    list: unused as () => Promise<Page<ExecutionDocument>>,
-    listSince: unused,
-    claimIdempotencyKey: unused,
-  };
-}
+const storeOf = (records: MemoryRecords): ExecutionStore => records;
 
 describe("applyEvent", () => {
   it("records a status change and publishes the Baton execution event once", async () => {
