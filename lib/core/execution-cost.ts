@@ -39,16 +39,29 @@ export const USAGE_MODEL = {
   /** Standard: the records function publishes `Execution Started` and the terminal `Execution *`. */
   recordsPublishedEvents: 2,
   /**
-   * The execution record (META item) before any event, and what each recorded event adds, in
-   * bytes: fitted to the units measured by replaying linear sagas' events against the DynamoDB
-   * store (`bench/cost/records-units.ts`: 32/54/130/362 write units for 8/12/22/42 events).
+   * The records queue's batches: the function drains up to this many messages per invocation,
+   * gathered for `recordsWindowMs`. A short execution's events fit one batch; the model counts one
+   * records invocation per execution (an idle queue; under load a batch carries many executions'
+   * events, so the share is `events / recordsBatchSize`).
    */
-  recordBaseBytes: 400,
-  recordBytesPerEvent: 140,
-  /** One event item per recorded event (under 1 KB: one write unit). */
-  eventItemWriteUnits: 1,
-  /** The record is indexed by workflow with projection ALL: every record write is written twice. */
-  recordIndexCopies: 2,
+  recordsBatchSize: 100,
+  recordsWindowMs: 1000,
+  recordsInvocationsPerExecution: 1,
+  /**
+   * The execution item (head): written by the API at the start (one unit, one more for its index
+   * entry) and once more when the run ends (one unit, one for the index's status).
+   */
+  headWriteUnits: 2,
+  endWriteUnits: 2,
+  /** The head read (consistent Query) before the end write: one unit while under 4 KB. */
+  headReadUnits: 1,
+  /**
+   * The log item one batch appends: bytes per logged event and per item (the order keys, the
+   * terminal status change, the run's state trace), fitted to the units measured by replaying
+   * linear sagas' events against the DynamoDB store (`bench/cost/records-units.ts`).
+   */
+  logBytesPerEvent: 540,
+  logItemBytes: 2300,
   /** The circuit breaker counts each call attempt with one atomic ADD (one write unit). */
   circuitWriteUnitsPerAttempt: 1,
   recordsMs: 40,
@@ -146,48 +159,35 @@ export function batonUsage(counts: MachineCounts, options: DeploymentOptions): E
     transitions: standard ? counts.transitions : 0,
     durationMs: counts.durationMs,
     serviceCalls: counts.calls,
-    recordsInvocations: recorded,
+    recordsInvocations: recorded > 0 ? m.recordsInvocationsPerExecution : 0,
     apiRequests: 1,
     events: handlerEvents + counts.events + (standard ? m.recordsPublishedEvents : 0),
     writeUnits: records.writeUnits + counts.calls * m.circuitWriteUnitsPerAttempt,
     readUnits: records.readUnits,
     logBytes:
-      (counts.calls + recorded + 1) * m.lambdaLogBytes +
+      (counts.calls + (recorded > 0 ? m.recordsInvocationsPerExecution : 0) + 1) *
+        m.lambdaLogBytes +
       stateLogEntries(counts, options.logLevel ?? "ERROR") * m.stateLogBytes,
     failed: counts.failed,
   };
 }
 
 /**
- * The records design: the API writes the record at start, then each recorded event is one records
- * invocation that reads the record (consistent), rewrites it whole (and its index copy) and puts
- * an event item; a terminal status change also merges the run's state trace (one more read and
- * rewrite). The record grows with every event, so the units grow with the square of the events.
+ * The records design (`lib/runtime/aws/dynamo-execution-store.ts`): the API writes the head at the
+ * start; the execution's events arrive in one queue batch, appended as one log item (its bytes
+ * grow linearly with the events); a Standard run's end reads the head and writes it once more
+ * (status, published markers). Linear in the events: no item is rewritten per event.
  */
 export function recordsUnits(
   recordedEvents: number,
   standard: boolean,
 ): { readonly writeUnits: number; readonly readUnits: number } {
   const m = USAGE_MODEL;
-  const size = (k: number) => m.recordBaseBytes + m.recordBytesPerEvent * k;
-  const rewrite = (k: number) => ({
-    write: Math.ceil(size(k) / 1024) * m.recordIndexCopies,
-    read: Math.ceil(size(k) / 4096),
-  });
-  let writeUnits = 0;
-  let readUnits = 0;
-  const add = (k: number) => {
-    const r = rewrite(k);
-    writeUnits += r.write;
-    readUnits += r.read;
+  const log = Math.ceil((m.logItemBytes + m.logBytesPerEvent * recordedEvents) / 1024);
+  return {
+    writeUnits: m.headWriteUnits + log + (standard ? m.endWriteUnits : 0),
+    readUnits: standard ? m.headReadUnits : 0,
   };
-  add(0); // the API's start record
-  for (let k = 1; k <= recordedEvents; k++) {
-    add(k);
-    writeUnits += m.eventItemWriteUnits;
-  }
-  if (standard) add(recordedEvents); // the trace merge at the terminal status change
-  return { writeUnits, readUnits };
 }
 
 function stateLogEntries(counts: MachineCounts, level: LogLevel): number {

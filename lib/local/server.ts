@@ -7,6 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { formatProblems } from "../core/problems.ts";
 import { registrySeedIn } from "../core/project/load.ts";
@@ -68,6 +69,8 @@ export interface DevServer {
   /** The signal waiters (tests use it to know an await step is parked). */
   readonly signals: SignalStore;
   readonly demo?: DemoServices;
+  /** The DynamoDB client on dynalite (benchmarks count its requests). */
+  readonly dynamo: DynamoDBClient;
   stop(): Promise<void>;
   /** Same as `stop` (the CLI calls `close`). */
   close(): Promise<void>;
@@ -205,6 +208,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       runtime: live,
       signals,
       ...(demo === undefined ? {} : { demo }),
+      dynamo: dynamo.client,
       stop,
       close: stop,
     };

@@ -67,13 +67,19 @@ describe("pathCosts", () => {
 });
 
 describe("recordsUnits", () => {
-  it("rewrites the whole record per event, so write units grow faster than the events", () => {
-    // Prepare / Act
-    const ten = recordsUnits(10, true).writeUnits;
-    const forty = recordsUnits(40, true).writeUnits;
+  it("grows linearly with the events, within 2 write units per step and 4 per execution", () => {
+    // Prepare / Act: a linear saga of n steps records 2n + 2 events (two per call, two status changes)
+    const units = [5, 10, 20, 40].map((n) => ({ n, ...recordsUnits(2 * n + 2, true) }));
 
     // Assess
-    expect(forty).toBeGreaterThan(4 * ten);
+    for (const { n, writeUnits, readUnits } of units) {
+      expect(writeUnits, `${n} steps`).toBeLessThanOrEqual(2 * n + 4);
+      expect(readUnits).toEqual(1);
+    }
+    const perStep = (a: number, b: number) =>
+      ((units[b]?.writeUnits ?? 0) - (units[a]?.writeUnits ?? 0)) /
+      ((units[b]?.n ?? 0) - (units[a]?.n ?? 0));
+    expect(Math.abs(perStep(2, 3) - perStep(0, 1))).toBeLessThanOrEqual(0.2);
   });
 });
 
