@@ -224,6 +224,8 @@ function evalIntrinsic(text: string, input: Sym): Sym {
     return elements.some(containsUnknown) ? UNKNOWN : false;
   }
   if (name === "States.ArrayLength" && Array.isArray(a)) return a.length;
+  // A loop's iteration count.
+  if (name === "States.MathAdd" && typeof a === "number" && typeof b === "number") return a + b;
   if (name === "States.ArrayGetItem" && Array.isArray(a) && typeof b === "number") {
     return (a as Sym[])[b] ?? UNKNOWN;
   }

@@ -22,6 +22,7 @@ import {
   symSize,
   UNKNOWN,
 } from "./asl-symbolic.ts";
+import { loopOfState } from "./compiler/state-names.ts";
 import { TaskResource } from "./wire.ts";
 
 export interface WalkOptions {
@@ -31,6 +32,11 @@ export interface WalkOptions {
   readonly failureRate: number;
   /** Iterations assumed for a Map whose items are not known. */
   readonly mapItems: number;
+  /**
+   * Iterations assumed for a loop in expected mode (at most its `maxIterations`). Worst mode runs
+   * every loop `maxIterations` times. @default 1
+   */
+  readonly loopIterations?: number;
   /** Milliseconds per task attempt. */
   readonly callMs: number;
   /**
@@ -138,7 +144,9 @@ class Walker {
   ): readonly Path[] {
     const active = this.onPath.get(definition) ?? new Set<string>();
     this.onPath.set(definition, active);
-    if (active.has(name) || depth > MAX_DEPTH) {
+    // A loop's iteration and back-edge states are entered again with a higher count; the back-edge
+    // ends the loop by its count (see loopChoice), so the walk terminates.
+    if ((active.has(name) && loopOfState(name) === undefined) || depth > MAX_DEPTH) {
       throw new Error(`The state machine loops (at state "${name}"); its cost cannot be estimated`);
     }
     const memo = this.memo.get(definition) ?? new Map<string, readonly Path[]>();
@@ -243,7 +251,7 @@ class Walker {
           },
         ];
       case "Choice":
-        return this.choice(state, raw, walkFrom);
+        return this.loopChoice(name, state, raw) ?? this.choice(state, raw, walkFrom);
       case "Task":
         return this.task(name, state, raw);
       case "Parallel": {
@@ -277,6 +285,40 @@ class Walker {
         );
       }
     }
+  }
+
+  /**
+   * A loop's back-edge Choice (`<loop>#next?`: iteration failed? `until` held? count reached
+   * `maxIterations`? else again). Whether `until` held depends on responses, so the walk decides
+   * by the count: expected mode ends the loop after `loopIterations` iterations, worst mode after
+   * `maxIterations` (where the count rule decides, and both endings are kept).
+   */
+  private loopChoice(
+    name: string,
+    state: Extract<State, { Type: "Choice" }>,
+    raw: Sym,
+  ): Step[] | undefined {
+    if (loopOfState(name) === undefined || !name.endsWith("?")) return undefined;
+    const [failedRule, doneRule, limitRule] = state.Choices;
+    const counted = limitRule as { NumericGreaterThanEquals?: unknown; Variable?: unknown };
+    const limit = counted.NumericGreaterThanEquals;
+    if (!failedRule || !doneRule || typeof limit !== "number") return undefined;
+    if (typeof counted.Variable !== "string") return undefined;
+    const input = applyInputPath(raw, state.InputPath);
+    const count = readValue(input, counted.Variable);
+    if (typeof count !== "number") return undefined;
+    const output = applyOutputPath(raw, state.OutputPath);
+    const go = (next: string): Step[] => [
+      { weight: 1, transitions: 1, durationMs: 0, next, output },
+    ];
+    if (evaluateRule(failedRule, input) === true) return go(failedRule.Next);
+    const ends =
+      this.options.mode === "worst" ? limit : Math.min(limit, this.options.loopIterations ?? 1);
+    this.notes.add(
+      `Loops run ${this.options.loopIterations ?? 1} iteration(s) in the expected case (at most maxIterations) and maxIterations in the worst case.`,
+    );
+    if (count < ends) return go(state.Default ?? doneRule.Next);
+    return this.options.mode === "worst" ? undefined : go(doneRule.Next);
   }
 
   private choice(

@@ -32,6 +32,8 @@ export interface CostOptions {
   readonly failureRate?: number;
   /** Iterations assumed for each map step. @default 10 */
   readonly mapItems?: number;
+  /** Iterations assumed for each loop in the expected case (the worst runs maxIterations). @default 3 */
+  readonly loopIterations?: number;
   /** Milliseconds per call attempt (Express duration). @default 100 */
   readonly callMs?: number;
 }
@@ -40,6 +42,7 @@ export const COST_DEFAULTS = {
   executions: 1_000_000,
   failureRate: 0.05,
   mapItems: 10,
+  loopIterations: 3,
   callMs: 100,
 } as const;
 
@@ -73,6 +76,7 @@ export interface CostReport {
   readonly assumptions: {
     readonly failureRate: number;
     readonly mapItems: number;
+    readonly loopIterations: number;
     readonly callMs: number;
     /** The assumptions in words, for people. */
     readonly notes: readonly string[];
@@ -94,8 +98,14 @@ export function estimateCost(
   );
   const mapItems = checked("mapItems", options.mapItems ?? COST_DEFAULTS.mapItems, 0, true);
   const callMs = checked("callMs", options.callMs ?? COST_DEFAULTS.callMs, 0, false);
+  const loopIterations = checked(
+    "loopIterations",
+    options.loopIterations ?? COST_DEFAULTS.loopIterations,
+    1,
+    true,
+  );
 
-  const common = { mapItems, callMs };
+  const common = { mapItems, callMs, loopIterations };
   const best = walkRun(asl, { mode: "expected", failureRate: 0, ...common });
   const expected = walkRun(asl, { mode: "expected", failureRate, ...common });
   const worst = walkRun(asl, { mode: "worst", failureRate, ...common });
@@ -118,7 +128,7 @@ export function estimateCost(
     expected: scenario(expected.outcomes, "mean", executions),
     worst: scenario(worst.outcomes, "max", executions),
     pricing: PRICING,
-    assumptions: { failureRate, mapItems, callMs, notes },
+    assumptions: { failureRate, mapItems, loopIterations, callMs, notes },
   };
 }
 

@@ -28,6 +28,8 @@ export interface DeploymentOptions {
   readonly callMs?: number;
   /** Items assumed for each map whose items are not known. @default 10 */
   readonly mapItems?: number;
+  /** Iterations assumed for each loop. @default 3 */
+  readonly loopIterations?: number;
 }
 
 /** The assumptions behind the counts that the machine itself does not show. */
@@ -131,6 +133,7 @@ export function pathCosts(
         mode: "expected",
         failureRate: 0,
         mapItems: options.mapItems ?? 10,
+        loopIterations: options.loopIterations ?? 3,
         callMs,
         ...(failAt === undefined ? {} : { failAt }),
       }),

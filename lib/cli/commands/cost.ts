@@ -23,6 +23,7 @@ export const cost: Command = {
     `--executions n      executions to price besides per million (default ${COST_DEFAULTS.executions.toLocaleString("en-US")})`,
     `--failure-rate p    chance that one call attempt fails, expected case (default ${COST_DEFAULTS.failureRate})`,
     `--map-items n       iterations assumed for each map step (default ${COST_DEFAULTS.mapItems})`,
+    `--loop-iterations n iterations assumed for each loop, expected case; the worst runs maxIterations (default ${COST_DEFAULTS.loopIterations})`,
     `--call-ms ms        duration of one call attempt, for Express (default ${COST_DEFAULTS.callMs})`,
     "--type t            price as standard or express (default: the workflow's type)",
     "--memory mb         Lambda memory of the service-call and records functions (default 256)",
@@ -33,6 +34,7 @@ export const cost: Command = {
     executions: { type: "string" },
     "failure-rate": { type: "string" },
     "map-items": { type: "string" },
+    "loop-iterations": { type: "string" },
     "call-ms": { type: "string" },
     type: { type: "string" },
     memory: { type: "string" },
@@ -51,6 +53,10 @@ export const cost: Command = {
         below: 1,
       }),
       mapItems: numberOption(ctx, "map-items", COST_DEFAULTS.mapItems, { integer: true, min: 0 }),
+      loopIterations: numberOption(ctx, "loop-iterations", COST_DEFAULTS.loopIterations, {
+        integer: true,
+        min: 1,
+      }),
       callMs: numberOption(ctx, "call-ms", COST_DEFAULTS.callMs, { min: 0 }),
     };
     const memoryMb = numberOption(ctx, "memory", 256, { integer: true, min: 128 });
@@ -69,6 +75,7 @@ export const cost: Command = {
       logLevel: logLevel satisfies LogLevel,
       callMs: options.callMs,
       mapItems: options.mapItems,
+      loopIterations: options.loopIterations,
     };
     let report: CostReport;
     let paths: readonly PathCost[];
@@ -165,7 +172,7 @@ export function formatReport(report: CostReport): string {
     ),
     ...cells.map(([label = "", ...values]) => line(label, values)),
     "",
-    `Assumptions (failure rate ${report.assumptions.failureRate} per call attempt, ${report.assumptions.mapItems} map items, ${report.assumptions.callMs} ms per call):`,
+    `Assumptions (failure rate ${report.assumptions.failureRate} per call attempt, ${report.assumptions.mapItems} map items, ${report.assumptions.loopIterations} loop iterations, ${report.assumptions.callMs} ms per call):`,
     ...report.assumptions.notes.map((n) => `  - ${n}`),
     "",
   ].join("\n");

@@ -62,3 +62,11 @@ export const TOP = {
   failedEvent: "Execution failed",
   incompleteEvent: "Execution failed: compensation incomplete",
 } as const;
+
+/** The loop a state belongs to, if it is one of the states a loop re-enters every iteration. */
+export function loopOfState(name: string): string | undefined {
+  for (const suffix of ["#iteration", "#next?"]) {
+    if (name.endsWith(suffix)) return name.slice(0, -suffix.length);
+  }
+  return undefined;
+}
