@@ -115,7 +115,7 @@ describe("loadCompiledWorkflows", () => {
     ).toStrictEqual({
       child: [["ServiceCall"], []],
       idle: [[], []],
-      parent: [["ServiceCall", "Emit", "AwaitSignal", "ChildWorkflow"], ["child"]],
+      parent: [["ServiceCall", "Emit", "AwaitSignal", "ChildInput", "ChildWorkflow"], ["child"]],
       quick: [["ServiceCall", "Emit"], []],
     });
     expect(loaded.workflows.find((w) => w.workflow.name === "child")?.source).toEqual({
