@@ -46,6 +46,11 @@ export interface HandlerAccess {
   readonly readsHistory?: true;
   /** Starts executions of the stack's workflows (`StartExecution` only). */
   readonly startsWorkflows?: true;
+  /**
+   * Describes executions of standard workflows: the concurrency drainer checks whether a slot's
+   * holder still runs (docs/limits-and-pause.md).
+   */
+  readonly describesExecutions?: true;
   /** Reads `baton/*` secrets for `{{ secret:… }}` headers. */
   readonly readsSecrets?: true;
   /** Completes `await` steps whose signal arrived first (`SendTaskSuccess`). */
@@ -81,6 +86,7 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
     publishes: true,
     catalogue: true,
     startsWorkflows: true,
+    describesExecutions: true,
     deadLettersFailedEvents: true,
   },
 };
@@ -92,7 +98,7 @@ const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
   "execution-records": "Baton: folds execution status and step events into execution records",
   "await-signal": "Baton: parks an await step's task token until its signal arrives",
   "start-execution":
-    "Baton: validates a trigger's or schedule's input, then starts the workflow; checks child workflow inputs",
+    "Baton: validates a trigger's or schedule's input, then starts the workflow; checks child workflow inputs; releases concurrency slots",
 };
 
 /** Secrets a service's `{{ secret:<name> }}` header may reference live under this prefix. */
@@ -234,6 +240,14 @@ export class BatonHandlers extends Construct {
       );
     }
     const standard = props.workflows.filter((w) => !w.express);
+    if (access.describesExecutions && !access.controlsWorkflows && standard.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["states:DescribeExecution"],
+          resources: standard.map((w) => executionsArn(this, w.stateMachineName)),
+        }),
+      );
+    }
     if (access.readsHistory && standard.length > 0) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -300,6 +314,16 @@ export class BatonHandlers extends Construct {
         "AwsSolutions-IAM5",
         `Service headers name secrets at run time; only the ${SECRET_PREFIX} namespace is readable.`,
         [accountArn("secretsmanager", `secret:${SECRET_PREFIX}*`)],
+      );
+    }
+    if (access.describesExecutions && !access.readsHistory && !access.controlsWorkflows) {
+      acknowledge(
+        fn.role,
+        "AwsSolutions-IAM5",
+        "Whether a concurrency slot's holder still runs is asked of an execution chosen at run time; only Baton's state machines are covered.",
+        props.workflows
+          .filter((w) => !w.express)
+          .map((w) => accountArn("states", `execution:${w.stateMachineName}:*`)),
       );
     }
     if (access.readsHistory && !access.controlsWorkflows) {

@@ -26,6 +26,7 @@ import { BatonTables } from "./baton-tables.ts";
 import { BatonWorkflow } from "./baton-workflow.ts";
 import { writeCatalogueFile } from "./catalogue-file.ts";
 import { loadCompiledWorkflows } from "./compiled-workflows.ts";
+import { ConcurrencySlotsRule } from "./concurrency-slots-rule.ts";
 import type { BatonConfig } from "./config.ts";
 import { ExecutionRecordsRules, RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
@@ -149,6 +150,14 @@ export class BatonStack extends Stack {
       queueName: `${prefix}-records`,
       removalPolicy,
     });
+    const limited = compiled.filter((c) => c.workflow.concurrency !== undefined);
+    if (limited.length > 0) {
+      new ConcurrencySlotsRule(this, "ConcurrencySlots", {
+        startExecution: fns["start-execution"].function,
+        stateMachineArns: limited.map((c) => stateMachineArn(this, names[c.workflow.name] ?? "")),
+        deadLetterQueue: targetDlq,
+      });
+    }
     new HealthCheckSchedule(this, "HealthChecks", {
       healthCheck: fns["health-check"].function,
       deadLetterQueue: targetDlq,

@@ -66,6 +66,8 @@ export const PROBLEM_CODES = {
   E_UNKNOWN_STEP_REF: "A template or condition reads a step that does not exist.",
   E_STEP_NOT_FINISHED: "A template or condition reads a step not guaranteed to have finished.",
   E_WHEN: "A `when` condition cannot be parsed.",
+  E_CONCURRENCY:
+    "`concurrency` is invalid: limit not a whole number 1..1000, a key without a template or reading more than input and workflow, or an express workflow.",
   // Recommendations
   W_OPTIONAL_READ:
     "A template reads an input field the schema neither requires nor defaults, without `??`.",

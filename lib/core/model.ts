@@ -195,6 +195,13 @@ export type Trigger =
   | { readonly kind: "event"; readonly pattern: JsonObject; readonly input?: Json }
   | { readonly kind: "schedule"; readonly expression: string; readonly input?: Json };
 
+/** `concurrency` (WORKFLOWS.md v2): at most `limit` RUNNING at once, per resolved `key` if given. */
+export interface ConcurrencyLimit {
+  readonly limit: number;
+  /** Template over `input` and `workflow`, e.g. `{{ input.tenant }}`. */
+  readonly key?: string;
+}
+
 export interface Workflow {
   readonly name: string;
   readonly version: number;
@@ -205,6 +212,7 @@ export interface Workflow {
   /** JSON Schema (2020-12) for the execution input. */
   readonly input?: JsonObject;
   readonly triggers: readonly Trigger[];
+  readonly concurrency?: ConcurrencyLimit;
   readonly steps: readonly Step[];
   readonly output?: Json;
 }

@@ -18,6 +18,7 @@ import {
 } from "./model.ts";
 import type { Problem } from "./problems.ts";
 import type { Defaults } from "./validate/call.ts";
+import { readConcurrency } from "./validate/concurrency.ts";
 import { CALL_TIMEOUT_RULE, checkInt, FieldReader, TIMEOUT_RULE } from "./validate/fields.ts";
 import { WORKFLOW_NAME } from "./validate/kinds.ts";
 import { checkDefinitionSize, checkDocumentDepth, checkStepNesting } from "./validate/limits.ts";
@@ -57,6 +58,7 @@ export const ROOT_FIELDS = [
   "input",
   "defaults",
   "triggers",
+  "concurrency",
   "steps",
   "output",
 ] as const;
@@ -100,6 +102,12 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
   if (input) checkInputSchema(report, input, "/input");
   const defaults = readDefaults(report, r);
   const triggers = readTriggers(report, value.triggers, "/triggers");
+  const concurrency = readConcurrency(
+    report,
+    value.concurrency,
+    "/concurrency",
+    type === "express",
+  );
   const ctx: StepContext = {
     report,
     defaults,
@@ -141,6 +149,7 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
     ...(timeout !== undefined ? { timeout } : {}),
     ...(input !== undefined ? { input: input as JsonObject } : {}),
     triggers,
+    ...(concurrency !== undefined ? { concurrency } : {}),
     steps: built,
     ...(output !== undefined ? { output } : {}),
   };

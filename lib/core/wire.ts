@@ -20,6 +20,11 @@ export const DetailType = {
   ExecutionTimedOut: "Execution Timed Out",
   /** A trigger, schedule or `workflow` step tried to start an execution with invalid input. */
   ExecutionRejected: "Execution Rejected",
+  /** A start waits for a slot of the workflow's `concurrency` limit (docs/limits-and-pause.md). */
+  ExecutionQueued: "Execution Queued",
+  /** Pause and resume through the API (docs/limits-and-pause.md). */
+  ExecutionPaused: "Execution Paused",
+  ExecutionResumed: "Execution Resumed",
   CompensationStarted: "Compensation Started",
   CompensationCompleted: "Compensation Completed",
   CompensationFailed: "Compensation Failed",

@@ -53,6 +53,12 @@ export interface LocalRuntimeOptions {
   /** Zero pauses for retries and Wait states. */
   readonly skipDelays?: boolean;
   readonly awaitTimeout?: (seconds: number) => number;
+  /**
+   * Starts a triggered execution of a workflow with a `concurrency` limit through the start use
+   * case (slot or queue), as the start-execution handler does in AWS; without it such workflows
+   * start directly.
+   */
+  readonly startLimited?: (workflow: string, input: Json, key: string) => Promise<void>;
   /** Where the engine journal and the dead letters are kept; memory only when absent. */
   readonly dataDir?: string;
   /** Pauses before re-delivering to a failing bus target. @default [50, 250] */
@@ -186,6 +192,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
               failedAt: new Date().toISOString(),
               attempts: 1,
             });
+            return;
+          }
+          if (workflow.concurrency !== undefined && options.startLimited !== undefined) {
+            await options.startLimited(name, input, `${rule}-${event.id}`);
             return;
           }
           engine.start(name, input);

@@ -11,6 +11,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { formatProblems } from "../core/problems.ts";
 import { registrySeedIn } from "../core/project/load.ts";
+import { STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import { handleApiEvent } from "../runtime/api/app.ts";
 import type { ApiDeps } from "../runtime/api/deps.ts";
 import { InputValidator } from "../runtime/api/input-validation.ts";
@@ -19,10 +20,15 @@ import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
 import { DynamoSignalStore } from "../runtime/aws/dynamo-signal-store.ts";
+import { DynamoSlotStore } from "../runtime/aws/dynamo-slot-store.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { systemClock } from "../runtime/circuit/clock.ts";
 import { ValidationError } from "../runtime/errors.ts";
+import { startExecution } from "../runtime/execution-lifecycle.ts";
 import { runHealthChecks } from "../runtime/health-check.ts";
+import { releaseOnStatusChange } from "../runtime/limits/concurrency.ts";
+import type { SlotStore } from "../runtime/limits/slot-store.ts";
+import { consoleLogger } from "../runtime/logger.ts";
 import type { SignalStore } from "../runtime/records/signal-store.ts";
 import type { FinishedRun } from "../runtime/records/updater.ts";
 import { RegistryService } from "../runtime/registry/registry-service.ts";
@@ -68,6 +74,8 @@ export interface DevServer {
   readonly runtime: LocalRuntime;
   /** The signal waiters (tests use it to know an await step is parked). */
   readonly signals: SignalStore;
+  /** Concurrency slots and queues (tests check that no slot leaks). */
+  readonly slots: SlotStore;
   readonly demo?: DemoServices;
   /** The DynamoDB client on dynalite (benchmarks count its requests). */
   readonly dynamo: DynamoDBClient;
@@ -116,6 +124,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const signals = new DynamoSignalStore({ client: dynamo.client, tableName: TABLES.executions });
 
+    const slots = new DynamoSlotStore({ client: dynamo.client, tableName: TABLES.executions });
+    let deps: ApiDeps | undefined;
     let runtime: LocalRuntime | undefined;
     const records = new RecordsTarget(() => ({
       store: executions,
@@ -135,6 +145,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       log,
       records: (event) => records.deliver(event),
       parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),
+      startLimited: async (workflow, input, key) => {
+        const entry = compiled.catalogue.get(workflow);
+        if (deps === undefined || entry === undefined) {
+          log(`baton dev: ${workflow} was not started: the server is still starting`);
+          return;
+        }
+        try {
+          await startExecution(deps, entry, input, key);
+        } catch (error) {
+          log(`baton dev: ${workflow} was not started: ${(error as Error).message}`);
+        }
+      },
     });
     const live = runtime;
     cleanup.push(() => live.stop());
@@ -177,11 +199,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const health = startHealthChecks(registryStore, live, options.healthCheckSeconds ?? 5, log);
     cleanup.push(() => health.stop());
 
-    const deps: ApiDeps = {
+    deps = {
       catalogue: compiled.catalogue,
       executions,
       signals,
       engine: live.executionEngine,
+      slots,
+      events: live.publisher,
       registry: new RegistryService({ store: registryStore, events: live.publisher }),
       dlq: live.deadLetters,
       inputValidator: new InputValidator(),
@@ -191,7 +215,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         { name: "dlq", check: async () => void (await live.deadLetters.count()) },
       ],
     };
-    const http = await serveProxyHandler((event) => handleApiEvent(event, deps), {
+    const api = deps;
+    // Terminal status changes of limited workflows free their slot and start the next queued one,
+    // as the concurrency-slots rule does in AWS.
+    live.bus.addRule(
+      "concurrency-slots",
+      { source: [STEP_FUNCTIONS_SOURCE], "detail-type": [STATUS_CHANGE_DETAIL_TYPE] },
+      async (event) => {
+        await releaseOnStatusChange(event, { ...api, slots, logger: consoleLogger });
+      },
+    );
+    const http = await serveProxyHandler((event) => handleApiEvent(event, api), {
       port: options.port,
     });
     cleanup.push(() => http.close());
@@ -207,6 +241,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       compiled,
       runtime: live,
       signals,
+      slots,
       ...(demo === undefined ? {} : { demo }),
       dynamo: dynamo.client,
       stop,

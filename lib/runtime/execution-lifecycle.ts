@@ -25,6 +25,7 @@ import { initialState } from "../core/execution-state.ts";
 import type { Json } from "../core/model.ts";
 import type { CatalogueWorkflow } from "../core/project/catalogue.ts";
 import { compensationSteps, redriveRefusal } from "./compensation-plan.ts";
+import type { EventPublisher } from "./events.ts";
 import {
   type CancelCause,
   compensationRunName,
@@ -34,7 +35,9 @@ import {
   type RedrivePlan,
   type StopOutcome,
 } from "./execution-engine.ts";
-import type { ExecutionDocument } from "./records/document.ts";
+import { admit, cancelQueued, semaphoreOf } from "./limits/concurrency.ts";
+import type { SlotStore } from "./limits/slot-store.ts";
+import { type ExecutionDocument, isActiveStatus } from "./records/document.ts";
 import type { ExecutionStore } from "./records/execution-store.ts";
 import { cancelDelta, startDelta } from "./records/observe.ts";
 import type { SignalStore } from "./records/signal-store.ts";
@@ -46,6 +49,10 @@ export interface ExecutionsDeps {
   readonly executions: ExecutionStore;
   readonly signals: SignalStore;
   readonly engine: ExecutionEngine;
+  /** Concurrency slots and queues; required to start a workflow with `concurrency`. */
+  readonly slots?: SlotStore;
+  /** Where `Execution Queued`, `Paused`, `Resumed` are published. @default none */
+  readonly events?: EventPublisher;
   /** @default () => new Date() */
   readonly clock?: () => Date;
   /** New execution ids (also the Step Functions execution name). @default randomUUID */
@@ -119,6 +126,11 @@ export async function startExecution(
       if (existing !== undefined) return { document: existing, created: false };
     }
   }
+  const semaphore = await admitUnderLimit(deps, workflow, executionId, input);
+  if (semaphore === "queued") {
+    const queued = await deps.executions.get(executionId);
+    if (queued !== undefined) return { document: queued, created: !replay };
+  }
   let startedAt: string | undefined;
   // Whether this request started the execution: a replayed key whose first request failed before
   // the start still answers 201 the first time the execution really starts.
@@ -131,6 +143,9 @@ export async function startExecution(
   } catch (error) {
     // A replayed key whose first request died after starting: the execution exists, record it.
     if (!(replay && isEngineError(error, "already-exists"))) {
+      // Nothing started: the slot taken for it is free again.
+      if (semaphore !== undefined && semaphore !== "queued")
+        await deps.slots?.release(semaphore, executionId);
       if (isEngineError(error, "not-found")) {
         throw new WorkflowUnavailableError((error as Error).message, { cause: error });
       }
@@ -149,15 +164,57 @@ export async function startExecution(
   return { document, created: !replay || startedNow };
 }
 
-/** Cancels a RUNNING execution, compensating its succeeded steps when asked (see the top of this file). */
+/**
+ * Takes a concurrency slot for a start of a limited workflow (`limits/concurrency.ts`): the
+ * semaphore it holds, `"queued"` when it waits, undefined when the workflow has no limit.
+ */
+async function admitUnderLimit(
+  deps: ExecutionsDeps,
+  workflow: CatalogueWorkflow,
+  executionId: string,
+  input: Json,
+): Promise<string | "queued" | undefined> {
+  const semaphore = semaphoreOf(workflow, input, executionId);
+  if (semaphore === undefined) return undefined;
+  if (deps.slots === undefined) {
+    throw new WorkflowUnavailableError(
+      `${workflow.name} has a concurrency limit, but this runtime has no slot store to enforce it.`,
+    );
+  }
+  const admission = await admit(
+    { ...deps, slots: deps.slots },
+    workflow,
+    executionId,
+    input,
+    semaphore,
+  );
+  return admission.outcome === "queued" ? "queued" : semaphore;
+}
+
+/**
+ * Cancels a RUNNING or PAUSED execution, compensating its succeeded steps when asked (see the top
+ * of this file), or removes a QUEUED start (nothing ran: nothing to compensate).
+ */
 export async function cancelExecution(
   deps: ExecutionsDeps,
   execution: ExecutionDocument,
   options: CancelOptions,
 ): Promise<CancelOutcome> {
-  if (execution.status !== "RUNNING") {
+  if (execution.status === "QUEUED" && deps.slots !== undefined) {
+    const message = options.reason ?? "Cancelled through the API while queued.";
+    const removed = await cancelQueued({ ...deps, slots: deps.slots }, execution.id, message);
+    const current = (await deps.executions.get(execution.id)) ?? execution;
+    if (removed.kind === "removed") return { document: current, compensation: "none" };
+    if (current.status === "QUEUED") {
+      throw new ExecutionStateError(
+        `Execution ${execution.id} is leaving the queue (a slot freed and it is starting); retry the cancel in a moment.`,
+      );
+    }
+    return cancelExecution(deps, current, options);
+  }
+  if (execution.status !== "RUNNING" && execution.status !== "PAUSED") {
     throw new ExecutionStateError(
-      `Execution ${execution.id} is ${execution.status}; only a RUNNING execution can be cancelled.`,
+      `Execution ${execution.id} is ${execution.status}; only a QUEUED, RUNNING or PAUSED execution can be cancelled.`,
     );
   }
   const compensation = await stopOrCompensate(deps, execution, options);
@@ -173,7 +230,7 @@ export async function redriveExecution(
   deps: ExecutionsDeps,
   execution: ExecutionDocument,
 ): Promise<{ readonly redriveDate: string }> {
-  if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
+  if (isActiveStatus(execution.status) || execution.status === "SUCCEEDED") {
     throw new ExecutionStateError(
       `Execution ${execution.id} is ${execution.status}; only a failed, timed out or cancelled one can be redriven.`,
     );

@@ -11,6 +11,7 @@
  *   error would only make Lambda retry a refusal that cannot change, announcing it three times.
  */
 import type { Json, JsonObject } from "../core/model.ts";
+import { ValidationError } from "./errors.ts";
 import { type ExecutionsDeps, startExecution } from "./execution-lifecycle.ts";
 import type { Logger } from "./logger.ts";
 import type { StartAdmission } from "./start-admission.ts";
@@ -84,8 +85,21 @@ export async function startFromTrigger(
     return { started: false, reason: admission.reason };
   }
   const key = `trigger-${parsed.trigger}-${parsed.event.id}`;
-  const { document, created } = await startExecution(deps, workflow, input, key);
-  return { started: true, executionId: document.id, created };
+  try {
+    const { document, created } = await startExecution(deps, workflow, input, key);
+    return { started: true, executionId: document.id, created };
+  } catch (error) {
+    // The concurrency key cannot be read from this input: a refusal that cannot change either.
+    if (!(error instanceof ValidationError)) throw error;
+    await deps.refused.send(parsed.event, REFUSED_START_CODE, error.message);
+    deps.logger?.warn("Start refused", {
+      workflow: workflow.name,
+      trigger: parsed.trigger,
+      eventId: parsed.event.id,
+      reason: error.message,
+    });
+    return { started: false, reason: error.message };
+  }
 }
 
 function parseRequest(request: unknown): TriggeredStartRequest {

@@ -381,17 +381,19 @@ describe("handlers", () => {
     expect(JSON.stringify(statements).includes(JSON.stringify(registry))).toEqual(false);
   });
 
-  it("lets the start handler start Baton's state machines and nothing else in Step Functions", () => {
+  it("lets the start handler start Baton's state machines and describe their executions, nothing else in Step Functions", () => {
     const statements = policyStatements(built.template, "HandlersStartExecutionRole");
-    expect(statements.filter((s) => JSON.stringify(s.Action).includes("states:"))).toStrictEqual([
-      {
-        Action: "states:StartExecution",
-        Effect: "Allow",
-        Resource: ["child", "idle", "parent", "quick"].map((n) =>
-          accountArn("states", `stateMachine:baton-dev-${n}`),
-        ),
-      },
-    ]);
+    const states = statements.filter((s) => JSON.stringify(s.Action).includes("states:"));
+    expect(states[0]).toStrictEqual({
+      Action: "states:StartExecution",
+      Effect: "Allow",
+      Resource: ["child", "idle", "parent", "quick"].map((n) =>
+        accountArn("states", `stateMachine:baton-dev-${n}`),
+      ),
+    });
+    // The concurrency drainer asks whether a slot's holder still runs (docs/limits-and-pause.md).
+    expect(states.slice(1).map((s) => s.Action)).toStrictEqual(["states:DescribeExecution"]);
+    expect(JSON.stringify(states[1]?.Resource)).toContain("execution:baton-dev-");
     expect(statements.map((s) => s.Action)).toContainEqual([
       "sqs:SendMessage",
       "sqs:GetQueueAttributes",

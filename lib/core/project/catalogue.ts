@@ -6,7 +6,7 @@
  */
 
 import { toMermaid } from "../mermaid.ts";
-import type { Json, JsonObject, Step, StepKind, WorkflowType } from "../model.ts";
+import type { ConcurrencyLimit, Json, JsonObject, Step, StepKind, WorkflowType } from "../model.ts";
 import { childLists } from "../model.ts";
 import type { ReadyWorkflow } from "./model.ts";
 
@@ -49,6 +49,8 @@ export interface CatalogueWorkflow {
   readonly stateMachineArn?: string;
   /** Every step, nested ones included, in file order. */
   readonly steps: readonly CatalogueStep[];
+  /** `concurrency` of the file: starts over the limit wait QUEUED (docs/limits-and-pause.md). */
+  readonly concurrency?: ConcurrencyLimit;
 }
 
 export interface CatalogueFile {
@@ -72,6 +74,7 @@ export function catalogueEntry(
     mermaid: toMermaid(workflow),
     ...(options.stateMachineArn === undefined ? {} : { stateMachineArn: options.stateMachineArn }),
     steps: catalogueSteps(ready),
+    ...(workflow.concurrency === undefined ? {} : { concurrency: workflow.concurrency }),
   };
 }
 

@@ -13,6 +13,7 @@ import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
+import { DynamoSlotStore } from "./dynamo-slot-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
@@ -70,6 +71,8 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
       stateMachineArn: (workflow) => catalogue.stateMachineArn(workflow),
       locate: async (id) => (await executions.get(id))?.workflow,
     }),
+    slots: new DynamoSlotStore({ client: clients.dynamo, tableName: executionsTable }),
+    events: publisher,
     registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),
     dlq,
     inputValidator: new InputValidator(),

@@ -6,6 +6,7 @@ import { getCatalogue } from "./catalogue-from-env.ts";
 import { getClients } from "./clients.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
+import { DynamoSlotStore } from "./dynamo-slot-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
@@ -36,6 +37,8 @@ export function startExecutionDeps(): Promise<TriggeredStartDeps> {
           stateMachineArn: (workflow) => catalogue.stateMachineArn(workflow),
           locate: async (id) => (await executions.get(id))?.workflow,
         }),
+        slots: new DynamoSlotStore({ client: clients.dynamo, tableName }),
+        events: getDefaultEventPublisher(),
         admission: new StartAdmission(catalogue, getDefaultEventPublisher()),
         refused: new SqsRefusedStarts(clients.sqs, requireEnv(ENV.dlqUrl)),
         logger,

@@ -5,19 +5,20 @@
  */
 import { BatonError } from "../../core/errors.ts";
 import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
-import type {
-  CompensationStatus,
-  ExecutionDocument,
-  ExecutionError,
-  ExecutionStatus,
-  StepRecord,
-  StepStatus,
+import {
+  type CompensationStatus,
+  type ExecutionDocument,
+  type ExecutionError,
+  type ExecutionStatus,
+  isActiveStatus,
+  type StepRecord,
+  type StepStatus,
 } from "./document.ts";
 import type { RecordState, StepState } from "./state.ts";
 
 export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): ExecutionDocument {
   const status = executionStatus(state);
-  const terminal = status !== "RUNNING";
+  const terminal = !isActiveStatus(status);
   const catalogueSteps =
     workflow !== undefined && workflow.version === state.version?.v ? workflow.steps : undefined;
   const steps = stepRecords(
@@ -66,9 +67,11 @@ const COMPLETED: ReadonlySet<StepStatus> = new Set([
 export function executionStatus(state: RecordState): ExecutionStatus {
   const run = state.run?.v;
   switch (run?.status) {
+    case "QUEUED":
+      return "QUEUED";
     case undefined:
     case "RUNNING":
-      return "RUNNING";
+      return state.pause?.v.paused === true ? "PAUSED" : "RUNNING";
     case "SUCCEEDED":
       return "SUCCEEDED";
     case "TIMED_OUT":
@@ -102,12 +105,13 @@ function compensationStatus(
   const phase = state.compensation?.v;
   if (phase === "FAILED" || phase === "RUNNING") return phase;
   if (phase === undefined && steps.some((s) => s.status === "COMPENSATION_FAILED"))
-    return status === "RUNNING" ? "RUNNING" : "FAILED";
+    return isActiveStatus(status) ? "RUNNING" : "FAILED";
   const asked = phase !== undefined || state.cancel?.v.compensate === true;
-  if (asked && status !== "RUNNING" && unconfirmed(state, status, compensable)) return "UNCERTAIN";
+  if (asked && !isActiveStatus(status) && unconfirmed(state, status, compensable))
+    return "UNCERTAIN";
   if (phase === "COMPLETED") return "COMPLETED";
   if (steps.some((s) => s.status === "COMPENSATED"))
-    return status === "RUNNING" ? "RUNNING" : "COMPLETED";
+    return isActiveStatus(status) ? "RUNNING" : "COMPLETED";
   // A stopped execution's compensation runs separately (`<id>--compensation`) and is owed until
   // it reports; a cancel that failed a parked `await` ran the workflow's own saga, whose silence
   // means there was nothing to compensate.
@@ -271,7 +275,7 @@ function stepStatus(step: StepState | undefined, execution: ExecutionStatus): St
   if (compensation === "FAILED") return "COMPENSATION_FAILED";
   const run = step?.run?.v.status;
   // A call still in flight when the execution stopped never reports: its outcome is unknown.
-  if (run === "RUNNING" && execution !== "RUNNING") return "FAILED";
+  if (run === "RUNNING" && !isActiveStatus(execution)) return "FAILED";
   if (run !== undefined) return run;
   if (compensation === "RUNNING") return "SUCCEEDED"; // being compensated: it had succeeded
   const traced = step?.traced?.v;

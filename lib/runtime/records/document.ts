@@ -5,7 +5,9 @@
 import type { Json } from "../../core/model.ts";
 
 export const EXECUTION_STATUSES = [
+  "QUEUED",
   "RUNNING",
+  "PAUSED",
   "SUCCEEDED",
   "FAILED",
   "COMPENSATION_FAILED",
@@ -42,6 +44,14 @@ export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
 
 export const isExecutionStatus = (value: string): value is ExecutionStatus =>
   (EXECUTION_STATUSES as readonly string[]).includes(value);
+
+/**
+ * Statuses of an execution that has not ended: `QUEUED` (waiting for a concurrency slot, not
+ * started in the engine), `RUNNING`, and `PAUSED` (running in the engine, parked before its next
+ * call; see docs/limits-and-pause.md).
+ */
+export const isActiveStatus = (status: ExecutionStatus): boolean =>
+  status === "QUEUED" || status === "RUNNING" || status === "PAUSED";
 
 export interface ExecutionError {
   readonly name: string;

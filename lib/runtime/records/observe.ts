@@ -398,7 +398,7 @@ function ownTime(type: string, d: Detail): string | undefined {
 const runRegister = (redrive: number, run: ExecutionRun): Register<ExecutionRun> => ({
   k: [
     redrive,
-    run.status === "RUNNING" ? 0 : 1,
+    run.status === "QUEUED" ? -1 : run.status === "RUNNING" ? 0 : 1,
     run.error === undefined ? 0 : run.error.step === undefined ? 1 : 2,
   ],
   v: run,
@@ -529,6 +529,48 @@ export function startDelta(
     input: { k: [0], v: input },
     run: runRegister(0, { status: "RUNNING" }),
   };
+}
+
+/**
+ * The delta of a start that waits for a concurrency slot (`QUEUED`): the engine has not started
+ * it; the start (`startDelta`, RUNNING) or a cancel (`queuedCancelDelta`) outranks it.
+ */
+export function queuedDelta(
+  id: string,
+  workflow: { readonly name: string; readonly version: number },
+  input: Json,
+  queuedAt: string,
+): RecordState {
+  const time = iso(queuedAt) ?? EPOCH;
+  return {
+    id,
+    workflow: workflow.name,
+    version: { k: [VERSION_PRIORITY.api], v: workflow.version },
+    firstSeen: time,
+    lastSeen: time,
+    input: { k: [0], v: input },
+    run: runRegister(0, { status: "QUEUED" }),
+  };
+}
+
+/** The delta of a queued start cancelled before it started: it ends CANCELLED, nothing ran. */
+export function queuedCancelDelta(id: string, at: string, message: string): RecordState {
+  const time = iso(at) ?? EPOCH;
+  return {
+    id,
+    stoppedAt: time,
+    lastSeen: time,
+    cancel: { k: [0], v: { compensate: false } },
+    run: runRegister(0, {
+      status: "ABORTED",
+      error: { name: BatonError.Cancelled, message },
+    }),
+  };
+}
+
+/** The delta of a pause (`paused: true`) or resume; `version` orders them (the latest wins). */
+export function pauseDelta(id: string, version: number, paused: boolean): RecordState {
+  return { id, pause: { k: [version], v: { paused } } };
 }
 
 /** The delta the API records when it cancels an execution. */

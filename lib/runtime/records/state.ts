@@ -25,7 +25,8 @@ export interface Register<T> {
   readonly v: T;
 }
 
-export type RunStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+/** `QUEUED`: waiting for a concurrency slot; every other status of the same run outranks it. */
+export type RunStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 export type StepRunStatus = "RUNNING" | "FAILED" | "SUCCEEDED";
 export type StepCompensationStatus = "RUNNING" | "FAILED" | "COMPENSATED";
 export type CompensationPhase = "RUNNING" | "COMPLETED" | "FAILED";
@@ -69,6 +70,8 @@ export interface RecordState {
   readonly compensation?: Register<CompensationPhase>;
   /** A cancel asked through the API; `compensate: true` wins over false. */
   readonly cancel?: Register<{ readonly compensate: boolean }>;
+  /** Pause and resume through the API, keyed `[pause version]` (`lib/runtime/pause/`): the latest wins. */
+  readonly pause?: Register<{ readonly paused: boolean }>;
   readonly steps?: { readonly [id: string]: StepState };
 }
 
@@ -105,6 +108,7 @@ export function merge(a: RecordState, b: RecordState): RecordState {
     output: pick(a.output, b.output),
     compensation: pick(a.compensation, b.compensation),
     cancel: pick(a.cancel, b.cancel),
+    pause: pick(a.pause, b.pause),
     steps: mergeSteps(a.steps, b.steps),
   });
 }

@@ -3,7 +3,7 @@
  * suggestions. Pure: the route fetches the documents, this computes.
  */
 import type { CatalogueStep, CatalogueWorkflow } from "../../core/project/catalogue.ts";
-import type { ExecutionDocument } from "./document.ts";
+import { type ExecutionDocument, isActiveStatus } from "./document.ts";
 
 export interface StepStats {
   readonly id: string;
@@ -76,7 +76,7 @@ export function computeStats(
     minRuns: 5,
     ...options,
   };
-  const finished = documents.filter((d) => d.status !== "RUNNING");
+  const finished = documents.filter((d) => !isActiveStatus(d.status));
   const durations = finished.flatMap((d) => (d.durationMs === null ? [] : [d.durationMs]));
   const byStatus: Record<string, number> = {};
   for (const d of documents) byStatus[d.status] = (byStatus[d.status] ?? 0) + 1;

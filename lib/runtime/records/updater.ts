@@ -194,7 +194,9 @@ async function mergeHead(
 }
 
 const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
+  QUEUED: DetailType.ExecutionQueued,
   RUNNING: DetailType.ExecutionStarted,
+  PAUSED: DetailType.ExecutionPaused,
   SUCCEEDED: DetailType.ExecutionSucceeded,
   FAILED: DetailType.ExecutionFailed,
   COMPENSATION_FAILED: DetailType.ExecutionFailed,
