@@ -10,6 +10,7 @@
  * express limits, event-pattern operators, schedules) is the validator's alone:
  * `SCHEMA_CHECKED_CODES` lists the problem codes the schema reports too.
  */
+
 import type { ProblemCode } from "../codes.ts";
 import {
   HTTP_METHODS,
@@ -19,6 +20,7 @@ import {
   WORKFLOW_TYPES,
 } from "../model.ts";
 import { type CALL_FIELDS, type COMPENSATE_FIELDS, SERVICE_NAME } from "../validate/call.ts";
+import { MAX_CONCURRENCY_LIMIT } from "../validate/concurrency.ts";
 import { CALL_TIMEOUT_RULE, type IntRule, TIMEOUT_RULE } from "../validate/fields.ts";
 import type { KIND_FIELDS } from "../validate/kind-fields.ts";
 import {
@@ -384,6 +386,19 @@ const rootFields: Fields<typeof ROOT_FIELDS> = {
     retry,
   }),
   triggers: { type: "array", items: ref("trigger") },
+  concurrency: {
+    ...closedObject(
+      {
+        limit: integer(1, MAX_CONCURRENCY_LIMIT, "Executions RUNNING at once (per key value)."),
+        key: {
+          type: "string",
+          description: "Template over input (and workflow), e.g. {{ input.tenant }}.",
+        },
+      },
+      ["limit"],
+    ),
+    description: "At most limit executions run at once; more starts wait QUEUED.",
+  },
   steps: stepList(false),
   output: { ...anyJson, description: "The execution's output (templates)." },
 };

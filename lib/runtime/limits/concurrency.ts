@@ -14,6 +14,7 @@
  * - Cancel of a queued start removes it unless a drainer already claimed it.
  */
 import { createHash } from "node:crypto";
+import { executionInputOf, initialState } from "../../core/execution-state.ts";
 import type { Json } from "../../core/model.ts";
 import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
 import { resolveTemplates, TemplateReadError } from "../../core/template-resolve.ts";
@@ -179,7 +180,8 @@ async function startQueued(
   const id = start.executionId;
   let startedAt: string | undefined;
   try {
-    startedAt = (await deps.engine.start(workflow.name, id, start.input)).startedAt;
+    const state = initialState(id, start.input, clock(deps));
+    startedAt = (await deps.engine.start(workflow.name, id, state)).startedAt;
   } catch (error) {
     if (!isEngineError(error, "already-exists")) {
       // It can never start (its workflow is gone, its input refused): free the slot, end it.
@@ -257,7 +259,8 @@ export async function releaseOnStatusChange(
   if (workflow?.concurrency === undefined) return ignored("workflow has no concurrency limit");
   let input: Json = {};
   try {
-    input = typeof d.input === "string" ? (JSON.parse(d.input) as Json) : {};
+    // The API starts machines with the built state ({input, context, steps}); the key reads input.
+    input = executionInputOf(typeof d.input === "string" ? (JSON.parse(d.input) as Json) : {});
   } catch {
     return ignored("input is not JSON");
   }
