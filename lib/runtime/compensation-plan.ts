@@ -11,6 +11,9 @@
  *   outcomes"): the undo runs with the undo key of an effect that may exist. In AWS a running
  *   Lambda cannot be aborted and its result is dropped with the stopped execution, so every step
  *   the record shows RUNNING at the cancel is uncertain;
+ * - for a loop, every iteration that ran (the one in flight included), newest first, each with what
+ *   it finished plus its calls in flight (uncertain), so each iteration's compensations undo
+ *   exactly those (`$.steps.<loop>` alone misses the iteration in flight);
  * - minus steps the record shows compensated already (stopped inside its own saga).
  */
 import type { Json } from "../core/model.ts";
@@ -48,6 +51,11 @@ export function compensationSteps(
   }
   const calls = new Map(inFlight.filter((c) => c.mode === "call").map((c) => [c.stepId, c]));
   const running = execution.steps.filter((s) => s.status === "RUNNING").map((s) => s.id);
+  for (const loop of workflow.steps) {
+    if (loop.kind !== "loop" || !topLevelOutsideMaps(loop)) continue;
+    const iterations = loopIterations(workflow, loop.id, results, calls, running);
+    if (iterations !== undefined) kept[loop.id] = iterations;
+  }
   for (const stepId of new Set([...calls.keys(), ...running])) {
     const step = byId.get(stepId);
     if (step?.compensable !== true || !topLevelOutsideMaps(step) || kept[stepId] !== undefined)
@@ -64,6 +72,56 @@ export function compensationSteps(
     // the record shows compensation UNCERTAIN (not confirmed undone).
   }
   return kept;
+}
+
+/** `<loop>[<i>].<step>`: the record entry of a step in one iteration of a top-level loop. */
+const ITERATION_ENTRY = /^([a-z][a-z0-9_]*)\[(\d+)\]\.([a-z][a-z0-9_]*)$/;
+
+/**
+ * `$.steps.<loop>` for a compensation-only run: `{count, done, iterations}`, iterations newest
+ * first, each with the results its steps finished and its calls in flight marked uncertain.
+ * Undefined when the loop never started an iteration.
+ */
+function loopIterations(
+  workflow: CatalogueWorkflow,
+  loopId: string,
+  results: ExecutionResults,
+  calls: ReadonlyMap<string, InFlightCall>,
+  running: readonly string[],
+): Json | undefined {
+  const byIteration = new Map<number, Record<string, Json>>();
+  for (const [index, steps] of Object.entries(results.items?.[loopId] ?? {}))
+    byIteration.set(Number(index), { ...steps });
+  const body = new Map(
+    workflow.steps.filter((s) => s.scope === `${loopId}/0`).map((s) => [s.id, s]),
+  );
+  const mark = (index: number, stepId: string, result: Json) => {
+    const step = body.get(stepId);
+    if (step?.compensable !== true) return;
+    const steps = byIteration.get(index) ?? {};
+    if (steps[stepId] === undefined) steps[stepId] = result;
+    byIteration.set(index, steps);
+  };
+  // Iterations run one after another: a call in flight belongs to the newest one.
+  const newest = Math.max(-1, ...byIteration.keys());
+  for (const [stepId, call] of calls) {
+    if (!body.has(stepId) || newest < 0 || call.outcome === "failed") continue;
+    if (call.outcome === "succeeded" && call.result !== undefined)
+      mark(newest, stepId, call.result);
+    else if (!undoReadsOwnResult(workflow, stepId)) mark(newest, stepId, UNCERTAIN_RESULT);
+  }
+  for (const id of running) {
+    const match = ITERATION_ENTRY.exec(id);
+    if (match?.[1] !== loopId || match[3] === undefined) continue;
+    if (!undoReadsOwnResult(workflow, match[3])) mark(Number(match[2]), match[3], UNCERTAIN_RESULT);
+  }
+  if (byIteration.size === 0) return undefined;
+  const order = [...byIteration.keys()].sort((a, b) => b - a);
+  return {
+    count: (order[0] ?? 0) + 1,
+    done: false,
+    iterations: order.map((iteration) => ({ iteration, steps: byIteration.get(iteration) ?? {} })),
+  };
 }
 
 /**
@@ -118,17 +176,23 @@ function itemCount(
   return Array.isArray(value) ? value.length : undefined;
 }
 
-/** The state named `name` in a definition or its Parallel branches (not inside map bodies). */
-function findState(definition: unknown, name: string): unknown {
+/**
+ * The state named `name` in a definition or its Parallel branches (and, with `inMaps`, Map item
+ * processors; not otherwise).
+ */
+function findState(definition: unknown, name: string, inMaps = false): unknown {
   const states = (definition as { readonly States?: unknown } | null)?.States;
   if (typeof states !== "object" || states === null) return undefined;
   const own = (states as Record<string, unknown>)[name];
   if (own !== undefined) return own;
   for (const state of Object.values(states as Record<string, unknown>)) {
-    const branches = (state as { readonly Branches?: unknown } | null)?.Branches;
-    if (!Array.isArray(branches)) continue;
-    for (const branch of branches) {
-      const found = findState(branch, name);
+    const { Branches: branches, ItemProcessor: processor } = (state ?? {}) as {
+      readonly Branches?: unknown;
+      readonly ItemProcessor?: unknown;
+    };
+    const nested = [...(Array.isArray(branches) ? branches : []), ...(inMaps ? [processor] : [])];
+    for (const branch of nested) {
+      const found = findState(branch, name, inMaps);
       if (found !== undefined) return found;
     }
   }
@@ -150,7 +214,8 @@ function itemsPathOf(state: unknown): string[] | undefined {
  * although nothing could have been undone there).
  */
 function undoReadsOwnResult(workflow: CatalogueWorkflow, stepId: string): boolean {
-  const undo = findState(workflow.asl, `${stepId}#undo`);
+  // Undos of loop body steps live in the loop's compensation Map: search item processors too.
+  const undo = findState(workflow.asl, `${stepId}#undo`, true);
   const parameters = (undo as { readonly Parameters?: unknown } | undefined)?.Parameters;
   if (parameters === undefined) return false;
   const text = JSON.stringify(parameters);
