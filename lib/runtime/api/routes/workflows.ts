@@ -64,11 +64,22 @@ export function parseSince(request: HttpRequest, now: Date): string {
   if (raw === undefined || raw === "")
     return new Date(now.getTime() - DEFAULT_STATS_WINDOW_MS).toISOString();
   const relative = /^(\d{1,6})([mhd])$/.exec(raw.trim());
-  if (relative !== null) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"];
-    return new Date(now.getTime() - Number(relative[1]) * unit).toISOString();
+  const ms =
+    relative !== null
+      ? now.getTime() -
+        Number(relative[1]) *
+          { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"]
+      : /^\d{4}-\d{2}-\d{2}/.test(raw)
+        ? Date.parse(raw)
+        : Number.NaN;
+  // Before 1970 the ISO form gets a signed six-digit year (800900d ago is "-000166-…"), which is
+  // not an RFC 3339 time and sorts before every record key (found by schemathesis).
+  if (ms < 0) {
+    throw badRequest(
+      `Query parameter since must be on or after 1970-01-01; "${raw}" is ${new Date(ms).toISOString()}.`,
+      [{ path: "/query/since", message: "must be on or after 1970-01-01" }],
+    );
   }
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(ms)) {
     throw badRequest(
       `Query parameter since must be an ISO-8601 time or a duration like 24h or 7d; got "${raw}".`,
