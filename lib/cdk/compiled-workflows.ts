@@ -4,8 +4,10 @@
  * IAM policy and substitutions. Pure synth-time code: no constructs are created here.
  */
 import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { formatProblems } from "../core/problems.ts";
 import { displayPath, loadProject } from "../core/project/load.ts";
+import { DEFAULT_CONTRACT_CACHE, loadContracts } from "../core/project/load-contracts.ts";
 import type { ReadyWorkflow } from "../core/project/model.ts";
 
 export interface LoadedWorkflows {
@@ -27,7 +29,8 @@ export class WorkflowLoadError extends Error {
 
 /**
  * Loads, validates and compiles the workflows of `dir`; throws `WorkflowLoadError` on any error.
- * The registry seed (`services.yaml`, or `servicesFile`) shares the folder but is not a workflow.
+ * The registry seed (`services.yaml`, or `servicesFile`) shares the folder but is not a workflow;
+ * the contracts it names are checked against every call (contract errors block the synth).
  */
 export function loadCompiledWorkflows(
   dir: string,
@@ -51,9 +54,18 @@ export function loadCompiledWorkflows(
       ]),
     );
   }
+  // The services file's contracts check every call before anything deploys (docs/contracts.md).
+  const services =
+    options.servicesFile !== undefined && existsSync(options.servicesFile)
+      ? loadContracts(options.servicesFile, {
+          shownAs: displayPath(options.servicesFile, cwd),
+          cacheDir: resolve(cwd, DEFAULT_CONTRACT_CACHE),
+        })
+      : undefined;
   const project = loadProject(dir, {
     cwd,
     ...(options.servicesFile === undefined ? {} : { exclude: [options.servicesFile] }),
+    ...(services === undefined ? {} : { contracts: services }),
   });
   if (project.errorCount > 0) {
     const errors = project.problems.filter((p) => p.problem.severity === "error");

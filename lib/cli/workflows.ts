@@ -5,7 +5,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { buildProject } from "../core/project/build.ts";
-import { loadProject } from "../core/project/load.ts";
+import { displayPath, loadProject } from "../core/project/load.ts";
+import { DEFAULT_CONTRACT_CACHE, loadContracts } from "../core/project/load-contracts.ts";
 import type { ProjectFile, ReadyWorkflow } from "../core/project/model.ts";
 import { UsageError } from "./io.ts";
 import type { FileProblems } from "./report.ts";
@@ -53,19 +54,46 @@ export async function loadFile(
  */
 export async function loadPaths(
   paths: readonly string[],
-  options: { cwd: string; strict: boolean },
+  options: { cwd: string; strict: boolean; services?: string },
 ): Promise<LoadedFile[]> {
   const full: string[] = [];
   for (const path of paths) {
     full.push(resolve(options.cwd, path));
     await pathKind(full[full.length - 1] ?? path, path);
   }
-  const project = loadProject(full, { strict: options.strict, cwd: options.cwd });
+  const contracts = await servicesContracts(options.services, options.cwd);
+  const project = loadProject(full, {
+    strict: options.strict,
+    cwd: options.cwd,
+    ...(contracts === undefined ? {} : { contracts }),
+  });
   const unread = project.problems.filter((p) => p.problem.code === "E_READ");
+  const servicesProblems = contracts?.problems.map((p) => p.problem) ?? [];
   return [
     ...project.files.map(loaded),
     ...unread.map(({ file, problem }) => ({ file, problems: [problem] })),
+    ...(contracts === undefined || servicesProblems.length === 0
+      ? []
+      : [{ file: contracts.file, problems: servicesProblems }]),
   ];
+}
+
+/**
+ * The contracts `--services <file>` names (docs/contracts.md), read offline: URL documents from
+ * the cache under `.baton/contracts` only.
+ */
+async function servicesContracts(services: string | undefined, cwd: string) {
+  if (services === undefined) return undefined;
+  const full = resolve(cwd, services);
+  if ((await pathKind(full, services)) === "directory") {
+    throw new UsageError(`--services ${services} is a directory; give the services file`);
+  }
+  const file = displayPath(full, cwd);
+  const loaded = loadContracts(full, {
+    shownAs: file,
+    cacheDir: resolve(cwd, DEFAULT_CONTRACT_CACHE),
+  });
+  return { ...loaded, file };
 }
 
 function loaded(file: ProjectFile): LoadedFile {

@@ -86,6 +86,17 @@ export const PROBLEM_CODES = {
   E_RECURSION: "Workflows start each other in a cycle (a workflow may not run itself).",
   E_NO_WORKFLOWS_DIR:
     "The workflows folder given to the CDK app (`baton:workflowsDir`) does not exist.",
+  // Service contracts (OpenAPI documents named in services.yaml; docs/contracts.md)
+  E_CONTRACT_ROUTE:
+    "A call or compensation uses a path or method its service's contract does not have.",
+  E_CONTRACT_BODY:
+    "A call's body (literal parts, or templates of known type) violates the operation's request schema, or a required body is missing.",
+  W_CONTRACT_FIELD:
+    "A template or condition reads a response field the operation's 2xx response schemas do not declare.",
+  E_CONTRACT_DOCUMENT:
+    "A service's `openapi` document cannot be read or is not an OpenAPI 3.x document.",
+  W_CONTRACT_UNCHECKED:
+    "A service's contract is a URL with no cached copy, so its calls were not checked (validation never fetches).",
   // Building (a valid workflow that still cannot be built is a Baton bug: please report it)
   E_COMPILE: "A workflow validated but the compiler failed on it.",
   E_LOCAL_RUNTIME:

@@ -159,6 +159,43 @@ describe("baton validate", () => {
     ]);
   });
 
+  it("checks calls against the contracts --services names, offline, reporting the workflow's and the services file's lines", async () => {
+    // Prepare
+    const dir = join(project, "contracts-case");
+    await mkdir(dir, { recursive: true });
+    await copyFile(
+      join(import.meta.dirname, "../core/fixtures/contracts/payments.openapi.json"),
+      join(dir, "payments.yaml"),
+    );
+    await writeFile(
+      join(dir, "services.yaml"),
+      "services:\n  - name: payments\n    openapi: payments.yaml\n  - name: email\n    openapi: https://email.example.invalid/openapi.json\n",
+    );
+    await writeFile(
+      join(dir, "pay.yaml"),
+      "workflow: pay\nsteps:\n  - id: charge\n    call: payments POST /charge\n    idempotent: true\n",
+    );
+    // Act
+    const result = await baton(
+      ["validate", "contracts-case/pay.yaml", "--services", "contracts-case/services.yaml"],
+      project,
+    );
+    const clean = await baton(
+      ["validate", "workflows", "--services", "workflows/services.yaml"],
+      project,
+    );
+    // Assess
+    expect([result.code, lines(result.stdout)]).toEqual([
+      1,
+      [
+        'contracts-case/pay.yaml:4: E_CONTRACT_ROUTE payments POST /charge: no path of the payments contract (payments.yaml) matches /charge (did you mean "/charges"?)',
+        "contracts-case/services.yaml:5: W_CONTRACT_UNCHECKED warning: the email contract (https://email.example.invalid/openapi.json) has no cached copy, so calls to email were not checked against it (validation never fetches: refresh the contract once online (docs/contracts.md), or name a local copy)",
+        "✗ 1 error, 1 warning in 2 files",
+      ],
+    ]);
+    expect(clean).toEqual({ code: 0, stdout: "✓ 1 workflow valid, 0 warnings\n", stderr: "" });
+  });
+
   it("exits 2 when a path does not exist", async () => {
     // Prepare / Act
     const result = await baton(["validate", "missing.yaml"]);

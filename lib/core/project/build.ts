@@ -6,6 +6,7 @@
  */
 import type { StateMachineDefinition } from "../asl.ts";
 import { compileWorkflow } from "../compile.ts";
+import { type ContractSet, checkContracts } from "../contract-check.ts";
 import { findCycle } from "../graph.ts";
 import type { Json, Workflow } from "../model.ts";
 import { allSteps, type WorkflowStep } from "../model.ts";
@@ -29,6 +30,14 @@ export interface BuildOptions {
   readonly seeds?: readonly string[];
   /** Problems met before building (unreadable files and folders), kept in the project's list. */
   readonly unread?: readonly FileProblem[];
+  /**
+   * Service contracts to check every call against (`contract-check.ts`), by service name, and
+   * the problems met reading them (reported in the services file). @default none
+   */
+  readonly contracts?: {
+    readonly contracts: ContractSet;
+    readonly problems: readonly FileProblem[];
+  };
 }
 
 /** One file after parsing and validation, before the checks across files. */
@@ -43,10 +52,11 @@ interface Checked {
 }
 
 export function buildProject(sources: readonly SourceFile[], options: BuildOptions = {}): Project {
-  const checked = sources.map((s) => checkFile(s, options.strict ?? false));
+  const contracts = options.contracts?.contracts ?? new Map();
+  const checked = sources.map((s) => checkFile(s, options.strict ?? false, contracts));
   checkSet(checked, options.complete ?? true);
   const files = checked.map(finish);
-  const unread = options.unread ?? [];
+  const unread = [...(options.unread ?? []), ...(options.contracts?.problems ?? [])];
   const problems: FileProblem[] = [
     ...unread,
     ...files.flatMap((f) => f.problems.map((problem) => ({ file: f.file, problem }))),
@@ -64,7 +74,7 @@ export function buildProject(sources: readonly SourceFile[], options: BuildOptio
   };
 }
 
-function checkFile({ file, text }: SourceFile, strict: boolean): Checked {
+function checkFile({ file, text }: SourceFile, strict: boolean, contracts: ContractSet): Checked {
   const parsed = parseSource(text, file);
   const withLine = (p: Problem): Problem => {
     if (p.line !== undefined) return p;
@@ -83,10 +93,14 @@ function checkFile({ file, text }: SourceFile, strict: boolean): Checked {
     return { ...base, workflow: undefined, problems: [...parsed.problems] };
   }
   const validated = validateWorkflow(parsed.value, { strict });
+  const contractProblems =
+    validated.workflow === undefined
+      ? []
+      : checkContracts(validated.workflow, parsed.value as Json, contracts);
   return {
     ...base,
     workflow: validated.workflow,
-    problems: [...parsed.problems, ...validated.problems].map(withLine),
+    problems: [...parsed.problems, ...validated.problems, ...contractProblems].map(withLine),
   };
 }
 

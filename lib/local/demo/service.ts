@@ -3,7 +3,8 @@
  * `POST /<things>` creates `{id, ...body}` (201), `GET` reads, `PUT`/`PATCH` update, `DELETE`
  * removes; a service may add behaviour for its own routes (`routes`). Control it live with
  * `POST /__control` (`{failureRate, latencyMs, failNext, failStatus, healthy, reset}`), read what
- * it received with `GET /__calls`. `GET /health` answers 200 (503 when `healthy` is false).
+ * it received with `GET /__calls`. `GET /health` answers 200 (503 when `healthy` is false);
+ * `GET /openapi.json` serves the service's contract when it has one (`contracts.ts`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -64,6 +65,8 @@ export interface DemoServiceOptions {
   readonly host?: string;
   readonly settings?: Partial<DemoSettings>;
   readonly routes?: DemoRoute;
+  /** The service's OpenAPI document, served at `GET /openapi.json` (see `contracts.ts`). @default none */
+  readonly contract?: Json;
   /** Calls kept for `GET /__calls`. @default 500 */
   readonly keepCalls?: number;
   /** Where random failures draw from (`baton simulate --seed`). @default Math.random */
@@ -124,6 +127,10 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Run
     }
     if (url.pathname === "/__calls") {
       send(res, 200, calls as unknown as Json);
+      return;
+    }
+    if (url.pathname === "/openapi.json" && options.contract !== undefined) {
+      send(res, 200, options.contract);
       return;
     }
     if (url.pathname === "/health") {

@@ -10,6 +10,7 @@
  * `BATON_DEMO_<SERVICE>_FAILURE_RATE` / `_LATENCY_MS`, and at runtime `POST /__control`.
  */
 import type { Json } from "../../core/model.ts";
+import { DEMO_CONTRACTS } from "./contracts.ts";
 import {
   type DemoRoute,
   type DemoSettings,
@@ -178,6 +179,7 @@ export async function startDemoServices(
           port: on,
           settings: { ...options.settings, ...settingsFromEnv(env, name) },
           ...(route === undefined ? {} : { routes: route }),
+          ...(DEMO_CONTRACTS[name] === undefined ? {} : { contract: DEMO_CONTRACTS[name] }),
           ...(options.random === undefined ? {} : { random: options.random }),
         });
       const service = await start(port)

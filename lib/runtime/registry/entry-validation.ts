@@ -4,6 +4,7 @@
  * JSON pointer of the offending field. `validateServiceEntry` is synchronous (shape, URL literals,
  * headers); `validateServiceRegistration` adds the DNS check of every hostname.
  */
+import type { JsonObject } from "../../core/model.ts";
 import type { FieldError } from "../errors.ts";
 import {
   BALANCING_STRATEGIES,
@@ -94,6 +95,7 @@ export const SERVICE_FIELDS = [
   "circuit",
   "timeout",
   "headers",
+  "openapi",
 ] as const;
 export const INSTANCE_FIELDS = ["id", "url", "weight"] as const;
 export const HEALTH_FIELDS = ["path", "intervalSeconds", "unhealthyAfter", "healthyAfter"] as const;
@@ -176,9 +178,22 @@ export function validateServiceEntry(
     DEFAULT_SERVICE_TIMEOUT,
   );
   const headers = headerMap(c, fields.headers);
+  const openapi = contractSource(c, fields.openapi);
 
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, value: { name, instances, health, balancing, circuit, timeout, headers } };
+  return {
+    ok: true,
+    value: {
+      name,
+      instances,
+      health,
+      balancing,
+      circuit,
+      timeout,
+      headers,
+      ...(openapi === undefined ? {} : { openapi }),
+    },
+  };
 }
 
 /** Validates a `PUT /services/{name}/instances/{id}` body (`{url, weight?}`). */
@@ -446,6 +461,41 @@ function circuitConfig(c: Collector, value: unknown): CircuitConfig {
       DEFAULT_CIRCUIT.cooldownSeconds,
     ),
   };
+}
+
+/** Longest `openapi` URL or path accepted. */
+export const MAX_CONTRACT_SOURCE = 2048;
+
+/**
+ * `openapi`: the service's contract (docs/contracts.md): a URL, a path relative to the services
+ * file, or the document inline. Only its shape is checked here; the document is read by the
+ * contract loaders (`lib/runtime/contracts/`).
+ */
+function contractSource(c: Collector, value: unknown): string | JsonObject | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string") {
+    if (value.trim() === "" || value.length > MAX_CONTRACT_SOURCE) {
+      c.add("/openapi", `must be a URL or a file path of 1-${MAX_CONTRACT_SOURCE} characters`);
+      return undefined;
+    }
+    return value;
+  }
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const version = (value as Fields).openapi;
+    if (typeof version !== "string" || !version.startsWith("3.")) {
+      c.add(
+        "/openapi/openapi",
+        `an inline contract must be an OpenAPI 3.x document (openapi: "3.1.0"), got ${describe(version)}`,
+      );
+      return undefined;
+    }
+    return value as JsonObject;
+  }
+  c.add(
+    "/openapi",
+    `must be a URL, a file path or an inline OpenAPI 3.x document, got ${describe(value)}`,
+  );
+  return undefined;
 }
 
 function headerMap(c: Collector, value: unknown): Record<string, string> {

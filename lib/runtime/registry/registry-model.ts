@@ -4,6 +4,7 @@
  */
 
 import { DEFAULT_CIRCUIT_COOLDOWN_SECONDS } from "../../core/contract.ts";
+import type { JsonObject } from "../../core/model.ts";
 
 export const BALANCING_STRATEGIES = [
   "round_robin",
@@ -58,6 +59,11 @@ export interface ServiceEntry {
   readonly timeout: number;
   /** Sent on every call; secret values are `{{ secret:<name> }}` references resolved per call. */
   readonly headers: { readonly [name: string]: string };
+  /**
+   * The service's contract (docs/contracts.md): an OpenAPI 3.x document's URL, its path relative
+   * to the services file, or the document itself. @default none
+   */
+  readonly openapi?: string | JsonObject;
 }
 
 /** The service settings without instances (instances are stored and changed one by one). */

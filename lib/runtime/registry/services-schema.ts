@@ -20,6 +20,7 @@ import {
   HEALTH_PATH,
   type INSTANCE_FIELDS,
   INSTANCE_ID,
+  MAX_CONTRACT_SOURCE,
   MAX_INSTANCES,
   MAX_WEIGHT,
   RESERVED_HEADERS,
@@ -104,6 +105,18 @@ const serviceFields: Fields<typeof SERVICE_FIELDS> = {
     propertyNames: { pattern: HEADER_NAME.source, not: { pattern: RESERVED_HEADER } },
     additionalProperties: { type: "string", pattern: "^[\\t\\x20-\\x7e\\x80-\\xff]*$" },
     description: 'Sent on every call; secrets as "{{ secret:<name> }}".',
+  },
+  openapi: {
+    anyOf: [
+      { type: "string", minLength: 1, maxLength: MAX_CONTRACT_SOURCE },
+      {
+        type: "object",
+        required: ["openapi"],
+        properties: { openapi: { type: "string", pattern: "^3\\." } },
+      },
+    ],
+    description:
+      "The service's OpenAPI 3.x contract: a URL, a path relative to this file, or the document inline (docs/contracts.md).",
   },
 };
 

@@ -98,7 +98,7 @@ describe("validateServiceEntry", () => {
     expect(errors[0]).toEqual({
       path: "/color",
       message:
-        'unknown field "color"; allowed: name, instances, health, balancing, circuit, timeout, headers',
+        'unknown field "color"; allowed: name, instances, health, balancing, circuit, timeout, headers, openapi',
     });
     expect(errors[2]).toEqual({
       path: "/instances/0/url",
