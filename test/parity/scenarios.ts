@@ -98,6 +98,66 @@ steps:
 output: { charge: "{{ steps.charge.body.id }}" }
 `;
 
+/** Flow control (WORKFLOWS.md v2): a best-effort step, a fallback, and a compensable continued step. */
+const ON_ERROR = `
+workflow: parity-on-error
+steps:
+  - id: reserve
+    call: inventory POST /reservations
+    compensate:
+      call: inventory DELETE /reservations/{{ steps.reserve.body.id }}
+  - id: charge
+    call: payments POST /charges
+    retry: false
+    onError: { then: continue, when: [Baton.Timeout, Baton.ClientError] }
+    compensate:
+      call: payments POST /refunds
+      with: { charge: "{{ steps.charge.body.id ?? 'unknown' }}" }
+  - id: notify
+    call: email POST /messages
+    retry: false
+    idempotent: true
+    onError:
+      steps:
+        - id: notify_backup
+          call: sms POST /messages
+          idempotent: true
+          with: { why: "{{ steps.notify.error.name }}" }
+  - id: ship
+    call: shipping POST /shipments
+    retry: false
+    compensate:
+      call: shipping DELETE /shipments/{{ steps.ship.body.id }}
+output:
+  charged: "{{ steps.charge.error.name ?? 'charged' }}"
+`;
+
+/** A loop: iterations with their own compensable step, undone newest first on a later failure. */
+const LOOP = `
+workflow: parity-loop
+steps:
+  - id: batches
+    loop:
+      maxIterations: 4
+      until: steps.check.body.done == true or iteration >= 2
+      steps:
+        - id: book
+          call: ledger POST /entries
+          with: { batch: "{{ iteration }}" }
+          compensate:
+            call: ledger DELETE /entries/{{ steps.book.body.id }}
+        - id: check
+          call: ledger GET /status
+  - id: finish
+    call: ledger POST /finish
+    retry: false
+    compensate:
+      call: ledger DELETE /finish
+output:
+  iterations: "{{ steps.batches.count }}"
+  last: "{{ steps.book.body.id }}"
+`;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: "success",
@@ -348,5 +408,75 @@ steps:
     yaml: WAIT_UNTIL,
     input: { when: "next tuesday" },
     mocks: { reserve: [reply({ id: "r-1" })] },
+  },
+  {
+    name: "onError: continue past a refused charge, fallback after a failed notify",
+    expect: { status: "SUCCEEDED", undo: [] },
+    yaml: ON_ERROR,
+    input: {},
+    mocks: {
+      reserve: [reply({ id: "r-1" })],
+      charge: [fails("Baton.ClientError", "payments answered 402")],
+      notify: [fails("Baton.ServiceError", "email answered 503")],
+      ship: [reply({ id: "s-1" })],
+    },
+  },
+  {
+    name: "onError: a continued uncertain charge is undone when a later step fails",
+    expect: {
+      status: "FAILED",
+      error: "Baton.ClientError",
+      undo: ["charge#undo", "reserve#undo"],
+    },
+    yaml: ON_ERROR,
+    input: {},
+    mocks: {
+      reserve: [reply({ id: "r-1" })],
+      charge: [fails("Baton.Timeout", "payments did not answer within 30 s")],
+      ship: [fails("Baton.ClientError", "shipping answered 400")],
+    },
+  },
+  {
+    name: "onError: an error it does not name fails and compensates",
+    expect: { status: "FAILED", error: "Baton.ServiceError", undo: ["reserve#undo"] },
+    yaml: ON_ERROR,
+    input: {},
+    mocks: {
+      reserve: [reply({ id: "r-1" })],
+      charge: [fails("Baton.ServiceError", "payments answered 503")],
+    },
+  },
+  {
+    name: "loop: three iterations, then later steps read the last",
+    expect: { status: "SUCCEEDED", undo: [] },
+    yaml: LOOP,
+    input: {},
+    mocks: { book: [reply({ id: "b-1" })], check: [reply({ done: false })] },
+  },
+  {
+    name: "loop: a later failure undoes every iteration",
+    expect: {
+      status: "FAILED",
+      error: "Baton.ClientError",
+      undo: ["book#undo", "book#undo", "book#undo"],
+    },
+    yaml: LOOP,
+    input: {},
+    mocks: {
+      book: [reply({ id: "b-1" })],
+      check: [reply({ done: false })],
+      finish: [fails("Baton.ClientError", "ledger answered 409")],
+    },
+  },
+  {
+    name: "loop: maxIterations exceeded fails with Baton.LoopLimit",
+    expect: {
+      status: "FAILED",
+      error: "Baton.LoopLimit",
+      undo: ["book#undo", "book#undo", "book#undo", "book#undo"],
+    },
+    yaml: LOOP.replace("or iteration >= 2", "or iteration >= 9"),
+    input: {},
+    mocks: { book: [reply({ id: "b-1" })], check: [reply({ done: false })] },
   },
 ];
