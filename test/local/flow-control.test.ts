@@ -47,6 +47,8 @@ describe("onError on the real handlers", () => {
         ]);
         expect((calls.warehouse ?? []).filter((c) => c.mode === "compensate")).toStrictEqual([]);
         expect(execution.output).toMatchObject({ partition: "2026-01-01" });
+        // The continued step is done: a finished execution reads 100 %.
+        expect(execution.stepsCompleted).toBe(execution.totalSteps);
       } finally {
         await harness.close();
       }

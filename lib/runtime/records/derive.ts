@@ -41,7 +41,12 @@ export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): Ex
     startedAt,
     stoppedAt,
     durationMs: durationMs !== null && Number.isFinite(durationMs) ? durationMs : null,
-    stepsCompleted: steps.filter((s) => COMPLETED.has(s.status) && !isItemEntry(s.id)).length,
+    // A step that failed in an execution that succeeded was let go by its onError: it is done.
+    stepsCompleted: steps.filter(
+      (s) =>
+        (COMPLETED.has(s.status) || (status === "SUCCEEDED" && s.status === "FAILED")) &&
+        !isItemEntry(s.id),
+    ).length,
     totalSteps: catalogueSteps?.length ?? steps.filter((s) => !isItemEntry(s.id)).length,
     input: state.input?.v ?? null,
     output: status === "SUCCEEDED" ? (state.output?.v ?? null) : null,
