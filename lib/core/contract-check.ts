@@ -229,7 +229,8 @@ function fieldProblem(
   resolved: ReadonlyMap<string, Resolved>,
   condition: boolean,
 ): Omit<Problem, "path"> | undefined {
-  if (ref.root !== "steps") return undefined;
+  // A read with a `??` default expects the field may be absent.
+  if (ref.root !== "steps" || ref.fallback !== undefined) return undefined;
   const [id, part, ...rest] = ref.path;
   const target = resolved.get(String(id));
   if (target === undefined || part !== "body" || rest.length === 0) return undefined;
