@@ -69,6 +69,40 @@ steps:
 output: { id: "{{ steps.first.body.id }}", coupon: "{{ input.coupon ?? 'none' }}", child: "{{ steps.child }}" }
 `;
 
+/** Flow control: onError (continue, restricted, fallback), a loop with a compensable body, output. */
+const FLOW_CONTROL = `
+workflow: flow-control
+input: { type: object, properties: { n: { type: number } } }
+steps:
+  - id: first
+    call: svc POST /a
+    output: { type: object, required: [id] }
+    compensate: "svc DELETE /a/{{ steps.first.body.id }}"
+    onError: { then: continue, when: [Baton.Timeout, Baton.ClientError] }
+  - id: poll
+    loop:
+      maxIterations: 4
+      until: steps.check.body.done == true or iteration >= 2
+      steps:
+        - id: book
+          call: "svc POST /book/{{ iteration }}"
+          with: { prev: "{{ steps.first.body.id ?? 'none' }}" }
+          compensate: "svc DELETE /book/{{ steps.book.body.id }}"
+        - id: check
+          call: svc GET /check
+          onError:
+            steps:
+              - id: check_again
+                call: svc GET /check2
+                with: { why: "{{ steps.check.error.name }}" }
+    onError: continue
+  - id: after
+    call: svc POST /after
+    with: { last: "{{ steps.book.body.id ?? 'none' }}", count: "{{ steps.poll.count ?? 0 }}" }
+    compensate: svc DELETE /after
+output: { first: "{{ steps.first.error.name ?? 'ok' }}" }
+`;
+
 describe("unsafeReads", () => {
   it("fails when a payload, an intrinsic or a path field reads user data without a guard", () => {
     const asl: StateMachineDefinition = {
@@ -165,6 +199,10 @@ describe("compiled workflows read only present locations", () => {
 
   it.each(files)("%s", (file) => {
     expect(unsafeReads(compileYaml(readFileSync(file, "utf8"), file))).toEqual([]);
+  });
+
+  it("flow control: onError handlers, a loop and its compensation read only what is there", () => {
+    expect(unsafeReads(compileYaml(FLOW_CONTROL))).toEqual([]);
   });
 
   it("every step kind with templates everywhere, nested in branches and maps", () => {

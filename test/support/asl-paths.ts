@@ -40,6 +40,13 @@ const ALWAYS: readonly RegExp[] = [
   /^\$\.failureCause\.text$/,
   /^\$\.(batonResume|batonCompensate)(\.[A-Za-z]+)?$/,
   /^\$\.resumeFrom$/,
+  // A loop iteration's branch: the Parallel's Parameters give it `iteration` and `history`; its end
+  // Pass builds `{record, history, done}` for the record Pass that follows.
+  /^\$\.(iteration|history|done|record)$/,
+  /^\$\.record\.iteration$/,
+  // The newest iteration of a loop, read by its exit Pass: the back-edge Choice goes there only
+  // when `done` is true, which only a recorded iteration sets.
+  /^\$\.steps\.[a-z][a-z0-9_]*\.iterations\[0\]\.steps$/,
 ];
 
 const PATH_FIELDS = [
