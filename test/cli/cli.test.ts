@@ -196,6 +196,16 @@ describe("baton validate", () => {
     expect(clean).toEqual({ code: 0, stdout: "✓ 1 workflow valid, 0 warnings\n", stderr: "" });
   });
 
+  it("exits 2 when --fetch-contracts comes without --services", async () => {
+    // Prepare / Act
+    const result = await baton(["validate", "good.yaml", "--fetch-contracts"]);
+    // Assess
+    expect([result.code, lines(result.stderr)[0]]).toEqual([
+      2,
+      "baton: --fetch-contracts needs --services <file>",
+    ]);
+  });
+
   it("exits 2 when a path does not exist", async () => {
     // Prepare / Act
     const result = await baton(["validate", "missing.yaml"]);

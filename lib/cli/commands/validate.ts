@@ -1,22 +1,41 @@
+import { resolve } from "node:path";
+import { DEFAULT_CONTRACT_CACHE } from "../../core/project/load-contracts.ts";
+import { refreshContracts } from "../../runtime/contracts/fetch-contract.ts";
 import { type Command, writeJson } from "../command.ts";
-import { EXIT } from "../io.ts";
+import { EXIT, UsageError } from "../io.ts";
 import { formatProblems, plural, tally } from "../report.ts";
 import { loadPaths } from "../workflows.ts";
 
 export const validate: Command = {
   name: "validate",
   summary: "check workflow files and report every problem",
-  synopsis: "validate [paths…] [--services services.yaml]",
+  synopsis: "validate [paths…] [--services services.yaml [--fetch-contracts]]",
   help: [
-    "paths        workflow files or folders of them (default: workflows/)",
-    "--services   a services file: check every call against the OpenAPI contracts it names",
-    "             (offline; URL contracts from the cache in .baton/contracts; docs/contracts.md)",
+    "paths             workflow files or folders of them (default: workflows/)",
+    "--services        a services file: check every call against the OpenAPI contracts it names",
+    "                  (offline; URL contracts from the cache in .baton/contracts; docs/contracts.md)",
+    "--fetch-contracts first fetch the URL contracts into that cache (If-None-Match with the",
+    "                  cached ETag; the SSRF-safe caller of service calls)",
   ],
-  options: { services: { type: "string" } },
+  options: { services: { type: "string" }, "fetch-contracts": { type: "boolean" } },
   positionals: { min: 0, max: Number.POSITIVE_INFINITY },
   async run(ctx) {
     const paths = ctx.positionals.length > 0 ? ctx.positionals : ["workflows"];
     const services = ctx.values.services;
+    if (ctx.values["fetch-contracts"] === true) {
+      if (typeof services !== "string") {
+        throw new UsageError("--fetch-contracts needs --services <file>");
+      }
+      const outcomes = await refreshContracts(
+        resolve(ctx.cwd, services),
+        resolve(ctx.cwd, DEFAULT_CONTRACT_CACHE),
+      );
+      // With --json, stdout carries only the JSON object.
+      const say = ctx.json ? ctx.io.stderr : ctx.io.stdout;
+      for (const o of outcomes) {
+        say(`contract ${o.service} (${o.url}): ${o.outcome}${o.reason ? `: ${o.reason}` : ""}\n`);
+      }
+    }
     const files = await loadPaths(paths, {
       ...ctx,
       ...(typeof services === "string" ? { services } : {}),
