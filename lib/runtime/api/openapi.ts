@@ -10,6 +10,7 @@ import { type Json, STEP_KINDS } from "../../core/model.ts";
 import type { Schema } from "../../core/schema/json-schema.ts";
 import { workflowJsonSchema } from "../../core/schema/workflow-schema.ts";
 import { COMPENSATION_STATUSES, EXECUTION_STATUSES, STEP_STATUSES } from "../records/document.ts";
+import { MAX_WEIGHT, MIN_WEIGHT } from "../registry/entry-validation.ts";
 import { BALANCING_STRATEGIES } from "../registry/registry-model.ts";
 import { serviceEntrySchema } from "../registry/services-schema.ts";
 import { MAX_BODY_BYTES } from "./http.ts";
@@ -324,7 +325,7 @@ const components: Schema = {
       properties: {
         id: { type: "string", description: "May be left out (the path names it)." },
         url: { type: "string", description: "Base URL, http or https." },
-        weight: { type: "number", exclusiveMinimum: 0, maximum: 1000 },
+        weight: { type: "number", minimum: MIN_WEIGHT, maximum: MAX_WEIGHT },
       },
       required: ["url"],
     },

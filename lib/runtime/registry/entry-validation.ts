@@ -73,6 +73,11 @@ export const RESERVED_HEADERS = new Set([
 ]);
 export const MAX_TIMEOUT = 900;
 export const MAX_WEIGHT = 1000;
+/**
+ * Weights are shares of traffic; below a thousandth they mean nothing, and DynamoDB refuses numbers
+ * under 1e-130 (a weight of 5e-324 failed the write with a 500; found by schemathesis).
+ */
+export const MIN_WEIGHT = 0.001;
 export const MAX_INSTANCES = 100;
 /** Inclusive ranges of the whole-number settings, by field. */
 export const SETTING_RANGES = {
@@ -345,12 +350,12 @@ function instanceEntry(
   if (
     typeof weight !== "number" ||
     !Number.isFinite(weight) ||
-    weight <= 0 ||
+    weight < MIN_WEIGHT ||
     weight > MAX_WEIGHT
   ) {
     c.add(
       `${path}/weight`,
-      `must be a number greater than 0 and at most ${MAX_WEIGHT}, got ${describe(weight)}`,
+      `must be a number from ${MIN_WEIGHT} to ${MAX_WEIGHT}, got ${describe(weight)}`,
     );
   }
 

@@ -23,6 +23,7 @@ import {
   MAX_CONTRACT_SOURCE,
   MAX_INSTANCES,
   MAX_WEIGHT,
+  MIN_WEIGHT,
   RESERVED_HEADERS,
   type SERVICE_FIELDS,
   SERVICE_NAME,
@@ -46,7 +47,7 @@ const instanceFields: Fields<typeof INSTANCE_FIELDS> = {
   },
   weight: {
     type: "number",
-    exclusiveMinimum: 0,
+    minimum: MIN_WEIGHT,
     maximum: MAX_WEIGHT,
     default: 1,
     description: "Share of traffic under weighted_random.",

@@ -374,7 +374,7 @@ describe("validateInstanceEntry", () => {
         { path: "/port", message: 'unknown field "port"; allowed: id, url, weight' },
         { path: "/id", message: '"b" does not match the instance id in the URL, "a"' },
         { path: "/url", message: "is required" },
-        { path: "/weight", message: 'must be a number greater than 0 and at most 1000, got "x"' },
+        { path: "/weight", message: 'must be a number from 0.001 to 1000, got "x"' },
       ],
     });
   });
