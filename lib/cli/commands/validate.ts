@@ -1,10 +1,15 @@
 import { resolve } from "node:path";
+import { contractDrift } from "../../core/contract-drift.ts";
+import type { FileProblem } from "../../core/problems.ts";
 import { DEFAULT_CONTRACT_CACHE } from "../../core/project/load-contracts.ts";
 import { refreshContracts } from "../../runtime/contracts/fetch-contract.ts";
 import { type Command, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
 import { formatProblems, plural, tally } from "../report.ts";
-import { loadPaths } from "../workflows.ts";
+import { type LoadedFile, loadPaths } from "../workflows.ts";
+
+const fileProblems = (files: readonly LoadedFile[]): FileProblem[] =>
+  files.flatMap((f) => f.problems.map((problem) => ({ file: f.file, problem })));
 
 export const validate: Command = {
   name: "validate",
@@ -22,10 +27,14 @@ export const validate: Command = {
   async run(ctx) {
     const paths = ctx.positionals.length > 0 ? ctx.positionals : ["workflows"];
     const services = ctx.values.services;
+    const options = { ...ctx, ...(typeof services === "string" ? { services } : {}) };
+    let before: LoadedFile[] | undefined;
     if (ctx.values["fetch-contracts"] === true) {
       if (typeof services !== "string") {
         throw new UsageError("--fetch-contracts needs --services <file>");
       }
+      // The same check against the copies cached so far: what the fetch adds is drift.
+      before = await loadPaths(paths, options);
       const outcomes = await refreshContracts(
         resolve(ctx.cwd, services),
         resolve(ctx.cwd, DEFAULT_CONTRACT_CACHE),
@@ -36,10 +45,9 @@ export const validate: Command = {
         say(`contract ${o.service} (${o.url}): ${o.outcome}${o.reason ? `: ${o.reason}` : ""}\n`);
       }
     }
-    const files = await loadPaths(paths, {
-      ...ctx,
-      ...(typeof services === "string" ? { services } : {}),
-    });
+    const files = await loadPaths(paths, options);
+    const drift =
+      before === undefined ? [] : contractDrift(fileProblems(before), fileProblems(files));
     const { errors, warnings } = tally(files);
     if (ctx.json) {
       writeJson(ctx.io, {
@@ -51,10 +59,17 @@ export const validate: Command = {
           ...(f.workflow ? { workflow: f.workflow } : {}),
           problems: f.problems,
         })),
+        ...(before === undefined ? {} : { drift }),
       });
       return errors > 0 ? EXIT.failed : EXIT.ok;
     }
     ctx.io.stdout(formatProblems(files));
+    if (drift.length > 0) {
+      ctx.io.stdout(
+        `Contract drift: ${plural(drift.length, "problem")} new since the cached contracts (the services changed under these calls):\n`,
+      );
+      ctx.io.stdout(formatProblems(drift.map((d) => ({ file: d.file, problems: [d.problem] }))));
+    }
     const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
     if (files.length === 0) {
       ctx.io.stdout(`no workflow files found in ${paths.join(", ")}\n`);
