@@ -182,13 +182,16 @@ async function main(): Promise<void> {
     out: () => {},
   });
   const devIds: string[] = [];
-  const requests = { all: 0, executions: 0, counting: false };
+  const requests = { all: 0, executions: 0, counting: false, byKind: new Map<string, number>() };
   server.dynamo.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       if (requests.counting) {
         requests.all++;
-        if ((args.input as { TableName?: string }).TableName?.includes("executions"))
-          requests.executions++;
+        const table = (args.input as { TableName?: string }).TableName ?? "";
+        if (table.includes("executions")) requests.executions++;
+        const sk = (args.input as { Item?: { sk?: { S?: string } } }).Item?.sk?.S;
+        const kind = `${table.replace(/^baton-local-/, "")} ${context.commandName ?? ""}${sk === undefined ? "" : ` ${sk.split("#")[0]}`}`;
+        requests.byKind.set(kind, (requests.byKind.get(kind) ?? 0) + 1);
       }
       return next(args);
     },
@@ -260,6 +263,9 @@ async function main(): Promise<void> {
   const perExecutionRequests = requests.all / EXECUTIONS;
   console.log(
     `dev (records on, dynalite): ${perExecutionRequests.toFixed(1)} DynamoDB requests per execution (${(requests.executions / EXECUTIONS).toFixed(1)} on the executions table; target <= 12: ${perExecutionRequests <= 12 ? "met" : "NOT met"}); ${devPerSecond.toFixed(0)} executions/s (target >= 100 on an idle machine: ${devPerSecond >= 100 ? "met" : "NOT met"}); ${devRatio.toFixed(2)}x the bare baseline's throughput (target >= 0.25: ${devRatio >= 0.25 ? "met" : "NOT met"})`,
+  );
+  console.log(
+    `  by table and request: ${[...requests.byKind.entries()].map(([k, n]) => `${k} ${(n / EXECUTIONS).toFixed(2)}`).join(", ")}`,
   );
   console.log(
     `load average (1 min) on ${cpus().length} cores: ${loadBefore.toFixed(2)} before the dev run, ${loadAfter.toFixed(2)} after`,

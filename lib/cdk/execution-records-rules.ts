@@ -16,10 +16,13 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { EVENT_SOURCE, STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
+import {
+  EVENT_SOURCE,
+  RECORDED_DETAIL_TYPE_PREFIXES,
+  STATUS_CHANGE_DETAIL_TYPE,
+  STEP_FUNCTIONS_SOURCE,
+} from "../core/wire.ts";
 
-/** Detail types the records handler folds into step records (the bus carries more). */
-export const RECORDED_DETAIL_TYPE_PREFIXES: readonly string[] = ["Step ", "Compensation "];
 /**
  * ARNs listed per status-change rule. PutRule limits a pattern to 4096 characters; 20 ARNs of the
  * longest names stay well under it.

@@ -104,6 +104,13 @@ export type TaskResourceName = keyof typeof TaskResource;
 export const TABLE_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
 
 /** Global secondary index of the executions table: a workflow's executions, newest first. */
+/**
+ * Baton events the execution records take from the orchestration bus (the bus carries more):
+ * step and compensation events. Its own `Execution *` events the records publish and log
+ * themselves; they are not delivered back.
+ */
+export const RECORDED_DETAIL_TYPE_PREFIXES: readonly string[] = ["Step ", "Compensation "];
+
 export const BY_WORKFLOW_INDEX = {
   name: "byWorkflow",
   partitionKey: "gsi1pk",

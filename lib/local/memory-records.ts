@@ -9,15 +9,18 @@ import { toDocument } from "../runtime/records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
 import { observe } from "../runtime/records/observe.ts";
 import { merge, type RecordState } from "../runtime/records/state.ts";
-import { runTrace, statusEvents, type UpdaterDeps } from "../runtime/records/updater.ts";
+import {
+  loggedStatusEvent,
+  runTrace,
+  statusEvents,
+  type UpdaterDeps,
+} from "../runtime/records/updater.ts";
 import type { WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
 
 export class MemoryRecords {
   readonly #catalogue: WorkflowCatalogue;
   readonly #states = new Map<string, RecordState>();
   readonly #events = new Map<string, Map<string, ExecutionEvent>>();
-  /** Markers of the `Execution *` events published, per execution (as the head keeps them). */
-  readonly #published = new Map<string, Set<string>>();
 
   readonly #publisher: () => EventPublisher | undefined;
   #trace: UpdaterDeps["trace"];
@@ -55,17 +58,21 @@ export class MemoryRecords {
       this.#states.set(executionId, next);
     }
     const events = this.#events.get(executionId) ?? new Map<string, ExecutionEvent>();
+    // A status change already logged had its `Execution *` event published (as in the handler).
+    const firstSight = !events.has(observation.order);
     events.set(observation.order, observation.event);
     this.#events.set(executionId, events);
     const publisher = this.#publisher();
     const document = this.document(executionId);
-    if (publisher === undefined || document === undefined) return;
-    const published = this.#published.get(executionId) ?? new Set<string>();
-    const due = statusEvents([observation], next, document).filter((e) => !published.has(e.marker));
+    if (publisher === undefined || document === undefined || !firstSight) return;
+    const due = statusEvents([observation], next, document);
     if (due.length === 0) return;
     await publisher.publish(due.map((e) => e.entry));
-    for (const e of due) published.add(e.marker);
-    this.#published.set(executionId, published);
+    for (const e of due) {
+      // Logged here, as the records handler does: the bus does not deliver them back.
+      const logged = loggedStatusEvent(executionId, e);
+      events.set(logged.order, logged.event);
+    }
   }
 
   document(executionId: string): ExecutionDocument | undefined {

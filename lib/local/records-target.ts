@@ -20,7 +20,7 @@ interface Pending {
 }
 
 export interface RecordsTargetOptions {
-  /** How long the first event of a batch waits for more of its execution. @default 25 */
+  /** How long the first event of a batch waits for more of its execution. @default 1000 (the records queue's window in AWS) */
   readonly batchWindowMs?: number;
   /** Events per batch at most. @default 100 */
   readonly maxBatch?: number;
@@ -37,7 +37,7 @@ export class RecordsTarget {
   /** `deps` is read per flush, so the publisher can be attached after construction. */
   constructor(deps: () => UpdaterDeps, options: RecordsTargetOptions = {}) {
     this.#deps = deps;
-    this.#windowMs = options.batchWindowMs ?? 25;
+    this.#windowMs = options.batchWindowMs ?? 1000;
     this.#maxBatch = options.maxBatch ?? 100;
   }
 
@@ -73,6 +73,16 @@ export class RecordsTarget {
         if (queue.length === 0) this.#queues.delete(key);
         if (batch.length === 0) return;
         await this.#record(batch);
+        // What arrived meanwhile gets its own window, unless it ends the run or fills a batch.
+        const next = this.#queues.get(key) ?? [];
+        if (next.length === 0) return;
+        if (!next.some((p) => isTerminal(p.event)) && next.length < this.#maxBatch) {
+          this.#timers.set(
+            key,
+            setTimeout(() => this.#flushNow(key), this.#windowMs),
+          );
+          return;
+        }
       }
     } finally {
       this.#flushing.delete(key);

@@ -12,7 +12,12 @@ import type {
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
 import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
-import { EVENT_SOURCE, STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
+import {
+  EVENT_SOURCE,
+  RECORDED_DETAIL_TYPE_PREFIXES,
+  STATUS_CHANGE_DETAIL_TYPE,
+  STEP_FUNCTIONS_SOURCE,
+} from "../core/wire.ts";
 import { checkChildInput } from "../runtime/child-input.ts";
 import { CircuitBreaker } from "../runtime/circuit/breaker.ts";
 import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
@@ -100,9 +105,15 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       ),
   });
   const publisher = bus.publisher();
+  // The records rules of the deployed stack (`lib/cdk/execution-records-rules.ts`): status changes,
+  // and Baton's step and compensation events (the records log the `Execution *` events they publish).
+  bus.addRule("execution-records", { source: [STEP_FUNCTIONS_SOURCE] }, options.records);
   bus.addRule(
-    "execution-records",
-    { source: [EVENT_SOURCE, STEP_FUNCTIONS_SOURCE] },
+    "execution-records-steps",
+    {
+      source: [EVENT_SOURCE],
+      "detail-type": RECORDED_DETAIL_TYPE_PREFIXES.map((prefix) => ({ prefix })),
+    },
     options.records,
   );
 

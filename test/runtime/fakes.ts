@@ -69,10 +69,7 @@ function paginate<T>(items: readonly T[], options: ListOptions): Page<T> {
 export class MemoryExecutionStore implements ExecutionStore {
   readonly states = new Map<string, RecordState>();
   readonly events = new Map<string, Map<string, ExecutionEvent>>();
-  readonly heads = new Map<
-    string,
-    { head: RecordState; published: readonly string[]; rev: number }
-  >();
+  readonly heads = new Map<string, { head: RecordState; rev: number }>();
   readonly claims = new Map<string, IdempotencyClaim>();
 
   constructor(readonly catalogue: WorkflowCatalogue) {}
@@ -89,7 +86,6 @@ export class MemoryExecutionStore implements ExecutionStore {
     const before = this.heads.get(id);
     this.heads.set(id, {
       head: merge(before?.head ?? { id }, { ...delta, id }),
-      published: before?.published ?? [],
       rev: (before?.rev ?? 0) + 1,
     });
     const changed = previous === undefined || !sameState(previous, state);
@@ -101,20 +97,14 @@ export class MemoryExecutionStore implements ExecutionStore {
     return {
       head: head?.head,
       rev: head?.rev ?? 0,
-      published: head?.published ?? [],
       orders: new Set(this.events.get(id)?.keys() ?? []),
       state: this.states.get(id),
     };
   }
 
-  async writeHead(
-    id: string,
-    head: RecordState,
-    published: readonly string[],
-    rev: number,
-  ): Promise<boolean> {
+  async writeHead(id: string, head: RecordState, rev: number): Promise<boolean> {
     if ((this.heads.get(id)?.rev ?? 0) !== rev) return false;
-    this.heads.set(id, { head, published, rev: rev + 1 });
+    this.heads.set(id, { head, rev: rev + 1 });
     this.states.set(id, merge(this.states.get(id) ?? { id }, { ...head, id }));
     return true;
   }

@@ -4,8 +4,7 @@
  * Items (table keys `pk`/`sk`, index and TTL attributes: `TABLE_KEYS`, `BY_WORKFLOW_INDEX` and
  * `TTL_ATTRIBUTE` in `lib/core/wire.ts`):
  * - head     `pk=EXEC#<id>, sk=META`: `head` (JSON of the execution-level `RecordState`: no steps),
- *   `published` (markers of the `Execution *` events published), `rev` (write counter every write
- *   is conditional on), `status`, and `gsi1pk=WORKFLOW#<name>`, `gsi1sk=<startedAt>#<id>` once both
+ *   `rev` (write counter every write is conditional on), `status`, and `gsi1pk=WORKFLOW#<name>`, `gsi1sk=<startedAt>#<id>` once both
  *   are known. Written at the start, at status changes and compensation phases: a few times per
  *   execution, whatever the number of steps. The index projects `status` only (the listing filter).
  * - log      `pk=EXEC#<id>, sk=EVENT#<first order>#<batch hash>`: `events` (JSON of the batch's
@@ -112,7 +111,6 @@ export class DynamoExecutionStore implements ExecutionStore {
     );
     let head: RecordState | undefined;
     let rev = 0;
-    let published: readonly string[] = [];
     const logged: LoggedEvent[] = [];
     const extras: RecordState[] = [];
     for (const item of items) {
@@ -122,7 +120,6 @@ export class DynamoExecutionStore implements ExecutionStore {
         if (head === undefined)
           throw new Error(`Execution record ${id} has an unreadable head attribute.`);
         rev = Number(item.rev?.N ?? "0");
-        published = parseJson<string[]>(item.published?.S) ?? [];
         continue;
       }
       logged.push(...logItemEvents(item));
@@ -133,7 +130,6 @@ export class DynamoExecutionStore implements ExecutionStore {
     return {
       head,
       rev,
-      published,
       orders: new Set(events.map((e) => e.order)),
       state: assemble(
         id,
@@ -145,12 +141,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     };
   }
 
-  async writeHead(
-    id: string,
-    head: RecordState,
-    published: readonly string[],
-    rev: number,
-  ): Promise<boolean> {
+  async writeHead(id: string, head: RecordState, rev: number): Promise<boolean> {
     const state = limitSize({ ...head, id }, this.#o.maxStateBytes);
     const status = executionStatus(state);
     const startedAt = state.startedAt ?? state.firstSeen;
@@ -162,9 +153,6 @@ export class DynamoExecutionStore implements ExecutionStore {
       head: { S: JSON.stringify(state) },
       status: { S: status },
       [TTL_ATTRIBUTE]: { N: String(expiresAt(this.#o.clock(), this.#o.retentionDays)) },
-      ...(published.length === 0
-        ? {}
-        : { published: { S: JSON.stringify([...published].sort()) } }),
       ...(workflow === undefined || startedAt === undefined
         ? {}
         : {
@@ -200,7 +188,7 @@ export class DynamoExecutionStore implements ExecutionStore {
   async merge(id: string, delta: RecordState): Promise<MergeResult> {
     // Most merges start an execution: try creating the head before reading anything.
     const fresh = merge({ id }, { ...delta, id });
-    if (await this.writeHead(id, fresh, [], 0))
+    if (await this.writeHead(id, fresh, 0))
       return { document: this.#document(fresh), state: fresh, previous: undefined, changed: true };
     return retrying(
       `Merging into execution record ${id}`,
@@ -209,8 +197,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         const head = merge(record.head ?? { id }, { ...delta, id });
         const state = merge(record.state ?? { id }, head);
         const changed = record.head === undefined || !sameState(record.head, head);
-        if (changed && !(await this.writeHead(id, head, record.published, record.rev)))
-          return undefined; // another writer won: re-read, re-merge
+        if (changed && !(await this.writeHead(id, head, record.rev))) return undefined; // another writer won: re-read, re-merge
         return { document: this.#document(state), state, previous: record.state, changed };
       },
       this.#o.retry,

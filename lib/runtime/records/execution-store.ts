@@ -2,8 +2,7 @@
  * Execution records: the `ExecutionStore` port (DynamoDB: `aws/dynamo-execution-store.ts`).
  *
  * A record is a small execution item (the "head": start, cancel, status changes and compensation
- * phase, with the markers of the `Execution *` events already published) plus the execution's
- * events appended as their own log items. The document is the merge (`state.ts`) of the head, the
+ * phase) plus the execution's events appended as their own log items. The document is the merge (`state.ts`) of the head, the
  * delta of every logged event and any extra delta logged with them (a finished run's state trace):
  * appending never rewrites what is there, so records grow linearly with the steps.
  */
@@ -36,8 +35,6 @@ export interface StoredRecord {
   readonly head: RecordState | undefined;
   /** Write counter of the execution item (0 when absent); head writes are conditional on it. */
   readonly rev: number;
-  /** Markers of the `Execution *` events already published (`<redriveCount>:start|end`). */
-  readonly published: readonly string[];
   /** Order keys of the logged events. */
   readonly orders: ReadonlySet<string>;
   /** The head merged with every logged event and extra delta; undefined when nothing is stored. */
@@ -71,12 +68,7 @@ export interface ExecutionStore {
    * Writes the execution item if its write counter is still `rev` (0: if it does not exist);
    * false when another writer got there first (read again and re-merge).
    */
-  writeHead(
-    id: string,
-    head: RecordState,
-    published: readonly string[],
-    rev: number,
-  ): Promise<boolean>;
+  writeHead(id: string, head: RecordState, rev: number): Promise<boolean>;
   /** Merges an execution-level delta into the head (read, merge, conditional write, retried). */
   merge(id: string, delta: RecordState): Promise<MergeResult>;
   /**

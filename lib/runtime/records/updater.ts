@@ -7,11 +7,13 @@
  * are delivered again.
  *
  * Baton's `Execution *` events are published from the status changes: one per run start and one per
- * run end, whatever order they arrive in, each marked in the head once published (at least once:
- * a crash between publishing and the head write publishes again).
+ * run end, whatever order they arrive in. A status change is published before its batch is
+ * appended and only if the log does not hold it yet (at least once: a crash between publishing and
+ * appending publishes again), and the published events are appended with the batch.
  */
 
-import { DetailType, STEP_FUNCTIONS_SOURCE } from "../../core/wire.ts";
+import { createHash } from "node:crypto";
+import { DetailType, EVENT_SOURCE, STEP_FUNCTIONS_SOURCE } from "../../core/wire.ts";
 import type { EventEntry, EventPublisher } from "../events.ts";
 import { isCompensationRun, parseRedriveRun } from "../execution-engine.ts";
 import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
@@ -118,79 +120,110 @@ async function recordGroup(
     const trace = await runTrace(raw, executionId, workflow, deps);
     if (trace !== undefined) traced = traced === undefined ? trace : merge(traced, trace);
   }
-  await deps.store.append(executionId, logged, traced);
-  const seen = record?.orders ?? new Set<string>();
-  let state = merge(
-    record?.state ?? { id: executionId },
-    merge(delta, traced ?? { id: executionId }),
-  );
-  if (record !== undefined) {
+  let state: RecordState;
+  if (record === undefined) {
+    await deps.store.append(executionId, logged, traced);
+    state = merge(delta, traced ?? { id: executionId });
+  } else {
     const head = headEvents.reduce<RecordState>((h, o) => merge(h, headPart(o.delta)), {
       id: executionId,
     });
-    state = await mergeHead(executionId, record, head, headEvents, traced, delta, deps);
+    state = await mergeHead(executionId, record, { head, headEvents, traced, delta, logged }, deps);
   }
-  const status = toDocument(state).status;
+  const seen = record?.orders ?? new Set<string>();
+  const status = documentStatus(state, deps);
   return observations.map((o) => ({
     outcome: seen.has(o.order) ? "duplicate" : "applied",
     executionId,
-    status: documentStatus(state, deps, status),
+    status,
   }));
 }
 
-function documentStatus(
-  state: RecordState,
-  deps: Pick<UpdaterDeps, "catalogue">,
-  fallback: ExecutionStatus,
-): ExecutionStatus {
+function documentStatus(state: RecordState, deps: Pick<UpdaterDeps, "catalogue">): ExecutionStatus {
   const workflow = state.workflow === undefined ? undefined : deps.catalogue?.get(state.workflow);
-  return workflow === undefined ? fallback : toDocument(state, workflow).status;
+  return toDocument(state, workflow).status;
+}
+
+interface HeadBatch {
+  /** The execution-level part of the batch's head events. */
+  readonly head: RecordState;
+  readonly headEvents: readonly Observed[];
+  readonly traced: RecordState | undefined;
+  /** Everything the batch adds (steps included). */
+  readonly delta: RecordState;
+  /** The batch's events, appended with the `Execution *` events published for it. */
+  readonly logged: readonly LoggedEvent[];
 }
 
 /**
- * Merges the head delta and publishes the `Execution *` events not published yet, then writes the
- * head conditionally; a lost race reads again (the other writer may have published them).
+ * Publishes the `Execution *` events of status changes the log does not hold yet, appends the
+ * batch (with them: the records log what they publish, the bus does not deliver them back), then
+ * writes the head if it changed, conditionally; a lost race reads again and appends only what it
+ * publishes more.
  */
 async function mergeHead(
   executionId: string,
   first: StoredRecord,
-  headDelta: RecordState,
-  headEvents: readonly Observed[],
-  traced: RecordState | undefined,
-  delta: RecordState,
+  batch: HeadBatch,
   deps: UpdaterDeps,
 ): Promise<RecordState> {
   let record = first;
   const maxConflicts = deps.maxConflicts ?? 20;
   // Published by an attempt whose head write then lost: not published again by the next attempt.
   const publishedHere = new Set<string>();
+  let appended = false;
   for (let attempt = 0; ; attempt++) {
-    const head = merge(record.head ?? { id: executionId }, headDelta);
+    const head = merge(record.head ?? { id: executionId }, batch.head);
     const state = merge(
-      merge(record.state ?? { id: executionId }, delta),
-      merge(head, traced ?? { id: executionId }),
+      merge(record.state ?? { id: executionId }, batch.delta),
+      merge(head, batch.traced ?? { id: executionId }),
     );
     const workflow = state.workflow === undefined ? undefined : deps.catalogue?.get(state.workflow);
     const document = toDocument(state, workflow);
+    // A status change already in the log had its event published before it was appended.
     const due =
       deps.publisher === undefined
         ? []
-        : statusEvents(headEvents, state, document).filter(
-            (e) => !record.published.includes(e.marker),
+        : statusEvents(
+            batch.headEvents.filter((o) => !record.orders.has(o.order)),
+            state,
+            document,
           );
-    const unchanged = record.head !== undefined && sameState(record.head, head);
-    if (unchanged && due.length === 0) return state;
     const unpublished = due.filter((e) => !publishedHere.has(e.marker));
     if (unpublished.length > 0) await deps.publisher?.publish(unpublished.map((e) => e.entry));
     for (const e of unpublished) publishedHere.add(e.marker);
-    const published = [...new Set([...record.published, ...due.map((e) => e.marker)])];
-    if (await deps.store.writeHead(executionId, head, published, record.rev)) return state;
+    const announced = unpublished.map((e) => loggedStatusEvent(executionId, e));
+    if (!appended)
+      await deps.store.append(executionId, [...batch.logged, ...announced], batch.traced);
+    else if (announced.length > 0) await deps.store.append(executionId, announced);
+    appended = true;
+    if (record.head !== undefined && sameState(record.head, head)) return state;
+    if (await deps.store.writeHead(executionId, head, record.rev)) return state;
     if (attempt >= maxConflicts)
       throw new Error(
         `Execution record ${executionId}: ${attempt + 1} head writes lost to concurrent writers; the events will be delivered again.`,
       );
     record = await deps.store.read(executionId);
   }
+}
+
+/**
+ * A published `Execution *` event as the log keeps it: its id derived from the execution and the
+ * marker, so publishing it again (at least once) logs the same entry.
+ */
+export function loggedStatusEvent(executionId: string, e: StatusEvent): LoggedEvent {
+  const id = createHash("sha256").update(`${executionId}|${e.marker}`).digest("hex").slice(0, 32);
+  const observation = observe({
+    id,
+    "detail-type": e.entry.detailType,
+    source: EVENT_SOURCE,
+    detail: e.entry.detail,
+  });
+  if (observation.kind === "ignored")
+    throw new Error(
+      `Published event ${e.entry.detailType} is not an execution event: ${observation.reason}`,
+    );
+  return { order: observation.order, event: observation.event };
 }
 
 const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
@@ -204,7 +237,7 @@ const DETAIL_TYPES: Readonly<Record<ExecutionStatus, string>> = {
   TIMED_OUT: DetailType.ExecutionTimedOut,
 };
 
-/** A Baton `Execution *` event and the head marker that says it was published. */
+/** A Baton `Execution *` event and the run phase it announces (`<redriveCount>:start|end`). */
 export interface StatusEvent {
   readonly marker: string;
   readonly entry: EventEntry;
