@@ -3,13 +3,13 @@
  * (`applyBatch`), fed the way the SQS queue feeds it in AWS. Events are held per execution for a
  * short batching window (like the queue's batching window) and recorded together: one log append
  * per batch, and the head read and written only for a status change or compensation phase. A
- * terminal status change flushes at once, so a finished execution's record is complete as soon as
- * its events are. One batch per execution at a time: dynalite serializes requests anyway, and a
+ * status change flushes at once: `Execution Started` is announced without delay, and a finished
+ * execution's record is complete as soon as its events are. One batch per execution at a time: dynalite serializes requests anyway, and a
  * second concurrent batch would only race the first for the head.
  * Every delivery resolves once its event is stored, or rejects so the bus retries it and finally
  * dead-letters it.
  */
-import { DetailType, EVENT_SOURCE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
+import { STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import { applyBatch, type UpdaterDeps } from "../runtime/records/updater.ts";
 import type { BusEvent } from "./event-bus.ts";
 
@@ -48,7 +48,7 @@ export class RecordsTarget {
       queue.push({ event, resolve, reject });
       this.#queues.set(key, queue);
       if (this.#flushing.has(key)) return; // the running batch picks it up when it is done
-      if (isTerminal(event) || queue.length >= this.#maxBatch) this.#flushNow(key);
+      if (isStatusChange(event) || queue.length >= this.#maxBatch) this.#flushNow(key);
       else if (!this.#timers.has(key))
         this.#timers.set(
           key,
@@ -76,7 +76,7 @@ export class RecordsTarget {
         // What arrived meanwhile gets its own window, unless it ends the run or fills a batch.
         const next = this.#queues.get(key) ?? [];
         if (next.length === 0) return;
-        if (!next.some((p) => isTerminal(p.event)) && next.length < this.#maxBatch) {
+        if (!next.some((p) => isStatusChange(p.event)) && next.length < this.#maxBatch) {
           this.#timers.set(
             key,
             setTimeout(() => this.#flushNow(key), this.#windowMs),
@@ -107,18 +107,11 @@ export class RecordsTarget {
 }
 
 /**
- * A run's end (a Step Functions status change other than RUNNING, or the `Execution *` event the
- * records publish for it): little of the execution follows, so it is recorded without waiting.
+ * A Step Functions status change: a run's start (its `Execution Started` is announced without
+ * waiting for the window) or end (little of the execution follows), recorded at once.
  */
-function isTerminal(event: BusEvent): boolean {
-  if (event.source === EVENT_SOURCE)
-    return (
-      event["detail-type"].startsWith("Execution ") &&
-      event["detail-type"] !== DetailType.ExecutionStarted
-    );
-  if (event.source !== STEP_FUNCTIONS_SOURCE) return false;
-  const status = (event.detail as { readonly status?: unknown } | undefined)?.status;
-  return typeof status === "string" && status !== "RUNNING";
+function isStatusChange(event: BusEvent): boolean {
+  return event.source === STEP_FUNCTIONS_SOURCE;
 }
 
 /** The execution an event is about (its last ARN segment), or the event id for anything else. */
