@@ -20,6 +20,7 @@ export const PROBLEM_CODES = {
   // Workflow fields
   E_WORKFLOW_NAME: "The workflow name does not match ^[a-z][a-z0-9-]{0,62}$.",
   E_VERSION: "`version` is not a positive integer.",
+  E_TAGS: "`tags` is not a list of at most 20 distinct tags matching ^[a-z0-9][a-z0-9:._-]{0,62}$.",
   E_TIMEOUT: "A timeout is not a whole number of seconds between 1 and 31536000 (one year).",
   E_EXPRESS_TIMEOUT: "An express workflow's timeout, or a wait in it, is over 300 seconds.",
   E_EXPRESS_STEP: "An express workflow contains an `await` or `workflow` step.",

@@ -206,6 +206,8 @@ export interface Workflow {
   readonly name: string;
   readonly version: number;
   readonly description?: string;
+  /** Labels for search (`GET /workflows?tag=`). */
+  readonly tags?: readonly string[];
   readonly type: WorkflowType;
   /** Seconds for the whole execution. */
   readonly timeout?: number;

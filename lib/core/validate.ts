@@ -53,6 +53,7 @@ export const ROOT_FIELDS = [
   "workflow",
   "version",
   "description",
+  "tags",
   "type",
   "timeout",
   "input",
@@ -88,6 +89,7 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
     ? checkInt(report, value.version, "/version", { min: 1, code: "E_VERSION", what: "version" })
     : 1;
   const description = r.string("description");
+  const tags = readTags(report, value.tags);
   const type = readType(report, r);
   const timeout = r.int("timeout", TIMEOUT_RULE);
   if (type === "express" && timeout !== undefined && timeout > EXPRESS_MAX_TIMEOUT) {
@@ -145,6 +147,7 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
     name,
     version,
     ...(description !== undefined ? { description } : {}),
+    ...(tags !== undefined ? { tags } : {}),
     type,
     ...(timeout !== undefined ? { timeout } : {}),
     ...(input !== undefined ? { input: input as JsonObject } : {}),
@@ -156,6 +159,30 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
   checkDefinitionSize(report, workflow, value, opts.maxDefinitionBytes ?? LIMITS.definitionBytes);
   if (report.errorCount > 0) return { problems: report.problems };
   return { workflow, problems: report.problems };
+}
+
+export const TAG = /^[a-z0-9][a-z0-9:._-]{0,62}$/;
+export const MAX_TAGS = 20;
+
+function readTags(report: Report, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const fail = (path: string, message: string): undefined => {
+    report.error("E_TAGS", path, message, 'e.g. "tags: [payments, team:checkout]"');
+    return undefined;
+  };
+  if (!Array.isArray(value))
+    return fail("/tags", `"tags" must be a list of strings, got ${typeName(value)}`);
+  if (value.length > MAX_TAGS)
+    return fail("/tags", `at most ${MAX_TAGS} tags, got ${value.length}`);
+  const tags: string[] = [];
+  value.forEach((tag: unknown, i) => {
+    if (typeof tag !== "string" || !TAG.test(tag)) {
+      fail(`/tags/${i}`, `tag ${JSON.stringify(tag)} must match ${TAG.source}`);
+    } else if (tags.includes(tag)) {
+      fail(`/tags/${i}`, `tag "${tag}" is listed twice`);
+    } else tags.push(tag);
+  });
+  return tags.length === value.length ? tags : undefined;
 }
 
 function readName(report: Report, r: FieldReader): string | undefined {

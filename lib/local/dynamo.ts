@@ -8,7 +8,12 @@ import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ensureTable, executionsTable, registryTable } from "../runtime/aws/table-schema.ts";
+import {
+  ensureTable,
+  executionsTable,
+  registryTable,
+  workflowsTable,
+} from "../runtime/aws/table-schema.ts";
 
 type Dynalite = (options: {
   path?: string;
@@ -36,7 +41,12 @@ export interface LocalDynamo {
 export async function startLocalDynamo(options: {
   /** LevelDB directory; in memory when absent. */
   readonly path?: string;
-  readonly tables: { readonly registry: string; readonly executions: string };
+  readonly tables: {
+    readonly registry: string;
+    readonly executions: string;
+    /** Created when named (`baton dev`'s runtime workflows). */
+    readonly workflows?: string;
+  };
 }): Promise<LocalDynamo> {
   if (options.path !== undefined) await mkdir(options.path, { recursive: true });
   const server = dynalite({
@@ -63,6 +73,8 @@ export async function startLocalDynamo(options: {
   try {
     await ensureTable(client, registryTable(options.tables.registry));
     await ensureTable(client, executionsTable(options.tables.executions));
+    if (options.tables.workflows !== undefined)
+      await ensureTable(client, workflowsTable(options.tables.workflows));
   } catch (error) {
     client.destroy();
     await closeServer(server);

@@ -7,6 +7,7 @@ import type { Json } from "../core/model.ts";
 import {
   EngineError,
   type EngineErrorReason,
+  type EngineStartOptions,
   type ExecutionDescription,
   type ExecutionEngine,
   type ExecutionResults,
@@ -15,6 +16,7 @@ import {
   type StopOutcome,
 } from "../runtime/execution-engine.ts";
 import { type LocalEngine, LocalEngineError } from "./engine.ts";
+import { versionKey } from "./local-deployer.ts";
 import { TaskTokenError } from "./task-tokens.ts";
 
 const REASONS: Readonly<Record<string, EngineErrorReason>> = {
@@ -33,9 +35,16 @@ export class LocalExecutionEngine implements ExecutionEngine {
     this.#engine = engine;
   }
 
-  async start(workflow: string, executionName: string, input: Json): Promise<StartedExecution> {
+  /** A version runs on its own machine (`<name>:<version>`, see `local-deployer.ts`). */
+  async start(
+    workflow: string,
+    executionName: string,
+    input: Json,
+    options: EngineStartOptions = {},
+  ): Promise<StartedExecution> {
+    const key = options.version === undefined ? workflow : versionKey(workflow, options.version);
     const started = translating(() =>
-      this.#engine.start(workflow, input, { executionId: executionName }),
+      this.#engine.start(key, input, { executionId: executionName }),
     );
     return {
       executionId: started.executionId,

@@ -37,6 +37,7 @@ import { LocalEngine } from "./engine.ts";
 import { LocalExecutionEngine } from "./engine-adapter.ts";
 import { type BusEvent, LocalEventBus } from "./event-bus.ts";
 import { ExecutionJournal } from "./journal.ts";
+import type { PreparedMachine } from "./machine.ts";
 import { startSchedule } from "./schedule-timers.ts";
 import type { CompiledSet } from "./workflows.ts";
 
@@ -48,6 +49,11 @@ export type CallInterceptor = (
 
 export interface LocalRuntimeOptions {
   readonly compiled: CompiledSet;
+  /**
+   * The machine of a workflow (`<name>`) or of one of its versions (`<name>:<n>`).
+   * @default the compiled set's machines, by name
+   */
+  readonly machines?: (key: string) => PreparedMachine | undefined;
   readonly registry: RegistryStore & CircuitStore;
   /** Receives every Baton and Step Functions event (the execution records). */
   readonly records: (event: BusEvent) => Promise<void> | void;
@@ -154,7 +160,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const admissions = new StartAdmission(options.compiled.catalogue, publisher);
   let executionEngine: ExecutionEngine | undefined;
   const engine = await LocalEngine.create({
-    machines: (name) => options.compiled.machines.get(name),
+    machines: options.machines ?? ((name) => options.compiled.machines.get(name)),
     journal: await ExecutionJournal.open(
       options.dataDir === undefined ? undefined : `${options.dataDir}/executions`,
     ),

@@ -21,6 +21,7 @@ import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
 import { DynamoSignalStore } from "../runtime/aws/dynamo-signal-store.ts";
 import { DynamoSlotStore } from "../runtime/aws/dynamo-slot-store.ts";
+import { DynamoWorkflowStore } from "../runtime/aws/dynamo-workflow-store.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { systemClock } from "../runtime/circuit/clock.ts";
 import { ValidationError } from "../runtime/errors.ts";
@@ -35,10 +36,13 @@ import { RegistryService } from "../runtime/registry/registry-service.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { seedRegistry } from "../runtime/registry/seed.ts";
 import { attachActivityLog } from "./activity-log.ts";
+import { syncDeployed } from "../runtime/workflows/deployed-sync.ts";
+import { StoredCatalogue } from "../runtime/workflows/stored-catalogue.ts";
 import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";
 import { startLocalDynamo } from "./dynamo.ts";
 import { serveProxyHandler } from "./http-adapter.ts";
+import { LocalDeployer } from "./local-deployer.ts";
 import { RecordsTarget } from "./records-target.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { type CompiledSet, loadAndCompileDir } from "./workflows.ts";
@@ -84,7 +88,11 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-const TABLES = { registry: "baton-local-registry", executions: "baton-local-executions" } as const;
+const TABLES = {
+  registry: "baton-local-registry",
+  executions: "baton-local-executions",
+  workflows: "baton-local-workflows",
+} as const;
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -123,6 +131,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       catalogue: compiled.catalogue,
     });
     const signals = new DynamoSignalStore({ client: dynamo.client, tableName: TABLES.executions });
+    const controlPlane = await openControlPlane(dynamo.client, compiled);
 
     const slots = new DynamoSlotStore({ client: dynamo.client, tableName: TABLES.executions });
     let deps: ApiDeps | undefined;
@@ -139,6 +148,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }));
     runtime = await createLocalRuntime({
       compiled,
+      machines: (key) => controlPlane.deployer.machine(key),
       registry: registryStore,
       dataDir,
       skipDelays: options.skipDelays ?? false,
@@ -209,6 +219,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       registry: new RegistryService({ store: registryStore, events: live.publisher }),
       dlq: live.deadLetters,
       inputValidator: new InputValidator(),
+      controlPlane,
       healthChecks: [
         { name: "executions", check: describeTable(dynamo.client, TABLES.executions) },
         { name: "registry", check: describeTable(dynamo.client, TABLES.registry) },
@@ -251,6 +262,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await undo();
     throw error;
   }
+}
+
+/**
+ * The workflows table: the served files join the version history (a changed file goes live as
+ * its version), then every stored version is loaded, those published through the API in earlier
+ * runs on the same data dir included.
+ */
+async function openControlPlane(
+  client: import("@aws-sdk/client-dynamodb").DynamoDBClient,
+  compiled: CompiledSet,
+): Promise<{ readonly store: DynamoWorkflowStore; readonly deployer: LocalDeployer }> {
+  const store = new DynamoWorkflowStore({ client, tableName: TABLES.workflows });
+  const deployer = new LocalDeployer(compiled.catalogue, (name) => compiled.machines.get(name));
+  const deps = { store, deployer, catalogue: compiled.catalogue };
+  await syncDeployed(
+    deps,
+    compiled.catalogue.list().map((entry) => {
+      const text = compiled.project.workflow(entry.name)?.text;
+      return text === undefined ? { entry } : { entry, source: text };
+    }),
+  );
+  await new StoredCatalogue({ store, catalogue: compiled.catalogue, everyVersion: true }).refresh();
+  return { store, deployer };
 }
 
 /** Loopback service URLs are what local development is about; the handlers read these. */

@@ -51,7 +51,14 @@ export interface StopOptions {
   readonly cause: string;
 }
 
+/** Which version of the workflow a start runs (absent: the state machine as deployed). */
+export interface EngineStartOptions {
+  readonly version?: number;
+}
+
 export interface RedrivePlan {
+  /** The workflow version the execution ran: the redrive runs it again, never a newer one. */
+  readonly version?: number;
   /** The step to resume at (its top-level item re-runs); absent: from the first step. */
   readonly from?: string;
   /** Whether a succeeded step's recorded result is kept (compensated steps must run again). */
@@ -59,8 +66,13 @@ export interface RedrivePlan {
 }
 
 export interface ExecutionEngine {
-  /** Starts `workflow` with execution name `executionName` (the Baton execution id). */
-  start(workflow: string, executionName: string, input: Json): Promise<StartedExecution>;
+  /** Starts `workflow` (at `options.version`) with execution name `executionName` (the Baton execution id). */
+  start(
+    workflow: string,
+    executionName: string,
+    input: Json,
+    options?: EngineStartOptions,
+  ): Promise<StartedExecution>;
   /** Stops the execution; the local engine also aborts its calls in flight and waits for them. */
   stop(executionId: string, options: StopOptions): Promise<StopOutcome>;
   /**

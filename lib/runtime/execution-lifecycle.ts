@@ -105,6 +105,7 @@ export async function startExecution(
   input: Json,
   key: string | undefined,
 ): Promise<StartOutcome> {
+  // `workflow` is the version to run: the engine starts that version, whatever is current.
   const clock = deps.clock ?? (() => new Date());
   let executionId = (deps.newId ?? randomUUID)();
   let replay = false;
@@ -138,7 +139,9 @@ export async function startExecution(
   try {
     // The machine's state built here: the run goes from its entry straight to the first step.
     const state = initialState(executionId, input, clock().toISOString());
-    startedAt = (await deps.engine.start(workflow.name, executionId, state)).startedAt;
+    startedAt = (
+      await deps.engine.start(workflow.name, executionId, state, { version: workflow.version })
+    ).startedAt;
     startedNow = true;
   } catch (error) {
     // A replayed key whose first request died after starting: the execution exists, record it.
@@ -235,7 +238,7 @@ export async function redriveExecution(
       `Execution ${execution.id} is ${execution.status}; only a failed, timed out or cancelled one can be redriven.`,
     );
   }
-  if (deps.catalogue.get(execution.workflow)?.type === "express") {
+  if (executionWorkflow(deps, execution)?.type === "express") {
     throw new ExecutionStateError(
       `Execution ${execution.id} belongs to an express workflow; express executions cannot be redriven.`,
     );
@@ -243,7 +246,10 @@ export async function redriveExecution(
   const refusal = redriveRefusal(execution);
   if (refusal !== undefined) throw new ExecutionStateError(refusal);
   try {
-    return await deps.engine.redrive(execution.id, redrivePlan(execution));
+    return await deps.engine.redrive(execution.id, {
+      ...redrivePlan(execution),
+      ...(execution.version === undefined ? {} : { version: execution.version }),
+    });
   } catch (error) {
     if (isEngineError(error, "not-redrivable") || isEngineError(error, "not-found")) {
       throw new ExecutionStateError(
@@ -300,7 +306,7 @@ async function stopOrCompensate(
       }
     }
   }
-  const workflow = deps.catalogue.get(execution.workflow);
+  const workflow = executionWorkflow(deps, execution);
   const compensation =
     options.compensate && workflow !== undefined && hasCompensableSteps(workflow)
       ? "running"
@@ -322,6 +328,21 @@ async function stopOrCompensate(
   return compensation;
 }
 
+/**
+ * The version an execution ran (its compensation run and redrive use it, never a newer one); the
+ * current version when the record names none or this process does not know it.
+ */
+export function executionWorkflow(
+  deps: Pick<ExecutionsDeps, "catalogue">,
+  execution: Pick<ExecutionDocument, "workflow" | "version">,
+): CatalogueWorkflow | undefined {
+  const ran =
+    execution.version === undefined
+      ? undefined
+      : deps.catalogue.version(execution.workflow, execution.version);
+  return ran ?? deps.catalogue.get(execution.workflow);
+}
+
 const hasCompensableSteps = (workflow: CatalogueWorkflow): boolean =>
   workflow.steps.some((s) => s.compensable === true);
 
@@ -340,14 +361,19 @@ async function startCompensation(
   try {
     const results = (await deps.engine.results(id)) ?? { input: execution.input, steps: {} };
     const running = execution.steps.find((s) => s.status === "RUNNING");
-    await deps.engine.start(workflow.name, compensationRunName(id), {
-      batonCompensate: {
-        executionId: id,
-        input: results.input,
-        steps: compensationSteps(workflow, execution, results, inFlight),
-        failure: { name: BatonError.Cancelled, message, step: running?.id ?? "cancel" },
+    await deps.engine.start(
+      workflow.name,
+      compensationRunName(id),
+      {
+        batonCompensate: {
+          executionId: id,
+          input: results.input,
+          steps: compensationSteps(workflow, execution, results, inFlight),
+          failure: { name: BatonError.Cancelled, message, step: running?.id ?? "cancel" },
+        },
       },
-    });
+      { version: workflow.version },
+    );
   } catch (error) {
     // A repeated cancel (the record still said RUNNING) finds the run already started.
     if (isEngineError(error, "already-exists")) return;

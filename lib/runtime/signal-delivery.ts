@@ -8,7 +8,11 @@ import { waiterKey } from "../core/effect-keys.ts";
 import type { Json } from "../core/model.ts";
 import type { CatalogueStep } from "../core/project/catalogue.ts";
 import { isEngineError } from "./execution-engine.ts";
-import { ExecutionStateError, type ExecutionsDeps } from "./execution-lifecycle.ts";
+import {
+  ExecutionStateError,
+  type ExecutionsDeps,
+  executionWorkflow,
+} from "./execution-lifecycle.ts";
 import type { ExecutionDocument } from "./records/document.ts";
 
 /** The signal needs a map item to address (400). */
@@ -34,7 +38,7 @@ export async function deliverSignal(
   item: string | undefined,
   payload: Json,
 ): Promise<SignalOutcome> {
-  const awaits = awaitsOf(deps.catalogue.get(execution.workflow)?.steps ?? [], signal);
+  const awaits = awaitsOf(executionWorkflow(deps, execution)?.steps ?? [], signal);
   if (item === undefined && awaits.outside.length === 0 && awaits.inMaps.length > 0) {
     throw new SignalTargetError(
       `Signal ${signal} is awaited inside map ${awaits.inMaps.join(", ")}, where each item waits on its own; address one item with ?item=<index> (e.g. ?item=0).`,

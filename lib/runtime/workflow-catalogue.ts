@@ -7,36 +7,134 @@
  */
 import { readFile } from "node:fs/promises";
 import type { CatalogueFile, CatalogueWorkflow } from "../core/project/catalogue.ts";
+import { type Aliases, LIVE_ALIAS, primaryVersion, singleVersion } from "./workflows/routing.ts";
 
 /** Set by the stack: the state machine ARN of a workflow is this prefix + the workflow name. */
 export const STATE_MACHINE_ARN_PREFIX_VARIABLE = "BATON_STATE_MACHINE_ARN_PREFIX";
 
+/**
+ * Every known version of every workflow and their aliases. `get` answers the current version (the
+ * one the `live` alias sends most starts to), `version` a given one: an execution's records,
+ * compensation run and redrive read the version it ran. Versions are immutable, so a version once
+ * known is kept even after its workflow is deleted (running executions finish on it).
+ */
 export class WorkflowCatalogue {
-  readonly #byName: ReadonlyMap<string, CatalogueWorkflow>;
+  readonly #versions = new Map<string, Map<number, CatalogueWorkflow>>();
+  readonly #aliases = new Map<string, Aliases>();
 
   constructor(workflows: readonly CatalogueWorkflow[]) {
-    this.#byName = new Map(workflows.map((w) => [w.name, w]));
+    for (const w of workflows) this.publish(w);
   }
 
+  /** The current version of every workflow that is not deleted, by name. */
   list(): readonly CatalogueWorkflow[] {
-    return [...this.#byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.#aliases.keys()]
+      .sort((a, b) => a.localeCompare(b))
+      .flatMap((name) => {
+        const current = this.get(name);
+        return current === undefined ? [] : [current];
+      });
   }
 
+  /** The current version: the one the `live` alias routes most starts to. */
   get(name: string): CatalogueWorkflow | undefined {
-    return this.#byName.get(name);
+    const live = this.#aliases.get(name)?.[LIVE_ALIAS];
+    const version = live === undefined ? undefined : primaryVersion(live);
+    return version === undefined ? undefined : this.version(name, version);
   }
 
-  /** The workflow whose state machine has this ARN. */
+  /** A given version, also of a deleted workflow; undefined when it is not known here. */
+  version(name: string, version: number): CatalogueWorkflow | undefined {
+    return this.#versions.get(name)?.get(version);
+  }
+
+  /** The version an execution record names, else the current one. */
+  forRecord(name: string, version: number | undefined): CatalogueWorkflow | undefined {
+    return (version === undefined ? undefined : this.version(name, version)) ?? this.get(name);
+  }
+
+  /** Every workflow with a known version, deleted ones included, sorted. */
+  names(): readonly string[] {
+    return [...this.#versions.keys()].sort((a, b) => a.localeCompare(b));
+  }
+
+  /** Every known version of a workflow, newest first. */
+  versions(name: string): readonly CatalogueWorkflow[] {
+    return [...(this.#versions.get(name)?.values() ?? [])].sort((a, b) => b.version - a.version);
+  }
+
+  aliases(name: string): Aliases | undefined {
+    return this.#aliases.get(name);
+  }
+
+  /**
+   * Adds a version. Unless `aliases` says otherwise, a workflow seen for the first time, or one
+   * whose `live` alias pointed at an older single version, goes live on it.
+   */
+  publish(entry: CatalogueWorkflow, aliases?: Aliases): void {
+    const versions = this.#versions.get(entry.name) ?? new Map<number, CatalogueWorkflow>();
+    versions.set(entry.version, entry);
+    this.#versions.set(entry.name, versions);
+    if (aliases !== undefined) {
+      this.#aliases.set(entry.name, aliases);
+      return;
+    }
+    const live = this.#aliases.get(entry.name)?.[LIVE_ALIAS];
+    if (live === undefined || (live.length === 1 && (live[0]?.version ?? 0) < entry.version)) {
+      this.#aliases.set(entry.name, {
+        ...this.#aliases.get(entry.name),
+        [LIVE_ALIAS]: singleVersion(entry.version),
+      });
+    }
+  }
+
+  setAliases(name: string, aliases: Aliases): void {
+    this.#aliases.set(name, aliases);
+  }
+
+  /** Deletes a workflow: later starts find nothing; its versions stay for running executions. */
+  remove(name: string): void {
+    this.#aliases.delete(name);
+  }
+
+  /**
+   * The workflow whose state machine has this ARN: `…:<name>:<n>` is version n (a Step Functions
+   * version ARN, or a local versioned machine), the unqualified ARN the current version, and an
+   * entry's own ARN that entry.
+   */
   byStateMachineArn(arn: string): CatalogueWorkflow | undefined {
-    return this.list().find((w) => this.stateMachineArn(w.name) === arn);
+    const qualified = /^(.*):(\d+)$/.exec(arn);
+    for (const name of this.#versions.keys()) {
+      const unqualified = this.#unqualifiedArn(name);
+      if (unqualified === arn) return this.get(name) ?? this.versions(name)[0];
+      if (qualified !== null && qualified[1] === unqualified) {
+        const found = this.version(name, Number(qualified[2]));
+        if (found !== undefined) return found;
+      }
+    }
+    for (const name of this.#versions.keys()) {
+      const found = this.versions(name).find((entry) => entry.stateMachineArn === arn);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
-  /** From the catalogue entry, else `BATON_STATE_MACHINE_ARN_PREFIX` + name (set by the stack). */
-  stateMachineArn(name: string): string | undefined {
+  /**
+   * The ARN to start `name` on: the given version's own (a published version), else the
+   * workflow's state machine, from the current entry or `BATON_STATE_MACHINE_ARN_PREFIX` + name.
+   */
+  stateMachineArn(name: string, version?: number): string | undefined {
+    const entry = version === undefined ? this.get(name) : this.version(name, version);
+    if (entry?.stateMachineArn !== undefined) return entry.stateMachineArn;
+    return entry === undefined ? undefined : this.#unqualifiedArn(name);
+  }
+
+  #unqualifiedArn(name: string): string | undefined {
     const prefix = process.env[STATE_MACHINE_ARN_PREFIX_VARIABLE];
-    return (
-      this.get(name)?.stateMachineArn ?? (prefix && this.get(name) ? `${prefix}${name}` : undefined)
-    );
+    if (prefix) return `${prefix}${name}`;
+    const arn = this.versions(name).find((e) => e.stateMachineArn !== undefined)?.stateMachineArn;
+    // An ARN ending in `:<name>` is the state machine's own; `:<name>:<n>` is a version of it.
+    return arn === undefined || arn.endsWith(`:${name}`) ? arn : arn.replace(/:\d+$/, "");
   }
 
   toJSON(): CatalogueFile {

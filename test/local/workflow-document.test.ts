@@ -42,7 +42,16 @@ describe("GET /workflows/{name}", () => {
       expect(inAws.definition).toStrictEqual(
         parse(readFileSync(join(EXAMPLES, "..", source), "utf8")),
       );
-      const documented = ["name", "version", "type", "description", "inputSchema", "definition"];
+      const documented = [
+        "name",
+        "version",
+        "type",
+        "description",
+        "tags",
+        "aliases",
+        "inputSchema",
+        "definition",
+      ];
       const extra = ["asl", "mermaid", "steps"];
       expect(
         Object.keys(inAws).filter((key) => ![...documented, ...extra].includes(key)),

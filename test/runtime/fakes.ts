@@ -132,7 +132,9 @@ export class MemoryExecutionStore implements ExecutionStore {
   async list(workflow: string, options: ExecutionListOptions): Promise<Page<ExecutionDocument>> {
     return paginate(
       this.#newestFirst(workflow).filter(
-        (d) => options.status === undefined || d.status === options.status,
+        (d) =>
+          (options.status === undefined || d.status === options.status) &&
+          (options.before === undefined || `${d.startedAt}#${d.id}` < options.before),
       ),
       options,
     );

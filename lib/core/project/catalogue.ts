@@ -39,6 +39,7 @@ export interface CatalogueWorkflow {
   readonly version: number;
   readonly type: WorkflowType;
   readonly description?: string;
+  readonly tags?: readonly string[];
   /** The definition as the user wrote it, parsed to JSON. */
   readonly definition: Json;
   /** JSON Schema (2020-12) of the execution input. */
@@ -68,6 +69,7 @@ export function catalogueEntry(
     version: workflow.version,
     type: workflow.type,
     ...(workflow.description === undefined ? {} : { description: workflow.description }),
+    ...(workflow.tags === undefined ? {} : { tags: workflow.tags }),
     ...(workflow.input === undefined ? {} : { inputSchema: workflow.input }),
     definition: ready.source,
     asl: ready.asl as unknown as Json,

@@ -33,7 +33,7 @@ import {
 import { ASL_MAX, KNOWN_ERRORS, type RETRY_FIELDS } from "../validate/retry-policy.ts";
 import { type COMMON_FIELDS, STEP_ID } from "../validate/steps.ts";
 import { PATTERN_FIELDS } from "../validate/triggers.ts";
-import type { ROOT_FIELDS } from "../validate.ts";
+import { MAX_TAGS, type ROOT_FIELDS, TAG } from "../validate.ts";
 import { RESERVED_DETAIL_TYPES } from "../wire.ts";
 import {
   anyJson,
@@ -55,6 +55,7 @@ export const SCHEMA_CHECKED_CODES: readonly ProblemCode[] = [
   "E_ENUM",
   "E_WORKFLOW_NAME",
   "E_VERSION",
+  "E_TAGS",
   "E_TIMEOUT",
   "E_TRIGGER",
   "E_STEPS_EMPTY",
@@ -378,6 +379,13 @@ const rootFields: Fields<typeof ROOT_FIELDS> = {
   workflow: pattern(WORKFLOW_NAME, "The workflow's name, unique in the project."),
   version: integer(1, undefined, "Recorded on every execution (default 1)."),
   description: { type: "string" },
+  tags: {
+    type: "array",
+    maxItems: MAX_TAGS,
+    uniqueItems: true,
+    items: { type: "string", pattern: TAG.source },
+    description: "Labels for GET /workflows?tag=.",
+  },
   type: { enum: [...WORKFLOW_TYPES], default: "standard" },
   timeout: seconds(TIMEOUT_RULE, "Seconds for the whole execution."),
   input: { type: "object", $ref: DRAFT_2020_12, description: "JSON Schema of the input." },

@@ -15,6 +15,9 @@ import { consoleLogger } from "../logger.ts";
 import { InvalidCursorError } from "../records/execution-store.ts";
 import { SignalNotAwaitedError, SignalTargetError } from "../signal-delivery.ts";
 import { isThrottling, RetriesExhaustedError } from "../throttling.ts";
+import { DeployRefusedError } from "../workflows/deployer.ts";
+import { WorkflowInvalidError, WorkflowNotFoundError } from "../workflows/publish.ts";
+import { WorkflowConflictError } from "../workflows/workflow-store.ts";
 import type { ApiDeps } from "./deps.ts";
 import {
   type ApiResponse,
@@ -28,17 +31,21 @@ import {
 import { Router } from "./router.ts";
 import { dlqRoutes } from "./routes/dlq.ts";
 import { executionRoutes } from "./routes/executions.ts";
+import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { serviceRoutes } from "./routes/services.ts";
 import { signalRoutes } from "./routes/signals.ts";
+import { toWorkflowProblem, workflowManagementRoutes } from "./routes/workflow-management.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 export const router = new Router<ApiDeps>([
   ...healthRoutes,
   ...openApiRoutes,
   ...workflowRoutes,
+  ...workflowManagementRoutes,
   ...executionRoutes,
+  ...fleetRoutes,
   ...signalRoutes,
   ...serviceRoutes,
   ...dlqRoutes,
@@ -74,6 +81,14 @@ export function toProblem(error: unknown, requestId?: string): HttpProblem {
       errors: error.errors,
     });
   }
+  if (error instanceof WorkflowInvalidError) {
+    return new HttpProblem(400, "invalid-workflow", "Invalid workflow", error.message, {
+      errors: error.problems.map(toWorkflowProblem),
+    });
+  }
+  if (error instanceof DeployRefusedError) return badRequest(error.message);
+  if (error instanceof WorkflowNotFoundError) return notFound(error.message);
+  if (error instanceof WorkflowConflictError) return conflict(error.message);
   if (error instanceof UnknownServiceError)
     return new HttpProblem(404, "not-found", "Not found", error.reason);
   if (error instanceof ExecutionStateError || error instanceof RegistryConflictError)

@@ -6,6 +6,7 @@ import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionsDeps } from "../execution-lifecycle.ts";
 import type { Logger } from "../logger.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
+import type { ControlPlaneDeps } from "../workflows/publish.ts";
 import type { InputValidator } from "./input-validation.ts";
 
 /** A dependency probe for `GET /health`; resolves when the dependency answers. */
@@ -19,6 +20,14 @@ export interface ApiDeps extends ExecutionsDeps {
   readonly dlq: DeadLetterQueue;
   readonly healthChecks: readonly HealthCheck[];
   readonly inputValidator: InputValidator;
+  /**
+   * The workflows table and the engine's deployer, for runtime workflow management
+   * (`PUT`/`DELETE /workflows/{name}`, versions, aliases). Absent: those routes answer 503.
+   * @default none
+   */
+  readonly controlPlane?: ControlPlaneDeps;
+  /** Picks among an alias's weighted versions. @default Math.random */
+  readonly random?: () => number;
   /** Where unexpected failures and unavailable dependencies are reported. @default consoleLogger */
   readonly logger?: Logger;
 }

@@ -57,6 +57,8 @@ export interface HttpRequest {
   /** Raw body text, undefined when empty. */
   readonly body: string | undefined;
   readonly requestId?: string;
+  /** Who is calling: the IAM principal ARN or the JWT `sub` API Gateway verified. */
+  readonly principal?: string;
 }
 
 export interface FieldProblem {
@@ -172,6 +174,7 @@ export function toRequest(event: unknown): HttpRequest {
   const requestId = v2
     ? e.requestContext?.requestId
     : (e.requestContext as { requestId?: string } | undefined)?.requestId;
+  const principal = principalOf(e.requestContext);
   return {
     method: method.toUpperCase(),
     path,
@@ -179,7 +182,32 @@ export function toRequest(event: unknown): HttpRequest {
     headers,
     body,
     ...(typeof requestId === "string" ? { requestId } : {}),
+    ...(principal === undefined ? {} : { principal }),
   };
+}
+
+/**
+ * The caller API Gateway authenticated: REST `identity.userArn` (IAM) or `authorizer.claims.sub`
+ * (Cognito/JWT); HTTP API `authorizer.iam.userArn` or `authorizer.jwt.claims.sub`.
+ */
+function principalOf(context: unknown): string | undefined {
+  const c = context as
+    | {
+        readonly identity?: { readonly userArn?: unknown };
+        readonly authorizer?: {
+          readonly claims?: { readonly sub?: unknown };
+          readonly iam?: { readonly userArn?: unknown };
+          readonly jwt?: { readonly claims?: { readonly sub?: unknown } };
+        };
+      }
+    | undefined;
+  const found = [
+    c?.identity?.userArn,
+    c?.authorizer?.iam?.userArn,
+    c?.authorizer?.jwt?.claims?.sub,
+    c?.authorizer?.claims?.sub,
+  ].find((value): value is string => typeof value === "string" && value !== "");
+  return found?.slice(0, 256);
 }
 
 /** Largest body the API reads; Step Functions caps execution input at 256 KB anyway. */

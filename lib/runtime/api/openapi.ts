@@ -29,9 +29,9 @@ const json = (schema: Schema, description: string): Schema => ({
 const PROBLEMS: Readonly<Record<number, string>> = {
   400: "Invalid request: bad JSON, a query or header out of range, or a body or input that fails validation (`errors` lists each problem).",
   404: "No such workflow, execution, service, instance or waiting step.",
-  409: "The execution is not in a state that allows this, or a registry write was undone by a concurrent delete.",
+  409: "The execution is not in a state that allows this, a registry write was undone by a concurrent delete, or another request changed the workflow at the same time (retry).",
   413: `The body is over ${MAX_BODY_BYTES} bytes.`,
-  415: "The body is not JSON.",
+  415: "The body is not JSON (or, for a workflow, not YAML or JSON).",
   422: "The Idempotency-Key was used before with another input.",
   500: "An unexpected fault (the detail carries the request id).",
   503: "A dependency is busy (Retry-After: 1) or unavailable.",
@@ -221,6 +221,97 @@ const components: Schema = {
         version: { type: "integer", minimum: 1 },
         type: { enum: ["standard", "express"] },
         description: { type: "string" },
+        tags: { type: "array", items: { type: "string" } },
+      },
+    },
+    Routing: {
+      type: "array",
+      minItems: 1,
+      maxItems: 2,
+      items: {
+        type: "object",
+        required: ["version", "weight"],
+        properties: {
+          version: { type: "integer", minimum: 1 },
+          weight: { type: "integer", minimum: 0, maximum: 100 },
+        },
+      },
+      description: "Versions and the percent of starts each gets (adding up to 100).",
+    },
+    WorkflowProblem: {
+      type: "object",
+      required: ["file", "path", "message", "code", "severity"],
+      properties: {
+        file: { type: "string", description: "The workflow name." },
+        path: { type: "string", description: "JSON pointer into the source." },
+        message: { type: "string" },
+        code: { type: "string" },
+        severity: { enum: ["error", "warning"] },
+        line: { type: "integer" },
+        hint: { type: "string" },
+      },
+    },
+    Published: {
+      type: "object",
+      required: ["name", "version", "published"],
+      properties: {
+        name: { type: "string" },
+        version: { type: "integer", minimum: 1 },
+        published: { type: "boolean", description: "false: identical to the newest version." },
+        warnings: { type: "array", items: ref("WorkflowProblem") },
+      },
+    },
+    WorkflowVersion: {
+      type: "object",
+      required: ["name", "version", "publishedAt", "publishedBy", "origin", "source", "definition"],
+      properties: {
+        name: { type: "string" },
+        version: { type: "integer", minimum: 1 },
+        publishedAt: isoTime,
+        publishedBy: { type: "string", description: "IAM principal, JWT sub, or deploy." },
+        origin: { enum: ["api", "deploy"] },
+        description: { type: "string" },
+        source: { type: "string", description: "The body as sent, or the workflow file." },
+        definition: { type: "object" },
+        asl: { type: "object" },
+        mermaid: { type: "string" },
+      },
+    },
+    FleetStats: {
+      type: "object",
+      required: ["since", "total", "byStatus", "running", "queued", "inProgress", "workflows"],
+      properties: {
+        since: isoTime,
+        total: { type: "integer" },
+        byStatus: { type: "object", additionalProperties: { type: "integer" } },
+        running: { type: "integer" },
+        queued: { type: "integer" },
+        inProgress: { type: "integer", description: "RUNNING, QUEUED and PAUSED." },
+        workflows: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["workflow", "total", "byStatus", "running", "queued", "successRate"],
+            properties: {
+              workflow: { type: "string" },
+              total: { type: "integer" },
+              byStatus: { type: "object", additionalProperties: { type: "integer" } },
+              running: { type: "integer" },
+              queued: { type: "integer" },
+              successRate: nullable({ type: "number" }),
+              truncated: { type: "boolean" },
+            },
+          },
+        },
+      },
+    },
+    Ready: {
+      type: "object",
+      required: ["status", "workflows", "checks"],
+      properties: {
+        status: { enum: ["ready", "not-ready"] },
+        workflows: { type: "integer" },
+        checks: { type: "object" },
       },
     },
     Workflow: {
@@ -231,6 +322,12 @@ const components: Schema = {
         version: { type: "integer", minimum: 1 },
         type: { enum: ["standard", "express"] },
         description: { type: "string" },
+        tags: { type: "array", items: { type: "string" } },
+        aliases: {
+          type: "object",
+          additionalProperties: ref("Routing"),
+          description: "Aliases by name; live is the default of every start.",
+        },
         inputSchema: { type: "object", description: "The workflow's input JSON Schema." },
         definition: ref("WorkflowDefinition"),
         asl: { type: "object", description: "The compiled Amazon States Language definition." },
@@ -490,19 +587,32 @@ const paths: Schema = {
     get: {
       operationId: "listWorkflows",
       tags: ["workflows"],
-      summary: "Deployed workflows",
+      summary: "Deployed workflows, searched by words and tags",
+      parameters: [
+        query(
+          "q",
+          { type: "string" },
+          "Words that must all appear in the name, description or tags.",
+        ),
+        query("tag", { type: "string" }, "Comma-separated tags the workflow must all have."),
+        limit(100, 500),
+        cursor,
+      ],
       responses: responses(
         {
           "200": json(
             {
               type: "object",
               required: ["items"],
-              properties: { items: { type: "array", items: ref("WorkflowSummary") } },
+              properties: {
+                items: { type: "array", items: ref("WorkflowSummary") },
+                nextCursor: { type: "string" },
+              },
             },
-            "Every workflow of the catalogue.",
+            "One page, by name.",
           ),
         },
-        [],
+        [400],
       ),
     },
   },
@@ -513,6 +623,159 @@ const paths: Schema = {
       tags: ["workflows"],
       summary: "A workflow's definition, compiled ASL and Mermaid graph",
       responses: responses({ "200": json(ref("Workflow"), "The workflow.") }, [404]),
+    },
+    put: {
+      operationId: "publishWorkflow",
+      tags: ["workflows"],
+      summary:
+        "Create or update a workflow: validate, compile, publish a version, point live at it",
+      requestBody: {
+        required: true,
+        description: "The workflow file, as YAML or JSON; its workflow name must be the path's.",
+        content: {
+          "application/yaml": { schema: { type: "string" } },
+          "application/json": { schema: ref("WorkflowDefinition") },
+        },
+      },
+      responses: responses(
+        {
+          "201": json(ref("Published"), "Created: version 1 (or the first after a delete)."),
+          "200": json(ref("Published"), "A new version, or none when identical to the newest."),
+        },
+        [...BODY, 409, ...STORE],
+      ),
+    },
+    delete: {
+      operationId: "deleteWorkflow",
+      tags: ["workflows"],
+      summary: "Delete: later starts 404; running executions finish on their version",
+      responses: responses({ "204": { description: "Deleted." } }, [400, 404, 409, ...STORE]),
+    },
+  },
+  "/workflows/{name}/versions": {
+    parameters: [workflowName],
+    get: {
+      operationId: "listWorkflowVersions",
+      tags: ["workflows"],
+      summary: "Published versions, newest first",
+      parameters: [limit(50, 100)],
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items"],
+              properties: { items: { type: "array", items: ref("WorkflowVersion") } },
+            },
+            "The versions.",
+          ),
+        },
+        [400, 404, ...STORE],
+      ),
+    },
+  },
+  "/workflows/{name}/versions/{version}": {
+    parameters: [
+      workflowName,
+      pathParam("version", { type: "integer", minimum: 1 }, "Version number."),
+    ],
+    get: {
+      operationId: "getWorkflowVersion",
+      tags: ["workflows"],
+      summary: "One version, with its ASL and Mermaid graph",
+      responses: responses({ "200": json(ref("WorkflowVersion"), "The version.") }, [
+        400,
+        404,
+        ...STORE,
+      ]),
+    },
+  },
+  "/workflows/{name}/aliases/{alias}": {
+    parameters: [
+      workflowName,
+      pathParam("alias", { type: "string", pattern: "^[a-z][a-z0-9-]{0,79}$" }, "Alias name."),
+    ],
+    put: {
+      operationId: "setWorkflowAlias",
+      tags: ["workflows"],
+      summary: "Point an alias at a version, or split starts between two by weight",
+      requestBody: jsonBody(
+        {
+          oneOf: [
+            {
+              type: "object",
+              required: ["version"],
+              properties: { version: { type: "integer", minimum: 1 } },
+              additionalProperties: false,
+            },
+            {
+              type: "object",
+              required: ["routing"],
+              properties: { routing: ref("Routing") },
+              additionalProperties: false,
+            },
+          ],
+        },
+        true,
+        '{"version": n} or {"routing": [{"version": n, "weight": w}, …]}',
+      ),
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["name", "alias", "routing"],
+              properties: {
+                name: { type: "string" },
+                alias: { type: "string" },
+                routing: ref("Routing"),
+              },
+            },
+            "The alias as it now routes.",
+          ),
+        },
+        [...BODY, 404, 409, ...STORE],
+      ),
+    },
+  },
+  "/executions": {
+    get: {
+      operationId: "listAllExecutions",
+      tags: executionsTag,
+      summary: "Every workflow's executions, newest first",
+      parameters: [
+        query("status", { enum: [...EXECUTION_STATUSES] }, "Only executions in this status."),
+        query("workflow", { type: "string" }, "Only this workflow's executions."),
+        limit(20, 100),
+        cursor,
+      ],
+      responses: responses({ "200": json(ref("ExecutionPage"), "One page.") }, [400, ...STORE]),
+    },
+  },
+  "/stats": {
+    get: {
+      operationId: "getFleetStats",
+      tags: ["operations"],
+      summary: "Fleet counts by status, running and queued, one row per workflow",
+      parameters: [
+        query(
+          "since",
+          { type: "string", pattern: "^(\\d{1,6}[mhd]|\\d{4}-\\d{2}-\\d{2}.*)$" },
+          "ISO-8601 time or a look-back such as 30m, 24h, 7d (default 7d).",
+        ),
+      ],
+      responses: responses({ "200": json(ref("FleetStats"), "The counts.") }, [400, ...STORE]),
+    },
+  },
+  "/ready": {
+    get: {
+      operationId: "getReady",
+      tags: ["operations"],
+      summary: "Readiness: the catalogue is loaded and every dependency answers",
+      responses: {
+        "200": json(ref("Ready"), "Ready to serve."),
+        "503": json(ref("Ready"), "A dependency did not answer."),
+      },
     },
   },
   "/workflows/{name}/stats": {
@@ -544,6 +807,12 @@ const paths: Schema = {
       description:
         "The body is the input, validated against the workflow's input schema (schema defaults applied). With Idempotency-Key, a repeated start returns the first execution (200).",
       parameters: [
+        query("version", { type: "integer", minimum: 1 }, "Run this version (not with alias)."),
+        query(
+          "alias",
+          { type: "string", pattern: "^[a-z][a-z0-9-]{0,79}$" },
+          "Run a version this alias routes to (default live).",
+        ),
         {
           name: "Idempotency-Key",
           in: "header",

@@ -285,9 +285,12 @@ export class DynamoExecutionStore implements ExecutionStore {
     const page = await this.#query(
       {
         IndexName: BY_WORKFLOW_INDEX.name,
-        KeyConditionExpression: `${BY_WORKFLOW_INDEX.partitionKey} = :wf`,
+        KeyConditionExpression: `${BY_WORKFLOW_INDEX.partitionKey} = :wf${
+          options.before === undefined ? "" : ` AND ${BY_WORKFLOW_INDEX.sortKey} < :before`
+        }`,
         ExpressionAttributeValues: {
           ":wf": { S: gsi1pk },
+          ...(options.before === undefined ? {} : { ":before": { S: options.before } }),
           ...(options.status === undefined ? {} : { ":status": { S: options.status } }),
         },
         ...(options.status === undefined
@@ -422,7 +425,9 @@ export class DynamoExecutionStore implements ExecutionStore {
   #document(state: RecordState): ExecutionDocument {
     return toDocument(
       state,
-      state.workflow === undefined ? undefined : this.#o.catalogue.get(state.workflow),
+      state.workflow === undefined
+        ? undefined
+        : this.#o.catalogue.forRecord(state.workflow, state.version?.v),
     );
   }
 }

@@ -20,6 +20,7 @@ import {
   collectSteps,
   EngineError,
   type EngineExecutionStatus,
+  type EngineStartOptions,
   type ExecutionDescription,
   type ExecutionEngine,
   type ExecutionResults,
@@ -33,8 +34,11 @@ import type { StateTrace } from "../records/trace.ts";
 
 export interface SfnExecutionEngineOptions {
   readonly client: SFNClient;
-  /** State machine ARN of a workflow, undefined when it is not deployed. */
-  readonly stateMachineArn: (workflow: string) => string | undefined;
+  /**
+   * State machine ARN of a workflow (of one of its versions when given: a version ARN, or the
+   * state machine's own for a version deployed by CloudFormation), undefined when not deployed.
+   */
+  readonly stateMachineArn: (workflow: string, version?: number) => string | undefined;
   /** Workflow name of an execution id, undefined when unknown. */
   readonly locate: (executionId: string) => Promise<string | undefined>;
 }
@@ -52,8 +56,13 @@ export class SfnExecutionEngine implements ExecutionEngine {
     this.#o = options;
   }
 
-  async start(workflow: string, executionName: string, input: Json): Promise<StartedExecution> {
-    const stateMachineArn = this.#stateMachine(workflow);
+  async start(
+    workflow: string,
+    executionName: string,
+    input: Json,
+    options: EngineStartOptions = {},
+  ): Promise<StartedExecution> {
+    const stateMachineArn = this.#stateMachine(workflow, options.version);
     try {
       const result = await this.#o.client.send(
         new StartExecutionCommand({
@@ -123,7 +132,7 @@ export class SfnExecutionEngine implements ExecutionEngine {
     try {
       const result = await this.#o.client.send(
         new StartExecutionCommand({
-          stateMachineArn: stateMachineArnOf(executionArn),
+          stateMachineArn: await this.#versionArn(executionId, plan.version, executionArn),
           name,
           input: JSON.stringify({ batonResume: resume }),
         }),
@@ -274,8 +283,19 @@ export class SfnExecutionEngine implements ExecutionEngine {
     return runs;
   }
 
-  #stateMachine(workflow: string): string {
-    const arn = this.#o.stateMachineArn(workflow);
+  /** The ARN of the version the execution ran, else its state machine's. */
+  async #versionArn(
+    executionId: string,
+    version: number | undefined,
+    executionArn: string,
+  ): Promise<string> {
+    const workflow = version === undefined ? undefined : await this.#o.locate(executionId);
+    const arn = workflow === undefined ? undefined : this.#o.stateMachineArn(workflow, version);
+    return arn ?? stateMachineArnOf(executionArn);
+  }
+
+  #stateMachine(workflow: string, version?: number): string {
+    const arn = this.#o.stateMachineArn(workflow, version);
     if (arn === undefined) {
       throw new EngineError("not-found", `Workflow ${workflow} has no deployed state machine.`);
     }
@@ -286,7 +306,7 @@ export class SfnExecutionEngine implements ExecutionEngine {
     const workflow = await this.#o.locate(executionId);
     if (workflow === undefined)
       throw new EngineError("not-found", `Execution ${executionId} is not known.`);
-    return executionArnOf(this.#stateMachine(workflow), executionId);
+    return executionArnOf(unqualified(this.#stateMachine(workflow)), executionId);
   }
 }
 
@@ -333,6 +353,13 @@ export async function readStateTrace(
   } while (nextToken !== undefined);
   return { entered: [...entered], exited: [...exited] };
 }
+
+/**
+ * The state machine of a version or alias ARN (`…:stateMachine:<name>:<qualifier>`): executions
+ * started on a version are named under the state machine itself.
+ */
+export const unqualified = (arn: string): string =>
+  arn.replace(/(:stateMachine:[^:]+):[^:]+$/, "$1");
 
 /** `…:execution:<name>:<executionId>` → `arn:aws:states:<region>:<account>:stateMachine:<name>`. */
 export function stateMachineArnOf(executionArn: string): string {

@@ -98,3 +98,8 @@ export async function ensureTable(
     // Emulators without TTL support: items simply never expire locally.
   }
 }
+
+/** The workflows table (`lib/runtime/aws/dynamo-workflow-store.ts`): `pk`/`sk` strings, no index, no TTL. */
+export function workflowsTable(tableName: string): TableDefinition {
+  return registryTable(tableName);
+}

@@ -48,6 +48,8 @@ export interface ListOptions {
 
 export interface ExecutionListOptions extends ListOptions {
   readonly status?: ExecutionStatus;
+  /** Only executions whose `<startedAt>#<id>` sorts before this (the fleet listing's cursor). */
+  readonly before?: string;
 }
 
 export interface IdempotencyClaim {

@@ -84,14 +84,15 @@ describe("workflow routes", () => {
     // Assess
     expect(response.body).toEqual({
       items: [
-        { name: "approval", version: 1, type: "standard" },
+        { name: "approval", version: 1, type: "standard", tags: [] },
         {
           name: "order-fulfillment",
           version: 3,
           type: "standard",
           description: "Reserve stock, charge, ship; undo on failure",
+          tags: [],
         },
-        { name: "quick-check", version: 1, type: "express" },
+        { name: "quick-check", version: 1, type: "express", tags: [] },
       ],
     });
   });

@@ -16,6 +16,8 @@ import {
   type ExecutionDocument,
   isExecutionStatus,
 } from "../../records/document.ts";
+import { loadVersion } from "../../workflows/publish.ts";
+import { LIVE_ALIAS, pickVersion } from "../../workflows/routing.ts";
 import type { ApiDeps } from "../deps.ts";
 import {
   badRequest,
@@ -29,6 +31,7 @@ import {
 } from "../http.ts";
 import { SchemaCompileError } from "../input-validation.ts";
 import { type Route, route } from "../router.ts";
+import { versionNumber } from "./workflow-management.ts";
 import { requireWorkflow } from "./workflows.ts";
 
 const EXECUTION_ID = /^[A-Za-z0-9._:-]{1,256}$/;
@@ -48,7 +51,7 @@ export async function requireExecution(deps: ApiDeps, id: string): Promise<Execu
 
 export const executionRoutes: readonly Route<ApiDeps>[] = [
   route("POST", "/workflows/{name}/executions", async ({ deps, params, request }) => {
-    const workflow = requireWorkflow(deps, params.name ?? "");
+    const workflow = await startTarget(deps, params.name ?? "", request);
     const parsed = readJson(request, {});
     const input = parsed === undefined ? {} : parsed;
     validateInput(deps, workflow, input);
@@ -109,6 +112,50 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
   }),
 ];
 
+/**
+ * The version a start runs: `?version=n`, else one the alias (`?alias=a`, default `live`) routes
+ * to, picked by its weights.
+ */
+async function startTarget(
+  deps: ApiDeps,
+  name: string,
+  request: HttpRequest,
+): Promise<CatalogueWorkflow> {
+  const current = requireWorkflow(deps, name);
+  const { version: rawVersion, alias: rawAlias } = request.query;
+  const hasVersion = rawVersion !== undefined && rawVersion !== "";
+  const hasAlias = rawAlias !== undefined && rawAlias !== "";
+  if (hasVersion && hasAlias) {
+    throw badRequest("Give ?version= or ?alias=, not both.", [
+      { path: "/query/version", message: "cannot be combined with alias" },
+    ]);
+  }
+  let version: number | undefined;
+  if (hasVersion) version = versionNumber(rawVersion, "/query/version");
+  else {
+    const alias = hasAlias ? rawAlias : LIVE_ALIAS;
+    const routing = deps.catalogue.aliases(name)?.[alias];
+    if (routing === undefined) {
+      const known = Object.keys(deps.catalogue.aliases(name) ?? {}).join(", ");
+      throw notFound(
+        `Workflow ${name} has no alias "${alias.slice(0, 80)}" (aliases: ${known || "none"}).`,
+      );
+    }
+    version = pickVersion(routing, (deps.random ?? Math.random)());
+  }
+  if (version === undefined || version === current.version) return current;
+  const entry =
+    deps.controlPlane === undefined
+      ? deps.catalogue.version(name, version)
+      : await loadVersion({ ...deps.controlPlane, catalogue: deps.catalogue }, name, version);
+  if (entry === undefined) {
+    throw notFound(
+      `Workflow ${name} has no version ${version}; GET /workflows/${name}/versions lists them.`,
+    );
+  }
+  return entry;
+}
+
 function validateInput(deps: ApiDeps, workflow: CatalogueWorkflow, input: Json): void {
   if (workflow.inputSchema === undefined) return;
   let errors: FieldProblem[];
@@ -148,7 +195,7 @@ function idempotencyKey(request: HttpRequest): string | undefined {
   return key;
 }
 
-function statusParam(request: HttpRequest) {
+export function statusParam(request: HttpRequest) {
   const raw = request.query.status;
   if (raw === undefined || raw === "") return undefined;
   const status = raw.toUpperCase();

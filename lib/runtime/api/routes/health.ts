@@ -27,7 +27,10 @@ export const healthRoutes: readonly Route<ApiDeps>[] = [
   }),
 ];
 
-async function probe(check: HealthCheck, logger: Logger): Promise<[string, DependencyStatus]> {
+export async function probe(
+  check: HealthCheck,
+  logger: Logger = consoleLogger,
+): Promise<[string, DependencyStatus]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -1,8 +1,9 @@
 /** `GET /workflows`, `GET /workflows/{name}`, `GET /workflows/{name}/stats`. */
 import type { CatalogueWorkflow } from "../../../core/project/catalogue.ts";
+import { InvalidCursorError } from "../../records/execution-store.ts";
 import { computeStats } from "../../records/stats.ts";
 import type { ApiDeps } from "../deps.ts";
-import { badRequest, type HttpRequest, json, notFound } from "../http.ts";
+import { badRequest, type HttpRequest, intParam, json, notFound } from "../http.ts";
 import { type Route, route } from "../router.ts";
 
 /** Executions examined at most for one stats request. */
@@ -16,16 +17,27 @@ export function requireWorkflow(deps: ApiDeps, name: string): CatalogueWorkflow 
 }
 
 export const workflowRoutes: readonly Route<ApiDeps>[] = [
-  route("GET", "/workflows", async ({ deps }) =>
-    json(200, {
-      items: deps.catalogue.list().map((w) => ({
+  route("GET", "/workflows", async ({ deps, request }) => {
+    const limit = intParam(request, "limit", 100, 1, 500);
+    const after = nameCursor(request.query.cursor);
+    const found = search(deps.catalogue.list(), request.query.q, request.query.tag).filter(
+      (w) => after === undefined || w.name > after,
+    );
+    const items = found.slice(0, limit);
+    const last = items.at(-1);
+    return json(200, {
+      items: items.map((w) => ({
         name: w.name,
         version: w.version,
         type: w.type,
         ...(w.description === undefined ? {} : { description: w.description }),
+        tags: w.tags ?? [],
       })),
-    }),
-  ),
+      ...(found.length > limit && last !== undefined
+        ? { nextCursor: Buffer.from(last.name, "utf8").toString("base64url") }
+        : {}),
+    });
+  }),
 
   route("GET", "/workflows/{name}", async ({ deps, params }) => {
     const w = requireWorkflow(deps, params.name ?? "");
@@ -34,6 +46,8 @@ export const workflowRoutes: readonly Route<ApiDeps>[] = [
       version: w.version,
       type: w.type,
       ...(w.description === undefined ? {} : { description: w.description }),
+      tags: w.tags ?? [],
+      aliases: deps.catalogue.aliases(w.name) ?? {},
       ...(w.inputSchema === undefined ? {} : { inputSchema: w.inputSchema }),
       definition: w.definition,
       asl: w.asl,
@@ -54,6 +68,42 @@ export const workflowRoutes: readonly Route<ApiDeps>[] = [
     return json(200, computeStats(workflow, items, since, truncated));
   }),
 ];
+
+/**
+ * `q`: words that must each appear (case-insensitive) in the name, description or a tag; `tag`:
+ * comma-separated tags the workflow must all have.
+ */
+export function search(
+  workflows: readonly CatalogueWorkflow[],
+  q: string | undefined,
+  tag: string | undefined,
+): CatalogueWorkflow[] {
+  const words = (q ?? "")
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== "");
+  const tags = (tag ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
+  return workflows.filter((w) => {
+    const text = [w.name, w.description ?? "", ...(w.tags ?? [])].join("\n").toLowerCase();
+    return words.every((word) => text.includes(word)) && tags.every((t) => w.tags?.includes(t));
+  });
+}
+
+function nameCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === "") return undefined;
+  const name = /^[A-Za-z0-9_-]{1,120}$/.test(cursor)
+    ? Buffer.from(cursor, "base64url").toString("utf8")
+    : "";
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) {
+    throw new InvalidCursorError(
+      "The cursor is not one GET /workflows returned; start again without it.",
+    );
+  }
+  return name;
+}
 
 /**
  * `since` is an ISO-8601 time or a look-back like `30m`, `24h`, `7d`; the default is 7 days.
