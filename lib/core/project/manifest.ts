@@ -70,6 +70,7 @@ function stepRefs(step: Step): string[] {
   const conditions = [
     ...(step.when === undefined ? [] : [step.when]),
     ...(step.kind === "choice" ? step.cases.map((c) => c.when) : []),
+    ...(step.kind === "loop" ? [step.until] : []),
   ];
   const refs: TemplateRef[] = [
     ...templateValues(step).flatMap(collectRefs),
