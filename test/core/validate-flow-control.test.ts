@@ -196,6 +196,25 @@ ${fields}
     expect(problems(yaml)).toStrictEqual([[code, path, line]]);
   });
 
+  it("warns W_FAILED_STEP_READ for a body step read after a loop that onError may let go", () => {
+    // Prepare: inside the loop and in its until the reads are fine.
+    const yaml = steps(`  - id: poll
+    onError: continue
+    loop:
+      maxIterations: 3
+      until: steps.check.body.done == true
+      steps:
+        - id: check
+          call: svc GET /check
+        - id: use
+          call: svc GET /use/{{ steps.check.body.id }}
+  - id: after
+    call: svc GET /after/{{ steps.check.body.id }}
+`);
+    // Act / Assess
+    expect(problems(yaml)).toStrictEqual([["W_FAILED_STEP_READ", "/steps/1/call", 14]]);
+  });
+
   it("fails with E_TEMPLATE_SCOPE for iteration outside a loop", () => {
     // Prepare
     const yaml = steps(`  - id: a

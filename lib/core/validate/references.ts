@@ -31,6 +31,8 @@ interface Located {
   readonly list: StepList;
   /** Whether a choice or map step encloses it (then it is unreadable from outside). */
   readonly hidden: boolean;
+  /** The loops enclosing it: a loop let go by its onError ends without its last iteration's ids. */
+  readonly loops: readonly StepNode[];
 }
 
 /** Runs every cross-step check and returns each step's resolved `dependsOn`. */
@@ -60,7 +62,7 @@ export function checkReferences(
 
 function indexIds(report: Report, root: StepList): Map<string, Located> {
   const ids = new Map<string, Located>();
-  const visit = (list: StepList, hidden: boolean): void => {
+  const visit = (list: StepList, hidden: boolean, loops: readonly StepNode[] = []): void => {
     for (const node of list.nodes) {
       if (node.id !== undefined) {
         const first = ids.get(node.id);
@@ -72,13 +74,14 @@ function indexIds(report: Report, root: StepList): Map<string, Located> {
             "step ids are unique across the whole workflow, nested steps included",
           );
         } else {
-          ids.set(node.id, { node, list, hidden });
+          ids.set(node.id, { node, list, hidden, loops });
         }
       }
       const hides = node.kind === "choice" || node.kind === "map";
-      for (const child of node.children) visit(child, hidden || hides);
+      const inner = node.loop === true ? [...loops, node] : loops;
+      for (const child of node.children) visit(child, hidden || hides, inner);
       // A fallback runs only when its step failed: like a choice case, it is not readable outside.
-      if (node.onError?.fallback) visit(node.onError.fallback, true);
+      if (node.onError?.fallback) visit(node.onError.fallback, true, loops);
     }
   };
   visit(root, false);
@@ -296,7 +299,7 @@ class Checker {
           this.notFinishedHint(id, target, scope.self),
         );
       } else {
-        this.failedRead(ref, pointer, target.node, area, condition, scope);
+        this.failedRead(ref, pointer, target, area, condition, scope);
       }
     }
   }
@@ -308,11 +311,12 @@ class Checker {
   private failedRead(
     ref: TemplateRef,
     pointer: string,
-    target: StepNode,
+    located: Located,
     area: Area,
     condition: boolean,
     scope: SiteScope,
   ): void {
+    const target = located.node;
     const field = ref.path[1];
     if (field === "error") {
       if (target.onError === undefined) {
@@ -327,14 +331,26 @@ class Checker {
     }
     // Conditions treat an absent value as false; a compensation runs only when its step succeeded
     // or may have taken effect; `??` gives a default.
-    if (target.onError === undefined || condition || ref.fallback !== undefined) return;
+    if (condition || ref.fallback !== undefined) return;
     if (area === "compensate" && scope.self === target) return;
+    // Read from outside a loop that onError may let go: its last iteration is not merged then.
+    const loop = located.loops.find(
+      (l) => l.onError !== undefined && l !== scope.self && !this.inside(scope.self, l),
+    );
+    const failing = target.onError !== undefined ? target : loop;
+    if (failing === undefined) return;
     this.report.warning(
       "W_FAILED_STEP_READ",
       pointer,
-      `"${ref.source}" is absent when step "${target.id}" fails (its onError lets the workflow go on): this step then fails with Baton.TemplateError`,
-      `write "{{ ${ref.source} ?? <default> }}", or test "exists steps.${target.id}.error" in a when`,
+      `"${ref.source}" is absent when step "${failing.id}" fails (its onError lets the workflow go on): this step then fails with Baton.TemplateError`,
+      `write "{{ ${ref.source} ?? <default> }}", or test "exists steps.${failing.id}.error" in a when`,
     );
+  }
+
+  /** Whether `node` sits inside `loop`'s body (at any depth). */
+  private inside(node: StepNode | undefined, loop: StepNode): boolean {
+    if (node?.id === undefined) return false;
+    return this.ids.get(node.id)?.loops.includes(loop) === true;
   }
 
   private notFinishedHint(id: string, target: Located, self: StepNode | undefined): string {
