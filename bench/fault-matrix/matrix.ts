@@ -84,6 +84,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
       workflowsDir: dir,
       dataDir: join(dir, "data"),
       skipDelays: true,
+      realUndoDelays: true,
       healthCheckSeconds: 86_400,
       log: (line) => lines.push(line),
       out: () => {},

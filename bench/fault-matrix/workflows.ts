@@ -7,9 +7,11 @@
  * - `fm-fanout`: a parallel of three branches ([a1 → a2], [b1], [c1]), then j after the fan-in.
  * - `fm-map`: p, then a map over `input.items` (each item one call m), then f.
  *
- * Retries are short (`maxAttempts: 2`) so faults fail a fair share of executions; compensations
- * retry up to 10 times so an undo practically never exhausts them; intervals are 1 s, the minimum,
- * and the bench runs on a virtual clock (`skipDelays`) so they take no time.
+ * Retries are short (`maxAttempts: 2`) so faults fail a fair share of executions; their interval
+ * is 1 s, the minimum, and the bench runs on a virtual clock (`skipDelays`) so they take no time.
+ * Compensations retry up to 10 times with a real backoff (1, 2, then 4 s; `realUndoDelays`), as
+ * they would in AWS: an undo's attempts spread over half a minute instead of running back to back
+ * into the same trouble.
  */
 
 export const SERVICES = ["ledger-a", "ledger-b", "ledger-c"] as const;
@@ -31,7 +33,7 @@ export interface MatrixWorkflow {
 }
 
 const retry = "retry: { maxAttempts: 2, interval: 1, backoff: 1, jitter: none }";
-const undoRetry = "retry: { maxAttempts: 10, interval: 1, backoff: 1, jitter: none }";
+const undoRetry = "retry: { maxAttempts: 10, interval: 1, backoff: 2, maxDelay: 4, jitter: none }";
 
 /** A call step with its compensation, both naming the same logical effect. */
 function callStep(

@@ -163,7 +163,7 @@ export class BatonHandlers extends Construct {
       this.grant(fn, access, props);
       return fn;
     };
-    // The function outlives the handler's hard deadline (step timeout + REPORT_MS) of the longest
+    // The function outlives the handler's hard deadline (step timeout + PREPARE_MS + REPORT_MS) of the longest
     // call, so the handler always returns by itself (lib/core/call-budget.ts).
     const callSeconds = Math.min(
       900,

@@ -29,6 +29,7 @@ import {
   ExecutionError,
   ExecutionTimeoutError,
 } from "aws-local-stepfunctions";
+import { stateName } from "../core/compiler/state-names.ts";
 import type {
   AwaitSignalRequest,
   ChildInputRequest,
@@ -115,6 +116,11 @@ export interface LocalEngineOptions {
   readonly journal?: ExecutionJournal;
   /** Zero pauses for `Retry` and `Wait` states (a virtual clock for tests). @default false */
   readonly skipDelays?: boolean;
+  /**
+   * With `skipDelays`, compensations (`<id>#undo`) still wait their retry intervals, so an undo's
+   * attempts spread over its backoff as they do in AWS instead of running back to back. @default false
+   */
+  readonly realUndoDelays?: boolean;
   /** Maps an await step's timeout (seconds) to the one enforced. @default identity */
   readonly awaitTimeout?: (seconds: number) => number;
   readonly newId?: () => string;
@@ -426,14 +432,18 @@ export class LocalEngine {
       overrides: {
         taskResourceLocalHandlers: run.handlers() as never,
         // Finishing a compensation, the failed step fails again at once: no waits between its
-        // tries, which would only replay the original failure.
+        // tries, which would only replay the original failure. Its undos keep their backoff.
         ...(entry.compensating !== undefined && this.#options.skipDelays !== true
-          ? { retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((s) => [s, 0])) }
+          ? { retryIntervalOverrides: zeroWaits(machine.retryStates.filter((s) => !isUndo(s))) }
           : {}),
         ...(this.#options.skipDelays === true
           ? {
-              retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((s) => [s, 0])),
-              waitTimeOverrides: Object.fromEntries(machine.waitStates.map((s) => [s, 0])),
+              retryIntervalOverrides: zeroWaits(
+                this.#options.realUndoDelays === true
+                  ? machine.retryStates.filter((s) => !isUndo(s))
+                  : machine.retryStates,
+              ),
+              waitTimeOverrides: zeroWaits(machine.waitStates),
             }
           : {}),
       },
@@ -513,6 +523,12 @@ export class LocalEngine {
     this.#journal.writeNow(entry.id);
   }
 }
+
+const zeroWaits = (states: readonly string[]): Record<string, number> =>
+  Object.fromEntries(states.map((s) => [s, 0]));
+
+/** A compensation's Task (`<id>#undo`, also inside map item processors). */
+const isUndo = (state: string): boolean => state.endsWith(stateName.undo(""));
 
 /** Resends of a call a crash left uncertain, before its transient failure counts. */
 const UNCERTAIN_TRIES = 10;

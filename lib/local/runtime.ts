@@ -25,7 +25,7 @@ import { systemClock } from "../runtime/circuit/clock.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { ExecutionEngine } from "../runtime/execution-engine.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
-import { ServiceCache } from "../runtime/registry/cache.ts";
+import { SERVE_STALE_MS, ServiceCache } from "../runtime/registry/cache.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../runtime/service-call.ts";
@@ -63,6 +63,8 @@ export interface LocalRuntimeOptions {
   readonly interceptCall?: CallInterceptor;
   /** Zero pauses for retries and Wait states. */
   readonly skipDelays?: boolean;
+  /** See `LocalEngineOptions.realUndoDelays`. */
+  readonly realUndoDelays?: boolean;
   readonly awaitTimeout?: (seconds: number) => number;
   /**
    * Starts a triggered execution of a workflow with a `concurrency` limit through the start use
@@ -123,7 +125,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     options.records,
   );
 
-  const registry = new ServiceCache(options.registry, { ttlMs: options.registryCacheMs ?? 1_000 });
+  // Registry and circuit reads before a call come from memory (refreshed in the background), so
+  // a dynalite slowed by load costs the call none of its step timeout; the harness turns both off.
+  const cacheMs = options.registryCacheMs ?? 1_000;
+  const registry = new ServiceCache(options.registry, {
+    ttlMs: cacheMs,
+    serveStaleMs: cacheMs > 0 ? SERVE_STALE_MS : 0,
+  });
   const secrets = new EnvSecretResolver();
   const fetchOption = options.fetch === undefined ? {} : { fetch: options.fetch };
   const suspects = new SuspectProber({
@@ -135,7 +143,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   });
   const baseDeps: ServiceCallDeps = {
     registry,
-    circuit: new CircuitBreaker({ store: options.registry, events: publisher }),
+    circuit: new CircuitBreaker({
+      store: options.registry,
+      events: publisher,
+      readCacheMs: cacheMs,
+    }),
     events: publisher,
     secrets,
     clock: systemClock,
@@ -165,6 +177,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       options.dataDir === undefined ? undefined : `${options.dataDir}/executions`,
     ),
     ...(options.skipDelays === undefined ? {} : { skipDelays: options.skipDelays }),
+    ...(options.realUndoDelays === undefined ? {} : { realUndoDelays: options.realUndoDelays }),
     ...(options.awaitTimeout === undefined ? {} : { awaitTimeout: options.awaitTimeout }),
     runtime: {
       callService: (request, meta) => call(request, meta.redriveCount, meta.signal),

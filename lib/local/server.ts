@@ -58,6 +58,8 @@ export interface DevServerOptions {
   readonly demo?: boolean;
   /** Zero pauses for retries and Wait states (tests). @default false */
   readonly skipDelays?: boolean;
+  /** With `skipDelays`, compensations still wait their retry intervals (`LocalEngineOptions`). */
+  readonly realUndoDelays?: boolean;
   /** Seconds between health-check rounds. @default 5 */
   readonly healthCheckSeconds?: number;
   /** Where lines for the user go. @default console.error for problems, console.log for the banner */
@@ -152,6 +154,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       registry: registryStore,
       dataDir,
       skipDelays: options.skipDelays ?? false,
+      realUndoDelays: options.realUndoDelays ?? false,
       log,
       records: (event) => records.deliver(event),
       parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),

@@ -5,7 +5,7 @@
  * Failures throw catalogue errors (`Baton.*`) that the ASL `Retry`/`Catch` match.
  */
 
-import { type CallBudget, callBudget } from "../core/call-budget.ts";
+import { type CallBudget, callBudget, requestAbortAt } from "../core/call-budget.ts";
 import type { ServiceCallRequest, ServiceCallResult } from "../core/contract.ts";
 import { idempotencyKey } from "../core/effect-keys.ts";
 import { BatonError } from "../core/errors.ts";
@@ -74,7 +74,7 @@ export async function callService(
   checkRequest(request);
   const startedAt = deps.clock.now();
   // Budgets nest inside the Task timeout (lib/core/call-budget.ts): the request is aborted at the
-  // step timeout, counted from here; lookups before it and reports after it are bounded too.
+  // step timeout after it is sent; lookups before it and reports after it are bounded too.
   let stepMs = stepTimeoutMs(request.timeout);
   let budget = callBudget(startedAt, stepMs ?? DEFAULT_STEP_MS, options.remainingMs);
   const secrets = new Set<string>();
@@ -83,6 +83,8 @@ export async function callService(
   let instance: InstanceRecord | undefined;
   try {
     const call = resolveTemplatesOf(request);
+    // The circuit read runs beside the registry lookup (both are usually served from memory).
+    deps.circuit.prefetch(request.service);
     const before = <T>(what: string, work: Promise<T>) =>
       beforeAbort(budget, deps.clock, what, request.stepId, work);
     const service = await before("The registry lookup", lookup(request, deps.registry));
@@ -121,7 +123,9 @@ export async function callService(
         "The circuit check",
         deps.circuit.acquire(service.name, service.circuit, { probeLeaseMs: stepMs + 5_000 }),
       );
-      if (budget.abortAt <= deps.clock.now()) {
+      const sentAt = deps.clock.now();
+      const abortAt = requestAbortAt(budget, sentAt, stepMs);
+      if (abortAt <= sentAt) {
         throw new ServiceError(
           "No time was left to send the request (the Lambda's remaining time is shorter than the step's budget), so none was sent.",
           context,
@@ -136,7 +140,7 @@ export async function callService(
             method: request.method,
             headers,
             ...(call.body === undefined ? {} : { body: call.body }),
-            timeoutMs: budget.abortAt - deps.clock.now(),
+            timeoutMs: abortAt - sentAt,
             budgetMs: stepMs ?? DEFAULT_STEP_MS,
             redactor: new Redactor(secrets),
             ...context,

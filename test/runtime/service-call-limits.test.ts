@@ -4,7 +4,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPORT_MS } from "../../lib/core/call-budget.ts";
+import { PREPARE_MS, REPORT_MS } from "../../lib/core/call-budget.ts";
 import { DetailType } from "../../lib/core/wire.ts";
 import { CircuitBreaker } from "../../lib/runtime/circuit/breaker.ts";
 import { systemClock } from "../../lib/runtime/circuit/clock.ts";
@@ -226,7 +226,7 @@ describe("the handler returns inside its time budget", () => {
   const STEP_SECONDS = 1;
   const MARGIN_MS = 1_500; // scheduling on a loaded machine
 
-  it("fails when the registry lookup outlasts the step timeout: nothing is sent", async () => {
+  it("fails when the registry lookup outlasts its allowance and the step timeout: nothing is sent", async () => {
     // Prepare: the registry answers after 5 s.
     const slowRegistry = {
       getService: (name: string) => delay(5_000).then(() => store.getService(name)),
@@ -239,7 +239,9 @@ describe("the handler returns inside its time budget", () => {
     );
 
     // Assess
-    expect(Date.now() - started).toBeLessThan(STEP_SECONDS * 1000 + REPORT_MS + MARGIN_MS);
+    expect(Date.now() - started).toBeLessThan(
+      PREPARE_MS + STEP_SECONDS * 1000 + REPORT_MS + MARGIN_MS,
+    );
     expect([error.name, error.retryable]).toEqual(["Baton.ServiceError", true]);
     expect(error.reason).toContain(
       "The registry lookup did not finish within the attempt's time budget, so no request was sent",
@@ -264,7 +266,7 @@ describe("the handler returns inside its time budget", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("aborts the request at the step timeout even when the circuit store is slow", async () => {
+  it("gives the request its whole step timeout when the circuit store is slow", async () => {
     // Prepare: every circuit read and write takes 400 ms; the service never answers in time.
     const slowCircuit = new CircuitBreaker({
       store: {
@@ -276,7 +278,11 @@ describe("the handler returns inside its time budget", () => {
       events,
       logger: quietLogger,
     });
-    server.handle(slow(10_000, json(200, {})));
+    let sentAt = 0;
+    server.handle((request, response) => {
+      sentAt = Date.now();
+      slow(10_000, json(200, {}))(request, response);
+    });
     const started = Date.now();
 
     // Act
@@ -284,11 +290,42 @@ describe("the handler returns inside its time budget", () => {
       callService(callRequest({ timeout: STEP_SECONDS }), { ...deps, circuit: slowCircuit }),
     );
 
-    // Assess: the lookup and circuit time counted against the step's 1 s.
-    const elapsed = Date.now() - started;
+    // Assess: the 400 ms read came before the request and did not shorten its 1 s; the handler
+    // still returned inside its budget.
+    const aborted = Date.now();
     expect(error.name).toBe("Baton.Timeout");
-    expect(elapsed).toBeGreaterThanOrEqual(STEP_SECONDS * 1000 - 50);
-    expect(elapsed).toBeLessThan(STEP_SECONDS * 1000 + REPORT_MS + MARGIN_MS);
+    expect(sentAt - started).toBeGreaterThanOrEqual(350);
+    expect(aborted - sentAt).toBeGreaterThanOrEqual(STEP_SECONDS * 1000 - 50);
+    expect(aborted - started).toBeLessThan(
+      PREPARE_MS + STEP_SECONDS * 1000 + REPORT_MS + MARGIN_MS,
+    );
+  });
+
+  it("takes lookups slower than PREPARE_MS out of the request's time, never the deadline's", async () => {
+    // Prepare: the registry answers after PREPARE_MS + 500 ms; the service never answers in time.
+    const slowRegistry = {
+      getService: (name: string) => delay(PREPARE_MS + 500).then(() => store.getService(name)),
+    };
+    let sentAt = 0;
+    server.handle((request, response) => {
+      sentAt = Date.now();
+      slow(10_000, json(200, {}))(request, response);
+    });
+    const started = Date.now();
+
+    // Act
+    const error = await failure(
+      callService(callRequest({ timeout: STEP_SECONDS }), { ...deps, registry: slowRegistry }),
+    );
+
+    // Assess: aborted at start + PREPARE_MS + the step timeout, 500 ms early for the request.
+    const aborted = Date.now();
+    expect(error.name).toBe("Baton.Timeout");
+    expect(aborted - started).toBeGreaterThanOrEqual(PREPARE_MS + STEP_SECONDS * 1000 - 50);
+    expect(aborted - sentAt).toBeLessThan(STEP_SECONDS * 1000 - 200);
+    expect(aborted - started).toBeLessThan(
+      PREPARE_MS + STEP_SECONDS * 1000 + REPORT_MS + MARGIN_MS,
+    );
   });
 
   it("fits the Lambda's remaining time: the request is aborted REPORT_MS before it runs out", async () => {

@@ -1,7 +1,7 @@
 /** The service-call task's dependencies in AWS, built once per container. */
 import { CircuitBreaker } from "../circuit/breaker.ts";
 import { systemClock } from "../circuit/clock.ts";
-import { ServiceCache } from "../registry/cache.ts";
+import { CIRCUIT_READ_CACHE_MS, SERVE_STALE_MS, ServiceCache } from "../registry/cache.ts";
 import type { ServiceCallDeps } from "../service-call.ts";
 import { SuspectAnnouncer } from "../suspect-probes.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
@@ -17,8 +17,10 @@ export function serviceCallDeps(): ServiceCallDeps {
   const events = getDefaultEventPublisher();
   const announcer = new SuspectAnnouncer(events, systemClock, { logger });
   deps = {
-    registry: new ServiceCache(store),
-    circuit: new CircuitBreaker({ store, events, logger }),
+    // Reads before a call are served from memory and refreshed in the background, so the step
+    // timeout is the service's (the breaker is advisory: another container's open is seen ≤ 1 s late).
+    registry: new ServiceCache(store, { serveStaleMs: SERVE_STALE_MS }),
+    circuit: new CircuitBreaker({ store, events, logger, readCacheMs: CIRCUIT_READ_CACHE_MS }),
     events,
     secrets: new SecretsManagerResolver(),
     clock: systemClock,

@@ -11,6 +11,11 @@
  *
  * The breaker protects the services, not Baton: if its own store fails (throttling), calls go
  * through as if CLOSED and the error is logged.
+ *
+ * It is advisory, so the read before each call may come from a short in-process cache
+ * (`readCacheMs`): a circuit another container opened is seen up to that much later, and the
+ * call's time budget is spent on the call, not on a store that is slow under load. Transitions
+ * (probe claims, closing, opening) always read and write the store itself.
  */
 import { randomUUID } from "node:crypto";
 import { DetailType } from "../../core/wire.ts";
@@ -54,6 +59,17 @@ export interface CircuitBreakerOptions {
   readonly newToken?: () => string;
   /** Where failures that do not fail the call are reported. @default consoleLogger */
   readonly logger?: Logger;
+  /**
+   * How long a circuit read before a call may be reused by later calls in this process (0: read
+   * every time). A cached CLOSED lets calls through, a cached OPEN fails them until its cooldown
+   * ends; anything else is read afresh. @default 0
+   */
+  readonly readCacheMs?: number;
+}
+
+interface CachedRead {
+  readonly record: CircuitRecord;
+  readonly expires: number;
 }
 
 export interface AcquireOptions {
@@ -71,6 +87,9 @@ export class CircuitBreaker {
   readonly #maxWriteAttempts: number;
   readonly #newToken: () => string;
   readonly #logger: Logger;
+  readonly #readCacheMs: number;
+  readonly #cache = new Map<string, CachedRead>();
+  readonly #reading = new Map<string, Promise<CircuitRecord>>();
 
   constructor(options: CircuitBreakerOptions) {
     this.#store = options.store;
@@ -79,6 +98,16 @@ export class CircuitBreaker {
     this.#maxWriteAttempts = options.maxWriteAttempts ?? 5;
     this.#newToken = options.newToken ?? randomUUID;
     this.#logger = options.logger ?? consoleLogger;
+    this.#readCacheMs = Math.max(0, options.readCacheMs ?? 0);
+  }
+
+  /**
+   * Starts (or joins) the read `acquire` will make, so it can run beside the registry lookup.
+   * Never rejects: `acquire` reports a failed read.
+   */
+  prefetch(service: string): void {
+    if (this.#readCacheMs > 0 && this.#fresh(service) === undefined)
+      this.#read(service).catch(() => undefined);
   }
 
   /** Allows a call, or throws `CircuitOpenError` while the circuit is open or another caller probes. */
@@ -90,7 +119,13 @@ export class CircuitBreaker {
     const normal: CircuitPermit = { service, config, probe: false, token: null };
     let current: CircuitRecord;
     try {
-      current = await this.#store.readCircuit(service);
+      const cached = this.#fresh(service);
+      const usable =
+        cached !== undefined &&
+        (cached.state === "CLOSED" ||
+          (cached.state === "OPEN" &&
+            this.#clock.now() < (cached.openedAt ?? 0) + config.cooldownSeconds * 1000));
+      current = usable ? cached : await this.#read(service, cached !== undefined);
     } catch (error) {
       this.#logger.warn(`circuit of ${service} unreadable; allowing the call`, {
         error: describeError(error),
@@ -116,6 +151,39 @@ export class CircuitBreaker {
     return this.#claimProbe(service, config, current, now + leaseMs);
   }
 
+  /** The cached circuit of `service` if it is still fresh. */
+  #fresh(service: string): CircuitRecord | undefined {
+    const cached = this.#cache.get(service);
+    return cached !== undefined && cached.expires > this.#clock.now() ? cached.record : undefined;
+  }
+
+  /**
+   * Reads the circuit (concurrent reads of one service share a request) and caches it.
+   * `afresh`: a read already under way may predate what made the cached state unusable.
+   */
+  #read(service: string, afresh = false): Promise<CircuitRecord> {
+    if (this.#readCacheMs === 0) return this.#store.readCircuit(service);
+    const pending = afresh ? undefined : this.#reading.get(service);
+    if (pending !== undefined) return pending;
+    const read = this.#store.readCircuit(service).then((record) => {
+      this.#remember(service, record);
+      return record;
+    });
+    const shared = read.finally(() => {
+      if (this.#reading.get(service) === shared) this.#reading.delete(service);
+    });
+    this.#reading.set(service, shared);
+    return shared;
+  }
+
+  #remember(service: string, record: CircuitRecord): void {
+    if (this.#readCacheMs === 0) return;
+    const known = this.#cache.get(service)?.record;
+    // Never step back to an older version (a slow read finishing after a write).
+    if (known !== undefined && known.version > record.version) return;
+    this.#cache.set(service, { record, expires: this.#clock.now() + this.#readCacheMs });
+  }
+
   /** Records a successful call (or a call the service answered, e.g. with a 4xx). */
   async recordSuccess(permit: CircuitPermit): Promise<void> {
     if (!permit.probe) {
@@ -133,7 +201,7 @@ export class CircuitBreaker {
         countsFrom: this.#clock.now(),
         version: current.version + 1,
       };
-      if (await this.#store.writeCircuit(permit.service, next, current.version)) {
+      if (await this.#write(permit.service, next, current.version)) {
         await this.#announce(permit.service, current.state, next, 0);
       }
     });
@@ -166,7 +234,7 @@ export class CircuitBreaker {
           probeExpiresAt: null,
           version: current.version + 1,
         };
-        if (await this.#store.writeCircuit(permit.service, next, current.version)) {
+        if (await this.#write(permit.service, next, current.version)) {
           await this.#announce(permit.service, current.state, next, counts.failures);
           return;
         }
@@ -218,7 +286,7 @@ export class CircuitBreaker {
       probeExpiresAt: null,
       version: current.version + 1,
     };
-    if (await this.#store.writeCircuit(permit.service, next, current.version)) {
+    if (await this.#write(permit.service, next, current.version)) {
       await this.#announce(permit.service, current.state, next, 1);
     }
   }
@@ -239,7 +307,7 @@ export class CircuitBreaker {
     };
     let won: boolean;
     try {
-      won = await this.#store.writeCircuit(service, next, current.version);
+      won = await this.#write(service, next, current.version);
     } catch (error) {
       this.#logger.warn(`circuit of ${service}: probe claim failed`, {
         error: describeError(error),
@@ -257,6 +325,14 @@ export class CircuitBreaker {
       await this.#guard(service, () => this.#announce(service, current.state, next, 0));
     }
     return { service, config, probe: true, token };
+  }
+
+  /** A compare-and-set write; a won write is what this process reads next. */
+  async #write(service: string, next: CircuitRecord, expectedVersion: number): Promise<boolean> {
+    const won = await this.#store.writeCircuit(service, next, expectedVersion);
+    if (won) this.#remember(service, next);
+    else this.#cache.delete(service);
+    return won;
   }
 
   async #announce(

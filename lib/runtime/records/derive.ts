@@ -50,7 +50,7 @@ export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): Ex
     totalSteps: catalogueSteps?.length ?? steps.filter((s) => !isItemEntry(s.id)).length,
     input: state.input?.v ?? null,
     output: status === "SUCCEEDED" ? (state.output?.v ?? null) : null,
-    error: terminal && status !== "SUCCEEDED" ? executionError(state, steps) : null,
+    error: terminal && status !== "SUCCEEDED" ? executionError(state, steps, status) : null,
     compensation: compensationStatus(
       state,
       status,
@@ -84,11 +84,35 @@ export function executionStatus(state: RecordState): ExecutionStatus {
     case "ABORTED":
       return "CANCELLED";
     case "FAILED":
-      if (run.error?.name === BatonError.CompensationFailed || state.compensation?.v === "FAILED") {
+      // An incomplete compensation whose undos may all have happened is FAILED, compensation
+      // UNCERTAIN: COMPENSATION_FAILED says an undo certainly did not happen (`undoOutcome`).
+      if (compensationIncomplete(state) && undoOutcome(state) === "FAILED") {
         return "COMPENSATION_FAILED";
       }
       return run.error?.name === BatonError.Cancelled ? "CANCELLED" : "FAILED";
   }
+}
+
+/** The saga (or a cancel's compensation run) ended without confirming every undo. */
+const compensationIncomplete = (state: RecordState): boolean =>
+  state.run?.v.error?.name === BatonError.CompensationFailed || state.compensation?.v === "FAILED";
+
+/**
+ * How an incomplete compensation ended. `FAILED`: at least one undo certainly did not happen:
+ * every one of its attempts failed before its request could take effect or was answered with a
+ * refusal (4xx, 5xx, 429, connection refused, circuit open, no healthy instance, template error),
+ * or which undo failed is not known. `UNCERTAIN`: every undo that ended failed had an attempt that
+ * may have undone it anyway (it timed out, or its connection was lost after the request was sent;
+ * `MAY_HAVE_TAKEN_EFFECT`), so what is left standing is unknown: ask the service, by the undo's
+ * `Idempotency-Key`.
+ */
+function undoOutcome(state: RecordState): "FAILED" | "UNCERTAIN" {
+  const failed = Object.values(state.steps ?? {}).filter(
+    (step) => step.compensation?.v.status === "FAILED",
+  );
+  return failed.length > 0 && failed.every((step) => step.undoMaybeApplied === true)
+    ? "UNCERTAIN"
+    : "FAILED";
 }
 
 /**
@@ -108,9 +132,10 @@ function compensationStatus(
   // steps show their new outcomes), not this execution's compensation.
   if (status === "SUCCEEDED" && Number(state.run?.k[0] ?? 0) > 0) return "NONE";
   const phase = state.compensation?.v;
-  if (phase === "FAILED" || phase === "RUNNING") return phase;
+  if (compensationIncomplete(state)) return undoOutcome(state);
+  if (phase === "RUNNING") return phase;
   if (phase === undefined && steps.some((s) => s.status === "COMPENSATION_FAILED"))
-    return isActiveStatus(status) ? "RUNNING" : "FAILED";
+    return isActiveStatus(status) ? "RUNNING" : undoOutcome(state);
   const asked = phase !== undefined || state.cancel?.v.compensate === true;
   if (asked && !isActiveStatus(status) && unconfirmed(state, status, compensable))
     return "UNCERTAIN";
@@ -162,9 +187,16 @@ function unconfirmed(
   return false;
 }
 
-function executionError(state: RecordState, steps: readonly StepRecord[]): ExecutionError | null {
+function executionError(
+  state: RecordState,
+  steps: readonly StepRecord[],
+  status: ExecutionStatus,
+): ExecutionError | null {
   const error = state.run?.v.error;
   const failedStep = steps.find((s) => s.status === "FAILED");
+  // FAILED with compensation UNCERTAIN: the error is the failure that started compensating.
+  if (status === "FAILED" && error?.name === BatonError.CompensationFailed && failedStep?.error)
+    return { ...failedStep.error, step: failedStep.id };
   if (error === undefined) {
     if (state.run?.v.status === "ABORTED")
       return { name: BatonError.Cancelled, message: "The execution was stopped." };

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { BatonError } from "../../core/errors.ts";
+import { BatonError, MAY_HAVE_TAKEN_EFFECT } from "../../core/errors.ts";
 import { executionInputOf } from "../../core/execution-state.ts";
 import type { Json } from "../../core/model.ts";
 import {
@@ -363,7 +363,9 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
     const status: StepCompensationStatus = !ended ? "RUNNING" : failed ? "FAILED" : "COMPENSATED";
     const outcome: StepOutcome<StepCompensationStatus> = { status, ...withError };
     const k = [redrive, attemptStart, attempt, STEP_COMPENSATION_RANK[status]];
-    return { compensation: { k, v: outcome } };
+    const maybeApplied =
+      failed && error !== undefined && MAY_HAVE_TAKEN_EFFECT.includes(error.name);
+    return { compensation: { k, v: outcome }, ...(maybeApplied ? { undoMaybeApplied: true } : {}) };
   }
   const status: StepRunStatus = !ended ? "RUNNING" : failed ? "FAILED" : "SUCCEEDED";
   const outcome: StepOutcome<StepRunStatus> = { status, ...withError };

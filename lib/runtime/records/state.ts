@@ -44,6 +44,11 @@ export interface StepOutcome<S extends string> {
 export interface StepState {
   readonly run?: Register<StepOutcome<StepRunStatus>>;
   readonly compensation?: Register<StepOutcome<StepCompensationStatus>>;
+  /**
+   * An attempt of the step's undo failed in a way that may have undone it anyway (it timed out or
+   * lost its connection after sending): once true, always true.
+   */
+  readonly undoMaybeApplied?: true;
   readonly attempts?: number;
   readonly startedAt?: string;
   readonly endedAt?: string;
@@ -133,6 +138,7 @@ function mergeStep(a: StepState, b: StepState): StepState {
   return compact({
     run: pick(a.run, b.run),
     compensation: pick(a.compensation, b.compensation),
+    undoMaybeApplied: a.undoMaybeApplied ?? b.undoMaybeApplied,
     attempts: maxNumber(a.attempts, b.attempts),
     startedAt: minString(a.startedAt, b.startedAt),
     endedAt: maxString(a.endedAt, b.endedAt),

@@ -239,6 +239,82 @@ describe("execution status mapping", () => {
     ]);
   });
 
+  describe("an undo that may have taken effect is UNCERTAIN, not COMPENSATION_FAILED", () => {
+    const timeout = { name: "Baton.Timeout", message: "took longer than 2 s", retryable: true };
+    const http503 = { name: "Baton.ServiceError", message: "HTTP 503", retryable: true };
+    const undo = (stepId: string, attempt: number, error: typeof timeout) =>
+      stepEvent("Step Failed", id, {
+        stepId,
+        mode: "compensate",
+        attempt,
+        startMs: 10 + attempt * 2,
+        endMs: 11 + attempt * 2,
+        error,
+      });
+    /** reserve and charge succeeded, ship failed (HTTP 400); the saga's undo of `charge` did not confirm. */
+    const saga = (undos: readonly unknown[]) => [
+      ...base,
+      stepEvent("Step Succeeded", id, { stepId: "reserve", startMs: 1, endMs: 2 }),
+      stepEvent("Step Succeeded", id, { stepId: "charge", startMs: 3, endMs: 4 }),
+      stepEvent("Step Failed", id, {
+        stepId: "ship",
+        startMs: 5,
+        endMs: 6,
+        error: { name: "Baton.ClientError", message: "HTTP 400", retryable: false },
+      }),
+      batonEvent("Compensation Started", id, {}, 7),
+      ...undos,
+      batonEvent("Compensation Failed", id, {}, 40),
+      sfnStatus(id, {
+        status: "FAILED",
+        error: "Baton.CompensationFailed",
+        cause: JSON.stringify({ name: "Baton.ClientError", message: "HTTP 400", step: "ship" }),
+      }),
+    ];
+
+    it("reads FAILED, compensation UNCERTAIN, with the failure that started compensating", () => {
+      const events = saga([undo("charge", 1, http503), undo("charge", 2, timeout)]);
+
+      // In every order of delivery, duplicates included.
+      fc.assert(
+        fc.property(deliveries(events), (order) => {
+          const document = replay(order, id);
+          expect([document.status, document.compensation, document.error]).toEqual([
+            "FAILED",
+            "UNCERTAIN",
+            { name: "Baton.ClientError", message: "HTTP 400", step: "ship" },
+          ]);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it("stays UNCERTAIN when attempts after the uncertain one were refused", () => {
+      const document = replay(
+        saga([undo("charge", 1, timeout), undo("charge", 2, http503), undo("charge", 3, http503)]),
+        id,
+      );
+      expect([document.status, document.compensation]).toEqual(["FAILED", "UNCERTAIN"]);
+    });
+
+    it("is COMPENSATION_FAILED when another undo certainly did not happen", () => {
+      const document = replay(
+        saga([
+          undo("charge", 1, timeout),
+          undo("reserve", 1, http503),
+          undo("reserve", 2, http503),
+        ]),
+        id,
+      );
+      expect([document.status, document.compensation]).toEqual(["COMPENSATION_FAILED", "FAILED"]);
+    });
+
+    it("is COMPENSATION_FAILED when every attempt of the undo was refused", () => {
+      const document = replay(saga([undo("charge", 1, http503), undo("charge", 2, http503)]), id);
+      expect([document.status, document.compensation]).toEqual(["COMPENSATION_FAILED", "FAILED"]);
+    });
+  });
+
   it("maps ABORTED to CANCELLED with a Baton.Cancelled error", () => {
     // Prepare
     const events = [
