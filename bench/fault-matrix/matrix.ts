@@ -157,7 +157,11 @@ const CAUSES: readonly (readonly [string, RegExp])[] = [
   ["timeout", /took longer than/i],
   ["503", /HTTP 503/],
   ["429", /HTTP 429/],
-  ["budget", /within the attempt's time budget|No time was left/i],
+  // Nothing sent: the work before the request outlasted the attempt's budget (which part).
+  ["budget (registry)", /The registry lookup did not finish within/i],
+  ["budget (circuit)", /The circuit check did not finish within/i],
+  ["budget (secrets)", /secret headers did not finish within/i],
+  ["budget (no time left)", /No time was left/i],
 ];
 
 /** What failed one attempt, by its error message (the names alone do not tell 503 from refused). */

@@ -57,6 +57,20 @@ export interface ServiceCallRequest {
    * with `Baton.OutputInvalid`, not retried (the call took effect, so it is compensated).
    */
   readonly output?: JsonObject;
+  /**
+   * Set by `<id>#again`, the Task making a compensable step's remaining attempts after one whose
+   * outcome was unknown (see `AgainRetry`): `attempt` then counts that Task's own attempts.
+   */
+  readonly again?: AgainAttempts;
+}
+
+export interface AgainAttempts {
+  /** The step's `retry.maxAttempts`: attempts in all, those before `#again` included. */
+  readonly maxAttempts: number;
+  /** Error names the step's policy retries (`Baton.CircuitOpen` when it retries an open circuit). */
+  readonly retryOn: readonly string[];
+  /** The caught `Cause` of the uncertain attempt: its failure names the attempt it was. */
+  readonly after?: string;
 }
 
 /**
@@ -96,6 +110,8 @@ export interface ServiceCallResult {
 export interface ServiceCallFailure {
   readonly message: string;
   readonly step: string;
+  /** The attempt that failed (1 for the first), when the handler knows it. */
+  readonly attempt?: number;
   readonly status?: number;
   readonly instance?: string;
 }

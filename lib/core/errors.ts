@@ -34,6 +34,21 @@ export const BatonError = {
 } as const;
 export type BatonErrorName = (typeof BatonError)[keyof typeof BatonError];
 
+/**
+ * Names only `<id>#again` retries (not in the catalogue: never a step's final error, not usable in
+ * `retry.on`). After an attempt whose outcome is unknown, that Task makes the remaining attempts
+ * of the step's policy: while the policy allows another attempt, the handler fails a retried
+ * error under one of these names, and the last allowed attempt fails with its own error, which no
+ * retrier of that Task matches. So the step makes `retry.maxAttempts` attempts in all.
+ */
+export const AgainRetry = {
+  /** Retried at the policy's interval and backoff. */
+  Now: "Baton.RetryAgain",
+  /** `Baton.CircuitOpen`, retried after the circuit's cooldown. */
+  AfterCooldown: "Baton.RetryAfterCooldown",
+} as const;
+export type AgainRetryName = (typeof AgainRetry)[keyof typeof AgainRetry];
+
 export const RETRYABLE_GROUP = "Baton.Retryable";
 
 export const RETRYABLE_ERRORS: readonly string[] = [

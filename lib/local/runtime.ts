@@ -147,6 +147,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       store: options.registry,
       events: publisher,
       readCacheMs: cacheMs,
+      serveStaleMs: SERVE_STALE_MS,
     }),
     events: publisher,
     secrets,

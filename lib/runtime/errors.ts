@@ -5,7 +5,12 @@
  */
 
 import type { ServiceCallFailure } from "../core/contract.ts";
-import { BatonError, type BatonErrorName, isRetryable } from "../core/errors.ts";
+import {
+  type AgainRetryName,
+  BatonError,
+  type BatonErrorName,
+  isRetryable,
+} from "../core/errors.ts";
 
 export interface BatonRuntimeErrorOptions {
   readonly cause?: unknown;
@@ -15,18 +20,25 @@ export interface BatonRuntimeErrorOptions {
   readonly status?: number;
   /** Instance id that was called. */
   readonly instance?: string;
+  /** The step's attempt (1 for the first). */
+  readonly attempt?: number;
 }
 
 export class BatonRuntimeError extends Error {
-  override readonly name: BatonErrorName;
+  override readonly name: BatonErrorName | AgainRetryName;
   /** Human-readable reason, without the JSON envelope. */
   readonly reason: string;
   readonly step: string;
   readonly status: number | undefined;
   readonly instance: string | undefined;
+  readonly attempt: number | undefined;
   readonly retryable: boolean;
 
-  constructor(name: BatonErrorName, reason: string, options: BatonRuntimeErrorOptions = {}) {
+  constructor(
+    name: BatonErrorName | AgainRetryName,
+    reason: string,
+    options: BatonRuntimeErrorOptions = {},
+  ) {
     const failure = toFailure(reason, options);
     super(JSON.stringify(failure), options.cause === undefined ? {} : { cause: options.cause });
     this.name = name;
@@ -34,6 +46,7 @@ export class BatonRuntimeError extends Error {
     this.step = failure.step;
     this.status = options.status;
     this.instance = options.instance;
+    this.attempt = options.attempt;
     this.retryable = isRetryable(name);
   }
 
@@ -43,15 +56,28 @@ export class BatonRuntimeError extends Error {
   }
 
   /** A copy attributed to a step and instance (errors raised below the handler lack them). */
-  withContext(context: { readonly step: string; readonly instance?: string }): BatonRuntimeError {
+  withContext(context: {
+    readonly step: string;
+    readonly instance?: string;
+    readonly attempt?: number;
+  }): BatonRuntimeError {
+    return this.renamed(this.name, context);
+  }
+
+  /** A copy under another name (and context), e.g. to be retried only by `<id>#again`. */
+  renamed(
+    name: BatonErrorName | AgainRetryName,
+    context: { readonly step?: string; readonly instance?: string; readonly attempt?: number } = {},
+  ): BatonRuntimeError {
     const { cause } = this;
     const options: BatonRuntimeErrorOptions = {
-      step: context.step,
+      step: context.step ?? this.step,
       ...(cause === undefined ? {} : { cause }),
       ...(this.status === undefined ? {} : { status: this.status }),
       ...optional("instance", context.instance ?? this.instance),
+      ...optional("attempt", context.attempt ?? this.attempt),
     };
-    return new BatonRuntimeError(this.name, this.reason, options);
+    return new BatonRuntimeError(name, this.reason, options);
   }
 }
 
@@ -61,6 +87,7 @@ function toFailure(
     readonly step?: string;
     readonly status?: number | undefined;
     readonly instance?: string | undefined;
+    readonly attempt?: number | undefined;
   },
 ): ServiceCallFailure {
   return {
@@ -68,6 +95,7 @@ function toFailure(
     step: options.step ?? "",
     ...optional("status", options.status),
     ...optional("instance", options.instance),
+    ...optional("attempt", options.attempt),
   };
 }
 

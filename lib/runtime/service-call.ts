@@ -6,9 +6,13 @@
  */
 
 import { type CallBudget, callBudget, requestAbortAt } from "../core/call-budget.ts";
-import type { ServiceCallRequest, ServiceCallResult } from "../core/contract.ts";
+import type {
+  ServiceCallFailure,
+  ServiceCallRequest,
+  ServiceCallResult,
+} from "../core/contract.ts";
 import { idempotencyKey } from "../core/effect-keys.ts";
-import { BatonError } from "../core/errors.ts";
+import { AgainRetry, BatonError, type BatonErrorName } from "../core/errors.ts";
 import { HTTP_METHODS } from "../core/model.ts";
 import { resolveCallRequest, selectResult, TemplateReadError } from "../core/template-resolve.ts";
 import { DetailType } from "../core/wire.ts";
@@ -67,11 +71,12 @@ export interface CallOptions {
 }
 
 export async function callService(
-  request: ServiceCallRequest,
+  input: ServiceCallRequest,
   deps: ServiceCallDeps,
   options: CallOptions = {},
 ): Promise<ServiceCallResult> {
-  checkRequest(request);
+  checkRequest(input);
+  const request = numbered(input);
   const startedAt = deps.clock.now();
   // Budgets nest inside the Task timeout (lib/core/call-budget.ts): the request is aborted at the
   // step timeout after it is sent; lookups before it and reports after it are bounded too.
@@ -163,14 +168,80 @@ export async function callService(
       pick.release();
     }
   } catch (error) {
-    const failure = redacted(attribute(error, request.stepId, instance?.id), new Redactor(secrets));
+    const failure = redacted(
+      attribute(error, request.stepId, instance?.id, request.attempt),
+      new Redactor(secrets),
+    );
     if (instance !== undefined && blamesService(error)) {
       const suspected = deps.onSuspect?.(request.service, instance.id);
       if (suspected !== undefined) await settleBy(budget.deadline, deps.clock, suspected);
     }
     await settleBy(budget.deadline, deps.clock, report.failed(failure, instance?.id ?? null));
-    throw failure;
+    throw forAgain(failure, request);
   }
+}
+
+/**
+ * The request with its attempt counted over the whole step. In `<id>#again` (`request.again`),
+ * `attempt` counts that Task's own attempts, after the uncertain one its `Cause` names. An attempt
+ * past `maxAttempts` is not made: the step fails with the uncertain attempt's error, as it would
+ * have had that been the last (it is marked for compensation already).
+ */
+function numbered(request: ServiceCallRequest): ServiceCallRequest {
+  const again = request.again;
+  if (again === undefined) return request;
+  const prior = priorAttempt(again.after);
+  const attempt = (prior?.attempt ?? 1) + request.attempt;
+  if (attempt > again.maxAttempts && prior !== undefined) {
+    throw new BatonRuntimeError(prior.name as BatonErrorName, prior.failure.message, {
+      step: request.stepId,
+      attempt: prior.attempt,
+      ...(prior.failure.status === undefined ? {} : { status: prior.failure.status }),
+      ...(prior.failure.instance === undefined ? {} : { instance: prior.failure.instance }),
+    });
+  }
+  return { ...request, attempt };
+}
+
+/** The attempt a caught `Cause` names: a Lambda error envelope around a `ServiceCallFailure`. */
+function priorAttempt(
+  cause: string | undefined,
+): { name: string; attempt: number; failure: ServiceCallFailure } | undefined {
+  const envelope = parseObject(cause);
+  if (typeof envelope?.errorType !== "string" || typeof envelope.errorMessage !== "string")
+    return undefined;
+  const failure = parseObject(envelope.errorMessage);
+  if (typeof failure?.attempt !== "number" || typeof failure.message !== "string") return undefined;
+  return {
+    name: envelope.errorType,
+    attempt: failure.attempt,
+    failure: failure as unknown as ServiceCallFailure,
+  };
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * In `<id>#again`, a failure the step's policy retries is renamed for that Task's retriers while
+ * the policy allows another attempt; the last allowed attempt fails with its own error.
+ */
+function forAgain(failure: BatonRuntimeError, request: ServiceCallRequest): BatonRuntimeError {
+  const again = request.again;
+  if (again === undefined || request.attempt >= again.maxAttempts) return failure;
+  if (!again.retryOn.includes(failure.name)) return failure;
+  return failure.renamed(
+    failure.name === BatonError.CircuitOpen ? AgainRetry.AfterCooldown : AgainRetry.Now,
+  );
 }
 
 /** Failures the service is to blame for: they count against its circuit and health. */
@@ -285,6 +356,7 @@ function redacted(error: BatonRuntimeError, redactor: Redactor): BatonRuntimeErr
     step: error.step,
     ...(error.status === undefined ? {} : { status: error.status }),
     ...(error.instance === undefined ? {} : { instance: error.instance }),
+    ...(error.attempt === undefined ? {} : { attempt: error.attempt }),
   });
 }
 
@@ -408,6 +480,8 @@ function checkRequest(request: ServiceCallRequest): void {
     (typeof input.output !== "object" || input.output === null || Array.isArray(input.output))
   )
     problems.push("output must be a JSON Schema object");
+  if (input.again !== undefined && !isAgain(input.again))
+    problems.push("again must be {maxAttempts: number, retryOn: string[], after?: string}");
   if (input.mode !== "call" && input.mode !== "compensate")
     problems.push(`mode must be "call" or "compensate"`);
   if (problems.length > 0) {
@@ -416,14 +490,31 @@ function checkRequest(request: ServiceCallRequest): void {
   }
 }
 
-function attribute(error: unknown, step: string, instance: string | undefined): BatonRuntimeError {
+function isAgain(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const again = value as Record<string, unknown>;
+  return (
+    typeof again.maxAttempts === "number" &&
+    Number.isInteger(again.maxAttempts) &&
+    again.maxAttempts >= 1 &&
+    Array.isArray(again.retryOn) &&
+    again.retryOn.every((name) => typeof name === "string") &&
+    (again.after === undefined || typeof again.after === "string")
+  );
+}
+
+function attribute(
+  error: unknown,
+  step: string,
+  instance: string | undefined,
+  attempt: number,
+): BatonRuntimeError {
   if (error instanceof BatonRuntimeError) {
-    return error.step === step && (instance === undefined || error.instance !== undefined)
-      ? error
-      : error.withContext({ step, ...(instance === undefined ? {} : { instance }) });
+    return error.withContext({ step, attempt, ...(instance === undefined ? {} : { instance }) });
   }
   return new ServiceError(`Unexpected failure: ${describe(error)}.`, {
     step,
+    attempt,
     cause: error,
     ...(instance === undefined ? {} : { instance }),
   });

@@ -18,9 +18,16 @@ export function serviceCallDeps(): ServiceCallDeps {
   const announcer = new SuspectAnnouncer(events, systemClock, { logger });
   deps = {
     // Reads before a call are served from memory and refreshed in the background, so the step
-    // timeout is the service's (the breaker is advisory: another container's open is seen ≤ 1 s late).
+    // timeout is the service's. The breaker is advisory: a circuit another container opened is
+    // seen by the calls after the next background read, a second or so later.
     registry: new ServiceCache(store, { serveStaleMs: SERVE_STALE_MS }),
-    circuit: new CircuitBreaker({ store, events, logger, readCacheMs: CIRCUIT_READ_CACHE_MS }),
+    circuit: new CircuitBreaker({
+      store,
+      events,
+      logger,
+      readCacheMs: CIRCUIT_READ_CACHE_MS,
+      serveStaleMs: SERVE_STALE_MS,
+    }),
     events,
     secrets: new SecretsManagerResolver(),
     clock: systemClock,

@@ -65,6 +65,11 @@ export interface CircuitBreakerOptions {
    * ends; anything else is read afresh. @default 0
    */
   readonly readCacheMs?: number;
+  /**
+   * How long past `readCacheMs` a cached read is still used while one fresh read runs in the
+   * background, so calls never wait for the store once it has been read. @default 0
+   */
+  readonly serveStaleMs?: number;
 }
 
 interface CachedRead {
@@ -88,6 +93,7 @@ export class CircuitBreaker {
   readonly #newToken: () => string;
   readonly #logger: Logger;
   readonly #readCacheMs: number;
+  readonly #serveStaleMs: number;
   readonly #cache = new Map<string, CachedRead>();
   readonly #reading = new Map<string, Promise<CircuitRecord>>();
 
@@ -99,6 +105,7 @@ export class CircuitBreaker {
     this.#newToken = options.newToken ?? randomUUID;
     this.#logger = options.logger ?? consoleLogger;
     this.#readCacheMs = Math.max(0, options.readCacheMs ?? 0);
+    this.#serveStaleMs = this.#readCacheMs > 0 ? Math.max(0, options.serveStaleMs ?? 0) : 0;
   }
 
   /**
@@ -119,13 +126,21 @@ export class CircuitBreaker {
     const normal: CircuitPermit = { service, config, probe: false, token: null };
     let current: CircuitRecord;
     try {
-      const cached = this.#fresh(service);
+      const cached = this.#cache.get(service);
+      const now = this.#clock.now();
+      const record =
+        cached !== undefined && cached.expires + this.#serveStaleMs > now
+          ? cached.record
+          : undefined;
       const usable =
-        cached !== undefined &&
-        (cached.state === "CLOSED" ||
-          (cached.state === "OPEN" &&
-            this.#clock.now() < (cached.openedAt ?? 0) + config.cooldownSeconds * 1000));
-      current = usable ? cached : await this.#read(service, cached !== undefined);
+        record !== undefined &&
+        (record.state === "CLOSED" ||
+          (record.state === "OPEN" &&
+            now < (record.openedAt ?? 0) + config.cooldownSeconds * 1000));
+      // An expired read still in use is refreshed in the background for the next calls.
+      if (usable && cached !== undefined && cached.expires <= now)
+        this.#read(service).catch(() => undefined);
+      current = usable ? record : await this.#read(service, record !== undefined);
     } catch (error) {
       this.#logger.warn(`circuit of ${service} unreadable; allowing the call`, {
         error: describeError(error),

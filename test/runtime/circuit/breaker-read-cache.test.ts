@@ -84,6 +84,52 @@ describe("circuit reads served from the breaker's cache", () => {
     await expect(here.acquire(SERVICE, CONFIG)).rejects.toBeInstanceOf(CircuitOpenError);
   });
 
+  it("with serveStaleMs, never waits for the store once read: an expired read is refreshed behind the call", async () => {
+    // Prepare: a store whose reads wait until the test lets them through.
+    const gates: (() => void)[] = [];
+    const gated = new CountingStore();
+    const read = gated.readCircuit.bind(gated);
+    gated.readCircuit = (service) =>
+      new Promise((resolve) => gates.push(() => resolve(read(service))));
+    const open = (): void => {
+      for (const release of gates.splice(0)) release();
+    };
+    const cached = new CircuitBreaker({
+      store: gated,
+      events: new RecordingPublisher(),
+      clock,
+      logger: quietLogger,
+      readCacheMs: 1_000,
+      serveStaleMs: 30_000,
+    });
+    const first = cached.acquire(SERVICE, CONFIG);
+    open();
+    await first;
+    // Another container opens the circuit (its reads are not held back).
+    const there = new CircuitBreaker({
+      store: {
+        readCircuit: read,
+        writeCircuit: (s, n, v) => gated.writeCircuit(s, n, v),
+        countCall: (s, b, n, f) => gated.countCall(s, b, n, f),
+        readCalls: (s) => gated.readCalls(s),
+      },
+      events: new RecordingPublisher(),
+      clock,
+      logger: quietLogger,
+    });
+    for (let i = 0; i < 2; i++) await there.recordFailure(await there.acquire(SERVICE, CONFIG));
+    clock.advance(1_001);
+
+    // Act: the store does not answer, yet the call goes through on the expired read ...
+    await expect(cached.acquire(SERVICE, CONFIG)).resolves.toMatchObject({ probe: false });
+    expect(gates).toHaveLength(1);
+    open();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // ... and the read made behind it shows the open circuit to the next call.
+    await expect(cached.acquire(SERVICE, CONFIG)).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
   it("fails fast on a cached open circuit, then reads afresh and claims the probe after the cooldown", async () => {
     const cached = breaker(60_000);
     for (let i = 0; i < 2; i++) await cached.recordFailure(await cached.acquire(SERVICE, CONFIG));
