@@ -12,7 +12,12 @@ import type {
   ServiceCallResult,
 } from "../core/contract.ts";
 import { idempotencyKey } from "../core/effect-keys.ts";
-import { AgainRetry, BatonError, type BatonErrorName } from "../core/errors.ts";
+import {
+  AgainRetry,
+  type AgainRetryName,
+  BatonError,
+  type BatonErrorName,
+} from "../core/errors.ts";
 import { HTTP_METHODS } from "../core/model.ts";
 import { resolveCallRequest, selectResult, TemplateReadError } from "../core/template-resolve.ts";
 import { DetailType } from "../core/wire.ts";
@@ -231,17 +236,25 @@ function parseObject(text: string | undefined): Record<string, unknown> | undefi
   }
 }
 
-/**
- * In `<id>#again`, a failure the step's policy retries is renamed for that Task's retriers while
- * the policy allows another attempt; the last allowed attempt fails with its own error.
- */
+/** `againErrorName` applied to a failure (a copy under that name, or the failure itself). */
 function forAgain(failure: BatonRuntimeError, request: ServiceCallRequest): BatonRuntimeError {
+  const name = againErrorName(request, failure.name);
+  return name === failure.name ? failure : failure.renamed(name);
+}
+
+/**
+ * The name a failed attempt is thrown under. In `<id>#again`, an error the step's policy retries
+ * is renamed for that Task's retriers (`AgainRetry`) while the policy allows another attempt; the
+ * last allowed attempt, and every attempt outside `#again`, fails with its own name.
+ */
+export function againErrorName<N extends string>(
+  request: Pick<ServiceCallRequest, "again" | "attempt">,
+  name: N,
+): N | AgainRetryName {
   const again = request.again;
-  if (again === undefined || request.attempt >= again.maxAttempts) return failure;
-  if (!again.retryOn.includes(failure.name)) return failure;
-  return failure.renamed(
-    failure.name === BatonError.CircuitOpen ? AgainRetry.AfterCooldown : AgainRetry.Now,
-  );
+  if (again === undefined || request.attempt >= again.maxAttempts) return name;
+  if (!again.retryOn.includes(name)) return name;
+  return name === BatonError.CircuitOpen ? AgainRetry.AfterCooldown : AgainRetry.Now;
 }
 
 /** Failures the service is to blame for: they count against its circuit and health. */

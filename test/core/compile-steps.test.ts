@@ -564,15 +564,24 @@ describe("compileWorkflow: step kinds", () => {
       "a#maybe-applied": {
         Type: "Pass",
         Comment: "The attempt may have taken effect: mark the step for compensation, keep trying",
-        Parameters: markedState("a"),
+        Parameters: { ...markedState("a"), "caught.$": "$.caught" },
         Next: "a#again",
       },
+      // The rest of maxAttempts (3): its handler counts on from the attempt the caught Cause
+      // names, and fails retried errors under names only these retriers match while the policy
+      // allows another attempt, so the step makes at most 3 attempts in all.
       "a#again": {
         ...callTask("a", "b"),
-        Parameters: callParams("a", { "attempt.$": "States.MathAdd($$.State.RetryCount, 2)" }),
+        Parameters: callParams("a", {
+          again: {
+            maxAttempts: 3,
+            retryOn: [...DEFAULT_RETRIER.ErrorEquals, "Baton.CircuitOpen"],
+            "after.$": "$.caught.Cause",
+          },
+        }),
         Retry: [
-          { ...DEFAULT_RETRIER, MaxAttempts: 1 },
-          { ...CIRCUIT_OPEN_RETRIER, MaxAttempts: 1 },
+          { ...DEFAULT_RETRIER, ErrorEquals: ["Baton.RetryAgain"], MaxAttempts: 1 },
+          { ...CIRCUIT_OPEN_RETRIER, ErrorEquals: ["Baton.RetryAfterCooldown"], MaxAttempts: 1 },
           LAMBDA_TRANSIENT_RETRIER,
         ],
         Catch: catchTo("a#failed"),

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import type { ServiceCallRequest } from "../../lib/core/contract.ts";
 import { idempotencyKey } from "../../lib/core/effect-keys.ts";
-import type { MapStep, ParallelStep } from "../../lib/core/model.ts";
+import { DEFAULT_RETRY, type MapStep, type ParallelStep } from "../../lib/core/model.ts";
 import { type FakeService, runFlow, TaskError } from "../support/flow.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
 
@@ -93,6 +93,57 @@ describe("uncertain outcomes", () => {
       // Assess: the final error is the refusal, but the first attempt's effect is undone.
       expect(result.error).toBe("Baton.ServiceError");
       expect(trace(result.calls)).toEqual(["a", "b", "c", "c", "c", "undo c", "undo b", "undo a"]);
+      expect([...ledger]).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "makes retry.maxAttempts attempts in all when refusals came before the uncertain one",
+    async () => {
+      // Prepare: c (maxAttempts 3) is refused, then times out after the service applied it, then
+      // is refused again: #again may make only the third attempt.
+      let cAttempts = 0;
+      const { service, ledger } = ledgerService((req) => {
+        if (req.stepId !== "c") return "ok";
+        cAttempts += 1;
+        return cAttempts === 2 ? "timeout" : "refused";
+      });
+
+      // Act
+      const result = await runFlow(compileWorkflow(saga()), {}, { services: { svc: service } });
+
+      // Assess: three attempts numbered 1..3 (two in #again before), undone once, final error the last.
+      const cCalls = result.calls.filter((c) => c.stepId === "c" && c.mode === "call");
+      expect(cCalls.map((c) => c.attempt)).toEqual([1, 2, 3]);
+      expect(result.error).toBe("Baton.ServiceError");
+      expect(trace(result.calls)).toEqual(["a", "b", "c", "c", "c", "undo c", "undo b", "undo a"]);
+      expect([...ledger]).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "makes no attempt in #again when the uncertain one was the last allowed",
+    async () => {
+      // Prepare: maxAttempts 2; c is refused, then times out after the service applied it.
+      const retry = { ...DEFAULT_RETRY, maxAttempts: 2 };
+      const wf = workflow(
+        sequential([call("a", { compensate: {} }), call("c", { compensate: {}, retry })]),
+      );
+      let cAttempts = 0;
+      const { service, ledger } = ledgerService((req) => {
+        if (req.stepId !== "c") return "ok";
+        cAttempts += 1;
+        return cAttempts === 2 ? "timeout" : "refused";
+      });
+
+      // Act
+      const result = await runFlow(compileWorkflow(wf), {}, { services: { svc: service } });
+
+      // Assess: two attempts, the step fails with the uncertain attempt's error and is undone.
+      expect(result.error).toBe("Baton.Timeout");
+      expect(trace(result.calls)).toEqual(["a", "c", "c", "undo c", "undo a"]);
       expect([...ledger]).toEqual([]);
     },
     TIMEOUT,

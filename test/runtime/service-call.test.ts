@@ -181,7 +181,7 @@ describe("callService against a real HTTP server", () => {
     expect(server.requests[0]?.body).toEqual("");
   });
 
-  it("fails with a non-retryable ClientError on 404, with status and instance in the cause", async () => {
+  it("fails with a non-retryable ClientError on 404, with status, instance and attempt in the cause", async () => {
     // Prepare
     server.handle(json(404, { detail: "no such sku" }));
 
@@ -201,6 +201,7 @@ describe("callService against a real HTTP server", () => {
         step: "reserve",
         status: 404,
         instance: "inventory-a",
+        attempt: 1,
       },
     });
   });
@@ -567,5 +568,64 @@ describe("callService against a real HTTP server", () => {
       true,
       "Service registry unavailable: ProvisionedThroughputExceededException: Rate exceeded.",
     ]);
+  });
+});
+
+describe("attempts in <id>#again (after an attempt whose outcome is unknown)", () => {
+  const RETRY_ON = ["Baton.ServiceError", "Baton.Timeout", "Baton.ConnectionLost"];
+  /** The Cause Step Functions caught from the uncertain attempt: a Lambda error envelope. */
+  const causeOf = (attempt: number) =>
+    JSON.stringify({
+      errorType: "Baton.Timeout",
+      errorMessage: JSON.stringify({ message: "took longer than 2 s", step: "reserve", attempt }),
+      trace: [],
+    });
+  const again = (after: number, own: number) =>
+    callRequest({
+      attempt: own,
+      again: { maxAttempts: 3, retryOn: RETRY_ON, after: causeOf(after) },
+    });
+  const attemptsReported = () =>
+    events.events.map((e) => (e.detail as { attempt: number }).attempt);
+
+  it("counts after the uncertain attempt and fails a retried error as Baton.RetryAgain while attempts remain", async () => {
+    server.handle(json(503, {}));
+
+    const error = await failure(again(1, 1));
+
+    expect([error.name, JSON.parse(error.message).attempt]).toEqual(["Baton.RetryAgain", 2]);
+    // The attempt itself is reported with its own error.
+    expect(attemptsReported()).toEqual([2, 2, 2]);
+    expect(events.events.at(-1)?.detail).toMatchObject({
+      error: { name: "Baton.ServiceError" },
+    });
+  });
+
+  it("fails the last allowed attempt with its own error, which #again does not retry", async () => {
+    server.handle(json(503, {}));
+
+    const error = await failure(again(2, 1));
+
+    expect([error.name, JSON.parse(error.message).attempt]).toEqual(["Baton.ServiceError", 3]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("makes no attempt past maxAttempts: fails with the uncertain attempt's error, nothing sent", async () => {
+    const error = await failure(again(3, 1));
+
+    expect([error.name, error.reason, JSON.parse(error.message).attempt]).toEqual([
+      "Baton.Timeout",
+      "took longer than 2 s",
+      3,
+    ]);
+    expect([server.requests.length, events.events.length]).toEqual([0, 0]);
+  });
+
+  it("passes a non-retried error through under its own name", async () => {
+    server.handle(json(400, {}));
+
+    const error = await failure(again(1, 1));
+
+    expect(error.name).toBe("Baton.ClientError");
   });
 });

@@ -18,6 +18,7 @@ import {
 } from "../../lib/core/template-resolve.ts";
 import { TaskResource } from "../../lib/core/wire.ts";
 import { checkOutput } from "../../lib/runtime/output-schema.ts";
+import { againErrorName } from "../../lib/runtime/service-call.ts";
 
 export type ServiceReply = { status?: number; body?: unknown };
 export type FakeService = (req: ServiceCallRequest) => ServiceReply | Promise<ServiceReply>;
@@ -82,6 +83,7 @@ export async function runFlow(
   const calls: ServiceCallRequest[] = [];
   const events: FlowResult["events"] = [];
   const attempts = new Map<string, number>();
+  const lastErrors = new Map<string, TaskError>();
   const handlers: Record<string, Handler> = {};
   const zero: Record<string, number> = {};
 
@@ -92,15 +94,33 @@ export async function runFlow(
     handlers[name] = async (params) => {
       switch (state.Resource) {
         case TaskResource.ServiceCall: {
-          const key = `${name}:${JSON.stringify({ ...params, attempt: 0 })}`;
+          // As the service-call handler does: number the attempt over the whole step (`<id>#again`
+          // goes on counting after the first Task, and makes no attempt past `maxAttempts`: the
+          // step fails with the last error), resolve the templates, call, apply `select`, and
+          // fail a retried error in `#again` under the name only that Task retries.
+          const { again, ...rest } = params as unknown as ServiceCallRequest;
+          const key = JSON.stringify({ ...rest, attempt: 0 });
           const attempt = (attempts.get(key) ?? 0) + 1;
           attempts.set(key, attempt);
-          // As the service-call handler does: resolve the templates, call, apply `select`.
-          const req = resolveOrFail({ ...(params as unknown as ServiceCallRequest), attempt });
+          const last = lastErrors.get(key);
+          if (again !== undefined && attempt > again.maxAttempts && last !== undefined) throw last;
+          const req = resolveOrFail({
+            ...rest,
+            ...(again === undefined ? {} : { again }),
+            attempt,
+          });
           calls.push(req);
           const service = options.services?.[req.service];
           if (!service) throw new TaskError("Baton.UnknownService", `No service ${req.service}`);
-          const reply = await service(req);
+          let reply: ServiceReply;
+          try {
+            reply = await service(req);
+          } catch (error) {
+            if (!(error instanceof TaskError)) throw error;
+            lastErrors.set(key, error);
+            const name = againErrorName(req, error.name);
+            throw name === error.name ? error : new TaskError(name, error.message);
+          }
           const result = {
             status: reply.status ?? 200,
             headers: {},

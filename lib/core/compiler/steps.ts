@@ -4,7 +4,7 @@
  * end of the branch or iteration inside Parallel and Map, so siblings finish and nothing is lost).
  */
 import type { Catcher, Payload, Retrier, StateMachineDefinition } from "../asl.ts";
-import { BatonError, expandErrorNames, MAY_HAVE_TAKEN_EFFECT } from "../errors.ts";
+import { AgainRetry, BatonError, expandErrorNames, MAY_HAVE_TAKEN_EFFECT } from "../errors.ts";
 import { lower, type Plan } from "../graph.ts";
 import {
   type AwaitStep,
@@ -227,7 +227,7 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
     name: string,
     retry: readonly Retrier[],
     catches: readonly Catcher[],
-    attempt?: string,
+    again?: Payload,
     onFailed = failed,
   ) =>
     ctx.graph.add(name, {
@@ -240,7 +240,7 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
           select: step.select,
           output: step.output,
         }),
-        ...(attempt === undefined ? {} : { "attempt.$": attempt }),
+        ...(again === undefined ? {} : { again }),
       },
       ResultPath: `$.steps.${step.id}`,
       TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
@@ -276,25 +276,36 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
   }
   const certain = policy.ErrorEquals.filter((name) => !retried.includes(name));
   const open = circuitOpenRetrier(step.retry);
-  // The uncertain attempt was one of `maxAttempts`: the second Task makes at most the rest.
-  const rest = (policy.MaxAttempts ?? 1) - 1;
+  // The uncertain attempt was one of `maxAttempts`, and certain failures may have come before it:
+  // the second Task may make up to `maxAttempts - 1` more, and its handler stops at `maxAttempts`
+  // in all (it numbers its attempts after the one the caught Cause names, and fails a retried
+  // error under a name only this Task retries while another attempt is allowed; `AgainRetry`).
+  const maxAttempts = (policy.MaxAttempts ?? 0) + 1;
+  const rest = maxAttempts - 2;
   const again = task(
     stateName.again(step.id),
     rest > 0
       ? [
-          { ...policy, MaxAttempts: rest },
-          ...(open ? [{ ...open, MaxAttempts: rest }] : []),
+          { ...policy, ErrorEquals: [AgainRetry.Now], MaxAttempts: rest },
+          ...(open
+            ? [{ ...open, ErrorEquals: [AgainRetry.AfterCooldown], MaxAttempts: rest }]
+            : []),
           LAMBDA_TRANSIENT_RETRIER,
         ]
       : [LAMBDA_TRANSIENT_RETRIER],
     [],
-    "States.MathAdd($$.State.RetryCount, 2)",
+    {
+      maxAttempts,
+      retryOn: [...policy.ErrorEquals, ...(open?.ErrorEquals ?? [])],
+      "after.$": `${CAUGHT_PATH}.Cause`,
+    },
     againFailed,
   );
   ctx.graph.add(stateName.maybeApplied(step.id), {
     Type: "Pass",
     Comment: "The attempt may have taken effect: mark the step for compensation, keep trying",
-    Parameters: uncertainState(ctx, step.id),
+    // The caught error goes on to #again, whose handler counts attempts after the one it names.
+    Parameters: { ...uncertainState(ctx, step.id), [`${CAUGHT_PATH.slice(2)}.$`]: CAUGHT_PATH },
     Next: again,
   });
   return task(
