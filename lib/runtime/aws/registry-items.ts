@@ -1,5 +1,6 @@
 /** Key layout and item mapping of the registry table: `pk = SERVICE#<name>`, `sk = META | INSTANCE#<id> | CIRCUIT`. */
 
+import type { JsonObject } from "../../core/model.ts";
 import {
   BALANCING_STRATEGIES,
   type BalancingStrategy,
@@ -57,7 +58,24 @@ export function settingsAttributes(settings: ServiceSettings): Item {
     circuit: numberMap({ ...settings.circuit }),
     timeout: N(settings.timeout),
     headers: stringMap(settings.headers),
+    // The contract as JSON text: a URL or path string, or an inline document.
+    ...(settings.openapi === undefined ? {} : { openapi: S(JSON.stringify(settings.openapi)) }),
   };
+}
+
+/** `openapi` as stored by `settingsAttributes`; undefined when absent or unreadable. */
+function readContractSource(item: Item): { openapi?: string | JsonObject } {
+  const text = readS(item, "openapi", "");
+  if (text === "") return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === "string") return { openapi: value };
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      return { openapi: value as JsonObject };
+  } catch {
+    // an item written by hand: leave the contract out rather than fail the read
+  }
+  return {};
 }
 
 export interface MetaRecord {
@@ -99,6 +117,7 @@ export function metaFromItem(item: Item): MetaRecord {
       },
       timeout: readN(item, "timeout", DEFAULT_SERVICE_TIMEOUT),
       headers: readStringMap(item, "headers"),
+      ...readContractSource(item),
     },
     createdAt: readN(item, "createdAt", 0),
     updatedAt: readN(item, "updatedAt", 0),

@@ -234,6 +234,19 @@ describe("DynamoRegistryStore on dynalite", () => {
     });
   });
 
+  it("keeps a service's contract source, a URL or an inline document", async () => {
+    // Prepare
+    const inline = { openapi: "3.1.0", paths: { "/x": { get: { responses: {} } } } };
+    // Act
+    await store.putService(serviceEntry({ openapi: "https://inventory.example.com/openapi.json" }));
+    await store.putService(serviceEntry({ name: "billing", openapi: inline }));
+    // Assess
+    expect([
+      (await store.getService("inventory"))?.openapi,
+      (await store.getService("billing"))?.openapi,
+    ]).toEqual(["https://inventory.example.com/openapi.json", inline]);
+  });
+
   it("replaces instances on re-registration, keeping the health of those that stay", async () => {
     // Prepare
     await store.putService(
