@@ -41,6 +41,8 @@ export const DetailType = {
   CircuitOpened: "Circuit Opened",
   CircuitHalfOpened: "Circuit Half-Opened",
   CircuitClosed: "Circuit Closed",
+  /** A refreshed service contract breaks calls of deployed workflows (docs/contracts.md). */
+  ContractDriftDetected: "Contract Drift Detected",
 } as const;
 
 /** Baton's own detail types: an `emit` step may not use them (records would trust them). */

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { ContractSet } from "../../lib/core/contract-check.ts";
+import { callsOnly } from "../../lib/core/contract-calls.ts";
+import { type ContractSet, checkContracts } from "../../lib/core/contract-check.ts";
 import { readContract } from "../../lib/core/contract-openapi.ts";
 import type { Json } from "../../lib/core/model.ts";
 import { buildProject } from "../../lib/core/project/build.ts";
@@ -159,5 +160,43 @@ output: { amount: "{{ steps.charge.body.amount }}", fee: "{{ steps.charge.body.f
     idempotent: true
 `;
     expect(check(text)).toEqual([]);
+  });
+});
+
+describe("callsOnly (the API's reader of deployed definitions)", () => {
+  it("finds every call step however nested, with its body and compensation, and checks them like the validator's model", () => {
+    // Prepare
+    const text = `${HEAD}  - id: fan
+    parallel:
+      - - id: charge
+          call: payments POST /charges
+          with: { orderId: x, amount: 0, currency: EUR }
+          compensate:
+            call: payments POST /refund
+  - id: each
+    map:
+      items: "{{ input.items }}"
+      steps:
+        - { id: look, call: { service: payments, method: GET, path: "/charges/{{ item }}" } }
+`;
+    const source = parse(text) as Json;
+    // Act
+    const workflow = callsOnly("pay", 1, source);
+    const problems = checkContracts(workflow, source, payments()).map((p) => `${p.path} ${p.code}`);
+    const viaProject = buildProject([{ file: "wf.yaml", text }], {
+      contracts: { contracts: payments(), problems: [] },
+    })
+      .problems.filter((p) => p.problem.code.includes("CONTRACT"))
+      .map((p) => `${p.problem.path} ${p.problem.code}`);
+    // Assess
+    expect(workflow.steps.map((s) => [s.id, s.pointer])).toEqual([
+      ["charge", "/steps/0/parallel/0/0"],
+      ["look", "/steps/1/map/steps/0"],
+    ]);
+    expect(problems).toEqual([
+      "/steps/0/parallel/0/0/compensate/call E_CONTRACT_ROUTE",
+      "/steps/0/parallel/0/0/with/amount E_CONTRACT_BODY",
+    ]);
+    expect(problems).toEqual(viaProject);
   });
 });

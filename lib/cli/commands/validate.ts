@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { contractDrift } from "../../core/contract-drift.ts";
 import type { FileProblem } from "../../core/problems.ts";
 import { DEFAULT_CONTRACT_CACHE } from "../../core/project/load-contracts.ts";
-import { refreshContracts } from "../../runtime/contracts/fetch-contract.ts";
+import { refreshContracts } from "../../runtime/contracts/refresh-cache.ts";
 import { type Command, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
 import { formatProblems, plural, tally } from "../report.ts";

@@ -34,6 +34,7 @@ const PROBLEMS: Readonly<Record<number, string>> = {
   415: "The body is not JSON (or, for a workflow, not YAML or JSON).",
   422: "The Idempotency-Key was used before with another input.",
   500: "An unexpected fault (the detail carries the request id).",
+  502: "An upstream the request needs (a service's contract URL) could not be read.",
   503: "A dependency is busy (Retry-After: 1) or unavailable.",
 };
 
@@ -1044,6 +1045,59 @@ const paths: Schema = {
       tags: ["services"],
       summary: "Deregister a service",
       responses: responses({ "204": { description: "Deregistered." } }, [404, ...STORE]),
+    },
+  },
+  "/services/{name}/contract/refresh": {
+    parameters: [serviceName],
+    post: {
+      operationId: "refreshServiceContract",
+      tags: ["services"],
+      summary: "Read the service's contract again and check deployed workflows against it",
+      description:
+        "Fetches the service's `openapi` URL (or reads its inline document) and checks every deployed workflow's calls to the service with the static contract check; calls it breaks are drift, published as `Contract Drift Detected` (docs/contracts.md). 409: the service names no contract, or a file only the CLI can read; 502: the contract could not be fetched or is not OpenAPI 3.x.",
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["service", "source", "operations", "drift"],
+              properties: {
+                service: { type: "string" },
+                source: { type: "string", description: "The URL, or `inline`." },
+                operations: { type: "integer", minimum: 0 },
+                etag: { type: "string" },
+                drift: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["workflow", "version", "steps", "problems"],
+                    properties: {
+                      workflow: { type: "string" },
+                      version: { type: "integer" },
+                      steps: { type: "array", items: { type: "string" } },
+                      problems: {
+                        type: "array",
+                        items: {
+                          type: "object",
+                          required: ["code", "severity", "path", "message"],
+                          properties: {
+                            code: { type: "string" },
+                            severity: { type: "string", enum: ["error", "warning"] },
+                            path: { type: "string" },
+                            message: { type: "string" },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            "The contract as read now, and the deployed workflows it breaks.",
+          ),
+        },
+        [404, 409, 502, ...STORE],
+      ),
     },
   },
   "/services/{name}/instances/{instanceId}": {

@@ -3,14 +3,11 @@
  * address actually connected to is checked; redirects are not followed), with the cached copy's
  * ETag as `If-None-Match` so an unchanged document costs a 304. Bodies are capped; the document
  * must be JSON or YAML and read as OpenAPI 3.x, else the cached copy is kept and the reason told.
- * `refreshContracts` does this for every URL contract of a services file and writes the cache the
- * offline check reads (`lib/core/project/contract-cache.ts`).
+ * `refresh-cache.ts` does this for every URL contract of a services file (the CLI); the API's
+ * contract refresh reads JSON only (no YAML parser in its bundle).
  */
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { isObject, readContract } from "../../core/contract-openapi.ts";
 import type { Json } from "../../core/model.ts";
-import { readCachedContract, writeCachedContract } from "../../core/project/contract-cache.ts";
 import { declaredOver, readLimited } from "../http/body.ts";
 import { type Fetch, guardedFetch } from "../http/caller.ts";
 import { checkServiceUrl, type UrlPolicy, urlPolicyFromEnv } from "../registry/url-policy.ts";
@@ -32,6 +29,8 @@ export interface FetchContractOptions {
   /** @default from the environment (`BATON_ALLOW_PRIVATE_URLS`) */
   readonly policy?: UrlPolicy;
   readonly timeoutMs?: number;
+  /** Reads a body that is not JSON (YAML, in the CLI). @default JSON only */
+  readonly parseText?: (text: string) => unknown;
 }
 
 export async function fetchContract(
@@ -66,9 +65,12 @@ export async function fetchContract(
   if (body === undefined || body.truncated) {
     return { kind: "failed", reason: `${url} is over ${MAX_CONTRACT_BYTES} bytes` };
   }
-  const document = parseDocument(body.text);
+  const document = parseDocument(body.text, options.parseText);
   if (document === undefined) {
-    return { kind: "failed", reason: `${url} is neither JSON nor YAML` };
+    return {
+      kind: "failed",
+      reason: `${url} is not ${options.parseText === undefined ? "JSON" : "JSON or YAML"}`,
+    };
   }
   const read = readContract("fetched", url, document);
   if (!read.ok) return { kind: "failed", reason: `${url}: ${read.problem}` };
@@ -76,62 +78,19 @@ export async function fetchContract(
   return { kind: "fetched", document, ...(etag === undefined ? {} : { etag }) };
 }
 
-function parseDocument(text: string): Json | undefined {
+function parseDocument(
+  text: string,
+  parseText: ((text: string) => unknown) | undefined,
+): Json | undefined {
   try {
     return JSON.parse(text) as Json;
   } catch {
+    if (parseText === undefined) return undefined;
     try {
-      const value = parse(text) as unknown;
+      const value = parseText(text);
       return isObject(value) ? (value as Json) : undefined;
     } catch {
       return undefined;
     }
   }
-}
-
-export interface RefreshOutcome {
-  readonly service: string;
-  readonly url: string;
-  readonly outcome: "fetched" | "not-modified" | "failed";
-  /** The reason of a failure (the cached copy, if any, is kept). */
-  readonly reason?: string;
-}
-
-/** Fetches every URL contract of a services file into the cache (`If-None-Match` when cached). */
-export async function refreshContracts(
-  servicesFile: string,
-  cacheDir: string,
-  options: Omit<FetchContractOptions, "etag"> & { readonly now?: () => Date } = {},
-): Promise<RefreshOutcome[]> {
-  const root = parse(readFileSync(servicesFile, "utf8")) as unknown;
-  const services = isObject(root) && Array.isArray(root.services) ? root.services : [];
-  const outcomes: RefreshOutcome[] = [];
-  for (const entry of services) {
-    if (!isObject(entry) || typeof entry.name !== "string") continue;
-    const url = entry.openapi;
-    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) continue;
-    const cached = readCachedContract(cacheDir, url);
-    const fetched = await fetchContract(url, {
-      ...options,
-      ...(cached?.etag === undefined ? {} : { etag: cached.etag }),
-    });
-    const fetchedAt = (options.now?.() ?? new Date()).toISOString();
-    if (fetched.kind === "fetched") {
-      writeCachedContract(cacheDir, {
-        url,
-        ...(fetched.etag === undefined ? {} : { etag: fetched.etag }),
-        fetchedAt,
-        document: fetched.document,
-      });
-    } else if (fetched.kind === "not-modified" && cached !== undefined) {
-      writeCachedContract(cacheDir, { ...cached, fetchedAt });
-    }
-    outcomes.push({
-      service: entry.name,
-      url,
-      outcome: fetched.kind,
-      ...(fetched.kind === "failed" ? { reason: fetched.reason } : {}),
-    });
-  }
-  return outcomes;
 }

@@ -1,6 +1,8 @@
 /** The service registry routes; validation, events and storage are `RegistryService`'s. */
+
+import { ContractRefreshError, refreshServiceContract } from "../../contracts/contract-refresh.ts";
 import type { ApiDeps } from "../deps.ts";
-import { json, notFound, readJson } from "../http.ts";
+import { conflict, HttpProblem, json, notFound, readJson } from "../http.ts";
 import { type Route, route } from "../router.ts";
 
 /** Names and ids the registry accepts (see registry/validate.ts); anything else cannot exist. */
@@ -36,6 +38,17 @@ export const serviceRoutes: readonly Route<ApiDeps>[] = [
     if (!(await deps.registry.deregister(registered(params.name))))
       throw notFound(`Service ${params.name} is not registered.`);
     return noContent();
+  }),
+
+  route("POST", "/services/{name}/contract/refresh", async ({ deps, params }) => {
+    try {
+      return json(200, await refreshServiceContract(registered(params.name), deps));
+    } catch (error) {
+      if (!(error instanceof ContractRefreshError)) throw error;
+      if (error.reason === "unknown-service") throw notFound(error.message);
+      if (error.reason === "no-contract") throw conflict(error.message);
+      throw new HttpProblem(502, "contract-unreadable", "Contract unreadable", error.message);
+    }
   }),
 
   route("PUT", "/services/{name}/instances/{instanceId}", async ({ deps, params, request }) => {
