@@ -368,3 +368,80 @@ steps:
     TIMEOUT,
   );
 });
+
+describe("loops nested with maps and loops", () => {
+  it(
+    "a loop inside a map item: keys and undos carry both paths; a map inside a loop reads iteration",
+    async () => {
+      // Prepare: the last step fails, so everything is undone.
+      const svc = ledgerService((req) => (req.stepId === "last" ? "client" : "ok"));
+      const yaml = `
+workflow: t
+input: { type: object, required: [lines], properties: { lines: { type: array } } }
+steps:
+  - id: each
+    map:
+      items: "{{ input.lines }}"
+      steps:
+        - id: tries
+          loop:
+            maxIterations: 3
+            until: iteration >= 1
+            steps:
+              - id: book
+                call: svc POST /book
+                with: { line: "{{ item }}", try: "{{ iteration }}" }
+                compensate: { call: svc DELETE /book }
+  - id: rounds
+    loop:
+      maxIterations: 2
+      until: iteration >= 1
+      steps:
+        - id: fan
+          map:
+            items: "{{ input.lines }}"
+            steps:
+              - id: put
+                call: svc POST /put
+                with: { round: "{{ iteration }}", line: "{{ item }}" }
+                compensate: { call: svc DELETE /put }
+  - id: last
+    call: svc POST /last
+    retry: false
+    idempotent: true
+`;
+      // Act
+      const result = await run(yaml, { svc: svc.service }, { lines: ["a", "b"] });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      const forward = result.calls.filter((c) => c.mode === "call" && c.stepId !== "last");
+      expect(forward.map((c) => `${c.itemPath} ${JSON.stringify(c.body)}`).sort()).toStrictEqual([
+        'each[0].tries[0] {"line":"a","try":0}',
+        'each[0].tries[1] {"line":"a","try":1}',
+        'each[1].tries[0] {"line":"b","try":0}',
+        'each[1].tries[1] {"line":"b","try":1}',
+        'rounds[0].fan[0] {"round":0,"line":"a"}',
+        'rounds[0].fan[1] {"round":0,"line":"b"}',
+        'rounds[1].fan[0] {"round":1,"line":"a"}',
+        'rounds[1].fan[1] {"round":1,"line":"b"}',
+      ]);
+      const undos = trace(result.calls).filter((c) => c.startsWith("undo"));
+      expect(undos.slice(0, 4).sort()).toStrictEqual([
+        "undo rounds[0].fan[0].put",
+        "undo rounds[0].fan[1].put",
+        "undo rounds[1].fan[0].put",
+        "undo rounds[1].fan[1].put",
+      ]);
+      // The newest round is undone before the older one.
+      expect(undos.slice(0, 2).every((u) => u.includes("rounds[1]"))).toBe(true);
+      expect(undos.slice(4).sort()).toStrictEqual([
+        "undo each[0].tries[0].book",
+        "undo each[0].tries[1].book",
+        "undo each[1].tries[0].book",
+        "undo each[1].tries[1].book",
+      ]);
+      expect(svc.net()).toStrictEqual([]);
+    },
+    TIMEOUT,
+  );
+});

@@ -292,7 +292,7 @@ function compensateLoop(
 ): Entry {
   const iterations = `$.steps.${step.id}.iterations`;
   const inner = new StateGraph();
-  const innerScope = loopScope(scope, step.steps);
+  const innerScope = loopScope(scope, step.steps, false);
   const ok = inner.add(`${step.id}#undo-ok`, {
     Type: "Pass",
     Result: { failed: false },

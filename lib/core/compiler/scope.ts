@@ -17,6 +17,11 @@ export interface Scope {
   readonly inMap: boolean;
   /** Whether `$.iteration` and `$.itemPath` are bound (inside a loop body, at any depth). */
   readonly inLoop: boolean;
+  /**
+   * Whether this is a loop iteration's own level, which carries `$.history` (the earlier
+   * iterations) to the state that records the iteration.
+   */
+  readonly loopBody?: boolean;
   /** Where a `succeed` step goes: a state name at the top level, or the end of the branch. */
   readonly finish: string | null;
 }
@@ -40,9 +45,19 @@ export function iterationScope(parent: Scope, steps: readonly Step[]): Scope {
   return { local: localIds(steps), nested: true, inMap: true, inLoop: parent.inLoop, finish: null };
 }
 
-/** A loop body's scope: one iteration, with `$.iteration` and its own `$.itemPath`. */
-export function loopScope(parent: Scope, steps: readonly Step[]): Scope {
-  return { local: localIds(steps), nested: true, inMap: parent.inMap, inLoop: true, finish: null };
+/**
+ * A loop body's scope: one iteration, with `$.iteration` and its own `$.itemPath`; `body` when the
+ * iteration runs in it (and carries `$.history`), not when its compensation does.
+ */
+export function loopScope(parent: Scope, steps: readonly Step[], body = true): Scope {
+  return {
+    local: localIds(steps),
+    nested: true,
+    inMap: parent.inMap,
+    inLoop: true,
+    ...(body ? { loopBody: true } : {}),
+    finish: null,
+  };
 }
 
 /** Whether `$.itemPath` is bound: inside a map item or a loop iteration. */
@@ -63,6 +78,7 @@ export function carriedFields(scope: Scope): Record<string, AslJson> {
     "context.$": "$.context",
     ...(scope.nested ? { "outer.$": "$.outer" } : {}),
     ...itemFields(scope),
+    ...(scope.loopBody === true ? { "history.$": "$.history" } : {}),
   };
 }
 
