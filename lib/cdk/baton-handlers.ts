@@ -51,6 +51,11 @@ export interface HandlerAccess {
    * holder still runs (docs/limits-and-pause.md).
    */
   readonly describesExecutions?: true;
+  /**
+   * Reads an execution's pause flag before each call and counts the attempts it turns away
+   * (`GetItem`, `UpdateItem` on the executions table; docs/limits-and-pause.md).
+   */
+  readonly pauseFlags?: true;
   /** Reads `baton/*` secrets for `{{ secret:… }}` headers. */
   readonly readsSecrets?: true;
   /** Completes `await` steps whose signal arrived first (`SendTaskSuccess`). */
@@ -60,7 +65,7 @@ export interface HandlerAccess {
 }
 
 export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
-  "service-call": { registry: true, publishes: true, readsSecrets: true },
+  "service-call": { registry: true, pauseFlags: true, publishes: true, readsSecrets: true },
   // Probes send the service's configured headers, which may reference secrets.
   "health-check": { registry: true, publishes: true, readsSecrets: true },
   api: {
@@ -188,6 +193,7 @@ export class BatonHandlers extends Construct {
       env[ENV.executionsTable] = props.executionsTable.tableName;
       env[ENV.retentionDays] = String(props.retentionDays);
     }
+    if (access.pauseFlags) env[ENV.executionsTable] = props.executionsTable.tableName;
     if (access.publishes) {
       env[ENV.eventBus] = props.eventBus.eventBusName;
       env[ENV.dlqUrl] = props.deadLetterQueue.queueUrl;
@@ -210,6 +216,13 @@ export class BatonHandlers extends Construct {
     const role = fn.role;
     if (access.registry) props.registryTable.grantReadWriteData(role);
     if (access.executions) props.executionsTable.grantReadWriteData(role);
+    else if (access.pauseFlags)
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          resources: [props.executionsTable.tableArn],
+        }),
+      );
     if (access.publishes) {
       props.eventBus.grantPutEventsTo(role);
       props.deadLetterQueue.grantSendMessages(role);

@@ -31,6 +31,11 @@ export const BatonError = {
   CompensationFailed: "Baton.CompensationFailed",
   /** The execution was cancelled by a user. */
   Cancelled: "Baton.Cancelled",
+  /**
+   * The execution is paused: the call was not sent and its Task asks again (an internal retrier,
+   * docs/limits-and-pause.md); never an execution's final error.
+   */
+  Paused: "Baton.Paused",
 } as const;
 export type BatonErrorName = (typeof BatonError)[keyof typeof BatonError];
 

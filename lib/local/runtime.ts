@@ -25,6 +25,7 @@ import { systemClock } from "../runtime/circuit/clock.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { ExecutionEngine } from "../runtime/execution-engine.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
+import type { PauseStore } from "../runtime/pause/pause-store.ts";
 import { SERVE_STALE_MS, ServiceCache } from "../runtime/registry/cache.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
@@ -72,6 +73,8 @@ export interface LocalRuntimeOptions {
    * start directly.
    */
   readonly startLimited?: (workflow: string, input: Json, key: string) => Promise<void>;
+  /** Pause flags the service-call handler checks (docs/limits-and-pause.md). */
+  readonly pauses?: PauseStore;
   /** Where the engine journal and the dead letters are kept; memory only when absent. */
   readonly dataDir?: string;
   /** Pauses before re-delivering to a failing bus target. @default [50, 250] */
@@ -153,6 +156,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     secrets,
     clock: systemClock,
     onSuspect: (service, instance) => suspects.suspect(service, instance),
+    ...(options.pauses === undefined ? {} : { pauses: options.pauses }),
     ...fetchOption,
   };
   const call = (

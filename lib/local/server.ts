@@ -18,6 +18,7 @@ import { InputValidator } from "../runtime/api/input-validation.ts";
 import { awaitSignal } from "../runtime/await-signal.ts";
 import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
+import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
 import { DynamoSignalStore } from "../runtime/aws/dynamo-signal-store.ts";
 import { DynamoSlotStore } from "../runtime/aws/dynamo-slot-store.ts";
@@ -136,6 +137,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const controlPlane = await openControlPlane(dynamo.client, compiled);
 
     const slots = new DynamoSlotStore({ client: dynamo.client, tableName: TABLES.executions });
+    const pauses = new DynamoPauseStore({ client: dynamo.client, tableName: TABLES.executions });
     let deps: ApiDeps | undefined;
     let runtime: LocalRuntime | undefined;
     const records = new RecordsTarget(() => ({
@@ -158,6 +160,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       log,
       records: (event) => records.deliver(event),
       parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),
+      pauses,
       startLimited: async (workflow, input, key) => {
         const entry = compiled.catalogue.get(workflow);
         if (deps === undefined || entry === undefined) {
@@ -218,6 +221,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       signals,
       engine: live.executionEngine,
       slots,
+      pauses,
       events: live.publisher,
       registry: new RegistryService({ store: registryStore, events: live.publisher }),
       dlq: live.deadLetters,

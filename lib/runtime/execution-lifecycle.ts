@@ -37,6 +37,7 @@ import {
 } from "./execution-engine.ts";
 import { admit, cancelQueued, semaphoreOf } from "./limits/concurrency.ts";
 import type { SlotStore } from "./limits/slot-store.ts";
+import type { PauseStore } from "./pause/pause-store.ts";
 import { type ExecutionDocument, isActiveStatus } from "./records/document.ts";
 import type { ExecutionStore } from "./records/execution-store.ts";
 import { cancelDelta, startDelta } from "./records/observe.ts";
@@ -51,6 +52,8 @@ export interface ExecutionsDeps {
   readonly engine: ExecutionEngine;
   /** Concurrency slots and queues; required to start a workflow with `concurrency`. */
   readonly slots?: SlotStore;
+  /** Pause flags read by the service-call handler (`pause/`); required to pause. */
+  readonly pauses?: PauseStore;
   /** Where `Execution Queued`, `Paused`, `Resumed` are published. @default none */
   readonly events?: EventPublisher;
   /** @default () => new Date() */

@@ -5,7 +5,13 @@
  * Failures throw catalogue errors (`Baton.*`) that the ASL `Retry`/`Catch` match.
  */
 
-import { type CallBudget, callBudget, requestAbortAt } from "../core/call-budget.ts";
+import {
+  type CallBudget,
+  callBudget,
+  LAMBDA_SAFETY_MS,
+  REPORT_MS,
+  requestAbortAt,
+} from "../core/call-budget.ts";
 import type {
   ServiceCallFailure,
   ServiceCallRequest,
@@ -40,6 +46,8 @@ import { Redactor } from "./http/redact.ts";
 import { traceparent } from "./http/trace.ts";
 import { buildUrl } from "./http/url.ts";
 import { checkOutput } from "./output-schema.ts";
+import { passPauseGate } from "./pause/pause-gate.ts";
+import type { PauseStore } from "./pause/pause-store.ts";
 import { Balancer } from "./registry/balancer.ts";
 import type { ServiceLookup } from "./registry/cache.ts";
 import type { InstanceRecord, ServiceRecord } from "./registry/registry-model.ts";
@@ -61,6 +69,8 @@ export interface ServiceCallDeps {
    * awaited within the report budget (in AWS it publishes `Instance Suspected`).
    */
   readonly onSuspect?: (service: string, instanceId: string) => void | Promise<void>;
+  /** Pause flags (docs/limits-and-pause.md); without it executions cannot be paused. */
+  readonly pauses?: PauseStore;
 }
 
 const containerBalancer = new Balancer();
@@ -81,7 +91,28 @@ export async function callService(
   options: CallOptions = {},
 ): Promise<ServiceCallResult> {
   checkRequest(input);
-  const request = numbered(input);
+  if (deps.pauses === undefined) return callOnce(numbered(input), deps, options);
+  // A paused execution's call parks or is turned away before anything starts (pause/pause-gate.ts);
+  // before numbering, so the attempts it turned away count toward no attempt number or cap.
+  const remaining = options.remainingMs;
+  const room =
+    remaining === undefined
+      ? undefined
+      : remaining - input.timeout * 1000 - REPORT_MS - LAMBDA_SAFETY_MS;
+  const gate = await passPauseGate(input, deps.pauses, deps.clock, {
+    ...(room === undefined ? {} : { maxWaitMs: Math.max(0, room) }),
+  });
+  return callOnce(numbered(gate.request), deps, {
+    ...options,
+    ...(remaining === undefined ? {} : { remainingMs: remaining - gate.waitedMs }),
+  });
+}
+
+async function callOnce(
+  request: ServiceCallRequest,
+  deps: ServiceCallDeps,
+  options: CallOptions,
+): Promise<ServiceCallResult> {
   const startedAt = deps.clock.now();
   // Budgets nest inside the Task timeout (lib/core/call-budget.ts): the request is aborted at the
   // step timeout after it is sent; lookups before it and reports after it are bounded too.

@@ -239,7 +239,13 @@ describe("handlers", () => {
     const keys = Object.fromEntries(handlers.map(([name, handler]) => [handler, envOf(name)]));
     // Assess
     expect(keys).toEqual({
-      "service-call": ["BATON_DLQ_URL", "BATON_EVENT_BUS", "BATON_REGISTRY_TABLE", "NODE_OPTIONS"],
+      "service-call": [
+        "BATON_DLQ_URL",
+        "BATON_EVENT_BUS",
+        "BATON_EXECUTIONS_TABLE",
+        "BATON_REGISTRY_TABLE",
+        "NODE_OPTIONS",
+      ],
       "health-check": ["BATON_DLQ_URL", "BATON_EVENT_BUS", "BATON_REGISTRY_TABLE", "NODE_OPTIONS"],
       api: [
         "BATON_CATALOGUE_FILE",
@@ -312,6 +318,11 @@ describe("handlers", () => {
       [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"],
       [READ_WRITE_DATA, [registry]],
       [["dynamodb:GetRecords", "dynamodb:GetShardIterator"], [registry]],
+      // The pause flag each call attempt reads (docs/limits-and-pause.md): one item, no index.
+      [
+        ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        getAtt(id("AWS::DynamoDB::Table", "TablesExecutions")),
+      ],
       ["events:PutEvents", getAtt(id("AWS::Events::EventBus", "OrchestrationBus"))],
       [
         ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
+import {
+  LAMBDA_TRANSIENT_RETRIER,
+  PAUSE_RETRIER,
+} from "../../lib/core/compiler/retry-and-catch.ts";
 import type { Step } from "../../lib/core/model.ts";
 import {
   BUILT_STATE,
@@ -558,7 +561,7 @@ describe("compileWorkflow: step kinds", () => {
       // the remaining attempts, so the mark survives attempts that never reach the service.
       a: {
         ...callTask("a", "b"),
-        Retry: [CERTAIN_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
+        Retry: [CERTAIN_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER],
         Catch: compensableCatch("a"),
       },
       "a#maybe-applied": {
@@ -583,6 +586,7 @@ describe("compileWorkflow: step kinds", () => {
           { ...DEFAULT_RETRIER, ErrorEquals: ["Baton.RetryAgain"], MaxAttempts: 1 },
           { ...CIRCUIT_OPEN_RETRIER, ErrorEquals: ["Baton.RetryAfterCooldown"], MaxAttempts: 1 },
           LAMBDA_TRANSIENT_RETRIER,
+          PAUSE_RETRIER,
         ],
         Catch: catchTo("a#failed"),
       },

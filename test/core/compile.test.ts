@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
+import {
+  LAMBDA_TRANSIENT_RETRIER,
+  PAUSE_RETRIER,
+} from "../../lib/core/compiler/retry-and-catch.ts";
 import { DEFAULT_RETRY } from "../../lib/core/model.ts";
 import {
   BUILT_STATE,
@@ -99,7 +102,7 @@ describe("compileWorkflow", () => {
           Parameters: callParams("a"),
           ResultPath: "$.steps.a",
           TimeoutSeconds: 35,
-          Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
+          Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER],
           Catch: catchTo("a#failed"),
           ...ENDS_RUN,
         },
@@ -137,6 +140,7 @@ describe("compileWorkflow", () => {
           JitterStrategy: "NONE",
         },
         LAMBDA_TRANSIENT_RETRIER,
+        PAUSE_RETRIER,
       ],
     });
   });
@@ -147,8 +151,8 @@ describe("compileWorkflow", () => {
       workflow([call("a", { retry: { ...DEFAULT_RETRY, maxAttempts: 1 } })]),
     ).States.a;
 
-    expect(disabled).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER] });
-    expect(single).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER] });
+    expect(disabled).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER] });
+    expect(single).toMatchObject({ Retry: [LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER] });
   });
 
   it("compiles a when condition to a Choice that skips to the next step", () => {

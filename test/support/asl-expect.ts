@@ -1,5 +1,8 @@
 /** Expected-ASL builders for compiler tests: explicit states, composed from small pieces. */
-import { LAMBDA_TRANSIENT_RETRIER } from "../../lib/core/compiler/retry-and-catch.ts";
+import {
+  LAMBDA_TRANSIENT_RETRIER,
+  PAUSE_RETRIER,
+} from "../../lib/core/compiler/retry-and-catch.ts";
 
 export const DEFAULT_RETRIER = {
   ErrorEquals: [
@@ -109,7 +112,7 @@ export const callTask = (id: string, next: string | null, extra: Record<string, 
   Parameters: callParams(id),
   ResultPath: `$.steps.${id}`,
   TimeoutSeconds: 35,
-  Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER],
+  Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER],
   Catch: catchTo(`${id}#failed`),
   ...(next === null ? { End: true } : next === LAST ? ENDS_RUN : { Next: next }),
   ...extra,

@@ -19,6 +19,22 @@ export const LAMBDA_TRANSIENT_RETRIER: Retrier = {
 };
 
 /**
+ * A paused execution's call Task (docs/limits-and-pause.md): the handler fails the attempt with
+ * `Baton.Paused` before sending anything (after parking up to `PAUSE_PARK_MS`), and this retrier
+ * asks again until the execution is resumed. Its own counter, so it spends none of the policy's
+ * attempts; last in the list, so no other retrier's errors reach it. Never taken by an execution
+ * that is not paused: no transition, no state added.
+ */
+export const PAUSE_RETRIER: Retrier = {
+  ErrorEquals: [BatonError.Paused],
+  IntervalSeconds: 2,
+  MaxAttempts: 99_999_999,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: "NONE",
+};
+
+/**
  * One retrier for a policy. `maxAttempts` counts every try (ASL counts retries only); a policy
  * retrying `Baton.Timeout` also retries the state-level `States.Timeout` backstop.
  */

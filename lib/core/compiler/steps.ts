@@ -31,6 +31,7 @@ import {
   catchAll,
   circuitOpenRetrier,
   LAMBDA_TRANSIENT_RETRIER,
+  PAUSE_RETRIER,
   retrier,
 } from "./retry-and-catch.ts";
 import {
@@ -244,7 +245,8 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
       },
       ResultPath: `$.steps.${step.id}`,
       TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
-      Retry: retry,
+      // A paused execution's call bounces (`Baton.Paused`) until resumed; express ones never pause.
+      Retry: ctx.comp.workflow.type === "standard" ? [...retry, PAUSE_RETRIER] : retry,
       Catch: [...catches, catchAll(onFailed)],
       ...goTo(next),
     });

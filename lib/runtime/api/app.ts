@@ -34,6 +34,7 @@ import { executionRoutes } from "./routes/executions.ts";
 import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { pauseRoutes } from "./routes/pause.ts";
 import { serviceRoutes } from "./routes/services.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { toWorkflowProblem, workflowManagementRoutes } from "./routes/workflow-management.ts";
@@ -44,6 +45,7 @@ export const router = new Router<ApiDeps>([
   ...openApiRoutes,
   ...workflowRoutes,
   ...workflowManagementRoutes,
+  ...pauseRoutes,
   ...executionRoutes,
   ...fleetRoutes,
   ...signalRoutes,

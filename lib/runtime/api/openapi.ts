@@ -86,9 +86,15 @@ const serviceName = {
 
 /** What a started execution's id leads to (OpenAPI links, followed by tools such as schemathesis). */
 const executionLinks: Schema = Object.fromEntries(
-  ["getExecution", "listExecutionEvents", "cancelExecution", "redriveExecution", "sendSignal"].map(
-    (operationId) => [operationId, { operationId, parameters: { id: "$response.body#/id" } }],
-  ),
+  [
+    "getExecution",
+    "listExecutionEvents",
+    "cancelExecution",
+    "pauseExecution",
+    "resumeExecution",
+    "redriveExecution",
+    "sendSignal",
+  ].map((operationId) => [operationId, { operationId, parameters: { id: "$response.body#/id" } }]),
 );
 const serviceLinks: Schema = Object.fromEntries(
   ["getService", "deleteService", "putInstance", "deleteInstance"].map((operationId) => [
@@ -944,6 +950,43 @@ const paths: Schema = {
       ),
     },
   },
+  ...Object.fromEntries(
+    (["pause", "resume"] as const).map((action) => [
+      `/executions/{id}/${action}`,
+      {
+        parameters: [executionId],
+        post: {
+          operationId: `${action}Execution`,
+          tags: executionsTag,
+          summary:
+            action === "pause"
+              ? "Pause a running standard execution before its next call (docs/limits-and-pause.md)"
+              : "Resume a paused execution",
+          responses: responses(
+            {
+              "202": json(
+                {
+                  type: "object",
+                  required: ["execution"],
+                  properties: { execution: ref("Execution") },
+                },
+                action === "pause" ? "Paused (status PAUSED)." : "Resumed (status RUNNING).",
+              ),
+              "200": json(
+                {
+                  type: "object",
+                  required: ["execution"],
+                  properties: { execution: ref("Execution") },
+                },
+                "Already in that state; nothing changed.",
+              ),
+            },
+            [400, 404, 409, ...STORE],
+          ),
+        },
+      },
+    ]),
+  ),
   "/executions/{id}/redrive": {
     parameters: [executionId],
     post: {

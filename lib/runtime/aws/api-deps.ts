@@ -12,6 +12,7 @@ import { getCatalogue } from "./catalogue-from-env.ts";
 import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
+import { DynamoPauseStore } from "./dynamo-pause-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
 import { DynamoSlotStore } from "./dynamo-slot-store.ts";
 import { ENV, requireEnv } from "./env.ts";
@@ -72,6 +73,7 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
       locate: async (id) => (await executions.get(id))?.workflow,
     }),
     slots: new DynamoSlotStore({ client: clients.dynamo, tableName: executionsTable }),
+    pauses: new DynamoPauseStore({ client: clients.dynamo, tableName: executionsTable }),
     events: publisher,
     registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),
     dlq,

@@ -4,7 +4,10 @@ import { systemClock } from "../circuit/clock.ts";
 import { CIRCUIT_READ_CACHE_MS, SERVE_STALE_MS, ServiceCache } from "../registry/cache.ts";
 import type { ServiceCallDeps } from "../service-call.ts";
 import { SuspectAnnouncer } from "../suspect-probes.ts";
+import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
+import { DynamoPauseStore } from "./dynamo-pause-store.ts";
+import { ENV } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
 import { SecretsManagerResolver } from "./secrets-manager-resolver.ts";
@@ -16,6 +19,8 @@ export function serviceCallDeps(): ServiceCallDeps {
   const store = getDefaultRegistryStore();
   const events = getDefaultEventPublisher();
   const announcer = new SuspectAnnouncer(events, systemClock, { logger });
+  // Pause flags live in the executions table (docs/limits-and-pause.md).
+  const pausesTable = process.env[ENV.executionsTable];
   deps = {
     // Reads before a call are served from memory and refreshed in the background, so the step
     // timeout is the service's. The breaker is advisory: a circuit another container opened is
@@ -32,6 +37,9 @@ export function serviceCallDeps(): ServiceCallDeps {
     secrets: new SecretsManagerResolver(),
     clock: systemClock,
     onSuspect: (service, instance) => announcer.suspect(service, instance),
+    ...(pausesTable === undefined
+      ? {}
+      : { pauses: new DynamoPauseStore({ client: getClients().dynamo, tableName: pausesTable }) }),
   };
   return deps;
 }
