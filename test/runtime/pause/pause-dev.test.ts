@@ -137,8 +137,11 @@ describe("pause and resume", () => {
     });
     expect(cancel.status).toBe(202);
     const done = await until(id, ["CANCELLED"]);
-    await sleep(200);
-    const record = await api<ExecutionDocument>("GET", `/executions/${id}`);
+    let record = await api<ExecutionDocument>("GET", `/executions/${id}`);
+    for (let n = 0; n < 200 && record.body.compensation === "PENDING"; n++) {
+      await sleep(50);
+      record = await api<ExecutionDocument>("GET", `/executions/${id}`);
+    }
     expect(record.body.compensation).toBe("COMPLETED");
     expect(gate.arrivals).toContain("undo-p2");
     expect(gate.arrivals).not.toContain("two-p2");
