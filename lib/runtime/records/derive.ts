@@ -194,9 +194,14 @@ function executionError(
 ): ExecutionError | null {
   const error = state.run?.v.error;
   const failedStep = steps.find((s) => s.status === "FAILED");
-  // FAILED with compensation UNCERTAIN: the error is the failure that started compensating.
-  if (status === "FAILED" && error?.name === BatonError.CompensationFailed && failedStep?.error)
-    return { ...failedStep.error, step: failedStep.id };
+  // FAILED with compensation UNCERTAIN: the error is the failure that started compensating (the
+  // Cause names its step; a container that failed with it has no error of its own).
+  if (status === "FAILED" && error?.name === BatonError.CompensationFailed) {
+    const origin =
+      steps.find((s) => s.id === error.step && s.error) ??
+      steps.find((s) => s.status === "FAILED" && s.error);
+    if (origin?.error) return { ...origin.error, step: origin.id };
+  }
   if (error === undefined) {
     if (state.run?.v.status === "ABORTED")
       return { name: BatonError.Cancelled, message: "The execution was stopped." };
