@@ -158,6 +158,32 @@ output:
   last: "{{ steps.book.body.id }}"
 `;
 
+/** A map inside each loop iteration: the iteration carries its history through the map's merge. */
+const LOOP_OF_MAPS = `
+workflow: parity-loop-of-maps
+input: { type: object, required: [lines], properties: { lines: { type: array } } }
+steps:
+  - id: rounds
+    loop:
+      maxIterations: 3
+      until: iteration >= 1
+      steps:
+        - id: fan
+          map:
+            items: "{{ input.lines }}"
+            steps:
+              - id: put
+                call: ledger POST /puts
+                with: { round: "{{ iteration }}", line: "{{ item }}" }
+                compensate:
+                  call: ledger DELETE /puts/{{ steps.put.body.id }}
+  - id: finish
+    call: ledger POST /finish
+    retry: false
+    idempotent: true
+output: { rounds: "{{ steps.rounds.count }}" }
+`;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: "success",
@@ -481,5 +507,19 @@ steps:
     yaml: LOOP.replace("or iteration >= 2", "or iteration >= 9"),
     input: {},
     mocks: { book: [reply({ id: "b-1" })], check: [reply({ done: false })] },
+  },
+  {
+    name: "loop: a map in each iteration, undone round by round",
+    expect: {
+      status: "FAILED",
+      error: "Baton.ClientError",
+      undo: ["put#undo", "put#undo", "put#undo", "put#undo"],
+    },
+    yaml: LOOP_OF_MAPS,
+    input: { lines: ["a", "b"] },
+    mocks: {
+      put: [reply({ id: "p-1" })],
+      finish: [fails("Baton.ClientError", "ledger answered 409")],
+    },
   },
 ];
