@@ -100,6 +100,15 @@ steps:
     call: svc POST /after
     with: { last: "{{ steps.book.body.id ?? 'none' }}", count: "{{ steps.poll.count ?? 0 }}" }
     compensate: svc DELETE /after
+  - id: fan
+    onError: { then: continue, when: [Baton.ClientError] }
+    parallel:
+      - - id: left
+          call: svc POST /left
+          compensate: "svc DELETE /left/{{ steps.left.body.id }}"
+      - - id: right
+          call: svc POST /right
+          idempotent: true
 output: { first: "{{ steps.first.error.name ?? 'ok' }}" }
 `;
 

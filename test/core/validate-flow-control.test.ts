@@ -64,11 +64,13 @@ describe("onError", () => {
     expect(problems(yaml)).toStrictEqual([["E_ON_ERROR", path, lineNo]]);
   });
 
-  it("fails with E_ON_ERROR on a container or a fail step", () => {
+  it("fails with E_ON_ERROR on a map or a fail step", () => {
     // Prepare
     const yaml = steps(`  - id: p
-    parallel:
-      - - id: a
+    map:
+      items: "{{ input.xs }}"
+      steps:
+        - id: a
           call: svc GET /a
     onError: continue
   - id: f
@@ -77,8 +79,8 @@ describe("onError", () => {
 `);
     // Act / Assess
     expect(problems(yaml)).toStrictEqual([
-      ["E_ON_ERROR", "/steps/0/onError", 7],
-      ["E_ON_ERROR", "/steps/1/onError", 10],
+      ["E_ON_ERROR", "/steps/0/onError", 9],
+      ["E_ON_ERROR", "/steps/1/onError", 12],
     ]);
   });
 

@@ -217,6 +217,79 @@ steps:
   );
 });
 
+describe("onError on parallel and choice steps", () => {
+  const YAML = `
+workflow: t
+input: { type: object, properties: { fail: { type: boolean } } }
+steps:
+  - id: both
+    onError: continue
+    parallel:
+      - - id: good
+          call: svc POST /good
+          compensate: { call: svc DELETE /good }
+      - - id: bad
+          call: svc POST /bad
+          retry: false
+          compensate: { call: svc DELETE /bad }
+  - id: route
+    onError: continue
+    choice:
+      cases:
+        - when: "steps.good.body.id != null"
+          steps:
+            - id: inner
+              call: svc POST /inner
+              retry: false
+              compensate: { call: svc DELETE /inner }
+  - id: last
+    when: input.fail == true
+    call: svc POST /last
+    retry: false
+    idempotent: true
+output:
+  both: "{{ steps.both.error.name ?? 'ok' }}"
+  route: "{{ steps.route.error.name ?? 'ok' }}"
+`;
+
+  it(
+    "a failed branch or case lets the workflow go on; what succeeded stays in effect",
+    async () => {
+      // Prepare
+      const svc = ledgerService((req) =>
+        req.stepId === "bad" || req.stepId === "inner" ? "client" : "ok",
+      );
+      // Act
+      const result = await run(YAML, { svc: svc.service }, { fail: false });
+      // Assess
+      expect(result.status).toBe("SUCCEEDED");
+      expect(result.output).toStrictEqual({
+        both: "Baton.ClientError",
+        route: "Baton.ClientError",
+      });
+      expect(svc.net()).toStrictEqual(["exec-1:good"]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a later failure still undoes the branch that succeeded",
+    async () => {
+      // Prepare
+      const svc = ledgerService((req) =>
+        ["bad", "inner", "last"].includes(req.stepId) ? "client" : "ok",
+      );
+      // Act
+      const result = await run(YAML, { svc: svc.service }, { fail: true });
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(trace(result.calls).filter((c) => c.startsWith("undo"))).toStrictEqual(["undo good"]);
+      expect(svc.net()).toStrictEqual([]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe("loop", () => {
   const POLL = `
 workflow: t

@@ -22,11 +22,12 @@ export interface OnErrorNode {
 const KNOWN_ERRORS: readonly string[] = [RETRYABLE_GROUP, ...Object.values(BatonError)];
 
 /**
- * Kinds whose failure comes from one step inside them: the handling belongs on that step, where
- * what already took effect is known and stays compensable. A loop is allowed: it fails on its own
- * (`Baton.LoopLimit`) and keeps every iteration's results when continued.
+ * A map keeps its items' results in its own result, which `{error}` would replace: what its items
+ * did could then not be compensated. Its onError belongs on the steps inside. Parallel and choice
+ * steps keep their steps' results under those steps' ids, and a loop keeps its iterations beside
+ * the error, so they may have onError.
  */
-const CONTAINERS: readonly StepKind[] = ["parallel", "choice", "map"];
+const CONTAINERS: readonly StepKind[] = ["map"];
 /** Kinds that end the execution themselves: handling their "failure" would mean nothing. */
 const ENDERS: readonly StepKind[] = ["fail", "succeed"];
 

@@ -31,7 +31,10 @@ interface Located {
   readonly list: StepList;
   /** Whether a choice or map step encloses it (then it is unreadable from outside). */
   readonly hidden: boolean;
-  /** The loops enclosing it: a loop let go by its onError ends without its last iteration's ids. */
+  /**
+   * The loops and parallel steps enclosing it: let go by their onError, they end without (all) its
+   * results.
+   */
   readonly loops: readonly StepNode[];
 }
 
@@ -78,7 +81,8 @@ function indexIds(report: Report, root: StepList): Map<string, Located> {
         }
       }
       const hides = node.kind === "choice" || node.kind === "map";
-      const inner = node.loop === true ? [...loops, node] : loops;
+      // Loops and parallel steps export their steps' results; with onError they may end without.
+      const inner = node.exportsChildren ? [...loops, node] : loops;
       for (const child of node.children) visit(child, hidden || hides, inner);
       // A fallback runs only when its step failed: like a choice case, it is not readable outside.
       if (node.onError?.fallback) visit(node.onError.fallback, true, loops);
