@@ -184,6 +184,28 @@ steps:
 output: { rounds: "{{ steps.rounds.count }}" }
 `;
 
+/** onError on a parallel step: a failed branch lets the workflow go on; the other branch stays. */
+const PARALLEL_ON_ERROR = `
+workflow: parity-parallel-on-error
+steps:
+  - id: both
+    onError: continue
+    parallel:
+      - - id: good
+          call: ledger POST /good
+          compensate:
+            call: ledger DELETE /good/{{ steps.good.body.id }}
+      - - id: bad
+          call: ledger POST /bad
+          retry: false
+          idempotent: true
+  - id: finish
+    call: ledger POST /finish
+    retry: false
+    idempotent: true
+output: { both: "{{ steps.both.error.name ?? 'ok' }}" }
+`;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: "success",
@@ -520,6 +542,27 @@ steps:
     mocks: {
       put: [reply({ id: "p-1" })],
       finish: [fails("Baton.ClientError", "ledger answered 409")],
+    },
+  },
+  {
+    name: "onError on a parallel step: continued, then a later failure undoes the good branch",
+    expect: { status: "FAILED", error: "Baton.ClientError", undo: ["good#undo"] },
+    yaml: PARALLEL_ON_ERROR,
+    input: {},
+    mocks: {
+      good: [reply({ id: "g-1" })],
+      bad: [fails("Baton.ClientError", "ledger answered 400")],
+      finish: [fails("Baton.ClientError", "ledger answered 409")],
+    },
+  },
+  {
+    name: "onError on a parallel step: continued to success",
+    expect: { status: "SUCCEEDED", undo: [] },
+    yaml: PARALLEL_ON_ERROR,
+    input: {},
+    mocks: {
+      good: [reply({ id: "g-1" })],
+      bad: [fails("Baton.ClientError", "ledger answered 400")],
     },
   },
 ];
