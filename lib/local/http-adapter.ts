@@ -74,7 +74,10 @@ export function toProxyEvent(
     multiQuery[key] = [...(multiQuery[key] ?? []), value];
   }
   const hasQuery = Object.keys(query).length > 0;
-  const path = decodePath(url.pathname);
+  // REST APIs hand Lambda the path still percent-encoded (and the path parameters decoded); the
+  // router decodes each segment once. Decoding here too made `%25…` segments fail as invalid
+  // percent-encoding in baton dev only (found by schemathesis).
+  const path = url.pathname;
   const textual = body.length === 0 || isTextual(headers);
   return {
     resource: "/{proxy+}",
@@ -84,7 +87,7 @@ export function toProxyEvent(
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: path === "/" ? null : { proxy: path.slice(1) },
+    pathParameters: path === "/" ? null : { proxy: decodePath(path.slice(1)) },
     stageVariables: null,
     requestContext: {
       accountId: "000000000000",

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { toProxyEvent } from "../../lib/local/http-adapter.ts";
+import { handleApiEvent } from "../../lib/runtime/api/app.ts";
+import { quietLogger } from "../../lib/runtime/logger.ts";
+import { fakeDeps } from "../runtime/fakes.ts";
 
 describe("toProxyEvent", () => {
   it("keeps a header or query parameter named __proto__ as data", () => {
@@ -27,5 +30,16 @@ describe("toProxyEvent", () => {
     const event = toProxyEvent("GET", "//executions/x", [], Buffer.alloc(0), "127.0.0.1");
 
     expect(event.path).toEqual("//executions/x");
+  });
+
+  it("hands the path on percent-encoded, as REST APIs do, so the router decodes it once", async () => {
+    // Found by schemathesis: "%25" decoded twice made GET /services/%2B%25%13x a 400 in baton dev.
+    const event = toProxyEvent("GET", "/services/%2B%25%13x", [], Buffer.alloc(0), "127.0.0.1");
+    expect(event.path).toEqual("/services/%2B%25%13x");
+    expect(event.pathParameters).toEqual({ proxy: "services/+%\u0013x" });
+
+    const { deps } = fakeDeps();
+    const response = await handleApiEvent(event, { ...deps, logger: quietLogger });
+    expect(response.statusCode).toBe(404);
   });
 });
