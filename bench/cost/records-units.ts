@@ -98,7 +98,8 @@ export async function measureRecords(
     // The API records the start before Step Functions reports it.
     await store.merge(
       run.execution.id,
-      startDelta(run.execution.id, workflowEntry, input as never, new Date().toISOString()),
+      // The API records the engine's start time (StartExecution's startDate).
+      startDelta(run.execution.id, workflowEntry, input as never, run.execution.startedAt),
     );
     for (const batch of batches) {
       const results = await applyBatch(batch, { store, catalogue });

@@ -58,12 +58,13 @@ export const USAGE_MODEL = {
   /** The head read (consistent Query) before the end write: one unit while under 4 KB. */
   headReadUnits: 1,
   /**
-   * The log item one batch appends: bytes per logged event and per item (the order keys, the
-   * terminal status change, the run's state trace), fitted to the units measured by replaying
-   * linear sagas' events against the DynamoDB store (`bench/cost/records-units.ts`).
+   * The log item one batch appends (gzipped JSON): bytes per logged event and per item (the order
+   * keys, the terminal status change, the run's state trace), fitted to the units measured by
+   * replaying linear sagas' events against the DynamoDB store (`bench/cost/records-units.ts`;
+   * slightly above them on failure paths, whose events compress better).
    */
-  logBytesPerEvent: 540,
-  logItemBytes: 2300,
+  logBytesPerEvent: 100,
+  logItemBytes: 1000,
   /** The circuit breaker counts each call attempt with one atomic ADD (one write unit). */
   circuitWriteUnitsPerAttempt: 1,
   recordsMs: 40,
@@ -177,8 +178,8 @@ export function batonUsage(counts: MachineCounts, options: DeploymentOptions): E
 
 /**
  * The records design (`lib/runtime/aws/dynamo-execution-store.ts`): the API writes the head at the
- * start; the execution's events arrive in one queue batch, appended as one log item (its bytes
- * grow linearly with the events); a Standard run's end reads the head and writes it once more
+ * start; the execution's events arrive in one queue batch, appended as one gzipped log item (its
+ * bytes grow linearly with the events); a Standard run's end reads the head and writes it once more
  * (status, published markers). Linear in the events: no item is rewritten per event.
  */
 export function recordsUnits(

@@ -7,14 +7,15 @@
  *   `rev` (write counter every write is conditional on), `status`, and `gsi1pk=WORKFLOW#<name>`, `gsi1sk=<startedAt>#<id>` once both
  *   are known. Written at the start, at status changes and compensation phases: a few times per
  *   execution, whatever the number of steps. The index projects `status` only (the listing filter).
- * - log      `pk=EXEC#<id>, sk=EVENT#<first order>#<batch hash>`: `events` (JSON of the batch's
- *   `LoggedEvent`s) and `extra` (a delta logged with them: a finished run's state trace). Appended,
+ * - log      `pk=EXEC#<id>, sk=EVENT#<first order>#<batch hash>`: `z` (gzipped JSON of the batch's
+ *   `LoggedEvent`s; `events`, plain JSON, in items written before) and `extra` (a delta logged with them: a finished run's state trace). Appended,
  *   never rewritten; one item per batch, so a batch of events pays its bytes once.
  * - idempotency keys `pk=IDEMPOTENCY#<workflow>#<key>, sk=IDEMPOTENCY`.
  * Reading an execution is one Query of its partition (head and log). Conditional writes only (no
  * transactions): a lost race on the head re-reads and re-merges.
  */
 import { createHash } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
 import {
   type AttributeValue,
   type DynamoDBClient,
@@ -225,7 +226,8 @@ export class DynamoExecutionStore implements ExecutionStore {
               Item: {
                 pk: { S: executionPk(id) },
                 sk: { S: eventSk(`${orders[0] ?? "~extra"}#${hash}`) },
-                events: { S: JSON.stringify(chunk) },
+                // Gzipped: a batch's events repeat their field names and ids, and units are bytes.
+                z: { B: gzipSync(JSON.stringify(chunk)) },
                 ...(withExtra === undefined ? {} : { extra: { S: JSON.stringify(withExtra) } }),
                 [TTL_ATTRIBUTE]: { N: expires },
               },
@@ -434,7 +436,10 @@ export class DynamoExecutionStore implements ExecutionStore {
 
 /** The events of a log item (or of an event item written before log items existed). */
 function logItemEvents(item: Record<string, AttributeValue>): LoggedEvent[] {
-  const batch = parseJson<LoggedEvent[]>(item.events?.S);
+  const zipped = item.z?.B;
+  const batch = parseJson<LoggedEvent[]>(
+    zipped === undefined ? item.events?.S : gunzipSync(zipped).toString("utf8"),
+  );
   if (batch !== undefined) return batch;
   const single = parseJson<ExecutionEvent>(item.event?.S);
   const sk = item.sk?.S;

@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -34,6 +35,7 @@ const headItem = (state: RecordState, rev: number) => ({
   rev: { N: String(rev) },
   head: { S: JSON.stringify(state) },
 });
+/** A log item as written before log items were gzipped (still read). */
 const loggedItem = (event: ReturnType<typeof stepEvent>) => {
   const o = observe(event, catalogue);
   if (o.kind !== "observed") throw new Error(o.reason);
@@ -202,7 +204,10 @@ describe("DynamoExecutionStore with a mocked client", () => {
     const items = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item);
     expect(items.map((i) => i?.sk?.S)).toEqual([items[0]?.sk?.S, items[0]?.sk?.S]);
     expect(items[0]?.sk?.S?.startsWith(`EVENT#${o.order}#`)).toEqual(true);
-    expect(JSON.parse(items[0]?.events?.S ?? "[]")).toEqual([{ order: o.order, event: o.event }]);
+    const zipped = items[0]?.z?.B ?? new Uint8Array();
+    expect(JSON.parse(gunzipSync(zipped).toString("utf8"))).toEqual([
+      { order: o.order, event: o.event },
+    ]);
   });
 
   it("returns the existing claim of an idempotency key", async () => {
