@@ -19,6 +19,7 @@ import {
   pathCosts,
   priced,
   recordsUnits,
+  USAGE_MODEL,
 } from "../lib/core/execution-cost.ts";
 import { initialState } from "../lib/core/execution-state.ts";
 import type { Json } from "../lib/core/model.ts";
@@ -58,6 +59,8 @@ const ratio = (a: number, b: number) => (b === 0 ? "-" : (a / b).toFixed(2));
 
 let offBy = 0;
 const worst: { success: number; failure: number } = { success: 0, failure: 0 };
+/** Lambda invocations over every path: Baton (records one batch per execution, or its share of full batches under load) and hand-wired. */
+const invocations = { baton: 0, batonBusy: 0, hand: 0, worst: 0 };
 console.log(
   `Prices: ${PRICES.region}, list prices from ${PRICES.asOf}; Standard workflows, Lambda ${deployment.memoryMb} MB ${deployment.architecture}, logs at ${deployment.logLevel}, ${deployment.callMs} ms per call`,
 );
@@ -97,6 +100,13 @@ for (const scenario of [linear(3), linear(5), linear(10), fanOut(), mapSaga(10)]
     const key = failAt === undefined ? "success" : "failure";
     if (scenario.name.startsWith("linear"))
       worst[key] = Math.max(worst[key], b.usage.transitions / h.usage.transitions);
+    const batonInvocations =
+      b.usage.serviceCalls + b.usage.recordsInvocations + b.usage.apiRequests;
+    invocations.baton += batonInvocations;
+    invocations.batonBusy +=
+      batonInvocations - b.usage.recordsInvocations + b.usage.events / USAGE_MODEL.recordsBatchSize;
+    invocations.hand += h.usage.serviceCalls;
+    invocations.worst = Math.max(invocations.worst, batonInvocations / h.usage.serviceCalls);
     console.log(
       [
         scenario.name.padEnd(16),
@@ -120,6 +130,9 @@ for (const scenario of [linear(3), linear(5), linear(10), fanOut(), mapSaga(10)]
 }
 console.log(
   `linear sagas, worst transition ratio: success ${worst.success.toFixed(2)} (target <= 1.0), failure ${worst.failure.toFixed(2)} (target <= 1.2)`,
+);
+console.log(
+  `Lambda invocations over all paths, Baton / hand-wired: ${(invocations.baton / invocations.hand).toFixed(2)} with one records invocation per execution (an idle queue), ${(invocations.batonBusy / invocations.hand).toFixed(2)} under load (records batches of ${USAGE_MODEL.recordsBatchSize} messages); worst path ${invocations.worst.toFixed(2)} (target <= 1.5 overall)`,
 );
 console.log(
   "B = Baton, H = hand-wired; Lambda B counts service-call + records + API invocations; $/M per million executions",

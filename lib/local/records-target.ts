@@ -3,8 +3,8 @@
  * (`applyBatch`), fed the way the SQS queue feeds it in AWS. Events are held per execution for a
  * short batching window (like the queue's batching window) and recorded together: one log append
  * per batch, and the head read and written only for a status change or compensation phase. A
- * status change flushes at once: `Execution Started` is announced without delay, and a finished
- * execution's record is complete as soon as its events are. One batch per execution at a time: dynalite serializes requests anyway, and a
+ * run's start is recorded within 50 ms (`Execution Started` announced without the window's delay)
+ * and its end at once, so a finished execution's record is complete as soon as its events are. One batch per execution at a time: dynalite serializes requests anyway, and a
  * second concurrent batch would only race the first for the head.
  * Every delivery resolves once its event is stored, or rejects so the bus retries it and finally
  * dead-letters it.
@@ -48,13 +48,24 @@ export class RecordsTarget {
       queue.push({ event, resolve, reject });
       this.#queues.set(key, queue);
       if (this.#flushing.has(key)) return; // the running batch picks it up when it is done
-      if (isStatusChange(event) || queue.length >= this.#maxBatch) this.#flushNow(key);
+      if (isRunEnd(event) || queue.length >= this.#maxBatch) this.#flushNow(key);
+      else if (isStatusChange(event)) this.#flushWithin(key, START_DELAY_MS);
       else if (!this.#timers.has(key))
         this.#timers.set(
           key,
           setTimeout(() => this.#flushNow(key), this.#windowMs),
         );
     });
+  }
+
+  /** Flushes within `ms` (sooner than the window, never later than an earlier timer). */
+  #flushWithin(key: string, ms: number): void {
+    const timer = this.#timers.get(key);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#timers.set(
+      key,
+      setTimeout(() => this.#flushNow(key), Math.min(ms, this.#windowMs)),
+    );
   }
 
   #flushNow(key: string): void {
@@ -107,11 +118,21 @@ export class RecordsTarget {
 }
 
 /**
- * A Step Functions status change: a run's start (its `Execution Started` is announced without
- * waiting for the window) or end (little of the execution follows), recorded at once.
+ * How long a run's start waits: `Execution Started` is announced without waiting for the window,
+ * and an API start has written the head by then (its status change is emitted while the API's
+ * request is still finishing; recording it first would make the API's write a lost race).
  */
+const START_DELAY_MS = 50;
+
+/** A Step Functions status change: a run's start or end. */
 function isStatusChange(event: BusEvent): boolean {
   return event.source === STEP_FUNCTIONS_SOURCE;
+}
+
+/** A run's end: little of the execution follows it, so it is recorded at once. */
+function isRunEnd(event: BusEvent): boolean {
+  const status = (event.detail as { readonly status?: unknown } | undefined)?.status;
+  return isStatusChange(event) && status !== "RUNNING";
 }
 
 /** The execution an event is about (its last ARN segment), or the event id for anything else. */

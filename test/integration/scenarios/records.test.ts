@@ -95,6 +95,8 @@ describe("execution records and stats on the deployed stack", () => {
         .filter((e) => e.type !== "Step Functions Execution Status Change")
         .map((e) => `${e.type}${e.stepId === undefined ? "" : ` ${e.stepId}`}`),
     ).toEqual([
+      // The records log the `Execution *` events they publish, as baton dev lists them.
+      "Execution Started",
       "Step Started reserve",
       "Step Succeeded reserve",
       "Step Started charge",
@@ -103,6 +105,7 @@ describe("execution records and stats on the deployed stack", () => {
       "Step Started reserve",
       "Step Compensated reserve",
       "Compensation Completed",
+      "Execution Failed",
     ]);
   });
 
