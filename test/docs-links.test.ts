@@ -1,7 +1,6 @@
 /**
- * The README and docs/ link only inside the repository (users of a clone see nothing else, apart
- * from a few well-known public sites), and every relative link resolves to a file, with its
- * `#anchor` to a heading of that file.
+ * The README and docs/ link only inside the repository (a clone is all a user has), and every
+ * relative link resolves to a file, with its `#anchor` to a heading of that file.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -11,8 +10,6 @@ const ROOT = join(import.meta.dirname, "..");
 const PAGES = ["README.md", ...readdirSync(join(ROOT, "docs")).map((f) => `docs/${f}`)].filter(
   (f) => f.endsWith(".md"),
 );
-/** Public sites a page may point to (tools the reader installs). */
-const PUBLIC = [/^https:\/\/vitest\.dev\b/, /^https:\/\/github\.com\/okigan\/awscurl\b/];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
 const anchorOf = (heading: string): string =>
