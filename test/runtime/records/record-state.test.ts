@@ -5,6 +5,7 @@ import { toDocument } from "../../../lib/runtime/records/derive.ts";
 import type { ExecutionDocument } from "../../../lib/runtime/records/document.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";
 import { canonicalJson, merge, type RecordState } from "../../../lib/runtime/records/state.ts";
+import { traceDelta } from "../../../lib/runtime/records/trace.ts";
 import {
   at,
   batonEvent,
@@ -186,6 +187,50 @@ describe("execution record state", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("a finished run's trace and a call's own events, in either order", () => {
+  // The integration flake "ship attempts 0": the status change (with the run's state trace)
+  // reached the records before ship's Step events. The record converges once they arrive; a
+  // reader that needs attempts waits for them (test/integration/fixtures/api.ts withAttempts).
+  const id = "exec-t";
+  const fold = (state: RecordState, events: readonly unknown[]): RecordState => {
+    let next = state;
+    for (const event of events) {
+      const observation = observe(event, catalogue);
+      if (observation.kind === "observed") next = merge(next, observation.delta);
+    }
+    return next;
+  };
+  const traced = traceDelta(
+    id,
+    0,
+    new Map([
+      ["reserve", "SUCCEEDED"],
+      ["charge", "SUCCEEDED"],
+      ["ship", "SUCCEEDED"],
+    ] as const),
+  );
+  const finished = [
+    sfnStatus(id, { status: "RUNNING" }),
+    sfnStatus(id, { status: "SUCCEEDED", output: {} }),
+  ];
+  const shipEvents = [
+    stepEvent("Step Started", id, { stepId: "ship", startMs: 5 }),
+    stepEvent("Step Succeeded", id, { stepId: "ship", startMs: 5, endMs: 6, instance: "s-1" }),
+  ];
+  const ship = (state: RecordState) =>
+    toDocument(state, orderWorkflow).steps.find((s) => s.id === "ship");
+
+  it("shows the call SUCCEEDED with no attempts until its events arrive, then converges", () => {
+    const early = fold(merge({ id }, traced), finished);
+    expect(ship(early)).toMatchObject({ status: "SUCCEEDED", attempts: 0 });
+
+    const late = fold(early, shipEvents);
+    const first = merge(fold({ id }, shipEvents), fold(merge({ id }, traced), finished));
+    expect(ship(late)).toMatchObject({ status: "SUCCEEDED", attempts: 1, instance: "s-1" });
+    expect(canonicalJson(late)).toEqual(canonicalJson(first));
   });
 });
 
