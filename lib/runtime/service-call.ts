@@ -5,13 +5,7 @@
  * Failures throw catalogue errors (`Baton.*`) that the ASL `Retry`/`Catch` match.
  */
 
-import {
-  type CallBudget,
-  callBudget,
-  LAMBDA_SAFETY_MS,
-  REPORT_MS,
-  requestAbortAt,
-} from "../core/call-budget.ts";
+import { type CallBudget, callBudget, PREPARE_MS, requestAbortAt } from "../core/call-budget.ts";
 import type {
   ServiceCallFailure,
   ServiceCallRequest,
@@ -91,29 +85,35 @@ export async function callService(
   options: CallOptions = {},
 ): Promise<ServiceCallResult> {
   checkRequest(input);
-  if (deps.pauses === undefined) return callOnce(numbered(input), deps, options);
+  // The attempt's budget starts here, so everything before the request counts (the pause read
+  // too): the handler's hard deadline stays inside the Task timeout (lib/core/call-budget.ts).
+  const startedAt = deps.clock.now();
+  if (deps.pauses === undefined) return callOnce(numbered(input), deps, options, startedAt);
   // A paused execution's call parks or is turned away before anything starts (pause/pause-gate.ts);
-  // before numbering, so the attempts it turned away count toward no attempt number or cap.
-  const remaining = options.remainingMs;
-  const room =
-    remaining === undefined
-      ? undefined
-      : remaining - input.timeout * 1000 - REPORT_MS - LAMBDA_SAFETY_MS;
-  const gate = await passPauseGate(input, deps.pauses, deps.clock, {
-    ...(room === undefined ? {} : { maxWaitMs: Math.max(0, room) }),
-  });
-  return callOnce(numbered(gate.request), deps, {
-    ...options,
-    ...(remaining === undefined ? {} : { remainingMs: remaining - gate.waitedMs }),
-  });
+  // before numbering, so the attempts it turned away count toward no attempt number or cap. It
+  // parks at most half of PREPARE_MS, so the request keeps its whole step timeout; an execution
+  // paused longer is turned away (Baton.Paused) and asked again by the Task's pause retrier.
+  const budget = callBudget(
+    startedAt,
+    stepTimeoutMs(input.timeout) ?? DEFAULT_STEP_MS,
+    options.remainingMs,
+  );
+  const gate = await beforeAbort(
+    budget,
+    deps.clock,
+    "The pause check",
+    input.stepId,
+    passPauseGate(input, deps.pauses, deps.clock, { maxWaitMs: PREPARE_MS / 2 }),
+  );
+  return callOnce(numbered(gate.request), deps, options, startedAt);
 }
 
 async function callOnce(
   request: ServiceCallRequest,
   deps: ServiceCallDeps,
   options: CallOptions,
+  startedAt: number,
 ): Promise<ServiceCallResult> {
-  const startedAt = deps.clock.now();
   // Budgets nest inside the Task timeout (lib/core/call-budget.ts): the request is aborted at the
   // step timeout after it is sent; lookups before it and reports after it are bounded too.
   let stepMs = stepTimeoutMs(request.timeout);

@@ -328,6 +328,27 @@ describe("the handler returns inside its time budget", () => {
     );
   });
 
+  it("counts a slow pause check against the attempt's budget: it returns inside it, nothing sent", async () => {
+    // Prepare: the pause flag takes 10 s to read; the service would answer at once.
+    const slowPauses = {
+      get: () => delay(10_000).then(() => undefined),
+      bounce: async () => {},
+    } as unknown as NonNullable<ServiceCallDeps["pauses"]>;
+    const started = Date.now();
+
+    // Act
+    const error = await failure(
+      callService(callRequest({ timeout: STEP_SECONDS }), { ...deps, pauses: slowPauses }),
+    );
+
+    // Assess
+    expect([error.name, server.requests.length]).toEqual(["Baton.ServiceError", 0]);
+    expect(error.reason).toContain("The pause check did not finish within");
+    expect(Date.now() - started).toBeLessThan(
+      PREPARE_MS + STEP_SECONDS * 1000 + REPORT_MS + MARGIN_MS,
+    );
+  });
+
   it("fits the Lambda's remaining time: the request is aborted REPORT_MS before it runs out", async () => {
     server.handle(slow(10_000, json(200, {})));
     const started = Date.now();
