@@ -28,6 +28,7 @@ import { writeCatalogueFile } from "./catalogue-file.ts";
 import { loadCompiledWorkflows } from "./compiled-workflows.ts";
 import { ConcurrencySlotsRule } from "./concurrency-slots-rule.ts";
 import type { BatonConfig } from "./config.ts";
+import { ContractDriftAlarm } from "./contract-drift-alarm.ts";
 import { ExecutionRecordsRules, RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
 import { OrchestrationBus } from "./orchestration-bus.ts";
@@ -175,6 +176,11 @@ export class BatonStack extends Stack {
       alarmNamePrefix: prefix,
       deadLetterQueue: dlq,
       functions: lambdas,
+      alarmAction,
+    });
+    new ContractDriftAlarm(this, "ContractDrift", {
+      alarmNamePrefix: prefix,
+      eventBus: bus,
       alarmAction,
     });
     new BatonDashboard(this, "Dashboard", {

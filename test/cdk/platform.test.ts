@@ -585,6 +585,7 @@ describe("operations", () => {
       "baton-dev-api-throttles",
       "baton-dev-await-signal-errors",
       "baton-dev-await-signal-throttles",
+      "baton-dev-contract-drift",
       "baton-dev-dlq-depth",
       "baton-dev-execution-records-errors",
       "baton-dev-execution-records-throttles",
@@ -600,6 +601,27 @@ describe("operations", () => {
       MetricName: "ApproximateNumberOfMessagesVisible",
       Namespace: "AWS/SQS",
       Statistic: "Maximum",
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      AlarmActions: [{ Ref: id("AWS::SNS::Topic", "AlarmsTopic") }],
+    });
+  });
+
+  it("alarms when a refreshed contract breaks deployed workflows (Contract Drift Detected on the bus)", () => {
+    const rules = built.template.findResources("AWS::Events::Rule", {
+      Properties: { EventPattern: { "detail-type": ["Contract Drift Detected"] } },
+    });
+    const [ruleId, rule] = Object.entries(rules)[0] ?? [];
+    expect([Object.keys(rules).length, rule?.Properties.EventPattern]).toEqual([
+      1,
+      { source: ["baton"], "detail-type": ["Contract Drift Detected"] },
+    ]);
+    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "baton-dev-contract-drift",
+      Namespace: "AWS/Events",
+      MetricName: "MatchedEvents",
+      Dimensions: [{ Name: "RuleName", Value: { Ref: ruleId } }],
+      Statistic: "Sum",
       Threshold: 0,
       ComparisonOperator: "GreaterThanThreshold",
       AlarmActions: [{ Ref: id("AWS::SNS::Topic", "AlarmsTopic") }],
