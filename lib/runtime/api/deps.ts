@@ -6,7 +6,7 @@ import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionsDeps } from "../execution-lifecycle.ts";
 import type { Logger } from "../logger.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
-import type { ControlPlaneDeps } from "../workflows/publish.ts";
+import type { ControlPlaneDeps } from "../workflows/versions.ts";
 import type { InputValidator } from "./input-validation.ts";
 
 /** A dependency probe for `GET /health`; resolves when the dependency answers. */

@@ -1,24 +1,31 @@
 /** The API's dependencies in AWS, from the environment, built once per container. */
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { handleApiEvent } from "../api/app.ts";
+import { apiRouter } from "../api/api-routes.ts";
 import type { ApiDeps } from "../api/deps.ts";
+import { handleRequest } from "../api/handle.ts";
 import { type ApiEvent, type ApiResponse, HttpProblem, problemResponse } from "../api/http.ts";
 import { InputValidator } from "../api/input-validation.ts";
+import type { Router } from "../api/router.ts";
 import type { Logger } from "../logger.ts";
 import { retentionDaysFromEnv } from "../records/keys.ts";
 import { applyEvent } from "../records/updater.ts";
 import { RegistryService } from "../registry/registry-service.ts";
-import { getCatalogue } from "./catalogue-from-env.ts";
+import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
+import { syncDeployed } from "../workflows/deployed-sync.ts";
+import type { ControlPlaneDeps } from "../workflows/versions.ts";
+import { getCatalogue, refreshCatalogue } from "./catalogue-from-env.ts";
 import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { DynamoPauseStore } from "./dynamo-pause-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
 import { DynamoSlotStore } from "./dynamo-slot-store.ts";
+import { DynamoWorkflowStore } from "./dynamo-workflow-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
 import { SfnExecutionEngine } from "./sfn-engine.ts";
+import { SfnWorkflowDeployer } from "./sfn-workflow-deployer.ts";
 import { SqsDeadLetterQueue } from "./sqs-dead-letter-queue.ts";
 
 let defaults: Promise<ApiDeps> | undefined;
@@ -59,8 +66,10 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
       await applyEvent(event, { store: executions, catalogue, publisher });
     },
   });
+  const controlPlane = await openControlPlane(catalogue, clients);
   return {
     catalogue,
+    ...(controlPlane === undefined ? {} : { controlPlane }),
     executions,
     signals: new DynamoSignalStore({
       client: clients.dynamo,
@@ -69,7 +78,7 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
     }),
     engine: new SfnExecutionEngine({
       client: clients.sfn,
-      stateMachineArn: (workflow) => catalogue.stateMachineArn(workflow),
+      stateMachineArn: (workflow, version) => catalogue.stateMachineArn(workflow, version),
       locate: async (id) => (await executions.get(id))?.workflow,
     }),
     slots: new DynamoSlotStore({ client: clients.dynamo, tableName: executionsTable }),
@@ -92,10 +101,40 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
   };
 }
 
+/**
+ * The workflows table and the Step Functions deployer, when the stack configured them. At a
+ * container's start the deployed workflows (the bundled catalogue) are synced into the table's
+ * version history (idempotent; a newer deploy goes live), then the table is read.
+ */
+async function openControlPlane(
+  catalogue: WorkflowCatalogue,
+  clients: ReturnType<typeof getClients>,
+): Promise<ControlPlaneDeps | undefined> {
+  const tableName = process.env[ENV.workflowsTable];
+  if (tableName === undefined || tableName === "") return undefined;
+  const store = new DynamoWorkflowStore({ client: clients.dynamo, tableName });
+  const deployer = new SfnWorkflowDeployer({
+    client: clients.sfn,
+    stateMachineArnPrefix: requireEnv(ENV.stateMachineArnPrefix),
+    roleArn: requireEnv(ENV.runtimeRoleArn),
+    serviceCallArn: requireEnv(ENV.serviceCallArn),
+    awaitSignalArn: requireEnv(ENV.awaitSignalArn),
+    eventBusName: requireEnv(ENV.eventBus),
+  });
+  await syncDeployed(
+    { store, deployer, catalogue },
+    catalogue.list().map((entry) => ({ entry })),
+    logger,
+  );
+  await refreshCatalogue();
+  return { store, deployer };
+}
+
 /** One API request in AWS: 503 (with the reason in the log) while the environment is incomplete. */
 export async function handleWithDefaults(
   event: ApiEvent,
   log: Logger = logger,
+  router: Router<ApiDeps> = apiRouter,
 ): Promise<ApiResponse> {
   let deps: ApiDeps;
   try {
@@ -111,5 +150,11 @@ export async function handleWithDefaults(
       ),
     );
   }
-  return handleApiEvent(event, deps);
+  try {
+    await refreshCatalogue();
+  } catch (error) {
+    // A stale catalogue still serves: the next request tries the table again.
+    log.warn("workflow catalogue not refreshed", { error: String(error) });
+  }
+  return handleRequest(router, event, deps);
 }

@@ -1,7 +1,34 @@
-/** The workflow catalogue of a Lambda container, read once from `BATON_CATALOGUE_FILE`. */
+/**
+ * The workflow catalogue of a Lambda container: the deployed workflows from the bundled
+ * `BATON_CATALOGUE_FILE`, kept in step with the workflows table (`BATON_WORKFLOWS_TABLE`) where
+ * runtime changes live: `refreshCatalogue` re-reads the table's heads at most once per
+ * `BATON_CATALOGUE_TTL_MS` (default 1000), so a change made in one container is seen by the
+ * others within that time.
+ */
 import { isAbsolute, join } from "node:path";
 import { loadCatalogue, type WorkflowCatalogue } from "../workflow-catalogue.ts";
+import { StoredCatalogue } from "../workflows/stored-catalogue.ts";
+import { getClients } from "./clients.ts";
+import { DynamoWorkflowStore } from "./dynamo-workflow-store.ts";
 import { ENV } from "./env.ts";
+
+let stored: StoredCatalogue | undefined;
+
+/** The catalogue, refreshed from the workflows table when its TTL has passed. */
+export async function refreshCatalogue(): Promise<WorkflowCatalogue> {
+  const catalogue = await getCatalogue();
+  const tableName = process.env[ENV.workflowsTable];
+  if (tableName === undefined || tableName === "") return catalogue;
+  if (stored?.catalogue !== catalogue) {
+    const ttl = Number(process.env[ENV.catalogueTtlMs]);
+    stored = new StoredCatalogue({
+      store: new DynamoWorkflowStore({ client: getClients().dynamo, tableName }),
+      catalogue,
+      ...(Number.isFinite(ttl) && ttl >= 0 ? { ttlMs: ttl } : {}),
+    });
+  }
+  return stored.fresh();
+}
 
 let cached: Promise<WorkflowCatalogue> | undefined;
 

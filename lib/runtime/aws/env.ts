@@ -16,6 +16,15 @@ export const ENV = {
   catalogueFile: "BATON_CATALOGUE_FILE",
   /** State machine ARN of a workflow = this prefix + the workflow name (set by the CDK stack). */
   stateMachineArnPrefix: STATE_MACHINE_ARN_PREFIX_VARIABLE,
+  /** The workflows table (runtime workflows and every version); the catalogue is read from it. */
+  workflowsTable: "BATON_WORKFLOWS_TABLE",
+  /** The role state machines created through the API run under (the API may pass only it). */
+  runtimeRoleArn: "BATON_RUNTIME_ROLE_ARN",
+  /** Substituted into runtime-created definitions, as CDK substitutes them into deployed ones. */
+  serviceCallArn: "BATON_SERVICE_CALL_ARN",
+  awaitSignalArn: "BATON_AWAIT_SIGNAL_ARN",
+  /** Milliseconds a container's catalogue is trusted before the table is read again. */
+  catalogueTtlMs: "BATON_CATALOGUE_TTL_MS",
   /** Days execution records are kept (TTL). */
   retentionDays: "BATON_RETENTION_DAYS",
   /** Set to `1` to allow loopback/private service URLs (local dev and tests only). */

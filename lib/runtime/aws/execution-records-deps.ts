@@ -1,7 +1,7 @@
 /** The record updater's dependencies in AWS, built once per container (again after a failure). */
 import type { ExecutionRecordsDeps } from "../execution-records.ts";
 import { retentionDaysFromEnv } from "../records/keys.ts";
-import { getCatalogue } from "./catalogue-from-env.ts";
+import { getCatalogue, refreshCatalogue } from "./catalogue-from-env.ts";
 import { getClients } from "./clients.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { ENV, requireEnv } from "./env.ts";
@@ -36,5 +36,9 @@ export function executionRecordsDeps(): Promise<ExecutionRecordsDeps> {
       deps = undefined; // a transient failure must not poison the container
     });
   }
-  return deps;
+  // The same catalogue object, brought up to date with the workflows table (TTL).
+  return deps.then(async (ready) => {
+    await refreshCatalogue();
+    return ready;
+  });
 }

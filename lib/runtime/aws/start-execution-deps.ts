@@ -2,7 +2,7 @@
 import { retentionDaysFromEnv } from "../records/keys.ts";
 import { StartAdmission } from "../start-admission.ts";
 import type { TriggeredStartDeps } from "../triggered-start.ts";
-import { getCatalogue } from "./catalogue-from-env.ts";
+import { getCatalogue, refreshCatalogue } from "./catalogue-from-env.ts";
 import { getClients } from "./clients.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
@@ -34,7 +34,7 @@ export function startExecutionDeps(): Promise<TriggeredStartDeps> {
         signals: new DynamoSignalStore({ client: clients.dynamo, tableName, retentionDays }),
         engine: new SfnExecutionEngine({
           client: clients.sfn,
-          stateMachineArn: (workflow) => catalogue.stateMachineArn(workflow),
+          stateMachineArn: (workflow, version) => catalogue.stateMachineArn(workflow, version),
           locate: async (id) => (await executions.get(id))?.workflow,
         }),
         slots: new DynamoSlotStore({ client: clients.dynamo, tableName }),
@@ -48,5 +48,9 @@ export function startExecutionDeps(): Promise<TriggeredStartDeps> {
       deps = undefined; // a transient failure must not poison the container
     });
   }
-  return deps;
+  // The same catalogue object, brought up to date with the workflows table (TTL).
+  return deps.then(async (ready) => {
+    await refreshCatalogue();
+    return ready;
+  });
 }

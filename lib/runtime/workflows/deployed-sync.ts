@@ -7,7 +7,7 @@
  */
 import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
 import type { Logger } from "../logger.ts";
-import { type PublishDeps, pointLiveAt, sourceHash } from "./publish.ts";
+import { type PublishDeps, pointLiveAt, sourceHash } from "./versions.ts";
 import { WorkflowConflictError, type WorkflowVersionRecord } from "./workflow-store.ts";
 
 export interface DeployedWorkflow {

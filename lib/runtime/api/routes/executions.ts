@@ -16,8 +16,8 @@ import {
   type ExecutionDocument,
   isExecutionStatus,
 } from "../../records/document.ts";
-import { loadVersion } from "../../workflows/publish.ts";
 import { LIVE_ALIAS, pickVersion } from "../../workflows/routing.ts";
+import { loadVersion } from "../../workflows/versions.ts";
 import type { ApiDeps } from "../deps.ts";
 import {
   badRequest,

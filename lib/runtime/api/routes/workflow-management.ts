@@ -1,16 +1,12 @@
 /**
- * Runtime workflow management: `PUT /workflows/{name}` (publish), versions, aliases, `DELETE`.
- * The use cases are in `workflows/publish.ts`; these routes parse the request and shape the answer.
+ * Runtime workflow management: versions, aliases, `DELETE` (`PUT /workflows/{name}`, which
+ * compiles, is `workflow-publish.ts`). The use cases are in `workflows/versions.ts`; these routes
+ * parse the request and shape the answer.
  */
 import type { Json } from "../../../core/model.ts";
 import type { FileProblem } from "../../../core/problems.ts";
-import {
-  deleteWorkflow,
-  type PublishDeps,
-  publishWorkflow,
-  setAlias,
-} from "../../workflows/publish.ts";
 import { ALIAS_NAME, MAX_ROUTES, type Routing } from "../../workflows/routing.ts";
+import { deleteWorkflow, type PublishDeps, setAlias } from "../../workflows/versions.ts";
 import type { WorkflowVersionRecord } from "../../workflows/workflow-store.ts";
 import type { ApiDeps } from "../deps.ts";
 import {
@@ -20,7 +16,6 @@ import {
   type HttpRequest,
   intParam,
   json,
-  MAX_BODY_BYTES,
   notFound,
   readJson,
 } from "../http.ts";
@@ -56,27 +51,6 @@ export function publishDeps(deps: ApiDeps): PublishDeps {
 export const caller = (request: HttpRequest): string => request.principal ?? "anonymous";
 
 export const workflowManagementRoutes: readonly Route<ApiDeps>[] = [
-  route("PUT", "/workflows/{name}", async ({ deps, params, request }) => {
-    const name = workflowName(params.name ?? "");
-    const outcome = await publishWorkflow(
-      publishDeps(deps),
-      name,
-      sourceText(request),
-      caller(request),
-    );
-    const body = {
-      name: outcome.name,
-      version: outcome.version,
-      published: outcome.outcome !== "unchanged",
-      ...(outcome.warnings.length === 0
-        ? {}
-        : { warnings: outcome.warnings.map(toWorkflowProblem) }),
-    };
-    return json(outcome.outcome === "created" ? 201 : 200, body, {
-      location: `/workflows/${name}/versions/${outcome.version}`,
-    });
-  }),
-
   route("DELETE", "/workflows/{name}", async ({ deps, params }) => {
     await deleteWorkflow(publishDeps(deps), workflowName(params.name ?? ""));
     return { statusCode: 204, headers: { "cache-control": "no-store" }, body: "" };
@@ -116,34 +90,6 @@ export const workflowManagementRoutes: readonly Route<ApiDeps>[] = [
     return json(200, { name, alias, routing: head.aliases[alias] ?? routing });
   }),
 ];
-
-/** The body of a PUT as text: YAML (`application/yaml`, `text/yaml`) or JSON. */
-function sourceText(request: HttpRequest): string {
-  const body = request.body;
-  if (body === undefined || body.trim() === "") {
-    throw badRequest("The body is empty; send the workflow as YAML (application/yaml) or JSON.");
-  }
-  const type = (request.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
-  if (
-    !/^(application\/(([a-z0-9.+-]*\+)?json|yaml|x-yaml)|text\/(yaml|x-yaml|plain))$/i.test(type)
-  ) {
-    throw new HttpProblem(
-      415,
-      "unsupported-media-type",
-      "Unsupported media type",
-      `The workflow must be YAML (application/yaml) or JSON (application/json), got ${type}.`,
-    );
-  }
-  if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
-    throw new HttpProblem(
-      413,
-      "payload-too-large",
-      "Payload too large",
-      `The workflow is ${Buffer.byteLength(body)} bytes; at most ${MAX_BODY_BYTES} are accepted.`,
-    );
-  }
-  return body;
-}
 
 export function workflowName(name: string): string {
   if (!WORKFLOW_NAME.test(name)) {

@@ -1,0 +1,31 @@
+/**
+ * The routes the API Lambda serves: every route but `PUT /workflows/{name}`, whose compiler and
+ * YAML parser live in their own Lambda (`publish-app.ts`), which keeps this bundle small.
+ */
+import type { ApiDeps } from "./deps.ts";
+import { Router } from "./router.ts";
+import { dlqRoutes } from "./routes/dlq.ts";
+import { executionRoutes } from "./routes/executions.ts";
+import { fleetRoutes } from "./routes/fleet.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { pauseRoutes } from "./routes/pause.ts";
+import { serviceRoutes } from "./routes/services.ts";
+import { signalRoutes } from "./routes/signals.ts";
+import { workflowManagementRoutes } from "./routes/workflow-management.ts";
+import { workflowRoutes } from "./routes/workflows.ts";
+
+export const apiRoutes = [
+  ...healthRoutes,
+  ...openApiRoutes,
+  ...workflowRoutes,
+  ...workflowManagementRoutes,
+  ...pauseRoutes,
+  ...executionRoutes,
+  ...fleetRoutes,
+  ...signalRoutes,
+  ...serviceRoutes,
+  ...dlqRoutes,
+] as const;
+
+export const apiRouter = new Router<ApiDeps>(apiRoutes);
