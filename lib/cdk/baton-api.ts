@@ -29,6 +29,11 @@ export const API_STAGE_NAME = "v1";
 export interface BatonApiProps {
   readonly restApiName: string;
   readonly handler: IFunction;
+  /**
+   * Serves `PUT /workflows/{name}` (it compiles, so it is a bundle of its own); every other
+   * method on that path stays with `handler`. @default `handler` serves it too
+   */
+  readonly publishHandler?: IFunction;
   /** @default { mode: "iam" } */
   readonly auth?: ApiAuth;
   /** Steady-state requests per second for the stage. @default 50 */
@@ -97,6 +102,20 @@ export class BatonApi extends Construct {
     // request validator, and `/{proxy+}` would otherwise add a bare ANY method on `/`.
     this.api.root.addMethod("ANY", integration, options);
     this.api.root.addProxy({ anyMethod: false }).addMethod("ANY", integration, options);
+    if (props.publishHandler !== undefined) {
+      // A resource of its own does not fall back to the proxy: the other methods of these paths
+      // (and the paths below them) go to the main handler explicitly.
+      const workflows = this.api.root.addResource("workflows");
+      workflows.addMethod("ANY", integration, options);
+      const workflow = workflows.addResource("{name}");
+      workflow.addMethod("ANY", integration, options);
+      workflow.addProxy({ anyMethod: false }).addMethod("ANY", integration, options);
+      const publish = new LambdaIntegration(props.publishHandler, {
+        proxy: true,
+        allowTestInvoke: false,
+      });
+      workflow.addMethod("PUT", publish, options);
+    }
     this.acknowledgeNagFindings(auth);
   }
 

@@ -16,6 +16,7 @@ import { CATALOGUE_FILE_NAME } from "./catalogue-file.ts";
 import { RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";
 import { executionsArn, stateMachineArn } from "./physical-names.ts";
+import { RuntimeWorkflowRole } from "./runtime-workflow-role.ts";
 
 export type HandlerName =
   | "service-call"
@@ -138,10 +139,37 @@ export interface BatonHandlersProps {
   readonly logRetention?: RetentionDays;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Workflows managed at run time (`PUT /workflows/{name}`, docs/control-plane.md): the table
+   * they live in and the name prefix of the stack's state machines. @default none (those routes 503)
+   */
+  readonly runtimeWorkflows?: RuntimeWorkflowsProps;
 }
+
+export interface RuntimeWorkflowsProps {
+  readonly table: Table;
+  /** `baton-<stage>-`: every state machine of the stack is named `<prefix><workflow>`. */
+  readonly stateMachinePrefix: string;
+}
+
+/** Step Functions actions the API needs to publish versions and point aliases. */
+export const WORKFLOW_MANAGEMENT_ACTIONS = [
+  "states:CreateStateMachine",
+  "states:UpdateStateMachine",
+  "states:PublishStateMachineVersion",
+  "states:DescribeStateMachine",
+  "states:CreateStateMachineAlias",
+  "states:UpdateStateMachineAlias",
+  "states:DeleteStateMachineAlias",
+  "states:DescribeStateMachineAlias",
+] as const;
 
 export class BatonHandlers extends Construct {
   readonly functions: Readonly<Record<HandlerName, BatonFunction>>;
+  /** `PUT /workflows/{name}` (compiles, so it is its own bundle); with `runtimeWorkflows` only. */
+  readonly publishWorkflow?: BatonFunction;
+  /** The role of runtime-created state machines; with `runtimeWorkflows` only. */
+  readonly runtimeRole?: RuntimeWorkflowRole;
 
   constructor(scope: Construct, id: string, props: BatonHandlersProps) {
     super(scope, id);
@@ -150,11 +178,15 @@ export class BatonHandlers extends Construct {
       id: string,
       timeout: Duration,
       memorySize = 256,
+      entry: { readonly handler: string; readonly description: string } = {
+        handler: name,
+        description: DESCRIPTIONS[name],
+      },
     ): BatonFunction => {
       const access = HANDLER_ACCESS[name];
       const fn = new BatonFunction(this, id, {
-        handler: name,
-        description: DESCRIPTIONS[name],
+        handler: entry.handler,
+        description: entry.description,
         timeout,
         memorySize,
         environment: this.environmentFor(access, props),
@@ -183,6 +215,109 @@ export class BatonHandlers extends Construct {
       "await-signal": make("await-signal", "AwaitSignal", Duration.seconds(10)),
       "start-execution": make("start-execution", "StartExecution", Duration.seconds(30)),
     };
+    const runtime = props.runtimeWorkflows;
+    if (runtime === undefined) return;
+    this.runtimeRole = new RuntimeWorkflowRole(this, "RuntimeWorkflowRole", {
+      stateMachinePrefix: runtime.stateMachinePrefix,
+      serviceCall: this.functions["service-call"].function,
+      awaitSignal: this.functions["await-signal"].function,
+      eventBus: props.eventBus,
+    });
+    // Compiling needs the compiler and the YAML parser: a bundle of its own, the API's access.
+    this.publishWorkflow = make("api", "PublishWorkflow", Duration.seconds(29), 1024, {
+      handler: "publish-workflow",
+      description: "Baton: PUT /workflows/{name} (validates, compiles, publishes a version)",
+    });
+    for (const fn of [this.functions.api, this.publishWorkflow])
+      this.grantWorkflowManagement(fn, runtime, this.runtimeRole, props);
+    for (const name of ["execution-records", "start-execution"] as const)
+      this.grantCatalogueTable(this.functions[name], runtime);
+    this.grantRuntimeHistory(this.functions["execution-records"], runtime);
+  }
+
+  /** The table, the prefix's machines and aliases, and passing the runtime role (only it). */
+  private grantWorkflowManagement(
+    fn: BatonFunction,
+    runtime: RuntimeWorkflowsProps,
+    runtimeRole: RuntimeWorkflowRole,
+    props: BatonHandlersProps,
+  ): void {
+    runtime.table.grantReadWriteData(fn.role);
+    this.setCatalogueEnvironment(fn, runtime);
+    const env = {
+      [ENV.runtimeRoleArn]: runtimeRole.role.roleArn,
+      [ENV.serviceCallArn]: this.functions["service-call"].function.functionArn,
+      [ENV.awaitSignalArn]: this.functions["await-signal"].function.functionArn,
+      [ENV.eventBus]: props.eventBus.eventBusName,
+    };
+    for (const [key, value] of Object.entries(env)) fn.function.addEnvironment(key, value);
+    const machines = stateMachineArn(this, `${runtime.stateMachinePrefix}*`);
+    const executions = executionsArn(this, `${runtime.stateMachinePrefix}*`);
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...WORKFLOW_MANAGEMENT_ACTIONS], resources: [machines] }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure"],
+        resources: [machines],
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          "states:DescribeExecution",
+          "states:StopExecution",
+          "states:RedriveExecution",
+          "states:GetExecutionHistory",
+        ],
+        resources: [executions],
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["iam:PassRole"],
+        resources: [runtimeRole.role.roleArn],
+        conditions: { StringEquals: { "iam:PassedToService": "states.amazonaws.com" } },
+      }),
+    );
+    acknowledge(
+      fn.role,
+      "AwsSolutions-IAM5",
+      "Workflows are created at run time under the stack's state machine name prefix; only those machines, their versions, aliases and executions are covered.",
+      [
+        accountArn("states", `stateMachine:${runtime.stateMachinePrefix}*`),
+        accountArn("states", `execution:${runtime.stateMachinePrefix}*:*`),
+      ],
+    );
+  }
+
+  private grantCatalogueTable(fn: BatonFunction, runtime: RuntimeWorkflowsProps): void {
+    runtime.table.grantReadData(fn.role);
+    this.setCatalogueEnvironment(fn, runtime);
+  }
+
+  private setCatalogueEnvironment(fn: BatonFunction, runtime: RuntimeWorkflowsProps): void {
+    fn.function.addEnvironment(ENV.workflowsTable, runtime.table.tableName);
+    fn.function.addEnvironment(
+      ENV.stateMachineArnPrefix,
+      stateMachineArn(this, runtime.stateMachinePrefix),
+    );
+  }
+
+  /** The records read the history of runtime-created machines' executions too. */
+  private grantRuntimeHistory(fn: BatonFunction, runtime: RuntimeWorkflowsProps): void {
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["states:GetExecutionHistory"],
+        resources: [executionsArn(this, `${runtime.stateMachinePrefix}*`)],
+      }),
+    );
+    acknowledge(
+      fn.role,
+      "AwsSolutions-IAM5",
+      "Runtime-created workflows are named under the stack's prefix; the records read their executions' history.",
+      [accountArn("states", `execution:${runtime.stateMachinePrefix}*:*`)],
+    );
   }
 
   private environmentFor(access: HandlerAccess, props: BatonHandlersProps): Record<string, string> {

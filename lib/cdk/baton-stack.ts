@@ -106,6 +106,7 @@ export class BatonStack extends Stack {
       maxCallTimeoutSeconds: maxCallTimeout(compiled),
       logRetention,
       removalPolicy,
+      runtimeWorkflows: { table: this.tables.workflows, stateMachinePrefix: `${prefix}-` },
     });
     const fns = this.handlers.functions;
     const topic = new AlarmTopic(this, "Alarms", {
@@ -145,6 +146,8 @@ export class BatonStack extends Stack {
       recordsFunction: fns["execution-records"].function,
       recordsTimeout: RECORDS_TIMEOUT,
       stateMachineArns: machineArns,
+      // Machines created through the API have names known only at run time: one prefix rule.
+      stateMachineArnPrefix: stateMachineArn(this, `${prefix}-`),
       eventBus: bus,
       // The queue's redrive policy needs the queue itself (its ARN), not the targets' reference.
       deadLetterQueue: dlq,
@@ -167,6 +170,9 @@ export class BatonStack extends Stack {
     this.api = new BatonApi(this, "Http", {
       restApiName: prefix,
       handler: fns.api.function,
+      ...(this.handlers.publishWorkflow === undefined
+        ? {}
+        : { publishHandler: this.handlers.publishWorkflow.function }),
       auth: config.apiAuth,
       logRetention,
       removalPolicy,

@@ -27,6 +27,8 @@ export interface BatonTablesProps {
 export class BatonTables extends Construct {
   readonly registry: Table;
   readonly executions: Table;
+  /** Workflows and every version of each (`lib/runtime/aws/dynamo-workflow-store.ts`). */
+  readonly workflows: Table;
 
   constructor(scope: Construct, id: string, props: BatonTablesProps) {
     super(scope, id);
@@ -50,6 +52,10 @@ export class BatonTables extends Construct {
       ...common,
       tableName: `${props.namePrefix}-executions`,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+    });
+    this.workflows = new Table(this, "Workflows", {
+      ...common,
+      tableName: `${props.namePrefix}-workflows`,
     });
     this.executions.addGlobalSecondaryIndex({
       indexName: BY_WORKFLOW_INDEX.name,

@@ -40,6 +40,12 @@ export interface ExecutionRecordsRulesProps {
   readonly recordsTimeout: Duration;
   /** ARNs of the state machines whose executions are recorded. */
   readonly stateMachineArns: readonly string[];
+  /**
+   * Records every state machine whose ARN starts with this instead (the stack's name prefix, so
+   * machines created at run time are recorded too); `stateMachineArns` is then not listed.
+   * @default none
+   */
+  readonly stateMachineArnPrefix?: string;
   readonly eventBus: EventBus;
   /** Where messages go after `maxReceiveCount` failed receives, and undeliverable rule targets. */
   readonly deadLetterQueue: IQueue;
@@ -104,18 +110,33 @@ export class ExecutionRecordsRules extends Construct {
         retryAttempts: 8,
         maxEventAge: Duration.hours(2),
       });
-    this.statusChangeRules = chunks(props.stateMachineArns, ARNS_PER_RULE).map(
-      (arns, index) =>
-        new Rule(this, `StatusChange${index}`, {
-          description: "Baton state machine execution status changes to the records queue",
+    const prefix = props.stateMachineArnPrefix;
+    if (prefix !== undefined) {
+      this.statusChangeRules = [
+        new Rule(this, "StatusChangePrefix", {
+          description:
+            "Status changes of every Baton state machine (name prefix) to the records handler",
           eventPattern: {
             source: [STEP_FUNCTIONS_SOURCE],
             detailType: [STATUS_CHANGE_DETAIL_TYPE],
-            detail: { stateMachineArn: [...arns] },
+            detail: { stateMachineArn: Match.prefix(prefix) },
           },
           targets: [target()],
         }),
-    );
+      ];
+    } else
+      this.statusChangeRules = chunks(props.stateMachineArns, ARNS_PER_RULE).map(
+        (arns, index) =>
+          new Rule(this, `StatusChange${index}`, {
+            description: "Baton state machine execution status changes to the records queue",
+            eventPattern: {
+              source: [STEP_FUNCTIONS_SOURCE],
+              detailType: [STATUS_CHANGE_DETAIL_TYPE],
+              detail: { stateMachineArn: [...arns] },
+            },
+            targets: [target()],
+          }),
+      );
     this.stepEventsRule = new Rule(this, "StepEvents", {
       description: "Baton step and compensation events to the records queue",
       eventBus: props.eventBus,

@@ -13,6 +13,11 @@ import {
 } from "../../lib/cdk/baton-function.ts";
 
 const BUDGET_BYTES = 300 * 1024;
+/**
+ * `PUT /workflows/{name}` validates and compiles (the whole core, the YAML parser with positions,
+ * Ajv for input schemas): its own Lambda, so the API stays small; measured 586 KB.
+ */
+const BUDGETS: Readonly<Record<string, number>> = { "publish-workflow.ts": 640 * 1024 };
 const FORBIDDEN = /(^|\/)node_modules\/(aws-cdk-lib|constructs|cdk-nag|aws-cdk)\//;
 const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
 
@@ -77,9 +82,10 @@ describe("handler bundles", () => {
   });
 
   for (const name of handlers) {
-    it(`keeps ${name} under 300 KB and free of aws-cdk-lib`, async () => {
+    const budget = BUDGETS[name] ?? BUDGET_BYTES;
+    it(`keeps ${name} under ${budget / 1024} KB and free of aws-cdk-lib`, async () => {
       const report = await bundle({ entryPoints: [join(FUNCTIONS_DIR, name)] });
-      expect(budgetProblems(name, report)).toEqual([]);
+      expect(budgetProblems(name, report, budget)).toEqual([]);
     });
   }
 

@@ -87,7 +87,11 @@ describe("tables", () => {
 
   it("deletes data with a non-production stage", () => {
     const tables = built.template.findResources("AWS::DynamoDB::Table");
-    expect(Object.values(tables).map((t) => t.DeletionPolicy)).toEqual(["Delete", "Delete"]);
+    expect(Object.values(tables).map((t) => t.DeletionPolicy)).toEqual([
+      "Delete",
+      "Delete",
+      "Delete",
+    ]);
   });
 });
 
@@ -103,6 +107,7 @@ describe("retention", () => {
     // Assess
     const tables = Object.values(Template.fromStack(stack).findResources("AWS::DynamoDB::Table"));
     expect(tables.map((t) => [t.DeletionPolicy, t.Properties.DeletionProtectionEnabled])).toEqual([
+      ["Retain", true],
       ["Retain", true],
       ["Retain", true],
     ]);
@@ -248,13 +253,17 @@ describe("handlers", () => {
       ],
       "health-check": ["BATON_DLQ_URL", "BATON_EVENT_BUS", "BATON_REGISTRY_TABLE", "NODE_OPTIONS"],
       api: [
+        "BATON_AWAIT_SIGNAL_ARN",
         "BATON_CATALOGUE_FILE",
         "BATON_DLQ_URL",
         "BATON_EVENT_BUS",
         "BATON_EXECUTIONS_TABLE",
         "BATON_REGISTRY_TABLE",
         "BATON_RETENTION_DAYS",
+        "BATON_RUNTIME_ROLE_ARN",
+        "BATON_SERVICE_CALL_ARN",
         "BATON_STATE_MACHINE_ARN_PREFIX",
+        "BATON_WORKFLOWS_TABLE",
         "NODE_OPTIONS",
       ],
       "execution-records": [
@@ -264,6 +273,7 @@ describe("handlers", () => {
         "BATON_EXECUTIONS_TABLE",
         "BATON_RETENTION_DAYS",
         "BATON_STATE_MACHINE_ARN_PREFIX",
+        "BATON_WORKFLOWS_TABLE",
         "NODE_OPTIONS",
       ],
       "await-signal": ["BATON_EXECUTIONS_TABLE", "BATON_RETENTION_DAYS", "NODE_OPTIONS"],
@@ -274,6 +284,7 @@ describe("handlers", () => {
         "BATON_EXECUTIONS_TABLE",
         "BATON_RETENTION_DAYS",
         "BATON_STATE_MACHINE_ARN_PREFIX",
+        "BATON_WORKFLOWS_TABLE",
         "NODE_OPTIONS",
       ],
     });
@@ -344,6 +355,12 @@ describe("handlers", () => {
           accountArn("states", `execution:baton-dev-${n}:*`),
         ),
       },
+      {
+        Action: "states:GetExecutionHistory",
+        Effect: "Allow",
+        // Workflows created through the API: only the stack's name prefix.
+        Resource: accountArn("states", "execution:baton-dev-*:*"),
+      },
     ]);
   });
 
@@ -352,7 +369,10 @@ describe("handlers", () => {
     const machines = ["child", "idle", "parent", "quick"].map((n) =>
       accountArn("states", `stateMachine:baton-dev-${n}`),
     );
-    expect(statements.slice(-2)).toEqual([
+    const control = statements.findIndex(
+      (s) => s.Resource === machines || JSON.stringify(s.Resource) === JSON.stringify(machines),
+    );
+    expect(statements.slice(control, control + 2)).toEqual([
       {
         Action: ["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure"],
         Effect: "Allow",
@@ -508,14 +528,17 @@ describe("handler failures", () => {
 });
 
 describe("API", () => {
-  it("proxies every route, on / and /{proxy+}, to the api handler with IAM auth and a validator", () => {
-    const methods = built.template.findResources("AWS::ApiGateway::Method");
+  it("proxies every route but PUT /workflows/{name} to the api handler with IAM auth and a validator", () => {
+    const all = Object.values(built.template.findResources("AWS::ApiGateway::Method"));
     const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
-    expect(Object.values(methods).map((m) => m.Properties.AuthorizationType)).toEqual([
-      "AWS_IAM",
-      "AWS_IAM",
-    ]);
-    for (const method of Object.values(methods)) {
+    const publishFn = id("AWS::Lambda::Function", "HandlersPublishWorkflowFunction");
+    expect(all.map((m) => m.Properties.AuthorizationType)).toEqual(all.map(() => "AWS_IAM"));
+    const publish = all.filter((m) => m.Properties.HttpMethod === "PUT");
+    expect(publish).toHaveLength(1);
+    expect(JSON.stringify(publish[0]?.Properties.Integration.Uri)).toContain(publishFn);
+    const methods = all.filter((m) => m.Properties.HttpMethod !== "PUT");
+    expect(methods).toHaveLength(5);
+    for (const method of methods) {
       expect(method.Properties.HttpMethod).toEqual("ANY");
       expect(method.Properties.RequestValidatorId).toEqual({
         Ref: id("AWS::ApiGateway::RequestValidator", "HttpApiValidator"),
@@ -523,8 +546,10 @@ describe("API", () => {
       expect(method.Properties.Integration.Type).toEqual("AWS_PROXY");
       expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(apiFn);
     }
-    built.template.resourceCountIs("AWS::ApiGateway::Resource", 1);
-    built.template.hasResourceProperties("AWS::ApiGateway::Resource", { PathPart: "{proxy+}" });
+    const paths = Object.values(built.template.findResources("AWS::ApiGateway::Resource")).map(
+      (r) => r.Properties.PathPart,
+    );
+    expect(paths.sort()).toEqual(["workflows", "{name}", "{proxy+}", "{proxy+}"].sort());
   });
 
   it("throttles the stage, traces it, logs errors and writes JSON access logs", () => {
