@@ -1,23 +1,30 @@
 /**
  * Compiles a validated workflow to Amazon States Language (JSONPath).
  *
- *   Start ─▶ steps (Parallel for independent steps) ─▶ Finish (output)
- *               │ any failure: $.failure = {name, message, step}
+ *   Entry ─▶ steps (Parallel for independent steps) ─▶ end (output), or Finish (output template)
+ *               │ any failure: $.failure = {name, message, step, cause}
  *               ▼
- *   Compensation started ─▶ compensations in reverse completion order ─▶ Failed
- *                                                          └─ any failed ─▶ Compensation incomplete
+ *   (nothing to undo) ─────────────────────────────────────────────────────────────▶ Failed
+ *   Compensation started ─▶ undos in reverse completion order ─▶ Compensation completed ─▶ Failed
+ *                                         └─ an undo failed ─▶ … ─▶ Compensation failed ─▶ Compensation incomplete
  *
  * Call steps and compensations target the `${BatonServiceCall}` placeholder, so the same ASL runs in
  * AWS (CDK substitutes the Lambda ARN) and locally (the runtime routes the Task in-process).
  */
 import type { ChoiceRule, Payload, State, StateMachineDefinition } from "./asl.ts";
 import { StateGraph } from "./compiler/builder.ts";
-import { compileCompensation, hasCompensation } from "./compiler/compensation.ts";
+import {
+  compileCompensation,
+  firstDue,
+  hasCompensation,
+  type SagaStart,
+} from "./compiler/compensation.ts";
+import { FAILURE_DETAIL } from "./compiler/failure.ts";
 import { withInputDefaults } from "./compiler/input-defaults.ts";
 import { guardReads } from "./compiler/reads.ts";
 import { topScope } from "./compiler/scope.ts";
-import { TOP } from "./compiler/state-names.ts";
-import { type Compilation, compileTopLevel } from "./compiler/steps.ts";
+import { stateName, TOP } from "./compiler/state-names.ts";
+import { type Compilation, compileTopLevel, type FailureRouter } from "./compiler/steps.ts";
 import { BatonError } from "./errors.ts";
 import { STATE_MARKERS } from "./execution-state.ts";
 import type { Workflow } from "./model.ts";
@@ -29,13 +36,14 @@ export function compileWorkflow(written: Workflow): StateMachineDefinition {
   let groups = 0;
   const comp: Compilation = { workflow, nextGroup: () => ++groups };
   const graph = new StateGraph();
-  const onFailure = addFailurePath(comp, graph, topScope(workflow.steps, TOP.finish));
-  const finish = addFinish(comp, graph, onFailure);
+  const failure = addFailurePath(comp, graph, topScope(workflow.steps, TOP.finish));
+  const finish = addFinish(comp, graph, failure.route(workflow.steps, []).onFailure);
   const scope = topScope(workflow.steps, finish);
   const { start: first, resumeAt } = compileTopLevel(
-    { comp, graph, scope, onFailure },
+    { comp, graph, scope, onFailure: failure.none },
     workflow.steps,
     finish,
+    failure.route,
   );
   graph.add(TOP.start, {
     Type: "Pass",
@@ -119,7 +127,12 @@ function addEntry(
       Comment: "Compensate the steps of a cancelled execution",
       Parameters: {
         ...restore("batonCompensate", { redriveCount: 0 }),
-        "failure.$": "$.batonCompensate.failure",
+        failure: {
+          "name.$": "$.batonCompensate.failure.name",
+          "message.$": "$.batonCompensate.failure.message",
+          "step.$": "$.batonCompensate.failure.step",
+          "cause.$": "States.JsonToString($.batonCompensate.failure)",
+        },
       },
       Next: TOP.compensationStarted,
     });
@@ -136,78 +149,96 @@ function addEntry(
   });
 }
 
-/** Adds what runs after a failure; returns its entry state. */
+/**
+ * Adds what runs after a failure and returns the router that tells each top-level item where its
+ * failures go (`none` when the workflow has no compensations).
+ *
+ * A failure with nothing that can need compensating goes straight to `Failed`. Otherwise
+ * `Compensation started` is published and the chain runs: entered at the undo of the first due
+ * step when the compiler knows it (`<id>#compensating` publishes the event and goes there), else
+ * through the dispatcher (`Compensate from`). The chain ends at `Compensation completed` or, when
+ * a compensation failed, `Compensation failed` (see compensation.ts), then the matching `Fail`.
+ * Both `Fail` states read the failure's own `cause` text (failure.ts).
+ */
 function addFailurePath(
   comp: Compilation,
   graph: StateGraph,
   scope: ReturnType<typeof topScope>,
-): string {
+): { readonly none: string; readonly route: FailureRouter } {
   graph.add(TOP.failed, {
     Type: "Fail",
     Comment: "Compensation completed (or nothing to compensate); fail with the original error",
     ErrorPath: "$.failure.name",
-    CausePath: "$.failureCause.text",
+    CausePath: "$.failure.cause",
   });
   const express = comp.workflow.type === "express";
-  const describe = graph.add("Describe failure", {
-    Type: "Pass",
-    Comment: "Cause is the failure as JSON: {name, message, step}",
-    Parameters: { "text.$": "States.JsonToString($.failure)" },
-    ResultPath: "$.failureCause",
-    Next: express
-      ? graph.add(TOP.failedEvent, eventState(comp, DetailType.ExecutionFailed, TOP.failed))
-      : TOP.failed,
-  });
-  if (!hasCompensation(comp.workflow.steps)) return describe;
+  const none = express
+    ? graph.add(TOP.failedEvent, eventState(comp, DetailType.ExecutionFailed, TOP.failed))
+    : TOP.failed;
+  const steps = comp.workflow.steps;
+  if (!hasCompensation(steps)) return { none, route: () => ({ onFailure: none }) };
 
   graph.add(TOP.compensationFailed, {
     Type: "Fail",
     Comment: "At least one compensation failed after its retries",
     Error: BatonError.CompensationFailed,
-    CausePath: "$.failureCause.text",
+    CausePath: "$.failure.cause",
   });
-  const incomplete = graph.add("Describe incomplete compensation", {
-    Type: "Pass",
-    Parameters: { "text.$": "States.JsonToString($.failure)" },
-    ResultPath: "$.failureCause",
-    Next: express
-      ? graph.add(
-          TOP.incompleteEvent,
-          eventState(comp, DetailType.ExecutionFailed, TOP.compensationFailed, {
-            error: {
-              name: BatonError.CompensationFailed,
-              "message.$": "$.failure.message",
-              "step.$": "$.failure.step",
-            },
-          }),
-        )
-      : TOP.compensationFailed,
-  });
-  const completedEvent = graph.add(
-    TOP.compensationCompleted,
-    eventState(comp, DetailType.CompensationCompleted, describe),
-  );
-  const failedEvent = graph.add(
-    TOP.compensationFailedEvent,
-    eventState(comp, DetailType.CompensationFailed, incomplete),
-  );
-  const finished = graph.add(TOP.compensationFinished, {
-    Type: "Choice",
-    Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: failedEvent }],
-    Default: completedEvent,
-  });
+  const incomplete = express
+    ? graph.add(
+        TOP.incompleteEvent,
+        eventState(comp, DetailType.ExecutionFailed, TOP.compensationFailed, {
+          error: {
+            name: BatonError.CompensationFailed,
+            "message.$": "$.failure.message",
+            "step.$": "$.failure.step",
+          },
+        }),
+      )
+    : TOP.compensationFailed;
   const chain = compileCompensation(
     comp,
     graph,
     scope,
-    comp.workflow.steps,
-    finished,
+    steps,
+    {
+      clean: graph.add(
+        TOP.compensationCompleted,
+        eventState(comp, DetailType.CompensationCompleted, none),
+      ),
+      dirty: graph.add(
+        TOP.compensationFailedEvent,
+        eventState(comp, DetailType.CompensationFailed, incomplete),
+      ),
+    },
     TOP.compensateFrom,
   );
-  return graph.add(
+  const dispatch = graph.add(
     TOP.compensationStarted,
-    eventState(comp, DetailType.CompensationStarted, chain),
+    eventState(comp, DetailType.CompensationStarted, chain.dispatch),
   );
+  const direct = (stepId: string): string => {
+    const name = stateName.compensating(stepId);
+    const undo = chain.undoOf.get(stepId);
+    if (undo === undefined) throw new Error(`No undo for step "${stepId}" (compiler bug)`);
+    if (!graph.has(name)) graph.add(name, eventState(comp, DetailType.CompensationStarted, undo));
+    return name;
+  };
+  const target = (start: SagaStart): string =>
+    start.kind === "none" ? none : start.kind === "direct" ? direct(start.stepId) : dispatch;
+  const route: FailureRouter = (done, item) => {
+    const onFailure = target(firstDue(steps, chain.order, done, item, false));
+    const [single] = item;
+    const markable =
+      item.length === 1 &&
+      single?.kind === "call" &&
+      single.compensate !== undefined &&
+      single.onError === undefined;
+    return markable
+      ? { onFailure, onUncertain: target(firstDue(steps, chain.order, done, item, true)) }
+      : { onFailure };
+  };
+  return { none, route };
 }
 
 /**
@@ -218,7 +249,7 @@ function eventState(
   comp: Compilation,
   detailType: string,
   next: string,
-  detail: Payload = { "error.$": "$.failure" },
+  detail: Payload = { error: FAILURE_DETAIL },
 ): State {
   return {
     Type: "Task",

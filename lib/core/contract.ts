@@ -157,15 +157,18 @@ export interface AwaitSignalRequest {
 /**
  * Execution state layout while a compiled workflow runs (the JSONPath `$`):
  * - `$.input`: the execution input.
- * - `$.context`: `{ executionId, startedAt }`.
+ * - `$.context`: `{ executionId, startedAt, redriveCount }` (built by the API's start request, or
+ *   by the `Start` Pass from a raw input; see execution-state.ts).
  * - `$.steps.<id>`: each finished step's result. Skipped and failed steps are absent, except a step
  *   that failed after an attempt whose outcome is unknown (it may have taken effect): it holds
  *   `{uncertain: true}`. So `IsPresent` on `$.steps.<id>` means "succeeded or may have taken
  *   effect", which is exactly what the compensation guards need.
  * - `$.item`, `$.index`, `$.itemPath`: inside a map iteration (`itemPath`: `<mapId>[<index>]`,
  *   joined by `.` through nested maps).
- * - `$.failure`: `{ name, message, step }` once a step failed (read by compensations as `error`).
- * - `$.compensationFailed`: set when a compensation failed after its retries.
+ * - `$.failure`: `{ name, message, step, cause }` once a step failed (read by compensations as
+ *   `error`; `cause` is the first three as JSON text, what the final `Fail` reports).
+ * - `$.compensationFailed`: the error of a compensation that failed after its retries (the chain
+ *   goes on on its dirty copy; map and loop entries read it).
  */
 export const STATE = {
   input: "$.input",

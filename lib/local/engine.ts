@@ -987,12 +987,19 @@ class ExecutionRun {
   }
 }
 
-function stringifyKeys(
+/** The `jsonToString` stand-in: `input` with the values at `keys` (paths) as exact JSON text. */
+export function stringifyKeys(
   input: Record<string, unknown>,
-  keys: readonly string[],
+  keys: readonly (readonly string[])[],
 ): Record<string, unknown> {
-  const result = { ...input };
-  for (const key of keys) result[key] = JSON.stringify(input[key] ?? null);
+  const result = structuredClone(input);
+  for (const path of keys) {
+    const last = path.at(-1);
+    if (last === undefined) continue;
+    let node = result;
+    for (const key of path.slice(0, -1)) node = (node[key] ?? {}) as Record<string, unknown>;
+    node[last] = JSON.stringify(node[last] ?? null);
+  }
   return result;
 }
 

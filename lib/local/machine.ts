@@ -15,9 +15,11 @@
  *   engine's context answers `$$.State.Name` and `$$.State.RetryCount` from it. The ASL sent to
  *   AWS is untouched (this is the prepared copy).
  * - aws-local-stepfunctions strips every backslash from the string result of an intrinsic, which
- *   corrupts `States.JsonToString` of values holding JSON text (the failure description). Pass
- *   states whose Parameters are `"k.$": "States.JsonToString(<path>)"` become local Tasks that
- *   stringify exactly (kind `jsonToString`); same input, same output, no escapes lost.
+ *   corrupts `States.JsonToString` of values holding JSON text (a failure's `cause`). Pass states
+ *   with a Parameters entry `"k.$": "States.JsonToString(<path or intrinsic>)"`, at any depth,
+ *   become local Tasks: the library evaluates the inner expression (an object or a path, no string
+ *   result to strip) and the Task stringifies it exactly (kind `jsonToString`); same input, same
+ *   output, no escapes lost.
  * - Task timeouts: the library defaults to 60 s when `TimeoutSeconds` is absent (AWS: 99999999 s)
  *   and `setTimeout` overflows past ~24.8 days; both are clamped to a long finite value.
  */
@@ -25,7 +27,7 @@ import {
   type StateMachineDefinition as LibraryDefinition,
   StateMachine,
 } from "aws-local-stepfunctions";
-import type { AslJson, State, StateMachineDefinition, TaskState } from "../core/asl.ts";
+import type { AslJson, Payload, State, StateMachineDefinition, TaskState } from "../core/asl.ts";
 import { SUBSTITUTION_KEYS, TaskResource } from "../core/wire.ts";
 
 export const LOCAL_ACCOUNT_ARN = "local:000000000000";
@@ -65,8 +67,8 @@ export interface TaskInfo {
   readonly kind: TaskKind;
   /** `TimeoutSeconds` as compiled (undefined when absent). */
   readonly timeoutSeconds: number | undefined;
-  /** `jsonToString`: the Parameters keys to stringify. */
-  readonly stringify?: readonly string[];
+  /** `jsonToString`: where to stringify in the Parameters, each a list of keys from the top. */
+  readonly stringify?: readonly (readonly string[])[];
 }
 
 export interface PreparedMachine {
@@ -165,26 +167,32 @@ function taskKind(state: TaskState): TaskKind | undefined {
   }
 }
 
-const JSON_TO_STRING = /^States\.JsonToString\((\$[^()]*)\)$/;
+const JSON_TO_STRING = /^States\.JsonToString\((.*)\)$/;
 
-/** The Task standing in for a Pass state that uses `States.JsonToString(<path>)`. */
+/** The Task standing in for a Pass state that uses `States.JsonToString(…)` (see the header). */
 function jsonToStringTask(
   state: Extract<State, { Type: "Pass" }>,
-): { task: TaskState; keys: string[] } | undefined {
+): { task: TaskState; keys: string[][] } | undefined {
   const parameters = state.Parameters;
   if (parameters === undefined || state.Result !== undefined) return undefined;
-  const keys: string[] = [];
-  const rewritten: Record<string, AslJson> = {};
-  for (const [key, value] of Object.entries(parameters)) {
-    const match =
-      typeof value === "string" && key.endsWith(".$") ? JSON_TO_STRING.exec(value) : null;
-    if (match?.[1] === undefined) {
-      rewritten[key] = value;
-      continue;
+  const keys: string[][] = [];
+  const rewrite = (payload: Payload, at: readonly string[]): Payload => {
+    const rewritten: Record<string, AslJson> = {};
+    for (const [key, value] of Object.entries(payload)) {
+      const match =
+        typeof value === "string" && key.endsWith(".$") ? JSON_TO_STRING.exec(value) : null;
+      if (match?.[1] !== undefined) {
+        keys.push([...at, key.slice(0, -2)]);
+        rewritten[key] = match[1];
+      } else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        rewritten[key] = rewrite(value as Payload, [...at, key]);
+      } else {
+        rewritten[key] = value;
+      }
     }
-    keys.push(key.slice(0, -2));
-    rewritten[key] = match[1];
-  }
+    return rewritten;
+  };
+  const rewritten = rewrite(parameters, []);
   if (keys.length === 0) return undefined;
   const { Type: _type, Parameters: _parameters, Result: _result, ...rest } = state;
   const task = {

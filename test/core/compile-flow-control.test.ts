@@ -5,7 +5,15 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import type { LoopStep, Step } from "../../lib/core/model.ts";
-import { CARRIED, callParams, callTask, ENDS_RUN, failureRecord } from "../support/asl-expect.ts";
+import {
+  CARRIED,
+  callParams,
+  callTask,
+  caughtFailure,
+  ENDS_RUN,
+  failureRecord,
+  staticFailure,
+} from "../support/asl-expect.ts";
 import { call, workflow } from "../support/workflows.ts";
 
 const states = (steps: Step[]) =>
@@ -60,7 +68,7 @@ describe("compileWorkflow: onError", () => {
             Next: "a#handled",
           },
         ],
-        Default: "Describe failure",
+        Default: "Failed",
       },
     });
   });
@@ -79,7 +87,7 @@ describe("compileWorkflow: onError", () => {
           ...CARRIED,
           "steps.$":
             'States.JsonMerge($.steps, States.StringToJson(States.Format(\'\\{"a":\\{"uncertain":true\\}\\}\')), false)',
-          failure: { "name.$": "$.caught.Error", "message.$": "$.caught.Cause", step: "a" },
+          failure: caughtFailure("a"),
         },
         Next: "a#handled-uncertain",
       },
@@ -107,7 +115,7 @@ describe("compileWorkflow: onError", () => {
             Next: "a#undo",
           },
         ],
-        Default: "Compensation finished?",
+        Default: "Compensation completed",
       },
     });
   });
@@ -211,11 +219,11 @@ describe("compileWorkflow: loop", () => {
       },
       "poll#limit": {
         Type: "Pass",
-        Result: {
-          name: "Baton.LoopLimit",
-          message: 'Loop poll ran 4 times and "steps.check.body.done == true" still does not hold',
-          step: "poll",
-        },
+        Result: staticFailure(
+          "Baton.LoopLimit",
+          'Loop poll ran 4 times and "steps.check.body.done == true" still does not hold',
+          "poll",
+        ),
         ResultPath: "$.failure",
         Next: "Compensation started",
       },
@@ -304,7 +312,14 @@ describe("compileWorkflow: loop", () => {
       MaxConcurrency: 1,
       ResultSelector: { "failed.$": "States.ArrayContains($[*].failed, true)" },
       ResultPath: "$.undone",
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: "poll#undo-failed" }],
+      // A failed compensation is marked where the entry's check reads it: the chain goes on dirty.
+      Catch: [
+        {
+          ErrorEquals: ["States.ALL"],
+          ResultPath: "$.compensationFailed",
+          Next: "Compensation failed",
+        },
+      ],
       Next: "poll#undo-check",
     });
     expect((all["Compensate from"] as { Choices: unknown }).Choices).toStrictEqual([

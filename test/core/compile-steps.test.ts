@@ -13,6 +13,7 @@ import {
   callParams,
   callTask,
   catchTo,
+  caughtFailure,
   compensableCatch,
   DEFAULT_RETRIER,
   ENDS_RUN,
@@ -20,6 +21,7 @@ import {
   failureRecord,
   LAST,
   markedState,
+  staticFailure,
   uncertainRecord,
 } from "../support/asl-expect.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
@@ -30,6 +32,67 @@ const states = (steps: Step[]) =>
 const pick = (all: Record<string, unknown>, names: string[]) =>
   Object.fromEntries(names.map((n) => [n, all[n]]));
 const BRANCH_FAILED = "A step failed: end this branch and let the Parallel state report it";
+
+/** `Compensation started` published, then on to `next`. */
+const startedEvent = (next: string) => ({
+  Type: "Task",
+  Resource: "arn:aws:states:::events:putEvents",
+  Parameters: {
+    Entries: [
+      {
+        EventBusName: "${BatonEventBus}",
+        Source: "baton",
+        DetailType: "Compensation Started",
+        Detail: {
+          "executionId.$": "$.context.executionId",
+          workflow: "test-flow",
+          version: 1,
+          error: {
+            "name.$": "$.failure.name",
+            "message.$": "$.failure.message",
+            "step.$": "$.failure.step",
+          },
+          "at.$": "$$.State.EnteredTime",
+        },
+      },
+    ],
+  },
+  ResultPath: null,
+  Retry: [
+    { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+  ],
+  Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.eventError", Next: next }],
+  Next: next,
+});
+
+/** a's undo (DELETE /a, the default compensation retry), going on to `next` or, failed, `failed`. */
+const undo = (next: string, failed: string) => ({
+  Type: "Task",
+  Comment: "Compensate a",
+  Resource: "${BatonServiceCall}",
+  Parameters: callParams("a", { mode: "compensate", method: "DELETE" }),
+  ResultPath: null,
+  TimeoutSeconds: 35,
+  Retry: [
+    {
+      ErrorEquals: [
+        "Baton.ServiceError",
+        "Baton.Timeout",
+        "Baton.ConnectionLost",
+        "Baton.NoHealthyInstance",
+        "States.Timeout",
+      ],
+      IntervalSeconds: 1,
+      MaxAttempts: 4,
+      BackoffRate: 2,
+      JitterStrategy: "FULL",
+    },
+    { ...CIRCUIT_OPEN_RETRIER, MaxAttempts: 4 },
+    LAMBDA_TRANSIENT_RETRIER,
+  ],
+  Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.compensationFailed", Next: failed }],
+  Next: next,
+});
 
 describe("compileWorkflow: step kinds", () => {
   it("compiles a parallel step to a Parallel whose branches report failures instead of failing", () => {
@@ -76,13 +139,13 @@ describe("compileWorkflow: step kinds", () => {
         Type: "Pass",
         Comment: "Branch 0 failed: keep every result, report its failure",
         Parameters: { ...CARRIED, "steps.$": merged, "failure.$": "$.joined.branches[0].failure" },
-        Next: "Describe failure",
+        Next: "Failed",
       },
       "both#failed-1": {
         Type: "Pass",
         Comment: "Branch 1 failed: keep every result, report its failure",
         Parameters: { ...CARRIED, "steps.$": merged, "failure.$": "$.joined.branches[1].failure" },
-        Next: "Describe failure",
+        Next: "Failed",
       },
     });
   });
@@ -214,7 +277,7 @@ describe("compileWorkflow: step kinds", () => {
         Comment: "Report the first failed item's failure",
         InputPath: "$.failures[0]",
         ResultPath: "$.failure",
-        Next: "Describe failure",
+        Next: "Failed",
       },
     });
   });
@@ -262,13 +325,13 @@ describe("compileWorkflow: step kinds", () => {
 
     const notTime = (id: string, until: string) => ({
       Type: "Pass",
-      Result: {
-        name: "Baton.TemplateError",
-        message: `Step ${id}: until ${until} is not an ISO-8601 time`,
-        step: id,
-      },
+      Result: staticFailure(
+        "Baton.TemplateError",
+        `Step ${id}: until ${until} is not an ISO-8601 time`,
+        id,
+      ),
       ResultPath: "$.failure",
-      Next: "Describe failure",
+      Next: "Failed",
     });
     expect(
       pick(all, [
@@ -389,13 +452,9 @@ describe("compileWorkflow: step kinds", () => {
       },
       "approval#timed-out": {
         Type: "Pass",
-        Parameters: {
-          name: "Baton.SignalTimeout",
-          "message.$": "$.caught.Cause",
-          step: "approval",
-        },
+        Parameters: caughtFailure("approval", "Baton.SignalTimeout"),
         ResultPath: "$.failure",
-        Next: "Describe failure",
+        Next: "Failed",
       },
     });
   });
@@ -453,23 +512,15 @@ describe("compileWorkflow: step kinds", () => {
       },
       "kid#child-failed": {
         Type: "Pass",
-        Parameters: {
-          name: "Baton.ChildWorkflowFailed",
-          "message.$": "$.caught.Cause",
-          step: "kid",
-        },
+        Parameters: caughtFailure("kid", "Baton.ChildWorkflowFailed"),
         ResultPath: "$.failure",
-        Next: "Describe failure",
+        Next: "Failed",
       },
       "kid#failed": {
         Type: "Pass",
-        Parameters: {
-          "name.$": "$.caught.Error",
-          "message.$": "$.caught.Cause",
-          step: "kid",
-        },
+        Parameters: caughtFailure("kid"),
         ResultPath: "$.failure",
-        Next: "Describe failure",
+        Next: "Failed",
       },
     });
     expect(all.Start).toMatchObject({ Next: "kid#input" });
@@ -528,9 +579,9 @@ describe("compileWorkflow: step kinds", () => {
     expect(failAll.no).toStrictEqual({
       Type: "Pass",
       Comment: "fail with Order.Invalid",
-      Result: { name: "Order.Invalid", message: "bad", step: "no" },
+      Result: staticFailure("Order.Invalid", "bad", "no"),
       ResultPath: "$.failure",
-      Next: "Describe failure",
+      Next: "Failed",
     });
     expect(succeedAll.done).toStrictEqual({ Type: "Pass", ...ENDS_RUN });
   });
@@ -548,13 +599,13 @@ describe("compileWorkflow: step kinds", () => {
         "a",
         "a#maybe-applied",
         "a#again",
+        "a#again-failed",
         "a#uncertain",
         "b#failed",
+        "a#compensating",
         "Compensation started",
         "Compensate from",
         "a#undo",
-        "a#undo-failed",
-        "Compensation finished?",
       ]),
     ).toStrictEqual({
       // Uncertain errors the policy retries are caught at once: a is marked, then a#again makes
@@ -588,99 +639,68 @@ describe("compileWorkflow: step kinds", () => {
           LAMBDA_TRANSIENT_RETRIER,
           PAUSE_RETRIER,
         ],
-        Catch: catchTo("a#failed"),
+        Catch: catchTo("a#again-failed"),
       },
+      // a is marked: its own failures go straight to its undo, as does b's (b depends on a).
+      "a#again-failed": failureRecord("a", "a#compensating"),
       // A final uncertain error the policy does not retry marks a and records the failure at once.
-      "a#uncertain": uncertainRecord("a", "Compensation started"),
-      "b#failed": failureRecord("b", "Compensation started"),
-      "Compensation started": {
-        Type: "Task",
-        Resource: "arn:aws:states:::events:putEvents",
-        Parameters: {
-          Entries: [
-            {
-              EventBusName: "${BatonEventBus}",
-              Source: "baton",
-              DetailType: "Compensation Started",
-              Detail: {
-                "executionId.$": "$.context.executionId",
-                workflow: "test-flow",
-                version: 1,
-                "error.$": "$.failure",
-                "at.$": "$$.State.EnteredTime",
-              },
-            },
-          ],
-        },
-        ResultPath: null,
-        Retry: [
-          {
-            ErrorEquals: ["States.TaskFailed"],
-            IntervalSeconds: 1,
-            MaxAttempts: 2,
-            BackoffRate: 2,
-          },
-        ],
-        Catch: [
-          { ErrorEquals: ["States.ALL"], ResultPath: "$.eventError", Next: "Compensate from" },
-        ],
-        Next: "Compensate from",
-      },
-      // One Choice jumps to the latest step that is present; a, the only one, needs no guard.
+      "a#uncertain": uncertainRecord("a", "a#compensating"),
+      "b#failed": failureRecord("b", "a#compensating"),
+      "a#compensating": startedEvent("a#undo"),
+      // Compensate-only runs enter here: the dispatcher reads what $.steps holds.
+      "Compensation started": startedEvent("Compensate from"),
       "Compensate from": {
         Type: "Choice",
         Comment: "Start compensating at the latest step that succeeded or may have taken effect",
         Choices: [{ Variable: "$.steps.a", IsPresent: true, Next: "a#undo" }],
-        Default: "Compensation finished?",
-      },
-      "a#undo": {
-        Type: "Task",
-        Comment: "Compensate a",
-        Resource: "${BatonServiceCall}",
-        Parameters: callParams("a", { mode: "compensate", method: "DELETE" }),
-        ResultPath: null,
-        TimeoutSeconds: 35,
-        Retry: [
-          {
-            ErrorEquals: [
-              "Baton.ServiceError",
-              "Baton.Timeout",
-              "Baton.ConnectionLost",
-              "Baton.NoHealthyInstance",
-              "States.Timeout",
-            ],
-            IntervalSeconds: 1,
-            MaxAttempts: 4,
-            BackoffRate: 2,
-            JitterStrategy: "FULL",
-          },
-          { ...CIRCUIT_OPEN_RETRIER, MaxAttempts: 4 },
-          LAMBDA_TRANSIENT_RETRIER,
-        ],
-        Catch: catchTo("a#undo-failed"),
-        Next: "Compensation finished?",
-      },
-      "a#undo-failed": {
-        Type: "Pass",
-        Comment: "Compensation failed after its retries: remember it and keep compensating",
-        Result: true,
-        ResultPath: "$.compensationFailed",
-        Next: "Compensation finished?",
-      },
-      "Compensation finished?": {
-        Type: "Choice",
-        Choices: [
-          { Variable: "$.compensationFailed", IsPresent: true, Next: "Compensation failed" },
-        ],
         Default: "Compensation completed",
       },
+      "a#undo": undo("Compensation completed", "Compensation failed"),
     });
+    // The chain after a failed compensation (`!` copies) is entered below a failed undo only.
+    expect(all["a#undo!"]).toBeUndefined();
     expect(all["Compensation incomplete"]).toStrictEqual({
       Type: "Fail",
       Comment: "At least one compensation failed after its retries",
       Error: "Baton.CompensationFailed",
-      CausePath: "$.failureCause.text",
+      CausePath: "$.failure.cause",
     });
+  });
+
+  it("enters the chain where each failure knows it must, and goes on dirty after a failed undo", () => {
+    const all = states(
+      sequential([call("a", { compensate: {} }), call("b", { compensate: {} }), call("c")]),
+    ) as Record<string, { Next?: string; Catch?: { Next: string }[] }>;
+
+    // a failed: nothing ran that could need undoing. b failed: a did. c failed: b, then a.
+    expect(all["a#failed"]?.Next).toBe("Failed");
+    expect(all["b#failed"]?.Next).toBe("a#compensating");
+    expect(all["c#failed"]?.Next).toBe("b#compensating");
+    // A marked (uncertain) b is undone first.
+    expect(all["b#uncertain"]?.Next).toBe("b#compensating");
+    expect([all["a#compensating"]?.Next, all["b#compensating"]?.Next]).toStrictEqual([
+      "a#undo",
+      "b#undo",
+    ]);
+    // Clean chain: b#undo, a#undo, Compensation completed. A failed undo goes on with the dirty
+    // copy of the rest, which ends at Compensation failed whatever happens.
+    expect([all["b#undo"]?.Next, all["b#undo"]?.Catch?.[0]?.Next]).toStrictEqual([
+      "a#undo",
+      "a#undo!",
+    ]);
+    expect([all["a#undo"]?.Next, all["a#undo"]?.Catch?.[0]?.Next]).toStrictEqual([
+      "Compensation completed",
+      "Compensation failed",
+    ]);
+    expect([all["a#undo!"]?.Next, all["a#undo!"]?.Catch?.[0]?.Next]).toStrictEqual([
+      "Compensation failed",
+      "Compensation failed",
+    ]);
+    expect(all["b#undo!"]).toBeUndefined();
+    expect([all["Compensation completed"]?.Next, all["Compensation failed"]?.Next]).toStrictEqual([
+      "Failed",
+      "Compensation incomplete",
+    ]);
   });
 
   it("reads enclosing results through $.outer inside branches", () => {
@@ -758,7 +778,12 @@ describe("compileWorkflow: step kinds", () => {
         Comment: "Compensate the steps of a cancelled execution",
         Parameters: {
           ...restore("batonCompensate", { redriveCount: 0 }),
-          "failure.$": "$.batonCompensate.failure",
+          failure: {
+            "name.$": "$.batonCompensate.failure.name",
+            "message.$": "$.batonCompensate.failure.message",
+            "step.$": "$.batonCompensate.failure.step",
+            "cause.$": "States.JsonToString($.batonCompensate.failure)",
+          },
         },
         Next: "Compensation started",
       },

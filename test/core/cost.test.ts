@@ -279,7 +279,7 @@ const noJitter = { ...DEFAULT_RETRY, jitter: "none" as const };
 
 describe("estimateCost on compiled workflows", () => {
   it("prices one call: 4 transitions at best, 8 at worst", () => {
-    // Prepare: Entry → a (ends the run); on failure a#failed → Describe failure → Failed
+    // Prepare: Entry → a (ends the run); on failure a#failed → Failed
     const wf = workflow([call("a", { retry: noJitter })]);
 
     // Act
@@ -290,9 +290,9 @@ describe("estimateCost on compiled workflows", () => {
 
     // Assess
     expect(report.best.transitions).toBe(2);
-    expect(report.worst.transitions).toBe(7);
-    // 1 + (1 + 0.05 + 0.0025) + 0.05^3 × 3 (the failure path adds 3 states)
-    expect(report.expected.transitions).toBeCloseTo(2.052875, 10);
+    expect(report.worst.transitions).toBe(6);
+    // 1 + (1 + 0.05 + 0.0025) + 0.05^3 × 2 (the failure path adds 2 states)
+    expect(report.expected.transitions).toBeCloseTo(2.05275, 10);
     expect(report.best.standard.perExecution).toBeCloseTo(0.00005, 12);
     expect(report.best.standard.perMillion).toBeCloseTo(50, 9);
     expect(report.best.standard.total).toBeCloseTo(100, 9);
@@ -320,22 +320,20 @@ describe("estimateCost on compiled workflows", () => {
     // best: Entry (the API starts with the state built; resume and compensate-only entries serve
     // the API), a, b, c (ends the run)
     expect(report.best.transitions).toBe(4);
-    // worst: Entry 1 + a 3 + b 3 + c 3 + c#failed 1 + Compensation started 1 (events never fail)
-    //   + Compensate from 1 + b#undo 5 + b#undo-failed 1 + a#undo 5 (no guard: b depends on a)
-    //   + a#undo-failed 1 + Compensation finished? 1 + Compensation failed 1
-    //   + Describe incomplete compensation 1 + Compensation incomplete 1 = 29
-    expect(report.worst.transitions).toBe(29);
+    // worst: Entry 1 + a 3 + b 3 + c 3 + c#failed 1 + b#compensating 1 (Compensation Started;
+    //   events never fail; b is known to be due: c depends on it) + b#undo 5 + a#undo! 5 (b's undo
+    //   failed: the rest runs on the dirty chain; no guard, b depends on a)
+    //   + Compensation failed 1 + Compensation incomplete 1 = 24
+    expect(report.worst.transitions).toBe(24);
     // expected, p = 0.05: calls take A = 1 + p + p² attempts and fail with q = p³; compensations take
-    // C = 1 + … + p⁴ and fail with p⁵. A failure at a, b or c then costs 7, 7 + C + p⁵ or
-    // 7 + 2C + 2p⁵ more transitions (the dispatcher enters at the latest step that succeeded):
-    // 1 + A + s(A + s(A + q(7 + 2C + 2p⁵)) + q(7 + C + p⁵)) + 7q, with s = 1 - q
+    // C = 1 + … + p⁴. A failure at a costs 2 more transitions (a#failed, Failed: nothing to undo);
+    // at b, 4 + C (b#failed, a#compensating, a's undo, the end event and Fail); at c, 4 + 2C:
+    // 1 + A + s(A + s(A + q(4 + 2C)) + q(4 + C)) + 2q, with s = 1 - q
     const p = 0.05;
     const [A, C, q] = [1 + p + p ** 2, 1 + p + p ** 2 + p ** 3 + p ** 4, p ** 3];
     const s = 1 - q;
-    const failC = 7 + 2 * C + 2 * p ** 5;
-    const failB = 7 + C + p ** 5;
     expect(report.expected.transitions).toBeCloseTo(
-      1 + A + s * (A + s * (A + q * failC) + q * failB) + 7 * q,
+      1 + A + s * (A + s * (A + q * (4 + 2 * C)) + q * (4 + C)) + 2 * q,
       10,
     );
   });
@@ -356,8 +354,8 @@ describe("estimateCost on compiled workflows", () => {
     expect(report.best.transitions).toBe(9);
     expect(report.best.durationMs).toBe(200);
     // worst: both branches use 3 attempts and succeed (8), then c fails after 3 attempts:
-    // Entry, parallel#1, 8, check, merge, c ×3, c#failed, Describe failure, Failed = 18
-    expect(report.worst.transitions).toBe(18);
+    // Entry, parallel#1, 8, check, merge, c ×3, c#failed, Failed = 17
+    expect(report.worst.transitions).toBe(17);
   });
 
   it("runs a map body once per assumed item", () => {
@@ -382,14 +380,14 @@ describe("estimateCost on compiled workflows", () => {
     // best: Entry, each#any?, each, 3 × (x, item done), each#check, each#merge (ends) = 11
     expect(report.best.transitions).toBe(11);
     // expected: an item costs A + 1 + q (x#failed) with A = 1 + p + p², q = p³; after the map,
-    // 2 states, or 5 when an item failed (probability 1 - (1 - q)³)
+    // 2 states, or 4 when an item failed (probability 1 - (1 - q)³)
     const p = 0.05;
     const q = p ** 3;
-    const expected = 3 + 3 * (1 + p + p ** 2 + 1 + q) + 2 + 3 * (1 - (1 - q) ** 3);
+    const expected = 3 + 3 * (1 + p + p ** 2 + 1 + q) + 2 + 2 * (1 - (1 - q) ** 3);
     expect(report.expected.transitions).toBeCloseTo(expected, 10);
     // worst: every item fails after 3 attempts (3 × 5), then check, failed-items, propagate,
-    // Describe failure, Failed
-    expect(report.worst.transitions).toBe(3 + 15 + 5);
+    // Failed
+    expect(report.worst.transitions).toBe(3 + 15 + 4);
   });
 
   it("takes the guarded step when its condition depends on input", () => {

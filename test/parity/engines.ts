@@ -13,6 +13,7 @@ import type { Json } from "../../lib/core/model.ts";
 import { parseSource } from "../../lib/core/parse.ts";
 import { validateWorkflow } from "../../lib/core/validate.ts";
 import { SUBSTITUTION_KEYS, TaskResource } from "../../lib/core/wire.ts";
+import { stringifyKeys } from "../../lib/local/engine.ts";
 import { prepareMachine, RUN_PARAMETER } from "../../lib/local/machine.ts";
 import {
   DEFAULT_EMIT_REPLY,
@@ -81,8 +82,7 @@ export async function runLocal(compiled: CompiledScenario): Promise<EngineResult
       const { [RUN_PARAMETER]: run, ...input } = (raw ?? {}) as Record<string, unknown>;
       if (task.kind === "jsonToString") {
         // The local stand-in for States.JsonToString (lib/local/machine.ts), not a mocked Task.
-        for (const key of task.stringify ?? []) input[key] = JSON.stringify(input[key] ?? null);
-        return input;
+        return stringifyKeys(input, task.stringify ?? []);
       }
       // Attempts are counted per (sub-)run, as $$.State.RetryCount counts them per Map item.
       const key = `${String(run)}:${task.name}`;

@@ -60,14 +60,33 @@ export const uncertainRecord = (id: string, next: string) => ({
   Comment: "The call may have taken effect: mark it for compensation and record the failure",
   Parameters: {
     ...marked(id),
-    failure: { "name.$": "$.caught.Error", "message.$": "$.caught.Cause", step: id },
+    failure: caughtFailure(id),
   },
   Next: next,
 });
 
+/**
+ * `$.failure` recorded from the caught error, with `cause`: the caught error with the step merged
+ * in, as JSON text, what the final Fail reports.
+ */
+export const caughtFailure = (stepId: string, name?: string) => ({
+  ...(name === undefined ? { "name.$": "$.caught.Error" } : { name }),
+  "message.$": "$.caught.Cause",
+  step: stepId,
+  "cause.$": `States.JsonToString(States.JsonMerge($.caught, States.StringToJson(States.Format('\\{"step":"${stepId}"\\}')), false))`,
+});
+
+/** A failure known when compiling, with its `cause` text. */
+export const staticFailure = (name: string, message: string, step: string) => ({
+  name,
+  message,
+  step,
+  cause: JSON.stringify({ name, message, step }),
+});
+
 export const failureRecord = (stepId: string, next: string) => ({
   Type: "Pass",
-  Parameters: { "name.$": "$.caught.Error", "message.$": "$.caught.Cause", step: stepId },
+  Parameters: caughtFailure(stepId),
   ResultPath: "$.failure",
   Next: next,
 });

@@ -31,14 +31,14 @@ const ALWAYS: readonly RegExp[] = [
   /^\$$/,
   /^\$\.(input|steps|outer|item|index|itemPath|context|failure|caught|all)$/,
   /^\$\.context\.(executionId|startedAt|redriveCount)$/,
-  /^\$\.failure\.(name|message|step)$/,
+  /^\$\.failure\.(name|message|step|cause)$/,
   /^\$\.caught\.(Error|Cause)$/,
   /^\$\.joined(\..*|\[.*)?$/,
   /^\$\.failures\[0\]$/,
   /^\$\.undone\.failed$/,
   /^\$\.final\.output$/,
-  /^\$\.failureCause\.text$/,
   /^\$\.(batonResume|batonCompensate)(\.[A-Za-z]+)?$/,
+  /^\$\.batonCompensate\.failure\.(name|message|step)$/,
   /^\$\.resumeFrom$/,
   // A loop iteration's branch: the Parallel's Parameters give it `iteration` and `history`; its end
   // Pass builds `{record, history, done}` for the record Pass that follows.

@@ -12,6 +12,10 @@ export class StateGraph {
     return name;
   }
 
+  has(name: string): boolean {
+    return this.states.has(name);
+  }
+
   /**
    * Ends every state that goes on to `target` there instead, applying `outputPath` (what `target`
    * would have output), when the state can end itself: a Choice cannot, so it keeps going to

@@ -1,10 +1,15 @@
 /**
  * The compensation chain (saga). Every compensable step appears once, in reverse completion order:
- * children complete before their container, and a list completes in dependency order. Each entry
- * is guarded by "did this step succeed or may it have taken effect?" (`$.steps.<id>` present: a
- * result, or the `{uncertain: true}` marker a call that failed without an answer leaves), so
- * skipped steps and steps that failed without effect are never compensated. A compensation that fails after its retries sets `$.compensationFailed` and
- * the chain goes on. Map steps compensate each item's steps in a Map of their own.
+ * children complete before their container, and a list completes in dependency order. An entry
+ * that may not be due is guarded by "did this step succeed or may it have taken effect?"
+ * (`$.steps.<id>` present: a result, or the `{uncertain: true}` marker a call that failed without
+ * an answer leaves), so skipped steps and steps that failed without effect are never compensated.
+ *
+ * The chain exists twice: as long as every compensation succeeded it runs on the `clean` copy,
+ * which ends at `ends.clean`; a compensation that fails after its retries continues on the
+ * `dirty` copy (the same undos, state names ending in `!`), which ends at `ends.dirty`. So whether
+ * any compensation failed is known from where the chain ends, with no flag and no Choice to read
+ * it. Map and loop steps compensate each item's (iteration's) steps in a Map of their own.
  */
 
 import type { ChoiceRule } from "../asl.ts";
@@ -13,7 +18,7 @@ import type { CallStep, LoopStep, MapStep, Step } from "../model.ts";
 import { TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
-import { callRetries, catchAll } from "./retry-and-catch.ts";
+import { callRetries } from "./retry-and-catch.ts";
 import { itemPathSelector, iterationScope, loopScope, outerForChild, type Scope } from "./scope.ts";
 import { stateName } from "./state-names.ts";
 import type { Compilation } from "./steps.ts";
@@ -39,6 +44,25 @@ interface Entry {
   readonly due: ChoiceRule;
 }
 
+/** Where the chain ends: every compensation succeeded (`clean`), or at least one failed (`dirty`). */
+export interface ChainEnds {
+  readonly clean: string;
+  readonly dirty: string;
+}
+
+/** A compiled chain: the dispatcher, and the clean undo of each step (for a direct entry). */
+export interface Chain {
+  /** The dispatcher Choice, or `ends.clean` when nothing compensates. */
+  readonly dispatch: string;
+  /** Step id → its undo on the clean chain: where a failure that knows the step is due enters. */
+  readonly undoOf: ReadonlyMap<string, string>;
+  /** The compensable steps, in the order compensation runs. */
+  readonly order: readonly Compensable[];
+}
+
+/** The name of a chain state's copy on the dirty chain (no step id contains `!`). */
+const dirty = (name: string): string => `${name}!`;
+
 /** A rule that every path is present. */
 function allPresent(paths: readonly string[]): ChoiceRule {
   const tests = paths.map((path) => ({ Variable: path, IsPresent: true }));
@@ -47,45 +71,174 @@ function allPresent(paths: readonly string[]): ChoiceRule {
 }
 
 /**
- * Adds the chain to `graph`; returns its first state (or `next` when nothing compensates).
+ * Adds the chain to `graph`.
  *
  * The chain starts at a dispatcher Choice (`dispatch`, a name unique in the machine) that jumps
  * straight to the undo of the latest-completing step that is present, instead of walking a guard
- * per step from the top: a failure pays one Choice, not one per compensable step. Below it, an
- * entry keeps its guard unless its step must have succeeded whenever the chain reaches it
- * (`mustHaveSucceeded`): then its undo follows the previous one directly. Compensate-only and
- * resume runs enter the same way, by what `$.steps` holds.
+ * per step from the top: a failure pays one Choice, not one per compensable step. A failure that
+ * knows statically which step is due first enters at its undo (`undoOf`) and pays no Choice.
+ * Below the entry, an entry keeps its guard unless its step must have succeeded whenever the chain
+ * reaches it (`mustHaveSucceeded`): then its undo follows the previous one directly.
+ * Compensate-only and resume runs enter through the dispatcher, by what `$.steps` holds.
  */
 export function compileCompensation(
   comp: Compilation,
   graph: StateGraph,
   scope: Scope,
   steps: readonly Step[],
-  next: string,
+  ends: ChainEnds,
   dispatch: string,
-): string {
+): Chain {
   const order = compensationOrder(steps);
-  if (order.length === 0) return next;
+  const undoOf = new Map<string, string>();
+  if (order.length === 0) return { dispatch: ends.clean, undoOf, order };
   const certain = mustHaveSucceeded(steps, order);
   const entries: Entry[] = [];
-  // Built from the last undo back; entry i is reached from entry i-1, entry 0 only by the dispatcher.
-  order.reduceRight<string>((after, step, i) => {
+  // Built from the last undo back; entry i is reached from entry i-1 (on the dirty copy, from a
+  // failed undo of entry i-1), entry 0 only by the dispatcher or a direct entry.
+  order.reduceRight<ChainEnds>((after, step, i) => {
     const guarded = i > 0 && !certain.has(step.id);
-    const entry =
-      step.kind === "map"
-        ? compensateMap(comp, graph, scope, step, after)
-        : step.kind === "loop"
-          ? compensateLoop(comp, graph, scope, step, after)
-          : compensateCall(comp, graph, step, scope, after);
-    entries[i] = entry;
-    return guarded ? guard(graph, step.id, entry.due, entry.undo, after) : entry.undo;
-  }, next);
-  return graph.add(dispatch, {
+    const clean = compensateStep(comp, graph, scope, step, "", after);
+    // A map or loop entry exists once: its check reads whether a compensation failed before it.
+    const dirtyUndo =
+      step.kind === "call"
+        ? compensateCall(comp, graph, step, scope, "!", { clean: after.dirty, dirty: after.dirty })
+        : clean;
+    entries[i] = clean;
+    undoOf.set(step.id, clean.undo);
+    if (!guarded) return { clean: clean.undo, dirty: dirtyUndo.undo };
+    return {
+      clean: guard(
+        graph,
+        stateName.undoGuard(step.id),
+        step.id,
+        clean.due,
+        clean.undo,
+        after.clean,
+      ),
+      dirty: guard(
+        graph,
+        dirty(stateName.undoGuard(step.id)),
+        step.id,
+        clean.due,
+        dirtyUndo.undo,
+        after.dirty,
+      ),
+    };
+  }, ends);
+  graph.add(dispatch, {
     Type: "Choice",
     Comment: "Start compensating at the latest step that succeeded or may have taken effect",
     Choices: entries.map((entry) => ({ ...entry.due, Next: entry.undo })),
-    Default: next,
+    Default: ends.clean,
   });
+  return { dispatch, undoOf, order };
+}
+
+/**
+ * One entry's undo, going to `then.clean` when it succeeds and to `then.dirty` when it fails after
+ * its retries. `copy` is `""` on the clean chain and `"!"` on the dirty one (see `dirty`).
+ */
+function compensateStep(
+  comp: Compilation,
+  graph: StateGraph,
+  scope: Scope,
+  step: Compensable,
+  copy: "" | "!",
+  then: ChainEnds,
+): Entry {
+  switch (step.kind) {
+    case "map":
+      return compensateMap(comp, graph, scope, step, then);
+    case "loop":
+      return compensateLoop(comp, graph, scope, step, then);
+    case "call":
+      return compensateCall(comp, graph, step, scope, copy, then);
+  }
+}
+
+/**
+ * Where a failed compensation leaves its error: also the mark a map or loop entry reads to tell
+ * whether it runs on the dirty chain (it exists once, for both).
+ */
+const COMPENSATION_FAILED = "$.compensationFailed";
+
+const catchFailedUndo = (next: string) => ({
+  ErrorEquals: ["States.ALL"],
+  ResultPath: COMPENSATION_FAILED,
+  Next: next,
+});
+
+/** After a map or loop entry: dirty if one of its items' compensations or an earlier one failed. */
+function afterEach(graph: StateGraph, name: string, then: ChainEnds): string {
+  return graph.add(name, {
+    Type: "Choice",
+    Choices: [
+      {
+        Or: [
+          { Variable: "$.undone.failed", BooleanEquals: true },
+          { Variable: COMPENSATION_FAILED, IsPresent: true },
+        ],
+        Next: then.dirty,
+      },
+    ],
+    Default: then.clean,
+  });
+}
+
+const ancestorCache = new WeakMap<readonly Step[], Map<string, ReadonlySet<string>>>();
+
+/** `ancestors(steps)`, computed once per list (every top-level item asks). */
+function ancestorsOf(steps: readonly Step[]): Map<string, ReadonlySet<string>> {
+  const known = ancestorCache.get(steps);
+  if (known) return known;
+  const computed = ancestors(steps);
+  ancestorCache.set(steps, computed);
+  return computed;
+}
+
+/** Where the saga starts after a failure (see `firstDue`). */
+export type SagaStart =
+  | { readonly kind: "none" }
+  | { readonly kind: "direct"; readonly stepId: string }
+  | { readonly kind: "dispatch" };
+
+/**
+ * Where compensation starts when a step of top-level `item` fails, the top-level steps `done`
+ * having run before it. `own`: the item's own call is marked as possibly applied (`{uncertain}`).
+ *
+ * - `none`: no compensable step can be due (none ran, or none that could have taken effect).
+ * - `direct`: the first step the chain would undo is known statically and must be due: a
+ *   top-level call without `when` or `onError` that ran in an earlier item and on which every
+ *   step of the item depends (or the item's own call, when it is marked). The chain enters at its
+ *   undo, with no dispatcher.
+ * - `dispatch`: otherwise; the dispatcher tests what `$.steps` holds.
+ */
+export function firstDue(
+  steps: readonly Step[],
+  order: readonly Compensable[],
+  done: readonly Step[],
+  item: readonly Step[],
+  own: boolean,
+): SagaStart {
+  const single = item.length === 1 ? item[0] : undefined;
+  const ownCall = single?.kind === "call" ? single.id : undefined;
+  const may = new Set<string>([...done, ...item].flatMap(nestedIds));
+  // The item's own call failed: it took no effect unless it is marked.
+  if (ownCall !== undefined && !own) may.delete(ownCall);
+  const first = order.find((step) => may.has(step.id));
+  if (first === undefined) return { kind: "none" };
+  const plain =
+    first.kind === "call" &&
+    first.when === undefined &&
+    first.onError === undefined &&
+    steps.includes(first);
+  if (!plain) return { kind: "dispatch" };
+  if (own && first.id === ownCall) return { kind: "direct", stepId: first.id };
+  const above = ancestorsOf(steps);
+  const ranBefore = done.includes(first);
+  const dependsOnIt = item.every((s) => above.get(s.id)?.has(first.id) === true);
+  return ranBefore && dependsOnIt ? { kind: "direct", stepId: first.id } : { kind: "dispatch" };
 }
 
 /**
@@ -135,16 +288,10 @@ function compensateCall(
   graph: StateGraph,
   step: Compensable & CallStep,
   scope: Scope,
-  after: string,
+  copy: "" | "!",
+  then: ChainEnds,
 ): Entry {
-  const failed = graph.add(stateName.undoFailed(step.id), {
-    Type: "Pass",
-    Comment: "Compensation failed after its retries: remember it and keep compensating",
-    Result: true,
-    ResultPath: "$.compensationFailed",
-    Next: after,
-  });
-  const undo = graph.add(stateName.undo(step.id), {
+  const undo = graph.add(stateName.undo(step.id) + copy, {
     Type: "Task",
     Comment: `Compensate ${step.id}`,
     Resource: TaskResource.ServiceCall,
@@ -159,8 +306,9 @@ function compensateCall(
     ResultPath: null,
     TimeoutSeconds: step.compensate.timeout + TASK_TIMEOUT_GRACE,
     Retry: callRetries(step.compensate.retry),
-    Catch: [catchAll(failed)],
-    Next: after,
+    // Failed after its retries: the rest of the chain still runs, on the dirty copy.
+    Catch: [catchFailedUndo(then.dirty)],
+    Next: then.clean,
   });
   return { undo, due: callDue(step) };
 }
@@ -191,7 +339,7 @@ function compensateMap(
   graph: StateGraph,
   scope: Scope,
   step: MapStep,
-  next: string,
+  then: ChainEnds,
 ): Entry {
   const itemsPath = exactPath(comp, scope, step.items);
   if (itemsPath === undefined)
@@ -208,20 +356,15 @@ function compensateMap(
     Result: { failed: true },
     End: true,
   });
-  const end = inner.add(stateName.undoEnd(step.id), {
-    Type: "Choice",
-    Comment: "Report whether any compensation of this item failed",
-    Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: notOk }],
-    Default: ok,
-  });
+  // The item's chain ends clean or dirty: that is whether any of its compensations failed.
   const chain = compileCompensation(
     comp,
     inner,
     innerScope,
     step.steps,
-    end,
+    { clean: ok, dirty: notOk },
     stateName.undoFrom(step.id),
-  );
+  ).dispatch;
   inner.add(stateName.undoLoad(step.id), {
     Type: "Pass",
     Comment: "This item's step results",
@@ -238,17 +381,7 @@ function compensateMap(
     },
     Next: chain,
   });
-  const failed = graph.add(stateName.undoFailed(step.id), {
-    Type: "Pass",
-    Result: true,
-    ResultPath: "$.compensationFailed",
-    Next: next,
-  });
-  const check = graph.add(stateName.undoCheck(step.id), {
-    Type: "Choice",
-    Choices: [{ Variable: "$.undone.failed", BooleanEquals: true, Next: failed }],
-    Default: next,
-  });
+  const check = afterEach(graph, stateName.undoCheck(step.id), then);
   const each = graph.add(stateName.undoEach(step.id), {
     Type: "Map",
     Comment: `Compensate every item of ${step.id}`,
@@ -271,7 +404,7 @@ function compensateMap(
     MaxConcurrency: step.maxConcurrency,
     ResultSelector: { "failed.$": "States.ArrayContains($[*].failed, true)" },
     ResultPath: "$.undone",
-    Catch: [catchAll(failed)],
+    Catch: [catchFailedUndo(then.dirty)],
     ...goTo(check),
   });
   // The items are read again: present, since the map ran over them (checked, never assumed).
@@ -288,7 +421,7 @@ function compensateLoop(
   graph: StateGraph,
   scope: Scope,
   step: LoopStep,
-  next: string,
+  then: ChainEnds,
 ): Entry {
   const iterations = `$.steps.${step.id}.iterations`;
   const inner = new StateGraph();
@@ -303,31 +436,16 @@ function compensateLoop(
     Result: { failed: true },
     End: true,
   });
-  const end = inner.add(stateName.undoEnd(step.id), {
-    Type: "Choice",
-    Comment: "Report whether any compensation of this iteration failed",
-    Choices: [{ Variable: "$.compensationFailed", IsPresent: true, Next: notOk }],
-    Default: ok,
-  });
+  // The iteration's chain ends clean or dirty: that is whether any of its compensations failed.
   const chain = compileCompensation(
     comp,
     inner,
     innerScope,
     step.steps,
-    end,
+    { clean: ok, dirty: notOk },
     stateName.undoFrom(step.id),
-  );
-  const failed = graph.add(stateName.undoFailed(step.id), {
-    Type: "Pass",
-    Result: true,
-    ResultPath: "$.compensationFailed",
-    Next: next,
-  });
-  const check = graph.add(stateName.undoCheck(step.id), {
-    Type: "Choice",
-    Choices: [{ Variable: "$.undone.failed", BooleanEquals: true, Next: failed }],
-    Default: next,
-  });
+  ).dispatch;
+  const check = afterEach(graph, stateName.undoCheck(step.id), then);
   const each = graph.add(stateName.undoEach(step.id), {
     Type: "Map",
     Comment: `Compensate every iteration of ${step.id}, newest first`,
@@ -346,7 +464,7 @@ function compensateLoop(
     MaxConcurrency: 1,
     ResultSelector: { "failed.$": "States.ArrayContains($[*].failed, true)" },
     ResultPath: "$.undone",
-    Catch: [catchAll(failed)],
+    Catch: [catchFailedUndo(then.dirty)],
     Next: check,
   });
   return { undo: each, due: { Variable: `${iterations}[0]`, IsPresent: true } };
@@ -354,12 +472,13 @@ function compensateLoop(
 
 function guard(
   graph: StateGraph,
+  name: string,
   id: string,
   due: ChoiceRule,
   then: string,
   otherwise: string,
 ): string {
-  return graph.add(stateName.undoGuard(id), {
+  return graph.add(name, {
     Type: "Choice",
     Comment: `Compensate ${id} only if it succeeded or may have taken effect`,
     Choices: [{ ...due, Next: then }],

@@ -15,6 +15,7 @@ import { BatonError } from "../errors.ts";
 import type { Json } from "../model.ts";
 import { collectRefs, refToJsonPath, type TemplateContext, type TemplateRef } from "../template.ts";
 import type { StateGraph } from "./builder.ts";
+import { staticFailure } from "./failure.ts";
 import type { Scope } from "./scope.ts";
 import { type CompileEnv, templateContext } from "./templates.ts";
 
@@ -94,11 +95,11 @@ export function templateFailure(stepId: string, source: string, next: string): S
   return {
     Type: "Pass",
     Comment: `{{ ${source} }} is absent`,
-    Result: {
-      name: BatonError.TemplateError,
-      message: `Step ${stepId}: {{ ${source} }} reads an absent value; add a default ({{ ${source} ?? 'value' }}), a schema default, or make the field required`,
-      step: stepId,
-    },
+    Result: staticFailure(
+      BatonError.TemplateError,
+      `Step ${stepId}: {{ ${source} }} reads an absent value; add a default ({{ ${source} ?? 'value' }}), a schema default, or make the field required`,
+      stepId,
+    ),
     ResultPath: "$.failure",
     Next: next,
   };

@@ -33,12 +33,12 @@ export const stateName = {
   propagate: (id: string) => `${id}#propagate`,
   iterationStopped: (id: string) => `${id}#item#stopped`,
   undoGuard: (id: string) => `${id}#undo?`,
+  /** `Compensation started`, then straight to this step's undo (the first one due). */
+  compensating: (id: string) => `${id}#compensating`,
   undo: (id: string) => `${id}#undo`,
-  undoFailed: (id: string) => `${id}#undo-failed`,
   undoEach: (id: string) => `${id}#undo-each`,
   undoLoad: (id: string) => `${id}#undo-load`,
   undoCheck: (id: string) => `${id}#undo-check`,
-  undoEnd: (id: string) => `${id}#undo-end`,
   undoFrom: (id: string) => `${id}#undo-from`,
 } as const;
 
@@ -47,7 +47,6 @@ export const TOP = {
   start: "Start",
   finish: "Finish",
   compensationStarted: "Compensation started",
-  compensationFinished: "Compensation finished?",
   compensateFrom: "Compensate from",
   compensationCompleted: "Compensation completed",
   compensationFailedEvent: "Compensation failed",

@@ -24,6 +24,7 @@ import { childWorkflowSubstitution, EVENT_SOURCE, PLACEHOLDER, TaskResource } fr
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
 import { CHILD_INPUT_PATH, childInputParameters } from "./child.ts";
+import { caughtFailure, staticFailure } from "./failure.ts";
 import { absentRule, guardReads, mayBeAbsent } from "./reads.ts";
 import {
   CAUGHT_PATH,
@@ -52,7 +53,7 @@ export interface Compilation extends CompileEnv {
   nextGroup(): number;
 }
 
-interface Ctx {
+export interface Ctx {
   readonly comp: Compilation;
   readonly graph: StateGraph;
   readonly scope: Scope;
@@ -64,6 +65,16 @@ interface Ctx {
    */
   readonly onUncertain?: string;
 }
+
+/**
+ * Where the failures of one top-level item go, from the top-level steps of the items that ran
+ * before it (`done`) and its own (`item`): the compensation chain enters where the compiler knows
+ * the first due step (see compile.ts).
+ */
+export type FailureRouter = (
+  done: readonly Step[],
+  item: readonly Step[],
+) => Pick<Ctx, "onFailure" | "onUncertain">;
 
 /** Compiles a step list (dependencies lowered to sequences and Parallel states); returns its entry. */
 export function compileList(ctx: Ctx, steps: readonly Step[], next: string | null): string | null {
@@ -81,14 +92,20 @@ export function compileTopLevel(
   ctx: Ctx,
   steps: readonly Step[],
   next: string,
+  route?: FailureRouter,
 ): { readonly start: string; readonly resumeAt: ReadonlyMap<string, string> } {
   const resumeAt = new Map<string, string>();
   if (steps.length === 0) return { start: next, resumeAt };
   const byId = new Map(steps.map((s) => [s.id, s]));
   const plan = lower(steps);
   const items = plan.kind === "sequence" ? plan.items : [plan];
-  const start = items.reduceRight<string>((after, item) => {
-    const entry = compilePlan(ctx, item, byId, after) ?? after;
+  const stepsOf = (item: Plan) => planIds(item).map((id) => stepOf(byId, id));
+  const start = items.reduceRight<string>((after, item, index) => {
+    const itemCtx =
+      route === undefined
+        ? ctx
+        : { ...ctx, ...route(items.slice(0, index).flatMap(stepsOf), stepsOf(item)) };
+    const entry = compilePlan(itemCtx, item, byId, after) ?? after;
     for (const id of planIds(item)) {
       for (const nested of allSteps([stepOf(byId, id)])) resumeAt.set(nested.id, entry);
     }
@@ -161,7 +178,7 @@ function compileKind(ctx: Ctx, step: Step, next: string | null): string {
       return ctx.graph.add(step.id, {
         Type: "Pass",
         Comment: step.description ?? `fail with ${step.error}`,
-        Result: { name: step.error, message: step.cause ?? step.error, step: step.id },
+        Result: staticFailure(step.error, step.cause ?? step.error, step.id),
         ResultPath: "$.failure",
         Next: ctx.onFailure,
       });
@@ -196,7 +213,7 @@ function withOnError(ctx: Ctx, step: Step, next: string | null): Ctx {
     ResultPath: step.kind === "loop" ? `$.steps.${step.id}.error` : `$.steps.${step.id}`,
     Next: after,
   });
-  const handles = (name: string, to: string): string => {
+  const handles = (name: string, to: string, otherwise = ctx.onFailure): string => {
     if (onError.errors === undefined) return to;
     const names = expandErrorNames(onError.errors);
     if (names.includes(BatonError.Timeout)) names.push("States.Timeout");
@@ -206,7 +223,7 @@ function withOnError(ctx: Ctx, step: Step, next: string | null): Ctx {
       Type: "Choice",
       Comment: `onError handles ${onError.errors.join(", ")}; other errors fail the execution`,
       Choices: [{ ...(tests.length === 1 && only ? only : { Or: tests }), Next: to }],
-      Default: ctx.onFailure,
+      Default: otherwise,
     });
   };
   const onFailure = handles(stateName.onError(step.id), handled);
@@ -218,7 +235,13 @@ function withOnError(ctx: Ctx, step: Step, next: string | null): Ctx {
     ResultPath: `$.steps.${step.id}`,
     Next: after,
   });
-  const onUncertain = handles(stateName.onErrorUncertain(step.id), handledUncertain);
+  // Errors it does not handle fail the execution with the step still marked: compensation must
+  // reach its undo.
+  const onUncertain = handles(
+    stateName.onErrorUncertain(step.id),
+    handledUncertain,
+    ctx.onUncertain ?? ctx.onFailure,
+  );
   return { ...ctx, onFailure, onUncertain };
 }
 
@@ -344,11 +367,7 @@ function addUncertainRecord(ctx: Ctx, stepId: string): string {
     Comment: "The call may have taken effect: mark it for compensation and record the failure",
     Parameters: {
       ...uncertainState(ctx, stepId),
-      failure: {
-        "name.$": `${CAUGHT_PATH}.Error`,
-        "message.$": `${CAUGHT_PATH}.Cause`,
-        step: stepId,
-      },
+      failure: caughtFailure(stepId),
     },
     Next: ctx.onUncertain ?? ctx.onFailure,
   });
@@ -636,11 +655,11 @@ function compileLoop(ctx: Ctx, step: LoopStep, next: string | null): string {
   });
   const limit = ctx.graph.add(stateName.loopLimit(step.id), {
     Type: "Pass",
-    Result: {
-      name: BatonError.LoopLimit,
-      message: `Loop ${step.id} ran ${step.maxIterations} times and "${step.until}" still does not hold`,
-      step: step.id,
-    },
+    Result: staticFailure(
+      BatonError.LoopLimit,
+      `Loop ${step.id} ran ${step.maxIterations} times and "${step.until}" still does not hold`,
+      step.id,
+    ),
     ResultPath: "$.failure",
     Next: ctx.onFailure,
   });
@@ -714,11 +733,11 @@ function compileWait(ctx: Ctx, step: WaitStep, next: string | null): string {
   });
   const notTime = ctx.graph.add(`${step.id}#not-a-time`, {
     Type: "Pass",
-    Result: {
-      name: BatonError.TemplateError,
-      message: `Step ${step.id}: until ${until} is not an ISO-8601 time`,
-      step: step.id,
-    },
+    Result: staticFailure(
+      BatonError.TemplateError,
+      `Step ${step.id}: until ${until} is not an ISO-8601 time`,
+      step.id,
+    ),
     ResultPath: "$.failure",
     Next: ctx.onFailure,
   });
@@ -887,11 +906,7 @@ function addFailureRecord(
 ): string {
   return ctx.graph.add(state, {
     Type: "Pass",
-    Parameters: {
-      ...(name === undefined ? { "name.$": `${CAUGHT_PATH}.Error` } : { name }),
-      "message.$": `${CAUGHT_PATH}.Cause`,
-      step: stepId,
-    },
+    Parameters: caughtFailure(stepId, name),
     ResultPath: "$.failure",
     Next: ctx.onFailure,
   });

@@ -433,6 +433,10 @@ export function parseCause(cause: string | undefined): { message?: string; step?
   if (json === undefined || typeof json !== "object" || json === null || Array.isArray(json))
     return { message: cause };
   const o = json as Readonly<Record<string, unknown>>;
+  // A failure recorded from a caught error: {Error, Cause, step} (compiler/failure.ts).
+  if (typeof o.Cause === "string" && typeof o.step === "string") {
+    return { message: parseCause(o.Cause).message ?? o.Cause, step: o.step };
+  }
   if (typeof o.errorMessage === "string") {
     const inner = parseCause(o.errorMessage);
     return inner.step === undefined ? { message: o.errorMessage } : inner;

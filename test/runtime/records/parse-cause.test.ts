@@ -20,6 +20,25 @@ describe("parseCause", () => {
     expect(parsed).toEqual({ message: "service returned 404", step: "ship" });
   });
 
+  it("reads the step and the message of a failure recorded from a caught error", () => {
+    // Prepare: the cause a compiled failure record builds, {Error, Cause, step}
+    const envelope = JSON.stringify({
+      errorType: "Baton.Timeout",
+      errorMessage: JSON.stringify({ message: "no answer in 5 s {x}", step: "last" }),
+      trace: [],
+    });
+    const timedOut = { Error: "States.Timeout", Cause: "Task timed out", step: "pay" };
+
+    // Act / Assess
+    expect(
+      parseCause(JSON.stringify({ Error: "Baton.Timeout", Cause: envelope, step: "last" })),
+    ).toEqual({ message: "no answer in 5 s {x}", step: "last" });
+    expect(parseCause(JSON.stringify(timedOut))).toEqual({
+      message: "Task timed out",
+      step: "pay",
+    });
+  });
+
   it("keeps plain text causes as the message", () => {
     expect(parseCause("boom")).toEqual({ message: "boom" });
     expect(

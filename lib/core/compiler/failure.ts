@@ -1,0 +1,38 @@
+/**
+ * `$.failure` as the compiler records it: `{name, message, step, cause}`. `cause` is JSON text
+ * naming the step and holding the message, what the final `Fail` state reports as its Cause
+ * (`CausePath` reads it as it is): built where the failure is recorded, so no state on the way to
+ * the `Fail` has to describe it. Events and templates read only `name`, `message` and `step`.
+ */
+import type { Payload } from "../asl.ts";
+import { CAUGHT_PATH } from "./retry-and-catch.ts";
+
+/**
+ * The failure of a caught error (`$.caught`), named `name` when given (else the error's name). Its
+ * `cause` is `{Error, Cause, step}` as JSON: the caught error with the step merged in, written by
+ * `States.JsonToString` last, so nothing unescapes it afterwards (aws-local-stepfunctions'
+ * `States.Format` unescapes the values it inserts); the records read the message out of `Cause`
+ * (observe.ts, `parseCause`).
+ */
+export function caughtFailure(stepId: string, name?: string): Payload {
+  // `{` and `}` are escaped in a States.Format template.
+  const step = `States.StringToJson(States.Format('\\{"step":${JSON.stringify(stepId)}\\}'))`;
+  return {
+    ...(name === undefined ? { "name.$": `${CAUGHT_PATH}.Error` } : { name }),
+    "message.$": `${CAUGHT_PATH}.Cause`,
+    step: stepId,
+    "cause.$": `States.JsonToString(States.JsonMerge(${CAUGHT_PATH}, ${step}, false))`,
+  };
+}
+
+/** A failure known when compiling (a `fail` step, a template that reads nothing). */
+export function staticFailure(name: string, message: string, stepId: string) {
+  return { name, message, step: stepId, cause: JSON.stringify({ name, message, step: stepId }) };
+}
+
+/** The `error` of Baton's saga and execution events: the failure without its `cause` text. */
+export const FAILURE_DETAIL: Payload = {
+  "name.$": "$.failure.name",
+  "message.$": "$.failure.message",
+  "step.$": "$.failure.step",
+};
