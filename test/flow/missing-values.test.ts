@@ -19,7 +19,15 @@ function load(yaml: string): Workflow {
 const ok: FakeService = (req) => ({ body: { id: `${req.stepId}-1` } });
 const trace = (calls: ServiceCallRequest[]) =>
   calls.map((c) => `${c.mode === "call" ? "" : "undo "}${c.stepId}`);
-const failure = (result: FlowResult) => JSON.parse(result.cause ?? "{}") as Record<string, unknown>;
+/** The Fail's cause, `{Error, Cause, step}`, as `{name, message, step}`. */
+const failure = (result: FlowResult) => {
+  const {
+    Error: name,
+    Cause: message,
+    step,
+  } = JSON.parse(result.cause ?? "{}") as Record<string, unknown>;
+  return { name, message, step };
+};
 
 const saga = (third: string, extra = "") =>
   load(`

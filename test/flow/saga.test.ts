@@ -44,7 +44,7 @@ describe("saga compensation", () => {
     expect(result.status).toBe("FAILED");
     expect(result.error).toBe("Baton.ClientError");
     expect(JSON.parse(result.cause ?? "{}")).toMatchObject({
-      name: "Baton.ClientError",
+      Error: "Baton.ClientError",
       step: "c",
     });
     expect(trace(result.calls)).toEqual(["a", "b", "c", "undo b", "undo a"]);
@@ -184,8 +184,8 @@ describe("saga compensation", () => {
 
     expect(result.error).toBe("Order.Rejected");
     expect(JSON.parse(result.cause ?? "{}")).toEqual({
-      name: "Order.Rejected",
-      message: "too big",
+      Error: "Order.Rejected",
+      Cause: "too big",
       step: "stop",
     });
     expect(trace(result.calls)).toEqual(["a", "undo a"]);

@@ -250,7 +250,7 @@ describe("flows: step kinds", () => {
       // Assess
       expect(result.status).toBe("FAILED");
       expect(JSON.parse(result.cause ?? "{}")).toMatchObject({
-        name: "Baton.TemplateError",
+        Error: "Baton.TemplateError",
         step: "pause",
       });
       expect(result.calls.map((c) => `${c.stepId}:${c.mode}`)).toEqual(["a:call", "a:compensate"]);

@@ -64,7 +64,7 @@ describe("uncertain outcomes", () => {
       // Assess
       expect(result.status).toBe("FAILED");
       expect(result.error).toBe("Baton.Timeout");
-      expect(JSON.parse(result.cause ?? "{}")).toMatchObject({ name: "Baton.Timeout", step: "c" });
+      expect(JSON.parse(result.cause ?? "{}")).toMatchObject({ Error: "Baton.Timeout", step: "c" });
       expect(trace(result.calls)).toEqual(["a", "b", "c", "c", "c", "undo c", "undo b", "undo a"]);
       expect(result.calls.filter((c) => c.mode === "compensate").map(idempotencyKey)).toEqual([
         "exec-1:c:undo",

@@ -233,5 +233,8 @@ function* taskStates(def: StateMachineDefinition): Generator<[string, string]> {
 }
 
 /** The compensation states (`<step>#undo`) in the order they were entered. */
+/** The undos a run entered, in order; `<id>#undo!` (the chain after a failed undo) as `<id>#undo`. */
 export const compensations = (result: EngineResult): string[] =>
-  result.entered.filter((name) => name.endsWith("#undo"));
+  result.entered
+    .filter((name) => name.endsWith("#undo") || name.endsWith("#undo!"))
+    .map((name) => name.replace(/!$/, ""));

@@ -81,7 +81,7 @@ export const staticFailure = (name: string, message: string, step: string) => ({
   name,
   message,
   step,
-  cause: JSON.stringify({ name, message, step }),
+  cause: JSON.stringify({ Error: name, Cause: message, step }),
 });
 
 export const failureRecord = (stepId: string, next: string) => ({

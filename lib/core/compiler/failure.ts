@@ -1,8 +1,9 @@
 /**
- * `$.failure` as the compiler records it: `{name, message, step, cause}`. `cause` is JSON text
- * naming the step and holding the message, what the final `Fail` state reports as its Cause
- * (`CausePath` reads it as it is): built where the failure is recorded, so no state on the way to
- * the `Fail` has to describe it. Events and templates read only `name`, `message` and `step`.
+ * `$.failure` as the compiler records it: `{name, message, step, cause}`. `cause` is the JSON
+ * text `{Error, Cause, step}` (the error as Step Functions names it, and the step), what the
+ * final `Fail` state reports as its Cause (`CausePath` reads it as it is): built where the failure
+ * is recorded, so no state on the way to the `Fail` has to describe it. Events and templates read
+ * only `name`, `message` and `step`.
  */
 import type { Payload } from "../asl.ts";
 import { CAUGHT_PATH } from "./retry-and-catch.ts";
@@ -25,9 +26,13 @@ export function caughtFailure(stepId: string, name?: string): Payload {
   };
 }
 
-/** A failure known when compiling (a `fail` step, a template that reads nothing). */
+/**
+ * A failure known when compiling (a `fail` step, a template that reads nothing). Its `cause` has
+ * the shape of a caught one's, `{Error, Cause, step}`, so every compiled failure reports the same.
+ */
 export function staticFailure(name: string, message: string, stepId: string) {
-  return { name, message, step: stepId, cause: JSON.stringify({ name, message, step: stepId }) };
+  const cause = JSON.stringify({ Error: name, Cause: message, step: stepId });
+  return { name, message, step: stepId, cause };
 }
 
 /** The `error` of Baton's saga and execution events: the failure without its `cause` text. */
