@@ -51,7 +51,12 @@ describe("flow control on the deployed stack", () => {
   it("a loop runs until its condition holds, each iteration with its own key and record; a refused best-effort step does not fail the execution", async () => {
     // Act
     const started = await startExecution(WORKFLOW, {});
-    const record = await waitForExecution(started.id, reached("SUCCEEDED"), { timeoutMs: 120_000 });
+    // The records may take the output a moment after the status: wait for both.
+    const record = await waitForExecution(
+      started.id,
+      (d) => reached("SUCCEEDED")(d) && d.output !== null,
+      { timeoutMs: 120_000 },
+    );
     // Assess
     expect([record.status, record.compensation, record.output]).toEqual([
       "SUCCEEDED",
