@@ -51,10 +51,17 @@ describe("flow control on the deployed stack", () => {
   it("a loop runs until its condition holds, each iteration with its own key and record; a refused best-effort step does not fail the execution", async () => {
     // Act
     const started = await startExecution(WORKFLOW, {});
-    // The records may take the output a moment after the status: wait for both.
+    // Records take the step events and the output as they arrive (batched): wait for what is named.
     const record = await waitForExecution(
       started.id,
-      (d) => reached("SUCCEEDED")(d) && d.output !== null,
+      (d) =>
+        reached("SUCCEEDED", {
+          hold: "SUCCEEDED",
+          "batches[0].book": "SUCCEEDED",
+          "batches[1].book": "SUCCEEDED",
+          "batches[2].book": "SUCCEEDED",
+          tidy: "FAILED",
+        })(d) && d.output !== null,
       { timeoutMs: 120_000 },
     );
     // Assess
