@@ -37,9 +37,9 @@ export interface InFlightCall {
 
 export interface StopOutcome {
   /**
-   * The calls in flight at the stop, after a bounded wait. Engines that cannot abort or observe
-   * them (Step Functions: a running Lambda goes on, its result is dropped) report none; the
-   * record's RUNNING steps stand for them.
+   * The calls in flight at the stop, after a bounded wait. Step Functions cannot abort a running
+   * Lambda (its result is dropped): it reports the states entered and never exited, outcome
+   * unknown; the record's RUNNING steps are added to them.
    */
   readonly inFlight: readonly InFlightCall[];
 }

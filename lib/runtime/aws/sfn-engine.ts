@@ -24,6 +24,7 @@ import {
   type ExecutionDescription,
   type ExecutionEngine,
   type ExecutionResults,
+  type InFlightCall,
   type RedrivePlan,
   redriveRunName,
   type StartedExecution,
@@ -95,8 +96,10 @@ export class SfnExecutionEngine implements ExecutionEngine {
     } catch (error) {
       throw translate(error, `Stopping execution ${executionId}`);
     }
-    // A running Lambda cannot be aborted and its result is dropped with the stopped execution.
-    return { inFlight: [] };
+    // A running Lambda cannot be aborted and its result is dropped with the stopped execution: the
+    // states the run entered and never exited are in flight (their outcome unknown). Read from the
+    // history, not the records, which lag by the records queue's batching window.
+    return { inFlight: await inFlightStates(this.#o.client, executionArn) };
   }
 
   /**
@@ -352,6 +355,19 @@ export async function readStateTrace(
     nextToken = page.nextToken === "" ? undefined : page.nextToken;
   } while (nextToken !== undefined);
   return { entered: [...entered], exited: [...exited] };
+}
+
+/**
+ * The states a stopped run entered and never exited, as calls of unknown outcome (the
+ * compensation plan keeps those that are compensable steps). None when the history cannot be read.
+ */
+async function inFlightStates(client: SFNClient, executionArn: string): Promise<InFlightCall[]> {
+  const trace = await readStateTrace(client, executionArn).catch(() => undefined);
+  if (trace === undefined) return [];
+  const exited = new Set(trace.exited);
+  return trace.entered
+    .filter((name) => !exited.has(name))
+    .map((name) => ({ stepId: name, mode: "call", outcome: "unknown" }));
 }
 
 /**

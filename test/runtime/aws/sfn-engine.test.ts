@@ -88,6 +88,29 @@ describe("SfnExecutionEngine", () => {
     });
   });
 
+  it("reports the states the stopped run entered and never exited as in flight, outcome unknown", async () => {
+    // Prepare
+    sfn.reset();
+    sfn.on(StopExecutionCommand).resolves({});
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: "no redrive", $metadata: {} }));
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { type: "TaskStateEntered", stateEnteredEventDetails: { name: "reserve" } },
+        { type: "TaskStateExited", stateExitedEventDetails: { name: "reserve" } },
+        { type: "TaskStateEntered", stateEnteredEventDetails: { name: "charge" } },
+        { type: "ExecutionAborted" },
+      ] as never,
+    });
+
+    // Act
+    const stopped = await engine.stop("e1", { error: "Baton.Cancelled", cause: "{}" });
+
+    // Assess
+    expect(stopped.inFlight).toEqual([{ stepId: "charge", mode: "call", outcome: "unknown" }]);
+  });
+
   it("sends task success with JSON output and task failure with a bounded cause", async () => {
     // Prepare
     sfn.on(SendTaskSuccessCommand).resolves({});
