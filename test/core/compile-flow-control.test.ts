@@ -228,19 +228,18 @@ describe("compileWorkflow: loop", () => {
         Next: "Compensation started",
       },
     });
-    const element = (failure: boolean) =>
-      failure
-        ? `'\\{"iteration":{},"failure":{},"steps":{}\\}', $.iteration, States.JsonToString($.failure), States.JsonToString($.steps)`
-        : `'\\{"iteration":{},"steps":{}\\}', $.iteration, States.JsonToString($.steps)`;
     const end = (done: boolean, failure: boolean) => ({
       Type: "Pass",
-      Comment: "Put this iteration in front of the earlier ones",
       Parameters: {
-        "pair.$": `States.Array(States.Array(States.StringToJson(States.Format(${element(failure)}))), $.history)`,
-        "count.$": "States.MathAdd($.iteration, 1)",
+        record: {
+          "iteration.$": "$.iteration",
+          "steps.$": "$.steps",
+          ...(failure ? { "failure.$": "$.failure" } : {}),
+        },
+        "history.$": "$.history",
         done,
       },
-      End: true,
+      Next: "poll#iteration-record",
     });
     const branch = iteration.Branches[0] as { StartAt: string; States: Record<string, unknown> };
     expect(branch.StartAt).toBe("check");
@@ -251,6 +250,7 @@ describe("compileWorkflow: loop", () => {
         "poll#iteration-done",
         "poll#iteration-again",
         "poll#iteration-failed",
+        "poll#iteration-record",
       ]),
     ).toStrictEqual({
       check: {
@@ -277,6 +277,16 @@ describe("compileWorkflow: loop", () => {
       "poll#iteration-done": end(true, false),
       "poll#iteration-again": end(false, false),
       "poll#iteration-failed": end(false, true),
+      "poll#iteration-record": {
+        Type: "Pass",
+        Comment: "Put this iteration in front of the earlier ones",
+        Parameters: {
+          "pair.$": "States.Array(States.Array($.record), $.history)",
+          "count.$": "States.MathAdd($.record.iteration, 1)",
+          "done.$": "$.done",
+        },
+        End: true,
+      },
     });
   });
 

@@ -1,15 +1,15 @@
 /**
  * `baton cost` on loops: the expected case runs each loop `loopIterations` times (at most
- * maxIterations), the worst case maxIterations times. One iteration of the loop below enters 6
- * states: the iteration Parallel, book, check, the until Choice, the end Pass and the back-edge
- * Choice.
+ * maxIterations), the worst case maxIterations times. One iteration of the loop below enters 7
+ * states: the iteration Parallel, book, check, the until Choice, the end Pass, the record Pass and
+ * the back-edge Choice.
  */
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { estimateCost } from "../../lib/core/cost.ts";
 import { workflowFromYaml } from "../support/load-yaml.ts";
 
-const PER_ITERATION = 6;
+const PER_ITERATION = 7;
 const loop = (max: number) =>
   workflowFromYaml(`
 workflow: poll

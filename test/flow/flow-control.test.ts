@@ -442,6 +442,46 @@ steps:
   );
 });
 
+describe("loop results with quotes and backslashes", () => {
+  it(
+    "an iteration whose results and failure hold quotes and backslashes is recorded and undone",
+    async () => {
+      // Prepare: JSON text of these values is full of escapes; recording them must not break.
+      const quoted: FakeService = (req) => {
+        if (req.mode === "compensate") return { body: {} };
+        if (req.stepId === "check")
+          throw new TaskError("Baton.ClientError", 'service said "no" \\ {} twice');
+        return { body: { id: "b-1", note: 'say "hi" \\ {} bye' } };
+      };
+      const yaml = `
+workflow: t
+steps:
+  - id: poll
+    loop:
+      maxIterations: 3
+      until: iteration >= 2
+      steps:
+        - id: book
+          call: svc POST /book
+          compensate: { call: svc DELETE /book }
+        - id: check
+          call: svc GET /check
+          retry: false
+`;
+      // Act
+      const result = await run(yaml, { svc: quoted });
+      // Assess
+      expect([result.status, result.error]).toStrictEqual(["FAILED", "Baton.ClientError"]);
+      expect(trace(result.calls)).toStrictEqual([
+        "poll[0].book",
+        "poll[0].check",
+        "undo poll[0].book",
+      ]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe("loops nested with maps and loops", () => {
   it(
     "a loop inside a map item: keys and undos carry both paths; a map inside a loop reads iteration",

@@ -40,8 +40,10 @@ const ALWAYS: readonly RegExp[] = [
   /^\$\.(batonResume|batonCompensate)(\.[A-Za-z]+)?$/,
   /^\$\.batonCompensate\.failure\.(name|message|step)$/,
   /^\$\.resumeFrom$/,
-  // A loop iteration's branch: the Parallel's Parameters give it `iteration` and `history`.
-  /^\$\.(iteration|history)$/,
+  // A loop iteration's branch: the Parallel's Parameters give it `iteration` and `history`; its end
+  // Pass builds `{record, history, done}` for the record Pass that follows.
+  /^\$\.(iteration|history|done|record)$/,
+  /^\$\.record\.iteration$/,
   // The newest iteration of a loop, read by its exit Pass: the back-edge Choice goes there only
   // when `done` is true, which only a recorded iteration sets.
   /^\$\.steps\.[a-z][a-z0-9_]*\.iterations\[0\]\.steps$/,

@@ -18,6 +18,7 @@ export const stateName = {
   iterationDone: (id: string) => `${id}#iteration-done`,
   iterationAgain: (id: string) => `${id}#iteration-again`,
   iterationFailed: (id: string) => `${id}#iteration-failed`,
+  iterationRecord: (id: string) => `${id}#iteration-record`,
   loopCheck: (id: string) => `${id}#next?`,
   loopFailed: (id: string) => `${id}#iteration-failure`,
   loopLimit: (id: string) => `${id}#limit`,

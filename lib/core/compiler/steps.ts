@@ -597,25 +597,31 @@ function compileLoop(ctx: Ctx, step: LoopStep, next: string | null): string {
   const loop = `$.steps.${step.id}`;
   const graph = new StateGraph();
   const scope = loopScope(ctx.scope, step.steps);
-  // The branch's end, in one state: this iteration as `{iteration, steps}` (and `failure`), put in
-  // front of the earlier ones. ASL has no object literal in intrinsics and no array append: the
-  // element is formatted as JSON text and parsed, and the pair [[element], history] is flattened
-  // by the Parallel's ResultSelector (`[*][*]`).
-  const end = (name: string, done: boolean, failure: boolean) => {
-    const format = failure
-      ? `'\\{"iteration":{},"failure":{},"steps":{}\\}', $.iteration, States.JsonToString($.failure), States.JsonToString($.steps)`
-      : `'\\{"iteration":{},"steps":{}\\}', $.iteration, States.JsonToString($.steps)`;
-    return graph.add(name, {
+  // The branch's end: record this iteration, newest first, in front of the earlier ones.
+  const record = graph.add(stateName.iterationRecord(step.id), {
+    Type: "Pass",
+    Comment: "Put this iteration in front of the earlier ones",
+    Parameters: {
+      "pair.$": "States.Array(States.Array($.record), $.history)",
+      "count.$": "States.MathAdd($.record.iteration, 1)",
+      "done.$": "$.done",
+    },
+    End: true,
+  });
+  const end = (name: string, done: boolean, failure: boolean) =>
+    graph.add(name, {
       Type: "Pass",
-      Comment: "Put this iteration in front of the earlier ones",
       Parameters: {
-        "pair.$": `States.Array(States.Array(States.StringToJson(States.Format(${format}))), $.history)`,
-        "count.$": "States.MathAdd($.iteration, 1)",
+        record: {
+          "iteration.$": "$.iteration",
+          "steps.$": "$.steps",
+          ...(failure ? { "failure.$": "$.failure" } : {}),
+        },
+        "history.$": "$.history",
         done,
       },
-      End: true,
+      Next: record,
     });
-  };
   const done = end(stateName.iterationDone(step.id), true, false);
   const again = end(stateName.iterationAgain(step.id), false, false);
   const stopped = end(stateName.iterationFailed(step.id), false, true);
