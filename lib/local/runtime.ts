@@ -25,6 +25,10 @@ import { systemClock } from "../runtime/circuit/clock.ts";
 import type { EventEntry, EventPublisher } from "../runtime/events.ts";
 import type { ExecutionEngine } from "../runtime/execution-engine.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
+import {
+  MemoryServiceLimitStore,
+  type ServiceLimitStore,
+} from "../runtime/limits/service-limiter.ts";
 import type { PauseStore } from "../runtime/pause/pause-store.ts";
 import { SERVE_STALE_MS, ServiceCache } from "../runtime/registry/cache.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
@@ -73,6 +77,8 @@ export interface LocalRuntimeOptions {
    * start directly.
    */
   readonly startLimited?: (workflow: string, input: Json, key: string) => Promise<void>;
+  /** Where service `limits` are counted. @default in memory (this process is every caller) */
+  readonly serviceLimits?: ServiceLimitStore;
   /** Pause flags the service-call handler checks (docs/limits-and-pause.md). */
   readonly pauses?: PauseStore;
   /** Where the engine journal and the dead letters are kept; memory only when absent. */
@@ -157,6 +163,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     clock: systemClock,
     onSuspect: (service, instance) => suspects.suspect(service, instance),
     ...(options.pauses === undefined ? {} : { pauses: options.pauses }),
+    serviceLimits: options.serviceLimits ?? new MemoryServiceLimitStore(),
     ...fetchOption,
   };
   const call = (

@@ -20,6 +20,7 @@ import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
+import { DynamoServiceLimitStore } from "../runtime/aws/dynamo-service-limit-store.ts";
 import { DynamoSignalStore } from "../runtime/aws/dynamo-signal-store.ts";
 import { DynamoSlotStore } from "../runtime/aws/dynamo-slot-store.ts";
 import { DynamoWorkflowStore } from "../runtime/aws/dynamo-workflow-store.ts";
@@ -161,6 +162,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       records: (event) => records.deliver(event),
       parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),
       pauses,
+      serviceLimits: new DynamoServiceLimitStore({
+        client: dynamo.client,
+        tableName: TABLES.executions,
+      }),
       startLimited: async (workflow, input, key) => {
         const entry = compiled.catalogue.get(workflow);
         if (deps === undefined || entry === undefined) {

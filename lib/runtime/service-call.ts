@@ -5,7 +5,14 @@
  * Failures throw catalogue errors (`Baton.*`) that the ASL `Retry`/`Catch` match.
  */
 
-import { type CallBudget, callBudget, PREPARE_MS, requestAbortAt } from "../core/call-budget.ts";
+import { randomUUID } from "node:crypto";
+import {
+  type CallBudget,
+  callBudget,
+  PREPARE_MS,
+  REPORT_MS,
+  requestAbortAt,
+} from "../core/call-budget.ts";
 import type {
   ServiceCallFailure,
   ServiceCallRequest,
@@ -39,6 +46,11 @@ import { type Fetch, sendRequest } from "./http/caller.ts";
 import { Redactor } from "./http/redact.ts";
 import { traceparent } from "./http/trace.ts";
 import { buildUrl } from "./http/url.ts";
+import {
+  acquireLimits,
+  type LimitPermit,
+  type ServiceLimitStore,
+} from "./limits/service-limiter.ts";
 import { checkOutput } from "./output-schema.ts";
 import { passPauseGate } from "./pause/pause-gate.ts";
 import type { PauseStore } from "./pause/pause-store.ts";
@@ -63,6 +75,8 @@ export interface ServiceCallDeps {
    * awaited within the report budget (in AWS it publishes `Instance Suspected`).
    */
   readonly onSuspect?: (service: string, instanceId: string) => void | Promise<void>;
+  /** Shared service `limits` (docs/limits-and-pause.md); without it limits are not enforced. */
+  readonly serviceLimits?: ServiceLimitStore;
   /** Pause flags (docs/limits-and-pause.md); without it executions cannot be paused. */
   readonly pauses?: PauseStore;
 }
@@ -147,6 +161,7 @@ async function callOnce(
       );
     }
     const target = pick.instance;
+    let limitPermit: LimitPermit | undefined;
     try {
       const context = { step: request.stepId, instance: target.id };
       const url = buildUrl(target.url, call.path, call.query, context);
@@ -160,6 +175,8 @@ async function callOnce(
         ...requestHeaders(call, context),
         ...traceHeaders(request),
       };
+      // Shared service limits: wait for a slot and a rate token, at most until the abort time.
+      limitPermit = await waitForLimits(deps, service, request, budget, stepMs);
       const permit = await before(
         "The circuit check",
         deps.circuit.acquire(service.name, service.circuit, { probeLeaseMs: stepMs + 5_000 }),
@@ -202,6 +219,8 @@ async function callOnce(
       return result;
     } finally {
       pick.release();
+      if (limitPermit !== undefined)
+        await settleBy(budget.deadline, deps.clock, limitPermit.release());
     }
   } catch (error) {
     const failure = redacted(
@@ -287,6 +306,35 @@ export function againErrorName<N extends string>(
   if (!again.retryOn.includes(name)) return name;
   return name === BatonError.CircuitOpen ? AgainRetry.AfterCooldown : AgainRetry.Now;
 }
+
+/**
+ * Waits for the service's `limits` (`limits/service-limiter.ts`); out of time, the attempt fails
+ * as retryable with nothing sent.
+ */
+async function waitForLimits(
+  deps: ServiceCallDeps,
+  service: ServiceRecord,
+  request: ServiceCallRequest,
+  budget: CallBudget,
+  stepMs: number,
+): Promise<LimitPermit | undefined> {
+  if (deps.serviceLimits === undefined || service.limits === undefined) return undefined;
+  const started = deps.clock.now();
+  const permit = await acquireLimits(deps.serviceLimits, service.name, service.limits, {
+    until: budget.abortAt - MIN_REQUEST_MS,
+    leaseMs: stepMs + REPORT_MS + 5_000,
+    holder: `${request.executionId}:${request.stepId}:${request.attempt}:${randomUUID().slice(0, 8)}`,
+    now: () => deps.clock.now(),
+  });
+  if (permit !== undefined) return permit;
+  throw new ServiceError(
+    `Waited ${deps.clock.now() - started} ms for a call within the limits of ${service.name} (${JSON.stringify(service.limits)}) and the attempt's time ran out, so no request was sent; the step is retried if its policy allows.`,
+    { step: request.stepId },
+  );
+}
+
+/** A request is not worth starting with less time than this before its abort. */
+const MIN_REQUEST_MS = 100;
 
 /** Failures the service is to blame for: they count against its circuit and health. */
 const blamesService = (error: unknown): boolean =>

@@ -13,6 +13,7 @@ import {
   DEFAULT_SERVICE_TIMEOUT,
   DEFAULT_WEIGHT,
   type InstanceRecord,
+  type ServiceLimits,
   type ServiceSettings,
 } from "../registry/registry-model.ts";
 import {
@@ -60,6 +61,22 @@ export function settingsAttributes(settings: ServiceSettings): Item {
     headers: stringMap(settings.headers),
     // The contract as JSON text: a URL or path string, or an inline document.
     ...(settings.openapi === undefined ? {} : { openapi: S(JSON.stringify(settings.openapi)) }),
+    ...(settings.limits === undefined ? {} : { limits: numberMap({ ...settings.limits }) }),
+  };
+}
+
+/** `limits` as stored by `settingsAttributes`; absent when none was set. */
+function readLimits(item: Item): { limits?: ServiceLimits } {
+  if (item.limits?.M === undefined) return {};
+  const limits = readMap(item, "limits");
+  const concurrency = readN(limits, "concurrency", 0);
+  const ratePerSecond = readN(limits, "ratePerSecond", 0);
+  if (concurrency <= 0 && ratePerSecond <= 0) return {};
+  return {
+    limits: {
+      ...(concurrency > 0 ? { concurrency } : {}),
+      ...(ratePerSecond > 0 ? { ratePerSecond } : {}),
+    },
   };
 }
 
@@ -118,6 +135,7 @@ export function metaFromItem(item: Item): MetaRecord {
       timeout: readN(item, "timeout", DEFAULT_SERVICE_TIMEOUT),
       headers: readStringMap(item, "headers"),
       ...readContractSource(item),
+      ...readLimits(item),
     },
     createdAt: readN(item, "createdAt", 0),
     updatedAt: readN(item, "updatedAt", 0),

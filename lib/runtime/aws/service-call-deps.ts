@@ -7,6 +7,7 @@ import { SuspectAnnouncer } from "../suspect-probes.ts";
 import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { DynamoPauseStore } from "./dynamo-pause-store.ts";
+import { DynamoServiceLimitStore } from "./dynamo-service-limit-store.ts";
 import { ENV } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
@@ -19,7 +20,7 @@ export function serviceCallDeps(): ServiceCallDeps {
   const store = getDefaultRegistryStore();
   const events = getDefaultEventPublisher();
   const announcer = new SuspectAnnouncer(events, systemClock, { logger });
-  // Pause flags live in the executions table (docs/limits-and-pause.md).
+  // Pause flags and service-limit counters live in the executions table (docs/limits-and-pause.md).
   const pausesTable = process.env[ENV.executionsTable];
   deps = {
     // Reads before a call are served from memory and refreshed in the background, so the step
@@ -39,7 +40,13 @@ export function serviceCallDeps(): ServiceCallDeps {
     onSuspect: (service, instance) => announcer.suspect(service, instance),
     ...(pausesTable === undefined
       ? {}
-      : { pauses: new DynamoPauseStore({ client: getClients().dynamo, tableName: pausesTable }) }),
+      : {
+          pauses: new DynamoPauseStore({ client: getClients().dynamo, tableName: pausesTable }),
+          serviceLimits: new DynamoServiceLimitStore({
+            client: getClients().dynamo,
+            tableName: pausesTable,
+          }),
+        }),
   };
   return deps;
 }

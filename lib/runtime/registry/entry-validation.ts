@@ -18,6 +18,7 @@ import {
   type HealthConfig,
   type InstanceEntry,
   type ServiceEntry,
+  type ServiceLimits,
 } from "./registry-model.ts";
 import { checkHeaderValue } from "./secret-headers.ts";
 import {
@@ -101,6 +102,7 @@ export const SERVICE_FIELDS = [
   "timeout",
   "headers",
   "openapi",
+  "limits",
 ] as const;
 export const INSTANCE_FIELDS = ["id", "url", "weight"] as const;
 export const HEALTH_FIELDS = ["path", "intervalSeconds", "unhealthyAfter", "healthyAfter"] as const;
@@ -184,6 +186,7 @@ export function validateServiceEntry(
   );
   const headers = headerMap(c, fields.headers);
   const openapi = contractSource(c, fields.openapi);
+  const limits = serviceLimits(c, fields.limits);
 
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return {
@@ -197,7 +200,52 @@ export function validateServiceEntry(
       timeout,
       headers,
       ...(openapi === undefined ? {} : { openapi }),
+      ...(limits === undefined ? {} : { limits }),
     },
+  };
+}
+
+export const LIMIT_FIELDS = ["concurrency", "ratePerSecond"] as const;
+export const MAX_SERVICE_CONCURRENCY = 10_000;
+export const MAX_RATE_PER_SECOND = 100_000;
+/** Below this a rate means more than a day between calls: a mistake. */
+export const MIN_RATE_PER_SECOND = 0.001;
+
+/** `limits: {concurrency, ratePerSecond}` (docs/limits-and-pause.md); at least one of them. */
+function serviceLimits(c: Collector, value: unknown): ServiceLimits | undefined {
+  if (value === undefined) return undefined;
+  const fields = c.object(value, "/limits", LIMIT_FIELDS);
+  if (fields === undefined) return undefined;
+  const before = c.errors.length;
+  let concurrency: number | undefined;
+  if (fields.concurrency !== undefined) {
+    concurrency = c.integer(fields, "concurrency", "/limits", 1, MAX_SERVICE_CONCURRENCY, 0);
+  }
+  let ratePerSecond: number | undefined;
+  const rate = fields.ratePerSecond;
+  if (rate !== undefined) {
+    if (typeof rate !== "number" || !Number.isFinite(rate)) {
+      c.add("/limits/ratePerSecond", `must be a number of calls per second, got ${describe(rate)}`);
+    } else if (rate < MIN_RATE_PER_SECOND || rate > MAX_RATE_PER_SECOND) {
+      c.add(
+        "/limits/ratePerSecond",
+        `must be between ${MIN_RATE_PER_SECOND} and ${MAX_RATE_PER_SECOND} calls per second, got ${rate} (0.5 means one call every 2 s)`,
+      );
+    } else {
+      ratePerSecond = rate;
+    }
+  }
+  if (c.errors.length > before) return undefined;
+  if (concurrency === undefined && ratePerSecond === undefined) {
+    c.add(
+      "/limits",
+      'needs "concurrency" (calls in flight at once) or "ratePerSecond" (calls started per second), or both; remove "limits" for none',
+    );
+    return undefined;
+  }
+  return {
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(ratePerSecond === undefined ? {} : { ratePerSecond }),
   };
 }
 

@@ -45,6 +45,17 @@ export interface CircuitConfig {
   readonly cooldownSeconds: number;
 }
 
+/**
+ * `limits` of a service (docs/limits-and-pause.md), shared by every caller: calls over them wait
+ * (within the step's time budget) instead of failing.
+ */
+export interface ServiceLimits {
+  /** Calls in flight at once, across every execution and container. */
+  readonly concurrency?: number;
+  /** Calls started per second (fixed windows; below 1, one call per 1/r seconds). */
+  readonly ratePerSecond?: number;
+}
+
 /** A validated services.yaml entry, every default applied. */
 export interface ServiceEntry {
   readonly name: string;
@@ -64,6 +75,8 @@ export interface ServiceEntry {
    * to the services file, or the document itself. @default none
    */
   readonly openapi?: string | JsonObject;
+  /** Shared call limits. @default none */
+  readonly limits?: ServiceLimits;
 }
 
 /** The service settings without instances (instances are stored and changed one by one). */

@@ -22,7 +22,10 @@ import {
   INSTANCE_ID,
   MAX_CONTRACT_SOURCE,
   MAX_INSTANCES,
+  MAX_RATE_PER_SECOND,
+  MAX_SERVICE_CONCURRENCY,
   MAX_WEIGHT,
+  MIN_RATE_PER_SECOND,
   MIN_WEIGHT,
   RESERVED_HEADERS,
   type SERVICE_FIELDS,
@@ -118,6 +121,25 @@ const serviceFields: Fields<typeof SERVICE_FIELDS> = {
     ],
     description:
       "The service's OpenAPI 3.x contract: a URL, a path relative to this file, or the document inline (docs/contracts.md).",
+  },
+  limits: {
+    ...closedObject({
+      concurrency: {
+        type: "integer",
+        minimum: 1,
+        maximum: MAX_SERVICE_CONCURRENCY,
+        description: "Calls in flight at once, across every caller.",
+      },
+      ratePerSecond: {
+        type: "number",
+        minimum: MIN_RATE_PER_SECOND,
+        maximum: MAX_RATE_PER_SECOND,
+        description: "Calls started per second (0.5: one every 2 s).",
+      },
+    }),
+    minProperties: 1,
+    description:
+      "Shared call limits: calls over them wait within the step's timeout (docs/limits-and-pause.md).",
   },
 };
 

@@ -59,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await gate?.close();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 async function api<T>(

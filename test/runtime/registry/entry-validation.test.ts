@@ -98,7 +98,7 @@ describe("validateServiceEntry", () => {
     expect(errors[0]).toEqual({
       path: "/color",
       message:
-        'unknown field "color"; allowed: name, instances, health, balancing, circuit, timeout, headers, openapi',
+        'unknown field "color"; allowed: name, instances, health, balancing, circuit, timeout, headers, openapi, limits',
     });
     expect(errors[2]).toEqual({
       path: "/instances/0/url",
