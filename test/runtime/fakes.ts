@@ -13,6 +13,7 @@ import type {
 import { RecordingPublisher } from "../../lib/runtime/events.ts";
 import {
   EngineError,
+  type EngineStartOptions,
   type ExecutionDescription,
   type ExecutionEngine,
   type ExecutionResults,
@@ -265,6 +266,8 @@ type EngineCall =
 
 export class FakeEngine implements ExecutionEngine {
   readonly calls: EngineCall[] = [];
+  /** The version each start asked for, in order (undefined: the machine as deployed). */
+  readonly startVersions: (number | undefined)[] = [];
   /** What `results` answers, by execution id (undefined: the execution is unknown). */
   readonly histories = new Map<string, ExecutionResults>();
   /** Errors to throw, by operation, once each. */
@@ -278,8 +281,14 @@ export class FakeEngine implements ExecutionEngine {
     }
   }
 
-  async start(workflow: string, name: string, input: Json): Promise<StartedExecution> {
+  async start(
+    workflow: string,
+    name: string,
+    input: Json,
+    options: EngineStartOptions = {},
+  ): Promise<StartedExecution> {
     this.calls.push({ op: "start", workflow, name, input });
+    this.startVersions.push(options.version);
     this.#fail("start");
     return { executionId: name, startedAt: "2026-11-22T10:00:00.000Z" };
   }
