@@ -16,7 +16,7 @@ import {
   type ExecutionDocument,
   isExecutionStatus,
 } from "../../records/document.ts";
-import { LIVE_ALIAS, pickVersion } from "../../workflows/routing.ts";
+import { type Aliases, LIVE_ALIAS, pickVersion } from "../../workflows/routing.ts";
 import { loadVersion } from "../../workflows/versions.ts";
 import type { ApiDeps } from "../deps.ts";
 import {
@@ -121,7 +121,7 @@ async function startTarget(
   name: string,
   request: HttpRequest,
 ): Promise<CatalogueWorkflow> {
-  const current = requireWorkflow(deps, name);
+  const aliases = await currentAliases(deps, name);
   const { version: rawVersion, alias: rawAlias } = request.query;
   const hasVersion = rawVersion !== undefined && rawVersion !== "";
   const hasAlias = rawAlias !== undefined && rawAlias !== "";
@@ -134,16 +134,19 @@ async function startTarget(
   if (hasVersion) version = versionNumber(rawVersion, "/query/version");
   else {
     const alias = hasAlias ? rawAlias : LIVE_ALIAS;
-    const routing = deps.catalogue.aliases(name)?.[alias];
+    const routing = aliases[alias];
     if (routing === undefined) {
-      const known = Object.keys(deps.catalogue.aliases(name) ?? {}).join(", ");
+      const known = Object.keys(aliases).join(", ");
       throw notFound(
         `Workflow ${name} has no alias "${alias.slice(0, 80)}" (aliases: ${known || "none"}).`,
       );
     }
     version = pickVersion(routing, (deps.random ?? Math.random)());
   }
-  if (version === undefined || version === current.version) return current;
+  const current = deps.catalogue.get(name);
+  if (version === undefined && current !== undefined) return current;
+  if (version === undefined) throw notFound(`Workflow ${name} is not deployed.`);
+  if (version === current?.version) return current;
   const entry =
     deps.controlPlane === undefined
       ? deps.catalogue.version(name, version)
@@ -154,6 +157,27 @@ async function startTarget(
     );
   }
   return entry;
+}
+
+/**
+ * The workflow's aliases as of now: with a workflows table, its head is read (one consistent
+ * GetItem), so a version another container (the publish Lambda) published a moment ago is
+ * started at once, and a deleted workflow is refused at once; without one, the catalogue's.
+ */
+async function currentAliases(deps: ApiDeps, name: string): Promise<Aliases> {
+  if (deps.controlPlane === undefined) {
+    requireWorkflow(deps, name);
+    return deps.catalogue.aliases(name) ?? {};
+  }
+  const head = await deps.controlPlane.store.head(name);
+  if (head === undefined || head.deletedAt !== undefined) {
+    if (head?.deletedAt !== undefined) deps.catalogue.remove(name);
+    throw notFound(`Workflow ${name} is not deployed.`);
+  }
+  const store = { ...deps.controlPlane, catalogue: deps.catalogue };
+  for (const route of head.aliases[LIVE_ALIAS] ?? []) await loadVersion(store, name, route.version);
+  deps.catalogue.setAliases(name, head.aliases);
+  return head.aliases;
 }
 
 function validateInput(deps: ApiDeps, workflow: CatalogueWorkflow, input: Json): void {
