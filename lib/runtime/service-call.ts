@@ -117,9 +117,33 @@ export async function callService(
     deps.clock,
     "The pause check",
     input.stepId,
-    passPauseGate(input, deps.pauses, deps.clock, { maxWaitMs: PREPARE_MS / 2 }),
+    passPauseGate(input, timely(deps.pauses), deps.clock, { maxWaitMs: PREPARE_MS / 2 }),
   );
   return callOnce(numbered(gate.request), deps, options, startedAt);
+}
+
+/** How long a call waits for the pause flag before going on as not paused. */
+export const PAUSE_READ_MS = 500;
+
+/**
+ * The pause store with reads bounded by PAUSE_READ_MS: a flag not read by then counts as not
+ * paused, as an unreadable one does (pause is a request, not a safety rule), so a store slowed by
+ * load never spends the call's budget. The read is not cancelled; its answer is dropped.
+ */
+function timely(store: PauseStore): PauseStore {
+  return {
+    get: (executionId) => {
+      const read = store.get(executionId);
+      read.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), PAUSE_READ_MS);
+      });
+      return Promise.race([read, late]).finally(() => clearTimeout(timer));
+    },
+    set: (executionId, paused) => store.set(executionId, paused),
+    bounce: (executionId, stepKey) => store.bounce(executionId, stepKey),
+  };
 }
 
 async function callOnce(
