@@ -8,7 +8,8 @@
  *   2. the limit under load and faults: N starts at once against `limit: n`, calls that take
  *      200-600 ms, 20 % answered 500 (the execution fails), every 7th cancelled while RUNNING or
  *      QUEUED; prints the most calls ever in flight (must be <= n) and the slots and queued
- *      starts left at the end (must be 0).
+ *      starts left at the end (must be 0);
+ *   1b. service limits: the no-limit workflow again once its service has `limits`, per call.
  *
  *   npx tsx bench/limits.bench.ts     # BENCH_EXECUTIONS=60 BENCH_LIMIT=3 by default
  */
@@ -87,7 +88,10 @@ async function main(): Promise<void> {
 
   // Counts DynamoDB requests and the capacity units dynalite reports, by item kind.
   let counting: "free" | "capped" | undefined;
-  const usage = {
+  const usage: Record<
+    "free" | "capped",
+    { requests: number; units: number; slotRequests: number; slotUnits: number }
+  > = {
     free: { requests: 0, units: 0, slotRequests: 0, slotUnits: 0 },
     capped: { requests: 0, units: 0, slotRequests: 0, slotUnits: 0 },
   };
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
       const units = consumed ?? 0;
       into.requests++;
       into.units += units;
-      if (/^(SEMAPHORE|QUEUE|QUEUED)#/.test(pk)) {
+      if (/^(SEMAPHORE|QUEUE|QUEUED|LIMIT)#/.test(pk)) {
         into.slotRequests++;
         into.slotUnits += units;
       }
@@ -168,6 +172,35 @@ async function main(): Promise<void> {
   );
   console.log(
     `  limit 10   ${median(latencies.capped).toFixed(1)} ms (${(median(latencies.capped) / median(latencies.free)).toFixed(2)}x); ${capped.requests.toFixed(1)} requests, ${capped.units.toFixed(1)} units per execution, of which slots and queue: ${capped.slotRequests.toFixed(1)} requests, ${capped.slotUnits.toFixed(1)} units`,
+  );
+
+  // 1b. Service limits at low load: the same no-limit workflow once its service has limits.
+  const limited = { requests: 0, units: 0, slotRequests: 0, slotUnits: 0 };
+  const serviceLatencies: number[] = [];
+  const reg = await fetch(`${server.url}/services/bench`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      instances: [{ id: "bench-1", url }],
+      health: { path: "/health", intervalSeconds: 3600 },
+      limits: { concurrency: 100, ratePerSecond: 1000 },
+    }),
+  });
+  if (reg.status >= 300) throw new Error(`registering limits answered ${reg.status}`);
+  await new Promise((resolve) => setTimeout(resolve, 1_200)); // the registry cache
+  usage.free = limited;
+  for (let i = 0; i < LOW_LOAD_RUNS; i++) {
+    counting = "free";
+    const t0 = performance.now();
+    const { id } = await post("free", `svc-${i}`);
+    const outcome = await server.runtime.engine.waitFor(id);
+    serviceLatencies.push(performance.now() - t0);
+    if (outcome.status !== "SUCCEEDED") throw new Error(`free ${id} ended ${outcome.status}`);
+    await server.runtime.idle();
+    counting = undefined;
+  }
+  console.log(
+    `  service limits (concurrency 100, 1000/s) on the no-limit workflow: ${median(serviceLatencies).toFixed(1)} ms (${(median(serviceLatencies) / median(latencies.free)).toFixed(2)}x the no-limit baseline); ${(limited.requests / LOW_LOAD_RUNS).toFixed(1)} requests, ${(limited.units / LOW_LOAD_RUNS).toFixed(1)} units per execution (one call), of which limit counters: ${(limited.slotRequests / LOW_LOAD_RUNS).toFixed(1)} requests, ${(limited.slotUnits / LOW_LOAD_RUNS).toFixed(1)} units`,
   );
 
   // 2. Under load with faults and cancels.
