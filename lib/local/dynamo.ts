@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ensureTable,
   executionsTable,
@@ -75,6 +75,10 @@ export async function startLocalDynamo(options: {
     await ensureTable(client, executionsTable(options.tables.executions));
     if (options.tables.workflows !== undefined)
       await ensureTable(client, workflowsTable(options.tables.workflows));
+    // dynalite answers CreateTable before the table is ACTIVE (a timer, even at 0 ms): on a
+    // loaded machine the first read could still find no table.
+    for (const name of Object.values(options.tables))
+      if (name !== undefined) await waitUntilActive(client, name);
   } catch (error) {
     client.destroy();
     await closeServer(server);
@@ -88,6 +92,16 @@ export async function startLocalDynamo(options: {
       await closeServer(server);
     },
   };
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${Table?.TableStatus}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function closeServer(server: Server): Promise<void> {
