@@ -17,7 +17,16 @@ const BUDGET_BYTES = 300 * 1024;
  * `PUT /workflows/{name}` validates and compiles (the whole core, the YAML parser with positions,
  * Ajv for input schemas): its own Lambda, so the API stays small; measured 586 KB.
  */
-const BUDGETS: Readonly<Record<string, number>> = { "publish-workflow.ts": 640 * 1024 };
+const BUDGETS: Readonly<Record<string, number>> = {
+  "publish-workflow.ts": 640 * 1024,
+  /**
+   * The API checks every start's input against the workflow's input schema and every registry
+   * entry's contract, so it carries Ajv (about 143 KB with ajv-formats and fast-uri), and it serves
+   * its own OpenAPI document (25 KB): measured 386,943 bytes. The 300 KB default still holds for
+   * every handler on the execution path (service-call, await-signal, start-execution, records).
+   */
+  "api.ts": 400 * 1024,
+};
 const FORBIDDEN = /(^|\/)node_modules\/(aws-cdk-lib|constructs|cdk-nag|aws-cdk)\//;
 const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
 
