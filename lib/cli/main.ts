@@ -8,6 +8,7 @@ import type { Command, OptionSpecs } from "./command.ts";
 import { compile } from "./commands/compile.ts";
 import { cost } from "./commands/cost.ts";
 import { dev } from "./commands/dev.ts";
+import { events } from "./commands/events.ts";
 import { graph } from "./commands/graph.ts";
 import { run } from "./commands/run.ts";
 import { schema } from "./commands/schema.ts";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   run,
   simulate,
   schema,
+  events,
 ];
 
 const GLOBAL_OPTIONS = {

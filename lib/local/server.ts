@@ -230,6 +230,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       events: live.publisher,
       registry: new RegistryService({ store: registryStore, events: live.publisher }),
       dlq: live.deadLetters,
+      bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
       inputValidator: new InputValidator(),
       controlPlane,
       healthChecks: [

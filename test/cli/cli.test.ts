@@ -457,7 +457,7 @@ describe("usage", () => {
     // Assess
     expect(result.code).toBe(2);
     expect(lines(result.stderr)[0]).toBe(
-      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run, simulate, schema)',
+      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run, simulate, schema, events)',
     );
     expect(result.stderr).toContain("Usage: baton <command> [options]");
   });
@@ -516,7 +516,7 @@ describe("usage", () => {
       ok: false,
       error: "usage",
       message:
-        'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run, simulate, schema)',
+        'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run, simulate, schema, events)',
     });
   });
 
@@ -534,7 +534,7 @@ describe("usage", () => {
     // Assess
     expect(version).toEqual({ code: 0, stdout: `baton ${pkg.version}\n`, stderr: "" });
     expect(help.code).toBe(0);
-    expect(lines(help.stdout).slice(0, 12)).toEqual([
+    expect(lines(help.stdout).slice(0, 13)).toEqual([
       "Usage: baton <command> [options]",
       "",
       "Commands:",
@@ -546,6 +546,7 @@ describe("usage", () => {
       "  run       run a workflow once locally and print its step timeline",
       "  simulate  run the workflows under faults locally against the seed criteria (exit 1 when one fails)",
       "  schema    print a JSON document for editors and tools (workflow, services, openapi)",
+      "  events    put an event on the bus of baton dev (or --api), so triggers fire",
       "",
     ]);
     expect(commandHelp.code).toBe(0);

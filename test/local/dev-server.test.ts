@@ -447,20 +447,27 @@ describe("baton dev over HTTP", () => {
     ]);
   });
 
-  it("starts a workflow from a matching event only", async () => {
+  it("starts a workflow from a matching event put with POST /events, and from it only", async () => {
     // Act
-    server.runtime.bus.put([
-      {
-        source: "shop.orders",
-        detailType: "Order Placed",
-        detail: { orderId: "low-1", priority: "low" },
-      },
-      {
-        source: "shop.orders",
-        detailType: "Order Placed",
-        detail: { orderId: "high-1", priority: "high-now" },
-      },
-    ]);
+    const put = await api<{ entries: { eventId: string }[] }>("POST", "/events", {
+      entries: [
+        {
+          source: "shop.orders",
+          detailType: "Order Placed",
+          detail: { orderId: "low-1", priority: "low" },
+        },
+        {
+          source: "shop.orders",
+          "detail-type": "Order Placed",
+          detail: { orderId: "high-1", priority: "high-now" },
+        },
+      ],
+    });
+    const forged = await api("POST", "/events", {
+      source: "baton",
+      detailType: "Execution Succeeded",
+      detail: { executionId: "x" },
+    });
     await server.runtime.idle();
     let list = await api<{ items: ExecutionDocument[] }>(
       "GET",
@@ -469,6 +476,10 @@ describe("baton dev over HTTP", () => {
     for (const item of list.body.items) await finished(item.id);
     list = await api<{ items: ExecutionDocument[] }>("GET", "/workflows/test-triggered/executions");
     // Assess
+    expect(put.status).toBe(202);
+    expect(put.body.entries).toHaveLength(2);
+    expect(new Set(put.body.entries.map((e) => e.eventId)).size).toBe(2);
+    expect(forged.status).toBe(400);
     expect(list.body.items.map((e) => [e.status, e.input])).toEqual([
       ["SUCCEEDED", { orderId: "high-1", priority: "high-now" }],
     ]);

@@ -4,6 +4,7 @@ import type { Json } from "../../lib/core/model.ts";
 import type { CatalogueWorkflow } from "../../lib/core/project/catalogue.ts";
 import type { ApiDeps, HealthCheck } from "../../lib/runtime/api/deps.ts";
 import { InputValidator } from "../../lib/runtime/api/input-validation.ts";
+import type { CallerEvent, EventBusWriter } from "../../lib/runtime/bus-input.ts";
 import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import type {
   DeadLetter,
@@ -363,6 +364,14 @@ export const bulkWorkflow = {
   ],
 } as const satisfies CatalogueWorkflow;
 
+/** Keeps what `POST /events` put on the bus; ids are `event-1`, `event-2`, … */
+export class RecordingBus implements EventBusWriter {
+  readonly entries: CallerEvent[] = [];
+  async put(entries: readonly CallerEvent[]): Promise<readonly string[]> {
+    return entries.map((entry) => `event-${this.entries.push(entry)}`);
+  }
+}
+
 export function fakeDeps(
   overrides: Partial<ApiDeps> = {},
   extraWorkflows: readonly CatalogueWorkflow[] = [],
@@ -402,6 +411,7 @@ export function fakeDeps(
     resolver: async () => ["93.184.216.34"],
   });
   const healthChecks: HealthCheck[] = [{ name: "executions", check: async () => {} }];
+  const bus = new RecordingBus();
   let ids = 0;
   const deps: ApiDeps = {
     catalogue,
@@ -410,13 +420,14 @@ export function fakeDeps(
     engine,
     registry,
     dlq,
+    bus,
     healthChecks,
     inputValidator: new InputValidator(),
     clock: () => new Date("2026-11-22T10:00:00.000Z"),
     newId: () => `exec-${++ids}`,
     ...overrides,
   };
-  return { deps, executions, signals, engine, dlq, events, registryStore };
+  return { deps, executions, signals, engine, dlq, events, registryStore, bus };
 }
 
 export const engineError = (reason: EngineError["reason"], message: string) =>

@@ -5,6 +5,7 @@
 import type { ApiDeps } from "./deps.ts";
 import { Router } from "./router.ts";
 import { dlqRoutes } from "./routes/dlq.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { executionRoutes } from "./routes/executions.ts";
 import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -26,6 +27,7 @@ export const apiRoutes = [
   ...signalRoutes,
   ...serviceRoutes,
   ...dlqRoutes,
+  ...eventRoutes,
 ] as const;
 
 export const apiRouter = new Router<ApiDeps>(apiRoutes);

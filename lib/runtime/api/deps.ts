@@ -2,6 +2,7 @@
  * Everything the API handlers use, injected as one object. `aws/api-deps.ts` builds the AWS
  * implementations once per container; tests and the local runtime pass their own.
  */
+import type { EventBusWriter } from "../bus-input.ts";
 import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionsDeps } from "../execution-lifecycle.ts";
 import type { Logger } from "../logger.ts";
@@ -18,6 +19,8 @@ export interface HealthCheck {
 export interface ApiDeps extends ExecutionsDeps {
   readonly registry: RegistryService;
   readonly dlq: DeadLetterQueue;
+  /** Where `POST /events` puts caller events (the orchestration bus). */
+  readonly bus: EventBusWriter;
   readonly healthChecks: readonly HealthCheck[];
   readonly inputValidator: InputValidator;
   /**

@@ -3,6 +3,7 @@
  * failure becomes an RFC 9457 problem document; only unexpected faults are 500s, without internals.
  */
 
+import { EventBusRefusedError } from "../bus-input.ts";
 import { RegistryConflictError, UnknownServiceError, ValidationError } from "../errors.ts";
 import { EngineError } from "../execution-engine.ts";
 import {
@@ -73,6 +74,8 @@ export function toProblem(error: unknown, requestId?: string): HttpProblem {
   if (error instanceof DeployRefusedError) return badRequest(error.message);
   if (error instanceof WorkflowNotFoundError) return notFound(error.message);
   if (error instanceof WorkflowConflictError) return conflict(error.message);
+  if (error instanceof EventBusRefusedError)
+    return new HttpProblem(502, "bus-refused", "Event bus refused the events", error.message);
   if (error instanceof UnknownServiceError)
     return new HttpProblem(404, "not-found", "Not found", error.reason);
   if (error instanceof ExecutionStateError || error instanceof RegistryConflictError)

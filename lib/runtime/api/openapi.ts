@@ -34,7 +34,7 @@ const PROBLEMS: Readonly<Record<number, string>> = {
   415: "The body is not JSON (or, for a workflow, not YAML or JSON).",
   422: "The Idempotency-Key was used before with another input.",
   500: "An unexpected fault (the detail carries the request id).",
-  502: "An upstream the request needs (a service's contract URL) could not be read.",
+  502: "An upstream the request needs (a service's contract URL, the event bus) could not be read or refused the request.",
   503: "A dependency is busy (Retry-After: 1) or unavailable.",
 };
 
@@ -119,6 +119,34 @@ const jsonBody = (schema: Schema, required: boolean, description: string): Schem
 
 const components: Schema = {
   schemas: {
+    CallerEvent: {
+      type: "object",
+      additionalProperties: false,
+      required: ["source"],
+      oneOf: [{ required: ["detailType"] }, { required: ["detail-type"] }],
+      properties: {
+        source: {
+          type: "string",
+          minLength: 1,
+          maxLength: 256,
+          pattern: "^(?!aws\\.)(?!baton$)",
+          description: "Your own source, e.g. shop.orders; not baton nor aws.*.",
+        },
+        detailType: {
+          type: "string",
+          minLength: 1,
+          maxLength: 128,
+          description: "e.g. Order Placed; not one of Baton's own detail types.",
+        },
+        "detail-type": {
+          type: "string",
+          minLength: 1,
+          maxLength: 128,
+          description: "detailType as EventBridge spells it; give one of the two.",
+        },
+        detail: { type: "object", description: "The event's body (default {})." },
+      },
+    },
     Problem: {
       type: "object",
       required: ["type", "title", "status", "detail"],
@@ -1225,6 +1253,56 @@ const paths: Schema = {
           ),
         },
         [...BODY, ...STORE],
+      ),
+    },
+  },
+  "/events": {
+    post: {
+      operationId: "putEvents",
+      tags: ["operations"],
+      summary: "Put events on the orchestration bus",
+      description:
+        "Triggers whose pattern matches fire, as for any event on the bus. Baton's own source " +
+        "(`baton`), AWS sources (`aws.*`) and Baton's detail types are refused: the records and " +
+        "the health checks trust them.",
+      requestBody: jsonBody(
+        {
+          oneOf: [
+            ref("CallerEvent"),
+            {
+              type: "object",
+              additionalProperties: false,
+              required: ["entries"],
+              properties: {
+                entries: { type: "array", minItems: 1, maxItems: 10, items: ref("CallerEvent") },
+              },
+            },
+          ],
+        },
+        true,
+        "One event, or up to ten as entries.",
+      ),
+      responses: responses(
+        {
+          "202": json(
+            {
+              type: "object",
+              required: ["entries"],
+              properties: {
+                entries: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["eventId"],
+                    properties: { eventId: { type: "string" } },
+                  },
+                },
+              },
+            },
+            "Accepted by the bus, in request order.",
+          ),
+        },
+        [...BODY, 502, ...STORE],
       ),
     },
   },

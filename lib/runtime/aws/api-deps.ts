@@ -23,6 +23,7 @@ import { DynamoSlotStore } from "./dynamo-slot-store.ts";
 import { DynamoWorkflowStore } from "./dynamo-workflow-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
+import { EventBridgeWriter } from "./event-bridge-writer.ts";
 import { logger } from "./powertools-logger.ts";
 import { SfnExecutionEngine } from "./sfn-engine.ts";
 import { SfnWorkflowDeployer } from "./sfn-workflow-deployer.ts";
@@ -86,6 +87,7 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
     events: publisher,
     registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),
     dlq,
+    bus: new EventBridgeWriter(clients.events, requireEnv(ENV.eventBus)),
     inputValidator: new InputValidator(),
     logger,
     healthChecks: [
