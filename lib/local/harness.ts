@@ -36,9 +36,18 @@
  * - `calls` lists, per service, the requests the service received (faulted attempts did not reach
  *   it), in order, with the step, mode and attempt that sent them.
  * - Circuits are effectively off (a huge failure threshold) so runs do not influence each other.
+ * - Concurrency limits, pause and cancel behave as in `baton dev` (same use cases, memory stores):
+ *   `start` returns at once with `RUNNING` or, over a workflow's `concurrency` limit, `QUEUED`
+ *   (queued starts begin in arrival order as slots free; every terminal status frees its slot);
+ *   `run` is `start` then `result()`. `pause` stops the execution before its next call (calls in
+ *   flight finish; the Task's `Baton.Paused` retrier asks again, at once on the virtual clock, and
+ *   the handler parks each attempt 0.5 s of real time), `resume` goes on with true attempt
+ *   numbers, `cancel` removes a queued start or stops (and with `compensate` compensates) a running
+ *   or paused one. `concurrency()` lists the slots held and the starts queued (a leak check).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { dirname, resolve } from "node:path";
+import { PREPARE_MS } from "../core/call-budget.ts";
 import type { ServiceCallRequest } from "../core/contract.ts";
 import { BatonError, type BatonErrorName } from "../core/errors.ts";
 import type { Json } from "../core/model.ts";
@@ -46,12 +55,28 @@ import { type FileProblem, formatProblems } from "../core/problems.ts";
 import { buildProject } from "../core/project/build.ts";
 import { displayPath, loadProject } from "../core/project/load.ts";
 import type { Project } from "../core/project/model.ts";
+import { STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import type { FieldProblem } from "../runtime/api/http.ts";
 import { InputValidator } from "../runtime/api/input-validation.ts";
 import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
-import { BatonRuntimeError } from "../runtime/errors.ts";
+import { systemClock } from "../runtime/circuit/clock.ts";
+import { BatonRuntimeError, ValidationError } from "../runtime/errors.ts";
+import { compensationRunName } from "../runtime/execution-engine.ts";
+import { type CancelDeps, cancelExecution } from "../runtime/execution-lifecycle.ts";
 import type { Fetch } from "../runtime/http/caller.ts";
+import {
+  admit,
+  type ConcurrencyDeps,
+  releaseOnStatusChange,
+  semaphoreOf,
+} from "../runtime/limits/concurrency.ts";
+import { MemorySlotStore } from "../runtime/limits/memory-slot-store.ts";
+import { pauseExecution, resumeExecution } from "../runtime/pause/pause-execution.ts";
+import { passPauseGate } from "../runtime/pause/pause-gate.ts";
+import { MemoryPauseStore } from "../runtime/pause/pause-store.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
+import type { MergeResult } from "../runtime/records/execution-store.ts";
+import type { RecordState } from "../runtime/records/state.ts";
 import { InMemoryRegistryStore } from "../runtime/registry/memory-store.ts";
 import type { ServiceEntry } from "../runtime/registry/registry-model.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
@@ -141,10 +166,46 @@ export interface RunResult {
   readonly events: readonly ExecutionEvent[];
 }
 
+/** An execution `start` began (or queued). */
+export interface StartedRun {
+  readonly executionId: string;
+  /** `QUEUED` when the workflow's `concurrency` limit was reached: it starts when a slot frees. */
+  readonly status: "RUNNING" | "QUEUED";
+  /** Resolves once it ended (a queued one: once it started and ended, or was cancelled). */
+  result(): Promise<RunResult>;
+}
+
+export interface ConcurrencyUsage {
+  /** Semaphore (`<workflow>` or `<workflow>#<key>`) → executions holding a slot. */
+  readonly held: Readonly<Record<string, readonly string[]>>;
+  /** Semaphore → queued executions, in arrival order. */
+  readonly queued: Readonly<Record<string, readonly string[]>>;
+}
+
 export interface Harness {
   readonly workflow: string;
   readonly compiled: CompiledSet;
+  /** Starts an execution and waits for its end: `start(...)` then `result()`. */
   run(input: Json, options?: RunOptions): Promise<RunResult>;
+  /** Starts (or, over a concurrency limit, queues) an execution without waiting for it. */
+  start(input: Json, options?: RunOptions): Promise<StartedRun>;
+  /** Pauses a RUNNING standard execution (as `POST /executions/{id}/pause`); the record after. */
+  pause(executionId: string): Promise<ExecutionDocument>;
+  /** Resumes a PAUSED execution (as `POST /executions/{id}/resume`); the record after. */
+  resume(executionId: string): Promise<ExecutionDocument>;
+  /**
+   * Cancels as `POST /executions/{id}/cancel`: a QUEUED start is removed, a RUNNING or PAUSED
+   * execution stopped and, with `compensate`, compensated. Resolves with the record once the
+   * compensation run (if any) ended.
+   */
+  cancel(
+    executionId: string,
+    options?: { readonly compensate?: boolean; readonly reason?: string },
+  ): Promise<ExecutionDocument>;
+  /** The execution's record now. */
+  execution(executionId: string): ExecutionDocument | undefined;
+  /** Slots held and starts queued under concurrency limits. */
+  concurrency(): ConcurrencyUsage;
   close(): Promise<void>;
 }
 
@@ -240,8 +301,18 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     return jsonResponse(reply.status ?? 200, reply.body ?? null, reply.headers);
   };
 
+  const pauses = new MemoryPauseStore();
+  const slots = new MemorySlotStore();
   const live = await createLocalRuntime({
     compiled,
+    // A compensation run starts the version its execution ran (`<name>:<version>`).
+    machines: (key) => {
+      const versioned = /^(.+):(\d+)$/.exec(key);
+      const [, name, version] = versioned ?? [];
+      if (name !== undefined && compiled.catalogue.get(name)?.version === Number(version))
+        return compiled.machines.get(name);
+      return compiled.machines.get(key);
+    },
     registry: options.store === undefined ? registry : options.store(registry),
     records: (event) => {
       options.onRecordsEvent?.(event);
@@ -252,7 +323,12 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     busRetryDelaysMs: [],
     registryCacheMs: 0,
     log: () => {},
-    interceptCall: (request, next) => {
+    interceptCall: async (original, next) => {
+      // The pause gate first, as in the service-call handler: a paused attempt is turned away
+      // before any fault applies, and faults match the attempt numbers the records show.
+      const { request } = await passPauseGate(original, pauses, systemClock, {
+        maxWaitMs: PREPARE_MS / 2,
+      });
       const fault = (faults.get(request.executionId) ?? []).find(
         (f) =>
           f.step === request.stepId &&
@@ -282,33 +358,116 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
   publisher = live.publisher;
   const validator = new InputValidator();
 
+  // Record merges by the use cases wake whoever waits for a queued execution to start or end.
+  const changes = new Map<string, Set<() => void>>();
+  const executions = {
+    merge: async (id: string, delta: RecordState): Promise<MergeResult> => {
+      const result = await records.merge(id, delta);
+      const waiting = changes.get(id);
+      changes.delete(id);
+      for (const wake of waiting ?? []) wake();
+      return result;
+    },
+    get: async (id: string) => records.document(id),
+  };
+  const nextChange = (id: string): Promise<void> =>
+    new Promise((wake) => changes.set(id, (changes.get(id) ?? new Set()).add(wake)));
+  const limits: ConcurrencyDeps = {
+    catalogue: compiled.catalogue,
+    executions,
+    engine: live.executionEngine,
+    slots,
+    events: live.publisher,
+  };
+  const lifecycle: CancelDeps = {
+    ...limits,
+    executions,
+    // Await steps are answered at once from the scripted signals: none is ever left waiting.
+    signals: { waiting: async () => [] },
+    pauses,
+  };
+  // Terminal status changes free their slot and start the next queued start, as the
+  // concurrency-slots rule does in `baton dev` and AWS.
+  live.bus.addRule(
+    "concurrency-slots",
+    { source: [STEP_FUNCTIONS_SOURCE], "detail-type": [STATUS_CHANGE_DETAIL_TYPE] },
+    async (event) => {
+      await releaseOnStatusChange(event, limits);
+    },
+  );
+
+  const settle = async (executionId: string): Promise<RunResult> => {
+    while (records.document(executionId)?.status === "QUEUED") await nextChange(executionId);
+    if (live.engine.describe(executionId) !== undefined) await waitForTree(live, executionId);
+    await live.idle();
+    const execution = records.document(executionId);
+    if (execution === undefined) throw new Error(`execution ${executionId} left no record`);
+    const calls: Record<string, ReceivedCall[]> = {};
+    for (const name of Object.keys(options.services)) calls[name] = [];
+    for (const id of [executionId, ...childrenOf(live, executionId)]) {
+      for (const call of received.get(id) ?? [])
+        calls[call.service] = [...(calls[call.service] ?? []), call];
+    }
+    return { execution, calls, events: records.events(executionId) };
+  };
+
+  const recordOf = (executionId: string): ExecutionDocument => {
+    const execution = records.document(executionId);
+    if (execution === undefined) throw new Error(`Execution ${executionId} does not exist.`);
+    return execution;
+  };
+
+  const start = async (input: Json, runOptions: RunOptions = {}): Promise<StartedRun> => {
+    const workflow = runOptions.workflow ?? root;
+    const started = checkedInput(validator, compiled, workflow, input);
+    const entry = compiled.catalogue.get(workflow);
+    const executionId = crypto.randomUUID();
+    faults.set(executionId, runOptions.faults ?? []);
+    signals.set(executionId, runOptions.signals ?? {});
+    const forget = (): void => {
+      faults.delete(executionId);
+      signals.delete(executionId);
+    };
+    let status: StartedRun["status"] = "RUNNING";
+    try {
+      const semaphore = entry === undefined ? undefined : semaphoreOf(entry, started, executionId);
+      const admission =
+        entry === undefined || semaphore === undefined
+          ? undefined
+          : await admit(limits, entry, executionId, started, semaphore);
+      if (admission?.outcome === "queued") status = "QUEUED";
+      else live.engine.start(workflow, started, { executionId });
+    } catch (error) {
+      forget();
+      if (error instanceof ValidationError) throw new HarnessInputError(workflow, error.errors);
+      throw error;
+    }
+    const done = settle(executionId).finally(forget);
+    done.catch(() => undefined); // reported through result()
+    return { executionId, status, result: () => done };
+  };
+
   return {
     workflow: root,
     compiled,
-    async run(input: Json, runOptions: RunOptions = {}): Promise<RunResult> {
-      const workflow = runOptions.workflow ?? root;
-      const started = checkedInput(validator, compiled, workflow, input);
-      const executionId = crypto.randomUUID();
-      faults.set(executionId, runOptions.faults ?? []);
-      signals.set(executionId, runOptions.signals ?? {});
-      try {
-        live.engine.start(workflow, started, { executionId });
-        await waitForTree(live, executionId);
-        await live.idle();
-        const execution = records.document(executionId);
-        if (execution === undefined) throw new Error(`execution ${executionId} left no record`);
-        const calls: Record<string, ReceivedCall[]> = {};
-        for (const name of Object.keys(options.services)) calls[name] = [];
-        for (const id of [executionId, ...childrenOf(live, executionId)]) {
-          for (const call of received.get(id) ?? [])
-            calls[call.service] = [...(calls[call.service] ?? []), call];
-        }
-        return { execution, calls, events: records.events(executionId) };
-      } finally {
-        faults.delete(executionId);
-        signals.delete(executionId);
-      }
+    start,
+    run: async (input, runOptions) => (await start(input, runOptions)).result(),
+    pause: async (executionId) => (await pauseExecution(lifecycle, recordOf(executionId))).document,
+    resume: async (executionId) =>
+      (await resumeExecution(lifecycle, recordOf(executionId))).document,
+    async cancel(executionId, cancelOptions = {}) {
+      const { compensation } = await cancelExecution(lifecycle, recordOf(executionId), {
+        compensate: cancelOptions.compensate === true,
+        ...(cancelOptions.reason === undefined ? {} : { reason: cancelOptions.reason }),
+      });
+      const run = compensationRunName(executionId);
+      if (compensation === "running" && live.engine.describe(run) !== undefined)
+        await live.engine.waitFor(run);
+      await live.idle();
+      return recordOf(executionId);
     },
+    execution: (executionId) => records.document(executionId),
+    concurrency: () => slots.usage(),
     close: () => live.stop(),
   };
 }

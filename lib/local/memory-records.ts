@@ -7,8 +7,9 @@
 import type { EventPublisher } from "../runtime/events.ts";
 import { toDocument } from "../runtime/records/derive.ts";
 import type { ExecutionDocument, ExecutionEvent } from "../runtime/records/document.ts";
+import type { MergeResult } from "../runtime/records/execution-store.ts";
 import { observe } from "../runtime/records/observe.ts";
-import { merge, type RecordState } from "../runtime/records/state.ts";
+import { merge, type RecordState, sameState } from "../runtime/records/state.ts";
 import {
   loggedStatusEvent,
   runTrace,
@@ -73,6 +74,20 @@ export class MemoryRecords {
       const logged = loggedStatusEvent(executionId, e);
       events.set(logged.order, logged.event);
     }
+  }
+
+  /**
+   * Merges an execution-level delta (a queued start, a start, a pause, a cancel), as
+   * `ExecutionStore.merge` does: the harness runs the limit, pause and cancel use cases over this.
+   */
+  async merge(executionId: string, delta: RecordState): Promise<MergeResult> {
+    const previous = this.#states.get(executionId);
+    const own = { ...delta, id: executionId };
+    const state = previous === undefined ? own : merge(previous, own);
+    this.#states.set(executionId, state);
+    const document = this.document(executionId) as ExecutionDocument;
+    const changed = previous === undefined || !sameState(previous, state);
+    return { document, state, previous, changed };
   }
 
   document(executionId: string): ExecutionDocument | undefined {

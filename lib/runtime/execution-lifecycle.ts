@@ -62,6 +62,15 @@ export interface ExecutionsDeps {
   readonly newId?: () => string;
 }
 
+/**
+ * What a cancel needs: record reads and merges, and the await steps waiting (no listing or
+ * idempotency keys), so the test harness cancels through the same use case over its memory records.
+ */
+export type CancelDeps = Omit<ExecutionsDeps, "executions" | "signals"> & {
+  readonly executions: Pick<ExecutionStore, "get" | "merge">;
+  readonly signals: Pick<SignalStore, "waiting">;
+};
+
 /** The execution is not in a state that allows the operation (the API answers 409). */
 export class ExecutionStateError extends Error {
   override readonly name = "ExecutionStateError";
@@ -202,7 +211,7 @@ async function admitUnderLimit(
  * of this file), or removes a QUEUED start (nothing ran: nothing to compensate).
  */
 export async function cancelExecution(
-  deps: ExecutionsDeps,
+  deps: CancelDeps,
   execution: ExecutionDocument,
   options: CancelOptions,
 ): Promise<CancelOutcome> {
@@ -281,7 +290,7 @@ export function redrivePlan(execution: ExecutionDocument): RedrivePlan {
 
 /** Cancels through the compensation path described at the top of this file; returns its name. */
 async function stopOrCompensate(
-  deps: ExecutionsDeps,
+  deps: CancelDeps,
   execution: ExecutionDocument,
   options: CancelOptions,
 ): Promise<CancelCause["compensation"]> {
@@ -354,7 +363,7 @@ const hasCompensableSteps = (workflow: CatalogueWorkflow): boolean =>
  * steps. When it cannot start, the record keeps `compensation: PENDING` (compensation owed).
  */
 async function startCompensation(
-  deps: ExecutionsDeps,
+  deps: CancelDeps,
   workflow: CatalogueWorkflow,
   execution: ExecutionDocument,
   message: string,

@@ -239,6 +239,39 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    // The pause retrier (docs/limits-and-pause.md) has its own counter: two attempts turned away
+    // while paused spend none of charge's 3 attempts, so two 503s after them are still retried.
+    name: "paused call: turned away twice, then retried on its own attempts",
+    expect: { status: "SUCCEEDED", undo: [] },
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      charge: [
+        fails("Baton.Paused", "Execution e-1 is paused: step charge was not sent"),
+        fails("Baton.Paused", "Execution e-1 is paused: step charge was not sent"),
+        fails("Baton.ServiceError", "payments answered 503"),
+        fails("Baton.ServiceError", "payments answered 502"),
+        reply({ id: "c-5" }),
+      ],
+    },
+  },
+  {
+    name: "paused call: turned away between failures, retries still exhausted at 3",
+    expect: { status: "FAILED", error: "Baton.ServiceError", undo: ["reserve#undo"] },
+    yaml: ORDER_SAGA,
+    input: ORDER_INPUT,
+    mocks: {
+      ...ORDER_REPLIES,
+      charge: [
+        fails("Baton.ServiceError", "payments answered 503 (1)"),
+        fails("Baton.Paused", "Execution e-1 is paused: step charge was not sent"),
+        fails("Baton.ServiceError", "payments answered 503 (2)"),
+        fails("Baton.ServiceError", "payments answered 503 (3)"),
+      ],
+    },
+  },
+  {
     name: "client error mid-saga",
     expect: { status: "FAILED", error: "Baton.ClientError", undo: ["charge#undo", "reserve#undo"] },
     yaml: ORDER_SAGA,

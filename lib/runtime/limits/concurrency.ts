@@ -35,7 +35,8 @@ import { type QueuedStart, queuePosition, type SlotStore } from "./slot-store.ts
 
 export interface ConcurrencyDeps {
   readonly catalogue: WorkflowCatalogue;
-  readonly executions: ExecutionStore;
+  /** Only merges (the queued, start and cancel deltas): the harness keeps records in memory. */
+  readonly executions: Pick<ExecutionStore, "merge">;
   readonly engine: ExecutionEngine;
   readonly slots: SlotStore;
   readonly events?: EventPublisher;

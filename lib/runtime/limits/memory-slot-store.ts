@@ -82,6 +82,21 @@ export class MemorySlotStore implements SlotStore {
     return true;
   }
 
+  /** Every semaphore's holders and queued starts (execution ids): what a leak check reads. */
+  usage(): { held: Record<string, string[]>; queued: Record<string, string[]> } {
+    const held: Record<string, string[]> = {};
+    for (const [name, s] of this.#semaphores) {
+      const ids = Object.keys(s.holders);
+      if (ids.length > 0) held[name] = ids;
+    }
+    const queued: Record<string, string[]> = {};
+    for (const [name, queue] of this.#queues) {
+      const ids = [...queue.keys()].sort().flatMap((p) => queue.get(p)?.executionId ?? []);
+      if (ids.length > 0) queued[name] = ids;
+    }
+    return { held, queued };
+  }
+
   #semaphore(name: string): { holders: Record<string, number>; reapedAt: number } {
     let s = this.#semaphores.get(name);
     if (s === undefined) {

@@ -16,7 +16,7 @@ import type { PauseStore } from "./pause-store.ts";
 
 export interface PauseDeps {
   readonly catalogue: WorkflowCatalogue;
-  readonly executions: ExecutionStore;
+  readonly executions: Pick<ExecutionStore, "merge">;
   readonly pauses?: PauseStore;
   readonly events?: EventPublisher;
 }
