@@ -10,57 +10,27 @@
  */
 import { readFileSync } from "node:fs";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { type AwsCredentials, regionOf, signedHeaders } from "../lib/cli/api-signing.ts";
 
-export interface Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
+export { regionOf };
 
 export interface SignedRequest {
   readonly url: URL;
   readonly init: { method: string; headers: Record<string, string>; body?: string };
 }
 
-/** The Region of an execute-api URL, else AWS_REGION. */
-export function regionOf(url: URL, env: NodeJS.ProcessEnv = process.env): string {
-  const match = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname);
-  const region = match?.[1] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region === undefined)
-    throw new Error(`cannot tell the Region of ${url.host}; set AWS_REGION`);
-  return region;
-}
-
-/** Signs `method url` (with a JSON body, if any) for API Gateway's execute-api service. */
+/**
+ * Signs `method url` (with a JSON body, if any) for API Gateway's execute-api service, with the
+ * signer `baton workflows|start|status|executions` use (lib/cli/api-signing.ts).
+ */
 export async function signRequest(
   url: URL,
   method: string,
   body: string | undefined,
-  options: { credentials: Credentials; region: string; date?: Date },
+  options: { credentials: AwsCredentials; region: string; date?: Date },
 ): Promise<SignedRequest> {
-  const signer = new SignatureV4({
-    service: "execute-api",
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Hash.bind(null, "sha256"),
-  });
-  const headers: Record<string, string> = { host: url.host };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const signed = await signer.sign(
-    {
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers,
-      ...(body === undefined ? {} : { body }),
-    },
-    options.date === undefined ? {} : { signingDate: options.date },
-  );
-  const { host: _host, ...sent } = signed.headers; // fetch sets Host itself
+  const headers = body === undefined ? {} : { "content-type": "application/json" };
+  const sent = await signedHeaders(url, method, headers, body, options);
   return { url, init: { method, headers: sent, ...(body === undefined ? {} : { body }) } };
 }
 

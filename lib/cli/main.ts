@@ -9,11 +9,15 @@ import { compile } from "./commands/compile.ts";
 import { cost } from "./commands/cost.ts";
 import { dev } from "./commands/dev.ts";
 import { events } from "./commands/events.ts";
+import { executions } from "./commands/executions.ts";
 import { graph } from "./commands/graph.ts";
 import { run } from "./commands/run.ts";
 import { schema } from "./commands/schema.ts";
 import { simulate } from "./commands/simulate.ts";
+import { start } from "./commands/start.ts";
+import { status } from "./commands/status.ts";
 import { validate } from "./commands/validate.ts";
+import { workflows } from "./commands/workflows.ts";
 import { type CliIo, EXIT, processIo, UsageError } from "./io.ts";
 
 export const COMMANDS: readonly Command[] = [
@@ -26,6 +30,10 @@ export const COMMANDS: readonly Command[] = [
   simulate,
   schema,
   events,
+  workflows,
+  start,
+  status,
+  executions,
 ];
 
 const GLOBAL_OPTIONS = {

@@ -457,7 +457,7 @@ describe("usage", () => {
     // Assess
     expect(result.code).toBe(2);
     expect(lines(result.stderr)[0]).toBe(
-      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run, simulate, schema, events)',
+      'baton: unknown command "deploy" (commands: validate, compile, graph, cost, dev, run, simulate, schema, events, workflows, start, status, executions)',
     );
     expect(result.stderr).toContain("Usage: baton <command> [options]");
   });
@@ -516,7 +516,7 @@ describe("usage", () => {
       ok: false,
       error: "usage",
       message:
-        'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run, simulate, schema, events)',
+        'unknown command "frobnicate" (commands: validate, compile, graph, cost, dev, run, simulate, schema, events, workflows, start, status, executions)',
     });
   });
 
@@ -534,19 +534,23 @@ describe("usage", () => {
     // Assess
     expect(version).toEqual({ code: 0, stdout: `baton ${pkg.version}\n`, stderr: "" });
     expect(help.code).toBe(0);
-    expect(lines(help.stdout).slice(0, 13)).toEqual([
+    expect(lines(help.stdout).slice(0, 17)).toEqual([
       "Usage: baton <command> [options]",
       "",
       "Commands:",
-      "  validate  check workflow files and report every problem",
-      "  compile   compile a workflow to Amazon States Language (JSON)",
-      "  graph     print a workflow as a Mermaid flowchart (compensation edges dashed)",
-      "  cost      estimate what executions cost in AWS, per path and per million",
-      "  dev       run the local server (API, Step Functions, registry) in one process",
-      "  run       run a workflow once locally and print its step timeline",
-      "  simulate  run the workflows under faults locally against the seed criteria (exit 1 when one fails)",
-      "  schema    print a JSON document for editors and tools (workflow, services, openapi)",
-      "  events    put an event on the bus of baton dev (or --api), so triggers fire",
+      "  validate    check workflow files and report every problem",
+      "  compile     compile a workflow to Amazon States Language (JSON)",
+      "  graph       print a workflow as a Mermaid flowchart (compensation edges dashed)",
+      "  cost        estimate what executions cost in AWS, per path and per million",
+      "  dev         run the local server (API, Step Functions, registry) in one process",
+      "  run         run a workflow once locally and print its step timeline",
+      "  simulate    run the workflows under faults locally against the seed criteria (exit 1 when one fails)",
+      "  schema      print a JSON document for editors and tools (workflow, services, openapi)",
+      "  events      put an event on the bus of baton dev (or --api), so triggers fire",
+      "  workflows   push, list, version, alias, delete and audit workflows on a Baton API",
+      "  start       start an execution on a Baton API (name@3 pins a version, name@canary an alias)",
+      "  status      show an execution: status, who started it, error, steps (exit 1 when it failed)",
+      "  executions  list executions across workflows, newest first (--workflow, --status, --limit)",
       "",
     ]);
     expect(commandHelp.code).toBe(0);
