@@ -4,7 +4,9 @@ import middy from "@middy/core";
 import type { ApiEvent, ApiResponse } from "../lib/runtime/api/http.ts";
 import { handleWithDefaults } from "../lib/runtime/aws/api-deps.ts";
 import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
+import { publishMetrics } from "../lib/runtime/aws/powertools-metrics.ts";
 
 export const handler = middy<ApiEvent, ApiResponse>()
   .use(injectLambdaContext(powertoolsLogger))
+  .use(publishMetrics())
   .handler((event) => handleWithDefaults(event));

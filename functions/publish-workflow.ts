@@ -5,7 +5,9 @@ import type { ApiEvent, ApiResponse } from "../lib/runtime/api/http.ts";
 import { publishRouter } from "../lib/runtime/api/publish-app.ts";
 import { handleWithDefaults } from "../lib/runtime/aws/api-deps.ts";
 import { logger, powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
+import { publishMetrics } from "../lib/runtime/aws/powertools-metrics.ts";
 
 export const handler = middy<ApiEvent, ApiResponse>()
   .use(injectLambdaContext(powertoolsLogger))
+  .use(publishMetrics())
   .handler((event) => handleWithDefaults(event, logger, publishRouter));

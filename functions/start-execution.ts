@@ -9,6 +9,7 @@ import middy from "@middy/core";
 import type { Json } from "../lib/core/model.ts";
 import { STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../lib/core/wire.ts";
 import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
+import { publishMetrics } from "../lib/runtime/aws/powertools-metrics.ts";
 import { startExecutionDeps } from "../lib/runtime/aws/start-execution-deps.ts";
 import { checkChildInput, isChildInputRequest } from "../lib/runtime/child-input.ts";
 import { type ReleaseOutcome, releaseOnStatusChange } from "../lib/runtime/limits/concurrency.ts";
@@ -21,6 +22,7 @@ const isStatusChange = (event: unknown): boolean => {
 
 export const handler = middy<unknown, TriggeredStartOutcome | ReleaseOutcome | Json>()
   .use(injectLambdaContext(powertoolsLogger))
+  .use(publishMetrics())
   .handler(async (event) => {
     const deps = await startExecutionDeps();
     if (isChildInputRequest(event)) return checkChildInput(event, deps);

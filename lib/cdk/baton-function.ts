@@ -62,6 +62,8 @@ export interface BatonFunctionProps {
    * retries. @default none
    */
   readonly deadLetterQueue?: IQueue;
+  /** CloudWatch namespace of the handler's EMF metrics (Powertools Metrics). @default "Baton" */
+  readonly metricNamespace?: string;
 }
 
 export class BatonFunction extends Construct {
@@ -97,7 +99,13 @@ export class BatonFunction extends Construct {
       logGroup: this.logGroup,
       role: this.role,
       // Stack traces point into the TypeScript sources through the shipped source maps.
-      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        // Powertools Logger and Metrics (docs/observability.md).
+        POWERTOOLS_SERVICE_NAME: "baton",
+        POWERTOOLS_METRICS_NAMESPACE: props.metricNamespace ?? "Baton",
+        ...props.environment,
+      },
       bundling: handlerBundling(props.bundledFiles ?? []),
       ...(props.deadLetterQueue === undefined
         ? {}

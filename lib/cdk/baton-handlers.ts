@@ -144,6 +144,8 @@ export interface BatonHandlersProps {
    * they live in and the name prefix of the stack's state machines. @default none (those routes 503)
    */
   readonly runtimeWorkflows?: RuntimeWorkflowsProps;
+  /** CloudWatch namespace of the handlers' EMF metrics (docs/observability.md). @default "Baton" */
+  readonly metricNamespace?: string;
 }
 
 export interface RuntimeWorkflowsProps {
@@ -190,6 +192,7 @@ export class BatonHandlers extends Construct {
         timeout,
         memorySize,
         environment: this.environmentFor(access, props),
+        ...(props.metricNamespace === undefined ? {} : { metricNamespace: props.metricNamespace }),
         ...(access.catalogue
           ? { bundledFiles: [{ source: props.catalogueFile, target: CATALOGUE_FILE_NAME }] }
           : {}),

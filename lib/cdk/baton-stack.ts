@@ -89,6 +89,7 @@ export class BatonStack extends Stack {
       throw new Error(`BatonStack ${id} has no App or Stage above it; create it inside one.`);
     }
     this.catalogueFile = writeCatalogueFile(compiled, stage.outdir, this.artifactId);
+    const metricNamespace = `Baton/${config.stage}`;
     this.handlers = new BatonHandlers(this, "Handlers", {
       registryTable: this.tables.registry,
       executionsTable: this.tables.executions,
@@ -107,6 +108,7 @@ export class BatonStack extends Stack {
       logRetention,
       removalPolicy,
       runtimeWorkflows: { table: this.tables.workflows, stateMachinePrefix: `${prefix}-` },
+      metricNamespace,
     });
     const fns = this.handlers.functions;
     const topic = new AlarmTopic(this, "Alarms", {
@@ -116,7 +118,6 @@ export class BatonStack extends Stack {
     });
     const alarmAction = new SnsAction(topic.topic);
 
-    const metricNamespace = `Baton/${config.stage}`;
     const workflowsScope = new Construct(this, "Workflows");
     this.workflows = Object.fromEntries(
       compiled.map((c) => [

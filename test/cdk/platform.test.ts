@@ -240,6 +240,7 @@ describe("handlers", () => {
         functions[id("AWS::Lambda::Function", `Handlers${name}Function`)]?.Properties.Environment
           .Variables ?? {},
       ).sort();
+    const POWERTOOLS = ["POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"];
     // Act
     const keys = Object.fromEntries(handlers.map(([name, handler]) => [handler, envOf(name)]));
     // Assess
@@ -250,8 +251,15 @@ describe("handlers", () => {
         "BATON_EXECUTIONS_TABLE",
         "BATON_REGISTRY_TABLE",
         "NODE_OPTIONS",
+        ...POWERTOOLS,
       ],
-      "health-check": ["BATON_DLQ_URL", "BATON_EVENT_BUS", "BATON_REGISTRY_TABLE", "NODE_OPTIONS"],
+      "health-check": [
+        "BATON_DLQ_URL",
+        "BATON_EVENT_BUS",
+        "BATON_REGISTRY_TABLE",
+        "NODE_OPTIONS",
+        ...POWERTOOLS,
+      ],
       api: [
         "BATON_AWAIT_SIGNAL_ARN",
         "BATON_CATALOGUE_FILE",
@@ -265,6 +273,7 @@ describe("handlers", () => {
         "BATON_STATE_MACHINE_ARN_PREFIX",
         "BATON_WORKFLOWS_TABLE",
         "NODE_OPTIONS",
+        ...POWERTOOLS,
       ],
       "execution-records": [
         "BATON_CATALOGUE_FILE",
@@ -275,8 +284,14 @@ describe("handlers", () => {
         "BATON_STATE_MACHINE_ARN_PREFIX",
         "BATON_WORKFLOWS_TABLE",
         "NODE_OPTIONS",
+        ...POWERTOOLS,
       ],
-      "await-signal": ["BATON_EXECUTIONS_TABLE", "BATON_RETENTION_DAYS", "NODE_OPTIONS"],
+      "await-signal": [
+        "BATON_EXECUTIONS_TABLE",
+        "BATON_RETENTION_DAYS",
+        "NODE_OPTIONS",
+        ...POWERTOOLS,
+      ],
       "start-execution": [
         "BATON_CATALOGUE_FILE",
         "BATON_DLQ_URL",
@@ -286,8 +301,22 @@ describe("handlers", () => {
         "BATON_STATE_MACHINE_ARN_PREFIX",
         "BATON_WORKFLOWS_TABLE",
         "NODE_OPTIONS",
+        ...POWERTOOLS,
       ],
     });
+  });
+
+  it("writes every handler's EMF metrics under the stage's namespace, for Powertools", () => {
+    const functions = built.template.findResources("AWS::Lambda::Function");
+    const settings = handlers.map(([name]) => {
+      const env =
+        functions[id("AWS::Lambda::Function", `Handlers${name}Function`)]?.Properties.Environment
+          .Variables ?? {};
+      return [env.POWERTOOLS_METRICS_NAMESPACE, env.POWERTOOLS_SERVICE_NAME];
+    });
+    expect(new Set(settings.map((pair) => JSON.stringify(pair)))).toStrictEqual(
+      new Set([JSON.stringify(["Baton/dev", "baton"])]),
+    );
   });
 
   it("points the API at the shipped catalogue and the state machine ARN prefix", () => {

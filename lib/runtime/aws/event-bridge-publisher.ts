@@ -11,9 +11,11 @@ import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { EVENT_SOURCE } from "../../core/wire.ts";
 import type { EventEntry, EventPublisher } from "../events.ts";
 import { consoleLogger, type Logger } from "../logger.ts";
+import { MeteredPublisher } from "../metrics.ts";
 import { getClients } from "./clients.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { logger } from "./powertools-logger.ts";
+import { metricsSink } from "./powertools-metrics.ts";
 
 const PUT_EVENTS_BATCH = 10;
 const SQS_BATCH = 10;
@@ -154,17 +156,21 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** The AWS publisher from the environment (`BATON_EVENT_BUS`, `BATON_DLQ_URL`), built once. */
+/**
+ * The AWS publisher from the environment (`BATON_EVENT_BUS`, `BATON_DLQ_URL`), built once; every
+ * event it publishes is metered (`../metrics.ts`), flushed by each handler's `publishMetrics`.
+ */
 let defaultPublisher: EventPublisher | undefined;
 export function getDefaultEventPublisher(): EventPublisher {
   if (defaultPublisher !== undefined) return defaultPublisher;
   const clients = getClients();
-  defaultPublisher = new EventBridgePublisher({
+  const bus = new EventBridgePublisher({
     client: clients.events,
     sqs: clients.sqs,
     busName: requireEnv(ENV.eventBus),
     dlqUrl: requireEnv(ENV.dlqUrl),
     logger,
   });
+  defaultPublisher = new MeteredPublisher(bus, metricsSink);
   return defaultPublisher;
 }
