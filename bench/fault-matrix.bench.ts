@@ -1,6 +1,7 @@
 /**
  * The saga guarantee under faults (issue 10): N executions (default 1,000) of a 3-step saga, a
- * fan-out with fan-in and a map with compensations, at concurrency 20, through the whole
+ * fan-out with fan-in, a map with compensations and the saga under a concurrency limit (2 per
+ * tenant, issue 13), at concurrency 20, through the whole
  * `baton dev` server (HTTP API, engine, real handlers, records in dynalite) against ledger
  * services that honour `Idempotency-Key` and fail at random (503, 429, answers after the step
  * timeout, an instance up and down in turn that refuses connections), with one fixed seed.
@@ -8,7 +9,9 @@
  * Run twice: idle, then with every CPU saturated by busy worker threads beside it. Prints, per
  * workflow and run, lost / stuck executions, leaked / doubled effects, wrong statuses and
  * compensation-order violations (see bench/fault-matrix/check.ts for the exact rules), then
- * examples of each finding. Target: all 0 in both runs; the exit code is 1 otherwise.
+ * examples of each finding, and for the limited saga: starts queued, the most running per tenant
+ * and the slots left held or queued at the end (`slots` column). Target: all 0 in both runs
+ * (and at most 2 running); the exit code is 1 otherwise.
  *
  * Then a crash run: `baton dev` as a child process, `kill -9` mid-run, restarted on its data dir;
  * prints lost / stuck / out-of-order (and the other classes) after the restart (target: all 0).
@@ -27,6 +30,7 @@ import {
   causeLines,
   defectTable,
   exampleFindings,
+  limitLine,
   type NamedRun,
   statusLines,
 } from "./fault-matrix/report.ts";
@@ -79,14 +83,14 @@ async function main(): Promise<void> {
   const totalMs = performance.now() - t0;
 
   console.log(
-    `${EXECUTIONS} executions per run (fm-saga, fm-fanout, fm-map in turn), concurrency ${CONCURRENCY}, seed ${SEED}; ` +
+    `${EXECUTIONS} executions per run (fm-saga, fm-fanout, fm-map, fm-limited in turn), concurrency ${CONCURRENCY}, seed ${SEED}; ` +
       `faults per request: 503 ${DEFAULT_FAULTS.serverError}, 429 ${DEFAULT_FAULTS.tooManyRequests}, ` +
       `late answer (applied, answered after the ${STEP_TIMEOUT_SECONDS} s step timeout) ${DEFAULT_FAULTS.timeout}; ` +
       `1 instance in ${LIVE_INSTANCES + 1} up ${FLAPPING.openMs} ms / down ${FLAPPING.closedMs} ms in turn (refused, reset); ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"})\n`,
   );
   console.log(defectTable(runs));
   console.log(
-    "\nlost/stuck/wrong/order count executions; leaked and doubled count effects (bench/fault-matrix/check.ts)",
+    "\nlost/stuck/wrong/order count executions; leaked and doubled count effects (bench/fault-matrix/check.ts); slots: concurrency slots of fm-limited still held or queued after every execution ended",
   );
   for (const { name, result } of runs) {
     const c = result.counters;
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
       .join(", ");
     console.log(`  failed attempts: ${attempts}`);
     for (const line of statusLines({ name, result })) console.log(line);
+    console.log(limitLine({ name, result }));
     for (const line of causeLines(result.findings)) console.log(line);
     for (const line of exampleFindings(result.findings)) console.log(line);
   }

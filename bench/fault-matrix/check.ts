@@ -35,6 +35,8 @@ export interface RecordView {
   readonly compensation: string;
   readonly steps: readonly StepEntry[];
   readonly error?: { readonly name: string; readonly message?: string } | null;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
 }
 
 export interface Started {

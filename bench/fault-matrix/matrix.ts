@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Json } from "../../lib/core/model.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
+import type { SlotStore } from "../../lib/runtime/limits/slot-store.ts";
 import { type CheckResult, checkExecutions, type RecordView, type Started } from "./check.ts";
 import {
   EffectLedger,
@@ -19,7 +20,14 @@ import {
   type LedgerService,
   startLedgerService,
 } from "./ledger-service.ts";
-import { MATRIX_WORKFLOWS, SERVICES, STEP_TIMEOUT_SECONDS } from "./workflows.ts";
+import {
+  LIMIT,
+  MATRIX_WORKFLOWS,
+  SERVICES,
+  STEP_TIMEOUT_SECONDS,
+  TENANTS,
+  tenantOf,
+} from "./workflows.ts";
 
 export interface MatrixOptions {
   readonly executions: number;
@@ -51,6 +59,20 @@ export interface MatrixResult extends CheckResult {
   /** Failed attempts (calls and undos) by what failed them, from the runtime's Step Failed events. */
   readonly attemptErrors: Readonly<Record<string, number>>;
   readonly startFailures: number;
+  readonly limits: LimitFigures;
+}
+
+/** fm-limited's concurrency limit under the faults (targets: max ≤ LIMIT, nothing left held). */
+export interface LimitFigures {
+  readonly limit: number;
+  /** Starts the API answered `QUEUED`. */
+  readonly queuedStarts: number;
+  /** Most fm-limited executions of one tenant running at once, from the records' start and stop times. */
+  readonly maxRunning: number;
+  /** Slots still held once every execution ended (must be 0). */
+  readonly leakedSlots: number;
+  /** Starts still queued once every execution ended (must be 0). */
+  readonly queuedLeft: number;
 }
 
 export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
@@ -103,6 +125,7 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
     const t0 = performance.now();
     const started: { run: number; executionId: string }[] = [];
     let startFailures = 0;
+    let queuedStarts = 0;
     let finished = 0;
     await pool(options.executions, options.concurrency, async (run) => {
       const workflow = MATRIX_WORKFLOWS[run % MATRIX_WORKFLOWS.length];
@@ -112,13 +135,14 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(workflow.input(run)),
       });
-      const body = (await response.json()) as { id?: string };
+      const body = (await response.json()) as { id?: string; status?: string };
       if (response.status !== 201 || typeof body.id !== "string") {
         startFailures += 1;
         return;
       }
+      if (body.status === "QUEUED") queuedStarts += 1;
       started.push({ run, executionId: body.id });
-      await withTimeout(live.runtime.engine.waitFor(body.id), settleMs);
+      await withTimeout(waitForEnd(live, body.id, Date.now() + settleMs), settleMs);
       finished += 1;
       options.onProgress?.(finished);
     });
@@ -143,12 +167,73 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
       counters: ledger.counters,
       attemptErrors,
       startFailures,
+      limits: {
+        limit: LIMIT,
+        queuedStarts,
+        maxRunning: maxRunningPerTenant(withRecords),
+        ...(await slotsLeft(live.slots)),
+      },
     };
   } finally {
     await server?.stop();
     for (const service of services) await service.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Until the engine knows the execution (a QUEUED start is not in it yet), then until it ends. */
+async function waitForEnd(server: DevServer, id: string, deadline: number): Promise<void> {
+  while (server.runtime.engine.describe(id) === undefined) {
+    if (Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await server.runtime.engine.waitFor(id);
+}
+
+/** Slots held and starts queued under fm-limited's semaphores, read from the slot store. */
+async function slotsLeft(
+  slots: SlotStore,
+): Promise<{ readonly leakedSlots: number; readonly queuedLeft: number }> {
+  let leakedSlots = 0;
+  let queuedLeft = 0;
+  for (let t = 0; t < TENANTS; t++) {
+    const semaphore = `fm-limited#${tenantOf(t * 4)}`;
+    leakedSlots += Object.keys((await slots.holders(semaphore)).holders).length;
+    queuedLeft += (await slots.head(semaphore, 1_000)).length;
+  }
+  return { leakedSlots, queuedLeft };
+}
+
+/**
+ * The most fm-limited executions of one tenant whose [startedAt, stoppedAt) overlap: a slot is
+ * freed after the engine stops an execution and the next queued one starts after that, so a stop
+ * and a start at the same millisecond do not overlap.
+ */
+export function maxRunningPerTenant(
+  executions: readonly Pick<Started, "run" | "workflow" | "record">[],
+): number {
+  const edges = new Map<string, { at: number; delta: number }[]>();
+  for (const e of executions) {
+    if (e.workflow.name !== "fm-limited") continue;
+    const start = Date.parse(e.record?.startedAt ?? "");
+    if (Number.isNaN(start)) continue;
+    const stop = Date.parse(e.record?.stoppedAt ?? "");
+    const tenant = tenantOf(e.run);
+    const list = edges.get(tenant) ?? [];
+    list.push({ at: start, delta: 1 });
+    // Never stopped: counted as running to the end.
+    list.push({ at: Number.isNaN(stop) ? Number.POSITIVE_INFINITY : stop, delta: -1 });
+    edges.set(tenant, list);
+  }
+  let max = 0;
+  for (const list of edges.values()) {
+    let running = 0;
+    for (const edge of list.sort((a, b) => a.at - b.at || a.delta - b.delta)) {
+      running += edge.delta;
+      max = Math.max(max, running);
+    }
+  }
+  return max;
 }
 
 const CAUSES: readonly (readonly [string, RegExp])[] = [

@@ -8,14 +8,17 @@ export interface NamedRun {
   readonly result: MatrixResult;
 }
 
-/** One row per workflow and a total row; per run, one column per defect class. */
+/**
+ * One row per workflow and a total row; per run, one column per defect class, then `slots`: the
+ * concurrency slots fm-limited left held or queued after every execution ended (must be 0).
+ */
 export function defectTable(runs: readonly NamedRun[]): string {
   const rows = [...MATRIX_WORKFLOWS.map((w) => w.name), "total"];
   const countsOf = (run: NamedRun, row: string): Counts | undefined =>
     row === "total" ? run.result.totals : run.result.perWorkflow.get(row)?.counts;
   const head = [
     "workflow".padEnd(10),
-    ...runs.map((r) => `${r.name}: ${DEFECT_CLASSES.join(" ")}`),
+    ...runs.map((r) => `${r.name}: ${DEFECT_CLASSES.join(" ")} slots`),
   ];
   const lines = [
     `| ${head.join(" | ")} |`,
@@ -24,9 +27,12 @@ export function defectTable(runs: readonly NamedRun[]): string {
   for (const row of rows) {
     const cells = runs.map((run, i) => {
       const counts = countsOf(run, row);
-      const cell = DEFECT_CLASSES.map((k) => String(counts?.[k] ?? "-").padStart(k.length)).join(
-        " ",
-      );
+      const left = run.result.limits.leakedSlots + run.result.limits.queuedLeft;
+      const slots = row === "total" || row === "fm-limited" ? String(left) : "-";
+      const cell = [
+        ...DEFECT_CLASSES.map((k) => String(counts?.[k] ?? "-").padStart(k.length)),
+        slots.padStart("slots".length),
+      ].join(" ");
       return cell.padStart(head[i + 1]?.length ?? 0);
     });
     lines.push(`| ${[row.padEnd(10), ...cells].join(" | ")} |`);
@@ -79,5 +85,15 @@ export function causeLines(findings: readonly Finding[]): string[] {
   ];
 }
 
+/** fm-limited's concurrency limit: starts queued, most running per tenant, slots left. */
+export function limitLine(run: NamedRun): string {
+  const l = run.result.limits;
+  return `  fm-limited (limit ${l.limit} per tenant): ${l.queuedStarts} starts QUEUED; at most ${l.maxRunning} running per tenant (records); after the run ${l.leakedSlots} slots held, ${l.queuedLeft} starts queued`;
+}
+
 export const anyDefect = (result: MatrixResult): boolean =>
-  DEFECT_CLASSES.some((k: DefectClass) => result.totals[k] > 0) || result.startFailures > 0;
+  DEFECT_CLASSES.some((k: DefectClass) => result.totals[k] > 0) ||
+  result.startFailures > 0 ||
+  result.limits.leakedSlots > 0 ||
+  result.limits.queuedLeft > 0 ||
+  result.limits.maxRunning > result.limits.limit;

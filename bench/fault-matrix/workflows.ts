@@ -6,6 +6,8 @@
  * - `fm-saga`: s1 → s2 → s3, one service each.
  * - `fm-fanout`: a parallel of three branches ([a1 → a2], [b1], [c1]), then j after the fan-in.
  * - `fm-map`: p, then a map over `input.items` (each item one call m), then f.
+ * - `fm-limited`: fm-saga under `concurrency: {limit: 2, key: tenant}` over 2 tenants: starts over
+ *   the limit are QUEUED and every terminal status must free its slot (no leaked slots).
  *
  * Retries are short (`maxAttempts: 2`) so faults fail a fair share of executions; their interval
  * is 1 s, the minimum, and the bench runs on a virtual clock (`skipDelays`) so they take no time.
@@ -59,8 +61,12 @@ function callStep(
     .join("\n");
 }
 
-const header = (name: string, input: string): string => `workflow: ${name}
-input:
+/** fm-limited: executions of one tenant at once, and the tenants its starts spread over. */
+export const LIMIT = 2;
+export const TENANTS = 2;
+
+const header = (name: string, input: string, extra = ""): string => `workflow: ${name}
+${extra}input:
   type: object
   required: [run]
   properties:
@@ -122,7 +128,25 @@ ${callStep("f", "ledger-c", "  ")}
   order: [...itemIds.flatMap((m) => [["p", m] as const, [m, "f"] as const]), ["p", "f"]],
 };
 
-export const MATRIX_WORKFLOWS: readonly MatrixWorkflow[] = [saga, fanout, map];
+const limited: MatrixWorkflow = {
+  ...saga,
+  name: "fm-limited",
+  yaml: `${header(
+    "fm-limited",
+    "    tenant: { type: string }\n",
+    `concurrency: { limit: ${LIMIT}, key: "{{ input.tenant }}" }\n`,
+  )}${[
+    callStep("s1", "ledger-a", "  "),
+    callStep("s2", "ledger-b", "  "),
+    callStep("s3", "ledger-c", "  "),
+  ].join("\n")}\n`,
+  input: (run) => ({ run, tenant: tenantOf(run) }),
+};
+
+/** The tenant of execution `run` (fm-limited runs every 4th; consecutive ones alternate). */
+export const tenantOf = (run: number): string => `t${Math.floor(run / 4) % TENANTS}`;
+
+export const MATRIX_WORKFLOWS: readonly MatrixWorkflow[] = [saga, fanout, map, limited];
 
 /** `s2`, or `m[3]` for a map item. */
 export const logicalId = (step: string, item: number): string =>

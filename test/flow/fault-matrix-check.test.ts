@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { checkExecutions, type RecordView, type Started } from "../../bench/fault-matrix/check.ts";
 import { EffectLedger } from "../../bench/fault-matrix/ledger-service.ts";
+import { maxRunningPerTenant } from "../../bench/fault-matrix/matrix.ts";
 import { MATRIX_WORKFLOWS } from "../../bench/fault-matrix/workflows.ts";
 
 const saga = MATRIX_WORKFLOWS[0] as (typeof MATRIX_WORKFLOWS)[number];
@@ -123,5 +124,28 @@ describe("fault-matrix checker", () => {
     expect(result.findings.find((f) => f.kind === "wrong")?.detail).toContain(
       "SUCCEEDED but s3 has 0 standing effects",
     );
+  });
+});
+
+describe("maxRunningPerTenant", () => {
+  const limited = MATRIX_WORKFLOWS.find((w) => w.name === "fm-limited") as Started["workflow"];
+  const run = (n: number, startedAt: string, stoppedAt?: string) => ({
+    run: n,
+    workflow: limited,
+    record: {
+      ...record("SUCCEEDED", "NONE", []),
+      startedAt,
+      ...(stoppedAt === undefined ? {} : { stoppedAt }),
+    },
+  });
+  const t = (ms: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ms)).toISOString();
+
+  it("counts overlapping runs of one tenant; a start at another's stop does not overlap", () => {
+    // runs 3 and 11 are tenant t0, run 7 is t1 (tenantOf)
+    expect(maxRunningPerTenant([run(3, t(0), t(10)), run(11, t(10), t(20))])).toBe(1);
+    expect(maxRunningPerTenant([run(3, t(0), t(10)), run(11, t(5), t(20))])).toBe(2);
+    expect(maxRunningPerTenant([run(3, t(0), t(10)), run(7, t(5), t(20))])).toBe(1);
+    // Never stopped: running to the end
+    expect(maxRunningPerTenant([run(3, t(0)), run(11, t(100), t(200))])).toBe(2);
   });
 });

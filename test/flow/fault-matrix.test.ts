@@ -1,11 +1,12 @@
 /**
  * A small fault matrix (bench/fault-matrix.bench.ts runs 1,000 executions, idle and loaded): 60
- * executions of the saga, fan-out and map workflows through the whole `baton dev` server against
+ * executions of the saga, fan-out, map and concurrency-limited saga workflows through the whole `baton dev` server against
  * ledger services that honour `Idempotency-Key`, under seeded 503 / 429 / late answers / refused
  * connections. Every defect class of the checker must be zero.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { type MatrixResult, runMatrix } from "../../bench/fault-matrix/matrix.ts";
+import { LIMIT } from "../../bench/fault-matrix/workflows.ts";
 
 const EXECUTIONS = 60;
 
@@ -45,6 +46,16 @@ describe("fault matrix on baton dev", () => {
 
   it("applies no effect twice and undoes none twice", () => {
     expect(findings("doubled")).toEqual([]);
+  });
+
+  // Issue 13: every terminal status frees its slot, crashes of calls and compensations included.
+  it("never runs more than the limit per tenant and leaves no slot held or start queued", () => {
+    expect(result.limits.maxRunning).toBeGreaterThan(0);
+    expect(result.limits.maxRunning).toBeLessThanOrEqual(LIMIT);
+    expect({ held: result.limits.leakedSlots, queued: result.limits.queuedLeft }).toEqual({
+      held: 0,
+      queued: 0,
+    });
   });
 
   it("undoes in reverse completion order", () => {
