@@ -4,6 +4,7 @@ import { hasErrors } from "../core/problems.ts";
 import type { ReadyWorkflow } from "../core/project/model.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { formatProblems, plural, tally } from "./report.ts";
+import { templateValues } from "./template-options.ts";
 import { type LoadedFile, loadFile } from "./workflows.ts";
 
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -45,7 +46,7 @@ export async function loadOne(
   { readonly file: LoadedFile; readonly ready: ReadyWorkflow } | { readonly exit: number }
 > {
   const [path = ""] = ctx.positionals;
-  const file = await loadFile(path, ctx);
+  const file = await loadFile(path, { ...ctx, templates: templateValues(ctx) });
   if (hasErrors(file.problems) || !file.ready) {
     if (ctx.json) {
       writeJson(ctx.io, { ok: false, file: file.file, problems: file.problems });

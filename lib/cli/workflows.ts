@@ -8,6 +8,7 @@ import { buildProject } from "../core/project/build.ts";
 import { displayPath, loadProject } from "../core/project/load.ts";
 import { DEFAULT_CONTRACT_CACHE, loadContracts } from "../core/project/load-contracts.ts";
 import type { ProjectFile, ReadyWorkflow } from "../core/project/model.ts";
+import type { TemplateValues } from "../core/template-params.ts";
 import { UsageError } from "./io.ts";
 import type { FileProblems } from "./report.ts";
 
@@ -30,7 +31,7 @@ export async function requireFile(path: string, cwd: string): Promise<string> {
  */
 export async function loadFile(
   path: string,
-  options: { cwd: string; strict: boolean },
+  options: { cwd: string; strict: boolean; templates?: TemplateValues },
 ): Promise<LoadedFile> {
   const full = await requireFile(path, options.cwd);
   let text: string;
@@ -42,6 +43,7 @@ export async function loadFile(
   const project = buildProject([{ file: path, text }], {
     strict: options.strict,
     complete: false,
+    ...(options.templates === undefined ? {} : { templates: options.templates }),
   });
   const [file] = project.files;
   return file === undefined ? { file: path, problems: [] } : loaded(file);
@@ -54,7 +56,7 @@ export async function loadFile(
  */
 export async function loadPaths(
   paths: readonly string[],
-  options: { cwd: string; strict: boolean; services?: string },
+  options: { cwd: string; strict: boolean; services?: string; templates?: TemplateValues },
 ): Promise<LoadedFile[]> {
   const full: string[] = [];
   for (const path of paths) {
@@ -65,6 +67,7 @@ export async function loadPaths(
   const project = loadProject(full, {
     strict: options.strict,
     cwd: options.cwd,
+    ...(options.templates === undefined ? {} : { templates: options.templates }),
     ...(contracts === undefined ? {} : { contracts }),
   });
   const unread = project.problems.filter((p) => p.problem.code === "E_READ");

@@ -98,6 +98,18 @@ export const PROBLEM_CODES = {
     "A service's `openapi` document cannot be read or is not an OpenAPI 3.x document.",
   W_CONTRACT_UNCHECKED:
     "A service's contract is a URL with no cached copy, so its calls were not checked (validation never fetches).",
+  // Templates (a workflow file named by `template:`, with `parameters`; docs/templates.md)
+  E_TEMPLATE_NAME: "A template's `template` name does not match ^[a-z][a-z0-9-]{0,62}$.",
+  E_TEMPLATE_PARAMETERS:
+    "A template's `parameters` is missing or not a JSON Schema of an object with named properties.",
+  E_UNKNOWN_PARAMETER: "`{{ param.x }}` names a parameter that `parameters` does not declare.",
+  E_PARAMETER_REFERENCE:
+    "A `{{ param… }}` is not `{{ param.<name> }}` (a path, a `??` default), or sits in a key.",
+  E_PARAMETER_VALUE:
+    "A parameter value does not match the template's schema, is missing, or is a list or object inside text.",
+  W_UNUSED_PARAMETER: "A template declares a parameter that no `{{ param.x }}` reads.",
+  E_TEMPLATE_NOT_WORKFLOW:
+    "A template file is where workflow files are deployed from (create workflows from it instead).",
   // Building (a valid workflow that still cannot be built is a Baton bug: please report it)
   E_COMPILE: "A workflow validated but the compiler failed on it.",
   E_LOCAL_RUNTIME:

@@ -480,7 +480,7 @@ describe("usage", () => {
     // Assess
     expect(missing.code).toBe(2);
     expect(lines(missing.stderr)[0]).toBe(
-      "baton: missing argument: baton compile <file> [--out dir]",
+      "baton: missing argument: baton compile <file> [--out dir] [--param k=v …] [--name n]",
     );
     expect(extra.code).toBe(2);
     expect(lines(extra.stderr)[0]).toBe(

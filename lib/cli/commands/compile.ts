@@ -2,13 +2,17 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { type Command, loadOne, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
+import { TEMPLATE_HELP, TEMPLATE_OPTIONS } from "../template-options.ts";
 
 export const compile: Command = {
   name: "compile",
   summary: "compile a workflow to Amazon States Language (JSON)",
-  synopsis: "compile <file> [--out dir]",
-  help: ["--out dir    write <dir>/<workflow>.asl.json instead of printing the ASL"],
-  options: { out: { type: "string", short: "o" } },
+  synopsis: "compile <file> [--out dir] [--param k=v …] [--name n]",
+  help: [
+    "--out dir         write <dir>/<workflow>.asl.json instead of printing the ASL",
+    ...TEMPLATE_HELP,
+  ],
+  options: { out: { type: "string", short: "o" }, ...TEMPLATE_OPTIONS },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const loaded = await loadOne(ctx);

@@ -6,6 +6,7 @@ import { refreshContracts } from "../../runtime/contracts/refresh-cache.ts";
 import { type Command, writeJson } from "../command.ts";
 import { EXIT, UsageError } from "../io.ts";
 import { formatProblems, plural, tally } from "../report.ts";
+import { TEMPLATE_HELP, TEMPLATE_OPTIONS, templateValues } from "../template-options.ts";
 import { type LoadedFile, loadPaths } from "../workflows.ts";
 
 const fileProblems = (files: readonly LoadedFile[]): FileProblem[] =>
@@ -14,20 +15,31 @@ const fileProblems = (files: readonly LoadedFile[]): FileProblem[] =>
 export const validate: Command = {
   name: "validate",
   summary: "check workflow files and report every problem",
-  synopsis: "validate [paths…] [--services services.yaml [--fetch-contracts]]",
+  synopsis: "validate [paths…] [--services services.yaml [--fetch-contracts]] [--param k=v …]",
   help: [
     "paths             workflow files or folders of them (default: workflows/)",
     "--services        a services file: check every call against the OpenAPI contracts it names",
     "                  (offline; URL contracts from the cache in .baton/contracts; docs/contracts.md)",
     "--fetch-contracts first fetch the URL contracts into that cache (If-None-Match with the",
     "                  cached ETag; the SSRF-safe caller of service calls)",
+    "templates (files with template:, docs/templates.md) are checked, and the workflow each",
+    "creates is validated:",
+    ...TEMPLATE_HELP,
   ],
-  options: { services: { type: "string" }, "fetch-contracts": { type: "boolean" } },
+  options: {
+    services: { type: "string" },
+    "fetch-contracts": { type: "boolean" },
+    ...TEMPLATE_OPTIONS,
+  },
   positionals: { min: 0, max: Number.POSITIVE_INFINITY },
   async run(ctx) {
     const paths = ctx.positionals.length > 0 ? ctx.positionals : ["workflows"];
     const services = ctx.values.services;
-    const options = { ...ctx, ...(typeof services === "string" ? { services } : {}) };
+    const options = {
+      ...ctx,
+      templates: templateValues(ctx),
+      ...(typeof services === "string" ? { services } : {}),
+    };
     let before: LoadedFile[] | undefined;
     if (ctx.values["fetch-contracts"] === true) {
       if (typeof services !== "string") {

@@ -8,10 +8,16 @@ import type { StateMachineDefinition } from "../asl.ts";
 import { compileWorkflow } from "../compile.ts";
 import { type ContractSet, checkContracts } from "../contract-check.ts";
 import { findCycle } from "../graph.ts";
-import type { Json, Workflow } from "../model.ts";
+import type { Json, JsonObject, Workflow } from "../model.ts";
 import { allSteps, type WorkflowStep } from "../model.ts";
 import { parseSource } from "../parse.ts";
 import type { FileProblem, Problem } from "../problems.ts";
+import {
+  instantiateTemplate,
+  isTemplateDocument,
+  NAME_POINTER,
+  type TemplateValues,
+} from "../template-params.ts";
 import { didYouMean } from "../validate/problem-report.ts";
 import { validateWorkflow } from "../validate.ts";
 import { manifestOf } from "./manifest.ts";
@@ -38,6 +44,13 @@ export interface BuildOptions {
     readonly contracts: ContractSet;
     readonly problems: readonly FileProblem[];
   };
+  /**
+   * Accept templates (`template:` files, docs/templates.md): each is checked and the workflow it
+   * creates with these values is validated and compiled in its place. Without it a template is an
+   * error (`E_TEMPLATE_NOT_WORKFLOW`): the folders workflows deploy from hold no templates.
+   * @default templates refused
+   */
+  readonly templates?: TemplateValues;
 }
 
 /** One file after parsing and validation, before the checks across files. */
@@ -49,11 +62,15 @@ interface Checked {
   readonly workflow: Workflow | undefined;
   readonly problems: Problem[];
   readonly lineOf: (pointer: string) => number | undefined;
+  /** A template's workflow: its name is only a default, so it shares names with anything. */
+  readonly template?: true;
 }
 
 export function buildProject(sources: readonly SourceFile[], options: BuildOptions = {}): Project {
   const contracts = options.contracts?.contracts ?? new Map();
-  const checked = sources.map((s) => checkFile(s, options.strict ?? false, contracts));
+  const checked = sources.map((s) =>
+    checkFile(s, options.strict ?? false, contracts, options.templates),
+  );
   checkSet(checked, options.complete ?? true);
   const files = checked.map(finish);
   const unread = [...(options.unread ?? []), ...(options.contracts?.problems ?? [])];
@@ -74,33 +91,66 @@ export function buildProject(sources: readonly SourceFile[], options: BuildOptio
   };
 }
 
-function checkFile({ file, text }: SourceFile, strict: boolean, contracts: ContractSet): Checked {
+function checkFile(
+  { file, text }: SourceFile,
+  strict: boolean,
+  contracts: ContractSet,
+  templates: TemplateValues | undefined,
+): Checked {
   const parsed = parseSource(text, file);
+  // A template's workflow keeps the template's pointers, except its name (set from `template`).
+  const lineOf = (pointer: string): number | undefined =>
+    parsed.lineOf(pointer === "/workflow" && template ? NAME_POINTER : pointer);
   const withLine = (p: Problem): Problem => {
     if (p.line !== undefined) return p;
-    const line = parsed.lineOf(p.path);
+    // A value given for a parameter is shown at the parameter's declaration.
+    const value = p.code === "E_PARAMETER_VALUE" && /^\/parameters\/[^/]+/.exec(p.path)?.[0];
+    const line = value
+      ? lineOf(value.replace("/parameters/", "/parameters/properties/"))
+      : lineOf(p.path);
     return line === undefined ? p : { ...p, line };
   };
-  const declared = (parsed.value as { workflow?: unknown } | null | undefined)?.workflow;
+  const template = isTemplateDocument(parsed.value);
+  const created =
+    template && templates !== undefined
+      ? instantiateTemplate(parsed.value as JsonObject, templates)
+      : undefined;
+  const document = created === undefined ? parsed.value : created.workflow;
+  const declared = (document as { workflow?: unknown } | null | undefined)?.workflow;
   const base = {
+    ...(template ? { template: true as const } : {}),
     file,
     text,
-    source: parsed.value as Json | undefined,
+    source: document as Json | undefined,
     name: typeof declared === "string" ? declared : undefined,
-    lineOf: parsed.lineOf,
+    lineOf,
   };
   if (parsed.problems.some((p) => p.code === "E_YAML" || p.code === "E_TOO_DEEP")) {
     return { ...base, workflow: undefined, problems: [...parsed.problems] };
   }
-  const validated = validateWorkflow(parsed.value, { strict });
+  if (template && created === undefined) {
+    const problem: Problem = {
+      code: "E_TEMPLATE_NOT_WORKFLOW",
+      severity: "error",
+      path: NAME_POINTER,
+      message: "this file is a template (it has template: and no workflow:), not a workflow",
+      hint: "keep templates in templates/ and create workflows from them (POST /workflows/from-template, docs/templates.md)",
+    };
+    return { ...base, workflow: undefined, problems: [...parsed.problems, withLine(problem)] };
+  }
+  const before = [...parsed.problems, ...(created?.problems ?? [])];
+  if (document === undefined) {
+    return { ...base, workflow: undefined, problems: before.map(withLine) };
+  }
+  const validated = validateWorkflow(document, { strict });
   const contractProblems =
     validated.workflow === undefined
       ? []
-      : checkContracts(validated.workflow, parsed.value as Json, contracts);
+      : checkContracts(validated.workflow, document as Json, contracts);
   return {
     ...base,
     workflow: validated.workflow,
-    problems: [...parsed.problems, ...validated.problems, ...contractProblems].map(withLine),
+    problems: [...before, ...validated.problems, ...contractProblems].map(withLine),
   };
 }
 
@@ -157,7 +207,7 @@ function checkSet(files: readonly Checked[], complete: boolean): void {
   };
   const byName = new Map<string, Checked>();
   for (const file of files) {
-    if (file.name === undefined) continue;
+    if (file.name === undefined || file.template) continue;
     const first = byName.get(file.name);
     if (first === undefined) byName.set(file.name, file);
     else {
@@ -173,7 +223,7 @@ function checkSet(files: readonly Checked[], complete: boolean): void {
   for (const file of files) {
     const { workflow } = file;
     // A second definition of a name is reported already; it would blur the graph of names.
-    if (workflow === undefined || byName.get(workflow.name) !== file) continue;
+    if (workflow === undefined || (byName.get(workflow.name) !== file && !file.template)) continue;
     const children = childSteps(workflow);
     for (const step of children) {
       if (step.name === workflow.name) {
