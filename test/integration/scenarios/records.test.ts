@@ -117,6 +117,15 @@ describe("execution records and stats on the deployed stack", () => {
     // Assess
     expect(status).toEqual(200);
     const [first, second] = [succeeded.durationMs ?? 0, declined.durationMs ?? 0];
+    // A cold emulator Lambda can spend a first attempt's lookup budget before sending, and that
+    // attempt is retried (nothing was sent): the expected rates come from the documents' attempts.
+    const runs = [succeeded, declined];
+    const retried = (id: string): number => {
+      const ran = runs.filter((d) => d.steps.some((s) => s.id === id && s.attempts > 0));
+      const again = ran.filter((d) => d.steps.some((s) => s.id === id && s.attempts > 1));
+      return again.length / ran.length;
+    };
+    const anyRetried = runs.filter((d) => d.steps.some((s) => s.attempts > 1)).length / runs.length;
     expect(body).toEqual({
       workflow: WORKFLOW,
       since,
@@ -126,14 +135,29 @@ describe("execution records and stats on the deployed stack", () => {
       successRate: 0.5,
       avgDurationMs: (first + second) / 2,
       p95DurationMs: Math.max(first, second),
-      retryRate: 0,
+      retryRate: anyRetried,
       compensationRate: 0.5,
       byStatus: { FAILED: 1, SUCCEEDED: 1 },
       bottleneck: expect.objectContaining({ step: expect.any(String) }),
       steps: [
-        expect.objectContaining({ id: "reserve", runs: 2, retryRate: 0, failureRate: 0 }),
-        expect.objectContaining({ id: "charge", runs: 2, retryRate: 0, failureRate: 0.5 }),
-        expect.objectContaining({ id: "ship", runs: 1, retryRate: 0, failureRate: 0 }),
+        expect.objectContaining({
+          id: "reserve",
+          retryRate: retried("reserve"),
+          runs: 2,
+          failureRate: 0,
+        }),
+        expect.objectContaining({
+          id: "charge",
+          retryRate: retried("charge"),
+          runs: 2,
+          failureRate: 0.5,
+        }),
+        expect.objectContaining({
+          id: "ship",
+          retryRate: retried("ship"),
+          runs: 1,
+          failureRate: 0,
+        }),
       ],
       suggestions: expect.any(Array),
     });
