@@ -5,6 +5,8 @@
  *
  * `lib/core` and `lib/runtime` (outside `aws/`) import no AWS SDK or CDK; handler code (runtime,
  * functions, local) imports no CDK; nothing imports a Lambda entry file (`functions/*.ts`).
+ * `lib/console` (the web console, run in a browser) reads core and the API's types; the API reads
+ * only its built files.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, posix, relative, sep } from "node:path";
@@ -22,7 +24,8 @@ type Layer =
   | "functions"
   | "bin"
   | "test"
-  | "bench";
+  | "bench"
+  | "console";
 
 /** Which layers each layer may import (itself included where listed). */
 const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
@@ -34,8 +37,21 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   cli: ["core", "runtime", "local", "cli", "cdk"],
   cdk: ["core", "cdk"],
   bin: ["cli", "cdk"],
-  test: ["core", "runtime", "runtime/aws", "local", "cdk", "cli", "test", "bench", "bin"],
+  test: [
+    "core",
+    "runtime",
+    "runtime/aws",
+    "local",
+    "cdk",
+    "cli",
+    "test",
+    "bench",
+    "bin",
+    "console",
+  ],
   bench: ["core", "runtime", "runtime/aws", "local", "cdk", "cli", "test", "bench"],
+  // The web console runs in a browser: pure core code and the API's document types only.
+  console: ["core", "runtime", "console"],
 };
 
 /**
@@ -43,6 +59,12 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
  * (the catalogue it ships is built in core).
  */
 const CDK_RUNTIME_CONTRACTS: readonly string[] = ["lib/runtime/aws/env.ts"];
+
+/** What the API may read from the web console: its built files, served by `routes/console.ts`. */
+const RUNTIME_CONSOLE_FILES: readonly string[] = [
+  "lib/console/asset.ts",
+  "lib/console/assets.generated.ts",
+];
 
 const AWS_SDK = /^@aws-sdk\//;
 const CDK = /^(aws-cdk-lib|constructs|cdk-nag|aws-cdk)(\/|$)/;
@@ -54,6 +76,7 @@ const FORBIDDEN_PACKAGES: Partial<Record<Layer, readonly RegExp[]>> = {
   "runtime/aws": [CDK],
   local: [CDK],
   functions: [CDK],
+  console: [AWS_SDK, CDK],
 };
 
 interface ImportEdge {
@@ -74,6 +97,7 @@ function layerOf(path: string): Layer | undefined {
   if (path.startsWith("bin/")) return "bin";
   if (path.startsWith("test/")) return "test";
   if (path.startsWith("bench/")) return "bench";
+  if (path.startsWith("lib/console/")) return "console";
   return undefined;
 }
 
@@ -96,6 +120,7 @@ function violations(edges: readonly ImportEdge[]): string[] {
     const target = layerOf(to);
     if (target === undefined) continue;
     if (source === "cdk" && CDK_RUNTIME_CONTRACTS.includes(to)) continue;
+    if (source === "runtime" && RUNTIME_CONSOLE_FILES.includes(to)) continue;
     if (!ALLOWED[source].includes(target)) {
       found.push(`${from} → ${to}: ${source} may import only ${ALLOWED[source].join(", ")}`);
     }

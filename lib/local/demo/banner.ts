@@ -3,7 +3,8 @@
  * from the loaded workflows — one that succeeds, one that retries (the second call fails twice
  * with 503 first), one that compensates (the last call is refused with 400).
  */
-import type { CallStep, Json, JsonObject, Workflow } from "../../core/model.ts";
+import type { CallStep, Workflow } from "../../core/model.ts";
+import { sampleInput } from "../../core/schema-sample.ts";
 import type { CompiledSet } from "../workflows.ts";
 import type { DemoServices } from "./services.ts";
 
@@ -75,49 +76,4 @@ function pickSaga(
     }
   }
   return best;
-}
-
-/** A value satisfying the common JSON Schema keywords of the input schema (enough for the demo). */
-export function sampleInput(schema: JsonObject | undefined): Json {
-  return sample(schema ?? { type: "object" }, "input");
-}
-
-function sample(schema: Json, name: string): Json {
-  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return null;
-  const s = schema as JsonObject;
-  if (s.const !== undefined) return s.const;
-  if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0] as Json;
-  if (s.default !== undefined) return s.default;
-  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0] as Json;
-  const type = Array.isArray(s.type) ? s.type[0] : s.type;
-  switch (type) {
-    case "string":
-      return s.format === "email"
-        ? "demo@example.com"
-        : s.format === "date-time"
-          ? new Date().toISOString()
-          : `${name}-1`;
-    case "integer":
-    case "number": {
-      const min =
-        typeof s.minimum === "number"
-          ? s.minimum
-          : typeof s.exclusiveMinimum === "number"
-            ? s.exclusiveMinimum + 1
-            : 1;
-      return name.toLowerCase().includes("amount") ? Math.max(min, 42) : Math.max(min, 1);
-    }
-    case "boolean":
-      return true;
-    case "array":
-      return s.items === undefined ? [] : [sample(s.items as Json, name)];
-    default: {
-      const properties = (
-        typeof s.properties === "object" && s.properties !== null ? s.properties : {}
-      ) as JsonObject;
-      return Object.fromEntries(
-        Object.entries(properties).map(([key, value]) => [key, sample(value, key)]),
-      );
-    }
-  }
 }

@@ -1,17 +1,23 @@
 /**
- * The whole API as one function (`baton dev`, tests): every route, the publish route included.
- * In AWS the same routes are split over two Lambdas (`api-routes.ts`, `publish-app.ts`).
+ * The whole API as one function (`baton dev`, tests): every route, the publish route and the web
+ * console's files included. In AWS the same routes are split over three Lambdas (`api-routes.ts`,
+ * `publish-app.ts`, `console-app.ts`).
  */
 import { apiRoutes } from "./api-routes.ts";
 import type { ApiDeps } from "./deps.ts";
 import { handleRequest } from "./handle.ts";
 import type { ApiResponse } from "./http.ts";
 import { Router } from "./router.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { workflowPublishRoutes } from "./routes/workflow-publish.ts";
 
 export { toProblem } from "./handle.ts";
 
-export const router = new Router<ApiDeps>([...apiRoutes, ...workflowPublishRoutes]);
+export const router = new Router<ApiDeps>([
+  ...apiRoutes,
+  ...workflowPublishRoutes,
+  ...consoleRoutes,
+]);
 
 export const handleApiEvent = (event: unknown, deps: ApiDeps): Promise<ApiResponse> =>
   handleRequest(router, event, deps);

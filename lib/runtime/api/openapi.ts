@@ -598,7 +598,47 @@ function workflowDefinition(): Record<string, Schema> {
 }
 
 const executionsTag = ["executions"];
+/** The web console's files (docs/console.md): public, no data in them, no credentials needed. */
+const consoleFile = (description: string, types: readonly string[]): Schema => ({
+  description,
+  headers: {
+    ETag: { schema: { type: "string" }, description: "Send it back in If-None-Match." },
+    "Content-Security-Policy": { schema: { type: "string" } },
+  },
+  content: Object.fromEntries(types.map((type) => [type, { schema: { type: "string" } }])),
+});
+const notModified: Schema = { description: "Not modified: If-None-Match matched the ETag." };
 const paths: Schema = {
+  "/": {
+    get: {
+      operationId: "getConsole",
+      tags: ["operations"],
+      summary: "The web console (an HTML page that reads this API)",
+      security: [{}],
+      responses: {
+        "200": consoleFile("The console page.", ["text/html"]),
+        "304": notModified,
+      },
+    },
+  },
+  "/console/{asset}": {
+    get: {
+      operationId: "getConsoleAsset",
+      tags: ["operations"],
+      summary: "A file of the web console: app.js, console.css or favicon.svg",
+      security: [{}],
+      parameters: [
+        pathParam("asset", { type: "string" }, "`app.js`, `console.css` or `favicon.svg`."),
+      ],
+      responses: responses(
+        {
+          "200": consoleFile("The file.", ["text/javascript", "text/css", "image/svg+xml"]),
+          "304": notModified,
+        },
+        [400, 404],
+      ),
+    },
+  },
   "/health": {
     get: {
       operationId: "getHealth",
