@@ -115,6 +115,11 @@ export class BatonApi extends Construct {
         allowTestInvoke: false,
       });
       workflow.addMethod("PUT", publish, options);
+      // Templates compile too (docs/templates.md): the publish function serves them.
+      workflows.addResource("from-template").addMethod("POST", publish, options);
+      const templates = this.api.root.addResource("templates");
+      templates.addMethod("GET", publish, options);
+      templates.addResource("{name}").addMethod("GET", publish, options);
     }
     this.acknowledgeNagFindings(auth);
   }

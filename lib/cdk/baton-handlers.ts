@@ -11,8 +11,8 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { LAMBDA_TIMEOUT_MARGIN } from "../core/call-budget.ts";
 import { ENV } from "../runtime/aws/env.ts";
-import { BatonFunction } from "./baton-function.ts";
-import { CATALOGUE_FILE_NAME } from "./catalogue-file.ts";
+import { BatonFunction, type BundledFile } from "./baton-function.ts";
+import { CATALOGUE_FILE_NAME, TEMPLATES_FILE_NAME } from "./catalogue-file.ts";
 import { RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";
 import { executionsArn, stateMachineArn } from "./physical-names.ts";
@@ -132,6 +132,8 @@ export interface BatonHandlersProps {
   readonly workflows: readonly WorkflowRef[];
   /** Absolute path of the catalogue JSON written at synth. */
   readonly catalogueFile: string;
+  /** Absolute path of the templates JSON written at synth (publish function only). @default none */
+  readonly templatesFile?: string;
   readonly retentionDays: number;
   /** Longest per-attempt call timeout of any workflow, in seconds. @default 30 */
   readonly maxCallTimeoutSeconds?: number;
@@ -180,12 +182,20 @@ export class BatonHandlers extends Construct {
       id: string,
       timeout: Duration,
       memorySize = 256,
-      entry: { readonly handler: string; readonly description: string } = {
+      entry: {
+        readonly handler: string;
+        readonly description: string;
+        readonly files?: readonly BundledFile[];
+      } = {
         handler: name,
         description: DESCRIPTIONS[name],
       },
     ): BatonFunction => {
       const access = HANDLER_ACCESS[name];
+      const files = [
+        ...(access.catalogue ? [{ source: props.catalogueFile, target: CATALOGUE_FILE_NAME }] : []),
+        ...(entry.files ?? []),
+      ];
       const fn = new BatonFunction(this, id, {
         handler: entry.handler,
         description: entry.description,
@@ -193,9 +203,7 @@ export class BatonHandlers extends Construct {
         memorySize,
         environment: this.environmentFor(access, props),
         ...(props.metricNamespace === undefined ? {} : { metricNamespace: props.metricNamespace }),
-        ...(access.catalogue
-          ? { bundledFiles: [{ source: props.catalogueFile, target: CATALOGUE_FILE_NAME }] }
-          : {}),
+        ...(files.length > 0 ? { bundledFiles: files } : {}),
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
         ...(access.deadLettersFailedEvents ? { deadLetterQueue: props.deadLetterQueue } : {}),
@@ -229,8 +237,14 @@ export class BatonHandlers extends Construct {
     // Compiling needs the compiler and the YAML parser: a bundle of its own, the API's access.
     this.publishWorkflow = make("api", "PublishWorkflow", Duration.seconds(29), 1024, {
       handler: "publish-workflow",
-      description: "Baton: PUT /workflows/{name} (validates, compiles, publishes a version)",
+      description:
+        "Baton: PUT /workflows/{name} and templates (validates, compiles, publishes a version)",
+      ...(props.templatesFile === undefined
+        ? {}
+        : { files: [{ source: props.templatesFile, target: TEMPLATES_FILE_NAME }] }),
     });
+    if (props.templatesFile !== undefined)
+      this.publishWorkflow.function.addEnvironment(ENV.templatesFile, TEMPLATES_FILE_NAME);
     for (const fn of [this.functions.api, this.publishWorkflow])
       this.grantWorkflowManagement(fn, runtime, this.runtimeRole, props);
     for (const name of ["execution-records", "start-execution"] as const)

@@ -24,7 +24,7 @@ import { BatonDeadLetterQueue } from "./baton-dead-letter-queue.ts";
 import { BatonHandlers } from "./baton-handlers.ts";
 import { BatonTables } from "./baton-tables.ts";
 import { BatonWorkflow } from "./baton-workflow.ts";
-import { writeCatalogueFile } from "./catalogue-file.ts";
+import { writeCatalogueFile, writeTemplatesFile } from "./catalogue-file.ts";
 import { loadCompiledWorkflows } from "./compiled-workflows.ts";
 import { ConcurrencySlotsRule } from "./concurrency-slots-rule.ts";
 import type { BatonConfig } from "./config.ts";
@@ -102,6 +102,7 @@ export class BatonStack extends Stack {
         awaits: c.manifest.tasks.includes("AwaitSignal"),
       })),
       catalogueFile: this.catalogueFile,
+      templatesFile: writeTemplatesFile(config.templatesDir, stage.outdir, this.artifactId),
       retentionDays: config.retentionDays,
       allowPrivateServiceUrls: config.allowPrivateServiceUrls,
       maxCallTimeoutSeconds: maxCallTimeout(compiled),

@@ -6,8 +6,10 @@
  * `BATON_STATE_MACHINE_ARN_PREFIX`.
  */
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { formatProblems } from "../core/problems.ts";
 import { type CatalogueFile, catalogueEntry } from "../core/project/catalogue.ts";
+import { loadTemplateDir } from "../core/project/load-templates.ts";
 import type { ReadyWorkflow } from "../core/project/model.ts";
 
 /** Name of the catalogue inside a bundle; Lambda unpacks bundles to `LAMBDA_TASK_ROOT`. */
@@ -29,5 +31,27 @@ export function writeCatalogueFile(
 ): string {
   const path = join(dir, `${name}.${CATALOGUE_FILE_NAME}`);
   writeFileSync(path, `${JSON.stringify(buildCatalogue(workflows))}\n`);
+  return path;
+}
+
+/** Name of the templates file inside the publish function's bundle (docs/templates.md). */
+export const TEMPLATES_FILE_NAME = "templates.json";
+
+/**
+ * Reads and checks the templates folder and writes `{templates: [{file, text}]}` as
+ * `<dir>/<name>.templates.json` for the publish function; a template with errors fails the synth,
+ * as a workflow with errors does.
+ */
+export function writeTemplatesFile(templatesDir: string, dir: string, name: string): string {
+  const { templates, problems } = loadTemplateDir(templatesDir, basename(templatesDir));
+  const errors = problems.filter((p) => p.problem.severity === "error");
+  if (errors.length > 0) {
+    throw new Error(
+      `Templates in ${templatesDir} have errors:\n${formatProblems(errors).join("\n")}`,
+    );
+  }
+  const path = join(dir, `${name}.${TEMPLATES_FILE_NAME}`);
+  const files = templates.map(({ file, text }) => ({ file, text }));
+  writeFileSync(path, `${JSON.stringify({ templates: files })}\n`);
   return path;
 }

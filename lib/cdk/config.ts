@@ -25,6 +25,11 @@ export interface BatonConfig {
    * resolved against the workflows folder, where `baton dev` looks for it too.
    */
   readonly servicesFile: string;
+  /**
+   * Absolute path of the templates folder the publish function serves (`GET /templates`,
+   * docs/templates.md); a folder that does not exist serves none.
+   */
+  readonly templatesDir: string;
   /** Deployment stage; part of every physical name (`baton-<stage>-…`). */
   readonly stage: string;
   readonly apiAuth: ApiAuth;
@@ -54,6 +59,7 @@ export interface BatonConfig {
 export const CONTEXT_KEYS = {
   workflowsDir: "baton:workflowsDir",
   servicesFile: "baton:servicesFile",
+  templatesDir: "baton:templatesDir",
   stage: "baton:stage",
   apiAuth: "baton:apiAuth",
   retentionDays: "baton:retentionDays",
@@ -106,6 +112,7 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
 
   const workflowsDir = text(CONTEXT_KEYS.workflowsDir, "workflows") ?? "workflows";
   const servicesFile = text(CONTEXT_KEYS.servicesFile, "services.yaml") ?? "services.yaml";
+  const templatesDir = text(CONTEXT_KEYS.templatesDir, "templates") ?? "templates";
   const stage = text(CONTEXT_KEYS.stage, "dev") ?? "dev";
   if (!STAGE_PATTERN.test(stage)) {
     problems.push(
@@ -147,6 +154,7 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
   return {
     workflowsDir: resolve(cwd, workflowsDir),
     servicesFile: resolve(cwd, workflowsDir, servicesFile),
+    templatesDir: resolve(cwd, templatesDir),
     stage,
     apiAuth,
     retentionDays,

@@ -117,6 +117,13 @@ export function instantiateTemplate(doc: JsonObject, values: TemplateValues = {}
   return { template, workflow: { workflow: name, ...filled }, problems: report.problems };
 }
 
+/** What `GET /templates` shows of a template document; undefined when it has errors. */
+export function readTemplateInfo(doc: JsonObject): TemplateInfo | undefined {
+  const report = new Report();
+  const info = readTemplate(doc, report);
+  return report.errorCount === 0 ? info : undefined;
+}
+
 /** The template's own fields; undefined (with problems) when they cannot be used. */
 function readTemplate(doc: JsonObject, report: Report): TemplateInfo | undefined {
   const name = doc[TEMPLATE_KEY];

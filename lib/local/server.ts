@@ -6,11 +6,12 @@
  * resumed at the next start on the same data dir, or finish the compensation they had started.
  */
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { formatProblems } from "../core/problems.ts";
 import { registrySeedIn } from "../core/project/load.ts";
+import { loadTemplateDir } from "../core/project/load-templates.ts";
 import { STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import { handleApiEvent } from "../runtime/api/app.ts";
 import type { ApiDeps } from "../runtime/api/deps.ts";
@@ -56,6 +57,8 @@ export interface DevServerOptions {
   /** Registry seed; default `<workflowsDir>/services.yaml` (or `.yml`, `.json`) when it exists. */
   readonly servicesFile?: string;
   readonly dataDir: string;
+  /** Templates served by `GET /templates` (docs/templates.md). @default none */
+  readonly templatesDir?: string;
   /** Also start the demo services (on the ports of the seed file) and print how to try them. */
   readonly demo?: boolean;
   /** Zero pauses for retries and Wait states (tests). @default false */
@@ -110,6 +113,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     servicesFile === undefined ? {} : { exclude: [servicesFile] },
   );
   for (const line of formatProblems(compiled.problems)) log(line);
+  const templates =
+    options.templatesDir === undefined
+      ? undefined
+      : loadTemplateDir(options.templatesDir, basename(options.templatesDir));
+  for (const line of formatProblems(templates?.problems ?? [])) log(line);
   for (const file of compiled.refused)
     log(`baton dev: ${file} refused (fix the errors above); the other workflows are served`);
 
@@ -233,6 +241,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
       inputValidator: new InputValidator(),
       controlPlane,
+      ...(templates === undefined ? {} : { templates: async () => templates.templates }),
       healthChecks: [
         { name: "executions", check: describeTable(dynamo.client, TABLES.executions) },
         { name: "registry", check: describeTable(dynamo.client, TABLES.registry) },

@@ -23,6 +23,7 @@ describe("readBatonConfig", () => {
     expect(config).toEqual({
       workflowsDir: "/project/workflows",
       servicesFile: "/project/workflows/services.yaml",
+      templatesDir: "/project/templates",
       stage: "dev",
       apiAuth: { mode: "iam" },
       retentionDays: 30,
@@ -38,6 +39,7 @@ describe("readBatonConfig", () => {
     const values = {
       "baton:workflowsDir": "flows",
       "baton:servicesFile": "/etc/baton/services.yaml",
+      "baton:templatesDir": "tpl",
       "baton:stage": "prod",
       "baton:apiAuth": "jwt",
       "baton:jwtIssuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
@@ -53,6 +55,7 @@ describe("readBatonConfig", () => {
     expect(config).toEqual({
       workflowsDir: "/project/flows",
       servicesFile: "/etc/baton/services.yaml",
+      templatesDir: "/project/tpl",
       stage: "prod",
       apiAuth: {
         mode: "jwt",

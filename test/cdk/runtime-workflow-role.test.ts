@@ -136,6 +136,22 @@ describe("functions that manage workflows", () => {
     );
   });
 
+  it("routes the template routes to the publish function, which ships the templates file", () => {
+    const resources = built.template.findResources("AWS::ApiGateway::Resource");
+    const partOf = (ref: unknown): string => {
+      const logical = (ref as { Ref?: string }).Ref ?? "";
+      return String(resources[logical]?.Properties.PathPart ?? "");
+    };
+    const publish = id("AWS::Lambda::Function", "HandlersPublishWorkflowFunction");
+    const routed = Object.values(built.template.findResources("AWS::ApiGateway::Method"))
+      .filter((m) => JSON.stringify(m.Properties.Integration?.Uri ?? "").includes(publish))
+      .map((m) => `${m.Properties.HttpMethod} ${partOf(m.Properties.ResourceId)}`)
+      .sort();
+    expect(routed).toEqual(["GET templates", "GET {name}", "POST from-template", "PUT {name}"]);
+    const fn = built.template.findResources("AWS::Lambda::Function")[publish];
+    expect(fn?.Properties.Environment.Variables.BATON_TEMPLATES_FILE).toBe("templates.json");
+  });
+
   it("records the executions of every machine under the prefix, runtime-created ones included", () => {
     const rules = Object.values(built.template.findResources("AWS::Events::Rule")).filter((r) =>
       JSON.stringify(r.Properties.EventPattern ?? {}).includes("Status Change"),

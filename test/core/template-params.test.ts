@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../lib/core/model.ts";
 import { buildProject } from "../../lib/core/project/build.ts";
+import { readTemplates } from "../../lib/core/project/templates.ts";
 import { instantiateTemplate, type TemplateValues } from "../../lib/core/template-params.ts";
 
 const TEMPLATES = join(import.meta.dirname, "../../templates");
@@ -219,5 +220,36 @@ describe("instantiateTemplate", () => {
     );
     expect(build(text).workflows[0]?.workflow.name).toBe("tiny");
     expect(JSON.stringify(build(text).workflows[0]?.source)).toContain('"ex GET /items');
+  });
+});
+
+describe("readTemplates", () => {
+  const example = TINY.replace(
+    "  required: [service]",
+    "  required: [service]\n  examples: [{ service: ex }]",
+  );
+  const tiny = (name: string) => example.replace("template: tiny", `template: ${name}`);
+
+  it("serves the templates without errors, by name, and reports the others", () => {
+    const set = readTemplates([
+      { file: "t/b.yaml", text: tiny("b") },
+      { file: "t/a.yaml", text: tiny("a") },
+      { file: "t/dup.yaml", text: tiny("a") },
+      { file: "t/w.yaml", text: "workflow: w\nsteps: [{ id: a, call: s GET /a }]" },
+      {
+        file: "t/bad.yaml",
+        text: example.replace("{{ param.service }} GET", "{{ param.nope }} GET"),
+      },
+    ]);
+    expect(set.templates.map((t) => [t.info.name, t.file])).toStrictEqual([
+      ["a", "t/a.yaml"],
+      ["b", "t/b.yaml"],
+    ]);
+    expect(set.problems.map((p) => [p.file, p.problem.code, p.problem.line])).toStrictEqual([
+      ["t/dup.yaml", "E_TEMPLATE_NAME", 1],
+      ["t/w.yaml", "E_TEMPLATE_NAME", 1],
+      ["t/bad.yaml", "E_UNKNOWN_PARAMETER", 12],
+      ["t/bad.yaml", "W_UNUSED_PARAMETER", 7],
+    ]);
   });
 });

@@ -13,11 +13,12 @@ export const dev: Command = {
   name: "dev",
   summary: "run the local server (API, Step Functions, registry) in one process",
   synopsis:
-    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--data-dir .baton] [--demo] [--quiet]",
+    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--templates dir] [--data-dir .baton] [--demo] [--quiet]",
   help: [
     "--port n             HTTP port (default 3000)",
     "--workflows dir      workflow folder (default workflows/)",
     "--services file      service registry seed (default: <workflows>/services.yaml when present)",
+    "--templates dir      templates served by GET /templates (default templates/ when present)",
     "--data-dir dir       where local state is kept (default .baton/)",
     "--demo               also start the demo services the examples call",
     "--quiet              no activity lines (executions, step failures, retries, undos, registry)",
@@ -26,6 +27,7 @@ export const dev: Command = {
     port: { type: "string", short: "p" },
     workflows: { type: "string" },
     services: { type: "string" },
+    templates: { type: "string" },
     "data-dir": { type: "string" },
     demo: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
@@ -42,6 +44,10 @@ export const dev: Command = {
       throw new UsageError(`--workflows ${workflowsDir} is not a folder of workflow files`);
     }
     const services = text("services");
+    const templatesDir = resolve(ctx.cwd, text("templates") ?? "templates");
+    if (text("templates") !== undefined && !isDirectory(templatesDir)) {
+      throw new UsageError(`--templates ${templatesDir} is not a folder of template files`);
+    }
     const module = await importLocal<ServerModule>("server", "startDevServer");
     const line = (write: (text: string) => void) => (text: string) => write(`${text}\n`);
     const server = await startOrExplain(() =>
@@ -50,6 +56,7 @@ export const dev: Command = {
         workflowsDir,
         ...(services === undefined ? {} : { servicesFile: resolve(ctx.cwd, services) }),
         dataDir: resolve(ctx.cwd, text("data-dir") ?? ".baton"),
+        ...(isDirectory(templatesDir) ? { templatesDir } : {}),
         demo: ctx.values.demo === true,
         log: line(ctx.io.stderr),
         // With --json, stdout carries only the JSON object.

@@ -6,6 +6,7 @@
  */
 import type { Json } from "../model.ts";
 import type { FileProblem, Problem } from "../problems.ts";
+import type { TemplateValues } from "../template-params.ts";
 import { didYouMean } from "../validate/problem-report.ts";
 import { buildProject } from "./build.ts";
 import type { ReadyWorkflow } from "./model.ts";
@@ -15,6 +16,11 @@ export interface SourceOptions {
   readonly known: (name: string) => boolean;
   /** Names for the did-you-mean hint. @default none */
   readonly knownNames?: () => Iterable<string>;
+  /**
+   * The text is a template and these its values (docs/templates.md): the workflow it creates is
+   * built, and problems name `file` (the template's) instead of the workflow. @default a workflow
+   */
+  readonly template?: { readonly file: string; readonly values: TemplateValues };
 }
 
 export type SourceResult =
@@ -22,11 +28,15 @@ export type SourceResult =
   | { readonly ready?: undefined; readonly problems: readonly FileProblem[] };
 
 export function buildSource(name: string, text: string, options: SourceOptions): SourceResult {
-  const project = buildProject([{ file: name, text }], { complete: false });
+  const shownAs = options.template?.file ?? name;
+  const project = buildProject([{ file: shownAs, text }], {
+    complete: false,
+    ...(options.template === undefined ? {} : { templates: options.template.values }),
+  });
   const file = project.files[0];
   const problems: FileProblem[] = [...project.problems];
   const add = (problem: Problem): void => {
-    problems.push({ file: name, problem });
+    problems.push({ file: shownAs, problem });
   };
   if (file?.name !== undefined && file.name !== name) {
     add({

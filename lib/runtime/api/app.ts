@@ -9,6 +9,7 @@ import { handleRequest } from "./handle.ts";
 import type { ApiResponse } from "./http.ts";
 import { Router } from "./router.ts";
 import { consoleRoutes } from "./routes/console.ts";
+import { templateRoutes } from "./routes/templates.ts";
 import { workflowPublishRoutes } from "./routes/workflow-publish.ts";
 
 export { toProblem } from "./handle.ts";
@@ -16,6 +17,7 @@ export { toProblem } from "./handle.ts";
 export const router = new Router<ApiDeps>([
   ...apiRoutes,
   ...workflowPublishRoutes,
+  ...templateRoutes,
   ...consoleRoutes,
 ]);
 

@@ -2,6 +2,7 @@
  * Everything the API handlers use, injected as one object. `aws/api-deps.ts` builds the AWS
  * implementations once per container; tests and the local runtime pass their own.
  */
+import type { TemplateSource } from "../../core/project/templates.ts";
 import type { EventBusWriter } from "../bus-input.ts";
 import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionsDeps } from "../execution-lifecycle.ts";
@@ -29,6 +30,11 @@ export interface ApiDeps extends ExecutionsDeps {
    * @default none
    */
   readonly controlPlane?: ControlPlaneDeps;
+  /**
+   * The templates served (`GET /templates`, `POST /workflows/from-template`): read once, checked.
+   * @default none
+   */
+  readonly templates?: () => Promise<readonly TemplateSource[]>;
   /** Picks among an alias's weighted versions. @default Math.random */
   readonly random?: () => number;
   /** Where unexpected failures and unavailable dependencies are reported. @default consoleLogger */

@@ -296,6 +296,18 @@ const components: Schema = {
         warnings: { type: "array", items: ref("WorkflowProblem") },
       },
     },
+    Template: {
+      type: "object",
+      required: ["name", "file", "parameters"],
+      properties: {
+        name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,62}$" },
+        description: { type: "string" },
+        file: { type: "string", description: "The template file it was read from." },
+        parameters: { type: "object", description: "JSON Schema (2020-12) of the parameters." },
+        example: { type: "object", description: "The first of the schema's examples." },
+        source: { type: "string", description: "The template file (GET /templates/{name} only)." },
+      },
+    },
     WorkflowVersion: {
       type: "object",
       required: ["name", "version", "publishedAt", "publishedBy", "origin", "source", "definition"],
@@ -725,6 +737,77 @@ const paths: Schema = {
       tags: ["workflows"],
       summary: "Delete: later starts 404; running executions finish on their version",
       responses: responses({ "204": { description: "Deleted." } }, [400, 404, 409, ...STORE]),
+    },
+  },
+  "/workflows/from-template": {
+    post: {
+      operationId: "createWorkflowFromTemplate",
+      tags: ["workflows"],
+      summary:
+        "Create or update a workflow from a template: fill its parameters, validate, compile, publish",
+      requestBody: jsonBody(
+        {
+          type: "object",
+          required: ["template", "name"],
+          additionalProperties: false,
+          properties: {
+            template: { type: "string", minLength: 1, description: "A name GET /templates lists." },
+            name: {
+              type: "string",
+              pattern: "^[a-z][a-z0-9-]{0,62}$",
+              description: "The workflow to create or update (not from-template).",
+            },
+            parameters: {
+              type: "object",
+              description: "Values checked against the template's parameters schema.",
+            },
+          },
+        },
+        true,
+        '{"template": "saga", "name": "eu-orders", "parameters": {…}}',
+      ),
+      responses: responses(
+        {
+          "201": json(
+            { allOf: [ref("Published"), { properties: { template: { type: "string" } } }] },
+            "Created: version 1 (or the first after a delete).",
+          ),
+          "200": json(
+            { allOf: [ref("Published"), { properties: { template: { type: "string" } } }] },
+            "A new version, or none when identical to the newest.",
+          ),
+        },
+        [...BODY, 404, 409, ...STORE],
+      ),
+    },
+  },
+  "/templates": {
+    get: {
+      operationId: "listTemplates",
+      tags: ["workflows"],
+      summary: "The templates workflows can be created from",
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items"],
+              properties: { items: { type: "array", items: ref("Template") } },
+            },
+            "Every template, by name.",
+          ),
+        },
+        [],
+      ),
+    },
+  },
+  "/templates/{name}": {
+    parameters: [pathParam("name", { type: "string" }, "Template name.")],
+    get: {
+      operationId: "getTemplate",
+      tags: ["workflows"],
+      summary: "One template, with its source",
+      responses: responses({ "200": json(ref("Template"), "The template.") }, [404]),
     },
   },
   "/workflows/{name}/versions": {

@@ -137,6 +137,8 @@ export async function handleWithDefaults(
   event: ApiEvent,
   log: Logger = logger,
   router: Router<ApiDeps> = apiRouter,
+  /** Adds what only this function's routes use (the publish function's templates). */
+  extend: (deps: ApiDeps) => ApiDeps = (deps) => deps,
 ): Promise<ApiResponse> {
   let deps: ApiDeps;
   try {
@@ -158,5 +160,5 @@ export async function handleWithDefaults(
     // A stale catalogue still serves: the next request tries the table again.
     log.warn("workflow catalogue not refreshed", { error: String(error) });
   }
-  return handleRequest(router, event, deps);
+  return handleRequest(router, event, extend(deps));
 }

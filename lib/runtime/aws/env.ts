@@ -14,6 +14,8 @@ export const ENV = {
   dlqUrl: "BATON_DLQ_URL",
   /** JSON file with the compiled workflow catalogue (see `lib/runtime/workflow-catalogue.ts`); relative paths are resolved against `LAMBDA_TASK_ROOT`. */
   catalogueFile: "BATON_CATALOGUE_FILE",
+  /** JSON file with the templates the publish function serves (`{templates: [{file, text}]}`). */
+  templatesFile: "BATON_TEMPLATES_FILE",
   /** State machine ARN of a workflow = this prefix + the workflow name (set by the CDK stack). */
   stateMachineArnPrefix: STATE_MACHINE_ARN_PREFIX_VARIABLE,
   /** The workflows table (runtime workflows and every version); the catalogue is read from it. */

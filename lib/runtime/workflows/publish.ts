@@ -6,7 +6,7 @@
 
 import type { FileProblem } from "../../core/problems.ts";
 import type { ReadyWorkflow } from "../../core/project/model.ts";
-import { buildSource, withVersion } from "../../core/project/source.ts";
+import { buildSource, type SourceResult, withVersion } from "../../core/project/source.ts";
 import { WorkflowInvalidError } from "./errors.ts";
 import { deployVersion, type PublishDeps, pointLiveAt, sourceHash } from "./versions.ts";
 
@@ -29,10 +29,26 @@ export async function publishWorkflow(
   text: string,
   publishedBy: string,
 ): Promise<PublishOutcome> {
-  const built = buildSource(name, text, {
-    known: (child) => deps.catalogue.get(child) !== undefined,
-    knownNames: () => deps.catalogue.list().map((w) => w.name),
-  });
+  return publishBuilt(deps, name, buildSource(name, text, knownWorkflows(deps)), text, publishedBy);
+}
+
+/** What a published source's `workflow` steps may start: the workflows in the catalogue. */
+export const knownWorkflows = (deps: PublishDeps) => ({
+  known: (child: string) => deps.catalogue.get(child) !== undefined,
+  knownNames: () => deps.catalogue.list().map((w) => w.name),
+});
+
+/**
+ * Publishes a source built by `buildSource` (its problems are a 400 when it has errors); `text`
+ * is what the version stores as its source.
+ */
+export async function publishBuilt(
+  deps: PublishDeps,
+  name: string,
+  built: SourceResult,
+  text: string,
+  publishedBy: string,
+): Promise<PublishOutcome> {
   if (built.ready === undefined) throw new WorkflowInvalidError(name, built.problems);
   const warnings = built.problems;
   const hash = sourceHash(built.ready.source);

@@ -12,6 +12,12 @@ import { caller, publishDeps, toWorkflowProblem, workflowName } from "./workflow
 export const workflowPublishRoutes: readonly Route<ApiDeps>[] = [
   route("PUT", "/workflows/{name}", async ({ deps, params, request }) => {
     const name = workflowName(params.name ?? "");
+    if (name === "from-template") {
+      throw badRequest(
+        '"from-template" is reserved: POST /workflows/from-template creates workflows from templates.',
+        [{ path: "/path/name", message: "is reserved" }],
+      );
+    }
     const outcome = await publishWorkflow(
       publishDeps(deps),
       name,

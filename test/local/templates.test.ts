@@ -1,0 +1,186 @@
+/**
+ * Templates on `baton dev`, over real HTTP: the shipped templates listed, a workflow created from
+ * one, run, re-created unchanged and updated as a new version; every problem of a request.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
+import { type DevServer, startDevServer } from "../../lib/local/server.ts";
+import type { ExecutionDocument } from "../../lib/runtime/records/document.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+let dir: string;
+let demo: DemoServices;
+let server: DevServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "baton-templates-"));
+  demo = await startDemoServices({ basePort: 0 });
+  await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
+  server = await startDevServer({
+    port: 0,
+    workflowsDir: join(import.meta.dirname, "fixtures", "workflows"),
+    servicesFile: join(dir, "services.yaml"),
+    templatesDir: join(ROOT, "templates"),
+    dataDir: join(dir, "data"),
+    skipDelays: true,
+    log: () => {},
+    out: () => {},
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await demo?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === "" ? null : JSON.parse(text)) as T };
+}
+
+const create = (body: unknown) => api("POST", "/workflows/from-template", body);
+const errorPaths = (body: unknown) =>
+  ((body as { errors?: { path: string }[] }).errors ?? []).map((e) => e.path);
+
+async function finished(id: string): Promise<ExecutionDocument> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { body } = await api<ExecutionDocument>("GET", `/executions/${id}`);
+    if (body.status !== "RUNNING") return body;
+    if (Date.now() > deadline) throw new Error(`execution ${id} still ${body.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe("templates on baton dev", () => {
+  it("lists the shipped templates with their parameters schema and example", async () => {
+    const { status, body } = await api<{ items: { name: string; parameters: object }[] }>(
+      "GET",
+      "/templates",
+    );
+    expect(status).toBe(200);
+    expect(body.items.map((t) => t.name)).toStrictEqual([
+      "approval",
+      "batch-fan-out",
+      "data-pipeline",
+      "saga",
+      "voice-transcription",
+    ]);
+    const one = await api<{ name: string; source: string; example: object }>(
+      "GET",
+      "/templates/saga",
+    );
+    expect(one.status).toBe(200);
+    expect(one.body.source).toContain("template: saga");
+    expect(one.body.example).toStrictEqual({
+      paymentsService: "payments",
+      currencies: ["EUR", "USD"],
+      chargeAttempts: 3,
+    });
+    expect((await api("GET", "/templates/nope")).status).toBe(404);
+  });
+
+  it("creates a workflow from a template, runs it, and versions later changes", async () => {
+    // Act
+    const request = {
+      template: "saga",
+      name: "eu-orders",
+      parameters: { currencies: ["EUR", "CHF"], chargeAttempts: 2 },
+    };
+    const first = await create(request);
+    // Assess
+    expect([first.status, first.body]).toStrictEqual([
+      201,
+      { name: "eu-orders", version: 1, published: true, template: "saga" },
+    ]);
+    const start = await api<{ id: string }>("POST", "/workflows/eu-orders/executions", {
+      orderId: "o-1",
+      sku: "sku-1",
+      quantity: 1,
+      amount: 12,
+      currency: "CHF",
+    });
+    expect(start.status).toBe(201);
+    const done = await finished(start.body.id);
+    expect([done.status, done.version]).toStrictEqual(["SUCCEEDED", 1]);
+    // The input schema the template filled refuses what the parameters left out.
+    const refused = await api("POST", "/workflows/eu-orders/executions", {
+      orderId: "o-2",
+      sku: "s",
+      quantity: 1,
+      amount: 1,
+      currency: "USD",
+    });
+    expect(refused.status).toBe(400);
+
+    const again = await create(request);
+    expect([again.status, again.body.version, again.body.published]).toStrictEqual([200, 1, false]);
+    const changed = await create({ ...request, parameters: { chargeAttempts: 4 } });
+    expect([changed.status, changed.body.version, changed.body.published]).toStrictEqual([
+      200,
+      2,
+      true,
+    ]);
+    const versions = await api<{ items: { version: number; source: string }[] }>(
+      "GET",
+      "/workflows/eu-orders/versions",
+    );
+    expect(versions.body.items[0]?.source).toMatch(
+      /^# Created from template saga \(templates\/saga\.yaml\) with parameters \{"chargeAttempts":4\}\nworkflow: eu-orders\n/,
+    );
+  }, 60_000);
+
+  it("fails with 400 naming each parameter a value breaks", async () => {
+    const { status, body } = await create({
+      template: "batch-fan-out",
+      name: "rows",
+      parameters: { service: "Bad Service", maxConcurrency: 500 },
+    });
+    expect(status).toBe(400);
+    expect((body as { type: string }).type).toBe("urn:baton:problem:invalid-workflow");
+    expect(errorPaths(body).sort()).toStrictEqual([
+      "/parameters/maxConcurrency",
+      "/parameters/path",
+      "/parameters/service",
+    ]);
+    expect((body as { errors: { file: string }[] }).errors[0]?.file).toBe(
+      "templates/batch-fan-out.yaml",
+    );
+  });
+
+  it("fails with 404 for an unknown template, with a hint", async () => {
+    const { status, body } = await create({ template: "sagaa", name: "x", parameters: {} });
+    expect(status).toBe(404);
+    expect((body as { detail: string }).detail).toContain('did you mean "saga"');
+  });
+
+  it("fails with 400 listing every problem of the request body", async () => {
+    const { status, body } = await create({ name: "Bad Name", parameters: [], extra: 1 });
+    expect(status).toBe(400);
+    expect(errorPaths(body).sort()).toStrictEqual(["/extra", "/name", "/parameters", "/template"]);
+    expect((await create("[1]")).status).toBe(400);
+    expect((await create("{")).status).toBe(400);
+    const reserved = await create({ template: "saga", name: "from-template" });
+    expect(errorPaths(reserved.body)).toStrictEqual(["/name"]);
+    const put = await fetch(`${server.url}/workflows/from-template`, {
+      method: "PUT",
+      headers: { "content-type": "application/yaml" },
+      body: "workflow: from-template\nsteps: [{ id: a, call: inventory GET /a }]\n",
+    });
+    expect(put.status).toBe(400);
+  });
+});
