@@ -557,15 +557,21 @@ describe("handler failures", () => {
 });
 
 describe("API", () => {
-  it("proxies every route but PUT /workflows/{name} to the api handler with IAM auth and a validator", () => {
+  it("proxies every route but the compiling ones to the api handler with IAM auth and a validator", () => {
     const all = Object.values(built.template.findResources("AWS::ApiGateway::Method"));
     const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
     const publishFn = id("AWS::Lambda::Function", "HandlersPublishWorkflowFunction");
     expect(all.map((m) => m.Properties.AuthorizationType)).toEqual(all.map(() => "AWS_IAM"));
-    const publish = all.filter((m) => m.Properties.HttpMethod === "PUT");
-    expect(publish).toHaveLength(1);
-    expect(JSON.stringify(publish[0]?.Properties.Integration.Uri)).toContain(publishFn);
-    const methods = all.filter((m) => m.Properties.HttpMethod !== "PUT");
+    // PUT /workflows/{name} and the template routes compile: the publish function serves them.
+    const toPublish = (m: (typeof all)[number]) =>
+      JSON.stringify(m.Properties.Integration.Uri).includes(publishFn);
+    expect(
+      all
+        .filter(toPublish)
+        .map((m) => m.Properties.HttpMethod)
+        .sort(),
+    ).toEqual(["GET", "GET", "POST", "PUT"]);
+    const methods = all.filter((m) => !toPublish(m));
     expect(methods).toHaveLength(5);
     for (const method of methods) {
       expect(method.Properties.HttpMethod).toEqual("ANY");
@@ -578,7 +584,17 @@ describe("API", () => {
     const paths = Object.values(built.template.findResources("AWS::ApiGateway::Resource")).map(
       (r) => r.Properties.PathPart,
     );
-    expect(paths.sort()).toEqual(["workflows", "{name}", "{proxy+}", "{proxy+}"].sort());
+    expect(paths.sort()).toEqual(
+      [
+        "workflows",
+        "{name}",
+        "{proxy+}",
+        "{proxy+}",
+        "from-template",
+        "templates",
+        "{name}",
+      ].sort(),
+    );
   });
 
   it("throttles the stage, traces it, logs errors and writes JSON access logs", () => {
