@@ -67,8 +67,10 @@ export interface HandlerAccess {
 
 export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
   "service-call": { registry: true, pauseFlags: true, publishes: true, readsSecrets: true },
-  // Probes send the service's configured headers, which may reference secrets.
-  "health-check": { registry: true, publishes: true, readsSecrets: true },
+  // Probes send the service's configured headers, which may reference secrets. It also refreshes
+  // service contracts and judges the deployed workflows against them (the catalogue), storing
+  // drift in the registry table (docs/contracts.md).
+  "health-check": { registry: true, publishes: true, readsSecrets: true, catalogue: true },
   api: {
     registry: true,
     executions: true,
@@ -99,7 +101,8 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
 
 const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
   "service-call": "Baton: calls a registered service for a workflow step or compensation",
-  "health-check": "Baton: probes every registered service instance",
+  "health-check":
+    "Baton: probes every registered service instance and refreshes service contracts (drift)",
   api: "Baton: HTTP API (API Gateway proxy)",
   "execution-records": "Baton: folds execution status and step events into execution records",
   "await-signal": "Baton: parks an await step's task token until its signal arrives",
@@ -247,7 +250,7 @@ export class BatonHandlers extends Construct {
       this.publishWorkflow.function.addEnvironment(ENV.templatesFile, TEMPLATES_FILE_NAME);
     for (const fn of [this.functions.api, this.publishWorkflow])
       this.grantWorkflowManagement(fn, runtime, this.runtimeRole, props);
-    for (const name of ["execution-records", "start-execution"] as const)
+    for (const name of ["execution-records", "start-execution", "health-check"] as const)
       this.grantCatalogueTable(this.functions[name], runtime);
     this.grantRuntimeHistory(this.functions["execution-records"], runtime);
   }

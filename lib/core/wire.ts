@@ -43,6 +43,8 @@ export const DetailType = {
   CircuitClosed: "Circuit Closed",
   /** A refreshed service contract breaks calls of deployed workflows (docs/contracts.md). */
   ContractDriftDetected: "Contract Drift Detected",
+  /** A service's contract no longer breaks any deployed workflow of the Region (docs/contracts.md). */
+  ContractDriftCleared: "Contract Drift Cleared",
 } as const;
 
 /** Baton's own detail types: an `emit` step may not use them (records would trust them). */

@@ -18,6 +18,7 @@ import type { ApiDeps } from "../runtime/api/deps.ts";
 import { InputValidator } from "../runtime/api/input-validation.ts";
 import { awaitSignal } from "../runtime/await-signal.ts";
 import { setClients } from "../runtime/aws/clients.ts";
+import { DynamoDriftStore } from "../runtime/aws/dynamo-drift-store.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
@@ -27,6 +28,8 @@ import { DynamoSlotStore } from "../runtime/aws/dynamo-slot-store.ts";
 import { DynamoWorkflowStore } from "../runtime/aws/dynamo-workflow-store.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { systemClock } from "../runtime/circuit/clock.ts";
+import { LOCAL_REGION } from "../runtime/contracts/drift-record.ts";
+import { refreshAllContracts } from "../runtime/contracts/scheduled-refresh.ts";
 import { ValidationError } from "../runtime/errors.ts";
 import { startExecution } from "../runtime/execution-lifecycle.ts";
 import { runHealthChecks } from "../runtime/health-check.ts";
@@ -67,6 +70,11 @@ export interface DevServerOptions {
   readonly realUndoDelays?: boolean;
   /** Seconds between health-check rounds. @default 5 */
   readonly healthCheckSeconds?: number;
+  /**
+   * Seconds between contract refreshes (every registered URL or inline contract read again and
+   * the served workflows judged against it; docs/contracts.md). @default 60
+   */
+  readonly contractRefreshSeconds?: number;
   /** Where lines for the user go. @default console.error for problems, console.log for the banner */
   readonly log?: (line: string) => void;
   readonly out?: (line: string) => void;
@@ -227,6 +235,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
     const health = startHealthChecks(registryStore, live, options.healthCheckSeconds ?? 5, log);
     cleanup.push(() => health.stop());
+    const drift = new DynamoDriftStore({ client: dynamo.client, tableName: TABLES.registry });
+    const contracts = startTimer(options.contractRefreshSeconds ?? 60, async () => {
+      try {
+        await refreshAllContracts({
+          registry: registryStore,
+          catalogue: compiled.catalogue,
+          events: live.publisher,
+          drift,
+          region: LOCAL_REGION,
+          logger: { ...consoleLogger, warn: (message) => log(`baton dev: ${message}`) },
+        });
+      } catch (error) {
+        log(`baton dev: contract refresh failed: ${(error as Error).message}`);
+      }
+    });
+    cleanup.push(() => contracts.stop());
 
     deps = {
       catalogue: compiled.catalogue,
@@ -237,6 +261,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       pauses,
       events: live.publisher,
       registry: new RegistryService({ store: registryStore, events: live.publisher }),
+      drift,
+      region: LOCAL_REGION,
       dlq: live.deadLetters,
       bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
       inputValidator: new InputValidator(),
@@ -369,14 +395,7 @@ function startHealthChecks(
   seconds: number,
   log: (line: string) => void,
 ): { stop(): Promise<void> } {
-  let current: Promise<void> | undefined;
-  const round = (): Promise<void> => {
-    current ??= check().finally(() => {
-      current = undefined;
-    });
-    return current;
-  };
-  const check = async (): Promise<void> => {
+  return startTimer(seconds, async () => {
     try {
       await runHealthChecks({
         registry: store,
@@ -387,12 +406,25 @@ function startHealthChecks(
     } catch (error) {
       log(`baton dev: health checks failed: ${(error as Error).message}`);
     }
+  });
+}
+
+/**
+ * Runs `work` now and every `seconds`, never two rounds at once. Stopping waits for a round in
+ * flight: its registry scan must not outlive the local DynamoDB, which closes its database under
+ * it (an uncaught "Database is not open" otherwise).
+ */
+function startTimer(seconds: number, work: () => Promise<void>): { stop(): Promise<void> } {
+  let current: Promise<void> | undefined;
+  const round = (): Promise<void> => {
+    current ??= work().finally(() => {
+      current = undefined;
+    });
+    return current;
   };
   void round();
   const timer = setInterval(() => void round(), seconds * 1000);
   timer.unref();
-  // Stopping waits for a round in flight: its registry scan must not outlive the local DynamoDB,
-  // which closes its database under it (an uncaught "Database is not open" otherwise).
   return {
     stop: async () => {
       clearInterval(timer);

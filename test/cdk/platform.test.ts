@@ -254,9 +254,12 @@ describe("handlers", () => {
         ...POWERTOOLS,
       ],
       "health-check": [
+        "BATON_CATALOGUE_FILE",
         "BATON_DLQ_URL",
         "BATON_EVENT_BUS",
         "BATON_REGISTRY_TABLE",
+        "BATON_STATE_MACHINE_ARN_PREFIX",
+        "BATON_WORKFLOWS_TABLE",
         "NODE_OPTIONS",
         ...POWERTOOLS,
       ],

@@ -5,6 +5,7 @@
 import type { ApiDeps } from "./deps.ts";
 import { Router } from "./router.ts";
 import { dlqRoutes } from "./routes/dlq.ts";
+import { driftRoutes } from "./routes/drift.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { executionRoutes } from "./routes/executions.ts";
 import { fleetRoutes } from "./routes/fleet.ts";
@@ -26,6 +27,7 @@ export const apiRoutes = [
   ...fleetRoutes,
   ...signalRoutes,
   ...serviceRoutes,
+  ...driftRoutes,
   ...dlqRoutes,
   ...eventRoutes,
 ] as const;

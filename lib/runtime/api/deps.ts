@@ -4,6 +4,7 @@
  */
 import type { TemplateSource } from "../../core/project/templates.ts";
 import type { EventBusWriter } from "../bus-input.ts";
+import type { DriftStore } from "../contracts/drift-store.ts";
 import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionsDeps } from "../execution-lifecycle.ts";
 import type { Logger } from "../logger.ts";
@@ -35,6 +36,13 @@ export interface ApiDeps extends ExecutionsDeps {
    * @default none
    */
   readonly templates?: () => Promise<readonly TemplateSource[]>;
+  /**
+   * The stored contract checks (`GET /drift`, `drift` of `GET /services/{name}`); contract
+   * refreshes store their judgement in it. Absent: `GET /drift` answers 503. @default none
+   */
+  readonly drift?: DriftStore;
+  /** The Region whose workflows this API serves (the key of its drift records). @default `local` */
+  readonly region?: string;
   /** Picks among an alias's weighted versions. @default Math.random */
   readonly random?: () => number;
   /** Where unexpected failures and unavailable dependencies are reported. @default consoleLogger */

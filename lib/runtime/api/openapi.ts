@@ -531,6 +531,60 @@ const components: Schema = {
         },
         createdAt: epochMs,
         updatedAt: epochMs,
+        drift: {
+          type: "array",
+          items: ref("DriftReport"),
+          description:
+            "`GET /services/{name}` only: what the service's contract breaks now, per Region, as the last refresh judged it (empty when nothing).",
+        },
+      },
+    },
+    DriftedWorkflow: {
+      type: "object",
+      required: ["workflow", "version", "steps", "problems"],
+      properties: {
+        workflow: { type: "string" },
+        version: { type: "integer" },
+        steps: {
+          type: "array",
+          items: { type: "string" },
+          description: "The steps whose calls or compensations the problems are about.",
+        },
+        problems: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["code", "severity", "path", "message"],
+            properties: {
+              code: {
+                type: "string",
+                enum: ["E_CONTRACT_ROUTE", "E_CONTRACT_BODY", "W_CONTRACT_FIELD"],
+              },
+              severity: { type: "string", enum: ["error", "warning"] },
+              path: { type: "string", description: "JSON pointer into the workflow definition." },
+              message: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+    DriftReport: {
+      type: "object",
+      required: ["service", "region", "source", "checkedAt", "driftSince", "workflows"],
+      properties: {
+        service: { type: "string" },
+        region: {
+          type: "string",
+          description: "The Region whose deployed workflows were judged (`local` in baton dev).",
+        },
+        source: { type: "string", description: "The contract's URL, or `inline`." },
+        checkedAt: { ...isoTime, description: "When the contract was last read (a 304 counts)." },
+        driftSince: { ...isoTime, description: "When this drift was first seen." },
+        workflows: { type: "array", items: ref("DriftedWorkflow") },
+        truncated: {
+          type: "boolean",
+          description: "Problems past the first 200 were not stored.",
+        },
       },
     },
     DeadLetter: {
@@ -1248,7 +1302,7 @@ const paths: Schema = {
       tags: ["services"],
       summary: "Read the service's contract again and check deployed workflows against it",
       description:
-        "Fetches the service's `openapi` URL (or reads its inline document) and checks every deployed workflow's calls to the service with the static contract check; calls it breaks are drift, published as `Contract Drift Detected` (docs/contracts.md). 409: the service names no contract, or a file only the CLI can read; 502: the contract could not be fetched or is not OpenAPI 3.x.",
+        "Fetches the service's `openapi` URL (or reads its inline document) and checks every deployed workflow's calls to the service with the static contract check; calls it breaks are drift, published as `Contract Drift Detected` and stored for `GET /drift` (`Contract Drift Cleared` when stored drift is gone; docs/contracts.md). 409: the service names no contract, or a file only the CLI can read; 502: the contract could not be fetched or is not OpenAPI 3.x.",
       responses: responses(
         {
           "200": json(
@@ -1260,37 +1314,35 @@ const paths: Schema = {
                 source: { type: "string", description: "The URL, or `inline`." },
                 operations: { type: "integer", minimum: 0 },
                 etag: { type: "string" },
-                drift: {
-                  type: "array",
-                  items: {
-                    type: "object",
-                    required: ["workflow", "version", "steps", "problems"],
-                    properties: {
-                      workflow: { type: "string" },
-                      version: { type: "integer" },
-                      steps: { type: "array", items: { type: "string" } },
-                      problems: {
-                        type: "array",
-                        items: {
-                          type: "object",
-                          required: ["code", "severity", "path", "message"],
-                          properties: {
-                            code: { type: "string" },
-                            severity: { type: "string", enum: ["error", "warning"] },
-                            path: { type: "string" },
-                            message: { type: "string" },
-                          },
-                        },
-                      },
-                    },
-                  },
-                },
+                drift: { type: "array", items: ref("DriftedWorkflow") },
               },
             },
             "The contract as read now, and the deployed workflows it breaks.",
           ),
         },
         [404, 409, 502, ...STORE],
+      ),
+    },
+  },
+  "/drift": {
+    get: {
+      operationId: "listDrift",
+      tags: ["services"],
+      summary: "What service contracts break now",
+      description:
+        "The stored judgements that found drift: per service and Region, the deployed workflows whose calls the service's current contract breaks, as the last refresh (scheduled with the health checks, or `POST /services/{name}/contract/refresh`) judged them. Cleared when a refresh finds the calls fit again; a deregistered service or a replaced contract drops out (docs/contracts.md). 503: this deployment stores no contract checks.",
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items"],
+              properties: { items: { type: "array", items: ref("DriftReport") } },
+            },
+            "Current drift, by service then Region; empty when every contract fits.",
+          ),
+        },
+        [...STORE],
       ),
     },
   },

@@ -16,6 +16,7 @@ import type { ControlPlaneDeps } from "../workflows/versions.ts";
 import { getCatalogue, refreshCatalogue } from "./catalogue-from-env.ts";
 import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
+import { DynamoDriftStore } from "./dynamo-drift-store.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
 import { DynamoPauseStore } from "./dynamo-pause-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
@@ -86,6 +87,8 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
     pauses: new DynamoPauseStore({ client: clients.dynamo, tableName: executionsTable }),
     events: publisher,
     registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),
+    drift: new DynamoDriftStore({ client: clients.dynamo, tableName: registryTable }),
+    ...(process.env.AWS_REGION === undefined ? {} : { region: process.env.AWS_REGION }),
     dlq,
     bus: new EventBridgeWriter(clients.events, requireEnv(ENV.eventBus)),
     inputValidator: new InputValidator(),

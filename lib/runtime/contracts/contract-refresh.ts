@@ -4,35 +4,19 @@
  * calls to that service against it, with the static check's own rules (`contract-check.ts`),
  * never a text diff. When a workflow's calls break, `Contract Drift Detected` goes on the bus with
  * the service, the workflows and steps affected and the problems. The API answers with the same.
- * Nothing is stored: each refresh judges the deployed workflows against what the service
- * publishes now.
+ * The judgement is stored (`drift-record.ts`), so `GET /drift` answers without fetching; the
+ * scheduled refresh (`scheduled-refresh.ts`) keeps it current.
  */
-import { callsOnly } from "../../core/contract-calls.ts";
-import { checkContracts } from "../../core/contract-check.ts";
-import { readContract, type ServiceContract } from "../../core/contract-openapi.ts";
-import { allSteps, type Json } from "../../core/model.ts";
-import { DetailType } from "../../core/wire.ts";
+import { readContract } from "../../core/contract-openapi.ts";
+import type { Json } from "../../core/model.ts";
 import type { EventPublisher } from "../events.ts";
 import type { Fetch } from "../http/caller.ts";
-import type { RegistryService } from "../registry/registry-service.ts";
+import type { ServiceRecord } from "../registry/registry-model.ts";
 import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
+import type { DriftedWorkflow } from "./drift-of.ts";
+import { type DriftJudgement, judgeDrift, type ReadContract } from "./drift-record.ts";
+import type { DriftStore } from "./drift-store.ts";
 import { fetchContract } from "./fetch-contract.ts";
-
-export interface ContractProblem {
-  readonly code: string;
-  readonly severity: "error" | "warning";
-  /** JSON pointer into the workflow definition. */
-  readonly path: string;
-  readonly message: string;
-}
-
-export interface DriftedWorkflow {
-  readonly workflow: string;
-  readonly version: number;
-  /** Ids of the steps whose calls (or compensations) the problems are about. */
-  readonly steps: readonly string[];
-  readonly problems: readonly ContractProblem[];
-}
 
 export interface ContractRefresh {
   readonly service: string;
@@ -45,11 +29,17 @@ export interface ContractRefresh {
 }
 
 export interface ContractRefreshDeps {
-  readonly registry: RegistryService;
+  readonly registry: { get(name: string): Promise<ServiceRecord | undefined> };
   readonly catalogue: WorkflowCatalogue;
   readonly events?: EventPublisher;
   /** @default the guarded transport of service calls */
   readonly fetch?: Fetch;
+  /** Where the judgement is kept for `GET /drift`. @default not stored */
+  readonly drift?: DriftStore;
+  /** The Region whose workflows are judged (the drift record's key). @default `local` */
+  readonly region?: string;
+  /** @default the system clock */
+  readonly clock?: () => Date;
 }
 
 /** Why a refresh could not read the contract (the API answers 409 or 502 with it). */
@@ -71,6 +61,32 @@ export async function refreshServiceContract(
   if (service === undefined) {
     throw new ContractRefreshError(`Service ${name} is not registered.`, "unknown-service");
   }
+  const loaded = await loadContract(service, deps);
+  if (loaded.kind === "not-modified") {
+    throw new ContractRefreshError(
+      `The contract of ${name} could not be read: the service answered 304 to a request without If-None-Match.`,
+      "unreadable",
+    );
+  }
+  const judged = await judgeDrift(loaded, deps, "always");
+  return answerOf(judged, loaded.contract.operations.length);
+}
+
+export type LoadedContract =
+  | ({ readonly kind: "read" } & ReadContract)
+  | { readonly kind: "not-modified" };
+
+/**
+ * Reads a registered service's contract: its URL through the guarded transport (with `etag` as
+ * `If-None-Match`: a `304` is `not-modified`), or its inline document. Throws
+ * `ContractRefreshError` when it names none, names a file, or cannot be read as OpenAPI 3.x.
+ */
+export async function loadContract(
+  service: ServiceRecord,
+  deps: Pick<ContractRefreshDeps, "fetch">,
+  etag?: string,
+): Promise<LoadedContract> {
+  const name = service.name;
   const source = service.openapi;
   if (source === undefined) {
     throw new ContractRefreshError(
@@ -80,7 +96,7 @@ export async function refreshServiceContract(
   }
   let document: Json;
   let shown: string;
-  let etag: string | undefined;
+  let fetchedEtag: string | undefined;
   if (typeof source === "string") {
     if (!/^https?:\/\//i.test(source)) {
       throw new ContractRefreshError(
@@ -88,19 +104,20 @@ export async function refreshServiceContract(
         "no-contract",
       );
     }
-    const fetched = await fetchContract(
-      source,
-      deps.fetch === undefined ? {} : { fetch: deps.fetch },
-    );
-    if (fetched.kind !== "fetched") {
+    const fetched = await fetchContract(source, {
+      ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+      ...(etag === undefined ? {} : { etag }),
+    });
+    if (fetched.kind === "not-modified") return fetched;
+    if (fetched.kind === "failed") {
       throw new ContractRefreshError(
-        `The contract of ${name} could not be read: ${fetched.kind === "failed" ? fetched.reason : "the service answered 304 to a request without If-None-Match"}.`,
+        `The contract of ${name} could not be read: ${fetched.reason}.`,
         "unreadable",
       );
     }
     document = fetched.document;
     shown = source;
-    etag = fetched.etag;
+    fetchedEtag = fetched.etag;
   } else {
     document = source;
     shown = "inline";
@@ -112,49 +129,22 @@ export async function refreshServiceContract(
       "unreadable",
     );
   }
-  const drift = driftOf(read.contract, deps.catalogue);
-  if (drift.length > 0) {
-    await deps.events?.publish([
-      {
-        detailType: DetailType.ContractDriftDetected,
-        detail: { service: name, source: shown, workflows: drift },
-      },
-    ]);
-  }
   return {
-    service: name,
+    kind: "read",
+    service,
     source: shown,
-    operations: read.contract.operations.length,
-    ...(etag === undefined ? {} : { etag }),
-    drift,
+    contract: read.contract,
+    ...(fetchedEtag === undefined ? {} : { etag: fetchedEtag }),
   };
 }
 
-/** The deployed workflows the contract breaks, each with its steps and problems. */
-export function driftOf(
-  contract: ServiceContract,
-  catalogue: WorkflowCatalogue,
-): DriftedWorkflow[] {
-  const contracts = new Map([[contract.service, contract]]);
-  const drifted: DriftedWorkflow[] = [];
-  for (const entry of catalogue.list()) {
-    const workflow = callsOnly(entry.name, entry.version, entry.definition);
-    const problems = checkContracts(workflow, entry.definition, contracts);
-    if (problems.length === 0) continue;
-    const steps = [...allSteps(workflow.steps)].sort((a, b) => b.pointer.length - a.pointer.length);
-    const stepOf = (path: string) =>
-      steps.find((s) => path === s.pointer || path.startsWith(`${s.pointer}/`))?.id;
-    drifted.push({
-      workflow: entry.name,
-      version: entry.version,
-      steps: [...new Set(problems.flatMap((p) => stepOf(p.path) ?? []))],
-      problems: problems.map((p) => ({
-        code: p.code,
-        severity: p.severity,
-        path: p.path,
-        message: p.message,
-      })),
-    });
-  }
-  return drifted;
+function answerOf(judged: DriftJudgement, operations: number): ContractRefresh {
+  const { record } = judged;
+  return {
+    service: record.service,
+    source: record.source,
+    operations,
+    ...(record.etag === undefined ? {} : { etag: record.etag }),
+    drift: judged.drift,
+  };
 }

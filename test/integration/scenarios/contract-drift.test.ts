@@ -3,7 +3,8 @@
  * and child-probe-parent, each step with an undo) publishes its contract on this machine. While
  * it has `DELETE /effects/{kind}`, `POST /services/ledger/contract/refresh` finds nothing; once the
  * service drops it, every deployed compensation calling it is drift: in the API's answer and as
- * `Contract Drift Detected` on the orchestration bus. (The alarm on the event's rule counts
+ * `Contract Drift Detected` on the orchestration bus, and stored: `GET /drift` shows it until a
+ * refresh finds the route back. (The alarm on the event's rule counts
  * `AWS/Events MatchedEvents`, which MiniStack does not emit; its wiring is a CDK test.)
  */
 import { createServer, type Server } from "node:http";
@@ -116,5 +117,31 @@ describe("contract drift on the deployed stack", () => {
       event?.detail.service,
       problemsOf(event?.detail.workflows as unknown as Drift[]),
     ]).toEqual(["ledger", problemsOf(after.body.drift)]);
+  });
+
+  it("stores the drift for GET /drift and GET /services/{name}, and clears what a refresh finds fixed", async () => {
+    // Prepare: the route is dropped and judged (as in the test above)
+    served = effects(["post"]);
+    const broken = await api<{ drift: Drift[] }>("services/ledger/contract/refresh", {
+      method: "POST",
+    });
+    // Act
+    const listed = await api<{ items: { service: string; workflows: Drift[] }[] }>("drift");
+    const service = await api<{ drift: { workflows: Drift[] }[] }>("services/ledger");
+    served = effects(["post", "delete"]); // the service restores its undo route
+    const restored = await api<{ drift: Drift[] }>("services/ledger/contract/refresh", {
+      method: "POST",
+    });
+    const after = await api<{ items: { service: string; workflows: Drift[] }[] }>("drift");
+    // Assess
+    const ledger = (items: readonly { service: string; workflows: Drift[] }[]) =>
+      problemsOf(items.filter((i) => i.service === "ledger").flatMap((i) => i.workflows));
+    expect(listed.status).toBe(200);
+    expect(ledger(listed.body.items)).toEqual(problemsOf(broken.body.drift));
+    expect(problemsOf(service.body.drift.flatMap((d) => d.workflows))).toEqual(
+      problemsOf(broken.body.drift),
+    );
+    expect(ledger(after.body.items)).toEqual(problemsOf(restored.body.drift));
+    expect(ledger(after.body.items).filter((p) => p.includes("/compensate/"))).toEqual([]);
   });
 });

@@ -123,7 +123,7 @@ describe("POST /services/{name}/contract/refresh", () => {
     expect([refreshed.status, refreshed.body.drift]).toEqual([200, drift]);
     expect(
       events.events.filter((e) => e.detailType === "Contract Drift Detected").map((e) => e.detail),
-    ).toEqual([{ service: "payments", source: url, workflows: drift }]);
+    ).toEqual([{ service: "payments", source: url, region: "local", workflows: drift }]);
   });
 
   it("checks an inline contract, and answers 409 without a contract, 404 for an unknown service, 502 for an unreadable one", async () => {

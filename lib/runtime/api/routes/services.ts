@@ -1,6 +1,7 @@
 /** The service registry routes; validation, events and storage are `RegistryService`'s. */
 
 import { ContractRefreshError, refreshServiceContract } from "../../contracts/contract-refresh.ts";
+import { currentDrift } from "../../contracts/drift-report.ts";
 import type { ApiDeps } from "../deps.ts";
 import { conflict, HttpProblem, json, notFound, readJson } from "../http.ts";
 import { type Route, route } from "../router.ts";
@@ -23,7 +24,8 @@ export const serviceRoutes: readonly Route<ApiDeps>[] = [
   route("GET", "/services/{name}", async ({ deps, params }) => {
     const service = await deps.registry.get(registered(params.name));
     if (service === undefined) throw notFound(`Service ${params.name} is not registered.`);
-    return json(200, service);
+    if (deps.drift === undefined) return json(200, service);
+    return json(200, { ...service, drift: await currentDrift([service], deps.drift) });
   }),
 
   route("PUT", "/services/{name}", async ({ deps, params, request }) => {
