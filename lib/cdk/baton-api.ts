@@ -30,8 +30,9 @@ export interface BatonApiProps {
   readonly restApiName: string;
   readonly handler: IFunction;
   /**
-   * Serves `PUT /workflows/{name}` (it compiles, so it is a bundle of its own); every other
-   * method on that path stays with `handler`. @default `handler` serves it too
+   * Serves `PUT /workflows/{name}` (it compiles, so it is a bundle of its own) and
+   * `POST /services/{name}/contract/refresh` (the contract check); every other method on those
+   * paths stays with `handler`. @default `handler` serves them too (it must then route them)
    */
   readonly publishHandler?: IFunction;
   /** @default { mode: "iam" } */
@@ -120,6 +121,18 @@ export class BatonApi extends Construct {
       const templates = this.api.root.addResource("templates");
       templates.addMethod("GET", publish, options);
       templates.addResource("{name}").addMethod("GET", publish, options);
+      // The contract refresh carries the contract check: the publish handler's too.
+      const services = this.api.root.addResource("services");
+      services.addMethod("ANY", integration, options);
+      const service = services.addResource("{name}");
+      service.addMethod("ANY", integration, options);
+      service.addProxy({ anyMethod: false }).addMethod("ANY", integration, options);
+      const contract = service.addResource("contract");
+      contract.addMethod("ANY", integration, options);
+      contract.addProxy({ anyMethod: false }).addMethod("ANY", integration, options);
+      const refresh = contract.addResource("refresh");
+      refresh.addMethod("ANY", integration, options);
+      refresh.addMethod("POST", publish, options);
     }
     this.acknowledgeNagFindings(auth);
   }

@@ -560,12 +560,13 @@ describe("handler failures", () => {
 });
 
 describe("API", () => {
-  it("proxies every route but the compiling ones to the api handler with IAM auth and a validator", () => {
+  it("proxies every route but the compiling ones and the contract refresh to the api handler with IAM auth and a validator", () => {
     const all = Object.values(built.template.findResources("AWS::ApiGateway::Method"));
     const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
     const publishFn = id("AWS::Lambda::Function", "HandlersPublishWorkflowFunction");
     expect(all.map((m) => m.Properties.AuthorizationType)).toEqual(all.map(() => "AWS_IAM"));
-    // PUT /workflows/{name} and the template routes compile: the publish function serves them.
+    // PUT /workflows/{name} and the template routes compile, the contract refresh checks: the
+    // publish function serves them.
     const toPublish = (m: (typeof all)[number]) =>
       JSON.stringify(m.Properties.Integration.Uri).includes(publishFn);
     expect(
@@ -573,11 +574,10 @@ describe("API", () => {
         .filter(toPublish)
         .map((m) => m.Properties.HttpMethod)
         .sort(),
-    ).toEqual(["GET", "GET", "POST", "PUT"]);
+    ).toEqual(["GET", "GET", "POST", "POST", "PUT"]);
     const methods = all.filter((m) => !toPublish(m));
-    expect(methods).toHaveLength(5);
+    expect(methods).toHaveLength(11);
     for (const method of methods) {
-      expect(method.Properties.HttpMethod).toEqual("ANY");
       expect(method.Properties.RequestValidatorId).toEqual({
         Ref: id("AWS::ApiGateway::RequestValidator", "HttpApiValidator"),
       });
@@ -596,6 +596,12 @@ describe("API", () => {
         "from-template",
         "templates",
         "{name}",
+        "services",
+        "{name}",
+        "{proxy+}",
+        "contract",
+        "{proxy+}",
+        "refresh",
       ].sort(),
     );
   });

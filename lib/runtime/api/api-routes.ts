@@ -1,6 +1,7 @@
 /**
- * The routes the API Lambda serves: every route but `PUT /workflows/{name}`, whose compiler and
- * YAML parser live in their own Lambda (`publish-app.ts`), which keeps this bundle small.
+ * The routes the API Lambda serves: every route but `PUT /workflows/{name}` and
+ * `POST /services/{name}/contract/refresh`, whose compiler, YAML parser and contract check live in
+ * their own Lambda (`publish-app.ts`), which keeps this bundle small.
  */
 import type { ApiDeps } from "./deps.ts";
 import { Router } from "./router.ts";

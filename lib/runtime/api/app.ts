@@ -10,6 +10,7 @@ import type { ApiResponse } from "./http.ts";
 import { Router } from "./router.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { templateRoutes } from "./routes/templates.ts";
+import { contractRefreshRoutes } from "./routes/contract-refresh.ts";
 import { workflowPublishRoutes } from "./routes/workflow-publish.ts";
 
 export { toProblem } from "./handle.ts";
@@ -19,6 +20,7 @@ export const router = new Router<ApiDeps>([
   ...workflowPublishRoutes,
   ...templateRoutes,
   ...consoleRoutes,
+  ...contractRefreshRoutes,
 ]);
 
 export const handleApiEvent = (event: unknown, deps: ApiDeps): Promise<ApiResponse> =>

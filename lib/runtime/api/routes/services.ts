@@ -1,16 +1,15 @@
 /** The service registry routes; validation, events and storage are `RegistryService`'s. */
 
-import { ContractRefreshError, refreshServiceContract } from "../../contracts/contract-refresh.ts";
 import { currentDrift } from "../../contracts/drift-report.ts";
 import type { ApiDeps } from "../deps.ts";
-import { conflict, HttpProblem, json, notFound, readJson } from "../http.ts";
+import { json, notFound, readJson } from "../http.ts";
 import { type Route, route } from "../router.ts";
 
 /** Names and ids the registry accepts (see registry/validate.ts); anything else cannot exist. */
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-function registered(name: string | undefined): string {
+export function registered(name: string | undefined): string {
   if (name === undefined || !SERVICE_NAME.test(name))
     throw notFound(`Service ${name?.slice(0, 100)} is not registered.`);
   return name;
@@ -40,17 +39,6 @@ export const serviceRoutes: readonly Route<ApiDeps>[] = [
     if (!(await deps.registry.deregister(registered(params.name))))
       throw notFound(`Service ${params.name} is not registered.`);
     return noContent();
-  }),
-
-  route("POST", "/services/{name}/contract/refresh", async ({ deps, params }) => {
-    try {
-      return json(200, await refreshServiceContract(registered(params.name), deps));
-    } catch (error) {
-      if (!(error instanceof ContractRefreshError)) throw error;
-      if (error.reason === "unknown-service") throw notFound(error.message);
-      if (error.reason === "no-contract") throw conflict(error.message);
-      throw new HttpProblem(502, "contract-unreadable", "Contract unreadable", error.message);
-    }
   }),
 
   route("PUT", "/services/{name}/instances/{instanceId}", async ({ deps, params, request }) => {
