@@ -136,7 +136,7 @@ describe("functions that manage workflows", () => {
     );
   });
 
-  it("routes the template routes to the publish function, which ships the templates file", () => {
+  it("routes the template routes and the contract refresh to the publish function, which ships the templates file", () => {
     const resources = built.template.findResources("AWS::ApiGateway::Resource");
     const partOf = (ref: unknown): string => {
       const logical = (ref as { Ref?: string }).Ref ?? "";
@@ -147,7 +147,13 @@ describe("functions that manage workflows", () => {
       .filter((m) => JSON.stringify(m.Properties.Integration?.Uri ?? "").includes(publish))
       .map((m) => `${m.Properties.HttpMethod} ${partOf(m.Properties.ResourceId)}`)
       .sort();
-    expect(routed).toEqual(["GET templates", "GET {name}", "POST from-template", "PUT {name}"]);
+    expect(routed).toEqual([
+      "GET templates",
+      "GET {name}",
+      "POST from-template",
+      "POST refresh",
+      "PUT {name}",
+    ]);
     const fn = built.template.findResources("AWS::Lambda::Function")[publish];
     expect(fn?.Properties.Environment.Variables.BATON_TEMPLATES_FILE).toBe("templates.json");
   });
