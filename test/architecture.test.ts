@@ -56,9 +56,13 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
 
 /**
  * What the CDK may read from the runtime: the environment variable names it sets on the handlers
- * (the catalogue it ships is built in core).
+ * (the catalogue it ships is built in core) and the synth-time check of services.yaml.
  */
-const CDK_RUNTIME_CONTRACTS: readonly string[] = ["lib/runtime/aws/env.ts"];
+const CDK_RUNTIME_CONTRACTS: readonly string[] = [
+  "lib/runtime/aws/env.ts",
+  // The registry seed is checked at synth by the same reading the seed handler and the API use.
+  "lib/runtime/registry/services-file.ts",
+];
 
 /** What the API may read from the web console: its built files, served by `routes/console.ts`. */
 const RUNTIME_CONSOLE_FILES: readonly string[] = [

@@ -34,6 +34,7 @@ import { HealthCheckSchedule } from "./health-check-schedule.ts";
 import { OrchestrationBus } from "./orchestration-bus.ts";
 import { resourcePrefix, stateMachineArn, stateMachineName } from "./physical-names.ts";
 import { PlatformAlarms } from "./platform-alarms.ts";
+import { RegistrySeed } from "./registry-seed.ts";
 import { compensationFailedMetric } from "./workflow-alarms.ts";
 
 export interface BatonStackProps extends StackProps {
@@ -49,6 +50,8 @@ export class BatonStack extends Stack {
   readonly tables: BatonTables;
   readonly bus: OrchestrationBus;
   readonly deadLetterQueue: BatonDeadLetterQueue;
+  /** services.yaml, registered on deploy (docs/deploy.md#the-registry-seed). */
+  readonly registrySeed: RegistrySeed;
   /** Absolute path of the catalogue file written by this synth. */
   readonly catalogueFile: string;
 
@@ -112,6 +115,16 @@ export class BatonStack extends Stack {
       metricNamespace,
     });
     const fns = this.handlers.functions;
+    this.registrySeed = new RegistrySeed(this, "RegistrySeed", {
+      servicesFile: config.servicesFile,
+      registryTable: this.tables.registry,
+      eventBus: bus,
+      deadLetterQueue: dlq,
+      allowPrivateServiceUrls: config.allowPrivateServiceUrls,
+      logRetention,
+      removalPolicy,
+      metricNamespace,
+    });
     const topic = new AlarmTopic(this, "Alarms", {
       topicName: `${prefix}-alarms`,
       encryptionKey: key,
