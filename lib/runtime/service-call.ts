@@ -44,7 +44,7 @@ import {
 import type { EventEntry, EventPublisher, StepEventDetail } from "./events.ts";
 import { type Fetch, sendRequest } from "./http/caller.ts";
 import { Redactor } from "./http/redact.ts";
-import { traceparent } from "./http/trace.ts";
+import { type CallTracer, type TracedCall, traceparent } from "./http/trace.ts";
 import { buildUrl } from "./http/url.ts";
 import {
   acquireLimits,
@@ -79,6 +79,8 @@ export interface ServiceCallDeps {
   readonly serviceLimits?: ServiceLimitStore;
   /** Pause flags (docs/limits-and-pause.md); without it executions cannot be paused. */
   readonly pauses?: PauseStore;
+  /** Spans for requests (X-Ray in AWS, docs/observability.md); without it, none. */
+  readonly tracer?: CallTracer;
 }
 
 const containerBalancer = new Balancer();
@@ -160,6 +162,7 @@ async function callOnce(
   const report = new AttemptReporter(request, deps, startedAt);
   report.started();
   let instance: InstanceRecord | undefined;
+  let span: { readonly traced: TracedCall; sentAt?: number; ended?: boolean } | undefined;
   try {
     const call = resolveTemplatesOf(request);
     // The circuit read runs beside the registry lookup (both are usually served from memory).
@@ -189,6 +192,8 @@ async function callOnce(
     try {
       const context = { step: request.stepId, instance: target.id };
       const url = buildUrl(target.url, call.path, call.query, context);
+      const traced = deps.tracer?.start({ service: service.name, method: request.method, url });
+      if (traced !== undefined) span = { traced };
       // The step's own headers may replace the default Idempotency-Key; trace headers are Baton's.
       const headers = {
         ...(await before(
@@ -197,7 +202,7 @@ async function callOnce(
         )),
         ...defaultHeaders(request),
         ...requestHeaders(call, context),
-        ...traceHeaders(request),
+        ...traceHeaders(request, traced),
       };
       // Shared service limits: wait for a slot and a rate token, at most until the abort time.
       limitPermit = await waitForLimits(deps, service, request, budget, stepMs);
@@ -215,6 +220,7 @@ async function callOnce(
       }
       // Attributed only once the circuit let the call through: a CircuitOpen names no instance.
       instance = target;
+      if (span !== undefined) span.sentAt = sentAt;
       const response = await withCircuit(deps.circuit, permit, budget, deps.clock, () =>
         sendRequest(
           {
@@ -238,6 +244,18 @@ async function callOnce(
         instance: target.id,
         attempt: request.attempt,
       };
+      if (span?.sentAt !== undefined) {
+        span.ended = true;
+        await settleBy(
+          budget.deadline,
+          deps.clock,
+          span.traced.end({
+            sentAt: span.sentAt,
+            endedAt: deps.clock.now(),
+            status: response.status,
+          }),
+        );
+      }
       const result = checkOutput(select(answer, request), request);
       await settleBy(budget.deadline, deps.clock, report.succeeded(result));
       return result;
@@ -251,6 +269,18 @@ async function callOnce(
       attribute(error, request.stepId, instance?.id, request.attempt),
       new Redactor(secrets),
     );
+    // A span ends once: a check failing after the response was traced changes nothing of the request.
+    if (span?.sentAt !== undefined && span.ended !== true)
+      await settleBy(
+        budget.deadline,
+        deps.clock,
+        span.traced.end({
+          sentAt: span.sentAt,
+          endedAt: deps.clock.now(),
+          ...(failure.status === undefined ? {} : { status: failure.status }),
+          error: failure.name,
+        }),
+      );
     if (instance !== undefined && blamesService(error)) {
       const suspected = deps.onSuspect?.(request.service, instance.id);
       if (suspected !== undefined) await settleBy(budget.deadline, deps.clock, suspected);
@@ -551,12 +581,15 @@ function defaultHeaders(request: ServiceCallRequest): Record<string, string> {
   return { "idempotency-key": idempotencyKey(request) };
 }
 
-function traceHeaders(request: ServiceCallRequest): Record<string, string> {
+/** The active trace's context when there is one (X-Ray in AWS), else one derived from the execution. */
+function traceHeaders(
+  request: ServiceCallRequest,
+  traced: TracedCall | undefined,
+): Record<string, string> {
   return {
-    traceparent: traceparent(
-      request.executionId,
-      `${request.stepId}:${request.mode}:${request.attempt}`,
-    ),
+    traceparent:
+      traced?.traceparent ??
+      traceparent(request.executionId, `${request.stepId}:${request.mode}:${request.attempt}`),
     "x-baton-execution": request.executionId,
     "x-baton-step": request.stepId,
   };

@@ -4,7 +4,7 @@ import { systemClock } from "../circuit/clock.ts";
 import { CIRCUIT_READ_CACHE_MS, SERVE_STALE_MS, ServiceCache } from "../registry/cache.ts";
 import type { ServiceCallDeps } from "../service-call.ts";
 import { SuspectAnnouncer } from "../suspect-probes.ts";
-import { getClients } from "./clients.ts";
+import { getClients, xrayEmitter } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { DynamoPauseStore } from "./dynamo-pause-store.ts";
 import { DynamoServiceLimitStore } from "./dynamo-service-limit-store.ts";
@@ -12,6 +12,7 @@ import { ENV } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
 import { logger } from "./powertools-logger.ts";
 import { SecretsManagerResolver } from "./secrets-manager-resolver.ts";
+import { XRayCallTracer } from "./xray.ts";
 
 let deps: ServiceCallDeps | undefined;
 
@@ -38,6 +39,8 @@ export function serviceCallDeps(): ServiceCallDeps {
     secrets: new SecretsManagerResolver(),
     clock: systemClock,
     onSuspect: (service, instance) => announcer.suspect(service, instance),
+    // Each request is a subsegment, and the traceparent services get carries the X-Ray trace id.
+    tracer: new XRayCallTracer(xrayEmitter),
     ...(pausesTable === undefined
       ? {}
       : {

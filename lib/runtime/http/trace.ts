@@ -15,3 +15,33 @@ export const traceIdOf = (executionId: string): string => hex(executionId, 32);
 export function traceparent(executionId: string, spanSeed: string): string {
   return `00-${traceIdOf(executionId)}-${hex(`${executionId}\u0000${spanSeed}`, 16)}-01`;
 }
+
+/** How a traced request ended (`sentAt`: epoch ms the request was sent). */
+export interface TracedCallEnd {
+  readonly sentAt: number;
+  readonly endedAt: number;
+  /** The response's HTTP status; absent when there was none (timeout, connection error). */
+  readonly status?: number;
+  /** The attempt's error name (`Baton.*`), when it failed. */
+  readonly error?: string;
+}
+
+/** One outbound request as a span of the active trace. */
+export interface TracedCall {
+  /** The W3C `traceparent` to send: the active trace's id and this span's id. */
+  readonly traceparent: string;
+  end(outcome: TracedCallEnd): Promise<void>;
+}
+
+/**
+ * Tracing of service calls, a port: in Lambda an X-Ray subsegment per request
+ * (`aws/xray.ts`). `start` returns undefined without an active trace; the call then sends the
+ * trace context derived from the execution (`traceparent` above).
+ */
+export interface CallTracer {
+  start(call: {
+    readonly service: string;
+    readonly method: string;
+    readonly url: string;
+  }): TracedCall | undefined;
+}
