@@ -35,6 +35,12 @@ export interface BatonApiProps {
    * paths stays with `handler`. @default `handler` serves them too (it must then route them)
    */
   readonly publishHandler?: IFunction;
+  /**
+   * Serves the web console's files (`GET /`, `GET /console/{asset}`) without authorization: they
+   * hold no data, and the page calls the API with the caller's own credentials (docs/console.md).
+   * @default none: `GET /` goes to `handler` like every other route
+   */
+  readonly consoleHandler?: IFunction;
   /** @default { mode: "iam" } */
   readonly auth?: ApiAuth;
   /** Steady-state requests per second for the stage. @default 50 */
@@ -134,7 +140,30 @@ export class BatonApi extends Construct {
       refresh.addMethod("ANY", integration, options);
       refresh.addMethod("POST", publish, options);
     }
+    if (props.consoleHandler !== undefined) this.addConsole(props.consoleHandler, validator);
     this.acknowledgeNagFindings(auth);
+  }
+
+  /** `GET /` and `GET /console/{asset}` to the console Lambda, open: static files, no data. */
+  private addConsole(handler: IFunction, requestValidator: RequestValidator): void {
+    const integration = new LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
+    const open: MethodOptions = { requestValidator, authorizationType: AuthorizationType.NONE };
+    const methods = [
+      this.api.root.addMethod("GET", integration, open),
+      this.api.root
+        .addResource("console")
+        .addResource("{asset}")
+        .addMethod("GET", integration, open),
+    ];
+    for (const method of methods) {
+      for (const rule of ["AwsSolutions-APIG4", "AwsSolutions-COG4"]) {
+        acknowledge(
+          method,
+          rule,
+          "The web console's static files: no data, no secrets; the page calls the API with the caller's credentials.",
+        );
+      }
+    }
   }
 
   private methodOptions(auth: ApiAuth, requestValidator: RequestValidator): MethodOptions {

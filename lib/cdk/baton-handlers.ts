@@ -177,6 +177,8 @@ export class BatonHandlers extends Construct {
   readonly publishWorkflow?: BatonFunction;
   /** The role of runtime-created state machines; with `runtimeWorkflows` only. */
   readonly runtimeRole?: RuntimeWorkflowRole;
+  /** The web console's static files (`GET /`, `GET /console/{asset}`): no table, no grant. */
+  readonly console: BatonFunction;
 
   constructor(scope: Construct, id: string, props: BatonHandlersProps) {
     super(scope, id);
@@ -229,6 +231,14 @@ export class BatonHandlers extends Construct {
       "await-signal": make("await-signal", "AwaitSignal", Duration.seconds(10)),
       "start-execution": make("start-execution", "StartExecution", Duration.seconds(30)),
     };
+    this.console = new BatonFunction(this, "Console", {
+      handler: "console",
+      description: "Baton: the web console's static files (GET /, GET /console/{asset})",
+      timeout: Duration.seconds(10),
+      memorySize: 128,
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+      ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
+    });
     const runtime = props.runtimeWorkflows;
     if (runtime === undefined) return;
     this.runtimeRole = new RuntimeWorkflowRole(this, "RuntimeWorkflowRole", {

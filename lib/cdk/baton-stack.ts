@@ -188,6 +188,7 @@ export class BatonStack extends Stack {
       ...(this.handlers.publishWorkflow === undefined
         ? {}
         : { publishHandler: this.handlers.publishWorkflow.function }),
+      consoleHandler: this.handlers.console.function,
       auth: config.apiAuth,
       logRetention,
       removalPolicy,

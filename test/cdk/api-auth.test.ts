@@ -9,14 +9,21 @@ import { testApp } from "./helpers.ts";
 
 process.env.CDK_VALIDATION = "false";
 
-function apiWith(auth: ApiAuth): { stack: Stack; template: Template } {
+function apiWith(auth: ApiAuth, withConsole = false): { stack: Stack; template: Template } {
   const stack = new Stack(testApp(), "Api");
-  const handler = new LambdaFunction(stack, "Handler", {
-    runtime: Runtime.NODEJS_24_X,
-    handler: "index.handler",
-    code: Code.fromInline("export const handler = async () => ({ statusCode: 200 });"),
+  const lambda = (name: string) =>
+    new LambdaFunction(stack, name, {
+      runtime: Runtime.NODEJS_24_X,
+      handler: "index.handler",
+      code: Code.fromInline("export const handler = async () => ({ statusCode: 200 });"),
+    });
+  const handler = lambda("Handler");
+  new BatonApi(stack, "Http", {
+    restApiName: "baton-test",
+    handler,
+    auth,
+    ...(withConsole ? { consoleHandler: lambda("Console") } : {}),
   });
-  new BatonApi(stack, "Http", { restApiName: "baton-test", handler, auth });
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -50,6 +57,23 @@ describe("BatonApi auth", () => {
       ["jwt", []],
       ["none", []],
     ]);
+  });
+
+  it("serves the console's two files open and keeps every other route behind auth, with no unacknowledged cdk-nag finding", () => {
+    for (const auth of [{ mode: "iam" }, { mode: "cognito" }] as const) {
+      // Act
+      const { stack, template } = apiWith(auth, true);
+
+      // Assess
+      const methods = Object.values(template.findResources("AWS::ApiGateway::Method"));
+      const open = methods.filter((m) => m.Properties.AuthorizationType === "NONE");
+      expect(
+        open.map((m) => m.Properties.HttpMethod),
+        auth.mode,
+      ).toEqual(["GET", "GET"]);
+      expect(methods.length - open.length, auth.mode).toBe(2);
+      expect(apiFindings(stack), auth.mode).toEqual([]);
+    }
   });
 
   it("signs every route with IAM by default", () => {

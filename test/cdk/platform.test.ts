@@ -560,50 +560,59 @@ describe("handler failures", () => {
 });
 
 describe("API", () => {
-  it("proxies every route but the compiling ones and the contract refresh to the api handler with IAM auth and a validator", () => {
-    const all = Object.values(built.template.findResources("AWS::ApiGateway::Method"));
+  it("proxies every route to the api handler with IAM auth and a validator, but the compiling ones, the contract refresh and the console's files", () => {
+    const consoleFn = id("AWS::Lambda::Function", "HandlersConsoleFunction");
     const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
     const publishFn = id("AWS::Lambda::Function", "HandlersPublishWorkflowFunction");
-    expect(all.map((m) => m.Properties.AuthorizationType)).toEqual(all.map(() => "AWS_IAM"));
-    // PUT /workflows/{name} and the template routes compile, the contract refresh checks: the
-    // publish function serves them.
-    const toPublish = (m: (typeof all)[number]) =>
-      JSON.stringify(m.Properties.Integration.Uri).includes(publishFn);
-    expect(
-      all
-        .filter(toPublish)
-        .map((m) => m.Properties.HttpMethod)
-        .sort(),
-    ).toEqual(["GET", "GET", "POST", "POST", "PUT"]);
-    const methods = all.filter((m) => !toPublish(m));
-    expect(methods).toHaveLength(11);
-    for (const method of methods) {
+    const methods = Object.values(built.template.findResources("AWS::ApiGateway::Method"));
+    const to = (fn: string) =>
+      methods.filter((m) => JSON.stringify(m.Properties.Integration.Uri).includes(fn));
+    const resources = built.template.findResources("AWS::ApiGateway::Resource");
+    const pathOf = (m: (typeof methods)[number]): string => {
+      const parts: string[] = [];
+      let ref = m.Properties.ResourceId?.Ref as string | undefined;
+      while (ref !== undefined && resources[ref] !== undefined) {
+        parts.unshift(resources[ref]?.Properties.PathPart);
+        ref = resources[ref]?.Properties.ParentId?.Ref;
+      }
+      return `${m.Properties.HttpMethod} /${parts.join("/")}`;
+    };
+    expect(methods).toHaveLength(to(apiFn).length + to(publishFn).length + to(consoleFn).length);
+    expect(to(consoleFn).map((m) => [pathOf(m), m.Properties.AuthorizationType])).toEqual([
+      ["GET /", "NONE"],
+      ["GET /console/{asset}", "NONE"],
+    ]);
+    expect(to(publishFn).map(pathOf).sort()).toEqual(
+      [
+        "PUT /workflows/{name}",
+        "POST /workflows/from-template",
+        "GET /templates",
+        "GET /templates/{name}",
+        "POST /services/{name}/contract/refresh",
+      ].sort(),
+    );
+    expect(to(apiFn).map(pathOf).sort()).toEqual(
+      [
+        "ANY /",
+        "ANY /{proxy+}",
+        "ANY /workflows",
+        "ANY /workflows/{name}",
+        "ANY /workflows/{name}/{proxy+}",
+        "ANY /services",
+        "ANY /services/{name}",
+        "ANY /services/{name}/{proxy+}",
+        "ANY /services/{name}/contract",
+        "ANY /services/{name}/contract/{proxy+}",
+        "ANY /services/{name}/contract/refresh",
+      ].sort(),
+    );
+    for (const method of [...to(apiFn), ...to(publishFn)]) {
+      expect(method.Properties.AuthorizationType).toEqual("AWS_IAM");
       expect(method.Properties.RequestValidatorId).toEqual({
         Ref: id("AWS::ApiGateway::RequestValidator", "HttpApiValidator"),
       });
       expect(method.Properties.Integration.Type).toEqual("AWS_PROXY");
-      expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(apiFn);
     }
-    const paths = Object.values(built.template.findResources("AWS::ApiGateway::Resource")).map(
-      (r) => r.Properties.PathPart,
-    );
-    expect(paths.sort()).toEqual(
-      [
-        "workflows",
-        "{name}",
-        "{proxy+}",
-        "{proxy+}",
-        "from-template",
-        "templates",
-        "{name}",
-        "services",
-        "{name}",
-        "{proxy+}",
-        "contract",
-        "{proxy+}",
-        "refresh",
-      ].sort(),
-    );
   });
 
   it("throttles the stage, traces it, logs errors and writes JSON access logs", () => {

@@ -55,6 +55,7 @@ describe("baton dev", () => {
     expect(code).toBe(0);
     expect(out.join("").trimEnd().split("\n")).toEqual([
       `baton dev: listening on ${url} (Ctrl-C to stop)`,
+      `baton dev: web console at ${url}/`,
       "baton dev: stopped",
     ]);
   });

@@ -68,7 +68,10 @@ export const dev: Command = {
     );
     const url = server.url;
     if (ctx.json) writeJson(ctx.io, { ok: true, url });
-    else ctx.io.stdout(`baton dev: listening on ${url} (Ctrl-C to stop)\n`);
+    else {
+      ctx.io.stdout(`baton dev: listening on ${url} (Ctrl-C to stop)\n`);
+      ctx.io.stdout(`baton dev: web console at ${url}/\n`);
+    }
     await stopped(ctx.io.signal);
     await server.close();
     if (!ctx.json) ctx.io.stdout("baton dev: stopped\n");

@@ -9,7 +9,11 @@ import type { CompiledSet } from "../workflows.ts";
 import type { DemoServices } from "./services.ts";
 
 export function demoBanner(url: string, compiled: CompiledSet, demo: DemoServices): string {
-  const lines = [`Baton dev server: ${url}`, ""];
+  const lines = [
+    `Baton dev server: ${url}`,
+    `Web console:      ${url}/  (open it in a browser to watch the runs below)`,
+    "",
+  ];
   lines.push(
     "Demo services (POST /__control {failureRate, latencyMs, failNext, failStatus} to misbehave):",
   );
