@@ -11,12 +11,14 @@ import { formatProblems } from "../core/problems.ts";
 import { type CatalogueFile, catalogueEntry } from "../core/project/catalogue.ts";
 import { loadTemplateDir } from "../core/project/load-templates.ts";
 import type { ReadyWorkflow } from "../core/project/model.ts";
+import { withInputValidator } from "../core/schema/input-validator-code.ts";
 
 /** Name of the catalogue inside a bundle; Lambda unpacks bundles to `LAMBDA_TASK_ROOT`. */
 export const CATALOGUE_FILE_NAME = "catalogue.json";
 
 export function buildCatalogue(workflows: readonly ReadyWorkflow[]): CatalogueFile {
-  return { workflows: workflows.map((ready) => catalogueEntry(ready)) };
+  // Input schemas are precompiled here, at synth: the API only loads the code.
+  return { workflows: workflows.map((ready) => withInputValidator(catalogueEntry(ready))) };
 }
 
 /**

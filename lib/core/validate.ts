@@ -20,8 +20,8 @@ import type { Problem } from "./problems.ts";
 import type { Defaults } from "./validate/call.ts";
 import { readConcurrency } from "./validate/concurrency.ts";
 import { CALL_TIMEOUT_RULE, checkInt, FieldReader, TIMEOUT_RULE } from "./validate/fields.ts";
-import { WORKFLOW_NAME } from "./validate/kinds.ts";
 import { checkDefinitionSize, checkDocumentDepth, checkStepNesting } from "./validate/limits.ts";
+import { MAX_TAGS, TAG, WORKFLOW_NAME } from "./validate/names.ts";
 import type { StepContext, StepList, StepNode } from "./validate/nodes.ts";
 import { checkOptionalReads } from "./validate/optional-reads.ts";
 import { at, checkFields, isFields, Report, typeName } from "./validate/problem-report.ts";
@@ -160,9 +160,6 @@ export function validateWorkflow(value: unknown, opts: ValidateOptions = {}): Va
   if (report.errorCount > 0) return { problems: report.problems };
   return { workflow, problems: report.problems };
 }
-
-export const TAG = /^[a-z0-9][a-z0-9:._-]{0,62}$/;
-export const MAX_TAGS = 20;
 
 function readTags(report: Report, value: unknown): string[] | undefined {
   if (value === undefined) return undefined;

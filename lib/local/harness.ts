@@ -488,7 +488,7 @@ function checkedInput(
   }
   if (entry.inputSchema === undefined) return input;
   const copy = structuredClone(input) as Json;
-  const errors = validator.validate(`${entry.name}@${entry.version}`, entry.inputSchema, copy);
+  const errors = validator.validate(entry, copy);
   if (errors.length > 0) throw new HarnessInputError(entry.name, errors);
   return copy;
 }

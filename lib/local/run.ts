@@ -64,9 +64,9 @@ export async function runOnce(options: RunOnceOptions): Promise<number> {
     return 1;
   }
 
-  const inputSchema = set.catalogue.get(workflow)?.inputSchema;
-  if (inputSchema !== undefined) {
-    const problems = new InputValidator().validate(workflow, inputSchema, options.input);
+  const entry = set.catalogue.get(workflow);
+  if (entry?.inputSchema !== undefined) {
+    const problems = new InputValidator().validate(entry, options.input);
     if (problems.length > 0) {
       for (const problem of problems)
         stderr(`input${problem.path.replace(/^\/input/, "")}: ${problem.message}\n`);

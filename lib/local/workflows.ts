@@ -8,6 +8,7 @@ import type { FileProblem } from "../core/problems.ts";
 import { type CatalogueWorkflow, catalogueEntry } from "../core/project/catalogue.ts";
 import { loadProject } from "../core/project/load.ts";
 import type { Project } from "../core/project/model.ts";
+import { withInputValidator } from "../core/schema/input-validator-code.ts";
 import { WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
 import { type PreparedMachine, prepareMachine, stateMachineArn } from "./machine.ts";
 
@@ -51,7 +52,9 @@ export function compileProject(project: Project, options: CompileOptions = {}): 
     try {
       machines.set(name, prepareMachine(name, ready.asl));
       workflows.set(name, ready.workflow);
-      entries.push(catalogueEntry(ready, { stateMachineArn: stateMachineArn(name) }));
+      entries.push(
+        withInputValidator(catalogueEntry(ready, { stateMachineArn: stateMachineArn(name) })),
+      );
     } catch (error) {
       refused.add(ready.file);
       problems.push({

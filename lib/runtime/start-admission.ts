@@ -34,7 +34,7 @@ export class StartAdmission {
     if (entry?.inputSchema === undefined) return { admitted: true };
     let errors: FieldProblem[];
     try {
-      errors = this.#validator.validate(`${entry.name}@${entry.version}`, entry.inputSchema, input);
+      errors = this.#validator.validate(entry, input);
     } catch (error) {
       errors = [{ path: "/input", message: (error as Error).message }];
     }

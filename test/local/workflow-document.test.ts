@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { writeCatalogueFile } from "../../lib/cdk/catalogue-file.ts";
 import { loadCompiledWorkflows } from "../../lib/cdk/compiled-workflows.ts";
+import type { JsonObject } from "../../lib/core/model.ts";
+import { precompileInputSchema } from "../../lib/core/schema/input-validator-code.ts";
 import { loadAndCompileDir } from "../../lib/local/workflows.ts";
 import { handleApiEvent } from "../../lib/runtime/api/app.ts";
 import { loadCatalogue } from "../../lib/runtime/workflow-catalogue.ts";
@@ -57,6 +59,22 @@ describe("GET /workflows/{name}", () => {
         Object.keys(inAws).filter((key) => ![...documented, ...extra].includes(key)),
       ).toStrictEqual([]);
       expect(JSON.stringify(inAws.definition)).not.toMatch(/"pointer"|"explicitDependsOn"|"kind"/);
+    }
+  });
+
+  it("carries each input schema precompiled at synth, up to date and as baton dev makes it", async () => {
+    // Prepare
+    const deployed = loadCompiledWorkflows(EXAMPLES);
+    const aws = await loadCatalogue(writeCatalogueFile(deployed.workflows, tempDir(), "baton-v"));
+    const local = loadAndCompileDir(EXAMPLES).catalogue;
+    const typed = aws.list().filter((w) => w.inputSchema !== undefined);
+    expect(typed.length).toBeGreaterThan(2);
+    for (const entry of typed) {
+      // Act
+      const fresh = precompileInputSchema(entry.inputSchema as JsonObject);
+      // Assess
+      expect(entry.inputValidator, entry.name).toStrictEqual(fresh);
+      expect(local.get(entry.name)?.inputValidator, entry.name).toStrictEqual(fresh);
     }
   });
 });

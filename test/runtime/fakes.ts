@@ -2,6 +2,7 @@
 
 import type { Json } from "../../lib/core/model.ts";
 import type { CatalogueWorkflow } from "../../lib/core/project/catalogue.ts";
+import { withInputValidator } from "../../lib/core/schema/input-validator-code.ts";
 import type { ApiDeps, HealthCheck } from "../../lib/runtime/api/deps.ts";
 import { InputValidator } from "../../lib/runtime/api/input-validation.ts";
 import type { CallerEvent, EventBusWriter } from "../../lib/runtime/bus-input.ts";
@@ -376,7 +377,7 @@ export function fakeDeps(
   overrides: Partial<ApiDeps> = {},
   extraWorkflows: readonly CatalogueWorkflow[] = [],
 ) {
-  const catalogue = new WorkflowCatalogue([
+  const entries: CatalogueWorkflow[] = [
     orderWorkflow,
     {
       name: "approval",
@@ -397,7 +398,9 @@ export function fakeDeps(
       steps: [],
     },
     ...extraWorkflows,
-  ]);
+  ];
+  // Input schemas precompiled as synth and publish do (the API only loads the code).
+  const catalogue = new WorkflowCatalogue(entries.map(withInputValidator));
   const executions = new MemoryExecutionStore(catalogue);
   const signals = new MemorySignalStore();
   const engine = new FakeEngine();

@@ -44,6 +44,11 @@ export interface CatalogueWorkflow {
   readonly definition: Json;
   /** JSON Schema (2020-12) of the execution input. */
   readonly inputSchema?: JsonObject;
+  /**
+   * `inputSchema` compiled ahead of time (`schema/input-validator-code.ts`): what the API runs to
+   * check a start's input, so it carries no schema compiler.
+   */
+  readonly inputValidator?: PrecompiledInputValidator;
   /** Compiled Amazon States Language, placeholders unsubstituted. */
   readonly asl: Json;
   readonly mermaid: string;
@@ -52,6 +57,12 @@ export interface CatalogueWorkflow {
   readonly steps: readonly CatalogueStep[];
   /** `concurrency` of the file: starts over the limit wait QUEUED (docs/limits-and-pause.md). */
   readonly concurrency?: ConcurrencyLimit;
+}
+
+/** Ajv standalone code of an input schema, and the digest of the schema it was made from. */
+export interface PrecompiledInputValidator {
+  readonly code: string;
+  readonly schemaHash: string;
 }
 
 export interface CatalogueFile {

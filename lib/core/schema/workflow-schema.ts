@@ -23,17 +23,20 @@ import { type CALL_FIELDS, type COMPENSATE_FIELDS, SERVICE_NAME } from "../valid
 import { MAX_CONCURRENCY_LIMIT } from "../validate/concurrency.ts";
 import { CALL_TIMEOUT_RULE, type IntRule, TIMEOUT_RULE } from "../validate/fields.ts";
 import type { KIND_FIELDS } from "../validate/kind-fields.ts";
+import type { CALL_STEP_FIELDS } from "../validate/kinds.ts";
 import {
-  type CALL_STEP_FIELDS,
   DEFAULT_AWAIT_TIMEOUT,
+  MAX_TAGS,
   RFC3339,
   SIGNAL_NAME,
+  STEP_ID,
+  TAG,
   WORKFLOW_NAME,
-} from "../validate/kinds.ts";
+} from "../validate/names.ts";
 import { ASL_MAX, KNOWN_ERRORS, type RETRY_FIELDS } from "../validate/retry-policy.ts";
-import { type COMMON_FIELDS, STEP_ID } from "../validate/steps.ts";
+import type { COMMON_FIELDS } from "../validate/steps.ts";
 import { PATTERN_FIELDS } from "../validate/triggers.ts";
-import { MAX_TAGS, type ROOT_FIELDS, TAG } from "../validate.ts";
+import type { ROOT_FIELDS } from "../validate.ts";
 import { RESERVED_DETAIL_TYPES } from "../wire.ts";
 import {
   anyJson,

@@ -13,14 +13,11 @@ import {
   notOneTemplate,
   valueSite,
 } from "./kind-helpers.ts";
+import { DEFAULT_AWAIT_TIMEOUT, RFC3339, SIGNAL_NAME, WORKFLOW_NAME } from "./names.ts";
 import { at, checkFields, isFields, type Report, typeName } from "./problem-report.ts";
 import { readRetry, resolveRetry } from "./retry-policy.ts";
 import { checkSchema } from "./schema.ts";
 
-export const WORKFLOW_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-export const SIGNAL_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]{0,127}$/;
-/** `await` steps wait an hour unless they say otherwise. */
-export const DEFAULT_AWAIT_TIMEOUT = 3600;
 /** Fields a call step has beside `call`. */
 export const CALL_STEP_FIELDS = [
   "with",
@@ -32,7 +29,6 @@ export const CALL_STEP_FIELDS = [
   "output",
 ] as const;
 const SIDE_EFFECTS: readonly string[] = ["POST", "PUT", "PATCH", "DELETE"];
-export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 /** An RFC 3339 time as Step Functions accepts it (uppercase T and Z) that is a real date. */
 const isTimestamp = (text: string): boolean =>
   RFC3339.test(text) && !Number.isNaN(Date.parse(text));

@@ -1,6 +1,11 @@
 /** The workflow's `input` JSON Schema, checked by compiling it with Ajv (draft 2020-12). */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
+import type { JsonObject } from "../model.ts";
+import {
+  InputSchemaPrecompileError,
+  precompileInputSchema,
+} from "../schema/input-validator-code.ts";
 import type { Report } from "./problem-report.ts";
 
 let ajv: Ajv2020 | undefined;
@@ -27,7 +32,17 @@ export function schemaCompiler(): Ajv2020 {
 
 /** Reports every reason the schema at `pointer` is not a usable JSON Schema. */
 export function checkInputSchema(report: Report, schema: object, pointer: string): boolean {
-  return checkSchema(report, schema, pointer, "E_INPUT_SCHEMA");
+  if (!checkSchema(report, schema, pointer, "E_INPUT_SCHEMA")) return false;
+  // Starts run the schema's precompiled code (schema/input-validator-code.ts): a schema whose code
+  // the API could not load is refused now, not at the first start.
+  try {
+    precompileInputSchema(schema as JsonObject);
+    return true;
+  } catch (error) {
+    if (!(error instanceof InputSchemaPrecompileError)) throw error;
+    report.error("E_INPUT_SCHEMA", pointer, error.message);
+    return false;
+  }
 }
 
 /** Reports every reason the schema at `pointer` is not a usable JSON Schema, under `code`. */

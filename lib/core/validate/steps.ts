@@ -2,11 +2,11 @@
 import { STEP_KINDS, type StepKind } from "../model.ts";
 import { readWhen } from "./kind-helpers.ts";
 import { CALL_STEP_FIELDS, KIND_READERS } from "./kinds.ts";
+import { STEP_ID } from "./names.ts";
 import type { Dependency, KindResult, Site, StepContext, StepList, StepNode } from "./nodes.ts";
 import { readOnError } from "./on-error.ts";
 import { at, checkFields, isFields, typeName } from "./problem-report.ts";
 
-export const STEP_ID = /^[a-z][a-z0-9_]{0,62}$/;
 export const COMMON_FIELDS = ["id", "description", "dependsOn", "when", "onError"] as const;
 
 /** Where fields that are misplaced at step level belong. */

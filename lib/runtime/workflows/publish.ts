@@ -7,6 +7,7 @@
 import type { FileProblem } from "../../core/problems.ts";
 import type { ReadyWorkflow } from "../../core/project/model.ts";
 import { buildSource, type SourceResult, withVersion } from "../../core/project/source.ts";
+import { precompileInputSchema } from "../../core/schema/input-validator-code.ts";
 import { WorkflowInvalidError } from "./errors.ts";
 import { deployVersion, type PublishDeps, pointLiveAt, sourceHash } from "./versions.ts";
 
@@ -58,12 +59,14 @@ export async function publishBuilt(
     return { name, version: latest.version, outcome: "unchanged", warnings };
   }
   const version = Math.max((latest?.version ?? 0) + 1, explicitVersion(built.ready) ?? 0);
-  const record = await deployVersion(deps, withVersion(built.ready, version), {
-    source: text,
-    sourceHash: hash,
-    publishedBy,
-    origin: "api",
-  });
+  // The validator refused schemas that cannot be precompiled (E_INPUT_SCHEMA): this cannot throw.
+  const input = built.ready.workflow.input;
+  const record = await deployVersion(
+    deps,
+    withVersion(built.ready, version),
+    { source: text, sourceHash: hash, publishedBy, origin: "api" },
+    input === undefined ? undefined : precompileInputSchema(input),
+  );
   await pointLiveAt(deps, head, record);
   return { name, version, outcome: live ? "updated" : "created", warnings };
 }

@@ -6,7 +6,11 @@
  * without the compiler.
  */
 import { createHash } from "node:crypto";
-import { type CatalogueWorkflow, catalogueEntry } from "../../core/project/catalogue.ts";
+import {
+  type CatalogueWorkflow,
+  catalogueEntry,
+  type PrecompiledInputValidator,
+} from "../../core/project/catalogue.ts";
 import type { ReadyWorkflow } from "../../core/project/model.ts";
 import { canonicalJson } from "../records/state.ts";
 import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
@@ -32,17 +36,23 @@ export const now = (deps: PublishDeps): string =>
 export const sourceHash = (source: unknown): string =>
   createHash("sha256").update(canonicalJson(source)).digest("hex");
 
-/** Deploys a version to the engine and stores it (immutable from then on). */
+/**
+ * Deploys a version to the engine and stores it (immutable from then on), with its input
+ * validator precompiled by the caller (the publish function has the schema compiler; this module
+ * is also in the API's bundle, which must not).
+ */
 export async function deployVersion(
   deps: PublishDeps,
   ready: ReadyWorkflow,
   meta: Pick<WorkflowVersionRecord, "source" | "sourceHash" | "publishedBy" | "origin">,
+  inputValidator?: PrecompiledInputValidator,
 ): Promise<WorkflowVersionRecord> {
   const deployed = await deps.deployer.deploy(ready);
-  const entry = catalogueEntry(
+  const built = catalogueEntry(
     ready,
     deployed.stateMachineArn === undefined ? {} : { stateMachineArn: deployed.stateMachineArn },
   );
+  const entry = inputValidator === undefined ? built : { ...built, inputValidator };
   const record: WorkflowVersionRecord = {
     name: ready.name,
     version: ready.workflow.version,

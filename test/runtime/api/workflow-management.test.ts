@@ -132,6 +132,43 @@ describe("PUT /workflows/{name}", () => {
   });
 });
 
+describe("input schemas of published workflows", () => {
+  it("stores the schema precompiled with the version; a start runs that code (400 with errors)", async () => {
+    // Prepare
+    const { deps, call } = setup();
+    const body = JSON.stringify({
+      workflow: "typed",
+      input: {
+        type: "object",
+        required: ["orderId"],
+        properties: { orderId: { type: "string", minLength: 3 }, tier: { default: "basic" } },
+      },
+      steps: [{ id: "done", succeed: {} }],
+    });
+    // Act
+    const published = await call("PUT", "/workflows/typed", { body });
+    const stored = await deps.controlPlane?.store.version("typed", 1);
+    const bad = await call("POST", "/workflows/typed/executions", { body: '{"orderId": 7}' });
+    const missing = await call("POST", "/workflows/typed/executions", { body: "{}" });
+    const good = await call("POST", "/workflows/typed/executions", { body: '{"orderId":"o-1"}' });
+    // Assess
+    expect(published.status).toBe(201);
+    expect(stored?.entry.inputValidator?.code).toMatch(/module\.exports/);
+    expect([bad.status, bad.body.errors]).toEqual([
+      400,
+      [{ path: "/input/orderId", message: "must be string" }],
+    ]);
+    expect([missing.status, missing.body.errors]).toEqual([
+      400,
+      [{ path: "/input/orderId", message: "is required" }],
+    ]);
+    expect([good.status, (good.body.input as Record<string, unknown>).tier]).toEqual([
+      201,
+      "basic",
+    ]);
+  });
+});
+
 describe("aliases and pinning", () => {
   it.each([
     [{}, 'give exactly one of "version" or "routing"'],

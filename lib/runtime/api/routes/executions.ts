@@ -184,11 +184,7 @@ function validateInput(deps: ApiDeps, workflow: CatalogueWorkflow, input: Json):
   if (workflow.inputSchema === undefined) return;
   let errors: FieldProblem[];
   try {
-    errors = deps.inputValidator.validate(
-      `${workflow.name}@${workflow.version}`,
-      workflow.inputSchema,
-      input,
-    );
+    errors = deps.inputValidator.validate(workflow, input);
   } catch (error) {
     if (error instanceof SchemaCompileError) {
       throw new HttpProblem(500, "workflow-misconfigured", "Workflow misconfigured", error.message);
