@@ -9,8 +9,8 @@ import { handleRequest } from "./handle.ts";
 import type { ApiResponse } from "./http.ts";
 import { Router } from "./router.ts";
 import { consoleRoutes } from "./routes/console.ts";
-import { templateRoutes } from "./routes/templates.ts";
 import { contractRefreshRoutes } from "./routes/contract-refresh.ts";
+import { templateRoutes } from "./routes/templates.ts";
 import { workflowPublishRoutes } from "./routes/workflow-publish.ts";
 
 export { toProblem } from "./handle.ts";
