@@ -1,27 +1,34 @@
 /**
  * The REST API of SERVICE.md: every route proxied to the api handler, authorized with IAM (SigV4)
- * by default or a Cognito user pool, stage throttling, JSON access logs, execution logging and
- * X-Ray. REST APIs cap request bodies at 10 MB and the limit cannot be lowered; the handler
+ * by default, a Cognito user pool, or JWTs of any OIDC issuer with an enforced audience (a Lambda
+ * authorizer: REST API authorizers verify Cognito tokens only, and an HTTP API JWT authorizer
+ * would mean giving up the REST API's request validation, per-method IAM and stage settings),
+ * stage throttling, JSON access logs, execution logging and X-Ray. REST APIs cap request bodies at 10 MB and the limit cannot be lowered; the handler
  * enforces the smaller Step Functions input limit (256 KB) itself.
  */
-import { Annotations, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Annotations, Duration, RemovalPolicy } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   AuthorizationType,
   CognitoUserPoolsAuthorizer,
   EndpointType,
+  type IAuthorizer,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   type MethodOptions,
   type RequestValidator,
+  ResponseType,
   RestApi,
+  TokenAuthorizer,
 } from "aws-cdk-lib/aws-apigateway";
 import { type IUserPool, Mfa, UserPool, type UserPoolClient } from "aws-cdk-lib/aws-cognito";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type ApiAuth, COGNITO_ISSUER_PATTERN } from "./config.ts";
+import { ENV } from "../runtime/aws/env.ts";
+import { BatonFunction } from "./baton-function.ts";
+import type { ApiAuth } from "./config.ts";
 import { acknowledge } from "./nag.ts";
 
 export const API_STAGE_NAME = "v1";
@@ -56,8 +63,10 @@ export interface BatonApiProps {
 export class BatonApi extends Construct {
   readonly api: RestApi;
   readonly accessLogs: LogGroup;
-  /** The user pool callers sign in to, when auth is `cognito` (created) or `jwt` (imported). */
+  /** The user pool callers sign in to, when auth is `cognito`. */
   readonly userPool?: IUserPool;
+  /** The Lambda authorizer verifying JWTs, when auth is `jwt`. */
+  readonly authorizerFunction?: BatonFunction;
   /** The app client created with a `cognito` user pool. */
   readonly userPoolClient?: UserPoolClient;
 
@@ -94,8 +103,20 @@ export class BatonApi extends Construct {
         generateSecret: false,
       });
     } else if (auth.mode === "jwt") {
-      this.userPool = this.importIssuerPool(auth.issuer, auth.audience);
+      this.authorizerFunction = new BatonFunction(this, "JwtAuthorizer", {
+        handler: "api-authorizer",
+        description: `Verifies the API's bearer tokens: issuer ${auth.issuer}, audience ${auth.audience}`,
+        timeout: Duration.seconds(10),
+        environment: {
+          [ENV.jwtIssuer]: auth.issuer,
+          [ENV.jwtAudience]: auth.audience,
+          ...(auth.jwksUrl === undefined ? {} : { [ENV.jwtJwksUrl]: auth.jwksUrl }),
+        },
+        ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+        removalPolicy,
+      });
     }
+    this.addProblemResponses();
     const validator = this.api.addRequestValidator("Validator", {
       validateRequestParameters: true,
       validateRequestBody: true,
@@ -175,10 +196,65 @@ export class BatonApi extends Construct {
       );
       return { requestValidator, authorizationType: AuthorizationType.NONE };
     }
+    if (auth.mode === "jwt" && this.authorizerFunction !== undefined) {
+      // No result cache: `exp` is checked on every request (a cached Allow would outlive it); the
+      // authorizer keeps the issuer's keys in memory, so a warm call verifies without fetching.
+      const authorizer: IAuthorizer = new TokenAuthorizer(this, "Authorizer", {
+        handler: this.authorizerFunction.function,
+        identitySource: "method.request.header.Authorization",
+        resultsCacheTtl: Duration.seconds(0),
+      });
+      return { requestValidator, authorizationType: AuthorizationType.CUSTOM, authorizer };
+    }
     const authorizer = new CognitoUserPoolsAuthorizer(this, "Authorizer", {
       cognitoUserPools: this.userPool === undefined ? [] : [this.userPool],
     });
     return { requestValidator, authorizationType: AuthorizationType.COGNITO, authorizer };
+  }
+
+  /**
+   * API Gateway's own refusals as the problem documents the handler answers (and `baton dev --auth
+   * jwt` sends): 401 `unauthorized`, 403 `forbidden`, 500 `authorizer-failure`.
+   */
+  private addProblemResponses(): void {
+    const responses = [
+      [
+        ResponseType.UNAUTHORIZED,
+        "401",
+        "unauthorized",
+        "Unauthorized",
+        "The request has no acceptable credentials: a missing, expired or invalid token (its issuer, audience or signature).",
+      ],
+      [
+        ResponseType.ACCESS_DENIED,
+        "403",
+        "forbidden",
+        "Forbidden",
+        "The caller may not call this route.",
+      ],
+      [
+        ResponseType.AUTHORIZER_FAILURE,
+        "500",
+        "authorizer-failure",
+        "Authorizer failure",
+        "Tokens cannot be verified at the moment (the issuer's keys could not be read); retry later.",
+      ],
+    ] as const;
+    for (const [type, statusCode, slug, title, detail] of responses) {
+      this.api.addGatewayResponse(`${slug}-response`, {
+        type,
+        statusCode,
+        responseHeaders: { "Content-Type": "'application/problem+json'" },
+        templates: {
+          "application/json": JSON.stringify({
+            type: `urn:baton:problem:${slug}`,
+            title,
+            status: Number(statusCode),
+            detail,
+          }),
+        },
+      });
+    }
   }
 
   private createUserPool(removalPolicy: RemovalPolicy): UserPool {
@@ -206,27 +282,6 @@ export class BatonApi extends Construct {
     return pool;
   }
 
-  /** A Cognito issuer URL names the pool; REST authorizers cannot verify other issuers. */
-  private importIssuerPool(issuer: string, audience: string | undefined): IUserPool {
-    const match = COGNITO_ISSUER_PATTERN.exec(issuer);
-    if (match?.[1] === undefined || match[2] === undefined) {
-      throw new Error(`baton:jwtIssuer = "${issuer}" is not a Cognito user pool issuer URL.`);
-    }
-    if (audience !== undefined) {
-      Annotations.of(this).addWarningV2(
-        "baton:jwtAudience",
-        `baton:jwtAudience = "${audience}" is not checked by a REST API Cognito authorizer, which accepts tokens of every app client of the pool; keep only trusted app clients in it.`,
-      );
-    }
-    const arn = Stack.of(this).formatArn({
-      service: "cognito-idp",
-      region: match[1],
-      resource: "userpool",
-      resourceName: match[2],
-    });
-    return UserPool.fromUserPoolArn(this, "IssuerPool", arn);
-  }
-
   private acknowledgeNagFindings(auth: ApiAuth): void {
     acknowledge(
       this,
@@ -246,6 +301,13 @@ export class BatonApi extends Construct {
         this,
         "AwsSolutions-COG4",
         `baton:apiAuth is "${auth.mode}": callers sign requests with IAM (SigV4), or the API is deliberately open.`,
+      );
+    }
+    if (auth.mode === "jwt") {
+      acknowledge(
+        this,
+        "AwsSolutions-COG4",
+        `baton:apiAuth is "jwt": a Lambda authorizer verifies tokens of ${auth.issuer} (signature, issuer, audience, expiry); the issuer need not be a Cognito user pool.`,
       );
     }
     if (auth.mode === "none") {

@@ -15,7 +15,14 @@ export type ApiAuthMode = (typeof API_AUTH_MODES)[number];
 /** How the HTTP API authenticates callers. */
 export type ApiAuth =
   | { readonly mode: "iam" | "cognito" | "none" }
-  | { readonly mode: "jwt"; readonly issuer: string; readonly audience?: string };
+  | {
+      readonly mode: "jwt";
+      /** Any OIDC issuer (`iss`); its keys come from its discovery document unless `jwksUrl`. */
+      readonly issuer: string;
+      /** Enforced: every token must name it in `aud`. */
+      readonly audience: string;
+      readonly jwksUrl?: string;
+    };
 
 export interface BatonConfig {
   /** Absolute path of the folder holding the workflow files. */
@@ -66,6 +73,7 @@ export const CONTEXT_KEYS = {
   alarmEmail: "baton:alarmEmail",
   jwtIssuer: "baton:jwtIssuer",
   jwtAudience: "baton:jwtAudience",
+  jwtJwksUrl: "baton:jwtJwksUrl",
   emulator: "baton:emulator",
   allowPrivateServiceUrls: "baton:allowPrivateServiceUrls",
   stateMachineLogLevel: "baton:stateMachineLogLevel",
@@ -76,9 +84,6 @@ export const PRODUCTION_STAGES: readonly string[] = ["prod", "production"];
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,9}$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** `https://cognito-idp.<region>.amazonaws.com/<poolId>`: the only issuer a REST API can verify. */
-export const COGNITO_ISSUER_PATTERN =
-  /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9-]+_[0-9A-Za-z]+)$/;
 const MAX_RETENTION_DAYS = 3650;
 
 export class BatonConfigError extends Error {
@@ -172,6 +177,7 @@ function readApiAuth(text: TextReader, problems: string[]): ApiAuth {
   const mode = text(CONTEXT_KEYS.apiAuth, "iam") ?? "iam";
   const issuer = text(CONTEXT_KEYS.jwtIssuer, undefined);
   const audience = text(CONTEXT_KEYS.jwtAudience, undefined);
+  const jwksUrl = text(CONTEXT_KEYS.jwtJwksUrl, undefined);
   if (!isApiAuthMode(mode)) {
     problems.push(
       `${CONTEXT_KEYS.apiAuth} = ${show(mode)}: expected one of ${API_AUTH_MODES.join(", ")}.`,
@@ -179,9 +185,9 @@ function readApiAuth(text: TextReader, problems: string[]): ApiAuth {
     return { mode: "iam" };
   }
   if (mode !== "jwt") {
-    if (issuer !== undefined || audience !== undefined) {
+    if (issuer !== undefined || audience !== undefined || jwksUrl !== undefined) {
       problems.push(
-        `${CONTEXT_KEYS.jwtIssuer}/${CONTEXT_KEYS.jwtAudience} are set but ${CONTEXT_KEYS.apiAuth} = ${show(mode)}: set ${CONTEXT_KEYS.apiAuth} to "jwt" or remove them.`,
+        `${CONTEXT_KEYS.jwtIssuer}/${CONTEXT_KEYS.jwtAudience}/${CONTEXT_KEYS.jwtJwksUrl} are set but ${CONTEXT_KEYS.apiAuth} = ${show(mode)}: set ${CONTEXT_KEYS.apiAuth} to "jwt" or remove them.`,
       );
     }
     return { mode };
@@ -190,13 +196,31 @@ function readApiAuth(text: TextReader, problems: string[]): ApiAuth {
     problems.push(
       `${CONTEXT_KEYS.jwtIssuer} is missing: ${CONTEXT_KEYS.apiAuth} = "jwt" needs the token issuer URL.`,
     );
-  } else if (!COGNITO_ISSUER_PATTERN.test(issuer)) {
+  } else if (!isHttpsUrl(issuer)) {
     problems.push(
-      `${CONTEXT_KEYS.jwtIssuer} = ${show(issuer)}: expected a Cognito user pool issuer https://cognito-idp.<region>.amazonaws.com/<userPoolId> (REST API authorizers verify Cognito tokens only).`,
+      `${CONTEXT_KEYS.jwtIssuer} = ${show(issuer)}: expected the OIDC issuer's https URL, exactly as tokens carry it in "iss" (e.g. https://login.example.com/realms/ops).`,
     );
   }
-  return { mode, issuer: issuer ?? "", ...(audience === undefined ? {} : { audience }) };
+  if (audience === undefined || audience.trim() === "") {
+    problems.push(
+      `${CONTEXT_KEYS.jwtAudience} is missing: ${CONTEXT_KEYS.apiAuth} = "jwt" enforces an audience; set it to the "aud" your tokens carry (the API's client id or identifier).`,
+    );
+  }
+  if (jwksUrl !== undefined && !isHttpsUrl(jwksUrl)) {
+    problems.push(
+      `${CONTEXT_KEYS.jwtJwksUrl} = ${show(jwksUrl)}: expected an https URL, or leave it out to read the issuer's discovery document.`,
+    );
+  }
+  return {
+    mode,
+    issuer: issuer ?? "",
+    audience: audience ?? "",
+    ...(jwksUrl === undefined ? {} : { jwksUrl }),
+  };
 }
+
+const isHttpsUrl = (value: string): boolean =>
+  URL.canParse(value) && new URL(value).protocol === "https:";
 
 function readRetentionDays(value: unknown, problems: string[]): number {
   if (value === undefined || value === null) return 30;

@@ -30,6 +30,8 @@ export interface ProxyEvent {
     readonly requestId: string;
     readonly requestTimeEpoch: number;
     readonly identity: { readonly sourceIp: string; readonly userAgent: string | null };
+    /** What a Lambda authorizer returned (`baton dev --auth jwt`, see `jwt-gate.ts`). */
+    readonly authorizer?: { readonly principalId: string; readonly [key: string]: string };
   };
   readonly body: string | null;
   readonly isBase64Encoded: boolean;

@@ -16,6 +16,7 @@ import { STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.t
 import { handleApiEvent } from "../runtime/api/app.ts";
 import type { ApiDeps } from "../runtime/api/deps.ts";
 import { InputValidator } from "../runtime/api/input-validation.ts";
+import { JwtVerifier } from "../runtime/auth/jwt-verifier.ts";
 import { awaitSignal } from "../runtime/await-signal.ts";
 import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoDriftStore } from "../runtime/aws/dynamo-drift-store.ts";
@@ -47,7 +48,8 @@ import { attachActivityLog } from "./activity-log.ts";
 import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";
 import { startLocalDynamo } from "./dynamo.ts";
-import { serveProxyHandler } from "./http-adapter.ts";
+import { type ProxyHandler, serveProxyHandler } from "./http-adapter.ts";
+import { jwtGate } from "./jwt-gate.ts";
 import { LocalDeployer } from "./local-deployer.ts";
 import { RecordsTarget } from "./records-target.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
@@ -85,6 +87,16 @@ export interface DevServerOptions {
   readonly activity?: ((line: string) => void) | false;
   /** Colour the activity lines. @default false */
   readonly color?: boolean;
+  /**
+   * `jwt`: every API request needs a bearer token from `issuer` for `audience`, verified as the
+   * stack's JWT authorizer does (`jwt-gate.ts`). @default none (callers are `anonymous`)
+   */
+  readonly auth?: {
+    readonly mode: "jwt";
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwksUrl?: string;
+  };
 }
 
 export interface DevServer {
@@ -284,9 +296,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         await releaseOnStatusChange(event, { ...api, slots, logger: consoleLogger });
       },
     );
-    const http = await serveProxyHandler((event) => handleApiEvent(event, api), {
-      port: options.port,
-    });
+    const apiHandler: ProxyHandler = (event) => handleApiEvent(event, api);
+    const http = await serveProxyHandler(
+      options.auth === undefined ? apiHandler : jwtGate(new JwtVerifier(options.auth), apiHandler),
+      { port: options.port },
+    );
     cleanup.push(() => http.close());
     if (demo !== undefined) out(demoBanner(http.url, compiled, demo));
 

@@ -48,7 +48,7 @@ describe("BatonApi auth", () => {
     const modes: ApiAuth[] = [
       { mode: "iam" },
       { mode: "cognito" },
-      { mode: "jwt", issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123" },
+      { mode: "jwt", issuer: "https://login.example.com/realms/ops", audience: "baton-api" },
       { mode: "none" },
     ];
     expect(modes.map((auth) => [auth.mode, apiFindings(apiWith(auth).stack)])).toEqual([
@@ -109,43 +109,42 @@ describe("BatonApi auth", () => {
     template.hasResourceProperties("AWS::Cognito::UserPoolClient", { GenerateSecret: false });
   });
 
-  it("verifies tokens of the pool named by a Cognito issuer for jwt, and warns the audience is not checked", () => {
+  it("verifies JWTs of any OIDC issuer with a Lambda authorizer that enforces the audience", () => {
     // Prepare / Act
-    const { stack, template } = apiWith({
+    const { template } = apiWith({
       mode: "jwt",
-      issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
-      audience: "client-1",
+      issuer: "https://login.example.com/realms/ops",
+      audience: "baton-api",
+      jwksUrl: "https://login.example.com/realms/ops/keys",
     });
     // Assess
+    expect(authTypes(template)).toEqual([
+      ["CUSTOM", "authorizer"],
+      ["CUSTOM", "authorizer"],
+    ]);
     template.resourceCountIs("AWS::Cognito::UserPool", 0);
     template.hasResourceProperties("AWS::ApiGateway::Authorizer", {
-      Type: "COGNITO_USER_POOLS",
-      ProviderARNs: [
-        {
-          "Fn::Join": [
-            "",
-            [
-              "arn:",
-              { Ref: "AWS::Partition" },
-              ":cognito-idp:eu-west-1:",
-              { Ref: "AWS::AccountId" },
-              ":userpool/eu-west-1_AbC123",
-            ],
-          ],
-        },
-      ],
+      Type: "TOKEN",
+      IdentitySource: "method.request.header.Authorization",
+      AuthorizerResultTtlInSeconds: 0,
     });
-    const warnings = Annotations.fromStack(stack).findWarning(
-      "*",
-      Match.stringLikeRegexp("jwtAudience"),
-    );
-    expect(warnings.length).toEqual(1);
-  });
-
-  it("fails when a jwt issuer is not a Cognito user pool", () => {
-    expect(() => apiWith({ mode: "jwt", issuer: "https://login.example.com" })).toThrow(
-      'baton:jwtIssuer = "https://login.example.com" is not a Cognito user pool issuer URL.',
-    );
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Handler: "index.handler",
+      Environment: {
+        Variables: Match.objectLike({
+          BATON_JWT_ISSUER: "https://login.example.com/realms/ops",
+          BATON_JWT_AUDIENCE: "baton-api",
+          BATON_JWT_JWKS_URL: "https://login.example.com/realms/ops/keys",
+        }),
+      },
+    });
+    template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "UNAUTHORIZED",
+      StatusCode: "401",
+      ResponseTemplates: {
+        "application/json": Match.stringLikeRegexp('"type":"urn:baton:problem:unauthorized"'),
+      },
+    });
   });
 
   it("leaves the API open only when asked, with a warning", () => {

@@ -42,7 +42,7 @@ describe("readBatonConfig", () => {
       "baton:templatesDir": "tpl",
       "baton:stage": "prod",
       "baton:apiAuth": "jwt",
-      "baton:jwtIssuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+      "baton:jwtIssuer": "https://login.example.com/realms/ops",
       "baton:jwtAudience": "client-1",
       "baton:retentionDays": "90",
       "baton:alarmEmail": "ops@example.com",
@@ -59,7 +59,7 @@ describe("readBatonConfig", () => {
       stage: "prod",
       apiAuth: {
         mode: "jwt",
-        issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+        issuer: "https://login.example.com/realms/ops",
         audience: "client-1",
       },
       retentionDays: 90,
@@ -89,20 +89,27 @@ describe("readBatonConfig", () => {
     ]);
   });
 
-  it("fails when jwt has no issuer, or one a REST authorizer cannot verify", () => {
+  it("fails when jwt has no issuer, no audience, or URLs that are not https", () => {
     expect(problemsOf({ "baton:apiAuth": "jwt" })).toEqual([
       'baton:jwtIssuer is missing: baton:apiAuth = "jwt" needs the token issuer URL.',
+      'baton:jwtAudience is missing: baton:apiAuth = "jwt" enforces an audience; set it to the "aud" your tokens carry (the API\'s client id or identifier).',
     ]);
     expect(
-      problemsOf({ "baton:apiAuth": "jwt", "baton:jwtIssuer": "https://login.example.com" }),
+      problemsOf({
+        "baton:apiAuth": "jwt",
+        "baton:jwtIssuer": "http://login.example.com",
+        "baton:jwtAudience": "a",
+        "baton:jwtJwksUrl": "keys.json",
+      }),
     ).toEqual([
-      'baton:jwtIssuer = "https://login.example.com": expected a Cognito user pool issuer https://cognito-idp.<region>.amazonaws.com/<userPoolId> (REST API authorizers verify Cognito tokens only).',
+      'baton:jwtIssuer = "http://login.example.com": expected the OIDC issuer\'s https URL, exactly as tokens carry it in "iss" (e.g. https://login.example.com/realms/ops).',
+      'baton:jwtJwksUrl = "keys.json": expected an https URL, or leave it out to read the issuer\'s discovery document.',
     ]);
   });
 
   it("fails when jwt settings are given without jwt auth", () => {
     expect(problemsOf({ "baton:jwtAudience": "client-1" })).toEqual([
-      'baton:jwtIssuer/baton:jwtAudience are set but baton:apiAuth = "iam": set baton:apiAuth to "jwt" or remove them.',
+      'baton:jwtIssuer/baton:jwtAudience/baton:jwtJwksUrl are set but baton:apiAuth = "iam": set baton:apiAuth to "jwt" or remove them.',
     ]);
   });
 

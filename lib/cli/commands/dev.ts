@@ -13,7 +13,7 @@ export const dev: Command = {
   name: "dev",
   summary: "run the local server (API, Step Functions, registry) in one process",
   synopsis:
-    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--templates dir] [--data-dir .baton] [--demo] [--quiet]",
+    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--templates dir] [--data-dir .baton] [--demo] [--quiet] [--auth jwt --jwt-issuer url --jwt-audience aud [--jwt-jwks-url url]]",
   help: [
     "--port n             HTTP port (default 3000)",
     "--workflows dir      workflow folder (default workflows/)",
@@ -22,6 +22,10 @@ export const dev: Command = {
     "--data-dir dir       where local state is kept (default .baton/)",
     "--demo               also start the demo services the examples call",
     "--quiet              no activity lines (executions, step failures, retries, undos, registry)",
+    "--auth none|jwt      jwt: every request needs a bearer token, checked as the stack's JWT authorizer does (default none)",
+    "--jwt-issuer url     with --auth jwt: the OIDC issuer tokens must come from (iss)",
+    "--jwt-audience aud   with --auth jwt: the audience tokens must name (aud)",
+    "--jwt-jwks-url url   with --auth jwt: the issuer's keys (default: from its OIDC discovery document)",
   ],
   options: {
     port: { type: "string", short: "p" },
@@ -31,6 +35,10 @@ export const dev: Command = {
     "data-dir": { type: "string" },
     demo: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
+    auth: { type: "string" },
+    "jwt-issuer": { type: "string" },
+    "jwt-audience": { type: "string" },
+    "jwt-jwks-url": { type: "string" },
   },
   positionals: { min: 0, max: 0 },
   async run(ctx) {
@@ -48,6 +56,7 @@ export const dev: Command = {
     if (text("templates") !== undefined && !isDirectory(templatesDir)) {
       throw new UsageError(`--templates ${templatesDir} is not a folder of template files`);
     }
+    const auth = authOption(text);
     const module = await importLocal<ServerModule>("server", "startDevServer");
     const line = (write: (text: string) => void) => (text: string) => write(`${text}\n`);
     const server = await startOrExplain(() =>
@@ -64,6 +73,7 @@ export const dev: Command = {
         activity:
           ctx.values.quiet === true ? false : line(ctx.json ? ctx.io.stderr : ctx.io.stdout),
         color: !ctx.json && process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+        ...(auth === undefined ? {} : { auth }),
       }),
     );
     const url = server.url;
@@ -78,6 +88,29 @@ export const dev: Command = {
     return EXIT.ok;
   },
 };
+
+/** `--auth jwt` and its issuer and audience (both required: the audience is always enforced). */
+function authOption(
+  text: (name: string) => string | undefined,
+): DevServerOptions["auth"] | undefined {
+  const mode = text("auth") ?? "none";
+  const issuer = text("jwt-issuer");
+  const audience = text("jwt-audience");
+  const jwksUrl = text("jwt-jwks-url");
+  if (mode === "none") {
+    if (issuer !== undefined || audience !== undefined || jwksUrl !== undefined)
+      throw new UsageError("--jwt-issuer, --jwt-audience and --jwt-jwks-url need --auth jwt");
+    return undefined;
+  }
+  if (mode !== "jwt") throw new UsageError(`--auth must be none or jwt; got "${mode}"`);
+  if (issuer === undefined || !URL.canParse(issuer))
+    throw new UsageError(`--auth jwt needs --jwt-issuer <url>; got ${issuer ?? "none"}`);
+  if (audience === undefined || audience.trim() === "")
+    throw new UsageError("--auth jwt needs --jwt-audience <aud>: the audience is always enforced");
+  if (jwksUrl !== undefined && !URL.canParse(jwksUrl))
+    throw new UsageError(`--jwt-jwks-url must be a URL; got "${jwksUrl}"`);
+  return { mode: "jwt", issuer, audience, ...(jwksUrl === undefined ? {} : { jwksUrl }) };
+}
 
 function isDirectory(path: string): boolean {
   try {

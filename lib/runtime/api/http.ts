@@ -187,8 +187,9 @@ export function toRequest(event: unknown): HttpRequest {
 }
 
 /**
- * The caller API Gateway authenticated: REST `identity.userArn` (IAM) or `authorizer.claims.sub`
- * (Cognito/JWT); HTTP API `authorizer.iam.userArn` or `authorizer.jwt.claims.sub`.
+ * The caller API Gateway authenticated: REST `identity.userArn` (IAM), `authorizer.claims.sub`
+ * (Cognito) or `authorizer.principalId` (the JWT Lambda authorizer, and `baton dev --auth jwt`);
+ * HTTP API `authorizer.iam.userArn` or `authorizer.jwt.claims.sub`.
  */
 function principalOf(context: unknown): string | undefined {
   const c = context as
@@ -196,6 +197,7 @@ function principalOf(context: unknown): string | undefined {
         readonly identity?: { readonly userArn?: unknown };
         readonly authorizer?: {
           readonly claims?: { readonly sub?: unknown };
+          readonly principalId?: unknown;
           readonly iam?: { readonly userArn?: unknown };
           readonly jwt?: { readonly claims?: { readonly sub?: unknown } };
         };
@@ -206,6 +208,7 @@ function principalOf(context: unknown): string | undefined {
     c?.authorizer?.iam?.userArn,
     c?.authorizer?.jwt?.claims?.sub,
     c?.authorizer?.claims?.sub,
+    c?.authorizer?.principalId,
   ].find((value): value is string => typeof value === "string" && value !== "");
   return found?.slice(0, 256);
 }

@@ -1,0 +1,55 @@
+/**
+ * `baton dev --auth jwt`: what the API's Lambda authorizer does in AWS, in front of the local
+ * proxy handler. Every request needs a bearer token the same `JwtVerifier` accepts (signature
+ * against the issuer's JWKS, `iss`, `aud`, `exp`, `nbf`); the handler then sees
+ * `requestContext.authorizer` as API Gateway passes a Lambda authorizer's result (`principalId` =
+ * the token's `sub`), so `startedBy` and `publishedBy` are the same. Refusals are the problem
+ * documents the stack's gateway responses send (401 `unauthorized`, 500 `authorizer-failure`); here
+ * the detail also says why, which in AWS is in the authorizer's log.
+ */
+import { JwtRejectedError, type JwtVerifier } from "../runtime/auth/jwt-verifier.ts";
+import type { ProxyEvent, ProxyHandler, ProxyResult } from "./http-adapter.ts";
+
+export function jwtGate(verifier: JwtVerifier, handler: ProxyHandler): ProxyHandler {
+  return async (event: ProxyEvent): Promise<ProxyResult> => {
+    const header = Object.entries(event.headers).find(
+      ([name]) => name.toLowerCase() === "authorization",
+    )?.[1];
+    try {
+      const token = await verifier.verifyHeader(header);
+      return handler({
+        ...event,
+        requestContext: {
+          ...event.requestContext,
+          authorizer: { principalId: token.subject, sub: token.subject, iss: token.issuer },
+        },
+      });
+    } catch (error) {
+      if (error instanceof JwtRejectedError) {
+        return problem(401, "unauthorized", "Unauthorized", error.message, {
+          "www-authenticate": `Bearer error="invalid_token", error_description="${error.message.replace(/["\\]/g, "'")}"`,
+        });
+      }
+      return problem(
+        500,
+        "authorizer-failure",
+        "Authorizer failure",
+        `Tokens cannot be verified: ${(error as Error).message}`,
+      );
+    }
+  };
+}
+
+function problem(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): ProxyResult {
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/problem+json", ...headers },
+    body: JSON.stringify({ type: `urn:baton:problem:${slug}`, title, status, detail }),
+  };
+}
