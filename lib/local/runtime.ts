@@ -36,6 +36,7 @@ import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { callService, type ServiceCallDeps } from "../runtime/service-call.ts";
 import { StartAdmission } from "../runtime/start-admission.ts";
 import { SuspectProber } from "../runtime/suspect-probes.ts";
+import { triggerStarter } from "../runtime/triggered-start.ts";
 import { LocalDeadLetterQueue } from "./dead-letters.ts";
 import { DeliveryOutbox } from "./delivery-outbox.ts";
 import { LocalEngine } from "./engine.ts";
@@ -76,7 +77,17 @@ export interface LocalRuntimeOptions {
    * case (slot or queue), as the start-execution handler does in AWS; without it such workflows
    * start directly.
    */
-  readonly startLimited?: (workflow: string, input: Json, key: string) => Promise<void>;
+  readonly startLimited?: (
+    workflow: string,
+    input: Json,
+    key: string,
+    startedBy: string,
+  ) => Promise<void>;
+  /**
+   * Records who started an execution a trigger or schedule started (`event:<source>`,
+   * `schedule`), as the start-execution handler records it in AWS. @default not recorded
+   */
+  readonly recordStarter?: (executionId: string, startedBy: string) => Promise<void>;
   /** Where service `limits` are counted. @default in memory (this process is every caller) */
   readonly serviceLimits?: ServiceLimitStore;
   /** Pause flags the service-call handler checks (docs/limits-and-pause.md). */
@@ -236,11 +247,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
             });
             return;
           }
+          const startedBy = triggerStarter({ kind: trigger.kind, event });
           if (workflow.concurrency !== undefined && options.startLimited !== undefined) {
-            await options.startLimited(name, input, `${rule}-${event.id}`);
+            await options.startLimited(name, input, `${rule}-${event.id}`, startedBy);
             return;
           }
-          engine.start(name, input);
+          const { executionId } = engine.start(name, input);
+          await options.recordStarter?.(executionId, startedBy);
         };
         if (trigger.kind === "event") {
           try {

@@ -37,6 +37,7 @@ import { runHealthChecks } from "../runtime/health-check.ts";
 import { releaseOnStatusChange } from "../runtime/limits/concurrency.ts";
 import type { SlotStore } from "../runtime/limits/slot-store.ts";
 import { consoleLogger } from "../runtime/logger.ts";
+import { starterDelta } from "../runtime/records/observe.ts";
 import type { SignalStore } from "../runtime/records/signal-store.ts";
 import type { FinishedRun } from "../runtime/records/updater.ts";
 import { RegistryService } from "../runtime/registry/registry-service.ts";
@@ -194,14 +195,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         client: dynamo.client,
         tableName: TABLES.executions,
       }),
-      startLimited: async (workflow, input, key) => {
+      recordStarter: async (executionId, startedBy) => {
+        await executions.merge(
+          executionId,
+          starterDelta(executionId, { by: startedBy, source: "trigger" }),
+        );
+      },
+      startLimited: async (workflow, input, key, startedBy) => {
         const entry = compiled.catalogue.get(workflow);
         if (deps === undefined || entry === undefined) {
           log(`baton dev: ${workflow} was not started: the server is still starting`);
           return;
         }
         try {
-          await startExecution(deps, entry, input, key);
+          await startExecution(deps, entry, input, key, { by: startedBy, source: "trigger" });
         } catch (error) {
           log(`baton dev: ${workflow} was not started: ${(error as Error).message}`);
         }

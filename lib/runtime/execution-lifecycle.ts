@@ -40,7 +40,7 @@ import type { SlotStore } from "./limits/slot-store.ts";
 import type { PauseStore } from "./pause/pause-store.ts";
 import { type ExecutionDocument, isActiveStatus } from "./records/document.ts";
 import type { ExecutionStore } from "./records/execution-store.ts";
-import { cancelDelta, startDelta } from "./records/observe.ts";
+import { cancelDelta, type Starter, startDelta, starterDelta } from "./records/observe.ts";
 import type { SignalStore } from "./records/signal-store.ts";
 import { canonicalJson } from "./records/state.ts";
 import type { WorkflowCatalogue } from "./workflow-catalogue.ts";
@@ -116,6 +116,7 @@ export async function startExecution(
   workflow: CatalogueWorkflow,
   input: Json,
   key: string | undefined,
+  startedBy?: Starter,
 ): Promise<StartOutcome> {
   // `workflow` is the version to run: the engine starts that version, whatever is current.
   const clock = deps.clock ?? (() => new Date());
@@ -141,6 +142,13 @@ export async function startExecution(
   }
   const semaphore = await admitUnderLimit(deps, workflow, executionId, input);
   if (semaphore === "queued") {
+    if (startedBy !== undefined) {
+      const { document } = await deps.executions.merge(
+        executionId,
+        starterDelta(executionId, startedBy),
+      );
+      return { document, created: !replay };
+    }
     const queued = await deps.executions.get(executionId);
     if (queued !== undefined) return { document: queued, created: !replay };
   }
@@ -174,6 +182,7 @@ export async function startExecution(
       workflow,
       input,
       startedAt ?? (replay ? undefined : clock().toISOString()),
+      startedBy,
     ),
   );
   return { document, created: !replay || startedNow };

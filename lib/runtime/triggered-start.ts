@@ -86,7 +86,10 @@ export async function startFromTrigger(
   }
   const key = `trigger-${parsed.trigger}-${parsed.event.id}`;
   try {
-    const { document, created } = await startExecution(deps, workflow, input, key);
+    const { document, created } = await startExecution(deps, workflow, input, key, {
+      by: triggerStarter(parsed),
+      source: "trigger",
+    });
     return { started: true, executionId: document.id, created };
   } catch (error) {
     // The concurrency key cannot be read from this input: a refusal that cannot change either.
@@ -126,3 +129,9 @@ const asObject = (value: unknown): JsonObject | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as JsonObject)
     : undefined;
+
+/** `startedBy` of a triggered start: `event:<source>` or `schedule` (the same in `baton dev`). */
+export const triggerStarter = (request: {
+  readonly kind: "event" | "schedule";
+  readonly event: { readonly source: string };
+}): string => (request.kind === "schedule" ? "schedule" : `event:${request.event.source}`);

@@ -21,6 +21,15 @@ import {
 
 const WORKFLOWS = join(import.meta.dirname, "fixtures", "workflows");
 const AUDIENCE = "baton-dev";
+const HOLD = `workflow: hold
+steps:
+  - id: reserve
+    call: inventory POST /reservations
+    idempotent: true
+    with: { orderId: o-1, quantity: 1 }
+  - id: wait
+    await: { signal: go, timeout: 600 }
+`;
 const GREETER = `workflow: greeter
 input: { type: object, required: [orderId], properties: { orderId: { type: string } } }
 steps:
@@ -43,6 +52,7 @@ beforeAll(async () => {
   demo = await startDemoServices({ basePort: 0 });
   await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
   await writeFile(join(dir, "greeter.yaml"), GREETER);
+  await writeFile(join(dir, "hold.yaml"), HOLD);
   server = await startDevServer({
     port: 0,
     workflowsDir: WORKFLOWS,
@@ -62,15 +72,20 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function get(path: string, token?: string) {
+async function get(path: string, token?: string, method = "GET", body?: unknown) {
   const response = await fetch(`${server.url}${path}`, {
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    method,
+    headers: {
+      "content-type": "application/json",
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return {
     status: response.status,
     type: response.headers.get("content-type"),
     challenge: response.headers.get("www-authenticate"),
-    body: (await response.json()) as Record<string, unknown>,
+    body: (response.status === 204 ? null : await response.json()) as Record<string, unknown>,
   };
 }
 
@@ -148,4 +163,69 @@ describe("baton dev --auth jwt", () => {
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({ status: "SUCCEEDED", startedBy: "alice" });
   }, 60_000);
+
+  it("keeps an audit list of who published, aliased, cancelled, redrove and deleted", async () => {
+    // Prepare
+    const alice = mintToken(key, goodClaims(issuer.url, AUDIENCE, "alice"));
+    const bob = mintToken(key, goodClaims(issuer.url, AUDIENCE, "bob"));
+
+    // Act
+    await baton("workflows", "push", "hold.yaml", "--token", alice);
+    const started = await get("/workflows/hold/executions", bob, "POST", {});
+    const id = started.body.id as string;
+    await waitFor(async () => (await server.signals.waiting(id)).length > 0);
+    await baton("workflows", "alias", "hold", "canary", "1", "--token", alice);
+    const cancelled = await get(`/executions/${id}/cancel`, bob, "POST", { compensate: false });
+    const redriven = await get(`/executions/${id}/redrive`, alice, "POST");
+    const deleted = await get("/workflows/hold", alice, "DELETE");
+    const listed = await baton("workflows", "audit", "hold", "--token", bob);
+    const page1 = await get("/workflows/hold/audit?limit=3", bob);
+    const page2 = await get(
+      `/workflows/hold/audit?limit=3&cursor=${page1.body.nextCursor as string}`,
+      bob,
+    );
+    const never = await get("/workflows/never-published/audit", bob);
+    const badCursor = await get("/workflows/hold/audit?cursor=nope", bob);
+
+    // Assess
+    expect([started.status, started.body.startedBy]).toEqual([201, "bob"]);
+    expect([cancelled.status, redriven.status, deleted.status]).toEqual([202, 202, 204]);
+    const entries = [
+      ...(page1.body.items as Record<string, unknown>[]),
+      ...(page2.body.items as Record<string, unknown>[]),
+    ].map(({ at, ...entry }) => entry);
+    expect(entries).toEqual([
+      { workflow: "hold", action: "deleted", by: "alice" },
+      { workflow: "hold", action: "redriven", by: "alice", version: 1, executionId: id },
+      {
+        workflow: "hold",
+        action: "cancelled",
+        by: "bob",
+        version: 1,
+        executionId: id,
+        detail: "compensate: false",
+      },
+      {
+        workflow: "hold",
+        action: "aliased",
+        by: "alice",
+        alias: "canary",
+        detail: "version 1: 100%",
+      },
+      { workflow: "hold", action: "published", by: "alice", version: 1 },
+    ]);
+    expect(page2.body.nextCursor).toBeUndefined();
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split("\n")[0]).toMatch(/^AT +ACTION +BY +VERSION +EXECUTION +DETAIL$/);
+    expect(listed.stdout).toMatch(/ published +alice +1\n$/);
+    expect([never.status, badCursor.status]).toEqual([404, 400]);
+  }, 60_000);
 });
+
+async function waitFor(check: () => Promise<unknown>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -480,8 +480,8 @@ describe("baton dev over HTTP", () => {
     expect(put.body.entries).toHaveLength(2);
     expect(new Set(put.body.entries.map((e) => e.eventId)).size).toBe(2);
     expect(forged.status).toBe(400);
-    expect(list.body.items.map((e) => [e.status, e.input])).toEqual([
-      ["SUCCEEDED", { orderId: "high-1", priority: "high-now" }],
+    expect(list.body.items.map((e) => [e.status, e.input, e.startedBy])).toEqual([
+      ["SUCCEEDED", { orderId: "high-1", priority: "high-now" }, "event:shop.orders"],
     ]);
     expect(
       demo.services

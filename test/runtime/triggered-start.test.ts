@@ -65,8 +65,12 @@ describe("startFromTrigger", () => {
     const api = setup();
     const workflow = api.deps.catalogue.get("order-fulfillment");
     if (workflow === undefined) throw new Error("fixture workflow missing");
-    const viaApi = await startExecution(api.deps, workflow, VALID, undefined);
+    const viaApi = await startExecution(api.deps, workflow, VALID, undefined, {
+      by: "event:shop.orders",
+      source: "trigger",
+    });
     expect(await executions.get("exec-1")).toStrictEqual(viaApi.document);
+    expect(viaApi.document.startedBy).toBe("event:shop.orders");
     expect([events.events, refused]).toStrictEqual([[], []]);
   });
 
@@ -95,6 +99,7 @@ describe("startFromTrigger", () => {
     const outcome = await startFromTrigger(scheduled, deps);
     // Assess
     expect(outcome).toStrictEqual({ started: true, executionId: "exec-1", created: true });
+    expect((await deps.executions.get("exec-1"))?.startedBy).toBe("schedule");
     expect(engine.calls).toStrictEqual([
       {
         op: "start",

@@ -13,6 +13,7 @@ import { COMPENSATION_STATUSES, EXECUTION_STATUSES, STEP_STATUSES } from "../rec
 import { MAX_WEIGHT, MIN_WEIGHT } from "../registry/entry-validation.ts";
 import { BALANCING_STRATEGIES } from "../registry/registry-model.ts";
 import { serviceEntrySchema } from "../registry/services-schema.ts";
+import { AUDIT_ACTIONS } from "../workflows/audit.ts";
 import { MAX_BODY_BYTES } from "./http.ts";
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -209,6 +210,7 @@ const components: Schema = {
         "error",
         "compensation",
         "steps",
+        "startedBy",
       ],
       properties: {
         id: { type: "string" },
@@ -218,6 +220,11 @@ const components: Schema = {
         startedAt: isoTime,
         stoppedAt: nullable(isoTime),
         durationMs: nullable({ type: "integer", minimum: 0 }),
+        startedBy: {
+          type: "string",
+          description:
+            "The caller (IAM principal ARN, JWT sub, anonymous without auth), event:<source> or schedule for a trigger, unknown otherwise.",
+        },
         stepsCompleted: { type: "integer", minimum: 0 },
         totalSteps: { type: "integer", minimum: 0 },
         input: { description: "The input the execution started with (schema defaults applied)." },
@@ -322,6 +329,20 @@ const components: Schema = {
         definition: { type: "object" },
         asl: { type: "object" },
         mermaid: { type: "string" },
+      },
+    },
+    AuditEntry: {
+      type: "object",
+      required: ["workflow", "at", "action", "by"],
+      properties: {
+        workflow: { type: "string" },
+        at: isoTime,
+        action: { enum: [...AUDIT_ACTIONS] },
+        by: { type: "string", description: "IAM principal ARN, JWT sub, or anonymous." },
+        version: { type: "integer", minimum: 1 },
+        alias: { type: "string" },
+        executionId: { type: "string" },
+        detail: { type: "string" },
       },
     },
     FleetStats: {
@@ -629,7 +650,8 @@ const components: Schema = {
       type: "http",
       scheme: "bearer",
       bearerFormat: "JWT",
-      description: "A JWT from the configured issuer (baton:apiAuth=cognito or jwt).",
+      description:
+        "A JWT from the configured OIDC issuer for the configured audience (baton:apiAuth=jwt), or a Cognito token (cognito).",
     },
   },
 };
@@ -900,6 +922,31 @@ const paths: Schema = {
         404,
         ...STORE,
       ]),
+    },
+  },
+  "/workflows/{name}/audit": {
+    parameters: [workflowName],
+    get: {
+      operationId: "listWorkflowAudit",
+      tags: ["workflows"],
+      summary: "Who published, aliased, deleted, cancelled and redrove, newest first",
+      parameters: [limit(50, 100), cursor],
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["items"],
+              properties: {
+                items: { type: "array", items: ref("AuditEntry") },
+                nextCursor: { type: "string" },
+              },
+            },
+            "The audit entries.",
+          ),
+        },
+        [400, 404, ...STORE],
+      ),
     },
   },
   "/workflows/{name}/aliases/{alias}": {

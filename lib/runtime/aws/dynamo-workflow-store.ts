@@ -2,11 +2,13 @@
  * `WorkflowStore` on DynamoDB (table `BATON_WORKFLOWS_TABLE`, keys `pk`/`sk`): heads in one
  * partition (`pk = WORKFLOWS`, `sk = <name>`) so the catalogue reads them with one Query, and each
  * workflow's versions in its own (`pk = WORKFLOW#<name>`, `sk = VERSION#<10 digits>`) so the
- * newest is one Query in reverse. A version's source and catalogue entry are stored gzipped:
+ * newest is one Query in reverse; its audit entries in the same partition
+ * (`sk = AUDIT#<time>#<random>`), read newest first the same way. A version's source and catalogue entry are stored gzipped:
  * compiled ASL compresses about tenfold, which keeps large workflows under the 400 KB item limit.
  * No transactions (dynalite has none): a version is claimed by a conditional put, so two
  * publishers racing for one number cannot both win.
  */
+import { randomUUID } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import {
   type AttributeValue,
@@ -17,6 +19,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
 import { isConditionalCheckFailed } from "../throttling.ts";
+import type { AuditEntry, AuditPage } from "../workflows/audit.ts";
 import {
   WorkflowConflictError,
   type WorkflowHead,
@@ -31,6 +34,7 @@ const versionsPk = (name: string): string => `WORKFLOW#${name}`;
 const VERSION_PREFIX = "VERSION#";
 const versionSk = (version: number): string =>
   `${VERSION_PREFIX}${String(version).padStart(10, "0")}`;
+const AUDIT_PREFIX = "AUDIT#";
 
 export interface DynamoWorkflowStoreOptions {
   readonly client: DynamoDBClient;
@@ -155,6 +159,53 @@ export class DynamoWorkflowStore implements WorkflowStore {
       }
       throw error;
     }
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#o.client.send(
+      new PutItemCommand({
+        TableName: this.#o.tableName,
+        Item: {
+          pk: { S: versionsPk(entry.workflow) },
+          sk: { S: `${AUDIT_PREFIX}${entry.at}#${randomUUID().slice(0, 8)}` },
+          audit: { S: JSON.stringify(entry) },
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+  }
+
+  async audit(name: string, limit: number, cursor?: string): Promise<AuditPage> {
+    const result = await this.#o.client.send(
+      new QueryCommand({
+        TableName: this.#o.tableName,
+        KeyConditionExpression:
+          cursor === undefined
+            ? "pk = :pk AND begins_with(sk, :prefix)"
+            : "pk = :pk AND sk BETWEEN :prefix AND :before",
+        ExpressionAttributeValues: {
+          ":pk": { S: versionsPk(name) },
+          ":prefix": { S: AUDIT_PREFIX },
+          ...(cursor === undefined ? {} : { ":before": { S: cursor } }),
+        },
+        ScanIndexForward: false,
+        Limit: limit + 1,
+      }),
+    );
+    // BETWEEN is inclusive: the cursor's own entry comes back first and is dropped.
+    const items = (result.Items ?? []).filter((item) => item.sk?.S !== cursor);
+    const page = items.slice(0, limit);
+    const last = page.at(-1)?.sk?.S;
+    return {
+      items: page.flatMap((item) => {
+        try {
+          return [JSON.parse(item.audit?.S ?? "") as AuditEntry];
+        } catch {
+          return [];
+        }
+      }),
+      ...(items.length > limit && last !== undefined ? { cursor: last } : {}),
+    };
   }
 
   async #queryAll(

@@ -16,6 +16,9 @@ import {
 } from "./document.ts";
 import type { RecordState, StepState } from "./state.ts";
 
+/** `startedBy` of an execution Baton did not start itself (a child workflow, the console). */
+export const UNKNOWN_STARTER = "unknown";
+
 export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): ExecutionDocument {
   const status = executionStatus(state);
   const terminal = !isActiveStatus(status);
@@ -41,6 +44,7 @@ export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): Ex
     startedAt,
     stoppedAt,
     durationMs: durationMs !== null && Number.isFinite(durationMs) ? durationMs : null,
+    startedBy: state.startedBy?.v ?? UNKNOWN_STARTER,
     // A step that failed in an execution that succeeded was let go by its onError: it is done.
     stepsCompleted: steps.filter(
       (s) =>

@@ -78,6 +78,11 @@ export interface ExecutionDocument {
   readonly startedAt: string;
   readonly stoppedAt: string | null;
   readonly durationMs: number | null;
+  /**
+   * Who started it: the API caller (IAM principal ARN, JWT `sub`, `anonymous` without auth), the
+   * trigger (`event:<source>`, `schedule`), or `unknown` (a child workflow, a start outside Baton).
+   */
+  readonly startedBy: string;
   readonly stepsCompleted: number;
   readonly totalSteps: number;
   readonly input: Json;

@@ -28,6 +28,7 @@ import {
   type RecordState,
   type Register,
   type RunStatus,
+  STARTER_PRIORITY,
   STEP_COMPENSATION_RANK,
   STEP_RUN_RANK,
   type StepCompensationStatus,
@@ -525,16 +526,29 @@ export function startDelta(
   workflow: { readonly name: string; readonly version: number },
   input: Json,
   startedAt: string | undefined,
+  startedBy?: Starter,
 ): RecordState {
   const time = startedAt === undefined ? undefined : iso(startedAt);
   return {
     id,
     workflow: workflow.name,
     version: { k: [VERSION_PRIORITY.api], v: workflow.version },
+    ...(startedBy === undefined ? {} : starterDelta(id, startedBy)),
     ...(time === undefined ? {} : { startedAt: time, firstSeen: time, lastSeen: time }),
     input: { k: [0], v: input },
     run: runRegister(0, { status: "RUNNING" }),
   };
+}
+
+/** Who started an execution: an API caller (IAM ARN, JWT `sub`, `anonymous`) or a trigger. */
+export interface Starter {
+  readonly by: string;
+  readonly source: keyof typeof STARTER_PRIORITY;
+}
+
+/** Records who started an execution (`startedBy` in its document). */
+export function starterDelta(id: string, starter: Starter): RecordState {
+  return { id, startedBy: { k: [STARTER_PRIORITY[starter.source]], v: starter.by.slice(0, 256) } };
 }
 
 /**

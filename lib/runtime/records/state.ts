@@ -70,6 +70,8 @@ export interface RecordState {
   readonly firstSeen?: string;
   readonly lastSeen?: string;
   readonly run?: Register<ExecutionRun>;
+  /** Who started it, keyed by `STARTER_PRIORITY`: an API caller beats a trigger. */
+  readonly startedBy?: Register<string>;
   readonly input?: Register<Json>;
   readonly output?: Register<Json>;
   readonly compensation?: Register<CompensationPhase>;
@@ -79,6 +81,9 @@ export interface RecordState {
   readonly pause?: Register<{ readonly paused: boolean }>;
   readonly steps?: { readonly [id: string]: StepState };
 }
+
+/** Source priority of the recorded starter. */
+export const STARTER_PRIORITY = { trigger: 1, api: 2 } as const;
 
 /** Source priority of the recorded workflow version. */
 export const VERSION_PRIORITY = { catalogue: 0, event: 1, api: 2 } as const;
@@ -109,6 +114,7 @@ export function merge(a: RecordState, b: RecordState): RecordState {
     firstSeen: minString(a.firstSeen, b.firstSeen),
     lastSeen: maxString(a.lastSeen, b.lastSeen),
     run: pick(a.run, b.run),
+    startedBy: pick(a.startedBy, b.startedBy),
     input: pick(a.input, b.input),
     output: pick(a.output, b.output),
     compensation: pick(a.compensation, b.compensation),

@@ -4,6 +4,7 @@
  * with the source as written and the catalogue entry compiled from it.
  */
 import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
+import type { AuditEntry, AuditPage } from "./audit.ts";
 import type { Aliases } from "./routing.ts";
 
 /** Who published a version: `api` (`PUT /workflows/{name}`) or `deploy` (a workflow file). */
@@ -53,4 +54,8 @@ export interface WorkflowStore {
   versions(name: string, limit: number): Promise<WorkflowVersionRecord[]>;
   /** Adds a version; a version that exists already is a conflict (versions are immutable). */
   putVersion(record: WorkflowVersionRecord): Promise<void>;
+  /** Adds an entry to the workflow's audit list. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** The audit list, newest first; `cursor` from the previous page. */
+  audit(name: string, limit: number, cursor?: string): Promise<AuditPage>;
 }

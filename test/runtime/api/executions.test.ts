@@ -39,6 +39,29 @@ async function call(deps: ApiDeps, event: unknown) {
 const validInput = { orderId: "o-1", amount: 42 };
 
 describe("POST /workflows/{name}/executions", () => {
+  it("records the IAM principal API Gateway authenticated as startedBy", async () => {
+    // Prepare
+    const { deps } = fakeDeps();
+    const event = restEvent("POST", "/workflows/order-fulfillment/executions", {
+      body: validInput,
+    });
+    const arn = "arn:aws:sts::123456789012:assumed-role/deployer/alice";
+
+    // Act
+    const response = await call(deps, {
+      ...event,
+      requestContext: { ...event.requestContext, identity: { userArn: arn } },
+    });
+    const read = await call(deps, restEvent("GET", "/executions/exec-1"));
+
+    // Assess
+    expect([response.status, response.body?.startedBy, read.body?.startedBy]).toEqual([
+      201,
+      arn,
+      arn,
+    ]);
+  });
+
   it("starts an execution named by its id and answers 201 with the document", async () => {
     // Prepare
     const { deps, engine } = fakeDeps();
@@ -73,6 +96,7 @@ describe("POST /workflows/{name}/executions", () => {
       startedAt: "2026-11-22T10:00:00.000Z",
       stoppedAt: null,
       durationMs: null,
+      startedBy: "anonymous",
       stepsCompleted: 0,
       totalSteps: 3,
       input: validInput,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
+import type { AuditEntry } from "../../../lib/runtime/workflows/audit.ts";
 import type { WorkflowDeployer } from "../../../lib/runtime/workflows/deployer.ts";
 import {
   WorkflowConflictError,
@@ -42,6 +43,18 @@ class MemoryWorkflowStore implements WorkflowStore {
     const key = `${record.name}#${record.version}`;
     if (this.records.has(key)) throw new WorkflowConflictError("taken");
     this.records.set(key, record);
+  }
+  readonly audits: AuditEntry[] = [];
+  async appendAudit(entry: AuditEntry) {
+    this.audits.push(entry);
+  }
+  async audit(name: string, limit: number) {
+    return {
+      items: this.audits
+        .filter((a) => a.workflow === name)
+        .reverse()
+        .slice(0, limit),
+    };
   }
 }
 

@@ -52,6 +52,7 @@ const FAILED_SAGA: ExecutionDocument = {
   startedAt: at(0),
   stoppedAt: at(5123),
   durationMs: 5123,
+  startedBy: "unknown",
   stepsCompleted: 2,
   totalSteps: 3,
   input: { orderId: "o-1", amount: 42 },

@@ -53,6 +53,7 @@ function execution(n: number, o: Partial<ExecutionDocument> = {}): ExecutionDocu
     status: "SUCCEEDED",
     startedAt: "2026-11-22T10:00:00.000Z",
     stoppedAt: "2026-11-22T10:00:01.000Z",
+    startedBy: "anonymous",
     durationMs: 1000,
     stepsCompleted: 4,
     totalSteps: 4,

@@ -31,7 +31,7 @@ import {
 } from "../http.ts";
 import { SchemaCompileError } from "../input-validation.ts";
 import { type Route, route } from "../router.ts";
-import { versionNumber } from "./workflow-management.ts";
+import { audit, caller, versionNumber } from "./workflow-management.ts";
 import { requireWorkflow } from "./workflows.ts";
 
 const EXECUTION_ID = /^[A-Za-z0-9._:-]{1,256}$/;
@@ -60,6 +60,7 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
       workflow,
       input,
       idempotencyKey(request),
+      { by: caller(request), source: "api" },
     );
     return json(created ? 201 : 200, document, location(document.id));
   }),
@@ -102,12 +103,25 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
     const options = cancelOptions(readJson(request, {}));
     const execution = await requireExecution(deps, params.id ?? "");
     const { document, compensation } = await cancelExecution(deps, execution, options);
+    await audit(deps, request, {
+      workflow: execution.workflow,
+      action: "cancelled",
+      version: execution.version,
+      executionId: execution.id,
+      detail: `compensate: ${options.compensate}${options.reason === undefined ? "" : `; reason: ${options.reason}`}`,
+    });
     return json(202, { execution: document, compensation });
   }),
 
-  route("POST", "/executions/{id}/redrive", async ({ deps, params }) => {
+  route("POST", "/executions/{id}/redrive", async ({ deps, params, request }) => {
     const execution = await requireExecution(deps, params.id ?? "");
     const { redriveDate } = await redriveExecution(deps, execution);
+    await audit(deps, request, {
+      workflow: execution.workflow,
+      action: "redriven",
+      version: execution.version,
+      executionId: execution.id,
+    });
     return json(202, { id: execution.id, status: "RUNNING", redriveDate });
   }),
 ];

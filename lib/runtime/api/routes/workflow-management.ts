@@ -5,6 +5,7 @@
  */
 import type { Json } from "../../../core/model.ts";
 import type { FileProblem } from "../../../core/problems.ts";
+import { type AuditEntry, recordAudit } from "../../workflows/audit.ts";
 import { ALIAS_NAME, MAX_ROUTES, type Routing } from "../../workflows/routing.ts";
 import { deleteWorkflow, type PublishDeps, setAlias } from "../../workflows/versions.ts";
 import type { WorkflowVersionRecord } from "../../workflows/workflow-store.ts";
@@ -50,9 +51,21 @@ export function publishDeps(deps: ApiDeps): PublishDeps {
 
 export const caller = (request: HttpRequest): string => request.principal ?? "anonymous";
 
+/** Records a change in the workflow's audit list (`workflows/audit.ts`). */
+export function audit(
+  deps: ApiDeps,
+  request: HttpRequest,
+  entry: Omit<AuditEntry, "at" | "by">,
+): Promise<void> {
+  const at = (deps.clock ?? (() => new Date()))().toISOString();
+  return recordAudit(deps.controlPlane?.store, { ...entry, at, by: caller(request) }, deps.logger);
+}
+
 export const workflowManagementRoutes: readonly Route<ApiDeps>[] = [
-  route("DELETE", "/workflows/{name}", async ({ deps, params }) => {
-    await deleteWorkflow(publishDeps(deps), workflowName(params.name ?? ""));
+  route("DELETE", "/workflows/{name}", async ({ deps, params, request }) => {
+    const name = workflowName(params.name ?? "");
+    await deleteWorkflow(publishDeps(deps), name);
+    await audit(deps, request, { workflow: name, action: "deleted" });
     return { statusCode: 204, headers: { "cache-control": "no-store" }, body: "" };
   }),
 
@@ -87,9 +100,44 @@ export const workflowManagementRoutes: readonly Route<ApiDeps>[] = [
     }
     const routing = routingOf(readJson(request, undefined));
     const head = await setAlias(publishDeps(deps), name, alias, routing);
-    return json(200, { name, alias, routing: head.aliases[alias] ?? routing });
+    const routed = head.aliases[alias] ?? routing;
+    await audit(deps, request, {
+      workflow: name,
+      action: "aliased",
+      alias,
+      detail: routed.map((r) => `version ${r.version}: ${r.weight}%`).join(", "),
+    });
+    return json(200, { name, alias, routing: routed });
+  }),
+
+  route("GET", "/workflows/{name}/audit", async ({ deps, params, request }) => {
+    const name = workflowName(params.name ?? "");
+    const limit = intParam(request, "limit", 50, 1, 100);
+    const cursor = auditCursor(request.query.cursor);
+    const { store } = publishDeps(deps);
+    const page = await store.audit(name, limit, cursor);
+    if (page.items.length === 0 && cursor === undefined && (await store.head(name)) === undefined)
+      throw notFound(`Workflow ${name} has no audit list: it was never published.`);
+    return json(200, {
+      items: page.items,
+      ...(page.cursor === undefined
+        ? {}
+        : { nextCursor: Buffer.from(page.cursor, "utf8").toString("base64url") }),
+    });
   }),
 ];
+
+/** The audit cursor: base64url of the last entry's sort key, which starts `AUDIT#`. */
+function auditCursor(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const decoded = Buffer.from(raw, "base64url").toString("utf8");
+  if (!/^AUDIT#[0-9T:.Z-]{10,40}#[0-9a-f]{8}$/.test(decoded)) {
+    throw badRequest("Query parameter cursor is not a cursor this API returned.", [
+      { path: "/query/cursor", message: "is not a valid cursor" },
+    ]);
+  }
+  return decoded;
+}
 
 export function workflowName(name: string): string {
   if (!WORKFLOW_NAME.test(name)) {

@@ -7,7 +7,13 @@ import { publishWorkflow } from "../../workflows/publish.ts";
 import type { ApiDeps } from "../deps.ts";
 import { badRequest, HttpProblem, type HttpRequest, json, MAX_BODY_BYTES } from "../http.ts";
 import { type Route, route } from "../router.ts";
-import { caller, publishDeps, toWorkflowProblem, workflowName } from "./workflow-management.ts";
+import {
+  audit,
+  caller,
+  publishDeps,
+  toWorkflowProblem,
+  workflowName,
+} from "./workflow-management.ts";
 
 export const workflowPublishRoutes: readonly Route<ApiDeps>[] = [
   route("PUT", "/workflows/{name}", async ({ deps, params, request }) => {
@@ -24,6 +30,12 @@ export const workflowPublishRoutes: readonly Route<ApiDeps>[] = [
       sourceText(request),
       caller(request),
     );
+    if (outcome.outcome !== "unchanged")
+      await audit(deps, request, {
+        workflow: name,
+        action: "published",
+        version: outcome.version,
+      });
     const body = {
       name: outcome.name,
       version: outcome.version,
