@@ -26,7 +26,7 @@ import { type IUserPool, Mfa, UserPool, type UserPoolClient } from "aws-cdk-lib/
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { ENV } from "../runtime/aws/env.ts";
+import { JWT_ENV } from "../runtime/aws/env.ts";
 import { BatonFunction } from "./baton-function.ts";
 import type { ApiAuth } from "./config.ts";
 import { acknowledge } from "./nag.ts";
@@ -108,9 +108,9 @@ export class BatonApi extends Construct {
         description: `Verifies the API's bearer tokens: issuer ${auth.issuer}, audience ${auth.audience}`,
         timeout: Duration.seconds(10),
         environment: {
-          [ENV.jwtIssuer]: auth.issuer,
-          [ENV.jwtAudience]: auth.audience,
-          ...(auth.jwksUrl === undefined ? {} : { [ENV.jwtJwksUrl]: auth.jwksUrl }),
+          [JWT_ENV.issuer]: auth.issuer,
+          [JWT_ENV.audience]: auth.audience,
+          ...(auth.jwksUrl === undefined ? {} : { [JWT_ENV.jwksUrl]: auth.jwksUrl }),
         },
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         removalPolicy,

@@ -222,8 +222,7 @@ const components: Schema = {
         durationMs: nullable({ type: "integer", minimum: 0 }),
         startedBy: {
           type: "string",
-          description:
-            "The caller (IAM principal ARN, JWT sub, anonymous without auth), event:<source> or schedule for a trigger, unknown otherwise.",
+          description: "IAM ARN, JWT sub, anonymous, event:<source>, schedule or unknown.",
         },
         stepsCompleted: { type: "integer", minimum: 0 },
         totalSteps: { type: "integer", minimum: 0 },
@@ -338,7 +337,7 @@ const components: Schema = {
         workflow: { type: "string" },
         at: isoTime,
         action: { enum: [...AUDIT_ACTIONS] },
-        by: { type: "string", description: "IAM principal ARN, JWT sub, or anonymous." },
+        by: { type: "string" },
         version: { type: "integer", minimum: 1 },
         alias: { type: "string" },
         executionId: { type: "string" },
@@ -929,7 +928,7 @@ const paths: Schema = {
     get: {
       operationId: "listWorkflowAudit",
       tags: ["workflows"],
-      summary: "Who published, aliased, deleted, cancelled and redrove, newest first",
+      summary: "Who published, aliased, deleted, cancelled, redrove",
       parameters: [limit(50, 100), cursor],
       responses: responses(
         {
@@ -942,7 +941,7 @@ const paths: Schema = {
                 nextCursor: { type: "string" },
               },
             },
-            "The audit entries.",
+            "Newest first.",
           ),
         },
         [400, 404, ...STORE],

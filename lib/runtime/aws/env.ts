@@ -29,12 +29,18 @@ export const ENV = {
   catalogueTtlMs: "BATON_CATALOGUE_TTL_MS",
   /** Days execution records are kept (TTL). */
   retentionDays: "BATON_RETENTION_DAYS",
-  /** `baton:apiAuth = jwt`: the issuer, audience and (optional) JWKS URL the authorizer checks. */
-  jwtIssuer: "BATON_JWT_ISSUER",
-  jwtAudience: "BATON_JWT_AUDIENCE",
-  jwtJwksUrl: "BATON_JWT_JWKS_URL",
   /** Set to `1` to allow loopback/private service URLs (local dev and tests only). */
   allowPrivateUrls: ALLOW_PRIVATE_URLS_VARIABLE,
+} as const;
+
+/**
+ * The API authorizer's environment (`baton:apiAuth = jwt`): the issuer, audience and optional JWKS
+ * URL it checks. Apart from `ENV` so the handlers that do not read it do not bundle it.
+ */
+export const JWT_ENV = {
+  issuer: "BATON_JWT_ISSUER",
+  audience: "BATON_JWT_AUDIENCE",
+  jwksUrl: "BATON_JWT_JWKS_URL",
 } as const;
 
 export function requireEnv(name: string): string {
