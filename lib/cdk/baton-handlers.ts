@@ -384,7 +384,8 @@ export class BatonHandlers extends Construct {
     else if (access.pauseFlags)
       role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          // Pause flags, service limits and the shared load counters (docs/service-load.md).
+          actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
           resources: [props.executionsTable.tableArn],
         }),
       );

@@ -29,6 +29,9 @@ import {
   MemoryServiceLimitStore,
   type ServiceLimitStore,
 } from "../runtime/limits/service-limiter.ts";
+import type { InstanceLoadStore } from "../runtime/load/load-store.ts";
+import { MemoryLoadStore } from "../runtime/load/memory-load-store.ts";
+import { SharedLoad } from "../runtime/load/shared-load.ts";
 import type { PauseStore } from "../runtime/pause/pause-store.ts";
 import { SERVE_STALE_MS, ServiceCache } from "../runtime/registry/cache.ts";
 import type { RegistryStore } from "../runtime/registry/registry-store.ts";
@@ -92,6 +95,8 @@ export interface LocalRuntimeOptions {
   readonly serviceLimits?: ServiceLimitStore;
   /** Pause flags the service-call handler checks (docs/limits-and-pause.md). */
   readonly pauses?: PauseStore;
+  /** Where calls are counted per instance (docs/service-load.md). @default in memory */
+  readonly load?: InstanceLoadStore;
   /** Where the engine journal and the dead letters are kept; memory only when absent. */
   readonly dataDir?: string;
   /** Pauses before re-delivering to a failing bus target. @default [50, 250] */
@@ -175,6 +180,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     onSuspect: (service, instance) => suspects.suspect(service, instance),
     ...(options.pauses === undefined ? {} : { pauses: options.pauses }),
     serviceLimits: options.serviceLimits ?? new MemoryServiceLimitStore(),
+    load: new SharedLoad({
+      store: options.load ?? new MemoryLoadStore(),
+      clock: systemClock,
+      onError: (what, error) => options.log?.(`baton dev: ${what} failed: ${String(error)}`),
+    }),
     ...fetchOption,
   };
   const call = (

@@ -21,6 +21,7 @@ import { awaitSignal } from "../runtime/await-signal.ts";
 import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoDriftStore } from "../runtime/aws/dynamo-drift-store.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
+import { DynamoLoadStore } from "../runtime/aws/dynamo-load-store.ts";
 import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
 import { DynamoServiceLimitStore } from "../runtime/aws/dynamo-service-limit-store.ts";
@@ -168,6 +169,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
     const slots = new DynamoSlotStore({ client: dynamo.client, tableName: TABLES.executions });
     const pauses = new DynamoPauseStore({ client: dynamo.client, tableName: TABLES.executions });
+    const load = new DynamoLoadStore({ client: dynamo.client, tableName: TABLES.executions });
     let deps: ApiDeps | undefined;
     let runtime: LocalRuntime | undefined;
     const records = new RecordsTarget(() => ({
@@ -195,6 +197,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         client: dynamo.client,
         tableName: TABLES.executions,
       }),
+      load,
       recordStarter: async (executionId, startedBy) => {
         await executions.merge(
           executionId,
@@ -286,6 +289,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
       inputValidator: new InputValidator(),
       controlPlane,
+      load,
       ...(templates === undefined ? {} : { templates: async () => templates.templates }),
       healthChecks: [
         { name: "executions", check: describeTable(dynamo.client, TABLES.executions) },

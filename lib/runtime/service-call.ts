@@ -51,6 +51,7 @@ import {
   type LimitPermit,
   type ServiceLimitStore,
 } from "./limits/service-limiter.ts";
+import type { LoadTicket, SharedLoad } from "./load/shared-load.ts";
 import { checkOutput } from "./output-schema.ts";
 import { passPauseGate } from "./pause/pause-gate.ts";
 import type { PauseStore } from "./pause/pause-store.ts";
@@ -81,6 +82,11 @@ export interface ServiceCallDeps {
   readonly pauses?: PauseStore;
   /** Spans for requests (X-Ray in AWS, docs/observability.md); without it, none. */
   readonly tracer?: CallTracer;
+  /**
+   * Load counters every caller shares (docs/service-load.md): counted per call sent, and read by
+   * least_outstanding. Without it least_outstanding uses this container's counts only.
+   */
+  readonly load?: SharedLoad;
 }
 
 const containerBalancer = new Balancer();
@@ -163,6 +169,7 @@ async function callOnce(
   report.started();
   let instance: InstanceRecord | undefined;
   let span: { readonly traced: TracedCall; sentAt?: number; ended?: boolean } | undefined;
+  let sent: LoadTicket | undefined;
   try {
     const call = resolveTemplatesOf(request);
     // The circuit read runs beside the registry lookup (both are usually served from memory).
@@ -175,10 +182,16 @@ async function callOnce(
       budget = callBudget(startedAt, stepMs, options.remainingMs);
     }
     const healthy = service.instances.filter((candidate) => candidate.healthy);
+    // Every caller's in-flight counts, read within their own small budget (else local counts).
+    const shared =
+      service.balancing === "least_outstanding" && deps.load !== undefined && healthy.length > 1
+        ? await before("The load counters read", deps.load.inFlight(service.name))
+        : undefined;
     const pick = (deps.balancer ?? containerBalancer).pick(
       service.name,
       service.balancing,
       healthy,
+      shared,
     );
     if (pick === undefined) {
       const total = service.instances.length;
@@ -221,6 +234,7 @@ async function callOnce(
       // Attributed only once the circuit let the call through: a CircuitOpen names no instance.
       instance = target;
       if (span !== undefined) span.sentAt = sentAt;
+      sent = deps.load?.sent(service.name, target.id);
       const response = await withCircuit(deps.circuit, permit, budget, deps.clock, () =>
         sendRequest(
           {
@@ -257,7 +271,11 @@ async function callOnce(
         );
       }
       const result = checkOutput(select(answer, request), request);
-      await settleBy(budget.deadline, deps.clock, report.succeeded(result));
+      await settleBy(
+        budget.deadline,
+        deps.clock,
+        Promise.all([report.succeeded(result), sent?.end(false)]),
+      );
       return result;
     } finally {
       pick.release();
@@ -281,6 +299,10 @@ async function callOnce(
           error: failure.name,
         }),
       );
+    if (sent !== undefined) {
+      const failed = instance !== undefined && blamesService(error);
+      await settleBy(budget.deadline, deps.clock, sent.end(failed));
+    }
     if (instance !== undefined && blamesService(error)) {
       const suspected = deps.onSuspect?.(request.service, instance.id);
       if (suspected !== undefined) await settleBy(budget.deadline, deps.clock, suspected);

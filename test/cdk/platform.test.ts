@@ -361,9 +361,10 @@ describe("handlers", () => {
       [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"],
       [READ_WRITE_DATA, [registry]],
       [["dynamodb:GetRecords", "dynamodb:GetShardIterator"], [registry]],
-      // The pause flag each call attempt reads (docs/limits-and-pause.md): one item, no index.
+      // The pause flag each call attempt reads (docs/limits-and-pause.md), and the shared load
+      // counters it adds to and least_outstanding queries (docs/service-load.md); no index.
       [
-        ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
         getAtt(id("AWS::DynamoDB::Table", "TablesExecutions")),
       ],
       ["events:PutEvents", getAtt(id("AWS::Events::EventBus", "OrchestrationBus"))],

@@ -7,6 +7,7 @@ import type { EventBusWriter } from "../bus-input.ts";
 import type { DriftStore } from "../contracts/drift-store.ts";
 import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionsDeps } from "../execution-lifecycle.ts";
+import type { InstanceLoadStore } from "../load/load-store.ts";
 import type { Logger } from "../logger.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
 import type { ControlPlaneDeps } from "../workflows/versions.ts";
@@ -43,6 +44,8 @@ export interface ApiDeps extends ExecutionsDeps {
   readonly drift?: DriftStore;
   /** The Region whose workflows this API serves (the key of its drift records). @default `local` */
   readonly region?: string;
+  /** The load counters every service caller shares (`GET /services/{name}/load`). @default none (503) */
+  readonly load?: InstanceLoadStore;
   /** Picks among an alias's weighted versions. @default Math.random */
   readonly random?: () => number;
   /** Where unexpected failures and unavailable dependencies are reported. @default consoleLogger */

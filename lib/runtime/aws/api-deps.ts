@@ -18,6 +18,7 @@ import { getClients } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { DynamoDriftStore } from "./dynamo-drift-store.ts";
 import { DynamoExecutionStore } from "./dynamo-execution-store.ts";
+import { DynamoLoadStore } from "./dynamo-load-store.ts";
 import { DynamoPauseStore } from "./dynamo-pause-store.ts";
 import { DynamoSignalStore } from "./dynamo-signal-store.ts";
 import { DynamoSlotStore } from "./dynamo-slot-store.ts";
@@ -84,6 +85,7 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
       locate: async (id) => (await executions.get(id))?.workflow,
     }),
     slots: new DynamoSlotStore({ client: clients.dynamo, tableName: executionsTable }),
+    load: new DynamoLoadStore({ client: clients.dynamo, tableName: executionsTable }),
     pauses: new DynamoPauseStore({ client: clients.dynamo, tableName: executionsTable }),
     events: publisher,
     registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),

@@ -1,11 +1,13 @@
 /** The service-call task's dependencies in AWS, built once per container. */
 import { CircuitBreaker } from "../circuit/breaker.ts";
 import { systemClock } from "../circuit/clock.ts";
+import { SharedLoad } from "../load/shared-load.ts";
 import { CIRCUIT_READ_CACHE_MS, SERVE_STALE_MS, ServiceCache } from "../registry/cache.ts";
 import type { ServiceCallDeps } from "../service-call.ts";
 import { SuspectAnnouncer } from "../suspect-probes.ts";
 import { getClients, xrayEmitter } from "./clients.ts";
 import { getDefaultRegistryStore } from "./default-registry-store.ts";
+import { DynamoLoadStore } from "./dynamo-load-store.ts";
 import { DynamoPauseStore } from "./dynamo-pause-store.ts";
 import { DynamoServiceLimitStore } from "./dynamo-service-limit-store.ts";
 import { ENV } from "./env.ts";
@@ -48,6 +50,12 @@ export function serviceCallDeps(): ServiceCallDeps {
           serviceLimits: new DynamoServiceLimitStore({
             client: getClients().dynamo,
             tableName: pausesTable,
+          }),
+          // Counted per call and read by least_outstanding (docs/service-load.md).
+          load: new SharedLoad({
+            store: new DynamoLoadStore({ client: getClients().dynamo, tableName: pausesTable }),
+            clock: systemClock,
+            onError: (what, error) => logger.warn(`${what} failed`, { error: String(error) }),
           }),
         }),
   };

@@ -1,6 +1,8 @@
 /**
- * Picks the instance for a call among the healthy ones. Counters live in the container: each
- * Lambda container balances its own traffic, which evens out across containers.
+ * Picks the instance for a call among the healthy ones. Its own counters live in the container;
+ * least_outstanding is given every caller's counts when the shared load counters could be read
+ * (`load/shared-load.ts`): on Lambda a container runs one call at a time, so its own counts are
+ * always zero and alone would make it round robin.
  */
 import type { BalancingStrategy, InstanceEntry } from "./registry-model.ts";
 
@@ -29,9 +31,11 @@ export class Balancer {
     service: string,
     strategy: BalancingStrategy,
     instances: readonly T[],
+    /** Every caller's in-flight calls per instance, for least_outstanding. @default this container's */
+    shared?: (instanceId: string) => number,
   ): BalancerPick<T> | undefined {
     if (instances.length === 0) return undefined;
-    const instance = this.#choose(service, strategy, instances);
+    const instance = this.#choose(service, strategy, instances, shared);
     const key = outstandingKey(service, instance.id);
     this.#outstanding.set(key, (this.#outstanding.get(key) ?? 0) + 1);
     let released = false;
@@ -56,12 +60,17 @@ export class Balancer {
     service: string,
     strategy: BalancingStrategy,
     instances: readonly T[],
+    shared: ((instanceId: string) => number) | undefined,
   ): T {
     switch (strategy) {
       case "round_robin":
         return this.#roundRobin(service, instances);
       case "least_outstanding":
-        return this.#leastOutstanding(service, instances);
+        return this.#leastOutstanding(
+          service,
+          instances,
+          shared ?? ((id) => this.outstanding(service, id)),
+        );
       case "weighted_random":
         return this.#weightedRandom(instances);
     }
@@ -73,11 +82,15 @@ export class Balancer {
     return instances[cursor % instances.length] as T;
   }
 
-  #leastOutstanding<T extends InstanceEntry>(service: string, instances: readonly T[]): T {
+  #leastOutstanding<T extends InstanceEntry>(
+    service: string,
+    instances: readonly T[],
+    outstanding: (instanceId: string) => number,
+  ): T {
     let least = Number.POSITIVE_INFINITY;
     let candidates: T[] = [];
     for (const instance of instances) {
-      const count = this.outstanding(service, instance.id);
+      const count = outstanding(instance.id);
       if (count < least) {
         least = count;
         candidates = [instance];

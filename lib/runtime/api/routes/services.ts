@@ -1,8 +1,18 @@
 /** The service registry routes; validation, events and storage are `RegistryService`'s. */
 
 import { currentDrift } from "../../contracts/drift-report.ts";
+import { loadReport } from "../../load/load-report.ts";
+import { IN_FLIGHT_HORIZON_MS, MAX_WINDOW_SECONDS, slotOf } from "../../load/load-store.ts";
 import type { ApiDeps } from "../deps.ts";
-import { json, notFound, readJson } from "../http.ts";
+import {
+  badRequest,
+  HttpProblem,
+  type HttpRequest,
+  intParam,
+  json,
+  notFound,
+  readJson,
+} from "../http.ts";
 import { type Route, route } from "../router.ts";
 
 /** Names and ids the registry accepts (see registry/validate.ts); anything else cannot exist. */
@@ -25,6 +35,28 @@ export const serviceRoutes: readonly Route<ApiDeps>[] = [
     if (service === undefined) throw notFound(`Service ${params.name} is not registered.`);
     if (deps.drift === undefined) return json(200, service);
     return json(200, { ...service, drift: await currentDrift([service], deps.drift) });
+  }),
+
+  route("GET", "/services/{name}/load", async ({ deps, params, request }) => {
+    const service = await deps.registry.get(registered(params.name));
+    if (service === undefined) throw notFound(`Service ${params.name} is not registered.`);
+    if (deps.load === undefined) {
+      throw new HttpProblem(
+        503,
+        "load-unavailable",
+        "Load counters unavailable",
+        "This API has no load counter store configured.",
+      );
+    }
+    const windowSeconds = intParam(request, "window", 300, 60, MAX_WINDOW_SECONDS);
+    const threshold = ratioParam(request, "threshold", 0.2);
+    const now = (deps.clock?.() ?? new Date()).getTime();
+    const fromSlot = Math.min(
+      slotOf(now - windowSeconds * 1000),
+      slotOf(now - IN_FLIGHT_HORIZON_MS),
+    );
+    const counters = await deps.load.read(service.name, fromSlot);
+    return json(200, loadReport(service, counters, { now, windowSeconds, threshold }));
   }),
 
   route("PUT", "/services/{name}", async ({ deps, params, request }) => {
@@ -61,3 +93,16 @@ export const serviceRoutes: readonly Route<ApiDeps>[] = [
     return noContent();
   }),
 ];
+
+/** An optional query parameter between 0 and 1. */
+function ratioParam(request: HttpRequest, name: string, fallback: number): number {
+  const raw = request.query[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || !(value >= 0 && value <= 1)) {
+    throw badRequest(`${name} must be a number between 0 and 1; got "${raw.slice(0, 40)}".`, [
+      { path: `/query/${name}`, message: "must be a number between 0 and 1" },
+    ]);
+  }
+  return value;
+}

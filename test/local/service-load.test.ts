@@ -1,0 +1,121 @@
+/**
+ * `GET /services/{name}/load` on `baton dev` over HTTP: calls made by executions are counted per
+ * instance in the shared counters (dynalite), with shares and the balanced verdict; problems.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
+import { type DevServer, startDevServer } from "../../lib/local/server.ts";
+import type { LoadReport } from "../../lib/runtime/load/load-report.ts";
+
+let dir: string;
+let demo: DemoServices;
+let server: DevServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "baton-service-load-"));
+  demo = await startDemoServices({ basePort: 0 });
+  await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
+  server = await startDevServer({
+    port: 0,
+    workflowsDir: join(import.meta.dirname, "fixtures", "workflows"),
+    servicesFile: join(dir, "services.yaml"),
+    dataDir: join(dir, "data"),
+    skipDelays: true,
+    log: () => {},
+    out: () => {},
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await demo?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  type = "application/json",
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { "content-type": type },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === "" ? null : JSON.parse(text)) as T };
+}
+
+describe("GET /services/{name}/load on baton dev", () => {
+  it("counts the calls executions made per instance, with shares and a verdict", async () => {
+    // Prepare: two instances of one demo service, and a workflow calling it for 12 items
+    const url = demo.services.get("inventory")?.url ?? "";
+    const registered = await api("PUT", "/services/pair", {
+      instances: [
+        { id: "pair-a", url },
+        { id: "pair-b", url },
+      ],
+      balancing: "least_outstanding",
+    });
+    expect(registered.status).toBe(201);
+    const yaml = [
+      "workflow: fan",
+      "steps:",
+      "  - id: each",
+      "    map:",
+      '      items: "{{ input.items }}"',
+      "      maxConcurrency: 3",
+      "      steps:",
+      "        - id: get",
+      '          call: "pair GET /reservations/{{ item }}"',
+    ].join("\n");
+    expect((await api("PUT", "/workflows/fan", yaml, "application/yaml")).status).toBe(201);
+    // Act
+    const start = await api<{ id: string }>("POST", "/workflows/fan/executions", {
+      items: Array.from({ length: 12 }, (_, i) => `r-${i}`),
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { body } = await api<{ status: string }>("GET", `/executions/${start.body.id}`);
+      if (body.status !== "RUNNING") {
+        expect(body.status).toBe("SUCCEEDED");
+        break;
+      }
+      if (Date.now() > deadline) throw new Error("the fan-out did not finish");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await server.runtime.idle();
+    const { status, body } = await api<LoadReport>("GET", "/services/pair/load?threshold=1");
+    // Assess
+    expect(status).toBe(200);
+    expect([body.service, body.balancing, body.calls, body.failures, body.inFlight]).toStrictEqual([
+      "pair",
+      "least_outstanding",
+      12,
+      0,
+      0,
+    ]);
+    expect(body.instances.map((i) => i.id)).toStrictEqual(["pair-a", "pair-b"]);
+    expect(body.instances.every((i) => i.calls > 0 && i.expectedShare === 0.5)).toBe(true);
+    expect(body.instances[0]?.share).toBeCloseTo((body.instances[0]?.calls ?? 0) / 12, 3);
+    expect(body.balanced).toBe(true);
+    expect(body.windowSeconds).toBe(300);
+  }, 60_000);
+
+  it("fails with 404 for an unknown service and 400 for a bad window or threshold", async () => {
+    expect((await api("GET", "/services/nope/load")).status).toBe(404);
+    const window = await api<{ errors: { path: string }[] }>(
+      "GET",
+      "/services/inventory/load?window=10",
+    );
+    expect([window.status, window.body.errors[0]?.path]).toStrictEqual([400, "/query/window"]);
+    for (const threshold of ["2", "-1", "x", ""]) {
+      const bad = await api("GET", `/services/inventory/load?threshold=${threshold}`);
+      expect(bad.status).toBe(threshold === "" ? 200 : 400);
+    }
+  });
+});
