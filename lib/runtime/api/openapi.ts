@@ -769,7 +769,11 @@ const paths: Schema = {
       summary: "A file of the web console: app.js, console.css or favicon.svg",
       security: [{}],
       parameters: [
-        pathParam("asset", { type: "string" }, "`app.js`, `console.css` or `favicon.svg`."),
+        pathParam(
+          "asset",
+          { type: "string", examples: ["app.js", "console.css", "favicon.svg"] },
+          "`app.js`, `console.css` or `favicon.svg`.",
+        ),
       ],
       responses: responses(
         {
