@@ -55,6 +55,7 @@ import { jwtGate } from "./jwt-gate.ts";
 import { LocalDeployer } from "./local-deployer.ts";
 import { RecordsTarget } from "./records-target.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
+import { type Watcher, watchWorkflows } from "./watch.ts";
 import { type CompiledSet, loadAndCompileDir } from "./workflows.ts";
 
 export interface DevServerOptions {
@@ -99,6 +100,11 @@ export interface DevServerOptions {
     readonly audience: string;
     readonly jwksUrl?: string;
   };
+  /**
+   * Reload workflow files and the services seed when they change (`--watch`, `watch.ts`): each
+   * saved workflow is published as its next version, problems are logged. @default false
+   */
+  readonly watch?: boolean;
 }
 
 export interface DevServer {
@@ -110,6 +116,8 @@ export interface DevServer {
   /** Concurrency slots and queues (tests check that no slot leaks). */
   readonly slots: SlotStore;
   readonly demo?: DemoServices;
+  /** With `watch`: the file watcher (tests wait for it to apply changes). */
+  readonly watcher?: Watcher;
   /** The DynamoDB client on dynalite (benchmarks count its requests). */
   readonly dynamo: DynamoDBClient;
   stop(): Promise<void>;
@@ -314,6 +322,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
     cleanup.push(() => http.close());
     if (demo !== undefined) out(demoBanner(http.url, compiled, demo));
+    const watcher =
+      options.watch === true
+        ? watchWorkflows({
+            workflowsDir: options.workflowsDir,
+            ...(servicesFile === undefined ? {} : { servicesFile }),
+            ...(seedText === undefined ? {} : { seededText: seedText }),
+            publish: { ...controlPlane, catalogue: compiled.catalogue },
+            registry: api.registry,
+            ...(demo === undefined ? {} : { transformSeed: (text: string) => demo.relocate(text) }),
+            log,
+          })
+        : undefined;
+    if (watcher !== undefined) {
+      cleanup.push(async () => watcher.close());
+      log(`baton dev: watching ${options.workflowsDir} for changes (--watch)`);
+    }
 
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> => {
@@ -327,6 +351,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       signals,
       slots,
       ...(demo === undefined ? {} : { demo }),
+      ...(watcher === undefined ? {} : { watcher }),
       dynamo: dynamo.client,
       stop,
       close: stop,

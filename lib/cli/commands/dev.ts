@@ -13,7 +13,7 @@ export const dev: Command = {
   name: "dev",
   summary: "run the local server (API, Step Functions, registry) in one process",
   synopsis:
-    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--templates dir] [--data-dir .baton] [--demo] [--quiet] [--auth jwt --jwt-issuer url --jwt-audience aud [--jwt-jwks-url url]]",
+    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--templates dir] [--data-dir .baton] [--demo] [--quiet] [--watch] [--auth jwt --jwt-issuer url --jwt-audience aud [--jwt-jwks-url url]]",
   help: [
     "--port n             HTTP port (default 3000)",
     "--workflows dir      workflow folder (default workflows/)",
@@ -26,6 +26,7 @@ export const dev: Command = {
     "--jwt-issuer url     with --auth jwt: the OIDC issuer tokens must come from (iss)",
     "--jwt-audience aud   with --auth jwt: the audience tokens must name (aud)",
     "--jwt-jwks-url url   with --auth jwt: the issuer's keys (default: from its OIDC discovery document)",
+    "--watch              reload workflow files and the services file when they change",
   ],
   options: {
     port: { type: "string", short: "p" },
@@ -39,6 +40,7 @@ export const dev: Command = {
     "jwt-issuer": { type: "string" },
     "jwt-audience": { type: "string" },
     "jwt-jwks-url": { type: "string" },
+    watch: { type: "boolean", short: "w" },
   },
   positionals: { min: 0, max: 0 },
   async run(ctx) {
@@ -67,6 +69,7 @@ export const dev: Command = {
         dataDir: resolve(ctx.cwd, text("data-dir") ?? ".baton"),
         ...(isDirectory(templatesDir) ? { templatesDir } : {}),
         demo: ctx.values.demo === true,
+        watch: ctx.values.watch === true,
         log: line(ctx.io.stderr),
         // With --json, stdout carries only the JSON object.
         out: line(ctx.json ? ctx.io.stderr : ctx.io.stdout),
