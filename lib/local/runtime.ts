@@ -12,12 +12,14 @@ import type {
 } from "../core/contract.ts";
 import type { Json } from "../core/model.ts";
 import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
+import { precompileInputSchema } from "../core/schema/input-validator-code.ts";
 import {
   EVENT_SOURCE,
   RECORDED_DETAIL_TYPE_PREFIXES,
   STATUS_CHANGE_DETAIL_TYPE,
   STEP_FUNCTIONS_SOURCE,
 } from "../core/wire.ts";
+import { InputValidator } from "../runtime/api/input-validation.ts";
 import { checkChildInput } from "../runtime/child-input.ts";
 import { CircuitBreaker } from "../runtime/circuit/breaker.ts";
 import type { CircuitStore } from "../runtime/circuit/circuit-store.ts";
@@ -202,7 +204,12 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       : options.interceptCall(request, next);
   };
 
-  const admissions = new StartAdmission(options.compiled.catalogue, publisher);
+  // Versions an older Baton stored in the data dir have no precompiled code: made here.
+  const admissions = new StartAdmission(
+    options.compiled.catalogue,
+    publisher,
+    new InputValidator({ precompile: precompileInputSchema }),
+  );
   let executionEngine: ExecutionEngine | undefined;
   const engine = await LocalEngine.create({
     machines: options.machines ?? ((name) => options.compiled.machines.get(name)),

@@ -12,6 +12,7 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { formatProblems } from "../core/problems.ts";
 import { registrySeedIn } from "../core/project/load.ts";
 import { loadTemplateDir } from "../core/project/load-templates.ts";
+import { precompileInputSchema } from "../core/schema/input-validator-code.ts";
 import { STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import { handleApiEvent } from "../runtime/api/app.ts";
 import type { ApiDeps } from "../runtime/api/deps.ts";
@@ -295,7 +296,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       region: LOCAL_REGION,
       dlq: live.deadLetters,
       bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
-      inputValidator: new InputValidator(),
+      // Versions an older Baton stored in the data dir have no precompiled code: made here.
+      inputValidator: new InputValidator({ precompile: precompileInputSchema }),
       controlPlane,
       load,
       ...(templates === undefined ? {} : { templates: async () => templates.templates }),

@@ -21,11 +21,16 @@ export type Admission =
 export class StartAdmission {
   readonly #catalogue: WorkflowCatalogue;
   readonly #events: EventPublisher;
-  readonly #validator = new InputValidator();
+  readonly #validator: InputValidator;
 
-  constructor(catalogue: WorkflowCatalogue, events: EventPublisher) {
+  constructor(
+    catalogue: WorkflowCatalogue,
+    events: EventPublisher,
+    validator: InputValidator = new InputValidator(),
+  ) {
     this.#catalogue = catalogue;
     this.#events = events;
+    this.#validator = validator;
   }
 
   /** Checks `input`; a refusal is published as `Execution Rejected` before it is returned. */

@@ -14,8 +14,8 @@ import * as equalModule from "ajv/dist/runtime/equal.js";
 import * as ucs2lengthModule from "ajv/dist/runtime/ucs2length.js";
 import * as validationErrorModule from "ajv/dist/runtime/validation_error.js";
 import * as formatsModule from "ajv-formats/dist/formats.js";
-import type { Json } from "../../core/model.ts";
-import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
+import type { Json, JsonObject } from "../../core/model.ts";
+import type { CatalogueWorkflow, PrecompiledInputValidator } from "../../core/project/catalogue.ts";
 import { inputSchemaHash } from "../../core/schema/input-schema-hash.ts";
 import type { FieldProblem } from "./http.ts";
 
@@ -53,8 +53,21 @@ const RUNTIME: Readonly<Record<string, unknown>> = {
   "ajv/dist/runtime/validation_error": commonJs(validationErrorModule, "default"),
 };
 
+export interface InputValidatorOptions {
+  /**
+   * Makes the code of an entry that has none (`baton dev`, which has the compiler, on a data dir
+   * whose versions an older Baton stored). Never given in AWS: the bundles stay without Ajv.
+   */
+  readonly precompile?: (schema: JsonObject) => PrecompiledInputValidator;
+}
+
 export class InputValidator {
   readonly #loaded = new Map<string, ValidateFunction | SchemaCompileError>();
+  readonly #precompile: InputValidatorOptions["precompile"];
+
+  constructor(options: InputValidatorOptions = {}) {
+    this.#precompile = options.precompile;
+  }
 
   /**
    * Every violation of the workflow's input schema by `input` (schema defaults are filled into
@@ -72,7 +85,14 @@ export class InputValidator {
     let loaded = this.#loaded.get(key);
     if (loaded === undefined) {
       try {
-        loaded = loadValidator(key, workflow);
+        const precompile = this.#precompile;
+        const ready =
+          workflow.inputValidator === undefined &&
+          workflow.inputSchema !== undefined &&
+          precompile !== undefined
+            ? { ...workflow, inputValidator: precompile(workflow.inputSchema) }
+            : workflow;
+        loaded = loadValidator(key, ready);
       } catch (error) {
         loaded =
           error instanceof SchemaCompileError

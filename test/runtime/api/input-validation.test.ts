@@ -63,6 +63,14 @@ describe("InputValidator", () => {
     );
   });
 
+  it("makes the missing code where a compiler is given (baton dev on an older data dir)", () => {
+    const { inputValidator: _none, ...old } = workflow(schema);
+    const validator = new InputValidator({ precompile: precompileInputSchema });
+    expect(validator.validate(old, {})).toEqual([
+      { path: "/input/orderId", message: "is required" },
+    ]);
+  });
+
   it("refuses code made from another schema than the one stored with it", () => {
     const stale = { ...workflow(schema), inputSchema: { ...schema, required: [] } };
     expect(() => new InputValidator().validate(stale, {})).toThrow(SchemaCompileError);
