@@ -7,6 +7,7 @@
 
 import {
   type ApiClient,
+  ApiCredentialsError,
   ApiProblemError,
   ApiUnreachableError,
   AUTH_KINDS,
@@ -65,6 +66,7 @@ export async function remote(
   try {
     return await body(client);
   } catch (error) {
+    if (error instanceof ApiCredentialsError) throw new UsageError(error.message);
     if (error instanceof ApiUnreachableError) {
       const hint = /^http:\/\/(127\.|localhost|\[::1\])/.test(client.api)
         ? "is baton dev running? (or pass --api <url>)"

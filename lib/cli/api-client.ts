@@ -67,6 +67,11 @@ export class ApiUnreachableError extends Error {
   override readonly name = "ApiUnreachableError";
 }
 
+/** No AWS credentials to sign with (bad usage: configure them or pass a token). */
+export class ApiCredentialsError extends Error {
+  override readonly name = "ApiCredentialsError";
+}
+
 /** The API answered with a status the command did not expect (a problem document, usually). */
 export class ApiProblemError extends Error {
   override readonly name = "ApiProblemError";
@@ -224,7 +229,7 @@ async function defaultCredentials(): Promise<AwsCredentials> {
   try {
     return await fromNodeProviderChain()();
   } catch (error) {
-    throw new ApiUnreachableError(
+    throw new ApiCredentialsError(
       `no AWS credentials to sign the request with (${(error as Error).message.split("\n")[0]}); configure them (AWS_PROFILE, aws sso login, …) or pass --token for a JWT-authorized API`,
       { cause: error },
     );
