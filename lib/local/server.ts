@@ -22,7 +22,6 @@ import { awaitSignal } from "../runtime/await-signal.ts";
 import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoDriftStore } from "../runtime/aws/dynamo-drift-store.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
-import { DynamoLoadStore } from "../runtime/aws/dynamo-load-store.ts";
 import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
 import { DynamoServiceLimitStore } from "../runtime/aws/dynamo-service-limit-store.ts";
@@ -38,6 +37,7 @@ import { startExecution } from "../runtime/execution-lifecycle.ts";
 import { runHealthChecks } from "../runtime/health-check.ts";
 import { releaseOnStatusChange } from "../runtime/limits/concurrency.ts";
 import type { SlotStore } from "../runtime/limits/slot-store.ts";
+import { MemoryLoadStore } from "../runtime/load/memory-load-store.ts";
 import { consoleLogger } from "../runtime/logger.ts";
 import { starterDelta } from "../runtime/records/observe.ts";
 import type { SignalStore } from "../runtime/records/signal-store.ts";
@@ -178,7 +178,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
     const slots = new DynamoSlotStore({ client: dynamo.client, tableName: TABLES.executions });
     const pauses = new DynamoPauseStore({ client: dynamo.client, tableName: TABLES.executions });
-    const load = new DynamoLoadStore({ client: dynamo.client, tableName: TABLES.executions });
+    // One process is every caller: the load counters stay in memory (no DynamoDB request per call,
+    // which baton dev's throughput would pay), shared by the service calls and the API.
+    const load = new MemoryLoadStore();
     let deps: ApiDeps | undefined;
     let runtime: LocalRuntime | undefined;
     const records = new RecordsTarget(() => ({

@@ -99,7 +99,7 @@ function ratioParam(request: HttpRequest, name: string, fallback: number): numbe
   const raw = request.query[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!/^\d*\.?\d+$/.test(raw) || !(value >= 0 && value <= 1)) {
+  if (raw.trim() === "" || !(value >= 0 && value <= 1)) {
     throw badRequest(`${name} must be a number between 0 and 1; got "${raw.slice(0, 40)}".`, [
       { path: `/query/${name}`, message: "must be a number between 0 and 1" },
     ]);
