@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { BatonStack } from "../lib/cdk/baton-stack.ts";
 import { WorkflowLoadError } from "../lib/cdk/compiled-workflows.ts";
 import { BatonConfigError, readBatonConfig } from "../lib/cdk/config.ts";
+import { RegistrySeedError } from "../lib/cdk/registry-seed.ts";
 
 const app = new App();
 try {
@@ -13,7 +14,14 @@ try {
   new BatonStack(app, `Baton-${config.stage}`, { config });
 } catch (error) {
   // Bad configuration or workflows are the user's to fix: their message, not a stack trace.
-  if (!(error instanceof BatonConfigError || error instanceof WorkflowLoadError)) throw error;
+  if (
+    !(
+      error instanceof BatonConfigError ||
+      error instanceof WorkflowLoadError ||
+      error instanceof RegistrySeedError
+    )
+  )
+    throw error;
   console.error(error.message);
   process.exit(1);
 }

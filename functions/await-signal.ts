@@ -4,10 +4,11 @@ import middy from "@middy/core";
 import type { AwaitSignalRequest } from "../lib/core/contract.ts";
 import { type AwaitSignalResult, awaitSignal } from "../lib/runtime/await-signal.ts";
 import { awaitSignalDeps } from "../lib/runtime/aws/await-signal-deps.ts";
-import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
+import { correlateLogs, powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
 import { publishMetrics } from "../lib/runtime/aws/powertools-metrics.ts";
 
 export const handler = middy<AwaitSignalRequest, AwaitSignalResult>()
-  .use(injectLambdaContext(powertoolsLogger))
+  .use(injectLambdaContext(powertoolsLogger, { resetKeys: true }))
+  .use(correlateLogs())
   .use(publishMetrics())
   .handler((request) => awaitSignal(request, awaitSignalDeps()));

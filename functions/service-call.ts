@@ -2,13 +2,14 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { ServiceCallRequest, ServiceCallResult } from "../lib/core/contract.ts";
-import { powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
+import { correlateLogs, powertoolsLogger } from "../lib/runtime/aws/powertools-logger.ts";
 import { publishMetrics } from "../lib/runtime/aws/powertools-metrics.ts";
 import { serviceCallDeps } from "../lib/runtime/aws/service-call-deps.ts";
 import { callService } from "../lib/runtime/service-call.ts";
 
 export const handler = middy<ServiceCallRequest, ServiceCallResult>()
-  .use(injectLambdaContext(powertoolsLogger))
+  .use(injectLambdaContext(powertoolsLogger, { resetKeys: true }))
+  .use(correlateLogs())
   .use(publishMetrics())
   .handler((request, context) =>
     callService(request, serviceCallDeps(), {

@@ -20,6 +20,11 @@ import { ENV } from "../runtime/aws/env.ts";
 import { checkServicesSeed } from "../runtime/registry/services-file.ts";
 import { BatonFunction } from "./baton-function.ts";
 
+/** services.yaml cannot be seeded as it is: the message lists every problem with its line. */
+export class RegistrySeedError extends Error {
+  override readonly name = "RegistrySeedError";
+}
+
 export interface RegistrySeedProps {
   /** Absolute path of services.yaml; a missing file seeds nothing (and removes what it seeded). */
   readonly servicesFile: string;
@@ -98,13 +103,16 @@ export function readSeed(
     return inlined;
   });
   if (problems.length > 0) {
-    throw new Error(
+    throw new RegistrySeedError(
       `${shown}: the registry seed has ${problems.length} problem(s); fix them or set baton:servicesFile to another file:\n${problems.map((p) => `  ${shown}: ${p}`).join("\n")}`,
     );
   }
-  for (const { name, reason } of check.refused) {
+  if (check.refused.length > 0) {
+    const names = check.refused.map((r) => r.name);
+    // The runtime's reason ends with advice for `baton dev`; a deploy has its own.
+    const first = check.refused[0]?.reason.split("; set BATON_ALLOW_PRIVATE_URLS")[0] ?? "";
     warn(
-      `${shown}: service ${name} is not seeded: ${reason}. A deployed registry refuses loopback and private URLs unless baton:allowPrivateServiceUrls is set (emulator stages only); list reachable URLs to seed it.`,
+      `${shown}: ${names.length} service(s) not seeded (${names.join(", ")}): the deployed registry refuses loopback and private URLs (${check.refused[0]?.name}: ${first}). List URLs the Lambda functions can reach to seed them; baton:allowPrivateServiceUrls allows them on emulator stages only. The file still serves baton dev as it is.`,
     );
   }
   return entries;

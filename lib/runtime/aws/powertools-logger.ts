@@ -13,3 +13,31 @@ export const logger: Logger = {
   warn: (message, attributes = {}) => powertoolsLogger.warn(message, { ...attributes }),
   error: (message, attributes = {}) => powertoolsLogger.error(message, { ...attributes }),
 };
+
+/** The correlation ids a handler's request carries; each becomes a key of every log line. */
+export interface Correlation {
+  readonly executionId?: unknown;
+  readonly workflow?: unknown;
+  readonly stepId?: unknown;
+}
+
+/**
+ * A middy middleware that adds the request's execution id, workflow and step to every log line of
+ * the invocation (Logs Insights: `filter executionId = "…"`). Pair it with
+ * `injectLambdaContext(powertoolsLogger, { resetKeys: true })` so no key outlives its invocation.
+ */
+export function correlateLogs(): { before: (request: { event: unknown }) => void } {
+  return {
+    before: ({ event }) => {
+      const request = (typeof event === "object" && event !== null ? event : {}) as Correlation;
+      const keys: Record<string, string> = {};
+      for (const [key, value] of [
+        ["executionId", request.executionId],
+        ["workflow", request.workflow],
+        ["step", request.stepId],
+      ] as const)
+        if (typeof value === "string" && value !== "") keys[key] = value;
+      powertoolsLogger.appendKeys(keys);
+    },
+  };
+}

@@ -1,5 +1,11 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { logger } from "../../../lib/runtime/aws/powertools-logger.ts";
+import {
+  correlateLogs,
+  logger,
+  powertoolsLogger,
+} from "../../../lib/runtime/aws/powertools-logger.ts";
 
 describe("the Powertools logger behind the Logger port", () => {
   afterEach(() => {
@@ -28,6 +34,46 @@ describe("the Powertools logger behind the Logger port", () => {
       "health of inventory/a not stored",
       "baton",
       "Throttled: slow down",
+    ]);
+  });
+});
+
+describe("log correlation in the handlers", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("adds the request's execution id, workflow and step to every line of that invocation only", async () => {
+    // Prepare
+    const lines: string[] = [];
+    const capture = (chunk: unknown): boolean => {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      return true;
+    };
+    vi.spyOn(process.stdout, "write").mockImplementation(capture);
+    vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    const handler = middy((_event: Record<string, unknown>) => {
+      logger.info("calling");
+    })
+      .use(injectLambdaContext(powertoolsLogger, { resetKeys: true }))
+      .use(correlateLogs());
+    const context = {
+      functionName: "baton-service-call",
+      functionVersion: "$LATEST",
+      invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:baton-service-call",
+      memoryLimitInMB: "256",
+      awsRequestId: "req-1",
+    } as never;
+
+    // Act
+    await handler({ executionId: "e-1", workflow: "order-fulfillment", stepId: "charge" }, context);
+    await handler({}, context);
+
+    // Assess
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.map((e) => [e.message, e.executionId, e.workflow, e.step])).toStrictEqual([
+      ["calling", "e-1", "order-fulfillment", "charge"],
+      ["calling", undefined, undefined, undefined],
     ]);
   });
 });
