@@ -23,11 +23,21 @@ export interface Correlation {
 
 /**
  * A middy middleware that adds the request's execution id, workflow and step to every log line of
- * the invocation (Logs Insights: `filter executionId = "…"`). Pair it with
+ * the invocation (Logs Insights: `filter executionId = "…"`), and logs a failed invocation's error
+ * (a failed call attempt: its `Baton.*` name and message) with them. Pair it with
  * `injectLambdaContext(powertoolsLogger, { resetKeys: true })` so no key outlives its invocation.
  */
-export function correlateLogs(): { before: (request: { event: unknown }) => void } {
+export function correlateLogs(): {
+  before: (request: { event: unknown }) => void;
+  onError: (request: { error: unknown }) => void;
+} {
   return {
+    onError: ({ error }) => {
+      powertoolsLogger.warn("invocation failed", {
+        error: error instanceof Error ? error.name : "Error",
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    },
     before: ({ event }) => {
       const request = (typeof event === "object" && event !== null ? event : {}) as Correlation;
       const keys: Record<string, string> = {};

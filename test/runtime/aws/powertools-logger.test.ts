@@ -52,8 +52,10 @@ describe("log correlation in the handlers", () => {
     };
     vi.spyOn(process.stdout, "write").mockImplementation(capture);
     vi.spyOn(process.stderr, "write").mockImplementation(capture);
-    const handler = middy((_event: Record<string, unknown>) => {
+    const handler = middy((event: Record<string, unknown>) => {
       logger.info("calling");
+      if (event.fail === true)
+        throw Object.assign(new Error("HTTP 503 from payments-a"), { name: "Baton.ServiceError" });
     })
       .use(injectLambdaContext(powertoolsLogger, { resetKeys: true }))
       .use(correlateLogs());
@@ -68,12 +70,21 @@ describe("log correlation in the handlers", () => {
     // Act
     await handler({ executionId: "e-1", workflow: "order-fulfillment", stepId: "charge" }, context);
     await handler({}, context);
+    const failed = { executionId: "e-2", workflow: "w", stepId: "s", fail: true };
+    await handler(failed, context).catch(() => undefined);
 
     // Assess
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.map((e) => [e.message, e.executionId, e.workflow, e.step])).toStrictEqual([
       ["calling", "e-1", "order-fulfillment", "charge"],
       ["calling", undefined, undefined, undefined],
+      ["calling", "e-2", "w", "s"],
+      ["invocation failed", "e-2", "w", "s"],
+    ]);
+    expect([entries[3]?.level, entries[3]?.error, entries[3]?.reason]).toStrictEqual([
+      "WARN",
+      "Baton.ServiceError",
+      "HTTP 503 from payments-a",
     ]);
   });
 });
