@@ -8,6 +8,12 @@
 export const EVENT_SOURCE = "baton";
 /** `source` of Step Functions' own events on the default bus. */
 export const STEP_FUNCTIONS_SOURCE = "aws.states";
+/**
+ * The pattern fragment of rules that must not see replayed events (`POST /events/replay`): a
+ * replay marks each event with `replay-name`, EventBridge and the local bus alike. Records and
+ * history already hold what a replay re-delivers.
+ */
+export const NOT_REPLAYED = { "replay-name": [{ exists: false }] } as const;
 /** `detail-type` of Step Functions' execution status changes. */
 export const STATUS_CHANGE_DETAIL_TYPE = "Step Functions Execution Status Change";
 

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ensureTable,
+  eventsTable,
   executionsTable,
   registryTable,
   workflowsTable,
@@ -46,6 +47,8 @@ export async function startLocalDynamo(options: {
     readonly executions: string;
     /** Created when named (`baton dev`'s runtime workflows). */
     readonly workflows?: string;
+    /** Created when named (`baton dev`'s bus history). */
+    readonly events?: string;
   };
 }): Promise<LocalDynamo> {
   if (options.path !== undefined) await mkdir(options.path, { recursive: true });
@@ -75,6 +78,8 @@ export async function startLocalDynamo(options: {
     await ensureTable(client, executionsTable(options.tables.executions));
     if (options.tables.workflows !== undefined)
       await ensureTable(client, workflowsTable(options.tables.workflows));
+    if (options.tables.events !== undefined)
+      await ensureTable(client, eventsTable(options.tables.events));
     // dynalite answers CreateTable before the table is ACTIVE (a timer, even at 0 ms): on a
     // loaded machine the first read could still find no table.
     for (const name of Object.values(options.tables))

@@ -28,6 +28,8 @@ export interface BusEvent {
   readonly region: string;
   readonly resources: readonly string[];
   readonly detail: Json;
+  /** Set on an event a replay delivered again (as EventBridge does); rules may match on it. */
+  readonly "replay-name"?: string;
 }
 
 export interface PutEntry {
@@ -91,13 +93,26 @@ export class LocalEventBus {
   /** Puts events on the bus; delivery to matching rules happens in the background. */
   put(entries: readonly PutEntry[]): BusEvent[] {
     const events = entries.map(toBusEvent);
-    for (const event of events) {
-      for (const listener of this.#listeners) listener(event);
-      for (const rule of this.#rules.values()) {
-        if (matchesPattern(rule.pattern, event)) this.#track(this.#deliver(rule, event));
-      }
-    }
+    for (const event of events) this.#dispatch(event);
     return events;
+  }
+
+  #dispatch(event: BusEvent): void {
+    for (const listener of this.#listeners) listener(event);
+    for (const rule of this.#rules.values()) {
+      if (matchesPattern(rule.pattern, event)) this.#track(this.#deliver(rule, event));
+    }
+  }
+
+  /**
+   * Delivers stored events again, as an EventBridge archive replay does: the same id, time and
+   * detail, marked with `replay-name`, to every rule whose pattern matches (rules that must not see
+   * replays say `"replay-name": [{"exists": false}]`).
+   */
+  replay(events: readonly BusEvent[], replayName: string): BusEvent[] {
+    const replayed = events.map((event) => ({ ...event, "replay-name": replayName }));
+    for (const event of replayed) this.#dispatch(event);
+    return replayed;
   }
 
   /**

@@ -15,6 +15,7 @@ import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
 import { precompileInputSchema } from "../core/schema/input-validator-code.ts";
 import {
   EVENT_SOURCE,
+  NOT_REPLAYED,
   RECORDED_DETAIL_TYPE_PREFIXES,
   STATUS_CHANGE_DETAIL_TYPE,
   STEP_FUNCTIONS_SOURCE,
@@ -78,11 +79,12 @@ export interface LocalRuntimeOptions {
   readonly realUndoDelays?: boolean;
   readonly awaitTimeout?: (seconds: number) => number;
   /**
-   * Starts a triggered execution of a workflow with a `concurrency` limit through the start use
-   * case (slot or queue), as the start-execution handler does in AWS; without it such workflows
-   * start directly.
+   * Starts a triggered execution through the start use case (concurrency slot or queue, and the
+   * idempotency key `<trigger rule>-<event id>`), as the start-execution handler does in AWS: an
+   * event delivered again (a replay, a redelivery) answers the execution it started. Without it
+   * triggered executions start directly (`baton run`, the harness).
    */
-  readonly startLimited?: (
+  readonly startTriggered?: (
     workflow: string,
     input: Json,
     key: string,
@@ -142,12 +144,18 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const publisher = bus.publisher();
   // The records rules of the deployed stack (`lib/cdk/execution-records-rules.ts`): status changes,
   // and Baton's step and compensation events (the records log the `Execution *` events they publish).
-  bus.addRule("execution-records", { source: [STEP_FUNCTIONS_SOURCE] }, options.records);
+  // Replayed events never reach them: the records already hold what a replay delivers again.
+  bus.addRule(
+    "execution-records",
+    { source: [STEP_FUNCTIONS_SOURCE], ...NOT_REPLAYED },
+    options.records,
+  );
   bus.addRule(
     "execution-records-steps",
     {
       source: [EVENT_SOURCE],
       "detail-type": RECORDED_DETAIL_TYPE_PREFIXES.map((prefix) => ({ prefix })),
+      ...NOT_REPLAYED,
     },
     options.records,
   );
@@ -265,8 +273,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
             return;
           }
           const startedBy = triggerStarter({ kind: trigger.kind, event });
-          if (workflow.concurrency !== undefined && options.startLimited !== undefined) {
-            await options.startLimited(name, input, `${rule}-${event.id}`, startedBy);
+          if (options.startTriggered !== undefined) {
+            await options.startTriggered(name, input, `${rule}-${event.id}`, startedBy);
             return;
           }
           const { executionId } = engine.start(name, input);

@@ -13,7 +13,7 @@ import { formatProblems } from "../core/problems.ts";
 import { registrySeedIn } from "../core/project/load.ts";
 import { loadTemplateDir } from "../core/project/load-templates.ts";
 import { precompileInputSchema } from "../core/schema/input-validator-code.ts";
-import { STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
+import { NOT_REPLAYED, STATUS_CHANGE_DETAIL_TYPE, STEP_FUNCTIONS_SOURCE } from "../core/wire.ts";
 import { handleApiEvent } from "../runtime/api/app.ts";
 import type { ApiDeps } from "../runtime/api/deps.ts";
 import { InputValidator } from "../runtime/api/input-validation.ts";
@@ -21,6 +21,7 @@ import { JwtVerifier } from "../runtime/auth/jwt-verifier.ts";
 import { awaitSignal } from "../runtime/await-signal.ts";
 import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoDriftStore } from "../runtime/aws/dynamo-drift-store.ts";
+import { DynamoEventHistory } from "../runtime/aws/dynamo-event-history.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
@@ -51,9 +52,11 @@ import { attachActivityLog } from "./activity-log.ts";
 import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";
 import { startLocalDynamo } from "./dynamo.ts";
+import { HistoryTarget } from "./history-target.ts";
 import { type ProxyHandler, serveProxyHandler } from "./http-adapter.ts";
 import { jwtGate } from "./jwt-gate.ts";
 import { LocalDeployer } from "./local-deployer.ts";
+import { LocalReplayer } from "./local-replayer.ts";
 import { RecordsTarget } from "./records-target.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { type Watcher, watchWorkflows } from "./watch.ts";
@@ -130,6 +133,7 @@ const TABLES = {
   registry: "baton-local-registry",
   executions: "baton-local-executions",
   workflows: "baton-local-workflows",
+  events: "baton-local-events",
 } as const;
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
@@ -215,7 +219,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           starterDelta(executionId, { by: startedBy, source: "trigger" }),
         );
       },
-      startLimited: async (workflow, input, key, startedBy) => {
+      startTriggered: async (workflow, input, key, startedBy) => {
         const entry = compiled.catalogue.get(workflow);
         if (deps === undefined || entry === undefined) {
           log(`baton dev: ${workflow} was not started: the server is still starting`);
@@ -230,6 +234,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const live = runtime;
     cleanup.push(() => live.stop());
+    // The bus history (`GET /events`), as the events rule keeps it in AWS: every event but Step
+    // Functions' own status changes (the default bus's, in AWS) and replays, from the first one.
+    const history = new DynamoEventHistory({ client: dynamo.client, tableName: TABLES.events });
+    const historyTarget = new HistoryTarget(history);
+    live.bus.addRule(
+      "event-history",
+      { source: [{ "anything-but": [STEP_FUNCTIONS_SOURCE] }], ...NOT_REPLAYED },
+      (event) => historyTarget.deliver(event),
+    );
     const activity = options.activity ?? out;
     if (activity !== false) {
       const detach = attachActivityLog(live.bus, {
@@ -261,11 +274,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         `baton dev: ${resumed.length + compensating.length} execution(s) were running when the server stopped: ${resumed.length} resumed, ${compensating.length} finishing their compensation`,
       );
     }
-    live.startTriggers();
-    const redelivered = live.bus.deliverPending();
-    if (redelivered > 0)
-      log(`baton dev: ${redelivered} event delivery(ies) the last run left unfinished, resumed`);
-
     const health = startHealthChecks(registryStore, live, options.healthCheckSeconds ?? 5, log);
     cleanup.push(() => health.stop());
     const drift = new DynamoDriftStore({ client: dynamo.client, tableName: TABLES.registry });
@@ -298,6 +306,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       region: LOCAL_REGION,
       dlq: live.deadLetters,
       bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
+      history,
+      replayer: new LocalReplayer(history, live.bus, () => historyTarget.flush()),
       // Versions an older Baton stored in the data dir have no precompiled code: made here.
       inputValidator: new InputValidator({ precompile: precompileInputSchema }),
       controlPlane,
@@ -319,6 +329,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         await releaseOnStatusChange(event, { ...api, slots, logger: consoleLogger });
       },
     );
+    // Triggers start through the start use case (`deps`), so they are added once it exists;
+    // unfinished deliveries resume once every rule is back.
+    live.startTriggers();
+    const redelivered = live.bus.deliverPending();
+    if (redelivered > 0)
+      log(`baton dev: ${redelivered} event delivery(ies) the last run left unfinished, resumed`);
     const apiHandler: ProxyHandler = (event) => handleApiEvent(event, api);
     const http = await serveProxyHandler(
       options.auth === undefined ? apiHandler : jwtGate(new JwtVerifier(options.auth), apiHandler),

@@ -7,6 +7,8 @@ import type { EventBusWriter } from "../bus-input.ts";
 import type { DriftStore } from "../contracts/drift-store.ts";
 import type { DeadLetterQueue } from "../dead-letter-queue.ts";
 import type { ExecutionsDeps } from "../execution-lifecycle.ts";
+import type { EventHistoryStore } from "../history/bus-history.ts";
+import type { EventReplayer } from "../history/replay.ts";
 import type { InstanceLoadStore } from "../load/load-store.ts";
 import type { Logger } from "../logger.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
@@ -24,6 +26,10 @@ export interface ApiDeps extends ExecutionsDeps {
   readonly dlq: DeadLetterQueue;
   /** Where `POST /events` puts caller events (the orchestration bus). */
   readonly bus: EventBusWriter;
+  /** `GET /events`: the bus history. Absent: 503. @default none */
+  readonly history?: Pick<EventHistoryStore, "list">;
+  /** `POST /events/replay`. Absent: 503. @default none */
+  readonly replayer?: EventReplayer;
   readonly healthChecks: readonly HealthCheck[];
   readonly inputValidator: InputValidator;
   /**

@@ -120,6 +120,50 @@ const jsonBody = (schema: Schema, required: boolean, description: string): Schem
 
 const components: Schema = {
   schemas: {
+    BusEvent: {
+      type: "object",
+      required: ["id", "time", "source", "detailType", "detail", "resources"],
+      properties: {
+        id: { type: "string", description: "The bus's event id." },
+        time: isoTime,
+        source: { type: "string", example: "baton" },
+        detailType: { type: "string", example: "Circuit Opened" },
+        detail: { description: "The event's body." },
+        resources: { type: "array", items: { type: "string" } },
+      },
+    },
+    BusEventPage: {
+      type: "object",
+      required: ["since", "until", "items"],
+      properties: {
+        since: isoTime,
+        until: isoTime,
+        items: { type: "array", items: ref("BusEvent") },
+        nextCursor: { type: "string" },
+      },
+    },
+    Replay: {
+      type: "object",
+      required: ["name", "state", "from", "to"],
+      properties: {
+        name: {
+          type: "string",
+          description: "The replay's name; every replayed event carries it in replay-name.",
+        },
+        state: {
+          type: "string",
+          description: "STARTING (EventBridge replays in the background) or COMPLETED (baton dev).",
+        },
+        from: isoTime,
+        to: isoTime,
+        type: { type: "string" },
+        events: {
+          type: "integer",
+          minimum: 0,
+          description: "Events put back on the bus (baton dev, which replays before answering).",
+        },
+      },
+    },
     CallerEvent: {
       type: "object",
       additionalProperties: false,
@@ -1603,6 +1647,71 @@ const paths: Schema = {
             "Accepted by the bus, in request order.",
           ),
         },
+        [...BODY, 502, ...STORE],
+      ),
+    },
+    get: {
+      operationId: "listBusEvents",
+      tags: ["operations"],
+      summary: "The bus history: every event the orchestration bus carried",
+      description:
+        "Baton's execution, step and compensation events, registry, health and circuit events, " +
+        "emit steps' and callers' events, within the retention window; replays are not stored " +
+        "again. Newest first unless order=oldest.",
+      parameters: [
+        query(
+          "since",
+          { type: "string", pattern: "^(\\d{1,6}[mhd]|\\d{4}-\\d{2}-\\d{2}.*)$" },
+          "ISO-8601 time or a look-back such as 30m, 24h, 7d (default 7d).",
+        ),
+        query(
+          "until",
+          { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}.*$" },
+          "ISO-8601 time (default now).",
+        ),
+        query(
+          "type",
+          { type: "string", minLength: 1, maxLength: 128 },
+          "Only events of this detail type, e.g. Circuit Opened.",
+        ),
+        query("order", { enum: ["newest", "oldest"], default: "newest" }, "Reading order."),
+        limit(50, 100),
+        cursor,
+      ],
+      responses: responses({ "200": json(ref("BusEventPage"), "One page.") }, [400, ...STORE]),
+    },
+  },
+  "/events/replay": {
+    post: {
+      operationId: "replayBusEvents",
+      tags: ["operations"],
+      summary: "Deliver a time window of the bus again",
+      description:
+        "AWS: an EventBridge archive replay into the bus (asynchronous; type is refused, as " +
+        "replays cannot select types). baton dev: the stored history of the window, put back " +
+        "before answering. Replayed events carry replay-name; the records and the history " +
+        "ignore them, and a trigger answers the execution an event already started.",
+      requestBody: jsonBody(
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["from", "to"],
+          properties: {
+            from: isoTime,
+            to: { ...isoTime, description: "Not in the future; at most 31 days after from." },
+            type: {
+              type: "string",
+              minLength: 1,
+              maxLength: 128,
+              description: "Only this detail type (baton dev).",
+            },
+          },
+        },
+        true,
+        "The window, both ends included.",
+      ),
+      responses: responses(
+        { "202": json(ref("Replay"), "The replay started (or, locally, ran).") },
         [...BODY, 502, ...STORE],
       ),
     },

@@ -103,3 +103,8 @@ export async function ensureTable(
 export function workflowsTable(tableName: string): TableDefinition {
   return registryTable(tableName);
 }
+
+/** The bus history (`lib/runtime/aws/dynamo-event-history.ts`): `pk`/`sk` strings, TTL, no index. */
+export function eventsTable(tableName: string): TableDefinition {
+  return { ...registryTable(tableName), ttlAttribute: TTL_ATTRIBUTE };
+}
