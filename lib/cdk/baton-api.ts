@@ -48,6 +48,11 @@ export interface BatonApiProps {
    * @default none: `GET /` goes to `handler` like every other route
    */
   readonly consoleHandler?: IFunction;
+  /**
+   * Serves `/events` and the paths below it (`POST`/`GET /events`, `POST /events/replay`): the bus
+   * Lambda, whose role reaches the bus, the events table and the archive. @default the handler
+   */
+  readonly eventsHandler?: IFunction;
   /** @default { mode: "iam" } */
   readonly auth?: ApiAuth;
   /** Steady-state requests per second for the stage. @default 50 */
@@ -162,6 +167,15 @@ export class BatonApi extends Construct {
       refresh.addMethod("POST", publish, options);
     }
     if (props.consoleHandler !== undefined) this.addConsole(props.consoleHandler, validator);
+    if (props.eventsHandler !== undefined) {
+      const bus = new LambdaIntegration(props.eventsHandler, {
+        proxy: true,
+        allowTestInvoke: false,
+      });
+      const events = this.api.root.addResource("events");
+      events.addMethod("ANY", bus, options);
+      events.addProxy({ anyMethod: false }).addMethod("ANY", bus, options);
+    }
     this.acknowledgeNagFindings(auth);
   }
 

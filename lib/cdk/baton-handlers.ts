@@ -13,6 +13,7 @@ import { LAMBDA_TIMEOUT_MARGIN } from "../core/call-budget.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { BatonFunction, type BundledFile } from "./baton-function.ts";
 import { CATALOGUE_FILE_NAME, TEMPLATES_FILE_NAME } from "./catalogue-file.ts";
+import { EVENT_HISTORY_TIMEOUT } from "./event-history-rule.ts";
 import { RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { accountArn, acknowledge, attributeRef } from "./nag.ts";
 import { executionsArn, stateMachineArn } from "./physical-names.ts";
@@ -24,7 +25,9 @@ export type HandlerName =
   | "api"
   | "execution-records"
   | "await-signal"
-  | "start-execution";
+  | "start-execution"
+  | "events"
+  | "event-history";
 
 export interface HandlerAccess {
   readonly registry?: true;
@@ -63,6 +66,12 @@ export interface HandlerAccess {
   readonly answersTaskTokens?: true;
   /** Invoked asynchronously; failed events go to the dead-letter queue (and `POST /dlq/redrive`). */
   readonly deadLettersFailedEvents?: true;
+  /** Puts caller events on the bus (`POST /events`): `PutEvents` only, no dead-letter queue. */
+  readonly putsEvents?: true;
+  /** The bus history: `read` queries it (`GET /events`), `write` stores events in it. */
+  readonly eventHistory?: "read" | "write";
+  /** Starts replays from the bus's archive into the bus (`POST /events/replay`). */
+  readonly replays?: true;
 }
 
 export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
@@ -97,6 +106,9 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
     describesExecutions: true,
     deadLettersFailedEvents: true,
   },
+  // The bus routes (`/events`): a Lambda of their own, so only it reaches the history and the archive.
+  events: { putsEvents: true, eventHistory: "read", replays: true },
+  "event-history": { eventHistory: "write" },
 };
 
 const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
@@ -108,6 +120,8 @@ const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
   "await-signal": "Baton: parks an await step's task token until its signal arrives",
   "start-execution":
     "Baton: validates a trigger's or schedule's input, then starts the workflow; checks child workflow inputs; releases concurrency slots",
+  events: "Baton: POST /events, GET /events (the bus history), POST /events/replay",
+  "event-history": "Baton: stores every orchestration bus event in the bus history",
 };
 
 /** Secrets a service's `{{ secret:<name> }}` header may reference live under this prefix. */
@@ -151,6 +165,16 @@ export interface BatonHandlersProps {
   readonly runtimeWorkflows?: RuntimeWorkflowsProps;
   /** CloudWatch namespace of the handlers' EMF metrics (docs/observability.md). @default "Baton" */
   readonly metricNamespace?: string;
+  /** The bus history and replay (`docs/events.md`). @default none (those routes 503) */
+  readonly eventHistory?: EventHistoryProps;
+}
+
+export interface EventHistoryProps {
+  readonly table: Table;
+  /** The bus's archive; without it `POST /events/replay` answers 503. @default none */
+  readonly archive?: { readonly archiveArn: string };
+  /** Replay names start with it, and the role may start replays under it only. */
+  readonly replayNamePrefix: string;
 }
 
 export interface RuntimeWorkflowsProps {
@@ -230,6 +254,8 @@ export class BatonHandlers extends Construct {
       "execution-records": make("execution-records", "ExecutionRecords", RECORDS_TIMEOUT),
       "await-signal": make("await-signal", "AwaitSignal", Duration.seconds(10)),
       "start-execution": make("start-execution", "StartExecution", Duration.seconds(30)),
+      events: make("events", "Events", Duration.seconds(29)),
+      "event-history": make("event-history", "EventHistory", EVENT_HISTORY_TIMEOUT),
     };
     this.console = new BatonFunction(this, "Console", {
       handler: "console",
@@ -364,6 +390,17 @@ export class BatonHandlers extends Construct {
       env[ENV.dlqUrl] = props.deadLetterQueue.queueUrl;
     }
     if (access.drainsDeadLetters) env[ENV.dlqUrl] = props.deadLetterQueue.queueUrl;
+    if (access.putsEvents) env[ENV.eventBus] = props.eventBus.eventBusName;
+    const history = props.eventHistory;
+    if (access.eventHistory !== undefined && history !== undefined) {
+      env[ENV.eventsTable] = history.table.tableName;
+      env[ENV.retentionDays] = String(props.retentionDays);
+    }
+    if (access.replays && history?.archive !== undefined) {
+      env[ENV.eventArchiveArn] = history.archive.archiveArn;
+      env[ENV.eventBusArn] = props.eventBus.eventBusArn;
+      env[ENV.replayNamePrefix] = history.replayNamePrefix;
+    }
     if (access.catalogue) {
       env[ENV.catalogueFile] = CATALOGUE_FILE_NAME;
       const [first] = props.workflows;
@@ -394,6 +431,8 @@ export class BatonHandlers extends Construct {
       props.deadLetterQueue.grantSendMessages(role);
     }
     if (access.drainsDeadLetters) props.deadLetterQueue.grantConsumeMessages(role);
+    if (access.putsEvents) props.eventBus.grantPutEventsTo(role);
+    this.grantEventHistory(fn, access, props);
     if (access.readsSecrets) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -445,6 +484,46 @@ export class BatonHandlers extends Construct {
       );
     }
     this.acknowledgeWildcards(fn, access, props);
+  }
+
+  /** Query (read) or batch writes (write) on the events table; StartReplay on the archive only. */
+  private grantEventHistory(
+    fn: BatonFunction,
+    access: HandlerAccess,
+    props: BatonHandlersProps,
+  ): void {
+    const history = props.eventHistory;
+    if (history === undefined) return;
+    if (access.eventHistory !== undefined) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions:
+            access.eventHistory === "read"
+              ? ["dynamodb:Query"]
+              : ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+          resources: [history.table.tableArn],
+        }),
+      );
+    }
+    if (access.replays && history.archive !== undefined) {
+      const replays = Stack.of(this).formatArn({
+        service: "events",
+        resource: "replay",
+        resourceName: `${history.replayNamePrefix}-*`,
+      });
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["events:StartReplay"],
+          resources: [history.archive.archiveArn, replays],
+        }),
+      );
+      acknowledge(
+        fn.role,
+        "AwsSolutions-IAM5",
+        "Each replay gets a new name chosen at run time; only names under the stack's replay prefix are allowed, from the bus's own archive.",
+        [accountArn("events", `replay/${history.replayNamePrefix}-*`)],
+      );
+    }
   }
 
   private grantWorkflowControl(fn: BatonFunction, workflows: readonly WorkflowRef[]): void {

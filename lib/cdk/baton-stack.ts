@@ -29,6 +29,7 @@ import { loadCompiledWorkflows } from "./compiled-workflows.ts";
 import { ConcurrencySlotsRule } from "./concurrency-slots-rule.ts";
 import type { BatonConfig } from "./config.ts";
 import { ContractDriftAlarm } from "./contract-drift-alarm.ts";
+import { EventHistoryRule } from "./event-history-rule.ts";
 import { ExecutionRecordsRules, RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
 import { OrchestrationBus } from "./orchestration-bus.ts";
@@ -112,6 +113,11 @@ export class BatonStack extends Stack {
       logRetention,
       removalPolicy,
       runtimeWorkflows: { table: this.tables.workflows, stateMachinePrefix: `${prefix}-` },
+      eventHistory: {
+        table: this.tables.events,
+        ...(this.bus.archive === undefined ? {} : { archive: this.bus.archive }),
+        replayNamePrefix: `${prefix}-replay`,
+      },
       metricNamespace,
     });
     const fns = this.handlers.functions;
@@ -169,6 +175,14 @@ export class BatonStack extends Stack {
       queueName: `${prefix}-records`,
       removalPolicy,
     });
+    new EventHistoryRule(this, "EventHistory", {
+      eventBus: bus,
+      historyFunction: fns["event-history"].function,
+      deadLetterQueue: dlq,
+      targetDeadLetterQueue: targetDlq,
+      queueName: `${prefix}-event-history`,
+      removalPolicy,
+    });
     const limited = compiled.filter((c) => c.workflow.concurrency !== undefined);
     if (limited.length > 0) {
       new ConcurrencySlotsRule(this, "ConcurrencySlots", {
@@ -185,6 +199,7 @@ export class BatonStack extends Stack {
     this.api = new BatonApi(this, "Http", {
       restApiName: prefix,
       handler: fns.api.function,
+      eventsHandler: fns.events.function,
       ...(this.handlers.publishWorkflow === undefined
         ? {}
         : { publishHandler: this.handlers.publishWorkflow.function }),

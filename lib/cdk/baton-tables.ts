@@ -29,6 +29,8 @@ export class BatonTables extends Construct {
   readonly executions: Table;
   /** Workflows and every version of each (`lib/runtime/aws/dynamo-workflow-store.ts`). */
   readonly workflows: Table;
+  /** The bus history, one item per event, expiring (`lib/runtime/aws/dynamo-event-history.ts`). */
+  readonly events: Table;
 
   constructor(scope: Construct, id: string, props: BatonTablesProps) {
     super(scope, id);
@@ -56,6 +58,11 @@ export class BatonTables extends Construct {
     this.workflows = new Table(this, "Workflows", {
       ...common,
       tableName: `${props.namePrefix}-workflows`,
+    });
+    this.events = new Table(this, "Events", {
+      ...common,
+      tableName: `${props.namePrefix}-events`,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     });
     this.executions.addGlobalSecondaryIndex({
       indexName: BY_WORKFLOW_INDEX.name,

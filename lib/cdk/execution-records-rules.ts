@@ -9,7 +9,7 @@
  */
 
 import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import { type EventBus, Match, Rule } from "aws-cdk-lib/aws-events";
+import { type EventBus, type EventPattern, Match, Rule } from "aws-cdk-lib/aws-events";
 import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -18,6 +18,7 @@ import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
   EVENT_SOURCE,
+  NOT_REPLAYED,
   RECORDED_DETAIL_TYPE_PREFIXES,
   STATUS_CHANGE_DETAIL_TYPE,
   STEP_FUNCTIONS_SOURCE,
@@ -140,11 +141,13 @@ export class ExecutionRecordsRules extends Construct {
     this.stepEventsRule = new Rule(this, "StepEvents", {
       description: "Baton step and compensation events to the records queue",
       eventBus: props.eventBus,
+      // Replayed events (`POST /events/replay`) are left out: the records already hold them.
       eventPattern: {
         source: [props.eventSource ?? EVENT_SOURCE],
         detailType: Match.anyOf(
           ...RECORDED_DETAIL_TYPE_PREFIXES.map((prefix) => Match.prefix(prefix)),
         ),
+        ...(NOT_REPLAYED as unknown as EventPattern),
       },
       targets: [target()],
     });

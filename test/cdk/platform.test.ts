@@ -91,6 +91,7 @@ describe("tables", () => {
       "Delete",
       "Delete",
       "Delete",
+      "Delete",
     ]);
   });
 });
@@ -107,6 +108,7 @@ describe("retention", () => {
     // Assess
     const tables = Object.values(Template.fromStack(stack).findResources("AWS::DynamoDB::Table"));
     expect(tables.map((t) => [t.DeletionPolicy, t.Properties.DeletionProtectionEnabled])).toEqual([
+      ["Retain", true],
       ["Retain", true],
       ["Retain", true],
       ["Retain", true],
@@ -565,6 +567,7 @@ describe("API", () => {
     const consoleFn = id("AWS::Lambda::Function", "HandlersConsoleFunction");
     const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
     const publishFn = id("AWS::Lambda::Function", "HandlersPublishWorkflowFunction");
+    const eventsFn = id("AWS::Lambda::Function", "HandlersEventsFunction");
     const methods = Object.values(built.template.findResources("AWS::ApiGateway::Method"));
     const to = (fn: string) =>
       methods.filter((m) => JSON.stringify(m.Properties.Integration.Uri).includes(fn));
@@ -578,7 +581,11 @@ describe("API", () => {
       }
       return `${m.Properties.HttpMethod} /${parts.join("/")}`;
     };
-    expect(methods).toHaveLength(to(apiFn).length + to(publishFn).length + to(consoleFn).length);
+    expect(methods).toHaveLength(
+      to(apiFn).length + to(publishFn).length + to(consoleFn).length + to(eventsFn).length,
+    );
+    // The bus routes (POST/GET /events, POST /events/replay): the bus Lambda.
+    expect(to(eventsFn).map(pathOf)).toEqual(["ANY /events", "ANY /events/{proxy+}"]);
     expect(to(consoleFn).map((m) => [pathOf(m), m.Properties.AuthorizationType])).toEqual([
       ["GET /", "NONE"],
       ["GET /console/{asset}", "NONE"],
@@ -607,7 +614,7 @@ describe("API", () => {
         "ANY /services/{name}/contract/refresh",
       ].sort(),
     );
-    for (const method of [...to(apiFn), ...to(publishFn)]) {
+    for (const method of [...to(apiFn), ...to(publishFn), ...to(eventsFn)]) {
       expect(method.Properties.AuthorizationType).toEqual("AWS_IAM");
       expect(method.Properties.RequestValidatorId).toEqual({
         Ref: id("AWS::ApiGateway::RequestValidator", "HttpApiValidator"),
@@ -676,6 +683,10 @@ describe("operations", () => {
       "baton-dev-await-signal-throttles",
       "baton-dev-contract-drift",
       "baton-dev-dlq-depth",
+      "baton-dev-event-history-errors",
+      "baton-dev-event-history-throttles",
+      "baton-dev-events-errors",
+      "baton-dev-events-throttles",
       "baton-dev-execution-records-errors",
       "baton-dev-execution-records-throttles",
       "baton-dev-health-check-errors",

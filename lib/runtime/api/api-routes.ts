@@ -1,13 +1,13 @@
 /**
  * The routes the API Lambda serves: every route but `PUT /workflows/{name}` and
  * `POST /services/{name}/contract/refresh`, whose compiler, YAML parser and contract check live in
- * their own Lambda (`publish-app.ts`), which keeps this bundle small.
+ * their own Lambda (`publish-app.ts`), and the bus routes (`/events`, their own Lambda:
+ * `events-app.ts`), which keeps this bundle small and its role off the archive.
  */
 import type { ApiDeps } from "./deps.ts";
 import { Router } from "./router.ts";
 import { dlqRoutes } from "./routes/dlq.ts";
 import { driftRoutes } from "./routes/drift.ts";
-import { eventRoutes } from "./routes/events.ts";
 import { executionRoutes } from "./routes/executions.ts";
 import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -30,7 +30,6 @@ export const apiRoutes = [
   ...serviceRoutes,
   ...driftRoutes,
   ...dlqRoutes,
-  ...eventRoutes,
 ] as const;
 
 export const apiRouter = new Router<ApiDeps>(apiRoutes);

@@ -1,7 +1,7 @@
 /**
- * The whole API as one function (`baton dev`, tests): every route, the publish route and the web
- * console's files included. In AWS the same routes are split over three Lambdas (`api-routes.ts`,
- * `publish-app.ts`, `console-app.ts`).
+ * The whole API as one function (`baton dev`, tests): every route, the publish and bus routes and
+ * the web console's files included. In AWS the same routes are split over four Lambdas
+ * (`api-routes.ts`, `publish-app.ts`, `console-app.ts`, `events-app.ts`).
  */
 import { apiRoutes } from "./api-routes.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -10,6 +10,7 @@ import type { ApiResponse } from "./http.ts";
 import { Router } from "./router.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { contractRefreshRoutes } from "./routes/contract-refresh.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { templateRoutes } from "./routes/templates.ts";
 import { workflowPublishRoutes } from "./routes/workflow-publish.ts";
 
@@ -21,6 +22,7 @@ export const router = new Router<ApiDeps>([
   ...templateRoutes,
   ...consoleRoutes,
   ...contractRefreshRoutes,
+  ...eventRoutes,
 ]);
 
 export const handleApiEvent = (event: unknown, deps: ApiDeps): Promise<ApiResponse> =>

@@ -21,15 +21,24 @@ export interface HealthCheck {
   readonly check: () => Promise<void>;
 }
 
-export interface ApiDeps extends ExecutionsDeps {
-  readonly registry: RegistryService;
-  readonly dlq: DeadLetterQueue;
-  /** Where `POST /events` puts caller events (the orchestration bus). */
-  readonly bus: EventBusWriter;
+/**
+ * What the bus routes use (`/events`): in AWS they are a Lambda of their own (`events-app.ts`),
+ * whose role reaches the bus, the events table and the archive and nothing else.
+ */
+export interface EventsApiDeps {
+  /** Where `POST /events` puts caller events (the orchestration bus). Absent: 503. @default none */
+  readonly bus?: EventBusWriter;
   /** `GET /events`: the bus history. Absent: 503. @default none */
   readonly history?: Pick<EventHistoryStore, "list">;
   /** `POST /events/replay`. Absent: 503. @default none */
   readonly replayer?: EventReplayer;
+  /** Where unexpected failures and unavailable dependencies are reported. @default consoleLogger */
+  readonly logger?: Logger;
+}
+
+export interface ApiDeps extends ExecutionsDeps, EventsApiDeps {
+  readonly registry: RegistryService;
+  readonly dlq: DeadLetterQueue;
   readonly healthChecks: readonly HealthCheck[];
   readonly inputValidator: InputValidator;
   /**

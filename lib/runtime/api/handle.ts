@@ -12,6 +12,7 @@ import {
   IdempotencyKeyReusedError,
   WorkflowUnavailableError,
 } from "../execution-lifecycle.ts";
+import { ReplayUnavailableError } from "../history/replay.ts";
 import { consoleLogger } from "../logger.ts";
 import { InvalidCursorError } from "../records/execution-store.ts";
 import { SignalNotAwaitedError, SignalTargetError } from "../signal-delivery.ts";
@@ -19,7 +20,7 @@ import { isThrottling, RetriesExhaustedError } from "../throttling.ts";
 import { DeployRefusedError } from "../workflows/deployer.ts";
 import { WorkflowInvalidError, WorkflowNotFoundError } from "../workflows/errors.ts";
 import { WorkflowConflictError } from "../workflows/workflow-store.ts";
-import type { ApiDeps } from "./deps.ts";
+import type { EventsApiDeps } from "./deps.ts";
 import {
   type ApiResponse,
   badRequest,
@@ -32,10 +33,11 @@ import {
 import type { Router } from "./router.ts";
 import { toWorkflowProblem } from "./routes/workflow-management.ts";
 
-export async function handleRequest(
-  router: Router<ApiDeps>,
+/** Any router whose deps may carry a logger (the API's, the publish and the bus Lambdas'). */
+export async function handleRequest<D extends Pick<EventsApiDeps, "logger">>(
+  router: Router<D>,
   event: unknown,
-  deps: ApiDeps,
+  deps: D,
 ): Promise<ApiResponse> {
   let requestId: string | undefined;
   try {
@@ -74,6 +76,10 @@ export function toProblem(error: unknown, requestId?: string): HttpProblem {
   if (error instanceof DeployRefusedError) return badRequest(error.message);
   if (error instanceof WorkflowNotFoundError) return notFound(error.message);
   if (error instanceof WorkflowConflictError) return conflict(error.message);
+  if (error instanceof ReplayUnavailableError)
+    return new HttpProblem(503, "replay-unavailable", "Replay unavailable", error.message, {
+      headers: { "retry-after": "60" },
+    });
   if (error instanceof EventBusRefusedError)
     return new HttpProblem(502, "bus-refused", "Event bus refused the events", error.message);
   if (error instanceof UnknownServiceError)

@@ -25,7 +25,6 @@ import { DynamoSlotStore } from "./dynamo-slot-store.ts";
 import { DynamoWorkflowStore } from "./dynamo-workflow-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
-import { EventBridgeWriter } from "./event-bridge-writer.ts";
 import { logger } from "./powertools-logger.ts";
 import { SfnExecutionEngine } from "./sfn-engine.ts";
 import { SfnWorkflowDeployer } from "./sfn-workflow-deployer.ts";
@@ -92,7 +91,6 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
     drift: new DynamoDriftStore({ client: clients.dynamo, tableName: registryTable }),
     ...(process.env.AWS_REGION === undefined ? {} : { region: process.env.AWS_REGION }),
     dlq,
-    bus: new EventBridgeWriter(clients.events, requireEnv(ENV.eventBus)),
     inputValidator: new InputValidator(),
     logger,
     healthChecks: [

@@ -29,6 +29,14 @@ export const ENV = {
   catalogueTtlMs: "BATON_CATALOGUE_TTL_MS",
   /** Days execution records are kept (TTL). */
   retentionDays: "BATON_RETENTION_DAYS",
+  /** The bus history table (`GET /events`, the history writer). */
+  eventsTable: "BATON_EVENTS_TABLE",
+  /** The orchestration bus's ARN: where a replay delivers. */
+  eventBusArn: "BATON_EVENT_BUS_ARN",
+  /** The bus's archive (`POST /events/replay`); absent: replays answer 503. */
+  eventArchiveArn: "BATON_EVENT_ARCHIVE_ARN",
+  /** Replay names start with it (`<stack prefix>-replay`), so IAM can scope them. */
+  replayNamePrefix: "BATON_REPLAY_NAME_PREFIX",
   /** Set to `1` to allow loopback/private service URLs (local dev and tests only). */
   allowPrivateUrls: ALLOW_PRIVATE_URLS_VARIABLE,
 } as const;

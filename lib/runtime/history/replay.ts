@@ -34,6 +34,11 @@ export interface EventReplayer {
   replay(window: ReplayWindow): Promise<ReplayStarted>;
 }
 
+/** The bus would not start the replay now (too many running, archive missing): a 503, retry later. */
+export class ReplayUnavailableError extends Error {
+  override readonly name = "ReplayUnavailableError";
+}
+
 /** A replay covers at most this much time (the archive keeps 30 days by default). */
 export const MAX_REPLAY_WINDOW_MS = 31 * 86_400_000;
 const ALLOWED = new Set(["from", "to", "type"]);

@@ -198,3 +198,21 @@ describe("POST /events/replay", () => {
     expect(response.status).toBe(503);
   });
 });
+
+describe("the bus Lambda's routes", () => {
+  it("serves the three bus routes, which the API Lambda leaves to it", async () => {
+    const { apiRouter } = await import("../../../lib/runtime/api/api-routes.ts");
+    const { eventsRouter } = await import("../../../lib/runtime/api/events-app.ts");
+    const { router } = await import("../../../lib/runtime/api/app.ts");
+    const names = (routes: readonly { method: string; pattern: string }[]) =>
+      routes.map((r) => `${r.method} ${r.pattern}`);
+    expect(names(eventsRouter.routes)).toEqual([
+      "POST /events",
+      "GET /events",
+      "POST /events/replay",
+    ]);
+    expect(names(apiRouter.routes).filter((r) => r.includes("/events "))).toEqual([]);
+    expect(names(apiRouter.routes).some((r) => r.endsWith(" /events"))).toBe(false);
+    expect(names(router.routes)).toEqual(expect.arrayContaining(names(eventsRouter.routes)));
+  });
+});

@@ -4,15 +4,16 @@
  */
 import { parseCallerEvents } from "../../bus-input.ts";
 import { parseReplayWindow } from "../../history/replay.ts";
-import type { ApiDeps } from "../deps.ts";
+import type { EventsApiDeps } from "../deps.ts";
 import { badRequest, HttpProblem, type HttpRequest, intParam, json, readJson } from "../http.ts";
 import { type Route, route } from "../router.ts";
 import { parseSince } from "./workflows.ts";
 
-export const eventRoutes: readonly Route<ApiDeps>[] = [
+export const eventRoutes: readonly Route<EventsApiDeps>[] = [
   route("POST", "/events", async ({ deps, request }) => {
+    const bus = deps.bus ?? unavailable("Putting events on the bus");
     const entries = parseCallerEvents(readJson(request, undefined));
-    const ids = await deps.bus.put(entries);
+    const ids = await bus.put(entries);
     return json(202, { entries: ids.map((eventId) => ({ eventId })) });
   }),
 
@@ -55,8 +56,8 @@ function unavailable(what: string): never {
   throw new HttpProblem(
     503,
     "events-unavailable",
-    "Bus history unavailable",
-    `${what} is not configured on this deployment (no events table or archive); deploy the stack with its event history, or use baton dev.`,
+    "Event bus unavailable",
+    `${what} is not configured on this deployment (no bus, events table or archive); deploy the stack with its event history, or use baton dev.`,
   );
 }
 
