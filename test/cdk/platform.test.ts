@@ -563,7 +563,7 @@ describe("handler failures", () => {
 });
 
 describe("API", () => {
-  it("proxies every route to the api handler with IAM auth and a validator, but the compiling ones, the contract refresh and the console's files", () => {
+  it("proxies every route to the api handler with IAM auth and a validator, but the compiling ones, the contract refresh, the bus routes and the console's files", () => {
     const consoleFn = id("AWS::Lambda::Function", "HandlersConsoleFunction");
     const apiFn = id("AWS::Lambda::Function", "HandlersApiFunction");
     const publishFn = id("AWS::Lambda::Function", "HandlersPublishWorkflowFunction");
