@@ -26,6 +26,12 @@ export interface BatonDashboardProps {
   readonly functions: Readonly<Record<string, IFunction>>;
   readonly deadLetterQueue: IQueue;
   readonly api: RestApi;
+  /**
+   * Namespace of the handlers' EMF metrics (docs/observability.md): adds per-service call widgets,
+   * one line per service found by a search expression (services are registered at run time).
+   * @default none
+   */
+  readonly metricNamespace?: string;
 }
 
 export class BatonDashboard extends Construct {
@@ -99,6 +105,32 @@ export class BatonDashboard extends Construct {
           props.api.metricServerError({ period }),
         ],
         right: [props.api.metricLatency({ period, statistic: "p95" })],
+      }),
+    );
+    if (props.metricNamespace !== undefined) this.addServiceWidgets(props.metricNamespace, period);
+  }
+
+  /** Baton's own per-service metrics: calls and failures (Sum), latency (p95). */
+  private addServiceWidgets(namespace: string, period: Duration): void {
+    const search = (metric: string, statistic: string, label: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${namespace},Service} MetricName="${metric}"', '${statistic}', ${period.toSeconds()})`,
+        usingMetrics: {},
+        label,
+        period,
+      });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: "Service calls and failures, by service",
+        width: 12,
+        left: [search("ServiceCalls", "Sum", "calls")],
+        right: [search("ServiceCallFailures", "Sum", "failures")],
+      }),
+      new GraphWidget({
+        title: "Service call latency p95 and breaker openings, by service",
+        width: 12,
+        left: [search("ServiceCallLatency", "p95", "p95 ms")],
+        right: [search("CircuitOpened", "Sum", "circuit opened")],
       }),
     );
   }

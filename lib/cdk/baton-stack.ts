@@ -222,6 +222,7 @@ export class BatonStack extends Stack {
     });
     new BatonDashboard(this, "Dashboard", {
       dashboardName: prefix,
+      metricNamespace,
       workflows: compiled.map((c, i) => ({
         name: c.workflow.name,
         stateMachineArn: machineArns[i] ?? "",

@@ -728,11 +728,21 @@ describe("operations", () => {
     });
   });
 
-  it("builds one dashboard", () => {
+  it("builds one dashboard, with Baton's per-service metrics found by search expressions", () => {
     built.template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     built.template.hasResourceProperties("AWS::CloudWatch::Dashboard", {
       DashboardName: "baton-dev",
     });
+    const [dashboard] = Object.values(built.template.findResources("AWS::CloudWatch::Dashboard"));
+    // The body is JSON inside a CloudFormation join: drop the escaping to read the expressions.
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody).replace(/\\/g, "");
+    for (const metric of [
+      "ServiceCalls",
+      "ServiceCallFailures",
+      "ServiceCallLatency",
+      "CircuitOpened",
+    ])
+      expect(body).toContain(`SEARCH('{Baton/dev,Service} MetricName="${metric}"'`);
   });
 
   it("probes service health every minute and dead-letters failed deliveries", () => {
