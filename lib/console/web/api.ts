@@ -22,6 +22,12 @@ export class ApiError extends Error {
   }
 }
 
+/** One line for the page: `409 Conflict: <the problem's detail>`, or the error's message. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return `${error.status} ${error.title}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 export interface PageOf<T> {
   readonly items: readonly T[];
   readonly nextCursor?: string;

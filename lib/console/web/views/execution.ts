@@ -5,7 +5,7 @@
  * (with or without compensation), pause, resume, redrive.
  */
 import type { ExecutionDocument, ExecutionEvent } from "../../../runtime/records/document.ts";
-import { api, type WorkflowDetail } from "../api.ts";
+import { api, describeError, type WorkflowDetail } from "../api.ts";
 import { badge, duration, pretty, time } from "../format.ts";
 import { awaitedSignals, workflowGraph } from "../graph.ts";
 import { type Html, href, html } from "../html.ts";
@@ -13,7 +13,6 @@ import { type Attempt, attemptsOf, barPosition, compensationOrder } from "../tim
 import { find, report, setHtml } from "./dom.ts";
 import { graph } from "./parts.ts";
 import type { View } from "./view.ts";
-import { describe } from "./workflow.ts";
 
 const ACTIVE = ["QUEUED", "RUNNING", "PAUSED"];
 const REDRIVABLE = ["FAILED", "TIMED_OUT", "CANCELLED", "COMPENSATION_FAILED"];
@@ -62,7 +61,7 @@ export function executionPage(root: HTMLElement, id: string): View {
     try {
       report(root, `${action}: ${await run()}`, true);
     } catch (error) {
-      report(root, `${action} refused: ${describe(error)}`, false);
+      report(root, `${action} refused: ${describeError(error)}`, false);
     } finally {
       busy = false;
       await refresh().catch(() => {});

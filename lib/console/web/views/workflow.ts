@@ -2,7 +2,7 @@
 
 import type { JsonObject } from "../../../core/model.ts";
 import { sampleInput } from "../../../core/schema-sample.ts";
-import { ApiError, api, type WorkflowDetail } from "../api.ts";
+import { api, describeError, type WorkflowDetail } from "../api.ts";
 import { pretty } from "../format.ts";
 import { workflowGraph } from "../graph.ts";
 import { href, html } from "../html.ts";
@@ -42,7 +42,7 @@ export function workflowPage(root: HTMLElement, name: string): View {
       (execution) => {
         location.hash = href("executions", execution.id);
       },
-      (error: unknown) => report(root, describe(error), false),
+      (error: unknown) => report(root, describeError(error), false),
     );
   });
   return {
@@ -68,9 +68,4 @@ export function workflowPage(root: HTMLElement, name: string): View {
       );
     },
   };
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof ApiError) return `${error.status} ${error.title}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
 }
