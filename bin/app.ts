@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-/** The CDK app: one Baton stack, configured from CDK context, checked by cdk-nag on every synth. */
+/**
+ * The CDK app: the Baton stacks (one, or one per peer Region of `baton:regions`), configured from
+ * CDK context, checked by cdk-nag on every synth.
+ */
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { BatonStack } from "../lib/cdk/baton-stack.ts";
+import { createBatonStacks } from "../lib/cdk/baton-stacks.ts";
 import { WorkflowLoadError } from "../lib/cdk/compiled-workflows.ts";
 import { BatonConfigError, readBatonConfig } from "../lib/cdk/config.ts";
 import { RegistrySeedError } from "../lib/cdk/registry-seed.ts";
@@ -10,8 +13,9 @@ import { RegistrySeedError } from "../lib/cdk/registry-seed.ts";
 const app = new App();
 try {
   const config = readBatonConfig(app.node);
-  // Environment-agnostic: synth needs no credentials or lookups; the deploy target decides.
-  new BatonStack(app, `Baton-${config.stage}`, { config });
+  // Synth needs no credentials or lookups: without baton:regions the stack is environment-agnostic
+  // (the deploy target decides); with it, each stack names its Region and no account.
+  createBatonStacks(app, config);
 } catch (error) {
   // Bad configuration or workflows are the user's to fix: their message, not a stack trace.
   if (

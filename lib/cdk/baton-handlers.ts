@@ -12,6 +12,7 @@ import { Construct } from "constructs";
 import { LAMBDA_TIMEOUT_MARGIN } from "../core/call-budget.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { BatonFunction, type BundledFile } from "./baton-function.ts";
+import type { RegistryTable } from "./baton-tables.ts";
 import { CATALOGUE_FILE_NAME, TEMPLATES_FILE_NAME } from "./catalogue-file.ts";
 import { EVENT_HISTORY_TIMEOUT } from "./event-history-rule.ts";
 import { RECORDS_TIMEOUT } from "./execution-records-rules.ts";
@@ -142,7 +143,7 @@ export interface BatonHandlersProps {
    * @default false
    */
   readonly allowPrivateServiceUrls?: boolean;
-  readonly registryTable: Table;
+  readonly registryTable: RegistryTable;
   readonly executionsTable: Table;
   readonly eventBus: EventBus;
   readonly deadLetterQueue: IQueue;

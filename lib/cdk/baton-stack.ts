@@ -87,7 +87,13 @@ export class BatonStack extends Stack {
       archive: !config.emulator,
     });
     const bus = this.bus.bus;
-    this.tables = new BatonTables(this, "Tables", { namePrefix: prefix, removalPolicy });
+    this.tables = new BatonTables(this, "Tables", {
+      namePrefix: prefix,
+      removalPolicy,
+      ...(config.regions.length > 1
+        ? { peers: { regions: config.regions, region: this.region } }
+        : {}),
+    });
     const stage = Stage.of(this);
     if (stage === undefined) {
       throw new Error(`BatonStack ${id} has no App or Stage above it; create it inside one.`);

@@ -60,6 +60,12 @@ export interface BatonConfig {
    * data an Express execution's logs cost more than the execution (`baton cost --log-level ALL`).
    */
   readonly stateMachineLogLevel: StateMachineLogLevel;
+  /**
+   * Regions to deploy to, one stack each (`baton:regions`). Two or more make them peers sharing
+   * the registry as a DynamoDB global table, owned by the first (docs/peers.md). Empty: one
+   * environment-agnostic stack.
+   */
+  readonly regions: readonly string[];
 }
 
 /** The context keys, as written in cdk.json. */
@@ -77,12 +83,17 @@ export const CONTEXT_KEYS = {
   emulator: "baton:emulator",
   allowPrivateServiceUrls: "baton:allowPrivateServiceUrls",
   stateMachineLogLevel: "baton:stateMachineLogLevel",
+  regions: "baton:regions",
 } as const;
 
 /** Stages whose tables, keys and logs are retained on stack deletion. */
 export const PRODUCTION_STAGES: readonly string[] = ["prod", "production"];
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,9}$/;
+/** `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`… */
+const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+/** Replica Regions a global table may have, and then some: a guard against a pasted list. */
+const MAX_REGIONS = 10;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_RETENTION_DAYS = 3650;
 
@@ -155,6 +166,12 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
       `${CONTEXT_KEYS.stateMachineLogLevel} = ${show(levelValue)}: expected one of ${STATE_MACHINE_LOG_LEVELS.join(", ")}.`,
     );
   }
+  const regions = readRegions(source.tryGetContext(CONTEXT_KEYS.regions), problems);
+  if (regions.length > 1 && emulator) {
+    problems.push(
+      `${CONTEXT_KEYS.regions} = ${show(regions)} with ${CONTEXT_KEYS.emulator} = true: emulators deploy one Region and have no global tables; deploy peers to AWS, or give one Region.`,
+    );
+  }
   if (problems.length > 0) throw new BatonConfigError(problems);
   return {
     workflowsDir: resolve(cwd, workflowsDir),
@@ -168,7 +185,52 @@ export function readBatonConfig(source: ContextSource, cwd: string = process.cwd
     emulator,
     allowPrivateServiceUrls,
     stateMachineLogLevel: stateMachineLogLevel ?? "ERROR",
+    regions,
   };
+}
+
+/** `baton:regions`: a JSON list (in cdk.json, or as text with `-c`) or comma-separated names. */
+function readRegions(value: unknown, problems: string[]): readonly string[] {
+  if (value === undefined || value === null || value === "") return [];
+  let list: unknown = value;
+  if (typeof value === "string") {
+    const text = value.trim();
+    if (text.startsWith("[")) {
+      try {
+        list = JSON.parse(text);
+      } catch {
+        problems.push(
+          `${CONTEXT_KEYS.regions} = ${show(value)}: not a JSON list; give ["eu-west-1","us-east-1"] or eu-west-1,us-east-1.`,
+        );
+        return [];
+      }
+    } else list = text.split(",").map((region) => region.trim());
+  }
+  if (!Array.isArray(list) || !list.every((region) => typeof region === "string")) {
+    problems.push(
+      `${CONTEXT_KEYS.regions} = ${show(value)}: expected a list of Region names, e.g. ["eu-west-1","us-east-1"] or eu-west-1,us-east-1.`,
+    );
+    return [];
+  }
+  const regions = list as string[];
+  const bad = regions.filter((region) => !REGION_PATTERN.test(region));
+  if (bad.length > 0) {
+    problems.push(
+      `${CONTEXT_KEYS.regions}: ${bad.map(show).join(", ")} ${bad.length === 1 ? "is not a Region name" : "are not Region names"} (e.g. eu-west-1).`,
+    );
+  }
+  const repeated = regions.filter((region, i) => regions.indexOf(region) !== i);
+  if (repeated.length > 0) {
+    problems.push(
+      `${CONTEXT_KEYS.regions}: ${[...new Set(repeated)].map(show).join(", ")} listed more than once; list each Region once.`,
+    );
+  }
+  if (regions.length > MAX_REGIONS) {
+    problems.push(
+      `${CONTEXT_KEYS.regions}: ${regions.length} Regions; at most ${MAX_REGIONS} are supported.`,
+    );
+  }
+  return bad.length + repeated.length > 0 || regions.length > MAX_REGIONS ? [] : regions;
 }
 
 type TextReader = (key: string, fallback: string | undefined) => string | undefined;

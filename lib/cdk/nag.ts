@@ -4,7 +4,7 @@
  * acknowledgement names the finding it covers and says why; an acknowledgement on a construct
  * covers everything below it.
  */
-import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import { type CfnElement, Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 
 /** Acknowledges `rule` on `scope`, for the listed findings only when any are given. */
@@ -14,7 +14,13 @@ export function acknowledge(
   reason: string,
   findings: readonly string[] = [],
 ): void {
-  const ids = findings.length === 0 ? [rule] : findings.map((finding) => `${rule}[${finding}]`);
+  // A stack deployed to a given Region (peer Regions, docs/peers.md) renders ARNs with the Region
+  // itself where an environment-agnostic one has `<AWS::Region>`.
+  const region = Stack.of(scope).region;
+  const concrete = (finding: string): string =>
+    Token.isUnresolved(region) ? finding : finding.replaceAll("<AWS::Region>", region);
+  const ids =
+    findings.length === 0 ? [rule] : findings.map((finding) => `${rule}[${concrete(finding)}]`);
   Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason })));
 }
 

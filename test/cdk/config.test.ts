@@ -31,6 +31,7 @@ describe("readBatonConfig", () => {
       emulator: false,
       allowPrivateServiceUrls: false,
       stateMachineLogLevel: "ERROR",
+      regions: [],
     });
   });
 
@@ -68,6 +69,7 @@ describe("readBatonConfig", () => {
       emulator: true,
       allowPrivateServiceUrls: false,
       stateMachineLogLevel: "ALL",
+      regions: [],
     });
   });
 
