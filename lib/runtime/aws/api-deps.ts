@@ -1,6 +1,5 @@
 /** The API's dependencies in AWS, from the environment, built once per container. */
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { apiRouter } from "../api/api-routes.ts";
 import type { ApiDeps } from "../api/deps.ts";
 import { handleRequest } from "../api/handle.ts";
 import { type ApiEvent, type ApiResponse, HttpProblem, problemResponse } from "../api/http.ts";
@@ -138,8 +137,9 @@ async function openControlPlane(
 /** One API request in AWS: 503 (with the reason in the log) while the environment is incomplete. */
 export async function handleWithDefaults(
   event: ApiEvent,
-  log: Logger = logger,
-  router: Router<ApiDeps> = apiRouter,
+  log: Logger,
+  /** No default: a default would bundle every API route into the publish function too. */
+  router: Router<ApiDeps>,
   /** Adds what only this function's routes use (the publish function's templates). */
   extend: (deps: ApiDeps) => ApiDeps = (deps) => deps,
 ): Promise<ApiResponse> {

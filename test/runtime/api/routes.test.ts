@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { apiRouter } from "../../../lib/runtime/api/api-routes.ts";
 import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
 import { handleWithDefaults } from "../../../lib/runtime/aws/api-deps.ts";
@@ -419,10 +420,11 @@ describe("routing and events", () => {
     const logged: string[] = [];
 
     // Act
-    const response = await handleWithDefaults(restEvent("GET", "/health"), {
-      ...quietLogger,
-      error: (message) => logged.push(message),
-    });
+    const response = await handleWithDefaults(
+      restEvent("GET", "/health"),
+      { ...quietLogger, error: (message) => logged.push(message) },
+      apiRouter,
+    );
     if (saved !== undefined) process.env.BATON_CATALOGUE_FILE = saved;
 
     // Assess
