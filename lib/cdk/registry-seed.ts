@@ -9,7 +9,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { Annotations, CustomResource, Duration, type RemovalPolicy } from "aws-cdk-lib";
-import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import type { EventBus } from "aws-cdk-lib/aws-events";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
@@ -19,6 +18,7 @@ import type { JsonObject } from "../core/model.ts";
 import { ENV } from "../runtime/aws/env.ts";
 import { checkServicesSeed } from "../runtime/registry/services-file.ts";
 import { BatonFunction } from "./baton-function.ts";
+import type { RegistryTable } from "./baton-tables.ts";
 
 /** services.yaml cannot be seeded as it is: the message lists every problem with its line. */
 export class RegistrySeedError extends Error {
@@ -28,7 +28,8 @@ export class RegistrySeedError extends Error {
 export interface RegistrySeedProps {
   /** Absolute path of services.yaml; a missing file seeds nothing (and removes what it seeded). */
   readonly servicesFile: string;
-  readonly registryTable: Table;
+  /** The registry (a global table's replica with peer Regions, docs/peers.md). */
+  readonly registryTable: RegistryTable;
   readonly eventBus: EventBus;
   readonly deadLetterQueue: IQueue;
   /** The stage accepts loopback and private service URLs (emulator tests). @default false */
