@@ -75,7 +75,11 @@ describe("two peer Regions", () => {
       const tables = resourcesOf(template, "AWS::DynamoDB::Table").map(
         (t) => (t.Properties as Json).TableName,
       );
-      expect(tables.sort()).toEqual(["baton-test-executions", "baton-test-workflows"]);
+      expect(tables.sort()).toEqual([
+        "baton-test-events",
+        "baton-test-executions",
+        "baton-test-workflows",
+      ]);
       expect(resourcesOf(template, "AWS::Events::EventBus")).toHaveLength(1);
       expect(resourcesOf(template, "AWS::ApiGateway::RestApi")).toHaveLength(1);
     }
