@@ -151,6 +151,27 @@ describe.skipIf(!HAS_CHROMIUM)("web console in headless Chromium", () => {
     await keepScreenshot("overview");
   });
 
+  it("shows a retried step with one bar per attempt: two failed, then the one that succeeded", async () => {
+    // Prepare: the payments service answers the next two calls with 503 (retried)
+    const payments = server.demo?.services.get("payments")?.url;
+    await fetch(`${payments}/__control`, { method: "POST", body: JSON.stringify({ failNext: 2 }) });
+
+    // Act
+    await startFromConsole("order-fulfillment");
+    await waitForStatus("SUCCEEDED");
+
+    // Assess
+    const charge = page.locator('.timeline tr[data-step="charge"]');
+    await eventually(() =>
+      charge
+        .locator(".bar")
+        .evaluateAll((bars) =>
+          bars.map((b) => `${b.getAttribute("data-attempt")}:${b.getAttribute("data-outcome")}`),
+        ),
+    ).toEqual(["1:failed", "2:failed", "3:succeeded"]);
+    expect(await charge.locator("td").nth(2).textContent()).toBe("3");
+  });
+
   it("shows a compensating run: the failed step red, earlier steps undone newest first", async () => {
     // Prepare: the shipping service refuses the next call with 400 (not retried)
     const shipping = server.demo?.services.get("shipping")?.url;
