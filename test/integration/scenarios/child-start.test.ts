@@ -44,9 +44,12 @@ describe("child-workflow starts on the deployed stack", () => {
     const orderId = `it-${randomUUID()}`;
     // Act
     const started = await startExecution(PARENT, { orderId });
+    // The output too: on a loaded MiniStack the record once read SUCCEEDED with output null (the
+    // status arrived before the event carrying the output); both arrive and the record converges.
+    const done = reached("SUCCEEDED", { hold: "SUCCEEDED", kid: "SUCCEEDED" });
     const record = await waitForExecution(
       started.id,
-      reached("SUCCEEDED", { hold: "SUCCEEDED", kid: "SUCCEEDED" }),
+      (document) => done(document) && document.output !== null && document.output !== undefined,
       { timeoutMs: 90_000 },
     );
     // Assess: quantity from the parent's ?? default, paper from the child's schema default
