@@ -211,6 +211,8 @@ describe.skipIf(!HAS_CHROMIUM)("web console in headless Chromium", () => {
     await parked(id);
     await eventually(() => node("reserve").getAttribute("data-status")).toBe("SUCCEEDED");
     await waitForStatus("RUNNING");
+    await eventually(() => node("approve").getAttribute("data-waiting")).toBe("true");
+    expect(await node("approve").textContent()).toContain("PENDING · waiting for its signal");
     expect(await page.locator("input[name=signal]").inputValue()).toBe("approval");
 
     // Act

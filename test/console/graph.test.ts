@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { awaitedSignals, workflowGraph } from "../../lib/console/web/graph.ts";
+import { awaitedSignals, waitingAwaits, workflowGraph } from "../../lib/console/web/graph.ts";
 
 const example = (name: string): unknown =>
   parse(readFileSync(join(import.meta.dirname, "../../workflows", name), "utf8"));
@@ -71,5 +71,35 @@ describe("awaitedSignals", () => {
 
     expect(awaitedSignals(definition)).toEqual(["alpha", "zeta"]);
     expect(awaitedSignals(example("order-fulfillment.yaml"))).toEqual([]);
+  });
+});
+
+describe("waitingAwaits", () => {
+  const nodes = workflowGraph({
+    steps: [
+      { id: "reserve", call: "inventory POST /reservations" },
+      { id: "approve", await: { signal: "approval" } },
+      { id: "charge", call: "payments POST /charges" },
+      { id: "audit", dependsOn: [], await: { signal: "audit" } },
+    ],
+  });
+  const records = (reserve: string) => [
+    { id: "reserve", status: reserve },
+    { id: "approve", status: "PENDING" },
+    { id: "charge", status: "PENDING" },
+    { id: "audit", status: "PENDING" },
+  ];
+
+  it("names the await steps whose predecessors are done while the execution runs or is paused", () => {
+    expect([...waitingAwaits(nodes, records("SUCCEEDED"), "RUNNING")]).toEqual([
+      "approve",
+      "audit",
+    ]);
+    expect([...waitingAwaits(nodes, records("SUCCEEDED"), "PAUSED")]).toEqual(["approve", "audit"]);
+  });
+
+  it("names none before their predecessors are done, nor once the execution ended", () => {
+    expect([...waitingAwaits(nodes, records("RUNNING"), "RUNNING")]).toEqual(["audit"]);
+    expect([...waitingAwaits(nodes, records("SUCCEEDED"), "CANCELLED")]).toEqual([]);
   });
 });

@@ -25,8 +25,36 @@ export interface GraphStep {
   readonly dependsOn: readonly string[];
   /** 0 for steps that start with the workflow. */
   readonly column: number;
-  /** e.g. `inventory POST /reservations`, `approve`. */
+  /** e.g. `inventory POST /reservations`, `signal approve`. */
   readonly label: string;
+}
+
+/** What a step's record says, as far as drawing goes. */
+interface StepState {
+  readonly id: string;
+  readonly status: string;
+}
+
+const DONE = ["SUCCEEDED", "SKIPPED"];
+
+/**
+ * The `await` steps an active execution is (or is about to be) parked at: not started in the
+ * records, every step before them done. The records follow calls and compensations only, so an
+ * `await` step reads `PENDING` while it waits; this is what the page shows instead.
+ */
+export function waitingAwaits(
+  nodes: readonly GraphStep[],
+  steps: readonly StepState[],
+  executionStatus: string,
+): Set<string> {
+  if (executionStatus !== "RUNNING" && executionStatus !== "PAUSED") return new Set();
+  const status = (id: string) => steps.find((s) => s.id === id)?.status ?? "PENDING";
+  return new Set(
+    nodes
+      .filter((n) => n.kind === "await" && status(n.id) === "PENDING")
+      .filter((n) => n.dependsOn.every((d) => DONE.includes(status(d))))
+      .map((n) => n.id),
+  );
 }
 
 type Obj = { readonly [key: string]: unknown };

@@ -7,7 +7,7 @@
 import type { ExecutionDocument, ExecutionEvent } from "../../../runtime/records/document.ts";
 import { api, describeError, type WorkflowDetail } from "../api.ts";
 import { badge, duration, pretty, time } from "../format.ts";
-import { awaitedSignals, workflowGraph } from "../graph.ts";
+import { awaitedSignals, waitingAwaits, workflowGraph } from "../graph.ts";
 import { type Html, href, html } from "../html.ts";
 import { type Attempt, attemptsOf, barPosition, compensationOrder } from "../timeline.ts";
 import { find, report, setHtml } from "./dom.ts";
@@ -146,7 +146,7 @@ function draw(
     root.querySelector("[data-role=graph]"),
     workflow === undefined
       ? html`<p class="muted">The workflow ${execution.workflow} is no longer deployed.</p>`
-      : graph(workflowGraph(workflow.definition), execution.steps),
+      : drawnGraph(workflow, execution),
   );
   setHtml(root.querySelector("[data-role=timeline]"), timeline(execution, attempts));
   // Through the CSSOM: the content security policy refuses inline style attributes.
@@ -159,6 +159,11 @@ function draw(
   find(root, "[data-role=input]").textContent = pretty(execution.input);
   find(root, "[data-role=output]").textContent =
     execution.output === null ? "(none yet)" : pretty(execution.output);
+}
+
+function drawnGraph(workflow: WorkflowDetail, execution: ExecutionDocument): Html {
+  const nodes = workflowGraph(workflow.definition);
+  return graph(nodes, execution.steps, waitingAwaits(nodes, execution.steps, execution.status));
 }
 
 function summary(e: ExecutionDocument): Html {

@@ -26,7 +26,11 @@ export function executionsTable(items: readonly ExecutionDocument[], showWorkflo
  * The top-level steps in columns by dependency depth, each box coloured by its status in
  * `steps` (a step of an execution) or neutral (the workflow page).
  */
-export function graph(nodes: readonly GraphStep[], steps?: readonly StepRecord[]): Html {
+export function graph(
+  nodes: readonly GraphStep[],
+  steps?: readonly StepRecord[],
+  waiting: ReadonlySet<string> = new Set(),
+): Html {
   if (nodes.length === 0) return html`<p class="empty">No steps.</p>`;
   const columns = Math.max(...nodes.map((n) => n.column)) + 1;
   const status = (id: string): string | undefined => steps?.find((s) => s.id === id)?.status;
@@ -38,10 +42,11 @@ export function graph(nodes: readonly GraphStep[], steps?: readonly StepRecord[]
         .map((n) => {
           const s = status(n.id);
           const slug = (s ?? "none").toLowerCase().replace(/[^a-z_]/g, "");
-          return html`<div class="node status-${slug}" role="listitem" data-step="${n.id}" data-status="${s ?? ""}" title="${n.dependsOn.length === 0 ? "starts first" : `after ${n.dependsOn.join(", ")}`}">
+          const waits = waiting.has(n.id);
+          return html`<div class="node status-${slug}${waits ? " waiting" : ""}" role="listitem" data-step="${n.id}" data-status="${s ?? ""}" data-waiting="${waits ? "true" : "false"}" title="${n.dependsOn.length === 0 ? "starts first" : `after ${n.dependsOn.join(", ")}`}">
           <div class="node-id">${n.id}</div>
           <div class="node-kind">${n.kind}${n.label === "" ? "" : html` · ${n.label}`}</div>
-          ${s === undefined ? "" : html`<div class="node-status">${s}</div>`}
+          ${s === undefined ? "" : html`<div class="node-status">${s}${waits ? " · waiting for its signal" : ""}</div>`}
         </div>`;
         })}</div>`,
   )}</div>`;
