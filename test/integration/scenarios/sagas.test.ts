@@ -53,6 +53,8 @@ const execution = (started: ExecutionDocument, input: ReturnType<typeof order>) 
   workflow: WORKFLOW,
   version: 3,
   startedAt: started.startedAt,
+  // The caller as the API saw it (docs/auth.md): the signing principal's ARN.
+  startedBy: expect.stringMatching(/^arn:aws:(iam|sts)::/),
   stoppedAt: expect.any(String),
   durationMs: expect.any(Number),
   totalSteps: 4,
