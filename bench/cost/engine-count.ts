@@ -7,6 +7,7 @@
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
 import type { MachineCounts } from "../../lib/core/execution-cost.ts";
+import { isCaughtFailure, recordedFailure } from "../../lib/core/recorded-failure.ts";
 import { TaskResource } from "../../lib/core/wire.ts";
 
 /** The hand-wired reference machines' Lambda Tasks (any Lambda ARN counts as a call). */
@@ -61,14 +62,29 @@ export async function countRun(
     if (state.Type === "Wait") zero[name] = 0;
     if (state.Type !== "Task") continue;
     zero[name] = 0;
-    handlers[name] = async () => {
+    handlers[name] = async (input: unknown) => {
       if (state.Resource === TaskResource.Emit) {
         events++;
         return { FailedEntryCount: 0 };
       }
       calls++;
+      // An undo publishes the saga's events itself and gives the failure back recorded, as the
+      // service-call handler does (lib/runtime/service-call.ts).
+      const request = (input ?? {}) as Readonly<Record<string, unknown>>;
+      const undo = request.mode === "compensate";
+      const opens = undo && request.opens === true && request.attempt === 1;
+      if (opens && isCaughtFailure(request.failure)) events++;
       if (name === options.failAt) throw new TaskError("Baton.ClientError");
-      return { status: 200, headers: {}, body: { id: `${name}-1` }, instance: "svc-1", attempt: 1 };
+      if (undo && request.completes === true) events++;
+      const failure = undo ? recordedFailure(request.failure) : undefined;
+      return {
+        status: 200,
+        headers: {},
+        body: { id: `${name}-1` },
+        instance: "svc-1",
+        attempt: 1,
+        ...(failure === undefined ? {} : { failure }),
+      };
     };
   }
   const execution = machine.run(

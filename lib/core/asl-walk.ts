@@ -16,6 +16,7 @@ import {
   applyResultPath,
   evalPayload,
   evaluateRule,
+  readPath,
   readValue,
   type Sym,
   SymKeys,
@@ -382,8 +383,22 @@ class Walker {
     const failsHere = fallible && this.options.failAt === name;
     const error = failsHere ? "Baton.ClientError" : representativeError(state);
     const retrier = fallible && !failsHere ? matching(state.Retry, error) : undefined;
-    const events = state.Resource === TaskResource.Emit ? 1 : 0;
-    const counted = (attempts: number) => ({ calls: fallible ? attempts : 0, events });
+    // The saga events an undo's handler publishes (lib/runtime/service-call.ts): `Compensation
+    // Started` with the first attempt of the first undo (its `$.failure` is still as caught), and
+    // `Compensation Completed` after the last one's success.
+    const parameters = (state.Parameters ?? {}) as Readonly<Record<string, unknown>>;
+    const undo = fallible && parameters.mode === "compensate";
+    const starts =
+      undo &&
+      parameters.opens === true &&
+      readPath(raw, "$.failure.name").kind === "missing" &&
+      readPath(raw, "$.failure.Error").kind === "value";
+    const emits = state.Resource === TaskResource.Emit ? 1 : 0;
+    const completes = undo && parameters.completes === true ? 1 : 0;
+    const counted = (attempts: number, succeeded = false) => ({
+      calls: fallible ? attempts : 0,
+      events: emits + (starts ? 1 : 0) + (succeeded ? completes : 0),
+    });
     const retries = retrier ? (retrier.MaxAttempts ?? 3) : 0;
     const delays = retryDelays(retrier, retries, mode === "expected");
     const success = applyOutputPath(
@@ -423,7 +438,14 @@ class Walker {
     const next = nextOf(state);
     if (!fallible)
       return [
-        { ...counted(1), weight: 1, transitions: 1, durationMs: callMs, next, output: success },
+        {
+          ...counted(1, true),
+          weight: 1,
+          transitions: 1,
+          durationMs: callMs,
+          next,
+          output: success,
+        },
       ];
     if (failsHere) return [failure()];
     if (mode === "worst") {
@@ -431,7 +453,7 @@ class Walker {
       const duration = attempts * callMs + sum(delays) * 1000;
       return [
         {
-          ...counted(attempts),
+          ...counted(attempts, true),
           weight: 1,
           transitions: attempts,
           durationMs: duration,
@@ -454,7 +476,7 @@ class Walker {
     const steps: Step[] = [];
     if (weight > 0) {
       steps.push({
-        ...counted(transitions / weight),
+        ...counted(transitions / weight, true),
         weight,
         transitions: transitions / weight,
         durationMs: duration / weight,

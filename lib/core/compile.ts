@@ -19,7 +19,7 @@ import {
   hasCompensation,
   type SagaStart,
 } from "./compiler/compensation.ts";
-import { FAILURE_DETAIL } from "./compiler/failure.ts";
+import { CAUGHT_FAILURE_DETAIL, FAILURE_DETAIL } from "./compiler/failure.ts";
 import { withInputDefaults } from "./compiler/input-defaults.ts";
 import { guardReads } from "./compiler/reads.ts";
 import { topScope } from "./compiler/scope.ts";
@@ -27,7 +27,7 @@ import { stateName, TOP } from "./compiler/state-names.ts";
 import { type Compilation, compileTopLevel, type FailureRouter } from "./compiler/steps.ts";
 import { BatonError } from "./errors.ts";
 import { STATE_MARKERS } from "./execution-state.ts";
-import type { Workflow } from "./model.ts";
+import type { Step, Workflow } from "./model.ts";
 import { compileEntry } from "./template.ts";
 import { DetailType, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "./wire.ts";
 
@@ -131,7 +131,8 @@ function addEntry(
           "name.$": "$.batonCompensate.failure.name",
           "message.$": "$.batonCompensate.failure.message",
           "step.$": "$.batonCompensate.failure.step",
-          "cause.$": "States.JsonToString($.batonCompensate.failure)",
+          "Error.$": "$.batonCompensate.failure.name",
+          "Cause.$": "States.JsonToString($.batonCompensate.failure)",
         },
       },
       Next: TOP.compensationStarted,
@@ -168,21 +169,27 @@ function addFailurePath(
   graph.add(TOP.failed, {
     Type: "Fail",
     Comment: "Compensation completed (or nothing to compensate); fail with the original error",
-    ErrorPath: "$.failure.name",
-    CausePath: "$.failure.cause",
+    ErrorPath: "$.failure.Error",
+    CausePath: "$.failure.Cause",
   });
   const express = comp.workflow.type === "express";
   const none = express
     ? graph.add(TOP.failedEvent, eventState(comp, DetailType.ExecutionFailed, TOP.failed))
     : TOP.failed;
   const steps = comp.workflow.steps;
-  if (!hasCompensation(steps)) return { none, route: () => ({ onFailure: none }) };
+  // A service-call Task's own Baton errors go to their target with `$.failure` as caught (no
+  // recording Pass): only where every state on the way reads just `Error` and `Cause` (the undo's
+  // handler records it; express event states read the recorded fields).
+  const raw = (target: string | undefined, item: readonly Step[]) =>
+    target !== undefined && !express && isPlainCall(item) ? { onRawFailure: target } : {};
+  if (!hasCompensation(steps))
+    return { none, route: (_, item) => ({ onFailure: none, ...raw(none, item) }) };
 
   graph.add(TOP.compensationFailed, {
     Type: "Fail",
     Comment: "At least one compensation failed after its retries",
     Error: BatonError.CompensationFailed,
-    CausePath: "$.failure.cause",
+    CausePath: "$.failure.Cause",
   });
   const incomplete = express
     ? graph.add(
@@ -208,10 +215,14 @@ function addFailurePath(
       ),
       dirty: graph.add(
         TOP.compensationFailedEvent,
-        eventState(comp, DetailType.CompensationFailed, incomplete),
+        // A caught failure reaches it unrecorded when the chain's only undo failed.
+        eventState(comp, DetailType.CompensationFailed, incomplete, {
+          error: CAUGHT_FAILURE_DETAIL,
+        }),
       ),
     },
     TOP.compensateFrom,
+    { event: TOP.compensationCompleted, next: none },
   );
   const dispatch = graph.add(
     TOP.compensationStarted,
@@ -226,19 +237,37 @@ function addFailurePath(
   };
   const target = (start: SagaStart): string =>
     start.kind === "none" ? none : start.kind === "direct" ? direct(start.stepId) : dispatch;
+  const rawTarget = (start: SagaStart): string | undefined =>
+    start.kind === "none"
+      ? none
+      : start.kind === "direct"
+        ? chain.undoOf.get(start.stepId)
+        : undefined;
   const route: FailureRouter = (done, item) => {
-    const onFailure = target(firstDue(steps, chain.order, done, item, false));
+    const start = firstDue(steps, chain.order, done, item, false);
+    const onFailure = target(start);
     const [single] = item;
     const markable =
       item.length === 1 &&
       single?.kind === "call" &&
       single.compensate !== undefined &&
       single.onError === undefined;
+    const onRaw = raw(rawTarget(start), item);
     return markable
-      ? { onFailure, onUncertain: target(firstDue(steps, chain.order, done, item, true)) }
-      : { onFailure };
+      ? {
+          onFailure,
+          onUncertain: target(firstDue(steps, chain.order, done, item, true)),
+          ...onRaw,
+        }
+      : { onFailure, ...onRaw };
   };
   return { none, route };
+}
+
+/** A top-level item that is one call step without `onError` (its failures go to the router's targets). */
+function isPlainCall(item: readonly Step[]): boolean {
+  const [single] = item;
+  return item.length === 1 && single?.kind === "call" && single.onError === undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  * and detail types) are in `wire.ts`. Nothing here imports AWS code.
  */
 import type { HttpMethod, Json, JsonObject } from "./model.ts";
+import type { RecordedFailure } from "./recorded-failure.ts";
 
 /**
  * Seconds a service's circuit stays open before one call may probe it, unless its registry entry
@@ -46,6 +47,23 @@ export interface ServiceCallRequest {
    * `Baton.TemplateError`), because a JSONPath in `Parameters` would fail uncatchably instead.
    */
   readonly data?: TemplateData;
+  /**
+   * A compensation's `$.failure` (the failure being compensated): recorded, or caught as the
+   * failing Task's `Catch` left it (lib/core/recorded-failure.ts). A caught one means this undo is
+   * the first of the saga (with `opens`): the handler publishes `Compensation Started` before it. The
+   * result carries the recorded failure back (`failure`), which the Task writes to `$.failure`.
+   */
+  readonly failure?: Json;
+  /**
+   * An undo of the top-level chain's clean copy, where a caught `failure` means the saga starts
+   * here (elsewhere, e.g. after an undo failed, it may still be caught though the saga started).
+   */
+  readonly opens?: boolean;
+  /**
+   * This undo ends the saga's chain when it succeeds (the last compensation of a linear saga): the
+   * handler publishes `Compensation Completed` after it, so no event state follows it.
+   */
+  readonly completes?: boolean;
   /**
    * `select: body.items`: keep only that part of the response as `body`. Applied by the handler; a
    * response without it fails the step with `Baton.OutputInvalid` (the call took effect, so its
@@ -101,6 +119,8 @@ export interface ServiceCallResult {
   /** Instance id that served the call. */
   readonly instance: string;
   readonly attempt: number;
+  /** A compensation given `failure`: it in the recorded shape, for the Task to write back. */
+  readonly failure?: RecordedFailure;
 }
 
 /**

@@ -8,6 +8,7 @@
  * the value's JSON type; text mixed with templates gives a string (strings as they are, anything
  * else as JSON); `?? literal` applies when the path is absent (a null is a value).
  */
+
 import type {
   ChildInputRequest,
   ServiceCallRequest,
@@ -15,6 +16,7 @@ import type {
   TemplateData,
 } from "./contract.ts";
 import type { Json, JsonObject } from "./model.ts";
+import { isCaughtFailure, recordedFailure } from "./recorded-failure.ts";
 import { type PathSegment, parsePath, parseTemplate, type TemplateRef } from "./template.ts";
 
 /** What a template may read: the Task's `data` plus what every request carries. */
@@ -130,8 +132,10 @@ function own(value: Json | undefined, key: string): Json | undefined {
 export function resolveCallRequest(request: ServiceCallRequest): ServiceCallRequest {
   const { data, ...rest } = request;
   if (data === undefined) return request;
+  // `{{ error.* }}` reads the recorded failure, also when the Task was given a caught one.
+  const error = isCaughtFailure(data.error) ? recordedFailure(data.error) : undefined;
   const values: TemplateValues = {
-    data,
+    data: error === undefined ? data : { ...data, error: { ...error } },
     executionId: request.executionId,
     workflow: request.workflow,
     version: request.version,

@@ -23,6 +23,7 @@
  *   AWS: the union of `$.steps` over every state the interpreter exited (its event log). Recorded
  *   task results are not used: they are raw task outputs (before `ResultSelector`), not `$.steps`.
  */
+
 import { createHash, randomUUID } from "node:crypto";
 import {
   ExecutionAbortedError,
@@ -39,6 +40,7 @@ import type {
 import { isRetryable } from "../core/errors.ts";
 import { executionInputOf } from "../core/execution-state.ts";
 import type { Json } from "../core/model.ts";
+import { type RecordedFailure, recordedFailure } from "../core/recorded-failure.ts";
 import { DetailType, EVENT_SOURCE } from "../core/wire.ts";
 import {
   collectItemSteps,
@@ -744,6 +746,8 @@ class ExecutionRun {
     // an answer lets the compensation undo it.
     if (finishing !== undefined && !uncertain) this.#refuseForwardWork(task, input, finishing);
     if (task.kind === "emit") this.#noteCompensationStart(input);
+    if (task.kind === "serviceCall" && input.mode === "compensate")
+      this.#noteCompensating(recordedFailure(input.failure));
     if (tracked !== undefined) {
       this.#entry.inFlight = { ...this.#entry.inFlight, [tracked]: true };
       this.#engine.recordNow(this.#entry);
@@ -786,7 +790,14 @@ class ExecutionRun {
     const failing =
       (task.kind === "serviceCall" && input.mode === "call" && input.stepId === failure.step) ||
       task.kind === "awaitSignal";
-    if (failing) throw taskError(failure.name, failure.message);
+    // As the handler fails it (a Lambda error envelope naming the step), so the failure recorded
+    // from it, by a Pass or by the first undo, names the step again.
+    if (failing)
+      throw lambdaError(
+        Object.assign(new Error(JSON.stringify({ message: failure.message, step: failure.step })), {
+          name: failure.name,
+        }),
+      );
   }
 
   /**
@@ -810,6 +821,16 @@ class ExecutionRun {
       this.#engine.recordNow(this.#entry);
       return;
     }
+  }
+
+  /**
+   * A saga entered at its first undo publishes `Compensation Started` from that undo's handler
+   * (lib/runtime/service-call.ts): its failure goes to disk before the undo goes out, as above.
+   */
+  #noteCompensating(failure: RecordedFailure | undefined): void {
+    if (this.#entry.compensating !== undefined || failure === undefined) return;
+    this.#entry.compensating = { name: failure.name, message: failure.message, step: failure.step };
+    this.#engine.recordNow(this.#entry);
   }
 
   /** The call answered (or failed for good): its outcome is no longer in doubt. */

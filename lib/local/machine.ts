@@ -126,6 +126,25 @@ export function prepareMachine(
   return { workflow, definition: compiled, machine, tasks, waitStates, retryStates };
 }
 
+/**
+ * Only the `States.JsonToString` stand-ins (see the header), for runners that route Tasks by state
+ * name themselves (the flow tests): the rewritten definition and, per stand-in, where its handler
+ * stringifies (`stringifyKeys` in engine.ts).
+ */
+export function withJsonToStringStandIns(compiled: StateMachineDefinition): {
+  readonly definition: StateMachineDefinition;
+  readonly stringify: ReadonlyMap<string, readonly (readonly string[])[]>;
+} {
+  const stringify = new Map<string, readonly (readonly string[])[]>();
+  const definition = rewriteDefinition(compiled, (name, state) => {
+    const shim = state.Type === "Pass" ? jsonToStringTask(state) : undefined;
+    if (shim === undefined) return state;
+    stringify.set(name, shim.keys);
+    return shim.task;
+  });
+  return { definition, stringify };
+}
+
 let evaluating = "";
 
 /** The state whose `Parameters` the interpreter is evaluating right now (see the header). */

@@ -26,6 +26,11 @@ import {
   type BatonErrorName,
 } from "../core/errors.ts";
 import { HTTP_METHODS } from "../core/model.ts";
+import {
+  isCaughtFailure,
+  type RecordedFailure,
+  recordedFailure,
+} from "../core/recorded-failure.ts";
 import { resolveCallRequest, selectResult, TemplateReadError } from "../core/template-resolve.ts";
 import { DetailType } from "../core/wire.ts";
 import type { CircuitBreaker, CircuitPermit } from "./circuit/breaker.ts";
@@ -107,6 +112,42 @@ export async function callService(
   options: CallOptions = {},
 ): Promise<ServiceCallResult> {
   checkRequest(input);
+  const failure = input.mode === "compensate" ? recordedFailure(input.failure) : undefined;
+  if (failure === undefined) return callOrPark(input, deps, options);
+  // The saga's events come from its undos, so a linear saga needs no event state (see contract.ts).
+  // Once: with the first attempt (a retry of the first undo still sees the failure as caught).
+  if (input.opens === true && isCaughtFailure(input.failure) && input.attempt === 1)
+    await deps.events.publish([sagaEvent(input, DetailType.CompensationStarted, failure, deps)]);
+  const result = await callOrPark(input, deps, options);
+  if (input.completes === true)
+    await deps.events.publish([sagaEvent(input, DetailType.CompensationCompleted, failure, deps)]);
+  return { ...result, failure };
+}
+
+/** `Compensation Started`/`Completed` as the compiled event states publish them (compile.ts). */
+function sagaEvent(
+  request: ServiceCallRequest,
+  detailType: string,
+  failure: RecordedFailure,
+  deps: ServiceCallDeps,
+): EventEntry {
+  return {
+    detailType,
+    detail: {
+      executionId: request.executionId,
+      workflow: request.workflow,
+      version: request.version,
+      error: { name: failure.name, message: failure.message, step: failure.step },
+      at: new Date(deps.clock.now()).toISOString(),
+    },
+  };
+}
+
+async function callOrPark(
+  input: ServiceCallRequest,
+  deps: ServiceCallDeps,
+  options: CallOptions,
+): Promise<ServiceCallResult> {
   // The attempt's budget starts here, so everything before the request counts (the pause read
   // too): the handler's hard deadline stays inside the Task timeout (lib/core/call-budget.ts).
   const startedAt = deps.clock.now();
@@ -653,6 +694,10 @@ function checkRequest(request: ServiceCallRequest): void {
     problems.push("output must be a JSON Schema object");
   if (input.again !== undefined && !isAgain(input.again))
     problems.push("again must be {maxAttempts: number, retryOn: string[], after?: string}");
+  for (const field of ["opens", "completes"] as const) {
+    if (input[field] !== undefined && typeof input[field] !== "boolean")
+      problems.push(`${field} must be a boolean`);
+  }
   if (input.mode !== "call" && input.mode !== "compensate")
     problems.push(`mode must be "call" or "compensate"`);
   if (problems.length > 0) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
 import { compileWorkflow } from "../../lib/core/compile.ts";
-import { unsafeReads } from "../support/asl-paths.ts";
+import { caughtFailureReads, unsafeReads } from "../support/asl-paths.ts";
 import { workflowFromYaml } from "../support/load-yaml.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -207,15 +207,48 @@ describe("compiled workflows read only present locations", () => {
   ];
 
   it.each(files)("%s", (file) => {
-    expect(unsafeReads(compileYaml(readFileSync(file, "utf8"), file))).toEqual([]);
+    const asl = compileYaml(readFileSync(file, "utf8"), file);
+    expect(unsafeReads(asl)).toEqual([]);
+    expect(caughtFailureReads(asl)).toEqual([]);
   });
 
   it("flow control: onError handlers, a loop and its compensation read only what is there", () => {
     expect(unsafeReads(compileYaml(FLOW_CONTROL))).toEqual([]);
+    expect(caughtFailureReads(compileYaml(FLOW_CONTROL))).toEqual([]);
   });
 
   it("every step kind with templates everywhere, nested in branches and maps", () => {
     expect(unsafeReads(compileYaml(EVERYTHING))).toEqual([]);
+    expect(caughtFailureReads(compileYaml(EVERYTHING))).toEqual([]);
+  });
+
+  it("a caught failure goes straight to the first undo or Fail, and nothing on the way reads more than Error and Cause", () => {
+    const asl = compileYaml(`
+workflow: caught
+steps:
+  - { id: a, call: svc POST /a, compensate: "svc DELETE /a" }
+  - { id: b, call: svc POST /b, compensate: "svc DELETE /b" }
+  - { id: c, call: svc POST /c, compensate: "svc DELETE /c" }
+`);
+    const targets = (name: string) =>
+      (
+        asl.States[name] as unknown as { Catch: { ResultPath?: string; Next: string }[] }
+      ).Catch.filter((c) => c.ResultPath === "$.failure").map((c) => c.Next);
+    expect(targets("a")).toEqual(["Failed"]);
+    expect(targets("b")).toEqual(["a#undo"]);
+    expect(targets("c")).toEqual(["b#undo"]);
+    expect(caughtFailureReads(asl)).toEqual([]);
+    // The checker itself: an event state reading the recorded fields after a caught failure fails.
+    const broken = structuredClone(asl) as unknown as {
+      States: Record<string, { Catch?: { ResultPath?: string; Next: string }[] }>;
+    };
+    for (const c of broken.States.b?.Catch ?? [])
+      if (c.ResultPath === "$.failure") c.Next = "Compensation started";
+    expect(caughtFailureReads(broken as unknown as StateMachineDefinition)).toContainEqual({
+      state: "Compensation started",
+      field: "Parameters",
+      path: "$.failure.name",
+    });
   });
 
   it("the express form of the same workflow (output published by the machine)", () => {

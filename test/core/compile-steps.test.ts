@@ -14,6 +14,7 @@ import {
   callTask,
   catchTo,
   caughtFailure,
+  caughtTo,
   compensableCatch,
   DEFAULT_RETRIER,
   ENDS_RUN,
@@ -21,6 +22,7 @@ import {
   failureRecord,
   LAST,
   markedState,
+  RECORDED_FAILURE_SELECTOR,
   staticFailure,
   uncertainRecord,
 } from "../support/asl-expect.ts";
@@ -65,13 +67,22 @@ const startedEvent = (next: string) => ({
   Next: next,
 });
 
-/** a's undo (DELETE /a, the default compensation retry), going on to `next` or, failed, `failed`. */
-const undo = (next: string, failed: string) => ({
+/**
+ * a's undo (DELETE /a, the default compensation retry), going on to `next` or, failed, `failed`.
+ * `saga`: the top-level chain's clean copy (`opens`), and its last undo (`completes`).
+ */
+const undo = (next: string, failed: string, saga: { opens?: true; completes?: true } = {}) => ({
   Type: "Task",
   Comment: "Compensate a",
   Resource: "${BatonServiceCall}",
-  Parameters: callParams("a", { mode: "compensate", method: "DELETE" }),
-  ResultPath: null,
+  Parameters: callParams("a", {
+    mode: "compensate",
+    method: "DELETE",
+    "failure.$": "$.failure",
+    ...saga,
+  }),
+  ResultSelector: RECORDED_FAILURE_SELECTOR,
+  ResultPath: "$.failure",
   TimeoutSeconds: 35,
   Retry: [
     {
@@ -613,7 +624,8 @@ describe("compileWorkflow: step kinds", () => {
       a: {
         ...callTask("a", "b"),
         Retry: [CERTAIN_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER],
-        Catch: compensableCatch("a"),
+        // Its own errors: nothing ran before it, so straight to Fail as caught.
+        Catch: compensableCatch("a").toSpliced(2, 0, caughtTo("Failed")),
       },
       "a#maybe-applied": {
         Type: "Pass",
@@ -655,15 +667,18 @@ describe("compileWorkflow: step kinds", () => {
         Choices: [{ Variable: "$.steps.a", IsPresent: true, Next: "a#undo" }],
         Default: "Compensation completed",
       },
-      "a#undo": undo("Compensation completed", "Compensation failed"),
+      // The last undo publishes Compensation Completed itself and goes on to Fail.
+      "a#undo": undo("Failed", "Compensation failed", { opens: true, completes: true }),
     });
+    // b's own errors go straight to a's undo, which records the failure and opens the saga.
+    expect((all.b as { Catch: unknown[] }).Catch).toContainEqual(caughtTo("a#undo"));
     // The chain after a failed compensation (`!` copies) is entered below a failed undo only.
     expect(all["a#undo!"]).toBeUndefined();
     expect(all["Compensation incomplete"]).toStrictEqual({
       Type: "Fail",
       Comment: "At least one compensation failed after its retries",
       Error: "Baton.CompensationFailed",
-      CausePath: "$.failure.cause",
+      CausePath: "$.failure.Cause",
     });
   });
 
@@ -689,7 +704,7 @@ describe("compileWorkflow: step kinds", () => {
       "a#undo!",
     ]);
     expect([all["a#undo"]?.Next, all["a#undo"]?.Catch?.[0]?.Next]).toStrictEqual([
-      "Compensation completed",
+      "Failed",
       "Compensation failed",
     ]);
     expect([all["a#undo!"]?.Next, all["a#undo!"]?.Catch?.[0]?.Next]).toStrictEqual([
@@ -782,7 +797,8 @@ describe("compileWorkflow: step kinds", () => {
             "name.$": "$.batonCompensate.failure.name",
             "message.$": "$.batonCompensate.failure.message",
             "step.$": "$.batonCompensate.failure.step",
-            "cause.$": "States.JsonToString($.batonCompensate.failure)",
+            "Error.$": "$.batonCompensate.failure.name",
+            "Cause.$": "States.JsonToString($.batonCompensate.failure)",
           },
         },
         Next: "Compensation started",

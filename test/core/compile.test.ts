@@ -11,6 +11,7 @@ import {
   callParams,
   callTask,
   catchTo,
+  caughtTo,
   DEFAULT_RETRIER,
   ENDS_RUN,
   ENTRY_COMMENT,
@@ -42,8 +43,8 @@ const FINISH = {
 const FAILED = {
   Type: "Fail",
   Comment: "Compensation completed (or nothing to compensate); fail with the original error",
-  ErrorPath: "$.failure.name",
-  CausePath: "$.failure.cause",
+  ErrorPath: "$.failure.Error",
+  CausePath: "$.failure.Cause",
 };
 describe("compileWorkflow", () => {
   it("compiles a call step to a service-call Task with retry, timeout and failure routing", () => {
@@ -96,7 +97,8 @@ describe("compileWorkflow", () => {
           ResultPath: "$.steps.a",
           TimeoutSeconds: 35,
           Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER],
-          Catch: catchTo("a#failed"),
+          // The handler's own errors go on caught (its Cause names the step); others are recorded.
+          Catch: [caughtTo("Failed"), ...catchTo("a#failed")],
           ...ENDS_RUN,
         },
         "a#failed": failureRecord("a", "Failed"),
@@ -176,7 +178,10 @@ describe("compileWorkflow", () => {
     const asl = compileWorkflow(workflow([call("a", { select: "body.items" })]));
 
     expect(asl.States.a).toEqual(
-      callTask("a", LAST, { Parameters: callParams("a", { select: "body.items" }) }),
+      callTask("a", LAST, {
+        Parameters: callParams("a", { select: "body.items" }),
+        Catch: [caughtTo("Failed"), ...catchTo("a#failed")],
+      }),
     );
   });
 
@@ -200,6 +205,7 @@ describe("compileWorkflow", () => {
           body: { id: "{{ input.orderId ?? 'none' }}", n: 1 },
           data: { "input.$": "$.input", "steps.$": "$.steps" },
         }),
+        Catch: [caughtTo("Failed"), ...catchTo("b#failed")],
       }),
     );
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileWorkflow } from "../../lib/core/compile.ts";
 import { DEFAULT_RETRY, type Step } from "../../lib/core/model.ts";
+import { parseCause } from "../../lib/core/recorded-failure.ts";
 import { type FakeService, runFlow, TaskError } from "../support/flow.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
 
@@ -501,10 +502,14 @@ describe("flows: express workflows", () => {
         executionId: "exec-1",
         workflow: "test-flow",
         version: 1,
-        error: { name: "Baton.CompensationFailed", message: "nope", step: "b" },
+        error: { name: "Baton.CompensationFailed", message: expect.any(String), step: "b" },
         at: "2026-01-01T00:00:00.000Z",
       },
     });
+    // The message is the caught Cause as recorded (the handler's JSON; in AWS inside the Lambda
+    // error envelope): the readable message is inside it.
+    const error = result.events.at(-1)?.detail.error as { message: string };
+    expect(parseCause(error.message).message).toBe("nope");
   });
 
   it("publishes nothing extra for standard workflows (Step Functions reports their status)", async () => {

@@ -15,11 +15,11 @@ describe("the local States.JsonToString stand-in", () => {
     // Assess
     expect(prepared.tasks.get("b#failed")).toMatchObject({
       kind: "jsonToString",
-      stringify: [["cause"]],
+      stringify: [["Cause"]],
     });
     expect(prepared.tasks.get("a#uncertain")).toMatchObject({
       kind: "jsonToString",
-      stringify: [["failure", "cause"]],
+      stringify: [["failure", "Cause"]],
     });
   });
 

@@ -49,11 +49,15 @@ export function compileScenario(scenario: Scenario): CompiledScenario {
     throw new Error(`scenario "${scenario.name}" does not validate: ${JSON.stringify(errors)}`);
   const definition = compileWorkflow(workflow);
   const mocks: Record<string, readonly MockedAttempt[]> = {};
+  const undos = new Set(undoStates(definition));
   for (const [name, resource] of taskStates(definition)) {
     const given = scenario.mocks[name];
-    if (given !== undefined) mocks[name] = given;
+    if (given !== undefined)
+      mocks[name] = undos.has(name) ? given.map(withFailure(scenario)) : given;
     else if (resource === TaskResource.ServiceCall)
-      mocks[name] = Array(DEFAULT_ATTEMPTS).fill(DEFAULT_SERVICE_REPLY);
+      mocks[name] = Array(DEFAULT_ATTEMPTS).fill(
+        undos.has(name) ? withFailure(scenario)(DEFAULT_SERVICE_REPLY) : DEFAULT_SERVICE_REPLY,
+      );
     else if (resource === TaskResource.Emit)
       mocks[name] = Array(DEFAULT_ATTEMPTS).fill(DEFAULT_EMIT_REPLY);
     else throw new Error(`scenario "${scenario.name}": no mock for Task "${name}" (${resource})`);
@@ -223,6 +227,31 @@ type AnyState = {
   Branches?: StateMachineDefinition[];
   ItemProcessor?: StateMachineDefinition;
 };
+
+/**
+ * An undo's reply as the service-call Lambda gives it: with the failure being compensated, recorded
+ * (lib/core/contract.ts `ServiceCallResult.failure`), which the Task writes to `$.failure`. A mock
+ * cannot compute it from the Task's input: it is the failure the scenario expects.
+ */
+const withFailure =
+  (scenario: Scenario) =>
+  (attempt: MockedAttempt): MockedAttempt => {
+    if ("error" in attempt) return attempt;
+    const name = scenario.expect.error ?? "Baton.ClientError";
+    const Cause = JSON.stringify({ Error: name, Cause: "mocked", step: "mocked" });
+    const failure = { name, message: "mocked", step: "mocked", Error: name, Cause };
+    return { return: { ...(attempt.return as Record<string, Json>), failure } };
+  };
+
+/** Undo Tasks (service calls in `compensate` mode), nested ones included. */
+function* undoStates(def: StateMachineDefinition): Generator<string> {
+  for (const [name, state] of Object.entries(def.States) as [string, AnyState][]) {
+    const mode = (state as { Parameters?: { mode?: unknown } }).Parameters?.mode;
+    if (state.Type === "Task" && mode === "compensate") yield name;
+    for (const branch of state.Branches ?? []) yield* undoStates(branch);
+    if (state.ItemProcessor) yield* undoStates(state.ItemProcessor);
+  }
+}
 
 function* taskStates(def: StateMachineDefinition): Generator<[string, string]> {
   for (const [name, state] of Object.entries(def.States) as [string, AnyState][]) {

@@ -70,10 +70,12 @@ export const uncertainRecord = (id: string, next: string) => ({
  * in, as JSON text, what the final Fail reports.
  */
 export const caughtFailure = (stepId: string, name?: string) => ({
-  ...(name === undefined ? { "name.$": "$.caught.Error" } : { name }),
+  ...(name === undefined
+    ? { "name.$": "$.caught.Error", "Error.$": "$.caught.Error" }
+    : { name, Error: name }),
   "message.$": "$.caught.Cause",
   step: stepId,
-  "cause.$": `States.JsonToString(States.JsonMerge($.caught, States.StringToJson(States.Format('\\{"step":"${stepId}"\\}')), false))`,
+  "Cause.$": `States.JsonToString(States.JsonMerge($.caught, States.StringToJson(States.Format('\\{"step":"${stepId}"\\}')), false))`,
 });
 
 /** A failure known when compiling, with its `cause` text. */
@@ -81,8 +83,39 @@ export const staticFailure = (name: string, message: string, step: string) => ({
   name,
   message,
   step,
-  cause: JSON.stringify({ Error: name, Cause: message, step }),
+  Error: name,
+  Cause: JSON.stringify({ Error: name, Cause: message, step }),
 });
+
+/** The service-call handler's own errors: a top-level call's Catch sends them on as caught. */
+export const HANDLER_ERRORS = [
+  "Baton.ServiceError",
+  "Baton.Timeout",
+  "Baton.CircuitOpen",
+  "Baton.NoHealthyInstance",
+  "Baton.ClientError",
+  "Baton.UnknownService",
+  "Baton.ConnectionLost",
+  "Baton.TemplateError",
+  "Baton.OutputInvalid",
+  "Baton.Cancelled",
+];
+
+/** The Catch entry of a top-level call whose own errors go on caught to `next`. */
+export const caughtTo = (next: string) => ({
+  ErrorEquals: HANDLER_ERRORS,
+  ResultPath: "$.failure",
+  Next: next,
+});
+
+/** What an undo Task gives back and writes to `$.failure`: the failure recorded. */
+export const RECORDED_FAILURE_SELECTOR = {
+  "name.$": "$.failure.name",
+  "message.$": "$.failure.message",
+  "step.$": "$.failure.step",
+  "Error.$": "$.failure.Error",
+  "Cause.$": "$.failure.Cause",
+};
 
 export const failureRecord = (stepId: string, next: string) => ({
   Type: "Pass",

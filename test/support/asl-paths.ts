@@ -31,7 +31,7 @@ const ALWAYS: readonly RegExp[] = [
   /^\$$/,
   /^\$\.(input|steps|outer|item|index|itemPath|context|failure|caught|all)$/,
   /^\$\.context\.(executionId|startedAt|redriveCount)$/,
-  /^\$\.failure\.(name|message|step|cause)$/,
+  /^\$\.failure\.(name|message|step|Error|Cause)$/,
   /^\$\.caught\.(Error|Cause)$/,
   /^\$\.joined(\..*|\[.*)?$/,
   /^\$\.failures\[0\]$/,
@@ -91,6 +91,54 @@ export function unsafeReads(definition: StateMachineDefinition, prefix = ""): Un
   return unsafe;
 }
 
+/**
+ * Reads of `$.failure.name|message|step` that a caught `{Error, Cause}` can reach: a Task `Catch`
+ * that writes `$.failure` leaves only `Error` and `Cause` there, until an undo that gives the
+ * failure back recorded succeeds (its `Catch` edges keep it caught). Every state on the way must
+ * read only those two (lib/core/recorded-failure.ts). Top-level states only: no nested machine
+ * has such a Catch.
+ */
+export function caughtFailureReads(definition: StateMachineDefinition): UnsafeRead[] {
+  const states = definition.States;
+  const unsafe: UnsafeRead[] = [];
+  const seen = new Set<string>();
+  const queue: string[] = [];
+  for (const state of Object.values(states)) {
+    for (const c of catchers(state)) if (c.ResultPath === "$.failure") queue.push(c.Next);
+  }
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const state = states[name];
+    if (state === undefined) continue;
+    for (const [field, path] of stateReads(state)) {
+      if (/^\$\.failure\.(name|message|step)$/.test(path))
+        unsafe.push({ state: name, field, path });
+    }
+    if (state.Type === "Choice") {
+      for (const rule of JSON.stringify(state.Choices).match(
+        /"\$\.failure\.(name|message|step)"/g,
+      ) ?? [])
+        unsafe.push({ state: name, field: "Choices", path: rule.slice(1, -1) });
+    }
+    for (const c of catchers(state)) queue.push(c.Next);
+    if (givesFailureBack(state)) continue;
+    if ("Next" in state && typeof state.Next === "string") queue.push(state.Next);
+    if (state.Type === "Choice") {
+      queue.push(...state.Choices.map((c) => c.Next));
+      if (state.Default !== undefined) queue.push(state.Default);
+    }
+  }
+  return unsafe;
+}
+
+function catchers(state: State): { Next: string; ResultPath?: string | null }[] {
+  return (
+    ((state as { Catch?: unknown }).Catch as { Next: string; ResultPath?: string | null }[]) ?? []
+  );
+}
+
 /** `[field, path]` for every state-input path a state reads (result selectors excluded). */
 function stateReads(state: State): [string, string][] {
   const reads: [string, string][] = [];
@@ -109,10 +157,21 @@ function stateReads(state: State): [string, string][] {
   // Result selectors read the task's result. Parallel and Map results are Baton's own branch and
   // item outputs ({steps, failure?}); no Task may select from a service's answer.
   if (state.Type === "Task" && "ResultSelector" in state && state.ResultSelector) {
-    for (const path of payloadPaths(state.ResultSelector))
+    for (const path of payloadPaths(state.ResultSelector)) {
+      // An undo given `failure` answers with it recorded (contract.ts, ServiceCallResult.failure).
+      if (givesFailureBack(state) && RECORDED_FAILURE.test(path)) continue;
       reads.push(["ResultSelector", `result:${path}`]);
+    }
   }
   return reads;
+}
+
+const RECORDED_FAILURE = /^\$\.failure\.(name|message|step|Error|Cause)$/;
+
+function givesFailureBack(state: State): boolean {
+  if (state.Type !== "Task" || state.Resource !== TaskResource.ServiceCall) return false;
+  const parameters = state.Parameters as Record<string, AslJson> | undefined;
+  return parameters?.mode === "compensate" && parameters["failure.$"] === "$.failure";
 }
 
 function builtByParameters(state: Record<string, AslJson | undefined>, path: string): boolean {

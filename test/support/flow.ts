@@ -2,6 +2,7 @@
  * Runs compiled ASL in aws-local-stepfunctions with in-process task handlers and zero delays, for
  * flow tests of the compiler. Services are plain functions; each Task is routed by its `Resource`.
  */
+
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
 import type {
@@ -10,6 +11,7 @@ import type {
   ServiceCallRequest,
 } from "../../lib/core/contract.ts";
 import type { Json } from "../../lib/core/model.ts";
+import { isCaughtFailure, recordedFailure } from "../../lib/core/recorded-failure.ts";
 import {
   resolveCallRequest,
   resolveChildInput,
@@ -17,6 +19,8 @@ import {
   TemplateReadError,
 } from "../../lib/core/template-resolve.ts";
 import { TaskResource } from "../../lib/core/wire.ts";
+import { stringifyKeys } from "../../lib/local/engine.ts";
+import { withJsonToStringStandIns } from "../../lib/local/machine.ts";
 import { checkOutput } from "../../lib/runtime/output-schema.ts";
 import { againErrorName } from "../../lib/runtime/service-call.ts";
 
@@ -59,7 +63,9 @@ export interface FlowOptions {
  * builds it once and passes it as `machine`.
  */
 export function flowMachine(asl: StateMachineDefinition): StateMachine {
-  return new StateMachine(asl as never, { validationOptions: { checkPaths: false } });
+  return new StateMachine(withJsonToStringStandIns(asl).definition as never, {
+    validationOptions: { checkPaths: false },
+  });
 }
 
 type Handler = (input: Record<string, unknown>) => Promise<unknown>;
@@ -69,10 +75,20 @@ function resolveOrFail(request: ServiceCallRequest): ServiceCallRequest {
     return resolveCallRequest(request);
   } catch (error) {
     if (!(error instanceof TemplateReadError)) throw error;
-    // Plain text: the local engine strips the backslashes a JSON cause would need in $.failure.
     const cause = `Step ${request.stepId}: ${error.message}`;
-    throw new TaskError("Baton.TemplateError", cause);
+    throw new TaskError("Baton.TemplateError", handlerCause(cause, request.stepId));
   }
+}
+
+/** The handler's error message: `{message, step}` as JSON (a message already in that shape kept). */
+function handlerCause(message: string, step: string): string {
+  try {
+    const parsed = JSON.parse(message) as unknown;
+    if (typeof parsed === "object" && parsed !== null && "step" in parsed) return message;
+  } catch {
+    // plain text
+  }
+  return JSON.stringify({ message, step });
 }
 
 export async function runFlow(
@@ -87,10 +103,18 @@ export async function runFlow(
   const handlers: Record<string, Handler> = {};
   const zero: Record<string, number> = {};
 
-  for (const [name, state] of allStates(asl)) {
+  // aws-local-stepfunctions strips backslashes from intrinsic results: JSON causes are
+  // stringified by stand-in Tasks, as the local engine does (lib/local/machine.ts).
+  const { definition, stringify } = withJsonToStringStandIns(asl);
+  for (const [name, state] of allStates(definition)) {
     if (state.Type === "Wait") zero[name] = 0;
     if (state.Type !== "Task") continue;
     zero[name] = 0;
+    const keys = stringify.get(name);
+    if (keys !== undefined) {
+      handlers[name] = async (params) => stringifyKeys(params, keys);
+      continue;
+    }
     handlers[name] = async (params) => {
       switch (state.Resource) {
         case TaskResource.ServiceCall: {
@@ -110,6 +134,18 @@ export async function runFlow(
             attempt,
           });
           calls.push(req);
+          // An undo publishes the saga's events and gives the failure back recorded.
+          const failure = req.mode === "compensate" ? recordedFailure(req.failure) : undefined;
+          const saga = (detailType: string) => {
+            if (failure === undefined) return;
+            const { name, message, step } = failure;
+            events.push({
+              detailType,
+              detail: { executionId: req.executionId, error: { name, message, step } },
+            });
+          };
+          if (req.opens === true && isCaughtFailure(req.failure) && attempt === 1)
+            saga("Compensation Started");
           const service = options.services?.[req.service];
           if (!service) throw new TaskError("Baton.UnknownService", `No service ${req.service}`);
           let reply: ServiceReply;
@@ -117,9 +153,11 @@ export async function runFlow(
             reply = await service(req);
           } catch (error) {
             if (!(error instanceof TaskError)) throw error;
-            lastErrors.set(key, error);
-            const name = againErrorName(req, error.name);
-            throw name === error.name ? error : new TaskError(name, error.message);
+            // As the handler fails it: the message as JSON naming the step (errors.ts).
+            const failed = new TaskError(error.name, handlerCause(error.message, req.stepId));
+            lastErrors.set(key, failed);
+            const name = againErrorName(req, failed.name);
+            throw name === failed.name ? failed : new TaskError(name, failed.message);
           }
           const result = {
             status: reply.status ?? 200,
@@ -132,11 +170,14 @@ export async function runFlow(
           if (selected === undefined) {
             throw new TaskError("Baton.OutputInvalid", `no ${req.select} in the response`);
           }
+          let checked: Json;
           try {
-            return checkOutput(selected, req);
+            checked = checkOutput(selected, req) as unknown as Json;
           } catch (error) {
             throw new TaskError("Baton.OutputInvalid", (error as Error).message);
           }
+          if (req.completes === true) saga("Compensation Completed");
+          return failure === undefined ? checked : { ...(checked as object), failure };
         }
         case TaskResource.Emit: {
           for (const e of (params.Entries as {

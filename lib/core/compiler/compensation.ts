@@ -88,6 +88,7 @@ export function compileCompensation(
   steps: readonly Step[],
   ends: ChainEnds,
   dispatch: string,
+  completes?: Completes,
 ): Chain {
   const order = compensationOrder(steps);
   const undoOf = new Map<string, string>();
@@ -98,7 +99,7 @@ export function compileCompensation(
   // failed undo of entry i-1), entry 0 only by the dispatcher or a direct entry.
   order.reduceRight<ChainEnds>((after, step, i) => {
     const guarded = i > 0 && !certain.has(step.id);
-    const clean = compensateStep(comp, graph, scope, step, "", after);
+    const clean = compensateStep(comp, graph, scope, step, "", after, completes);
     // A map or loop entry exists once: its check reads whether a compensation failed before it.
     const dirtyUndo =
       step.kind === "call"
@@ -146,6 +147,7 @@ function compensateStep(
   step: Compensable,
   copy: "" | "!",
   then: ChainEnds,
+  completes?: Completes,
 ): Entry {
   switch (step.kind) {
     case "map":
@@ -153,8 +155,18 @@ function compensateStep(
     case "loop":
       return compensateLoop(comp, graph, scope, step, then);
     case "call":
-      return compensateCall(comp, graph, step, scope, copy, then);
+      return compensateCall(comp, graph, step, scope, copy, then, completes);
   }
+}
+
+/**
+ * The saga's end event as a state (`event`, which goes on to `next`). An undo that would go to it
+ * when it succeeds publishes the event itself (`completes`) and goes to `next`, as a hand-wired
+ * saga's last undo goes to its `Fail`.
+ */
+export interface Completes {
+  readonly event: string;
+  readonly next: string;
 }
 
 /**
@@ -290,28 +302,48 @@ function compensateCall(
   scope: Scope,
   copy: "" | "!",
   then: ChainEnds,
+  completes?: Completes,
 ): Entry {
+  // The top-level chain's clean copy: the only undos a caught failure can reach first.
+  const opens = completes !== undefined && copy === "";
+  const last = opens && then.clean === completes.event;
   const undo = graph.add(stateName.undo(step.id) + copy, {
     Type: "Task",
     Comment: `Compensate ${step.id}`,
     Resource: TaskResource.ServiceCall,
-    Parameters: callParameters(
-      comp,
-      scope,
-      step.id,
-      "compensate",
-      step.compensate.call,
-      step.compensate.timeout,
-    ),
-    ResultPath: null,
+    Parameters: {
+      ...callParameters(
+        comp,
+        scope,
+        step.id,
+        "compensate",
+        step.compensate.call,
+        step.compensate.timeout,
+      ),
+      "failure.$": "$.failure",
+      ...(opens ? { opens: true } : {}),
+      ...(last ? { completes: true } : {}),
+    },
+    // The handler gives the failure back recorded (a caught one is not: see recorded-failure.ts),
+    // so every state after the first undo reads `{name, message, step}`.
+    ResultSelector: RECORDED_FAILURE_SELECTOR,
+    ResultPath: "$.failure",
     TimeoutSeconds: step.compensate.timeout + TASK_TIMEOUT_GRACE,
     Retry: callRetries(step.compensate.retry),
     // Failed after its retries: the rest of the chain still runs, on the dirty copy.
     Catch: [catchFailedUndo(then.dirty)],
-    Next: then.clean,
+    Next: last ? completes.next : then.clean,
   });
   return { undo, due: callDue(step) };
 }
+
+const RECORDED_FAILURE_SELECTOR = {
+  "name.$": "$.failure.name",
+  "message.$": "$.failure.message",
+  "step.$": "$.failure.step",
+  "Error.$": "$.failure.Error",
+  "Cause.$": "$.failure.Cause",
+};
 
 /**
  * When a call's undo is due: its `$.steps.<id>` is present (a result, or `{uncertain: true}`). A

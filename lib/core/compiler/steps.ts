@@ -64,6 +64,11 @@ export interface Ctx {
    * `{uncertain: true}` (it may have taken effect); `onFailure` when absent.
    */
   readonly onUncertain?: string;
+  /**
+   * Where a top-level call's own Baton errors go with `$.failure` as the Catch leaves it
+   * (`{Error, Cause}`, no recording Pass): the first undo, which records it, or `Fail`.
+   */
+  readonly onRawFailure?: string;
 }
 
 /**
@@ -74,7 +79,7 @@ export interface Ctx {
 export type FailureRouter = (
   done: readonly Step[],
   item: readonly Step[],
-) => Pick<Ctx, "onFailure" | "onUncertain">;
+) => Pick<Ctx, "onFailure" | "onUncertain" | "onRawFailure">;
 
 /** Compiles a step list (dependencies lowered to sequences and Parallel states); returns its entry. */
 export function compileList(ctx: Ctx, steps: readonly Step[], next: string | null): string | null {
@@ -270,7 +275,7 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
       TimeoutSeconds: step.timeout + TASK_TIMEOUT_GRACE,
       // A paused execution's call bounces (`Baton.Paused`) until resumed; express ones never pause.
       Retry: ctx.comp.workflow.type === "standard" ? [...retry, PAUSE_RETRIER] : retry,
-      Catch: [...catches, catchAll(onFailed)],
+      Catch: [...catches, ...(name === step.id ? rawCatch(ctx) : []), catchAll(onFailed)],
       ...goTo(next),
     });
   if (step.compensate === undefined) return task(step.id, callRetries(step.retry), []);
@@ -345,6 +350,26 @@ function compileCall(ctx: Ctx, step: CallStep, next: string | null): string {
       markFailed,
     ],
   );
+}
+
+/**
+ * The errors the service-call handler raises itself (their Cause names the step): after the
+ * Task's retries they go to `onRawFailure` as caught. Anything else (Lambda faults, a state
+ * timeout) is recorded by the step's failure Pass.
+ */
+const HANDLER_ERRORS = Object.values(BatonError).filter(
+  (name) =>
+    name !== BatonError.Paused &&
+    name !== BatonError.CompensationFailed &&
+    name !== BatonError.LoopLimit &&
+    name !== BatonError.SignalTimeout &&
+    name !== BatonError.ChildWorkflowFailed &&
+    name !== BatonError.InvalidInput,
+);
+
+function rawCatch(ctx: Ctx): Catcher[] {
+  if (ctx.onRawFailure === undefined) return [];
+  return [{ ErrorEquals: HANDLER_ERRORS, ResultPath: "$.failure", Next: ctx.onRawFailure }];
 }
 
 /** The state with `$.steps.<id>` set to `{uncertain: true}` (everything else carried over). */

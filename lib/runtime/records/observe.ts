@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { BatonError, MAY_HAVE_TAKEN_EFFECT } from "../../core/errors.ts";
 import { executionInputOf } from "../../core/execution-state.ts";
 import type { Json } from "../../core/model.ts";
+import { parseCause } from "../../core/recorded-failure.ts";
 import {
   DetailType,
   EVENT_SOURCE,
@@ -20,6 +21,9 @@ import {
   isCompensationRun,
   parseRedriveRun,
 } from "../execution-engine.ts";
+
+export { parseCause };
+
 import type { WorkflowCatalogue } from "../workflow-catalogue.ts";
 import type { ExecutionError, ExecutionEvent } from "./document.ts";
 import {
@@ -428,36 +432,18 @@ export function sfnError(status: RunStatus, d: Detail): ExecutionError {
   };
 }
 
-export function parseCause(cause: string | undefined): { message?: string; step?: string } {
-  if (cause === undefined) return {};
-  const json = parseJsonText(cause);
-  if (json === undefined || typeof json !== "object" || json === null || Array.isArray(json))
-    return { message: cause };
-  const o = json as Readonly<Record<string, unknown>>;
-  // A failure recorded from a caught error: {Error, Cause, step} (compiler/failure.ts).
-  if (typeof o.Cause === "string" && typeof o.step === "string") {
-    return { message: parseCause(o.Cause).message ?? o.Cause, step: o.step };
-  }
-  if (typeof o.errorMessage === "string") {
-    const inner = parseCause(o.errorMessage);
-    return inner.step === undefined ? { message: o.errorMessage } : inner;
-  }
-  // A Baton failure's message may itself be a Lambda error envelope or a service-call failure.
-  const message =
-    typeof o.message === "string" ? (parseCause(o.message).message ?? o.message) : cause;
-  return { message, ...(typeof o.step === "string" ? { step: o.step } : {}) };
-}
-
 function errorOf(value: unknown): ExecutionError | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const o = value as Readonly<Record<string, unknown>>;
   const name = str(o.name);
   if (name === undefined) return undefined;
-  const step = str(o.step);
   const message = str(o.message);
+  const parsed = parseCause(message);
+  // A saga event published straight from a caught failure carries its cause text as `message`.
+  const step = str(o.step) ?? parsed.step;
   return {
     name,
-    message: message === undefined ? "" : (parseCause(message).message ?? message),
+    message: message === undefined ? "" : (parsed.message ?? message),
     ...(step === undefined ? {} : { step }),
   };
 }
