@@ -581,4 +581,28 @@ describe("usage", () => {
       'baton: --port must be a whole number from 0 to 65535; got "70000"',
     );
   });
+
+  it("exits 2 when dev's --auth jwt lacks its issuer or audience, or jwt flags come without it", async () => {
+    // Prepare / Act
+    const noIssuer = await baton(["dev", "--workflows", ".", "--auth", "jwt"]);
+    const noAudience = await baton([
+      "dev",
+      "--workflows",
+      ".",
+      "--auth",
+      "jwt",
+      "--jwt-issuer",
+      "https://login.example.com",
+    ]);
+    const stray = await baton(["dev", "--workflows", ".", "--jwt-audience", "a"]);
+    const basic = await baton(["dev", "--workflows", ".", "--auth", "basic"]);
+
+    // Assess
+    expect([noIssuer, noAudience, stray, basic].map((r) => [r.code, lines(r.stderr)[0]])).toEqual([
+      [2, "baton: --auth jwt needs --jwt-issuer <url>; got none"],
+      [2, "baton: --auth jwt needs --jwt-audience <aud>: the audience is always enforced"],
+      [2, "baton: --jwt-issuer, --jwt-audience and --jwt-jwks-url need --auth jwt"],
+      [2, 'baton: --auth must be none or jwt; got "basic"'],
+    ]);
+  });
 });

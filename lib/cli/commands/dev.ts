@@ -83,7 +83,11 @@ export const dev: Command = {
     if (ctx.json) writeJson(ctx.io, { ok: true, url });
     else {
       ctx.io.stdout(`baton dev: listening on ${url} (Ctrl-C to stop)\n`);
-      ctx.io.stdout(`baton dev: web console at ${url}/\n`);
+      if (auth === undefined) ctx.io.stdout(`baton dev: web console at ${url}/\n`);
+      else
+        ctx.io.stdout(
+          `baton dev: every request needs a bearer token from ${auth.issuer} for ${auth.audience} (the web console sends none)\n`,
+        );
     }
     await stopped(ctx.io.signal);
     await server.close();
