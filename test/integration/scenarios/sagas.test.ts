@@ -57,7 +57,6 @@ const execution = (started: ExecutionDocument, input: ReturnType<typeof order>) 
   startedBy: expect.stringMatching(/^arn:aws:(iam|sts)::/),
   stoppedAt: expect.any(String),
   durationMs: expect.any(Number),
-  startedBy: started.startedBy,
   totalSteps: 4,
   input,
 });
