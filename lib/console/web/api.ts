@@ -100,6 +100,18 @@ const seg = encodeURIComponent;
 export const api = {
   workflows: () => call<PageOf<WorkflowSummary>>("GET", `/workflows${q({ limit: "500" })}`),
   workflow: (name: string) => call<WorkflowDetail>("GET", `/workflows/${seg(name)}`),
+  /** The definition an execution ran: its version's, else (no version history) the live one. */
+  async definitionOf(name: string, version: number): Promise<unknown> {
+    try {
+      const v = await call<{ definition: unknown }>(
+        "GET",
+        `/workflows/${seg(name)}/versions/${version}`,
+      );
+      return v.definition;
+    } catch {
+      return (await call<WorkflowDetail>("GET", `/workflows/${seg(name)}`)).definition;
+    }
+  },
   executions: (filter: { status?: string; workflow?: string; cursor?: string; limit?: number }) =>
     call<PageOf<ExecutionDocument>>(
       "GET",

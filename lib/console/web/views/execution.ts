@@ -5,7 +5,7 @@
  * (with or without compensation), pause, resume, redrive.
  */
 import type { ExecutionDocument, ExecutionEvent } from "../../../runtime/records/document.ts";
-import { api, describeError, type WorkflowDetail } from "../api.ts";
+import { api, describeError } from "../api.ts";
 import { badge, duration, pretty, time } from "../format.ts";
 import { awaitedSignals, waitingAwaits, workflowGraph } from "../graph.ts";
 import { type Html, href, html } from "../html.ts";
@@ -51,7 +51,8 @@ export function executionPage(root: HTMLElement, id: string): View {
     <section class="panel"><h3>Events</h3><div data-role="events"></div></section>
     <section class="panel io"><div><h3>Input</h3><pre data-role="input"></pre></div><div><h3>Output</h3><pre data-role="output"></pre></div></section>`,
   );
-  let workflow: WorkflowDetail | undefined;
+  /** The definition the execution ran; `null` when it could not be read (looked up once). */
+  let definition: unknown;
   let current: ExecutionDocument | undefined;
   let busy = false;
 
@@ -72,7 +73,7 @@ export function executionPage(root: HTMLElement, id: string): View {
     const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action]");
     const action = button?.dataset.action;
     if (action === undefined || action === "signal") return;
-    const run = ACTIONS[action];
+    const run = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (run !== undefined) void act(button?.textContent ?? action, () => run(id));
   });
   const signalForm = find<HTMLFormElement>(root, "[data-role=signal]");
@@ -99,9 +100,9 @@ export function executionPage(root: HTMLElement, id: string): View {
   const refresh = async (): Promise<void> => {
     const [execution, events] = await Promise.all([api.execution(id), api.events(id)]);
     current = execution;
-    if (workflow?.name !== execution.workflow) {
-      workflow = await api.workflow(execution.workflow).catch(() => undefined);
-      const names = workflow === undefined ? [] : awaitedSignals(workflow.definition);
+    if (definition === undefined) {
+      definition = await api.definitionOf(execution.workflow, execution.version).catch(() => null);
+      const names = definition === null ? [] : awaitedSignals(definition);
       setHtml(
         root.querySelector("#signal-names"),
         html`${names.map((n) => html`<option value="${n}"></option>`)}`,
@@ -109,7 +110,7 @@ export function executionPage(root: HTMLElement, id: string): View {
       const field = find<HTMLInputElement>(signalForm, "input[name=signal]");
       if (field.value === "" && names[0] !== undefined) field.value = names[0];
     }
-    draw(root, execution, events, workflow);
+    draw(root, execution, events, definition);
     if (!busy) setButtons(root, execution.status, false);
   };
   return { refresh };
@@ -138,15 +139,15 @@ function draw(
   root: HTMLElement,
   execution: ExecutionDocument,
   events: readonly ExecutionEvent[],
-  workflow: WorkflowDetail | undefined,
+  definition: unknown,
 ): void {
   const attempts = attemptsOf(events);
   setHtml(root.querySelector("[data-role=summary]"), summary(execution));
   setHtml(
     root.querySelector("[data-role=graph]"),
-    workflow === undefined
-      ? html`<p class="muted">The workflow ${execution.workflow} is no longer deployed.</p>`
-      : drawnGraph(workflow, execution),
+    definition === null || definition === undefined
+      ? html`<p class="muted">The definition of ${execution.workflow} v${execution.version} could not be read.</p>`
+      : drawnGraph(definition, execution),
   );
   setHtml(root.querySelector("[data-role=timeline]"), timeline(execution, attempts));
   // Through the CSSOM: the content security policy refuses inline style attributes.
@@ -161,8 +162,8 @@ function draw(
     execution.output === null ? "(none yet)" : pretty(execution.output);
 }
 
-function drawnGraph(workflow: WorkflowDetail, execution: ExecutionDocument): Html {
-  const nodes = workflowGraph(workflow.definition);
+function drawnGraph(definition: unknown, execution: ExecutionDocument): Html {
+  const nodes = workflowGraph(definition);
   return graph(nodes, execution.steps, waitingAwaits(nodes, execution.steps, execution.status));
 }
 
