@@ -184,15 +184,8 @@ function checkParametersSchema(schema: Json, report: Report): boolean {
     );
     ok = false;
   }
-  const before = report.problems.length;
-  const schemaOk = checkSchema(report, schema, at, "E_INPUT_SCHEMA");
-  // Same checks as `input`, reported under this field's own code.
-  const problems = report.problems as Problem[];
-  for (let i = before; i < problems.length; i++) {
-    const p = problems[i] as Problem;
-    problems[i] = { ...p, code: "E_TEMPLATE_PARAMETERS" };
-  }
-  return ok && schemaOk;
+  // The same checks as `input`'s schema, under this field's own code.
+  return checkSchema(report, schema, at, "E_TEMPLATE_PARAMETERS") && ok;
 }
 
 interface ParamRef {

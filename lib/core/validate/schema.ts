@@ -50,7 +50,7 @@ export function checkSchema(
   report: Report,
   schema: object,
   pointer: string,
-  code: "E_INPUT_SCHEMA" | "E_OUTPUT_SCHEMA",
+  code: "E_INPUT_SCHEMA" | "E_OUTPUT_SCHEMA" | "E_TEMPLATE_PARAMETERS",
 ): boolean {
   const compiler = schemaCompiler();
   try {
