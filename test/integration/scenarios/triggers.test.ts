@@ -58,7 +58,11 @@ describe("event triggers on the deployed stack", () => {
       reached("SUCCEEDED", { reserve: "SUCCEEDED", charge: "SUCCEEDED", ship: "SUCCEEDED" }),
     );
     // Assess
-    expect([record.status, record.input]).toEqual(["SUCCEEDED", detail]);
+    expect([record.status, record.input, record.startedBy]).toEqual([
+      "SUCCEEDED",
+      detail,
+      "event:shop.orders",
+    ]);
     expect(shop.services.inventory.calls().map((c) => c.body)).toEqual([
       { orderId: detail.orderId, sku: detail.sku, quantity: detail.quantity },
     ]);
