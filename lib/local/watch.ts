@@ -6,6 +6,7 @@
  * (`deployed-seed.ts`): changed entries registered, dropped ones removed while still as seeded.
  * Nothing here stops the server: every failure is a line in the log.
  */
+
 import { type FSWatcher, watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, extname, join, relative, resolve } from "node:path";
@@ -15,6 +16,7 @@ import { ValidationError } from "../runtime/errors.ts";
 import { applyDeployedSeed } from "../runtime/registry/deployed-seed.ts";
 import type { RegistryService } from "../runtime/registry/registry-service.ts";
 import { readServicesDocument } from "../runtime/registry/services-file.ts";
+import { recordAudit } from "../runtime/workflows/audit.ts";
 import { WorkflowInvalidError } from "../runtime/workflows/errors.ts";
 import { type PublishOutcome, publishWorkflow } from "../runtime/workflows/publish.ts";
 import type { PublishDeps } from "../runtime/workflows/versions.ts";
@@ -86,6 +88,24 @@ export function watchWorkflows(options: WatchOptions): Watcher {
     }
     for (const line of formatProblems(outcome.warnings.map((p) => ({ ...p, file: shown(path) }))))
       options.log(line);
+    if (outcome.outcome !== "unchanged")
+      await recordAudit(
+        options.publish.store,
+        {
+          workflow: name,
+          at: new Date().toISOString(),
+          action: "published",
+          by: "baton dev --watch",
+          version: outcome.version,
+          detail: `saved ${shown(path)}`,
+        },
+        {
+          info: () => {},
+          warn: () => {},
+          error: (message, attributes) =>
+            options.log(`baton dev: ${message}: ${String(attributes?.error ?? "")}`),
+        },
+      );
     options.log(
       outcome.outcome === "unchanged"
         ? `baton dev: ${shown(path)} unchanged (${name} v${outcome.version})`

@@ -125,6 +125,13 @@ describe("baton dev --watch", () => {
     );
     expect([one.status, one.version, one.totalSteps]).toStrictEqual(["SUCCEEDED", 1, 1]);
     expect([two.status, two.version, two.totalSteps]).toStrictEqual(["SUCCEEDED", 2, 2]);
+    const audit = await api<{ items: { action: string; by: string; version: number }[] }>(
+      "GET",
+      "/workflows/gate/audit",
+    );
+    expect(audit.body.items.map((a) => [a.action, a.by, a.version])).toStrictEqual([
+      ["published", "baton dev --watch", 2],
+    ]);
   });
 
   it("reports a broken file with its line, keeps serving the current version and keeps running", async () => {

@@ -142,6 +142,15 @@ describe("templates on baton dev", () => {
     expect(versions.body.items[0]?.source).toMatch(
       /^# Created from template saga \(templates\/saga\.yaml\) with parameters \{"chargeAttempts":4\}\nworkflow: eu-orders\n/,
     );
+    // Two versions published (the identical body published nothing), both in the audit list.
+    const audit = await api<{ items: { action: string; version: number; detail: string }[] }>(
+      "GET",
+      "/workflows/eu-orders/audit",
+    );
+    expect(audit.body.items.map((a) => [a.action, a.version, a.detail])).toStrictEqual([
+      ["published", 2, "from template saga"],
+      ["published", 1, "from template saga"],
+    ]);
   }, 60_000);
 
   it("fails with 400 naming each parameter a value breaks", async () => {

@@ -9,7 +9,13 @@ import { createFromTemplate, TemplateNotFoundError } from "../../workflows/from-
 import type { ApiDeps } from "../deps.ts";
 import { badRequest, type FieldProblem, json, readJson } from "../http.ts";
 import { type Route, route } from "../router.ts";
-import { caller, publishDeps, toWorkflowProblem, workflowName } from "./workflow-management.ts";
+import {
+  audit,
+  caller,
+  publishDeps,
+  toWorkflowProblem,
+  workflowName,
+} from "./workflow-management.ts";
 
 export const templateRoutes: readonly Route<ApiDeps>[] = [
   route("GET", "/templates", async ({ deps }) => {
@@ -34,6 +40,13 @@ export const templateRoutes: readonly Route<ApiDeps>[] = [
       body,
       caller(request),
     );
+    if (outcome.outcome !== "unchanged")
+      await audit(deps, request, {
+        workflow: outcome.name,
+        action: "published",
+        version: outcome.version,
+        detail: `from template ${body.template}`,
+      });
     return json(
       outcome.outcome === "created" ? 201 : 200,
       {
