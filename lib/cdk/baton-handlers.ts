@@ -114,8 +114,8 @@ export const HANDLER_ACCESS: Readonly<Record<HandlerName, HandlerAccess>> = {
 
 const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
   "service-call": "Baton: calls a registered service for a workflow step or compensation",
-  "health-check":
-    "Baton: probes every registered service instance and refreshes service contracts (drift)",
+  // The emulator tier finds the function by this text (test/integration/scenarios): keep it.
+  "health-check": "Baton: probes every registered service instance",
   api: "Baton: HTTP API (API Gateway proxy)",
   "execution-records": "Baton: folds execution status and step events into execution records",
   "await-signal": "Baton: parks an await step's task token until its signal arrives",

@@ -4,14 +4,15 @@
  * it has `DELETE /effects/{kind}`, `POST /services/ledger/contract/refresh` finds nothing; once the
  * service drops it, every deployed compensation calling it is drift: in the API's answer and as
  * `Contract Drift Detected` on the orchestration bus, and stored: `GET /drift` shows it until a
- * refresh finds the route back. (The alarm on the event's rule counts
+ * refresh finds the route back. The scheduled refresh (the health-check function, invoked here as
+ * its schedule would) finds and clears the same drift with nobody asking. (The alarm on the event's rule counts
  * `AWS/Events MatchedEvents`, which MiniStack does not emit; its wiring is a CDK test.)
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../fixtures/api.ts";
-import { type BusTap, tapBus } from "../fixtures/aws.ts";
+import { type BusTap, findFunction, invokeFunction, tapBus } from "../fixtures/aws.ts";
 import { SHOP_REGISTRATION } from "../fixtures/shop.ts";
 
 interface Drift {
@@ -143,5 +144,38 @@ describe("contract drift on the deployed stack", () => {
     );
     expect(ledger(after.body.items)).toEqual(problemsOf(restored.body.drift));
     expect(ledger(after.body.items).filter((p) => p.includes("/compensate/"))).toEqual([]);
+  });
+
+  it("the health-check function's scheduled round judges the contract too: GET /drift shows the break and then its end with no refresh requested", async () => {
+    // Prepare
+    const healthCheck = await findFunction("Baton: probes every registered service instance");
+    served = effects(["post"]);
+    // Act: one scheduled round, as the schedule rule sends it
+    const broken = await invokeFunction(healthCheck, {
+      source: "aws.events",
+      "detail-type": "Scheduled Event",
+      detail: {},
+    });
+    const listed = await api<{ items: { service: string; workflows: Drift[] }[] }>("drift");
+    served = effects(["post", "delete"]);
+    const fixed = await invokeFunction(healthCheck, {
+      source: "aws.events",
+      "detail-type": "Scheduled Event",
+      detail: {},
+    });
+    const after = await api<{ items: { service: string; workflows: Drift[] }[] }>("drift");
+    // Assess
+    const ledgerOutcome = (summary: unknown) =>
+      (
+        (summary as { contracts?: { outcomes: { service: string; outcome: string }[] } }).contracts
+          ?.outcomes ?? []
+      ).find((o) => o.service === "ledger")?.outcome;
+    const undos = (items: readonly { service: string; workflows: Drift[] }[]) =>
+      problemsOf(items.filter((i) => i.service === "ledger").flatMap((i) => i.workflows)).filter(
+        (p) => p.includes("/compensate/"),
+      );
+    expect([ledgerOutcome(broken), ledgerOutcome(fixed)]).toEqual(["judged", "judged"]);
+    expect(undos(listed.body.items).length).toBeGreaterThan(0);
+    expect(undos(after.body.items)).toEqual([]);
   });
 });
