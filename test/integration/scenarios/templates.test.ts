@@ -2,7 +2,9 @@
  * Templates on the deployed stack: the publish Lambda serves the templates `cdk synth` bundled
  * (the repository's templates/), creates a workflow from the saga template through
  * `POST /workflows/from-template`, and the created workflow (a runtime state machine) runs against
- * the shop's services. A value the template's schema refuses is a 400 naming the parameter.
+ * the shop's services. A value the template's schema refuses is a 400 naming the parameter. The
+ * service-call Lambda counted those calls in the shared load counters (DynamoDB), which
+ * `GET /services/{name}/load` reads.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -66,5 +68,16 @@ describe("templates on the deployed stack", () => {
     const calls = shop.calls().join("\n");
     expect(calls).toContain("payments POST /charges");
     expect(calls).toContain("shipping POST /shipments");
+    // Earlier scenario files registered other payments instances: only this shop's is listed,
+    // and the window's calls to the earlier ones count in the total.
+    const load = await api<{
+      calls: number;
+      instances: { id: string; calls: number; inFlight: number; share: number }[];
+    }>("services/payments/load");
+    expect(load.status, JSON.stringify(load.body)).toBe(200);
+    const mine = load.body.instances.find((i) => i.id === shop.instances.payments);
+    expect(mine?.calls ?? 0).toBeGreaterThanOrEqual(1);
+    expect([mine?.inFlight, (mine?.share ?? 0) > 0]).toEqual([0, true]);
+    expect(load.body.calls).toBeGreaterThanOrEqual(mine?.calls ?? 1);
   }, 300_000);
 });
