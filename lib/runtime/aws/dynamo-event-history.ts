@@ -172,12 +172,15 @@ function parse(text: string, fallback: Json): Json {
   }
 }
 
-/** The day partitions of a window, in reading order. */
+/**
+ * The day partitions of a window, in reading order. Nothing is stored after tomorrow, so the window
+ * ends there at the latest (`until=9999-12-31` is not three million empty partitions).
+ */
 function daysBetween(since: string, until: string, newestFirst: boolean): string[] {
   const days: string[] = [];
   const first = Date.parse(`${since.slice(0, 10)}T00:00:00.000Z`);
-  for (let t = first; t <= Date.parse(until); t += DAY_MS)
-    days.push(dayPartition(new Date(t).toISOString()));
+  const last = Math.min(Date.parse(until), Date.now() + DAY_MS);
+  for (let t = first; t <= last; t += DAY_MS) days.push(dayPartition(new Date(t).toISOString()));
   return newestFirst ? days.reverse() : days;
 }
 

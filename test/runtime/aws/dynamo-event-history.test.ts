@@ -118,6 +118,23 @@ describe("DynamoEventHistory", () => {
     expect((await readAll(store, { ...WINDOW, limit: 100 })).ids).toHaveLength(60);
   });
 
+  it("reads no partition past tomorrow, however far until reaches", async () => {
+    const store = await freshStore();
+    await store.append(EVENTS);
+    const far = await readAll(store, {
+      since: "2026-12-01T00:00:00.000Z",
+      until: "9999-12-31T00:00:00.000Z",
+      limit: 100,
+    });
+    const future = await store.list({
+      since: "9999-01-01T00:00:00.000Z",
+      until: "9999-12-31T00:00:00.000Z",
+      limit: 10,
+    });
+    expect(far.ids).toEqual(EVENTS.map((e) => e.id).reverse());
+    expect(future).toEqual({ items: [] });
+  });
+
   it("fails when a cursor is forged or belongs to another window", async () => {
     const store = await freshStore();
     await store.append(EVENTS);
