@@ -378,6 +378,23 @@ describe("handlers", () => {
     ]);
   });
 
+  it("lets the health-check handler (probes and contract refresh) read the workflows table, write only the registry, and touch no state machine", () => {
+    const statements = policyStatements(built.template, "HandlersHealthCheckRole");
+    const workflows = getAtt(id("AWS::DynamoDB::Table", "TablesWorkflows"));
+    const onWorkflows = statements.filter((s) =>
+      JSON.stringify(s.Resource).includes(JSON.stringify(workflows)),
+    );
+    const actions = (s: { readonly Action: unknown }) => [s.Action].flat().map(String);
+    expect(onWorkflows.flatMap(actions).filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual(
+      [],
+    );
+    expect(onWorkflows.flatMap(actions)).toContain("dynamodb:Query");
+    const registry = getAtt(id("AWS::DynamoDB::Table", "TablesRegistry"));
+    const writers = statements.filter((s) => actions(s).includes("dynamodb:PutItem"));
+    expect(writers.map((s) => [s.Resource].flat()[0])).toEqual([registry]);
+    expect(statements.flatMap(actions).filter((a) => a.startsWith("states:"))).toEqual([]);
+  });
+
   it("lets the records handler read only the history of standard workflows' executions", () => {
     const statements = policyStatements(built.template, "HandlersExecutionRecordsRole");
     const reads = statements.filter((s) => String(s.Action).startsWith("states:"));
