@@ -23,7 +23,7 @@ import {
   symSize,
   UNKNOWN,
 } from "./asl-symbolic.ts";
-import { loopOfState } from "./compiler/state-names.ts";
+import { loopOfState, TOP } from "./compiler/state-names.ts";
 import { TaskResource } from "./wire.ts";
 
 export interface WalkOptions {
@@ -87,9 +87,13 @@ const MAX_VISITS = 400_000;
 const ITEM_OUTPUT_BUDGET = 256;
 const ITEM_OUTPUT_LEVELS = 3;
 
-export function walkAsl(definition: StateMachineDefinition, options: WalkOptions): WalkResult {
+export function walkAsl(
+  definition: StateMachineDefinition,
+  options: WalkOptions,
+  input: Sym = UNKNOWN,
+): WalkResult {
   const walker = new Walker(options);
-  const outcomes = walker.machine(definition, UNKNOWN, 0);
+  const outcomes = walker.machine(definition, input, 0);
   return {
     outcomes: outcomes.map(({ weight, transitions, durationMs, failed, calls, events }) => ({
       weight,
@@ -101,6 +105,23 @@ export function walkAsl(definition: StateMachineDefinition, options: WalkOptions
     })),
     notes: [...walker.notes],
   };
+}
+
+/**
+ * Walks a normal run of a compiled Baton machine, started as the API starts it: with the execution
+ * state built (`execution-state.ts`), no step result yet. A machine with an entry Choice is walked
+ * from `Start`, which builds the same state and counts as the Choice does (one state); one that
+ * starts at its first Task (lib/core/entry-request.ts) from there, given that state.
+ */
+export function walkNormalRun(asl: StateMachineDefinition, options: WalkOptions): WalkResult {
+  if (asl.StartAt === TOP.entry && asl.States[TOP.start] !== undefined)
+    return walkAsl({ ...asl, StartAt: TOP.start }, options);
+  const built: Sym = {
+    input: UNKNOWN,
+    context: { executionId: UNKNOWN, startedAt: UNKNOWN, redriveCount: 0 },
+    steps: {},
+  };
+  return walkAsl(asl, options, built);
 }
 
 /** An outcome of a (sub-)machine, with the state it ends with. */

@@ -25,6 +25,7 @@ import { guardReads } from "./compiler/reads.ts";
 import { topScope } from "./compiler/scope.ts";
 import { stateName, TOP } from "./compiler/state-names.ts";
 import { type Compilation, compileTopLevel, type FailureRouter } from "./compiler/steps.ts";
+import { EntryRedirect } from "./entry-request.ts";
 import { BatonError } from "./errors.ts";
 import { STATE_MARKERS } from "./execution-state.ts";
 import type { Step, Workflow } from "./model.ts";
@@ -73,7 +74,10 @@ export function compileWorkflow(written: Workflow): StateMachineDefinition {
 /**
  * The entry: a normal run started with its state built (`execution-state.ts`: the API, triggers,
  * schedules) goes straight to the first step; a raw input (a child execution, a direct Step
- * Functions start) goes to `Start`, which builds it. Two more entries serve the API:
+ * Functions start) goes to `Start`, which builds it. When the first state is a call step's Task,
+ * the machine starts there and the Task's handler redirects the other runs through its `Catch`
+ * (lib/core/entry-request.ts): no entry Choice, so a normal run pays nothing for the entries.
+ * Otherwise an `Entry` Choice tells them apart. Two more entries serve the API:
  * - `{"batonResume": {executionId, input, steps, from, redriveCount}}` restores the results of the
  *   steps that succeeded and resumes at the top-level item holding step `from` (redrive). Unknown
  *   or absent `from` resumes at the first item. Calls carry `redriveCount` into their step events,
@@ -139,6 +143,38 @@ function addEntry(
     });
     choices.push({ Variable: "$.batonCompensate", IsPresent: true, Next: compensate });
   }
+  // A first service-call Task is the entry itself: its handler redirects the other runs.
+  const task = graph.get(first);
+  if (isCallTask(task)) {
+    const redirect = (name: string, next: string) => ({
+      ErrorEquals: [name],
+      ResultPath: null,
+      Next: next,
+    });
+    const {
+      "executionId.$": _id,
+      "redriveCount.$": _redrive,
+      data,
+      ...parameters
+    } = task.Parameters;
+    graph.replace(first, {
+      ...task,
+      Parameters: {
+        ...parameters,
+        "state.$": "$",
+        ...(isObject(data)
+          ? { dataFromState: Object.keys(data).map((k) => k.replace(/\.\$$/, "")) }
+          : {}),
+      },
+      Catch: [
+        redirect(EntryRedirect.Resume, resume),
+        ...(compensable ? [redirect(EntryRedirect.CompensateOnly, TOP.compensateOnly)] : []),
+        redirect(EntryRedirect.RawInput, TOP.start),
+        ...(task.Catch ?? []),
+      ],
+    });
+    return first;
+  }
   // Last: a resume or compensation request is never mistaken for a built state.
   choices.push({ ...built, Next: first });
   return graph.add(TOP.entry, {
@@ -149,6 +185,21 @@ function addEntry(
     Default: TOP.start,
   });
 }
+
+type TaskOf = Extract<State, { Type: "Task" }>;
+
+/** A forward service-call Task (a `call` step's own Task, not an undo). */
+function isCallTask(state: State | undefined): state is TaskOf & { Parameters: Payload } {
+  return (
+    state?.Type === "Task" &&
+    state.Resource === TaskResource.ServiceCall &&
+    isObject(state.Parameters) &&
+    state.Parameters.mode === "call"
+  );
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Adds what runs after a failure and returns the router that tells each top-level item where its

@@ -48,6 +48,13 @@ export interface ServiceCallRequest {
    */
   readonly data?: TemplateData;
   /**
+   * The first step of a machine that starts at it sends the machine's whole input here instead of
+   * `executionId`, `redriveCount` and `data` (lib/core/entry-request.ts), with `dataFromState`
+   * naming the roots its templates read.
+   */
+  readonly state?: Json;
+  readonly dataFromState?: readonly string[];
+  /**
    * A compensation's `$.failure` (the failure being compensated): recorded, or caught as the
    * failing Task's `Catch` left it (lib/core/recorded-failure.ts). A caught one means this undo is
    * the first of the saga (with `opens`): the handler publishes `Compensation Started` before it. The

@@ -4,8 +4,7 @@
  * Standard (per transition) and Express (per request and GB-second).
  */
 import type { StateMachineDefinition } from "./asl.ts";
-import { type Outcome, type WalkResult, walkAsl } from "./asl-walk.ts";
-import { TOP } from "./compiler/state-names.ts";
+import { type Outcome, walkNormalRun } from "./asl-walk.ts";
 import type { Workflow, WorkflowType } from "./model.ts";
 
 /** Published on-demand prices, us-east-1 (https://aws.amazon.com/step-functions/pricing/). */
@@ -106,9 +105,9 @@ export function estimateCost(
   );
 
   const common = { mapItems, callMs, loopIterations };
-  const best = walkRun(asl, { mode: "expected", failureRate: 0, ...common });
-  const expected = walkRun(asl, { mode: "expected", failureRate, ...common });
-  const worst = walkRun(asl, { mode: "worst", failureRate, ...common });
+  const best = walkNormalRun(asl, { mode: "expected", failureRate: 0, ...common });
+  const expected = walkNormalRun(asl, { mode: "expected", failureRate, ...common });
+  const worst = walkNormalRun(asl, { mode: "worst", failureRate, ...common });
   const notes = [
     `Prices: Step Functions on-demand, ${PRICING.region}; free tier not deducted.`,
     `Standard: $${PRICING.standard.usdPerThousandTransitions} per 1,000 state transitions.`,
@@ -130,18 +129,6 @@ export function estimateCost(
     pricing: PRICING,
     assumptions: { failureRate, mapItems, loopIterations, callMs, notes },
   };
-}
-
-/**
- * Walks a normal run. Compiled machines start at an entry Choice whose other branches (resume a
- * redriven execution, compensate a cancelled one, build the state of a raw input) serve other
- * starts: an API start enters the Choice with its state built and goes on to the first step. The
- * walk starts at `Start`, which builds the same state and counts as the Choice does (one state).
- */
-function walkRun(asl: StateMachineDefinition, options: Parameters<typeof walkAsl>[1]): WalkResult {
-  if (asl.StartAt !== TOP.entry || asl.States[TOP.start] === undefined)
-    return walkAsl(asl, options);
-  return walkAsl({ ...asl, StartAt: TOP.start }, options);
 }
 
 function scenario(

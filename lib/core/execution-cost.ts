@@ -7,8 +7,7 @@
  * design (`lib/runtime/aws/dynamo-execution-store.ts`) and the handlers' event publishing.
  */
 import type { State, StateMachineDefinition } from "./asl.ts";
-import { type Outcome, walkAsl } from "./asl-walk.ts";
-import { TOP } from "./compiler/state-names.ts";
+import { type Outcome, walkNormalRun } from "./asl-walk.ts";
 import type { WorkflowType } from "./model.ts";
 import { type Architecture, PRICES } from "./pricing.ts";
 import { TaskResource } from "./wire.ts";
@@ -267,18 +266,12 @@ export function failurePoints(asl: StateMachineDefinition): readonly string[] {
   return [...names];
 }
 
-/**
- * Walks a normal run of a compiled Baton machine: an API start enters the entry Choice with its
- * state built (`execution-state.ts`) and goes on to the first step. The walk starts at `Start`,
- * which builds the same state and counts as the Choice does (one state).
- */
+/** Walks a normal run of a compiled Baton machine (see `walkNormalRun`). */
 export function walkRun(
   asl: StateMachineDefinition,
-  options: Parameters<typeof walkAsl>[1],
+  options: Parameters<typeof walkNormalRun>[1],
 ): readonly Outcome[] {
-  if (asl.StartAt !== TOP.entry || asl.States[TOP.start] === undefined)
-    return walkAsl(asl, options).outcomes;
-  return walkAsl({ ...asl, StartAt: TOP.start }, options).outcomes;
+  return walkNormalRun(asl, options).outcomes;
 }
 
 function meanCounts(outcomes: readonly Outcome[]): MachineCounts {

@@ -10,6 +10,7 @@ import type {
   ServiceCallRequest,
   ServiceCallResult,
 } from "../core/contract.ts";
+import { entryRequest } from "../core/entry-request.ts";
 import type { Json } from "../core/model.ts";
 import { isScheduleProblem, parseSchedule } from "../core/schedule.ts";
 import { precompileInputSchema } from "../core/schema/input-validator-code.ts";
@@ -197,11 +198,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     }),
     ...fetchOption,
   };
-  const call = (
-    request: ServiceCallRequest,
+  const call = async (
+    given: ServiceCallRequest,
     redriveCount: number,
     signal: AbortSignal,
   ): Promise<ServiceCallResult> => {
+    // A first step's `state` form is resolved (or redirected) before interceptors see it.
+    const request = entryRequest(given);
     const deps =
       redriveCount === 0
         ? baseDeps

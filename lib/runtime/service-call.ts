@@ -19,6 +19,7 @@ import type {
   ServiceCallResult,
 } from "../core/contract.ts";
 import { idempotencyKey } from "../core/effect-keys.ts";
+import { entryRequest } from "../core/entry-request.ts";
 import {
   AgainRetry,
   type AgainRetryName,
@@ -110,6 +111,14 @@ export async function callService(
   input: ServiceCallRequest,
   deps: ServiceCallDeps,
   options: CallOptions = {},
+): Promise<ServiceCallResult> {
+  return callResolved(entryRequest(input), deps, options);
+}
+
+async function callResolved(
+  input: ServiceCallRequest,
+  deps: ServiceCallDeps,
+  options: CallOptions,
 ): Promise<ServiceCallResult> {
   checkRequest(input);
   const failure = input.mode === "compensate" ? recordedFailure(input.failure) : undefined;

@@ -9,9 +9,12 @@ import {
   CARRIED,
   callParams,
   callTask,
+  catchTo,
   caughtFailure,
   ENDS_RUN,
+  entryCatch,
   failureRecord,
+  firstCallParams,
   staticFailure,
 } from "../support/asl-expect.ts";
 import { call, workflow } from "../support/workflows.ts";
@@ -31,7 +34,12 @@ describe("compileWorkflow: onError", () => {
     ]);
     // Assess
     expect(pick(all, ["a", "a#failed", "a#handled"])).toStrictEqual({
-      a: callTask("a", "b"),
+      // The machine's entry (compile-steps.test.ts); onError: no caught failure goes past it.
+      a: {
+        ...callTask("a", "b"),
+        Parameters: firstCallParams("a"),
+        Catch: [...entryCatch(false), ...catchTo("a#failed")],
+      },
       "a#failed": failureRecord("a", "a#handled"),
       "a#handled": {
         Type: "Pass",
@@ -128,7 +136,11 @@ describe("compileWorkflow: onError", () => {
     ]);
     // Assess
     expect(pick(all, ["a", "a#handled", "b"])).toStrictEqual({
-      a: callTask("a", "c"),
+      a: {
+        ...callTask("a", "c"),
+        Parameters: firstCallParams("a"),
+        Catch: [...entryCatch(false), ...catchTo("a#failed")],
+      },
       "a#handled": {
         Type: "Pass",
         Comment: "onError: run the fallback steps",
@@ -343,7 +355,7 @@ describe("compileWorkflow: output schemas", () => {
     const all = states([{ ...call("a"), output: { type: "object", required: ["id"] } }]);
     // Assess
     expect((all.a as { Parameters: unknown }).Parameters).toStrictEqual(
-      callParams("a", { output: { type: "object", required: ["id"] } }),
+      firstCallParams("a", { output: { type: "object", required: ["id"] } }),
     );
   });
 });

@@ -19,7 +19,9 @@ import {
   DEFAULT_RETRIER,
   ENDS_RUN,
   ENTRY_COMMENT,
+  entryCatch,
   failureRecord,
+  firstCallParams,
   LAST,
   markedState,
   RECORDED_FAILURE_SELECTOR,
@@ -623,9 +625,11 @@ describe("compileWorkflow: step kinds", () => {
       // the remaining attempts, so the mark survives attempts that never reach the service.
       a: {
         ...callTask("a", "b"),
+        // The machine's entry (see the entry test below).
+        Parameters: firstCallParams("a"),
         Retry: [CERTAIN_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER],
         // Its own errors: nothing ran before it, so straight to Fail as caught.
-        Catch: compensableCatch("a").toSpliced(2, 0, caughtTo("Failed")),
+        Catch: [...entryCatch(true), ...compensableCatch("a").toSpliced(2, 0, caughtTo("Failed"))],
       },
       "a#maybe-applied": {
         Type: "Pass",
@@ -738,9 +742,10 @@ describe("compileWorkflow: step kinds", () => {
     );
   });
 
-  it("enters through a Choice that can also resume a failed execution or only compensate", () => {
+  it("enters at the first call, whose handler redirects the runs that resume or only compensate", () => {
     const asl = compileWorkflow(workflow(sequential([call("a", { compensate: {} }), call("b")])));
-    const plain = compileWorkflow(workflow([call("a")]));
+    // A first state that is not a call Task: an entry Choice tells the runs apart.
+    const plain = compileWorkflow(workflow([call("a", { when: "input.n > 1" })]));
     const restore = (key: string, redriveCount: object) => ({
       "input.$": `$.${key}.input`,
       context: {
@@ -751,24 +756,33 @@ describe("compileWorkflow: step kinds", () => {
       "steps.$": `$.${key}.steps`,
     });
 
-    expect(asl.StartAt).toBe("Entry");
+    expect(asl.StartAt).toBe("a");
+    expect(asl.States.Entry).toBeUndefined();
+    const a = asl.States.a as unknown as { Parameters: Record<string, unknown>; Catch: unknown[] };
+    expect(a.Parameters).toStrictEqual(firstCallParams("a"));
+    expect(a.Catch.slice(0, 3)).toStrictEqual(entryCatch(true));
     expect(
       pick(asl.States as Record<string, unknown>, [
-        "Entry",
+        "Start",
         "Resume",
         "Resume at",
         "Compensate only",
       ]),
     ).toStrictEqual({
-      Entry: {
-        Type: "Choice",
-        Comment: ENTRY_COMMENT,
-        Choices: [
-          { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
-          { Variable: "$.batonCompensate", IsPresent: true, Next: "Compensate only" },
-          { ...BUILT_STATE, Next: "a" },
-        ],
-        Default: "Start",
+      // A raw input is built into the state here, then a runs again.
+      Start: {
+        Type: "Pass",
+        Comment: "Execution state: input, context, and each step's result under steps",
+        Parameters: {
+          "input.$": "$",
+          context: {
+            "executionId.$": "$$.Execution.Name",
+            "startedAt.$": "$$.Execution.StartTime",
+            redriveCount: 0,
+          },
+          steps: {},
+        },
+        Next: "a",
       },
       Resume: {
         Type: "Pass",
@@ -804,10 +818,16 @@ describe("compileWorkflow: step kinds", () => {
         Next: "Compensation started",
       },
     });
-    expect((plain.States as Record<string, { Choices?: unknown[] }>).Entry?.Choices).toStrictEqual([
-      { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
-      { ...BUILT_STATE, Next: "a" },
-    ]);
+    expect(plain.StartAt).toBe("Entry");
+    expect(plain.States.Entry).toStrictEqual({
+      Type: "Choice",
+      Comment: ENTRY_COMMENT,
+      Choices: [
+        { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
+        { ...BUILT_STATE, Next: "a#when" },
+      ],
+      Default: "Start",
+    });
   });
 
   it("resumes a parallel group as a whole, at the group's entry, for any step inside it", () => {

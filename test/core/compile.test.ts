@@ -6,7 +6,6 @@ import {
 } from "../../lib/core/compiler/retry-and-catch.ts";
 import { DEFAULT_RETRY } from "../../lib/core/model.ts";
 import {
-  BUILT_STATE,
   CIRCUIT_OPEN_RETRIER,
   callParams,
   callTask,
@@ -14,8 +13,9 @@ import {
   caughtTo,
   DEFAULT_RETRIER,
   ENDS_RUN,
-  ENTRY_COMMENT,
+  entryCatch,
   failureRecord,
+  firstCallParams,
   LAST,
 } from "../support/asl-expect.ts";
 import { call, sequential, workflow } from "../support/workflows.ts";
@@ -57,17 +57,9 @@ describe("compileWorkflow", () => {
     // Assess
     expect(asl).toStrictEqual({
       Comment: "test-flow v1",
-      StartAt: "Entry",
+      // The machine starts at a: its handler redirects resume and raw-input runs (no Entry).
+      StartAt: "a",
       States: {
-        Entry: {
-          Type: "Choice",
-          Comment: ENTRY_COMMENT,
-          Choices: [
-            { Variable: "$.batonResume", IsPresent: true, Next: "Resume" },
-            { ...BUILT_STATE, Next: "a" },
-          ],
-          Default: "Start",
-        },
         Resume: {
           Type: "Pass",
           Comment: "Restore the results of the steps that succeeded before the failure",
@@ -93,12 +85,12 @@ describe("compileWorkflow", () => {
         a: {
           Type: "Task",
           Resource: "${BatonServiceCall}",
-          Parameters: callParams("a"),
+          Parameters: firstCallParams("a"),
           ResultPath: "$.steps.a",
           TimeoutSeconds: 35,
           Retry: [DEFAULT_RETRIER, CIRCUIT_OPEN_RETRIER, LAMBDA_TRANSIENT_RETRIER, PAUSE_RETRIER],
           // The handler's own errors go on caught (its Cause names the step); others are recorded.
-          Catch: [caughtTo("Failed"), ...catchTo("a#failed")],
+          Catch: [...entryCatch(false), caughtTo("Failed"), ...catchTo("a#failed")],
           ...ENDS_RUN,
         },
         "a#failed": failureRecord("a", "Failed"),
@@ -179,8 +171,8 @@ describe("compileWorkflow", () => {
 
     expect(asl.States.a).toEqual(
       callTask("a", LAST, {
-        Parameters: callParams("a", { select: "body.items" }),
-        Catch: [caughtTo("Failed"), ...catchTo("a#failed")],
+        Parameters: firstCallParams("a", { select: "body.items" }),
+        Catch: [...entryCatch(false), caughtTo("Failed"), ...catchTo("a#failed")],
       }),
     );
   });

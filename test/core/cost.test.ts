@@ -278,8 +278,8 @@ function workflow(steps: Step[]): Workflow {
 const noJitter = { ...DEFAULT_RETRY, jitter: "none" as const };
 
 describe("estimateCost on compiled workflows", () => {
-  it("prices one call: 4 transitions at best, 8 at worst", () => {
-    // Prepare: Entry → a (ends the run); on failure a's Catch → Failed (the failure as caught)
+  it("prices one call: 1 transition at best, 4 at worst", () => {
+    // Prepare: a (the machine starts at it, ends the run); on failure a's Catch → Failed
     const wf = workflow([call("a", { retry: noJitter })]);
 
     // Act
@@ -289,13 +289,13 @@ describe("estimateCost on compiled workflows", () => {
     });
 
     // Assess
-    expect(report.best.transitions).toBe(2);
-    expect(report.worst.transitions).toBe(5);
-    // 1 + (1 + 0.05 + 0.0025) + 0.05^3 × 1 (the failure path adds Failed)
-    expect(report.expected.transitions).toBeCloseTo(2.052625, 10);
-    expect(report.best.standard.perExecution).toBeCloseTo(0.00005, 12);
-    expect(report.best.standard.perMillion).toBeCloseTo(50, 9);
-    expect(report.best.standard.total).toBeCloseTo(100, 9);
+    expect(report.best.transitions).toBe(1);
+    expect(report.worst.transitions).toBe(4);
+    // (1 + 0.05 + 0.0025) + 0.05^3 × 1 (the failure path adds Failed)
+    expect(report.expected.transitions).toBeCloseTo(1.052625, 10);
+    expect(report.best.standard.perExecution).toBeCloseTo(0.000025, 12);
+    expect(report.best.standard.perMillion).toBeCloseTo(25, 9);
+    expect(report.best.standard.total).toBeCloseTo(50, 9);
     expect(report.worst.durationMs).toBe(3 * 100 + (1 + 2) * 1000);
     expect(report.worst.failureRate).toBe(1);
   });
@@ -317,23 +317,23 @@ describe("estimateCost on compiled workflows", () => {
     const report = estimateCost(wf, compileWorkflow(wf), { failureRate: 0.05 });
 
     // Assess
-    // best: Entry (the API starts with the state built; resume and compensate-only entries serve
-    // the API), a, b, c (ends the run)
-    expect(report.best.transitions).toBe(4);
-    // worst: Entry 1 + a 3 + b 3 + c 3 + b#undo 5 (c's Catch goes straight there: b is known to
+    // best: a, b, c (ends the run): the machine starts at a, whose handler redirects the resume,
+    // compensate-only and raw-input runs (lib/core/entry-request.ts)
+    expect(report.best.transitions).toBe(3);
+    // worst: a 3 + b 3 + c 3 + b#undo 5 (c's Catch goes straight there: b is known to
     //   be due, c depends on it; the undo publishes Compensation Started) + a#undo! 5 (b's undo
     //   failed: the rest runs on the dirty chain; no guard, b depends on a)
-    //   + Compensation failed 1 + Compensation incomplete 1 = 22
-    expect(report.worst.transitions).toBe(22);
+    //   + Compensation failed 1 + Compensation incomplete 1 = 21
+    expect(report.worst.transitions).toBe(21);
     // expected, p = 0.05: calls take A = 1 + p + p² attempts and fail with q = p³; compensations take
     // C = 1 + … + p⁴. A failure at a costs 1 more transition (Failed: nothing to undo); at b,
     // 1 + C (a's undo, which publishes the saga's events, and Fail); at c, 1 + 2C:
-    // 1 + A + s(A + s(A + q(1 + 2C)) + q(1 + C)) + q, with s = 1 - q
+    // A + s(A + s(A + q(1 + 2C)) + q(1 + C)) + q, with s = 1 - q
     const p = 0.05;
     const [A, C, q] = [1 + p + p ** 2, 1 + p + p ** 2 + p ** 3 + p ** 4, p ** 3];
     const s = 1 - q;
     expect(report.expected.transitions).toBeCloseTo(
-      1 + A + s * (A + s * (A + q * (1 + 2 * C)) + q * (1 + C)) + q,
+      A + s * (A + s * (A + q * (1 + 2 * C)) + q * (1 + C)) + q,
       // The formula leaves out an undo failing all 5 attempts (p⁵ after a failure, q): the dirty
       // chain's end is one state longer than the clean undo going straight to Fail.
       9,
@@ -399,8 +399,8 @@ describe("estimateCost on compiled workflows", () => {
     // Act
     const report = estimateCost(wf, compileWorkflow(wf));
 
-    // Assess: Entry, a, b#when, b (ends)
-    expect(report.best.transitions).toBe(4);
+    // Assess: a, b#when, b (ends)
+    expect(report.best.transitions).toBe(3);
   });
 
   it("fails when an option is out of range", () => {

@@ -113,7 +113,8 @@ describe("buildProject", () => {
       workflow: "one",
       steps: [{ id: "a", call: "svc GET /a" }],
     });
-    expect(one?.ready && one.asl.StartAt).toBe("Entry");
+    // Its first state is a call Task: the machine starts there (lib/core/entry-request.ts).
+    expect(one?.ready && one.asl.StartAt).toBe("a");
     expect(bad).toStrictEqual({
       ready: false,
       file: "bad.yaml",

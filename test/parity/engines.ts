@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { StateMachineDefinition } from "../../lib/core/asl.ts";
 import { compileWorkflow } from "../../lib/core/compile.ts";
+import { initialState } from "../../lib/core/execution-state.ts";
 import type { Json } from "../../lib/core/model.ts";
 import { parseSource } from "../../lib/core/parse.ts";
 import { validateWorkflow } from "../../lib/core/validate.ts";
@@ -111,7 +112,7 @@ export async function runLocal(compiled: CompiledScenario): Promise<EngineResult
       return runs;
     },
   };
-  const execution = prepared.machine.run(compiled.scenario.input as never, {
+  const execution = prepared.machine.run(startInput(compiled.scenario) as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,
       retryIntervalOverrides: Object.fromEntries(prepared.retryStates.map((s) => [s, 0])),
@@ -185,7 +186,7 @@ export async function runMoto(
     scenarios: compiled.map((c) => ({
       name: c.scenario.name,
       definition: motoDefinition(c.definition),
-      input: c.scenario.input,
+      input: startInput(c.scenario),
       mocks: motoMocks(c),
     })),
   };
@@ -227,6 +228,15 @@ type AnyState = {
   Branches?: StateMachineDefinition[];
   ItemProcessor?: StateMachineDefinition;
 };
+
+/**
+ * What both engines start with: the execution state built, as the API starts every run (a machine
+ * whose first state is a call Task starts there; a raw input would be redirected by its handler,
+ * which static mocks cannot do).
+ */
+function startInput(scenario: Scenario): Json {
+  return initialState("parity-1", scenario.input, "2026-01-01T00:00:00.000Z");
+}
 
 /**
  * An undo's reply as the service-call Lambda gives it: with the failure being compensated, recorded

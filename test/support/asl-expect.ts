@@ -139,6 +139,28 @@ export const callParams = (stepId: string, extra: Record<string, unknown> = {}) 
   ...extra,
 });
 
+/**
+ * A machine's first call Task, which is its entry (lib/core/entry-request.ts): it sends the whole
+ * input as `state` (its handler reads the execution id and redrive count there), and its Catch
+ * first redirects resume, compensate-only and raw-input runs.
+ */
+export const firstCallParams = (stepId: string, extra: Record<string, unknown> = {}) => {
+  const {
+    "executionId.$": _id,
+    "redriveCount.$": _redrive,
+    ...params
+  } = callParams(stepId, extra) as Record<string, unknown>;
+  return { ...params, "state.$": "$" };
+};
+
+export const entryCatch = (compensable: boolean) => [
+  { ErrorEquals: ["Baton.EntryResume"], ResultPath: null, Next: "Resume" },
+  ...(compensable
+    ? [{ ErrorEquals: ["Baton.EntryCompensate"], ResultPath: null, Next: "Compensate only" }]
+    : []),
+  { ErrorEquals: ["Baton.EntryRaw"], ResultPath: null, Next: "Start" },
+];
+
 /** The entry Choice's rule for a run started with its state built (`execution-state.ts`). */
 export const BUILT_STATE = {
   And: [

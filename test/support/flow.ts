@@ -10,6 +10,7 @@ import type {
   ChildInputRequest,
   ServiceCallRequest,
 } from "../../lib/core/contract.ts";
+import { EntryRedirectError, entryRequest } from "../../lib/core/entry-request.ts";
 import type { Json } from "../../lib/core/model.ts";
 import { isCaughtFailure, recordedFailure } from "../../lib/core/recorded-failure.ts";
 import {
@@ -122,7 +123,15 @@ export async function runFlow(
           // goes on counting after the first Task, and makes no attempt past `maxAttempts`: the
           // step fails with the last error), resolve the templates, call, apply `select`, and
           // fail a retried error in `#again` under the name only that Task retries.
-          const { again, ...rest } = params as unknown as ServiceCallRequest;
+          // A first step's `state` form: resolved, or redirected as the handler does.
+          let given: ServiceCallRequest;
+          try {
+            given = entryRequest(params as unknown as ServiceCallRequest);
+          } catch (error) {
+            if (!(error instanceof EntryRedirectError)) throw error;
+            throw new TaskError(error.name, error.message);
+          }
+          const { again, ...rest } = given;
           const key = JSON.stringify({ ...rest, attempt: 0 });
           const attempt = (attempts.get(key) ?? 0) + 1;
           attempts.set(key, attempt);

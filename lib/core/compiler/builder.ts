@@ -16,6 +16,16 @@ export class StateGraph {
     return this.states.has(name);
   }
 
+  get(name: string): State | undefined {
+    return this.states.get(name);
+  }
+
+  /** Replaces a state already added (same name, so every transition to it still holds). */
+  replace(name: string, state: State): void {
+    if (!this.states.has(name)) throw new Error(`No state "${name}" to replace (compiler bug)`);
+    this.states.set(name, state);
+  }
+
   /**
    * Ends every state that goes on to `target` there instead, applying `outputPath` (what `target`
    * would have output), when the state can end itself: a Choice cannot, so it keeps going to
