@@ -37,6 +37,7 @@ import type {
   ServiceCallRequest,
   ServiceCallResult,
 } from "../core/contract.ts";
+import { EntryRedirectError, entryRequest } from "../core/entry-request.ts";
 import { isRetryable } from "../core/errors.ts";
 import { executionInputOf } from "../core/execution-state.ts";
 import type { Json } from "../core/model.ts";
@@ -714,6 +715,8 @@ class ExecutionRun {
   async #handle(task: TaskInfo, raw: unknown): Promise<unknown> {
     const { [RUN_PARAMETER]: runId, ...input } = (raw ?? {}) as Record<string, unknown>;
     if (task.kind === "jsonToString") return stringifyKeys(input, task.stringify ?? []);
+    // A first step redirects a run that does not start there before it counts as an attempt.
+    if (task.kind === "serviceCall") redirectEntry(input);
     const attemptKey = `${String(runId)}:${task.name}`;
     const attempt = (this.#attempts.get(attemptKey) ?? 0) + 1;
     this.#attempts.set(attemptKey, attempt);
@@ -1041,6 +1044,17 @@ function withoutVolatile(kind: TaskInfo["kind"], input: Record<string, unknown>)
  * A handler failure as Step Functions sees a Lambda function error: `Error` is the error's name
  * and `Cause` the runtime's JSON envelope `{errorType, errorMessage, trace}`.
  */
+/** Throws a first step's redirect (lib/core/entry-request.ts) as the Task error its Catch matches. */
+function redirectEntry(input: Record<string, unknown>): void {
+  if (input.state === undefined) return;
+  try {
+    entryRequest(input as unknown as ServiceCallRequest);
+  } catch (error) {
+    if (error instanceof EntryRedirectError) throw taskError(error.name, error.message);
+    throw error;
+  }
+}
+
 export function lambdaError(error: unknown): Error {
   const name = nameOf(error);
   const message = messageOf(error);

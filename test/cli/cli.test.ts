@@ -278,7 +278,8 @@ describe("baton compile", () => {
     expect(result.code).toBe(0);
     expect(parsed.ok).toBe(true);
     expect(parsed.workflow).toBe("risky");
-    expect(parsed.asl.StartAt).toBe("Entry");
+    // Its first state is a call Task: the machine starts there (lib/core/entry-request.ts).
+    expect(parsed.asl.StartAt).toBe("charge");
     expect(parsed.problems.map((p) => p.code)).toEqual(["W_NO_COMPENSATION"]);
   });
 
@@ -354,15 +355,15 @@ describe("baton cost", () => {
     // Prepare / Act
     const result = await baton(["cost", "good.yaml", "--executions", "1000"]);
 
-    // Assess: best is Entry, lookup, hello (ends the run)
+    // Assess: best is lookup (the machine starts at it), hello (ends the run)
     expect(result.code).toBe(0);
     const out = lines(result.stdout);
     expect(out[0]).toBe("greet v1 (standard): Step Functions alone (retries included), us-east-1");
-    expect(out[3]).toMatch(/^state transitions \/ execution\s+3\s+3\.\d\d\s+\d+$/);
+    expect(out[3]).toMatch(/^state transitions \/ execution\s+2\s+2\.\d\d\s+\d+$/);
     expect(out.find((l) => l.startsWith("Standard, per million"))).toMatch(
-      /^Standard, per million\s+\$75\.00\s/,
+      /^Standard, per million\s+\$50\.00\s/,
     );
-    expect(out.find((l) => l.startsWith("Standard, 1,000 executions"))).toMatch(/\$0\.0[78]\s/);
+    expect(out.find((l) => l.startsWith("Standard, 1,000 executions"))).toMatch(/\$0\.05\s/);
     expect(result.stdout).toContain("$0.025 per 1,000 state transitions");
   });
 
@@ -391,8 +392,8 @@ describe("baton cost", () => {
     expect(report.ok).toBe(true);
     expect(report.workflow).toBe("greet");
     expect(report.executions).toBe(2000);
-    expect(report.best.transitions).toBe(3);
-    expect(report.best.standard.total).toBeCloseTo(0.15, 10);
+    expect(report.best.transitions).toBe(2);
+    expect(report.best.standard.total).toBeCloseTo(0.1, 10);
     expect(report.assumptions).toMatchObject({ failureRate: 0.05, mapItems: 3, callMs: 100 });
     expect(report.pricing.region).toBe("us-east-1");
   });
