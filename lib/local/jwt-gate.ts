@@ -5,13 +5,19 @@
  * `requestContext.authorizer` as API Gateway passes a Lambda authorizer's result (`principalId` =
  * the token's `sub`), so `startedBy` and `publishedBy` are the same. Refusals are the problem
  * documents the stack's gateway responses send (401 `unauthorized`, 500 `authorizer-failure`); here
- * the detail also says why, which in AWS is in the authorizer's log.
+ * the detail also says why, which in AWS is in the authorizer's log. The web console's static files
+ * (`GET /`, `GET /console/{asset}`) are open, as the stack's console routes are: they hold no
+ * data, and the page then calls the API with a token the user pastes.
  */
 import { JwtRejectedError, type JwtVerifier } from "../runtime/auth/jwt-verifier.ts";
 import type { ProxyEvent, ProxyHandler, ProxyResult } from "./http-adapter.ts";
 
+/** The routes the stack leaves open (`BatonApi.addConsole`): the console's page and assets. */
+const OPEN_PATH = /^\/(console\/[^/]+)?$/;
+
 export function jwtGate(verifier: JwtVerifier, handler: ProxyHandler): ProxyHandler {
   return async (event: ProxyEvent): Promise<ProxyResult> => {
+    if (event.httpMethod === "GET" && OPEN_PATH.test(event.path)) return handler(event);
     const header = Object.entries(event.headers).find(
       ([name]) => name.toLowerCase() === "authorization",
     )?.[1];

@@ -135,6 +135,25 @@ describe("baton dev --auth jwt", () => {
     ]);
   });
 
+  it("serves the console's page and assets without a token, as the stack's open console routes do", async () => {
+    // Act
+    const [page, script, other] = await Promise.all(
+      ["/", "/console/app.js", "/console"].map((path) => fetch(`${server.url}${path}`)),
+    );
+    const posted = await fetch(`${server.url}/`, { method: "POST" });
+    // Assess
+    expect([page.status, page.headers.get("content-type")]).toEqual([
+      200,
+      "text/html; charset=utf-8",
+    ]);
+    expect(await page.text()).toContain("<title>Baton console</title>");
+    expect([script.status, script.headers.get("content-type")]).toEqual([
+      200,
+      "text/javascript; charset=utf-8",
+    ]);
+    expect([other.status, posted.status]).toEqual([401, 401]);
+  });
+
   it("records the token's sub as the caller; the CLI sends --token", async () => {
     // Prepare
     const alice = mintToken(key, goodClaims(issuer.url, AUDIENCE, "alice"));

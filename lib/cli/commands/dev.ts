@@ -86,7 +86,7 @@ export const dev: Command = {
       if (auth === undefined) ctx.io.stdout(`baton dev: web console at ${url}/\n`);
       else
         ctx.io.stdout(
-          `baton dev: every request needs a bearer token from ${auth.issuer} for ${auth.audience} (the web console sends none)\n`,
+          `baton dev: every API request needs a bearer token from ${auth.issuer} for ${auth.audience} (web console at ${url}/: paste one there)\n`,
         );
     }
     await stopped(ctx.io.signal);
