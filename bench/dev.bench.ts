@@ -21,6 +21,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { initialState } from "../lib/core/execution-state.ts";
 import type { Json } from "../lib/core/model.ts";
 import { buildProject } from "../lib/core/project/build.ts";
 import { startDemoService } from "../lib/local/demo/service.ts";
@@ -136,8 +137,10 @@ async function main(): Promise<void> {
   };
   results.push(
     await measure("bare", async (i) => {
+      // Started as the API starts a run: with the execution state built (the machine starts at
+      // its first Task, whose handler would redirect a raw input; these handlers do not).
       const run = bare.run(
-        { orderId: `o-${i}` },
+        initialState(`bare-${i}`, { orderId: `o-${i}` }, "2026-01-01T00:00:00.000Z") as never,
         { overrides: { taskResourceLocalHandlers: handlers as never }, context: context as never },
       );
       await run.result;
