@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GateService, startGateService } from "../../support/gate-service.ts";
 import {
   api,
   type ExecutionDocument,
@@ -14,7 +15,6 @@ import {
   startExecution,
   waitForExecution,
 } from "../fixtures/api.ts";
-import { type GateService, startGateService } from "../fixtures/gate.ts";
 import { REGISTRY_CACHE_MS, registerService } from "../fixtures/shop.ts";
 
 const WORKFLOW = "limits-probe";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../../lib/local/server.ts";
 import type { ExecutionDocument } from "../../../lib/runtime/records/document.ts";
-import { type GateService, startGateService } from "./gate-service.ts";
+import { type GateService, startGateService } from "../../support/gate-service.ts";
 
 const WORKFLOW = `workflow: calls
 steps:

@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../../lib/local/server.ts";
 import type { ExecutionDocument } from "../../../lib/runtime/records/document.ts";
-import { type GateService, gateServicesYaml, startGateService } from "../limits/gate-service.ts";
+import {
+  type GateService,
+  gateServicesYaml,
+  startGateService,
+} from "../../support/gate-service.ts";
 
 const WORKFLOWS: Record<string, string> = {
   "pausable.yaml": `workflow: pausable
