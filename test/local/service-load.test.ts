@@ -2,58 +2,26 @@
  * `GET /services/{name}/load` on `baton dev` over HTTP: calls made by executions are counted per
  * instance in the shared counters (dynalite), with shares and the balanced verdict; problems.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
-import { type DevServer, startDevServer } from "../../lib/local/server.ts";
 import type { LoadReport } from "../../lib/runtime/load/load-report.ts";
+import { type DemoDev, startDemoDev } from "../support/demo-dev.ts";
 
-let dir: string;
-let demo: DemoServices;
-let server: DevServer;
+let dev: DemoDev;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "baton-service-load-"));
-  demo = await startDemoServices({ basePort: 0 });
-  await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
-  server = await startDevServer({
-    port: 0,
-    workflowsDir: join(import.meta.dirname, "fixtures", "workflows"),
-    servicesFile: join(dir, "services.yaml"),
-    dataDir: join(dir, "data"),
-    skipDelays: true,
-    log: () => {},
-    out: () => {},
-  });
+  dev = await startDemoDev("service-load");
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await demo?.close();
-  await rm(dir, { recursive: true, force: true });
+  await dev?.stop();
 });
 
-async function api<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  body?: unknown,
-  type = "application/json",
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { "content-type": type },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text === "" ? null : JSON.parse(text)) as T };
-}
+const api: DemoDev["api"] = (method, path, body, type) => dev.api(method, path, body, type);
 
 describe("GET /services/{name}/load on baton dev", () => {
   it("counts the calls executions made per instance, with shares and a verdict", async () => {
     // Prepare: two instances of one demo service, and a workflow calling it for 12 items
-    const url = demo.services.get("inventory")?.url ?? "";
+    const url = dev.demo.services.get("inventory")?.url ?? "";
     const registered = await api("PUT", "/services/pair", {
       instances: [
         { id: "pair-a", url },
@@ -88,7 +56,7 @@ describe("GET /services/{name}/load on baton dev", () => {
       if (Date.now() > deadline) throw new Error("the fan-out did not finish");
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    await server.runtime.idle();
+    await dev.server.runtime.idle();
     const { status, body } = await api<LoadReport>("GET", "/services/pair/load?threshold=1");
     // Assess
     expect(status).toBe(200);

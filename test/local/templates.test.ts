@@ -2,55 +2,24 @@
  * Templates on `baton dev`, over real HTTP: the shipped templates listed, a workflow created from
  * one, run, re-created unchanged and updated as a new version; every problem of a request.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
-import { type DevServer, startDevServer } from "../../lib/local/server.ts";
 import type { ExecutionDocument } from "../../lib/runtime/records/document.ts";
+import { type DemoDev, startDemoDev } from "../support/demo-dev.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 
-let dir: string;
-let demo: DemoServices;
-let server: DevServer;
+let dev: DemoDev;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "baton-templates-"));
-  demo = await startDemoServices({ basePort: 0 });
-  await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
-  server = await startDevServer({
-    port: 0,
-    workflowsDir: join(import.meta.dirname, "fixtures", "workflows"),
-    servicesFile: join(dir, "services.yaml"),
-    templatesDir: join(ROOT, "templates"),
-    dataDir: join(dir, "data"),
-    skipDelays: true,
-    log: () => {},
-    out: () => {},
-  });
+  dev = await startDemoDev("templates", { templatesDir: join(ROOT, "templates") });
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await demo?.close();
-  await rm(dir, { recursive: true, force: true });
+  await dev?.stop();
 });
 
-async function api<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text === "" ? null : JSON.parse(text)) as T };
-}
+const api: DemoDev["api"] = (method, path, body, type) => dev.api(method, path, body, type);
 
 const create = (body: unknown) => api("POST", "/workflows/from-template", body);
 const errorPaths = (body: unknown) =>
@@ -185,7 +154,7 @@ describe("templates on baton dev", () => {
     expect((await create("{")).status).toBe(400);
     const reserved = await create({ template: "saga", name: "from-template" });
     expect(errorPaths(reserved.body)).toStrictEqual(["/name"]);
-    const put = await fetch(`${server.url}/workflows/from-template`, {
+    const put = await fetch(`${dev.server.url}/workflows/from-template`, {
       method: "PUT",
       headers: { "content-type": "application/yaml" },
       body: "workflow: from-template\nsteps: [{ id: a, call: inventory GET /a }]\n",
