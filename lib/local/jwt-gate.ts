@@ -9,15 +9,18 @@
  * (`GET /`, `GET /console/{asset}`) are open, as the stack's console routes are: they hold no
  * data, and the page then calls the API with a token the user pastes.
  */
+
+import { Router } from "../runtime/api/router.ts";
+import { consoleRoutes } from "../runtime/api/routes/console.ts";
 import { JwtRejectedError, type JwtVerifier } from "../runtime/auth/jwt-verifier.ts";
 import type { ProxyEvent, ProxyHandler, ProxyResult } from "./http-adapter.ts";
 
 /** The routes the stack leaves open (`BatonApi.addConsole`): the console's page and assets. */
-const OPEN_PATH = /^\/(console\/[^/]+)?$/;
+const OPEN_ROUTES = new Router(consoleRoutes);
 
 export function jwtGate(verifier: JwtVerifier, handler: ProxyHandler): ProxyHandler {
   return async (event: ProxyEvent): Promise<ProxyResult> => {
-    if (event.httpMethod === "GET" && OPEN_PATH.test(event.path)) return handler(event);
+    if (OPEN_ROUTES.matches(event.httpMethod, event.path)) return handler(event);
     const header = Object.entries(event.headers).find(
       ([name]) => name.toLowerCase() === "authorization",
     )?.[1];

@@ -40,6 +40,14 @@ export class Router<D> {
     return this.#routes;
   }
 
+  /** Whether a route of this router answers `method` on `path` (as `handle` would pick it). */
+  matches(method: string, path: string): boolean {
+    const segments = split(path);
+    return this.#routes.some(
+      (r) => r.method === method && match(r.segments, segments) !== undefined,
+    );
+  }
+
   async handle(request: HttpRequest, deps: D): Promise<ApiResponse> {
     const segments = split(request.path);
     const allowed: string[] = [];
