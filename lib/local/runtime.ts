@@ -108,6 +108,12 @@ export interface LocalRuntimeOptions {
   readonly busRetryDelaysMs?: readonly number[];
   /** Registry lookups are cached this long. @default 1000 */
   readonly registryCacheMs?: number;
+  /**
+   * Successful call outcomes are added up this long and written to the circuit's window as one
+   * increment (`CircuitBreakerOptions.countFlushMs`; a failure writes them at once).
+   * @default 250, 0 when `registryCacheMs` is 0
+   */
+  readonly circuitCountFlushMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -177,14 +183,17 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     secrets,
     ...fetchOption,
   });
+  // One process makes every call: its outcomes are written to the window in sums, not one by one.
+  const circuit = new CircuitBreaker({
+    store: options.registry,
+    events: publisher,
+    readCacheMs: cacheMs,
+    serveStaleMs: SERVE_STALE_MS,
+    countFlushMs: options.circuitCountFlushMs ?? (cacheMs > 0 ? 250 : 0),
+  });
   const baseDeps: ServiceCallDeps = {
     registry,
-    circuit: new CircuitBreaker({
-      store: options.registry,
-      events: publisher,
-      readCacheMs: cacheMs,
-      serveStaleMs: SERVE_STALE_MS,
-    }),
+    circuit,
     events: publisher,
     secrets,
     clock: systemClock,
@@ -320,6 +329,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     stop: async () => {
       for (const schedule of schedules) schedule.stop();
       await engine.close();
+      await circuit.flush();
       await suspects.idle();
       await bus.idle();
       await deadLetters.flush();

@@ -40,6 +40,7 @@ import { releaseOnStatusChange } from "../runtime/limits/concurrency.ts";
 import type { SlotStore } from "../runtime/limits/slot-store.ts";
 import { MemoryLoadStore } from "../runtime/load/memory-load-store.ts";
 import { consoleLogger } from "../runtime/logger.ts";
+import { SoleWriterPauseStore } from "../runtime/pause/sole-writer-pause-store.ts";
 import { starterDelta } from "../runtime/records/observe.ts";
 import type { SignalStore } from "../runtime/records/signal-store.ts";
 import type { FinishedRun } from "../runtime/records/updater.ts";
@@ -181,7 +182,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const controlPlane = await openControlPlane(dynamo.client, compiled);
 
     const slots = new DynamoSlotStore({ client: dynamo.client, tableName: TABLES.executions });
-    const pauses = new DynamoPauseStore({ client: dynamo.client, tableName: TABLES.executions });
+    // This process is the flags' only writer (its API), so each execution's flag is read once.
+    const pauses = new SoleWriterPauseStore(
+      new DynamoPauseStore({ client: dynamo.client, tableName: TABLES.executions }),
+    );
     // One process is every caller: the load counters stay in memory (no DynamoDB request per call,
     // which baton dev's throughput would pay), shared by the service calls and the API.
     const load = new MemoryLoadStore();

@@ -276,7 +276,7 @@ describe("the handler returns inside its time budget", () => {
       store: {
         readCircuit: (s) => delay(400).then(() => store.readCircuit(s)),
         writeCircuit: (s, n, v) => delay(400).then(() => store.writeCircuit(s, n, v)),
-        countCall: (s, b, n, f) => delay(400).then(() => store.countCall(s, b, n, f)),
+        countCalls: (s, b, n, f) => delay(400).then(() => store.countCalls(s, b, n, f)),
         readCalls: (s) => delay(400).then(() => store.readCalls(s)),
       },
       events,

@@ -14,7 +14,7 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { CircuitStore } from "../circuit/circuit-store.ts";
+import type { CallCounts, CircuitStore } from "../circuit/circuit-store.ts";
 import { type Clock, systemClock } from "../circuit/clock.ts";
 import { UnknownServiceError } from "../errors.ts";
 import {
@@ -218,9 +218,14 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
     }
   }
 
-  async countCall(service: string, bucket: number, slots: number, failed: boolean): Promise<void> {
+  async countCalls(
+    service: string,
+    bucket: number,
+    slots: number,
+    counts: CallCounts,
+  ): Promise<void> {
     const slotKey = key(service, `${CALLS_PREFIX}${bucket % slots}`);
-    const values = { ":bucket": N(bucket), ":one": N(1), ":failed": N(failed ? 1 : 0) };
+    const values = { ":bucket": N(bucket), ":one": N(counts.calls), ":failed": N(counts.failures) };
     // Two tries of add-then-reset settle every race: a reset lost to another caller's reset of the
     // same bucket is followed by an add that then succeeds.
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -243,7 +248,12 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
         await this.#client.send(
           new PutItemCommand({
             TableName: this.#table,
-            Item: { ...slotKey, bucket: N(bucket), calls: N(1), failures: N(failed ? 1 : 0) },
+            Item: {
+              ...slotKey,
+              bucket: N(bucket),
+              calls: N(counts.calls),
+              failures: N(counts.failures),
+            },
             ConditionExpression: "attribute_not_exists(pk) OR #bucket < :bucket",
             ExpressionAttributeNames: { "#bucket": "bucket" },
             ExpressionAttributeValues: { ":bucket": N(bucket) },

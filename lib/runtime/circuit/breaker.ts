@@ -12,6 +12,12 @@
  * The breaker protects the services, not Baton: if its own store fails (throttling), calls go
  * through as if CLOSED and the error is logged.
  *
+ * Outcomes may be added up in the process for `countFlushMs` and written as one atomic increment
+ * per bucket (still an ADD: no count of another process is lost). A failure first writes every
+ * outcome the process holds for its service, so the decision to open sees all of them, as it would
+ * with a write per call; another process's successes may reach the window up to `countFlushMs`
+ * late, which can only make the failure rate look higher for that long.
+ *
  * It is advisory, so the read before each call may come from a short in-process cache
  * (`readCacheMs`): a circuit another container opened is seen up to that much later, and the
  * call's time budget is spent on the call, not on a store that is slow under load. Transitions
@@ -70,6 +76,20 @@ export interface CircuitBreakerOptions {
    * background, so calls never wait for the store once it has been read. @default 0
    */
   readonly serveStaleMs?: number;
+  /**
+   * How long successes are added up in this process before they are written (0: one write per
+   * outcome). A process that may be frozen or killed between calls (a Lambda container) loses
+   * what it holds: keep it 0 there. @default 0
+   */
+  readonly countFlushMs?: number;
+}
+
+/** Outcomes of one service's bucket not written yet. */
+interface PendingCounts {
+  readonly service: string;
+  readonly bucket: number;
+  calls: number;
+  failures: number;
 }
 
 interface CachedRead {
@@ -96,6 +116,10 @@ export class CircuitBreaker {
   readonly #serveStaleMs: number;
   readonly #cache = new Map<string, CachedRead>();
   readonly #reading = new Map<string, Promise<CircuitRecord>>();
+  readonly #countFlushMs: number;
+  /** By `<service> <bucket>`. */
+  readonly #pending = new Map<string, PendingCounts>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: CircuitBreakerOptions) {
     this.#store = options.store;
@@ -106,6 +130,29 @@ export class CircuitBreaker {
     this.#logger = options.logger ?? consoleLogger;
     this.#readCacheMs = Math.max(0, options.readCacheMs ?? 0);
     this.#serveStaleMs = this.#readCacheMs > 0 ? Math.max(0, options.serveStaleMs ?? 0) : 0;
+    this.#countFlushMs = Math.max(0, options.countFlushMs ?? 0);
+  }
+
+  /** Writes every outcome added up so far (`countFlushMs`); the runtime calls it before stopping. */
+  async flush(service?: string): Promise<void> {
+    if (service === undefined && this.#flushTimer !== undefined) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
+    const due = [...this.#pending.entries()].filter(
+      ([, p]) => service === undefined || p.service === service,
+    );
+    for (const [key] of due) this.#pending.delete(key);
+    await Promise.all(
+      due.map(([, p]) =>
+        this.#guard(p.service, () =>
+          this.#store.countCalls(p.service, p.bucket, WINDOW_BUCKETS, {
+            calls: p.calls,
+            failures: p.failures,
+          }),
+        ),
+      ),
+    );
   }
 
   /**
@@ -286,7 +333,32 @@ export class CircuitBreaker {
 
   async #count(permit: CircuitPermit, failed: boolean): Promise<void> {
     const bucket = Math.floor(this.#clock.now() / bucketMs(permit.config));
-    await this.#store.countCall(permit.service, bucket, WINDOW_BUCKETS, failed);
+    if (this.#countFlushMs === 0) {
+      await this.#store.countCalls(permit.service, bucket, WINDOW_BUCKETS, {
+        calls: 1,
+        failures: failed ? 1 : 0,
+      });
+      return;
+    }
+    const key = `${permit.service} ${bucket}`;
+    const pending = this.#pending.get(key) ?? {
+      service: permit.service,
+      bucket,
+      calls: 0,
+      failures: 0,
+    };
+    pending.calls += 1;
+    if (failed) pending.failures += 1;
+    this.#pending.set(key, pending);
+    // A failure is judged on every outcome this process knows: its service's counts go now.
+    if (failed) await this.flush(permit.service);
+    else if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = undefined;
+        void this.flush();
+      }, this.#countFlushMs);
+      this.#flushTimer.unref?.();
+    }
   }
 
   /** A failed probe opens the circuit again; only its owner may (a lost lease: another decides). */

@@ -5,6 +5,12 @@
  */
 import type { CallBucket, CircuitRecord } from "../registry/registry-model.ts";
 
+/** Calls to add to a bucket, and how many of them failed. */
+export interface CallCounts {
+  readonly calls: number;
+  readonly failures: number;
+}
+
 export interface CircuitStore {
   /** The current circuit; `CLOSED_CIRCUIT` (version 0) when none was written yet. */
   readCircuit(service: string): Promise<CircuitRecord>;
@@ -14,11 +20,11 @@ export interface CircuitStore {
    */
   writeCircuit(service: string, next: CircuitRecord, expectedVersion: number): Promise<boolean>;
   /**
-   * Counts one call (and one failure if `failed`) in time bucket `bucket`, held in slot
-   * `bucket % slots`. A slot holding an older bucket starts over from this call; a slot already
-   * holding a newer bucket drops it (the call is older than the window).
+   * Adds `counts` (calls, and the failures among them) to time bucket `bucket`, held in slot
+   * `bucket % slots`, atomically. A slot holding an older bucket starts over from these counts; a
+   * slot already holding a newer bucket drops them (the calls are older than the window).
    */
-  countCall(service: string, bucket: number, slots: number, failed: boolean): Promise<void>;
+  countCalls(service: string, bucket: number, slots: number, counts: CallCounts): Promise<void>;
   /** Every slot's bucket and counts (old buckets included: the caller picks its window). */
   readCalls(service: string): Promise<readonly CallBucket[]>;
 }

@@ -4,7 +4,7 @@
  * concurrent callers interleave as they would against a remote table.
  */
 
-import type { CircuitStore } from "../circuit/circuit-store.ts";
+import type { CallCounts, CircuitStore } from "../circuit/circuit-store.ts";
 import { type Clock, systemClock } from "../circuit/clock.ts";
 import { UnknownServiceError } from "../errors.ts";
 import {
@@ -134,7 +134,12 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
     return true;
   }
 
-  async countCall(service: string, bucket: number, slots: number, failed: boolean): Promise<void> {
+  async countCalls(
+    service: string,
+    bucket: number,
+    slots: number,
+    added: CallCounts,
+  ): Promise<void> {
     await this.#tick();
     const counts = this.#calls.get(service) ?? new Map<number, CallBucket>();
     this.#calls.set(service, counts);
@@ -142,7 +147,11 @@ export class InMemoryRegistryStore implements RegistryStore, CircuitStore {
     const current = counts.get(slot);
     if (current !== undefined && current.bucket > bucket) return;
     const base = current?.bucket === bucket ? current : { bucket, calls: 0, failures: 0 };
-    counts.set(slot, { bucket, calls: base.calls + 1, failures: base.failures + (failed ? 1 : 0) });
+    counts.set(slot, {
+      bucket,
+      calls: base.calls + added.calls,
+      failures: base.failures + added.failures,
+    });
   }
 
   async readCalls(service: string): Promise<readonly CallBucket[]> {

@@ -110,7 +110,7 @@ describe("circuit reads served from the breaker's cache", () => {
       store: {
         readCircuit: read,
         writeCircuit: (s, n, v) => gated.writeCircuit(s, n, v),
-        countCall: (s, b, n, f) => gated.countCall(s, b, n, f),
+        countCalls: (s, b, n, f) => gated.countCalls(s, b, n, f),
         readCalls: (s) => gated.readCalls(s),
       },
       events: new RecordingPublisher(),

@@ -339,7 +339,7 @@ describe("circuit breaker when its store fails", () => {
   const failingStore: CircuitStore = {
     readCircuit: () => Promise.reject(throttled()),
     writeCircuit: () => Promise.reject(throttled()),
-    countCall: () => Promise.reject(throttled()),
+    countCalls: () => Promise.reject(throttled()),
     readCalls: () => Promise.reject(throttled()),
   };
 
