@@ -2,12 +2,15 @@
  * Deliveries the local bus has not finished, on disk: EventBridge keeps an event it accepted until
  * its targets took it (at-least-once); an in-memory bus loses whatever was in flight when the
  * process dies, and an execution record then waits for a status or a `Step Compensated` that
- * will never come. Each delivery is written (`<dir>/<event id>.<n>.json`, synchronously) before
- * it starts and removed when its target took it or it was dead-lettered; the next process
- * delivers what is left (`pending`). In memory only (nothing kept) when no directory is given.
+ * will never come. Each delivery is appended to `<dir>/outbox.log` (synchronously: `append-log.ts`)
+ * before it starts, and a line saying it is done when its target took it or it was
+ * dead-lettered; the next process delivers what has no done line (`pending`). Outboxes of earlier
+ * versions (a file per delivery) are read too. In memory only (nothing kept) when no directory is
+ * given.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { AppendLog } from "./append-log.ts";
 import type { BusEvent } from "./event-bus.ts";
 
 export interface PendingDelivery {
@@ -15,26 +18,75 @@ export interface PendingDelivery {
   readonly event: BusEvent;
 }
 
+/** A line of the log: a delivery started (`add`) or finished (`done`). */
+type OutboxLine =
+  | { readonly add: number; readonly delivery: PendingDelivery }
+  | { readonly done: number };
+
+const LOG_FILE = "outbox.log";
+/** Rewritten (unfinished deliveries only) once this big. */
+const COMPACT_ABOVE = 4 * 1024 * 1024;
+
 export class DeliveryOutbox {
-  readonly #dir: string | undefined;
+  readonly #log: AppendLog | undefined;
   #next = 0;
+  /** Lines of the deliveries not finished yet, by handle: what a rewrite keeps. */
+  readonly #open = new Map<number, string>();
+  /** What the previous process left unfinished (kept in the log until taken and restarted). */
+  #left = new Map<number, PendingDelivery>();
 
   constructor(dir?: string) {
-    this.#dir = dir;
-    if (dir !== undefined) mkdirSync(dir, { recursive: true });
+    if (dir === undefined) return;
+    mkdirSync(dir, { recursive: true });
+    const left: PendingDelivery[] = [];
+    const keep = (delivery: PendingDelivery | undefined): void => {
+      if (typeof delivery?.rule === "string" && typeof delivery.event?.id === "string")
+        left.push(delivery);
+    };
+    const legacy: string[] = [];
+    for (const name of readdirSync(dir)) {
+      if (name === LOG_FILE) continue;
+      const file = join(dir, name);
+      legacy.push(file);
+      // A file per delivery: what earlier versions kept.
+      if (!name.endsWith(".json")) continue;
+      try {
+        keep(JSON.parse(readFileSync(file, "utf8")) as PendingDelivery);
+      } catch {
+        // A torn file: the delivery it held is lost, as it would have been without the outbox.
+      }
+    }
+    const started = new Map<number, PendingDelivery>();
+    for (const line of AppendLog.read(join(dir, LOG_FILE)) as OutboxLine[]) {
+      if (typeof line !== "object" || line === null) continue;
+      if ("add" in line) started.set(line.add, line.delivery);
+      else if ("done" in line) started.delete(line.done);
+    }
+    for (const delivery of started.values()) keep(delivery);
+    for (const delivery of left) {
+      this.#next += 1;
+      this.#left.set(this.#next, delivery);
+      this.#open.set(this.#next, JSON.stringify({ add: this.#next, delivery }));
+    }
+    this.#log = new AppendLog(join(dir, LOG_FILE), [...this.#open.values()], {
+      compactAbove: COMPACT_ABOVE,
+    });
+    for (const file of legacy) rmSync(file, { force: true });
   }
 
   /** Notes a delivery about to start; returns its handle for `done`. */
-  add(delivery: PendingDelivery): string | undefined {
-    const dir = this.#dir;
-    if (dir === undefined) return undefined;
+  add(delivery: PendingDelivery): number | undefined {
+    const log = this.#log;
+    if (log === undefined) return undefined;
     this.#next += 1;
-    const file = join(dir, `${delivery.event.id}.${this.#next}.json`);
+    const handle = this.#next;
     try {
-      writeFileSync(`${file}.tmp`, JSON.stringify(delivery));
-      renameSync(`${file}.tmp`, file);
-      return file;
+      const line = JSON.stringify({ add: handle, delivery } satisfies OutboxLine);
+      this.#open.set(handle, line);
+      log.append(line, () => [...this.#open.values()]);
+      return handle;
     } catch (error) {
+      this.#open.delete(handle);
       // Delivery still happens; only its survival of a crash is lost.
       console.error(
         `baton dev: delivery of event ${delivery.event.id} not kept on disk: ${String(error)}`,
@@ -44,30 +96,30 @@ export class DeliveryOutbox {
   }
 
   /** The delivery finished (taken, or dead-lettered). */
-  done(handle: string | undefined): void {
-    if (handle !== undefined) rmSync(handle, { force: true });
+  done(handle: number | undefined): void {
+    const log = this.#log;
+    if (handle === undefined || log === undefined || !this.#open.delete(handle)) return;
+    try {
+      log.append(JSON.stringify({ done: handle } satisfies OutboxLine), () => [
+        ...this.#open.values(),
+      ]);
+    } catch (error) {
+      // Delivered again after a crash: the targets take duplicates.
+      console.error(`baton dev: finished delivery not noted on disk: ${String(error)}`);
+    }
   }
 
-  /** Deliveries a previous process left unfinished, oldest event first; removed from disk. */
+  /**
+   * Deliveries a previous process left unfinished, oldest event first. The caller restarts them
+   * at once (each is added again as it starts); their old lines are closed after that, so a crash
+   * in between loses none.
+   */
   takePending(): PendingDelivery[] {
-    const dir = this.#dir;
-    if (dir === undefined) return [];
-    const pending: PendingDelivery[] = [];
-    for (const name of readdirSync(dir)) {
-      const file = join(dir, name);
-      if (!name.endsWith(".json")) {
-        rmSync(file, { force: true });
-        continue;
-      }
-      try {
-        const delivery = JSON.parse(readFileSync(file, "utf8")) as PendingDelivery;
-        if (typeof delivery.rule === "string" && typeof delivery.event?.id === "string")
-          pending.push(delivery);
-      } catch {
-        // A torn file: the delivery it held is lost, as it would have been without the outbox.
-      }
-      rmSync(file, { force: true });
-    }
-    return pending.sort((a, b) => a.event.time.localeCompare(b.event.time));
+    const taken = this.#left;
+    this.#left = new Map();
+    queueMicrotask(() => {
+      for (const handle of taken.keys()) this.done(handle);
+    });
+    return [...taken.values()].sort((a, b) => a.event.time.localeCompare(b.event.time));
   }
 }

@@ -4,9 +4,8 @@
  * dynalite has no transactions, TTL or PartiQL; Baton's stores use none of them.
  */
 import { mkdir } from "node:fs/promises";
-import type { Server } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { Worker } from "node:worker_threads";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ensureTable,
@@ -16,15 +15,25 @@ import {
   workflowsTable,
 } from "../runtime/aws/table-schema.ts";
 
-type Dynalite = (options: {
-  path?: string;
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-}) => Server;
-
-// dynalite ships no type declarations: load it through require and type the one call we make.
-const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
+/**
+ * dynalite runs in a worker thread: its request parsing, validation and LevelDB work are most of
+ * what a DynamoDB request costs locally, and on the main thread they competed with the engine,
+ * the API and the service calls for one core. The clients still reach it over loopback HTTP, as
+ * they reach DynamoDB. The worker is plain CommonJS (no TypeScript loader).
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const dynalite = require(workerData.dynalite);
+const server = dynalite(workerData.options);
+server.once("error", (error) => parentPort.postMessage({ error: String(error) }));
+server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on("message", (message) => {
+  if (message !== "close") return;
+  server.close(() => parentPort.postMessage({ closed: true }));
+  server.closeAllConnections();
+});
+`;
+const DYNALITE_ENTRY = createRequire(import.meta.url).resolve("dynalite");
 
 /** Region of the SDK clients pointed at dynalite (it ignores it; the SDK needs one). Events and ARNs use `LOCAL_REGION`. */
 export const DYNALITE_CLIENT_REGION = "us-east-1";
@@ -52,20 +61,13 @@ export async function startLocalDynamo(options: {
   };
 }): Promise<LocalDynamo> {
   if (options.path !== undefined) await mkdir(options.path, { recursive: true });
-  const server = dynalite({
+  const server = await startWorker({
     ...(options.path === undefined ? {} : { path: options.path }),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = server.port;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -109,9 +111,44 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
   }
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+interface DynaliteWorker {
+  readonly port: number;
+  readonly worker: Worker;
+}
+
+async function startWorker(options: Record<string, unknown>): Promise<DynaliteWorker> {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    execArgv: [],
+    workerData: { dynalite: DYNALITE_ENTRY, options },
   });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`dynalite exited (code ${code})`)));
+      worker.once("message", (message: { port?: number; error?: string }) => {
+        if (message.port !== undefined) resolve(message.port);
+        else reject(new Error(`dynalite did not start: ${message.error}`));
+      });
+    });
+    worker.removeAllListeners("error");
+    worker.removeAllListeners("exit");
+    worker.on("error", (error) => console.error(`baton: local DynamoDB failed: ${String(error)}`));
+    return { port, worker };
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+}
+
+/** Closes dynalite's server (its store closes with it), then ends the thread. */
+async function closeServer(server: DynaliteWorker): Promise<void> {
+  const { worker } = server;
+  await new Promise<void>((resolve) => {
+    const done = (): void => resolve();
+    worker.once("exit", done);
+    worker.once("message", done);
+    worker.postMessage("close");
+  });
+  await worker.terminate();
 }

@@ -1,17 +1,22 @@
 /**
  * What the local engine must not forget across restarts: each execution's input, status and the
- * results of the work it has done (for redrive and crash recovery). One JSON file per execution
- * under `<dataDir>/executions/`, written atomically; in memory only when no directory is given.
+ * results of the work it has done (for redrive and crash recovery). Kept in
+ * `<dataDir>/executions/journal.log`, one line per write holding the whole entry (the last line of
+ * an execution wins; `append-log.ts`); in memory only when no directory is given. Journals of
+ * earlier versions (a file per execution) are read and folded into the log.
  *
- * Writes are synchronous (`writeFileSync` + `renameSync`), batched every 20 ms, or at once with
- * `writeNow` for what must be on disk before anyone hears of it (a new execution, a final status,
- * the start of a compensation): with asynchronous writes, an older snapshot still in flight could
- * be renamed over a newer one, and a `kill -9` then left an execution RUNNING on disk for good.
+ * Writes are synchronous appends, batched every 20 ms, or at once with `writeNow` for what must be
+ * on disk before anyone hears of it (a new execution, a final status, the start of a
+ * compensation, a call about to go out): with asynchronous writes, an older snapshot still in
+ * flight could land after a newer one, and a `kill -9` then left an execution RUNNING for good.
  */
-import { renameSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Json } from "../core/model.ts";
+import { AppendLog } from "./append-log.ts";
+
+const LOG_FILE = "journal.log";
 
 export type EngineStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
@@ -73,28 +78,42 @@ export class ExecutionJournal {
   readonly #dir: string | undefined;
   readonly #entries = new Map<string, ExecutionEntry>();
   readonly #dirty = new Set<string>();
+  /** Each entry's last line in the log (what a rewrite of the log keeps). */
+  readonly #lines = new Map<string, string>();
+  #log: AppendLog | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(dir: string | undefined) {
     this.#dir = dir;
   }
 
-  /** Opens the journal, loading every entry found in `dir`; unreadable files are skipped. */
+  /** Opens the journal, loading every entry found in `dir`; unreadable records are skipped. */
   static async open(dir?: string): Promise<ExecutionJournal> {
     const journal = new ExecutionJournal(dir);
     if (dir === undefined) return journal;
     await mkdir(dir, { recursive: true });
+    // A file per execution: what earlier versions kept. Folded into the log, then removed.
+    const legacy: string[] = [];
     for (const name of await readdir(dir)) {
       if (!name.endsWith(".json")) continue;
       try {
-        const entry = JSON.parse(await readFile(join(dir, name), "utf8")) as ExecutionEntry;
-        if (typeof entry.id === "string" && typeof entry.workflow === "string")
-          journal.#entries.set(entry.id, entry);
+        journal.#load(JSON.parse(await readFile(join(dir, name), "utf8")));
+        legacy.push(join(dir, name));
       } catch {
         // A torn or foreign file: leave it for inspection rather than crash the server.
       }
     }
+    for (const record of AppendLog.read(join(dir, LOG_FILE))) journal.#load(record);
+    for (const entry of journal.#entries.values()) journal.#lines.set(entry.id, serialized(entry));
+    journal.#log = new AppendLog(join(dir, LOG_FILE), [...journal.#lines.values()]);
+    for (const file of legacy) rmSync(file, { force: true });
     return journal;
+  }
+
+  #load(record: unknown): void {
+    const entry = record as ExecutionEntry;
+    if (typeof entry?.id === "string" && typeof entry.workflow === "string")
+      this.#entries.set(entry.id, entry);
   }
 
   get(id: string): ExecutionEntry | undefined {
@@ -143,19 +162,20 @@ export class ExecutionJournal {
 
   #write(id: string): void {
     this.#dirty.delete(id);
-    const dir = this.#dir;
+    const log = this.#log;
     const entry = this.#entries.get(id);
-    if (dir === undefined || entry === undefined) return;
-    const file = join(dir, `${id}.json`);
-    const temporary = `${file}.tmp`;
-    writeFileSync(temporary, serialized(entry));
-    renameSync(temporary, file);
+    if (log === undefined || entry === undefined) return;
+    const line = serialized(entry);
+    this.#lines.set(id, line);
+    log.append(line, () => [...this.#lines.values()]);
   }
 
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.flush();
+    this.#log?.close();
+    this.#log = undefined;
   }
 }
 
