@@ -33,6 +33,7 @@ import { EventHistoryRule } from "./event-history-rule.ts";
 import { ExecutionRecordsRules, RECORDS_TIMEOUT } from "./execution-records-rules.ts";
 import { HealthCheckSchedule } from "./health-check-schedule.ts";
 import { OrchestrationBus } from "./orchestration-bus.ts";
+import { PeerDirectory } from "./peer-directory.ts";
 import { resourcePrefix, stateMachineArn, stateMachineName } from "./physical-names.ts";
 import { PlatformAlarms } from "./platform-alarms.ts";
 import { RegistrySeed } from "./registry-seed.ts";
@@ -213,6 +214,12 @@ export class BatonStack extends Stack {
       auth: config.apiAuth,
       logRetention,
       removalPolicy,
+    });
+    new PeerDirectory(this, "Peers", {
+      api: this.api.api,
+      apiFunction: fns.api,
+      healthCheck: fns["health-check"],
+      regions: config.regions,
     });
     const lambdas = Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, f.function]));
     new PlatformAlarms(this, "PlatformAlarms", {

@@ -33,6 +33,48 @@ function regionsInPolicies(template: Template): string[] {
   return [...new Set([...text.matchAll(/:([a-z]{2}-[a-z]+-\d):/g)].map((m) => m[1] ?? ""))].sort();
 }
 
+const API_DESCRIPTION = "Baton: HTTP API (API Gateway proxy)";
+const HEALTH_CHECK_DESCRIPTION = "Baton: probes every registered service instance";
+
+/** A function's properties, found by its description. */
+function functionNamed(template: Template, description: string): Json {
+  const found = resourcesOf(template, "AWS::Lambda::Function").filter(
+    (f) => (f.Properties as Json).Description === description,
+  );
+  expect(found).toHaveLength(1);
+  return found[0]?.Properties as Json;
+}
+
+const envOf = (fn: Json): Json =>
+  ((fn.Environment as Json | undefined)?.Variables as Json | undefined) ?? {};
+
+/** Every IAM statement of the role a function runs as. */
+function statementsOf(template: Template, fn: Json): Json[] {
+  const [roleId] = (fn.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"];
+  return resourcesOf(template, "AWS::IAM::Policy")
+    .filter(
+      (p) => JSON.stringify((p.Properties as Json).Roles) === JSON.stringify([{ Ref: roleId }]),
+    )
+    .flatMap((p) => ((p.Properties as Json).PolicyDocument as Json).Statement as Json[]);
+}
+
+/** Statements, across every policy of the template, that allow reading CloudWatch metrics. */
+const metricReads = (template: Template): Json[] =>
+  resourcesOf(template, "AWS::IAM::Policy")
+    .flatMap((p) => ((p.Properties as Json).PolicyDocument as Json).Statement as Json[])
+    .filter((s) => JSON.stringify(s.Action).includes("cloudwatch:GetMetric"));
+
+/** The API URL the stack gives its functions: the REST API's id, the Region, stage v1. */
+const apiUrlOf = (template: Template, region: string): Json => {
+  const [apiId] = Object.keys(template.findResources("AWS::ApiGateway::RestApi"));
+  return {
+    "Fn::Join": [
+      "",
+      ["https://", { Ref: apiId }, `.execute-api.${region}.`, { Ref: "AWS::URLSuffix" }, "/v1"],
+    ],
+  };
+};
+
 describe("two peer Regions", () => {
   let built: ReturnType<typeof synthPeers>;
   beforeAll(() => {
@@ -118,6 +160,27 @@ describe("two peer Regions", () => {
     ]);
   });
 
+  it("GET /peers: the API knows its URL and every Region and may read metrics in its own Region only; the health check announces the URL", () => {
+    for (const [index, region] of REGIONS.entries()) {
+      const template = built.templates[index] as Template;
+      const api = functionNamed(template, API_DESCRIPTION);
+      const healthCheck = functionNamed(template, HEALTH_CHECK_DESCRIPTION);
+      expect(envOf(api).BATON_API_URL).toEqual(apiUrlOf(template, region));
+      expect(envOf(api).BATON_PEER_REGIONS).toBe("eu-west-1,us-east-1");
+      expect(envOf(healthCheck).BATON_API_URL).toEqual(apiUrlOf(template, region));
+      expect(envOf(healthCheck).BATON_PEER_REGIONS).toBeUndefined();
+      const reads = {
+        Action: "cloudwatch:GetMetricData",
+        Effect: "Allow",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": region } },
+      };
+      expect(statementsOf(template, api)).toContainEqual(reads);
+      // Only the API reads metrics: not the publish function that shares its other grants.
+      expect(metricReads(template)).toEqual([reads]);
+    }
+  });
+
   it("passes cdk-nag AwsSolutions on both stacks", () => {
     Validations.of(built.app).addPlugins(new AwsSolutionsChecks(built.app, { verbose: true }));
     const report = new AwsSolutionsChecks().validateScope(built.app);
@@ -135,6 +198,15 @@ describe("baton:regions", () => {
     const { stacks, templates } = synthPeers(["eu-central-1"]);
     expect(stacks.map((s) => [s.stackName, s.region])).toEqual([["Baton-test", "eu-central-1"]]);
     expect(resourcesOf(templates[0] as Template, "AWS::DynamoDB::GlobalTable")).toEqual([]);
+  });
+
+  it("with one Region announces the API URL but names no peer and reads no metric", () => {
+    const { templates } = synthPeers(["eu-central-1"]);
+    const template = templates[0] as Template;
+    const api = functionNamed(template, API_DESCRIPTION);
+    expect(envOf(api).BATON_API_URL).toEqual(apiUrlOf(template, "eu-central-1"));
+    expect(envOf(api).BATON_PEER_REGIONS).toBeUndefined();
+    expect(metricReads(template)).toEqual([]);
   });
 
   it("reads a JSON list, JSON text or comma-separated names", () => {

@@ -256,6 +256,7 @@ describe("handlers", () => {
         ...POWERTOOLS,
       ],
       "health-check": [
+        "BATON_API_URL",
         "BATON_CATALOGUE_FILE",
         "BATON_DLQ_URL",
         "BATON_EVENT_BUS",
@@ -266,6 +267,7 @@ describe("handlers", () => {
         ...POWERTOOLS,
       ],
       api: [
+        "BATON_API_URL",
         "BATON_AWAIT_SIGNAL_ARN",
         "BATON_CATALOGUE_FILE",
         "BATON_DLQ_URL",

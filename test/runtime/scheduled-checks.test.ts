@@ -8,6 +8,7 @@ import { ManualClock } from "../../lib/runtime/circuit/clock.ts";
 import { MemoryDriftStore } from "../../lib/runtime/contracts/drift-store.ts";
 import { RecordingPublisher } from "../../lib/runtime/events.ts";
 import type { Logger } from "../../lib/runtime/logger.ts";
+import { MemoryPeerStore, type PeerStore } from "../../lib/runtime/peers/peer-store.ts";
 import { InMemoryRegistryStore } from "../../lib/runtime/registry/memory-store.ts";
 import { handleScheduledChecks } from "../../lib/runtime/scheduled-checks.ts";
 import { WorkflowCatalogue } from "../../lib/runtime/workflow-catalogue.ts";
@@ -91,5 +92,51 @@ describe("handleScheduledChecks", () => {
     // Assess
     expect([summary.checked, summary.contracts]).toEqual([1, undefined]);
     expect(errors).toEqual(["contract refresh failed: Error: catalogue unreadable"]);
+  });
+
+  it("writes this Region's heartbeat on the schedule's tick, not on a suspect's probe", async () => {
+    // Prepare
+    const { health } = await setup();
+    const store = new MemoryPeerStore();
+    const heartbeat = { store, region: "eu-west-1", apiUrl: "https://eu/v1/", clock: () => 7 };
+    // Act
+    await handleScheduledChecks(
+      {
+        "detail-type": "Instance Suspected",
+        detail: { service: "inventory", instance: "inventory-a" },
+      },
+      { health, heartbeat },
+    );
+    const afterSuspect = await store.list();
+    await handleScheduledChecks({ "detail-type": "Scheduled Event" }, { health, heartbeat });
+    // Assess
+    expect([afterSuspect, await store.list()]).toEqual([
+      [],
+      [{ region: "eu-west-1", apiUrl: "https://eu/v1", lastSeen: 7 }],
+    ]);
+  });
+
+  it("still probes when the heartbeat cannot be written, and logs why", async () => {
+    // Prepare
+    const { health } = await setup();
+    const warnings: string[] = [];
+    const failing: PeerStore = {
+      put: () => Promise.reject(new Error("ProvisionedThroughputExceeded")),
+      list: async () => [],
+    };
+    // Act
+    const summary = await handleScheduledChecks(
+      {},
+      {
+        health: {
+          ...health,
+          logger: { ...health.logger, warn: (m, a) => warnings.push(`${m}: ${String(a?.error)}`) },
+        },
+        heartbeat: { store: failing, region: "eu-west-1", apiUrl: "https://eu/v1" },
+      },
+    );
+    // Assess
+    expect(summary.checked).toBe(1);
+    expect(warnings).toEqual(["peer heartbeat not written: Error: ProvisionedThroughputExceeded"]);
   });
 });

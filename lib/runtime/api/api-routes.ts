@@ -13,6 +13,7 @@ import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { pauseRoutes } from "./routes/pause.ts";
+import { peerRoutes } from "./routes/peers.ts";
 import { serviceRoutes } from "./routes/services.ts";
 import { signalRoutes } from "./routes/signals.ts";
 import { workflowManagementRoutes } from "./routes/workflow-management.ts";
@@ -29,6 +30,7 @@ export const apiRoutes = [
   ...signalRoutes,
   ...serviceRoutes,
   ...driftRoutes,
+  ...peerRoutes,
   ...dlqRoutes,
 ] as const;
 

@@ -11,6 +11,7 @@ import type { EventHistoryStore } from "../history/bus-history.ts";
 import type { EventReplayer } from "../history/replay.ts";
 import type { InstanceLoadStore } from "../load/load-store.ts";
 import type { Logger } from "../logger.ts";
+import type { PeersDeps } from "../peers/peer-list.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
 import type { ControlPlaneDeps } from "../workflows/versions.ts";
 import type { InputValidator } from "./input-validation.ts";
@@ -59,6 +60,11 @@ export interface ApiDeps extends ExecutionsDeps, EventsApiDeps {
   readonly drift?: DriftStore;
   /** The Region whose workflows this API serves (the key of its drift records). @default `local` */
   readonly region?: string;
+  /**
+   * The peer heartbeats and replication lag (`GET /peers`, docs/peers.md). Absent: `GET /peers`
+   * answers 503. @default none
+   */
+  readonly peers?: PeersDeps;
   /** The load counters every service caller shares (`GET /services/{name}/load`). @default none (503) */
   readonly load?: InstanceLoadStore;
   /** Picks among an alias's weighted versions. @default Math.random */

@@ -686,6 +686,36 @@ const components: Schema = {
         },
       },
     },
+    Peer: {
+      type: "object",
+      required: ["region", "apiUrl", "self", "lastSeen", "replicationLatencyMs", "status"],
+      properties: {
+        region: { type: "string", description: "The Region (`local` or `--region` in baton dev)." },
+        apiUrl: nullable({
+          type: "string",
+          description:
+            "Its API base URL, from its heartbeat; null for a Region not heard from yet.",
+        }),
+        self: { type: "boolean", description: "Whether it is the Region answering." },
+        lastSeen: nullable({
+          ...isoTime,
+          description:
+            "Its last heartbeat (written every minute by its health check) as this Region's replica has it; null if none arrived yet.",
+        }),
+        replicationLatencyMs: nullable({
+          type: "integer",
+          minimum: 0,
+          description:
+            "Milliseconds a registry write made here takes to reach it: the latest minute of the global table's ReplicationLatency metric (0 between baton dev instances sharing one store). Null for the answering Region, with one Region, when the metric has no figure in the last 15 minutes, or when it could not be read (then latencyError says why).",
+        }),
+        status: {
+          type: "string",
+          enum: ["up", "stale", "unseen"],
+          description:
+            "up: heard from within 5 minutes (the answering Region always); stale: its last heartbeat is older; unseen: deployed (baton:regions) but no heartbeat arrived yet.",
+        },
+      },
+    },
     DriftReport: {
       type: "object",
       required: ["service", "region", "source", "checkedAt", "driftSince", "workflows"],
@@ -1513,6 +1543,48 @@ const paths: Schema = {
           ),
         },
         [...STORE],
+      ),
+    },
+  },
+  "/peers": {
+    get: {
+      operationId: "listPeers",
+      tags: ["operations"],
+      summary: "The peer Regions sharing this registry",
+      description:
+        "The answering Region first, then every Region that shares the registry (a DynamoDB global table with baton:regions; one store between baton dev instances), from the heartbeats each Region's health check writes into it and the Regions the deployment names, with their API URLs and how far behind their replicas are (docs/peers.md). One Region lists itself only. 400: a query parameter other than status, or an unknown status.",
+      parameters: [
+        query(
+          "status",
+          { type: "string", enum: ["up", "stale", "unseen"] },
+          "Only the Regions in this status.",
+        ),
+      ],
+      responses: responses(
+        {
+          "200": json(
+            {
+              type: "object",
+              required: ["self", "replication", "items"],
+              properties: {
+                self: { type: "string", description: "The answering Region." },
+                replication: {
+                  type: "string",
+                  enum: ["dynamodb-global-table", "shared-local-store", "none"],
+                  description:
+                    "How the registry reaches the peers, hence where the lags come from: CloudWatch, none needed (one store), or no peers.",
+                },
+                items: { type: "array", items: ref("Peer") },
+                latencyError: {
+                  type: "string",
+                  description: "Why the lags are null: the metric read failed.",
+                },
+              },
+            },
+            "The Regions, the answering one first, then by name.",
+          ),
+        },
+        [400, ...STORE],
       ),
     },
   },

@@ -24,6 +24,7 @@ import { DynamoSlotStore } from "./dynamo-slot-store.ts";
 import { DynamoWorkflowStore } from "./dynamo-workflow-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
+import { peersFromEnv } from "./peers-from-env.ts";
 import { logger } from "./powertools-logger.ts";
 import { SfnExecutionEngine } from "./sfn-engine.ts";
 import { SfnWorkflowDeployer } from "./sfn-workflow-deployer.ts";
@@ -89,6 +90,7 @@ async function buildDefaultApiDeps(): Promise<ApiDeps> {
     registry: new RegistryService({ store: getDefaultRegistryStore(), events: publisher }),
     drift: new DynamoDriftStore({ client: clients.dynamo, tableName: registryTable }),
     ...(process.env.AWS_REGION === undefined ? {} : { region: process.env.AWS_REGION }),
+    peers: peersFromEnv(),
     dlq,
     inputValidator: new InputValidator(),
     logger,

@@ -37,6 +37,13 @@ export const ENV = {
   eventArchiveArn: "BATON_EVENT_ARCHIVE_ARN",
   /** Replay names start with it (`<stack prefix>-replay`), so IAM can scope them. */
   replayNamePrefix: "BATON_REPLAY_NAME_PREFIX",
+  /** This Region's API base URL, as peers see it in `GET /peers` (its heartbeat carries it). */
+  apiUrl: "BATON_API_URL",
+  /**
+   * The Regions of a peer deployment (`baton:regions`), comma-separated, this one included;
+   * unset with one Region. `GET /peers` lists them and reads their replication lag.
+   */
+  peerRegions: "BATON_PEER_REGIONS",
   /** Set to `1` to allow loopback/private service URLs (local dev and tests only). */
   allowPrivateUrls: ALLOW_PRIVATE_URLS_VARIABLE,
 } as const;

@@ -9,13 +9,16 @@ import { getDefaultRegistryStore } from "./default-registry-store.ts";
 import { DynamoDriftStore } from "./dynamo-drift-store.ts";
 import { ENV, requireEnv } from "./env.ts";
 import { getDefaultEventPublisher } from "./event-bridge-publisher.ts";
+import { heartbeatFromEnv } from "./peers-from-env.ts";
 import { logger } from "./powertools-logger.ts";
 import { SecretsManagerResolver } from "./secrets-manager-resolver.ts";
 
 export function healthCheckDeps(): ScheduledChecksDeps {
   const registry = getDefaultRegistryStore();
   const events = getDefaultEventPublisher();
+  const heartbeat = heartbeatFromEnv();
   return {
+    ...(heartbeat === undefined ? {} : { heartbeat }),
     health: {
       registry,
       events,
