@@ -53,7 +53,8 @@ export async function startLocalDynamo(options: {
   readonly path?: string;
   readonly tables: {
     readonly registry: string;
-    readonly executions: string;
+    /** Created when named (every store but a shared registry's, `shared-registry.ts`). */
+    readonly executions?: string;
     /** Created when named (`baton dev`'s runtime workflows). */
     readonly workflows?: string;
     /** Created when named (`baton dev`'s bus history). */
@@ -77,7 +78,8 @@ export async function startLocalDynamo(options: {
   });
   try {
     await ensureTable(client, registryTable(options.tables.registry));
-    await ensureTable(client, executionsTable(options.tables.executions));
+    if (options.tables.executions !== undefined)
+      await ensureTable(client, executionsTable(options.tables.executions));
     if (options.tables.workflows !== undefined)
       await ensureTable(client, workflowsTable(options.tables.workflows));
     if (options.tables.events !== undefined)

@@ -24,6 +24,7 @@ import { DynamoDriftStore } from "../runtime/aws/dynamo-drift-store.ts";
 import { DynamoEventHistory } from "../runtime/aws/dynamo-event-history.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
+import { DynamoPeerStore } from "../runtime/aws/dynamo-peer-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
 import { DynamoServiceLimitStore } from "../runtime/aws/dynamo-service-limit-store.ts";
 import { DynamoSignalStore } from "../runtime/aws/dynamo-signal-store.ts";
@@ -41,6 +42,8 @@ import type { SlotStore } from "../runtime/limits/slot-store.ts";
 import { MemoryLoadStore } from "../runtime/load/memory-load-store.ts";
 import { consoleLogger } from "../runtime/logger.ts";
 import { SoleWriterPauseStore } from "../runtime/pause/sole-writer-pause-store.ts";
+import { recordHeartbeat } from "../runtime/peers/heartbeat.ts";
+import { NO_REPLICATION, SHARED_STORE } from "../runtime/peers/replication-lag.ts";
 import { starterDelta } from "../runtime/records/observe.ts";
 import type { SignalStore } from "../runtime/records/signal-store.ts";
 import type { FinishedRun } from "../runtime/records/updater.ts";
@@ -60,6 +63,7 @@ import { LocalDeployer } from "./local-deployer.ts";
 import { LocalReplayer } from "./local-replayer.ts";
 import { RecordsTarget } from "./records-target.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
+import { openSharedRegistry } from "./shared-registry.ts";
 import { type Watcher, watchWorkflows } from "./watch.ts";
 import { type CompiledSet, loadAndCompileDir } from "./workflows.ts";
 
@@ -105,6 +109,17 @@ export interface DevServerOptions {
     readonly audience: string;
     readonly jwksUrl?: string;
   };
+  /**
+   * The Region this instance plays: the key of its drift records and its name in `GET /peers`.
+   * @default `local`
+   */
+  readonly region?: string;
+  /**
+   * Keep the registry in a store shared with every `baton dev` given the same folder, so they are
+   * peers (`GET /peers`) and see each other's services (`shared-registry.ts`). @default none: the
+   * registry is in the data dir's own store
+   */
+  readonly registryDir?: string;
   /**
    * Reload workflow files and the services seed when they change (`--watch`, `watch.ts`): each
    * saved workflow is published as its next version, problems are logged. @default false
@@ -169,10 +184,27 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const dynamo = await startLocalDynamo({ path: join(dataDir, "db"), tables: TABLES });
     cleanup.push(() => dynamo.close());
     setClients({ dynamo: dynamo.client });
+    const region = options.region ?? LOCAL_REGION;
+    const shared =
+      options.registryDir === undefined
+        ? undefined
+        : await openSharedRegistry({
+            dir: resolve(options.registryDir),
+            tableName: TABLES.registry,
+          });
+    if (shared !== undefined) {
+      cleanup.push(() => shared.close());
+      log(
+        `baton dev: region ${region}; registry shared through ${resolve(options.registryDir ?? "")} (${shared.hosted ? "served by this instance: stop it last" : `served by another baton dev at ${shared.endpoint}`})`,
+      );
+    }
+    // The registry table (services, circuits, health, drift, peer heartbeats): shared or our own.
+    const registryClient = shared?.client ?? dynamo.client;
     const registryStore = new DynamoRegistryStore({
-      client: dynamo.client,
+      client: registryClient,
       tableName: TABLES.registry,
     });
+    const peerStore = new DynamoPeerStore({ client: registryClient, tableName: TABLES.registry });
     const executions = new DynamoExecutionStore({
       client: dynamo.client,
       tableName: TABLES.executions,
@@ -280,7 +312,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     const health = startHealthChecks(registryStore, live, options.healthCheckSeconds ?? 5, log);
     cleanup.push(() => health.stop());
-    const drift = new DynamoDriftStore({ client: dynamo.client, tableName: TABLES.registry });
+    const drift = new DynamoDriftStore({ client: registryClient, tableName: TABLES.registry });
     const contracts = startTimer(options.contractRefreshSeconds ?? 60, async () => {
       try {
         await refreshAllContracts({
@@ -288,7 +320,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           catalogue: compiled.catalogue,
           events: live.publisher,
           drift,
-          region: LOCAL_REGION,
+          region,
           logger: { ...consoleLogger, warn: (message) => log(`baton dev: ${message}`) },
         });
       } catch (error) {
@@ -307,7 +339,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       events: live.publisher,
       registry: new RegistryService({ store: registryStore, events: live.publisher }),
       drift,
-      region: LOCAL_REGION,
+      region,
       dlq: live.deadLetters,
       bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
       history,
@@ -319,7 +351,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       ...(templates === undefined ? {} : { templates: async () => templates.templates }),
       healthChecks: [
         { name: "executions", check: describeTable(dynamo.client, TABLES.executions) },
-        { name: "registry", check: describeTable(dynamo.client, TABLES.registry) },
+        { name: "registry", check: describeTable(registryClient, TABLES.registry) },
         { name: "dlq", check: async () => void (await live.deadLetters.count()) },
       ],
     };
@@ -339,12 +371,34 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const redelivered = live.bus.deliverPending();
     if (redelivered > 0)
       log(`baton dev: ${redelivered} event delivery(ies) the last run left unfinished, resumed`);
-    const apiHandler: ProxyHandler = (event) => handleApiEvent(event, api);
+    // `GET /peers` needs this instance's URL, known once it listens (port 0 picks one).
+    let served: ApiDeps = api;
+    const apiHandler: ProxyHandler = (event) => handleApiEvent(event, served);
     const http = await serveProxyHandler(
       options.auth === undefined ? apiHandler : jwtGate(new JwtVerifier(options.auth), apiHandler),
       { port: options.port },
     );
     cleanup.push(() => http.close());
+    const heartbeatSeconds = options.healthCheckSeconds ?? 5;
+    served = {
+      ...api,
+      peers: {
+        store: peerStore,
+        region,
+        apiUrl: http.url,
+        lag: shared === undefined ? NO_REPLICATION : SHARED_STORE,
+        // Three missed heartbeats, and never under 15 s on a loaded machine.
+        staleAfterMs: Math.max(15_000, 3 * heartbeatSeconds * 1000),
+      },
+    };
+    const heartbeats = startTimer(heartbeatSeconds, async () => {
+      try {
+        await recordHeartbeat({ store: peerStore, region, apiUrl: http.url });
+      } catch (error) {
+        log(`baton dev: peer heartbeat not written: ${(error as Error).message}`);
+      }
+    });
+    cleanup.push(() => heartbeats.stop());
     if (demo !== undefined) out(demoBanner(http.url, compiled, demo));
     const watcher =
       options.watch === true

@@ -583,6 +583,24 @@ describe("usage", () => {
     );
   });
 
+  it("exits 2 when dev's --region is not a Region-like name, or --registry-dir comes without it", async () => {
+    // Prepare / Act
+    const upper = await baton(["dev", "--workflows", ".", "--region", "EU-West"]);
+    const stray = await baton(["dev", "--workflows", ".", "--registry-dir", "shared"]);
+
+    // Assess
+    expect([upper, stray].map((r) => [r.code, lines(r.stderr)[0]])).toEqual([
+      [
+        2,
+        'baton: --region must be lower-case letters, digits and hyphens, at most 32, starting with a letter (e.g. eu-west-1); got "EU-West"',
+      ],
+      [
+        2,
+        "baton: --registry-dir needs --region <name>: each instance sharing a registry plays its own Region",
+      ],
+    ]);
+  });
+
   it("exits 2 when dev's --auth jwt lacks its issuer or audience, or jwt flags come without it", async () => {
     // Prepare / Act
     const noIssuer = await baton(["dev", "--workflows", ".", "--auth", "jwt"]);

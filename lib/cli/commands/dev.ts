@@ -13,13 +13,15 @@ export const dev: Command = {
   name: "dev",
   summary: "run the local server (API, Step Functions, registry) in one process",
   synopsis:
-    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--templates dir] [--data-dir .baton] [--demo] [--quiet] [--watch] [--auth jwt --jwt-issuer url --jwt-audience aud [--jwt-jwks-url url]]",
+    "dev [--port 3000] [--workflows dir] [--services services.yaml] [--templates dir] [--data-dir .baton] [--region name [--registry-dir dir]] [--demo] [--quiet] [--watch] [--auth jwt --jwt-issuer url --jwt-audience aud [--jwt-jwks-url url]]",
   help: [
     "--port n             HTTP port (default 3000)",
     "--workflows dir      workflow folder (default workflows/)",
     "--services file      service registry seed (default: <workflows>/services.yaml when present)",
     "--templates dir      templates served by GET /templates (default templates/ when present)",
-    "--data-dir dir       where local state is kept (default .baton/)",
+    "--data-dir dir       where local state is kept (default .baton/, or .baton/regions/<name> with --region)",
+    "--region name        the Region this instance plays (GET /peers, drift records); with it the registry is shared",
+    "--registry-dir dir   with --region: the registry store shared by every baton dev given this folder (default .baton/shared-registry)",
     "--demo               also start the demo services the examples call",
     "--quiet              no activity lines (executions, step failures, retries, undos, registry)",
     "--auth none|jwt      jwt: every request needs a bearer token, checked as the stack's JWT authorizer does (default none)",
@@ -34,6 +36,8 @@ export const dev: Command = {
     services: { type: "string" },
     templates: { type: "string" },
     "data-dir": { type: "string" },
+    region: { type: "string" },
+    "registry-dir": { type: "string" },
     demo: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
     auth: { type: "string" },
@@ -59,6 +63,7 @@ export const dev: Command = {
       throw new UsageError(`--templates ${templatesDir} is not a folder of template files`);
     }
     const auth = authOption(text);
+    const peer = peerOption(text);
     const module = await importLocal<ServerModule>("server", "startDevServer");
     const line = (write: (text: string) => void) => (text: string) => write(`${text}\n`);
     const server = await startOrExplain(() =>
@@ -66,7 +71,13 @@ export const dev: Command = {
         port,
         workflowsDir,
         ...(services === undefined ? {} : { servicesFile: resolve(ctx.cwd, services) }),
-        dataDir: resolve(ctx.cwd, text("data-dir") ?? ".baton"),
+        dataDir: resolve(
+          ctx.cwd,
+          text("data-dir") ?? (peer === undefined ? ".baton" : `.baton/regions/${peer.region}`),
+        ),
+        ...(peer === undefined
+          ? {}
+          : { region: peer.region, registryDir: resolve(ctx.cwd, peer.registryDir) }),
         ...(isDirectory(templatesDir) ? { templatesDir } : {}),
         demo: ctx.values.demo === true,
         watch: ctx.values.watch === true,
@@ -117,6 +128,29 @@ function authOption(
   if (jwksUrl !== undefined && !URL.canParse(jwksUrl))
     throw new UsageError(`--jwt-jwks-url must be a URL; got "${jwksUrl}"`);
   return { mode: "jwt", issuer, audience, ...(jwksUrl === undefined ? {} : { jwksUrl }) };
+}
+
+/**
+ * `--region` makes this instance a peer: its own data dir, the registry in a store shared with the
+ * other instances given the same `--registry-dir` (docs/peers.md#locally-baton-dev-peers).
+ */
+function peerOption(
+  text: (name: string) => string | undefined,
+): { readonly region: string; readonly registryDir: string } | undefined {
+  const region = text("region");
+  const registryDir = text("registry-dir");
+  if (region === undefined) {
+    if (registryDir !== undefined)
+      throw new UsageError(
+        "--registry-dir needs --region <name>: each instance sharing a registry plays its own Region",
+      );
+    return undefined;
+  }
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(region))
+    throw new UsageError(
+      `--region must be lower-case letters, digits and hyphens, at most 32, starting with a letter (e.g. eu-west-1); got "${region}"`,
+    );
+  return { region, registryDir: registryDir ?? ".baton/shared-registry" };
 }
 
 function isDirectory(path: string): boolean {
