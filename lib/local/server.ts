@@ -262,7 +262,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           return;
         }
         try {
-          await startExecution(deps, entry, input, key, { by: startedBy, source: "trigger" });
+          await startExecution(deps, entry, input, key, {
+            startedBy: { by: startedBy, source: "trigger" },
+          });
         } catch (error) {
           log(`baton dev: ${workflow} was not started: ${(error as Error).message}`);
         }

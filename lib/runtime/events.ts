@@ -51,6 +51,11 @@ export interface StepEventDetail {
     readonly message: string;
     readonly retryable: boolean;
   } | null;
+  /**
+   * The W3C trace id the request was sent with (`traceparent`): on the attempt's end event once a
+   * request went out (absent when none was sent: no instance, circuit open).
+   */
+  readonly traceId?: string;
 }
 
 /**

@@ -40,7 +40,7 @@ import type { SlotStore } from "./limits/slot-store.ts";
 import type { PauseStore } from "./pause/pause-store.ts";
 import { type ExecutionDocument, isActiveStatus } from "./records/document.ts";
 import type { ExecutionStore } from "./records/execution-store.ts";
-import { cancelDelta, type Starter, startDelta, starterDelta } from "./records/observe.ts";
+import { cancelDelta, originDelta, type StartOrigin, startDelta } from "./records/observe.ts";
 import type { SignalStore } from "./records/signal-store.ts";
 import { canonicalJson } from "./records/state.ts";
 import type { WorkflowCatalogue } from "./workflow-catalogue.ts";
@@ -116,7 +116,7 @@ export async function startExecution(
   workflow: CatalogueWorkflow,
   input: Json,
   key: string | undefined,
-  startedBy?: Starter,
+  origin: StartOrigin = {},
 ): Promise<StartOutcome> {
   // `workflow` is the version to run: the engine starts that version, whatever is current.
   const clock = deps.clock ?? (() => new Date());
@@ -142,10 +142,10 @@ export async function startExecution(
   }
   const semaphore = await admitUnderLimit(deps, workflow, executionId, input);
   if (semaphore === "queued") {
-    if (startedBy !== undefined) {
+    if (origin.startedBy !== undefined || origin.versionPinned !== undefined) {
       const { document } = await deps.executions.merge(
         executionId,
-        starterDelta(executionId, startedBy),
+        originDelta(executionId, origin),
       );
       return { document, created: !replay };
     }
@@ -182,7 +182,7 @@ export async function startExecution(
       workflow,
       input,
       startedAt ?? (replay ? undefined : clock().toISOString()),
-      startedBy,
+      origin,
     ),
   );
   return { document, created: !replay || startedNow };

@@ -283,6 +283,7 @@ async function callOnce(
       }
       // Attributed only once the circuit let the call through: a CircuitOpen names no instance.
       instance = target;
+      report.sending(headers.traceparent);
       if (span !== undefined) span.sentAt = sentAt;
       sent = deps.load?.sent(service.name, target.id);
       const response = await withCircuit(deps.circuit, permit, budget, deps.clock, () =>
@@ -755,6 +756,8 @@ class AttemptReporter {
   readonly #deps: ServiceCallDeps;
   readonly #startedAt: number;
   #start: Promise<void> = Promise.resolve();
+  /** The trace id of the request sent (from its `traceparent`); absent when none was sent. */
+  #traceId: string | undefined;
 
   constructor(request: ServiceCallRequest, deps: ServiceCallDeps, startedAt: number) {
     this.#request = request;
@@ -767,6 +770,11 @@ class AttemptReporter {
     const entries: EventEntry[] = [{ detailType: DetailType.StepStarted, detail }];
     if (this.#request.attempt > 1) entries.push({ detailType: DetailType.StepRetried, detail });
     this.#start = this.#deps.events.publish(entries);
+  }
+
+  /** Notes the trace context the request goes out with (the records keep its trace id). */
+  sending(traceparent: string | undefined): void {
+    this.#traceId = traceparent?.split("-")[1];
   }
 
   async succeeded(result: ServiceCallResult): Promise<void> {
@@ -816,6 +824,7 @@ class AttemptReporter {
       durationMs: endedAt === null ? null : endedAt - this.#startedAt,
       status,
       error,
+      ...(this.#traceId === undefined ? {} : { traceId: this.#traceId }),
     };
   }
 }

@@ -87,8 +87,7 @@ export async function startFromTrigger(
   const key = `trigger-${parsed.trigger}-${parsed.event.id}`;
   try {
     const { document, created } = await startExecution(deps, workflow, input, key, {
-      by: triggerStarter(parsed),
-      source: "trigger",
+      startedBy: { by: triggerStarter(parsed), source: "trigger" },
     });
     return { started: true, executionId: document.id, created };
   } catch (error) {

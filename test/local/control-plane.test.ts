@@ -136,6 +136,18 @@ describe("runtime workflows on baton dev", () => {
       { name: "greeter", alias: "live", routing: [{ version: 1, weight: 100 }] },
     ]);
     expect([back.version, throughCanary.version]).toEqual([1, 2]);
+    // Pinned: the start named ?version= or ?alias=; the others took what live routes to.
+    expect([v1, v2, pinned, back, throughCanary].map((e) => [e.version, e.versionPinned])).toEqual([
+      [1, false],
+      [2, false],
+      [1, true],
+      [1, false],
+      [2, true],
+    ]);
+    // The document's traceId is the one the service received in traceparent.
+    const inventory = demo.services.get("inventory")?.calls() ?? [];
+    const sent = inventory.find((c) => c.headers["x-baton-execution"] === pinned.id);
+    expect(sent?.headers.traceparent?.split("-")[1]).toBe(pinned.traceId);
     expect(canary.status).toBe(200);
     expect(versions.body.items.map((v) => [v.version, v.publishedBy])).toEqual([
       [2, "anonymous"],

@@ -511,7 +511,26 @@ describe("callService against a real HTTP server", () => {
       durationMs: 0,
       status: 503,
       error: { name: "Baton.ServiceError", message: "HTTP 503: busy", retryable: true },
+      traceId: traceIdOf("exec-1"),
     });
+    // The trace id the records keep is the one the service received.
+    expect(String(server.requests[0]?.headers.traceparent).split("-")[1]).toBe(traceIdOf("exec-1"));
+  });
+
+  it("names no trace id when no request was sent", async () => {
+    // Prepare
+    await store.putService(serviceEntry({ instances: [] }));
+
+    // Act
+    await failure(callRequest());
+
+    // Assess
+    const detail = events.ofType(DetailType.StepFailed)[0]?.detail as Record<string, unknown>;
+    expect([server.requests.length, detail.error, "traceId" in detail]).toEqual([
+      0,
+      expect.objectContaining({ name: "Baton.NoHealthyInstance" }),
+      false,
+    ]);
   });
 
   it("publishes Step Succeeded with status and instance", async () => {

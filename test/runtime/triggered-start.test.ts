@@ -66,8 +66,7 @@ describe("startFromTrigger", () => {
     const workflow = api.deps.catalogue.get("order-fulfillment");
     if (workflow === undefined) throw new Error("fixture workflow missing");
     const viaApi = await startExecution(api.deps, workflow, VALID, undefined, {
-      by: "event:shop.orders",
-      source: "trigger",
+      startedBy: { by: "event:shop.orders", source: "trigger" },
     });
     expect(await executions.get("exec-1")).toStrictEqual(viaApi.document);
     expect(viaApi.document.startedBy).toBe("event:shop.orders");

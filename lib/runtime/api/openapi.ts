@@ -255,6 +255,8 @@ const components: Schema = {
         "compensation",
         "steps",
         "startedBy",
+        "versionPinned",
+        "traceId",
       ],
       properties: {
         id: { type: "string" },
@@ -266,7 +268,17 @@ const components: Schema = {
         durationMs: nullable({ type: "integer", minimum: 0 }),
         startedBy: {
           type: "string",
-          description: "IAM ARN, JWT sub, anonymous, event:<source>, schedule or unknown.",
+          description:
+            "IAM ARN, JWT sub, anonymous, event:<source>, schedule, workflow:<parent workflow>/<parent execution id> or unknown.",
+        },
+        versionPinned: {
+          type: "boolean",
+          description: "true when the start named its version (?version= or ?alias=).",
+        },
+        traceId: {
+          type: "string",
+          pattern: "^[0-9a-f]{32}$",
+          description: "The W3C trace id the execution's service calls send in traceparent.",
         },
         stepsCompleted: { type: "integer", minimum: 0 },
         totalSteps: { type: "integer", minimum: 0 },

@@ -5,6 +5,7 @@
  */
 import { BatonError } from "../../core/errors.ts";
 import type { CatalogueWorkflow } from "../../core/project/catalogue.ts";
+import { traceIdOf } from "../http/trace.ts";
 import {
   type CompensationStatus,
   type ExecutionDocument,
@@ -45,6 +46,10 @@ export function toDocument(state: RecordState, workflow?: CatalogueWorkflow): Ex
     stoppedAt,
     durationMs: durationMs !== null && Number.isFinite(durationMs) ? durationMs : null,
     startedBy: state.startedBy?.v ?? UNKNOWN_STARTER,
+    versionPinned: state.versionPinned?.v ?? false,
+    // Before any call reported (or locally, where there is no X-Ray trace) the id derived from the
+    // execution is what its calls send (`http/trace.ts`).
+    traceId: state.traceId?.v ?? traceIdOf(state.id),
     // A step that failed in an execution that succeeded was let go by its onError: it is done.
     stepsCompleted: steps.filter(
       (s) =>

@@ -83,6 +83,13 @@ export interface ExecutionDocument {
    * trigger (`event:<source>`, `schedule`), or `unknown` (a child workflow, a start outside Baton).
    */
   readonly startedBy: string;
+  /** Whether the start named its version (`?version=` or `?alias=`) instead of taking `live`. */
+  readonly versionPinned: boolean;
+  /**
+   * The W3C trace id (32 hex digits) the execution's service calls send in `traceparent`: in AWS
+   * the X-Ray trace's id once a call reported it, else the one derived from the execution id.
+   */
+  readonly traceId: string;
   readonly stepsCompleted: number;
   readonly totalSteps: number;
   readonly input: Json;

@@ -262,7 +262,11 @@ function observeBaton(e: EventEnvelope, type: string, d: Detail): Observation {
     // A call inside a map reports its item (`<mapId>[<index>]`): each item has its own entry.
     const itemPath = str(d.itemPath);
     const key = itemPath === undefined || itemPath === "" ? stepId : `${itemPath}.${stepId}`;
-    delta = { ...base, steps: { [key]: stepDelta(type, d, time, redrive) } };
+    delta = {
+      ...base,
+      ...traceDelta(d, redrive),
+      steps: { [key]: stepDelta(type, d, time, redrive) },
+    };
   }
   const stepId = str(d.stepId);
   const attempt = num(d.attempt);
@@ -389,6 +393,25 @@ function stepDelta(type: string, d: Detail, time: string, redrive: number): Step
   };
 }
 
+/**
+ * The trace id a call sent to its service (`traceparent`), from its attempt's end event: the
+ * latest run's earliest attempt wins (see `RecordState.traceId`).
+ */
+function traceDelta(d: Detail, redrive: number): Pick<RecordState, "traceId"> {
+  const traceId = str(d.traceId);
+  if (traceId === undefined || !TRACE_ID.test(traceId)) return {};
+  const startedMs = Date.parse(str(d.startedAt) ?? "");
+  return {
+    traceId: {
+      k: [redrive, Number.isFinite(startedMs) ? -startedMs : -Number.MAX_SAFE_INTEGER],
+      v: traceId,
+    },
+  };
+}
+
+/** A W3C trace id: 32 lowercase hex digits. */
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
 /** The event's own timestamp field: when an attempt or execution started or ended. */
 function ownTime(type: string, d: Detail): string | undefined {
   if (
@@ -512,14 +535,13 @@ export function startDelta(
   workflow: { readonly name: string; readonly version: number },
   input: Json,
   startedAt: string | undefined,
-  startedBy?: Starter,
+  origin: StartOrigin = {},
 ): RecordState {
   const time = startedAt === undefined ? undefined : iso(startedAt);
   return {
-    id,
+    ...originDelta(id, origin),
     workflow: workflow.name,
     version: { k: [VERSION_PRIORITY.api], v: workflow.version },
-    ...(startedBy === undefined ? {} : starterDelta(id, startedBy)),
     ...(time === undefined ? {} : { startedAt: time, firstSeen: time, lastSeen: time }),
     input: { k: [0], v: input },
     run: runRegister(0, { status: "RUNNING" }),
@@ -535,6 +557,23 @@ export interface Starter {
 /** Records who started an execution (`startedBy` in its document). */
 export function starterDelta(id: string, starter: Starter): RecordState {
   return { id, startedBy: { k: [STARTER_PRIORITY[starter.source]], v: starter.by.slice(0, 256) } };
+}
+
+/** How a start was asked for: who asked, and whether it named its version (`?version=`/`?alias=`). */
+export interface StartOrigin {
+  readonly startedBy?: Starter;
+  readonly versionPinned?: boolean;
+}
+
+/** The starter and pinning of a start (`startedBy`, `versionPinned` in its document). */
+export function originDelta(id: string, origin: StartOrigin): RecordState {
+  return {
+    id,
+    ...(origin.startedBy === undefined ? {} : starterDelta(id, origin.startedBy)),
+    ...(origin.versionPinned === undefined
+      ? {}
+      : { versionPinned: { k: [0], v: origin.versionPinned } }),
+  };
 }
 
 /**

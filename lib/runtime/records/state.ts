@@ -72,6 +72,13 @@ export interface RecordState {
   readonly run?: Register<ExecutionRun>;
   /** Who started it, keyed by `STARTER_PRIORITY`: an API caller beats a trigger. */
   readonly startedBy?: Register<string>;
+  /** Whether the start named its version (`?version=` or `?alias=`); recorded by the API's start. */
+  readonly versionPinned?: Register<boolean>;
+  /**
+   * The trace id the execution's service calls sent (`traceparent`), keyed `[redriveCount, -attempt
+   * start ms]`: the latest run's earliest call wins (in AWS every call of a run shares the X-Ray trace).
+   */
+  readonly traceId?: Register<string>;
   readonly input?: Register<Json>;
   readonly output?: Register<Json>;
   readonly compensation?: Register<CompensationPhase>;
@@ -83,7 +90,7 @@ export interface RecordState {
 }
 
 /** Source priority of the recorded starter. */
-export const STARTER_PRIORITY = { trigger: 1, api: 2 } as const;
+export const STARTER_PRIORITY = { workflow: 1, trigger: 1, api: 2 } as const;
 
 /** Source priority of the recorded workflow version. */
 export const VERSION_PRIORITY = { catalogue: 0, event: 1, api: 2 } as const;
@@ -115,6 +122,8 @@ export function merge(a: RecordState, b: RecordState): RecordState {
     lastSeen: maxString(a.lastSeen, b.lastSeen),
     run: pick(a.run, b.run),
     startedBy: pick(a.startedBy, b.startedBy),
+    versionPinned: pick(a.versionPinned, b.versionPinned),
+    traceId: pick(a.traceId, b.traceId),
     input: pick(a.input, b.input),
     output: pick(a.output, b.output),
     compensation: pick(a.compensation, b.compensation),

@@ -85,10 +85,10 @@ describe("workflows managed at run time on the deployed stack", () => {
 
     // Assess
     expect([v1.status, v1.body.version, v1.body.published]).toEqual([201, 1, true]);
-    expect([first.version, first.totalSteps]).toEqual([1, 1]);
+    expect([first.version, first.totalSteps, first.versionPinned]).toEqual([1, 1, false]);
     expect([v2.status, v2.body.version]).toEqual([200, 2]);
     expect([second.version, second.totalSteps]).toEqual([2, 2]);
-    expect([pinned.version, pinned.totalSteps]).toEqual([1, 1]);
+    expect([pinned.version, pinned.totalSteps, pinned.versionPinned]).toEqual([1, 1, true]);
     // The engine ran each version's own definition: v2 charged, the v1 runs after it did not.
     // MiniStack runs the latest definition whatever version ARN is started (MINISTACK.md): there
     // the v1 runs charge too, and only the records' version and steps are checked.
@@ -96,7 +96,7 @@ describe("workflows managed at run time on the deployed stack", () => {
       process.env.BATON_INTEGRATION_TARGET === "ministack" ? [1, 3] : [1, 1],
     );
     expect(alias.status).toBe(200);
-    expect([back.version, back.totalSteps]).toEqual([1, 1]);
+    expect([back.version, back.totalSteps, back.versionPinned]).toEqual([1, 1, false]);
     expect(versions.body.items.map((v) => [v.version, v.origin])).toEqual([
       [2, "api"],
       [1, "api"],

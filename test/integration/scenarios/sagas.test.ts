@@ -47,14 +47,33 @@ const ran = (id: string, status: StepStatus, attempts: number, instance: string)
   instance,
 });
 
+/** The trace ids in the `traceparent` of every request the shop received for one execution. */
+const sentTraceIds = (shop: Shop, executionId: string): string[] => [
+  ...new Set(
+    shop
+      .received()
+      .filter((c) => c.headers["x-baton-execution"] === executionId)
+      .map((c) => c.headers.traceparent?.split("-")[1] ?? ""),
+  ),
+];
+
 /** The execution document's fields every scenario of this file expects alike. */
-const execution = (started: ExecutionDocument, input: ReturnType<typeof order>) => ({
+const execution = (shop: Shop, started: ExecutionDocument, input: ReturnType<typeof order>) => ({
   id: started.id,
   workflow: WORKFLOW,
   version: 3,
   startedAt: started.startedAt,
   // The caller as the API saw it (docs/auth.md): the signing principal's ARN.
   startedBy: expect.stringMatching(/^arn:aws:(iam|sts)::/),
+  // Started without ?version= or ?alias=: the live alias chose.
+  versionPinned: false,
+  // What the services received: one trace id for every call of the execution.
+  traceId: (() => {
+    const sent = sentTraceIds(shop, started.id);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^[0-9a-f]{32}$/);
+    return sent[0];
+  })(),
   stoppedAt: expect.any(String),
   durationMs: expect.any(Number),
   totalSteps: 4,
@@ -84,7 +103,7 @@ describe("order-fulfillment saga on the deployed stack", () => {
     const events = await tap.waitFor((all) => all.some((e) => e.detail.orderId === input.orderId));
     // Assess
     expect(record).toEqual({
-      ...execution(started, input),
+      ...execution(shop, started, input),
       status: "SUCCEEDED",
       stepsCompleted: 4,
       output: {
@@ -181,7 +200,7 @@ describe("order-fulfillment saga on the deployed stack", () => {
     // Assess
     const error = { name: "Baton.ClientError", message: SHIPPING_REFUSED };
     expect(record).toEqual({
-      ...execution(started, input),
+      ...execution(shop, started, input),
       status: "FAILED",
       stepsCompleted: 2,
       output: null,

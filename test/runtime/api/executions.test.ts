@@ -13,6 +13,7 @@ import { handleApiEvent } from "../../../lib/runtime/api/app.ts";
 import type { ApiDeps } from "../../../lib/runtime/api/deps.ts";
 import { SfnExecutionEngine } from "../../../lib/runtime/aws/sfn-engine.ts";
 import { redrivePlan } from "../../../lib/runtime/execution-lifecycle.ts";
+import { traceIdOf } from "../../../lib/runtime/http/trace.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
 import type { ExecutionDocument, StepStatus } from "../../../lib/runtime/records/document.ts";
 import { observe } from "../../../lib/runtime/records/observe.ts";
@@ -97,6 +98,9 @@ describe("POST /workflows/{name}/executions", () => {
       stoppedAt: null,
       durationMs: null,
       startedBy: "anonymous",
+      versionPinned: false,
+      // No call reported yet: the id every call of the execution sends without an X-Ray trace.
+      traceId: traceIdOf("exec-1"),
       stepsCompleted: 0,
       totalSteps: 3,
       input: validInput,

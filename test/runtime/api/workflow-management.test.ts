@@ -273,4 +273,28 @@ describe("aliases and pinning", () => {
     expect(versions).toEqual([1, 2, 1, 2]);
     expect(engine.startVersions.slice(-4)).toEqual([1, 2, 1, 2]);
   });
+
+  it("records versionPinned when the start names ?version= or ?alias=, and keeps it in the record", async () => {
+    // Prepare
+    const { call } = setup();
+    await call("PUT", "/workflows/mini", { body: flow() });
+    await call("PUT", "/workflows/mini", { body: flow(2) });
+    await call("PUT", "/workflows/mini/aliases/canary", { body: JSON.stringify({ version: 1 }) });
+    // Act
+    const starts = [
+      await call("POST", "/workflows/mini/executions", { body: "{}" }),
+      await call("POST", "/workflows/mini/executions", { body: "{}", query: { version: "1" } }),
+      await call("POST", "/workflows/mini/executions", { body: "{}", query: { alias: "canary" } }),
+      await call("POST", "/workflows/mini/executions", { body: "{}", query: { alias: "live" } }),
+    ];
+    const read = await call("GET", `/executions/${String(starts[1]?.body.id)}`);
+    // Assess
+    expect(starts.map((s) => [s.status, s.body.version, s.body.versionPinned])).toEqual([
+      [201, 2, false],
+      [201, 1, true],
+      [201, 1, true],
+      [201, 2, true],
+    ]);
+    expect([read.status, read.body.versionPinned]).toEqual([200, true]);
+  });
 });

@@ -17,7 +17,11 @@ import {
 import { CircuitBreaker } from "../../../lib/runtime/circuit/breaker.ts";
 import { ManualClock } from "../../../lib/runtime/circuit/clock.ts";
 import { RecordingPublisher } from "../../../lib/runtime/events.ts";
+import { traceIdOf } from "../../../lib/runtime/http/trace.ts";
 import { quietLogger } from "../../../lib/runtime/logger.ts";
+import { toDocument } from "../../../lib/runtime/records/derive.ts";
+import { observe } from "../../../lib/runtime/records/observe.ts";
+import { merge, type RecordState } from "../../../lib/runtime/records/state.ts";
 import { Balancer } from "../../../lib/runtime/registry/balancer.ts";
 import { InMemoryRegistryStore } from "../../../lib/runtime/registry/memory-store.ts";
 import { EnvSecretResolver } from "../../../lib/runtime/registry/secret-headers.ts";
@@ -130,6 +134,28 @@ describe("service requests as subsegments", () => {
     });
     expect(segment?.fault).toBeUndefined();
     expect(Number(segment?.end_time)).toBeGreaterThanOrEqual(Number(segment?.start_time));
+  });
+
+  it("records in the execution document the trace id the service received", async () => {
+    // Prepare
+    server.handle(json(201, { id: "r-1" }));
+    const deps = await depsWith({ root: ROOT, parent: PARENT, sampled: false });
+
+    // Act
+    await callService(callRequest(), deps);
+    let state: RecordState = { id: "exec-1" };
+    for (const event of (deps.events as RecordingPublisher).events) {
+      const observation = observe({ ...event, "detail-type": event.detailType });
+      if (observation.kind === "observed") state = merge(state, observation.delta);
+    }
+
+    // Assess
+    const received = String(server.requests[0]?.headers.traceparent).split("-")[1];
+    expect([received, toDocument(state).traceId]).toStrictEqual([
+      w3cTraceId(ROOT),
+      w3cTraceId(ROOT),
+    ]);
+    expect(w3cTraceId(ROOT)).not.toBe(traceIdOf("exec-1"));
   });
 
   it("marks a 5xx answer as a fault", async () => {

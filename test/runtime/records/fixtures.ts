@@ -129,7 +129,13 @@ export interface StepOptions {
   readonly eventId?: string;
   /** Set by calls of a redrive run. */
   readonly redriveCount?: number;
+  /** The trace id the attempt sent (`traceparent`), on end events. */
+  readonly traceId?: string;
 }
+
+/** Trace ids of the saga's calls: its first attempt's, and the one every later attempt sent. */
+export const SAGA_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+export const LATER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
 
 /** A Baton step event with the `StepEventDetail` shape the service-call handler publishes. */
 export function stepEvent(
@@ -162,6 +168,7 @@ export function stepEvent(
       status: ended === null ? null : 200,
       error: o.error ?? null,
       ...(o.redriveCount === undefined ? {} : { redriveCount: o.redriveCount }),
+      ...(o.traceId === undefined ? {} : { traceId: o.traceId }),
     },
   };
 }
@@ -204,6 +211,7 @@ export function failedSagaEvents(id: string) {
       endMs: 40,
       instance: "inventory-a",
       error: failure("Baton.ServiceError", "HTTP 503", true),
+      traceId: SAGA_TRACE_ID,
     }),
     stepEvent("Step Started", id, { stepId: "reserve", attempt: 2, startMs: 1040 }),
     stepEvent("Step Retried", id, { stepId: "reserve", attempt: 2, startMs: 1040 }),
@@ -213,6 +221,7 @@ export function failedSagaEvents(id: string) {
       startMs: 1040,
       endMs: 1081,
       instance: "inventory-b",
+      traceId: LATER_TRACE_ID,
     }),
     stepEvent("Step Started", id, { stepId: "charge", startMs: 1100 }),
     stepEvent("Step Succeeded", id, {
@@ -220,6 +229,7 @@ export function failedSagaEvents(id: string) {
       startMs: 1100,
       endMs: 1300,
       instance: "payments-a",
+      traceId: LATER_TRACE_ID,
     }),
     stepEvent("Step Started", id, { stepId: "ship", startMs: 1310 }),
     stepEvent("Step Failed", id, {

@@ -12,6 +12,7 @@ import {
   catalogue,
   failedSagaEvents,
   orderWorkflow,
+  SAGA_TRACE_ID,
   sfnStatus,
   stepEvent,
 } from "./fixtures.ts";
@@ -53,6 +54,9 @@ const FAILED_SAGA: ExecutionDocument = {
   stoppedAt: at(5123),
   durationMs: 5123,
   startedBy: "unknown",
+  versionPinned: false,
+  // The first attempt's (the latest run's earliest call), whatever order the events arrive in.
+  traceId: SAGA_TRACE_ID,
   stepsCompleted: 2,
   totalSteps: 3,
   input: { orderId: "o-1", amount: 42 },

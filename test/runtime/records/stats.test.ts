@@ -54,6 +54,8 @@ function execution(n: number, o: Partial<ExecutionDocument> = {}): ExecutionDocu
     startedAt: "2026-11-22T10:00:00.000Z",
     stoppedAt: "2026-11-22T10:00:01.000Z",
     startedBy: "anonymous",
+    versionPinned: false,
+    traceId: String(n).padStart(32, "0"),
     durationMs: 1000,
     stepsCompleted: 4,
     totalSteps: 4,

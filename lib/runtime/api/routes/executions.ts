@@ -51,7 +51,7 @@ export async function requireExecution(deps: ApiDeps, id: string): Promise<Execu
 
 export const executionRoutes: readonly Route<ApiDeps>[] = [
   route("POST", "/workflows/{name}/executions", async ({ deps, params, request }) => {
-    const workflow = await startTarget(deps, params.name ?? "", request);
+    const { workflow, versionPinned } = await startTarget(deps, params.name ?? "", request);
     const parsed = readJson(request, {});
     const input = parsed === undefined ? {} : parsed;
     validateInput(deps, workflow, input);
@@ -60,7 +60,7 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
       workflow,
       input,
       idempotencyKey(request),
-      { by: caller(request), source: "api" },
+      { startedBy: { by: caller(request), source: "api" }, versionPinned },
     );
     return json(created ? 201 : 200, document, location(document.id));
   }),
@@ -128,13 +128,13 @@ export const executionRoutes: readonly Route<ApiDeps>[] = [
 
 /**
  * The version a start runs: `?version=n`, else one the alias (`?alias=a`, default `live`) routes
- * to, picked by its weights.
+ * to, picked by its weights. `versionPinned`: the start named its version (either parameter).
  */
 async function startTarget(
   deps: ApiDeps,
   name: string,
   request: HttpRequest,
-): Promise<CatalogueWorkflow> {
+): Promise<{ readonly workflow: CatalogueWorkflow; readonly versionPinned: boolean }> {
   const aliases = await currentAliases(deps, name);
   const { version: rawVersion, alias: rawAlias } = request.query;
   const hasVersion = rawVersion !== undefined && rawVersion !== "";
@@ -157,10 +157,11 @@ async function startTarget(
     }
     version = pickVersion(routing, (deps.random ?? Math.random)());
   }
+  const versionPinned = hasVersion || hasAlias;
   const current = deps.catalogue.get(name);
-  if (version === undefined && current !== undefined) return current;
+  if (version === undefined && current !== undefined) return { workflow: current, versionPinned };
   if (version === undefined) throw notFound(`Workflow ${name} is not deployed.`);
-  if (version === current?.version) return current;
+  if (version === current?.version) return { workflow: current, versionPinned };
   const entry =
     deps.controlPlane === undefined
       ? deps.catalogue.version(name, version)
@@ -170,7 +171,7 @@ async function startTarget(
       `Workflow ${name} has no version ${version}; GET /workflows/${name}/versions lists them.`,
     );
   }
-  return entry;
+  return { workflow: entry, versionPinned };
 }
 
 /**
