@@ -32,7 +32,7 @@ export const workflows: Command = {
     "versions <name>         the versions, newest first, with who published them",
     "alias <name> <a> <v>    point alias a at version v, or split it: 1=90,2=10",
     "delete <name>           delete the workflow (running executions finish)",
-    "audit <name>            who published, aliased, deleted, cancelled and redrove",
+    "audit <name>            who published, aliased, deleted, cancelled, redrove, paused, resumed",
     "--q text                list: words to search in names, descriptions and tags",
     "--tag t                 list: comma-separated tags every workflow must have",
     "--limit n               list, versions, audit: at most n items",

@@ -1072,7 +1072,7 @@ const paths: Schema = {
     get: {
       operationId: "listWorkflowAudit",
       tags: ["workflows"],
-      summary: "Who published, aliased, deleted, cancelled, redrove",
+      summary: "Who published, aliased, deleted, cancelled, redrove, paused, resumed",
       parameters: [limit(50, 100), cursor],
       responses: responses(
         {

@@ -1,12 +1,20 @@
 /**
- * The audit list of a workflow: who published, aliased or deleted it, and who cancelled or
- * redrove its executions (`GET /workflows/{name}/audit`). Entries live beside the workflow's
+ * The audit list of a workflow: who published, aliased or deleted it, and who cancelled,
+ * redrove, paused or resumed its executions (`GET /workflows/{name}/audit`). Entries live beside the workflow's
  * versions in the workflows table and are never changed.
  */
 import type { Logger } from "../logger.ts";
 import type { WorkflowStore } from "./workflow-store.ts";
 
-export const AUDIT_ACTIONS = ["published", "aliased", "deleted", "cancelled", "redriven"] as const;
+export const AUDIT_ACTIONS = [
+  "published",
+  "aliased",
+  "deleted",
+  "cancelled",
+  "redriven",
+  "paused",
+  "resumed",
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {

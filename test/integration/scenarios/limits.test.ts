@@ -75,5 +75,17 @@ describe("concurrency limit and pause on the deployed stack", () => {
     const done = await waitForExecution(started.id, status("SUCCEEDED"), { timeoutMs: 120_000 });
     expect(done.steps.find((s) => s.id === "two")?.attempts).toBe(1);
     expect(gate.arrivals.filter((t) => t === "two-p1")).toHaveLength(1);
+    // The workflow's audit list names who paused and resumed the execution (the signer's ARN).
+    const audit = await api<{ items: { action: string; by: string; executionId?: string }[] }>(
+      `workflows/${WORKFLOW}/audit`,
+    );
+    expect(
+      audit.body.items.filter((e) => e.executionId === started.id).map((e) => e.action),
+    ).toEqual(["resumed", "paused"]);
+    expect(
+      audit.body.items
+        .filter((e) => e.executionId === started.id)
+        .every((e) => /^arn:aws:(iam|sts)::/.test(e.by)),
+    ).toBe(true);
   });
 });

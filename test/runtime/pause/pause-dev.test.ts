@@ -123,6 +123,17 @@ describe("pause and resume", () => {
     const done = await until(id, ["SUCCEEDED"]);
     expect(done.steps.find((s) => s.id === "two")?.attempts).toBe(1);
     expect(gate.arrivals.filter((t) => t === "two-p1")).toHaveLength(1);
+    // The workflow's audit list names who paused and resumed it (the repeated pause changed nothing).
+    const audit = await api<{ items: { action: string; by: string; executionId?: string }[] }>(
+      "GET",
+      "/workflows/pausable/audit",
+    );
+    expect(
+      audit.body.items.filter((e) => e.executionId === id).map((e) => [e.action, e.by]),
+    ).toEqual([
+      ["resumed", "anonymous"],
+      ["paused", "anonymous"],
+    ]);
   }, 90_000);
 
   it("cancel of a paused execution compensates as usual", async () => {
