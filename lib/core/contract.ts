@@ -3,6 +3,7 @@
  * execution state layout. The names both sides use (task resources, placeholders, event sources
  * and detail types) are in `wire.ts`. Nothing here imports AWS code.
  */
+import type { ExecutionState } from "./execution-state.ts";
 import type { HttpMethod, Json, JsonObject } from "./model.ts";
 import type { RecordedFailure } from "./recorded-failure.ts";
 
@@ -149,7 +150,7 @@ export interface ServiceCallFailure {
  * templates read. The handler resolves the templates (an absent read fails the step with
  * `Baton.TemplateError`), checks the result against the child's input schema (a mismatch fails it
  * with `Baton.InvalidInput`, published as `Execution Rejected` with source `workflow`) and returns
- * the input to start the child with, schema defaults applied.
+ * the child's start (`ChildStart`): its input, schema defaults applied, in the state it starts with.
  */
 export interface ChildInputRequest {
   /** Tells this request from a trigger's on the shared handler. */
@@ -168,6 +169,18 @@ export interface ChildInputRequest {
   /** Present when `input` holds templates: the values they may read. */
   readonly data?: TemplateData;
 }
+
+/**
+ * What the child-input task returns: the name the `workflow` step starts the child under
+ * (`Name.$`) and the child's state built with it (`Input.$`), whose `context.startedBy` names the
+ * parent (`workflow:<parent workflow>/<parent execution id>`), so the child's record says who
+ * started it.
+ */
+// A type alias (not an interface) so a start is a `Json` value as it is.
+export type ChildStart = {
+  readonly name: string;
+  readonly state: ExecutionState;
+};
 
 /** Payload of the await-signal task (`.waitForTaskToken`). */
 export interface AwaitSignalRequest {

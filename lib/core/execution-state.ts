@@ -13,6 +13,8 @@ export type ExecutionContext = {
   /** ISO time the start was requested (`execution.startedAt` in templates). */
   readonly startedAt: string;
   readonly redriveCount: number;
+  /** A child execution's parent, `workflow:<parent workflow>/<parent execution id>` (`childStarter`). */
+  readonly startedBy?: string;
 };
 
 export type ExecutionState = {
@@ -24,6 +26,17 @@ export type ExecutionState = {
 /** The state a normal run starts with: no step has a result yet. */
 export function initialState(executionId: string, input: Json, startedAt: string): ExecutionState {
   return { input, context: { executionId, startedAt, redriveCount: 0 }, steps: {} };
+}
+
+/** `startedBy` of a child execution: the parent workflow and execution that started it. */
+export const childStarter = (workflow: string, executionId: string): string =>
+  `workflow:${workflow}/${executionId}`;
+
+/** The parent a child execution's start names (`context.startedBy`), only in the `childStarter` form. */
+export function childStarterOf(machineInput: Json): string | undefined {
+  if (!isExecutionState(machineInput)) return undefined;
+  const startedBy = machineInput.context.startedBy;
+  return typeof startedBy === "string" && startedBy.startsWith("workflow:") ? startedBy : undefined;
 }
 
 /** What the entry Choice tests to tell a built state from a raw input (all must be present). */

@@ -99,7 +99,8 @@ export const TaskResource = {
   /**
    * `workflow` steps, first: the start-execution Lambda (direct ARN form) resolves the child's input
    * templates and checks the result against the child's input schema, as every other start is
-   * checked; it returns the input the child then starts with (`$.childInput`).
+   * checked; it returns the child's execution name and the state it starts with (`$.childInput`,
+   * a `ChildStart`).
    */
   ChildInput: PLACEHOLDER.StartExecution,
   /** `workflow` steps: start the child and wait; `StateMachineArn` is a per-child placeholder. */

@@ -39,7 +39,7 @@ import type {
 } from "../core/contract.ts";
 import { EntryRedirectError, entryRequest } from "../core/entry-request.ts";
 import { isRetryable } from "../core/errors.ts";
-import { executionInputOf } from "../core/execution-state.ts";
+import { executionInputOf, isExecutionState } from "../core/execution-state.ts";
 import type { Json } from "../core/model.ts";
 import { type RecordedFailure, recordedFailure } from "../core/recorded-failure.ts";
 import { DetailType, EVENT_SOURCE } from "../core/wire.ts";
@@ -985,7 +985,7 @@ class ExecutionRun {
       .slice(0, 40)}`;
     if (this.#engine.describe(childId) === undefined) {
       try {
-        this.#engine.start(workflow, (input.Input ?? {}) as Json, {
+        this.#engine.start(workflow, childInputUnder(childId, (input.Input ?? {}) as Json), {
           parentId: this.#entry.id,
           executionId: childId,
         });
@@ -1009,6 +1009,16 @@ class ExecutionRun {
       JSON.stringify({ ...description, Error: done.error, Cause: done.cause }),
     );
   }
+}
+
+/**
+ * The child's start under the id the local engine gives it. A compiled `workflow` step passes the
+ * state the child-input task built under the name it chose (`Name`, which AWS uses); locally the
+ * id follows from the parent's work instead (see `#child`), so the state's own id is that one.
+ */
+function childInputUnder(childId: string, input: Json): Json {
+  if (!isExecutionState(input)) return input;
+  return { ...input, context: { ...input.context, executionId: childId } };
 }
 
 /** The `jsonToString` stand-in: `input` with the values at `keys` (paths) as exact JSON text. */

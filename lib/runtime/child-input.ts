@@ -8,9 +8,15 @@
  * - An absent read without `??`: `Baton.TemplateError` naming the step and the path.
  * - A refused input: `Execution Rejected` (source `workflow`) on the bus, then `Baton.InvalidInput`
  *   with the reason; the step records it as `Baton.ChildWorkflowFailed` and the parent compensates.
- * - Admitted: the input the child starts with, the child schema's `default`s applied.
+ * - Admitted: the child's start (`ChildStart`): a new execution name and the state the child starts
+ *   with under it, its input with the child schema's `default`s applied and `context.startedBy`
+ *   naming the parent (`workflow:<parent>/<parent execution id>`). The step starts the child under
+ *   that name (`Name.$`), and the records read the starter from the child's start, in AWS and locally.
+ *   A retried invocation names another execution; only the returned one is ever started.
  */
-import type { ChildInputRequest } from "../core/contract.ts";
+import { randomUUID } from "node:crypto";
+import type { ChildInputRequest, ChildStart } from "../core/contract.ts";
+import { childStarter, initialState } from "../core/execution-state.ts";
 import type { Json, JsonObject } from "../core/model.ts";
 import { resolveChildInput, TemplateReadError } from "../core/template-resolve.ts";
 import { InvalidInputError, TemplateError } from "./errors.ts";
@@ -18,9 +24,13 @@ import type { StartAdmission } from "./start-admission.ts";
 
 export interface ChildInputDeps {
   readonly admission: StartAdmission;
+  /** The child's execution name. @default randomUUID */
+  readonly newId?: () => string;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
 }
 
-export async function checkChildInput(request: unknown, deps: ChildInputDeps): Promise<Json> {
+export async function checkChildInput(request: unknown, deps: ChildInputDeps): Promise<ChildStart> {
   const parsed = parseChildInputRequest(request);
   let input: Json;
   try {
@@ -36,7 +46,15 @@ export async function checkChildInput(request: unknown, deps: ChildInputDeps): P
       step: parsed.stepId,
     });
   }
-  return input;
+  const name = (deps.newId ?? randomUUID)();
+  const state = initialState(name, input, (deps.clock ?? (() => new Date()))().toISOString());
+  return {
+    name,
+    state: {
+      ...state,
+      context: { ...state.context, startedBy: childStarter(parsed.workflow, parsed.executionId) },
+    },
+  };
 }
 
 /** Whether a start-execution event is a child-input check (not a trigger's start). */

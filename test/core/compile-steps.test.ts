@@ -507,7 +507,8 @@ describe("compileWorkflow: step kinds", () => {
         Resource: "arn:aws:states:::states:startExecution.sync:2",
         Parameters: {
           StateMachineArn: "${ChildWorkflow_child_flow}",
-          "Input.$": "$.childInput",
+          "Name.$": "$.childInput.name",
+          "Input.$": "$.childInput.state",
         },
         ResultPath: "$.steps.kid",
         Catch: [

@@ -26,9 +26,14 @@ const WITH_DEFAULTS: CatalogueWorkflow = {
 
 function setup() {
   const fake = fakeDeps({}, [WITH_DEFAULTS]);
+  let n = 0;
   return {
     events: fake.events,
-    deps: { admission: new StartAdmission(fake.deps.catalogue, fake.events) },
+    deps: {
+      admission: new StartAdmission(fake.deps.catalogue, fake.events),
+      newId: () => `child-${++n}`,
+      clock: () => new Date("2026-12-04T10:00:00.000Z"),
+    },
   };
 }
 
@@ -44,11 +49,11 @@ const request = (child: string, input: unknown, data?: unknown) => ({
 });
 
 describe("checkChildInput", () => {
-  it("resolves the templates and returns the input the child starts with, schema defaults applied", async () => {
+  it("resolves the templates and returns the child's start: its name, and its state naming the parent", async () => {
     // Prepare
     const { deps, events } = setup();
     // Act
-    const input = await checkChildInput(
+    const start = await checkChildInput(
       request(
         "gift-wrap",
         { orderId: "{{ input.id }}", note: "for {{ steps.buy.body.to }}" },
@@ -60,8 +65,33 @@ describe("checkChildInput", () => {
       deps,
     );
     // Assess
-    expect(input).toStrictEqual({ orderId: "o-7", note: "for ana", paper: "plain" });
+    expect(start).toStrictEqual({
+      name: "child-1",
+      state: {
+        input: { orderId: "o-7", note: "for ana", paper: "plain" },
+        context: {
+          executionId: "child-1",
+          startedAt: "2026-12-04T10:00:00.000Z",
+          redriveCount: 0,
+          startedBy: "workflow:parent/exec-9",
+        },
+        steps: {},
+      },
+    });
     expect(events.events).toStrictEqual([]);
+  });
+
+  it("names another execution on every invocation (a retried check never reuses a name)", async () => {
+    // Prepare
+    const { deps } = setup();
+    const check = request("approval", { n: 1 });
+    // Act
+    const names = [
+      (await checkChildInput(check, deps)).name,
+      (await checkChildInput(check, deps)).name,
+    ];
+    // Assess
+    expect(names).toEqual(["child-1", "child-2"]);
   });
 
   it("fails with Baton.InvalidInput and announces Execution Rejected (source workflow) when the input fails the child's schema", async () => {
@@ -117,12 +147,12 @@ describe("checkChildInput", () => {
     // Prepare
     const { deps } = setup();
     // Act
-    const input = await checkChildInput(
+    const start = await checkChildInput(
       request("approval", { by: "{{ input.by ?? 'nobody' }}", n: 1 }, { input: {} }),
       deps,
     );
     // Assess
-    expect(input).toStrictEqual({ by: "nobody", n: 1 });
+    expect(start.state.input).toStrictEqual({ by: "nobody", n: 1 });
   });
 
   it("fails when the payload is not a child-input check, saying what it needs", async () => {

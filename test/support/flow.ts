@@ -11,6 +11,12 @@ import type {
   ServiceCallRequest,
 } from "../../lib/core/contract.ts";
 import { EntryRedirectError, entryRequest } from "../../lib/core/entry-request.ts";
+import {
+  childStarter,
+  executionInputOf,
+  initialState,
+  isExecutionState,
+} from "../../lib/core/execution-state.ts";
 import type { Json } from "../../lib/core/model.ts";
 import { isCaughtFailure, recordedFailure } from "../../lib/core/recorded-failure.ts";
 import {
@@ -216,7 +222,19 @@ export async function runFlow(
           }
           const refused = options.refuseChild?.(request.child, resolved);
           if (refused !== undefined) throw new TaskError("Baton.InvalidInput", refused);
-          return resolved;
+          // The child's start, as the handler returns it: a name and the state under it.
+          const name = `child-of-${request.executionId}-${request.stepId}`;
+          const state = initialState(name, resolved, "2026-01-01T00:00:00.000Z");
+          return {
+            name,
+            state: {
+              ...state,
+              context: {
+                ...state.context,
+                startedBy: childStarter(request.workflow, request.executionId),
+              },
+            },
+          };
         }
         case TaskResource.ChildWorkflow: {
           const arn = String(params.StateMachineArn);
@@ -224,7 +242,11 @@ export async function runFlow(
             arn.includes(n.replace(/-/g, "_")),
           );
           if (!child) throw new TaskError("States.TaskFailed", `no child for ${arn}`);
-          return { Output: child[1](params.Input), Status: "SUCCEEDED" };
+          // Started under the name the child-input task chose, with the state it built.
+          const started = params.Input as Json;
+          if (!isExecutionState(started) || started.context.executionId !== params.Name)
+            throw new Error(`child ${arn} not started under its own name: ${String(params.Name)}`);
+          return { Output: child[1](executionInputOf(started)), Status: "SUCCEEDED" };
         }
         default:
           throw new Error(`Unroutable resource ${state.Resource}`);

@@ -14,8 +14,11 @@ import { templateData } from "./call.ts";
 import type { Scope } from "./scope.ts";
 import type { CompileEnv } from "./templates.ts";
 
-/** Where the child-input Task leaves the input the child starts with. */
+/** Where the child-input Task leaves the child's start (`ChildStart`: its name and state). */
 export const CHILD_INPUT_PATH = "$.childInput";
+/** The child's execution name and the state it starts with, inside the child-input result. */
+export const CHILD_NAME_PATH = `${CHILD_INPUT_PATH}.name`;
+export const CHILD_STATE_PATH = `${CHILD_INPUT_PATH}.state`;
 
 /** Parameters of the child-input Task (a `ChildInputRequest` once resolved). */
 export function childInputParameters(env: CompileEnv, scope: Scope, step: WorkflowStep): Payload {

@@ -23,7 +23,12 @@ import { compileEntry, compilePayload, parseTemplate, type TemplateRef } from ".
 import { childWorkflowSubstitution, EVENT_SOURCE, PLACEHOLDER, TaskResource } from "../wire.ts";
 import { goTo, StateGraph } from "./builder.ts";
 import { callParameters, TASK_TIMEOUT_GRACE } from "./call.ts";
-import { CHILD_INPUT_PATH, childInputParameters } from "./child.ts";
+import {
+  CHILD_INPUT_PATH,
+  CHILD_NAME_PATH,
+  CHILD_STATE_PATH,
+  childInputParameters,
+} from "./child.ts";
 import { caughtFailure, staticFailure } from "./failure.ts";
 import { absentRule, guardReads, mayBeAbsent } from "./reads.ts";
 import {
@@ -876,7 +881,9 @@ function compileChild(ctx: Ctx, step: WorkflowStep, next: string | null): string
     Resource: TaskResource.ChildWorkflow,
     Parameters: {
       StateMachineArn: `\${${childWorkflowSubstitution(step.name)}}`,
-      "Input.$": CHILD_INPUT_PATH,
+      // Named by the child-input Task, whose state names the parent as the child's starter.
+      "Name.$": CHILD_NAME_PATH,
+      "Input.$": CHILD_STATE_PATH,
     },
     ResultPath: `$.steps.${step.id}`,
     Catch: [

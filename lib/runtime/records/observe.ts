@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import { BatonError, MAY_HAVE_TAKEN_EFFECT } from "../../core/errors.ts";
-import { executionInputOf } from "../../core/execution-state.ts";
+import { childStarterOf, executionInputOf } from "../../core/execution-state.ts";
 import type { Json } from "../../core/model.ts";
 import { parseCause } from "../../core/recorded-failure.ts";
 import {
@@ -113,6 +113,8 @@ function observeStatusChange(
   // The API starts executions with their state built (`execution-state.ts`): the input is inside.
   const raw = rerun === undefined ? parseJsonText(d.input) : undefined;
   const input = raw === undefined ? undefined : executionInputOf(raw);
+  // A child execution's state names the parent that started it (`child-input.ts`).
+  const parent = raw === undefined ? undefined : childStarterOf(raw);
   const output = parseJsonText(d.output);
   const delta: RecordState = {
     id,
@@ -128,6 +130,7 @@ function observeStatusChange(
     lastSeen: time,
     run: runRegister(redrive, { status, ...(error === undefined ? {} : { error }) }),
     ...(input === undefined ? {} : { input: { k: [0], v: input } }),
+    ...(parent === undefined ? {} : starterDelta(id, { by: parent, source: "workflow" })),
     ...(output === undefined || status !== "SUCCEEDED"
       ? {}
       : { output: { k: [redrive], v: output } }),

@@ -439,6 +439,32 @@ describe("execution status mapping", () => {
     expect(document.input).toStrictEqual(input);
   });
 
+  it("records a child execution's parent as startedBy from the state its start names it in, not other claims", () => {
+    // Prepare: a workflow step starts its child with the state the child-input task built
+    const input = { orderId: "o-9", amount: 7 };
+    const state = (startedBy: string) => {
+      const built = initialState("kid-1", input, "2026-01-01T00:00:00.000Z");
+      return { ...built, context: { ...built.context, startedBy } };
+    };
+    const child = [
+      sfnStatus("kid-1", { status: "RUNNING", input: state("workflow:parent/exec-7") }),
+      sfnStatus("kid-1", { status: "SUCCEEDED", input: state("workflow:parent/exec-7") }),
+    ];
+    // A start outside Baton's child step cannot claim to be an IAM principal that way.
+    const forged = [
+      sfnStatus("kid-2", { status: "RUNNING", input: state("arn:aws:iam::1:user/x") }),
+    ];
+
+    // Act
+    const documents = [replay(child, "kid-1"), replay(forged, "kid-2")];
+
+    // Assess
+    expect(documents.map((d) => [d.startedBy, d.input])).toStrictEqual([
+      ["workflow:parent/exec-7", input],
+      ["unknown", input],
+    ]);
+  });
+
   it("unwraps a Lambda error envelope in the cause to find the failed step", () => {
     // Prepare
     const cause = JSON.stringify({
