@@ -21,6 +21,11 @@ refuses ("Properties.Metrics (metric math) is not supported; use MetricName and 
 an alarm is stored with its `Metrics` and a stand-in metric nothing publishes, so it stays
 INSUFFICIENT_DATA and never fires (MiniStack does not evaluate metric math anyway).
 
+And it makes a child started by a `startExecution.sync` Task report its status changes, as a
+standard child does on AWS: MiniStack runs nested `.sync` starts through StartSyncExecution (its
+express-flavoured path), which emits no "Step Functions Execution Status Change" events, so the
+child's record never saw its input or its start's state (`startedBy` of a child workflow).
+
 Set BATON_MINISTACK_PATCHES=0 to run MiniStack unpatched (to check whether a gap still exists).
 """
 
@@ -251,10 +256,54 @@ def _register_cloudformation_types() -> None:
         cfn._RESOURCE_HANDLERS[resource_type] = handler
 
 
+def _patch_nested_status_events() -> None:
+    import contextvars
+
+    from ministack.services import stepfunctions as sfn
+
+    for name in ("_invoke_nested_start_execution_sync", "_emit_execution_status_event",
+                 "_run_execution", "_executions", "_state_machines"):
+        if not hasattr(sfn, name):
+            raise SystemExit(
+                f"ministack_launch.py: MiniStack's stepfunctions.{name} is gone; the nested status "
+                "events patch no longer applies. Re-check the gap and update the patch."
+            )
+    nested = contextvars.ContextVar("baton_nested_sync_start", default=False)
+    original_nested = sfn._invoke_nested_start_execution_sync
+    original_emit = sfn._emit_execution_status_event
+    original_run = sfn._run_execution
+
+    def standard_child(execution) -> bool:
+        machine = sfn._state_machines.get(execution.get("stateMachineArn"), {})
+        return bool(nested.get() and execution.get("sync")) and machine.get("type") != "EXPRESS"
+
+    def invoke_nested(resource, input_data):
+        token = nested.set(True)
+        try:
+            return original_nested(resource, input_data)
+        finally:
+            nested.reset(token)
+
+    def emit(execution) -> None:
+        # A standard child emits its status changes on AWS (express ones do not).
+        original_emit({**execution, "sync": False} if standard_child(execution) else execution)
+
+    def run_execution(exec_arn):
+        execution = sfn._executions.get(exec_arn)
+        if execution is not None and execution.get("status") == "RUNNING" and standard_child(execution):
+            emit(execution)  # the RUNNING change AWS reports when the child starts
+        return original_run(exec_arn)
+
+    sfn._invoke_nested_start_execution_sync = invoke_nested
+    sfn._emit_execution_status_event = emit
+    sfn._run_execution = run_execution
+
+
 def main() -> None:
     if PATCHES_ON:
         _patch_node_worker()
         _register_cloudformation_types()
+        _patch_nested_status_events()
     from ministack.app import main as ministack_main
 
     sys.argv = ["ministack"]

@@ -58,6 +58,23 @@ describe("child-workflow starts on the deployed stack", () => {
       { child: { paper: "plain", quantity: 1 } },
     ]);
     expect(effectsOf(started.id)).toEqual(["POST /effects/hold", "POST /effects/wrap"]);
+    // The child's record names its parent, and each record holds the trace id its call sent.
+    const hold = ledger.calls().find((c) => c.key === `${started.id}:hold`);
+    const wrap = ledger
+      .calls()
+      .find((c) => c.path === "/effects/wrap" && c.method === "POST" && c.at >= (hold?.at ?? 0));
+    const childId = wrap?.key.split(":")[0] ?? "";
+    const child = await waitForExecution(childId, reached("SUCCEEDED", { wrap: "SUCCEEDED" }), {
+      timeoutMs: 90_000,
+    });
+    expect([child.workflow, child.startedBy, child.versionPinned, child.input]).toEqual([
+      "child-probe",
+      `workflow:${PARENT}/${started.id}`,
+      false,
+      { orderId, quantity: 1, paper: "plain" },
+    ]);
+    expect([record.traceId, child.traceId]).toEqual([hold?.traceId, wrap?.traceId]);
+    expect(hold?.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("refuses a child input that fails the child's schema: nothing starts, Execution Rejected, the parent compensates", async () => {
