@@ -205,10 +205,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       tableName: TABLES.registry,
     });
     const peerStore = new DynamoPeerStore({ client: registryClient, tableName: TABLES.registry });
+    // This process writes every record and workflow head (its API, its records target): what it
+    // read once it keeps, with what it wrote since (DynamoDB requests are its main cost).
     const executions = new DynamoExecutionStore({
       client: dynamo.client,
       tableName: TABLES.executions,
       catalogue: compiled.catalogue,
+      soleWriter: true,
     });
     const signals = new DynamoSignalStore({ client: dynamo.client, tableName: TABLES.executions });
     const controlPlane = await openControlPlane(dynamo.client, compiled);
@@ -451,7 +454,7 @@ async function openControlPlane(
   client: import("@aws-sdk/client-dynamodb").DynamoDBClient,
   compiled: CompiledSet,
 ): Promise<{ readonly store: DynamoWorkflowStore; readonly deployer: LocalDeployer }> {
-  const store = new DynamoWorkflowStore({ client, tableName: TABLES.workflows });
+  const store = new DynamoWorkflowStore({ client, tableName: TABLES.workflows, soleWriter: true });
   const deployer = new LocalDeployer(compiled.catalogue, (name) => compiled.machines.get(name));
   const deps = { store, deployer, catalogue: compiled.catalogue };
   await syncDeployed(

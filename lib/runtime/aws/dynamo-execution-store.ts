@@ -68,7 +68,26 @@ export interface DynamoExecutionStoreOptions {
   readonly maxStateBytes?: number;
   /** Executions assembled at once for a listing (one Query each). @default 16 */
   readonly listConcurrency?: number;
+  /**
+   * Every write to the execution records goes through this instance (`baton dev`: its API and its
+   * records target share it). An execution read once is then kept in memory, with what this
+   * instance writes after, and read from there: a finished run's batch does not query the record
+   * its start's batch already read. A conditional write that loses, or any failed write, drops
+   * the execution so the next read goes to the table. Never in AWS (many writers). @default false
+   */
+  readonly soleWriter?: boolean;
 }
+
+/** What a read of an execution returns before it is assembled (kept by a sole writer). */
+interface RawRecord {
+  head: RecordState | undefined;
+  rev: number;
+  readonly logged: LoggedEvent[];
+  readonly extras: RecordState[];
+}
+
+/** Executions a sole writer keeps in memory at most (least recently used dropped first). */
+const SOLE_WRITER_ENTRIES = 2_000;
 
 /** Pages fetched at most per listing call when a status filter discards most items. */
 const MAX_QUERY_PAGES = 25;
@@ -77,6 +96,12 @@ const MAX_LOG_ITEM_BYTES = 300_000;
 
 export class DynamoExecutionStore implements ExecutionStore {
   readonly #o: Required<Omit<DynamoExecutionStoreOptions, "retry">> & { retry: RetryOptions };
+  /** Sole writer only: executions read, as the table holds them. */
+  readonly #kept = new Map<string, RawRecord>();
+  /** Sole writer only: reads and writes under way, by execution (a read that raced a write is not kept). */
+  readonly #reading = new Map<string, number>();
+  readonly #writing = new Map<string, number>();
+  readonly #raced = new Set<string>();
 
   constructor(options: DynamoExecutionStoreOptions) {
     this.#o = {
@@ -85,6 +110,7 @@ export class DynamoExecutionStore implements ExecutionStore {
       maxStateBytes: 350_000,
       listConcurrency: 16,
       retry: {},
+      soleWriter: false,
       ...options,
     };
   }
@@ -95,6 +121,15 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async read(id: string): Promise<StoredRecord> {
+    const kept = this.#kept.get(id);
+    if (kept !== undefined) {
+      // Most recently used last.
+      this.#kept.delete(id);
+      this.#kept.set(id, kept);
+      return this.#assembled(id, kept);
+    }
+    const keep = this.#o.soleWriter && !this.#writing.has(id);
+    if (keep) count(this.#reading, id, 1);
     const { items } = await this.#query(
       {
         // The head and the log (`EVENT#…` < `META`), not the signal items after them.
@@ -109,37 +144,66 @@ export class DynamoExecutionStore implements ExecutionStore {
       Number.POSITIVE_INFINITY,
       undefined,
       Number.POSITIVE_INFINITY,
-    );
-    let head: RecordState | undefined;
-    let rev = 0;
-    const logged: LoggedEvent[] = [];
-    const extras: RecordState[] = [];
+    ).finally(() => {
+      if (keep && count(this.#reading, id, -1) === 0) this.#raced.delete(id);
+    });
+    const raced = this.#raced.has(id);
+    const raw: RawRecord = { head: undefined, rev: 0, logged: [], extras: [] };
     for (const item of items) {
       if (item.sk?.S === META) {
         // `state`: an item written before the log existed (the whole record, steps included).
-        head = parseJson<RecordState>(item.head?.S ?? item.state?.S);
-        if (head === undefined)
+        raw.head = parseJson<RecordState>(item.head?.S ?? item.state?.S);
+        if (raw.head === undefined)
           throw new Error(`Execution record ${id} has an unreadable head attribute.`);
-        rev = Number(item.rev?.N ?? "0");
+        raw.rev = Number(item.rev?.N ?? "0");
         continue;
       }
-      logged.push(...logItemEvents(item));
+      raw.logged.push(...logItemEvents(item));
       const extra = parseJson<RecordState>(item.extra?.S);
-      if (extra !== undefined) extras.push(extra);
+      if (extra !== undefined) raw.extras.push(extra);
     }
-    const events = inOrder(logged);
+    if (keep && !raced) this.#keep(id, raw);
+    return this.#assembled(id, raw);
+  }
+
+  #assembled(id: string, raw: RawRecord): StoredRecord {
+    const events = inOrder(raw.logged);
     return {
-      head,
-      rev,
+      head: raw.head,
+      rev: raw.rev,
       orders: new Set(events.map((e) => e.order)),
       state: assemble(
         id,
-        head,
+        raw.head,
         events.map((e) => e.event),
-        extras,
+        raw.extras,
         this.#o.catalogue,
       ),
     };
+  }
+
+  /** Runs a write of `id`'s record, so a read under way meanwhile is not kept. */
+  async #write<T>(id: string, write: () => Promise<T>): Promise<T> {
+    if (!this.#o.soleWriter) return write();
+    count(this.#writing, id, 1);
+    if (this.#reading.has(id)) this.#raced.add(id);
+    try {
+      return await write();
+    } catch (error) {
+      this.#kept.delete(id);
+      throw error;
+    } finally {
+      count(this.#writing, id, -1);
+    }
+  }
+
+  #keep(id: string, raw: RawRecord): void {
+    this.#kept.delete(id);
+    this.#kept.set(id, raw);
+    if (this.#kept.size > SOLE_WRITER_ENTRIES) {
+      const oldest = this.#kept.keys().next().value;
+      if (oldest !== undefined) this.#kept.delete(oldest);
+    }
   }
 
   async writeHead(id: string, head: RecordState, rev: number): Promise<boolean> {
@@ -162,25 +226,34 @@ export class DynamoExecutionStore implements ExecutionStore {
           }),
     };
     try {
-      await retrying(
-        `Writing execution record ${id}`,
-        () =>
-          this.#o.client.send(
-            new PutItemCommand({
-              TableName: this.#o.tableName,
-              Item: item,
-              ...(rev === 0
-                ? { ConditionExpression: "attribute_not_exists(pk)" }
-                : {
-                    ConditionExpression: "rev = :rev",
-                    ExpressionAttributeValues: { ":rev": { N: String(rev) } },
-                  }),
-            }),
-          ),
-        this.#o.retry,
+      await this.#write(id, () =>
+        retrying(
+          `Writing execution record ${id}`,
+          () =>
+            this.#o.client.send(
+              new PutItemCommand({
+                TableName: this.#o.tableName,
+                Item: item,
+                ...(rev === 0
+                  ? { ConditionExpression: "attribute_not_exists(pk)" }
+                  : {
+                      ConditionExpression: "rev = :rev",
+                      ExpressionAttributeValues: { ":rev": { N: String(rev) } },
+                    }),
+              }),
+            ),
+          this.#o.retry,
+        ),
       );
+      const kept = this.#kept.get(id);
+      if (kept !== undefined) {
+        // As a read would parse it back.
+        kept.head = JSON.parse(item.head?.S ?? "null") as RecordState;
+        kept.rev = rev + 1;
+      }
       return true;
     } catch (error) {
+      this.#kept.delete(id);
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
@@ -217,24 +290,34 @@ export class DynamoExecutionStore implements ExecutionStore {
         .update(withExtra === undefined ? "" : canonicalJson(withExtra))
         .digest("hex")
         .slice(0, 16);
-      await retrying(
-        `Appending ${chunk.length} event(s) to execution record ${id}`,
-        () =>
-          this.#o.client.send(
-            new PutItemCommand({
-              TableName: this.#o.tableName,
-              Item: {
-                pk: { S: executionPk(id) },
-                sk: { S: eventSk(`${orders[0] ?? "~extra"}#${hash}`) },
-                // Gzipped: a batch's events repeat their field names and ids, and units are bytes.
-                z: { B: gzipSync(JSON.stringify(chunk)) },
-                ...(withExtra === undefined ? {} : { extra: { S: JSON.stringify(withExtra) } }),
-                [TTL_ATTRIBUTE]: { N: expires },
-              },
-            }),
-          ),
-        this.#o.retry,
+      const json = JSON.stringify(chunk);
+      const extraJson = withExtra === undefined ? undefined : JSON.stringify(withExtra);
+      await this.#write(id, () =>
+        retrying(
+          `Appending ${chunk.length} event(s) to execution record ${id}`,
+          () =>
+            this.#o.client.send(
+              new PutItemCommand({
+                TableName: this.#o.tableName,
+                Item: {
+                  pk: { S: executionPk(id) },
+                  sk: { S: eventSk(`${orders[0] ?? "~extra"}#${hash}`) },
+                  // Gzipped: a batch's events repeat their field names and ids, and units are bytes.
+                  z: { B: gzipSync(json) },
+                  ...(extraJson === undefined ? {} : { extra: { S: extraJson } }),
+                  [TTL_ATTRIBUTE]: { N: expires },
+                },
+              }),
+            ),
+          this.#o.retry,
+        ),
       );
+      const kept = this.#kept.get(id);
+      if (kept !== undefined) {
+        // As a read would parse them back.
+        kept.logged.push(...(JSON.parse(json) as LoggedEvent[]));
+        if (extraJson !== undefined) kept.extras.push(JSON.parse(extraJson) as RecordState);
+      }
     }
   }
 
@@ -432,6 +515,14 @@ export class DynamoExecutionStore implements ExecutionStore {
         : this.#o.catalogue.forRecord(state.workflow, state.version?.v),
     );
   }
+}
+
+/** Adds `by` to `key`'s count (removed at 0); the count after. */
+function count(counts: Map<string, number>, key: string, by: number): number {
+  const next = (counts.get(key) ?? 0) + by;
+  if (next === 0) counts.delete(key);
+  else counts.set(key, next);
+  return next;
 }
 
 /** The events of a log item (or of an event item written before log items existed). */

@@ -39,10 +39,20 @@ const AUDIT_PREFIX = "AUDIT#";
 export interface DynamoWorkflowStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /**
+   * Every head is written through this instance (`baton dev`): a head read once is kept and
+   * answered from memory until this instance writes it, so starting an execution does not read
+   * the head again. Never in AWS (the publish Lambda writes heads the API must see). @default false
+   */
+  readonly soleWriter?: boolean;
 }
 
 export class DynamoWorkflowStore implements WorkflowStore {
   readonly #o: DynamoWorkflowStoreOptions;
+  /** Sole writer only: heads read or written, by name (`null`: none stored). */
+  readonly #heads = new Map<string, WorkflowHead | null>();
+  /** Sole writer only: head writes started, by name (a read that raced one is not kept). */
+  readonly #headWrites = new Map<string, number>();
 
   constructor(options: DynamoWorkflowStoreOptions) {
     this.#o = options;
@@ -60,6 +70,16 @@ export class DynamoWorkflowStore implements WorkflowStore {
   }
 
   async head(name: string): Promise<WorkflowHead | undefined> {
+    const kept = this.#heads.get(name);
+    if (kept !== undefined) return kept === null ? undefined : structuredClone(kept);
+    const writes = this.#headWrites.get(name) ?? 0;
+    const head = await this.#readHead(name);
+    if (this.#o.soleWriter === true && (this.#headWrites.get(name) ?? 0) === writes)
+      this.#heads.set(name, head === undefined ? null : structuredClone(head));
+    return head;
+  }
+
+  async #readHead(name: string): Promise<WorkflowHead | undefined> {
     const result = await this.#o.client.send(
       new GetItemCommand({
         TableName: this.#o.tableName,
@@ -71,6 +91,12 @@ export class DynamoWorkflowStore implements WorkflowStore {
   }
 
   async putHead(head: WorkflowHead, expectedUpdatedAt: string | undefined): Promise<void> {
+    // Counted as it starts and as it ends: a read overlapping it in any way is not kept.
+    const counted = (): void => {
+      this.#heads.delete(head.name);
+      this.#headWrites.set(head.name, (this.#headWrites.get(head.name) ?? 0) + 1);
+    };
+    counted();
     try {
       await this.#o.client.send(
         new PutItemCommand({
@@ -98,6 +124,8 @@ export class DynamoWorkflowStore implements WorkflowStore {
         );
       }
       throw error;
+    } finally {
+      counted();
     }
   }
 

@@ -6,7 +6,7 @@ import { DynamoSignalStore } from "../../../lib/runtime/aws/dynamo-signal-store.
 import { ensureTable, executionsTable } from "../../../lib/runtime/aws/table-schema.ts";
 import { toDocument } from "../../../lib/runtime/records/derive.ts";
 import { InvalidCursorError } from "../../../lib/runtime/records/execution-store.ts";
-import { observe, startDelta } from "../../../lib/runtime/records/observe.ts";
+import { cancelDelta, observe, startDelta } from "../../../lib/runtime/records/observe.ts";
 import { merge, type RecordState } from "../../../lib/runtime/records/state.ts";
 import { applyEvent } from "../../../lib/runtime/records/updater.ts";
 import {
@@ -225,5 +225,60 @@ describe("records on a real DynamoDB (dynalite)", () => {
 
     // Assess
     expect(retried).toEqual({ kind: "early", payload: { n: 5 } });
+  });
+
+  it("as the sole writer, reads what it keeps and ends as a plain store reads it", async () => {
+    // Prepare: a store that keeps what it read, counting its Queries
+    const sole = new DynamoExecutionStore({
+      client: db.client,
+      tableName: TABLE,
+      catalogue,
+      retry: { maxAttempts: 60, baseDelayMs: 2 },
+      soleWriter: true,
+    });
+    const events = failedSagaEvents("sole-1");
+    const shuffled = fc.sample(
+      fc.shuffledSubarray([...events, ...events.slice(0, 6)], { minLength: events.length + 6 }),
+      { numRuns: 1, seed: 7 },
+    )[0];
+
+    // Act: concurrent, shuffled, duplicated delivery, then a read as a plain store does it
+    await Promise.all(
+      (shuffled ?? []).map((event) => applyEvent(event, { store: sole, catalogue })),
+    );
+    const first = await sole.get("sole-1");
+    let requests = 0;
+    db.client.middlewareStack.add(
+      (next) => (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: "initialize", name: "countSoleWriterRequests" },
+    );
+    const kept = await sole.get("sole-1");
+    db.client.middlewareStack.remove("countSoleWriterRequests");
+
+    // Assess: what the table holds, then kept in memory (no request)
+    expect([first, kept, requests]).toEqual([await store.get("sole-1"), first, 0]);
+    expect(kept?.status).toBe("FAILED");
+  });
+
+  it("as the sole writer, drops what it kept when a head write loses, and reads again", async () => {
+    // Prepare: kept at rev 1; another writer then changes the head
+    const sole = new DynamoExecutionStore({
+      client: db.client,
+      tableName: TABLE,
+      catalogue,
+      soleWriter: true,
+    });
+    await sole.merge("sole-2", startDelta("sole-2", orderWorkflow, { n: 1 }, at(0)));
+    const kept = await sole.read("sole-2");
+    await store.merge("sole-2", cancelDelta("sole-2", true));
+
+    // Act
+    const won = await sole.writeHead("sole-2", kept.head ?? { id: "sole-2" }, kept.rev);
+
+    // Assess
+    expect([won, (await sole.read("sole-2")).rev]).toEqual([false, kept.rev + 1]);
   });
 });
