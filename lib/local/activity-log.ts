@@ -3,6 +3,10 @@
  * retry and undo, per compensation phase, and per registry, health and circuit change, read from
  * the local bus (the same events AWS publishes on the orchestration bus). Step starts and
  * successes are left out: a busy server would print little else.
+ *
+ * `Execution Started` comes from the records (`records-target.ts`, after their short batching
+ * delay) while step events come straight from the calls, so a fast run's first failure can reach
+ * the bus before its start: an execution's lines wait for its start line, up to `HOLD_MS`.
  */
 import { styleText } from "node:util";
 import { DetailType, EVENT_SOURCE } from "../core/wire.ts";
@@ -20,15 +24,51 @@ export interface ActivityLogOptions {
   readonly now?: () => Date;
 }
 
+/** Longest an execution's line waits for its start line (the records' window, and some). */
+export const HOLD_MS = 1_500;
+/** Executions whose start line was printed, remembered at most (oldest dropped first). */
+const STARTED_KEPT = 10_000;
+
 /** Starts printing the bus's activity; returns the function that stops it. */
 export function attachActivityLog(bus: LocalEventBus, options: ActivityLogOptions): () => void {
-  return bus.listen((event) => {
+  const started = new Set<string>();
+  const held = new Map<string, { lines: string[]; timer: ReturnType<typeof setTimeout> }>();
+  const release = (id: string): void => {
+    const waiting = held.get(id);
+    held.delete(id);
+    if (waiting !== undefined) clearTimeout(waiting.timer);
+    started.add(id);
+    if (started.size > STARTED_KEPT) started.delete(started.values().next().value as string);
+    for (const line of waiting?.lines ?? []) options.write(line);
+  };
+  const stop = bus.listen((event) => {
     const line = activityLine(event);
     if (line === undefined) return;
     const time = (options.now?.() ?? new Date()).toISOString().slice(11, 19);
     const text = options.color === true ? styleText(line.style, line.text) : line.text;
-    options.write(`${time} ${text}`);
+    const stamped = `${time} ${text}`;
+    const id = (event.detail as Detail | undefined)?.executionId;
+    if (typeof id !== "string" || started.has(id)) {
+      options.write(stamped);
+      return;
+    }
+    if (event["detail-type"] === DetailType.ExecutionStarted) {
+      options.write(stamped);
+      release(id);
+      return;
+    }
+    const waiting = held.get(id);
+    if (waiting !== undefined) waiting.lines.push(stamped);
+    else {
+      const timer = setTimeout(() => release(id), HOLD_MS);
+      timer.unref();
+      held.set(id, { lines: [stamped], timer });
+    }
   });
+  return () => {
+    stop();
+    for (const id of [...held.keys()]) release(id);
+  };
 }
 
 export interface ActivityLine {

@@ -126,6 +126,8 @@ export interface LocalEngineOptions {
   readonly realUndoDelays?: boolean;
   /** Maps an await step's timeout (seconds) to the one enforced. @default identity */
   readonly awaitTimeout?: (seconds: number) => number;
+  /** Told of each execution `start` creates (its id is new to the journal), before it runs. */
+  readonly onNewExecution?: (executionId: string) => void;
   readonly newId?: () => string;
   readonly now?: () => number;
 }
@@ -231,6 +233,7 @@ export class LocalEngine {
     this.#journal.put(entry);
     // On disk before anyone hears of it: a crash from here on finds it in the journal.
     this.#journal.writeNow(id);
+    this.#options.onNewExecution?.(id);
     if (options.parentId !== undefined) this.#live.get(options.parentId)?.children.add(id);
     this.#launch(entry);
     return describeEntry(entry);

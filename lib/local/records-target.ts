@@ -3,8 +3,9 @@
  * (`applyBatch`), fed the way the SQS queue feeds it in AWS. Events are held per execution for a
  * short batching window (like the queue's batching window) and recorded together: one log append
  * per batch, and the head read and written only for a status change or compensation phase. A
- * run's start is recorded within 50 ms (`Execution Started` announced without the window's delay)
- * and its end at once, so a finished execution's record is complete as soon as its events are. One batch per execution at a time: dynalite serializes requests anyway, and a
+ * run's start is recorded within 50 ms (`Execution Started` announced without the window's delay;
+ * under load, with more than `BUSY_EXECUTIONS` executions waiting, within the window) and its end
+ * at once, so a finished execution's record is complete as soon as its events are. One batch per execution at a time: dynalite serializes requests anyway, and a
  * second concurrent batch would only race the first for the head.
  * Every delivery resolves once its event is stored, or rejects so the bus retries it and finally
  * dead-letters it.
@@ -49,7 +50,11 @@ export class RecordsTarget {
       this.#queues.set(key, queue);
       if (this.#flushing.has(key)) return; // the running batch picks it up when it is done
       if (isRunEnd(event) || queue.length >= this.#maxBatch) this.#flushNow(key);
-      else if (isStatusChange(event)) this.#flushWithin(key, START_DELAY_MS);
+      else if (isStatusChange(event))
+        this.#flushWithin(
+          key,
+          this.#queues.size > BUSY_EXECUTIONS ? this.#windowMs : START_DELAY_MS,
+        );
       else if (!this.#timers.has(key))
         this.#timers.set(
           key,
@@ -123,6 +128,13 @@ export class RecordsTarget {
  * request is still finishing; recording it first would make the API's write a lost race).
  */
 const START_DELAY_MS = 50;
+
+/**
+ * Executions with events waiting above which a start waits the whole window like any event: under
+ * load a short run is then recorded in one batch (one read and one append instead of two each),
+ * and `Execution Started` comes with it, up to the window later.
+ */
+const BUSY_EXECUTIONS = 20;
 
 /** A Step Functions status change: a run's start or end. */
 function isStatusChange(event: BusEvent): boolean {

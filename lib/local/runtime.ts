@@ -100,6 +100,8 @@ export interface LocalRuntimeOptions {
   readonly serviceLimits?: ServiceLimitStore;
   /** Pause flags the service-call handler checks (docs/limits-and-pause.md). */
   readonly pauses?: PauseStore;
+  /** Told of each new execution the engine starts (`LocalEngineOptions.onNewExecution`). */
+  readonly onNewExecution?: (executionId: string) => void;
   /** Where calls are counted per instance (docs/service-load.md). @default in memory */
   readonly load?: InstanceLoadStore;
   /** Where the engine journal and the dead letters are kept; memory only when absent. */
@@ -239,6 +241,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     ...(options.skipDelays === undefined ? {} : { skipDelays: options.skipDelays }),
     ...(options.realUndoDelays === undefined ? {} : { realUndoDelays: options.realUndoDelays }),
     ...(options.awaitTimeout === undefined ? {} : { awaitTimeout: options.awaitTimeout }),
+    ...(options.onNewExecution === undefined ? {} : { onNewExecution: options.onNewExecution }),
     runtime: {
       callService: (request, meta) => call(request, meta.redriveCount, meta.signal),
       emit: (entries) => {

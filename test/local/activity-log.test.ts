@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activityLine, attachActivityLog } from "../../lib/local/activity-log.ts";
+import { activityLine, attachActivityLog, HOLD_MS } from "../../lib/local/activity-log.ts";
 import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
 import { type BusEvent, LocalEventBus } from "../../lib/local/event-bus.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
@@ -109,6 +109,41 @@ describe("activityLine", () => {
     bus.put([{ source: "baton", detailType: "Execution Started", detail: run }]);
 
     expect(lines).toEqual(["06:07:08 order ex-1 started"]);
+  });
+});
+
+describe("activity lines of an execution whose start has not been announced yet", () => {
+  it("wait for its start line, then come in the order they arrived", () => {
+    const bus = new LocalEventBus();
+    const lines: string[] = [];
+    attachActivityLog(bus, { write: (line) => lines.push(line.slice(9)), now: () => new Date() });
+    const failed = { ...run, stepId: "ship", attempt: 1, error: { name: "Baton.ClientError" } };
+
+    bus.put([{ source: "baton", detailType: "Step Failed", detail: failed }]);
+    bus.put([{ source: "baton", detailType: "Compensation Started", detail: run }]);
+    const before = [...lines];
+    bus.put([{ source: "baton", detailType: "Execution Started", detail: run }]);
+
+    expect([before, lines]).toEqual([
+      [],
+      [
+        "order ex-1 started",
+        "order ex-1 step ship attempt 1 failed: Baton.ClientError",
+        "order ex-1 compensation started",
+      ],
+    ]);
+  });
+
+  it("are printed after HOLD_MS when no start line comes (an execution resumed after a restart)", async () => {
+    const bus = new LocalEventBus();
+    const lines: string[] = [];
+    attachActivityLog(bus, { write: (line) => lines.push(line.slice(9)), now: () => new Date() });
+
+    bus.put([{ source: "baton", detailType: "Compensation Started", detail: run }]);
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 200));
+    bus.put([{ source: "baton", detailType: "Compensation Completed", detail: run }]);
+
+    expect(lines).toEqual(["order ex-1 compensation started", "order ex-1 compensation completed"]);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * A `PauseStore` in front of another, for a process that is the only writer of the flags
  * (`baton dev`: its API pauses and resumes through the same instance its service calls read).
- * Each execution's flag is read from the store once, at its first call; later calls answer from
- * memory, and every change made through this instance (`set`, `bounce`) updates it at once, so a
+ * Each execution's flag is read from the store once, at its first call (not at all for an
+ * execution this process creates: `neverPaused`); later calls answer from memory, and every change made through this instance (`set`, `bounce`) updates it at once, so a
  * pause is seen by the very next call attempt, as with a read per call. Without that, an execution
  * of 5 calls paid 5 reads that all answered "never paused".
  *
@@ -43,6 +43,15 @@ export class SoleWriterPauseStore implements PauseStore {
     });
     this.#reading.set(executionId, shared);
     return shared;
+  }
+
+  /**
+   * `executionId` is new (this process just created it): it has no flag, and any it gets is set
+   * through this instance, so its calls read nothing.
+   */
+  neverPaused(executionId: string): void {
+    if (!this.#known.has(executionId) && !this.#reading.has(executionId))
+      this.#remember(executionId, null);
   }
 
   async set(executionId: string, paused: boolean): Promise<PauseState> {
