@@ -10,6 +10,11 @@ export interface StartedExecution {
   readonly executionId: string;
   /** ISO time. */
   readonly startedAt: string;
+  /**
+   * The W3C trace id of the trace the execution joined: in AWS the caller's X-Ray trace, which the
+   * SDK passes on with the start (its calls send it in `traceparent`); absent without one.
+   */
+  readonly traceId?: string;
 }
 
 export type EngineExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";

@@ -153,15 +153,18 @@ export async function startExecution(
     if (queued !== undefined) return { document: queued, created: !replay };
   }
   let startedAt: string | undefined;
+  let traceId: string | undefined;
   // Whether this request started the execution: a replayed key whose first request failed before
   // the start still answers 201 the first time the execution really starts.
   let startedNow = false;
   try {
     // The machine's state built here: the run goes from its entry straight to the first step.
     const state = initialState(executionId, input, clock().toISOString());
-    startedAt = (
-      await deps.engine.start(workflow.name, executionId, state, { version: workflow.version })
-    ).startedAt;
+    const started = await deps.engine.start(workflow.name, executionId, state, {
+      version: workflow.version,
+    });
+    startedAt = started.startedAt;
+    traceId = started.traceId;
     startedNow = true;
   } catch (error) {
     // A replayed key whose first request died after starting: the execution exists, record it.
@@ -182,7 +185,7 @@ export async function startExecution(
       workflow,
       input,
       startedAt ?? (replay ? undefined : clock().toISOString()),
-      origin,
+      traceId === undefined ? origin : { ...origin, traceId },
     ),
   );
   return { document, created: !replay || startedNow };

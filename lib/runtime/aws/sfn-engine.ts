@@ -32,6 +32,7 @@ import {
   type StopOutcome,
 } from "../execution-engine.ts";
 import type { StateTrace } from "../records/trace.ts";
+import { currentTraceHeader, type TraceHeader, w3cTraceId } from "./xray.ts";
 
 export interface SfnExecutionEngineOptions {
   readonly client: SFNClient;
@@ -42,6 +43,12 @@ export interface SfnExecutionEngineOptions {
   readonly stateMachineArn: (workflow: string, version?: number) => string | undefined;
   /** Workflow name of an execution id, undefined when unknown. */
   readonly locate: (executionId: string) => Promise<string | undefined>;
+  /**
+   * The invocation's X-Ray trace header, which the SDK sends with `StartExecution`
+   * (`X-Amzn-Trace-Id`, the recursion-detection middleware), so the execution continues that trace.
+   * @default currentTraceHeader
+   */
+  readonly trace?: () => TraceHeader | undefined;
 }
 
 /** Redrive runs looked up per execution; more are refused as not redrivable. */
@@ -72,9 +79,11 @@ export class SfnExecutionEngine implements ExecutionEngine {
           input: JSON.stringify(input),
         }),
       );
+      const trace = (this.#o.trace ?? currentTraceHeader)();
       return {
         executionId: executionName,
         startedAt: (result.startDate ?? new Date()).toISOString(),
+        ...(trace === undefined ? {} : { traceId: w3cTraceId(trace.root) }),
       };
     } catch (error) {
       throw translate(error, `Starting ${workflow} execution ${executionName}`);

@@ -180,9 +180,12 @@ async function startQueued(
 ): Promise<void> {
   const id = start.executionId;
   let startedAt: string | undefined;
+  let traceId: string | undefined;
   try {
     const state = initialState(id, start.input, clock(deps));
-    startedAt = (await deps.engine.start(workflow.name, id, state)).startedAt;
+    const started = await deps.engine.start(workflow.name, id, state);
+    startedAt = started.startedAt;
+    traceId = started.traceId;
   } catch (error) {
     if (!isEngineError(error, "already-exists")) {
       // It can never start (its workflow is gone, its input refused): free the slot, end it.
@@ -200,7 +203,13 @@ async function startQueued(
   }
   await deps.executions.merge(
     id,
-    startDelta(id, { name: start.workflow, version: start.version }, start.input, startedAt),
+    startDelta(
+      id,
+      { name: start.workflow, version: start.version },
+      start.input,
+      startedAt,
+      traceId === undefined ? {} : { traceId },
+    ),
   );
 }
 

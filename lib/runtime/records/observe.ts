@@ -566,7 +566,12 @@ export function starterDelta(id: string, starter: Starter): RecordState {
 export interface StartOrigin {
   readonly startedBy?: Starter;
   readonly versionPinned?: boolean;
+  /** The trace the engine's start joined (`StartedExecution.traceId`). */
+  readonly traceId?: string;
 }
+
+/** Below every call's key (`traceDelta`): what a call sent outranks the trace the start joined. */
+const START_TRACE_KEY = [-1] as const;
 
 /** The starter and pinning of a start (`startedBy`, `versionPinned` in its document). */
 export function originDelta(id: string, origin: StartOrigin): RecordState {
@@ -576,6 +581,9 @@ export function originDelta(id: string, origin: StartOrigin): RecordState {
     ...(origin.versionPinned === undefined
       ? {}
       : { versionPinned: { k: [0], v: origin.versionPinned } }),
+    ...(origin.traceId === undefined || !TRACE_ID.test(origin.traceId)
+      ? {}
+      : { traceId: { k: START_TRACE_KEY, v: origin.traceId } }),
   };
 }
 

@@ -52,6 +52,29 @@ describe("SfnExecutionEngine", () => {
     });
   });
 
+  it("names the X-Ray trace the start joins (the invocation's, which the SDK sends with it)", async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: EXECUTION, startDate: new Date("2026-11-22T10:00:00.000Z") });
+    const traced = new SfnExecutionEngine({
+      client: new SFNClient({ region: "us-east-1" }),
+      stateMachineArn: () => MACHINE,
+      locate: async () => "order-fulfillment",
+      trace: () => ({ root: "1-5759e988-bd862e3fe1be46a994272793", sampled: true }),
+    });
+
+    // Act
+    const started = await traced.start("order-fulfillment", "e1", {});
+
+    // Assess
+    expect(started).toEqual({
+      executionId: "e1",
+      startedAt: "2026-11-22T10:00:00.000Z",
+      traceId: "5759e988bd862e3fe1be46a994272793",
+    });
+  });
+
   it("stops and describes through the execution ARN", async () => {
     // Prepare
     sfn.on(StopExecutionCommand).resolves({});

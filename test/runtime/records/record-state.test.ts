@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { initialState } from "../../../lib/core/execution-state.ts";
 import { toDocument } from "../../../lib/runtime/records/derive.ts";
 import type { ExecutionDocument } from "../../../lib/runtime/records/document.ts";
-import { observe } from "../../../lib/runtime/records/observe.ts";
+import { observe, startDelta } from "../../../lib/runtime/records/observe.ts";
 import { canonicalJson, merge, type RecordState } from "../../../lib/runtime/records/state.ts";
 import { traceDelta } from "../../../lib/runtime/records/trace.ts";
 import {
@@ -437,6 +437,36 @@ describe("execution status mapping", () => {
 
     // Assess
     expect(document.input).toStrictEqual(input);
+  });
+
+  it("keeps the trace the start joined until a call reports the trace it sent, whatever the order", () => {
+    // Prepare
+    const started = startDelta("tr-1", orderWorkflow, {}, at(0), {
+      traceId: "11111111111111111111111111111111",
+    });
+    const call = observe(
+      stepEvent("Step Succeeded", "tr-1", {
+        stepId: "reserve",
+        startMs: 10,
+        endMs: 20,
+        traceId: SAGA_TRACE_ID,
+      }),
+      catalogue,
+    );
+    if (call.kind !== "observed") throw new Error("step event not observed");
+
+    // Act
+    const before = toDocument(started, orderWorkflow).traceId;
+    const after = [merge(started, call.delta), merge(call.delta, started)].map(
+      (state) => toDocument(state, orderWorkflow).traceId,
+    );
+
+    // Assess
+    expect([before, ...after]).toEqual([
+      "11111111111111111111111111111111",
+      SAGA_TRACE_ID,
+      SAGA_TRACE_ID,
+    ]);
   });
 
   it("records a child execution's parent as startedBy from the state its start names it in, not other claims", () => {
