@@ -321,7 +321,13 @@ function afterState(s: Record<string, unknown>, here: ReadonlySet<string>): Set<
   }
   // A child execution's result (startExecution.sync:2) always has its Output; a Pass writes the
   // keys of the object it builds.
-  const child = s.Resource === TaskResource.ChildWorkflow ? [`${resultPath}.Output`] : [];
+  const child =
+    s.Resource === TaskResource.ChildWorkflow
+      ? [`${resultPath}.Output`]
+      : // The child-input Task's result is always a ChildStart: the child's name and state.
+        s.Resource === TaskResource.ChildInput
+        ? [`${resultPath}.name`, `${resultPath}.state`]
+        : [];
   const built = s.Type === "Pass" ? (s.Parameters ?? s.Result) : undefined;
   const keys =
     built !== null && typeof built === "object" && !Array.isArray(built)
