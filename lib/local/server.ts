@@ -247,8 +247,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       records: (event) => records.deliver(event),
       parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),
       pauses,
-      // A new execution was never paused: its calls need not read the flag.
-      onNewExecution: (id) => pauses.neverPaused(id),
+      // A new execution was never paused, and has no record yet: neither is read.
+      onNewExecution: (id) => {
+        pauses.neverPaused(id);
+        executions.created(id);
+      },
       serviceLimits: new DynamoServiceLimitStore({
         client: dynamo.client,
         tableName: TABLES.executions,

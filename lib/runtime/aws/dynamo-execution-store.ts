@@ -166,6 +166,16 @@ export class DynamoExecutionStore implements ExecutionStore {
     return this.#assembled(id, raw);
   }
 
+  /**
+   * Sole writer only: `id` is an execution this process just created, so the table holds nothing
+   * of it yet (its events and head come later, through this instance): kept as empty, it is never
+   * queried.
+   */
+  created(id: string): void {
+    if (this.#o.soleWriter && !this.#kept.has(id) && !this.#reading.has(id))
+      this.#keep(id, { head: undefined, rev: 0, logged: [], extras: [] });
+  }
+
   #assembled(id: string, raw: RawRecord): StoredRecord {
     const events = inOrder(raw.logged);
     return {

@@ -263,6 +263,36 @@ describe("records on a real DynamoDB (dynalite)", () => {
     expect(kept?.status).toBe("FAILED");
   });
 
+  it("as the sole writer, queries nothing for an execution it created, and ends as the table holds it", async () => {
+    // Prepare
+    const sole = new DynamoExecutionStore({
+      client: db.client,
+      tableName: TABLE,
+      catalogue,
+      soleWriter: true,
+    });
+    let queries = 0;
+    db.client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === "QueryCommand") queries++;
+        return next(args);
+      },
+      { step: "initialize", name: "countCreatedQueries" },
+    );
+
+    // Act: created, then recorded through the sole writer
+    sole.created("sole-3");
+    const empty = await sole.read("sole-3");
+    for (const event of failedSagaEvents("sole-3"))
+      await applyEvent(event, { store: sole, catalogue });
+    const kept = await sole.get("sole-3");
+    db.client.middlewareStack.remove("countCreatedQueries");
+
+    // Assess
+    expect([empty.head, empty.rev, queries]).toEqual([undefined, 0, 0]);
+    expect(kept).toEqual(await store.get("sole-3"));
+  });
+
   it("as the sole writer, drops what it kept when a head write loses, and reads again", async () => {
     // Prepare: kept at rev 1; another writer then changes the head
     const sole = new DynamoExecutionStore({
