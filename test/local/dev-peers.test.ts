@@ -3,7 +3,8 @@
  * runs one (`--region eu-west-1`, it hosts the store) and `baton dev --region us-east-1` runs as a
  * child process with the CLI's defaults (its own data dir, the project's shared registry). Each
  * lists the other in `GET /peers` with its URL and lag 0 (one store: nothing is replicated), and a
- * service registered through one is served by the other at once. A lone `baton dev` lists itself.
+ * service registered through one is served by the other at once; once the child stops, it turns
+ * `stale` in the host's list. A lone `baton dev` lists itself.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -115,7 +116,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (us !== undefined && us.exitCode === null) {
+  if (us !== undefined && us.exitCode === null && us.signalCode === null) {
     const exited = new Promise((resolve) => us.once("exit", resolve));
     us.kill("SIGTERM");
     await exited;
@@ -195,6 +196,24 @@ describe("two baton dev instances sharing a registry store", () => {
     const bad = await request(`${eu.url}/peers?status=gone`);
     expect([stale.status, (stale.body as Peers).items, bad.status]).toEqual([200, [], 400]);
   });
+});
+
+describe("a peer that stops", () => {
+  it("turns stale once its heartbeats stop (three missed rounds, at least 15 s), while the host serves on", async () => {
+    // Act
+    const exited = new Promise((resolve) => us.once("exit", resolve));
+    us.kill("SIGTERM");
+    await exited;
+    const peers = await until(
+      async () => (await request(`${eu.url}/peers`)).body as Peers,
+      (view) => view.items.some((p) => p.region === "us-east-1" && p.status === "stale"),
+    );
+    // Assess
+    expect(peers.items.map((p) => [p.region, p.status])).toEqual([
+      ["eu-west-1", "up"],
+      ["us-east-1", "stale"],
+    ]);
+  }, 90_000);
 });
 
 describe("a lone baton dev", () => {
