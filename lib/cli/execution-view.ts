@@ -10,6 +10,9 @@ export interface ExecutionView {
   readonly stoppedAt: string | null;
   readonly durationMs: number | null;
   readonly startedBy?: string;
+  /** Absent from servers older than these fields. */
+  readonly versionPinned?: boolean;
+  readonly traceId?: string;
   readonly compensation: string;
   readonly error: {
     readonly name: string;
@@ -33,12 +36,12 @@ export const ACTIVE_STATUSES: readonly string[] = ["QUEUED", "RUNNING", "PAUSED"
 
 export function renderExecution(doc: ExecutionView): string {
   const lines = [
-    `${doc.id}  ${doc.workflow} v${doc.version}  ${doc.status}${
+    `${doc.id}  ${doc.workflow} v${doc.version}${doc.versionPinned === true ? " (pinned)" : ""}  ${doc.status}${
       doc.compensation === "NONE" ? "" : `  compensation ${doc.compensation}`
     }`,
     `started ${doc.startedAt}${doc.startedBy === undefined ? "" : ` by ${doc.startedBy}`}${
       doc.durationMs === null ? "" : `, took ${doc.durationMs} ms`
-    }`,
+    }${doc.traceId === undefined ? "" : `, trace ${doc.traceId}`}`,
   ];
   if (doc.error !== null) {
     lines.push(

@@ -110,8 +110,13 @@ describe("remote commands on baton dev", () => {
     expect(waited.code).toBe(0);
     expect(waited.stdout).toMatch(/^[0-9a-f-]{36} {2}greeter v2 {2}SUCCEEDED\n/);
     expect(waited.stdout).toMatch(/\nreserve +SUCCEEDED +1 /);
+    expect(waited.stdout).toMatch(/\nstarted \S+ by anonymous, took \d+ ms, trace [0-9a-f]{32}\n/);
     expect(pinned.code).toBe(0);
-    expect(JSON.parse(pinned.stdout)).toMatchObject({ version: 1, status: "SUCCEEDED" });
+    expect(JSON.parse(pinned.stdout)).toMatchObject({
+      version: 1,
+      status: "SUCCEEDED",
+      versionPinned: true,
+    });
     expect(aliased.stdout).toBe("greeter: alias canary → version 1 (30%), version 2 (70%)\n");
     expect(started.stdout).toMatch(/^started: [0-9a-f-]{36} \(greeter v[12], RUNNING\)\n$/);
     expect(status.code).toBe(0);
