@@ -332,7 +332,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     stop: async () => {
       for (const schedule of schedules) schedule.stop();
       await engine.close();
-      await circuit.flush();
+      await circuit.close();
       await suspects.idle();
       await bus.idle();
       await deadLetters.flush();

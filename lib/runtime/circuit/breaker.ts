@@ -116,7 +116,7 @@ export class CircuitBreaker {
   readonly #serveStaleMs: number;
   readonly #cache = new Map<string, CachedRead>();
   readonly #reading = new Map<string, Promise<CircuitRecord>>();
-  readonly #countFlushMs: number;
+  #countFlushMs: number;
   /** By `<service> <bucket>`. */
   readonly #pending = new Map<string, PendingCounts>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,7 +133,16 @@ export class CircuitBreaker {
     this.#countFlushMs = Math.max(0, options.countFlushMs ?? 0);
   }
 
-  /** Writes every outcome added up so far (`countFlushMs`); the runtime calls it before stopping. */
+  /**
+   * Writes what is held and writes every later outcome at once: a runtime stopping calls it
+   * before its store closes (a timer firing after that could only fail).
+   */
+  async close(): Promise<void> {
+    this.#countFlushMs = 0;
+    await this.flush();
+  }
+
+  /** Writes every outcome added up so far (`countFlushMs`). */
   async flush(service?: string): Promise<void> {
     if (service === undefined && this.#flushTimer !== undefined) {
       clearTimeout(this.#flushTimer);

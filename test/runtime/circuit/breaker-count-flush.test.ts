@@ -107,6 +107,17 @@ describe.each(stores)("circuit outcomes added up in the process, %s", (_name, ma
     ]);
   });
 
+  it("writes what it holds at close, and each later outcome at once", async () => {
+    const { breaker, writes } = await setUp();
+    await breaker.recordSuccess(await breaker.acquire(SERVICE, CONFIG));
+    await breaker.close();
+    await breaker.recordSuccess(await breaker.acquire(SERVICE, CONFIG));
+    expect(writes).toEqual([
+      { calls: 1, failures: 0 },
+      { calls: 1, failures: 0 },
+    ]);
+  });
+
   it("keeps outcomes of different buckets apart", async () => {
     const { breaker, clock, writes, windowCounts } = await setUp();
     await breaker.recordSuccess(await breaker.acquire(SERVICE, CONFIG));
