@@ -76,7 +76,8 @@ export interface RecordState {
   readonly versionPinned?: Register<boolean>;
   /**
    * The trace id the execution's service calls sent (`traceparent`), keyed `[redriveCount, -attempt
-   * start ms]`: the latest run's earliest call wins (in AWS every call of a run shares the X-Ray trace).
+   * start ms]`: the latest run's earliest call wins (in AWS every call of a run shares the X-Ray
+   * trace). Before any call reports, the trace the start joined, keyed `[-1]`.
    */
   readonly traceId?: Register<string>;
   readonly input?: Register<Json>;
