@@ -179,11 +179,18 @@ async function startQueued(
   start: QueuedStart,
 ): Promise<void> {
   const id = start.executionId;
+  // The version the start was admitted with (pinned or live then; its QUEUED record names it), so
+  // a version published while it waited does not change what it runs. A process whose catalogue
+  // has not loaded that version yet starts the current one and records that.
+  const version =
+    deps.catalogue.version(start.workflow, start.version) === undefined
+      ? workflow.version
+      : start.version;
   let startedAt: string | undefined;
   let traceId: string | undefined;
   try {
     const state = initialState(id, start.input, clock(deps));
-    const started = await deps.engine.start(workflow.name, id, state);
+    const started = await deps.engine.start(workflow.name, id, state, { version });
     startedAt = started.startedAt;
     traceId = started.traceId;
   } catch (error) {
@@ -205,7 +212,7 @@ async function startQueued(
     id,
     startDelta(
       id,
-      { name: start.workflow, version: start.version },
+      { name: start.workflow, version },
       start.input,
       startedAt,
       traceId === undefined ? {} : { traceId },

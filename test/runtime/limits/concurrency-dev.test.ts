@@ -36,6 +36,15 @@ steps:
     idempotent: true
     retry: false
 `,
+  "pinq.yaml": `workflow: pinq
+concurrency: { limit: 1 }
+steps:
+  - id: work
+    call: gate POST /work
+    with: { tag: "{{ input.tag }}" }
+    idempotent: true
+    retry: false
+`,
   "timed.yaml": `workflow: timed
 timeout: 2
 concurrency: { limit: 1 }
@@ -219,4 +228,42 @@ describe("workflow concurrency limit", () => {
     await until(second.body.id, ["SUCCEEDED", "TIMED_OUT"], 30_000);
     await expectNoSlotsHeld("timed");
   }, 60_000);
+
+  it("a queued start runs the version it was started with, not the one live when a slot frees", async () => {
+    const first = await start("pinq", { tag: "v1-running" });
+    await gate.waitForHeld(1);
+    const pinned = await api<ExecutionDocument>("POST", "/workflows/pinq/executions?version=1", {
+      tag: "v1-queued",
+    });
+    const published = await api("PUT", "/workflows/pinq", {
+      workflow: "pinq",
+      concurrency: { limit: 1 },
+      steps: [
+        {
+          id: "work2",
+          call: "gate POST /work",
+          with: { tag: "{{ input.tag }}" },
+          idempotent: true,
+          retry: false,
+        },
+      ],
+    });
+    const unpinned = await start("pinq", { tag: "v2-queued" });
+    expect([first.body.status, pinned.body.status, unpinned.body.status]).toEqual([
+      "RUNNING",
+      "QUEUED",
+      "QUEUED",
+    ]);
+    expect([published.status, published.body]).toMatchObject([200, { version: 2 }]);
+    gate.passThrough(true);
+    gate.releaseAll();
+    const ran = await until(pinned.body.id, ["SUCCEEDED", "FAILED"], 30_000);
+    const later = await until(unpinned.body.id, ["SUCCEEDED", "FAILED"], 30_000);
+    gate.passThrough(false);
+    expect([ran.status, ran.version, ran.versionPinned]).toEqual(["SUCCEEDED", 1, true]);
+    expect(ran.steps.map((s) => [s.id, s.status])).toEqual([["work", "SUCCEEDED"]]);
+    expect([later.status, later.version]).toEqual(["SUCCEEDED", 2]);
+    expect(later.steps.map((s) => [s.id, s.status])).toEqual([["work2", "SUCCEEDED"]]);
+    await expectNoSlotsHeld("pinq");
+  }, 90_000);
 });
