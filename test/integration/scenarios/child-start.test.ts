@@ -8,7 +8,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { reached, sleep, startExecution, waitForExecution } from "../fixtures/api.ts";
+import {
+  type ExecutionDocument,
+  reached,
+  sleep,
+  startExecution,
+  waitForExecution,
+} from "../fixtures/api.ts";
 import { type BusTap, tapBus } from "../fixtures/aws.ts";
 import { type Ledger, startLedger } from "../fixtures/ledger.ts";
 import { REGISTRY_CACHE_MS, registerService } from "../fixtures/shop.ts";
@@ -73,7 +79,17 @@ describe("child-workflow starts on the deployed stack", () => {
       false,
       { orderId, quantity: 1, paper: "plain" },
     ]);
-    expect([record.traceId, child.traceId]).toEqual([hold?.traceId, wrap?.traceId]);
+    // The earliest attempt's trace wins. MiniStack gives every Lambda invocation a trace of its own
+    // (MINISTACK.md gap 14), so a call retried before its request reached the ledger (a cold
+    // emulator Lambda) leaves a trace id no service saw; in AWS a run's calls share one trace.
+    const sent = (document: ExecutionDocument, step: string, call: typeof hold) =>
+      document.steps.find((s) => s.id === step)?.attempts === 1
+        ? call?.traceId
+        : expect.stringMatching(/^[0-9a-f]{32}$/);
+    expect([record.traceId, child.traceId]).toEqual([
+      sent(record, "hold", hold),
+      sent(child, "wrap", wrap),
+    ]);
     expect(hold?.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
