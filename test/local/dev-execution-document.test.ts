@@ -4,13 +4,9 @@
  * service received in `traceparent`, for the parent's calls and the child's; `versionPinned` says
  * whether the start named its version.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
-import { type DevServer, startDevServer } from "../../lib/local/server.ts";
 import type { ExecutionDocument } from "../../lib/runtime/records/document.ts";
+import { type DemoDev, startDemoDev } from "../support/demo-dev.ts";
 
 const WORKFLOWS: Record<string, string> = {
   "gift-wrap.yaml": `workflow: gift-wrap
@@ -39,44 +35,22 @@ steps:
 `,
 };
 
-let dir: string;
-let demo: DemoServices;
-let server: DevServer;
+let dev: DemoDev;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "baton-execution-document-"));
-  demo = await startDemoServices({ basePort: 0 });
-  const workflows = join(dir, "workflows");
-  await mkdir(workflows);
-  for (const [file, text] of Object.entries(WORKFLOWS))
-    await writeFile(join(workflows, file), text);
-  await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
-  server = await startDevServer({
-    port: 0,
-    workflowsDir: workflows,
-    servicesFile: join(dir, "services.yaml"),
-    dataDir: join(dir, "data"),
-    skipDelays: true,
-    log: () => {},
-    out: () => {},
-  });
+  dev = await startDemoDev("execution-document", {}, WORKFLOWS);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await demo?.close();
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  await dev?.stop();
 });
 
+/** The answer's body; any status but 2xx fails the test with the answer. */
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
+  const answer = await dev.api<T>(method, path, body);
+  if (answer.status >= 300)
+    throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
 async function finished(id: string, timeoutMs = 30_000): Promise<ExecutionDocument> {
@@ -84,7 +58,7 @@ async function finished(id: string, timeoutMs = 30_000): Promise<ExecutionDocume
   for (;;) {
     const body = await api<ExecutionDocument>("GET", `/executions/${id}`);
     if (body.status !== "RUNNING") {
-      await server.runtime.idle();
+      await dev.server.runtime.idle();
       return api<ExecutionDocument>("GET", `/executions/${id}`);
     }
     if (Date.now() > deadline) throw new Error(`execution ${id} still ${body.status}`);
@@ -95,7 +69,7 @@ async function finished(id: string, timeoutMs = 30_000): Promise<ExecutionDocume
 /** The trace ids the inventory service received in `traceparent` for one execution's calls. */
 const receivedTraceIds = (executionId: string): string[] => [
   ...new Set(
-    (demo.services.get("inventory")?.calls() ?? [])
+    (dev.demo.services.get("inventory")?.calls() ?? [])
       .filter((c) => c.headers["x-baton-execution"] === executionId)
       .map((c) => c.headers.traceparent?.split("-")[1] ?? ""),
   ),

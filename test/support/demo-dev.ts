@@ -1,8 +1,9 @@
 /**
- * `baton dev` over real HTTP for tests: the demo services on free ports, the fixture workflows, a
- * fresh data dir, zeroed delays, and a JSON `api` helper. `stop` closes everything it started.
+ * `baton dev` over real HTTP for tests: the demo services on free ports, the fixture workflows (or
+ * the test's own), a fresh data dir, zeroed delays, and a JSON `api` helper. `stop` closes
+ * everything it started.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DemoServices, startDemoServices } from "../../lib/local/demo/services.ts";
@@ -23,16 +24,27 @@ export interface DemoDev {
   stop(): Promise<void>;
 }
 
+/** The test's own workflow files (name → YAML) instead of the fixture workflows. */
+export type WorkflowFiles = Readonly<Record<string, string>>;
+
 export async function startDemoDev(
   name: string,
   options: Partial<DevServerOptions> = {},
+  workflows?: WorkflowFiles,
 ): Promise<DemoDev> {
   const dir = await mkdtemp(join(tmpdir(), `baton-${name}-`));
   const demo = await startDemoServices({ basePort: 0 });
   await writeFile(join(dir, "services.yaml"), demo.servicesYaml());
+  let workflowsDir = FIXTURE_WORKFLOWS;
+  if (workflows !== undefined) {
+    workflowsDir = join(dir, "workflows");
+    await mkdir(workflowsDir);
+    for (const [file, text] of Object.entries(workflows))
+      await writeFile(join(workflowsDir, file), text);
+  }
   const server = await startDevServer({
     port: 0,
-    workflowsDir: FIXTURE_WORKFLOWS,
+    workflowsDir,
     servicesFile: join(dir, "services.yaml"),
     dataDir: join(dir, "data"),
     skipDelays: true,
@@ -57,7 +69,7 @@ export async function startDemoDev(
     async stop() {
       await server.stop();
       await demo.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
