@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../lib/cdk/baton-function.ts";
 import { type DevServer, startDevServer } from "../../lib/local/server.ts";
+import type { PeersView as Peers } from "../../lib/runtime/peers/peer-list.ts";
 
 const WORKFLOW = `workflow: pay
 steps:
@@ -20,19 +21,6 @@ steps:
     call: payments POST /charges
     idempotent: true
 `;
-
-interface Peers {
-  readonly self: string;
-  readonly replication: string;
-  readonly items: readonly {
-    readonly region: string;
-    readonly apiUrl: string | null;
-    readonly self: boolean;
-    readonly lastSeen: string | null;
-    readonly replicationLatencyMs: number | null;
-    readonly status: string;
-  }[];
-}
 
 let project: string;
 let eu: DevServer;

@@ -7,22 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { CloudWatchReplicationLag } from "../../../lib/runtime/aws/cloudwatch-replication-lag.ts";
+import type { PeersView as Peers } from "../../../lib/runtime/peers/peer-list.ts";
 import { integrationEnv } from "../client.ts";
 import { api } from "../fixtures/api.ts";
 import { findFunction, invokeFunction } from "../fixtures/aws.ts";
-
-interface Peers {
-  readonly self: string;
-  readonly replication: string;
-  readonly items: readonly {
-    readonly region: string;
-    readonly apiUrl: string | null;
-    readonly self: boolean;
-    readonly lastSeen: string | null;
-    readonly replicationLatencyMs: number | null;
-    readonly status: string;
-  }[];
-}
 
 describe("GET /peers on the deployed stack", () => {
   it("lists its own Region with its API URL and the health check's heartbeat, and no lag", async () => {
