@@ -5,7 +5,6 @@
  * drift and each writes only its own key.
  */
 import {
-  type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -13,6 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { type ContractCheckRecord, type DriftStore, storable } from "../contracts/drift-store.ts";
 import { type Item, readS, S } from "./dynamo-attributes.ts";
+import { allItems } from "./dynamo-pages.ts";
 import { key } from "./registry-items.ts";
 
 export const DRIFT_PREFIX = "DRIFT#";
@@ -44,27 +44,20 @@ export class DynamoDriftStore implements DriftStore {
   }
 
   async list(): Promise<ContractCheckRecord[]> {
-    const records: ContractCheckRecord[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
+    const items = await allItems((start) =>
+      this.#client.send(
         new ScanCommand({
           TableName: this.#table,
           FilterExpression: "begins_with(sk, :drift)",
           ExpressionAttributeValues: { ":drift": S(DRIFT_PREFIX) },
-          ExclusiveStartKey: startKey,
+          ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
-      );
-      for (const item of page.Items ?? []) {
-        const record = recordOf(item);
-        if (record !== undefined) records.push(record);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return records.sort(
-      (a, b) => a.service.localeCompare(b.service) || a.region.localeCompare(b.region),
+      ),
     );
+    return items
+      .flatMap((item) => recordOf(item) ?? [])
+      .sort((a, b) => a.service.localeCompare(b.service) || a.region.localeCompare(b.region));
   }
 
   async put(record: ContractCheckRecord): Promise<void> {

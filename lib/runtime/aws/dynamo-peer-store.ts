@@ -4,14 +4,10 @@
  * and reads every Region's with one Query. The partition has no `META` item, so the registry's
  * scans (`listServices`) never take it for a service.
  */
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { PeerHeartbeat, PeerStore } from "../peers/peer-store.ts";
 import { type Item, N, readNullableN, readNullableS, S } from "./dynamo-attributes.ts";
+import { allItems } from "./dynamo-pages.ts";
 
 export const PEERS_PK = "PEERS";
 export const PEER_PREFIX = "PEER#";
@@ -47,25 +43,20 @@ export class DynamoPeerStore implements PeerStore {
   }
 
   async list(): Promise<PeerHeartbeat[]> {
-    const heartbeats: PeerHeartbeat[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
+    const items = await allItems((start) =>
+      this.#client.send(
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: "pk = :pk",
           ExpressionAttributeValues: { ":pk": S(PEERS_PK) },
-          ExclusiveStartKey: startKey,
+          ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
-      );
-      for (const item of page.Items ?? []) {
-        const heartbeat = heartbeatOf(item);
-        if (heartbeat !== undefined) heartbeats.push(heartbeat);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return heartbeats.sort((a, b) => a.region.localeCompare(b.region));
+      ),
+    );
+    return items
+      .flatMap((item) => heartbeatOf(item) ?? [])
+      .sort((a, b) => a.region.localeCompare(b.region));
   }
 }
 

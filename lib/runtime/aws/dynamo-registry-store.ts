@@ -30,6 +30,7 @@ import {
 } from "../registry/registry-model.ts";
 import type { PutResult, RegistryStore } from "../registry/registry-store.ts";
 import { BOOL, type Item, N, NULL, S } from "./dynamo-attributes.ts";
+import { allItems } from "./dynamo-pages.ts";
 import {
   CALLS_PREFIX,
   CIRCUIT_SK,
@@ -72,24 +73,18 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
 
   async listServices(): Promise<ServiceRecord[]> {
     const partitions = new Map<string, Item[]>();
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
-        new ScanCommand({
-          TableName: this.#table,
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const pk = item.pk?.S;
-        if (pk === undefined) continue;
-        const list = partitions.get(pk) ?? [];
-        list.push(item);
-        partitions.set(pk, list);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await allItems((start) =>
+      this.#client.send(
+        new ScanCommand({ TableName: this.#table, ExclusiveStartKey: start, ConsistentRead: true }),
+      ),
+    );
+    for (const item of items) {
+      const pk = item.pk?.S;
+      if (pk === undefined) continue;
+      const list = partitions.get(pk) ?? [];
+      list.push(item);
+      partitions.set(pk, list);
+    }
     const services = [...partitions.values()].flatMap((items) => toServiceRecord(items) ?? []);
     return services.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -349,22 +344,17 @@ export class DynamoRegistryStore implements RegistryStore, CircuitStore {
   }
 
   async #queryPartition(name: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client.send(
+    return allItems((start) =>
+      this.#client.send(
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: "pk = :pk",
           ExpressionAttributeValues: { ":pk": S(servicePk(name)) },
-          ExclusiveStartKey: startKey,
+          ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
+      ),
+    );
   }
 }
 

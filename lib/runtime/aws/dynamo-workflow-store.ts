@@ -26,6 +26,7 @@ import {
   type WorkflowStore,
   type WorkflowVersionRecord,
 } from "../workflows/workflow-store.ts";
+import { allItems } from "./dynamo-pages.ts";
 
 type Item = Record<string, AttributeValue>;
 
@@ -242,20 +243,15 @@ export class DynamoWorkflowStore implements WorkflowStore {
       "KeyConditionExpression" | "ExpressionAttributeValues"
     >,
   ): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.#o.client.send(
+    return allItems((start) =>
+      this.#o.client.send(
         new QueryCommand({
           TableName: this.#o.tableName,
           ...input,
           ...(start === undefined ? {} : { ExclusiveStartKey: start }),
         }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
+      ),
+    );
   }
 }
 
