@@ -36,11 +36,21 @@ parentPort.on("message", (message) => {
 const DYNALITE_ENTRY = createRequire(import.meta.url).resolve("dynalite");
 
 /** Region of the SDK clients pointed at dynalite (it ignores it; the SDK needs one). Events and ARNs use `LOCAL_REGION`. */
-export const DYNALITE_CLIENT_REGION = "us-east-1";
-export const LOCAL_CREDENTIALS = {
+const DYNALITE_CLIENT_REGION = "us-east-1";
+const LOCAL_CREDENTIALS = {
   accessKeyId: "baton-local",
   secretAccessKey: "baton-local",
 } as const;
+
+/** An SDK client on a local store (this process's or another `baton dev`'s) at `endpoint`. */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: DYNALITE_CLIENT_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 3,
+  });
+}
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -70,12 +80,7 @@ export async function startLocalDynamo(options: {
   });
   const port = server.port;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: DYNALITE_CLIENT_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 3,
-  });
+  const client = localDynamoClient(endpoint);
   try {
     await ensureTable(client, registryTable(options.tables.registry));
     if (options.tables.executions !== undefined)

@@ -7,8 +7,8 @@
  */
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DYNALITE_CLIENT_REGION, LOCAL_CREDENTIALS, startLocalDynamo } from "./dynamo.ts";
+import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { localDynamoClient, startLocalDynamo } from "./dynamo.ts";
 
 export interface SharedRegistry {
   readonly client: DynamoDBClient;
@@ -123,12 +123,7 @@ function alive(pid: number): boolean {
 
 /** A client on the host's store, once it answers for the registry table. */
 async function connect(endpoint: string, tableName: string): Promise<SharedRegistry | undefined> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: DYNALITE_CLIENT_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 3,
-  });
+  const client = localDynamoClient(endpoint);
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus !== "ACTIVE")

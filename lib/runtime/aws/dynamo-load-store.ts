@@ -4,12 +4,7 @@
  * `inFlight` and `failures` changed by ADD (no read before a write) and `expiresAt` an hour after
  * the longest window the load route reads. A read is one eventually consistent Query from a slot.
  */
-import {
-  type DynamoDBClient,
-  QueryCommand,
-  type QueryCommandOutput,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { TTL_ATTRIBUTE } from "../../core/wire.ts";
 import {
   type InstanceLoadStore,
@@ -17,6 +12,7 @@ import {
   MAX_WINDOW_SECONDS,
   SLOT_MS,
 } from "../load/load-store.ts";
+import { allItems } from "./dynamo-pages.ts";
 
 export interface DynamoLoadStoreOptions {
   readonly client: DynamoDBClient;
@@ -48,10 +44,8 @@ export class DynamoLoadStore implements InstanceLoadStore {
   }
 
   async read(service: string, fromSlot: number): Promise<readonly LoadCounter[]> {
-    const counters: LoadCounter[] = [];
-    let start: QueryCommandOutput["LastEvaluatedKey"];
-    do {
-      const page = await this.#client.send(
+    const items = await allItems((start) =>
+      this.#client.send(
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: "pk = :pk AND sk >= :from",
@@ -62,22 +56,22 @@ export class DynamoLoadStore implements InstanceLoadStore {
           ProjectionExpression: "sk, calls, inFlight, failures",
           ...(start === undefined ? {} : { ExclusiveStartKey: start }),
         }),
-      );
-      for (const item of page.Items ?? []) {
-        const sk = item.sk?.S ?? "";
-        const cut = sk.indexOf("#");
-        if (cut < 0) continue;
-        counters.push({
+      ),
+    );
+    return items.flatMap((item) => {
+      const sk = item.sk?.S ?? "";
+      const cut = sk.indexOf("#");
+      if (cut < 0) return [];
+      return [
+        {
           slot: Number(sk.slice(0, cut)),
           instanceId: sk.slice(cut + 1),
           calls: Number(item.calls?.N ?? 0),
           inFlight: Number(item.inFlight?.N ?? 0),
           failures: Number(item.failures?.N ?? 0),
-        });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return counters;
+        },
+      ];
+    });
   }
 
   async #add(
