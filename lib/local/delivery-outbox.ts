@@ -4,7 +4,9 @@
  * process dies, and an execution record then waits for a status or a `Step Compensated` that
  * will never come. Each delivery is appended to `<dir>/outbox.log` (synchronously: `append-log.ts`)
  * before it starts, and a line saying it is done when its target took it or it was
- * dead-lettered; the next process delivers what has no done line (`pending`). Outboxes of earlier
+ * dead-lettered (written with the next start, or once the current task is over: a crash in
+ * between delivers it again, which the targets take); the next process delivers what has no done
+ * line (`pending`). The deliveries of one event to its rules are noted with one write. Outboxes of earlier
  * versions (a file per delivery) are read too. In memory only (nothing kept) when no directory is
  * given.
  */
@@ -34,6 +36,9 @@ export class DeliveryOutbox {
   readonly #open = new Map<number, string>();
   /** What the previous process left unfinished (kept in the log until taken and restarted). */
   #left = new Map<number, PendingDelivery>();
+  /** Finished deliveries whose `done` line is not written yet. */
+  #done: number[] = [];
+  #doneTimer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(dir?: string) {
     if (dir === undefined) return;
@@ -76,37 +81,69 @@ export class DeliveryOutbox {
 
   /** Notes a delivery about to start; returns its handle for `done`. */
   add(delivery: PendingDelivery): number | undefined {
+    return this.addAll([delivery.rule], delivery.event)[0];
+  }
+
+  /**
+   * Notes the deliveries of one event to each of `rules` about to start, with one write (the event
+   * serialised once); returns their handles for `done`, in the order of `rules`.
+   */
+  addAll(rules: readonly string[], event: BusEvent): (number | undefined)[] {
     const log = this.#log;
-    if (log === undefined) return undefined;
-    this.#next += 1;
-    const handle = this.#next;
+    if (log === undefined || rules.length === 0) return rules.map(() => undefined);
+    const handles: number[] = [];
     try {
-      const line = JSON.stringify({ add: handle, delivery } satisfies OutboxLine);
-      this.#open.set(handle, line);
-      log.append(line, () => [...this.#open.values()]);
-      return handle;
+      // The line `JSON.stringify({ add, delivery: { rule, event } })` writes, the event serialised once.
+      const eventJson = JSON.stringify(event);
+      const lines = rules.map((rule) => {
+        this.#next += 1;
+        const handle = this.#next;
+        handles.push(handle);
+        const line = `{"add":${handle},"delivery":{"rule":${JSON.stringify(rule)},"event":${eventJson}}}`;
+        this.#open.set(handle, line);
+        return line;
+      });
+      // Finished deliveries not noted yet go with it, in the same write.
+      log.append([...this.#flushDone(), ...lines].join("\n"), () => [...this.#open.values()]);
+      return handles;
     } catch (error) {
-      this.#open.delete(handle);
+      for (const handle of handles) this.#open.delete(handle);
       // Delivery still happens; only its survival of a crash is lost.
-      console.error(
-        `baton dev: delivery of event ${delivery.event.id} not kept on disk: ${String(error)}`,
-      );
-      return undefined;
+      console.error(`baton dev: delivery of event ${event.id} not kept on disk: ${String(error)}`);
+      return rules.map(() => undefined);
     }
   }
 
-  /** The delivery finished (taken, or dead-lettered). */
+  /**
+   * The delivery finished (taken, or dead-lettered). Noted on disk with the next `add`, or once the
+   * current task is over, whichever comes first: the deliveries finishing together cost one write.
+   * A crash before that delivers it again, which the targets take (at least once).
+   */
   done(handle: number | undefined): void {
-    const log = this.#log;
-    if (handle === undefined || log === undefined || !this.#open.delete(handle)) return;
+    if (handle === undefined || this.#log === undefined || !this.#open.delete(handle)) return;
+    this.#done.push(handle);
+    this.#doneTimer ??= setImmediate(() => this.#writeDone());
+  }
+
+  /** Writes the finished deliveries not noted yet. */
+  #writeDone(): void {
+    const lines = this.#flushDone();
+    if (lines.length === 0) return;
     try {
-      log.append(JSON.stringify({ done: handle } satisfies OutboxLine), () => [
-        ...this.#open.values(),
-      ]);
+      this.#log?.append(lines.join("\n"), () => [...this.#open.values()]);
     } catch (error) {
       // Delivered again after a crash: the targets take duplicates.
       console.error(`baton dev: finished delivery not noted on disk: ${String(error)}`);
     }
+  }
+
+  /** The `done` lines due, taken (the caller writes them). */
+  #flushDone(): string[] {
+    if (this.#doneTimer !== undefined) clearImmediate(this.#doneTimer);
+    this.#doneTimer = undefined;
+    const lines = this.#done.map((handle) => JSON.stringify({ done: handle } satisfies OutboxLine));
+    this.#done = [];
+    return lines;
   }
 
   /**
@@ -119,6 +156,7 @@ export class DeliveryOutbox {
     this.#left = new Map();
     queueMicrotask(() => {
       for (const handle of taken.keys()) this.done(handle);
+      this.#writeDone();
     });
     return [...taken.values()].sort((a, b) => a.event.time.localeCompare(b.event.time));
   }

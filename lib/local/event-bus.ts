@@ -99,9 +99,16 @@ export class LocalEventBus {
 
   #dispatch(event: BusEvent): void {
     for (const listener of this.#listeners) listener(event);
-    for (const rule of this.#rules.values()) {
-      if (matchesPattern(rule.pattern, event)) this.#track(this.#deliver(rule, event));
-    }
+    const rules: Rule[] = [];
+    for (const rule of this.#rules.values())
+      if (matchesPattern(rule.pattern, event)) rules.push(rule);
+    if (rules.length === 0) return;
+    // Every delivery of the event noted in the outbox with one write before any starts.
+    const handles = this.#options.outbox?.addAll(
+      rules.map((r) => r.name),
+      event,
+    );
+    for (const [i, rule] of rules.entries()) this.#track(this.#deliver(rule, event, handles?.[i]));
   }
 
   /**
@@ -125,7 +132,7 @@ export class LocalEventBus {
     for (const { rule: name, event } of pending) {
       const rule = this.#rules.get(name);
       if (rule === undefined) continue;
-      this.#track(this.#deliver(rule, event));
+      this.#track(this.#deliver(rule, event, this.#options.outbox?.add({ rule: name, event })));
       restarted += 1;
     }
     return restarted;
@@ -171,13 +178,12 @@ export class LocalEventBus {
     void delivery.finally(() => this.#pending.delete(delivery));
   }
 
-  async #deliver(rule: Rule, event: BusEvent): Promise<void> {
-    const outbox = this.#options.outbox;
-    const handle = outbox?.add({ rule: rule.name, event });
+  /** Delivers `event` to `rule`; `handle`: its delivery noted in the outbox, closed when it is over. */
+  async #deliver(rule: Rule, event: BusEvent, handle: number | undefined): Promise<void> {
     try {
       await this.#deliverOnce(rule, event);
     } finally {
-      outbox?.done(handle);
+      this.#options.outbox?.done(handle);
     }
   }
 

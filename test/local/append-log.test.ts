@@ -127,6 +127,8 @@ describe("delivery outbox", () => {
     const done = outbox.add({ rule: "r", event: event("done", "2026-01-01T00:00:00Z") });
     outbox.add({ rule: "r", event: event("early", "2026-01-01T00:00:01Z") });
     outbox.done(done);
+    // `done` lines are written once the current task is over (or with the next `add`).
+    await new Promise((resolve) => setImmediate(resolve));
     expect(late).toBeDefined();
 
     // Killed: the next process takes what was not done and restarts it (each added again as it
@@ -141,6 +143,8 @@ describe("delivery outbox", () => {
     const handles = again.map((d) => third.add(d));
     await Promise.resolve();
     for (const handle of handles) third.done(handle);
+    // `done` lines are written once the current task is over (or with the next `add`).
+    await new Promise((resolve) => setImmediate(resolve));
     const fourth = new DeliveryOutbox(dir);
 
     expect([
