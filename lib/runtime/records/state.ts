@@ -186,6 +186,8 @@ export function pick<T>(
   if (b === undefined) return a;
   const byKey = compareKeys(a.k, b.k);
   if (byKey !== 0) return byKey > 0 ? a : b;
+  // The same value (a record merged with what it already holds): no serialisation needed.
+  if (a.v === b.v) return a;
   return canonicalJson(a.v) >= canonicalJson(b.v) ? a : b;
 }
 
@@ -217,7 +219,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sameState(a: RecordState, b: RecordState): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  return a === b || canonicalJson(a) === canonicalJson(b);
 }
 
 const minString = (a: string | undefined, b: string | undefined): string | undefined =>
