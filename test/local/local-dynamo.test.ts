@@ -44,3 +44,34 @@ describe("localDynamoClient", () => {
     expect(seen).toEqual(["PutItemCommand", "GetItemCommand"]);
   });
 });
+
+describe("the local client's Authorization header", () => {
+  it("is well formed without a computed signature, and dynalite takes it", async () => {
+    // Prepare: the header as it leaves (deserialize runs after signing)
+    const headers: Record<string, string>[] = [];
+    db.client.middlewareStack.add(
+      (next) => (args) => {
+        headers.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: "deserialize", name: "seeAuthorization" },
+    );
+
+    // Act
+    await put("signed");
+    const read = await db.client.send(
+      new GetItemCommand({ TableName: TABLE, Key: { pk: { S: "signed" }, sk: { S: "x" } } }),
+    );
+    db.client.middlewareStack.remove("seeAuthorization");
+
+    // Assess
+    expect(read.Item?.pk).toEqual({ S: "signed" });
+    expect(headers).toHaveLength(2);
+    for (const sent of headers) {
+      expect(sent["x-amz-date"]).toMatch(/^\d{8}T\d{6}Z$/);
+      expect(sent.authorization).toBe(
+        `AWS4-HMAC-SHA256 Credential=baton-local/${sent["x-amz-date"]?.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"0".repeat(64)}`,
+      );
+    }
+  });
+});
