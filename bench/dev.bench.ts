@@ -6,7 +6,8 @@
  *            service directly (the interpreter + HTTP, nothing of Baton);
  *   runtime  Baton's local engine: real service-call handler (registry, circuit, step events),
  *            local bus, records kept in memory;
- *   dev      the full `baton dev` server: starts over the HTTP API, records in dynalite.
+ *   dev      the full `baton dev` server: starts over the HTTP API, records in dynalite, kept by
+ *            its records thread (the requests of every thread are counted).
  * Checks that no execution is lost or stuck (every one ends SUCCEEDED, in the engine and in the
  * records), and prints executions/s, per-step overhead and ratios to the baselines, the DynamoDB
  * requests per execution of `baton dev` (all tables, and the executions table alone) and the
@@ -25,6 +26,7 @@ import { initialState } from "../lib/core/execution-state.ts";
 import type { Json } from "../lib/core/model.ts";
 import { buildProject } from "../lib/core/project/build.ts";
 import { startDemoService } from "../lib/local/demo/service.ts";
+import type { RequestCount } from "../lib/local/dynamo.ts";
 import { MemoryRecords } from "../lib/local/memory-records.ts";
 import { createLocalRuntime } from "../lib/local/runtime.ts";
 import { startDevServer } from "../lib/local/server.ts";
@@ -185,21 +187,7 @@ async function main(): Promise<void> {
     out: () => {},
   });
   const devIds: string[] = [];
-  const requests = { all: 0, executions: 0, counting: false, byKind: new Map<string, number>() };
-  server.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (requests.counting) {
-        requests.all++;
-        const table = (args.input as { TableName?: string }).TableName ?? "";
-        if (table.includes("executions")) requests.executions++;
-        const sk = (args.input as { Item?: { sk?: { S?: string } } }).Item?.sk?.S;
-        const kind = `${table.replace(/^baton-local-/, "")} ${context.commandName ?? ""}${sk === undefined ? "" : ` ${sk.split("#")[0]}`}`;
-        requests.byKind.set(kind, (requests.byKind.get(kind) ?? 0) + 1);
-      }
-      return next(args);
-    },
-    { step: "initialize", name: "countRequests" },
-  );
+  let stopCounting: (() => Promise<Map<string, RequestCount>>) | undefined;
   const loadBefore = loadavg()[0] ?? 0;
   results.push(
     await measure(
@@ -221,14 +209,21 @@ async function main(): Promise<void> {
         // The warm-up's records are settled and not counted.
         await server.runtime.idle();
         devIds.length = 0;
-        requests.counting = true;
+        stopCounting = await server.countDynamoRequests();
       },
     ),
   );
   const t0 = performance.now();
   await server.runtime.idle();
   const settleMs = performance.now() - t0;
-  requests.counting = false;
+  const counted = (await stopCounting?.()) ?? new Map<string, RequestCount>();
+  const requests = { all: 0, executions: 0, byKind: new Map<string, number>() };
+  for (const [kind, { requests: n }] of counted) {
+    requests.all += n;
+    if (kind.includes("executions")) requests.executions += n;
+    const short = kind.replace(/^baton-local-/, "").replace(/Command /, " ");
+    requests.byKind.set(short, n);
+  }
   const loadAfter = loadavg()[0] ?? 0;
   let devRecorded = 0;
   for (const id of devIds) {

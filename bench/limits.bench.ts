@@ -87,7 +87,6 @@ async function main(): Promise<void> {
   });
 
   // Counts DynamoDB requests and the capacity units dynalite reports, by item kind.
-  let counting: "free" | "capped" | undefined;
   const usage: Record<
     "free" | "capped",
     { requests: number; units: number; slotRequests: number; slotUnits: number }
@@ -95,33 +94,19 @@ async function main(): Promise<void> {
     free: { requests: 0, units: 0, slotRequests: 0, slotUnits: 0 },
     capped: { requests: 0, units: 0, slotRequests: 0, slotUnits: 0 },
   };
-  server.dynamo.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as {
-        ReturnConsumedCapacity?: string;
-        Key?: { pk?: { S?: string } };
-        Item?: { pk?: { S?: string } };
-        ExpressionAttributeValues?: Record<string, { S?: string }>;
-      };
-      const into = counting === undefined ? undefined : usage[counting];
-      if (into === undefined) return next(args);
-      input.ReturnConsumedCapacity = "TOTAL";
-      const pk =
-        input.Key?.pk?.S ?? input.Item?.pk?.S ?? input.ExpressionAttributeValues?.[":pk"]?.S ?? "";
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } })
-        .ConsumedCapacity?.CapacityUnits;
-      const units = consumed ?? 0;
-      into.requests++;
+  // The requests of every thread of the server (its records thread's included), by kind.
+  const countInto = async (into: (typeof usage)["free"], run: () => Promise<void>) => {
+    const stop = await server.countDynamoRequests({ capacity: true });
+    await run();
+    for (const [kind, { requests, units }] of await stop()) {
+      into.requests += requests;
       into.units += units;
-      if (/^(SEMAPHORE|QUEUE|QUEUED|LIMIT)#/.test(pk)) {
-        into.slotRequests++;
+      if (/ (SEMAPHORE|QUEUE|QUEUED|LIMIT)\//.test(kind)) {
+        into.slotRequests += requests;
         into.slotUnits += units;
       }
-      return result;
-    },
-    { step: "initialize", name: "countLimitRequests" },
-  );
+    }
+  };
 
   const post = async (name: string, tag: string): Promise<{ id: string; status: string }> => {
     const response = await fetch(`${server.url}/workflows/${name}/executions`, {
@@ -145,14 +130,15 @@ async function main(): Promise<void> {
   await server.runtime.idle();
   for (let i = 0; i < LOW_LOAD_RUNS; i++) {
     for (const name of ["free", "capped"] as const) {
-      counting = name;
-      const t0 = performance.now();
-      const { id } = await post(name, `low-${i}`);
-      const outcome = await server.runtime.engine.waitFor(id);
-      latencies[name].push(performance.now() - t0);
-      if (outcome.status !== "SUCCEEDED") throw new Error(`${name} ${id} ended ${outcome.status}`);
-      await server.runtime.idle(); // the release runs on the status change
-      counting = undefined;
+      await countInto(usage[name], async () => {
+        const t0 = performance.now();
+        const { id } = await post(name, `low-${i}`);
+        const outcome = await server.runtime.engine.waitFor(id);
+        latencies[name].push(performance.now() - t0);
+        if (outcome.status !== "SUCCEEDED")
+          throw new Error(`${name} ${id} ended ${outcome.status}`);
+        await server.runtime.idle(); // the release runs on the status change
+      });
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -188,16 +174,15 @@ async function main(): Promise<void> {
   });
   if (reg.status >= 300) throw new Error(`registering limits answered ${reg.status}`);
   await new Promise((resolve) => setTimeout(resolve, 1_200)); // the registry cache
-  usage.free = limited;
   for (let i = 0; i < LOW_LOAD_RUNS; i++) {
-    counting = "free";
-    const t0 = performance.now();
-    const { id } = await post("free", `svc-${i}`);
-    const outcome = await server.runtime.engine.waitFor(id);
-    serviceLatencies.push(performance.now() - t0);
-    if (outcome.status !== "SUCCEEDED") throw new Error(`free ${id} ended ${outcome.status}`);
-    await server.runtime.idle();
-    counting = undefined;
+    await countInto(limited, async () => {
+      const t0 = performance.now();
+      const { id } = await post("free", `svc-${i}`);
+      const outcome = await server.runtime.engine.waitFor(id);
+      serviceLatencies.push(performance.now() - t0);
+      if (outcome.status !== "SUCCEEDED") throw new Error(`free ${id} ended ${outcome.status}`);
+      await server.runtime.idle();
+    });
   }
   console.log(
     `  service limits (concurrency 100, 1000/s) on the no-limit workflow: ${median(serviceLatencies).toFixed(1)} ms (${(median(serviceLatencies) / median(latencies.free)).toFixed(2)}x the no-limit baseline); ${(limited.requests / LOW_LOAD_RUNS).toFixed(1)} requests, ${(limited.units / LOW_LOAD_RUNS).toFixed(1)} units per execution (one call), of which limit counters: ${(limited.slotRequests / LOW_LOAD_RUNS).toFixed(1)} requests, ${(limited.slotUnits / LOW_LOAD_RUNS).toFixed(1)} units`,

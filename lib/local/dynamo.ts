@@ -200,3 +200,56 @@ async function closeServer(server: DynaliteWorker): Promise<void> {
   });
   await worker.terminate();
 }
+
+/** Requests and the capacity units DynamoDB reported for them (when asked), of one kind. */
+export interface RequestCount {
+  requests: number;
+  units: number;
+}
+
+/**
+ * Counts the requests `client` sends from now on, for the benchmarks, by kind: `<table> <command>
+ * <pk prefix>/<sk prefix>` (`baton-local-executions PutItemCommand EXEC/META`; a prefix is what
+ * precedes the key's first `#`, empty when the request names no item). With `capacity`, each
+ * request asks for the capacity it consumed and the units are added up. `stop` ends the count.
+ */
+export function countRequests(
+  client: DynamoDBClient,
+  options: { readonly capacity?: boolean } = {},
+): { stop(): Map<string, RequestCount> } {
+  const counts = new Map<string, RequestCount>();
+  const name = `countRequests${++counters}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as {
+        TableName?: string;
+        ReturnConsumedCapacity?: string;
+        Key?: { pk?: { S?: string }; sk?: { S?: string } };
+        Item?: { pk?: { S?: string }; sk?: { S?: string } };
+        ExpressionAttributeValues?: Record<string, { S?: string }>;
+      };
+      if (options.capacity === true) input.ReturnConsumedCapacity = "TOTAL";
+      const key = input.Item ?? input.Key;
+      const pk = key?.pk?.S ?? input.ExpressionAttributeValues?.[":pk"]?.S;
+      const sk = key?.sk?.S;
+      const prefix = (value: string | undefined): string => value?.split("#")[0] ?? "";
+      const kind = `${input.TableName ?? ""} ${context.commandName ?? ""} ${prefix(pk)}/${prefix(sk)}`;
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } })
+        .ConsumedCapacity?.CapacityUnits;
+      const count = counts.get(kind) ?? { requests: 0, units: 0 };
+      count.requests++;
+      count.units += consumed ?? 0;
+      counts.set(kind, count);
+      return result;
+    },
+    { step: "initialize", name },
+  );
+  return {
+    stop: () => {
+      client.middlewareStack.remove(name);
+      return counts;
+    },
+  };
+}
+let counters = 0;

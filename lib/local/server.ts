@@ -22,7 +22,6 @@ import { awaitSignal } from "../runtime/await-signal.ts";
 import { setClients } from "../runtime/aws/clients.ts";
 import { DynamoDriftStore } from "../runtime/aws/dynamo-drift-store.ts";
 import { DynamoEventHistory } from "../runtime/aws/dynamo-event-history.ts";
-import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import { DynamoPauseStore } from "../runtime/aws/dynamo-pause-store.ts";
 import { DynamoPeerStore } from "../runtime/aws/dynamo-peer-store.ts";
 import { DynamoRegistryStore } from "../runtime/aws/dynamo-registry-store.ts";
@@ -46,7 +45,6 @@ import { recordHeartbeat } from "../runtime/peers/heartbeat.ts";
 import { NO_REPLICATION, SHARED_STORE } from "../runtime/peers/replication-lag.ts";
 import { starterDelta } from "../runtime/records/observe.ts";
 import type { SignalStore } from "../runtime/records/signal-store.ts";
-import type { FinishedRun } from "../runtime/records/updater.ts";
 import { RegistryService } from "../runtime/registry/registry-service.ts";
 import { EnvSecretResolver } from "../runtime/registry/secret-headers.ts";
 import { seedRegistry } from "../runtime/registry/seed.ts";
@@ -55,13 +53,12 @@ import { StoredCatalogue } from "../runtime/workflows/stored-catalogue.ts";
 import { attachActivityLog } from "./activity-log.ts";
 import { demoBanner } from "./demo/banner.ts";
 import { type DemoServices, startDemoServices } from "./demo/services.ts";
-import { startLocalDynamo } from "./dynamo.ts";
-import { HistoryTarget } from "./history-target.ts";
+import { countRequests, type RequestCount, startLocalDynamo } from "./dynamo.ts";
 import { type ProxyHandler, serveProxyHandler } from "./http-adapter.ts";
 import { jwtGate } from "./jwt-gate.ts";
 import { LocalDeployer } from "./local-deployer.ts";
 import { LocalReplayer } from "./local-replayer.ts";
-import { RecordsTarget } from "./records-target.ts";
+import { startRecordsWorker } from "./records-worker.ts";
 import { createLocalRuntime, type LocalRuntime } from "./runtime.ts";
 import { openSharedRegistry } from "./shared-registry.ts";
 import { type Watcher, watchWorkflows } from "./watch.ts";
@@ -140,6 +137,14 @@ export interface DevServer {
   readonly watcher?: Watcher;
   /** The DynamoDB client on dynalite (benchmarks count its requests). */
   readonly dynamo: DynamoDBClient;
+  /**
+   * Counts the DynamoDB requests of this server's clients (the records thread's included) from
+   * now on, by kind (`dynamo.ts` `countRequests`); the function it answers stops and returns the
+   * counts. For the benchmarks.
+   */
+  countDynamoRequests(options?: {
+    readonly capacity?: boolean;
+  }): Promise<() => Promise<Map<string, RequestCount>>>;
   stop(): Promise<void>;
   /** Same as `stop` (the CLI calls `close`). */
   close(): Promise<void>;
@@ -205,14 +210,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       tableName: TABLES.registry,
     });
     const peerStore = new DynamoPeerStore({ client: registryClient, tableName: TABLES.registry });
-    // This process writes every record and workflow head (its API, its records target): what it
-    // read once it keeps, with what it wrote since (DynamoDB requests are its main cost).
-    const executions = new DynamoExecutionStore({
-      client: dynamo.client,
-      tableName: TABLES.executions,
+    // The records thread keeps the execution records and the bus history (`records-worker.ts`):
+    // its store writes every record and workflow head (this API's, its records target's), so what
+    // it read once it keeps, with what it wrote since (DynamoDB requests are its main cost).
+    const recordsWorker = await startRecordsWorker({
+      endpoint: dynamo.endpoint,
+      tables: { executions: TABLES.executions, events: TABLES.events },
       catalogue: compiled.catalogue,
-      soleWriter: true,
     });
+    cleanup.push(() => recordsWorker.close());
+    const executions = recordsWorker.executions;
     const signals = new DynamoSignalStore({ client: dynamo.client, tableName: TABLES.executions });
     const controlPlane = await openControlPlane(dynamo.client, compiled);
 
@@ -226,16 +233,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const load = new MemoryLoadStore();
     let deps: ApiDeps | undefined;
     let runtime: LocalRuntime | undefined;
-    const records = new RecordsTarget(() => ({
-      store: executions,
-      catalogue: compiled.catalogue,
-      ...(runtime === undefined
-        ? {}
-        : {
-            publisher: runtime.publisher,
-            trace: (run: FinishedRun) => (runtime as LocalRuntime).engine.trace(run.name),
-          }),
-    }));
     runtime = await createLocalRuntime({
       compiled,
       machines: (key) => controlPlane.deployer.machine(key),
@@ -244,7 +241,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       skipDelays: options.skipDelays ?? false,
       realUndoDelays: options.realUndoDelays ?? false,
       log,
-      records: (event) => records.deliver(event),
+      records: (event) => recordsWorker.record(event),
       parkSignal: (request, engine) => awaitSignal(request, { signals, engine }),
       pauses,
       // A new execution was never paused, and has no record yet: neither is read.
@@ -280,14 +277,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     const live = runtime;
     cleanup.push(() => live.stop());
+    recordsWorker.attach({
+      publisher: live.publisher,
+      trace: (name) => live.engine.trace(name),
+    });
     // The bus history (`GET /events`), as the events rule keeps it in AWS: every event but Step
     // Functions' own status changes (the default bus's, in AWS) and replays, from the first one.
+    // Stored by the records thread, read here (`GET /events`).
     const history = new DynamoEventHistory({ client: dynamo.client, tableName: TABLES.events });
-    const historyTarget = new HistoryTarget(history);
     live.bus.addRule(
       "event-history",
       { source: [{ "anything-but": [STEP_FUNCTIONS_SOURCE] }], ...NOT_REPLAYED },
-      (event) => historyTarget.deliver(event),
+      (event) => recordsWorker.history(event),
     );
     const activity = options.activity ?? out;
     if (activity !== false) {
@@ -353,7 +354,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       dlq: live.deadLetters,
       bus: { put: async (entries) => live.bus.put(entries).map((event) => event.id) },
       history,
-      replayer: new LocalReplayer(history, live.bus, () => historyTarget.flush()),
+      replayer: new LocalReplayer(history, live.bus, () => recordsWorker.flushHistory()),
       // Versions an older Baton stored in the data dir have no precompiled code: made here.
       inputValidator: new InputValidator({ precompile: precompileInputSchema }),
       controlPlane,
@@ -441,6 +442,21 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       ...(demo === undefined ? {} : { demo }),
       ...(watcher === undefined ? {} : { watcher }),
       dynamo: dynamo.client,
+      countDynamoRequests: async (options = {}) => {
+        const here = countRequests(dynamo.client, options);
+        await recordsWorker.countRequests(options);
+        return async () => {
+          const counts = here.stop();
+          for (const [kind, count] of (await recordsWorker.countRequests(false)) ?? []) {
+            const sum = counts.get(kind) ?? { requests: 0, units: 0 };
+            counts.set(kind, {
+              requests: sum.requests + count.requests,
+              units: sum.units + count.units,
+            });
+          }
+          return counts;
+        };
+      },
       stop,
       close: stop,
     };

@@ -18,12 +18,19 @@ export const STATE_MACHINE_ARN_PREFIX_VARIABLE = "BATON_STATE_MACHINE_ARN_PREFIX
  * compensation run and redrive read the version it ran. Versions are immutable, so a version once
  * known is kept even after its workflow is deleted (running executions finish on it).
  */
+/** One change to a catalogue: what `follow` reports and `apply` replays on another copy. */
+export type CatalogueChange =
+  | { readonly op: "publish"; readonly entry: CatalogueWorkflow; readonly aliases?: Aliases }
+  | { readonly op: "setAliases"; readonly name: string; readonly aliases: Aliases }
+  | { readonly op: "remove"; readonly name: string };
+
 export class WorkflowCatalogue {
   readonly #versions = new Map<string, Map<number, CatalogueWorkflow>>();
   readonly #aliases = new Map<string, Aliases>();
+  readonly #followers = new Set<(change: CatalogueChange) => void>();
 
   constructor(workflows: readonly CatalogueWorkflow[]) {
-    for (const w of workflows) this.publish(w);
+    for (const w of workflows) this.#publish(w, undefined);
   }
 
   /** The current version of every workflow that is not deleted, by name. */
@@ -72,6 +79,13 @@ export class WorkflowCatalogue {
    * whose `live` alias pointed at an older single version, goes live on it.
    */
   publish(entry: CatalogueWorkflow, aliases?: Aliases): void {
+    this.#publish(entry, aliases);
+    this.#emit(
+      aliases === undefined ? { op: "publish", entry } : { op: "publish", entry, aliases },
+    );
+  }
+
+  #publish(entry: CatalogueWorkflow, aliases: Aliases | undefined): void {
     const versions = this.#versions.get(entry.name) ?? new Map<number, CatalogueWorkflow>();
     versions.set(entry.version, entry);
     this.#versions.set(entry.name, versions);
@@ -90,11 +104,42 @@ export class WorkflowCatalogue {
 
   setAliases(name: string, aliases: Aliases): void {
     this.#aliases.set(name, aliases);
+    this.#emit({ op: "setAliases", name, aliases });
   }
 
   /** Deletes a workflow: later starts find nothing; its versions stay for running executions. */
   remove(name: string): void {
     this.#aliases.delete(name);
+    this.#emit({ op: "remove", name });
+  }
+
+  /**
+   * Keeps a copy of this catalogue (in another thread, say) in step: `listener` gets at once the
+   * changes that rebuild the catalogue as it is from an empty one, then every later change as it
+   * is made. Returns the function that stops it.
+   */
+  follow(listener: (change: CatalogueChange) => void): () => void {
+    for (const [name, versions] of this.#versions) {
+      for (const entry of [...versions.values()].sort((a, b) => a.version - b.version))
+        listener({ op: "publish", entry });
+      const aliases = this.#aliases.get(name);
+      listener(
+        aliases === undefined ? { op: "remove", name } : { op: "setAliases", name, aliases },
+      );
+    }
+    this.#followers.add(listener);
+    return () => this.#followers.delete(listener);
+  }
+
+  /** Makes a change `follow` reported on another catalogue. */
+  apply(change: CatalogueChange): void {
+    if (change.op === "publish") this.publish(change.entry, change.aliases);
+    else if (change.op === "setAliases") this.setAliases(change.name, change.aliases);
+    else this.remove(change.name);
+  }
+
+  #emit(change: CatalogueChange): void {
+    for (const listener of this.#followers) listener(change);
   }
 
   /**

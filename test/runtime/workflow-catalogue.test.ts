@@ -93,3 +93,60 @@ describe("state machine ARNs", () => {
     expect(catalogue.stateMachineArn("unknown")).toBeUndefined();
   });
 });
+
+describe("a followed catalogue", () => {
+  const entry = (name: string, version: number) =>
+    ({ name, version, type: "standard", steps: [] }) as unknown as Parameters<
+      WorkflowCatalogue["publish"]
+    >[0];
+  const view = (catalogue: WorkflowCatalogue) =>
+    catalogue.names().map((name) => ({
+      name,
+      current: catalogue.get(name)?.version,
+      versions: catalogue.versions(name).map((w) => w.version),
+      aliases: catalogue.aliases(name),
+    }));
+
+  it("is rebuilt on a copy from what it was, then kept in step with every later change", () => {
+    // Prepare
+    const source = new WorkflowCatalogue([entry("orders", 1), entry("gone", 1)]);
+    source.publish(entry("orders", 2));
+    source.setAliases("orders", { live: [{ version: 1, weight: 100 }] });
+    source.remove("gone");
+    const copy = new WorkflowCatalogue([]);
+
+    // Act
+    const stop = source.follow((change) => copy.apply(change));
+    const before = view(copy);
+    source.publish(entry("payments", 1));
+    source.setAliases("orders", { live: [{ version: 2, weight: 100 }] });
+    stop();
+    source.publish(entry("after-stop", 1));
+
+    // Assess
+    expect(before).toStrictEqual([
+      { name: "gone", current: undefined, versions: [1], aliases: undefined },
+      {
+        name: "orders",
+        current: 1,
+        versions: [2, 1],
+        aliases: { live: [{ version: 1, weight: 100 }] },
+      },
+    ]);
+    expect(view(copy)).toStrictEqual([
+      { name: "gone", current: undefined, versions: [1], aliases: undefined },
+      {
+        name: "orders",
+        current: 2,
+        versions: [2, 1],
+        aliases: { live: [{ version: 2, weight: 100 }] },
+      },
+      {
+        name: "payments",
+        current: 1,
+        versions: [1],
+        aliases: { live: [{ version: 1, weight: 100 }] },
+      },
+    ]);
+  });
+});
