@@ -2,13 +2,14 @@
  * Deliveries the local bus has not finished, on disk: EventBridge keeps an event it accepted until
  * its targets took it (at-least-once); an in-memory bus loses whatever was in flight when the
  * process dies, and an execution record then waits for a status or a `Step Compensated` that
- * will never come. Each delivery is appended to `<dir>/outbox.log` (synchronously: `append-log.ts`)
- * before it starts, and a line saying it is done when its target took it or it was
- * dead-lettered (written with the next start, or once the current task is over: a crash in
+ * will never come. Each delivery is appended to `<dir>/outbox.log` (`append-log.ts`) before it
+ * starts: at once (`addAll`), or with the log's next write when the publisher can wait for it
+ * (`addAllLater`: the events of one turn of the event loop go in one write). A line saying it is
+ * done follows when its target took it or it was dead-lettered (with the next write: a crash in
  * between delivers it again, which the targets take); the next process delivers what has no done
- * line (`pending`). The deliveries of one event to its rules are noted with one write. Outboxes of earlier
- * versions (a file per delivery) are read too. In memory only (nothing kept) when no directory is
- * given.
+ * line (`pending`). The deliveries of one event to its rules are noted together. Outboxes of
+ * earlier versions (a file per delivery) are read too. In memory only (nothing kept) when no
+ * directory is given.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -36,9 +37,8 @@ export class DeliveryOutbox {
   readonly #open = new Map<number, string>();
   /** What the previous process left unfinished (kept in the log until taken and restarted). */
   #left = new Map<number, PendingDelivery>();
-  /** Finished deliveries whose `done` line is not written yet. */
+  /** Finished deliveries whose `done` line is queued (`done`), not written yet. */
   #done: number[] = [];
-  #doneTimer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(dir?: string) {
     if (dir === undefined) return;
@@ -79,72 +79,106 @@ export class DeliveryOutbox {
     for (const file of legacy) rmSync(file, { force: true });
   }
 
-  /** Notes a delivery about to start; returns its handle for `done`. */
+  /** Notes a delivery about to start, on disk when this returns; returns its handle for `done`. */
   add(delivery: PendingDelivery): number | undefined {
     return this.addAll([delivery.rule], delivery.event)[0];
   }
 
   /**
-   * Notes the deliveries of one event to each of `rules` about to start, with one write (the event
-   * serialised once); returns their handles for `done`, in the order of `rules`.
+   * Notes the deliveries of one event to each of `rules` about to start, on disk when this returns
+   * (one write, the event serialised once); returns their handles for `done`, in the order of
+   * `rules`.
    */
   addAll(rules: readonly string[], event: BusEvent): (number | undefined)[] {
     const log = this.#log;
     if (log === undefined || rules.length === 0) return rules.map(() => undefined);
-    const handles: number[] = [];
+    const opened = this.#noteOpen(rules, event);
     try {
-      // The line `JSON.stringify({ add, delivery: { rule, event } })` writes, the event serialised once.
-      const eventJson = JSON.stringify(event);
-      const lines = rules.map((rule) => {
-        this.#next += 1;
-        const handle = this.#next;
-        handles.push(handle);
-        const line = `{"add":${handle},"delivery":{"rule":${JSON.stringify(rule)},"event":${eventJson}}}`;
-        this.#open.set(handle, line);
-        return line;
-      });
-      // Finished deliveries not noted yet go with it, in the same write.
-      log.append([...this.#flushDone(), ...lines].join("\n"), () => [...this.#open.values()]);
-      return handles;
+      log.append(opened.lines, this.#live);
+      return opened.handles;
     } catch (error) {
-      for (const handle of handles) this.#open.delete(handle);
-      // Delivery still happens; only its survival of a crash is lost.
-      console.error(`baton dev: delivery of event ${event.id} not kept on disk: ${String(error)}`);
+      this.#lost(opened.handles, event, error);
       return rules.map(() => undefined);
     }
   }
 
   /**
-   * The delivery finished (taken, or dead-lettered). Noted on disk with the next `add`, or once the
-   * current task is over, whichever comes first: the deliveries finishing together cost one write.
-   * A crash before that delivers it again, which the targets take (at least once).
+   * `addAll` for whoever can wait: the lines go with the log's next write (this turn's group
+   * commit, `append-log.ts`). `written` resolves once they are on disk (true), or false when they
+   * could not be written (logged; the deliveries still happen, without surviving a crash). A
+   * delivery starts only once `written` has resolved.
+   */
+  addAllLater(
+    rules: readonly string[],
+    event: BusEvent,
+  ): { handles: (number | undefined)[]; written: Promise<boolean> } {
+    const log = this.#log;
+    if (log === undefined || rules.length === 0)
+      return { handles: rules.map(() => undefined), written: Promise.resolve(true) };
+    let opened: { handles: number[]; lines: string };
+    try {
+      opened = this.#noteOpen(rules, event);
+    } catch (error) {
+      this.#lost([], event, error);
+      return { handles: rules.map(() => undefined), written: Promise.resolve(false) };
+    }
+    const written = log
+      .later(() => opened.lines, this.#live)
+      .then(
+        () => true,
+        (error: unknown) => {
+          this.#lost(opened.handles, event, error);
+          return false;
+        },
+      );
+    return { handles: opened.handles, written };
+  }
+
+  /**
+   * The delivery finished (taken, or dead-lettered). Noted on disk with the log's next write (the
+   * deliveries finishing together cost one). A crash before that delivers it again, which the
+   * targets take (at least once).
    */
   done(handle: number | undefined): void {
-    if (handle === undefined || this.#log === undefined || !this.#open.delete(handle)) return;
+    const log = this.#log;
+    if (handle === undefined || log === undefined || !this.#open.delete(handle)) return;
     this.#done.push(handle);
-    this.#doneTimer ??= setImmediate(() => this.#writeDone());
+    if (this.#done.length > 1) return; // queued already, with the others
+    log
+      .later(() => {
+        const lines = this.#done.map((h) => JSON.stringify({ done: h } satisfies OutboxLine));
+        this.#done = [];
+        return lines.join("\n");
+      }, this.#live)
+      .catch((error: unknown) => {
+        // Delivered again after a crash: the targets take duplicates.
+        console.error(`baton dev: finished delivery not noted on disk: ${String(error)}`);
+      });
   }
 
-  /** Writes the finished deliveries not noted yet. */
-  #writeDone(): void {
-    const lines = this.#flushDone();
-    if (lines.length === 0) return;
-    try {
-      this.#log?.append(lines.join("\n"), () => [...this.#open.values()]);
-    } catch (error) {
-      // Delivered again after a crash: the targets take duplicates.
-      console.error(`baton dev: finished delivery not noted on disk: ${String(error)}`);
-    }
+  /** Handles and log lines for the deliveries of `event` to `rules`, the event serialised once. */
+  #noteOpen(rules: readonly string[], event: BusEvent): { handles: number[]; lines: string } {
+    // The line `JSON.stringify({ add, delivery: { rule, event } })` writes.
+    const eventJson = JSON.stringify(event);
+    const handles: number[] = [];
+    const lines = rules.map((rule) => {
+      this.#next += 1;
+      const handle = this.#next;
+      handles.push(handle);
+      const line = `{"add":${handle},"delivery":{"rule":${JSON.stringify(rule)},"event":${eventJson}}}`;
+      this.#open.set(handle, line);
+      return line;
+    });
+    return { handles, lines: lines.join("\n") };
   }
 
-  /** The `done` lines due, taken (the caller writes them). */
-  #flushDone(): string[] {
-    if (this.#doneTimer !== undefined) clearImmediate(this.#doneTimer);
-    this.#doneTimer = undefined;
-    const lines = this.#done.map((handle) => JSON.stringify({ done: handle } satisfies OutboxLine));
-    this.#done = [];
-    return lines;
+  /** Deliveries whose lines could not be written: they still happen, without surviving a crash. */
+  #lost(handles: readonly number[], event: BusEvent, error: unknown): void {
+    for (const handle of handles) this.#open.delete(handle);
+    console.error(`baton dev: delivery of event ${event.id} not kept on disk: ${String(error)}`);
   }
+
+  readonly #live = (): string[] => [...this.#open.values()];
 
   /**
    * Deliveries a previous process left unfinished, oldest event first. The caller restarts them
@@ -156,7 +190,11 @@ export class DeliveryOutbox {
     this.#left = new Map();
     queueMicrotask(() => {
       for (const handle of taken.keys()) this.done(handle);
-      this.#writeDone();
+      try {
+        this.#log?.flush();
+      } catch {
+        // Reported by `done`; delivered again after a crash, which the targets take.
+      }
     });
     return [...taken.values()].sort((a, b) => a.event.time.localeCompare(b.event.time));
   }

@@ -524,9 +524,9 @@ export class LocalEngine {
     return this.#options.skipDelays === true ? 0 : 1_000;
   }
 
-  /** @internal Puts the entry on disk before returning. */
-  recordNow(entry: ExecutionEntry): void {
-    this.#journal.writeNow(entry.id);
+  /** @internal Resolves once the entry is on disk (`ExecutionJournal.durable`). */
+  recordNow(entry: ExecutionEntry): Promise<void> {
+    return this.#journal.durable(entry.id);
   }
 }
 
@@ -751,15 +751,22 @@ class ExecutionRun {
     // An uncertain call is asked again even when finishing: it may have taken effect, and only
     // an answer lets the compensation undo it.
     if (finishing !== undefined && !uncertain) this.#refuseForwardWork(task, input, finishing);
-    if (task.kind === "emit") this.#noteCompensationStart(input);
+    let noted = task.kind === "emit" && this.#noteCompensationStart(input);
     if (task.kind === "serviceCall" && input.mode === "compensate")
-      this.#noteCompensating(recordedFailure(input.failure));
+      noted = this.#noteCompensating(recordedFailure(input.failure)) || noted;
     if (tracked !== undefined) {
       this.#entry.inFlight = { ...this.#entry.inFlight, [tracked]: true };
-      this.#engine.recordNow(this.#entry);
+      noted = true;
     }
     let result: { output: Json; stepId: string; compensated?: string };
     try {
+      if (noted) {
+        // On disk before the work goes out (written with what other executions noted meanwhile).
+        await this.#engine.recordNow(this.#entry);
+        // Stopped while it was written: the work never went out.
+        if (this.calls.signal.aborted)
+          throw taskError("States.Runtime", "The execution was stopped.");
+      }
       result = await this.#run(task, input, attempt, uncertain, replayKey ?? task.name);
     } catch (error) {
       if (request !== undefined) this.#slots.get(request)?.delete(slot);
@@ -807,12 +814,12 @@ class ExecutionRun {
   }
 
   /**
-   * The saga's first act is its `Compensation Started` event: the failure it carries goes to disk
-   * before the event (and so any compensation) goes out, so a crash from here on is recovered by
-   * finishing the compensation.
+   * The saga's first act is its `Compensation Started` event: the failure it carries is noted
+   * (true: the caller puts it on disk before the event, and so any compensation, goes out), so a
+   * crash from here on is recovered by finishing the compensation.
    */
-  #noteCompensationStart(input: Record<string, unknown>): void {
-    if (this.#entry.compensating !== undefined) return;
+  #noteCompensationStart(input: Record<string, unknown>): boolean {
+    if (this.#entry.compensating !== undefined) return false;
     const entries = Array.isArray(input.Entries)
       ? (input.Entries as Record<string, unknown>[])
       : [];
@@ -824,19 +831,20 @@ class ExecutionRun {
         message: typeof error.message === "string" ? error.message : "",
         step: typeof error.step === "string" ? error.step : "",
       };
-      this.#engine.recordNow(this.#entry);
-      return;
+      return true;
     }
+    return false;
   }
 
   /**
    * A saga entered at its first undo publishes `Compensation Started` from that undo's handler
-   * (lib/runtime/service-call.ts): its failure goes to disk before the undo goes out, as above.
+   * (lib/runtime/service-call.ts): its failure is noted, and on disk before the undo goes out, as
+   * above.
    */
-  #noteCompensating(failure: RecordedFailure | undefined): void {
-    if (this.#entry.compensating !== undefined || failure === undefined) return;
+  #noteCompensating(failure: RecordedFailure | undefined): boolean {
+    if (this.#entry.compensating !== undefined || failure === undefined) return false;
     this.#entry.compensating = { name: failure.name, message: failure.message, step: failure.step };
-    this.#engine.recordNow(this.#entry);
+    return true;
   }
 
   /** The call answered (or failed for good): its outcome is no longer in doubt. */

@@ -91,24 +91,45 @@ export class LocalEventBus {
   }
 
   /** Puts events on the bus; delivery to matching rules happens in the background. */
+  /**
+   * Puts events on the bus (in the outbox when this returns); delivery to matching rules happens
+   * in the background.
+   */
   put(entries: readonly PutEntry[]): BusEvent[] {
     const events = entries.map(toBusEvent);
     for (const event of events) this.#dispatch(event);
     return events;
   }
 
-  #dispatch(event: BusEvent): void {
+  /**
+   * `put` for a caller that can wait: resolves once the events are in the outbox, written with
+   * whatever else is put in this turn of the event loop (one write, `delivery-outbox.ts`).
+   */
+  putDurably(entries: readonly PutEntry[]): Promise<BusEvent[]> {
+    const events = entries.map(toBusEvent); // throws here, as `put` does, on a bad detail
+    return Promise.all(events.map((event) => this.#dispatch(event, "later"))).then(() => events);
+  }
+
+  /** Starts the deliveries of `event`, each once its outbox line is written (`now` or `later`). */
+  #dispatch(event: BusEvent, write: "now" | "later" = "now"): Promise<unknown> | undefined {
     for (const listener of this.#listeners) listener(event);
     const rules: Rule[] = [];
     for (const rule of this.#rules.values())
       if (matchesPattern(rule.pattern, event)) rules.push(rule);
-    if (rules.length === 0) return;
+    const outbox = this.#options.outbox;
+    if (rules.length === 0 || outbox === undefined) {
+      for (const rule of rules) this.#track(this.#deliver(rule, event, undefined));
+      return undefined;
+    }
     // Every delivery of the event noted in the outbox with one write before any starts.
-    const handles = this.#options.outbox?.addAll(
-      rules.map((r) => r.name),
-      event,
-    );
-    for (const [i, rule] of rules.entries()) this.#track(this.#deliver(rule, event, handles?.[i]));
+    const names = rules.map((r) => r.name);
+    const { handles, written } =
+      write === "now"
+        ? { handles: outbox.addAll(names, event), written: undefined }
+        : outbox.addAllLater(names, event);
+    for (const [i, rule] of rules.entries())
+      this.#track(this.#deliver(rule, event, handles[i], written));
+    return written;
   }
 
   /**
@@ -160,15 +181,21 @@ export class LocalEventBus {
   /** An `EventPublisher` (the handlers' interface) publishing with `source: baton`. */
   publisher(source: string = EVENT_SOURCE): EventPublisher {
     return {
+      // Resolves once the events are in the outbox (`putDurably`), as PutEvents answers once
+      // EventBridge has them.
       publish: async (entries: readonly EventEntry[]): Promise<void> => {
+        const written: Promise<unknown>[] = [];
         for (const entry of entries) {
           try {
-            this.put([{ source, detailType: entry.detailType, detail: entry.detail }]);
+            written.push(
+              this.putDurably([{ source, detailType: entry.detailType, detail: entry.detail }]),
+            );
           } catch (error) {
             // Publishing never throws (EventPublisher contract): an unserialisable detail is logged.
             console.error(`baton dev: event "${entry.detailType}" could not be published:`, error);
           }
         }
+        await Promise.all(written);
       },
     };
   }
@@ -178,8 +205,17 @@ export class LocalEventBus {
     void delivery.finally(() => this.#pending.delete(delivery));
   }
 
-  /** Delivers `event` to `rule`; `handle`: its delivery noted in the outbox, closed when it is over. */
-  async #deliver(rule: Rule, event: BusEvent, handle: number | undefined): Promise<void> {
+  /**
+   * Delivers `event` to `rule` once `written` (its outbox line) has resolved; `handle`: its delivery
+   * noted in the outbox, closed when it is over.
+   */
+  async #deliver(
+    rule: Rule,
+    event: BusEvent,
+    handle: number | undefined,
+    written?: Promise<unknown>,
+  ): Promise<void> {
+    if (written !== undefined) await written;
     try {
       await this.#deliverOnce(rule, event);
     } finally {

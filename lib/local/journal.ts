@@ -6,9 +6,11 @@
  * earlier versions (a file per execution) are read and folded into the log.
  *
  * Writes are synchronous appends, batched every 20 ms, or at once with `writeNow` for what must be
- * on disk before anyone hears of it (a new execution, a final status, the start of a
- * compensation, a call about to go out): with asynchronous writes, an older snapshot still in
- * flight could land after a newer one, and a `kill -9` then left an execution RUNNING for good.
+ * on disk before anyone hears of it (a new execution, a final status): with asynchronous writes,
+ * an older snapshot still in flight could land after a newer one, and a `kill -9` then left an
+ * execution RUNNING for good. What only has to be on disk before the caller goes on (the start of
+ * a compensation, a call about to go out) waits for `durable`: the entries of every execution
+ * asking in one turn of the event loop go in one write (group commit, `append-log.ts`).
  */
 import { rmSync } from "node:fs";
 import { mkdir, readdir, readFile } from "node:fs/promises";
@@ -82,6 +84,8 @@ export class ExecutionJournal {
   readonly #lines = new Map<string, string>();
   #log: AppendLog | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Entries queued for the log's next write, and when it is done. */
+  readonly #queued = new Map<string, Promise<void>>();
 
   private constructor(dir: string | undefined) {
     this.#dir = dir;
@@ -148,7 +152,8 @@ export class ExecutionJournal {
   /** Writes every pending change; resolves when they are on disk. */
   flush(): Promise<void> {
     try {
-      for (const id of [...this.#dirty]) this.#write(id);
+      for (const id of this.#dirty) void this.durable(id);
+      this.#log?.flush();
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
@@ -157,18 +162,39 @@ export class ExecutionJournal {
 
   /** Writes one entry now, synchronously: it is on disk when this returns. */
   writeNow(id: string): void {
-    this.#write(id);
+    const log = this.#log;
+    if (log === undefined || !this.#entries.has(id)) return;
+    // Queued already: written (as it is now) with the queue.
+    if (this.#queued.has(id)) log.flush();
+    else log.append(this.#line(id), this.#live);
   }
 
-  #write(id: string): void {
-    this.#dirty.delete(id);
+  /**
+   * Resolves once the entry, as it is when written (the end of this turn of the event loop, with
+   * every other entry asked for meanwhile), is on disk; rejects when it could not be written.
+   */
+  durable(id: string): Promise<void> {
     const log = this.#log;
-    const entry = this.#entries.get(id);
-    if (log === undefined || entry === undefined) return;
-    const line = serialized(entry);
-    this.#lines.set(id, line);
-    log.append(line, () => [...this.#lines.values()]);
+    if (log === undefined || !this.#entries.has(id)) return Promise.resolve();
+    const queued = this.#queued.get(id);
+    if (queued !== undefined) return queued;
+    const written = log.later(() => {
+      this.#queued.delete(id);
+      return this.#line(id);
+    }, this.#live);
+    this.#queued.set(id, written);
+    return written;
   }
+
+  /** The entry's line, noted as its last (what a rewrite of the log keeps). */
+  #line(id: string): string {
+    this.#dirty.delete(id);
+    const line = serialized(this.#entries.get(id) as ExecutionEntry);
+    this.#lines.set(id, line);
+    return line;
+  }
+
+  readonly #live = (): string[] => [...this.#lines.values()];
 
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);

@@ -75,6 +75,54 @@ describe("append log", () => {
   });
 });
 
+describe("append log group commit", () => {
+  it("writes the lines queued in a turn together at its end, each as it is then, before a later synchronous line", async () => {
+    // Prepare
+    const file = join(tempDir(), "log");
+    const log = new AppendLog(file, []);
+    const none = (): string[] => [];
+    let a = 1;
+
+    // Act
+    const first = log.later(() => JSON.stringify({ a }), none);
+    const second = log.later(() => '{"b":1}', none);
+    a = 2;
+    const queued = AppendLog.read(file);
+    await Promise.all([first, second]);
+    const written = AppendLog.read(file);
+    void log.later(() => '{"c":1}', none);
+    log.append('{"d":1}', none);
+    const appended = AppendLog.read(file);
+    log.close();
+
+    // Assess
+    expect([queued, written, appended]).toEqual([
+      [],
+      [{ a: 2 }, { b: 1 }],
+      [{ a: 2 }, { b: 1 }, { c: 1 }, { d: 1 }],
+    ]);
+  });
+
+  it("fails what waits for a write that failed, and nothing else", async () => {
+    // Prepare: a log whose file was closed under it
+    const log = new AppendLog(join(tempDir(), "log"), []);
+    log.close();
+
+    // Act
+    const written = log.later(
+      () => '{"a":1}',
+      () => [],
+    );
+    void log.later(
+      () => '{"b":1}',
+      () => [],
+    );
+
+    // Assess
+    await expect(written).rejects.toThrow();
+  });
+});
+
 describe("execution journal", () => {
   it("reopens with each execution's last write, without a close (kill -9)", async () => {
     const dir = tempDir();
@@ -92,6 +140,25 @@ describe("execution journal", () => {
       ["e1", "SUCCEEDED"],
       ["e2", "RUNNING"],
     ]);
+  });
+
+  it("has an entry asked for with durable on disk once that resolves, as it is then (kill -9)", async () => {
+    // Prepare
+    const dir = tempDir();
+    const journal = await ExecutionJournal.open(dir);
+    const one = entry("e1");
+    journal.put(one);
+
+    // Act
+    const written = journal.durable("e1");
+    one.inFlight = { call: true };
+    const onDisk = () => AppendLog.read(join(dir, "journal.log")) as ExecutionEntry[];
+    const before = onDisk();
+    await written;
+    const after = onDisk();
+
+    // Assess
+    expect([before, after.map((e) => e.inFlight)]).toEqual([[], [{ call: true }]]);
   });
 
   it("keeps the previous write of an execution when its last one was cut short", async () => {

@@ -14,13 +14,14 @@ import type {
 } from "../../lib/core/contract.ts";
 import type { Json } from "../../lib/core/model.ts";
 import { resolveChildInput } from "../../lib/core/template-resolve.ts";
+import { AppendLog } from "../../lib/local/append-log.ts";
 import {
   type EngineRuntime,
   LocalEngine,
   type StatusChangeDetail,
 } from "../../lib/local/engine.ts";
 import type { PutEntry } from "../../lib/local/event-bus.ts";
-import { ExecutionJournal } from "../../lib/local/journal.ts";
+import { type ExecutionEntry, ExecutionJournal } from "../../lib/local/journal.ts";
 import { type PreparedMachine, prepareMachine } from "../../lib/local/machine.ts";
 import { ClientError, ServiceError } from "../../lib/runtime/errors.ts";
 import { awaitAsl, parentAsl, sagaAsl } from "./fixtures/hand-asl.ts";
@@ -158,6 +159,47 @@ describe("LocalEngine", () => {
       errorMessage: JSON.stringify({ message: "400", step: "ship" }),
       trace: [],
     });
+  });
+
+  it("sends each call, and the compensation's first event, only once the journal on disk says so (kill -9 safe)", async () => {
+    // Prepare: what the journal file holds (as a process started after a kill -9 would read it)
+    // at the moment each call and each event goes out
+    const dir = await mkdtemp(join(tmpdir(), "baton-engine-"));
+    dirs.push(dir);
+    const onDisk = (): ExecutionEntry | undefined =>
+      (AppendLog.read(join(dir, "journal.log")) as ExecutionEntry[]).at(-1);
+    const seen: string[] = [];
+    const runtime = new FakeRuntime();
+    runtime.script = (r) => {
+      const entry = onDisk();
+      seen.push(
+        `${r.mode}:${r.stepId} in flight ${Object.keys(entry?.inFlight ?? {}).length}, compensating ${entry?.compensating?.step ?? "-"}`,
+      );
+      return r.stepId === "ship" && r.mode === "call"
+        ? new ClientError("400", { step: "ship" })
+        : undefined;
+    };
+    const emit = runtime.emit.bind(runtime);
+    runtime.emit = (entries) => {
+      seen.push(`${entries[0]?.detailType}, compensating ${onDisk()?.compensating?.step ?? "-"}`);
+      emit(entries);
+    };
+    const engine = await engineWith(runtime, { dir });
+
+    // Act
+    const done = await engine.waitFor(engine.start("saga", {}).executionId);
+
+    // Assess
+    expect(done.status).toBe("FAILED");
+    expect(seen).toEqual([
+      "call:reserve in flight 1, compensating -",
+      "call:charge in flight 1, compensating -",
+      "call:ship in flight 1, compensating -",
+      "Compensation Started, compensating ship",
+      "compensate:charge in flight 1, compensating ship",
+      "compensate:reserve in flight 1, compensating ship",
+      "Compensation Completed, compensating ship",
+    ]);
   });
 
   it("stops a running execution as ABORTED with the given error", async () => {

@@ -5,7 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { AppendLog } from "../../lib/local/append-log.ts";
 import { LocalDeadLetterQueue } from "../../lib/local/dead-letters.ts";
+import { DeliveryOutbox } from "../../lib/local/delivery-outbox.ts";
 import { type BusEvent, LocalEventBus } from "../../lib/local/event-bus.ts";
 import { EventPatternError } from "../../lib/local/event-matcher.ts";
 
@@ -35,6 +37,36 @@ describe("LocalEventBus", () => {
       "0",
       "Order Placed",
       { n: 1 },
+    ]);
+  });
+
+  it("publishes an event once it is in the outbox, and delivers it only after that", async () => {
+    // Prepare: what a process started after a kill -9 would find in the outbox, when the target
+    // runs and when publishing resolved
+    const dir = await mkdtemp(join(tmpdir(), "baton-bus-"));
+    dirs.push(dir);
+    const inOutbox = (): string[] =>
+      (AppendLog.read(join(dir, "outbox.log")) as { delivery?: { event: BusEvent } }[]).flatMap(
+        (line) => (line.delivery === undefined ? [] : [line.delivery.event["detail-type"]]),
+      );
+    const bus = new LocalEventBus({ outbox: new DeliveryOutbox(dir), retryDelaysMs: [] });
+    const atDelivery: string[][] = [];
+    bus.addRule("steps", { source: ["baton"] }, () => void atDelivery.push(inOutbox()));
+
+    // Act
+    const published = bus
+      .publisher()
+      .publish([{ detailType: "Step Started", detail: { stepId: "a" } }]);
+    const beforeWrite = inOutbox();
+    await published;
+    const afterPublish = inOutbox();
+    await bus.idle();
+
+    // Assess
+    expect([beforeWrite, afterPublish, atDelivery]).toEqual([
+      [],
+      ["Step Started"],
+      [["Step Started"]],
     ]);
   });
 
