@@ -530,6 +530,11 @@ export class LocalEngine {
   }
 }
 
+/** `$$.BatonRun`: which (sub-)execution a Task runs in (see `context`). */
+interface RunRef {
+  readonly run: number;
+}
+
 const zeroWaits = (states: readonly string[]): Record<string, number> =>
   Object.fromEntries(states.map((s) => [s, 0]));
 
@@ -674,10 +679,12 @@ class ExecutionRun {
       StateMachine: { Id: stateMachineArn(entry.workflow), Name: entry.workflow },
       Task: { Token: "" },
       // The interpreter spreads this object once per (sub-)execution, reading BatonRun and then
-      // State: each run gets its own number and a State object bound to it.
-      get BatonRun(): number {
+      // State: each run gets its own number and a State object bound to it. The number is in an
+      // object: for every scalar a path selects, the interpreter's JSONPath library throws and
+      // catches an Error (a stack trace each time, once per Task here).
+      get BatonRun(): RunRef {
         run.#runs += 1;
-        return run.#runs;
+        return { run: run.#runs };
       },
       get State(): object {
         return run.#stateContext(run.#runs);
@@ -716,7 +723,8 @@ class ExecutionRun {
   }
 
   async #handle(task: TaskInfo, raw: unknown): Promise<unknown> {
-    const { [RUN_PARAMETER]: runId, ...input } = (raw ?? {}) as Record<string, unknown>;
+    const { [RUN_PARAMETER]: runRef, ...input } = (raw ?? {}) as Record<string, unknown>;
+    const runId = (runRef as RunRef | undefined)?.run;
     if (task.kind === "jsonToString") return stringifyKeys(input, task.stringify ?? []);
     // A first step redirects a run that does not start there before it counts as an attempt.
     if (task.kind === "serviceCall") redirectEntry(input);
