@@ -3,7 +3,10 @@
  * concurrency 50, measured in the same run against two baselines:
  *   direct   the five HTTP calls made straight from a loop (no orchestration at all);
  *   bare     the same compiled ASL in a bare aws-local-stepfunctions machine whose tasks fetch the
- *            service directly (the interpreter + HTTP, nothing of Baton);
+ *            service directly (the interpreter + HTTP, nothing of Baton): the targets' baseline,
+ *            as issue #12 measured it (`fetch`);
+ *   bare-http the same with its calls over a keep-alive `node:http` agent, the transport Baton's
+ *            own calls use: a stronger baseline, its ratio printed beside the target's;
  *   runtime  Baton's local engine: real service-call handler (registry, circuit, step events),
  *            local bus, records kept in memory;
  *   dev      the full `baton dev` server: starts over the HTTP API, records in dynalite, kept by
@@ -18,6 +21,7 @@
  *   npx tsx bench/dev.bench.ts            # BENCH_EXECUTIONS=200 for a quick run
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Agent, request } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -80,6 +84,41 @@ async function measure(
   return { name, ms: performance.now() - t0, ok };
 }
 
+/** A JSON POST through `agent`. */
+function postJson(
+  agent: Agent,
+  url: string,
+  body: object,
+): Promise<{ status: number; body: string }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const sent = request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        response.on("error", reject);
+      },
+    );
+    sent.on("error", reject);
+    sent.end(payload);
+  });
+}
+
 async function main(): Promise<void> {
   const service = await startDemoService({ name: "svc", port: 0, keepCalls: 10 });
   const servicesYaml = `services:\n  - name: svc\n    instances:\n      - { id: svc-a, url: "${service.url}" }\n    circuit: { failureThreshold: 1000, windowSeconds: 30, cooldownSeconds: 30 }\n`;
@@ -114,24 +153,31 @@ async function main(): Promise<void> {
       .replace(/\$\{BatonEventBus\}/g, "bus"),
   ) as StateMachineDefinition;
   const bare = new StateMachine(substituted, { validationOptions: { noValidate: true } });
-  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const name of Object.keys(substituted.States)) {
-    handlers[name] = async (input) => {
-      const request = input as { body?: object };
-      const response = await fetch(`${service.url}/things`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(request.body ?? {}),
-      });
-      return {
-        status: response.status,
-        headers: {},
-        body: (await response.json()) as Json,
-        instance: "svc-a",
-        attempt: 1,
-      };
-    };
-  }
+  const handlersCalling = (
+    send: (body: object) => Promise<{ status: number; body: Json }>,
+  ): Record<string, (input: unknown) => Promise<unknown>> =>
+    Object.fromEntries(
+      Object.keys(substituted.States).map((name) => [
+        name,
+        async (input: unknown) => {
+          const { status, body } = await send((input as { body?: object }).body ?? {});
+          return { status, headers: {}, body, instance: "svc-a", attempt: 1 };
+        },
+      ]),
+    );
+  const handlers = handlersCalling(async (body) => {
+    const response = await fetch(`${service.url}/things`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Json };
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const httpHandlers = handlersCalling(async (body) => {
+    const response = await postJson(agent, `${service.url}/things`, body);
+    return { status: response.status, body: JSON.parse(response.body) as Json };
+  });
   const context = {
     Execution: { Id: "bench", Name: "bench" },
     State: { RetryCount: 0 },
@@ -149,6 +195,22 @@ async function main(): Promise<void> {
       return true;
     }),
   );
+  // bare-http: the same, its calls sent through a keep-alive node:http agent (the transport of
+  // Baton's own calls) instead of fetch: a stronger baseline, printed beside the target's.
+  results.push(
+    await measure("bare-http", async (i) => {
+      const run = bare.run(
+        initialState(`bare-http-${i}`, { orderId: `o-${i}` }, "2026-01-01T00:00:00.000Z") as never,
+        {
+          overrides: { taskResourceLocalHandlers: httpHandlers as never },
+          context: context as never,
+        },
+      );
+      await run.result;
+      return true;
+    }),
+  );
+  agent.destroy();
 
   // runtime: Baton's engine and handlers, records in memory
   const compiled = compileProject(project);
@@ -260,7 +322,7 @@ async function main(): Promise<void> {
   const devRatio = by("bare").ms / dev.ms;
   const perExecutionRequests = requests.all / EXECUTIONS;
   console.log(
-    `dev (records on, dynalite): ${perExecutionRequests.toFixed(1)} DynamoDB requests per execution (${(requests.executions / EXECUTIONS).toFixed(1)} on the executions table; target <= 12: ${perExecutionRequests <= 12 ? "met" : "NOT met"}); ${devPerSecond.toFixed(0)} executions/s (target >= 100 on an idle machine: ${devPerSecond >= 100 ? "met" : "NOT met"}); ${devRatio.toFixed(2)}x the bare baseline's throughput (target >= 0.25: ${devRatio >= 0.25 ? "met" : "NOT met"})`,
+    `dev (records on, dynalite): ${perExecutionRequests.toFixed(1)} DynamoDB requests per execution (${(requests.executions / EXECUTIONS).toFixed(1)} on the executions table; target <= 12: ${perExecutionRequests <= 12 ? "met" : "NOT met"}); ${devPerSecond.toFixed(0)} executions/s (target >= 100 on an idle machine: ${devPerSecond >= 100 ? "met" : "NOT met"}); ${devRatio.toFixed(2)}x the bare baseline's throughput (target >= 0.25: ${devRatio >= 0.25 ? "met" : "NOT met"}); ${(by("bare-http").ms / dev.ms).toFixed(2)}x the bare-http baseline's (its calls over node:http, ${(by("bare").ms / by("bare-http").ms).toFixed(2)}x bare's throughput)`,
   );
   console.log(
     `  by table and request: ${[...requests.byKind.entries()].map(([k, n]) => `${k} ${(n / EXECUTIONS).toFixed(2)}`).join(", ")}`,
