@@ -80,7 +80,31 @@ export class ThreadRpc {
   #flush(): void {
     const batch = this.#outbox;
     this.#outbox = [];
-    this.#port.postMessage(batch);
+    try {
+      this.#port.postMessage(batch);
+    } catch {
+      // Something in the batch cannot be cloned (a function, say): each message goes alone, and
+      // the one that cannot fails its own call instead of the process.
+      for (const message of batch) this.#sendAlone(message);
+    }
+  }
+
+  #sendAlone(message: Message): void {
+    try {
+      this.#port.postMessage([message]);
+    } catch (error) {
+      const why = `cannot be sent to the other thread: ${(error as Error).message}`;
+      if (message.rpc === "call") {
+        this.#waiting.get(message.id)?.reject(new Error(`${message.method} ${why}`));
+        this.#waiting.delete(message.id);
+      } else if (message.rpc === "reply") {
+        this.#port.postMessage([
+          { rpc: "fail", id: message.id, name: "Error", message: `The answer ${why}` },
+        ] satisfies Message[]);
+      } else if (message.rpc === "notify") {
+        console.error(`baton: ${message.method} ${why}`);
+      }
+    }
   }
 
   #receive(raw: unknown): void {

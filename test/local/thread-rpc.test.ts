@@ -89,6 +89,30 @@ describe("calls between threads", () => {
     );
   });
 
+  it("fails only the call whose arguments or answer cannot be cloned, not its batch or the thread", async () => {
+    // Prepare
+    const { caller } = pair({
+      echo: (value: unknown) => value,
+      callback: () => () => "a function",
+    });
+
+    // Act
+    const [uncloneable, fine, answer] = await Promise.allSettled([
+      caller.call("echo", () => "a function"),
+      caller.call("echo", "fine"),
+      caller.call("callback"),
+    ]);
+
+    // Assess
+    expect(uncloneable.status === "rejected" && (uncloneable.reason as Error).message).toMatch(
+      /^echo cannot be sent to the other thread: /,
+    );
+    expect(fine).toStrictEqual({ status: "fulfilled", value: "fine" });
+    expect(answer.status === "rejected" && (answer.reason as Error).message).toMatch(
+      /^The answer cannot be sent to the other thread: /,
+    );
+  });
+
   it("fails the calls still waiting, and later ones, once the other side is gone", async () => {
     // Prepare
     const { caller } = pair({ never: () => new Promise(() => {}) });
