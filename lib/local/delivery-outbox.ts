@@ -14,7 +14,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AppendLog } from "./append-log.ts";
-import type { BusEvent } from "./event-bus.ts";
+import { type BusEvent, busEventJson } from "./event-bus.ts";
 
 export interface PendingDelivery {
   readonly rule: string;
@@ -159,7 +159,7 @@ export class DeliveryOutbox {
   /** Handles and log lines for the deliveries of `event` to `rules`, the event serialised once. */
   #noteOpen(rules: readonly string[], event: BusEvent): { handles: number[]; lines: string } {
     // The line `JSON.stringify({ add, delivery: { rule, event } })` writes.
-    const eventJson = JSON.stringify(event);
+    const eventJson = busEventJson(event);
     const handles: number[] = [];
     const lines = rules.map((rule) => {
       this.#next += 1;

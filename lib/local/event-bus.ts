@@ -248,9 +248,19 @@ export class LocalEventBus {
   }
 }
 
+/** Each event's JSON as `toBusEvent` made it, its detail serialised once (for the outbox). */
+const eventJson = new WeakMap<BusEvent, string>();
+
+/** `JSON.stringify(event)`, kept from when the bus made the event when it did. */
+export function busEventJson(event: BusEvent): string {
+  return eventJson.get(event) ?? JSON.stringify(event);
+}
+
 function toBusEvent(entry: PutEntry): BusEvent {
-  return {
-    version: "0",
+  // A JSON round trip, as the real bus delivers a copy and never the publisher's object.
+  const detailJson = JSON.stringify(entry.detail ?? {});
+  const envelope = {
+    version: "0" as const,
     id: randomUUID(),
     "detail-type": entry.detailType,
     source: entry.source,
@@ -258,9 +268,12 @@ function toBusEvent(entry: PutEntry): BusEvent {
     time: entry.time ?? new Date().toISOString(),
     region: LOCAL_REGION,
     resources: [...(entry.resources ?? [])],
-    // A JSON round trip, as the real bus delivers a copy and never the publisher's object.
-    detail: JSON.parse(JSON.stringify(entry.detail ?? {})) as Json,
   };
+  // What `JSON.stringify` gives for the event (detail last), without serialising the detail again.
+  const json = `${JSON.stringify(envelope).slice(0, -1)},"detail":${detailJson}}`;
+  const event: BusEvent = Object.assign(envelope, { detail: JSON.parse(detailJson) as Json });
+  eventJson.set(event, json);
+  return event;
 }
 
 const sleep = (ms: number): Promise<void> =>

@@ -1,6 +1,7 @@
 /**
  * The local bus: rules, retries, the persisted dead-letter queue and its redrive.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,33 @@ describe("LocalEventBus", () => {
       ["Step Started"],
       [["Step Started"]],
     ]);
+  });
+
+  it("writes to the outbox exactly the JSON of the event it delivers", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "baton-bus-"));
+    dirs.push(dir);
+    const bus = new LocalEventBus({ outbox: new DeliveryOutbox(dir), retryDelaysMs: [] });
+    const delivered: BusEvent[] = [];
+    bus.addRule("all", { source: ["shop"] }, (e) => void delivered.push(e));
+
+    // Act
+    bus.put([
+      {
+        source: "shop",
+        detailType: "Order Placed",
+        detail: { n: 1, text: 'quote " and \\ slash', nested: { list: [1, null] } },
+        resources: ["r1"],
+      },
+    ]);
+    await bus.idle();
+
+    // Assess
+    const lines = readFileSync(join(dir, "outbox.log"), "utf8").split("\n");
+    expect(delivered).toHaveLength(1);
+    expect(lines[0]).toBe(
+      `{"add":1,"delivery":{"rule":"all","event":${JSON.stringify(delivered[0])}}}`,
+    );
   });
 
   it("fails when a rule's pattern is invalid", () => {
