@@ -368,7 +368,9 @@ describe("the handler returns inside its time budget", () => {
     const error = await failure(callService(callRequest(), deps, { remainingMs: 500 }));
 
     expect([error.name, server.requests.length]).toEqual(["Baton.ServiceError", 0]);
-    expect(error.reason).toContain("No time was left to send the request");
+    // On a loaded machine the registry or circuit lookup can use up what little time there is
+    // first: refused before the request either way, and the reason says so.
+    expect(error.reason).toMatch(/No time was left to send the request|no request was sent/);
   });
 
   it("publishes Step Started and Step Succeeded when nothing is slow", async () => {
