@@ -91,6 +91,35 @@ describe("the records thread", () => {
     );
   });
 
+  it("counts the thread's DynamoDB requests by kind, with the capacity they consumed, between start and stop", {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const { catalogue, worker } = await start();
+    worker.attach({
+      publisher: { publish: async () => {} },
+      trace: async () => undefined,
+    });
+    catalogue.publish(orderWorkflow);
+    await worker.record(sfnStatus("w3", { status: "RUNNING" }) as never);
+
+    // Act
+    await worker.countRequests({ capacity: true });
+    await worker.record(sfnStatus("w3", { status: "SUCCEEDED" }) as never);
+    const counted = await worker.countRequests(false);
+    const afterStop = await worker.countRequests(false);
+
+    // Assess: the final status appends its event and rewrites the head, nothing else.
+    expect(
+      Object.fromEntries([...(counted ?? [])].map(([kind, c]) => [kind, c.requests])),
+    ).toStrictEqual({
+      "executions PutItemCommand EXEC/EVENT": 1,
+      "executions PutItemCommand EXEC/META": 1,
+    });
+    expect([...(counted?.values() ?? [])].every((c) => c.units >= 1)).toBe(true);
+    expect(afterStop).toBeUndefined();
+  });
+
   it("answers a foreign listing cursor with InvalidCursorError, as the store in this thread would", async () => {
     // Prepare
     const { worker } = await start();
