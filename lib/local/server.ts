@@ -232,8 +232,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // which baton dev's throughput would pay), shared by the service calls and the API.
     const load = new MemoryLoadStore();
     let deps: ApiDeps | undefined;
-    let runtime: LocalRuntime | undefined;
-    runtime = await createLocalRuntime({
+    const live = await createLocalRuntime({
       compiled,
       machines: (key) => controlPlane.deployer.machine(key),
       registry: registryStore,
@@ -275,7 +274,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         }
       },
     });
-    const live = runtime;
     cleanup.push(() => live.stop());
     recordsWorker.attach({
       publisher: live.publisher,
