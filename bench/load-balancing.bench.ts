@@ -21,6 +21,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { countRequests } from "../lib/local/dynamo.ts";
 import { DynamoLoadStore } from "../lib/runtime/aws/dynamo-load-store.ts";
 import { ensureTable, executionsTable } from "../lib/runtime/aws/table-schema.ts";
 import { CircuitBreaker } from "../lib/runtime/circuit/breaker.ts";
@@ -104,21 +105,6 @@ async function main(): Promise<void> {
   process.env[ALLOW_PRIVATE_URLS_VARIABLE] = "1";
   const servers = await Promise.all([instance(SLOW_MS), instance(FAST_MS), instance(FAST_MS)]);
   const dynamo = await childDynalite();
-  // Counts the load counters' requests and the capacity units dynalite reports for them.
-  const usage = { requests: 0, units: 0 };
-  dynamo.client.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as { ReturnConsumedCapacity?: string };
-      input.ReturnConsumedCapacity = "TOTAL";
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } })
-        .ConsumedCapacity?.CapacityUnits;
-      usage.requests += 1;
-      usage.units += consumed ?? 0;
-      return result;
-    },
-    { step: "initialize", name: "countUnits" },
-  );
   const store = new DynamoLoadStore({ client: dynamo.client, tableName: "bench-executions" });
   const ids = ["slow", "fast-1", "fast-2"];
   const rows: string[] = [];
@@ -138,8 +124,8 @@ async function main(): Promise<void> {
       });
       const counts = new Map<string, number>();
       const latencies: number[] = [];
-      usage.requests = 0;
-      usage.units = 0;
+      // The load counters' requests and the capacity units dynalite reports for them.
+      const counting = countRequests(dynamo.client, { capacity: true });
       let next = 0;
       const container = async (c: number): Promise<void> => {
         const events = new RecordingPublisher();
@@ -176,6 +162,11 @@ async function main(): Promise<void> {
       const began = performance.now();
       await Promise.all(Array.from({ length: CONTAINERS }, (_, c) => container(c)));
       const seconds = (performance.now() - began) / 1000;
+      const usage = { requests: 0, units: 0 };
+      for (const { requests, units } of counting.stop().values()) {
+        usage.requests += requests;
+        usage.units += units;
+      }
       latencies.sort((a, b) => a - b);
       const mean = latencies.reduce((a, b) => a + b, 0) / latencies.length;
       const p95 = latencies[Math.floor(latencies.length * 0.95)] ?? 0;
