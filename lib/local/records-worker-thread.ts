@@ -11,7 +11,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import { DynamoEventHistory } from "../runtime/aws/dynamo-event-history.ts";
 import { DynamoExecutionStore } from "../runtime/aws/dynamo-execution-store.ts";
 import type { EventEntry } from "../runtime/events.ts";
-import type { RecordState } from "../runtime/records/state.ts";
 import type { StateTrace } from "../runtime/records/trace.ts";
 import type { FinishedRun } from "../runtime/records/updater.ts";
 import { type CatalogueChange, WorkflowCatalogue } from "../runtime/workflow-catalogue.ts";
@@ -19,7 +18,7 @@ import { countRequests, localDynamoClient } from "./dynamo.ts";
 import type { BusEvent } from "./event-bus.ts";
 import { HistoryTarget } from "./history-target.ts";
 import { RecordsTarget } from "./records-target.ts";
-import type { RecordsThreadData } from "./records-worker.ts";
+import { type RecordsThreadData, STORE_METHODS } from "./records-worker.ts";
 import { ThreadRpc } from "./thread-rpc.ts";
 
 const port = parentPort;
@@ -41,18 +40,13 @@ let counting: ReturnType<typeof countRequests> | undefined;
 
 const main: ThreadRpc = new ThreadRpc(port, {
   catalogue: (change: CatalogueChange) => catalogue.apply(change),
+  ...Object.fromEntries(
+    STORE_METHODS.map((method) => [
+      method,
+      (...args: unknown[]) => (store[method] as (...a: unknown[]) => unknown).apply(store, args),
+    ]),
+  ),
   created: (id: string) => store.created(id),
-  get: (id: string) => store.get(id),
-  read: (id: string) => store.read(id),
-  writeHead: (id: string, head: RecordState, rev: number) => store.writeHead(id, head, rev),
-  merge: (id: string, delta: RecordState) => store.merge(id, delta),
-  append: (...args: Parameters<DynamoExecutionStore["append"]>) => store.append(...args),
-  listEvents: (...args: Parameters<DynamoExecutionStore["listEvents"]>) =>
-    store.listEvents(...args),
-  list: (...args: Parameters<DynamoExecutionStore["list"]>) => store.list(...args),
-  listSince: (...args: Parameters<DynamoExecutionStore["listSince"]>) => store.listSince(...args),
-  claimIdempotencyKey: (...args: Parameters<DynamoExecutionStore["claimIdempotencyKey"]>) =>
-    store.claimIdempotencyKey(...args),
   record: (event: BusEvent) => records.deliver(event),
   history: (event: BusEvent) => history.deliver(event),
   flushHistory: () => history.flush(),
