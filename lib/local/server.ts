@@ -135,8 +135,6 @@ export interface DevServer {
   readonly demo?: DemoServices;
   /** With `watch`: the file watcher (tests wait for it to apply changes). */
   readonly watcher?: Watcher;
-  /** The DynamoDB client on dynalite (benchmarks count its requests). */
-  readonly dynamo: DynamoDBClient;
   /**
    * Counts the DynamoDB requests of this server's clients (the records thread's included) from
    * now on, by kind (`dynamo.ts` `countRequests`); the function it answers stops and returns the
@@ -439,7 +437,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       slots,
       ...(demo === undefined ? {} : { demo }),
       ...(watcher === undefined ? {} : { watcher }),
-      dynamo: dynamo.client,
       countDynamoRequests: async (options = {}) => {
         const here = countRequests(dynamo.client, options);
         await recordsWorker.countRequests(options);
@@ -470,7 +467,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
  * runs on the same data dir included.
  */
 async function openControlPlane(
-  client: import("@aws-sdk/client-dynamodb").DynamoDBClient,
+  client: DynamoDBClient,
   compiled: CompiledSet,
 ): Promise<{ readonly store: DynamoWorkflowStore; readonly deployer: LocalDeployer }> {
   const store = new DynamoWorkflowStore({ client, tableName: TABLES.workflows, soleWriter: true });
@@ -585,7 +582,7 @@ function startTimer(seconds: number, work: () => Promise<void>): { stop(): Promi
   };
 }
 
-function describeTable(client: import("@aws-sdk/client-dynamodb").DynamoDBClient, table: string) {
+function describeTable(client: DynamoDBClient, table: string) {
   return async (): Promise<void> => {
     await client.send(new DescribeTableCommand({ TableName: table }));
   };
