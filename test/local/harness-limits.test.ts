@@ -13,18 +13,12 @@ import {
   HarnessInputError,
   type ServiceHandler,
 } from "../../lib/local/harness.ts";
+import { gateWorkflow } from "../support/gate-service.ts";
 
-const LIMITED = `workflow: limited
-concurrency: { limit: 2, key: "{{ input.tenant }}" }
-input: { type: object, required: [tag] }
-defaults: { timeout: 60 }
-steps:
-  - id: work
-    call: gate POST /work
-    with: { tag: "{{ input.tag }}" }
-    idempotent: true
-    retry: false
-`;
+const LIMITED = gateWorkflow(
+  "limited",
+  'concurrency: { limit: 2, key: "{{ input.tenant }}" }\ninput: { type: object, required: [tag] }\ndefaults: { timeout: 60 }\n',
+);
 
 const PAUSABLE = `workflow: pausable
 defaults: { timeout: 60 }

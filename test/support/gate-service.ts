@@ -122,3 +122,16 @@ export const gateServicesYaml = (url: string): string => `services:
     health: { path: /health, intervalSeconds: 3600 }
     timeout: 30
 `;
+
+/**
+ * A workflow of one step, `work`, that calls the gate once with the input's `tag` (no retries: a
+ * refused call fails the run); `header` holds the lines between its name and its steps.
+ */
+export const gateWorkflow = (name: string, header = ""): string => `workflow: ${name}
+${header}steps:
+  - id: work
+    call: gate POST /work
+    with: { tag: "{{ input.tag }}" }
+    idempotent: true
+    retry: false
+`;

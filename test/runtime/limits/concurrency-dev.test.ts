@@ -13,48 +13,18 @@ import type { ExecutionDocument } from "../../../lib/runtime/records/document.ts
 import {
   type GateService,
   gateServicesYaml,
+  gateWorkflow,
   startGateService,
 } from "../../support/gate-service.ts";
 
 const WORKFLOWS: Record<string, string> = {
-  "limited.yaml": `workflow: limited
-concurrency: { limit: 2 }
-steps:
-  - id: work
-    call: gate POST /work
-    with: { tag: "{{ input.tag }}" }
-    idempotent: true
-    retry: false
-`,
-  "keyed.yaml": `workflow: keyed
-concurrency: { limit: 1, key: "{{ input.tenant }}" }
-input: { type: object, required: [tenant, tag] }
-steps:
-  - id: work
-    call: gate POST /work
-    with: { tag: "{{ input.tag }}" }
-    idempotent: true
-    retry: false
-`,
-  "pinq.yaml": `workflow: pinq
-concurrency: { limit: 1 }
-steps:
-  - id: work
-    call: gate POST /work
-    with: { tag: "{{ input.tag }}" }
-    idempotent: true
-    retry: false
-`,
-  "timed.yaml": `workflow: timed
-timeout: 2
-concurrency: { limit: 1 }
-steps:
-  - id: work
-    call: gate POST /work
-    with: { tag: "{{ input.tag }}" }
-    idempotent: true
-    retry: false
-`,
+  "limited.yaml": gateWorkflow("limited", "concurrency: { limit: 2 }\n"),
+  "keyed.yaml": gateWorkflow(
+    "keyed",
+    'concurrency: { limit: 1, key: "{{ input.tenant }}" }\ninput: { type: object, required: [tenant, tag] }\n',
+  ),
+  "pinq.yaml": gateWorkflow("pinq", "concurrency: { limit: 1 }\n"),
+  "timed.yaml": gateWorkflow("timed", "timeout: 2\nconcurrency: { limit: 1 }\n"),
 };
 
 let dir: string;
