@@ -90,7 +90,6 @@ export class LocalEventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Puts events on the bus; delivery to matching rules happens in the background. */
   /**
    * Puts events on the bus (in the outbox when this returns); delivery to matching rules happens
    * in the background.
